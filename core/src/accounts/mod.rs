@@ -1,0 +1,7 @@
+//! Accounts: residents, moderators, officials, experts and admins; sessions and API tokens;
+//! organisations; the admin's roles and blocks.
+
+pub mod http;
+pub mod model;
+pub mod service;
+pub mod views;

@@ -1,0 +1,165 @@
+//! The shared state every route and background task of a running Veche holds.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
+
+use crate::districts::{District, Okrug};
+use crate::error::StoreResult;
+use crate::ratelimit::Limits;
+use crate::storage::Backend;
+use crate::store::CoreStore;
+use crate::web::i18n::Catalog;
+
+/// What the core crate needs from configuration.
+#[derive(Clone, Debug)]
+pub struct CoreConfig {
+    /// The address people reach Veche at; links in emails are built from it. `https://…` makes
+    /// cookies `Secure` and adds HSTS.
+    pub public_url: url::Url,
+    /// A session ends after this long without use (sliding).
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in whatever its use.
+    pub session_max: Duration,
+}
+
+impl CoreConfig {
+    pub fn https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// When a session used at `now` expires: idle timeout from now, capped by the absolute one.
+    pub fn session_expiry(&self, created_at: OffsetDateTime, now: OffsetDateTime) -> OffsetDateTime {
+        (now + self.session_idle).min(created_at + self.session_max)
+    }
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        CoreConfig {
+            public_url: url::Url::parse("http://127.0.0.1:8080/").unwrap_or_else(|_| unreachable!()),
+            session_idle: Duration::from_secs(14 * 86_400),
+            session_max: Duration::from_secs(60 * 86_400),
+        }
+    }
+}
+
+/// The districts and okrugs, cached: every sign-up and page needs them and they change only
+/// by an import.
+#[derive(Clone, Debug, Default)]
+pub struct Directory {
+    pub okrugs: Vec<Okrug>,
+    pub districts: Vec<District>,
+}
+
+impl Directory {
+    pub fn district(&self, id: &str) -> Option<&District> {
+        self.districts.iter().find(|d| d.id.as_str() == id)
+    }
+    pub fn okrug(&self, id: &str) -> Option<&Okrug> {
+        self.okrugs.iter().find(|o| o.id.as_str() == id)
+    }
+}
+
+/// An entry of the main navigation.
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    pub href: &'static str,
+    /// Catalog key of the label.
+    pub label: &'static str,
+    /// Shown only to accounts holding this role (`None`: to everyone).
+    pub role: Option<crate::accounts::model::Role>,
+}
+
+pub struct Platform {
+    pub backend: Backend,
+    pub store: Arc<dyn CoreStore>,
+    pub catalog: Catalog,
+    pub limits: Limits,
+    pub config: CoreConfig,
+    /// Keys the CSRF tokens (and later the unsubscribe links). From `VECHE_SECRET_KEY`, or made
+    /// once and kept in the store so that every app server of a deployment agrees.
+    pub secret: [u8; 32],
+    /// Cancelled at shutdown; background tasks stop on it.
+    pub shutdown: CancellationToken,
+    /// The main navigation; each feature adds its entries when the app is assembled.
+    pub nav: Vec<NavItem>,
+    directory: RwLock<Arc<Directory>>,
+}
+
+impl Platform {
+    pub fn new(
+        backend: Backend,
+        store: Arc<dyn CoreStore>,
+        catalog: Catalog,
+        limits: Limits,
+        config: CoreConfig,
+        secret: [u8; 32],
+        shutdown: CancellationToken,
+    ) -> Platform {
+        Platform {
+            backend,
+            store,
+            catalog,
+            limits,
+            config,
+            secret,
+            shutdown,
+            nav: Vec::new(),
+            directory: RwLock::new(Arc::new(Directory::default())),
+        }
+    }
+
+    pub fn directory(&self) -> Arc<Directory> {
+        match self.directory.read() {
+            Ok(d) => d.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-reads districts and okrugs from the store.
+    pub async fn reload_directory(&self) -> StoreResult<()> {
+        let fresh = Directory {
+            okrugs: self.store.okrugs().await?,
+            districts: self.store.districts().await?,
+        };
+        match self.directory.write() {
+            Ok(mut d) => *d = Arc::new(fresh),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(fresh),
+        }
+        Ok(())
+    }
+
+    /// Keeps the directory fresh (an import from the CLI reaches running servers within
+    /// ten minutes) and sweeps expired sessions and idempotency records.
+    pub fn spawn_housekeeping(self: &Arc<Self>) {
+        let platform = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(600));
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = platform.shutdown.cancelled() => break,
+                    _ = tick.tick() => {
+                        if let Err(e) = platform.reload_directory().await {
+                            tracing::warn!(error = %e, "directory reload");
+                        }
+                        let now = crate::clock::now();
+                        match platform.store.delete_expired_sessions(now).await {
+                            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions swept"),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!(error = %e, "session sweep"),
+                        }
+                        let cutoff = now - Duration::from_secs(86_400);
+                        if let Err(e) = platform.store.delete_idempotency_before(cutoff).await {
+                            tracing::warn!(error = %e, "idempotency sweep");
+                        }
+                    }
+                }
+            }
+        });
+        self.limits.spawn_pruner(self.shutdown.clone());
+    }
+}

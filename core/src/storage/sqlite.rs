@@ -1,0 +1,290 @@
+//! The embedded store: SQLite in WAL mode, one writer thread with group commit, a pool of readers.
+//!
+//! Every write runs on one dedicated thread that owns the only writing connection. The thread
+//! takes all the write jobs waiting in its queue (up to [`MAX_BATCH`]), runs each inside its own
+//! savepoint of one transaction, commits once, and only then answers the callers. A job that
+//! fails rolls back to its savepoint without touching its neighbours. One commit for a batch of
+//! concurrent writes is what lets the embedded store keep up with a voting spike: the fsync cost
+//! is paid once per batch, not once per ballot. A caller is answered only after its transaction
+//! committed, so an acknowledged write survives `kill -9` of the process (WAL, `synchronous=NORMAL`
+//! keeps committed transactions across an application crash; only a power loss may lose the last
+//! few, which `VECHE_SQLITE_SYNC=full` closes at the cost of an fsync per batch).
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{StoreError, StoreResult};
+
+/// The most write jobs committed together. Large enough to absorb a spike, small enough that
+/// one batch's transaction stays short and the readers' WAL does not grow without bound.
+const MAX_BATCH: usize = 512;
+/// Queue depth before writers wait (back-pressure on callers instead of unbounded memory).
+const QUEUE_DEPTH: usize = 8192;
+/// Readers kept open between calls; more are opened under load and closed afterwards.
+const IDLE_READERS: usize = 8;
+
+/// How hard the writer syncs to disk. See the module documentation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncMode {
+    Normal,
+    Full,
+}
+
+type BoxedJob = Box<dyn WriteJob + Send>;
+
+/// A handle to the embedded store. Cheap to clone; the writer thread stops when the last
+/// handle is dropped.
+#[derive(Clone)]
+pub struct Sqlite {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    jobs: mpsc::Sender<BoxedJob>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for Sqlite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sqlite").field("path", &self.inner.path).finish()
+    }
+}
+
+impl Sqlite {
+    /// Opens (creating if needed) the database file `veche.sqlite3` in `dir`.
+    pub fn open(dir: &Path, sync: SyncMode) -> StoreResult<Sqlite> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Unavailable(format!("cannot create data folder {}: {e}", dir.display()))
+        })?;
+        let path = dir.join("veche.sqlite3");
+        let conn = Connection::open(&path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(
+            None,
+            "synchronous",
+            match sync {
+                SyncMode::Normal => "NORMAL",
+                SyncMode::Full => "FULL",
+            },
+        )?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| StoreError::Internal(format!("cannot start the writer thread: {e}")))?;
+        Ok(Sqlite {
+            inner: Arc::new(Inner {
+                path,
+                jobs: tx,
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on the writer connection inside a transaction shared with other concurrent
+    /// writes, and answers after the commit. If `f` fails, its own changes are rolled back.
+    pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let started = std::time::Instant::now();
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            work: Some(f),
+            outcome: None,
+            reply: Some(reply),
+        };
+        self.inner
+            .jobs
+            .send(Box::new(job))
+            .await
+            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
+        let result = answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
+        crate::metrics::STORE_LATENCY
+            .with_label_values(&["sqlite", "write"])
+            .observe(started.elapsed().as_secs_f64());
+        result
+    }
+
+    /// Runs `f` on a read-only connection from the pool, on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let inner = self.inner.clone();
+        let started = std::time::Instant::now();
+        let result = tokio::task::spawn_blocking(move || {
+            let conn = match inner.readers.lock().ok().and_then(|mut pool| pool.pop()) {
+                Some(conn) => conn,
+                None => open_reader(&inner.path)?,
+            };
+            let result = f(&conn);
+            if let Ok(mut pool) = inner.readers.lock() {
+                if pool.len() < IDLE_READERS {
+                    pool.push(conn);
+                }
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("reader task failed: {e}")))?;
+        crate::metrics::STORE_LATENCY
+            .with_label_values(&["sqlite", "read"])
+            .observe(started.elapsed().as_secs_f64());
+        result
+    }
+
+    /// Applies the migrations of `component` that have not been applied yet, in order.
+    /// Idempotent: each applied step is recorded in `schema_migrations`. Steps are append-only:
+    /// never edit a step that has shipped, add a new one.
+    pub async fn migrate(&self, component: &'static str, steps: &'static [&'static str]) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                    component TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    applied_at INTEGER NOT NULL,
+                    PRIMARY KEY (component, version))",
+            )?;
+            let applied: i64 = conn.query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE component = ?1",
+                [component],
+                |row| row.get(0),
+            )?;
+            for (index, step) in steps.iter().enumerate() {
+                let version = index as i64 + 1;
+                if version <= applied {
+                    continue;
+                }
+                conn.execute_batch(step).map_err(|e| {
+                    StoreError::Internal(format!("migration {component} #{version} failed: {e}"))
+                })?;
+                conn.execute(
+                    "INSERT INTO schema_migrations (component, version, applied_at) VALUES (?1, ?2, ?3)",
+                    rusqlite::params![component, version, crate::clock::now_millis()],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// A trivial read that proves the file can be opened and queried (`/readyz`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.read(|conn| {
+            conn.query_row("SELECT 1", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn open_reader(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// A unit of work for the writer thread: run inside a savepoint, then learn whether the
+/// batch committed.
+trait WriteJob {
+    /// Runs the work; true when it succeeded (its savepoint is released), false when it
+    /// failed (its savepoint is rolled back).
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller once the batch's fate is known.
+    fn finish(self: Box<Self>, commit: Result<(), &StoreError>);
+}
+
+struct Job<F, T> {
+    work: Option<F>,
+    outcome: Option<StoreResult<T>>,
+    reply: Option<oneshot::Sender<StoreResult<T>>>,
+}
+
+impl<F, T> WriteJob for Job<F, T>
+where
+    F: FnOnce(&Connection) -> StoreResult<T>,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(work) = self.work.take() else {
+            return false;
+        };
+        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| work(conn))) {
+            Ok(outcome) => outcome,
+            Err(_) => Err(StoreError::Internal("a write job panicked".into())),
+        };
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn finish(mut self: Box<Self>, commit: Result<(), &StoreError>) {
+        let answer = match (commit, self.outcome.take()) {
+            (Ok(()), Some(outcome)) => outcome,
+            (Ok(()), None) => Err(StoreError::Internal("write job did not run".into())),
+            (Err(e), _) => Err(match e {
+                StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+                other => StoreError::Internal(format!("commit failed: {other}")),
+            }),
+        };
+        if let Some(reply) = self.reply.take() {
+            // The caller may have gone away (request cancelled); the write stands regardless.
+            let _ = reply.send(answer);
+        }
+    }
+}
+
+fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<BoxedJob>) {
+    let mut batch: Vec<BoxedJob> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = jobs.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        crate::metrics::STORE_BATCH
+            .with_label_values(&["sqlite"])
+            .observe(batch.len() as f64);
+        let result = run_batch(&conn, &mut batch);
+        if result.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for job in batch.drain(..) {
+            job.finish(result.as_ref().map(|_| ()));
+        }
+    }
+}
+
+fn run_batch(conn: &Connection, batch: &mut [BoxedJob]) -> StoreResult<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    for job in batch.iter_mut() {
+        conn.execute_batch("SAVEPOINT job")?;
+        if job.run(conn) {
+            conn.execute_batch("RELEASE job")?;
+        } else {
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+        }
+    }
+    conn.execute_batch("COMMIT")?;
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! The core store: accounts, sessions, API tokens, districts, organisations, the audit log,
+//! server settings and idempotency records. One trait, two adapters ([`sqlite`], [`mongo`]),
+//! one contract suite (`core/tests/contract.rs`) run against both.
+
+mod mongo;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::accounts::model::{Account, AccountQuery, ApiToken, Organisation, Session};
+use crate::districts::{District, Okrug};
+use crate::error::StoreResult;
+use crate::id::{AccountId, AuditId, OrganisationId, TokenId};
+use crate::storage::Backend;
+
+/// Who did what to what, when, and why. Written for every admin, moderator and official action.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    #[schema(value_type = String)]
+    pub id: AuditId,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+    #[schema(value_type = String)]
+    pub actor_id: AccountId,
+    /// A stable snake_case name, e.g. `account.roles_set`, `account.blocked`.
+    pub action: String,
+    /// What the action was done to, e.g. `account:01J…`.
+    pub target: String,
+    pub reason: Option<String>,
+    /// Action-specific details as a JSON object (e.g. the roles before and after).
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+/// A remembered answer to a request that carried an `Idempotency-Key`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdempotencyRecord {
+    /// blake3 of (who asked, the route, the key): one client's key never collides with another's.
+    pub key_hash: String,
+    /// blake3 of the request body: the same key with another body is refused (422).
+    pub request_hash: String,
+    /// `None` while the first request is still being handled.
+    pub response: Option<StoredResponse>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+}
+
+#[async_trait]
+pub trait CoreStore: Send + Sync + 'static {
+    // Accounts.
+    /// Fails with `Conflict("…email…")` when the address is taken.
+    async fn insert_account(&self, account: &Account) -> StoreResult<()>;
+    async fn account(&self, id: &AccountId) -> StoreResult<Option<Account>>;
+    async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>>;
+    /// Replaces the stored record with this one (matched by id); `NotFound` if there is none,
+    /// `Conflict` if a changed email is taken.
+    async fn update_account(&self, account: &Account) -> StoreResult<()>;
+    /// Newest first, at most `query.limit`.
+    async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Vec<Account>>;
+
+    // Sessions, addressed by the blake3 hash of their cookie value.
+    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
+    async fn renew_session(
+        &self,
+        id_hash: &str,
+        last_seen_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Signs the account out everywhere; returns how many sessions ended.
+    async fn delete_sessions_of(&self, account: &AccountId) -> StoreResult<u64>;
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64>;
+
+    // API tokens.
+    async fn insert_token(&self, token: &ApiToken) -> StoreResult<()>;
+    async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<ApiToken>>;
+    /// Oldest first.
+    async fn tokens_of(&self, account: &AccountId) -> StoreResult<Vec<ApiToken>>;
+    async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> StoreResult<()>;
+    /// True when a token of this account with this id existed.
+    async fn delete_token(&self, account: &AccountId, id: &TokenId) -> StoreResult<bool>;
+    async fn delete_tokens_of(&self, account: &AccountId) -> StoreResult<u64>;
+
+    // Districts and okrugs.
+    /// Inserts or updates every okrug and district given (by id).
+    async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()>;
+    /// Removes the okrugs and districts whose ids are not listed (an import with `--replace`).
+    async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64>;
+    /// Sorted by id.
+    async fn okrugs(&self) -> StoreResult<Vec<Okrug>>;
+    /// Sorted by id.
+    async fn districts(&self) -> StoreResult<Vec<District>>;
+
+    // Organisations.
+    async fn insert_organisation(&self, organisation: &Organisation) -> StoreResult<()>;
+    async fn organisation(&self, id: &OrganisationId) -> StoreResult<Option<Organisation>>;
+    /// Sorted by name.
+    async fn organisations(&self) -> StoreResult<Vec<Organisation>>;
+
+    // Audit log.
+    async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// Newest first, entries older than `before` when given.
+    async fn list_audit(&self, before: Option<&AuditId>, limit: usize) -> StoreResult<Vec<AuditEntry>>;
+
+    // Settings.
+    /// Stores `value` under `key` unless a value is there already; returns the value that
+    /// stands. Concurrent callers (several app servers starting at once) all get the same one.
+    async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
+
+    // Idempotency.
+    /// Claims the key for a request being handled; `Conflict` when it is already claimed.
+    async fn reserve_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()>;
+    async fn idempotency(&self, key_hash: &str) -> StoreResult<Option<IdempotencyRecord>>;
+    async fn complete_idempotency(&self, key_hash: &str, response: &StoredResponse) -> StoreResult<()>;
+    /// Forgets a claim whose request failed in a way worth retrying.
+    async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()>;
+    /// Drops records created before `cutoff` (keys are remembered for 24 hours).
+    async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// Builds the core store for a backend and prepares its schema (idempotent).
+pub async fn open(backend: &Backend) -> StoreResult<Arc<dyn CoreStore>> {
+    match backend {
+        Backend::Sqlite(db) => {
+            let store = sqlite::SqliteCoreStore::new(db.clone());
+            store.migrate().await?;
+            Ok(Arc::new(store))
+        }
+        Backend::Mongo(db) => {
+            let store = mongo::MongoCoreStore::new(db.clone());
+            store.migrate().await?;
+            Ok(Arc::new(store))
+        }
+    }
+}

@@ -1,0 +1,645 @@
+//! The core store on MongoDB.
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::bson::{doc, DateTime, Document};
+use mongodb::options::ReturnDocument;
+use mongodb::Collection;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{AuditEntry, CoreStore, IdempotencyRecord, StoredResponse};
+use crate::accounts::model::{
+    Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, Organisation,
+    Role, Session,
+};
+use crate::districts::{District, DistrictKind, Okrug};
+use crate::error::{StoreError, StoreResult};
+use crate::id::{AccountId, AuditId, DistrictId, OkrugId, OrganisationId, TokenId};
+use crate::storage::mongo::{bson_time, from_bson_time};
+use crate::storage::Mongo;
+
+pub struct MongoCoreStore {
+    db: Mongo,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AccountDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    email: String,
+    display_name: String,
+    search: String,
+    district_id: String,
+    birth_year: i32,
+    password_hash: String,
+    roles: Vec<String>,
+    organisation_id: Option<String>,
+    state: String,
+    created_at: DateTime,
+    updated_at: DateTime,
+}
+
+impl From<&Account> for AccountDoc {
+    fn from(a: &Account) -> Self {
+        AccountDoc {
+            id: a.id.to_string(),
+            email: a.email.to_string(),
+            display_name: a.display_name.to_string(),
+            search: a.search_text(),
+            district_id: a.district_id.to_string(),
+            birth_year: a.birth_year.value(),
+            password_hash: a.password_hash.clone(),
+            roles: a.roles.iter().map(|r| r.as_str().to_string()).collect(),
+            organisation_id: a.organisation_id.as_ref().map(|o| o.to_string()),
+            state: a.state.as_str().to_string(),
+            created_at: bson_time(a.created_at),
+            updated_at: bson_time(a.updated_at),
+        }
+    }
+}
+
+impl From<AccountDoc> for Account {
+    fn from(d: AccountDoc) -> Self {
+        Account {
+            id: AccountId::from_trusted(d.id),
+            email: Email::from_trusted(d.email),
+            display_name: DisplayName::from_trusted(d.display_name),
+            district_id: DistrictId::from_trusted(d.district_id),
+            birth_year: BirthYear::from_trusted(d.birth_year),
+            password_hash: d.password_hash,
+            roles: d.roles.iter().filter_map(|r| Role::parse(r)).collect(),
+            organisation_id: d.organisation_id.map(OrganisationId::from_trusted),
+            state: AccountState::parse(&d.state).unwrap_or(AccountState::Blocked),
+            created_at: from_bson_time(d.created_at),
+            updated_at: from_bson_time(d.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct SessionDoc {
+    #[serde(rename = "_id")]
+    id_hash: String,
+    account_id: String,
+    created_at: DateTime,
+    last_seen_at: DateTime,
+    expires_at: DateTime,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TokenDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    account_id: String,
+    name: String,
+    hash: String,
+    created_at: DateTime,
+    last_used_at: Option<DateTime>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OkrugDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    abbrev: String,
+    name_ru: String,
+    name_en: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DistrictDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    okrug_id: String,
+    name_ru: String,
+    name_en: String,
+    kind: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OrganisationDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    name: String,
+    created_at: DateTime,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AuditDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    at: DateTime,
+    actor_id: String,
+    action: String,
+    target: String,
+    reason: Option<String>,
+    /// JSON text: free-form details may hold keys MongoDB forbids (`.`, `$`).
+    details: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdempotencyDoc {
+    #[serde(rename = "_id")]
+    key_hash: String,
+    request_hash: String,
+    status: Option<i32>,
+    body: Option<String>,
+    location: Option<String>,
+    created_at: DateTime,
+}
+
+impl MongoCoreStore {
+    pub fn new(db: Mongo) -> Self {
+        MongoCoreStore { db }
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let db = &self.db;
+        db.ensure_index("accounts", doc! { "email": 1 }, "email_1", true).await?;
+        db.ensure_index("sessions", doc! { "account_id": 1 }, "account_id_1", false).await?;
+        db.ensure_index("sessions", doc! { "expires_at": 1 }, "expires_at_1", false).await?;
+        db.ensure_index("api_tokens", doc! { "hash": 1 }, "hash_1", true).await?;
+        db.ensure_index("api_tokens", doc! { "account_id": 1 }, "account_id_1", false).await?;
+        db.ensure_index("organisations", doc! { "name": 1 }, "name_1", false).await?;
+        db.ensure_index("idempotency", doc! { "created_at": 1 }, "created_at_1", false).await?;
+        Ok(())
+    }
+
+    fn accounts(&self) -> Collection<AccountDoc> {
+        self.db.collection("accounts")
+    }
+    fn sessions(&self) -> Collection<SessionDoc> {
+        self.db.collection("sessions")
+    }
+    fn tokens(&self) -> Collection<TokenDoc> {
+        self.db.collection("api_tokens")
+    }
+    fn okrugs_coll(&self) -> Collection<OkrugDoc> {
+        self.db.collection("okrugs")
+    }
+    fn districts_coll(&self) -> Collection<DistrictDoc> {
+        self.db.collection("districts")
+    }
+    fn organisations_coll(&self) -> Collection<OrganisationDoc> {
+        self.db.collection("organisations")
+    }
+    fn audit(&self) -> Collection<AuditDoc> {
+        self.db.collection("audit_log")
+    }
+    fn settings(&self) -> Collection<Document> {
+        self.db.collection("settings")
+    }
+    fn idempotency_coll(&self) -> Collection<IdempotencyDoc> {
+        self.db.collection("idempotency")
+    }
+}
+
+/// Escapes regular-expression metacharacters so user text matches literally.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if "\\^$.|?*+()[]{}/".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn session_from_doc(d: SessionDoc) -> Session {
+    Session {
+        id_hash: d.id_hash,
+        account_id: AccountId::from_trusted(d.account_id),
+        created_at: from_bson_time(d.created_at),
+        last_seen_at: from_bson_time(d.last_seen_at),
+        expires_at: from_bson_time(d.expires_at),
+    }
+}
+
+fn token_from_doc(d: TokenDoc) -> ApiToken {
+    ApiToken {
+        id: TokenId::from_trusted(d.id),
+        account_id: AccountId::from_trusted(d.account_id),
+        name: d.name,
+        hash: d.hash,
+        created_at: from_bson_time(d.created_at),
+        last_used_at: d.last_used_at.map(from_bson_time),
+    }
+}
+
+fn organisation_from_doc(d: OrganisationDoc) -> Organisation {
+    Organisation {
+        id: OrganisationId::from_trusted(d.id),
+        name: d.name,
+        created_at: from_bson_time(d.created_at),
+    }
+}
+
+#[async_trait]
+impl CoreStore for MongoCoreStore {
+    async fn insert_account(&self, account: &Account) -> StoreResult<()> {
+        self.accounts().insert_one(AccountDoc::from(account)).await?;
+        Ok(())
+    }
+
+    async fn account(&self, id: &AccountId) -> StoreResult<Option<Account>> {
+        Ok(self
+            .accounts()
+            .find_one(doc! { "_id": id.as_str() })
+            .await?
+            .map(Account::from))
+    }
+
+    async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>> {
+        Ok(self
+            .accounts()
+            .find_one(doc! { "email": email })
+            .await?
+            .map(Account::from))
+    }
+
+    async fn update_account(&self, account: &Account) -> StoreResult<()> {
+        let result = self
+            .accounts()
+            .replace_one(doc! { "_id": account.id.as_str() }, AccountDoc::from(account))
+            .await?;
+        if result.matched_count == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Vec<Account>> {
+        let mut filter = Document::new();
+        if let Some(text) = &query.text {
+            filter.insert("search", doc! { "$regex": regex_escape(text) });
+        }
+        if let Some(role) = query.role {
+            filter.insert("roles", role.as_str());
+        }
+        if let Some(state) = query.state {
+            filter.insert("state", state.as_str());
+        }
+        if let Some(before) = &query.before {
+            filter.insert("_id", doc! { "$lt": before.as_str() });
+        }
+        let docs: Vec<AccountDoc> = self
+            .accounts()
+            .find(filter)
+            .sort(doc! { "_id": -1 })
+            .limit(query.limit as i64)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(Account::from).collect())
+    }
+
+    async fn insert_session(&self, s: &Session) -> StoreResult<()> {
+        self.sessions()
+            .insert_one(SessionDoc {
+                id_hash: s.id_hash.clone(),
+                account_id: s.account_id.to_string(),
+                created_at: bson_time(s.created_at),
+                last_seen_at: bson_time(s.last_seen_at),
+                expires_at: bson_time(s.expires_at),
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
+        Ok(self
+            .sessions()
+            .find_one(doc! { "_id": id_hash })
+            .await?
+            .map(session_from_doc))
+    }
+
+    async fn renew_session(
+        &self,
+        id_hash: &str,
+        last_seen_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.sessions()
+            .update_one(
+                doc! { "_id": id_hash },
+                doc! { "$set": { "last_seen_at": bson_time(last_seen_at), "expires_at": bson_time(expires_at) } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        self.sessions().delete_one(doc! { "_id": id_hash }).await?;
+        Ok(())
+    }
+
+    async fn delete_sessions_of(&self, account: &AccountId) -> StoreResult<u64> {
+        Ok(self
+            .sessions()
+            .delete_many(doc! { "account_id": account.as_str() })
+            .await?
+            .deleted_count)
+    }
+
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        Ok(self
+            .sessions()
+            .delete_many(doc! { "expires_at": { "$lte": bson_time(now) } })
+            .await?
+            .deleted_count)
+    }
+
+    async fn insert_token(&self, t: &ApiToken) -> StoreResult<()> {
+        self.tokens()
+            .insert_one(TokenDoc {
+                id: t.id.to_string(),
+                account_id: t.account_id.to_string(),
+                name: t.name.clone(),
+                hash: t.hash.clone(),
+                created_at: bson_time(t.created_at),
+                last_used_at: t.last_used_at.map(bson_time),
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<ApiToken>> {
+        Ok(self
+            .tokens()
+            .find_one(doc! { "hash": hash })
+            .await?
+            .map(token_from_doc))
+    }
+
+    async fn tokens_of(&self, account: &AccountId) -> StoreResult<Vec<ApiToken>> {
+        let docs: Vec<TokenDoc> = self
+            .tokens()
+            .find(doc! { "account_id": account.as_str() })
+            .sort(doc! { "_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(token_from_doc).collect())
+    }
+
+    async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> StoreResult<()> {
+        self.tokens()
+            .update_one(
+                doc! { "_id": id.as_str() },
+                doc! { "$set": { "last_used_at": bson_time(at) } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_token(&self, account: &AccountId, id: &TokenId) -> StoreResult<bool> {
+        Ok(self
+            .tokens()
+            .delete_one(doc! { "_id": id.as_str(), "account_id": account.as_str() })
+            .await?
+            .deleted_count
+            > 0)
+    }
+
+    async fn delete_tokens_of(&self, account: &AccountId) -> StoreResult<u64> {
+        Ok(self
+            .tokens()
+            .delete_many(doc! { "account_id": account.as_str() })
+            .await?
+            .deleted_count)
+    }
+
+    async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()> {
+        for o in okrugs {
+            self.okrugs_coll()
+                .update_one(
+                    doc! { "_id": o.id.as_str() },
+                    doc! { "$set": { "abbrev": &o.abbrev, "name_ru": &o.name_ru, "name_en": &o.name_en } },
+                )
+                .upsert(true)
+                .await?;
+        }
+        for d in districts {
+            self.districts_coll()
+                .update_one(
+                    doc! { "_id": d.id.as_str() },
+                    doc! { "$set": {
+                        "okrug_id": d.okrug_id.as_str(),
+                        "name_ru": &d.name_ru,
+                        "name_en": &d.name_en,
+                        "kind": d.kind.as_str(),
+                    } },
+                )
+                .upsert(true)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64> {
+        let district_ids: Vec<&str> = districts.iter().map(|d| d.id.as_str()).collect();
+        let okrug_ids: Vec<&str> = okrugs.iter().map(|o| o.id.as_str()).collect();
+        let removed_districts = self
+            .districts_coll()
+            .delete_many(doc! { "_id": { "$nin": district_ids } })
+            .await?
+            .deleted_count;
+        let removed_okrugs = self
+            .okrugs_coll()
+            .delete_many(doc! { "_id": { "$nin": okrug_ids } })
+            .await?
+            .deleted_count;
+        Ok(removed_districts + removed_okrugs)
+    }
+
+    async fn okrugs(&self) -> StoreResult<Vec<Okrug>> {
+        let docs: Vec<OkrugDoc> = self
+            .okrugs_coll()
+            .find(doc! {})
+            .sort(doc! { "_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .into_iter()
+            .map(|d| Okrug {
+                id: OkrugId::from_trusted(d.id),
+                abbrev: d.abbrev,
+                name_ru: d.name_ru,
+                name_en: d.name_en,
+            })
+            .collect())
+    }
+
+    async fn districts(&self) -> StoreResult<Vec<District>> {
+        let docs: Vec<DistrictDoc> = self
+            .districts_coll()
+            .find(doc! {})
+            .sort(doc! { "_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .into_iter()
+            .map(|d| District {
+                id: DistrictId::from_trusted(d.id),
+                okrug_id: OkrugId::from_trusted(d.okrug_id),
+                name_ru: d.name_ru,
+                name_en: d.name_en,
+                kind: DistrictKind::parse(&d.kind).unwrap_or(DistrictKind::MunicipalDistrict),
+            })
+            .collect())
+    }
+
+    async fn insert_organisation(&self, o: &Organisation) -> StoreResult<()> {
+        self.organisations_coll()
+            .insert_one(OrganisationDoc {
+                id: o.id.to_string(),
+                name: o.name.clone(),
+                created_at: bson_time(o.created_at),
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn organisation(&self, id: &OrganisationId) -> StoreResult<Option<Organisation>> {
+        Ok(self
+            .organisations_coll()
+            .find_one(doc! { "_id": id.as_str() })
+            .await?
+            .map(organisation_from_doc))
+    }
+
+    async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
+        let docs: Vec<OrganisationDoc> = self
+            .organisations_coll()
+            .find(doc! {})
+            .sort(doc! { "name": 1, "_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(organisation_from_doc).collect())
+    }
+
+    async fn insert_audit(&self, e: &AuditEntry) -> StoreResult<()> {
+        self.audit()
+            .insert_one(AuditDoc {
+                id: e.id.to_string(),
+                at: bson_time(e.at),
+                actor_id: e.actor_id.to_string(),
+                action: e.action.clone(),
+                target: e.target.clone(),
+                reason: e.reason.clone(),
+                details: e.details.to_string(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn list_audit(&self, before: Option<&AuditId>, limit: usize) -> StoreResult<Vec<AuditEntry>> {
+        let filter = match before {
+            Some(before) => doc! { "_id": { "$lt": before.as_str() } },
+            None => doc! {},
+        };
+        let docs: Vec<AuditDoc> = self
+            .audit()
+            .find(filter)
+            .sort(doc! { "_id": -1 })
+            .limit(limit as i64)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .into_iter()
+            .map(|d| AuditEntry {
+                id: AuditId::from_trusted(d.id),
+                at: from_bson_time(d.at),
+                actor_id: AccountId::from_trusted(d.actor_id),
+                action: d.action,
+                target: d.target,
+                reason: d.reason,
+                details: serde_json::from_str(&d.details).unwrap_or(serde_json::Value::Null),
+            })
+            .collect())
+    }
+
+    async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
+        let upsert = self
+            .settings()
+            .find_one_and_update(doc! { "_id": key }, doc! { "$setOnInsert": { "value": value } })
+            .upsert(true)
+            .return_document(ReturnDocument::After)
+            .await;
+        let stored = match upsert {
+            Ok(found) => found,
+            // Two servers upserting the same new key at once: one wins, the other reads its value.
+            Err(e) if matches!(StoreError::from(e.clone()), StoreError::Conflict(_)) => {
+                self.settings().find_one(doc! { "_id": key }).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        stored
+            .and_then(|d| d.get_str("value").ok().map(str::to_string))
+            .ok_or_else(|| StoreError::Internal(format!("setting {key} has no value")))
+    }
+
+    async fn reserve_idempotency(&self, r: &IdempotencyRecord) -> StoreResult<()> {
+        self.idempotency_coll()
+            .insert_one(IdempotencyDoc {
+                key_hash: r.key_hash.clone(),
+                request_hash: r.request_hash.clone(),
+                status: r.response.as_ref().map(|s| i32::from(s.status)),
+                body: r.response.as_ref().map(|s| s.body.clone()),
+                location: r.response.as_ref().and_then(|s| s.location.clone()),
+                created_at: bson_time(r.created_at),
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn idempotency(&self, key_hash: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        Ok(self
+            .idempotency_coll()
+            .find_one(doc! { "_id": key_hash })
+            .await?
+            .map(|d| IdempotencyRecord {
+                key_hash: d.key_hash,
+                request_hash: d.request_hash,
+                response: match (d.status, d.body) {
+                    (Some(status), Some(body)) => Some(StoredResponse {
+                        status: u16::try_from(status).unwrap_or(500),
+                        body,
+                        location: d.location,
+                    }),
+                    _ => None,
+                },
+                created_at: from_bson_time(d.created_at),
+            }))
+    }
+
+    async fn complete_idempotency(&self, key_hash: &str, r: &StoredResponse) -> StoreResult<()> {
+        self.idempotency_coll()
+            .update_one(
+                doc! { "_id": key_hash },
+                doc! { "$set": { "status": i32::from(r.status), "body": &r.body, "location": r.location.clone() } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()> {
+        self.idempotency_coll().delete_one(doc! { "_id": key_hash }).await?;
+        Ok(())
+    }
+
+    async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
+        Ok(self
+            .idempotency_coll()
+            .delete_many(doc! { "created_at": { "$lt": bson_time(cutoff) } })
+            .await?
+            .deleted_count)
+    }
+}

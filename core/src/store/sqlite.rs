@@ -1,0 +1,736 @@
+//! The core store on SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use time::OffsetDateTime;
+
+use super::{AuditEntry, CoreStore, IdempotencyRecord, StoredResponse};
+use crate::accounts::model::{
+    Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, Organisation,
+    Role, Session,
+};
+use crate::clock::{from_millis, to_millis};
+use crate::districts::{District, DistrictKind, Okrug};
+use crate::error::{StoreError, StoreResult};
+use crate::id::{AccountId, AuditId, DistrictId, OkrugId, OrganisationId, TokenId};
+use crate::storage::Sqlite;
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE accounts (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    search TEXT NOT NULL,
+    district_id TEXT NOT NULL,
+    birth_year INTEGER NOT NULL,
+    password_hash TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    organisation_id TEXT,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_account ON sessions (account_id);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER
+);
+CREATE INDEX api_tokens_account ON api_tokens (account_id);
+CREATE TABLE okrugs (
+    id TEXT PRIMARY KEY,
+    abbrev TEXT NOT NULL,
+    name_ru TEXT NOT NULL,
+    name_en TEXT NOT NULL
+);
+CREATE TABLE districts (
+    id TEXT PRIMARY KEY,
+    okrug_id TEXT NOT NULL,
+    name_ru TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    kind TEXT NOT NULL
+);
+CREATE TABLE organisations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE audit_log (
+    id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    reason TEXT,
+    details TEXT NOT NULL
+);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE idempotency (
+    key_hash TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    status INTEGER,
+    body TEXT,
+    location TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX idempotency_created ON idempotency (created_at);
+"#];
+
+pub struct SqliteCoreStore {
+    db: Sqlite,
+}
+
+impl SqliteCoreStore {
+    pub fn new(db: Sqlite) -> Self {
+        SqliteCoreStore { db }
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        self.db.migrate("core", MIGRATIONS).await
+    }
+}
+
+fn roles_text(account: &Account) -> String {
+    // ",resident,admin," so that one role is found with LIKE '%,admin,%'.
+    let mut text = String::from(",");
+    for role in &account.roles {
+        text.push_str(role.as_str());
+        text.push(',');
+    }
+    text
+}
+
+const ACCOUNT_COLUMNS: &str = "id, email, display_name, district_id, birth_year, password_hash, \
+     roles, organisation_id, state, created_at, updated_at";
+
+fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+    let roles: String = row.get(6)?;
+    let state: String = row.get(8)?;
+    Ok(Account {
+        id: AccountId::from_trusted(row.get(0)?),
+        email: Email::from_trusted(row.get(1)?),
+        display_name: DisplayName::from_trusted(row.get(2)?),
+        district_id: DistrictId::from_trusted(row.get(3)?),
+        birth_year: BirthYear::from_trusted(row.get(4)?),
+        password_hash: row.get(5)?,
+        roles: roles.split(',').filter_map(Role::parse).collect(),
+        organisation_id: row.get::<_, Option<String>>(7)?.map(OrganisationId::from_trusted),
+        state: AccountState::parse(&state).unwrap_or(AccountState::Blocked),
+        created_at: from_millis(row.get(9)?),
+        updated_at: from_millis(row.get(10)?),
+    })
+}
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id_hash: row.get(0)?,
+        account_id: AccountId::from_trusted(row.get(1)?),
+        created_at: from_millis(row.get(2)?),
+        last_seen_at: from_millis(row.get(3)?),
+        expires_at: from_millis(row.get(4)?),
+    })
+}
+
+fn token_from_row(row: &Row<'_>) -> rusqlite::Result<ApiToken> {
+    Ok(ApiToken {
+        id: TokenId::from_trusted(row.get(0)?),
+        account_id: AccountId::from_trusted(row.get(1)?),
+        name: row.get(2)?,
+        hash: row.get(3)?,
+        created_at: from_millis(row.get(4)?),
+        last_used_at: row.get::<_, Option<i64>>(5)?.map(from_millis),
+    })
+}
+
+fn audit_from_row(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
+    let details: String = row.get(6)?;
+    Ok(AuditEntry {
+        id: AuditId::from_trusted(row.get(0)?),
+        at: from_millis(row.get(1)?),
+        actor_id: AccountId::from_trusted(row.get(2)?),
+        action: row.get(3)?,
+        target: row.get(4)?,
+        reason: row.get(5)?,
+        details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn write_account(conn: &Connection, account: &Account, insert: bool) -> StoreResult<usize> {
+    let sql = if insert {
+        "INSERT INTO accounts (id, email, display_name, district_id, birth_year, password_hash, \
+         roles, organisation_id, state, created_at, updated_at, search) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    } else {
+        "UPDATE accounts SET email = ?2, display_name = ?3, district_id = ?4, birth_year = ?5, \
+         password_hash = ?6, roles = ?7, organisation_id = ?8, state = ?9, created_at = ?10, \
+         updated_at = ?11, search = ?12 WHERE id = ?1"
+    };
+    Ok(conn.execute(
+        sql,
+        params![
+            account.id.as_str(),
+            account.email.as_str(),
+            account.display_name.as_str(),
+            account.district_id.as_str(),
+            account.birth_year.value(),
+            account.password_hash,
+            roles_text(account),
+            account.organisation_id.as_ref().map(|o| o.as_str().to_string()),
+            account.state.as_str(),
+            to_millis(account.created_at),
+            to_millis(account.updated_at),
+            account.search_text(),
+        ],
+    )?)
+}
+
+#[async_trait]
+impl CoreStore for SqliteCoreStore {
+    async fn insert_account(&self, account: &Account) -> StoreResult<()> {
+        let account = account.clone();
+        self.db
+            .write(move |conn| write_account(conn, &account, true).map(|_| ()))
+            .await
+    }
+
+    async fn account(&self, id: &AccountId) -> StoreResult<Option<Account>> {
+        let id = id.as_str().to_string();
+        self.db
+            .read(move |conn| {
+                Ok(conn
+                    .query_row(
+                        &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+                        [id],
+                        account_from_row,
+                    )
+                    .optional()?)
+            })
+            .await
+    }
+
+    async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>> {
+        let email = email.to_string();
+        self.db
+            .read(move |conn| {
+                Ok(conn
+                    .query_row(
+                        &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = ?1"),
+                        [email],
+                        account_from_row,
+                    )
+                    .optional()?)
+            })
+            .await
+    }
+
+    async fn update_account(&self, account: &Account) -> StoreResult<()> {
+        let account = account.clone();
+        self.db
+            .write(move |conn| match write_account(conn, &account, false)? {
+                0 => Err(StoreError::NotFound),
+                _ => Ok(()),
+            })
+            .await
+    }
+
+    async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Vec<Account>> {
+        let query = query.clone();
+        self.db
+            .read(move |conn| {
+                let mut sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE 1 = 1");
+                let mut args: Vec<String> = Vec::new();
+                if let Some(text) = &query.text {
+                    args.push(format!("%{}%", like_escape(text)));
+                    sql.push_str(&format!(" AND search LIKE ?{} ESCAPE '\\'", args.len()));
+                }
+                if let Some(role) = query.role {
+                    args.push(format!("%,{},%", role.as_str()));
+                    sql.push_str(&format!(" AND roles LIKE ?{}", args.len()));
+                }
+                if let Some(state) = query.state {
+                    args.push(state.as_str().to_string());
+                    sql.push_str(&format!(" AND state = ?{}", args.len()));
+                }
+                if let Some(before) = &query.before {
+                    args.push(before.as_str().to_string());
+                    sql.push_str(&format!(" AND id < ?{}", args.len()));
+                }
+                sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", query.limit));
+                let mut stmt = conn.prepare(&sql)?;
+                let rows = stmt.query_map(rusqlite::params_from_iter(args), account_from_row)?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+    }
+
+    async fn insert_session(&self, session: &Session) -> StoreResult<()> {
+        let s = session.clone();
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, expires_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        s.id_hash,
+                        s.account_id.as_str(),
+                        to_millis(s.created_at),
+                        to_millis(s.last_seen_at),
+                        to_millis(s.expires_at)
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
+        let id_hash = id_hash.to_string();
+        self.db
+            .read(move |conn| {
+                Ok(conn
+                    .query_row(
+                        "SELECT id_hash, account_id, created_at, last_seen_at, expires_at \
+                         FROM sessions WHERE id_hash = ?1",
+                        [id_hash],
+                        session_from_row,
+                    )
+                    .optional()?)
+            })
+            .await
+    }
+
+    async fn renew_session(
+        &self,
+        id_hash: &str,
+        last_seen_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let id_hash = id_hash.to_string();
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "UPDATE sessions SET last_seen_at = ?2, expires_at = ?3 WHERE id_hash = ?1",
+                    params![id_hash, to_millis(last_seen_at), to_millis(expires_at)],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        let id_hash = id_hash.to_string();
+        self.db
+            .write(move |conn| {
+                conn.execute("DELETE FROM sessions WHERE id_hash = ?1", [id_hash])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn delete_sessions_of(&self, account: &AccountId) -> StoreResult<u64> {
+        let account = account.as_str().to_string();
+        self.db
+            .write(move |conn| {
+                Ok(conn.execute("DELETE FROM sessions WHERE account_id = ?1", [account])? as u64)
+            })
+            .await
+    }
+
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        self.db
+            .write(move |conn| {
+                Ok(conn.execute(
+                    "DELETE FROM sessions WHERE expires_at <= ?1",
+                    [to_millis(now)],
+                )? as u64)
+            })
+            .await
+    }
+
+    async fn insert_token(&self, token: &ApiToken) -> StoreResult<()> {
+        let t = token.clone();
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO api_tokens (id, account_id, name, hash, created_at, last_used_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        t.id.as_str(),
+                        t.account_id.as_str(),
+                        t.name,
+                        t.hash,
+                        to_millis(t.created_at),
+                        t.last_used_at.map(to_millis)
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<ApiToken>> {
+        let hash = hash.to_string();
+        self.db
+            .read(move |conn| {
+                Ok(conn
+                    .query_row(
+                        "SELECT id, account_id, name, hash, created_at, last_used_at \
+                         FROM api_tokens WHERE hash = ?1",
+                        [hash],
+                        token_from_row,
+                    )
+                    .optional()?)
+            })
+            .await
+    }
+
+    async fn tokens_of(&self, account: &AccountId) -> StoreResult<Vec<ApiToken>> {
+        let account = account.as_str().to_string();
+        self.db
+            .read(move |conn| {
+                let mut stmt = conn.prepare(
+                    "SELECT id, account_id, name, hash, created_at, last_used_at \
+                     FROM api_tokens WHERE account_id = ?1 ORDER BY id",
+                )?;
+                let rows = stmt.query_map([account], token_from_row)?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+    }
+
+    async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> StoreResult<()> {
+        let id = id.as_str().to_string();
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
+                    params![id, to_millis(at)],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn delete_token(&self, account: &AccountId, id: &TokenId) -> StoreResult<bool> {
+        let (account, id) = (account.as_str().to_string(), id.as_str().to_string());
+        self.db
+            .write(move |conn| {
+                Ok(conn.execute(
+                    "DELETE FROM api_tokens WHERE id = ?1 AND account_id = ?2",
+                    [id, account],
+                )? > 0)
+            })
+            .await
+    }
+
+    async fn delete_tokens_of(&self, account: &AccountId) -> StoreResult<u64> {
+        let account = account.as_str().to_string();
+        self.db
+            .write(move |conn| {
+                Ok(conn.execute("DELETE FROM api_tokens WHERE account_id = ?1", [account])? as u64)
+            })
+            .await
+    }
+
+    async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()> {
+        let (okrugs, districts) = (okrugs.to_vec(), districts.to_vec());
+        self.db
+            .write(move |conn| {
+                let mut okrug_stmt = conn.prepare(
+                    "INSERT INTO okrugs (id, abbrev, name_ru, name_en) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (id) DO UPDATE SET abbrev = excluded.abbrev, \
+                     name_ru = excluded.name_ru, name_en = excluded.name_en",
+                )?;
+                for o in &okrugs {
+                    okrug_stmt.execute(params![o.id.as_str(), o.abbrev, o.name_ru, o.name_en])?;
+                }
+                let mut district_stmt = conn.prepare(
+                    "INSERT INTO districts (id, okrug_id, name_ru, name_en, kind) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) \
+                     ON CONFLICT (id) DO UPDATE SET okrug_id = excluded.okrug_id, \
+                     name_ru = excluded.name_ru, name_en = excluded.name_en, kind = excluded.kind",
+                )?;
+                for d in &districts {
+                    district_stmt.execute(params![
+                        d.id.as_str(),
+                        d.okrug_id.as_str(),
+                        d.name_ru,
+                        d.name_en,
+                        d.kind.as_str()
+                    ])?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64> {
+        let okrug_ids: Vec<String> = okrugs.iter().map(|o| o.id.to_string()).collect();
+        let district_ids: Vec<String> = districts.iter().map(|d| d.id.to_string()).collect();
+        self.db
+            .write(move |conn| {
+                let mut removed = 0u64;
+                for (table, keep) in [("districts", &district_ids), ("okrugs", &okrug_ids)] {
+                    let existing: Vec<String> = conn
+                        .prepare(&format!("SELECT id FROM {table}"))?
+                        .query_map([], |row| row.get(0))?
+                        .collect::<Result<_, _>>()?;
+                    for id in existing.iter().filter(|id| !keep.contains(id)) {
+                        removed += conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])? as u64;
+                    }
+                }
+                Ok(removed)
+            })
+            .await
+    }
+
+    async fn okrugs(&self) -> StoreResult<Vec<Okrug>> {
+        self.db
+            .read(|conn| {
+                let mut stmt =
+                    conn.prepare("SELECT id, abbrev, name_ru, name_en FROM okrugs ORDER BY id")?;
+                let rows = stmt.query_map([], |row| {
+                    Ok(Okrug {
+                        id: OkrugId::from_trusted(row.get(0)?),
+                        abbrev: row.get(1)?,
+                        name_ru: row.get(2)?,
+                        name_en: row.get(3)?,
+                    })
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+    }
+
+    async fn districts(&self) -> StoreResult<Vec<District>> {
+        self.db
+            .read(|conn| {
+                let mut stmt = conn.prepare(
+                    "SELECT id, okrug_id, name_ru, name_en, kind FROM districts ORDER BY id",
+                )?;
+                let rows = stmt.query_map([], |row| {
+                    let kind: String = row.get(4)?;
+                    Ok(District {
+                        id: DistrictId::from_trusted(row.get(0)?),
+                        okrug_id: OkrugId::from_trusted(row.get(1)?),
+                        name_ru: row.get(2)?,
+                        name_en: row.get(3)?,
+                        kind: DistrictKind::parse(&kind).unwrap_or(DistrictKind::MunicipalDistrict),
+                    })
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+    }
+
+    async fn insert_organisation(&self, organisation: &Organisation) -> StoreResult<()> {
+        let o = organisation.clone();
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO organisations (id, name, created_at) VALUES (?1, ?2, ?3)",
+                    params![o.id.as_str(), o.name, to_millis(o.created_at)],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn organisation(&self, id: &OrganisationId) -> StoreResult<Option<Organisation>> {
+        let id = id.as_str().to_string();
+        self.db
+            .read(move |conn| {
+                Ok(conn
+                    .query_row(
+                        "SELECT id, name, created_at FROM organisations WHERE id = ?1",
+                        [id],
+                        organisation_from_row,
+                    )
+                    .optional()?)
+            })
+            .await
+    }
+
+    async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
+        self.db
+            .read(|conn| {
+                let mut stmt =
+                    conn.prepare("SELECT id, name, created_at FROM organisations ORDER BY name, id")?;
+                let rows = stmt.query_map([], organisation_from_row)?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+    }
+
+    async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let e = entry.clone();
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO audit_log (id, at, actor_id, action, target, reason, details) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        e.id.as_str(),
+                        to_millis(e.at),
+                        e.actor_id.as_str(),
+                        e.action,
+                        e.target,
+                        e.reason,
+                        e.details.to_string()
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn list_audit(&self, before: Option<&AuditId>, limit: usize) -> StoreResult<Vec<AuditEntry>> {
+        let before = before.map(|b| b.as_str().to_string());
+        self.db
+            .read(move |conn| {
+                let mut stmt = conn.prepare(
+                    "SELECT id, at, actor_id, action, target, reason, details FROM audit_log \
+                     WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
+                )?;
+                let rows = stmt.query_map(params![before, limit as i64], audit_from_row)?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+    }
+
+    async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
+        let (key, value) = (key.to_string(), value.to_string());
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                    [&key, &value],
+                )?;
+                Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [&key], |row| {
+                    row.get(0)
+                })?)
+            })
+            .await
+    }
+
+    async fn reserve_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()> {
+        let r = record.clone();
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO idempotency (key_hash, request_hash, status, body, location, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        r.key_hash,
+                        r.request_hash,
+                        r.response.as_ref().map(|s| s.status),
+                        r.response.as_ref().map(|s| s.body.clone()),
+                        r.response.as_ref().and_then(|s| s.location.clone()),
+                        to_millis(r.created_at)
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn idempotency(&self, key_hash: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        let key_hash = key_hash.to_string();
+        self.db
+            .read(move |conn| {
+                Ok(conn
+                    .query_row(
+                        "SELECT key_hash, request_hash, status, body, location, created_at \
+                         FROM idempotency WHERE key_hash = ?1",
+                        [key_hash],
+                        |row| {
+                            let status: Option<u16> = row.get(2)?;
+                            let body: Option<String> = row.get(3)?;
+                            Ok(IdempotencyRecord {
+                                key_hash: row.get(0)?,
+                                request_hash: row.get(1)?,
+                                response: match (status, body) {
+                                    (Some(status), Some(body)) => Some(StoredResponse {
+                                        status,
+                                        body,
+                                        location: row.get(4)?,
+                                    }),
+                                    _ => None,
+                                },
+                                created_at: from_millis(row.get(5)?),
+                            })
+                        },
+                    )
+                    .optional()?)
+            })
+            .await
+    }
+
+    async fn complete_idempotency(&self, key_hash: &str, response: &StoredResponse) -> StoreResult<()> {
+        let (key_hash, r) = (key_hash.to_string(), response.clone());
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "UPDATE idempotency SET status = ?2, body = ?3, location = ?4 WHERE key_hash = ?1",
+                    params![key_hash, r.status, r.body, r.location],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()> {
+        let key_hash = key_hash.to_string();
+        self.db
+            .write(move |conn| {
+                conn.execute("DELETE FROM idempotency WHERE key_hash = ?1", [key_hash])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
+        self.db
+            .write(move |conn| {
+                Ok(conn.execute(
+                    "DELETE FROM idempotency WHERE created_at < ?1",
+                    [to_millis(cutoff)],
+                )? as u64)
+            })
+            .await
+    }
+}
+
+fn organisation_from_row(row: &Row<'_>) -> rusqlite::Result<Organisation> {
+    Ok(Organisation {
+        id: OrganisationId::from_trusted(row.get(0)?),
+        name: row.get(1)?,
+        created_at: from_millis(row.get(2)?),
+    })
+}

@@ -1,0 +1,154 @@
+//! `Idempotency-Key` on POSTs that create something: the same key and body within 24 hours
+//! returns the first answer instead of acting twice; the same key with another body is 422.
+//!
+//! The key is claimed in the store (a unique key) before the handler runs, so two concurrent
+//! requests with one key cannot both act: the second hears 409 `idempotency_in_progress`.
+//! A claim whose request failed with a 5xx is released so the client can retry.
+
+use std::future::Future;
+
+use http::StatusCode;
+use warp::reply::Response;
+
+use crate::clock;
+use crate::error::StoreError;
+use crate::store::{IdempotencyRecord, StoredResponse};
+use crate::web::problem::Problem;
+use crate::web::Ctx;
+
+/// The most characters a key may have.
+pub const MAX_KEY_LEN: usize = 255;
+
+/// A response the handler produced, in a form that can be stored and replayed.
+pub struct Outcome {
+    pub status: StatusCode,
+    pub body: serde_json::Value,
+    pub location: Option<String>,
+    /// The body to store for replay when it differs from `body` (a secret shown once must not
+    /// be stored: API tokens are replayed with the secret left out).
+    pub replay_body: Option<serde_json::Value>,
+}
+
+impl Outcome {
+    pub fn created(location: String, body: serde_json::Value) -> Outcome {
+        Outcome {
+            status: StatusCode::CREATED,
+            body,
+            location: Some(location),
+            replay_body: None,
+        }
+    }
+
+    fn into_response(self) -> Response {
+        let mut response = crate::web::respond::json(self.status, &self.body);
+        if let Some(location) = &self.location {
+            if let Ok(v) = http::HeaderValue::from_str(location) {
+                response.headers_mut().insert(http::header::LOCATION, v);
+            }
+        }
+        response
+    }
+}
+
+/// Runs `act` at most once per (caller, route, key). Without a key it simply runs.
+pub async fn once<F, Fut>(
+    ctx: &Ctx,
+    route: &str,
+    key: Option<String>,
+    body: &[u8],
+    act: F,
+) -> Result<Response, Problem>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Outcome, Problem>>,
+{
+    let Some(key) = key else {
+        return act().await.map(Outcome::into_response);
+    };
+    if key.is_empty() || key.len() > MAX_KEY_LEN || key.chars().any(|c| c.is_control()) {
+        return Err(Problem::bad_request("invalid_idempotency_key"));
+    }
+    let caller = match &ctx.principal {
+        Some(p) => format!("account:{}", p.account.id),
+        None => format!("ip:{}", ctx.meta.client_ip),
+    };
+    let key_hash = blake3::hash(format!("{caller}\0{route}\0{key}").as_bytes())
+        .to_hex()
+        .to_string();
+    let request_hash = blake3::hash(body).to_hex().to_string();
+    let store = &ctx.platform.store;
+    let claim = IdempotencyRecord {
+        key_hash: key_hash.clone(),
+        request_hash: request_hash.clone(),
+        response: None,
+        created_at: clock::now(),
+    };
+    match store.reserve_idempotency(&claim).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            let existing = store.idempotency(&key_hash).await?;
+            return match existing {
+                Some(r) if r.request_hash != request_hash => {
+                    Err(Problem::unprocessable("idempotency_key_reused"))
+                }
+                Some(IdempotencyRecord {
+                    response: Some(stored),
+                    ..
+                }) => Ok(replay(stored)),
+                _ => Err(Problem::conflict("idempotency_in_progress")),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let result = act().await;
+    let stored = match &result {
+        Ok(outcome) => StoredResponse {
+            status: outcome.status.as_u16(),
+            body: outcome
+                .replay_body
+                .as_ref()
+                .unwrap_or(&outcome.body)
+                .to_string(),
+            location: outcome.location.clone(),
+        },
+        Err(problem) if problem.status.is_server_error() => {
+            store.release_idempotency(&key_hash).await?;
+            return result.map(Outcome::into_response);
+        }
+        Err(problem) => StoredResponse {
+            status: problem.status.as_u16(),
+            body: problem.to_json(&ctx.platform.catalog, ctx.lang).to_string(),
+            location: None,
+        },
+    };
+    store.complete_idempotency(&key_hash, &stored).await?;
+    result.map(Outcome::into_response)
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = Response::new(stored.body.into());
+    *response.status_mut() = status;
+    let content_type = if status.is_success() {
+        "application/json"
+    } else {
+        "application/problem+json"
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(content_type),
+    );
+    headers.insert("idempotent-replayed", http::HeaderValue::from_static("true"));
+    if let Some(location) = stored.location {
+        if let Ok(v) = http::HeaderValue::from_str(&location) {
+            headers.insert(http::header::LOCATION, v);
+        }
+    }
+    response
+}
+
+/// The `Idempotency-Key` header, as a filter.
+pub fn key() -> impl warp::Filter<Extract = (Option<String>,), Error = warp::Rejection> + Clone {
+    warp::header::optional::<String>("idempotency-key")
+}

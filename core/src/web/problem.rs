@@ -1,0 +1,184 @@
+//! Errors as HTTP answers: RFC 9457 problem documents for the API, a friendly page for browsers.
+//!
+//! A [`Problem`] carries a status and a stable snake_case code. Its title and detail come from
+//! the message catalog in the request's language (`err-CODE` and, when given, a detail key), so
+//! clients can translate by code and people read their own language. Internals never reach the
+//! body: a store failure is logged with its cause and answered as a bare 500 or 503.
+
+use http::StatusCode;
+use serde_json::{json, Map, Value};
+
+use crate::accounts::model::Invalid;
+use crate::error::StoreError;
+use crate::web::i18n::{Catalog, Lang};
+
+/// Where problem `type` URIs point. Documentation of each code lives under it.
+pub const TYPE_BASE: &str = "https://veche.example/problems/";
+
+#[derive(Clone, Debug)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub code: &'static str,
+    /// Catalog key of the detail text; `err-CODE-detail` when absent (if the catalog has it).
+    pub detail_key: Option<String>,
+    /// The input field the problem concerns (validation errors).
+    pub field: Option<&'static str>,
+    /// Seconds until a retry may succeed (429, 503).
+    pub retry_after: Option<u64>,
+    /// Extra members for the client (e.g. `receipt`).
+    pub extra: Map<String, Value>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str) -> Problem {
+        Problem {
+            status,
+            code,
+            detail_key: None,
+            field: None,
+            retry_after: None,
+            extra: Map::new(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, code)
+    }
+    pub fn unauthorized() -> Problem {
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthorized")
+    }
+    pub fn forbidden() -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, "forbidden")
+    }
+    pub fn not_found() -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not_found")
+    }
+    pub fn conflict(code: &'static str) -> Problem {
+        Problem::new(StatusCode::CONFLICT, code)
+    }
+    pub fn unprocessable(code: &'static str) -> Problem {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code)
+    }
+    pub fn internal() -> Problem {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    }
+    pub fn unavailable(retry_after: u64) -> Problem {
+        let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        p.retry_after = Some(retry_after);
+        p
+    }
+    pub fn too_many_requests(retry_after: u64) -> Problem {
+        let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        p.retry_after = Some(retry_after.max(1));
+        p
+    }
+
+    /// A refused input: 422 `validation_failed` naming the field, with a field-specific detail
+    /// (`invalid-FIELD-CODE` in the catalog).
+    pub fn invalid(invalid: Invalid) -> Problem {
+        let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        p.field = Some(invalid.field);
+        p.detail_key = Some(format!("invalid-{}-{}", invalid.field, invalid.code));
+        p.extra.insert("reason".into(), Value::from(invalid.code));
+        p
+    }
+
+    pub fn with_detail(mut self, key: impl Into<String>) -> Problem {
+        self.detail_key = Some(key.into());
+        self
+    }
+
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Problem {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+
+    /// The problem document in `lang`.
+    pub fn to_json(&self, catalog: &Catalog, lang: Lang) -> Value {
+        let title = catalog.t(lang, &format!("err-{}", self.code));
+        let detail_key = self
+            .detail_key
+            .clone()
+            .unwrap_or_else(|| format!("err-{}-detail", self.code));
+        let detail = if catalog.has(&detail_key) {
+            catalog.t(lang, &detail_key)
+        } else {
+            title.clone()
+        };
+        let mut body = json!({
+            "type": format!("{TYPE_BASE}{}", self.code),
+            "title": title,
+            "status": self.status.as_u16(),
+            "detail": detail,
+            "code": self.code,
+        });
+        if let Some(object) = body.as_object_mut() {
+            if let Some(field) = self.field {
+                object.insert("field".into(), Value::from(field));
+            }
+            if let Some(retry) = self.retry_after {
+                object.insert("retry_after".into(), Value::from(retry));
+            }
+            for (k, v) in &self.extra {
+                object.insert(k.clone(), v.clone());
+            }
+        }
+        body
+    }
+
+    /// The HTTP response: `application/problem+json`, with `Retry-After` when known.
+    pub fn into_response(self, catalog: &Catalog, lang: Lang) -> warp::reply::Response {
+        let body = self.to_json(catalog, lang).to_string();
+        let mut response = warp::reply::Response::new(body.into());
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/problem+json"),
+        );
+        headers.insert(
+            http::header::CONTENT_LANGUAGE,
+            http::HeaderValue::from_static(lang.code()),
+        );
+        if let Some(retry) = self.retry_after {
+            headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from(retry));
+        }
+        response
+    }
+}
+
+impl From<Invalid> for Problem {
+    fn from(invalid: Invalid) -> Problem {
+        Problem::invalid(invalid)
+    }
+}
+
+impl From<StoreError> for Problem {
+    /// A store error that reaches the HTTP layer unhandled: unavailable → 503, anything else →
+    /// 500. The cause is logged here, never sent. (Conflicts a handler expects are matched before.)
+    fn from(err: StoreError) -> Problem {
+        match err {
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "store unavailable");
+                Problem::unavailable(5)
+            }
+            StoreError::NotFound => Problem::not_found(),
+            other => {
+                tracing::error!(error = %other, "store failure");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+/// Lets a [`Problem`] travel as a warp rejection (from filters such as rate limits and auth).
+#[derive(Debug)]
+pub struct Rejected(pub Problem);
+
+impl warp::reject::Reject for Rejected {}
+
+impl Problem {
+    pub fn reject(self) -> warp::Rejection {
+        warp::reject::custom(Rejected(self))
+    }
+}

@@ -1,0 +1,84 @@
+//! Building responses: JSON, HTML, redirects and cookies.
+
+use http::{header, HeaderValue, StatusCode};
+use serde::Serialize;
+use warp::reply::Response;
+
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    let body = match serde_json::to_string(value) {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "response serialisation");
+            return status_only(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// `201 Created` with a `Location` header.
+pub fn created<T: Serialize>(location: &str, value: &T) -> Response {
+    let mut response = json(StatusCode::CREATED, value);
+    if let Ok(v) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
+}
+
+pub fn status_only(status: StatusCode) -> Response {
+    let mut response = Response::new(Default::default());
+    *response.status_mut() = status;
+    response
+}
+
+pub fn no_content() -> Response {
+    status_only(StatusCode::NO_CONTENT)
+}
+
+pub fn html(status: StatusCode, body: String) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    // Pages show private data: never from a shared cache.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// `303 See Other`: where a form POST sends the browser next.
+pub fn see_other(location: &str) -> Response {
+    let mut response = status_only(StatusCode::SEE_OTHER);
+    let location = HeaderValue::from_str(location).unwrap_or_else(|_| HeaderValue::from_static("/"));
+    response.headers_mut().insert(header::LOCATION, location);
+    response
+}
+
+/// Adds a `Set-Cookie` header.
+pub fn add_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// A cookie scripts cannot read, sent only to this site and only over TLS when deployed on it.
+pub fn cookie(name: &str, value: &str, max_age_secs: u64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_cookie(name: &str, secure: bool) -> String {
+    cookie(name, "", 0, secure)
+}
