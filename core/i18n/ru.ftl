@@ -1,1 +1,249 @@
+# Тексты ядра Вече на русском. Каждый ключ должен быть и в en.ftl (иначе каталог не загрузится).
+# Изоляция аргументов отключена: переменные подставляются как есть.
+
 app-name = Вече
+
+## Оформление страницы: шапка, меню, подвал
+
+nav-skip = Перейти к содержанию
+nav-label = Главное меню
+nav-home = Главная
+nav-admin = Администрирование
+nav-signin = Войти
+nav-signup = Зарегистрироваться
+nav-signout = Выйти
+# Ссылка на другой язык, поэтому подпись на нём самом.
+lang-switch = English
+footer-about = Вече — открытая платформа для жителей: голосования, идеи для города и сообщения о проблемах.
+footer-osm = Данные о районах © участники OpenStreetMap, ODbL 1.0
+
+## Страница ошибки и сводка ошибок формы
+
+error-code = Код ошибки:
+error-home = Вернуться на главную
+form-errors-title = Исправьте, пожалуйста, ошибки в форме
+
+## Главная страница
+
+home-title = Участвуйте в жизни своего города
+home-intro = Голосуйте в городских и районных опросах, предлагайте идеи и сообщайте о проблемах — ответственная организация обязана ответить.
+# $name — отображаемое имя жителя
+home-hello = Здравствуйте, { $name }!
+# $district — название района
+home-your-district = Ваш район: { $district }
+home-profile-link = Перейти в профиль
+home-what-title = Что можно делать в Вече
+home-what-polls = Голосовать в городских и районных опросах.
+home-what-ideas = Предлагать идеи для города и поддерживать идеи других жителей.
+home-what-reports = Сообщать о проблемах в городе — ответственная организация обязана ответить.
+
+## Регистрация и вход
+
+signup-title = Регистрация
+signup-submit = Зарегистрироваться
+signup-have-account = Уже зарегистрированы?
+signin-title = Вход
+signin-submit = Войти
+signin-no-account = Ещё нет учётной записи?
+# $seconds — сколько секунд подождать (строка, поэтому без форм множественного числа)
+signin-rate-limited = Слишком много попыток входа. Подождите { $seconds } с и попробуйте снова.
+
+## Поля форм и подсказки
+
+field-email = Электронная почта
+field-password = Пароль
+field-display-name = Отображаемое имя
+field-district = Район
+field-district-choose = Выберите район
+field-birth-year = Год рождения
+field-current-password = Текущий пароль
+field-new-password = Новый пароль
+field-token-name = Название токена
+field-organisation = Организация
+field-organisation-name = Название организации
+field-reason = Причина
+field-reason-optional = Причина (необязательно)
+hint-password = от 10 до 128 символов
+hint-display-name = видно другим жителям, от 2 до 60 символов
+hint-organisation = обязательна для должностного лица
+
+## Профиль
+
+profile-title = Профиль
+# $name — название токена
+profile-token-created = Токен «{ $name }» создан
+profile-token-once = Скопируйте токен сейчас: он показывается только один раз. Никому его не сообщайте.
+profile-state = Статус
+profile-roles = Роли
+profile-details-title = Личные данные
+profile-save = Сохранить
+profile-password-title = Смена пароля
+profile-password-note = После смены пароля вы выйдете из учётной записи на всех других устройствах.
+profile-password-submit = Сменить пароль
+profile-tokens-title = Токены API
+profile-tokens-note = Токен позволяет вашим программам работать с API Вече от вашего имени. Можно создать до 20 токенов.
+profile-tokens-none = У вас пока нет токенов.
+profile-token-created-at = Создан
+profile-token-last-used = Последнее использование
+profile-token-actions = Действия
+profile-token-revoke = Отозвать
+profile-token-create = Создать токен
+
+## Сообщения после действий
+
+flash-signed-up = Вы зарегистрированы. Добро пожаловать в Вече!
+flash-saved = Изменения сохранены.
+flash-password-changed = Пароль изменён. На всех других устройствах вы вышли из учётной записи.
+flash-token-revoked = Токен отозван: программы, которые им пользовались, больше не получат доступ.
+
+## Роли и статусы учётных записей
+
+role-resident = Житель
+role-moderator = Модератор
+role-official = Должностное лицо
+role-expert = Эксперт
+role-admin = Администратор
+state-unverified = Не подтверждена
+state-active = Активна
+state-blocked = Заблокирована
+
+## Администрирование
+
+admin-nav-label = Разделы администрирования
+admin-accounts-title = Учётные записи
+admin-organisations-title = Организации
+admin-audit-title = Журнал действий
+admin-search = Поиск по имени или почте
+admin-search-submit = Найти
+# Пункт списков «Роль» и «Статус»: без фильтра
+admin-any = Все
+admin-none-found = Ничего не найдено.
+admin-roles-title = Роли и организация
+# Пункт списка организаций: организация не выбрана
+admin-none = Не выбрана
+admin-roles-submit = Сохранить роли
+admin-block-title = Блокировка учётной записи
+admin-block-note = Заблокированный пользователь не сможет войти: все его сеансы будут завершены, а токены API — отозваны.
+admin-block-submit = Заблокировать
+admin-unblock-title = Разблокировка учётной записи
+admin-unblock-submit = Разблокировать
+admin-organisation-create = Добавить организацию
+audit-when = Когда
+audit-who = Кто
+audit-what = Действие
+audit-target = Объект
+audit-why = Причина
+pager-next = Следующая страница
+
+## Ошибки: err-КОД — заголовок, err-КОД-detail — что делать
+
+err-unauthorized = Требуется вход
+err-unauthorized-detail = Войдите в свою учётную запись, чтобы продолжить.
+err-forbidden = Доступ запрещён
+err-forbidden-detail = У вашей учётной записи нет прав на это действие. Если это ошибка, обратитесь к администратору.
+err-not_found = Не найдено
+err-not_found-detail = По этому адресу ничего нет. Проверьте ссылку или вернитесь на главную страницу.
+err-internal = Что-то пошло не так
+err-internal-detail = На нашей стороне произошла ошибка. Попробуйте ещё раз чуть позже.
+err-unavailable = Сервис временно недоступен
+err-unavailable-detail = Сервис ненадолго недоступен. Повторите попытку через несколько секунд.
+err-rate_limited = Слишком много запросов
+err-rate_limited-detail = Вы отправляете запросы слишком часто. Подождите немного и попробуйте снова.
+err-validation_failed = Проверьте введённые данные
+err-validation_failed-detail = Некоторые поля заполнены неверно. Исправьте их и отправьте снова.
+err-method_not_allowed = Метод не поддерживается
+err-method_not_allowed-detail = Этот адрес не принимает такой запрос. Проверьте метод HTTP по документации API.
+err-payload_too_large = Слишком большой запрос
+err-payload_too_large-detail = Отправленные данные слишком велики. Сократите их и повторите попытку.
+err-length_required = Не указан размер запроса
+err-length_required-detail = Передайте заголовок Content-Length с размером тела запроса.
+err-unsupported_media_type = Неподдерживаемый формат данных
+err-unsupported_media_type-detail = Отправьте тело запроса в формате JSON с заголовком Content-Type: application/json.
+err-invalid_query = Неверные параметры запроса
+err-invalid_query-detail = Проверьте параметры в адресе: строка поиска должна быть не длиннее 100 символов.
+err-invalid_form = Не удалось прочитать форму
+err-invalid_form-detail = Обновите страницу и заполните форму ещё раз.
+err-csrf_failed = Форма устарела
+err-csrf_failed-detail = Форма устарела или отправлена не с этого сайта. Обновите страницу и отправьте её снова.
+err-email_taken = Адрес уже зарегистрирован
+err-email_taken-detail = Этот адрес электронной почты уже зарегистрирован. Войдите или укажите другой адрес.
+err-invalid_credentials = Неверная почта или пароль
+err-invalid_credentials-detail = Неверный адрес электронной почты или пароль. Проверьте их и попробуйте снова.
+err-account_blocked = Учётная запись заблокирована
+err-account_blocked-detail = Ваша учётная запись заблокирована администратором. Если вы считаете, что это ошибка, обратитесь к администрации платформы.
+err-wrong_password = Неверный текущий пароль
+err-wrong_password-detail = Текущий пароль указан неверно. Введите пароль, с которым вы сейчас входите.
+err-organisation_required = Нужна организация
+err-organisation_required-detail = Для роли «Должностное лицо» выберите организацию.
+err-unknown_organisation = Организация не найдена
+err-unknown_organisation-detail = Такой организации нет. Выберите организацию из списка.
+err-self_lockout = Нельзя ограничить себя
+err-self_lockout-detail = Нельзя снять с себя роль администратора или заблокировать свою учётную запись. Попросите об этом другого администратора.
+err-reason_required = Укажите причину
+err-reason_required-detail = Укажите причину: она будет записана в журнал действий.
+err-no_session = Нет сеанса
+err-no_session-detail = Выйти можно только из сеанса в браузере. Чтобы прекратить доступ по токену API, отзовите его в профиле.
+err-invalid_token = Недействительный токен
+err-invalid_token-detail = Токен API неверен или отозван. Передайте его в заголовке Authorization: Bearer или создайте новый в профиле.
+err-idempotency_in_progress = Запрос ещё выполняется
+err-idempotency_in_progress-detail = Запрос с этим Idempotency-Key ещё обрабатывается. Повторите его чуть позже.
+err-idempotency_key_reused = Ключ уже использован
+err-idempotency_key_reused-detail = Этот Idempotency-Key уже использован для другого запроса. Для нового запроса создайте новый ключ.
+err-invalid_idempotency_key = Неверный ключ идемпотентности
+err-invalid_idempotency_key-detail = Idempotency-Key должен быть непустым, не длиннее 255 байт и без управляющих символов.
+err-invalid_json = Неверный JSON
+err-invalid_json-detail = Тело запроса не является корректным JSON. Проверьте синтаксис.
+err-invalid_type = Неверный тип значения
+err-invalid_type-detail = У одного из полей неверный тип значения, например объект вместо строки. Сверьтесь с документацией API.
+err-unknown_field = Неизвестное поле
+err-unknown_field-detail = В запросе есть поле, которого нет в API (оно названо в «field»). Уберите его.
+err-missing_field = Не хватает поля
+err-missing_field-detail = В запросе нет обязательного поля (оно названо в «field»). Добавьте его.
+err-invalid_limit = Неверное значение limit
+err-invalid_limit-detail = Параметр limit должен быть целым числом от 1 до 100.
+err-invalid_cursor = Неверный курсор
+err-invalid_cursor-detail = Курсор страницы повреждён. Возьмите ссылку на следующую страницу из предыдущего ответа или начните с первой страницы.
+err-invalid_role = Неизвестная роль
+err-invalid_role-detail = Допустимые роли: resident, moderator, official, expert, admin.
+err-invalid_state = Неизвестный статус
+err-invalid_state-detail = Допустимые статусы: unverified, active, blocked.
+
+## Проверка полей: invalid-ПОЛЕ-КОД
+
+invalid-email-required = Укажите адрес электронной почты.
+invalid-email-too_long = Адрес электронной почты слишком длинный: не более 254 символов.
+invalid-email-invalid_email = Проверьте адрес электронной почты: он должен выглядеть как name@example.ru.
+
+invalid-display_name-required = Укажите имя, которое увидят другие жители.
+invalid-display_name-too_short = Имя слишком короткое: не менее 2 символов.
+invalid-display_name-too_long = Имя слишком длинное: не более 60 символов.
+invalid-display_name-needs_letter = Имя должно содержать хотя бы одну букву.
+invalid-display_name-invalid_characters = В имени есть невидимые или служебные символы. Введите его заново, без них.
+
+invalid-password-required = Придумайте пароль.
+invalid-password-too_short = Пароль слишком короткий: не менее 10 символов.
+invalid-password-too_long = Пароль слишком длинный: не более 128 символов.
+invalid-password-too_weak = Такой пароль легко подобрать. Придумайте менее распространённый.
+invalid-password-same_as_email = Пароль не должен совпадать с адресом электронной почты.
+
+invalid-new_password-required = Введите новый пароль.
+invalid-new_password-too_short = Новый пароль слишком короткий: не менее 10 символов.
+invalid-new_password-too_long = Новый пароль слишком длинный: не более 128 символов.
+invalid-new_password-too_weak = Такой пароль легко подобрать. Придумайте менее распространённый.
+invalid-new_password-same_as_email = Новый пароль не должен совпадать с адресом электронной почты.
+
+invalid-birth_year-out_of_range = Укажите год рождения четырьмя цифрами, не раньше 1900.
+invalid-birth_year-too_young = Участвовать можно с 14 лет.
+
+invalid-district_id-required = Выберите свой район.
+invalid-district_id-unknown_district = Такого района нет в списке. Выберите район из списка.
+
+# Поле «name»: и название токена (до 60 символов), и название организации (от 2 до 200).
+invalid-name-required = Укажите название.
+invalid-name-too_short = Название слишком короткое: не менее 2 символов.
+invalid-name-too_long = Название слишком длинное: у токена — не более 60 символов, у организации — не более 200.
+invalid-name-invalid_characters = В названии не должно быть переносов строк и других служебных символов.
+invalid-name-too_many_tokens = У вас уже 20 токенов — это максимум. Отзовите ненужный, чтобы создать новый.
+
+invalid-reason-too_long = Причина слишком длинная: не более 500 символов.
+invalid-reason-invalid_characters = В причине не должно быть служебных символов, кроме переноса строки.

@@ -186,7 +186,7 @@ impl Limits {
 pub fn by_ip(
     limiter: Arc<Limiter>,
 ) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
-    warp::ext::get::<RequestMeta>()
+    crate::web::meta()
         .and_then(move |meta: RequestMeta| {
             let limiter = limiter.clone();
             async move { limiter.check_ip(meta.client_ip).map_err(Problem::reject) }

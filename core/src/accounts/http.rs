@@ -122,44 +122,28 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         .and(api_ctx(p.clone()))
         .and(warp::query::<HashMap<String, String>>())
         .then(admin_audit);
-    create_account
-        .or(get_account)
-        .unify()
-        .or(sign_in)
-        .unify()
-        .or(sign_out)
-        .unify()
-        .or(me)
-        .unify()
-        .or(update_me)
-        .unify()
-        .or(change_password)
-        .unify()
-        .or(list_tokens)
-        .unify()
-        .or(create_token)
-        .unify()
-        .or(delete_token)
-        .unify()
-        .or(districts)
-        .unify()
-        .or(admin_list)
-        .unify()
-        .or(admin_get)
-        .unify()
-        .or(admin_roles)
-        .unify()
-        .or(block)
-        .unify()
-        .or(unblock)
-        .unify()
-        .or(admin_orgs)
-        .unify()
-        .or(admin_create_org)
-        .unify()
-        .or(admin_audit)
-        .unify()
-        .boxed()
+    let routes: Vec<BoxedFilter<(Response,)>> = vec![
+        create_account.boxed(),
+        get_account.boxed(),
+        sign_in.boxed(),
+        sign_out.boxed(),
+        me.boxed(),
+        update_me.boxed(),
+        change_password.boxed(),
+        list_tokens.boxed(),
+        create_token.boxed(),
+        delete_token.boxed(),
+        districts.boxed(),
+        admin_list.boxed(),
+        admin_get.boxed(),
+        admin_roles.boxed(),
+        block.boxed(),
+        unblock.boxed(),
+        admin_orgs.boxed(),
+        admin_create_org.boxed(),
+        admin_audit.boxed(),
+    ];
+    crate::web::combine(routes)
 }
 
 /// Sign up.

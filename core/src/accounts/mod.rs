@@ -5,3 +5,5 @@ pub mod http;
 pub mod model;
 pub mod service;
 pub mod views;
+pub mod pages;
+pub mod demo;

@@ -73,6 +73,18 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// A context with no principal (for error pages rendered outside any route).
+    pub fn bare(platform: Arc<Platform>, meta: RequestMeta) -> Ctx {
+        Ctx {
+            lang: meta.lang,
+            platform,
+            meta,
+            principal: None,
+            csrf_binding: None,
+            new_browser_cookie: None,
+        }
+    }
+
     pub fn tr(&self) -> Tr<'_> {
         Tr {
             catalog: &self.platform.catalog,
@@ -349,4 +361,17 @@ mod tests {
         let p = parse_json::<SignIn>(br#"{"email": "a""#).unwrap_err();
         assert_eq!(p.code, "invalid_json");
     }
+}
+
+/// Joins boxed routes into one. Boxing each route first keeps the filter types small: a long
+/// `.or()` chain of unboxed warp filters makes rustc's type checking explode.
+pub fn combine(
+    routes: Vec<warp::filters::BoxedFilter<(warp::reply::Response,)>>,
+) -> warp::filters::BoxedFilter<(warp::reply::Response,)> {
+    let mut iter = routes.into_iter();
+    let first = match iter.next() {
+        Some(first) => first,
+        None => return warp::any().and_then(|| async { Err::<warp::reply::Response, _>(warp::reject::not_found()) }).boxed(),
+    };
+    iter.fold(first, |acc, route| acc.or(route).unify().boxed())
 }

@@ -1,0 +1,92 @@
+//! Demo accounts for `veche serve --demo`: one per role, with fresh random passwords at every
+//! start (never fixed in code), printed so whoever started the server can sign in.
+
+use std::collections::BTreeSet;
+
+use super::model::{Account, AccountState, BirthYear, DisplayName, Email, Organisation, Password, Role};
+use super::service::{hash_password, AccountResult};
+use crate::clock;
+use crate::id::{AccountId, OrganisationId};
+use crate::platform::Platform;
+use crate::random;
+
+pub struct DemoAccount {
+    pub role: Role,
+    pub email: String,
+    pub password: String,
+}
+
+/// The demo organisation officials belong to.
+pub const DEMO_ORGANISATION: &str = "Управа района Хамовники (демо)";
+
+pub async fn seed(platform: &Platform) -> AccountResult<Vec<DemoAccount>> {
+    let organisation = match platform
+        .store
+        .organisations()
+        .await?
+        .into_iter()
+        .find(|o| o.name == DEMO_ORGANISATION)
+    {
+        Some(o) => o,
+        None => {
+            let o = Organisation {
+                id: OrganisationId::generate(),
+                name: DEMO_ORGANISATION.into(),
+                created_at: clock::now(),
+            };
+            platform.store.insert_organisation(&o).await?;
+            o
+        }
+    };
+    let directory = platform.directory();
+    let district = directory
+        .districts
+        .iter()
+        .find(|d| d.name_ru == "Хамовники")
+        .or(directory.districts.first())
+        .map(|d| d.id.clone())
+        .ok_or(super::service::AccountError::Invalid(vec![super::model::Invalid {
+            field: "district_id",
+            code: "unknown_district",
+        }]))?;
+    let mut seeded = Vec::new();
+    for (role, name) in [
+        (Role::Resident, "Анна Резидентова"),
+        (Role::Moderator, "Модератор Демо"),
+        (Role::Official, "Чиновник Демо"),
+        (Role::Expert, "Эксперт Демо"),
+        (Role::Admin, "Администратор Демо"),
+    ] {
+        let email = format!("{}@demo.veche.example", role.as_str());
+        let password = random::password();
+        let hash = hash_password(&Password::parse(&password)?).await?;
+        let now = clock::now();
+        match platform.store.account_by_email(&email).await? {
+            Some(mut existing) => {
+                existing.password_hash = hash;
+                existing.state = AccountState::Active;
+                existing.updated_at = now;
+                platform.store.update_account(&existing).await?;
+                platform.store.delete_sessions_of(&existing.id).await?;
+            }
+            None => {
+                let account = Account {
+                    id: AccountId::generate(),
+                    email: Email::parse(&email)?,
+                    display_name: DisplayName::parse(name)?,
+                    district_id: district.clone(),
+                    birth_year: BirthYear::from_trusted(1985),
+                    password_hash: hash,
+                    roles: BTreeSet::from([Role::Resident, role]),
+                    organisation_id: (role == Role::Official).then(|| organisation.id.clone()),
+                    state: AccountState::Active,
+                    created_at: now,
+                    updated_at: now,
+                };
+                platform.store.insert_account(&account).await?;
+            }
+        }
+        seeded.push(DemoAccount { role, email, password });
+    }
+    Ok(seeded)
+}

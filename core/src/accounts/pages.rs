@@ -1,0 +1,829 @@
+//! The account pages: home, sign-up, sign-in, sign-out, profile (district, password, API
+//! tokens), the language switcher, and the admin's accounts, organisations and audit log.
+//! Every form carries a CSRF token and works without JavaScript.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use askama::Template;
+use http::StatusCode;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+use warp::Filter;
+
+use super::http::{account_query, decode_cursor, encode_cursor};
+use super::model::{Account, ApiToken, DisplayName, Invalid, Organisation, Role};
+use super::service::{self, AccountError, SignUpInput};
+use crate::districts::{District, Okrug};
+use crate::id::{AccountId, AuditId, OrganisationId, TokenId};
+use crate::platform::{Directory, Platform};
+use crate::store::AuditEntry;
+use crate::web::i18n::{Lang, Tr};
+use crate::web::pages::{error_page, page, render_with_flash, STYLESHEET};
+use crate::web::problem::Problem;
+use crate::web::{form, page_ctx, respond, safe_next, Ctx, Form};
+
+/// Messages for the fields of a form that was refused, in the request's language.
+#[derive(Default)]
+pub struct FieldErrors {
+    pub items: Vec<(String, String)>,
+}
+
+impl FieldErrors {
+    pub fn from_invalid(tr: Tr<'_>, list: &[Invalid]) -> FieldErrors {
+        FieldErrors {
+            items: list
+                .iter()
+                .map(|i| (i.field.to_string(), tr.t(&format!("invalid-{}-{}", i.field, i.code))))
+                .collect(),
+        }
+    }
+
+    pub fn one(field: &str, message: String) -> FieldErrors {
+        FieldErrors {
+            items: vec![(field.to_string(), message)],
+        }
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.items
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// The districts grouped by okrug, for `<select>` with `<optgroup>`.
+pub struct DistrictGroup<'a> {
+    pub okrug: &'a Okrug,
+    pub districts: Vec<&'a District>,
+}
+
+pub fn district_groups(directory: &Directory) -> Vec<DistrictGroup<'_>> {
+    directory
+        .okrugs
+        .iter()
+        .map(|okrug| DistrictGroup {
+            okrug,
+            districts: directory
+                .districts
+                .iter()
+                .filter(|d| d.okrug_id == okrug.id)
+                .collect(),
+        })
+        .collect()
+}
+
+pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
+    let p = platform;
+    let home = warp::path::end()
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .map(|ctx: Ctx| home(&ctx));
+    let css = warp::path!("static" / "veche.css").and(warp::get()).map(|| {
+        let mut response = Response::new(STYLESHEET.into());
+        let headers = response.headers_mut();
+        headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/css; charset=utf-8"));
+        headers.insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("public, max-age=3600"));
+        response
+    });
+    let lang = warp::path!("lang" / String)
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(page_ctx(p.clone()))
+        .map(|code: String, query: HashMap<String, String>, ctx: Ctx| switch_language(&ctx, &code, &query));
+    let signup_form = warp::path!("signup")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .map(|ctx: Ctx| signup_page(&ctx, &SignUpInput::default(), FieldErrors::default(), StatusCode::OK));
+    let signup = warp::path!("signup")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(signup_submit);
+    let signin_form = warp::path!("signin")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(warp::query::<HashMap<String, String>>())
+        .map(|ctx: Ctx, query: HashMap<String, String>| {
+            let next = query.get("next").and_then(|n| safe_next(n)).unwrap_or_default();
+            signin_page(&ctx, "", &next, None, StatusCode::OK)
+        });
+    let signin = warp::path!("signin")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(signin_submit);
+    let signout = warp::path!("signout")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(signout_submit);
+    let profile = warp::path!("profile")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(warp::query::<HashMap<String, String>>())
+        .then(|ctx: Ctx, query: HashMap<String, String>| async move {
+            let flash = query.get("done").map(|d| ctx.tr().t(&format!("flash-{}", flash_key(d))));
+            profile_page(&ctx, ProfileState { flash, ..Default::default() }).await
+        });
+    let profile_update = warp::path!("profile")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(profile_submit);
+    let password = warp::path!("profile" / "password")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(password_submit);
+    let token_create = warp::path!("profile" / "tokens")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(token_submit);
+    let token_revoke = warp::path!("profile" / "tokens" / String / "revoke")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(token_revoke);
+    let admin_accounts = warp::path!("admin" / "accounts")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(warp::query::<HashMap<String, String>>())
+        .then(admin_accounts_page);
+    let admin_account = warp::path!("admin" / "accounts" / String)
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .then(|id: String, ctx: Ctx| async move { admin_account_page(&ctx, &id, FieldErrors::default(), None).await });
+    let admin_roles = warp::path!("admin" / "accounts" / String / "roles")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(admin_roles_submit);
+    let admin_block = warp::path!("admin" / "accounts" / String / "block")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(|id, ctx, form| admin_block_submit(id, ctx, form, true));
+    let admin_unblock = warp::path!("admin" / "accounts" / String / "unblock")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(|id, ctx, form| admin_block_submit(id, ctx, form, false));
+    let admin_orgs = warp::path!("admin" / "organisations")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .then(|ctx: Ctx| async move { admin_organisations_page(&ctx, "", FieldErrors::default(), None).await });
+    let admin_org_create = warp::path!("admin" / "organisations")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(admin_organisation_submit);
+    let admin_audit = warp::path!("admin" / "audit")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(warp::query::<HashMap<String, String>>())
+        .then(admin_audit_page);
+    let routes: Vec<BoxedFilter<(Response,)>> = vec![
+        home.boxed(),
+        css.boxed(),
+        lang.boxed(),
+        signup_form.boxed(),
+        signup.boxed(),
+        signin_form.boxed(),
+        signin.boxed(),
+        signout.boxed(),
+        profile.boxed(),
+        profile_update.boxed(),
+        password.boxed(),
+        token_create.boxed(),
+        token_revoke.boxed(),
+        admin_accounts.boxed(),
+        admin_account.boxed(),
+        admin_roles.boxed(),
+        admin_block.boxed(),
+        admin_unblock.boxed(),
+        admin_orgs.boxed(),
+        admin_org_create.boxed(),
+        admin_audit.boxed(),
+    ];
+    crate::web::combine(routes)
+}
+
+/// Flash messages are chosen by a known code in the redirect, never by text from the URL.
+fn flash_key(code: &str) -> &'static str {
+    match code {
+        "signed_up" => "signed-up",
+        "saved" => "saved",
+        "password" => "password-changed",
+        "token_revoked" => "token-revoked",
+        _ => "saved",
+    }
+}
+
+/// Pages that need a signed-in account send others to sign in and come back.
+fn to_signin(ctx: &Ctx) -> Response {
+    let next: String = url::form_urlencoded::byte_serialize(ctx.meta.path.as_bytes()).collect();
+    respond::see_other(&format!("/signin?next={next}"))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    tr: Tr<'a>,
+    account: Option<&'a Account>,
+    district: Option<String>,
+}
+
+fn home(ctx: &Ctx) -> Response {
+    let directory = ctx.platform.directory();
+    let account = ctx.principal.as_ref().map(|p| &p.account);
+    let district = account
+        .and_then(|a| directory.district(a.district_id.as_str()))
+        .map(|d| d.name(ctx.lang).to_string());
+    page(ctx, StatusCode::OK, &ctx.tr().t("home-title"), &HomePage { tr: ctx.tr(), account, district })
+}
+
+fn switch_language(ctx: &Ctx, code: &str, query: &HashMap<String, String>) -> Response {
+    let back = query.get("back").and_then(|b| safe_next(b)).unwrap_or_else(|| "/".into());
+    let Some(lang) = Lang::parse(code) else {
+        return error_page(ctx, Problem::not_found());
+    };
+    let mut response = respond::see_other(&back);
+    respond::add_cookie(
+        &mut response,
+        &respond::cookie(Lang::COOKIE, lang.code(), 365 * 86_400, ctx.platform.config.https()),
+    );
+    response
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignUpPage<'a> {
+    tr: Tr<'a>,
+    csrf: String,
+    lang: Lang,
+    input: &'a SignUpInput,
+    birth_year: String,
+    groups: Vec<DistrictGroup<'a>>,
+    errors: FieldErrors,
+    min_year: i32,
+    max_year: i32,
+}
+
+fn signup_page(ctx: &Ctx, input: &SignUpInput, errors: FieldErrors, status: StatusCode) -> Response {
+    let directory = ctx.platform.directory();
+    let this_year = service::this_year();
+    let body = SignUpPage {
+        tr: ctx.tr(),
+        csrf: ctx.csrf_token(),
+        lang: ctx.lang,
+        input,
+        birth_year: if input.birth_year == 0 { String::new() } else { input.birth_year.to_string() },
+        groups: district_groups(&directory),
+        errors,
+        min_year: 1900,
+        max_year: this_year - super::model::BirthYear::MIN_AGE,
+    };
+    page(ctx, status, &ctx.tr().t("signup-title"), &body)
+}
+
+async fn signup_submit(ctx: Ctx, form: Form) -> Response {
+    if let Err(problem) = ctx.platform.limits.get("signup_ip").check_ip(ctx.meta.client_ip) {
+        return error_page(&ctx, problem);
+    }
+    let birth_year = form.get("birth_year").trim();
+    let input = SignUpInput {
+        email: form.get("email").to_string(),
+        password: form.get("password").to_string(),
+        display_name: form.get("display_name").to_string(),
+        district_id: form.get("district_id").to_string(),
+        birth_year: if birth_year.is_empty() { 0 } else { birth_year.parse().unwrap_or(-1) },
+    };
+    let mut shown = input.clone();
+    shown.password.clear();
+    let parsed = input.parse(&ctx.platform.directory());
+    let signup = match parsed {
+        Ok(s) => s,
+        Err(list) => {
+            let errors = FieldErrors::from_invalid(ctx.tr(), &list);
+            return signup_page(&ctx, &shown, errors, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
+    match service::sign_up(&ctx.platform, signup).await {
+        Ok(account) => match service::start_session(&ctx.platform, &account.id).await {
+            Ok(secret) => {
+                let mut response = respond::see_other("/profile?done=signed_up");
+                respond::add_cookie(&mut response, &service::session_cookie(&ctx.platform, &secret));
+                response
+            }
+            Err(e) => error_page(&ctx, e.into()),
+        },
+        Err(AccountError::EmailTaken) => {
+            let errors = FieldErrors::one("email", ctx.tr().t("err-email_taken-detail"));
+            signup_page(&ctx, &shown, errors, StatusCode::CONFLICT)
+        }
+        Err(e) => error_page(&ctx, e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage<'a> {
+    tr: Tr<'a>,
+    csrf: String,
+    email: &'a str,
+    next: &'a str,
+    error: Option<String>,
+}
+
+fn signin_page(ctx: &Ctx, email: &str, next: &str, error: Option<String>, status: StatusCode) -> Response {
+    let body = SignInPage {
+        tr: ctx.tr(),
+        csrf: ctx.csrf_token(),
+        email,
+        next,
+        error,
+    };
+    page(ctx, status, &ctx.tr().t("signin-title"), &body)
+}
+
+async fn signin_submit(ctx: Ctx, form: Form) -> Response {
+    let email = form.get("email").trim().to_string();
+    let next = safe_next(form.get("next")).unwrap_or_default();
+    let limits = &ctx.platform.limits;
+    let limited = limits
+        .get("signin_ip")
+        .check_ip(ctx.meta.client_ip)
+        .and_then(|_| limits.get("signin_account").check(&email.to_lowercase()));
+    if let Err(problem) = limited {
+        let retry = problem.retry_after.unwrap_or(60);
+        let message = ctx.tr().t1("signin-rate-limited", "seconds", &retry.to_string());
+        let mut response = signin_page(&ctx, &email, &next, Some(message), StatusCode::TOO_MANY_REQUESTS);
+        response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(retry));
+        return response;
+    }
+    match service::check_credentials(&ctx.platform, &email, form.get("password")).await {
+        Ok(account) => match service::start_session(&ctx.platform, &account.id).await {
+            Ok(secret) => {
+                let target = if next.is_empty() { "/".to_string() } else { next };
+                let mut response = respond::see_other(&target);
+                respond::add_cookie(&mut response, &service::session_cookie(&ctx.platform, &secret));
+                response
+            }
+            Err(e) => error_page(&ctx, e.into()),
+        },
+        Err(AccountError::InvalidCredentials) => {
+            let message = ctx.tr().t("err-invalid_credentials-detail");
+            signin_page(&ctx, &email, &next, Some(message), StatusCode::UNAUTHORIZED)
+        }
+        Err(AccountError::Blocked) => {
+            let message = ctx.tr().t("err-account_blocked-detail");
+            signin_page(&ctx, &email, &next, Some(message), StatusCode::FORBIDDEN)
+        }
+        Err(e) => error_page(&ctx, e.into()),
+    }
+}
+
+async fn signout_submit(ctx: Ctx, _form: Form) -> Response {
+    if let Some(hash) = ctx.principal.as_ref().and_then(|p| p.session_hash()) {
+        if let Err(e) = service::end_session(&ctx.platform, hash).await {
+            return error_page(&ctx, e.into());
+        }
+    }
+    let mut response = respond::see_other("/");
+    respond::add_cookie(
+        &mut response,
+        &respond::clear_cookie(crate::web::SESSION_COOKIE, ctx.platform.config.https()),
+    );
+    response
+}
+
+#[derive(Default)]
+struct ProfileState {
+    flash: Option<String>,
+    errors: FieldErrors,
+    new_token: Option<(String, String)>,
+    status: Option<StatusCode>,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage<'a> {
+    tr: Tr<'a>,
+    csrf: String,
+    lang: Lang,
+    account: &'a Account,
+    district_name: String,
+    groups: Vec<DistrictGroup<'a>>,
+    tokens: Vec<ApiToken>,
+    new_token: Option<(String, String)>,
+    errors: FieldErrors,
+}
+
+impl ProfilePage<'_> {
+    fn when(&self, at: &time::OffsetDateTime) -> String {
+        format_time(at)
+    }
+}
+
+pub fn format_time(at: &time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    at.format(&format).unwrap_or_default()
+}
+
+async fn profile_page(ctx: &Ctx, state: ProfileState) -> Response {
+    let Some(principal) = &ctx.principal else {
+        return to_signin(ctx);
+    };
+    let tokens = match ctx.platform.store.tokens_of(&principal.account.id).await {
+        Ok(t) => t,
+        Err(e) => return error_page(ctx, e.into()),
+    };
+    let directory = ctx.platform.directory();
+    let body = ProfilePage {
+        tr: ctx.tr(),
+        csrf: ctx.csrf_token(),
+        lang: ctx.lang,
+        account: &principal.account,
+        district_name: directory
+            .district(principal.account.district_id.as_str())
+            .map(|d| d.name(ctx.lang).to_string())
+            .unwrap_or_default(),
+        groups: district_groups(&directory),
+        tokens,
+        new_token: state.new_token,
+        errors: state.errors,
+    };
+    match body.render() {
+        Ok(html) => render_with_flash(
+            ctx,
+            state.status.unwrap_or(StatusCode::OK),
+            &ctx.tr().t("profile-title"),
+            &html,
+            state.flash,
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "profile rendering");
+            error_page(ctx, Problem::internal())
+        }
+    }
+}
+
+async fn profile_submit(ctx: Ctx, form: Form) -> Response {
+    let Some(principal) = ctx.principal.clone() else {
+        return to_signin(&ctx);
+    };
+    let directory = ctx.platform.directory();
+    let mut errors = Vec::new();
+    let district = service::parse_district(&directory, form.get("district_id")).map_err(|e| errors.push(e)).ok();
+    let name = DisplayName::parse(form.get("display_name")).map_err(|e| errors.push(e)).ok();
+    if !errors.is_empty() {
+        let errors = FieldErrors::from_invalid(ctx.tr(), &errors);
+        return profile_page(&ctx, ProfileState { errors, status: Some(StatusCode::UNPROCESSABLE_ENTITY), ..Default::default() }).await;
+    }
+    match service::update_profile(&ctx.platform, &principal.account, district, name).await {
+        Ok(_) => respond::see_other("/profile?done=saved"),
+        Err(e) => error_page(&ctx, e.into()),
+    }
+}
+
+async fn password_submit(ctx: Ctx, form: Form) -> Response {
+    let Some(principal) = ctx.principal.clone() else {
+        return to_signin(&ctx);
+    };
+    if let Err(p) = ctx.platform.limits.get("password_account").check(principal.account.id.as_str()) {
+        return error_page(&ctx, p);
+    }
+    let result = service::change_password(
+        &ctx.platform,
+        &principal.account,
+        form.get("current_password"),
+        form.get("new_password"),
+    )
+    .await;
+    match result {
+        Ok(()) => {
+            // Every session ended, this one too; this browser gets a fresh one.
+            match service::start_session(&ctx.platform, &principal.account.id).await {
+                Ok(secret) => {
+                    let mut response = respond::see_other("/profile?done=password");
+                    respond::add_cookie(&mut response, &service::session_cookie(&ctx.platform, &secret));
+                    response
+                }
+                Err(e) => error_page(&ctx, e.into()),
+            }
+        }
+        Err(AccountError::WrongPassword) => {
+            let errors = FieldErrors::one("current_password", ctx.tr().t("err-wrong_password-detail"));
+            profile_page(&ctx, ProfileState { errors, status: Some(StatusCode::UNPROCESSABLE_ENTITY), ..Default::default() }).await
+        }
+        Err(AccountError::Invalid(list)) => {
+            let errors = FieldErrors::from_invalid(ctx.tr(), &list);
+            profile_page(&ctx, ProfileState { errors, status: Some(StatusCode::UNPROCESSABLE_ENTITY), ..Default::default() }).await
+        }
+        Err(e) => error_page(&ctx, e.into()),
+    }
+}
+
+async fn token_submit(ctx: Ctx, form: Form) -> Response {
+    let Some(principal) = ctx.principal.clone() else {
+        return to_signin(&ctx);
+    };
+    if let Err(p) = ctx.platform.limits.get("tokens_account").check(principal.account.id.as_str()) {
+        return error_page(&ctx, p);
+    }
+    match service::create_token(&ctx.platform, &principal.account.id, form.get("name")).await {
+        // The secret is shown on this page, once: no redirect that would lose it.
+        Ok((token, secret)) => {
+            profile_page(&ctx, ProfileState { new_token: Some((token.name, secret)), status: Some(StatusCode::CREATED), ..Default::default() }).await
+        }
+        Err(AccountError::Invalid(list)) => {
+            let errors = FieldErrors::from_invalid(ctx.tr(), &list);
+            profile_page(&ctx, ProfileState { errors, status: Some(StatusCode::UNPROCESSABLE_ENTITY), ..Default::default() }).await
+        }
+        Err(e) => error_page(&ctx, e.into()),
+    }
+}
+
+async fn token_revoke(id: String, ctx: Ctx, _form: Form) -> Response {
+    let Some(principal) = ctx.principal.clone() else {
+        return to_signin(&ctx);
+    };
+    let Some(id) = TokenId::parse(&id) else {
+        return error_page(&ctx, Problem::not_found());
+    };
+    match service::revoke_token(&ctx.platform, &principal.account.id, &id).await {
+        Ok(()) => respond::see_other("/profile?done=token_revoked"),
+        Err(e) => error_page(&ctx, e.into()),
+    }
+}
+
+/// The admin pages' gate: sign in first; then 403 for non-admins.
+fn admin(ctx: &Ctx) -> Result<Account, Response> {
+    match &ctx.principal {
+        None => Err(to_signin(ctx)),
+        Some(p) if p.account.has_role(Role::Admin) => Ok(p.account.clone()),
+        Some(_) => Err(error_page(ctx, Problem::forbidden())),
+    }
+}
+
+pub struct AccountRow {
+    pub account: Account,
+    pub district: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_accounts.html")]
+struct AdminAccountsPage<'a> {
+    tr: Tr<'a>,
+    q: String,
+    role: String,
+    state: String,
+    roles: [Role; 5],
+    rows: Vec<AccountRow>,
+    next_href: Option<String>,
+}
+
+async fn admin_accounts_page(ctx: Ctx, query: HashMap<String, String>) -> Response {
+    if let Err(response) = admin(&ctx) {
+        return response;
+    }
+    let parsed = match account_query(&query) {
+        Ok(q) => q,
+        Err(p) => return error_page(&ctx, p),
+    };
+    let mut fetch = parsed.clone();
+    fetch.limit = parsed.limit + 1;
+    let mut accounts = match ctx.platform.store.list_accounts(&fetch).await {
+        Ok(a) => a,
+        Err(e) => return error_page(&ctx, e.into()),
+    };
+    let next_href = if accounts.len() > parsed.limit {
+        accounts.truncate(parsed.limit);
+        accounts.last().map(|last| {
+            let mut params = url::form_urlencoded::Serializer::new(String::new());
+            for key in ["q", "role", "state"] {
+                if let Some(v) = query.get(key).filter(|v| !v.is_empty()) {
+                    params.append_pair(key, v);
+                }
+            }
+            params.append_pair("cursor", &encode_cursor(last.id.as_str()));
+            format!("/admin/accounts?{}", params.finish())
+        })
+    } else {
+        None
+    };
+    let directory = ctx.platform.directory();
+    let rows = accounts
+        .into_iter()
+        .map(|account| AccountRow {
+            district: directory
+                .district(account.district_id.as_str())
+                .map(|d| d.name(ctx.lang).to_string())
+                .unwrap_or_default(),
+            account,
+        })
+        .collect();
+    let body = AdminAccountsPage {
+        tr: ctx.tr(),
+        q: query.get("q").cloned().unwrap_or_default(),
+        role: query.get("role").cloned().unwrap_or_default(),
+        state: query.get("state").cloned().unwrap_or_default(),
+        roles: Role::ALL,
+        rows,
+        next_href,
+    };
+    page(&ctx, StatusCode::OK, &ctx.tr().t("admin-accounts-title"), &body)
+}
+
+#[derive(Template)]
+#[template(path = "admin_account.html")]
+struct AdminAccountPage<'a> {
+    tr: Tr<'a>,
+    csrf: String,
+    account: &'a Account,
+    district: String,
+    roles: [Role; 5],
+    organisations: Vec<Organisation>,
+    errors: FieldErrors,
+    is_self: bool,
+}
+
+async fn admin_account_page(ctx: &Ctx, id: &str, errors: FieldErrors, flash: Option<String>) -> Response {
+    let me = match admin(ctx) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let Some(id) = AccountId::parse(id) else {
+        return error_page(ctx, Problem::not_found());
+    };
+    let (account, organisations) = match (ctx.platform.store.account(&id).await, ctx.platform.store.organisations().await) {
+        (Ok(Some(a)), Ok(o)) => (a, o),
+        (Ok(None), _) => return error_page(ctx, Problem::not_found()),
+        (Err(e), _) | (_, Err(e)) => return error_page(ctx, e.into()),
+    };
+    let directory = ctx.platform.directory();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let body = AdminAccountPage {
+        tr: ctx.tr(),
+        csrf: ctx.csrf_token(),
+        district: directory
+            .district(account.district_id.as_str())
+            .map(|d| d.name(ctx.lang).to_string())
+            .unwrap_or_default(),
+        is_self: me.id == account.id,
+        account: &account,
+        roles: Role::ALL,
+        organisations,
+        errors,
+    };
+    match body.render() {
+        Ok(html) => render_with_flash(ctx, status, &account.display_name.to_string(), &html, flash),
+        Err(e) => {
+            tracing::error!(error = %e, "admin account rendering");
+            error_page(ctx, Problem::internal())
+        }
+    }
+}
+
+/// Turns a refused admin action into the account page with the message at the right field.
+fn admin_error(ctx: &Ctx, err: AccountError) -> Result<FieldErrors, Response> {
+    let tr = ctx.tr();
+    Ok(match err {
+        AccountError::Invalid(list) => FieldErrors::from_invalid(tr, &list),
+        AccountError::OrganisationRequired => FieldErrors::one("organisation_id", tr.t("err-organisation_required-detail")),
+        AccountError::UnknownOrganisation => FieldErrors::one("organisation_id", tr.t("err-unknown_organisation-detail")),
+        AccountError::ReasonRequired => FieldErrors::one("reason", tr.t("err-reason_required-detail")),
+        AccountError::SelfLockout => FieldErrors::one("roles", tr.t("err-self_lockout-detail")),
+        other => return Err(error_page(ctx, other.into())),
+    })
+}
+
+async fn admin_roles_submit(id: String, ctx: Ctx, form: Form) -> Response {
+    let me = match admin(&ctx) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let Some(target) = AccountId::parse(&id) else {
+        return error_page(&ctx, Problem::not_found());
+    };
+    let roles: BTreeSet<Role> = form.all("roles").into_iter().filter_map(Role::parse).collect();
+    let organisation = match form.get("organisation_id") {
+        "" => None,
+        raw => OrganisationId::parse(raw),
+    };
+    let reason = Some(form.get("reason")).filter(|r| !r.trim().is_empty());
+    match service::set_roles(&ctx.platform, &me, &target, roles, organisation, reason).await {
+        Ok(_) => admin_account_page(&ctx, &id, FieldErrors::default(), Some(ctx.tr().t("flash-saved"))).await,
+        Err(e) => match admin_error(&ctx, e) {
+            Ok(errors) => admin_account_page(&ctx, &id, errors, None).await,
+            Err(response) => response,
+        },
+    }
+}
+
+async fn admin_block_submit(id: String, ctx: Ctx, form: Form, block: bool) -> Response {
+    let me = match admin(&ctx) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let Some(target) = AccountId::parse(&id) else {
+        return error_page(&ctx, Problem::not_found());
+    };
+    let reason = Some(form.get("reason"));
+    let result = if block {
+        service::block(&ctx.platform, &me, &target, reason).await
+    } else {
+        service::unblock(&ctx.platform, &me, &target, reason).await
+    };
+    match result {
+        Ok(_) => admin_account_page(&ctx, &id, FieldErrors::default(), Some(ctx.tr().t("flash-saved"))).await,
+        Err(e) => match admin_error(&ctx, e) {
+            Ok(errors) => admin_account_page(&ctx, &id, errors, None).await,
+            Err(response) => response,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_organisations.html")]
+struct AdminOrganisationsPage<'a> {
+    tr: Tr<'a>,
+    csrf: String,
+    organisations: Vec<Organisation>,
+    name: &'a str,
+    errors: FieldErrors,
+}
+
+async fn admin_organisations_page(ctx: &Ctx, name: &str, errors: FieldErrors, flash: Option<String>) -> Response {
+    if let Err(response) = admin(ctx) {
+        return response;
+    }
+    let organisations = match ctx.platform.store.organisations().await {
+        Ok(o) => o,
+        Err(e) => return error_page(ctx, e.into()),
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let body = AdminOrganisationsPage {
+        tr: ctx.tr(),
+        csrf: ctx.csrf_token(),
+        organisations,
+        name,
+        errors,
+    };
+    match body.render() {
+        Ok(html) => render_with_flash(ctx, status, &ctx.tr().t("admin-organisations-title"), &html, flash),
+        Err(e) => {
+            tracing::error!(error = %e, "organisations rendering");
+            error_page(ctx, Problem::internal())
+        }
+    }
+}
+
+async fn admin_organisation_submit(ctx: Ctx, form: Form) -> Response {
+    let me = match admin(&ctx) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    match service::create_organisation(&ctx.platform, &me, form.get("name")).await {
+        Ok(_) => admin_organisations_page(&ctx, "", FieldErrors::default(), Some(ctx.tr().t("flash-saved"))).await,
+        Err(e) => match admin_error(&ctx, e) {
+            Ok(errors) => admin_organisations_page(&ctx, form.get("name"), errors, None).await,
+            Err(response) => response,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+struct AdminAuditPage<'a> {
+    tr: Tr<'a>,
+    entries: Vec<AuditEntry>,
+    next_href: Option<String>,
+}
+
+impl AdminAuditPage<'_> {
+    fn when(&self, at: &time::OffsetDateTime) -> String {
+        format_time(at)
+    }
+}
+
+async fn admin_audit_page(ctx: Ctx, query: HashMap<String, String>) -> Response {
+    if let Err(response) = admin(&ctx) {
+        return response;
+    }
+    let before = match query.get("cursor").map(|c| decode_cursor(c)) {
+        None => None,
+        Some(Ok(raw)) => AuditId::parse(&raw),
+        Some(Err(p)) => return error_page(&ctx, p),
+    };
+    const PAGE: usize = 50;
+    let mut entries = match ctx.platform.store.list_audit(before.as_ref(), PAGE + 1).await {
+        Ok(e) => e,
+        Err(e) => return error_page(&ctx, e.into()),
+    };
+    let next_href = if entries.len() > PAGE {
+        entries.truncate(PAGE);
+        entries.last().map(|e| format!("/admin/audit?cursor={}", encode_cursor(e.id.as_str())))
+    } else {
+        None
+    };
+    let body = AdminAuditPage { tr: ctx.tr(), entries, next_href };
+    page(&ctx, StatusCode::OK, &ctx.tr().t("admin-audit-title"), &body)
+}
+

@@ -1,0 +1,261 @@
+//! Every message key the core crate uses exists in its catalogs (Russian and English).
+//!
+//! Keys are found by scanning the templates and the Rust sources for string literals passed to
+//! `t("…")`, `t1("…", "…", …)` and `n("…", …)`. Keys built at run time (`role-*`, `state-*`,
+//! `flash-*`, `err-*`, `invalid-*`) are checked from the code's own lists where they exist.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use fluent_bundle::FluentValue;
+use veche_core::accounts::model::{AccountState, Role};
+use veche_core::web::i18n::{Catalog, Lang, CORE_EN, CORE_RU};
+
+fn catalog() -> Catalog {
+    Catalog::core().unwrap_or_else(|e| panic!("the core catalog does not load: {e}"))
+}
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `path` itself if it is a file, else every file under it (recursively), sorted.
+fn files_under(path: &Path, extension: Option<&str>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![path.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry
+                .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+                .path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if extension.is_none_or(|ext| path.extension().is_some_and(|e| e == ext)) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+fn is_key(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// A message key used in source text: where it was found, the key, and for `t1` the argument name.
+#[derive(Debug)]
+struct Use {
+    at: String,
+    key: String,
+    arg: Option<String>,
+}
+
+/// The string literal starting right at `rest` (after an opening quote): its text, and what
+/// follows its closing quote.
+fn literal(rest: &str) -> Option<(&str, &str)> {
+    let end = rest.find('"')?;
+    Some((&rest[..end], &rest[end + 1..]))
+}
+
+/// Literal keys passed to `t("`, `t1("` and `n("` (as whole names: `text("…")` or `get("…")`
+/// do not count).
+fn uses_in(text: &str, file: &str) -> Vec<Use> {
+    let mut uses = Vec::new();
+    for (line_no, line) in text.lines().enumerate() {
+        for call in ["t(\"", "t1(\"", "n(\""] {
+            let mut from = 0;
+            while let Some(pos) = line[from..].find(call) {
+                let start = from + pos;
+                from = start + call.len();
+                if line[..start].chars().next_back().is_some_and(is_ident_char) {
+                    continue;
+                }
+                let Some((key, after)) = literal(&line[from..]) else {
+                    continue;
+                };
+                if !is_key(key) {
+                    continue;
+                }
+                let arg = if call == "t1(\"" {
+                    after
+                        .trim_start()
+                        .strip_prefix(',')
+                        .map(str::trim_start)
+                        .and_then(|a| a.strip_prefix('"'))
+                        .and_then(literal)
+                        .map(|(name, _)| name.to_string())
+                } else {
+                    None
+                };
+                uses.push(Use {
+                    at: format!("{file}:{}", line_no + 1),
+                    key: key.to_string(),
+                    arg,
+                });
+            }
+        }
+    }
+    uses
+}
+
+fn all_uses() -> Vec<Use> {
+    let root = manifest_dir();
+    let mut files = files_under(&root.join("templates"), None);
+    files.extend(files_under(&root.join("src"), Some("rs")));
+    assert!(files.len() > 10, "found only {} files to scan under {}", files.len(), root.display());
+    let mut uses = Vec::new();
+    for path in files {
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let name = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
+        uses.extend(uses_in(&text, &name));
+    }
+    uses
+}
+
+/// The message ids of one catalog source.
+fn message_ids(source: &str) -> BTreeSet<String> {
+    let resource = match fluent_syntax::parser::parse(source) {
+        Ok(r) => r,
+        Err((_, errors)) => panic!("catalog syntax: {errors:?}"),
+    };
+    resource
+        .body
+        .iter()
+        .filter_map(|entry| match entry {
+            fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_scanner_finds_whole_calls_only() {
+    let found = uses_in(
+        r#"{{ tr.t("a-b") }} text("title") form.get("csrf") tr.t1("c_d", "name", x) ctx.tr().n("e", 2) t("/path") t("X")"#,
+        "sample",
+    );
+    let keys: Vec<_> = found.iter().map(|u| (u.key.as_str(), u.arg.as_deref())).collect();
+    assert_eq!(keys, vec![("a-b", None), ("c_d", Some("name")), ("e", None)]);
+}
+
+#[test]
+fn every_key_used_in_code_and_templates_exists() {
+    let catalog = catalog();
+    let uses = all_uses();
+    assert!(
+        uses.iter().any(|u| u.key == "app-name"),
+        "the scan found no use of app-name: {} keys found",
+        uses.len()
+    );
+    let missing: Vec<String> = uses
+        .iter()
+        .filter(|u| !catalog.has(&u.key))
+        .map(|u| format!("{} ({})", u.key, u.at))
+        .collect();
+    assert!(missing.is_empty(), "{} keys missing from the catalog:\n{}", missing.len(), missing.join("\n"));
+}
+
+#[test]
+fn messages_with_one_argument_use_it() {
+    let catalog = catalog();
+    let mut wrong = Vec::new();
+    for u in all_uses() {
+        let Some(arg) = &u.arg else { continue };
+        if !catalog.has(&u.key) {
+            continue; // reported by the test above
+        }
+        for lang in Lang::ALL {
+            let text = catalog.t_args(lang, &u.key, &[(arg.as_str(), FluentValue::from("XYZZY"))]);
+            if !text.contains("XYZZY") || text.contains('{') {
+                wrong.push(format!("{} [{}] with ${arg} ({}): {text:?}", u.key, lang.code(), u.at));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "messages that ignore their argument:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn every_error_has_a_title_and_a_detail() {
+    let ids = message_ids(CORE_RU);
+    assert_eq!(ids, message_ids(CORE_EN), "the Russian and English catalogs differ");
+    let mut missing = Vec::new();
+    for id in &ids {
+        if let Some(code) = id.strip_prefix("err-") {
+            match code.strip_suffix("-detail") {
+                Some(title) if !ids.contains(&format!("err-{title}")) => missing.push(format!("err-{title}")),
+                Some(_) => {}
+                None if !ids.contains(&format!("{id}-detail")) => missing.push(format!("{id}-detail")),
+                None => {}
+            }
+        }
+    }
+    assert!(missing.is_empty(), "missing error messages: {missing:?}");
+    for fixed in [
+        "unauthorized",
+        "forbidden",
+        "not_found",
+        "internal",
+        "unavailable",
+        "rate_limited",
+        "validation_failed",
+        "csrf_failed",
+    ] {
+        assert!(ids.contains(&format!("err-{fixed}")), "err-{fixed} is missing");
+    }
+}
+
+#[test]
+fn wrong_credentials_do_not_tell_whether_the_address_exists() {
+    let catalog = catalog();
+    assert_eq!(
+        catalog.t(Lang::En, "err-invalid_credentials-detail"),
+        "Wrong email or password. Check them and try again."
+    );
+    let ru = catalog.t(Lang::Ru, "err-invalid_credentials-detail");
+    assert!(ru.contains("почты или пароль"), "{ru}");
+}
+
+#[test]
+fn every_role_state_and_flash_has_a_message() {
+    let catalog = catalog();
+    let mut missing = Vec::new();
+    for role in Role::ALL {
+        let key = format!("role-{}", role.as_str());
+        if !catalog.has(&key) {
+            missing.push(key);
+        }
+    }
+    for name in ["unverified", "active", "blocked"] {
+        let state = AccountState::parse(name).unwrap_or_else(|| panic!("{name} is not an account state"));
+        let key = format!("state-{}", state.as_str());
+        if !catalog.has(&key) {
+            missing.push(key);
+        }
+    }
+    // `flash_key` in accounts/pages.rs
+    for flash in ["signed-up", "saved", "password-changed", "token-revoked"] {
+        let key = format!("flash-{flash}");
+        if !catalog.has(&key) {
+            missing.push(key);
+        }
+    }
+    assert!(missing.is_empty(), "missing: {missing:?}");
+}
+
+#[test]
+fn the_footer_credits_openstreetmap() {
+    let catalog = catalog();
+    assert_eq!(catalog.t(Lang::En, "footer-osm"), "District data © OpenStreetMap contributors, ODbL 1.0");
+    assert_eq!(catalog.t(Lang::Ru, "footer-osm"), "Данные о районах © участники OpenStreetMap, ODbL 1.0");
+    assert_eq!(catalog.t(Lang::Ru, "app-name"), "Вече");
+    assert_eq!(catalog.t(Lang::En, "app-name"), "Veche");
+}

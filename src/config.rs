@@ -1,0 +1,636 @@
+//! Configuration: a TOML file, then `VECHE_*` environment variables (and `*_FILE` for
+//! secrets), then command-line flags, validated at start with one clear message per bad value.
+//!
+//! `veche serve --help` documents every setting with its environment variable.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use veche_core::ratelimit::RateSpec;
+use veche_core::storage::SyncMode;
+
+/// A secret value (a password, a key, a URI with credentials). Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The settings of `veche serve` and the admin tasks, as flags and environment variables.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct SettingsArgs {
+    /// A TOML file with any of the settings below (keys in snake_case, e.g. `listen`,
+    /// `data_dir`, `[rate] signin_ip = "20/min"`, `[smtp] host = "…"`). Flags and environment
+    /// variables override it.
+    #[arg(long, env = "VECHE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on. [default: 127.0.0.1:8080]
+    #[arg(long, env = "VECHE_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Folder of the embedded store (used when no MongoDB URI is set). [default: ./veche-data]
+    #[arg(long, env = "VECHE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The address people open, used for links in emails; https makes cookies Secure.
+    /// [default: http://LISTEN/]
+    #[arg(long, env = "VECHE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// MongoDB connection string; when set, Veche stores everything in MongoDB instead of the
+    /// embedded SQLite store. The database is the URI's path (default `veche`).
+    #[arg(long, env = "MONGODB_URI", value_name = "URI", hide_env_values = true)]
+    pub mongodb_uri: Option<String>,
+    /// A file holding the MongoDB connection string (for secrets mounted as files).
+    #[arg(long, env = "MONGODB_URI_FILE", value_name = "FILE")]
+    pub mongodb_uri_file: Option<PathBuf>,
+    /// 64 hex characters keying CSRF tokens and signed links. When unset, one is made at first
+    /// start and kept in the store, shared by every server of the deployment.
+    #[arg(long, env = "VECHE_SECRET_KEY", value_name = "HEX", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// A file holding the secret key.
+    #[arg(long, env = "VECHE_SECRET_KEY_FILE", value_name = "FILE")]
+    pub secret_key_file: Option<PathBuf>,
+    /// Log format: `text` or `json`. [default: text]
+    #[arg(long, env = "VECHE_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Log filter in tracing's syntax, e.g. `info` or `info,veche_core=debug`. [default: info]
+    #[arg(long, env = "VECHE_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+    /// SQLite durability: `normal` (a committed write survives a crash of Veche) or `full`
+    /// (also survives a power loss; an fsync per commit batch). [default: normal]
+    #[arg(long, env = "VECHE_SQLITE_SYNC", value_name = "MODE")]
+    pub sqlite_sync: Option<String>,
+    /// A session ends after this long unused, e.g. `14d`, `12h`. [default: 14d]
+    #[arg(long, env = "VECHE_SESSION_IDLE", value_name = "DURATION")]
+    pub session_idle: Option<String>,
+    /// A session ends this long after sign-in, however much it is used. [default: 60d]
+    #[arg(long, env = "VECHE_SESSION_MAX", value_name = "DURATION")]
+    pub session_max: Option<String>,
+    /// How long in-flight requests may take to finish at shutdown. [default: 30s]
+    #[arg(long, env = "VECHE_SHUTDOWN_GRACE", value_name = "DURATION")]
+    pub shutdown_grace: Option<String>,
+    /// Take the client address from the last `X-Forwarded-For` hop (only behind a proxy you
+    /// run; otherwise clients could choose their rate-limit key). [default: false]
+    #[arg(long, env = "VECHE_TRUST_FORWARDED", value_name = "BOOL")]
+    pub trust_forwarded: Option<String>,
+    /// Rate-limit overrides, `NAME=COUNT/PERIOD` separated by commas, e.g.
+    /// `signin_ip=20/min,signup_ip=10/h`. Each limit can also be set alone as
+    /// `VECHE_RATE_<NAME>` (e.g. `VECHE_RATE_SIGNIN_IP=20/min`). Limits: signin_ip,
+    /// signin_account, signup_ip, tokens_account, password_account.
+    #[arg(long, env = "VECHE_RATE", value_name = "LIST")]
+    pub rate: Option<String>,
+    /// Bearer token required to read /metrics (unset: /metrics is open; keep it internal).
+    #[arg(long, env = "VECHE_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// SMTP server host for outgoing email.
+    #[arg(long, env = "VECHE_SMTP_HOST", value_name = "HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port. [default: 587 for starttls, 465 for tls, 25 for none]
+    #[arg(long, env = "VECHE_SMTP_PORT", value_name = "PORT")]
+    pub smtp_port: Option<String>,
+    /// SMTP transport security: `starttls`, `tls` or `none`. [default: starttls]
+    #[arg(long, env = "VECHE_SMTP_TLS", value_name = "MODE")]
+    pub smtp_tls: Option<String>,
+    /// SMTP user name (set together with the password).
+    #[arg(long, env = "VECHE_SMTP_USERNAME", value_name = "USER")]
+    pub smtp_username: Option<String>,
+    /// SMTP password.
+    #[arg(long, env = "VECHE_SMTP_PASSWORD", value_name = "PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// A file holding the SMTP password.
+    #[arg(long, env = "VECHE_SMTP_PASSWORD_FILE", value_name = "FILE")]
+    pub smtp_password_file: Option<PathBuf>,
+    /// The sender of Veche's email, e.g. `Вече <noreply@city.example>`. [default: noreply@HOST of the public URL]
+    #[arg(long, env = "VECHE_SMTP_FROM", value_name = "ADDRESS")]
+    pub smtp_from: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub enum StoreSettings {
+    Mongo { uri: Secret },
+    Sqlite { dir: PathBuf, sync: SyncMode },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    None,
+    StartTls,
+    Tls,
+}
+
+#[derive(Clone, Debug)]
+pub struct SmtpSettings {
+    /// `None`: no SMTP server configured (email stays queued until one is).
+    pub host: Option<String>,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub credentials: Option<(String, Secret)>,
+    pub from: String,
+}
+
+/// Validated settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub public_url: url::Url,
+    pub store: StoreSettings,
+    pub secret_key: Option<[u8; 32]>,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub session_idle: Duration,
+    pub session_max: Duration,
+    pub shutdown_grace: Duration,
+    pub trust_forwarded: bool,
+    pub rates: BTreeMap<String, RateSpec>,
+    pub metrics_token: Option<Secret>,
+    pub smtp: SmtpSettings,
+    /// Seed one account of each role (random passwords printed at start) and demo content.
+    pub demo: bool,
+}
+
+/// The same settings as read from a TOML file.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    public_url: Option<String>,
+    mongodb_uri: Option<String>,
+    secret_key: Option<String>,
+    log_format: Option<String>,
+    log: Option<String>,
+    sqlite_sync: Option<String>,
+    session_idle: Option<String>,
+    session_max: Option<String>,
+    shutdown_grace: Option<String>,
+    trust_forwarded: Option<bool>,
+    metrics_token: Option<String>,
+    #[serde(default)]
+    rate: BTreeMap<String, String>,
+    #[serde(default)]
+    smtp: FileSmtp,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSmtp {
+    host: Option<String>,
+    port: Option<u16>,
+    tls: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    from: Option<String>,
+}
+
+/// Every problem found, one line each, naming the setting.
+#[derive(Debug)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "the configuration has {} problem(s):", self.0.len())?;
+        for line in &self.0 {
+            writeln!(f, "  - {line}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Parses `30s`, `15m`/`15min`, `12h`, `14d` (a bare number is seconds).
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a duration like 30s, 15m, 12h or 14d"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => n,
+        "m" | "min" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{raw:?} is not a duration like 30s, 15m, 12h or 14d")),
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+fn read_secret_file(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_string())
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+impl Settings {
+    /// Validates flags and environment (already merged by clap) over the optional file.
+    /// `env` is the process environment, for the `VECHE_RATE_<NAME>` variables.
+    pub fn load(
+        args: &SettingsArgs,
+        demo: bool,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Settings, ConfigErrors> {
+        let mut errors = Vec::new();
+        let file = match &args.config {
+            None => FileSettings::default(),
+            Some(path) => match std::fs::read_to_string(path) {
+                Ok(text) => toml::from_str(&text).unwrap_or_else(|e| {
+                    errors.push(format!("VECHE_CONFIG {}: {e}", path.display()));
+                    FileSettings::default()
+                }),
+                Err(e) => {
+                    errors.push(format!("VECHE_CONFIG: cannot read {}: {e}", path.display()));
+                    FileSettings::default()
+                }
+            },
+        };
+        let pick = |arg: &Option<String>, file: &Option<String>| arg.clone().or_else(|| file.clone());
+
+        let listen_raw = pick(&args.listen, &file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_raw.parse::<SocketAddr>().unwrap_or_else(|_| {
+            errors.push(format!("VECHE_LISTEN: {listen_raw:?} is not an address like 127.0.0.1:8080"));
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        });
+
+        let public_raw = pick(&args.public_url, &file.public_url).unwrap_or_else(|| format!("http://{listen}/"));
+        let public_url = match url::Url::parse(&public_raw) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => u,
+            _ => {
+                errors.push(format!("VECHE_PUBLIC_URL: {public_raw:?} is not an http(s) URL"));
+                url::Url::parse("http://127.0.0.1:8080/").unwrap_or_else(|_| unreachable!())
+            }
+        };
+
+        let mongodb_uri = match (&args.mongodb_uri, &args.mongodb_uri_file) {
+            (Some(uri), _) => Some(uri.clone()),
+            (None, Some(path)) => read_secret_file(path)
+                .map_err(|e| errors.push(format!("MONGODB_URI_FILE: {e}")))
+                .ok(),
+            (None, None) => file.mongodb_uri.clone(),
+        }
+        .filter(|u| !u.trim().is_empty());
+        let sync = match pick(&args.sqlite_sync, &file.sqlite_sync).as_deref() {
+            None | Some("normal") => SyncMode::Normal,
+            Some("full") => SyncMode::Full,
+            Some(other) => {
+                errors.push(format!("VECHE_SQLITE_SYNC: {other:?} is not normal or full"));
+                SyncMode::Normal
+            }
+        };
+        let store = match mongodb_uri {
+            Some(uri) => {
+                if !(uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://")) {
+                    errors.push("MONGODB_URI: must start with mongodb:// or mongodb+srv://".into());
+                }
+                StoreSettings::Mongo { uri: Secret::new(uri) }
+            }
+            None => StoreSettings::Sqlite {
+                dir: args
+                    .data_dir
+                    .clone()
+                    .or(file.data_dir.clone())
+                    .unwrap_or_else(|| PathBuf::from("./veche-data")),
+                sync,
+            },
+        };
+
+        let secret_raw = match (&args.secret_key, &args.secret_key_file) {
+            (Some(k), _) => Some(k.clone()),
+            (None, Some(path)) => read_secret_file(path)
+                .map_err(|e| errors.push(format!("VECHE_SECRET_KEY_FILE: {e}")))
+                .ok(),
+            (None, None) => file.secret_key.clone(),
+        };
+        let secret_key = secret_raw.and_then(|raw| match parse_key(&raw) {
+            Some(key) => Some(key),
+            None => {
+                errors.push("VECHE_SECRET_KEY: must be 64 hex characters (32 bytes)".into());
+                None
+            }
+        });
+
+        let log_format = match pick(&args.log_format, &file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                errors.push(format!("VECHE_LOG_FORMAT: {other:?} is not text or json"));
+                LogFormat::Text
+            }
+        };
+        let log_filter = pick(&args.log, &file.log).unwrap_or_else(|| "info".into());
+        if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
+            errors.push(format!("VECHE_LOG: {log_filter:?} is not a log filter"));
+        }
+
+        let mut duration = |name: &str, arg: &Option<String>, file: &Option<String>, default: u64| {
+            match pick(arg, file) {
+                None => Duration::from_secs(default),
+                Some(raw) => parse_duration(&raw).unwrap_or_else(|e| {
+                    errors.push(format!("{name}: {e}"));
+                    Duration::from_secs(default)
+                }),
+            }
+        };
+        let session_idle = duration("VECHE_SESSION_IDLE", &args.session_idle, &file.session_idle, 14 * 86_400);
+        let session_max = duration("VECHE_SESSION_MAX", &args.session_max, &file.session_max, 60 * 86_400);
+        let shutdown_grace = duration("VECHE_SHUTDOWN_GRACE", &args.shutdown_grace, &file.shutdown_grace, 30);
+        if session_idle.is_zero() || session_max < session_idle {
+            errors.push("VECHE_SESSION_IDLE / VECHE_SESSION_MAX: need 0 < idle <= max".into());
+        }
+
+        let trust_forwarded = match args.trust_forwarded.as_deref() {
+            None => file.trust_forwarded.unwrap_or(false),
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => {
+                errors.push(format!("VECHE_TRUST_FORWARDED: {other:?} is not true or false"));
+                false
+            }
+        };
+
+        let mut rate_entries: Vec<(String, String, String)> = file
+            .rate
+            .iter()
+            .map(|(k, v)| (format!("[rate] {k}"), k.clone(), v.clone()))
+            .collect();
+        if let Some(list) = &args.rate {
+            for item in list.split(',').filter(|s| !s.trim().is_empty()) {
+                match item.split_once('=') {
+                    Some((k, v)) => rate_entries.push(("VECHE_RATE".into(), k.trim().to_string(), v.to_string())),
+                    None => errors.push(format!("VECHE_RATE: {item:?} is not NAME=COUNT/PERIOD")),
+                }
+            }
+        }
+        for (key, value) in env {
+            if let Some(name) = key.strip_prefix("VECHE_RATE_") {
+                rate_entries.push((key.clone(), name.to_ascii_lowercase(), value.clone()));
+            }
+        }
+        let mut rates = BTreeMap::new();
+        for (source, name, value) in rate_entries {
+            match RateSpec::parse(&value) {
+                Ok(spec) => {
+                    rates.insert(name, spec);
+                }
+                Err(e) => errors.push(format!("{source}: {e}")),
+            }
+        }
+
+        let metrics_token = pick(&args.metrics_token, &file.metrics_token).map(Secret::new);
+        let smtp = smtp_settings(args, &file.smtp, &public_url, &mut errors);
+
+        if errors.is_empty() {
+            Ok(Settings {
+                listen,
+                public_url,
+                store,
+                secret_key,
+                log_format,
+                log_filter,
+                session_idle,
+                session_max,
+                shutdown_grace,
+                trust_forwarded,
+                rates,
+                metrics_token,
+                smtp,
+                demo,
+            })
+        } else {
+            Err(ConfigErrors(errors))
+        }
+    }
+
+    /// Settings for tests: port 0, the embedded store in `dir`, fast shutdown.
+    pub fn for_tests(dir: &Path) -> Settings {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_url: url::Url::parse("http://127.0.0.1/").unwrap_or_else(|_| unreachable!()),
+            store: StoreSettings::Sqlite {
+                dir: dir.to_path_buf(),
+                sync: SyncMode::Normal,
+            },
+            secret_key: None,
+            log_format: LogFormat::Text,
+            log_filter: "warn".into(),
+            session_idle: Duration::from_secs(14 * 86_400),
+            session_max: Duration::from_secs(60 * 86_400),
+            shutdown_grace: Duration::from_secs(10),
+            trust_forwarded: false,
+            rates: BTreeMap::new(),
+            metrics_token: None,
+            smtp: SmtpSettings {
+                host: None,
+                port: 25,
+                tls: SmtpTls::None,
+                credentials: None,
+                from: "noreply@veche.example".into(),
+            },
+            demo: false,
+        }
+    }
+}
+
+fn parse_key(raw: &str) -> Option<[u8; 32]> {
+    let raw = raw.trim();
+    if raw.len() != 64 {
+        return None;
+    }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(raw.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(key)
+}
+
+fn smtp_settings(
+    args: &SettingsArgs,
+    file: &FileSmtp,
+    public_url: &url::Url,
+    errors: &mut Vec<String>,
+) -> SmtpSettings {
+    let tls = match args.smtp_tls.clone().or(file.tls.clone()).as_deref() {
+        None | Some("starttls") => SmtpTls::StartTls,
+        Some("tls") => SmtpTls::Tls,
+        Some("none") => SmtpTls::None,
+        Some(other) => {
+            errors.push(format!("VECHE_SMTP_TLS: {other:?} is not starttls, tls or none"));
+            SmtpTls::StartTls
+        }
+    };
+    let default_port = match tls {
+        SmtpTls::StartTls => 587,
+        SmtpTls::Tls => 465,
+        SmtpTls::None => 25,
+    };
+    let port = match &args.smtp_port {
+        Some(raw) => raw.parse::<u16>().ok().filter(|p| *p > 0).unwrap_or_else(|| {
+            errors.push(format!("VECHE_SMTP_PORT: {raw:?} is not a port number"));
+            default_port
+        }),
+        None => file.port.unwrap_or(default_port),
+    };
+    let host = args.smtp_host.clone().or(file.host.clone()).filter(|h| !h.trim().is_empty());
+    if let Some(h) = &host {
+        if h.contains(['/', ' ', '\r', '\n']) {
+            errors.push(format!("VECHE_SMTP_HOST: {h:?} is not a host name"));
+        }
+    }
+    let password = match (&args.smtp_password, &args.smtp_password_file) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(path)) => read_secret_file(path)
+            .map_err(|e| errors.push(format!("VECHE_SMTP_PASSWORD_FILE: {e}")))
+            .ok(),
+        (None, None) => file.password.clone(),
+    };
+    let username = args.smtp_username.clone().or(file.username.clone());
+    let credentials = match (username, password) {
+        (Some(u), Some(p)) => Some((u, Secret::new(p))),
+        (None, None) => None,
+        _ => {
+            errors.push("VECHE_SMTP_USERNAME / VECHE_SMTP_PASSWORD: set both or neither".into());
+            None
+        }
+    };
+    let from = args
+        .smtp_from
+        .clone()
+        .or(file.from.clone())
+        .unwrap_or_else(|| format!("noreply@{}", public_url.host_str().unwrap_or("localhost")));
+    if from.contains(['\r', '\n']) || !from.contains('@') {
+        errors.push(format!("VECHE_SMTP_FROM: {from:?} is not an email address"));
+    }
+    SmtpSettings {
+        host,
+        port,
+        tls,
+        credentials,
+        from,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(args: SettingsArgs) -> Result<Settings, ConfigErrors> {
+        Settings::load(&args, false, &BTreeMap::new())
+    }
+
+    #[test]
+    fn defaults_give_the_embedded_store_on_port_8080() {
+        let s = load(SettingsArgs::default()).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert!(matches!(s.store, StoreSettings::Sqlite { ref dir, .. } if dir == Path::new("./veche-data")));
+        assert_eq!(s.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(s.session_idle, Duration::from_secs(14 * 86_400));
+    }
+
+    #[test]
+    fn a_mongodb_uri_selects_mongodb_and_is_never_printed() {
+        let s = load(SettingsArgs {
+            mongodb_uri: Some("mongodb://user:hunter2@db:27017/veche".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(matches!(s.store, StoreSettings::Mongo { .. }));
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn every_bad_value_is_named() {
+        let mut env = BTreeMap::new();
+        env.insert("VECHE_RATE_SIGNIN_IP".to_string(), "lots".to_string());
+        let err = Settings::load(
+            &SettingsArgs {
+                listen: Some("localhost".into()),
+                public_url: Some("ftp://x".into()),
+                log_format: Some("xml".into()),
+                session_idle: Some("forever".into()),
+                secret_key: Some("abc".into()),
+                smtp_port: Some("0".into()),
+                smtp_username: Some("u".into()),
+                ..Default::default()
+            },
+            false,
+            &env,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        for name in [
+            "VECHE_LISTEN",
+            "VECHE_PUBLIC_URL",
+            "VECHE_LOG_FORMAT",
+            "VECHE_SESSION_IDLE",
+            "VECHE_SECRET_KEY",
+            "VECHE_SMTP_PORT",
+            "VECHE_SMTP_USERNAME",
+            "VECHE_RATE_SIGNIN_IP",
+        ] {
+            assert!(text.contains(name), "{name} missing from:\n{text}");
+        }
+    }
+
+    #[test]
+    fn the_file_is_read_and_flags_override_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("veche.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/veche\"\n[rate]\nsignup_ip = \"3/h\"\n",
+        )
+        .unwrap();
+        let s = load(SettingsArgs {
+            config: Some(path.clone()),
+            listen: Some("127.0.0.1:9100".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(s.listen.port(), 9100);
+        assert!(matches!(s.store, StoreSettings::Sqlite { ref dir, .. } if dir == Path::new("/srv/veche")));
+        assert_eq!(s.rates.get("signup_ip").map(|r| r.to_string()), Some("3/h".into()));
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        let err = load(SettingsArgs { config: Some(path), ..Default::default() }).unwrap_err();
+        assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn secrets_come_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("key");
+        std::fs::write(&key, format!("{}\n", "ab".repeat(32))).unwrap();
+        let s = load(SettingsArgs {
+            secret_key_file: Some(key),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(s.secret_key, Some([0xab; 32]));
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
+        assert_eq!(parse_duration("14d").unwrap(), Duration::from_secs(14 * 86_400));
+        assert!(parse_duration("1w").is_err());
+    }
+}

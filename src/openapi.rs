@@ -1,0 +1,28 @@
+//! The OpenAPI document served at `/api/v1/openapi.json`, generated from the handlers'
+//! annotations in every crate.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = veche_core::accounts::http::AccountsApi::openapi();
+    doc.info.title = "Veche API".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some(
+        "Veche: polls, ideas and problem reports for a city. Errors are RFC 9457 problem \
+         documents (`application/problem+json`) with a stable `code`. Browsers authenticate \
+         with the `veche_session` cookie and send `X-CSRF-Token` on state-changing requests; \
+         programs send `Authorization: Bearer <token>`."
+            .into(),
+    );
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "session",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("veche_session"))),
+    );
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    doc
+}
