@@ -1,0 +1,107 @@
+//! The contract-test harness: a store test is written once, as an async function taking a
+//! [`Backend`], and [`contract_tests!`](crate::contract_tests) runs it on both adapters.
+//!
+//! Each SQLite run gets a fresh temporary folder. Each MongoDB run gets its own freshly named
+//! database on the server at `MONGODB_URI`, dropped afterwards (also when the test fails). Without
+//! `MONGODB_URI` the MongoDB half is skipped with a note, except under `CI=true`, where it fails:
+//! CI must exercise both stores.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
+
+use crate::storage::{Backend, Mongo, Sqlite, SyncMode};
+
+/// True when running under CI (`CI=true`), where a missing test server is an error.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// The MongoDB URI for tests, or `None` (skip) — panics under CI when it is missing.
+pub fn mongodb_uri() -> Option<String> {
+    match std::env::var("MONGODB_URI") {
+        Ok(uri) if !uri.is_empty() => Some(uri),
+        _ if in_ci() => panic!("CI=true but MONGODB_URI is not set: the MongoDB half of the tests cannot be skipped in CI"),
+        _ => {
+            eprintln!("note: MONGODB_URI is not set; skipping the MongoDB run (scripts/test starts a server)");
+            None
+        }
+    }
+}
+
+/// A fresh, unique database name for one test.
+pub fn fresh_database_name(test: &str) -> String {
+    let short: String = test.chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect();
+    format!("t_{}_{}", short, ulid::Ulid::new().to_string().to_lowercase())
+}
+
+/// Runs `test` on a fresh SQLite store.
+pub async fn on_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(Backend) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("temporary folder: {e}"),
+    };
+    let db = match Sqlite::open(dir.path(), SyncMode::Normal) {
+        Ok(db) => db,
+        Err(e) => panic!("opening SQLite: {e}"),
+    };
+    test(Backend::Sqlite(db)).await;
+}
+
+/// Runs `test` on a fresh MongoDB database, dropping it afterwards even if the test panics.
+pub async fn on_mongo<F, Fut>(name: &str, test: F)
+where
+    F: FnOnce(Backend) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(uri) = mongodb_uri() else {
+        return;
+    };
+    let server = match Mongo::connect(&uri).await {
+        Ok(m) => m,
+        Err(e) => panic!("connecting to {uri}: {e}"),
+    };
+    let db = server.with_database(&fresh_database_name(name));
+    let outcome = AssertUnwindSafe(test(Backend::Mongo(db.clone())))
+        .catch_unwind()
+        .await;
+    if let Err(e) = db.drop_database().await {
+        eprintln!("warning: could not drop the test database: {e}");
+    }
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Declares, for each named `async fn(Backend)`, one test on SQLite and one on MongoDB:
+///
+/// ```ignore
+/// async fn accounts_round_trip(backend: Backend) { … }
+/// veche_core::contract_tests!(accounts_round_trip, sessions_expire);
+/// ```
+#[macro_export]
+macro_rules! contract_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::testing::on_sqlite(super::$name).await;
+                }
+            )*
+        }
+        mod mongo {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::testing::on_mongo(stringify!($name), super::$name).await;
+                }
+            )*
+        }
+    };
+}
