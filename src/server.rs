@@ -125,6 +125,7 @@ where
     S: Service<Request<Incoming>, Response = Response, Error = Infallible>,
 {
     let started = Instant::now();
+    let _in_flight = InFlight::enter();
     let meta = RequestMeta {
         id: request_id(&request),
         client_ip: client_ip(&request, peer, options.trust_forwarded),
@@ -166,6 +167,22 @@ where
         tracing::info!(status = status.as_u16(), ms = elapsed.as_secs_f64() * 1000.0, "served");
     });
     Ok(response)
+}
+
+/// Counts a request in `veche_http_requests_in_flight` for as long as it lives.
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> InFlight {
+        metrics::HTTP_IN_FLIGHT.inc();
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::HTTP_IN_FLIGHT.dec();
+    }
 }
 
 /// The headers every answer carries.

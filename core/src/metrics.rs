@@ -63,6 +63,13 @@ pub static STORE_BATCH: LazyLock<HistogramVec> = LazyLock::new(|| {
     )
 });
 
+pub static HTTP_IN_FLIGHT: LazyLock<prometheus::IntGauge> = LazyLock::new(|| {
+    register(
+        prometheus::IntGauge::new("veche_http_requests_in_flight", "Requests being handled right now")
+            .unwrap_or_else(|e| panic!("metric definition: {e}")),
+    )
+});
+
 pub static RATE_LIMITED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register(
         IntCounterVec::new(
@@ -86,6 +93,7 @@ pub fn render() -> String {
     LazyLock::force(&STORE_LATENCY);
     LazyLock::force(&STORE_BATCH);
     LazyLock::force(&RATE_LIMITED);
+    LazyLock::force(&HTTP_IN_FLIGHT);
     let mut out = String::new();
     if let Err(e) = prometheus::TextEncoder::new().encode_utf8(&REGISTRY.gather(), &mut out) {
         tracing::error!(error = %e, "metrics encoding");

@@ -25,7 +25,8 @@ fn files_under(path: &Path, extension: Option<&str>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut pending = vec![path.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        let entries = fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+        let entries =
+            fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
         for entry in entries {
             let path = entry
                 .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
@@ -111,11 +112,21 @@ fn all_uses() -> Vec<Use> {
     let root = manifest_dir();
     let mut files = files_under(&root.join("templates"), None);
     files.extend(files_under(&root.join("src"), Some("rs")));
-    assert!(files.len() > 10, "found only {} files to scan under {}", files.len(), root.display());
+    assert!(
+        files.len() > 10,
+        "found only {} files to scan under {}",
+        files.len(),
+        root.display()
+    );
     let mut uses = Vec::new();
     for path in files {
-        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        let name = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
+        let text =
+            fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let name = path
+            .strip_prefix(&root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         uses.extend(uses_in(&text, &name));
     }
     uses
@@ -143,8 +154,14 @@ fn the_scanner_finds_whole_calls_only() {
         r#"{{ tr.t("a-b") }} text("title") form.get("csrf") tr.t1("c_d", "name", x) ctx.tr().n("e", 2) t("/path") t("X")"#,
         "sample",
     );
-    let keys: Vec<_> = found.iter().map(|u| (u.key.as_str(), u.arg.as_deref())).collect();
-    assert_eq!(keys, vec![("a-b", None), ("c_d", Some("name")), ("e", None)]);
+    let keys: Vec<_> = found
+        .iter()
+        .map(|u| (u.key.as_str(), u.arg.as_deref()))
+        .collect();
+    assert_eq!(
+        keys,
+        vec![("a-b", None), ("c_d", Some("name")), ("e", None)]
+    );
 }
 
 #[test]
@@ -161,7 +178,12 @@ fn every_key_used_in_code_and_templates_exists() {
         .filter(|u| !catalog.has(&u.key))
         .map(|u| format!("{} ({})", u.key, u.at))
         .collect();
-    assert!(missing.is_empty(), "{} keys missing from the catalog:\n{}", missing.len(), missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "{} keys missing from the catalog:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -176,24 +198,41 @@ fn messages_with_one_argument_use_it() {
         for lang in Lang::ALL {
             let text = catalog.t_args(lang, &u.key, &[(arg.as_str(), FluentValue::from("XYZZY"))]);
             if !text.contains("XYZZY") || text.contains('{') {
-                wrong.push(format!("{} [{}] with ${arg} ({}): {text:?}", u.key, lang.code(), u.at));
+                wrong.push(format!(
+                    "{} [{}] with ${arg} ({}): {text:?}",
+                    u.key,
+                    lang.code(),
+                    u.at
+                ));
             }
         }
     }
-    assert!(wrong.is_empty(), "messages that ignore their argument:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "messages that ignore their argument:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
 fn every_error_has_a_title_and_a_detail() {
     let ids = message_ids(CORE_RU);
-    assert_eq!(ids, message_ids(CORE_EN), "the Russian and English catalogs differ");
+    assert_eq!(
+        ids,
+        message_ids(CORE_EN),
+        "the Russian and English catalogs differ"
+    );
     let mut missing = Vec::new();
     for id in &ids {
         if let Some(code) = id.strip_prefix("err-") {
             match code.strip_suffix("-detail") {
-                Some(title) if !ids.contains(&format!("err-{title}")) => missing.push(format!("err-{title}")),
+                Some(title) if !ids.contains(&format!("err-{title}")) => {
+                    missing.push(format!("err-{title}"))
+                }
                 Some(_) => {}
-                None if !ids.contains(&format!("{id}-detail")) => missing.push(format!("{id}-detail")),
+                None if !ids.contains(&format!("{id}-detail")) => {
+                    missing.push(format!("{id}-detail"))
+                }
                 None => {}
             }
         }
@@ -208,9 +247,93 @@ fn every_error_has_a_title_and_a_detail() {
         "rate_limited",
         "validation_failed",
         "csrf_failed",
+        // warp's own rejections, as the app's `recover` answers them
+        "method_not_allowed",
+        "payload_too_large",
+        "length_required",
+        "unsupported_media_type",
+        "invalid_query",
+        "invalid_form",
+        "invalid_header",
     ] {
-        assert!(ids.contains(&format!("err-{fixed}")), "err-{fixed} is missing");
+        assert!(
+            ids.contains(&format!("err-{fixed}")),
+            "err-{fixed} is missing"
+        );
     }
+}
+
+/// Problem codes given as literals in the core crate: `Problem::new(STATUS, "code")`,
+/// `bad_request("code")`, `conflict("code")`, `unprocessable("code")`.
+fn problem_codes() -> Vec<Use> {
+    let root = manifest_dir();
+    let mut codes = Vec::new();
+    for path in files_under(&root.join("src"), Some("rs")) {
+        let text =
+            fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let name = path
+            .strip_prefix(&root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        for (line_no, line) in text.lines().enumerate() {
+            for call in [
+                "Problem::new(",
+                "bad_request(\"",
+                "conflict(\"",
+                "unprocessable(\"",
+            ] {
+                let mut from = 0;
+                while let Some(pos) = line[from..].find(call) {
+                    let start = from + pos;
+                    from = start + call.len();
+                    if line[..start].chars().next_back().is_some_and(is_ident_char) {
+                        continue;
+                    }
+                    let rest = &line[from..];
+                    let rest = if call == "Problem::new(" {
+                        match rest.find(", \"") {
+                            Some(i) if !rest[..i].contains(')') => &rest[i + 3..],
+                            _ => continue,
+                        }
+                    } else {
+                        rest
+                    };
+                    if let Some((code, _)) = literal(rest).filter(|(c, _)| is_key(c)) {
+                        codes.push(Use {
+                            at: format!("{name}:{}", line_no + 1),
+                            key: code.to_string(),
+                            arg: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    codes
+}
+
+#[test]
+fn every_problem_code_has_a_title_and_a_detail() {
+    let catalog = catalog();
+    let codes = problem_codes();
+    assert!(
+        codes.iter().any(|c| c.key == "email_taken"),
+        "the scan found no problem codes: {codes:?}"
+    );
+    let missing: Vec<String> = codes
+        .iter()
+        .flat_map(|c| {
+            [format!("err-{}", c.key), format!("err-{}-detail", c.key)].map(|k| (k, &c.at))
+        })
+        .filter(|(k, _)| !catalog.has(k))
+        .map(|(k, at)| format!("{k} ({at})"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "problem codes without messages:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -235,7 +358,8 @@ fn every_role_state_and_flash_has_a_message() {
         }
     }
     for name in ["unverified", "active", "blocked"] {
-        let state = AccountState::parse(name).unwrap_or_else(|| panic!("{name} is not an account state"));
+        let state =
+            AccountState::parse(name).unwrap_or_else(|| panic!("{name} is not an account state"));
         let key = format!("state-{}", state.as_str());
         if !catalog.has(&key) {
             missing.push(key);
@@ -254,8 +378,14 @@ fn every_role_state_and_flash_has_a_message() {
 #[test]
 fn the_footer_credits_openstreetmap() {
     let catalog = catalog();
-    assert_eq!(catalog.t(Lang::En, "footer-osm"), "District data © OpenStreetMap contributors, ODbL 1.0");
-    assert_eq!(catalog.t(Lang::Ru, "footer-osm"), "Данные о районах © участники OpenStreetMap, ODbL 1.0");
+    assert_eq!(
+        catalog.t(Lang::En, "footer-osm"),
+        "District data © OpenStreetMap contributors, ODbL 1.0"
+    );
+    assert_eq!(
+        catalog.t(Lang::Ru, "footer-osm"),
+        "Данные о районах © участники OpenStreetMap, ODbL 1.0"
+    );
     assert_eq!(catalog.t(Lang::Ru, "app-name"), "Вече");
     assert_eq!(catalog.t(Lang::En, "app-name"), "Veche");
 }

@@ -408,7 +408,9 @@ pub async fn audit(
 }
 
 fn parse_reason(raw: Option<&str>, required: bool) -> AccountResult<Option<String>> {
-    let reason = raw.map(str::trim).filter(|r| !r.is_empty());
+    // Browsers send a textarea's line breaks as CR LF; keep them as plain LF.
+    let normalised = raw.map(|r| r.replace("\r\n", "\n"));
+    let reason = normalised.as_deref().map(str::trim).filter(|r| !r.is_empty());
     match reason {
         None if required => Err(AccountError::ReasonRequired),
         Some(r) if r.chars().count() > 500 => Err(Invalid {

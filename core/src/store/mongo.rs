@@ -195,6 +195,23 @@ impl MongoCoreStore {
     }
 }
 
+impl MongoCoreStore {
+    /// Some servers (FerretDB) report a duplicate key without naming the index. The accounts
+    /// collection has two unique keys, `_id` and `email`: find out which one clashed.
+    async fn name_account_conflict(&self, err: StoreError, account: &Account) -> StoreError {
+        match err {
+            StoreError::Conflict(key) if key == "unknown" => {
+                match self.accounts().find_one(doc! { "email": account.email.as_str() }).await {
+                    Ok(Some(other)) if other.id != account.id.as_str() => StoreError::Conflict("email_1".into()),
+                    Ok(_) => StoreError::Conflict("_id_".into()),
+                    Err(e) => e.into(),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
 /// Escapes regular-expression metacharacters so user text matches literally.
 fn regex_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
@@ -239,8 +256,10 @@ fn organisation_from_doc(d: OrganisationDoc) -> Organisation {
 #[async_trait]
 impl CoreStore for MongoCoreStore {
     async fn insert_account(&self, account: &Account) -> StoreResult<()> {
-        self.accounts().insert_one(AccountDoc::from(account)).await?;
-        Ok(())
+        match self.accounts().insert_one(AccountDoc::from(account)).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.name_account_conflict(e.into(), account).await),
+        }
     }
 
     async fn account(&self, id: &AccountId) -> StoreResult<Option<Account>> {
@@ -260,10 +279,14 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn update_account(&self, account: &Account) -> StoreResult<()> {
-        let result = self
+        let result = match self
             .accounts()
             .replace_one(doc! { "_id": account.id.as_str() }, AccountDoc::from(account))
-            .await?;
+            .await
+        {
+            Ok(result) => result,
+            Err(e) => return Err(self.name_account_conflict(e.into(), account).await),
+        };
         if result.matched_count == 0 {
             return Err(StoreError::NotFound);
         }
