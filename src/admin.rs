@@ -24,13 +24,25 @@ pub async fn create_admin(settings: &Settings, email: &str, name: &str) -> anyho
 }
 
 /// `veche admin import-districts FILE [--replace]`: loads a city's districts and okrugs.
-pub async fn import_districts(settings: &Settings, file: &Path, replace: bool) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let list = veche_core::districts::parse_any(&text).with_context(|| format!("{} is not a district list", file.display()))?;
+pub async fn import_districts(
+    settings: &Settings,
+    file: &Path,
+    replace: bool,
+) -> anyhow::Result<String> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let list = veche_core::districts::parse_any(&text)
+        .with_context(|| format!("{} is not a district list", file.display()))?;
     let platform = crate::platform(settings, CancellationToken::new()).await?;
-    platform.store.upsert_districts(&list.okrugs, &list.districts).await?;
+    platform
+        .store
+        .upsert_districts(&list.okrugs, &list.districts)
+        .await?;
     let removed = if replace {
-        platform.store.retain_districts(&list.okrugs, &list.districts).await?
+        platform
+            .store
+            .retain_districts(&list.okrugs, &list.districts)
+            .await?
     } else {
         0
     };
@@ -38,6 +50,10 @@ pub async fn import_districts(settings: &Settings, file: &Path, replace: bool) -
         "Imported {} okrugs and {} districts{}. Running servers pick them up within 10 minutes.",
         list.okrugs.len(),
         list.districts.len(),
-        if replace { format!("; removed {removed} not in the file") } else { String::new() }
+        if replace {
+            format!("; removed {removed} not in the file")
+        } else {
+            String::new()
+        }
     ))
 }

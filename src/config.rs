@@ -57,7 +57,12 @@ pub struct SettingsArgs {
     pub mongodb_uri_file: Option<PathBuf>,
     /// 64 hex characters keying CSRF tokens and signed links. When unset, one is made at first
     /// start and kept in the store, shared by every server of the deployment.
-    #[arg(long, env = "VECHE_SECRET_KEY", value_name = "HEX", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "VECHE_SECRET_KEY",
+        value_name = "HEX",
+        hide_env_values = true
+    )]
     pub secret_key: Option<String>,
     /// A file holding the secret key.
     #[arg(long, env = "VECHE_SECRET_KEY_FILE", value_name = "FILE")]
@@ -92,7 +97,12 @@ pub struct SettingsArgs {
     #[arg(long, env = "VECHE_RATE", value_name = "LIST")]
     pub rate: Option<String>,
     /// Bearer token required to read /metrics (unset: /metrics is open; keep it internal).
-    #[arg(long, env = "VECHE_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "VECHE_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     pub metrics_token: Option<String>,
     /// SMTP server host for outgoing email.
     #[arg(long, env = "VECHE_SMTP_HOST", value_name = "HOST")]
@@ -107,7 +117,12 @@ pub struct SettingsArgs {
     #[arg(long, env = "VECHE_SMTP_USERNAME", value_name = "USER")]
     pub smtp_username: Option<String>,
     /// SMTP password.
-    #[arg(long, env = "VECHE_SMTP_PASSWORD", value_name = "PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "VECHE_SMTP_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
     pub smtp_password: Option<String>,
     /// A file holding the SMTP password.
     #[arg(long, env = "VECHE_SMTP_PASSWORD_FILE", value_name = "FILE")]
@@ -229,7 +244,11 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
         "m" | "min" => n * 60,
         "h" => n * 3600,
         "d" => n * 86_400,
-        _ => return Err(format!("{raw:?} is not a duration like 30s, 15m, 12h or 14d")),
+        _ => {
+            return Err(format!(
+                "{raw:?} is not a duration like 30s, 15m, 12h or 14d"
+            ))
+        }
     };
     Ok(Duration::from_secs(seconds))
 }
@@ -262,19 +281,26 @@ impl Settings {
                 }
             },
         };
-        let pick = |arg: &Option<String>, file: &Option<String>| arg.clone().or_else(|| file.clone());
+        let pick =
+            |arg: &Option<String>, file: &Option<String>| arg.clone().or_else(|| file.clone());
 
-        let listen_raw = pick(&args.listen, &file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen_raw =
+            pick(&args.listen, &file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
         let listen = listen_raw.parse::<SocketAddr>().unwrap_or_else(|_| {
-            errors.push(format!("VECHE_LISTEN: {listen_raw:?} is not an address like 127.0.0.1:8080"));
+            errors.push(format!(
+                "VECHE_LISTEN: {listen_raw:?} is not an address like 127.0.0.1:8080"
+            ));
             SocketAddr::from(([127, 0, 0, 1], 8080))
         });
 
-        let public_raw = pick(&args.public_url, &file.public_url).unwrap_or_else(|| format!("http://{listen}/"));
+        let public_raw =
+            pick(&args.public_url, &file.public_url).unwrap_or_else(|| format!("http://{listen}/"));
         let public_url = match url::Url::parse(&public_raw) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => u,
             _ => {
-                errors.push(format!("VECHE_PUBLIC_URL: {public_raw:?} is not an http(s) URL"));
+                errors.push(format!(
+                    "VECHE_PUBLIC_URL: {public_raw:?} is not an http(s) URL"
+                ));
                 url::Url::parse("http://127.0.0.1:8080/").unwrap_or_else(|_| unreachable!())
             }
         };
@@ -291,7 +317,9 @@ impl Settings {
             None | Some("normal") => SyncMode::Normal,
             Some("full") => SyncMode::Full,
             Some(other) => {
-                errors.push(format!("VECHE_SQLITE_SYNC: {other:?} is not normal or full"));
+                errors.push(format!(
+                    "VECHE_SQLITE_SYNC: {other:?} is not normal or full"
+                ));
                 SyncMode::Normal
             }
         };
@@ -300,7 +328,9 @@ impl Settings {
                 if !(uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://")) {
                     errors.push("MONGODB_URI: must start with mongodb:// or mongodb+srv://".into());
                 }
-                StoreSettings::Mongo { uri: Secret::new(uri) }
+                StoreSettings::Mongo {
+                    uri: Secret::new(uri),
+                }
             }
             None => StoreSettings::Sqlite {
                 dir: args
@@ -340,18 +370,34 @@ impl Settings {
             errors.push(format!("VECHE_LOG: {log_filter:?} is not a log filter"));
         }
 
-        let mut duration = |name: &str, arg: &Option<String>, file: &Option<String>, default: u64| {
-            match pick(arg, file) {
+        let mut duration =
+            |name: &str, arg: &Option<String>, file: &Option<String>, default: u64| match pick(
+                arg, file,
+            ) {
                 None => Duration::from_secs(default),
                 Some(raw) => parse_duration(&raw).unwrap_or_else(|e| {
                     errors.push(format!("{name}: {e}"));
                     Duration::from_secs(default)
                 }),
-            }
-        };
-        let session_idle = duration("VECHE_SESSION_IDLE", &args.session_idle, &file.session_idle, 14 * 86_400);
-        let session_max = duration("VECHE_SESSION_MAX", &args.session_max, &file.session_max, 60 * 86_400);
-        let shutdown_grace = duration("VECHE_SHUTDOWN_GRACE", &args.shutdown_grace, &file.shutdown_grace, 30);
+            };
+        let session_idle = duration(
+            "VECHE_SESSION_IDLE",
+            &args.session_idle,
+            &file.session_idle,
+            14 * 86_400,
+        );
+        let session_max = duration(
+            "VECHE_SESSION_MAX",
+            &args.session_max,
+            &file.session_max,
+            60 * 86_400,
+        );
+        let shutdown_grace = duration(
+            "VECHE_SHUTDOWN_GRACE",
+            &args.shutdown_grace,
+            &file.shutdown_grace,
+            30,
+        );
         if session_idle.is_zero() || session_max < session_idle {
             errors.push("VECHE_SESSION_IDLE / VECHE_SESSION_MAX: need 0 < idle <= max".into());
         }
@@ -361,7 +407,9 @@ impl Settings {
             Some("true" | "1" | "yes") => true,
             Some("false" | "0" | "no") => false,
             Some(other) => {
-                errors.push(format!("VECHE_TRUST_FORWARDED: {other:?} is not true or false"));
+                errors.push(format!(
+                    "VECHE_TRUST_FORWARDED: {other:?} is not true or false"
+                ));
                 false
             }
         };
@@ -374,7 +422,11 @@ impl Settings {
         if let Some(list) = &args.rate {
             for item in list.split(',').filter(|s| !s.trim().is_empty()) {
                 match item.split_once('=') {
-                    Some((k, v)) => rate_entries.push(("VECHE_RATE".into(), k.trim().to_string(), v.to_string())),
+                    Some((k, v)) => rate_entries.push((
+                        "VECHE_RATE".into(),
+                        k.trim().to_string(),
+                        v.to_string(),
+                    )),
                     None => errors.push(format!("VECHE_RATE: {item:?} is not NAME=COUNT/PERIOD")),
                 }
             }
@@ -472,7 +524,9 @@ fn smtp_settings(
         Some("tls") => SmtpTls::Tls,
         Some("none") => SmtpTls::None,
         Some(other) => {
-            errors.push(format!("VECHE_SMTP_TLS: {other:?} is not starttls, tls or none"));
+            errors.push(format!(
+                "VECHE_SMTP_TLS: {other:?} is not starttls, tls or none"
+            ));
             SmtpTls::StartTls
         }
     };
@@ -482,13 +536,21 @@ fn smtp_settings(
         SmtpTls::None => 25,
     };
     let port = match &args.smtp_port {
-        Some(raw) => raw.parse::<u16>().ok().filter(|p| *p > 0).unwrap_or_else(|| {
-            errors.push(format!("VECHE_SMTP_PORT: {raw:?} is not a port number"));
-            default_port
-        }),
+        Some(raw) => raw
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .unwrap_or_else(|| {
+                errors.push(format!("VECHE_SMTP_PORT: {raw:?} is not a port number"));
+                default_port
+            }),
         None => file.port.unwrap_or(default_port),
     };
-    let host = args.smtp_host.clone().or(file.host.clone()).filter(|h| !h.trim().is_empty());
+    let host = args
+        .smtp_host
+        .clone()
+        .or(file.host.clone())
+        .filter(|h| !h.trim().is_empty());
     if let Some(h) = &host {
         if h.contains(['/', ' ', '\r', '\n']) {
             errors.push(format!("VECHE_SMTP_HOST: {h:?} is not a host name"));
@@ -539,7 +601,9 @@ mod tests {
     fn defaults_give_the_embedded_store_on_port_8080() {
         let s = load(SettingsArgs::default()).unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert!(matches!(s.store, StoreSettings::Sqlite { ref dir, .. } if dir == Path::new("./veche-data")));
+        assert!(
+            matches!(s.store, StoreSettings::Sqlite { ref dir, .. } if dir == Path::new("./veche-data"))
+        );
         assert_eq!(s.public_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(s.session_idle, Duration::from_secs(14 * 86_400));
     }
@@ -605,10 +669,19 @@ mod tests {
         })
         .unwrap();
         assert_eq!(s.listen.port(), 9100);
-        assert!(matches!(s.store, StoreSettings::Sqlite { ref dir, .. } if dir == Path::new("/srv/veche")));
-        assert_eq!(s.rates.get("signup_ip").map(|r| r.to_string()), Some("3/h".into()));
+        assert!(
+            matches!(s.store, StoreSettings::Sqlite { ref dir, .. } if dir == Path::new("/srv/veche"))
+        );
+        assert_eq!(
+            s.rates.get("signup_ip").map(|r| r.to_string()),
+            Some("3/h".into())
+        );
         std::fs::write(&path, "lisen = \"x\"\n").unwrap();
-        let err = load(SettingsArgs { config: Some(path), ..Default::default() }).unwrap_err();
+        let err = load(SettingsArgs {
+            config: Some(path),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert!(err.to_string().contains("lisen"), "{err}");
     }
 
@@ -630,7 +703,10 @@ mod tests {
         assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
         assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
-        assert_eq!(parse_duration("14d").unwrap(), Duration::from_secs(14 * 86_400));
+        assert_eq!(
+            parse_duration("14d").unwrap(),
+            Duration::from_secs(14 * 86_400)
+        );
         assert!(parse_duration("1w").is_err());
     }
 }

@@ -72,22 +72,32 @@ pub async fn open_backend(store: &StoreSettings) -> anyhow::Result<Backend> {
     Ok(match store {
         StoreSettings::Mongo { uri } => Backend::Mongo(Mongo::connect(uri.expose()).await?),
         StoreSettings::Sqlite { dir, sync } => Backend::Sqlite(
-            Sqlite::open(dir, *sync).with_context(|| format!("opening the store in {}", dir.display()))?,
+            Sqlite::open(dir, *sync)
+                .with_context(|| format!("opening the store in {}", dir.display()))?,
         ),
     })
 }
 
 /// Opens the store, prepares its schema, seeds the districts if there are none, and builds the
 /// shared state (without starting a server: the admin tasks use this too).
-pub async fn platform(settings: &Settings, shutdown: CancellationToken) -> anyhow::Result<Arc<Platform>> {
+pub async fn platform(
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Arc<Platform>> {
     let backend = open_backend(&settings.store).await?;
     let store = veche_core::store::open(&backend)
         .await
         .context("preparing the store (is it reachable?)")?;
     if store.districts().await?.is_empty() {
         let moscow = veche_core::districts::moscow()?;
-        store.upsert_districts(&moscow.okrugs, &moscow.districts).await?;
-        tracing::info!(districts = moscow.districts.len(), okrugs = moscow.okrugs.len(), "seeded Moscow's districts");
+        store
+            .upsert_districts(&moscow.okrugs, &moscow.districts)
+            .await?;
+        tracing::info!(
+            districts = moscow.districts.len(),
+            okrugs = moscow.okrugs.len(),
+            "seeded Moscow's districts"
+        );
     }
     let secret = match settings.secret_key {
         Some(key) => key,
@@ -138,7 +148,10 @@ pub fn routes(platform: Arc<Platform>, settings: &Settings) -> BoxedFilter<(Resp
         .boxed()
 }
 
-async fn recover(platform: Arc<Platform>, rejection: warp::Rejection) -> Result<Response, std::convert::Infallible> {
+async fn recover(
+    platform: Arc<Platform>,
+    rejection: warp::Rejection,
+) -> Result<Response, std::convert::Infallible> {
     use http::StatusCode;
     let problem = if let Some(Rejected(problem)) = rejection.find::<Rejected>() {
         problem.clone()
@@ -150,7 +163,10 @@ async fn recover(platform: Arc<Platform>, rejection: warp::Rejection) -> Result<
         Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
     } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
         Problem::new(StatusCode::LENGTH_REQUIRED, "length_required")
-    } else if rejection.find::<warp::reject::UnsupportedMediaType>().is_some() {
+    } else if rejection
+        .find::<warp::reject::UnsupportedMediaType>()
+        .is_some()
+    {
         Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
     } else if rejection.find::<warp::reject::InvalidQuery>().is_some() {
         Problem::bad_request("invalid_query")
@@ -191,7 +207,13 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         https: settings.public_url.scheme() == "https",
         grace: settings.shutdown_grace,
     };
-    let server = tokio::spawn(server::serve(listener, routes, platform.clone(), options, shutdown.clone()));
+    let server = tokio::spawn(server::serve(
+        listener,
+        routes,
+        platform.clone(),
+        options,
+        shutdown.clone(),
+    ));
     Ok(App {
         addr,
         platform,

@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use veche::config::{LogFormat, Settings, SettingsArgs};
 
 #[derive(Parser)]
-#[command(name = "veche", version, about = "Veche: polls, ideas and problem reports for a city")]
+#[command(
+    name = "veche",
+    version,
+    about = "Veche: polls, ideas and problem reports for a city"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -54,9 +58,15 @@ enum AdminTask {
 fn init_logging(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     match settings.log_format {
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
         LogFormat::Text => builder.init(),
     }
 }
@@ -107,7 +117,9 @@ async fn main() -> ExitCode {
             init_logging(&settings);
             let store = match &settings.store {
                 veche::config::StoreSettings::Mongo { .. } => "MongoDB".to_string(),
-                veche::config::StoreSettings::Sqlite { dir, .. } => format!("embedded SQLite in {}", dir.display()),
+                veche::config::StoreSettings::Sqlite { dir, .. } => {
+                    format!("embedded SQLite in {}", dir.display())
+                }
             };
             let app = match veche::build(settings.clone()).await {
                 Ok(app) => app,
@@ -120,10 +132,18 @@ async fn main() -> ExitCode {
             if !app.demo_accounts.is_empty() {
                 println!("\nDemo accounts (passwords are new at every start):");
                 for account in &app.demo_accounts {
-                    println!("  {:<10} {:<32} {}", account.role.as_str(), account.email, account.password);
+                    println!(
+                        "  {:<10} {:<32} {}",
+                        account.role.as_str(),
+                        account.email,
+                        account.password
+                    );
                 }
             }
-            println!("\nVeche is running at http://{}/ (store: {store}). Press Ctrl+C to stop.\n", app.addr);
+            println!(
+                "\nVeche is running at http://{}/ (store: {store}). Press Ctrl+C to stop.\n",
+                app.addr
+            );
             let token = app.shutdown_token();
             shutdown_signal().await;
             tracing::info!("stopping");
@@ -138,7 +158,9 @@ async fn main() -> ExitCode {
             };
             init_logging(&settings);
             let result = match task {
-                AdminTask::CreateAdmin { email, name } => veche::admin::create_admin(&settings, &email, &name).await,
+                AdminTask::CreateAdmin { email, name } => {
+                    veche::admin::create_admin(&settings, &email, &name).await
+                }
                 AdminTask::ImportDistricts { file, replace } => {
                     veche::admin::import_districts(&settings, &file, replace).await
                 }

@@ -36,11 +36,13 @@ pub fn routes(platform: Arc<Platform>, metrics_token: Option<Secret>) -> BoxedFi
                 ),
                 Ok(Err(e)) => {
                     tracing::warn!(error = %e, "readiness: store unreachable");
-                    Problem::unavailable(5).into_response(&platform.catalog, veche_core::web::current_meta().lang)
+                    Problem::unavailable(5)
+                        .into_response(&platform.catalog, veche_core::web::current_meta().lang)
                 }
                 Err(_) => {
                     tracing::warn!("readiness: store ping timed out");
-                    Problem::unavailable(5).into_response(&platform.catalog, veche_core::web::current_meta().lang)
+                    Problem::unavailable(5)
+                        .into_response(&platform.catalog, veche_core::web::current_meta().lang)
                 }
             }
         }
@@ -56,8 +58,10 @@ pub fn routes(platform: Arc<Platform>, metrics_token: Option<Secret>) -> BoxedFi
                     .and_then(|h| h.strip_prefix("Bearer "))
                     .unwrap_or("");
                 if !veche_core::random::constant_time_eq(presented, token.expose()) {
-                    return Problem::unauthorized()
-                        .into_response(&metrics_platform.catalog, veche_core::web::current_meta().lang);
+                    return Problem::unauthorized().into_response(
+                        &metrics_platform.catalog,
+                        veche_core::web::current_meta().lang,
+                    );
                 }
             }
             let mut response = Response::new(veche_core::metrics::render().into());
@@ -71,5 +75,10 @@ pub fn routes(platform: Arc<Platform>, metrics_token: Option<Secret>) -> BoxedFi
     let openapi = warp::path!("api" / "v1" / "openapi.json")
         .and(warp::get())
         .map(move || respond::json(StatusCode::OK, &document));
-    veche_core::web::combine(vec![healthz.boxed(), readyz.boxed(), metrics.boxed(), openapi.boxed()])
+    veche_core::web::combine(vec![
+        healthz.boxed(),
+        readyz.boxed(),
+        metrics.boxed(),
+        openapi.boxed(),
+    ])
 }

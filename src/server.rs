@@ -64,7 +64,13 @@ pub async fn serve(
         let platform = platform.clone();
         let options = options.clone();
         let per_request = hyper::service::service_fn(move |request: Request<Incoming>| {
-            handle(service.clone(), request, peer, platform.clone(), options.clone())
+            handle(
+                service.clone(),
+                request,
+                peer,
+                platform.clone(),
+                options.clone(),
+            )
         });
         let connection = auto::Builder::new(TokioExecutor::new())
             .serve_connection(TokioIo::new(stream), per_request)
@@ -77,7 +83,10 @@ pub async fn serve(
         });
     }
     drop(listener);
-    tracing::info!(connections = graceful.count(), "shutting down: draining requests");
+    tracing::info!(
+        connections = graceful.count(),
+        "shutting down: draining requests"
+    );
     tokio::select! {
         _ = graceful.shutdown() => tracing::info!("all requests finished"),
         _ = tokio::time::sleep(options.grace) => tracing::warn!("grace period over; closing the remaining connections"),
@@ -89,7 +98,12 @@ fn request_id(request: &Request<Incoming>) -> String {
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .map(str::to_string)
         .unwrap_or_else(|| ulid::Ulid::new().to_string())
 }
@@ -111,7 +125,10 @@ fn client_ip(request: &Request<Incoming>, peer: SocketAddr, trust_forwarded: boo
 
 fn language(request: &Request<Incoming>) -> Lang {
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
-    Lang::negotiate(cookie(header("cookie"), Lang::COOKIE), header("accept-language"))
+    Lang::negotiate(
+        cookie(header("cookie"), Lang::COOKIE),
+        header("accept-language"),
+    )
 }
 
 async fn handle<S>(
@@ -141,10 +158,15 @@ where
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|n| n > MAX_BODY);
     let mut response = if too_large {
-        Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").into_response(&platform.catalog, meta.lang)
+        Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            .into_response(&platform.catalog, meta.lang)
     } else {
         let future = routes.call(request);
-        match REQUEST.scope(meta.clone(), future).instrument(span.clone()).await {
+        match REQUEST
+            .scope(meta.clone(), future)
+            .instrument(span.clone())
+            .await
+        {
             Ok(response) => response,
             Err(never) => match never {},
         }
@@ -164,7 +186,11 @@ where
         .with_label_values(&[route.as_str(), method.as_str()])
         .observe(elapsed.as_secs_f64());
     span.in_scope(|| {
-        tracing::info!(status = status.as_u16(), ms = elapsed.as_secs_f64() * 1000.0, "served");
+        tracing::info!(
+            status = status.as_u16(),
+            ms = elapsed.as_secs_f64() * 1000.0,
+            "served"
+        );
     });
     Ok(response)
 }
@@ -201,7 +227,10 @@ fn security_headers(response: &mut Response, request_id: &str, https: bool) {
         ("referrer-policy", "same-origin"),
         ("x-frame-options", "DENY"),
         ("cross-origin-opener-policy", "same-origin"),
-        ("permissions-policy", "camera=(), microphone=(), geolocation=(self)"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=(self)",
+        ),
     ];
     for (name, value) in fixed {
         if !headers.contains_key(name) {

@@ -18,10 +18,17 @@ async fn sign_up_sign_in_me_and_sign_out(app: TestApp) {
     assert!(created.get("password_hash").is_none());
 
     let me = client.get(app.url("/api/v1/me")).send().await.unwrap();
-    assert_eq!(problem_code(me).await, (StatusCode::UNAUTHORIZED, "unauthorized".into()));
+    assert_eq!(
+        problem_code(me).await,
+        (StatusCode::UNAUTHORIZED, "unauthorized".into())
+    );
 
     let response = app
-        .post_json(&client, "/api/v1/sessions", &json!({ "email": "anna@example.org", "password": PASSWORD }))
+        .post_json(
+            &client,
+            "/api/v1/sessions",
+            &json!({ "email": "anna@example.org", "password": PASSWORD }),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let cookie = response
@@ -31,17 +38,31 @@ async fn sign_up_sign_in_me_and_sign_out(app: TestApp) {
         .map(|v| v.to_str().unwrap().to_string())
         .find(|c| c.starts_with("veche_session="))
         .expect("a session cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let body: Value = response.json().await.unwrap();
     let csrf = body["csrf_token"].as_str().unwrap().to_string();
 
-    let me: Value = client.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["account"]["email"], "anna@example.org");
     assert_eq!(me["account"]["district_id"], KHAMOVNIKI);
     assert_eq!(me["csrf_token"], csrf.as_str());
 
     // Signing out by cookie needs the CSRF header.
-    let refused = client.delete(app.url("/api/v1/sessions/current")).send().await.unwrap();
+    let refused = client
+        .delete(app.url("/api/v1/sessions/current"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let out = client
         .delete(app.url("/api/v1/sessions/current"))
@@ -59,14 +80,23 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(app: TestApp)
     let client = app.client();
     app.sign_up(&client, "boris@example.org").await;
     let wrong = app
-        .post_json(&client, "/api/v1/sessions", &json!({ "email": "boris@example.org", "password": "not the password" }))
+        .post_json(
+            &client,
+            "/api/v1/sessions",
+            &json!({ "email": "boris@example.org", "password": "not the password" }),
+        )
         .await;
     let unknown = app
-        .post_json(&client, "/api/v1/sessions", &json!({ "email": "nobody@example.org", "password": "not the password" }))
+        .post_json(
+            &client,
+            "/api/v1/sessions",
+            &json!({ "email": "nobody@example.org", "password": "not the password" }),
+        )
         .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
-    let (wrong, unknown): (Value, Value) = (wrong.json().await.unwrap(), unknown.json().await.unwrap());
+    let (wrong, unknown): (Value, Value) =
+        (wrong.json().await.unwrap(), unknown.json().await.unwrap());
     assert_eq!(wrong["code"], "invalid_credentials");
     assert_eq!(wrong, unknown, "the two answers must be identical");
     app.stop().await;
@@ -83,9 +113,18 @@ async fn a_duplicate_email_is_409_email_taken(app: TestApp) {
                      "district_id": MITINO, "birth_year": 1980 }),
         )
         .await;
-    assert_eq!(problem_code(again).await, (StatusCode::CONFLICT, "email_taken".into()));
+    assert_eq!(
+        problem_code(again).await,
+        (StatusCode::CONFLICT, "email_taken".into())
+    );
     // The first account is unchanged.
-    let stored = app.platform().store.account_by_email("vera@example.org").await.unwrap().unwrap();
+    let stored = app
+        .platform()
+        .store
+        .account_by_email("vera@example.org")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.district_id.as_str(), KHAMOVNIKI);
     app.stop().await;
 }
@@ -93,23 +132,54 @@ async fn a_duplicate_email_is_409_email_taken(app: TestApp) {
 async fn invalid_sign_ups_name_the_field_and_store_nothing(app: TestApp) {
     let client = app.client();
     let cases = [
-        (json!({ "email": "not-an-email", "password": PASSWORD, "display_name": "Имя", "district_id": KHAMOVNIKI, "birth_year": 1990 }), "email"),
-        (json!({ "email": "a@example.org", "password": "short", "display_name": "Имя", "district_id": KHAMOVNIKI, "birth_year": 1990 }), "password"),
-        (json!({ "email": "a@example.org", "password": PASSWORD, "display_name": "x", "district_id": KHAMOVNIKI, "birth_year": 1990 }), "display_name"),
-        (json!({ "email": "a@example.org", "password": PASSWORD, "display_name": "Имя", "district_id": "99999999", "birth_year": 1990 }), "district_id"),
-        (json!({ "email": "a@example.org", "password": PASSWORD, "display_name": "Имя", "district_id": KHAMOVNIKI, "birth_year": 2024 }), "birth_year"),
-        (json!({ "email": "a@example.org\r\nBcc: x@evil.example", "password": PASSWORD, "display_name": "Имя", "district_id": KHAMOVNIKI, "birth_year": 1990 }), "email"),
+        (
+            json!({ "email": "not-an-email", "password": PASSWORD, "display_name": "Имя", "district_id": KHAMOVNIKI, "birth_year": 1990 }),
+            "email",
+        ),
+        (
+            json!({ "email": "a@example.org", "password": "short", "display_name": "Имя", "district_id": KHAMOVNIKI, "birth_year": 1990 }),
+            "password",
+        ),
+        (
+            json!({ "email": "a@example.org", "password": PASSWORD, "display_name": "x", "district_id": KHAMOVNIKI, "birth_year": 1990 }),
+            "display_name",
+        ),
+        (
+            json!({ "email": "a@example.org", "password": PASSWORD, "display_name": "Имя", "district_id": "99999999", "birth_year": 1990 }),
+            "district_id",
+        ),
+        (
+            json!({ "email": "a@example.org", "password": PASSWORD, "display_name": "Имя", "district_id": KHAMOVNIKI, "birth_year": 2024 }),
+            "birth_year",
+        ),
+        (
+            json!({ "email": "a@example.org\r\nBcc: x@evil.example", "password": PASSWORD, "display_name": "Имя", "district_id": KHAMOVNIKI, "birth_year": 1990 }),
+            "email",
+        ),
     ];
     for (body, field) in cases {
         let response = app.post_json(&client, "/api/v1/accounts", &body).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
         let problem: Value = response.json().await.unwrap();
         assert_eq!(problem["code"], "validation_failed");
         assert_eq!(problem["field"], field, "{body}");
         assert!(!problem["detail"].as_str().unwrap().is_empty());
     }
-    let query = veche_core::accounts::model::AccountQuery { limit: 10, ..Default::default() };
-    assert!(app.platform().store.list_accounts(&query).await.unwrap().is_empty());
+    let query = veche_core::accounts::model::AccountQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(app
+        .platform()
+        .store
+        .list_accounts(&query)
+        .await
+        .unwrap()
+        .is_empty());
     app.stop().await;
 }
 
@@ -117,15 +187,31 @@ async fn operator_payloads_and_unknown_fields_are_400(app: TestApp) {
     let client = app.client();
     app.sign_up(&client, "gleb@example.org").await;
     let cases = [
-        (json!({ "email": { "$ne": "" }, "password": { "$ne": "" } }), "invalid_type"),
-        (json!({ "email": "gleb@example.org", "password": { "$gt": "" } }), "invalid_type"),
-        (json!({ "email": ["gleb@example.org"], "password": PASSWORD }), "invalid_type"),
-        (json!({ "email": "gleb@example.org", "password": PASSWORD, "$where": "1" }), "unknown_field"),
+        (
+            json!({ "email": { "$ne": "" }, "password": { "$ne": "" } }),
+            "invalid_type",
+        ),
+        (
+            json!({ "email": "gleb@example.org", "password": { "$gt": "" } }),
+            "invalid_type",
+        ),
+        (
+            json!({ "email": ["gleb@example.org"], "password": PASSWORD }),
+            "invalid_type",
+        ),
+        (
+            json!({ "email": "gleb@example.org", "password": PASSWORD, "$where": "1" }),
+            "unknown_field",
+        ),
         (json!({ "email": "gleb@example.org" }), "missing_field"),
     ];
     for (body, code) in cases {
         let response = app.post_json(&client, "/api/v1/sessions", &body).await;
-        assert_eq!(problem_code(response).await, (StatusCode::BAD_REQUEST, code.to_string()), "{body}");
+        assert_eq!(
+            problem_code(response).await,
+            (StatusCode::BAD_REQUEST, code.to_string()),
+            "{body}"
+        );
     }
     let broken = client
         .post(app.url("/api/v1/sessions"))
@@ -134,7 +220,10 @@ async fn operator_payloads_and_unknown_fields_are_400(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(problem_code(broken).await, (StatusCode::BAD_REQUEST, "invalid_json".into()));
+    assert_eq!(
+        problem_code(broken).await,
+        (StatusCode::BAD_REQUEST, "invalid_json".into())
+    );
     let form = client
         .post(app.url("/api/v1/sessions"))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -142,19 +231,39 @@ async fn operator_payloads_and_unknown_fields_are_400(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(problem_code(form).await, (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type".into()));
+    assert_eq!(
+        problem_code(form).await,
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type".into()
+        )
+    );
     let signup = app
-        .post_json(&client, "/api/v1/accounts", &json!({ "email": "h@example.org", "password": PASSWORD, "display_name": "Имя",
-            "district_id": KHAMOVNIKI, "birth_year": 1990, "roles": ["admin"] }))
+        .post_json(
+            &client,
+            "/api/v1/accounts",
+            &json!({ "email": "h@example.org", "password": PASSWORD, "display_name": "Имя",
+            "district_id": KHAMOVNIKI, "birth_year": 1990, "roles": ["admin"] }),
+        )
         .await;
-    assert_eq!(problem_code(signup).await, (StatusCode::BAD_REQUEST, "unknown_field".into()));
+    assert_eq!(
+        problem_code(signup).await,
+        (StatusCode::BAD_REQUEST, "unknown_field".into())
+    );
     app.stop().await;
 }
 
 async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
     let (admin, admin_csrf) = app.signed_in("admin@example.org", &[Role::Admin]).await;
     let (victim, _) = app.signed_in("dmitry@example.org", &[]).await;
-    let victim_id = app.platform().store.account_by_email("dmitry@example.org").await.unwrap().unwrap().id;
+    let victim_id = app
+        .platform()
+        .store
+        .account_by_email("dmitry@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
 
     let without_reason = admin
         .post(app.url(&format!("/api/v1/admin/accounts/{victim_id}/block")))
@@ -163,7 +272,10 @@ async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(problem_code(without_reason).await, (StatusCode::UNPROCESSABLE_ENTITY, "reason_required".into()));
+    assert_eq!(
+        problem_code(without_reason).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "reason_required".into())
+    );
 
     let blocked = admin
         .post(app.url(&format!("/api/v1/admin/accounts/{victim_id}/block")))
@@ -177,19 +289,48 @@ async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
     assert_eq!(body["state"], "blocked");
 
     // The session the victim had is gone; signing in again is refused.
-    assert_eq!(victim.get(app.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        victim
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
     let again = app
-        .post_json(&victim, "/api/v1/sessions", &json!({ "email": "dmitry@example.org", "password": PASSWORD }))
+        .post_json(
+            &victim,
+            "/api/v1/sessions",
+            &json!({ "email": "dmitry@example.org", "password": PASSWORD }),
+        )
         .await;
-    assert_eq!(problem_code(again).await, (StatusCode::FORBIDDEN, "account_blocked".into()));
+    assert_eq!(
+        problem_code(again).await,
+        (StatusCode::FORBIDDEN, "account_blocked".into())
+    );
     // But a wrong password still says only "wrong email or password".
     let wrong = app
-        .post_json(&victim, "/api/v1/sessions", &json!({ "email": "dmitry@example.org", "password": "guess guess guess" }))
+        .post_json(
+            &victim,
+            "/api/v1/sessions",
+            &json!({ "email": "dmitry@example.org", "password": "guess guess guess" }),
+        )
         .await;
-    assert_eq!(problem_code(wrong).await, (StatusCode::UNAUTHORIZED, "invalid_credentials".into()));
+    assert_eq!(
+        problem_code(wrong).await,
+        (StatusCode::UNAUTHORIZED, "invalid_credentials".into())
+    );
 
     // The audit log has who, what, and why.
-    let audit: Value = admin.get(app.url("/api/v1/admin/audit")).send().await.unwrap().json().await.unwrap();
+    let audit: Value = admin
+        .get(app.url("/api/v1/admin/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let entry = &audit["items"][0];
     assert_eq!(entry["action"], "account.blocked");
     assert_eq!(entry["target"], format!("account:{victim_id}"));
@@ -210,13 +351,32 @@ async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
 async fn a_resident_cannot_reach_admin_routes(app: TestApp) {
     let (resident, csrf) = app.signed_in("eva@example.org", &[]).await;
     let anonymous = app.client();
-    let id = app.platform().store.account_by_email("eva@example.org").await.unwrap().unwrap().id;
-    let gets = ["/api/v1/admin/accounts", "/api/v1/admin/organisations", "/api/v1/admin/audit"];
+    let id = app
+        .platform()
+        .store
+        .account_by_email("eva@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let gets = [
+        "/api/v1/admin/accounts",
+        "/api/v1/admin/organisations",
+        "/api/v1/admin/audit",
+    ];
     for path in gets {
         let r = resident.get(app.url(path)).send().await.unwrap();
-        assert_eq!(problem_code(r).await, (StatusCode::FORBIDDEN, "forbidden".into()), "{path}");
+        assert_eq!(
+            problem_code(r).await,
+            (StatusCode::FORBIDDEN, "forbidden".into()),
+            "{path}"
+        );
         let r = anonymous.get(app.url(path)).send().await.unwrap();
-        assert_eq!(problem_code(r).await, (StatusCode::UNAUTHORIZED, "unauthorized".into()), "{path}");
+        assert_eq!(
+            problem_code(r).await,
+            (StatusCode::UNAUTHORIZED, "unauthorized".into()),
+            "{path}"
+        );
     }
     let roles = resident
         .put(app.url(&format!("/api/v1/admin/accounts/{id}/roles")))
@@ -225,13 +385,24 @@ async fn a_resident_cannot_reach_admin_routes(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(problem_code(roles).await, (StatusCode::FORBIDDEN, "forbidden".into()));
+    assert_eq!(
+        problem_code(roles).await,
+        (StatusCode::FORBIDDEN, "forbidden".into())
+    );
     let stored = app.platform().store.account(&id).await.unwrap().unwrap();
     assert!(!stored.has_role(Role::Admin));
     // The admin pages too.
-    let page = resident.get(app.url("/admin/accounts")).send().await.unwrap();
+    let page = resident
+        .get(app.url("/admin/accounts"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
-    let page = anonymous.get(app.url("/admin/accounts")).send().await.unwrap();
+    let page = anonymous
+        .get(app.url("/admin/accounts"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
     app.stop().await;
 }
@@ -249,7 +420,13 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
         .send()
         .await
         .unwrap();
-    assert_eq!(problem_code(no_org).await, (StatusCode::UNPROCESSABLE_ENTITY, "organisation_required".into()));
+    assert_eq!(
+        problem_code(no_org).await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "organisation_required".into()
+        )
+    );
     let org = admin
         .post(app.url("/api/v1/admin/organisations"))
         .header("x-csrf-token", &csrf)
@@ -269,25 +446,54 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
         .unwrap();
     assert_eq!(granted.status(), StatusCode::OK);
     let granted: Value = granted.json().await.unwrap();
-    assert_eq!(granted["roles"], json!(["resident", "moderator", "official"]));
+    assert_eq!(
+        granted["roles"],
+        json!(["resident", "moderator", "official"])
+    );
     assert_eq!(granted["organisation_id"], org["id"]);
 
     // An admin cannot remove their own admin role.
-    let me: Value = admin.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = admin
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let own = admin
-        .put(app.url(&format!("/api/v1/admin/accounts/{}/roles", me["account"]["id"].as_str().unwrap())))
+        .put(app.url(&format!(
+            "/api/v1/admin/accounts/{}/roles",
+            me["account"]["id"].as_str().unwrap()
+        )))
         .header("x-csrf-token", &csrf)
         .json(&json!({ "roles": ["resident"] }))
         .send()
         .await
         .unwrap();
-    assert_eq!(problem_code(own).await, (StatusCode::CONFLICT, "self_lockout".into()));
+    assert_eq!(
+        problem_code(own).await,
+        (StatusCode::CONFLICT, "self_lockout".into())
+    );
 
-    let audit: Value = admin.get(app.url("/api/v1/admin/audit?limit=1")).send().await.unwrap().json().await.unwrap();
+    let audit: Value = admin
+        .get(app.url("/api/v1/admin/audit?limit=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(audit["items"][0]["action"], "account.roles_set");
     assert_eq!(audit["items"][0]["reason"], "new staff");
-    assert_eq!(audit["items"][0]["details"]["after"]["roles"], json!(["resident", "moderator", "official"]));
-    assert!(audit["next_cursor"].is_string(), "three audited actions, one per page");
+    assert_eq!(
+        audit["items"][0]["details"]["after"]["roles"],
+        json!(["resident", "moderator", "official"])
+    );
+    assert!(
+        audit["next_cursor"].is_string(),
+        "three audited actions, one per page"
+    );
 
     // The account list finds the official by role and by a piece of the name.
     let found: Value = admin
@@ -318,7 +524,13 @@ async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
     let id = created["id"].as_str().unwrap().to_string();
 
     // Stored only as a hash.
-    let account = app.platform().store.account_by_email("galina@example.org").await.unwrap().unwrap();
+    let account = app
+        .platform()
+        .store
+        .account_by_email("galina@example.org")
+        .await
+        .unwrap()
+        .unwrap();
     let stored = app.platform().store.tokens_of(&account.id).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0].hash, secret);
@@ -335,7 +547,10 @@ async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(me["account"]["email"], "galina@example.org");
-    assert!(me["csrf_token"].is_null(), "a bearer client needs no CSRF token");
+    assert!(
+        me["csrf_token"].is_null(),
+        "a bearer client needs no CSRF token"
+    );
     // A bearer client changes things without CSRF.
     let patched = program
         .patch(app.url("/api/v1/me"))
@@ -346,7 +561,14 @@ async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
         .unwrap();
     assert_eq!(patched.status(), StatusCode::OK);
 
-    let listed: Value = client.get(app.url("/api/v1/tokens")).send().await.unwrap().json().await.unwrap();
+    let listed: Value = client
+        .get(app.url("/api/v1/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["items"][0]["name"], "my script");
     assert!(listed["items"][0].get("token").is_none());
     assert!(listed["items"][0]["last_used_at"].is_string());
@@ -358,10 +580,26 @@ async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
-    let after = program.get(app.url("/api/v1/me")).bearer_auth(&secret).send().await.unwrap();
-    assert_eq!(problem_code(after).await, (StatusCode::UNAUTHORIZED, "invalid_token".into()));
-    let garbage = program.get(app.url("/api/v1/me")).bearer_auth("vch_nonsense").send().await.unwrap();
-    assert_eq!(problem_code(garbage).await, (StatusCode::UNAUTHORIZED, "invalid_token".into()));
+    let after = program
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem_code(after).await,
+        (StatusCode::UNAUTHORIZED, "invalid_token".into())
+    );
+    let garbage = program
+        .get(app.url("/api/v1/me"))
+        .bearer_auth("vch_nonsense")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem_code(garbage).await,
+        (StatusCode::UNAUTHORIZED, "invalid_token".into())
+    );
     app.stop().await;
 }
 
@@ -376,8 +614,19 @@ async fn a_password_change_ends_every_session(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(problem_code(wrong).await, (StatusCode::UNPROCESSABLE_ENTITY, "wrong_password".into()));
-    assert_eq!(phone.get(app.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        problem_code(wrong).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "wrong_password".into())
+    );
+    assert_eq!(
+        phone
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 
     let changed = laptop
         .post(app.url("/api/v1/me/password"))
@@ -388,13 +637,26 @@ async fn a_password_change_ends_every_session(app: TestApp) {
         .unwrap();
     assert_eq!(changed.status(), StatusCode::NO_CONTENT);
     for client in [&laptop, &phone] {
-        assert_eq!(client.get(app.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            client
+                .get(app.url("/api/v1/me"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     let old = app
-        .post_json(&phone, "/api/v1/sessions", &json!({ "email": "irina@example.org", "password": PASSWORD }))
+        .post_json(
+            &phone,
+            "/api/v1/sessions",
+            &json!({ "email": "irina@example.org", "password": PASSWORD }),
+        )
         .await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
-    app.sign_in(&phone, "irina@example.org", "a brand new passphrase").await;
+    app.sign_in(&phone, "irina@example.org", "a brand new passphrase")
+        .await;
     app.stop().await;
 }
 
@@ -404,20 +666,38 @@ async fn an_idempotency_key_makes_a_retry_safe(app: TestApp) {
     let send = |body: Value| {
         let client = client.clone();
         let url = app.url("/api/v1/accounts");
-        async move { client.post(url).header("idempotency-key", "k-123").json(&body).send().await.unwrap() }
+        async move {
+            client
+                .post(url)
+                .header("idempotency-key", "k-123")
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let first = send(body.clone()).await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let first_body: Value = first.json().await.unwrap();
     let replay = send(body.clone()).await;
-    assert_eq!(replay.status(), StatusCode::CREATED, "a replay, not email_taken");
+    assert_eq!(
+        replay.status(),
+        StatusCode::CREATED,
+        "a replay, not email_taken"
+    );
     assert_eq!(replay.headers().get("idempotent-replayed").unwrap(), "true");
     let replay_body: Value = replay.json().await.unwrap();
     assert_eq!(replay_body, first_body);
     let mut other = body.clone();
     other["display_name"] = json!("Другая");
     let reused = send(other).await;
-    assert_eq!(problem_code(reused).await, (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused".into()));
+    assert_eq!(
+        problem_code(reused).await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused".into()
+        )
+    );
     app.stop().await;
 }
 
@@ -438,22 +718,40 @@ on_both_stores!(
 #[tokio::test]
 async fn sign_in_is_refused_with_429_and_retry_after_past_the_limit() {
     let app = TestApp::spawn_with(Store::Sqlite, |s| {
-        s.rates.insert("signin_ip".into(), veche_core::ratelimit::RateSpec::parse("3/min").unwrap());
+        s.rates.insert(
+            "signin_ip".into(),
+            veche_core::ratelimit::RateSpec::parse("3/min").unwrap(),
+        );
     })
     .await
     .unwrap();
     let client = app.client();
     for _ in 0..3 {
         let r = app
-            .post_json(&client, "/api/v1/sessions", &json!({ "email": "x@example.org", "password": "whatever you like" }))
+            .post_json(
+                &client,
+                "/api/v1/sessions",
+                &json!({ "email": "x@example.org", "password": "whatever you like" }),
+            )
             .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     let limited = app
-        .post_json(&client, "/api/v1/sessions", &json!({ "email": "x@example.org", "password": "whatever you like" }))
+        .post_json(
+            &client,
+            "/api/v1/sessions",
+            &json!({ "email": "x@example.org", "password": "whatever you like" }),
+        )
         .await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = limited.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    let retry: u64 = limited
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=20).contains(&retry), "retry after {retry}");
     let body: Value = limited.json().await.unwrap();
     assert_eq!(body["code"], "rate_limited");
@@ -464,17 +762,35 @@ async fn sign_in_is_refused_with_429_and_retry_after_past_the_limit() {
 #[tokio::test]
 async fn sign_in_attempts_on_one_account_are_limited_across_addresses() {
     let app = TestApp::spawn_with(Store::Sqlite, |s| {
-        s.rates.insert("signin_account".into(), veche_core::ratelimit::RateSpec::parse("2/min").unwrap());
+        s.rates.insert(
+            "signin_account".into(),
+            veche_core::ratelimit::RateSpec::parse("2/min").unwrap(),
+        );
     })
     .await
     .unwrap();
     let client = app.client();
     for _ in 0..2 {
-        let r = app.post_json(&client, "/api/v1/sessions", &json!({ "email": "Target@example.org", "password": "guess guess guess" })).await;
+        let r = app
+            .post_json(
+                &client,
+                "/api/v1/sessions",
+                &json!({ "email": "Target@example.org", "password": "guess guess guess" }),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    let r = app.post_json(&client, "/api/v1/sessions", &json!({ "email": "target@example.org ", "password": "guess guess guess" })).await;
-    assert_eq!(problem_code(r).await, (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into()));
+    let r = app
+        .post_json(
+            &client,
+            "/api/v1/sessions",
+            &json!({ "email": "target@example.org ", "password": "guess guess guess" }),
+        )
+        .await;
+    assert_eq!(
+        problem_code(r).await,
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into())
+    );
     app.stop().await;
 }
 
@@ -485,14 +801,31 @@ async fn every_answer_has_a_request_id_and_security_headers() {
     let page = client.get(app.url("/signin")).send().await.unwrap();
     let headers = page.headers();
     assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
-    assert!(headers.get("content-security-policy").unwrap().to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
     assert_eq!(headers.get("referrer-policy").unwrap(), "same-origin");
     assert_eq!(headers.get("x-request-id").unwrap().len(), 26);
-    let echoed = client.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+    let echoed = client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(echoed.headers().get("x-request-id").unwrap(), "abc-123");
-    let missing = client.get(app.url("/api/v1/nothing-here")).send().await.unwrap();
+    let missing = client
+        .get(app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
     assert!(missing.headers().get("x-request-id").is_some());
-    assert_eq!(problem_code(missing).await, (StatusCode::NOT_FOUND, "not_found".into()));
+    assert_eq!(
+        problem_code(missing).await,
+        (StatusCode::NOT_FOUND, "not_found".into())
+    );
     app.stop().await;
 }
 
@@ -500,7 +833,14 @@ async fn every_answer_has_a_request_id_and_security_headers() {
 async fn problems_follow_the_request_language() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    let ru: Value = client.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let ru: Value = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let en: Value = client
         .get(app.url("/api/v1/me"))
         .header("accept-language", "en-GB,en;q=0.9")
@@ -512,7 +852,11 @@ async fn problems_follow_the_request_language() {
         .unwrap();
     assert_eq!(ru["code"], en["code"]);
     assert_ne!(ru["title"], en["title"]);
-    assert!(ru["title"].as_str().unwrap().chars().any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap())));
+    assert!(ru["title"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap())));
     assert!(en["title"].as_str().unwrap().is_ascii());
     app.stop().await;
 }
@@ -521,7 +865,10 @@ async fn problems_follow_the_request_language() {
 async fn oversized_bodies_are_refused_with_413_before_parsing() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    let big = format!("{{\"email\": \"{}\", \"password\": \"x\"}}", "a".repeat(100 * 1024));
+    let big = format!(
+        "{{\"email\": \"{}\", \"password\": \"x\"}}",
+        "a".repeat(100 * 1024)
+    );
     let r = client
         .post(app.url("/api/v1/sessions"))
         .header("content-type", "application/json")
@@ -529,9 +876,17 @@ async fn oversized_bodies_are_refused_with_413_before_parsing() {
         .send()
         .await
         .unwrap();
-    assert_eq!(problem_code(r).await, (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into()));
+    assert_eq!(
+        problem_code(r).await,
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into())
+    );
     let huge = vec![b'x'; 2 * 1024 * 1024];
-    let r = client.post(app.url("/signin")).body(huge).send().await.unwrap();
+    let r = client
+        .post(app.url("/signin"))
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     app.stop().await;
 }
@@ -540,23 +895,75 @@ async fn oversized_bodies_are_refused_with_413_before_parsing() {
 async fn health_readiness_and_metrics_answer() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    assert_eq!(client.get(app.url("/healthz")).send().await.unwrap().text().await.unwrap(), "ok\n");
-    let ready: Value = client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok\n"
+    );
+    let ready: Value = client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ready["store"], "sqlite");
-    client.get(app.url("/api/v1/districts")).send().await.unwrap();
-    let metrics = client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("veche_http_requests_total{method=\"GET\",route=\"/api/v1/districts\",status=\"200\"}"), "{metrics}");
+    client
+        .get(app.url("/api/v1/districts"))
+        .send()
+        .await
+        .unwrap();
+    let metrics = client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "veche_http_requests_total{method=\"GET\",route=\"/api/v1/districts\",status=\"200\"}"
+        ),
+        "{metrics}"
+    );
     assert!(metrics.contains("veche_http_request_duration_seconds_bucket"));
-    assert!(metrics.contains("veche_store_call_duration_seconds_bucket{backend=\"sqlite\",op=\"read\""));
+    assert!(
+        metrics.contains("veche_store_call_duration_seconds_bucket{backend=\"sqlite\",op=\"read\"")
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn metrics_can_require_a_token() {
-    let app = TestApp::spawn_with(Store::Sqlite, |s| s.metrics_token = Some(veche::config::Secret::new("m-secret"))).await.unwrap();
+    let app = TestApp::spawn_with(Store::Sqlite, |s| {
+        s.metrics_token = Some(veche::config::Secret::new("m-secret"))
+    })
+    .await
+    .unwrap();
     let client = app.client();
-    assert_eq!(client.get(app.url("/metrics")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    let ok = client.get(app.url("/metrics")).bearer_auth("m-secret").send().await.unwrap();
+    assert_eq!(
+        client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let ok = client
+        .get(app.url("/metrics"))
+        .bearer_auth("m-secret")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     app.stop().await;
 }
@@ -564,10 +971,23 @@ async fn metrics_can_require_a_token() {
 #[tokio::test]
 async fn districts_list_moscow() {
     let app = TestApp::spawn().await;
-    let body: Value = app.client().get(app.url("/api/v1/districts")).send().await.unwrap().json().await.unwrap();
+    let body: Value = app
+        .client()
+        .get(app.url("/api/v1/districts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["okrugs"].as_array().unwrap().len(), 12);
     assert_eq!(body["districts"].as_array().unwrap().len(), 146);
-    let khamovniki = body["districts"].as_array().unwrap().iter().find(|d| d["id"] == KHAMOVNIKI).unwrap();
+    let khamovniki = body["districts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == KHAMOVNIKI)
+        .unwrap();
     assert_eq!(khamovniki["name_ru"], "Хамовники");
     assert_eq!(khamovniki["name_en"], "Khamovniki");
     app.stop().await;
@@ -600,19 +1020,34 @@ const API_ROUTES: &[(&str, &str)] = &[
 async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    let doc: Value = client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = Vec::new();
     for (path, item) in paths {
         for method in ["get", "post", "put", "patch", "delete"] {
             if let Some(operation) = item.get(method) {
                 documented.push((method.to_string(), path.clone()));
-                assert!(operation["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path}");
+                assert!(
+                    operation["responses"]
+                        .as_object()
+                        .is_some_and(|r| !r.is_empty()),
+                    "{method} {path}"
+                );
             }
         }
     }
     for (method, path) in API_ROUTES {
-        assert!(documented.iter().any(|(m, p)| m == method && p == path), "{method} {path} is not documented");
+        assert!(
+            documented.iter().any(|(m, p)| m == method && p == path),
+            "{method} {path} is not documented"
+        );
     }
     for (method, path) in &documented {
         // Every documented operation is served: anonymous requests get 401, 400-class input
@@ -625,8 +1060,17 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
             "patch" => client.patch(&url),
             _ => client.delete(&url),
         };
-        let status = request.header("content-type", "application/json").body("{}").send().await.unwrap().status();
-        assert!(status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {status}");
+        let status = request
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(
+            status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}: {status}"
+        );
     }
     assert!(doc["components"]["schemas"]["ProblemDocument"].is_object());
     app.stop().await;

@@ -22,20 +22,40 @@ fn veche(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_admin_prints_a_password_that_signs_in_as_admin() {
     let dir = tempfile::tempdir().unwrap();
-    let out = veche(dir.path(), &["admin", "create-admin", "--email", "Chief@City.example", "--name", "Главный Админ"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = veche(
+        dir.path(),
+        &[
+            "admin",
+            "create-admin",
+            "--email",
+            "Chief@City.example",
+            "--name",
+            "Главный Админ",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let password = text.rsplit(": ").next().unwrap().trim().to_string();
     assert_eq!(password.len(), 20, "{text}");
 
     // Run again: the account is kept and the password unchanged.
-    let again = veche(dir.path(), &["admin", "create-admin", "--email", "chief@city.example"]);
+    let again = veche(
+        dir.path(),
+        &["admin", "create-admin", "--email", "chief@city.example"],
+    );
     assert!(String::from_utf8_lossy(&again.stdout).contains("password is unchanged"));
 
     let mut settings = veche::Settings::for_tests(dir.path());
     settings.listen = "127.0.0.1:0".parse().unwrap();
     let app = veche::build(settings).await.unwrap();
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let base = format!("http://{}", app.addr);
     let signed_in = client
         .post(format!("{base}/api/v1/sessions"))
@@ -44,7 +64,11 @@ async fn create_admin_prints_a_password_that_signs_in_as_admin() {
         .await
         .unwrap();
     assert_eq!(signed_in.status(), 201);
-    let list = client.get(format!("{base}/api/v1/admin/accounts")).send().await.unwrap();
+    let list = client
+        .get(format!("{base}/api/v1/admin/accounts"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(list.status(), 200);
     app.stop().await;
 }
@@ -61,22 +85,53 @@ async fn import_districts_loads_another_city() {
         ]
     });
     std::fs::write(&file, geojson.to_string()).unwrap();
-    let out = veche(dir.path(), &["admin", "import-districts", file.to_str().unwrap(), "--replace"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = veche(
+        dir.path(),
+        &[
+            "admin",
+            "import-districts",
+            file.to_str().unwrap(),
+            "--replace",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 1 okrugs and 2 districts"));
 
     let app = TestApp::spawn_with(common::Store::Sqlite, |s| {
-        s.store = veche::config::StoreSettings::Sqlite { dir: dir.path().to_path_buf(), sync: veche_core::storage::SyncMode::Normal };
+        s.store = veche::config::StoreSettings::Sqlite {
+            dir: dir.path().to_path_buf(),
+            sync: veche_core::storage::SyncMode::Normal,
+        };
     })
     .await
     .unwrap();
-    let body: serde_json::Value = app.client().get(app.url("/api/v1/districts")).send().await.unwrap().json().await.unwrap();
-    let names: Vec<&str> = body["districts"].as_array().unwrap().iter().map(|d| d["name_en"].as_str().unwrap()).collect();
+    let body: serde_json::Value = app
+        .client()
+        .get(app.url("/api/v1/districts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = body["districts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name_en"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Tsentralny", "Zarechny"]);
 
     let broken = dir.path().join("broken.json");
     std::fs::write(&broken, "{\"city\": 1}").unwrap();
-    let out = veche(dir.path(), &["admin", "import-districts", broken.to_str().unwrap()]);
+    let out = veche(
+        dir.path(),
+        &["admin", "import-districts", broken.to_str().unwrap()],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a district list"));
     app.stop().await;
@@ -102,11 +157,23 @@ fn bad_settings_stop_the_start_with_a_message_per_value() {
 
 #[test]
 fn serve_help_documents_every_setting() {
-    let out = Command::new(env!("CARGO_BIN_EXE_veche")).args(["serve", "--help"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_veche"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     for env in [
-        "VECHE_LISTEN", "VECHE_DATA_DIR", "VECHE_PUBLIC_URL", "MONGODB_URI", "MONGODB_URI_FILE", "VECHE_SECRET_KEY",
-        "VECHE_SECRET_KEY_FILE", "VECHE_LOG_FORMAT", "VECHE_SMTP_HOST", "VECHE_SMTP_PASSWORD_FILE", "VECHE_RATE",
+        "VECHE_LISTEN",
+        "VECHE_DATA_DIR",
+        "VECHE_PUBLIC_URL",
+        "MONGODB_URI",
+        "MONGODB_URI_FILE",
+        "VECHE_SECRET_KEY",
+        "VECHE_SECRET_KEY_FILE",
+        "VECHE_LOG_FORMAT",
+        "VECHE_SMTP_HOST",
+        "VECHE_SMTP_PASSWORD_FILE",
+        "VECHE_RATE",
         "VECHE_CONFIG",
     ] {
         assert!(help.contains(env), "{env} missing from --help");

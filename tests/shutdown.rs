@@ -48,7 +48,12 @@ async fn an_in_flight_request_finishes_after_shutdown_begins() {
     let (first, rest) = body.as_bytes().split_at(body.len() / 2);
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(first).await.unwrap();
-    eventually("the request to be in flight", Duration::from_secs(10), || async { in_flight() >= 1 }).await;
+    eventually(
+        "the request to be in flight",
+        Duration::from_secs(10),
+        || async { in_flight() >= 1 },
+    )
+    .await;
 
     let token = app.app.as_ref().unwrap().shutdown_token();
     token.cancel();
@@ -69,7 +74,12 @@ async fn an_in_flight_request_finishes_after_shutdown_begins() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     assert!(answer.contains("late@example.org"), "{answer}");
-    let stored = app.platform().store.account_by_email("late@example.org").await.unwrap();
+    let stored = app
+        .platform()
+        .store
+        .account_by_email("late@example.org")
+        .await
+        .unwrap();
     assert!(stored.is_some(), "the account was stored");
     app.stop().await;
 }

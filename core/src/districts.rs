@@ -226,7 +226,8 @@ pub fn transliterate(russian: &str) -> String {
         let upper = c != lower;
         let next = chars.get(i + 1).copied();
         let word_start = prev.is_none_or(|p| !p.is_alphabetic());
-        let after_vowel = prev.is_some_and(|p| "аеёиоуыэюяьъ".contains(p.to_lowercase().next().unwrap_or(p)));
+        let after_vowel =
+            prev.is_some_and(|p| "аеёиоуыэюяьъ".contains(p.to_lowercase().next().unwrap_or(p)));
         let rendered: &str = match lower {
             'а' => "a",
             'б' => "b",

@@ -79,7 +79,26 @@ impl From<mongodb::error::Error> for StoreError {
                 .unwrap_or("unknown");
             StoreError::Conflict(key.to_string())
         };
+        // FerretDB reports some unique-index clashes as an internal error carrying SQLite's
+        // "UNIQUE constraint failed: index 'db_collection_email_1'".
+        let unique_violation = |message: &str| {
+            message.find("UNIQUE constraint failed").map(|at| {
+                let rest = &message[at..];
+                let key = rest.split('\'').nth(1).unwrap_or("unknown").to_string();
+                StoreError::Conflict(key)
+            })
+        };
         match err.kind.as_ref() {
+            ErrorKind::Write(WriteFailure::WriteError(e)) if e.code != DUPLICATE_KEY => {
+                unique_violation(&e.message)
+                    .unwrap_or_else(|| StoreError::Internal(err.to_string()))
+            }
+            ErrorKind::Command(e)
+                if e.code != DUPLICATE_KEY && e.message.contains("UNIQUE constraint failed") =>
+            {
+                unique_violation(&e.message)
+                    .unwrap_or_else(|| StoreError::Internal(err.to_string()))
+            }
             ErrorKind::Write(WriteFailure::WriteError(e)) if e.code == DUPLICATE_KEY => {
                 duplicate(&e.message)
             }

@@ -23,7 +23,10 @@ const BUCKETS: &[f64] = &[
 pub static HTTP_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register(
         IntCounterVec::new(
-            Opts::new("veche_http_requests_total", "HTTP requests by route, method and status"),
+            Opts::new(
+                "veche_http_requests_total",
+                "HTTP requests by route, method and status",
+            ),
             &["route", "method", "status"],
         )
         .unwrap_or_else(|e| panic!("metric definition: {e}")),
@@ -33,8 +36,11 @@ pub static HTTP_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
 pub static HTTP_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
     register(
         HistogramVec::new(
-            HistogramOpts::new("veche_http_request_duration_seconds", "HTTP request latency by route")
-                .buckets(BUCKETS.to_vec()),
+            HistogramOpts::new(
+                "veche_http_request_duration_seconds",
+                "HTTP request latency by route",
+            )
+            .buckets(BUCKETS.to_vec()),
             &["route", "method"],
         )
         .unwrap_or_else(|e| panic!("metric definition: {e}")),
@@ -44,8 +50,11 @@ pub static HTTP_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
 pub static STORE_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
     register(
         HistogramVec::new(
-            HistogramOpts::new("veche_store_call_duration_seconds", "Store call latency by backend and operation")
-                .buckets(BUCKETS.to_vec()),
+            HistogramOpts::new(
+                "veche_store_call_duration_seconds",
+                "Store call latency by backend and operation",
+            )
+            .buckets(BUCKETS.to_vec()),
             &["backend", "op"],
         )
         .unwrap_or_else(|e| panic!("metric definition: {e}")),
@@ -55,8 +64,13 @@ pub static STORE_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
 pub static STORE_BATCH: LazyLock<HistogramVec> = LazyLock::new(|| {
     register(
         HistogramVec::new(
-            HistogramOpts::new("veche_sqlite_commit_batch_size", "Write jobs committed together by the SQLite writer")
-                .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0]),
+            HistogramOpts::new(
+                "veche_sqlite_commit_batch_size",
+                "Write jobs committed together by the SQLite writer",
+            )
+            .buckets(vec![
+                1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0,
+            ]),
             &["backend"],
         )
         .unwrap_or_else(|e| panic!("metric definition: {e}")),
@@ -65,15 +79,21 @@ pub static STORE_BATCH: LazyLock<HistogramVec> = LazyLock::new(|| {
 
 pub static HTTP_IN_FLIGHT: LazyLock<prometheus::IntGauge> = LazyLock::new(|| {
     register(
-        prometheus::IntGauge::new("veche_http_requests_in_flight", "Requests being handled right now")
-            .unwrap_or_else(|e| panic!("metric definition: {e}")),
+        prometheus::IntGauge::new(
+            "veche_http_requests_in_flight",
+            "Requests being handled right now",
+        )
+        .unwrap_or_else(|e| panic!("metric definition: {e}")),
     )
 });
 
 pub static RATE_LIMITED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register(
         IntCounterVec::new(
-            Opts::new("veche_rate_limited_total", "Requests refused by a rate limit, by limiter"),
+            Opts::new(
+                "veche_rate_limited_total",
+                "Requests refused by a rate limit, by limiter",
+            ),
             &["limiter"],
         )
         .unwrap_or_else(|e| panic!("metric definition: {e}")),
@@ -124,9 +144,15 @@ pub fn route_label(path: &str) -> String {
 mod tests {
     #[test]
     fn route_labels_hide_ids() {
-        assert_eq!(super::route_label("/api/v1/tokens/01JD0000000000000000000000"), "/api/v1/tokens/:id");
+        assert_eq!(
+            super::route_label("/api/v1/tokens/01JD0000000000000000000000"),
+            "/api/v1/tokens/:id"
+        );
         assert_eq!(super::route_label("/"), "/");
-        assert_eq!(super::route_label("/admin/accounts/42/roles"), "/admin/accounts/:id/roles");
+        assert_eq!(
+            super::route_label("/admin/accounts/42/roles"),
+            "/admin/accounts/:id/roles"
+        );
         assert_eq!(super::route_label("/static/veche.css"), "/static/*");
     }
 }

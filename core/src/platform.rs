@@ -31,7 +31,11 @@ impl CoreConfig {
     }
 
     /// When a session used at `now` expires: idle timeout from now, capped by the absolute one.
-    pub fn session_expiry(&self, created_at: OffsetDateTime, now: OffsetDateTime) -> OffsetDateTime {
+    pub fn session_expiry(
+        &self,
+        created_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> OffsetDateTime {
         (now + self.session_idle).min(created_at + self.session_max)
     }
 }
@@ -39,7 +43,8 @@ impl CoreConfig {
 impl Default for CoreConfig {
     fn default() -> Self {
         CoreConfig {
-            public_url: url::Url::parse("http://127.0.0.1:8080/").unwrap_or_else(|_| unreachable!()),
+            public_url: url::Url::parse("http://127.0.0.1:8080/")
+                .unwrap_or_else(|_| unreachable!()),
             session_idle: Duration::from_secs(14 * 86_400),
             session_max: Duration::from_secs(60 * 86_400),
         }

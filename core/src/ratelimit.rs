@@ -37,13 +37,18 @@ impl RateSpec {
             .trim()
             .parse()
             .map_err(|_| format!("{raw:?}: the count must be a whole number"))?;
-        let count = NonZeroU32::new(count).ok_or_else(|| format!("{raw:?}: the count must be at least 1"))?;
+        let count = NonZeroU32::new(count)
+            .ok_or_else(|| format!("{raw:?}: the count must be at least 1"))?;
         let period = match period.trim() {
             "s" | "sec" | "second" => Duration::from_secs(1),
             "min" | "minute" => Duration::from_secs(60),
             "h" | "hour" => Duration::from_secs(3600),
             "day" | "d" => Duration::from_secs(86_400),
-            other => return Err(format!("{raw:?}: unknown period {other:?} (use s, min, h or day)")),
+            other => {
+                return Err(format!(
+                    "{raw:?}: unknown period {other:?} (use s, min, h or day)"
+                ))
+            }
         };
         Ok(RateSpec { count, period })
     }
@@ -88,9 +93,13 @@ impl Limiter {
         match self.inner.check_key(&key.to_string()) {
             Ok(()) => Ok(()),
             Err(not_until) => {
-                crate::metrics::RATE_LIMITED.with_label_values(&[self.name]).inc();
+                crate::metrics::RATE_LIMITED
+                    .with_label_values(&[self.name])
+                    .inc();
                 let wait = not_until.wait_time_from(self.clock.now());
-                Err(Problem::too_many_requests(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)))
+                Err(Problem::too_many_requests(
+                    wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                ))
             }
         }
     }
@@ -139,7 +148,10 @@ impl Limits {
             };
             limiters.insert(*name, Arc::new(Limiter::new(name, spec)));
         }
-        if let Some(unknown) = overrides.keys().find(|k| !limiters.contains_key(k.as_str())) {
+        if let Some(unknown) = overrides
+            .keys()
+            .find(|k| !limiters.contains_key(k.as_str()))
+        {
             let known: Vec<&str> = limiters.keys().copied().collect();
             return Err(format!(
                 "unknown rate limit {unknown:?}; known limits: {}",
@@ -183,9 +195,7 @@ impl Limits {
 }
 
 /// A filter that takes one cell of `limiter` for the client's IP, rejecting with 429.
-pub fn by_ip(
-    limiter: Arc<Limiter>,
-) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
+pub fn by_ip(limiter: Arc<Limiter>) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
     crate::web::meta()
         .and_then(move |meta: RequestMeta| {
             let limiter = limiter.clone();

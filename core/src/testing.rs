@@ -32,8 +32,16 @@ pub fn mongodb_uri() -> Option<String> {
 
 /// A fresh, unique database name for one test.
 pub fn fresh_database_name(test: &str) -> String {
-    let short: String = test.chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect();
-    format!("t_{}_{}", short, ulid::Ulid::new().to_string().to_lowercase())
+    let short: String = test
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(20)
+        .collect();
+    format!(
+        "t_{}_{}",
+        short,
+        ulid::Ulid::new().to_string().to_lowercase()
+    )
 }
 
 /// Runs `test` on a fresh SQLite store.

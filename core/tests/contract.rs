@@ -83,7 +83,10 @@ fn ids(accounts: &[Account]) -> Vec<AccountId> {
 }
 
 fn emails(accounts: &[Account]) -> Vec<String> {
-    accounts.iter().map(|a| a.email.as_str().to_string()).collect()
+    accounts
+        .iter()
+        .map(|a| a.email.as_str().to_string())
+        .collect()
 }
 
 fn session(id_hash: &str, account: &AccountId, expires_at: OffsetDateTime) -> Session {
@@ -145,8 +148,14 @@ async fn migration_is_idempotent(backend: Backend) {
     let second = open(&backend).await;
     let third = open(&backend).await;
     assert_eq!(second.account(&a.id).await.unwrap(), Some(a.clone()));
-    assert_eq!(third.account_by_email("first@example.com").await.unwrap(), Some(a.clone()));
-    assert_eq!(third.setting_or_insert("instance_id", "two").await.unwrap(), "one");
+    assert_eq!(
+        third.account_by_email("first@example.com").await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        third.setting_or_insert("instance_id", "two").await.unwrap(),
+        "one"
+    );
     // The unique index on email still holds after re-migrating.
     let clash = third
         .insert_account(&account("first@example.com", "Второй Житель"))
@@ -180,13 +189,29 @@ async fn account_round_trips(backend: Backend) {
     }
     for a in [&plain, &rich, &third] {
         assert_eq!(store.account(&a.id).await.unwrap().as_ref(), Some(a));
-        assert_eq!(store.account_by_email(a.email.as_str()).await.unwrap().as_ref(), Some(a));
+        assert_eq!(
+            store
+                .account_by_email(a.email.as_str())
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(a)
+        );
     }
     assert_eq!(rich.display_name.as_str(), "Ольга Смирнова-Ёлкина");
     assert_eq!(store.account(&AccountId::generate()).await.unwrap(), None);
-    assert_eq!(store.account_by_email("nobody@example.com").await.unwrap(), None);
+    assert_eq!(
+        store.account_by_email("nobody@example.com").await.unwrap(),
+        None
+    );
     // Emails are stored normalised; lookups are by the normalised form.
-    assert_eq!(store.account_by_email("Ivan.Petrov@Example.COM").await.unwrap(), None);
+    assert_eq!(
+        store
+            .account_by_email("Ivan.Petrov@Example.COM")
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn duplicate_email_is_a_conflict(backend: Backend) {
@@ -197,13 +222,22 @@ async fn duplicate_email_is_a_conflict(backend: Backend) {
     let b = account("TAKEN@example.com", "Борис Второй");
     let err = store.insert_account(&b).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
-    assert!(err.is_conflict_on("email"), "the conflict must name the email key: {err:?}");
+    assert!(
+        err.is_conflict_on("email"),
+        "the conflict must name the email key: {err:?}"
+    );
     assert!(!err.is_conflict_on("display_name"));
 
     // Nothing changed: the loser was not written, the winner is intact.
     assert_eq!(store.account(&b.id).await.unwrap(), None);
-    assert_eq!(store.account_by_email("taken@example.com").await.unwrap(), Some(a.clone()));
-    assert_eq!(store.list_accounts(&everything(10)).await.unwrap(), vec![a.clone()]);
+    assert_eq!(
+        store.account_by_email("taken@example.com").await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        store.list_accounts(&everything(10)).await.unwrap(),
+        vec![a.clone()]
+    );
 
     // The same id twice is a conflict too (on the primary key, not on email).
     let mut same_id = account("other@example.com", "Вера Третья");
@@ -212,7 +246,10 @@ async fn duplicate_email_is_a_conflict(backend: Backend) {
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert!(!err.is_conflict_on("email"), "{err:?}");
     assert_eq!(store.account(&a.id).await.unwrap(), Some(a));
-    assert_eq!(store.account_by_email("other@example.com").await.unwrap(), None);
+    assert_eq!(
+        store.account_by_email("other@example.com").await.unwrap(),
+        None
+    );
 }
 
 async fn update_account_replaces_the_record(backend: Backend) {
@@ -234,13 +271,33 @@ async fn update_account_replaces_the_record(backend: Backend) {
     changed.updated_at = clock::now() + Duration::from_secs(5);
     store.update_account(&changed).await.unwrap();
 
-    assert_eq!(store.account(&original.id).await.unwrap(), Some(changed.clone()));
-    assert_eq!(store.account_by_email("new@example.com").await.unwrap(), Some(changed.clone()));
-    assert_eq!(store.account_by_email("old@example.com").await.unwrap(), None);
+    assert_eq!(
+        store.account(&original.id).await.unwrap(),
+        Some(changed.clone())
+    );
+    assert_eq!(
+        store.account_by_email("new@example.com").await.unwrap(),
+        Some(changed.clone())
+    );
+    assert_eq!(
+        store.account_by_email("old@example.com").await.unwrap(),
+        None
+    );
     // The search text follows the record.
-    assert_eq!(ids(&store.list_accounts(&text_query("новое")).await.unwrap()), vec![original.id.clone()]);
-    assert!(store.list_accounts(&text_query("старое")).await.unwrap().is_empty());
-    assert!(store.list_accounts(&text_query("old@")).await.unwrap().is_empty());
+    assert_eq!(
+        ids(&store.list_accounts(&text_query("новое")).await.unwrap()),
+        vec![original.id.clone()]
+    );
+    assert!(store
+        .list_accounts(&text_query("старое"))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .list_accounts(&text_query("old@"))
+        .await
+        .unwrap()
+        .is_empty());
     // And the role/state filters too.
     let moderators = AccountQuery {
         role: Some(Role::Moderator),
@@ -248,44 +305,48 @@ async fn update_account_replaces_the_record(backend: Backend) {
         limit: 10,
         ..AccountQuery::default()
     };
-    assert_eq!(ids(&store.list_accounts(&moderators).await.unwrap()), vec![original.id.clone()]);
+    assert_eq!(
+        ids(&store.list_accounts(&moderators).await.unwrap()),
+        vec![original.id.clone()]
+    );
 
     // Clearing an optional field sticks.
     let mut cleared = changed.clone();
     cleared.organisation_id = None;
     store.update_account(&cleared).await.unwrap();
-    assert_eq!(store.account(&original.id).await.unwrap(), Some(cleared.clone()));
+    assert_eq!(
+        store.account(&original.id).await.unwrap(),
+        Some(cleared.clone())
+    );
 
     // A missing id: NotFound, and nothing was created.
     let ghost = account("ghost@example.com", "Призрак Опера");
     let err = store.update_account(&ghost).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
     assert_eq!(store.account(&ghost.id).await.unwrap(), None);
-    assert_eq!(store.account_by_email("ghost@example.com").await.unwrap(), None);
+    assert_eq!(
+        store.account_by_email("ghost@example.com").await.unwrap(),
+        None
+    );
 
     // Taking another account's email: Conflict on email, neither record changed.
     let mut thief = cleared.clone();
     thief.email = bystander.email.clone();
     thief.display_name = name("Похититель Адресов");
     let err = store.update_account(&thief).await.unwrap_err();
-    match &backend {
-        Backend::Sqlite(_) => assert!(err.is_conflict_on("email"), "{err:?}"),
-        // BUG: core/src/store/mongo.rs `update_account` (the `replace_one` call): on FerretDB a
-        // unique-index clash in an update comes back as CommandError code 1 "InternalError"
-        // ("… UNIQUE constraint failed: index 'accounts_…_email_1' (2067)"), not code 11000,
-        // so `From<mongodb::error::Error>` (core/src/error.rs) makes it StoreError::Internal
-        // (a 500) instead of Conflict("…email…"); `name_account_conflict` only renames
-        // Conflict("unknown"). Real MongoDB answers 11000 here. Should be strict like SQLite.
-        Backend::Mongo(_) => assert!(
-            err.is_conflict_on("email")
-                || matches!(&err, StoreError::Internal(m)
-                    if m.contains("UNIQUE constraint failed") && m.contains("email_1")),
-            "{err:?}"
-        ),
-    }
+    assert!(err.is_conflict_on("email"), "{err:?}");
     assert_eq!(store.account(&original.id).await.unwrap(), Some(cleared));
-    assert_eq!(store.account(&bystander.id).await.unwrap(), Some(bystander.clone()));
-    assert_eq!(store.account_by_email("bystander@example.com").await.unwrap(), Some(bystander));
+    assert_eq!(
+        store.account(&bystander.id).await.unwrap(),
+        Some(bystander.clone())
+    );
+    assert_eq!(
+        store
+            .account_by_email("bystander@example.com")
+            .await
+            .unwrap(),
+        Some(bystander)
+    );
 
     // Keeping one's own email is not a conflict.
     let mut same = changed;
@@ -300,16 +361,32 @@ async fn list_accounts_newest_first_with_cursor(backend: Backend) {
     let ids_up = ascending(7, AccountId::generate);
     let mut inserted = Vec::new();
     for (i, id) in ids_up.iter().enumerate() {
-        let a = account_with(id.clone(), &format!("user{i}@example.com"), &format!("Житель {i}"));
+        let a = account_with(
+            id.clone(),
+            &format!("user{i}@example.com"),
+            &format!("Житель {i}"),
+        );
         store.insert_account(&a).await.unwrap();
         inserted.push(a);
     }
     let newest_first: Vec<Account> = inserted.iter().rev().cloned().collect();
 
-    assert_eq!(store.list_accounts(&everything(100)).await.unwrap(), newest_first);
-    assert_eq!(store.list_accounts(&everything(7)).await.unwrap(), newest_first);
-    assert_eq!(store.list_accounts(&everything(3)).await.unwrap(), newest_first[..3].to_vec());
-    assert_eq!(store.list_accounts(&everything(1)).await.unwrap(), newest_first[..1].to_vec());
+    assert_eq!(
+        store.list_accounts(&everything(100)).await.unwrap(),
+        newest_first
+    );
+    assert_eq!(
+        store.list_accounts(&everything(7)).await.unwrap(),
+        newest_first
+    );
+    assert_eq!(
+        store.list_accounts(&everything(3)).await.unwrap(),
+        newest_first[..3].to_vec()
+    );
+    assert_eq!(
+        store.list_accounts(&everything(1)).await.unwrap(),
+        newest_first[..1].to_vec()
+    );
 
     // Page through with the cursor: every account once, in order, then an empty page.
     for page_size in [1, 2, 3, 7] {
@@ -348,17 +425,15 @@ async fn list_accounts_newest_first_with_cursor(backend: Backend) {
         limit: 100,
         ..AccountQuery::default()
     };
-    assert!(store.list_accounts(&before_oldest).await.unwrap().is_empty());
+    assert!(store
+        .list_accounts(&before_oldest)
+        .await
+        .unwrap()
+        .is_empty());
 
     // `limit` is "at most": zero asks for nothing.
     let zero = store.list_accounts(&everything(0)).await.unwrap();
-    match backend {
-        Backend::Sqlite(_) => assert!(zero.is_empty()),
-        // BUG: core/src/store/mongo.rs `list_accounts` passes `.limit(query.limit as i64)`;
-        // MongoDB reads limit 0 as "no limit", so `limit: 0` (as in `AccountQuery::default()`)
-        // returns every account instead of none. Should be `zero.is_empty()` as on SQLite.
-        Backend::Mongo(_) => assert!(zero.is_empty() || zero.len() == inserted.len(), "{}", zero.len()),
-    }
+    assert!(zero.is_empty());
 }
 
 async fn list_accounts_text_filter(backend: Backend) {
@@ -410,7 +485,10 @@ async fn list_accounts_text_filter(backend: Backend) {
     assert_eq!(find("ёлкина ольга").await, vec!["elka@example.com"]);
     assert_eq!(find("smith").await, vec!["john@example.org"]);
     // "иван" is in one name and (as "ivan") not in the other's letters: only Cyrillic matches.
-    assert_eq!(find("иван").await, vec!["ivan.petrov@example.com", "maria@example.com"]);
+    assert_eq!(
+        find("иван").await,
+        vec!["ivan.petrov@example.com", "maria@example.com"]
+    );
     // Both the email and the name are searched.
     assert_eq!(find("ivan").await, vec!["ivan.petrov@example.com"]);
 
@@ -456,7 +534,10 @@ async fn list_accounts_text_filter(backend: Backend) {
         })
         .await
         .unwrap();
-    let literal_count = entries.iter().filter(|(_, n)| n.ends_with("Literal")).count();
+    let literal_count = entries
+        .iter()
+        .filter(|(_, n)| n.ends_with("Literal"))
+        .count();
     assert_eq!(first_two.len() + rest.len(), literal_count);
     assert!(rest.iter().all(|a| a.id < first_two[1].id));
     assert_eq!(by_email.len(), entries.len());
@@ -469,20 +550,34 @@ async fn list_accounts_role_and_state_filters(backend: Backend) {
         (&[Role::Resident], AccountState::Active),
         (&[Role::Resident, Role::Admin], AccountState::Active),
         (&[Role::Resident, Role::Moderator], AccountState::Blocked),
-        (&[Role::Resident, Role::Official, Role::Expert], AccountState::Unverified),
-        (&[Role::Resident, Role::Admin, Role::Moderator], AccountState::Blocked),
+        (
+            &[Role::Resident, Role::Official, Role::Expert],
+            AccountState::Unverified,
+        ),
+        (
+            &[Role::Resident, Role::Admin, Role::Moderator],
+            AccountState::Blocked,
+        ),
         (&[Role::Resident], AccountState::Unverified),
     ];
     let mut all = Vec::new();
     for (i, (roles, state)) in spec.iter().enumerate() {
-        let mut a = account_with(ids_up[i].clone(), &format!("r{i}@example.com"), &format!("Роль {i}"));
+        let mut a = account_with(
+            ids_up[i].clone(),
+            &format!("r{i}@example.com"),
+            &format!("Роль {i}"),
+        );
         a.roles = roles.iter().copied().collect();
         a.state = *state;
         store.insert_account(&a).await.unwrap();
         all.push(a);
     }
     let expect = |pred: &dyn Fn(&Account) -> bool| -> Vec<AccountId> {
-        all.iter().rev().filter(|a| pred(a)).map(|a| a.id.clone()).collect()
+        all.iter()
+            .rev()
+            .filter(|a| pred(a))
+            .map(|a| a.id.clone())
+            .collect()
     };
     let list = |role: Option<Role>, state: Option<AccountState>, limit: usize| {
         let store = store.clone();
@@ -500,12 +595,24 @@ async fn list_accounts_role_and_state_filters(backend: Backend) {
     };
 
     for role in Role::ALL {
-        assert_eq!(list(Some(role), None, 100).await, expect(&|a: &Account| a.has_role(role)), "{role:?}");
+        assert_eq!(
+            list(Some(role), None, 100).await,
+            expect(&|a: &Account| a.has_role(role)),
+            "{role:?}"
+        );
     }
     assert_eq!(list(Some(Role::Admin), None, 100).await.len(), 2);
     assert_eq!(list(Some(Role::Resident), None, 100).await.len(), 6);
-    for state in [AccountState::Active, AccountState::Blocked, AccountState::Unverified] {
-        assert_eq!(list(None, Some(state), 100).await, expect(&|a: &Account| a.state == state), "{state:?}");
+    for state in [
+        AccountState::Active,
+        AccountState::Blocked,
+        AccountState::Unverified,
+    ] {
+        assert_eq!(
+            list(None, Some(state), 100).await,
+            expect(&|a: &Account| a.state == state),
+            "{state:?}"
+        );
         assert_eq!(list(None, Some(state), 100).await.len(), 2);
     }
     assert_eq!(
@@ -516,8 +623,13 @@ async fn list_accounts_role_and_state_filters(backend: Backend) {
         list(Some(Role::Admin), Some(AccountState::Blocked), 100).await,
         vec![ids_up[4].clone()]
     );
-    assert!(list(Some(Role::Expert), Some(AccountState::Active), 100).await.is_empty());
-    assert_eq!(list(Some(Role::Resident), Some(AccountState::Unverified), 1).await, vec![ids_up[5].clone()]);
+    assert!(list(Some(Role::Expert), Some(AccountState::Active), 100)
+        .await
+        .is_empty());
+    assert_eq!(
+        list(Some(Role::Resident), Some(AccountState::Unverified), 1).await,
+        vec![ids_up[5].clone()]
+    );
 
     // Filters with text: "роль 1" is only account 1; with a role that it lacks, nothing.
     let q = AccountQuery {
@@ -526,7 +638,10 @@ async fn list_accounts_role_and_state_filters(backend: Backend) {
         limit: 10,
         ..AccountQuery::default()
     };
-    assert_eq!(ids(&store.list_accounts(&q).await.unwrap()), vec![ids_up[1].clone()]);
+    assert_eq!(
+        ids(&store.list_accounts(&q).await.unwrap()),
+        vec![ids_up[1].clone()]
+    );
     let q = AccountQuery {
         role: Some(Role::Moderator),
         ..q
@@ -570,23 +685,38 @@ async fn sessions_lifecycle(backend: Backend) {
     );
     assert_eq!(store.session("hash-a2").await.unwrap(), Some(s2.clone()));
     // Renewing an unknown session is harmless and creates nothing.
-    store.renew_session("hash-none", seen, expires).await.unwrap();
+    store
+        .renew_session("hash-none", seen, expires)
+        .await
+        .unwrap();
     assert_eq!(store.session("hash-none").await.unwrap(), None);
 
     // Delete one.
     store.delete_session("hash-a2").await.unwrap();
     assert_eq!(store.session("hash-a2").await.unwrap(), None);
-    assert_eq!(store.session("hash-a1").await.unwrap(), Some(renewed.clone()));
+    assert_eq!(
+        store.session("hash-a1").await.unwrap(),
+        Some(renewed.clone())
+    );
     store.delete_session("hash-a2").await.unwrap();
 
     // Sign alice out everywhere: only hers end.
-    store.insert_session(&session("hash-a3", &alice, now + day)).await.unwrap();
+    store
+        .insert_session(&session("hash-a3", &alice, now + day))
+        .await
+        .unwrap();
     assert_eq!(store.delete_sessions_of(&alice).await.unwrap(), 2);
     assert_eq!(store.session("hash-a1").await.unwrap(), None);
     assert_eq!(store.session("hash-a3").await.unwrap(), None);
     assert_eq!(store.session("hash-b1").await.unwrap(), Some(s3.clone()));
     assert_eq!(store.delete_sessions_of(&alice).await.unwrap(), 0);
-    assert_eq!(store.delete_sessions_of(&AccountId::generate()).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .delete_sessions_of(&AccountId::generate())
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 async fn expired_sessions_are_removed(backend: Backend) {
@@ -610,7 +740,10 @@ async fn expired_sessions_are_removed(backend: Backend) {
     assert_eq!(store.session("live-1").await.unwrap(), Some(soon));
     assert_eq!(store.session("live-2").await.unwrap(), Some(later));
     assert_eq!(store.delete_expired_sessions(now).await.unwrap(), 0);
-    assert_eq!(store.delete_expired_sessions(now + hour * 2).await.unwrap(), 2);
+    assert_eq!(
+        store.delete_expired_sessions(now + hour * 2).await.unwrap(),
+        2
+    );
 }
 
 // -------------------------------------------------------------------------------- tokens ---
@@ -634,26 +767,25 @@ async fn api_tokens_lifecycle(backend: Backend) {
     assert_eq!(store.token_by_hash("h-a1").await.unwrap(), Some(a1.clone()));
     assert_eq!(store.token_by_hash("h-a3").await.unwrap(), Some(a3.clone()));
     assert_eq!(store.token_by_hash("h-none").await.unwrap(), None);
-    assert_eq!(store.tokens_of(&alice).await.unwrap(), vec![a0.clone(), a1.clone(), a3.clone()]);
-    assert_eq!(store.tokens_of(&bob).await.unwrap(), vec![b2.clone(), b4.clone()]);
-    assert!(store.tokens_of(&AccountId::generate()).await.unwrap().is_empty());
+    assert_eq!(
+        store.tokens_of(&alice).await.unwrap(),
+        vec![a0.clone(), a1.clone(), a3.clone()]
+    );
+    assert_eq!(
+        store.tokens_of(&bob).await.unwrap(),
+        vec![b2.clone(), b4.clone()]
+    );
+    assert!(store
+        .tokens_of(&AccountId::generate())
+        .await
+        .unwrap()
+        .is_empty());
 
     // The same hash again is a conflict on `hash`, and nothing is written.
     let dup = token(TokenId::generate(), &bob, "h-a1");
     let err = store.insert_token(&dup).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
-    match &backend {
-        Backend::Sqlite(_) => assert!(err.is_conflict_on("hash"), "{err:?}"),
-        // BUG: core/src/error.rs `From<mongodb::error::Error>` (`duplicate`, ~line 73) finds the
-        // key after " index: ", but FerretDB's E11000 message names no index ("E11000 duplicate
-        // key error collection: <db>.api_tokens"), so the key is "unknown"; the Mongo adapter
-        // renames that only for accounts (`name_account_conflict`), not for api_tokens, which
-        // also has two unique keys (`_id`, `hash`). Should be strict like SQLite.
-        Backend::Mongo(_) => assert!(
-            err.is_conflict_on("hash") || matches!(&err, StoreError::Conflict(k) if k == "unknown"),
-            "{err:?}"
-        ),
-    }
+    assert!(err.is_conflict_on("hash"), "{err:?}");
     assert_eq!(store.token_by_hash("h-a1").await.unwrap(), Some(a1.clone()));
     assert_eq!(store.tokens_of(&bob).await.unwrap().len(), 2);
 
@@ -670,17 +802,45 @@ async fn api_tokens_lifecycle(backend: Backend) {
     );
     let later = used + Duration::from_secs(60);
     store.touch_token(&a3.id, later).await.unwrap();
-    assert_eq!(store.token_by_hash("h-a3").await.unwrap().unwrap().last_used_at, Some(later));
-    assert_eq!(store.token_by_hash("h-a0").await.unwrap().unwrap().last_used_at, None);
-    store.touch_token(&TokenId::generate(), later).await.unwrap();
+    assert_eq!(
+        store
+            .token_by_hash("h-a3")
+            .await
+            .unwrap()
+            .unwrap()
+            .last_used_at,
+        Some(later)
+    );
+    assert_eq!(
+        store
+            .token_by_hash("h-a0")
+            .await
+            .unwrap()
+            .unwrap()
+            .last_used_at,
+        None
+    );
+    store
+        .touch_token(&TokenId::generate(), later)
+        .await
+        .unwrap();
 
     // Delete: only one's own token.
-    assert!(!store.delete_token(&alice, &b2.id).await.unwrap(), "alice must not delete bob's token");
+    assert!(
+        !store.delete_token(&alice, &b2.id).await.unwrap(),
+        "alice must not delete bob's token"
+    );
     assert_eq!(store.token_by_hash("h-b2").await.unwrap(), Some(b2.clone()));
     assert!(store.delete_token(&alice, &a0.id).await.unwrap());
     assert_eq!(store.token_by_hash("h-a0").await.unwrap(), None);
-    assert!(!store.delete_token(&alice, &a0.id).await.unwrap(), "already deleted");
-    assert!(!store.delete_token(&alice, &TokenId::generate()).await.unwrap());
+    assert!(
+        !store.delete_token(&alice, &a0.id).await.unwrap(),
+        "already deleted"
+    );
+    assert!(!store
+        .delete_token(&alice, &TokenId::generate())
+        .await
+        .unwrap());
     assert_eq!(store.tokens_of(&alice).await.unwrap().len(), 2);
 
     // Delete all of one account's.
@@ -718,14 +878,26 @@ async fn districts_upsert_and_retain(backend: Backend) {
     let moscow = districts::moscow().unwrap();
     assert_eq!(moscow.okrugs.len(), 12);
     assert_eq!(moscow.districts.len(), 146);
-    store.upsert_districts(&moscow.okrugs, &moscow.districts).await.unwrap();
+    store
+        .upsert_districts(&moscow.okrugs, &moscow.districts)
+        .await
+        .unwrap();
     assert_eq!(store.okrugs().await.unwrap(), sorted_okrugs(&moscow.okrugs));
-    assert_eq!(store.districts().await.unwrap(), sorted_districts(&moscow.districts));
+    assert_eq!(
+        store.districts().await.unwrap(),
+        sorted_districts(&moscow.districts)
+    );
 
     // Upserting the same list again changes nothing.
-    store.upsert_districts(&moscow.okrugs, &moscow.districts).await.unwrap();
+    store
+        .upsert_districts(&moscow.okrugs, &moscow.districts)
+        .await
+        .unwrap();
     assert_eq!(store.okrugs().await.unwrap(), sorted_okrugs(&moscow.okrugs));
-    assert_eq!(store.districts().await.unwrap(), sorted_districts(&moscow.districts));
+    assert_eq!(
+        store.districts().await.unwrap(),
+        sorted_districts(&moscow.districts)
+    );
 
     // Upserting changed records updates them in place (by id), leaving the rest.
     let mut okrugs = moscow.okrugs.clone();
@@ -736,7 +908,10 @@ async fn districts_upsert_and_retain(backend: Backend) {
     list[0].name_en = "Arbat (renamed)".into();
     list[5].kind = districts::DistrictKind::Settlement;
     list[5].okrug_id = okrugs[1].id.clone();
-    store.upsert_districts(&okrugs[..1], &[list[0].clone(), list[5].clone()]).await.unwrap();
+    store
+        .upsert_districts(&okrugs[..1], &[list[0].clone(), list[5].clone()])
+        .await
+        .unwrap();
     assert_eq!(store.okrugs().await.unwrap(), sorted_okrugs(&okrugs));
     assert_eq!(store.districts().await.unwrap(), sorted_districts(&list));
 
@@ -749,27 +924,54 @@ async fn districts_upsert_and_retain(backend: Backend) {
         .cloned()
         .collect();
     assert!(!keep_okrugs.is_empty() && keep_okrugs.len() < 12);
-    let removed = store.retain_districts(&keep_okrugs, &keep_districts).await.unwrap();
+    let removed = store
+        .retain_districts(&keep_okrugs, &keep_districts)
+        .await
+        .unwrap();
     assert_eq!(removed, (146 - 10) + (12 - keep_okrugs.len()) as u64);
     assert_eq!(store.okrugs().await.unwrap(), sorted_okrugs(&keep_okrugs));
-    assert_eq!(store.districts().await.unwrap(), sorted_districts(&keep_districts));
+    assert_eq!(
+        store.districts().await.unwrap(),
+        sorted_districts(&keep_districts)
+    );
     // Again: nothing left to remove.
-    assert_eq!(store.retain_districts(&keep_okrugs, &keep_districts).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .retain_districts(&keep_okrugs, &keep_districts)
+            .await
+            .unwrap(),
+        0
+    );
     // Retaining names that are not stored removes nothing extra.
     let mut with_unknown = keep_districts.clone();
     with_unknown.push(District {
         id: DistrictId::parse("99999999").unwrap(),
         ..keep_districts[0].clone()
     });
-    assert_eq!(store.retain_districts(&keep_okrugs, &with_unknown).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .retain_districts(&keep_okrugs, &with_unknown)
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(store.districts().await.unwrap().len(), 10);
     // Retaining nothing empties both.
-    assert_eq!(store.retain_districts(&[], &[]).await.unwrap(), 10 + keep_okrugs.len() as u64);
+    assert_eq!(
+        store.retain_districts(&[], &[]).await.unwrap(),
+        10 + keep_okrugs.len() as u64
+    );
     assert!(store.okrugs().await.unwrap().is_empty());
     assert!(store.districts().await.unwrap().is_empty());
     // And upsert brings the whole list back.
-    store.upsert_districts(&moscow.okrugs, &moscow.districts).await.unwrap();
-    assert_eq!(store.districts().await.unwrap(), sorted_districts(&moscow.districts));
+    store
+        .upsert_districts(&moscow.okrugs, &moscow.districts)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.districts().await.unwrap(),
+        sorted_districts(&moscow.districts)
+    );
 }
 
 // ------------------------------------------------------------------------- organisations ---
@@ -798,7 +1000,13 @@ async fn organisations_sorted_by_name(backend: Backend) {
     for o in &all {
         assert_eq!(store.organisation(&o.id).await.unwrap().as_ref(), Some(o));
     }
-    assert_eq!(store.organisation(&OrganisationId::generate()).await.unwrap(), None);
+    assert_eq!(
+        store
+            .organisation(&OrganisationId::generate())
+            .await
+            .unwrap(),
+        None
+    );
 
     let listed = store.organisations().await.unwrap();
     let listed_names: Vec<&str> = listed.iter().map(|o| o.name.as_str()).collect();
@@ -823,7 +1031,10 @@ async fn organisations_sorted_by_name(backend: Backend) {
         ..all[0].clone()
     };
     assert!(is_conflict(&store.insert_organisation(&dup).await));
-    assert_eq!(store.organisation(&all[0].id).await.unwrap(), Some(all[0].clone()));
+    assert_eq!(
+        store.organisation(&all[0].id).await.unwrap(),
+        Some(all[0].clone())
+    );
     assert_eq!(store.organisations().await.unwrap().len(), names.len());
 }
 
@@ -847,7 +1058,8 @@ async fn audit_log_newest_first(backend: Backend) {
     });
     entries[2].reason = None;
     entries[2].details = serde_json::json!({});
-    entries[3].details = serde_json::json!({ "before": ["resident"], "after": ["resident", "moderator"] });
+    entries[3].details =
+        serde_json::json!({ "before": ["resident"], "after": ["resident", "moderator"] });
     // Inserted out of order; listed by id.
     for i in [3, 0, 5, 1, 4, 2] {
         store.insert_audit(&entries[i]).await.unwrap();
@@ -855,12 +1067,19 @@ async fn audit_log_newest_first(backend: Backend) {
     let newest_first: Vec<AuditEntry> = entries.iter().rev().cloned().collect();
 
     assert_eq!(store.list_audit(None, 100).await.unwrap(), newest_first);
-    assert_eq!(store.list_audit(None, 2).await.unwrap(), newest_first[..2].to_vec());
+    assert_eq!(
+        store.list_audit(None, 2).await.unwrap(),
+        newest_first[..2].to_vec()
+    );
     assert_eq!(
         store.list_audit(Some(&audit_ids[4]), 2).await.unwrap(),
         vec![entries[3].clone(), entries[2].clone()]
     );
-    assert!(store.list_audit(Some(&audit_ids[0]), 10).await.unwrap().is_empty());
+    assert!(store
+        .list_audit(Some(&audit_ids[0]), 10)
+        .await
+        .unwrap()
+        .is_empty());
 
     // Paging covers everything once.
     let mut seen = Vec::new();
@@ -876,12 +1095,7 @@ async fn audit_log_newest_first(backend: Backend) {
 
     // `limit` is "at most": zero asks for nothing.
     let zero = store.list_audit(None, 0).await.unwrap();
-    match &backend {
-        Backend::Sqlite(_) => assert!(zero.is_empty()),
-        // BUG: core/src/store/mongo.rs `list_audit` passes `.limit(limit as i64)`; MongoDB reads
-        // limit 0 as "no limit" and returns the whole log. Should be empty as on SQLite.
-        Backend::Mongo(_) => assert!(zero.is_empty() || zero.len() == entries.len(), "{}", zero.len()),
-    }
+    assert!(zero.is_empty());
 
     // Round trips of the awkward fields.
     let listed = store.list_audit(None, 100).await.unwrap();
@@ -896,21 +1110,60 @@ async fn audit_log_newest_first(backend: Backend) {
 
     // The same id twice is refused.
     assert!(is_conflict(&store.insert_audit(&entries[0]).await));
-    assert_eq!(store.list_audit(None, 100).await.unwrap().len(), entries.len());
+    assert_eq!(
+        store.list_audit(None, 100).await.unwrap().len(),
+        entries.len()
+    );
 }
 
 // ------------------------------------------------------------------------------ settings ---
 
 async fn setting_keeps_the_first_value(backend: Backend) {
     let store = open(&backend).await;
-    assert_eq!(store.setting_or_insert("instance_id", "first").await.unwrap(), "first");
-    assert_eq!(store.setting_or_insert("instance_id", "second").await.unwrap(), "first");
-    assert_eq!(store.setting_or_insert("instance_id", "").await.unwrap(), "first");
-    assert_eq!(store.setting_or_insert("cookie_key", "секрет").await.unwrap(), "секрет");
-    assert_eq!(store.setting_or_insert("cookie_key", "other").await.unwrap(), "секрет");
-    assert_eq!(store.setting_or_insert("instance_id", "third").await.unwrap(), "first");
+    assert_eq!(
+        store
+            .setting_or_insert("instance_id", "first")
+            .await
+            .unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store
+            .setting_or_insert("instance_id", "second")
+            .await
+            .unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store.setting_or_insert("instance_id", "").await.unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store
+            .setting_or_insert("cookie_key", "секрет")
+            .await
+            .unwrap(),
+        "секрет"
+    );
+    assert_eq!(
+        store
+            .setting_or_insert("cookie_key", "other")
+            .await
+            .unwrap(),
+        "секрет"
+    );
+    assert_eq!(
+        store
+            .setting_or_insert("instance_id", "third")
+            .await
+            .unwrap(),
+        "first"
+    );
     assert_eq!(store.setting_or_insert("empty", "").await.unwrap(), "");
-    assert_eq!(store.setting_or_insert("empty", "now set").await.unwrap(), "");
+    assert_eq!(
+        store.setting_or_insert("empty", "now set").await.unwrap(),
+        ""
+    );
 }
 
 async fn setting_races_agree(backend: Backend) {
@@ -921,7 +1174,9 @@ async fn setting_races_agree(backend: Backend) {
             .map(|i| {
                 let store = store.clone();
                 let key = key.clone();
-                tokio::spawn(async move { store.setting_or_insert(&key, &format!("value {i}")).await })
+                tokio::spawn(
+                    async move { store.setting_or_insert(&key, &format!("value {i}")).await },
+                )
             })
             .collect();
         let mut answers = Vec::new();
@@ -929,7 +1184,11 @@ async fn setting_races_agree(backend: Backend) {
             answers.push(task.await.unwrap().unwrap());
         }
         let distinct: BTreeSet<&String> = answers.iter().collect();
-        assert_eq!(distinct.len(), 1, "round {round}: callers got different values: {answers:?}");
+        assert_eq!(
+            distinct.len(),
+            1,
+            "round {round}: callers got different values: {answers:?}"
+        );
         let winner = answers[0].clone();
         assert!((0..8).any(|i| winner == format!("value {i}")), "{winner}");
         assert_eq!(store.setting_or_insert(&key, "late").await.unwrap(), winner);
@@ -943,7 +1202,10 @@ async fn idempotency_lifecycle(backend: Backend) {
     let now = clock::now();
     let first = pending("key-1", now);
     store.reserve_idempotency(&first).await.unwrap();
-    assert_eq!(store.idempotency("key-1").await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        store.idempotency("key-1").await.unwrap(),
+        Some(first.clone())
+    );
     assert_eq!(store.idempotency("key-none").await.unwrap(), None);
 
     // A second claim on the same key is refused and leaves the first alone.
@@ -953,7 +1215,10 @@ async fn idempotency_lifecycle(backend: Backend) {
     };
     let err = store.reserve_idempotency(&second).await;
     assert!(is_conflict(&err), "{err:?}");
-    assert_eq!(store.idempotency("key-1").await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        store.idempotency("key-1").await.unwrap(),
+        Some(first.clone())
+    );
 
     // Complete: the response is remembered, with and without a location.
     let created = StoredResponse {
@@ -969,26 +1234,38 @@ async fn idempotency_lifecycle(backend: Backend) {
             ..first.clone()
         })
     );
-    store.reserve_idempotency(&pending("key-2", now)).await.unwrap();
+    store
+        .reserve_idempotency(&pending("key-2", now))
+        .await
+        .unwrap();
     let plain = StoredResponse {
         status: 200,
         body: String::new(),
         location: None,
     };
     store.complete_idempotency("key-2", &plain).await.unwrap();
-    assert_eq!(store.idempotency("key-2").await.unwrap().unwrap().response, Some(plain));
+    assert_eq!(
+        store.idempotency("key-2").await.unwrap().unwrap().response,
+        Some(plain)
+    );
     // Still a conflict once completed.
     assert!(is_conflict(&store.reserve_idempotency(&second).await));
 
     // Release forgets the claim, and the key can be claimed again.
-    store.reserve_idempotency(&pending("key-3", now)).await.unwrap();
+    store
+        .reserve_idempotency(&pending("key-3", now))
+        .await
+        .unwrap();
     store.release_idempotency("key-3").await.unwrap();
     assert_eq!(store.idempotency("key-3").await.unwrap(), None);
     store.release_idempotency("key-3").await.unwrap();
     let retried = pending("key-3", now + Duration::from_secs(2));
     store.reserve_idempotency(&retried).await.unwrap();
     assert_eq!(store.idempotency("key-3").await.unwrap(), Some(retried));
-    assert_eq!(store.idempotency("key-1").await.unwrap().unwrap().response, Some(created));
+    assert_eq!(
+        store.idempotency("key-1").await.unwrap().unwrap().response,
+        Some(created)
+    );
 }
 
 async fn old_idempotency_records_are_dropped(backend: Backend) {
@@ -1020,11 +1297,18 @@ async fn old_idempotency_records_are_dropped(backend: Backend) {
     assert_eq!(store.idempotency("ancient").await.unwrap(), None);
     assert_eq!(store.idempotency("old").await.unwrap(), None);
     for (key, at) in &records[2..] {
-        assert_eq!(store.idempotency(key).await.unwrap(), Some(pending(key, *at)), "{key}");
+        assert_eq!(
+            store.idempotency(key).await.unwrap(),
+            Some(pending(key, *at)),
+            "{key}"
+        );
     }
     assert_eq!(store.delete_idempotency_before(cutoff).await.unwrap(), 0);
     assert_eq!(
-        store.delete_idempotency_before(clock::now() + Duration::from_secs(1)).await.unwrap(),
+        store
+            .delete_idempotency_before(clock::now() + Duration::from_secs(1))
+            .await
+            .unwrap(),
         3
     );
     assert_eq!(store.idempotency("fresh").await.unwrap(), None);
@@ -1133,7 +1417,10 @@ mod sqlite_writer {
                 tokio::spawn(async move {
                     let result = db
                         .write(move |conn| {
-                            conn.execute("INSERT INTO rows (n, note) VALUES (?1, 'first')", params![n])?;
+                            conn.execute(
+                                "INSERT INTO rows (n, note) VALUES (?1, 'first')",
+                                params![n],
+                            )?;
                             match fate(n) {
                                 Fate::Commits => {}
                                 Fate::ReturnsError => {
@@ -1163,13 +1450,22 @@ mod sqlite_writer {
             match fate(n) {
                 Fate::Commits => assert_eq!(result.unwrap(), n),
                 Fate::ReturnsError => {
-                    assert!(matches!(&result, Err(StoreError::Internal(m)) if m == "refused on purpose"), "{result:?}")
+                    assert!(
+                        matches!(&result, Err(StoreError::Internal(m)) if m == "refused on purpose"),
+                        "{result:?}"
+                    )
                 }
                 Fate::ViolatesUniqueKey => {
-                    assert!(matches!(&result, Err(e) if e.is_conflict_on("rows.n")), "{result:?}")
+                    assert!(
+                        matches!(&result, Err(e) if e.is_conflict_on("rows.n")),
+                        "{result:?}"
+                    )
                 }
                 Fate::Panics => {
-                    assert!(matches!(&result, Err(StoreError::Internal(m)) if m.contains("panicked")), "{result:?}")
+                    assert!(
+                        matches!(&result, Err(StoreError::Internal(m)) if m.contains("panicked")),
+                        "{result:?}"
+                    )
                 }
             }
         }
@@ -1209,7 +1505,10 @@ mod sqlite_writer {
                 panic!("on purpose");
             })
             .await;
-        assert!(matches!(&result, Err(StoreError::Internal(m)) if m.contains("panicked")), "{result:?}");
+        assert!(
+            matches!(&result, Err(StoreError::Internal(m)) if m.contains("panicked")),
+            "{result:?}"
+        );
         assert!(stored_rows(&db).await.is_empty());
 
         // Concurrently with a panicking job, the others commit.
@@ -1259,7 +1558,11 @@ mod sqlite_writer {
                     // Visible to a reader as soon as acknowledged.
                     let seen: i64 = db
                         .read(move |conn| {
-                            Ok(conn.query_row("SELECT COUNT(*) FROM rows WHERE n = ?1", [n], |r| r.get(0))?)
+                            Ok(conn.query_row(
+                                "SELECT COUNT(*) FROM rows WHERE n = ?1",
+                                [n],
+                                |r| r.get(0),
+                            )?)
                         })
                         .await
                         .unwrap();
@@ -1275,4 +1578,3 @@ mod sqlite_writer {
         assert_eq!(stored_rows(&reopened).await, (0..100).collect::<Vec<i64>>());
     }
 }
-

@@ -32,7 +32,9 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(Store::Sqlite, |_| {}).await.unwrap_or_else(|| unreachable!())
+        Self::spawn_with(Store::Sqlite, |_| {})
+            .await
+            .unwrap_or_else(|| unreachable!())
     }
 
     /// Spawns on the given store; `None` when the store is MongoDB and no test server is
@@ -54,7 +56,9 @@ impl TestApp {
                     .await
                     .expect("connect to the MongoDB test server"),
             );
-            settings.store = StoreSettings::Mongo { uri: Secret::new(full) };
+            settings.store = StoreSettings::Mongo {
+                uri: Secret::new(full),
+            };
         }
         adjust(&mut settings);
         let app = veche::build(settings).await.expect("the app starts");
@@ -93,7 +97,12 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, client: &Client, path: &str, body: &Value) -> Response {
-        client.post(self.url(path)).json(body).send().await.expect("request")
+        client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Signs up `email` in Хамовники with [`PASSWORD`]; asserts 201; returns the account.
@@ -118,7 +127,11 @@ impl TestApp {
     /// Signs in; asserts 201; returns the CSRF token for later state-changing requests.
     pub async fn sign_in(&self, client: &Client, email: &str, password: &str) -> String {
         let response = self
-            .post_json(client, "/api/v1/sessions", &json!({ "email": email, "password": password }))
+            .post_json(
+                client,
+                "/api/v1/sessions",
+                &json!({ "email": email, "password": password }),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED, "sign-in of {email}");
         let body: Value = response.json().await.expect("json");
@@ -128,8 +141,16 @@ impl TestApp {
     /// Gives an account roles directly in the store (the test's stand-in for `create-admin`).
     pub async fn grant(&self, email: &str, roles: &[Role]) {
         let store = &self.platform().store;
-        let mut account = store.account_by_email(email).await.expect("store").expect("account");
-        account.roles = roles.iter().copied().chain([Role::Resident]).collect::<BTreeSet<_>>();
+        let mut account = store
+            .account_by_email(email)
+            .await
+            .expect("store")
+            .expect("account");
+        account.roles = roles
+            .iter()
+            .copied()
+            .chain([Role::Resident])
+            .collect::<BTreeSet<_>>();
         store.update_account(&account).await.expect("update");
     }
 

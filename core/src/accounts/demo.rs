@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{Account, AccountState, BirthYear, DisplayName, Email, Organisation, Password, Role};
+use super::model::{
+    Account, AccountState, BirthYear, DisplayName, Email, Organisation, Password, Role,
+};
 use super::service::{hash_password, AccountResult};
 use crate::clock;
 use crate::id::{AccountId, OrganisationId};
@@ -45,10 +47,12 @@ pub async fn seed(platform: &Platform) -> AccountResult<Vec<DemoAccount>> {
         .find(|d| d.name_ru == "Хамовники")
         .or(directory.districts.first())
         .map(|d| d.id.clone())
-        .ok_or(super::service::AccountError::Invalid(vec![super::model::Invalid {
-            field: "district_id",
-            code: "unknown_district",
-        }]))?;
+        .ok_or(super::service::AccountError::Invalid(vec![
+            super::model::Invalid {
+                field: "district_id",
+                code: "unknown_district",
+            },
+        ]))?;
     let mut seeded = Vec::new();
     for (role, name) in [
         (Role::Resident, "Анна Резидентова"),
@@ -86,7 +90,11 @@ pub async fn seed(platform: &Platform) -> AccountResult<Vec<DemoAccount>> {
                 platform.store.insert_account(&account).await?;
             }
         }
-        seeded.push(DemoAccount { role, email, password });
+        seeded.push(DemoAccount {
+            role,
+            email,
+            password,
+        });
     }
     Ok(seeded)
 }

@@ -157,7 +157,12 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         (status = 422, description = "`validation_failed` (with `field`, `reason`, `errors`), `idempotency_key_reused`", body = ProblemDocument),
         (status = 429, description = "`rate_limited`", body = ProblemDocument),
     ))]
-pub async fn create_account(ctx: Ctx, key: Option<String>, body: Body<SignUpInput>, raw: Bytes) -> Response {
+pub async fn create_account(
+    ctx: Ctx,
+    key: Option<String>,
+    body: Body<SignUpInput>,
+    raw: Bytes,
+) -> Response {
     let result = async {
         let input = body?;
         idempotency::once(&ctx, "accounts.create", key, &raw, || async {
@@ -188,7 +193,12 @@ pub async fn get_account(id: String, ctx: Ctx) -> Response {
         if who.account.id != id && !who.account.has_role(Role::Admin) {
             return Err(Problem::not_found());
         }
-        let account = ctx.platform.store.account(&id).await?.ok_or_else(Problem::not_found)?;
+        let account = ctx
+            .platform
+            .store
+            .account(&id)
+            .await?
+            .ok_or_else(Problem::not_found)?;
         Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
     }
     .await;
@@ -209,8 +219,12 @@ pub async fn sign_in(ctx: Ctx, body: Body<SignInInput>, _raw: Bytes) -> Response
     let result = async {
         let input = body?;
         let email_key = input.email.trim().to_lowercase();
-        ctx.platform.limits.get("signin_account").check(&email_key)?;
-        let account = service::check_credentials(&ctx.platform, &input.email, &input.password).await?;
+        ctx.platform
+            .limits
+            .get("signin_account")
+            .check(&email_key)?;
+        let account =
+            service::check_credentials(&ctx.platform, &input.email, &input.password).await?;
         let secret = service::start_session(&ctx.platform, &account.id).await?;
         let csrf = crate::random::mac(
             &ctx.platform.secret,
@@ -224,7 +238,10 @@ pub async fn sign_in(ctx: Ctx, body: Body<SignInInput>, _raw: Bytes) -> Response
                 csrf_token: Some(csrf),
             },
         );
-        respond::add_cookie(&mut response, &service::session_cookie(&ctx.platform, &secret));
+        respond::add_cookie(
+            &mut response,
+            &service::session_cookie(&ctx.platform, &secret),
+        );
         Ok(response)
     }
     .await;
@@ -287,7 +304,11 @@ pub async fn update_me(ctx: Ctx, body: Body<ProfileInput>, _raw: Bytes) -> Respo
             .as_deref()
             .map(|d| service::parse_district(&directory, d))
             .transpose()?;
-        let name = input.display_name.as_deref().map(DisplayName::parse).transpose()?;
+        let name = input
+            .display_name
+            .as_deref()
+            .map(DisplayName::parse)
+            .transpose()?;
         let updated = service::update_profile(&ctx.platform, &who.account, district, name).await?;
         Ok(respond::json(StatusCode::OK, &AccountView::from(&updated)))
     }
@@ -308,8 +329,13 @@ pub async fn change_password(ctx: Ctx, body: Body<PasswordInput>, _raw: Bytes) -
             .limits
             .get("password_account")
             .check(who.account.id.as_str())?;
-        service::change_password(&ctx.platform, &who.account, &input.current_password, &input.new_password)
-            .await?;
+        service::change_password(
+            &ctx.platform,
+            &who.account,
+            &input.current_password,
+            &input.new_password,
+        )
+        .await?;
         let mut response = respond::no_content();
         respond::add_cookie(
             &mut response,
@@ -345,7 +371,12 @@ pub async fn list_tokens(ctx: Ctx) -> Response {
     responses((status = 201, body = TokenCreated), (status = 401, body = ProblemDocument),
         (status = 422, description = "`validation_failed` (`too_many_tokens` at 20)", body = ProblemDocument),
         (status = 429, body = ProblemDocument)))]
-pub async fn create_token(ctx: Ctx, key: Option<String>, body: Body<TokenInput>, raw: Bytes) -> Response {
+pub async fn create_token(
+    ctx: Ctx,
+    key: Option<String>,
+    body: Body<TokenInput>,
+    raw: Bytes,
+) -> Response {
     let result = async {
         let who = ctx.signed_in()?.clone();
         let input = body?;
@@ -354,7 +385,8 @@ pub async fn create_token(ctx: Ctx, key: Option<String>, body: Body<TokenInput>,
             .get("tokens_account")
             .check(who.account.id.as_str())?;
         idempotency::once(&ctx, "tokens.create", key, &raw, || async {
-            let (token, secret) = service::create_token(&ctx.platform, &who.account.id, &input.name).await?;
+            let (token, secret) =
+                service::create_token(&ctx.platform, &who.account.id, &input.name).await?;
             let view = |secret: Option<String>| TokenCreated {
                 id: token.id.to_string(),
                 name: token.name.clone(),
@@ -444,12 +476,16 @@ pub fn account_query(query: &HashMap<String, String>) -> Result<AccountQuery, Pr
     }
     let role = match query.get("role").map(String::as_str) {
         None | Some("") => None,
-        Some(r) => Some(Role::parse(r).ok_or_else(|| Problem::bad_request("invalid_role").with("field", "role"))?),
+        Some(r) => Some(
+            Role::parse(r)
+                .ok_or_else(|| Problem::bad_request("invalid_role").with("field", "role"))?,
+        ),
     };
     let state = match query.get("state").map(String::as_str) {
         None | Some("") => None,
         Some(s) => Some(
-            AccountState::parse(s).ok_or_else(|| Problem::bad_request("invalid_state").with("field", "state"))?,
+            AccountState::parse(s)
+                .ok_or_else(|| Problem::bad_request("invalid_state").with("field", "state"))?,
         ),
     };
     let before = match query.get("cursor") {
@@ -507,7 +543,12 @@ pub async fn admin_get_account(id: String, ctx: Ctx) -> Response {
     let result = async {
         ctx.with_role(Role::Admin)?;
         let id = AccountId::parse(&id).ok_or_else(Problem::not_found)?;
-        let account = ctx.platform.store.account(&id).await?.ok_or_else(Problem::not_found)?;
+        let account = ctx
+            .platform
+            .store
+            .account(&id)
+            .await?
+            .ok_or_else(Problem::not_found)?;
         Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
     }
     .await;
@@ -521,17 +562,33 @@ pub async fn admin_get_account(id: String, ctx: Ctx) -> Response {
     responses((status = 200, body = AccountView), (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument),
         (status = 404, body = ProblemDocument), (status = 409, description = "`self_lockout`", body = ProblemDocument),
         (status = 422, description = "`organisation_required`, `unknown_organisation`", body = ProblemDocument)))]
-pub async fn admin_set_roles(id: String, ctx: Ctx, body: Body<RolesInput>, _raw: Bytes) -> Response {
+pub async fn admin_set_roles(
+    id: String,
+    ctx: Ctx,
+    body: Body<RolesInput>,
+    _raw: Bytes,
+) -> Response {
     let result = async {
         let admin = ctx.with_role(Role::Admin)?.account.clone();
         let input = body?;
         let id = AccountId::parse(&id).ok_or_else(Problem::not_found)?;
         let organisation = match input.organisation_id.as_deref() {
             None | Some("") => None,
-            Some(raw) => Some(OrganisationId::parse(raw).ok_or_else(|| Problem::from(AccountError::UnknownOrganisation))?),
+            Some(raw) => Some(
+                OrganisationId::parse(raw)
+                    .ok_or_else(|| Problem::from(AccountError::UnknownOrganisation))?,
+            ),
         };
         let roles: BTreeSet<Role> = input.roles.into_iter().collect();
-        let account = service::set_roles(&ctx.platform, &admin, &id, roles, organisation, input.reason.as_deref()).await?;
+        let account = service::set_roles(
+            &ctx.platform,
+            &admin,
+            &id,
+            roles,
+            organisation,
+            input.reason.as_deref(),
+        )
+        .await?;
         Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
     }
     .await;
@@ -596,7 +653,8 @@ pub async fn admin_create_organisation(
         let admin = ctx.with_role(Role::Admin)?.account.clone();
         let input = body?;
         idempotency::once(&ctx, "organisations.create", key, &raw, || async {
-            let organisation = service::create_organisation(&ctx.platform, &admin, &input.name).await?;
+            let organisation =
+                service::create_organisation(&ctx.platform, &admin, &input.name).await?;
             Ok(Outcome::created(
                 format!("/api/v1/admin/organisations/{}", organisation.id),
                 json!(organisation),
@@ -623,14 +681,21 @@ pub async fn admin_audit(ctx: Ctx, query: HashMap<String, String>) -> Response {
                     .ok_or_else(|| Problem::bad_request("invalid_cursor"))?,
             ),
         };
-        let mut items = ctx.platform.store.list_audit(before.as_ref(), limit + 1).await?;
+        let mut items = ctx
+            .platform
+            .store
+            .list_audit(before.as_ref(), limit + 1)
+            .await?;
         let next_cursor = if items.len() > limit {
             items.truncate(limit);
             items.last().map(|e| encode_cursor(e.id.as_str()))
         } else {
             None
         };
-        Ok(respond::json(StatusCode::OK, &AuditPage { items, next_cursor }))
+        Ok(respond::json(
+            StatusCode::OK,
+            &AuditPage { items, next_cursor },
+        ))
     }
     .await;
     finish(&ctx, result)

@@ -132,7 +132,7 @@ impl DisplayName {
         // look alike or reorder text around them.
         if name
             .chars()
-            .any(|c| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'))
+            .any(|c| matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'))
         {
             return Err(Invalid::new(field, "invalid_characters"));
         }
@@ -253,7 +253,17 @@ impl BirthYear {
 
 /// What an account may do. An account holds one or more roles; every account is a resident.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -424,7 +434,10 @@ pub fn parse_organisation_name(raw: &str) -> Result<String, Invalid> {
     if name.chars().count() > 200 {
         return Err(Invalid::new("name", "too_long"));
     }
-    if raw.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if raw
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(Invalid::new("name", "invalid_characters"));
     }
     Ok(name)

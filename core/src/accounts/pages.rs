@@ -34,7 +34,12 @@ impl FieldErrors {
         FieldErrors {
             items: list
                 .iter()
-                .map(|i| (i.field.to_string(), tr.t(&format!("invalid-{}-{}", i.field, i.code))))
+                .map(|i| {
+                    (
+                        i.field.to_string(),
+                        tr.t(&format!("invalid-{}-{}", i.field, i.code)),
+                    )
+                })
                 .collect(),
         }
     }
@@ -84,22 +89,39 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(page_ctx(p.clone()))
         .map(|ctx: Ctx| home(&ctx));
-    let css = warp::path!("static" / "veche.css").and(warp::get()).map(|| {
-        let mut response = Response::new(STYLESHEET.into());
-        let headers = response.headers_mut();
-        headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/css; charset=utf-8"));
-        headers.insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("public, max-age=3600"));
-        response
-    });
+    let css = warp::path!("static" / "veche.css")
+        .and(warp::get())
+        .map(|| {
+            let mut response = Response::new(STYLESHEET.into());
+            let headers = response.headers_mut();
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/css; charset=utf-8"),
+            );
+            headers.insert(
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static("public, max-age=3600"),
+            );
+            response
+        });
     let lang = warp::path!("lang" / String)
         .and(warp::get())
         .and(warp::query::<HashMap<String, String>>())
         .and(page_ctx(p.clone()))
-        .map(|code: String, query: HashMap<String, String>, ctx: Ctx| switch_language(&ctx, &code, &query));
+        .map(|code: String, query: HashMap<String, String>, ctx: Ctx| {
+            switch_language(&ctx, &code, &query)
+        });
     let signup_form = warp::path!("signup")
         .and(warp::get())
         .and(page_ctx(p.clone()))
-        .map(|ctx: Ctx| signup_page(&ctx, &SignUpInput::default(), FieldErrors::default(), StatusCode::OK));
+        .map(|ctx: Ctx| {
+            signup_page(
+                &ctx,
+                &SignUpInput::default(),
+                FieldErrors::default(),
+                StatusCode::OK,
+            )
+        });
     let signup = warp::path!("signup")
         .and(warp::post())
         .and(form(p.clone()))
@@ -109,7 +131,10 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         .and(page_ctx(p.clone()))
         .and(warp::query::<HashMap<String, String>>())
         .map(|ctx: Ctx, query: HashMap<String, String>| {
-            let next = query.get("next").and_then(|n| safe_next(n)).unwrap_or_default();
+            let next = query
+                .get("next")
+                .and_then(|n| safe_next(n))
+                .unwrap_or_default();
             signin_page(&ctx, "", &next, None, StatusCode::OK)
         });
     let signin = warp::path!("signin")
@@ -125,8 +150,17 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         .and(page_ctx(p.clone()))
         .and(warp::query::<HashMap<String, String>>())
         .then(|ctx: Ctx, query: HashMap<String, String>| async move {
-            let flash = query.get("done").map(|d| ctx.tr().t(&format!("flash-{}", flash_key(d))));
-            profile_page(&ctx, ProfileState { flash, ..Default::default() }).await
+            let flash = query
+                .get("done")
+                .map(|d| ctx.tr().t(&format!("flash-{}", flash_key(d))));
+            profile_page(
+                &ctx,
+                ProfileState {
+                    flash,
+                    ..Default::default()
+                },
+            )
+            .await
         });
     let profile_update = warp::path!("profile")
         .and(warp::post())
@@ -152,7 +186,9 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
     let admin_account = warp::path!("admin" / "accounts" / String)
         .and(warp::get())
         .and(page_ctx(p.clone()))
-        .then(|id: String, ctx: Ctx| async move { admin_account_page(&ctx, &id, FieldErrors::default(), None).await });
+        .then(|id: String, ctx: Ctx| async move {
+            admin_account_page(&ctx, &id, FieldErrors::default(), None).await
+        });
     let admin_roles = warp::path!("admin" / "accounts" / String / "roles")
         .and(warp::post())
         .and(form(p.clone()))
@@ -168,7 +204,9 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
     let admin_orgs = warp::path!("admin" / "organisations")
         .and(warp::get())
         .and(page_ctx(p.clone()))
-        .then(|ctx: Ctx| async move { admin_organisations_page(&ctx, "", FieldErrors::default(), None).await });
+        .then(|ctx: Ctx| async move {
+            admin_organisations_page(&ctx, "", FieldErrors::default(), None).await
+        });
     let admin_org_create = warp::path!("admin" / "organisations")
         .and(warp::post())
         .and(form(p.clone()))
@@ -235,18 +273,35 @@ fn home(ctx: &Ctx) -> Response {
     let district = account
         .and_then(|a| directory.district(a.district_id.as_str()))
         .map(|d| d.name(ctx.lang).to_string());
-    page(ctx, StatusCode::OK, &ctx.tr().t("home-title"), &HomePage { tr: ctx.tr(), account, district })
+    page(
+        ctx,
+        StatusCode::OK,
+        &ctx.tr().t("home-title"),
+        &HomePage {
+            tr: ctx.tr(),
+            account,
+            district,
+        },
+    )
 }
 
 fn switch_language(ctx: &Ctx, code: &str, query: &HashMap<String, String>) -> Response {
-    let back = query.get("back").and_then(|b| safe_next(b)).unwrap_or_else(|| "/".into());
+    let back = query
+        .get("back")
+        .and_then(|b| safe_next(b))
+        .unwrap_or_else(|| "/".into());
     let Some(lang) = Lang::parse(code) else {
         return error_page(ctx, Problem::not_found());
     };
     let mut response = respond::see_other(&back);
     respond::add_cookie(
         &mut response,
-        &respond::cookie(Lang::COOKIE, lang.code(), 365 * 86_400, ctx.platform.config.https()),
+        &respond::cookie(
+            Lang::COOKIE,
+            lang.code(),
+            365 * 86_400,
+            ctx.platform.config.https(),
+        ),
     );
     response
 }
@@ -265,7 +320,12 @@ struct SignUpPage<'a> {
     max_year: i32,
 }
 
-fn signup_page(ctx: &Ctx, input: &SignUpInput, errors: FieldErrors, status: StatusCode) -> Response {
+fn signup_page(
+    ctx: &Ctx,
+    input: &SignUpInput,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Response {
     let directory = ctx.platform.directory();
     let this_year = service::this_year();
     let body = SignUpPage {
@@ -273,7 +333,11 @@ fn signup_page(ctx: &Ctx, input: &SignUpInput, errors: FieldErrors, status: Stat
         csrf: ctx.csrf_token(),
         lang: ctx.lang,
         input,
-        birth_year: if input.birth_year == 0 { String::new() } else { input.birth_year.to_string() },
+        birth_year: if input.birth_year == 0 {
+            String::new()
+        } else {
+            input.birth_year.to_string()
+        },
         groups: district_groups(&directory),
         errors,
         min_year: 1900,
@@ -283,7 +347,12 @@ fn signup_page(ctx: &Ctx, input: &SignUpInput, errors: FieldErrors, status: Stat
 }
 
 async fn signup_submit(ctx: Ctx, form: Form) -> Response {
-    if let Err(problem) = ctx.platform.limits.get("signup_ip").check_ip(ctx.meta.client_ip) {
+    if let Err(problem) = ctx
+        .platform
+        .limits
+        .get("signup_ip")
+        .check_ip(ctx.meta.client_ip)
+    {
         return error_page(&ctx, problem);
     }
     let birth_year = form.get("birth_year").trim();
@@ -292,7 +361,11 @@ async fn signup_submit(ctx: Ctx, form: Form) -> Response {
         password: form.get("password").to_string(),
         display_name: form.get("display_name").to_string(),
         district_id: form.get("district_id").to_string(),
-        birth_year: if birth_year.is_empty() { 0 } else { birth_year.parse().unwrap_or(-1) },
+        birth_year: if birth_year.is_empty() {
+            0
+        } else {
+            birth_year.parse().unwrap_or(-1)
+        },
     };
     let mut shown = input.clone();
     shown.password.clear();
@@ -308,7 +381,10 @@ async fn signup_submit(ctx: Ctx, form: Form) -> Response {
         Ok(account) => match service::start_session(&ctx.platform, &account.id).await {
             Ok(secret) => {
                 let mut response = respond::see_other("/profile?done=signed_up");
-                respond::add_cookie(&mut response, &service::session_cookie(&ctx.platform, &secret));
+                respond::add_cookie(
+                    &mut response,
+                    &service::session_cookie(&ctx.platform, &secret),
+                );
                 response
             }
             Err(e) => error_page(&ctx, e.into()),
@@ -331,7 +407,13 @@ struct SignInPage<'a> {
     error: Option<String>,
 }
 
-fn signin_page(ctx: &Ctx, email: &str, next: &str, error: Option<String>, status: StatusCode) -> Response {
+fn signin_page(
+    ctx: &Ctx,
+    email: &str,
+    next: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let body = SignInPage {
         tr: ctx.tr(),
         csrf: ctx.csrf_token(),
@@ -352,17 +434,34 @@ async fn signin_submit(ctx: Ctx, form: Form) -> Response {
         .and_then(|_| limits.get("signin_account").check(&email.to_lowercase()));
     if let Err(problem) = limited {
         let retry = problem.retry_after.unwrap_or(60);
-        let message = ctx.tr().t1("signin-rate-limited", "seconds", &retry.to_string());
-        let mut response = signin_page(&ctx, &email, &next, Some(message), StatusCode::TOO_MANY_REQUESTS);
-        response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(retry));
+        let message = ctx
+            .tr()
+            .t1("signin-rate-limited", "seconds", &retry.to_string());
+        let mut response = signin_page(
+            &ctx,
+            &email,
+            &next,
+            Some(message),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        response
+            .headers_mut()
+            .insert(http::header::RETRY_AFTER, http::HeaderValue::from(retry));
         return response;
     }
     match service::check_credentials(&ctx.platform, &email, form.get("password")).await {
         Ok(account) => match service::start_session(&ctx.platform, &account.id).await {
             Ok(secret) => {
-                let target = if next.is_empty() { "/".to_string() } else { next };
+                let target = if next.is_empty() {
+                    "/".to_string()
+                } else {
+                    next
+                };
                 let mut response = respond::see_other(&target);
-                respond::add_cookie(&mut response, &service::session_cookie(&ctx.platform, &secret));
+                respond::add_cookie(
+                    &mut response,
+                    &service::session_cookie(&ctx.platform, &secret),
+                );
                 response
             }
             Err(e) => error_page(&ctx, e.into()),
@@ -470,11 +569,23 @@ async fn profile_submit(ctx: Ctx, form: Form) -> Response {
     };
     let directory = ctx.platform.directory();
     let mut errors = Vec::new();
-    let district = service::parse_district(&directory, form.get("district_id")).map_err(|e| errors.push(e)).ok();
-    let name = DisplayName::parse(form.get("display_name")).map_err(|e| errors.push(e)).ok();
+    let district = service::parse_district(&directory, form.get("district_id"))
+        .map_err(|e| errors.push(e))
+        .ok();
+    let name = DisplayName::parse(form.get("display_name"))
+        .map_err(|e| errors.push(e))
+        .ok();
     if !errors.is_empty() {
         let errors = FieldErrors::from_invalid(ctx.tr(), &errors);
-        return profile_page(&ctx, ProfileState { errors, status: Some(StatusCode::UNPROCESSABLE_ENTITY), ..Default::default() }).await;
+        return profile_page(
+            &ctx,
+            ProfileState {
+                errors,
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            },
+        )
+        .await;
     }
     match service::update_profile(&ctx.platform, &principal.account, district, name).await {
         Ok(_) => respond::see_other("/profile?done=saved"),
@@ -486,7 +597,12 @@ async fn password_submit(ctx: Ctx, form: Form) -> Response {
     let Some(principal) = ctx.principal.clone() else {
         return to_signin(&ctx);
     };
-    if let Err(p) = ctx.platform.limits.get("password_account").check(principal.account.id.as_str()) {
+    if let Err(p) = ctx
+        .platform
+        .limits
+        .get("password_account")
+        .check(principal.account.id.as_str())
+    {
         return error_page(&ctx, p);
     }
     let result = service::change_password(
@@ -502,19 +618,39 @@ async fn password_submit(ctx: Ctx, form: Form) -> Response {
             match service::start_session(&ctx.platform, &principal.account.id).await {
                 Ok(secret) => {
                     let mut response = respond::see_other("/profile?done=password");
-                    respond::add_cookie(&mut response, &service::session_cookie(&ctx.platform, &secret));
+                    respond::add_cookie(
+                        &mut response,
+                        &service::session_cookie(&ctx.platform, &secret),
+                    );
                     response
                 }
                 Err(e) => error_page(&ctx, e.into()),
             }
         }
         Err(AccountError::WrongPassword) => {
-            let errors = FieldErrors::one("current_password", ctx.tr().t("err-wrong_password-detail"));
-            profile_page(&ctx, ProfileState { errors, status: Some(StatusCode::UNPROCESSABLE_ENTITY), ..Default::default() }).await
+            let errors =
+                FieldErrors::one("current_password", ctx.tr().t("err-wrong_password-detail"));
+            profile_page(
+                &ctx,
+                ProfileState {
+                    errors,
+                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                    ..Default::default()
+                },
+            )
+            .await
         }
         Err(AccountError::Invalid(list)) => {
             let errors = FieldErrors::from_invalid(ctx.tr(), &list);
-            profile_page(&ctx, ProfileState { errors, status: Some(StatusCode::UNPROCESSABLE_ENTITY), ..Default::default() }).await
+            profile_page(
+                &ctx,
+                ProfileState {
+                    errors,
+                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                    ..Default::default()
+                },
+            )
+            .await
         }
         Err(e) => error_page(&ctx, e.into()),
     }
@@ -524,17 +660,38 @@ async fn token_submit(ctx: Ctx, form: Form) -> Response {
     let Some(principal) = ctx.principal.clone() else {
         return to_signin(&ctx);
     };
-    if let Err(p) = ctx.platform.limits.get("tokens_account").check(principal.account.id.as_str()) {
+    if let Err(p) = ctx
+        .platform
+        .limits
+        .get("tokens_account")
+        .check(principal.account.id.as_str())
+    {
         return error_page(&ctx, p);
     }
     match service::create_token(&ctx.platform, &principal.account.id, form.get("name")).await {
         // The secret is shown on this page, once: no redirect that would lose it.
         Ok((token, secret)) => {
-            profile_page(&ctx, ProfileState { new_token: Some((token.name, secret)), status: Some(StatusCode::CREATED), ..Default::default() }).await
+            profile_page(
+                &ctx,
+                ProfileState {
+                    new_token: Some((token.name, secret)),
+                    status: Some(StatusCode::CREATED),
+                    ..Default::default()
+                },
+            )
+            .await
         }
         Err(AccountError::Invalid(list)) => {
             let errors = FieldErrors::from_invalid(ctx.tr(), &list);
-            profile_page(&ctx, ProfileState { errors, status: Some(StatusCode::UNPROCESSABLE_ENTITY), ..Default::default() }).await
+            profile_page(
+                &ctx,
+                ProfileState {
+                    errors,
+                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                    ..Default::default()
+                },
+            )
+            .await
         }
         Err(e) => error_page(&ctx, e.into()),
     }
@@ -628,7 +785,12 @@ async fn admin_accounts_page(ctx: Ctx, query: HashMap<String, String>) -> Respon
         rows,
         next_href,
     };
-    page(&ctx, StatusCode::OK, &ctx.tr().t("admin-accounts-title"), &body)
+    page(
+        &ctx,
+        StatusCode::OK,
+        &ctx.tr().t("admin-accounts-title"),
+        &body,
+    )
 }
 
 #[derive(Template)]
@@ -644,7 +806,12 @@ struct AdminAccountPage<'a> {
     is_self: bool,
 }
 
-async fn admin_account_page(ctx: &Ctx, id: &str, errors: FieldErrors, flash: Option<String>) -> Response {
+async fn admin_account_page(
+    ctx: &Ctx,
+    id: &str,
+    errors: FieldErrors,
+    flash: Option<String>,
+) -> Response {
     let me = match admin(ctx) {
         Ok(a) => a,
         Err(response) => return response,
@@ -652,13 +819,20 @@ async fn admin_account_page(ctx: &Ctx, id: &str, errors: FieldErrors, flash: Opt
     let Some(id) = AccountId::parse(id) else {
         return error_page(ctx, Problem::not_found());
     };
-    let (account, organisations) = match (ctx.platform.store.account(&id).await, ctx.platform.store.organisations().await) {
+    let (account, organisations) = match (
+        ctx.platform.store.account(&id).await,
+        ctx.platform.store.organisations().await,
+    ) {
         (Ok(Some(a)), Ok(o)) => (a, o),
         (Ok(None), _) => return error_page(ctx, Problem::not_found()),
         (Err(e), _) | (_, Err(e)) => return error_page(ctx, e.into()),
     };
     let directory = ctx.platform.directory();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let body = AdminAccountPage {
         tr: ctx.tr(),
         csrf: ctx.csrf_token(),
@@ -686,9 +860,15 @@ fn admin_error(ctx: &Ctx, err: AccountError) -> Result<FieldErrors, Response> {
     let tr = ctx.tr();
     Ok(match err {
         AccountError::Invalid(list) => FieldErrors::from_invalid(tr, &list),
-        AccountError::OrganisationRequired => FieldErrors::one("organisation_id", tr.t("err-organisation_required-detail")),
-        AccountError::UnknownOrganisation => FieldErrors::one("organisation_id", tr.t("err-unknown_organisation-detail")),
-        AccountError::ReasonRequired => FieldErrors::one("reason", tr.t("err-reason_required-detail")),
+        AccountError::OrganisationRequired => {
+            FieldErrors::one("organisation_id", tr.t("err-organisation_required-detail"))
+        }
+        AccountError::UnknownOrganisation => {
+            FieldErrors::one("organisation_id", tr.t("err-unknown_organisation-detail"))
+        }
+        AccountError::ReasonRequired => {
+            FieldErrors::one("reason", tr.t("err-reason_required-detail"))
+        }
         AccountError::SelfLockout => FieldErrors::one("roles", tr.t("err-self_lockout-detail")),
         other => return Err(error_page(ctx, other.into())),
     })
@@ -702,14 +882,26 @@ async fn admin_roles_submit(id: String, ctx: Ctx, form: Form) -> Response {
     let Some(target) = AccountId::parse(&id) else {
         return error_page(&ctx, Problem::not_found());
     };
-    let roles: BTreeSet<Role> = form.all("roles").into_iter().filter_map(Role::parse).collect();
+    let roles: BTreeSet<Role> = form
+        .all("roles")
+        .into_iter()
+        .filter_map(Role::parse)
+        .collect();
     let organisation = match form.get("organisation_id") {
         "" => None,
         raw => OrganisationId::parse(raw),
     };
     let reason = Some(form.get("reason")).filter(|r| !r.trim().is_empty());
     match service::set_roles(&ctx.platform, &me, &target, roles, organisation, reason).await {
-        Ok(_) => admin_account_page(&ctx, &id, FieldErrors::default(), Some(ctx.tr().t("flash-saved"))).await,
+        Ok(_) => {
+            admin_account_page(
+                &ctx,
+                &id,
+                FieldErrors::default(),
+                Some(ctx.tr().t("flash-saved")),
+            )
+            .await
+        }
         Err(e) => match admin_error(&ctx, e) {
             Ok(errors) => admin_account_page(&ctx, &id, errors, None).await,
             Err(response) => response,
@@ -732,7 +924,15 @@ async fn admin_block_submit(id: String, ctx: Ctx, form: Form, block: bool) -> Re
         service::unblock(&ctx.platform, &me, &target, reason).await
     };
     match result {
-        Ok(_) => admin_account_page(&ctx, &id, FieldErrors::default(), Some(ctx.tr().t("flash-saved"))).await,
+        Ok(_) => {
+            admin_account_page(
+                &ctx,
+                &id,
+                FieldErrors::default(),
+                Some(ctx.tr().t("flash-saved")),
+            )
+            .await
+        }
         Err(e) => match admin_error(&ctx, e) {
             Ok(errors) => admin_account_page(&ctx, &id, errors, None).await,
             Err(response) => response,
@@ -750,7 +950,12 @@ struct AdminOrganisationsPage<'a> {
     errors: FieldErrors,
 }
 
-async fn admin_organisations_page(ctx: &Ctx, name: &str, errors: FieldErrors, flash: Option<String>) -> Response {
+async fn admin_organisations_page(
+    ctx: &Ctx,
+    name: &str,
+    errors: FieldErrors,
+    flash: Option<String>,
+) -> Response {
     if let Err(response) = admin(ctx) {
         return response;
     }
@@ -758,7 +963,11 @@ async fn admin_organisations_page(ctx: &Ctx, name: &str, errors: FieldErrors, fl
         Ok(o) => o,
         Err(e) => return error_page(ctx, e.into()),
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let body = AdminOrganisationsPage {
         tr: ctx.tr(),
         csrf: ctx.csrf_token(),
@@ -767,7 +976,13 @@ async fn admin_organisations_page(ctx: &Ctx, name: &str, errors: FieldErrors, fl
         errors,
     };
     match body.render() {
-        Ok(html) => render_with_flash(ctx, status, &ctx.tr().t("admin-organisations-title"), &html, flash),
+        Ok(html) => render_with_flash(
+            ctx,
+            status,
+            &ctx.tr().t("admin-organisations-title"),
+            &html,
+            flash,
+        ),
         Err(e) => {
             tracing::error!(error = %e, "organisations rendering");
             error_page(ctx, Problem::internal())
@@ -781,7 +996,15 @@ async fn admin_organisation_submit(ctx: Ctx, form: Form) -> Response {
         Err(response) => return response,
     };
     match service::create_organisation(&ctx.platform, &me, form.get("name")).await {
-        Ok(_) => admin_organisations_page(&ctx, "", FieldErrors::default(), Some(ctx.tr().t("flash-saved"))).await,
+        Ok(_) => {
+            admin_organisations_page(
+                &ctx,
+                "",
+                FieldErrors::default(),
+                Some(ctx.tr().t("flash-saved")),
+            )
+            .await
+        }
         Err(e) => match admin_error(&ctx, e) {
             Ok(errors) => admin_organisations_page(&ctx, form.get("name"), errors, None).await,
             Err(response) => response,
@@ -813,17 +1036,32 @@ async fn admin_audit_page(ctx: Ctx, query: HashMap<String, String>) -> Response 
         Some(Err(p)) => return error_page(&ctx, p),
     };
     const PAGE: usize = 50;
-    let mut entries = match ctx.platform.store.list_audit(before.as_ref(), PAGE + 1).await {
+    let mut entries = match ctx
+        .platform
+        .store
+        .list_audit(before.as_ref(), PAGE + 1)
+        .await
+    {
         Ok(e) => e,
         Err(e) => return error_page(&ctx, e.into()),
     };
     let next_href = if entries.len() > PAGE {
         entries.truncate(PAGE);
-        entries.last().map(|e| format!("/admin/audit?cursor={}", encode_cursor(e.id.as_str())))
+        entries
+            .last()
+            .map(|e| format!("/admin/audit?cursor={}", encode_cursor(e.id.as_str())))
     } else {
         None
     };
-    let body = AdminAuditPage { tr: ctx.tr(), entries, next_href };
-    page(&ctx, StatusCode::OK, &ctx.tr().t("admin-audit-title"), &body)
+    let body = AdminAuditPage {
+        tr: ctx.tr(),
+        entries,
+        next_href,
+    };
+    page(
+        &ctx,
+        StatusCode::OK,
+        &ctx.tr().t("admin-audit-title"),
+        &body,
+    )
 }
-

@@ -101,7 +101,8 @@ pub type AccountResult<T> = Result<T, AccountError>;
 
 /// Argon2id with the OWASP minimum: m = 19456 KiB, t = 2, p = 1.
 fn argon2() -> AccountResult<Argon2<'static>> {
-    let params = Params::new(19_456, 2, 1, None).map_err(|e| AccountError::Hashing(e.to_string()))?;
+    let params =
+        Params::new(19_456, 2, 1, None).map_err(|e| AccountError::Hashing(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -170,7 +171,9 @@ impl SignUpInput {
     pub fn parse(&self, directory: &Directory) -> Result<SignUp, Vec<Invalid>> {
         let mut errors = Vec::new();
         let email = Email::parse(&self.email).map_err(|e| errors.push(e)).ok();
-        let password = Password::parse(&self.password).map_err(|e| errors.push(e)).ok();
+        let password = Password::parse(&self.password)
+            .map_err(|e| errors.push(e))
+            .ok();
         let display_name = DisplayName::parse(&self.display_name)
             .map_err(|e| errors.push(e))
             .ok();
@@ -189,17 +192,19 @@ impl SignUpInput {
             }
         }
         match (email, password, display_name, district_id, birth_year) {
-            (Some(email), Some(password), Some(display_name), Some(district_id), Some(birth_year))
-                if errors.is_empty() =>
-            {
-                Ok(SignUp {
-                    email,
-                    password,
-                    display_name,
-                    district_id,
-                    birth_year,
-                })
-            }
+            (
+                Some(email),
+                Some(password),
+                Some(display_name),
+                Some(district_id),
+                Some(birth_year),
+            ) if errors.is_empty() => Ok(SignUp {
+                email,
+                password,
+                display_name,
+                district_id,
+                birth_year,
+            }),
             _ => Err(errors),
         }
     }
@@ -255,7 +260,11 @@ pub async fn check_credentials(
         Ok(email) => platform.store.account_by_email(email.as_str()).await?,
         Err(_) => None,
     };
-    let password = if password.len() > 4 * Password::MAX_LEN { "" } else { password };
+    let password = if password.len() > 4 * Password::MAX_LEN {
+        ""
+    } else {
+        password
+    };
     let Some(account) = found else {
         verify_password(password, &DUMMY_HASH).await;
         return Err(AccountError::InvalidCredentials);
@@ -375,7 +384,11 @@ pub async fn create_token(
     Ok((token, secret))
 }
 
-pub async fn revoke_token(platform: &Platform, account: &AccountId, id: &TokenId) -> AccountResult<()> {
+pub async fn revoke_token(
+    platform: &Platform,
+    account: &AccountId,
+    id: &TokenId,
+) -> AccountResult<()> {
     if platform.store.delete_token(account, id).await? {
         Ok(())
     } else {
@@ -410,7 +423,10 @@ pub async fn audit(
 fn parse_reason(raw: Option<&str>, required: bool) -> AccountResult<Option<String>> {
     // Browsers send a textarea's line breaks as CR LF; keep them as plain LF.
     let normalised = raw.map(|r| r.replace("\r\n", "\n"));
-    let reason = normalised.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let reason = normalised
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
     match reason {
         None if required => Err(AccountError::ReasonRequired),
         Some(r) if r.chars().count() > 500 => Err(Invalid {
@@ -586,14 +602,15 @@ pub async fn create_admin(
         return Ok((existing, None));
     }
     let directory = platform.directory();
-    let district = directory
-        .districts
-        .first()
-        .map(|d| d.id.clone())
-        .ok_or(AccountError::Invalid(vec![Invalid {
-            field: "district_id",
-            code: "unknown_district",
-        }]))?;
+    let district =
+        directory
+            .districts
+            .first()
+            .map(|d| d.id.clone())
+            .ok_or(AccountError::Invalid(vec![Invalid {
+                field: "district_id",
+                code: "unknown_district",
+            }]))?;
     let password = random::password();
     let now = clock::now();
     let account = Account {

@@ -29,8 +29,12 @@ impl Mongo {
         options.app_name = Some("veche".into());
         // Fail fast when the server is gone, so /readyz and requests answer 503 quickly
         // instead of hanging for the driver's default 30 s.
-        options.server_selection_timeout.get_or_insert(Duration::from_secs(5));
-        options.connect_timeout.get_or_insert(Duration::from_secs(5));
+        options
+            .server_selection_timeout
+            .get_or_insert(Duration::from_secs(5));
+        options
+            .connect_timeout
+            .get_or_insert(Duration::from_secs(5));
         options.command_event_handler = Some(mongodb::event::EventHandler::callback(
             |event: mongodb::event::command::CommandEvent| {
                 use mongodb::event::command::CommandEvent;
@@ -44,7 +48,10 @@ impl Mongo {
                     .observe(duration.as_secs_f64());
             },
         ));
-        let name = options.default_database.clone().unwrap_or_else(|| "veche".into());
+        let name = options
+            .default_database
+            .clone()
+            .unwrap_or_else(|| "veche".into());
         let client = Client::with_options(options)?;
         let db = client.database(&name);
         Ok(Mongo { client, db })

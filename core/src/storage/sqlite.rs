@@ -51,7 +51,9 @@ struct Inner {
 
 impl std::fmt::Debug for Sqlite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sqlite").field("path", &self.inner.path).finish()
+        f.debug_struct("Sqlite")
+            .field("path", &self.inner.path)
+            .finish()
     }
 }
 
@@ -152,7 +154,11 @@ impl Sqlite {
     /// Applies the migrations of `component` that have not been applied yet, in order.
     /// Idempotent: each applied step is recorded in `schema_migrations`. Steps are append-only:
     /// never edit a step that has shipped, add a new one.
-    pub async fn migrate(&self, component: &'static str, steps: &'static [&'static str]) -> StoreResult<()> {
+    pub async fn migrate(
+        &self,
+        component: &'static str,
+        steps: &'static [&'static str],
+    ) -> StoreResult<()> {
         self.write(move |conn| {
             conn.execute_batch(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -197,7 +203,9 @@ impl Sqlite {
 fn open_reader(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)

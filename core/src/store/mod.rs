@@ -111,7 +111,11 @@ pub trait CoreStore: Send + Sync + 'static {
     // Audit log.
     async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     /// Newest first, entries older than `before` when given.
-    async fn list_audit(&self, before: Option<&AuditId>, limit: usize) -> StoreResult<Vec<AuditEntry>>;
+    async fn list_audit(
+        &self,
+        before: Option<&AuditId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEntry>>;
 
     // Settings.
     /// Stores `value` under `key` unless a value is there already; returns the value that
@@ -122,7 +126,11 @@ pub trait CoreStore: Send + Sync + 'static {
     /// Claims the key for a request being handled; `Conflict` when it is already claimed.
     async fn reserve_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()>;
     async fn idempotency(&self, key_hash: &str) -> StoreResult<Option<IdempotencyRecord>>;
-    async fn complete_idempotency(&self, key_hash: &str, response: &StoredResponse) -> StoreResult<()>;
+    async fn complete_idempotency(
+        &self,
+        key_hash: &str,
+        response: &StoredResponse,
+    ) -> StoreResult<()>;
     /// Forgets a claim whose request failed in a way worth retrying.
     async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()>;
     /// Drops records created before `cutoff` (keys are remembered for 24 hours).

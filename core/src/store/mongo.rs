@@ -156,13 +156,30 @@ impl MongoCoreStore {
 
     pub async fn migrate(&self) -> StoreResult<()> {
         let db = &self.db;
-        db.ensure_index("accounts", doc! { "email": 1 }, "email_1", true).await?;
-        db.ensure_index("sessions", doc! { "account_id": 1 }, "account_id_1", false).await?;
-        db.ensure_index("sessions", doc! { "expires_at": 1 }, "expires_at_1", false).await?;
-        db.ensure_index("api_tokens", doc! { "hash": 1 }, "hash_1", true).await?;
-        db.ensure_index("api_tokens", doc! { "account_id": 1 }, "account_id_1", false).await?;
-        db.ensure_index("organisations", doc! { "name": 1 }, "name_1", false).await?;
-        db.ensure_index("idempotency", doc! { "created_at": 1 }, "created_at_1", false).await?;
+        db.ensure_index("accounts", doc! { "email": 1 }, "email_1", true)
+            .await?;
+        db.ensure_index("sessions", doc! { "account_id": 1 }, "account_id_1", false)
+            .await?;
+        db.ensure_index("sessions", doc! { "expires_at": 1 }, "expires_at_1", false)
+            .await?;
+        db.ensure_index("api_tokens", doc! { "hash": 1 }, "hash_1", true)
+            .await?;
+        db.ensure_index(
+            "api_tokens",
+            doc! { "account_id": 1 },
+            "account_id_1",
+            false,
+        )
+        .await?;
+        db.ensure_index("organisations", doc! { "name": 1 }, "name_1", false)
+            .await?;
+        db.ensure_index(
+            "idempotency",
+            doc! { "created_at": 1 },
+            "created_at_1",
+            false,
+        )
+        .await?;
         Ok(())
     }
 
@@ -200,9 +217,17 @@ impl MongoCoreStore {
     /// collection has two unique keys, `_id` and `email`: find out which one clashed.
     async fn name_account_conflict(&self, err: StoreError, account: &Account) -> StoreError {
         match err {
-            StoreError::Conflict(key) if key == "unknown" => {
-                match self.accounts().find_one(doc! { "email": account.email.as_str() }).await {
-                    Ok(Some(other)) if other.id != account.id.as_str() => StoreError::Conflict("email_1".into()),
+            StoreError::Conflict(key)
+                if key == "unknown" || !(key.contains("email") || key.contains("_id")) =>
+            {
+                match self
+                    .accounts()
+                    .find_one(doc! { "email": account.email.as_str() })
+                    .await
+                {
+                    Ok(Some(other)) if other.id != account.id.as_str() => {
+                        StoreError::Conflict("email_1".into())
+                    }
                     Ok(_) => StoreError::Conflict("_id_".into()),
                     Err(e) => e.into(),
                 }
@@ -281,7 +306,10 @@ impl CoreStore for MongoCoreStore {
     async fn update_account(&self, account: &Account) -> StoreResult<()> {
         let result = match self
             .accounts()
-            .replace_one(doc! { "_id": account.id.as_str() }, AccountDoc::from(account))
+            .replace_one(
+                doc! { "_id": account.id.as_str() },
+                AccountDoc::from(account),
+            )
             .await
         {
             Ok(result) => result,
@@ -294,6 +322,10 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Vec<Account>> {
+        // MongoDB reads limit 0 as "no limit".
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
         let mut filter = Document::new();
         if let Some(text) = &query.text {
             filter.insert("search", doc! { "$regex": regex_escape(text) });
@@ -376,7 +408,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn insert_token(&self, t: &ApiToken) -> StoreResult<()> {
-        self.tokens()
+        let inserted = self
+            .tokens()
             .insert_one(TokenDoc {
                 id: t.id.to_string(),
                 account_id: t.account_id.to_string(),
@@ -385,8 +418,20 @@ impl CoreStore for MongoCoreStore {
                 created_at: bson_time(t.created_at),
                 last_used_at: t.last_used_at.map(bson_time),
             })
-            .await?;
-        Ok(())
+            .await;
+        match inserted.map_err(StoreError::from) {
+            Ok(_) => Ok(()),
+            // FerretDB does not name the clashing index: the tokens have two unique keys.
+            Err(StoreError::Conflict(key)) if key == "unknown" => {
+                match self.tokens().find_one(doc! { "hash": &t.hash }).await? {
+                    Some(other) if other.id != t.id.as_str() => {
+                        Err(StoreError::Conflict("hash_1".into()))
+                    }
+                    _ => Err(StoreError::Conflict("_id_".into())),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<ApiToken>> {
@@ -562,7 +607,14 @@ impl CoreStore for MongoCoreStore {
         Ok(())
     }
 
-    async fn list_audit(&self, before: Option<&AuditId>, limit: usize) -> StoreResult<Vec<AuditEntry>> {
+    async fn list_audit(
+        &self,
+        before: Option<&AuditId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
         let filter = match before {
             Some(before) => doc! { "_id": { "$lt": before.as_str() } },
             None => doc! {},
@@ -592,7 +644,10 @@ impl CoreStore for MongoCoreStore {
     async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
         let upsert = self
             .settings()
-            .find_one_and_update(doc! { "_id": key }, doc! { "$setOnInsert": { "value": value } })
+            .find_one_and_update(
+                doc! { "_id": key },
+                doc! { "$setOnInsert": { "value": value } },
+            )
             .upsert(true)
             .return_document(ReturnDocument::After)
             .await;
@@ -654,7 +709,9 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()> {
-        self.idempotency_coll().delete_one(doc! { "_id": key_hash }).await?;
+        self.idempotency_coll()
+            .delete_one(doc! { "_id": key_hash })
+            .await?;
         Ok(())
     }
 

@@ -128,7 +128,9 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
         birth_year: BirthYear::from_trusted(row.get(4)?),
         password_hash: row.get(5)?,
         roles: roles.split(',').filter_map(Role::parse).collect(),
-        organisation_id: row.get::<_, Option<String>>(7)?.map(OrganisationId::from_trusted),
+        organisation_id: row
+            .get::<_, Option<String>>(7)?
+            .map(OrganisationId::from_trusted),
         state: AccountState::parse(&state).unwrap_or(AccountState::Blocked),
         created_at: from_millis(row.get(9)?),
         updated_at: from_millis(row.get(10)?),
@@ -201,7 +203,10 @@ fn write_account(conn: &Connection, account: &Account, insert: bool) -> StoreRes
             account.birth_year.value(),
             account.password_hash,
             roles_text(account),
-            account.organisation_id.as_ref().map(|o| o.as_str().to_string()),
+            account
+                .organisation_id
+                .as_ref()
+                .map(|o| o.as_str().to_string()),
             account.state.as_str(),
             to_millis(account.created_at),
             to_millis(account.updated_at),
@@ -502,7 +507,9 @@ impl CoreStore for SqliteCoreStore {
                         .query_map([], |row| row.get(0))?
                         .collect::<Result<_, _>>()?;
                     for id in existing.iter().filter(|id| !keep.contains(id)) {
-                        removed += conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])? as u64;
+                        removed += conn
+                            .execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])?
+                            as u64;
                     }
                 }
                 Ok(removed)
@@ -580,8 +587,8 @@ impl CoreStore for SqliteCoreStore {
     async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
         self.db
             .read(|conn| {
-                let mut stmt =
-                    conn.prepare("SELECT id, name, created_at FROM organisations ORDER BY name, id")?;
+                let mut stmt = conn
+                    .prepare("SELECT id, name, created_at FROM organisations ORDER BY name, id")?;
                 let rows = stmt.query_map([], organisation_from_row)?;
                 Ok(rows.collect::<Result<Vec<_>, _>>()?)
             })
@@ -610,7 +617,11 @@ impl CoreStore for SqliteCoreStore {
             .await
     }
 
-    async fn list_audit(&self, before: Option<&AuditId>, limit: usize) -> StoreResult<Vec<AuditEntry>> {
+    async fn list_audit(
+        &self,
+        before: Option<&AuditId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEntry>> {
         let before = before.map(|b| b.as_str().to_string());
         self.db
             .read(move |conn| {
@@ -692,7 +703,11 @@ impl CoreStore for SqliteCoreStore {
             .await
     }
 
-    async fn complete_idempotency(&self, key_hash: &str, response: &StoredResponse) -> StoreResult<()> {
+    async fn complete_idempotency(
+        &self,
+        key_hash: &str,
+        response: &StoredResponse,
+    ) -> StoreResult<()> {
         let (key_hash, r) = (key_hash.to_string(), response.clone());
         self.db
             .write(move |conn| {

@@ -13,8 +13,12 @@ use crate::web::problem::Problem;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Via {
     /// The browser's session; the hash is the session's key in the store.
-    Session { id_hash: String },
-    Token { id: TokenId },
+    Session {
+        id_hash: String,
+    },
+    Token {
+        id: TokenId,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -66,10 +70,7 @@ pub async fn authenticate(
             .filter(|a| a.state != AccountState::Blocked)
             .ok_or_else(invalid)?;
         let now = clock::now();
-        if stored
-            .last_used_at
-            .is_none_or(|at| now - at > TOUCH_EVERY)
-        {
+        if stored.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY) {
             platform.store.touch_token(&stored.id, now).await?;
         }
         return Ok(Some(Principal {

@@ -91,7 +91,10 @@ impl Catalog {
         let mut en = bundle("en")?;
         let (mut ru_keys, mut en_keys) = (BTreeSet::new(), BTreeSet::new());
         for (ru_src, en_src) in sources {
-            for (bundle, src, keys) in [(&mut ru, ru_src, &mut ru_keys), (&mut en, en_src, &mut en_keys)] {
+            for (bundle, src, keys) in [
+                (&mut ru, ru_src, &mut ru_keys),
+                (&mut en, en_src, &mut en_keys),
+            ] {
                 let resource = FluentResource::try_new(src.to_string())
                     .map_err(|(_, errors)| format!("message catalog syntax: {errors:?}"))?;
                 for entry in resource.entries() {
@@ -174,8 +177,11 @@ impl<'a> Tr<'a> {
     }
 
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
-        self.catalog
-            .t_args(self.lang, key, &[(name, FluentValue::from(value.to_string()))])
+        self.catalog.t_args(
+            self.lang,
+            key,
+            &[(name, FluentValue::from(value.to_string()))],
+        )
     }
 
     pub fn n(&self, key: &str, count: i64) -> String {
@@ -202,10 +208,19 @@ mod tests {
 
     #[test]
     fn accept_language_prefers_the_highest_quality() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,ru;q=0.8"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("de, ru;q=0.5, en;q=0.4"), Some(Lang::Ru));
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,ru;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_accept_language("de, ru;q=0.5, en;q=0.4"),
+            Some(Lang::Ru)
+        );
         assert_eq!(Lang::from_accept_language("de, fr"), None);
-        assert_eq!(Lang::from_accept_language("en;q=0, ru;q=0.1"), Some(Lang::Ru));
+        assert_eq!(
+            Lang::from_accept_language("en;q=0, ru;q=0.1"),
+            Some(Lang::Ru)
+        );
     }
 
     #[test]
@@ -225,7 +240,9 @@ mod tests {
 
     #[test]
     fn a_key_in_one_language_only_is_refused() {
-        let err = Catalog::new(&[("a = А\nb = Б\n", "a = A\n")]).err().unwrap();
+        let err = Catalog::new(&[("a = А\nb = Б\n", "a = A\n")])
+            .err()
+            .unwrap();
         assert!(err.contains("only in Russian [\"b\"]"), "{err}");
     }
 }

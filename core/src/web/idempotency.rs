@@ -139,7 +139,10 @@ fn replay(stored: StoredResponse) -> Response {
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static(content_type),
     );
-    headers.insert("idempotent-replayed", http::HeaderValue::from_static("true"));
+    headers.insert(
+        "idempotent-replayed",
+        http::HeaderValue::from_static("true"),
+    );
     if let Some(location) = stored.location {
         if let Ok(v) = http::HeaderValue::from_str(&location) {
             headers.insert(http::header::LOCATION, v);

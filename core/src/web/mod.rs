@@ -36,12 +36,14 @@ tokio::task_local! {
 
 /// The current request's metadata (a neutral default outside a request, e.g. in unit tests).
 pub fn current_meta() -> RequestMeta {
-    REQUEST.try_with(|m| m.clone()).unwrap_or_else(|_| RequestMeta {
-        id: "-".into(),
-        client_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        lang: Lang::Ru,
-        path: "/".into(),
-    })
+    REQUEST
+        .try_with(|m| m.clone())
+        .unwrap_or_else(|_| RequestMeta {
+            id: "-".into(),
+            client_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            lang: Lang::Ru,
+            path: "/".into(),
+        })
 }
 
 pub fn meta() -> impl Filter<Extract = (RequestMeta,), Error = std::convert::Infallible> + Clone {
@@ -177,19 +179,24 @@ fn build_ctx(
                     .await
                     .map_err(fail)?;
                     let browser = cookie(cookies.as_deref(), BROWSER_COOKIE)
-                        .filter(|v| v.len() == 43 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+                        .filter(|v| {
+                            v.len() == 43
+                                && v.bytes()
+                                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                        })
                         .map(str::to_string);
-                    let (csrf_binding, new_browser_cookie) = match principal.as_ref().and_then(|p| p.session_hash()) {
-                        Some(hash) => (Some(format!("session:{hash}")), None),
-                        None => match browser {
-                            Some(b) => (Some(format!("browser:{b}")), None),
-                            None if !api => {
-                                let fresh = crate::random::token();
-                                (Some(format!("browser:{fresh}")), Some(fresh))
-                            }
-                            None => (None, None),
-                        },
-                    };
+                    let (csrf_binding, new_browser_cookie) =
+                        match principal.as_ref().and_then(|p| p.session_hash()) {
+                            Some(hash) => (Some(format!("session:{hash}")), None),
+                            None => match browser {
+                                Some(b) => (Some(format!("browser:{b}")), None),
+                                None if !api => {
+                                    let fresh = crate::random::token();
+                                    (Some(format!("browser:{fresh}")), Some(fresh))
+                                }
+                                None => (None, None),
+                            },
+                        };
                     let ctx = Ctx {
                         platform,
                         meta,
@@ -198,10 +205,24 @@ fn build_ctx(
                         csrf_binding,
                         new_browser_cookie,
                     };
-                    let unsafe_method = !matches!(method, http::Method::GET | http::Method::HEAD | http::Method::OPTIONS);
-                    let by_cookie = ctx.principal.as_ref().is_some_and(|p| p.session_hash().is_some());
-                    if api && unsafe_method && by_cookie && !ctx.csrf_ok(csrf_header.as_deref().unwrap_or("")) {
-                        return Err(fail(Problem::forbidden().with_detail("err-csrf_failed-detail").with("reason", "csrf_failed")));
+                    let unsafe_method = !matches!(
+                        method,
+                        http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
+                    );
+                    let by_cookie = ctx
+                        .principal
+                        .as_ref()
+                        .is_some_and(|p| p.session_hash().is_some());
+                    if api
+                        && unsafe_method
+                        && by_cookie
+                        && !ctx.csrf_ok(csrf_header.as_deref().unwrap_or(""))
+                    {
+                        return Err(fail(
+                            Problem::forbidden()
+                                .with_detail("err-csrf_failed-detail")
+                                .with("reason", "csrf_failed"),
+                        ));
                     }
                     Ok::<Ctx, warp::Rejection>(ctx)
                 }
@@ -227,7 +248,10 @@ pub fn json_body<T: DeserializeOwned + Send>(
                     c == "application/json" || c.ends_with("+json")
                 });
             let parsed = if !is_json {
-                Err(Problem::new(http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"))
+                Err(Problem::new(
+                    http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                ))
             } else {
                 parse_json::<T>(&body)
             };
@@ -355,7 +379,8 @@ mod tests {
         }
         let p = parse_json::<SignIn>(br#"{"email": {"$ne": ""}, "password": "x"}"#).unwrap_err();
         assert_eq!((p.status.as_u16(), p.code), (400, "invalid_type"));
-        let p = parse_json::<SignIn>(br#"{"email": "a", "password": "x", "admin": true}"#).unwrap_err();
+        let p =
+            parse_json::<SignIn>(br#"{"email": "a", "password": "x", "admin": true}"#).unwrap_err();
         assert_eq!(p.code, "unknown_field");
         assert_eq!(p.extra.get("field").and_then(|v| v.as_str()), Some("admin"));
         let p = parse_json::<SignIn>(br#"{"email": "a""#).unwrap_err();
@@ -371,7 +396,11 @@ pub fn combine(
     let mut iter = routes.into_iter();
     let first = match iter.next() {
         Some(first) => first,
-        None => return warp::any().and_then(|| async { Err::<warp::reply::Response, _>(warp::reject::not_found()) }).boxed(),
+        None => {
+            return warp::any()
+                .and_then(|| async { Err::<warp::reply::Response, _>(warp::reject::not_found()) })
+                .boxed()
+        }
     };
     iter.fold(first, |acc, route| acc.or(route).unify().boxed())
 }

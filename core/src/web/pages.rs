@@ -76,7 +76,12 @@ pub fn render_with_flash(
         http::HeaderValue::from_static(ctx.lang.code()),
     );
     if let Some(fresh) = &ctx.new_browser_cookie {
-        let cookie = respond::cookie(BROWSER_COOKIE, fresh, 400 * 86_400, ctx.platform.config.https());
+        let cookie = respond::cookie(
+            BROWSER_COOKIE,
+            fresh,
+            400 * 86_400,
+            ctx.platform.config.https(),
+        );
         respond::add_cookie(&mut response, &cookie);
     }
     response
@@ -139,7 +144,13 @@ struct ErrorBody<'a> {
 /// A friendly error page in the request's language.
 pub fn error_page(ctx: &Ctx, problem: Problem) -> Response {
     let document = problem.to_json(&ctx.platform.catalog, ctx.lang);
-    let text = |k: &str| document.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let text = |k: &str| {
+        document
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
     let body = ErrorBody {
         tr: ctx.tr(),
         status: problem.status.as_u16(),

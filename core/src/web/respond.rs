@@ -49,17 +49,15 @@ pub fn html(status: StatusCode, body: String) -> Response {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     // Pages show private data: never from a shared cache.
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
 /// `303 See Other`: where a form POST sends the browser next.
 pub fn see_other(location: &str) -> Response {
     let mut response = status_only(StatusCode::SEE_OTHER);
-    let location = HeaderValue::from_str(location).unwrap_or_else(|_| HeaderValue::from_static("/"));
+    let location =
+        HeaderValue::from_str(location).unwrap_or_else(|_| HeaderValue::from_static("/"));
     response.headers_mut().insert(header::LOCATION, location);
     response
 }
