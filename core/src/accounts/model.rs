@@ -178,7 +178,7 @@ impl Password {
         if len > Self::MAX_LEN {
             return Err(Invalid::new(field, "too_long"));
         }
-        if raw.trim().is_empty() || raw.chars().all(|c| Some(c) == raw.chars().next()) {
+        if raw.trim().is_empty() || raw.chars().all(|c| raw.starts_with(c)) {
             return Err(Invalid::new(field, "too_weak"));
         }
         let lower = raw.to_lowercase();

@@ -348,6 +348,23 @@ pub fn safe_next(raw: &str) -> Option<String> {
     ok.then(|| raw.to_string())
 }
 
+/// Joins boxed routes into one. Boxing each route first keeps the filter types small: a long
+/// `.or()` chain of unboxed warp filters makes rustc's type checking explode.
+pub fn combine(
+    routes: Vec<warp::filters::BoxedFilter<(warp::reply::Response,)>>,
+) -> warp::filters::BoxedFilter<(warp::reply::Response,)> {
+    let mut iter = routes.into_iter();
+    let first = match iter.next() {
+        Some(first) => first,
+        None => {
+            return warp::any()
+                .and_then(|| async { Err::<warp::reply::Response, _>(warp::reject::not_found()) })
+                .boxed()
+        }
+    };
+    iter.fold(first, |acc, route| acc.or(route).unify().boxed())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,21 +403,4 @@ mod tests {
         let p = parse_json::<SignIn>(br#"{"email": "a""#).unwrap_err();
         assert_eq!(p.code, "invalid_json");
     }
-}
-
-/// Joins boxed routes into one. Boxing each route first keeps the filter types small: a long
-/// `.or()` chain of unboxed warp filters makes rustc's type checking explode.
-pub fn combine(
-    routes: Vec<warp::filters::BoxedFilter<(warp::reply::Response,)>>,
-) -> warp::filters::BoxedFilter<(warp::reply::Response,)> {
-    let mut iter = routes.into_iter();
-    let first = match iter.next() {
-        Some(first) => first,
-        None => {
-            return warp::any()
-                .and_then(|| async { Err::<warp::reply::Response, _>(warp::reject::not_found()) })
-                .boxed()
-        }
-    };
-    iter.fold(first, |acc, route| acc.or(route).unify().boxed())
 }
