@@ -370,16 +370,16 @@ impl Settings {
             errors.push(format!("VECHE_LOG: {log_filter:?} is not a log filter"));
         }
 
-        let mut duration =
-            |name: &str, arg: &Option<String>, file: &Option<String>, default: u64| match pick(
-                arg, file,
-            ) {
-                None => Duration::from_secs(default),
-                Some(raw) => parse_duration(&raw).unwrap_or_else(|e| {
-                    errors.push(format!("{name}: {e}"));
-                    Duration::from_secs(default)
-                }),
-            };
+        let mut duration = |name: &str,
+                            arg: &Option<String>,
+                            file: &Option<String>,
+                            default: u64| match pick(arg, file) {
+            None => Duration::from_secs(default),
+            Some(raw) => parse_duration(&raw).unwrap_or_else(|e| {
+                errors.push(format!("{name}: {e}"));
+                Duration::from_secs(default)
+            }),
+        };
         let session_idle = duration(
             "VECHE_SESSION_IDLE",
             &args.session_idle,
