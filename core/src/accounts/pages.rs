@@ -19,7 +19,7 @@ use crate::id::{AccountId, AuditId, OrganisationId, TokenId};
 use crate::platform::{Directory, Platform};
 use crate::store::AuditEntry;
 use crate::web::i18n::{Lang, Tr};
-use crate::web::pages::{error_page, page, render_with_flash, STYLESHEET};
+use crate::web::pages::{error_page, page, page_with_flash, STYLESHEET};
 use crate::web::problem::Problem;
 use crate::web::{form, page_ctx, respond, safe_next, Ctx, Form};
 
@@ -548,19 +548,13 @@ async fn profile_page(ctx: &Ctx, state: ProfileState) -> Response {
         new_token: state.new_token,
         errors: state.errors,
     };
-    match body.render() {
-        Ok(html) => render_with_flash(
-            ctx,
-            state.status.unwrap_or(StatusCode::OK),
-            &ctx.tr().t("profile-title"),
-            &html,
-            state.flash,
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "profile rendering");
-            error_page(ctx, Problem::internal())
-        }
-    }
+    page_with_flash(
+        ctx,
+        state.status.unwrap_or(StatusCode::OK),
+        &ctx.tr().t("profile-title"),
+        &body,
+        state.flash,
+    )
 }
 
 async fn profile_submit(ctx: Ctx, form: Form) -> Response {
@@ -846,13 +840,8 @@ async fn admin_account_page(
         organisations,
         errors,
     };
-    match body.render() {
-        Ok(html) => render_with_flash(ctx, status, &account.display_name.to_string(), &html, flash),
-        Err(e) => {
-            tracing::error!(error = %e, "admin account rendering");
-            error_page(ctx, Problem::internal())
-        }
-    }
+    let title = account.display_name.to_string();
+    page_with_flash(ctx, status, &title, &body, flash)
 }
 
 /// Turns a refused admin action into the account page with the message at the right field.
@@ -975,19 +964,13 @@ async fn admin_organisations_page(
         name,
         errors,
     };
-    match body.render() {
-        Ok(html) => render_with_flash(
-            ctx,
-            status,
-            &ctx.tr().t("admin-organisations-title"),
-            &html,
-            flash,
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "organisations rendering");
-            error_page(ctx, Problem::internal())
-        }
-    }
+    page_with_flash(
+        ctx,
+        status,
+        &ctx.tr().t("admin-organisations-title"),
+        &body,
+        flash,
+    )
 }
 
 async fn admin_organisation_submit(ctx: Ctx, form: Form) -> Response {

@@ -89,8 +89,19 @@ pub fn render_with_flash(
 
 /// Renders a page template, then the layout around it. A template error is a 500 page.
 pub fn page<T: Template>(ctx: &Ctx, status: StatusCode, title: &str, body: &T) -> Response {
+    page_with_flash(ctx, status, title, body, None)
+}
+
+/// [`page`] with a confirmation message above the content.
+pub fn page_with_flash<T: Template>(
+    ctx: &Ctx,
+    status: StatusCode,
+    title: &str,
+    body: &T,
+    flash: Option<String>,
+) -> Response {
     match body.render() {
-        Ok(html) => render(ctx, status, title, &html),
+        Ok(html) => render_with_flash(ctx, status, title, &html, flash),
         Err(e) => {
             tracing::error!(error = %e, "page rendering");
             error_page(ctx, Problem::internal())
