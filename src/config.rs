@@ -93,7 +93,8 @@ pub struct SettingsArgs {
     /// Rate-limit overrides, `NAME=COUNT/PERIOD` separated by commas, e.g.
     /// `signin_ip=20/min,signup_ip=10/h`. Each limit can also be set alone as
     /// `VECHE_RATE_<NAME>` (e.g. `VECHE_RATE_SIGNIN_IP=20/min`). Limits: signin_ip,
-    /// signin_account, signup_ip, tokens_account, password_account.
+    /// signin_account, signup_ip, tokens_account, password_account, verify_resend, reset_ip,
+    /// reset_email, mail_recipient (emails to one address), unsubscribe_ip.
     #[arg(long, env = "VECHE_RATE", value_name = "LIST")]
     pub rate: Option<String>,
     /// Bearer token required to read /metrics (unset: /metrics is open; keep it internal).
@@ -130,6 +131,95 @@ pub struct SettingsArgs {
     /// The sender of Veche's email, e.g. `Вече <noreply@city.example>`. [default: noreply@HOST of the public URL]
     #[arg(long, env = "VECHE_SMTP_FROM", value_name = "ADDRESS")]
     pub smtp_from: Option<String>,
+    /// Run the email delivery worker inside `veche serve` (`on`), or leave it to separate
+    /// `veche worker` processes (`off`). [default: on]
+    #[arg(long, env = "VECHE_WORKER", value_name = "on|off")]
+    pub worker: Option<String>,
+    /// With no SMTP host set, emails are written as .eml files into this folder.
+    /// [default: DATA_DIR/mail]
+    #[arg(long, env = "VECHE_MAIL_DIR", value_name = "DIR")]
+    pub mail_dir: Option<PathBuf>,
+    /// Delivery attempts before an email is dead-lettered. [default: 8]
+    #[arg(long, env = "VECHE_MAIL_MAX_ATTEMPTS", value_name = "N")]
+    pub mail_max_attempts: Option<String>,
+    /// The wait after a first failed attempt; doubled after each next one (with jitter).
+    /// [default: 30s]
+    #[arg(long, env = "VECHE_MAIL_BACKOFF", value_name = "DURATION")]
+    pub mail_backoff: Option<String>,
+    /// The longest wait between attempts. [default: 1h]
+    #[arg(long, env = "VECHE_MAIL_BACKOFF_MAX", value_name = "DURATION")]
+    pub mail_backoff_max: Option<String>,
+    /// How long a worker holds a claimed email before another may take it over. Keep it well
+    /// above the SMTP timeout (60s). [default: 5m]
+    #[arg(long, env = "VECHE_MAIL_LEASE", value_name = "DURATION")]
+    pub mail_lease: Option<String>,
+    /// Emails sent at once, and SMTP connections kept open. [default: 8]
+    #[arg(long, env = "VECHE_MAIL_CONCURRENCY", value_name = "N")]
+    pub mail_concurrency: Option<String>,
+    /// The longest pause of an idle worker before it looks for due emails again. [default: 1s]
+    #[arg(long, env = "VECHE_MAIL_POLL", value_name = "DURATION")]
+    pub mail_poll: Option<String>,
+    /// Local hour (0-23) after which the previous day's digests are sent. [default: 8]
+    #[arg(long, env = "VECHE_DIGEST_HOUR", value_name = "HOUR")]
+    pub digest_hour: Option<String>,
+    /// The platform's local time as an offset from UTC, for digest days. [default: +03:00]
+    #[arg(long, env = "VECHE_UTC_OFFSET", value_name = "+HH:MM")]
+    pub utc_offset: Option<String>,
+}
+
+/// The notifier's settings.
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    /// Run the worker inside `veche serve`.
+    pub worker: bool,
+    /// Where emails go when no SMTP host is set.
+    pub dir: PathBuf,
+    pub max_attempts: u32,
+    pub backoff: Duration,
+    pub backoff_max: Duration,
+    pub lease: Duration,
+    pub concurrency: usize,
+    pub poll: Duration,
+    pub digest_hour: u8,
+    pub utc_offset: time::UtcOffset,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            worker: true,
+            dir: PathBuf::from("./veche-data/mail"),
+            max_attempts: 8,
+            backoff: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(3600),
+            lease: Duration::from_secs(300),
+            concurrency: 8,
+            poll: Duration::from_secs(1),
+            digest_hour: 8,
+            utc_offset: time::UtcOffset::from_hms(3, 0, 0).unwrap_or(time::UtcOffset::UTC),
+        }
+    }
+}
+
+/// Parses `+03:00`, `-05:30`, `+3` or `Z`.
+pub fn parse_utc_offset(raw: &str) -> Result<time::UtcOffset, String> {
+    let raw = raw.trim();
+    let bad = || format!("{raw:?} is not a UTC offset like +03:00");
+    if raw == "Z" || raw == "UTC" {
+        return Ok(time::UtcOffset::UTC);
+    }
+    let (sign, rest) = match raw.as_bytes().first() {
+        Some(b'+') => (1, &raw[1..]),
+        Some(b'-') => (-1, &raw[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let h: i8 = h.parse().map_err(|_| bad())?;
+    let m: i8 = m.parse().map_err(|_| bad())?;
+    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+        return Err(bad());
+    }
+    time::UtcOffset::from_hms(sign * h, sign * m, 0).map_err(|_| bad())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,6 +267,7 @@ pub struct Settings {
     pub rates: BTreeMap<String, RateSpec>,
     pub metrics_token: Option<Secret>,
     pub smtp: SmtpSettings,
+    pub mail: MailSettings,
     /// Seed one account of each role (random passwords printed at start) and demo content.
     pub demo: bool,
 }
@@ -202,6 +293,23 @@ struct FileSettings {
     rate: BTreeMap<String, String>,
     #[serde(default)]
     smtp: FileSmtp,
+    #[serde(default)]
+    mail: FileMail,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMail {
+    worker: Option<String>,
+    dir: Option<PathBuf>,
+    max_attempts: Option<String>,
+    backoff: Option<String>,
+    backoff_max: Option<String>,
+    lease: Option<String>,
+    concurrency: Option<String>,
+    poll: Option<String>,
+    digest_hour: Option<String>,
+    utc_offset: Option<String>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -448,6 +556,7 @@ impl Settings {
 
         let metrics_token = pick(&args.metrics_token, &file.metrics_token).map(Secret::new);
         let smtp = smtp_settings(args, &file.smtp, &public_url, &mut errors);
+        let mail = mail_settings(args, &file.mail, &store, &mut errors);
 
         if errors.is_empty() {
             Ok(Settings {
@@ -464,6 +573,7 @@ impl Settings {
                 rates,
                 metrics_token,
                 smtp,
+                mail,
                 demo,
             })
         } else {
@@ -496,6 +606,10 @@ impl Settings {
                 credentials: None,
                 from: "noreply@veche.example".into(),
             },
+            mail: MailSettings {
+                dir: dir.join("mail"),
+                ..MailSettings::default()
+            },
             demo: false,
         }
     }
@@ -511,6 +625,125 @@ fn parse_key(raw: &str) -> Option<[u8; 32]> {
         *byte = u8::from_str_radix(raw.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
     Some(key)
+}
+
+fn mail_settings(
+    args: &SettingsArgs,
+    file: &FileMail,
+    store: &StoreSettings,
+    errors: &mut Vec<String>,
+) -> MailSettings {
+    let d = MailSettings::default();
+    let pick = |arg: &Option<String>, file: &Option<String>| arg.clone().or_else(|| file.clone());
+    let mut number = |name: &str, raw: Option<String>, min: u64, max: u64, default: u64| match raw {
+        None => default,
+        Some(raw) => match raw.trim().parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => n,
+            _ => {
+                errors.push(format!(
+                    "{name}: {raw:?} is not a whole number from {min} to {max}"
+                ));
+                default
+            }
+        },
+    };
+    let max_attempts = number(
+        "VECHE_MAIL_MAX_ATTEMPTS",
+        pick(&args.mail_max_attempts, &file.max_attempts),
+        1,
+        100,
+        u64::from(d.max_attempts),
+    ) as u32;
+    let concurrency = number(
+        "VECHE_MAIL_CONCURRENCY",
+        pick(&args.mail_concurrency, &file.concurrency),
+        1,
+        256,
+        d.concurrency as u64,
+    ) as usize;
+    let digest_hour = number(
+        "VECHE_DIGEST_HOUR",
+        pick(&args.digest_hour, &file.digest_hour),
+        0,
+        23,
+        u64::from(d.digest_hour),
+    ) as u8;
+    let mut duration = |name: &str, raw: Option<String>, default: Duration| match raw {
+        None => default,
+        Some(raw) => match parse_duration(&raw) {
+            // Tests use sub-second waits: `0` is refused, the unit may be `ms`.
+            Ok(d) if !d.is_zero() => d,
+            _ => match raw
+                .trim()
+                .strip_suffix("ms")
+                .map(|n| n.trim().parse::<u64>())
+            {
+                Some(Ok(ms)) if ms > 0 => Duration::from_millis(ms),
+                _ => {
+                    errors.push(format!(
+                        "{name}: {raw:?} is not a duration like 500ms, 30s or 1h"
+                    ));
+                    default
+                }
+            },
+        },
+    };
+    let backoff = duration(
+        "VECHE_MAIL_BACKOFF",
+        pick(&args.mail_backoff, &file.backoff),
+        d.backoff,
+    );
+    let backoff_max = duration(
+        "VECHE_MAIL_BACKOFF_MAX",
+        pick(&args.mail_backoff_max, &file.backoff_max),
+        d.backoff_max,
+    );
+    let lease = duration(
+        "VECHE_MAIL_LEASE",
+        pick(&args.mail_lease, &file.lease),
+        d.lease,
+    );
+    let poll = duration("VECHE_MAIL_POLL", pick(&args.mail_poll, &file.poll), d.poll);
+    if backoff_max < backoff {
+        errors.push(
+            "VECHE_MAIL_BACKOFF / VECHE_MAIL_BACKOFF_MAX: need backoff <= backoff_max".into(),
+        );
+    }
+    let worker = match pick(&args.worker, &file.worker).as_deref() {
+        None | Some("on" | "true" | "1") => true,
+        Some("off" | "false" | "0") => false,
+        Some(other) => {
+            errors.push(format!("VECHE_WORKER: {other:?} is not on or off"));
+            true
+        }
+    };
+    let utc_offset = match pick(&args.utc_offset, &file.utc_offset) {
+        None => d.utc_offset,
+        Some(raw) => parse_utc_offset(&raw).unwrap_or_else(|e| {
+            errors.push(format!("VECHE_UTC_OFFSET: {e}"));
+            d.utc_offset
+        }),
+    };
+    let dir = args
+        .mail_dir
+        .clone()
+        .or(file.dir.clone())
+        .unwrap_or_else(|| match store {
+            StoreSettings::Sqlite { dir, .. } => dir.join("mail"),
+            StoreSettings::Mongo { .. } => PathBuf::from("./veche-mail"),
+        });
+    MailSettings {
+        worker,
+        dir,
+        max_attempts,
+        backoff,
+        backoff_max,
+        lease,
+        concurrency,
+        poll,
+        digest_hour,
+        utc_offset,
+    }
 }
 
 fn smtp_settings(

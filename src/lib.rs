@@ -28,7 +28,9 @@ use warp::Filter;
 pub use config::Settings;
 use config::StoreSettings;
 use veche_core::accounts::demo::DemoAccount;
+use veche_core::accounts::model::Role;
 use veche_core::platform::CoreConfig;
+use veche_core::platform::NavItem;
 use veche_core::ratelimit::{Limits, CORE_LIMITS};
 use veche_core::storage::{Backend, Mongo, Sqlite};
 use veche_core::web::i18n::{Catalog, CORE_EN, CORE_RU};
@@ -36,12 +38,18 @@ use veche_core::web::pages::error_page;
 use veche_core::web::problem::{Problem, Rejected};
 use veche_core::web::{current_meta, Ctx};
 use veche_core::Platform;
+use veche_notifier::mailer::{Mailer, Security, Transport};
+use veche_notifier::{Outbox, Worker, WorkerConfig, NOTIFIER_EN, NOTIFIER_LIMITS, NOTIFIER_RU};
 
 /// A running Veche.
 pub struct App {
     /// Where it listens (the real port when the settings asked for port 0).
     pub addr: SocketAddr,
     pub platform: Arc<Platform>,
+    pub outbox: Arc<Outbox>,
+    /// The delivery worker (running in this process unless `VECHE_WORKER=off`).
+    pub worker: Arc<Worker>,
+    worker_task: Option<JoinHandle<()>>,
     /// Demo accounts and their passwords, when started with `--demo`.
     pub demo_accounts: Vec<DemoAccount>,
     shutdown: CancellationToken,
@@ -54,10 +62,15 @@ impl App {
         self.shutdown.clone()
     }
 
-    /// Waits until the server has stopped and drained.
+    /// Waits until the server has stopped and drained, and the worker finished its round.
     pub async fn wait(self) {
         if let Err(e) = self.server.await {
             tracing::error!(error = %e, "server task");
+        }
+        if let Some(task) = self.worker_task {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "mail worker task");
+            }
         }
     }
 
@@ -84,6 +97,18 @@ pub async fn platform(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Arc<Platform>> {
+    Ok(assemble(settings, shutdown).await?.0)
+}
+
+/// Every kind of notification a crate may enqueue.
+pub const NOTIFICATION_KINDS: &[&[veche_core::notify::KindSpec]] =
+    &[veche_core::notify::kinds::ACCOUNT];
+
+/// The shared state and the outbox behind its notification port.
+pub async fn assemble(
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> anyhow::Result<(Arc<Platform>, Arc<Outbox>)> {
     let backend = open_backend(&settings.store).await?;
     let store = veche_core::store::open(&backend)
         .await
@@ -107,16 +132,85 @@ pub async fn platform(
             parse_hex_key(&kept).context("the stored secret key is damaged")?
         }
     };
-    let catalog = Catalog::new(&[(CORE_RU, CORE_EN)]).map_err(anyhow::Error::msg)?;
-    let limits = Limits::build(CORE_LIMITS, &settings.rates).map_err(anyhow::Error::msg)?;
+    let outbox = Arc::new(
+        Outbox::open(&backend, NOTIFICATION_KINDS)
+            .await
+            .context("preparing the email outbox")?,
+    );
+    let catalog = Catalog::new(&[(CORE_RU, CORE_EN), (NOTIFIER_RU, NOTIFIER_EN)])
+        .map_err(anyhow::Error::msg)?;
+    let declared: Vec<(&'static str, &'static str)> =
+        CORE_LIMITS.iter().chain(NOTIFIER_LIMITS).copied().collect();
+    let limits = Limits::build(&declared, &settings.rates).map_err(anyhow::Error::msg)?;
     let config = CoreConfig {
         public_url: settings.public_url.clone(),
         session_idle: settings.session_idle,
         session_max: settings.session_max,
     };
-    let platform = Platform::new(backend, store, catalog, limits, config, secret, shutdown);
+    let mut platform = Platform::new(
+        backend,
+        store,
+        catalog,
+        limits,
+        config,
+        secret,
+        shutdown,
+        outbox.clone(),
+    );
+    platform.nav.push(NavItem {
+        href: "/admin/mail",
+        label: "nav-mail",
+        role: Some(Role::Admin),
+    });
     platform.reload_directory().await?;
-    Ok(Arc::new(platform))
+    Ok((Arc::new(platform), outbox))
+}
+
+/// The delivery worker for these settings: SMTP when a host is set, else `.eml` files in the
+/// mail folder.
+pub fn worker(
+    settings: &Settings,
+    platform: Arc<Platform>,
+    outbox: Arc<Outbox>,
+) -> anyhow::Result<Arc<Worker>> {
+    let smtp = &settings.smtp;
+    let transport = match &smtp.host {
+        Some(host) => Transport::Smtp {
+            host: host.clone(),
+            port: smtp.port,
+            security: match smtp.tls {
+                config::SmtpTls::None => Security::None,
+                config::SmtpTls::StartTls => Security::StartTls,
+                config::SmtpTls::Tls => Security::Tls,
+            },
+            credentials: smtp
+                .credentials
+                .as_ref()
+                .map(|(user, password)| (user.clone(), password.expose().to_string())),
+            pool_size: settings.mail.concurrency as u32,
+            timeout: std::time::Duration::from_secs(60),
+        },
+        None => Transport::Directory(settings.mail.dir.clone()),
+    };
+    let mailer = Mailer::new(&transport, &smtp.from).map_err(anyhow::Error::msg)?;
+    let m = &settings.mail;
+    let config = WorkerConfig {
+        max_attempts: m.max_attempts,
+        backoff_base: m.backoff,
+        backoff_max: m.backoff_max,
+        lease: m.lease,
+        concurrency: m.concurrency,
+        poll: m.poll,
+        digest_hour: m.digest_hour,
+        utc_offset: m.utc_offset,
+        ..WorkerConfig::default()
+    };
+    Ok(Arc::new(Worker::new(
+        platform,
+        outbox,
+        Arc::new(mailer),
+        config,
+    )))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -136,11 +230,16 @@ fn parse_hex_key(raw: &str) -> Option<[u8; 32]> {
 
 /// Every route of the application, with one `recover` that turns what no route answered into
 /// a problem document (API) or an error page (everything else).
-pub fn routes(platform: Arc<Platform>, settings: &Settings) -> BoxedFilter<(Response,)> {
+pub fn routes(
+    platform: Arc<Platform>,
+    outbox: Arc<Outbox>,
+    settings: &Settings,
+) -> BoxedFilter<(Response,)> {
     let all = veche_core::web::combine(vec![
         ops::routes(platform.clone(), settings.metrics_token.clone()),
         veche_core::accounts::http::routes(platform.clone()),
         veche_core::accounts::pages::routes(platform.clone()),
+        veche_notifier::http::routes(platform.clone(), outbox),
     ]);
     let recover_platform = platform.clone();
     all.recover(move |rejection| recover(recover_platform.clone(), rejection))
@@ -186,18 +285,60 @@ async fn recover(
     }
 }
 
+/// Runs the delivery worker on its own (`veche worker`) until `shutdown`: the outbox, the relay
+/// of owed emails, and `/healthz`, `/readyz` and `/metrics` on the listen address for the
+/// orchestrator. Returns once the worker finished its last round.
+pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let (platform, outbox) = assemble(&settings, shutdown.clone()).await?;
+    let worker = worker(&settings, platform.clone(), outbox)?;
+    platform.spawn_mail_relay();
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    tracing::info!(addr = %listener.local_addr()?, "worker health and metrics");
+    let recover_platform = platform.clone();
+    let routes = ops::routes(platform.clone(), settings.metrics_token.clone())
+        .recover(move |rejection| recover(recover_platform.clone(), rejection))
+        .unify()
+        .boxed();
+    let options = server::ServerOptions {
+        trust_forwarded: settings.trust_forwarded,
+        https: settings.public_url.scheme() == "https",
+        grace: settings.shutdown_grace,
+    };
+    let server = tokio::spawn(server::serve(
+        listener,
+        routes,
+        platform.clone(),
+        options,
+        shutdown.clone(),
+    ));
+    worker.run(shutdown).await;
+    server.await?;
+    Ok(())
+}
+
 /// Builds and starts Veche: opens the store, seeds what is missing, binds the listener, and
 /// serves in a background task until the returned app is stopped.
 pub async fn build(settings: Settings) -> anyhow::Result<App> {
     let shutdown = CancellationToken::new();
-    let platform = platform(&settings, shutdown.clone()).await?;
+    let (platform, outbox) = assemble(&settings, shutdown.clone()).await?;
+    let worker = worker(&settings, platform.clone(), outbox.clone())?;
     let demo_accounts = if settings.demo {
         veche_core::accounts::demo::seed(&platform).await?
     } else {
         Vec::new()
     };
     platform.spawn_housekeeping();
-    let routes = routes(platform.clone(), &settings);
+    let worker_task = if settings.mail.worker {
+        Some(tokio::spawn(worker.clone().run(shutdown.clone())))
+    } else {
+        tracing::info!(
+            "VECHE_WORKER=off: emails are delivered by separate `veche worker` processes"
+        );
+        None
+    };
+    let routes = routes(platform.clone(), outbox.clone(), &settings);
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -217,6 +358,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
     Ok(App {
         addr,
         platform,
+        outbox,
+        worker,
+        worker_task,
         demo_accounts,
         shutdown,
         server,

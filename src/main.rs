@@ -28,6 +28,12 @@ enum Command {
         #[command(flatten)]
         settings: SettingsArgs,
     },
+    /// Deliver the email outbox on its own (for deployments that run `serve` with
+    /// VECHE_WORKER=off). Serves /healthz, /readyz and /metrics on the listen address.
+    Worker {
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
     /// Administrative tasks.
     Admin {
         #[command(subcommand)]
@@ -141,15 +147,44 @@ async fn main() -> ExitCode {
                 }
             }
             println!(
-                "\nVeche is running at http://{}/ (store: {store}). Press Ctrl+C to stop.\n",
+                "\nVeche is running at http://{}/ (store: {store}). Press Ctrl+C to stop.",
                 app.addr
             );
+            if settings.smtp.host.is_none() {
+                println!(
+                    "No SMTP server is set (VECHE_SMTP_HOST): emails are written to {}\n",
+                    settings.mail.dir.display()
+                );
+            } else {
+                println!();
+            }
             let token = app.shutdown_token();
             shutdown_signal().await;
             tracing::info!("stopping");
             token.cancel();
             app.wait().await;
             ExitCode::SUCCESS
+        }
+        Command::Worker { settings } => {
+            let settings = match load(&settings, false) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            init_logging(&settings);
+            let token = tokio_util::sync::CancellationToken::new();
+            let stop = token.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                tracing::info!("stopping the worker after its current round");
+                stop.cancel();
+            });
+            match veche::run_worker(settings, token).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("veche: worker: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::Admin { task, settings } => {
             let settings = match load(&settings, false) {

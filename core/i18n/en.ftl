@@ -47,6 +47,32 @@ signin-submit = Sign in
 signin-no-account = No account yet?
 # $seconds is how long to wait (passed as text, so no plural forms)
 signin-rate-limited = Too many sign-in attempts. Please wait { $seconds } s and try again.
+signin-forgot = Forgot your password?
+
+## Forgotten password
+
+forgot-title = Forgot your password?
+forgot-intro = Enter the email address of your account. If an account uses it, we will send a link to set a new password.
+forgot-submit = Send link
+# $minutes is how long to wait (passed as text, so no plural forms)
+forgot-rate-limited = Too many requests for a link. Please try again in { $minutes } min.
+reset-title = New password
+reset-intro = Choose a new password. After the change you will be signed out on all your devices.
+reset-submit = Save password
+
+## Pages the emailed links lead to
+
+verify-done = Address confirmed
+verify-done-detail = Thank you! Your account is active: you can vote, propose ideas and report problems.
+verify-already = Your email address was confirmed earlier: there is nothing more to do.
+link-invalid-verify-hint = Sign in and ask for a new link in your profile, with the "Send the link again" button.
+link-invalid-reset-hint = Ask for a new link: it works for 1 hour.
+link-invalid-reset-action = Ask for a new link
+link-invalid-change-hint = Sign in and enter the new address in your profile again.
+email-changed-title = Address changed
+# $email is the new address
+email-changed-detail = From now on, sign in and receive emails at { $email }.
+email-change-taken = Another account now uses this address, so yours was not changed. Choose a different address in your profile.
 
 ## Form fields and hints
 
@@ -58,6 +84,7 @@ field-district-choose = Choose your district
 field-birth-year = Year of birth
 field-current-password = Current password
 field-new-password = New password
+field-new-email = New email address
 field-token-name = Token name
 field-organisation = Organisation
 field-organisation-name = Organisation name
@@ -80,6 +107,15 @@ profile-save = Save
 profile-password-title = Change password
 profile-password-note = After the change you will be signed out on all your other devices.
 profile-password-submit = Change password
+profile-email-title = Change email address
+profile-email-note = We will send a link to the new address. Your address changes when you follow it within 24 hours.
+profile-email-submit = Send link
+profile-unverified-title = Your address is not confirmed
+# $email is the account's address
+profile-unverified-note = We sent a link to { $email }: follow it to confirm your address. If the email has not arrived, check your spam folder or send the link again.
+profile-unverified-resend = Send the link again
+# $minutes is how long to wait (passed as text, so no plural forms)
+profile-verify-rate-limited = You have asked for the link too often. Please try again in { $minutes } min.
 profile-tokens-title = API tokens
 profile-tokens-note = A token lets your own programs use the Veche API on your behalf. You can have up to 20 tokens.
 profile-tokens-none = You have no tokens yet.
@@ -95,6 +131,11 @@ flash-signed-up = You are signed up. Welcome to Veche!
 flash-saved = Changes saved.
 flash-password-changed = Password changed. You have been signed out on all your other devices.
 flash-token-revoked = Token revoked: programs that used it no longer have access.
+flash-verification-sent = We sent a new link to your address. It works for 48 hours.
+flash-already-verified = Your address is already confirmed.
+flash-email-change-sent = We sent a link to the new address. Follow it within 24 hours to change your address.
+flash-reset-sent = If an account uses this address, we sent a link to it. The link works for 1 hour.
+flash-password-reset = Password changed. Sign in with your new password.
 
 ## Account roles and states
 
@@ -209,12 +250,22 @@ err-invalid_role = Unknown role
 err-invalid_role-detail = The roles are: resident, moderator, official, expert, admin.
 err-invalid_state = Unknown state
 err-invalid_state-detail = The states are: unverified, active, blocked.
+err-link_invalid = This link does not work
+err-link_invalid-detail = The link is unknown, has already been used or has expired.
+err-already_verified = Address already confirmed
+err-already_verified-detail = Your email address is already confirmed: no new link is needed.
 
 ## Field checks: invalid-FIELD-CODE
 
 invalid-email-required = Enter your email address.
 invalid-email-too_long = The email address is too long: at most 254 characters.
 invalid-email-invalid_email = Check the email address: it should look like name@example.com.
+
+invalid-new_email-required = Enter the new email address.
+invalid-new_email-too_long = The address is too long: at most 254 characters.
+invalid-new_email-invalid_email = Check the new address: it should look like name@example.com.
+invalid-new_email-unchanged = This is already your address. Enter a different one.
+invalid-new_email-taken = This address is already used by another account. Enter a different one.
 
 invalid-display_name-required = Enter the name other residents will see.
 invalid-display_name-too_short = The name is too short: at least 2 characters.
@@ -249,3 +300,27 @@ invalid-name-too_many_tokens = You already have 20 tokens, the most allowed. Rev
 
 invalid-reason-too_long = The reason is too long: at most 500 characters.
 invalid-reason-invalid_characters = The reason must not contain control characters other than line breaks.
+
+## Emails about the account: mail-KIND-subject, -body, -action (the button), -digest (a line of
+## the daily digest). Variables: $name (the resident's display name); $new_email (email_change);
+## $roles (roles_changed: role codes separated by commas).
+
+mail-verify_email-subject = Confirm your email address on Veche
+mail-verify_email-body = { $name }, to finish signing up for Veche, confirm your email address with the button below: the link works for 48 hours. If you did not ask for this, ignore this email.
+mail-verify_email-action = Confirm address
+mail-verify_email-digest = Confirm your email address on Veche.
+
+mail-password_reset-subject = Reset your Veche password
+mail-password_reset-body = { $name }, to set a new password for your Veche account, use the button below: the link works for 1 hour. If you did not ask for this, ignore this email and your password stays the same.
+mail-password_reset-action = Set a new password
+mail-password_reset-digest = A link to reset your password was requested.
+
+mail-email_change-subject = Confirm your new email address on Veche
+mail-email_change-body = { $name }, confirm that { $new_email } is your new address on Veche: the link works for 24 hours. If you did not ask for this, ignore this email and your address stays the same.
+mail-email_change-action = Confirm new address
+mail-email_change-digest = Confirm your new email address { $new_email }.
+
+mail-roles_changed-subject = Your roles on Veche have changed
+mail-roles_changed-body = { $name }, an administrator changed your roles on Veche. Your roles now: { $roles }.
+mail-roles_changed-action = Open your profile
+mail-roles_changed-digest = Your roles changed: { $roles }

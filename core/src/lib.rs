@@ -22,6 +22,7 @@ pub mod districts;
 pub mod error;
 pub mod id;
 pub mod metrics;
+pub mod notify;
 pub mod platform;
 pub mod random;
 pub mod ratelimit;

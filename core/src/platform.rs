@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::districts::{District, Okrug};
 use crate::error::StoreResult;
+use crate::notify::Notify;
 use crate::ratelimit::Limits;
 use crate::storage::Backend;
 use crate::store::CoreStore;
@@ -91,10 +92,15 @@ pub struct Platform {
     pub shutdown: CancellationToken,
     /// The main navigation; each feature adds its entries when the app is assembled.
     pub nav: Vec<NavItem>,
+    /// The notification port (the notifier's outbox).
+    pub notify: Arc<dyn Notify>,
     directory: RwLock<Arc<Directory>>,
 }
 
 impl Platform {
+    // Every part is required and of a distinct type; a builder would only hide a forgotten one
+    // until run time.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         backend: Backend,
         store: Arc<dyn CoreStore>,
@@ -103,6 +109,7 @@ impl Platform {
         config: CoreConfig,
         secret: [u8; 32],
         shutdown: CancellationToken,
+        notify: Arc<dyn Notify>,
     ) -> Platform {
         Platform {
             backend,
@@ -113,6 +120,7 @@ impl Platform {
             secret,
             shutdown,
             nav: Vec::new(),
+            notify,
             directory: RwLock::new(Arc::new(Directory::default())),
         }
     }
@@ -161,10 +169,35 @@ impl Platform {
                         if let Err(e) = platform.store.delete_idempotency_before(cutoff).await {
                             tracing::warn!(error = %e, "idempotency sweep");
                         }
+                        if let Err(e) = platform.store.delete_expired_email_tokens(now).await {
+                            tracing::warn!(error = %e, "email token sweep");
+                        }
                     }
                 }
             }
         });
         self.limits.spawn_pruner(self.shutdown.clone());
+        self.spawn_mail_relay();
+    }
+
+    /// Every 30 s, puts the emails that committed changes owe but that never reached the outbox
+    /// (a crash in between) into it. See [`crate::notify`].
+    pub fn spawn_mail_relay(self: &Arc<Self>) {
+        let platform = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                tokio::select! {
+                    _ = platform.shutdown.cancelled() => break,
+                    _ = tick.tick() => {
+                        match crate::accounts::mail::relay_pending(&platform).await {
+                            Ok(n) if n > 0 => tracing::info!(settled = n, "owed emails relayed to the outbox"),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!(error = %e, "relaying owed emails"),
+                        }
+                    }
+                }
+            }
+        });
     }
 }

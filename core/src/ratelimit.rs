@@ -104,6 +104,19 @@ impl Limiter {
         }
     }
 
+    /// Like [`Limiter::check`], for background work: how long to wait when over the limit.
+    pub fn check_wait(&self, key: &str) -> Result<(), Duration> {
+        match self.inner.check_key(&key.to_string()) {
+            Ok(()) => Ok(()),
+            Err(not_until) => {
+                crate::metrics::RATE_LIMITED
+                    .with_label_values(&[self.name])
+                    .inc();
+                Err(not_until.wait_time_from(self.clock.now()))
+            }
+        }
+    }
+
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), Problem> {
         self.check(&ip.to_string())
     }
@@ -131,6 +144,12 @@ pub const CORE_LIMITS: &[(&str, &str)] = &[
     ("signup_ip", "10/h"),
     ("tokens_account", "20/h"),
     ("password_account", "10/h"),
+    // Resending the address-confirmation link, per account: each one is an email.
+    ("verify_resend", "5/h"),
+    // Asking for a password-reset link, per client IP and per (normalised) address: enough for
+    // a resident who lost the first email, too few to flood someone's mailbox.
+    ("reset_ip", "10/h"),
+    ("reset_email", "3/h"),
 ];
 
 impl Limits {

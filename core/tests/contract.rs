@@ -56,6 +56,8 @@ fn account_with(id: AccountId, address: &str, display_name: &str) -> Account {
         state: AccountState::Active,
         created_at: now,
         updated_at: now,
+        mail_pending_since: None,
+        lang: veche_core::web::i18n::Lang::Ru,
     }
 }
 

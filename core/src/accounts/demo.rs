@@ -86,6 +86,8 @@ pub async fn seed(platform: &Platform) -> AccountResult<Vec<DemoAccount>> {
                     state: AccountState::Active,
                     created_at: now,
                     updated_at: now,
+                    mail_pending_since: None,
+                    lang: crate::web::i18n::Lang::Ru,
                 };
                 platform.store.insert_account(&account).await?;
             }

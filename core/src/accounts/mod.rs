@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod http;
+pub mod mail;
 pub mod model;
 pub mod pages;
 pub mod service;

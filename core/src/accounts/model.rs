@@ -17,7 +17,7 @@ pub struct Invalid {
 }
 
 impl Invalid {
-    fn new(field: &'static str, code: &'static str) -> Self {
+    pub fn new(field: &'static str, code: &'static str) -> Self {
         Invalid { field, code }
     }
 }
@@ -346,6 +346,13 @@ pub struct Account {
     pub state: AccountState,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// Set, in the same write as the change, when the account owes an email that may not be in
+    /// the outbox yet (the address check after sign-up); cleared once it is. See
+    /// [`crate::notify`].
+    pub mail_pending_since: Option<OffsetDateTime>,
+    /// The language of the account's emails: the page language at sign-up, then the last one
+    /// chosen with the switcher while signed in.
+    pub lang: crate::web::i18n::Lang,
 }
 
 impl Account {
@@ -383,6 +390,48 @@ pub struct ApiToken {
     pub hash: String,
     pub created_at: OffsetDateTime,
     pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// What a link sent by email is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// Confirms the address given at sign-up; the account becomes active.
+    VerifyEmail,
+    /// Sets a new password without the old one.
+    PasswordReset,
+    /// Confirms a new address (the link goes to the new address).
+    EmailChange,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::PasswordReset => "password_reset",
+            TokenPurpose::EmailChange => "email_change",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<TokenPurpose> {
+        match raw {
+            "verify_email" => Some(TokenPurpose::VerifyEmail),
+            "password_reset" => Some(TokenPurpose::PasswordReset),
+            "email_change" => Some(TokenPurpose::EmailChange),
+            _ => None,
+        }
+    }
+}
+
+/// A single-use token sent in a link. The link carries the secret; the store keeps its blake3
+/// hash only, and taking the token deletes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EmailToken {
+    pub hash: String,
+    pub account_id: AccountId,
+    pub purpose: TokenPurpose,
+    /// For [`TokenPurpose::EmailChange`]: the address being confirmed.
+    pub new_email: Option<Email>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
 }
 
 /// Filters for the admin's account list. Newest first; `before` is the cursor (an account id).

@@ -1,5 +1,6 @@
-//! The account pages: home, sign-up, sign-in, sign-out, profile (district, password, API
-//! tokens), the language switcher, and the admin's accounts, organisations and audit log.
+//! The account pages: home, sign-up, sign-in, sign-out, profile (district, password, address,
+//! API tokens), the pages the emailed links lead to (confirming an address, resetting a
+//! password), the language switcher, and the admin's accounts, organisations and audit log.
 //! Every form carries a CSRF token and works without JavaScript.
 
 use std::collections::{BTreeSet, HashMap};
@@ -12,7 +13,10 @@ use warp::reply::Response;
 use warp::Filter;
 
 use super::http::{account_query, decode_cursor, encode_cursor};
-use super::model::{Account, ApiToken, DisplayName, Invalid, Organisation, Role};
+use super::mail;
+use super::model::{
+    Account, AccountState, ApiToken, DisplayName, Email, Invalid, Organisation, Role,
+};
 use super::service::{self, AccountError, SignUpInput};
 use crate::districts::{District, Okrug};
 use crate::id::{AccountId, AuditId, OrganisationId, TokenId};
@@ -108,9 +112,11 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(warp::query::<HashMap<String, String>>())
         .and(page_ctx(p.clone()))
-        .map(|code: String, query: HashMap<String, String>, ctx: Ctx| {
-            switch_language(&ctx, &code, &query)
-        });
+        .then(
+            |code: String, query: HashMap<String, String>, ctx: Ctx| async move {
+                switch_language(&ctx, &code, &query).await
+            },
+        );
     let signup_form = warp::path!("signup")
         .and(warp::get())
         .and(page_ctx(p.clone()))
@@ -135,7 +141,10 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
                 .get("next")
                 .and_then(|n| safe_next(n))
                 .unwrap_or_default();
-            signin_page(&ctx, "", &next, None, StatusCode::OK)
+            let flash = query
+                .get("done")
+                .map(|d| ctx.tr().t(&format!("flash-{}", flash_key(d))));
+            signin_page(&ctx, "", &next, None, StatusCode::OK, flash)
         });
     let signin = warp::path!("signin")
         .and(warp::post())
@@ -170,6 +179,54 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         .and(warp::post())
         .and(form(p.clone()))
         .then(password_submit);
+    let verification = warp::path!("profile" / "verification")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(verification_submit);
+    let email_change = warp::path!("profile" / "email")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(email_change_submit);
+    let verify_email = warp::path!("verify-email")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(warp::query::<HashMap<String, String>>())
+        .then(verify_email_page);
+    let forgot_form = warp::path!("forgot-password")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(warp::query::<HashMap<String, String>>())
+        .map(|ctx: Ctx, query: HashMap<String, String>| {
+            let flash = query
+                .get("done")
+                .map(|d| ctx.tr().t(&format!("flash-{}", flash_key(d))));
+            forgot_page(&ctx, "", ForgotState::default(), flash)
+        });
+    let forgot = warp::path!("forgot-password")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(forgot_submit);
+    let reset_form = warp::path!("reset-password")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(warp::query::<HashMap<String, String>>())
+        .map(|ctx: Ctx, query: HashMap<String, String>| {
+            // Only shows the form: the link is used up when the new password is sent, so that
+            // a mail scanner opening the link does not spend it.
+            match query.get("token").filter(|t| !t.is_empty()) {
+                Some(token) => reset_page(&ctx, token, FieldErrors::default(), StatusCode::OK),
+                None => link_invalid_page(&ctx, LinkKind::PasswordReset),
+            }
+        });
+    let reset = warp::path!("reset-password")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .then(reset_submit);
+    let confirm_email = warp::path!("confirm-email")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(warp::query::<HashMap<String, String>>())
+        .then(confirm_email_page);
     let token_create = warp::path!("profile" / "tokens")
         .and(warp::post())
         .and(form(p.clone()))
@@ -228,6 +285,14 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         profile.boxed(),
         profile_update.boxed(),
         password.boxed(),
+        verification.boxed(),
+        email_change.boxed(),
+        verify_email.boxed(),
+        forgot_form.boxed(),
+        forgot.boxed(),
+        reset_form.boxed(),
+        reset.boxed(),
+        confirm_email.boxed(),
         token_create.boxed(),
         token_revoke.boxed(),
         admin_accounts.boxed(),
@@ -249,6 +314,11 @@ fn flash_key(code: &str) -> &'static str {
         "saved" => "saved",
         "password" => "password-changed",
         "token_revoked" => "token-revoked",
+        "verification_sent" => "verification-sent",
+        "already_verified" => "already-verified",
+        "email_change_sent" => "email-change-sent",
+        "reset_sent" => "reset-sent",
+        "password_reset" => "password-reset",
         _ => "saved",
     }
 }
@@ -285,7 +355,9 @@ fn home(ctx: &Ctx) -> Response {
     )
 }
 
-fn switch_language(ctx: &Ctx, code: &str, query: &HashMap<String, String>) -> Response {
+/// Sets the language cookie and, when signed in, the account's language, so that its emails
+/// follow the choice.
+async fn switch_language(ctx: &Ctx, code: &str, query: &HashMap<String, String>) -> Response {
     let back = query
         .get("back")
         .and_then(|b| safe_next(b))
@@ -293,6 +365,12 @@ fn switch_language(ctx: &Ctx, code: &str, query: &HashMap<String, String>) -> Re
     let Some(lang) = Lang::parse(code) else {
         return error_page(ctx, Problem::not_found());
     };
+    if let Some(principal) = &ctx.principal {
+        if let Err(e) = service::set_language(&ctx.platform, &principal.account, lang).await {
+            // The pages switch anyway; the emails keep the old language until the next try.
+            tracing::warn!(account = %principal.account.id, error = %e, "storing the language");
+        }
+    }
     let mut response = respond::see_other(&back);
     respond::add_cookie(
         &mut response,
@@ -377,7 +455,7 @@ async fn signup_submit(ctx: Ctx, form: Form) -> Response {
             return signup_page(&ctx, &shown, errors, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    match service::sign_up(&ctx.platform, signup).await {
+    match service::sign_up(&ctx.platform, signup, ctx.lang).await {
         Ok(account) => match service::start_session(&ctx.platform, &account.id).await {
             Ok(secret) => {
                 let mut response = respond::see_other("/profile?done=signed_up");
@@ -413,6 +491,7 @@ fn signin_page(
     next: &str,
     error: Option<String>,
     status: StatusCode,
+    flash: Option<String>,
 ) -> Response {
     let body = SignInPage {
         tr: ctx.tr(),
@@ -421,7 +500,7 @@ fn signin_page(
         next,
         error,
     };
-    page(ctx, status, &ctx.tr().t("signin-title"), &body)
+    page_with_flash(ctx, status, &ctx.tr().t("signin-title"), &body, flash)
 }
 
 async fn signin_submit(ctx: Ctx, form: Form) -> Response {
@@ -443,6 +522,7 @@ async fn signin_submit(ctx: Ctx, form: Form) -> Response {
             &next,
             Some(message),
             StatusCode::TOO_MANY_REQUESTS,
+            None,
         );
         response
             .headers_mut()
@@ -468,11 +548,25 @@ async fn signin_submit(ctx: Ctx, form: Form) -> Response {
         },
         Err(AccountError::InvalidCredentials) => {
             let message = ctx.tr().t("err-invalid_credentials-detail");
-            signin_page(&ctx, &email, &next, Some(message), StatusCode::UNAUTHORIZED)
+            signin_page(
+                &ctx,
+                &email,
+                &next,
+                Some(message),
+                StatusCode::UNAUTHORIZED,
+                None,
+            )
         }
         Err(AccountError::Blocked) => {
             let message = ctx.tr().t("err-account_blocked-detail");
-            signin_page(&ctx, &email, &next, Some(message), StatusCode::FORBIDDEN)
+            signin_page(
+                &ctx,
+                &email,
+                &next,
+                Some(message),
+                StatusCode::FORBIDDEN,
+                None,
+            )
         }
         Err(e) => error_page(&ctx, e.into()),
     }
@@ -498,6 +592,10 @@ struct ProfileState {
     errors: FieldErrors,
     new_token: Option<(String, String)>,
     status: Option<StatusCode>,
+    /// Why the confirmation link was not sent again (shown in the unconfirmed-address notice).
+    verify_error: Option<String>,
+    /// The new address as typed, when the address-change form is shown again.
+    new_email: String,
 }
 
 #[derive(Template)]
@@ -512,6 +610,9 @@ struct ProfilePage<'a> {
     tokens: Vec<ApiToken>,
     new_token: Option<(String, String)>,
     errors: FieldErrors,
+    unverified: bool,
+    verify_error: Option<String>,
+    new_email: String,
 }
 
 impl ProfilePage<'_> {
@@ -547,6 +648,9 @@ async fn profile_page(ctx: &Ctx, state: ProfileState) -> Response {
         tokens,
         new_token: state.new_token,
         errors: state.errors,
+        unverified: principal.account.state == AccountState::Unverified,
+        verify_error: state.verify_error,
+        new_email: state.new_email,
     };
     page_with_flash(
         ctx,
@@ -646,6 +750,375 @@ async fn password_submit(ctx: Ctx, form: Form) -> Response {
             )
             .await
         }
+        Err(e) => error_page(&ctx, e.into()),
+    }
+}
+
+/// A wait in whole minutes (at least one), for messages about rate limits.
+fn minutes(problem: &Problem) -> String {
+    problem
+        .retry_after
+        .unwrap_or(60)
+        .div_ceil(60)
+        .max(1)
+        .to_string()
+}
+
+fn with_retry_after(mut response: Response, problem: &Problem) -> Response {
+    if let Some(retry) = problem.retry_after {
+        response
+            .headers_mut()
+            .insert(http::header::RETRY_AFTER, http::HeaderValue::from(retry));
+    }
+    response
+}
+
+/// Pages reached by an emailed link carry its secret in the address: keep it out of the
+/// `Referer` of anything the page loads or submits.
+fn no_referrer(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        http::header::REFERRER_POLICY,
+        http::HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+/// POST /profile/verification: sends the address-confirmation link again.
+async fn verification_submit(ctx: Ctx, _form: Form) -> Response {
+    let Some(principal) = ctx.principal.clone() else {
+        return to_signin(&ctx);
+    };
+    if principal.account.state != AccountState::Unverified {
+        return respond::see_other("/profile?done=already_verified");
+    }
+    if let Err(problem) = ctx
+        .platform
+        .limits
+        .get("verify_resend")
+        .check(principal.account.id.as_str())
+    {
+        let message = ctx
+            .tr()
+            .t1("profile-verify-rate-limited", "minutes", &minutes(&problem));
+        let response = profile_page(
+            &ctx,
+            ProfileState {
+                verify_error: Some(message),
+                status: Some(StatusCode::TOO_MANY_REQUESTS),
+                ..Default::default()
+            },
+        )
+        .await;
+        return with_retry_after(response, &problem);
+    }
+    match mail::resend_verification(&ctx.platform, &principal.account).await {
+        Ok(()) => respond::see_other("/profile?done=verification_sent"),
+        Err(AccountError::AlreadyVerified) => respond::see_other("/profile?done=already_verified"),
+        Err(e) => error_page(&ctx, e.into()),
+    }
+}
+
+/// POST /profile/email: starts a change of address (a link goes to the new one).
+async fn email_change_submit(ctx: Ctx, form: Form) -> Response {
+    let Some(principal) = ctx.principal.clone() else {
+        return to_signin(&ctx);
+    };
+    if let Err(p) = ctx
+        .platform
+        .limits
+        .get("password_account")
+        .check(principal.account.id.as_str())
+    {
+        return error_page(&ctx, p);
+    }
+    let new_email = form.get("new_email").trim().to_string();
+    let result = mail::request_email_change(
+        &ctx.platform,
+        &principal.account,
+        &new_email,
+        form.get("current_password"),
+    )
+    .await;
+    let tr = ctx.tr();
+    let (errors, status) = match result {
+        Ok(()) => return respond::see_other("/profile?done=email_change_sent"),
+        Err(AccountError::WrongPassword) => (
+            FieldErrors::one("email_current_password", tr.t("err-wrong_password-detail")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(AccountError::EmailTaken) => (
+            FieldErrors::one("new_email", tr.t("invalid-new_email-taken")),
+            StatusCode::CONFLICT,
+        ),
+        Err(AccountError::Invalid(list)) => (
+            FieldErrors::from_invalid(tr, &list),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => return error_page(&ctx, e.into()),
+    };
+    profile_page(
+        &ctx,
+        ProfileState {
+            errors,
+            status: Some(status),
+            new_email,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// What an emailed link was for, to say on its result page how to get a fresh one.
+#[derive(Clone, Copy)]
+enum LinkKind {
+    Verify,
+    PasswordReset,
+    EmailChange,
+}
+
+pub struct PageLink {
+    pub href: &'static str,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "link_result.html")]
+struct LinkResultPage {
+    ok: bool,
+    heading: String,
+    message: String,
+    hint: Option<String>,
+    links: Vec<PageLink>,
+}
+
+fn link_result(ctx: &Ctx, status: StatusCode, body: LinkResultPage) -> Response {
+    let title = body.heading.clone();
+    no_referrer(page(ctx, status, &title, &body))
+}
+
+/// The way on after a link was followed: the profile when signed in, else the sign-in page.
+fn onward_links(ctx: &Ctx) -> Vec<PageLink> {
+    let tr = ctx.tr();
+    if ctx.principal.is_some() {
+        vec![PageLink {
+            href: "/profile",
+            label: tr.t("home-profile-link"),
+        }]
+    } else {
+        vec![PageLink {
+            href: "/signin",
+            label: tr.t("nav-signin"),
+        }]
+    }
+}
+
+/// 410: the link is unknown, used or expired; says where to ask for a new one.
+fn link_invalid_page(ctx: &Ctx, kind: LinkKind) -> Response {
+    let tr = ctx.tr();
+    let (hint, links) = match kind {
+        LinkKind::Verify => ("link-invalid-verify-hint", onward_links(ctx)),
+        LinkKind::EmailChange => ("link-invalid-change-hint", onward_links(ctx)),
+        LinkKind::PasswordReset => (
+            "link-invalid-reset-hint",
+            vec![PageLink {
+                href: "/forgot-password",
+                label: tr.t("link-invalid-reset-action"),
+            }],
+        ),
+    };
+    link_result(
+        ctx,
+        StatusCode::GONE,
+        LinkResultPage {
+            ok: false,
+            heading: tr.t("err-link_invalid"),
+            message: tr.t("err-link_invalid-detail"),
+            hint: Some(tr.t(hint)),
+            links,
+        },
+    )
+}
+
+/// GET /verify-email?token=…: confirms the address the link was sent to.
+async fn verify_email_page(ctx: Ctx, query: HashMap<String, String>) -> Response {
+    let token = query.get("token").map(String::as_str).unwrap_or("");
+    let tr = ctx.tr();
+    let done = |message: &str| {
+        link_result(
+            &ctx,
+            StatusCode::OK,
+            LinkResultPage {
+                ok: true,
+                heading: tr.t("verify-done"),
+                message: tr.t(message),
+                hint: None,
+                links: onward_links(&ctx),
+            },
+        )
+    };
+    match mail::verify_email(&ctx.platform, token).await {
+        Ok(_) => done("verify-done-detail"),
+        // A second click on the link, by a resident whose address is confirmed already.
+        Err(AccountError::LinkInvalid)
+            if ctx
+                .principal
+                .as_ref()
+                .is_some_and(|p| p.account.state == AccountState::Active) =>
+        {
+            done("verify-already")
+        }
+        Err(AccountError::LinkInvalid) => link_invalid_page(&ctx, LinkKind::Verify),
+        Err(e) => no_referrer(error_page(&ctx, e.into())),
+    }
+}
+
+/// GET /confirm-email?token=…: changes the account's address to the one the link was sent to.
+async fn confirm_email_page(ctx: Ctx, query: HashMap<String, String>) -> Response {
+    let token = query.get("token").map(String::as_str).unwrap_or("");
+    let tr = ctx.tr();
+    match mail::confirm_email_change(&ctx.platform, token).await {
+        Ok(account) => link_result(
+            &ctx,
+            StatusCode::OK,
+            LinkResultPage {
+                ok: true,
+                heading: tr.t("email-changed-title"),
+                message: tr.t1("email-changed-detail", "email", account.email.as_str()),
+                hint: None,
+                links: onward_links(&ctx),
+            },
+        ),
+        Err(AccountError::LinkInvalid) => link_invalid_page(&ctx, LinkKind::EmailChange),
+        Err(AccountError::EmailTaken) => link_result(
+            &ctx,
+            StatusCode::CONFLICT,
+            LinkResultPage {
+                ok: false,
+                heading: tr.t("err-email_taken"),
+                message: tr.t("email-change-taken"),
+                hint: None,
+                links: onward_links(&ctx),
+            },
+        ),
+        Err(e) => no_referrer(error_page(&ctx, e.into())),
+    }
+}
+
+#[derive(Default)]
+struct ForgotState {
+    errors: FieldErrors,
+    /// A refusal that is not about the field (too many requests).
+    error: Option<String>,
+    status: Option<StatusCode>,
+}
+
+#[derive(Template)]
+#[template(path = "forgot_password.html")]
+struct ForgotPage<'a> {
+    tr: Tr<'a>,
+    csrf: String,
+    email: &'a str,
+    errors: FieldErrors,
+    error: Option<String>,
+}
+
+fn forgot_page(ctx: &Ctx, email: &str, state: ForgotState, flash: Option<String>) -> Response {
+    let body = ForgotPage {
+        tr: ctx.tr(),
+        csrf: ctx.csrf_token(),
+        email,
+        errors: state.errors,
+        error: state.error,
+    };
+    page_with_flash(
+        ctx,
+        state.status.unwrap_or(StatusCode::OK),
+        &ctx.tr().t("forgot-title"),
+        &body,
+        flash,
+    )
+}
+
+/// POST /forgot-password: sends a reset link if an account uses the address. The answer is
+/// the same either way, so the form does not tell who has an account.
+async fn forgot_submit(ctx: Ctx, form: Form) -> Response {
+    let raw = form.get("email").trim().to_string();
+    let email = match Email::parse(&raw) {
+        Ok(email) => email,
+        Err(invalid) => {
+            let state = ForgotState {
+                errors: FieldErrors::from_invalid(ctx.tr(), &[invalid]),
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            };
+            return forgot_page(&ctx, &raw, state, None);
+        }
+    };
+    let limits = &ctx.platform.limits;
+    let limited = limits
+        .get("reset_ip")
+        .check_ip(ctx.meta.client_ip)
+        .and_then(|_| limits.get("reset_email").check(email.as_str()));
+    if let Err(problem) = limited {
+        let message = ctx
+            .tr()
+            .t1("forgot-rate-limited", "minutes", &minutes(&problem));
+        let state = ForgotState {
+            error: Some(message),
+            status: Some(StatusCode::TOO_MANY_REQUESTS),
+            ..Default::default()
+        };
+        return with_retry_after(forgot_page(&ctx, &raw, state, None), &problem);
+    }
+    match mail::request_password_reset(&ctx.platform, email.as_str()).await {
+        Ok(()) => respond::see_other("/forgot-password?done=reset_sent"),
+        Err(e) => error_page(&ctx, e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reset_password.html")]
+struct ResetPage<'a> {
+    tr: Tr<'a>,
+    csrf: String,
+    token: &'a str,
+    errors: FieldErrors,
+}
+
+fn reset_page(ctx: &Ctx, token: &str, errors: FieldErrors, status: StatusCode) -> Response {
+    let body = ResetPage {
+        tr: ctx.tr(),
+        csrf: ctx.csrf_token(),
+        token,
+        errors,
+    };
+    no_referrer(page(ctx, status, &ctx.tr().t("reset-title"), &body))
+}
+
+/// POST /reset-password: sets the new password and uses up the link.
+async fn reset_submit(ctx: Ctx, form: Form) -> Response {
+    let token = form.get("token");
+    match mail::reset_password(&ctx.platform, token, form.get("new_password")).await {
+        Ok(account) => {
+            let mut response = respond::see_other("/signin?done=password_reset");
+            let own_session = ctx
+                .principal
+                .as_ref()
+                .is_some_and(|p| p.account.id == account.id && p.session_hash().is_some());
+            if own_session {
+                // Every session of the account ended, this browser's too.
+                respond::add_cookie(
+                    &mut response,
+                    &respond::clear_cookie(crate::web::SESSION_COOKIE, ctx.platform.config.https()),
+                );
+            }
+            response
+        }
+        Err(AccountError::Invalid(list)) => {
+            let errors = FieldErrors::from_invalid(ctx.tr(), &list);
+            reset_page(&ctx, token, errors, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(AccountError::LinkInvalid) => link_invalid_page(&ctx, LinkKind::PasswordReset),
         Err(e) => error_page(&ctx, e.into()),
     }
 }

@@ -1,7 +1,7 @@
 //! The account rules: sign-up, sign-in, sessions, passwords, API tokens, and the admin's
 //! roles, blocks and organisations. Handlers parse input and call these; these call the store.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
 
 use argon2::password_hash::rand_core::OsRng;
@@ -17,9 +17,11 @@ use super::model::{
 use crate::clock;
 use crate::error::StoreError;
 use crate::id::{AccountId, AuditId, DistrictId, OrganisationId, TokenId};
+use crate::notify::{kinds, Notification, Recipient};
 use crate::platform::{Directory, Platform};
 use crate::random;
 use crate::store::AuditEntry;
+use crate::web::i18n::Lang;
 use crate::web::problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +46,12 @@ pub enum AccountError {
     SelfLockout,
     #[error("a reason is required")]
     ReasonRequired,
+    #[error("the link is unknown, used or expired")]
+    LinkInvalid,
+    #[error("the address is confirmed already")]
+    AlreadyVerified,
+    #[error("the email could not be queued: {0}")]
+    Mail(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]
@@ -87,6 +95,12 @@ impl From<AccountError> for Problem {
             AccountError::SelfLockout => Problem::conflict("self_lockout"),
             AccountError::ReasonRequired => {
                 Problem::unprocessable("reason_required").with("field", "reason")
+            }
+            AccountError::LinkInvalid => Problem::new(StatusCode::GONE, "link_invalid"),
+            AccountError::AlreadyVerified => Problem::conflict("already_verified"),
+            AccountError::Mail(cause) => {
+                tracing::error!(%cause, "enqueuing an email");
+                Problem::unavailable(5)
             }
             AccountError::Store(e) => e.into(),
             AccountError::Hashing(cause) => {
@@ -226,8 +240,10 @@ pub fn parse_district(directory: &Directory, raw: &str) -> Result<DistrictId, In
         })
 }
 
-/// Creates a resident account (unverified until the address is confirmed).
-pub async fn sign_up(platform: &Platform, input: SignUp) -> AccountResult<Account> {
+/// Creates a resident account (unverified until the address is confirmed) and sends the link
+/// that confirms the address. The account records, in the same write, that it owes that email;
+/// a crash before the email reaches the outbox is repaired by [`super::mail::relay_pending`].
+pub async fn sign_up(platform: &Platform, input: SignUp, lang: Lang) -> AccountResult<Account> {
     let now = clock::now();
     let account = Account {
         id: AccountId::generate(),
@@ -241,12 +257,19 @@ pub async fn sign_up(platform: &Platform, input: SignUp) -> AccountResult<Accoun
         state: AccountState::Unverified,
         created_at: now,
         updated_at: now,
+        mail_pending_since: Some(now),
+        lang,
     };
     match platform.store.insert_account(&account).await {
-        Ok(()) => Ok(account),
-        Err(e) if e.is_conflict_on("email") => Err(AccountError::EmailTaken),
-        Err(e) => Err(e.into()),
+        Ok(()) => {}
+        Err(e) if e.is_conflict_on("email") => return Err(AccountError::EmailTaken),
+        Err(e) => return Err(e.into()),
     }
+    // The account stands; the email is owed. If this fails the sweep sends it.
+    if let Err(e) = super::mail::settle_pending(platform, &account).await {
+        tracing::warn!(account = %account.id, error = %e, "verification email left to the sweep");
+    }
+    Ok(account)
 }
 
 /// Checks the credentials. An unknown address and a wrong password give the same error after
@@ -335,6 +358,16 @@ pub async fn change_password(
     Ok(())
 }
 
+pub async fn set_language(platform: &Platform, account: &Account, lang: Lang) -> AccountResult<()> {
+    if account.lang == lang {
+        return Ok(());
+    }
+    let mut updated = account.clone();
+    updated.lang = lang;
+    updated.updated_at = clock::now();
+    Ok(platform.store.update_account(&updated).await?)
+}
+
 /// Updates the profile fields a resident may change themselves.
 pub async fn update_profile(
     platform: &Platform,
@@ -396,7 +429,8 @@ pub async fn revoke_token(
     }
 }
 
-/// Writes an audit entry: who did what to what, when, and why.
+/// Writes an audit entry: who did what to what, when, and why. Returns the entry's id (it
+/// names the event, e.g. in the idempotency key of the email that tells about it).
 pub async fn audit(
     platform: &Platform,
     actor: &AccountId,
@@ -404,11 +438,12 @@ pub async fn audit(
     target: String,
     reason: Option<String>,
     details: serde_json::Value,
-) -> AccountResult<()> {
+) -> AccountResult<AuditId> {
+    let id = AuditId::generate();
     platform
         .store
         .insert_audit(&AuditEntry {
-            id: AuditId::generate(),
+            id: id.clone(),
             at: clock::now(),
             actor_id: actor.clone(),
             action: action.to_string(),
@@ -417,7 +452,7 @@ pub async fn audit(
             details,
         })
         .await?;
-    Ok(())
+    Ok(id)
 }
 
 fn parse_reason(raw: Option<&str>, required: bool) -> AccountResult<Option<String>> {
@@ -444,6 +479,8 @@ fn parse_reason(raw: Option<&str>, required: bool) -> AccountResult<Option<Strin
 }
 
 /// Sets an account's roles (resident is always kept) and, for officials, their organisation.
+/// When the roles or the organisation did change, the account hears of it by email (an
+/// optional `roles_changed` notification, one per audit entry).
 pub async fn set_roles(
     platform: &Platform,
     actor: &Account,
@@ -478,6 +515,7 @@ pub async fn set_roles(
         "roles": account.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "organisation_id": account.organisation_id.as_ref().map(|o| o.to_string()),
     });
+    let changed = account.roles != roles || account.organisation_id != organisation;
     account.roles = roles;
     account.organisation_id = organisation;
     account.updated_at = clock::now();
@@ -486,7 +524,7 @@ pub async fn set_roles(
         "roles": account.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "organisation_id": account.organisation_id.as_ref().map(|o| o.to_string()),
     });
-    audit(
+    let entry = audit(
         platform,
         &actor.id,
         "account.roles_set",
@@ -495,7 +533,42 @@ pub async fn set_roles(
         json!({ "before": before, "after": after }),
     )
     .await?;
+    // Nothing to tell when the admin saved the form unchanged, or to a blocked account that
+    // cannot sign in to see its profile.
+    if changed && account.state != AccountState::Blocked {
+        let notification = roles_changed_notification(&account, &entry);
+        if let Err(e) = platform.notify.enqueue(notification).await {
+            // The roles are set and audited; a lost courtesy email must not undo that.
+            tracing::warn!(account = %account.id, error = %e, "roles-changed email not queued");
+        }
+    }
     Ok(account)
+}
+
+/// The email telling a resident their roles changed (the audit entry names the event).
+fn roles_changed_notification(account: &Account, entry: &AuditId) -> Notification {
+    let name = account.display_name.as_str().to_string();
+    let roles = account
+        .roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Notification {
+        kind: kinds::ROLES_CHANGED.kind(),
+        recipient: Recipient {
+            account_id: Some(account.id.clone()),
+            email: account.email.clone(),
+            name: Some(name.clone()),
+        },
+        locale: account.lang,
+        data: BTreeMap::from([
+            ("name".to_string(), name),
+            ("roles".to_string(), roles),
+            ("link".to_string(), "/profile".to_string()),
+        ]),
+        idempotency_key: format!("roles_changed:{entry}"),
+    }
 }
 
 /// Blocks an account: it cannot sign in, and its sessions and tokens end now.
@@ -625,6 +698,8 @@ pub async fn create_admin(
         state: AccountState::Active,
         created_at: now,
         updated_at: now,
+        mail_pending_since: None,
+        lang: Lang::Ru,
     };
     platform.store.insert_account(&account).await.map_err(|e| {
         if e.is_conflict_on("email") {

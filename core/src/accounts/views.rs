@@ -69,6 +69,38 @@ pub struct PasswordInput {
     pub new_password: String,
 }
 
+/// A link's secret, as the `token` query parameter of the emailed link carries it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkTokenInput {
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetInput {
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirmInput {
+    /// The `token` of the emailed link.
+    pub token: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChangeInput {
+    pub new_email: String,
+    pub current_password: String,
+}
+
+/// The answer to a request whose result arrives by email: nothing to show yet.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Accepted {}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenInput {

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::accounts::model::{Account, AccountQuery, ApiToken, Organisation, Session};
+use crate::accounts::model::{
+    Account, AccountQuery, ApiToken, EmailToken, Organisation, Session, TokenPurpose,
+};
 use crate::districts::{District, Okrug};
 use crate::error::StoreResult;
 use crate::id::{AccountId, AuditId, OrganisationId, TokenId};
@@ -67,6 +69,33 @@ pub trait CoreStore: Send + Sync + 'static {
     async fn update_account(&self, account: &Account) -> StoreResult<()>;
     /// Newest first, at most `query.limit`.
     async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Vec<Account>>;
+
+    /// Accounts that owe an email since before `before` (oldest first, at most `limit`).
+    async fn accounts_with_pending_mail(
+        &self,
+        before: OffsetDateTime,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>>;
+    /// Clears the debt recorded at `since`; false when it was cleared already or replaced by a
+    /// newer one.
+    async fn clear_pending_mail(&self, id: &AccountId, since: OffsetDateTime) -> StoreResult<bool>;
+
+    // Single-use email tokens, addressed by the blake3 hash of their secret.
+    async fn insert_email_token(&self, token: &EmailToken) -> StoreResult<()>;
+    /// Deletes the token and returns it, when it exists for this purpose and has not expired
+    /// at `now`. Two concurrent takers: one gets it.
+    async fn take_email_token(
+        &self,
+        hash: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<EmailToken>>;
+    async fn delete_email_tokens_of(
+        &self,
+        account: &AccountId,
+        purpose: TokenPurpose,
+    ) -> StoreResult<u64>;
+    async fn delete_expired_email_tokens(&self, now: OffsetDateTime) -> StoreResult<u64>;
 
     // Sessions, addressed by the blake3 hash of their cookie value.
     async fn insert_session(&self, session: &Session) -> StoreResult<()>;

@@ -10,14 +10,15 @@ use time::OffsetDateTime;
 
 use super::{AuditEntry, CoreStore, IdempotencyRecord, StoredResponse};
 use crate::accounts::model::{
-    Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, Organisation,
-    Role, Session,
+    Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, EmailToken,
+    Organisation, Role, Session, TokenPurpose,
 };
 use crate::districts::{District, DistrictKind, Okrug};
 use crate::error::{StoreError, StoreResult};
 use crate::id::{AccountId, AuditId, DistrictId, OkrugId, OrganisationId, TokenId};
 use crate::storage::mongo::{bson_time, from_bson_time};
 use crate::storage::Mongo;
+use crate::web::i18n::Lang;
 
 pub struct MongoCoreStore {
     db: Mongo,
@@ -38,6 +39,10 @@ struct AccountDoc {
     state: String,
     created_at: DateTime,
     updated_at: DateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mail_pending_since: Option<DateTime>,
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 impl From<&Account> for AccountDoc {
@@ -55,6 +60,8 @@ impl From<&Account> for AccountDoc {
             state: a.state.as_str().to_string(),
             created_at: bson_time(a.created_at),
             updated_at: bson_time(a.updated_at),
+            mail_pending_since: a.mail_pending_since.map(bson_time),
+            lang: Some(a.lang.code().to_string()),
         }
     }
 }
@@ -73,6 +80,32 @@ impl From<AccountDoc> for Account {
             state: AccountState::parse(&d.state).unwrap_or(AccountState::Blocked),
             created_at: from_bson_time(d.created_at),
             updated_at: from_bson_time(d.updated_at),
+            mail_pending_since: d.mail_pending_since.map(from_bson_time),
+            lang: d.lang.as_deref().and_then(Lang::parse).unwrap_or(Lang::Ru),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct EmailTokenDoc {
+    #[serde(rename = "_id")]
+    hash: String,
+    account_id: String,
+    purpose: String,
+    new_email: Option<String>,
+    created_at: DateTime,
+    expires_at: DateTime,
+}
+
+impl From<EmailTokenDoc> for EmailToken {
+    fn from(d: EmailTokenDoc) -> Self {
+        EmailToken {
+            hash: d.hash,
+            account_id: AccountId::from_trusted(d.account_id),
+            purpose: TokenPurpose::parse(&d.purpose).unwrap_or(TokenPurpose::VerifyEmail),
+            new_email: d.new_email.map(Email::from_trusted),
+            created_at: from_bson_time(d.created_at),
+            expires_at: from_bson_time(d.expires_at),
         }
     }
 }
@@ -174,6 +207,27 @@ impl MongoCoreStore {
         db.ensure_index("organisations", doc! { "name": 1 }, "name_1", false)
             .await?;
         db.ensure_index(
+            "accounts",
+            doc! { "mail_pending_since": 1 },
+            "mail_pending_since_1",
+            false,
+        )
+        .await?;
+        db.ensure_index(
+            "email_tokens",
+            doc! { "account_id": 1, "purpose": 1 },
+            "account_id_1_purpose_1",
+            false,
+        )
+        .await?;
+        db.ensure_index(
+            "email_tokens",
+            doc! { "expires_at": 1 },
+            "expires_at_1",
+            false,
+        )
+        .await?;
+        db.ensure_index(
             "idempotency",
             doc! { "created_at": 1 },
             "created_at_1",
@@ -185,6 +239,9 @@ impl MongoCoreStore {
 
     fn accounts(&self) -> Collection<AccountDoc> {
         self.db.collection("accounts")
+    }
+    fn email_tokens(&self) -> Collection<EmailTokenDoc> {
+        self.db.collection("email_tokens")
     }
     fn sessions(&self) -> Collection<SessionDoc> {
         self.db.collection("sessions")
@@ -319,6 +376,98 @@ impl CoreStore for MongoCoreStore {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    async fn accounts_with_pending_mail(
+        &self,
+        before: OffsetDateTime,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // `$lt` on a date matches dates only (type bracketing): accounts without the field are
+        // not scanned.
+        let found: Vec<AccountDoc> = self
+            .accounts()
+            .find(doc! { "mail_pending_since": { "$lt": bson_time(before) } })
+            .sort(doc! { "mail_pending_since": 1 })
+            .limit(limit as i64)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(found.into_iter().map(Account::from).collect())
+    }
+
+    async fn clear_pending_mail(&self, id: &AccountId, since: OffsetDateTime) -> StoreResult<bool> {
+        let result = self
+            .accounts()
+            .update_one(
+                doc! { "_id": id.as_str(), "mail_pending_since": bson_time(since) },
+                doc! { "$unset": { "mail_pending_since": "" } },
+            )
+            .await?;
+        Ok(result.modified_count == 1)
+    }
+
+    async fn insert_email_token(&self, t: &EmailToken) -> StoreResult<()> {
+        self.email_tokens()
+            .insert_one(EmailTokenDoc {
+                hash: t.hash.clone(),
+                account_id: t.account_id.to_string(),
+                purpose: t.purpose.as_str().to_string(),
+                new_email: t.new_email.as_ref().map(|e| e.to_string()),
+                created_at: bson_time(t.created_at),
+                expires_at: bson_time(t.expires_at),
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn take_email_token(
+        &self,
+        hash: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<EmailToken>> {
+        // Read, then delete, and only the caller whose delete removed it has it: a delete is
+        // atomic on every server, where `findOneAndDelete` is not on the test server (FerretDB
+        // runs it as a read then a write).
+        let Some(found) = self
+            .email_tokens()
+            .find_one(doc! { "_id": hash, "purpose": purpose.as_str() })
+            .await?
+        else {
+            return Ok(None);
+        };
+        let deleted = self
+            .email_tokens()
+            .delete_one(doc! { "_id": hash })
+            .await?
+            .deleted_count;
+        Ok((deleted == 1)
+            .then(|| EmailToken::from(found))
+            .filter(|t| t.expires_at > now))
+    }
+
+    async fn delete_email_tokens_of(
+        &self,
+        account: &AccountId,
+        purpose: TokenPurpose,
+    ) -> StoreResult<u64> {
+        Ok(self
+            .email_tokens()
+            .delete_many(doc! { "account_id": account.as_str(), "purpose": purpose.as_str() })
+            .await?
+            .deleted_count)
+    }
+
+    async fn delete_expired_email_tokens(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        Ok(self
+            .email_tokens()
+            .delete_many(doc! { "expires_at": { "$lte": bson_time(now) } })
+            .await?
+            .deleted_count)
     }
 
     async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Vec<Account>> {

@@ -6,16 +6,18 @@ use time::OffsetDateTime;
 
 use super::{AuditEntry, CoreStore, IdempotencyRecord, StoredResponse};
 use crate::accounts::model::{
-    Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, Organisation,
-    Role, Session,
+    Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, EmailToken,
+    Organisation, Role, Session, TokenPurpose,
 };
 use crate::clock::{from_millis, to_millis};
 use crate::districts::{District, DistrictKind, Okrug};
 use crate::error::{StoreError, StoreResult};
 use crate::id::{AccountId, AuditId, DistrictId, OkrugId, OrganisationId, TokenId};
 use crate::storage::Sqlite;
+use crate::web::i18n::Lang;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE accounts (
     id TEXT PRIMARY KEY,
     email TEXT NOT NULL UNIQUE,
@@ -88,7 +90,23 @@ CREATE TABLE idempotency (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX idempotency_created ON idempotency (created_at);
-"#];
+"#,
+    r#"
+ALTER TABLE accounts ADD COLUMN mail_pending_since INTEGER;
+ALTER TABLE accounts ADD COLUMN lang TEXT NOT NULL DEFAULT 'ru';
+CREATE INDEX accounts_mail_pending ON accounts (mail_pending_since);
+CREATE TABLE email_tokens (
+    hash TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    new_email TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX email_tokens_account ON email_tokens (account_id, purpose);
+CREATE INDEX email_tokens_expiry ON email_tokens (expires_at);
+"#,
+];
 
 pub struct SqliteCoreStore {
     db: Sqlite,
@@ -115,7 +133,7 @@ fn roles_text(account: &Account) -> String {
 }
 
 const ACCOUNT_COLUMNS: &str = "id, email, display_name, district_id, birth_year, password_hash, \
-     roles, organisation_id, state, created_at, updated_at";
+     roles, organisation_id, state, created_at, updated_at, mail_pending_since, lang";
 
 fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
     let roles: String = row.get(6)?;
@@ -134,6 +152,21 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
         state: AccountState::parse(&state).unwrap_or(AccountState::Blocked),
         created_at: from_millis(row.get(9)?),
         updated_at: from_millis(row.get(10)?),
+        mail_pending_since: row.get::<_, Option<i64>>(11)?.map(from_millis),
+        lang: Lang::parse(&row.get::<_, String>(12)?).unwrap_or(Lang::Ru),
+    })
+}
+
+fn email_token_from_row(row: &Row<'_>) -> rusqlite::Result<EmailToken> {
+    let purpose: String = row.get(2)?;
+    Ok(EmailToken {
+        hash: row.get(0)?,
+        account_id: AccountId::from_trusted(row.get(1)?),
+        // An unknown purpose never matches a take (the query filters on it).
+        purpose: TokenPurpose::parse(&purpose).unwrap_or(TokenPurpose::VerifyEmail),
+        new_email: row.get::<_, Option<String>>(3)?.map(Email::from_trusted),
+        created_at: from_millis(row.get(4)?),
+        expires_at: from_millis(row.get(5)?),
     })
 }
 
@@ -186,12 +219,12 @@ fn like_escape(text: &str) -> String {
 fn write_account(conn: &Connection, account: &Account, insert: bool) -> StoreResult<usize> {
     let sql = if insert {
         "INSERT INTO accounts (id, email, display_name, district_id, birth_year, password_hash, \
-         roles, organisation_id, state, created_at, updated_at, search) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+         roles, organisation_id, state, created_at, updated_at, search, mail_pending_since, lang) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
     } else {
         "UPDATE accounts SET email = ?2, display_name = ?3, district_id = ?4, birth_year = ?5, \
          password_hash = ?6, roles = ?7, organisation_id = ?8, state = ?9, created_at = ?10, \
-         updated_at = ?11, search = ?12 WHERE id = ?1"
+         updated_at = ?11, search = ?12, mail_pending_since = ?13, lang = ?14 WHERE id = ?1"
     };
     Ok(conn.execute(
         sql,
@@ -211,6 +244,8 @@ fn write_account(conn: &Connection, account: &Account, insert: bool) -> StoreRes
             to_millis(account.created_at),
             to_millis(account.updated_at),
             account.search_text(),
+            account.mail_pending_since.map(to_millis),
+            account.lang.code(),
         ],
     )?)
 }
@@ -290,6 +325,107 @@ impl CoreStore for SqliteCoreStore {
                 let mut stmt = conn.prepare(&sql)?;
                 let rows = stmt.query_map(rusqlite::params_from_iter(args), account_from_row)?;
                 Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+    }
+
+    async fn accounts_with_pending_mail(
+        &self,
+        before: OffsetDateTime,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>> {
+        self.db
+            .read(move |conn| {
+                let mut stmt = conn.prepare(&format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE mail_pending_since < ?1 \
+                     ORDER BY mail_pending_since LIMIT ?2"
+                ))?;
+                let rows =
+                    stmt.query_map(params![to_millis(before), limit as i64], account_from_row)?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+    }
+
+    async fn clear_pending_mail(&self, id: &AccountId, since: OffsetDateTime) -> StoreResult<bool> {
+        let id = id.as_str().to_string();
+        self.db
+            .write(move |conn| {
+                Ok(conn.execute(
+                    "UPDATE accounts SET mail_pending_since = NULL \
+                     WHERE id = ?1 AND mail_pending_since = ?2",
+                    params![id, to_millis(since)],
+                )? == 1)
+            })
+            .await
+    }
+
+    async fn insert_email_token(&self, token: &EmailToken) -> StoreResult<()> {
+        let t = token.clone();
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO email_tokens (hash, account_id, purpose, new_email, created_at, \
+                     expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        t.hash,
+                        t.account_id.as_str(),
+                        t.purpose.as_str(),
+                        t.new_email.as_ref().map(|e| e.as_str().to_string()),
+                        to_millis(t.created_at),
+                        to_millis(t.expires_at)
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn take_email_token(
+        &self,
+        hash: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<EmailToken>> {
+        let hash = hash.to_string();
+        self.db
+            .write(move |conn| {
+                let token = conn
+                    .query_row(
+                        "DELETE FROM email_tokens WHERE hash = ?1 AND purpose = ?2 \
+                         RETURNING hash, account_id, purpose, new_email, created_at, expires_at",
+                        params![hash, purpose.as_str()],
+                        email_token_from_row,
+                    )
+                    .optional()?;
+                Ok(token.filter(|t| t.expires_at > now))
+            })
+            .await
+    }
+
+    async fn delete_email_tokens_of(
+        &self,
+        account: &AccountId,
+        purpose: TokenPurpose,
+    ) -> StoreResult<u64> {
+        let account = account.as_str().to_string();
+        self.db
+            .write(move |conn| {
+                Ok(conn.execute(
+                    "DELETE FROM email_tokens WHERE account_id = ?1 AND purpose = ?2",
+                    params![account, purpose.as_str()],
+                )? as u64)
+            })
+            .await
+    }
+
+    async fn delete_expired_email_tokens(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        self.db
+            .write(move |conn| {
+                Ok(conn.execute(
+                    "DELETE FROM email_tokens WHERE expires_at <= ?1",
+                    [to_millis(now)],
+                )? as u64)
             })
             .await
     }

@@ -113,3 +113,5 @@ macro_rules! contract_tests {
         }
     };
 }
+
+pub mod smtp;

@@ -1,0 +1,963 @@
+//! The notifier's JSON API under `/api/v1`: a resident's notification preferences, and the
+//! admin's view of the outbox (dead letters, retries, counts by state).
+//!
+//! [`routes`] also carries the pages of [`crate::pages`] (preferences, one-click unsubscribe,
+//! the admin's mail page), so the binary mounts the notifier with one call.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+use warp::Filter;
+
+use veche_core::accounts::http::{decode_cursor, encode_cursor, parse_limit};
+use veche_core::accounts::model::Role;
+use veche_core::accounts::service;
+use veche_core::accounts::views::ProblemDocument;
+use veche_core::clock;
+use veche_core::id::AccountId;
+use veche_core::platform::Platform;
+use veche_core::ratelimit;
+use veche_core::web::problem::Problem;
+use veche_core::web::{api_ctx, json_body, respond, Ctx, JSON_LIMIT};
+
+use crate::model::{Delivery, Job, JobId, JobState};
+use crate::outbox::Outbox;
+use crate::prefs::{self, PrefsError};
+
+type Body<T> = Result<T, Problem>;
+
+fn finish(ctx: &Ctx, result: Result<Response, Problem>) -> Response {
+    result.unwrap_or_else(|p| ctx.problem(p))
+}
+
+/// A filter handing every route the outbox.
+pub(crate) fn with_outbox(
+    outbox: Arc<Outbox>,
+) -> impl Filter<Extract = (Arc<Outbox>,), Error = std::convert::Infallible> + Clone {
+    warp::any().map(move || outbox.clone())
+}
+
+/// Every notifier route: the JSON API below and the pages of [`crate::pages`].
+pub fn routes(platform: Arc<Platform>, outbox: Arc<Outbox>) -> BoxedFilter<(Response,)> {
+    let p = platform;
+    let get_prefs = warp::path!("api" / "v1" / "me" / "notifications")
+        .and(warp::get())
+        .and(api_ctx(p.clone()))
+        .and(with_outbox(outbox.clone()))
+        .then(get_preferences);
+    let put_prefs = warp::path!("api" / "v1" / "me" / "notifications")
+        .and(warp::put())
+        .and(ratelimit::by_ip(p.limits.get("unsubscribe_ip")))
+        .and(api_ctx(p.clone()))
+        .and(with_outbox(outbox.clone()))
+        .and(json_body::<PreferencesInput>(JSON_LIMIT))
+        .then(put_preferences);
+    let dead = warp::path!("api" / "v1" / "admin" / "mail" / "dead")
+        .and(warp::get())
+        .and(api_ctx(p.clone()))
+        .and(with_outbox(outbox.clone()))
+        .and(warp::query::<HashMap<String, String>>())
+        .then(admin_dead_letters);
+    let retry = warp::path!("api" / "v1" / "admin" / "mail" / "dead" / String / "retry")
+        .and(warp::post())
+        .and(api_ctx(p.clone()))
+        .and(with_outbox(outbox.clone()))
+        .then(admin_retry_mail);
+    let stats = warp::path!("api" / "v1" / "admin" / "mail" / "stats")
+        .and(warp::get())
+        .and(api_ctx(p.clone()))
+        .and(with_outbox(outbox.clone()))
+        .then(admin_mail_stats);
+    let routes: Vec<BoxedFilter<(Response,)>> = vec![
+        get_prefs.boxed(),
+        put_prefs.boxed(),
+        dead.boxed(),
+        retry.boxed(),
+        stats.boxed(),
+        crate::pages::routes(p, outbox),
+    ];
+    veche_core::web::combine(routes)
+}
+
+// ---- Views ----
+
+/// How one kind of notification reaches the resident.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KindDelivery {
+    /// The kind, e.g. `roles_changed`.
+    pub kind: String,
+    pub delivery: Delivery,
+}
+
+/// The resident's choices, one per kind that can be chosen (essential kinds, such as address
+/// confirmation and password resets, are always sent at once and are not listed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationPreferences {
+    pub kinds: Vec<KindDelivery>,
+}
+
+/// One change: `delivery` is `immediately`, `digest` (in the daily digest) or `off`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KindDeliveryInput {
+    #[schema(example = "roles_changed")]
+    pub kind: String,
+    /// `immediately`, `digest` or `off` (anything else is `422`).
+    #[schema(example = "digest")]
+    pub delivery: String,
+}
+
+/// The changes to make; kinds not named keep their delivery. All or nothing: one unknown kind
+/// or delivery refuses the whole request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesInput {
+    pub kinds: Vec<KindDeliveryInput>,
+}
+
+/// An outbox job as an admin sees it: never the recipient's address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailJobView {
+    pub id: String,
+    pub kind: String,
+    pub state: JobState,
+    /// Delivery attempts started.
+    pub attempts: u32,
+    /// Why the last attempt failed (never holds the address).
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+    /// The account the email was for (`null` for an address that belongs to no account yet).
+    pub recipient_account_id: Option<String>,
+}
+
+impl From<&Job> for MailJobView {
+    fn from(job: &Job) -> Self {
+        MailJobView {
+            id: job.id.to_string(),
+            kind: job.kind.to_string(),
+            state: job.state,
+            attempts: job.attempts,
+            last_error: job.last_error.clone(),
+            created_at: job.created_at,
+            updated_at: job.updated_at,
+            recipient_account_id: job.recipient.account_id.as_ref().map(|a| a.to_string()),
+        }
+    }
+}
+
+/// A page of dead letters, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailJobPage {
+    pub items: Vec<MailJobView>,
+    pub next_cursor: Option<String>,
+}
+
+/// How many jobs are in each state (every state is present, zero when empty).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct StateCounts {
+    pub queued: u64,
+    pub sent: u64,
+    pub dead: u64,
+    pub held: u64,
+    pub digested: u64,
+    pub skipped: u64,
+}
+
+impl StateCounts {
+    pub fn get(&self, state: JobState) -> u64 {
+        match state {
+            JobState::Queued => self.queued,
+            JobState::Sent => self.sent,
+            JobState::Dead => self.dead,
+            JobState::Held => self.held,
+            JobState::Digested => self.digested,
+            JobState::Skipped => self.skipped,
+        }
+    }
+
+    fn slot(&mut self, state: JobState) -> &mut u64 {
+        match state {
+            JobState::Queued => &mut self.queued,
+            JobState::Sent => &mut self.sent,
+            JobState::Dead => &mut self.dead,
+            JobState::Held => &mut self.held,
+            JobState::Digested => &mut self.digested,
+            JobState::Skipped => &mut self.skipped,
+        }
+    }
+}
+
+/// `GET /api/v1/admin/mail/stats`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailStats {
+    pub counts: StateCounts,
+}
+
+// ---- What the API and the pages share ----
+
+impl From<PrefsError> for Problem {
+    fn from(err: PrefsError) -> Problem {
+        match err {
+            PrefsError::Invalid(invalid) => Problem::invalid(invalid),
+            PrefsError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The resident's choices for every optional kind.
+pub async fn preference_list(
+    outbox: &Outbox,
+    account: &AccountId,
+) -> Result<NotificationPreferences, Problem> {
+    let kinds = prefs::preferences(outbox, account)
+        .await?
+        .into_iter()
+        .map(|(spec, delivery)| KindDelivery {
+            kind: spec.name.to_string(),
+            delivery,
+        })
+        .collect();
+    Ok(NotificationPreferences { kinds })
+}
+
+fn not_dead() -> Problem {
+    Problem::conflict("not_dead")
+}
+
+/// One page of dead letters (`limit`, `cursor` from the query) and the cursor of the next.
+pub async fn dead_letters(
+    outbox: &Outbox,
+    query: &HashMap<String, String>,
+) -> Result<(Vec<Job>, Option<String>), Problem> {
+    let limit = parse_limit(query)?;
+    let before = match query.get("cursor").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(
+            JobId::parse(&decode_cursor(c)?)
+                .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))?,
+        ),
+    };
+    let mut jobs = outbox
+        .store
+        .list(JobState::Dead, before.as_ref(), limit + 1)
+        .await?;
+    let next_cursor = if jobs.len() > limit {
+        jobs.truncate(limit);
+        jobs.last().map(|j| encode_cursor(j.id.as_str()))
+    } else {
+        None
+    };
+    Ok((jobs, next_cursor))
+}
+
+/// Counts of jobs by state.
+pub async fn state_counts(outbox: &Outbox) -> Result<StateCounts, Problem> {
+    let mut counts = StateCounts::default();
+    for (state, n) in outbox.store.counts().await? {
+        *counts.slot(state) = n;
+    }
+    Ok(counts)
+}
+
+/// Puts a dead letter back in the queue for `admin`: lifts the address's suppression (else the
+/// worker would skip it again as bounced), requeues it with fresh attempts, writes the audit
+/// entry and wakes the worker. 404 for no such job, 409 `not_dead` when it is not dead.
+pub async fn retry_dead(
+    platform: &Platform,
+    outbox: &Outbox,
+    admin: &AccountId,
+    id: &str,
+) -> Result<Job, Problem> {
+    let id = JobId::parse(id).ok_or_else(Problem::not_found)?;
+    let job = outbox
+        .store
+        .job(&id)
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    if job.state != JobState::Dead {
+        return Err(not_dead());
+    }
+    // Before the requeue: a worker may claim the job the moment it is queued.
+    let unsuppressed = outbox.store.unsuppress(&job.recipient.email).await?;
+    if !outbox.store.requeue(&id, clock::now()).await? {
+        // Another admin was quicker.
+        return Err(not_dead());
+    }
+    service::audit(
+        platform,
+        admin,
+        "mail.retried",
+        format!("mail_job:{id}"),
+        None,
+        json!({
+            "kind": job.kind.as_str(),
+            "attempts": job.attempts,
+            "last_error": job.last_error,
+            "unsuppressed": unsuppressed,
+        }),
+    )
+    .await?;
+    outbox.waker().notify_one();
+    tracing::info!(job = %id, kind = %job.kind, unsuppressed, "dead letter retried");
+    Ok(outbox.store.job(&id).await?.unwrap_or(job))
+}
+
+// ---- Handlers ----
+
+/// Your notification preferences.
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "notifications",
+    responses((status = 200, body = NotificationPreferences),
+        (status = 401, description = "`unauthorized`, `invalid_token`", body = ProblemDocument),
+        (status = 503, description = "`unavailable`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn get_preferences(ctx: Ctx, outbox: Arc<Outbox>) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        let list = preference_list(&outbox, &who.account.id).await?;
+        Ok(respond::json(StatusCode::OK, &list))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Changes how you receive some kinds of notification; answers with every kind's delivery.
+#[utoipa::path(put, path = "/api/v1/me/notifications", tag = "notifications",
+    request_body = PreferencesInput,
+    params(("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 200, body = NotificationPreferences),
+        (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
+        (status = 401, body = ProblemDocument),
+        (status = 403, description = "missing or wrong CSRF token", body = ProblemDocument),
+        (status = 422, description = "`validation_failed` with `field` `kind` (reason `unknown_kind`: unknown, or essential and so not adjustable) or `delivery` (reason `invalid_delivery`); nothing is changed", body = ProblemDocument),
+        (status = 429, description = "`rate_limited`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn put_preferences(
+    ctx: Ctx,
+    outbox: Arc<Outbox>,
+    body: Body<PreferencesInput>,
+    _raw: Bytes,
+) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        let input = body?;
+        let changes: Vec<(String, String)> = input
+            .kinds
+            .into_iter()
+            .map(|k| (k.kind, k.delivery))
+            .collect();
+        prefs::set_preferences(&outbox, &who.account.id, &changes).await?;
+        let list = preference_list(&outbox, &who.account.id).await?;
+        Ok(respond::json(StatusCode::OK, &list))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Admin: emails that could not be delivered (dead letters), newest first.
+#[utoipa::path(get, path = "/api/v1/admin/mail/dead", tag = "admin",
+    params(("limit" = Option<u32>, Query, description = "1 to 100, default 20"), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = MailJobPage),
+        (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument),
+        (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn admin_dead_letters(
+    ctx: Ctx,
+    outbox: Arc<Outbox>,
+    query: HashMap<String, String>,
+) -> Response {
+    let result = async {
+        ctx.with_role(Role::Admin)?;
+        let (jobs, next_cursor) = dead_letters(&outbox, &query).await?;
+        Ok(respond::json(
+            StatusCode::OK,
+            &MailJobPage {
+                items: jobs.iter().map(MailJobView::from).collect(),
+                next_cursor,
+            },
+        ))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Admin: sends a dead letter again (fresh attempts; the address's suppression, if any, is
+/// lifted). Audited as `mail.retried`.
+#[utoipa::path(post, path = "/api/v1/admin/mail/dead/{id}/retry", tag = "admin",
+    params(("id" = String, Path)),
+    responses((status = 202, description = "Queued again", body = MailJobView),
+        (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument),
+        (status = 404, description = "`not_found`: no such job", body = ProblemDocument),
+        (status = 409, description = "`not_dead`: the job is not a dead letter", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn admin_retry_mail(id: String, ctx: Ctx, outbox: Arc<Outbox>) -> Response {
+    let result = async {
+        let admin = ctx.with_role(Role::Admin)?.account.id.clone();
+        let job = retry_dead(&ctx.platform, &outbox, &admin, &id).await?;
+        Ok(respond::json(
+            StatusCode::ACCEPTED,
+            &MailJobView::from(&job),
+        ))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Admin: how many outbox jobs are in each state.
+#[utoipa::path(get, path = "/api/v1/admin/mail/stats", tag = "admin",
+    responses((status = 200, body = MailStats),
+        (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn admin_mail_stats(ctx: Ctx, outbox: Arc<Outbox>) -> Response {
+    let result = async {
+        ctx.with_role(Role::Admin)?;
+        let counts = state_counts(&outbox).await?;
+        Ok(respond::json(StatusCode::OK, &MailStats { counts }))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// The notifier's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(get_preferences, put_preferences, admin_dead_letters, admin_retry_mail, admin_mail_stats),
+    components(schemas(ProblemDocument, Delivery, JobState, KindDelivery, NotificationPreferences,
+        KindDeliveryInput, PreferencesInput, MailJobView, MailJobPage, StateCounts, MailStats)),
+    tags((name = "notifications", description = "How a resident receives each kind of email notification"))
+)]
+pub struct NotifierApi;
+
+/// A real server on a free port, on a fresh SQLite store, with the notifier's routes (and a
+/// bare `recover` like the binary's), and a tiny HTTP/1.1 client: the notifier does not depend
+/// on an HTTP client crate, and warp's test helpers are behind a feature it does not enable.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_util::sync::CancellationToken;
+    use warp::Filter;
+
+    use veche_core::accounts::model::{Account, AccountState, BirthYear, DisplayName, Email, Role};
+    use veche_core::accounts::service;
+    use veche_core::id::{AccountId, DistrictId};
+    use veche_core::notify::{kinds, Kind, Notification, Recipient};
+    use veche_core::platform::CoreConfig;
+    use veche_core::ratelimit::{Limits, RateSpec, CORE_LIMITS};
+    use veche_core::storage::{Backend, Sqlite, SyncMode};
+    use veche_core::web::i18n::{Catalog, Lang, CORE_EN, CORE_RU};
+    use veche_core::web::problem::{Problem, Rejected};
+    use veche_core::{clock, random, Platform};
+
+    use crate::model::{Job, JobId, Outcome};
+    use crate::outbox::Outbox;
+    use crate::{NOTIFIER_EN, NOTIFIER_LIMITS, NOTIFIER_RU};
+
+    pub struct Harness {
+        pub platform: Arc<Platform>,
+        pub outbox: Arc<Outbox>,
+        addr: SocketAddr,
+        _dir: tempfile::TempDir,
+    }
+
+    /// A signed-in account: its bearer token, its session cookie and that session's CSRF token.
+    pub struct User {
+        pub account: Account,
+        pub bearer: String,
+        pub cookie: String,
+        pub csrf: String,
+    }
+
+    pub struct Reply {
+        pub status: u16,
+        pub head: String,
+        pub body: String,
+    }
+
+    impl Reply {
+        pub fn header(&self, name: &str) -> Option<String> {
+            self.head.lines().find_map(|line| {
+                let (k, v) = line.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_string())
+            })
+        }
+
+        pub fn json(&self) -> serde_json::Value {
+            serde_json::from_str(&self.body)
+                .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        }
+    }
+
+    pub fn catalog() -> Catalog {
+        Catalog::new(&[(CORE_RU, CORE_EN), (NOTIFIER_RU, NOTIFIER_EN)])
+            .unwrap_or_else(|e| panic!("catalog: {e}"))
+    }
+
+    async fn recover(
+        platform: Arc<Platform>,
+        rejection: warp::Rejection,
+    ) -> Result<warp::reply::Response, std::convert::Infallible> {
+        let problem = match rejection.find::<Rejected>() {
+            Some(Rejected(p)) => p.clone(),
+            None if rejection.is_not_found() => Problem::not_found(),
+            None => Problem::new(http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        };
+        Ok(problem.into_response(&platform.catalog, Lang::Ru))
+    }
+
+    impl Harness {
+        pub async fn start() -> Harness {
+            Harness::with_rates(&[]).await
+        }
+
+        /// With some rate limits overridden, e.g. `("unsubscribe_ip", "2/min")`.
+        pub async fn with_rates(rates: &[(&str, &str)]) -> Harness {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+            let db = Sqlite::open(dir.path(), SyncMode::Normal)
+                .unwrap_or_else(|e| panic!("sqlite: {e}"));
+            let backend = Backend::Sqlite(db);
+            let store = veche_core::store::open(&backend)
+                .await
+                .unwrap_or_else(|e| panic!("core store: {e}"));
+            let outbox = Arc::new(
+                Outbox::open(&backend, &[kinds::ACCOUNT])
+                    .await
+                    .unwrap_or_else(|e| panic!("outbox: {e}")),
+            );
+            let declared: Vec<(&'static str, &'static str)> =
+                CORE_LIMITS.iter().chain(NOTIFIER_LIMITS).copied().collect();
+            let overrides: BTreeMap<String, RateSpec> = rates
+                .iter()
+                .map(|(k, v)| {
+                    let spec = RateSpec::parse(v).unwrap_or_else(|e| panic!("{e}"));
+                    (k.to_string(), spec)
+                })
+                .collect();
+            let limits =
+                Limits::build(&declared, &overrides).unwrap_or_else(|e| panic!("limits: {e}"));
+            let platform = Arc::new(Platform::new(
+                backend,
+                store,
+                catalog(),
+                limits,
+                CoreConfig::default(),
+                [7; 32],
+                CancellationToken::new(),
+                outbox.clone(),
+            ));
+            let recover_platform = platform.clone();
+            let routes = super::routes(platform.clone(), outbox.clone())
+                .recover(move |r| recover(recover_platform.clone(), r))
+                .unify()
+                .boxed();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .unwrap_or_else(|e| panic!("bind: {e}"));
+            let addr = listener
+                .local_addr()
+                .unwrap_or_else(|e| panic!("addr: {e}"));
+            tokio::spawn(warp::serve(routes).incoming(listener).run());
+            Harness {
+                platform,
+                outbox,
+                addr,
+                _dir: dir,
+            }
+        }
+
+        pub async fn user(&self, roles: &[Role]) -> User {
+            let now = clock::now();
+            let id = AccountId::generate();
+            let account = Account {
+                email: Email::parse(&format!("u{}@example.org", id.as_str().to_lowercase()))
+                    .unwrap_or_else(|e| panic!("email: {e}")),
+                id,
+                display_name: DisplayName::parse("Анна Тестова")
+                    .unwrap_or_else(|e| panic!("name: {e}")),
+                district_id: DistrictId::from_trusted("45383000".into()),
+                birth_year: BirthYear::from_trusted(1985),
+                password_hash: String::new(),
+                roles: roles
+                    .iter()
+                    .copied()
+                    .chain([Role::Resident])
+                    .collect::<BTreeSet<_>>(),
+                organisation_id: None,
+                state: AccountState::Active,
+                created_at: now,
+                updated_at: now,
+                mail_pending_since: None,
+                lang: Lang::Ru,
+            };
+            let p = &self.platform;
+            p.store
+                .insert_account(&account)
+                .await
+                .unwrap_or_else(|e| panic!("account: {e}"));
+            let (_, bearer) = service::create_token(p, &account.id, "tests")
+                .await
+                .unwrap_or_else(|e| panic!("token: {e}"));
+            let session = service::start_session(p, &account.id)
+                .await
+                .unwrap_or_else(|e| panic!("session: {e}"));
+            let csrf = random::mac(
+                &p.secret,
+                "csrf",
+                &format!("session:{}", random::token_hash(&session)),
+            );
+            User {
+                account,
+                bearer: format!("Bearer {bearer}"),
+                cookie: format!("veche_session={session}"),
+                csrf,
+            }
+        }
+
+        /// A dead `roles_changed` job for the user (its address suppressed when `bounced`).
+        pub async fn dead_job(&self, user: &User, bounced: bool) -> JobId {
+            let now = clock::now();
+            let notification = Notification {
+                kind: Kind::parse("roles_changed").unwrap_or_else(|e| panic!("{e}")),
+                recipient: Recipient {
+                    account_id: Some(user.account.id.clone()),
+                    email: user.account.email.clone(),
+                    name: None,
+                },
+                locale: Lang::Ru,
+                data: BTreeMap::from([("link".to_string(), "/profile".to_string())]),
+                idempotency_key: format!("test:{}", JobId::generate()),
+            };
+            let job = Job::from_notification(notification, now);
+            let store = &self.outbox.store;
+            assert!(store.insert(&job).await.unwrap_or_else(|e| panic!("{e}")));
+            let claimed = store
+                .claim("tests", now, now + time::Duration::minutes(1), 100)
+                .await
+                .unwrap_or_else(|e| panic!("claim: {e}"));
+            assert!(claimed.iter().any(|j| j.id == job.id));
+            let dead = Outcome::Dead {
+                error: "550 mailbox unavailable".into(),
+            };
+            for j in &claimed {
+                let outcome = if j.id == job.id {
+                    dead.clone()
+                } else {
+                    Outcome::Defer { next_at: now }
+                };
+                store
+                    .finish(&j.id, "tests", &outcome, now)
+                    .await
+                    .unwrap_or_else(|e| panic!("finish: {e}"));
+            }
+            if bounced {
+                store
+                    .suppress(&crate::model::Suppression {
+                        email: user.account.email.clone(),
+                        reason: "550".into(),
+                        at: now,
+                    })
+                    .await
+                    .unwrap_or_else(|e| panic!("suppress: {e}"));
+            }
+            job.id
+        }
+
+        /// Sends one request. `body: None` sends no body and no `Content-Length` at all.
+        pub async fn send(
+            &self,
+            method: &str,
+            path: &str,
+            headers: &[(&str, &str)],
+            body: Option<&str>,
+        ) -> Reply {
+            let mut request =
+                format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+            for (name, value) in headers {
+                request.push_str(&format!("{name}: {value}\r\n"));
+            }
+            if let Some(body) = body {
+                request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+            } else {
+                request.push_str("\r\n");
+            }
+            let mut stream = tokio::net::TcpStream::connect(self.addr)
+                .await
+                .unwrap_or_else(|e| panic!("connect: {e}"));
+            stream
+                .write_all(request.as_bytes())
+                .await
+                .unwrap_or_else(|e| panic!("write: {e}"));
+            let mut raw = Vec::new();
+            stream
+                .read_to_end(&mut raw)
+                .await
+                .unwrap_or_else(|e| panic!("read: {e}"));
+            let text = String::from_utf8_lossy(&raw).into_owned();
+            let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+            let status = head
+                .split(' ')
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("no status in {head:?}"));
+            Reply {
+                status,
+                head: head.to_string(),
+                body: body.to_string(),
+            }
+        }
+
+        pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+            self.send("GET", path, headers, None).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use veche_core::accounts::model::Role;
+
+    use super::testkit::Harness;
+    use crate::model::{Delivery, JobState};
+
+    const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn preferences_list_the_optional_kinds_and_change_all_or_nothing() {
+        let h = Harness::start().await;
+        let anna = h.user(&[]).await;
+        let auth = ("Authorization", anna.bearer.as_str());
+
+        let r = h.get("/api/v1/me/notifications", &[]).await;
+        assert_eq!(r.status, 401, "{}", r.body);
+
+        let r = h.get("/api/v1/me/notifications", &[auth]).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(
+            r.json(),
+            json!({"kinds": [{"kind": "roles_changed", "delivery": "immediately"}]}),
+            "essential kinds are not listed"
+        );
+
+        let body = json!({"kinds": [{"kind": "roles_changed", "delivery": "digest"}]}).to_string();
+        let r = h
+            .send(
+                "PUT",
+                "/api/v1/me/notifications",
+                &[auth, JSON],
+                Some(&body),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["kinds"][0]["delivery"], "digest");
+
+        // One bad entry refuses the whole change.
+        for (bad, field) in [
+            (json!({"kind": "verify_email", "delivery": "off"}), "kind"),
+            (json!({"kind": "no_such_kind", "delivery": "off"}), "kind"),
+            (
+                json!({"kind": "roles_changed", "delivery": "weekly"}),
+                "delivery",
+            ),
+        ] {
+            let body =
+                json!({"kinds": [{"kind": "roles_changed", "delivery": "off"}, bad]}).to_string();
+            let r = h
+                .send(
+                    "PUT",
+                    "/api/v1/me/notifications",
+                    &[auth, JSON],
+                    Some(&body),
+                )
+                .await;
+            assert_eq!(r.status, 422, "{}", r.body);
+            assert_eq!(r.json()["code"], "validation_failed");
+            assert_eq!(r.json()["field"], field);
+        }
+        let stored = h.outbox.store.preferences(&anna.account.id).await.unwrap();
+        assert_eq!(stored.get("roles_changed"), Some(&Delivery::Digest));
+
+        let body = json!({"kinds": [], "extra": 1}).to_string();
+        let r = h
+            .send(
+                "PUT",
+                "/api/v1/me/notifications",
+                &[auth, JSON],
+                Some(&body),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.json()["code"].clone()),
+            (400, json!("unknown_field"))
+        );
+
+        // The session cookie needs the CSRF header.
+        let body = json!({"kinds": []}).to_string();
+        let cookie = ("Cookie", anna.cookie.as_str());
+        let r = h
+            .send(
+                "PUT",
+                "/api/v1/me/notifications",
+                &[cookie, JSON],
+                Some(&body),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let csrf = ("X-CSRF-Token", anna.csrf.as_str());
+        let r = h
+            .send(
+                "PUT",
+                "/api/v1/me/notifications",
+                &[cookie, csrf, JSON],
+                Some(&body),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dead_letters_are_listed_without_addresses_and_retried_once() {
+        let h = Harness::start().await;
+        let admin = h.user(&[Role::Admin]).await;
+        let anna = h.user(&[]).await;
+        let job = h.dead_job(&anna, true).await;
+        let as_admin = ("Authorization", admin.bearer.as_str());
+        let as_anna = ("Authorization", anna.bearer.as_str());
+
+        let r = h.get("/api/v1/admin/mail/dead", &[as_anna]).await;
+        assert_eq!(r.status, 403);
+        let r = h.get("/api/v1/admin/mail/dead", &[]).await;
+        assert_eq!(r.status, 401);
+
+        let r = h.get("/api/v1/admin/mail/dead", &[as_admin]).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let page = r.json();
+        assert_eq!(page["next_cursor"], json!(null));
+        let item = &page["items"][0];
+        assert_eq!(item["id"], job.as_str());
+        assert_eq!(item["kind"], "roles_changed");
+        assert_eq!(item["state"], "dead");
+        assert_eq!(item["attempts"], 1);
+        assert_eq!(item["last_error"], "550 mailbox unavailable");
+        assert_eq!(item["recipient_account_id"], anna.account.id.as_str());
+        assert!(
+            !r.body.contains(anna.account.email.as_str()),
+            "no address in the list"
+        );
+
+        let r = h.get("/api/v1/admin/mail/stats", &[as_admin]).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["counts"]["dead"], 1);
+        assert_eq!(r.json()["counts"]["sent"], 0);
+
+        let path = format!("/api/v1/admin/mail/dead/{job}/retry");
+        let r = h.send("POST", &path, &[as_anna], Some("")).await;
+        assert_eq!(r.status, 403);
+        let r = h.send("POST", &path, &[as_admin], None).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        assert_eq!(r.json()["state"], "queued");
+        let stored = h.outbox.store.job(&job).await.unwrap().unwrap();
+        assert_eq!((stored.state, stored.attempts), (JobState::Queued, 0));
+        let suppression = h
+            .outbox
+            .store
+            .suppression(&anna.account.email)
+            .await
+            .unwrap();
+        assert!(suppression.is_none(), "the retry lifts the suppression");
+        let audit = h.platform.store.list_audit(None, 10).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == "mail.retried"
+            && e.target == format!("mail_job:{job}")
+            && e.actor_id == admin.account.id));
+
+        let r = h.send("POST", &path, &[as_admin], None).await;
+        assert_eq!(
+            (r.status, r.json()["code"].clone()),
+            (409, json!("not_dead"))
+        );
+        let r = h
+            .send(
+                "POST",
+                "/api/v1/admin/mail/dead/01NOSUCHJOB/retry",
+                &[as_admin],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 404);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dead_letters_page_with_a_cursor() {
+        let h = Harness::start().await;
+        let admin = h.user(&[Role::Admin]).await;
+        let anna = h.user(&[]).await;
+        let mut jobs = Vec::new();
+        for _ in 0..3 {
+            jobs.push(h.dead_job(&anna, false).await);
+        }
+        let as_admin = ("Authorization", admin.bearer.as_str());
+        let r = h.get("/api/v1/admin/mail/dead?limit=2", &[as_admin]).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let first = r.json();
+        assert_eq!(first["items"].as_array().map(Vec::len), Some(2));
+        let cursor = first["next_cursor"].as_str().unwrap().to_string();
+        let r = h
+            .get(
+                &format!("/api/v1/admin/mail/dead?limit=2&cursor={cursor}"),
+                &[as_admin],
+            )
+            .await;
+        let second = r.json();
+        assert_eq!(second["items"].as_array().map(Vec::len), Some(1));
+        assert_eq!(second["next_cursor"], json!(null));
+        let mut seen: Vec<String> = first["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(second["items"].as_array().unwrap())
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect();
+        seen.sort();
+        let mut expected: Vec<String> = jobs.iter().map(|j| j.to_string()).collect();
+        expected.sort();
+        assert_eq!(seen, expected);
+
+        let r = h
+            .get("/api/v1/admin/mail/dead?cursor=%%%", &[as_admin])
+            .await;
+        assert_eq!(r.status, 400);
+        let r = h.get("/api/v1/admin/mail/dead?limit=0", &[as_admin]).await;
+        assert_eq!(r.status, 400);
+    }
+
+    #[test]
+    fn the_openapi_document_lists_the_routes() {
+        use utoipa::OpenApi;
+        let doc = super::NotifierApi::openapi();
+        for path in [
+            "/api/v1/me/notifications",
+            "/api/v1/admin/mail/dead",
+            "/api/v1/admin/mail/dead/{id}/retry",
+            "/api/v1/admin/mail/stats",
+        ] {
+            assert!(doc.paths.paths.contains_key(path), "{path}");
+        }
+    }
+}
