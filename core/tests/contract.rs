@@ -9,14 +9,15 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use veche_core::accounts::model::{
-    Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, Organisation,
-    Role, Session,
+    Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, EmailToken,
+    Organisation, Role, Session, TokenPurpose,
 };
 use veche_core::clock;
 use veche_core::districts::{self, District, Okrug};
 use veche_core::id::{AccountId, AuditId, DistrictId, OrganisationId, TokenId};
 use veche_core::storage::Backend;
 use veche_core::store::{self, AuditEntry, CoreStore, IdempotencyRecord, StoredResponse};
+use veche_core::web::i18n::Lang;
 use veche_core::StoreError;
 
 // ------------------------------------------------------------------------------- helpers ---
@@ -57,7 +58,7 @@ fn account_with(id: AccountId, address: &str, display_name: &str) -> Account {
         created_at: now,
         updated_at: now,
         mail_pending_since: None,
-        lang: veche_core::web::i18n::Lang::Ru,
+        lang: Lang::Ru,
     }
 }
 
@@ -136,6 +137,27 @@ fn pending(key_hash: &str, created_at: OffsetDateTime) -> IdempotencyRecord {
 
 fn is_conflict(result: &Result<(), StoreError>) -> bool {
     matches!(result, Err(StoreError::Conflict(_)))
+}
+
+fn email_token(
+    hash: &str,
+    account: &AccountId,
+    purpose: TokenPurpose,
+    expires_at: OffsetDateTime,
+) -> EmailToken {
+    EmailToken {
+        hash: hash.to_string(),
+        account_id: account.clone(),
+        purpose,
+        new_email: None,
+        created_at: clock::now(),
+        expires_at,
+    }
+}
+
+/// Milliseconds of an optional time: the precision both stores keep.
+fn millis(at: Option<OffsetDateTime>) -> Option<i64> {
+    at.map(clock::to_millis)
 }
 
 // ----------------------------------------------------------------------------- migration ---
@@ -858,6 +880,470 @@ async fn api_tokens_lifecycle(backend: Backend) {
     assert_eq!(store.token_by_hash("h-a1").await.unwrap(), Some(again));
 }
 
+// -------------------------------------------------------------------------- email tokens ---
+
+async fn email_token_is_taken_once(backend: Backend) {
+    let store = open(&backend).await;
+    let who = AccountId::generate();
+    let now = clock::now();
+    let hour = Duration::from_secs(3600);
+
+    let verify = email_token("et-verify", &who, TokenPurpose::VerifyEmail, now + hour);
+    let mut change = email_token("et-change", &who, TokenPurpose::EmailChange, now + hour);
+    change.new_email = Some(email("Новый.Адрес@Пример.РФ"));
+    change.created_at = clock::from_millis(1_700_000_000_123);
+    for t in [&verify, &change] {
+        store.insert_email_token(t).await.unwrap();
+    }
+
+    // The wrong purpose finds nothing, and does not consume the token.
+    for wrong in [TokenPurpose::PasswordReset, TokenPurpose::EmailChange] {
+        assert_eq!(
+            store
+                .take_email_token("et-verify", wrong, now)
+                .await
+                .unwrap(),
+            None,
+            "{wrong:?}"
+        );
+    }
+    assert_eq!(
+        store
+            .take_email_token("et-verify", TokenPurpose::VerifyEmail, now)
+            .await
+            .unwrap(),
+        Some(verify.clone())
+    );
+    // Single use: the second take finds nothing.
+    assert_eq!(
+        store
+            .take_email_token("et-verify", TokenPurpose::VerifyEmail, now)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .take_email_token("et-none", TokenPurpose::VerifyEmail, now)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // The new address and both times come back as written.
+    let taken = store
+        .take_email_token("et-change", TokenPurpose::EmailChange, now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        taken.new_email.as_ref().map(Email::as_str),
+        Some("новый.адрес@пример.рф")
+    );
+    assert_eq!(
+        clock::to_millis(taken.created_at),
+        1_700_000_000_123,
+        "created_at"
+    );
+    assert_eq!(
+        clock::to_millis(taken.expires_at),
+        clock::to_millis(now + hour),
+        "expires_at"
+    );
+    assert_eq!(taken, change);
+    assert_eq!(
+        store
+            .take_email_token("et-change", TokenPurpose::EmailChange, now)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn expired_email_token_is_not_taken(backend: Backend) {
+    let store = open(&backend).await;
+    let who = AccountId::generate();
+    let now = clock::now();
+    let reset = TokenPurpose::PasswordReset;
+    let long_gone = email_token("old", &who, reset, now - Duration::from_secs(86_400));
+    let just_gone = email_token("just", &who, reset, now - Duration::from_millis(1));
+    let at_now = email_token("at-now", &who, reset, now);
+    let soon = email_token("soon", &who, reset, now + Duration::from_millis(1));
+    for t in [&long_gone, &just_gone, &at_now, &soon] {
+        store.insert_email_token(t).await.unwrap();
+    }
+    // A token whose expiry is `now` has expired (expires_at <= now).
+    for gone in ["old", "just", "at-now"] {
+        assert_eq!(
+            store.take_email_token(gone, reset, now).await.unwrap(),
+            None,
+            "{gone}"
+        );
+    }
+    assert_eq!(
+        store.take_email_token("soon", reset, now).await.unwrap(),
+        Some(soon)
+    );
+}
+
+async fn concurrent_takers_get_one_email_token(backend: Backend) {
+    let store = open(&backend).await;
+    let who = AccountId::generate();
+    let expires = clock::now() + Duration::from_secs(3600);
+    for round in 0..3 {
+        let hash = format!("contested-{round}");
+        let contested = email_token(&hash, &who, TokenPurpose::VerifyEmail, expires);
+        store.insert_email_token(&contested).await.unwrap();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let store = store.clone();
+                let hash = hash.clone();
+                tokio::spawn(async move {
+                    store
+                        .take_email_token(&hash, TokenPurpose::VerifyEmail, clock::now())
+                        .await
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for task in tasks {
+            if let Some(t) = task.await.unwrap().unwrap() {
+                winners.push(t);
+            }
+        }
+        assert_eq!(
+            winners,
+            vec![contested],
+            "round {round}: exactly one taker must get the token"
+        );
+        assert_eq!(
+            store
+                .take_email_token(&hash, TokenPurpose::VerifyEmail, clock::now())
+                .await
+                .unwrap(),
+            None,
+            "round {round}"
+        );
+    }
+}
+
+async fn email_tokens_of_an_account_are_deleted(backend: Backend) {
+    let store = open(&backend).await;
+    let alice = AccountId::generate();
+    let bob = AccountId::generate();
+    let expires = clock::now() + Duration::from_secs(3600);
+    let verify = TokenPurpose::VerifyEmail;
+    let reset = TokenPurpose::PasswordReset;
+    let a_verify_1 = email_token("a-v1", &alice, verify, expires);
+    let a_verify_2 = email_token("a-v2", &alice, verify, expires);
+    let a_reset = email_token("a-r1", &alice, reset, expires);
+    let b_verify = email_token("b-v1", &bob, verify, expires);
+    for t in [&a_verify_1, &a_verify_2, &a_reset, &b_verify] {
+        store.insert_email_token(t).await.unwrap();
+    }
+
+    assert_eq!(
+        store.delete_email_tokens_of(&alice, verify).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        store.delete_email_tokens_of(&alice, verify).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .delete_email_tokens_of(&AccountId::generate(), verify)
+            .await
+            .unwrap(),
+        0
+    );
+    let now = clock::now();
+    for gone in ["a-v1", "a-v2"] {
+        assert_eq!(
+            store.take_email_token(gone, verify, now).await.unwrap(),
+            None,
+            "{gone}"
+        );
+    }
+    // Another purpose of the same account, and another account's, are untouched.
+    assert_eq!(
+        store.take_email_token("a-r1", reset, now).await.unwrap(),
+        Some(a_reset)
+    );
+    assert_eq!(
+        store.take_email_token("b-v1", verify, now).await.unwrap(),
+        Some(b_verify.clone())
+    );
+
+    store.insert_email_token(&b_verify).await.unwrap();
+    assert_eq!(store.delete_email_tokens_of(&bob, reset).await.unwrap(), 0);
+    assert_eq!(store.delete_email_tokens_of(&bob, verify).await.unwrap(), 1);
+}
+
+async fn expired_email_tokens_are_removed(backend: Backend) {
+    let store = open(&backend).await;
+    let who = AccountId::generate();
+    let now = clock::now();
+    let hour = Duration::from_secs(3600);
+    let verify = TokenPurpose::VerifyEmail;
+    let tokens = [
+        email_token("gone-1", &who, verify, now - hour * 48),
+        email_token(
+            "gone-2",
+            &who,
+            TokenPurpose::EmailChange,
+            now - Duration::from_millis(1),
+        ),
+        email_token("gone-3", &who, verify, now),
+        email_token("live-1", &who, verify, now + Duration::from_millis(1)),
+        email_token("live-2", &AccountId::generate(), verify, now + hour),
+    ];
+    for t in &tokens {
+        store.insert_email_token(t).await.unwrap();
+    }
+    assert_eq!(store.delete_expired_email_tokens(now).await.unwrap(), 3);
+    assert_eq!(store.delete_expired_email_tokens(now).await.unwrap(), 0);
+    assert_eq!(
+        store.take_email_token("live-1", verify, now).await.unwrap(),
+        Some(tokens[3].clone())
+    );
+    // Only live-2 is left: the three expired ones are really gone.
+    assert_eq!(
+        store
+            .delete_expired_email_tokens(now + hour * 2)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.take_email_token("live-2", verify, now).await.unwrap(),
+        None
+    );
+}
+
+// -------------------------------------------------------------------------- pending mail ---
+
+async fn accounts_with_pending_mail_oldest_first(backend: Backend) {
+    let store = open(&backend).await;
+    let before = clock::now();
+    let second = Duration::from_secs(1);
+    let owes = |address: &str, since: Option<OffsetDateTime>| {
+        let mut a = account(address, "Должник Письма");
+        a.mail_pending_since = since;
+        a
+    };
+    let oldest = owes("oldest@example.com", Some(before - second * 30));
+    let middle = owes("middle@example.com", Some(before - second * 20));
+    let newest = owes(
+        "newest@example.com",
+        Some(before - Duration::from_millis(1)),
+    );
+    let at_before = owes("at-before@example.com", Some(before));
+    let later = owes("later@example.com", Some(before + second));
+    let settled = owes("settled@example.com", None);
+    // Inserted out of order: the listing sorts by `mail_pending_since`, not by insertion or id.
+    for a in [&later, &newest, &settled, &oldest, &at_before, &middle] {
+        store.insert_account(a).await.unwrap();
+    }
+
+    let listed = store.accounts_with_pending_mail(before, 10).await.unwrap();
+    assert_eq!(
+        ids(&listed),
+        ids(&[oldest.clone(), middle.clone(), newest.clone()])
+    );
+    assert_eq!(
+        listed
+            .iter()
+            .map(|a| millis(a.mail_pending_since))
+            .collect::<Vec<_>>(),
+        vec![
+            millis(oldest.mail_pending_since),
+            millis(middle.mail_pending_since),
+            millis(newest.mail_pending_since)
+        ]
+    );
+    assert_eq!(listed[0], oldest);
+    assert_eq!(
+        ids(&store.accounts_with_pending_mail(before, 2).await.unwrap()),
+        ids(&[oldest.clone(), middle.clone()])
+    );
+    assert_eq!(
+        ids(&store.accounts_with_pending_mail(before, 1).await.unwrap()),
+        vec![oldest.id.clone()]
+    );
+    assert!(store
+        .accounts_with_pending_mail(before, 0)
+        .await
+        .unwrap()
+        .is_empty());
+    // Strictly before: nothing owed since before the oldest debt.
+    assert!(store
+        .accounts_with_pending_mail(before - second * 30, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        ids(&store
+            .accounts_with_pending_mail(before + second * 2, 10)
+            .await
+            .unwrap()),
+        ids(&[oldest, middle, newest, at_before, later])
+    );
+}
+
+async fn clear_pending_mail_once(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let since = now - Duration::from_secs(60);
+    let mut a = account("owed@example.com", "Ждущий Письма");
+    a.mail_pending_since = Some(since);
+    let mut other = account("other@example.com", "Другой Должник");
+    other.mail_pending_since = Some(since);
+    store.insert_account(&a).await.unwrap();
+    store.insert_account(&other).await.unwrap();
+
+    // Another time does not clear it.
+    assert!(!store
+        .clear_pending_mail(&a.id, since - Duration::from_millis(1))
+        .await
+        .unwrap());
+    assert!(!store
+        .clear_pending_mail(&AccountId::generate(), since)
+        .await
+        .unwrap());
+    assert_eq!(
+        millis(
+            store
+                .account(&a.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .mail_pending_since
+        ),
+        Some(clock::to_millis(since))
+    );
+
+    assert!(store.clear_pending_mail(&a.id, since).await.unwrap());
+    assert!(!store.clear_pending_mail(&a.id, since).await.unwrap());
+    let cleared = store.account(&a.id).await.unwrap().unwrap();
+    assert_eq!(cleared.mail_pending_since, None);
+    assert_eq!(
+        cleared,
+        Account {
+            mail_pending_since: None,
+            ..a.clone()
+        }
+    );
+    assert_eq!(
+        ids(&store.accounts_with_pending_mail(now, 10).await.unwrap()),
+        vec![other.id.clone()]
+    );
+    // The other account's debt at the same time is untouched.
+    assert_eq!(
+        millis(
+            store
+                .account(&other.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .mail_pending_since
+        ),
+        Some(clock::to_millis(since))
+    );
+
+    // A newer debt replaces the old one: clearing the old one leaves it standing.
+    let newer = now - Duration::from_secs(10);
+    let mut owes_again = other.clone();
+    owes_again.mail_pending_since = Some(newer);
+    store.update_account(&owes_again).await.unwrap();
+    assert!(!store.clear_pending_mail(&other.id, since).await.unwrap());
+    assert_eq!(
+        millis(
+            store
+                .account(&other.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .mail_pending_since
+        ),
+        Some(clock::to_millis(newer))
+    );
+    assert_eq!(
+        ids(&store.accounts_with_pending_mail(now, 10).await.unwrap()),
+        vec![other.id.clone()]
+    );
+    assert!(store.clear_pending_mail(&other.id, newer).await.unwrap());
+    assert!(store
+        .accounts_with_pending_mail(now, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .account(&other.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .mail_pending_since,
+        None
+    );
+}
+
+// ---------------------------------------------------------------------------------- lang ---
+
+async fn account_lang_round_trips(backend: Backend) {
+    let store = open(&backend).await;
+    let mut english = account("english@example.com", "English Speaker");
+    english.lang = Lang::En;
+    let russian = account("russian@example.com", "Русский Житель");
+    store.insert_account(&english).await.unwrap();
+    store.insert_account(&russian).await.unwrap();
+
+    let read = store.account(&english.id).await.unwrap().unwrap();
+    assert_eq!(read.lang, Lang::En);
+    assert_eq!(read, english);
+    assert_eq!(
+        store
+            .account_by_email("english@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .lang,
+        Lang::En
+    );
+    assert_eq!(
+        store.account(&russian.id).await.unwrap().unwrap().lang,
+        Lang::Ru
+    );
+    let listed = store.list_accounts(&everything(10)).await.unwrap();
+    let langs: Vec<(AccountId, Lang)> = listed.iter().map(|a| (a.id.clone(), a.lang)).collect();
+    assert!(langs.contains(&(english.id.clone(), Lang::En)), "{langs:?}");
+    assert!(langs.contains(&(russian.id.clone(), Lang::Ru)), "{langs:?}");
+
+    // Updates change the language both ways.
+    let mut switched = russian.clone();
+    switched.lang = Lang::En;
+    store.update_account(&switched).await.unwrap();
+    assert_eq!(
+        store.account(&russian.id).await.unwrap().unwrap().lang,
+        Lang::En
+    );
+    let mut back = english.clone();
+    back.lang = Lang::Ru;
+    store.update_account(&back).await.unwrap();
+    assert_eq!(
+        store.account(&english.id).await.unwrap().unwrap().lang,
+        Lang::Ru
+    );
+    back.lang = Lang::En;
+    store.update_account(&back).await.unwrap();
+    assert_eq!(store.account(&english.id).await.unwrap(), Some(back));
+    assert_eq!(
+        store.account_by_email("russian@example.com").await.unwrap(),
+        Some(switched)
+    );
+}
+
 // ----------------------------------------------------------------------------- districts ---
 
 fn sorted_okrugs(okrugs: &[Okrug]) -> Vec<Okrug> {
@@ -1327,6 +1813,14 @@ veche_core::contract_tests!(
     sessions_lifecycle,
     expired_sessions_are_removed,
     api_tokens_lifecycle,
+    email_token_is_taken_once,
+    expired_email_token_is_not_taken,
+    concurrent_takers_get_one_email_token,
+    email_tokens_of_an_account_are_deleted,
+    expired_email_tokens_are_removed,
+    accounts_with_pending_mail_oldest_first,
+    clear_pending_mail_once,
+    account_lang_round_trips,
     districts_upsert_and_retain,
     organisations_sorted_by_name,
     audit_log_newest_first,

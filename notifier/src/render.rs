@@ -72,11 +72,23 @@ struct Item {
     url: String,
 }
 
+/// The kind's template variables: the job's data, and `name` (the recipient's name, else the
+/// address) when the data has none, so that a text greeting by name always has one.
 fn args(job: &Job) -> Vec<(&str, FluentValue<'_>)> {
-    job.data
+    let mut args: Vec<(&str, FluentValue<'_>)> = job
+        .data
         .iter()
         .map(|(k, v)| (k.as_str(), FluentValue::from(v.as_str())))
-        .collect()
+        .collect();
+    if !job.data.contains_key("name") {
+        let name = job
+            .recipient
+            .name
+            .as_deref()
+            .unwrap_or(job.recipient.email.as_str());
+        args.push(("name", FluentValue::from(name)));
+    }
+    args
 }
 
 /// The absolute URL of a path on this site (paths were checked at enqueue: `/…`, not `//…`).
