@@ -163,6 +163,20 @@ async fn the_sign_up_link_activates_the_account(store: Store) {
         job_data.iter().all(|d| d.is_empty()),
         "links are scrubbed after sending"
     );
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "veche_mail_jobs{state=\"sent\"}",
+        "veche_mail_outcomes_total{kind=\"verify_email\",outcome=\"sent\"}",
+        "veche_mail_send_seconds_count{result=\"ok\"}",
+        "veche_mail_enqueued_total{kind=\"verify_email\",result=\"queued\"}",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from /metrics");
+    }
     app.stop().await;
 }
 
@@ -531,8 +545,9 @@ impl Drop for Killed {
     }
 }
 
-/// A `veche worker` process on the given store.
-fn worker_process(store: &[(&str, String)], sink: &SmtpSink) -> Killed {
+/// A `veche worker` process on the given store, logging at `info` into `log`.
+fn worker_process(store: &[(&str, String)], sink: &SmtpSink, log: &std::path::Path) -> Killed {
+    let log = std::fs::File::create(log).expect("a log file");
     let child = Command::new(env!("CARGO_BIN_EXE_veche"))
         .arg("worker")
         // Only the store given here: not a MONGODB_URI the test run has in its environment.
@@ -548,13 +563,9 @@ fn worker_process(store: &[(&str, String)], sink: &SmtpSink) -> Killed {
         .env("VECHE_MAIL_LEASE", "2s")
         .env("VECHE_MAIL_CONCURRENCY", "8")
         .env("VECHE_MAIL_POLL", "100ms")
-        .env(
-            "VECHE_LOG",
-            std::env::var("VECHE_TEST_WORKER_LOG").unwrap_or_else(|_| "warn".into()),
-        )
+        .env("VECHE_LOG", "info")
         .stdin(Stdio::null())
-        // The worker logs to standard output: the test's output shows it.
-        .stdout(Stdio::inherit())
+        .stdout(log)
         .stderr(Stdio::inherit())
         .spawn()
         .expect("the worker starts");
@@ -617,7 +628,8 @@ async fn a_worker_killed_mid_batch_loses_nothing(store: Store) {
             .unwrap();
     }
 
-    let mut first = worker_process(&env, &sink);
+    let first_log = dir.path().join("first-worker.log");
+    let mut first = worker_process(&env, &sink, &first_log);
     let deadline = Instant::now() + Duration::from_secs(60);
     while sink.messages().len() < N / 3 {
         assert!(Instant::now() < deadline, "the first worker delivers");
@@ -643,7 +655,8 @@ async fn a_worker_killed_mid_batch_loses_nothing(store: Store) {
         .collect();
     assert!(!held_at_kill.is_empty(), "the worker died holding jobs");
 
-    let mut second = worker_process(&env, &sink);
+    let second_log = dir.path().join("second-worker.log");
+    let mut second = worker_process(&env, &sink, &second_log);
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let sent = outbox.store.counts().await.unwrap()[&JobState::Sent];
@@ -685,6 +698,18 @@ async fn a_worker_killed_mid_batch_loses_nothing(store: Store) {
     );
     assert!(twice.len() <= 8, "at most one per concurrent send");
     assert_eq!(outbox.store.counts().await.unwrap()[&JobState::Queued], 0);
+    // Recipients' addresses never reach the logs at info level.
+    for log in [&first_log, &second_log] {
+        let text = std::fs::read_to_string(log).unwrap();
+        assert!(
+            text.contains("mail worker started"),
+            "the log was captured: {text}"
+        );
+        assert!(
+            !text.contains("@example.org"),
+            "an address in the worker's log: {text}"
+        );
+    }
     if let Backend::Mongo(db) = backend {
         let _ = db.drop_database().await;
     }
