@@ -292,15 +292,29 @@ pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> anyh
     let (platform, outbox) = assemble(&settings, shutdown.clone()).await?;
     let worker = worker(&settings, platform.clone(), outbox)?;
     platform.spawn_mail_relay();
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    tracing::info!(addr = %listener.local_addr()?, "worker health and metrics");
     let recover_platform = platform.clone();
     let routes = ops::routes(platform.clone(), settings.metrics_token.clone())
         .recover(move |rejection| recover(recover_platform.clone(), rejection))
         .unify()
         .boxed();
+    let (addr, server) = listen(&settings, routes, &platform, &shutdown).await?;
+    tracing::info!(%addr, "worker health and metrics");
+    worker.run(shutdown).await;
+    server.await?;
+    Ok(())
+}
+
+/// Binds the listen address and serves `routes` in a background task until `shutdown`.
+async fn listen(
+    settings: &Settings,
+    routes: BoxedFilter<(Response,)>,
+    platform: &Arc<Platform>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
     let options = server::ServerOptions {
         trust_forwarded: settings.trust_forwarded,
         https: settings.public_url.scheme() == "https",
@@ -313,9 +327,7 @@ pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> anyh
         options,
         shutdown.clone(),
     ));
-    worker.run(shutdown).await;
-    server.await?;
-    Ok(())
+    Ok((addr, server))
 }
 
 /// Builds and starts Veche: opens the store, seeds what is missing, binds the listener, and
@@ -339,22 +351,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         None
     };
     let routes = routes(platform.clone(), outbox.clone(), &settings);
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    let addr = listener.local_addr()?;
-    let options = server::ServerOptions {
-        trust_forwarded: settings.trust_forwarded,
-        https: settings.public_url.scheme() == "https",
-        grace: settings.shutdown_grace,
-    };
-    let server = tokio::spawn(server::serve(
-        listener,
-        routes,
-        platform.clone(),
-        options,
-        shutdown.clone(),
-    ));
+    let (addr, server) = listen(&settings, routes, &platform, &shutdown).await?;
     Ok(App {
         addr,
         platform,
