@@ -165,6 +165,17 @@ pub struct SettingsArgs {
     /// The platform's local time as an offset from UTC, for digest days. [default: +03:00]
     #[arg(long, env = "VECHE_UTC_OFFSET", value_name = "+HH:MM")]
     pub utc_offset: Option<String>,
+    /// Ballots handled at once before new ones are refused with 503 and Retry-After (load
+    /// shedding instead of queueing into timeouts). [default: 4096]
+    #[arg(long, env = "VECHE_POLLS_MAX_IN_FLIGHT", value_name = "N")]
+    pub polls_max_in_flight: Option<String>,
+    /// How long after a poll closes it is sealed (ballots sent just before the close still
+    /// count). [default: 60s]
+    #[arg(long, env = "VECHE_POLLS_SEAL_GRACE", value_name = "DURATION")]
+    pub polls_seal_grace: Option<String>,
+    /// How often polls are checked for opening, sealing and announcements. [default: 15s]
+    #[arg(long, env = "VECHE_POLLS_TICK", value_name = "DURATION")]
+    pub polls_tick: Option<String>,
 }
 
 /// The notifier's settings.
@@ -268,6 +279,7 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     pub smtp: SmtpSettings,
     pub mail: MailSettings,
+    pub polls: veche_polls::PollsConfig,
     /// Seed one account of each role (random passwords printed at start) and demo content.
     pub demo: bool,
 }
@@ -295,6 +307,16 @@ struct FileSettings {
     smtp: FileSmtp,
     #[serde(default)]
     mail: FileMail,
+    #[serde(default)]
+    polls: FilePolls,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePolls {
+    max_in_flight: Option<String>,
+    seal_grace: Option<String>,
+    tick: Option<String>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -557,6 +579,7 @@ impl Settings {
         let metrics_token = pick(&args.metrics_token, &file.metrics_token).map(Secret::new);
         let smtp = smtp_settings(args, &file.smtp, &public_url, &mut errors);
         let mail = mail_settings(args, &file.mail, &store, &mut errors);
+        let polls = polls_settings(args, &file.polls, &mut errors);
 
         if errors.is_empty() {
             Ok(Settings {
@@ -574,6 +597,7 @@ impl Settings {
                 metrics_token,
                 smtp,
                 mail,
+                polls,
                 demo,
             })
         } else {
@@ -610,6 +634,7 @@ impl Settings {
                 dir: dir.join("mail"),
                 ..MailSettings::default()
             },
+            polls: veche_polls::PollsConfig::default(),
             demo: false,
         }
     }
@@ -625,6 +650,66 @@ fn parse_key(raw: &str) -> Option<[u8; 32]> {
         *byte = u8::from_str_radix(raw.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
     Some(key)
+}
+
+/// A duration that may be zero, in `ms` or the units of [`parse_duration`].
+fn parse_short_duration(raw: &str) -> Option<Duration> {
+    match raw.trim().strip_suffix("ms") {
+        Some(ms) => ms.trim().parse::<u64>().ok().map(Duration::from_millis),
+        None => parse_duration(raw).ok(),
+    }
+}
+
+fn polls_settings(
+    args: &SettingsArgs,
+    file: &FilePolls,
+    errors: &mut Vec<String>,
+) -> veche_polls::PollsConfig {
+    let d = veche_polls::PollsConfig::default();
+    let pick = |arg: &Option<String>, file: &Option<String>| arg.clone().or_else(|| file.clone());
+    let max_in_flight = match pick(&args.polls_max_in_flight, &file.max_in_flight) {
+        None => d.max_in_flight,
+        Some(raw) => match raw.trim().parse::<usize>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => n,
+            _ => {
+                errors.push(format!(
+                    "VECHE_POLLS_MAX_IN_FLIGHT: {raw:?} is not a whole number from 1 to 1000000"
+                ));
+                d.max_in_flight
+            }
+        },
+    };
+    let mut duration = |name: &str, raw: Option<String>, default: Duration, zero_ok: bool| match raw
+    {
+        None => default,
+        Some(raw) => match parse_short_duration(&raw) {
+            Some(v) if zero_ok || !v.is_zero() => v,
+            _ => {
+                errors.push(format!(
+                    "{name}: {raw:?} is not a duration like 500ms, 30s or 5m"
+                ));
+                default
+            }
+        },
+    };
+    let seal_grace = duration(
+        "VECHE_POLLS_SEAL_GRACE",
+        pick(&args.polls_seal_grace, &file.seal_grace),
+        d.seal_grace,
+        true,
+    );
+    let tick = duration(
+        "VECHE_POLLS_TICK",
+        pick(&args.polls_tick, &file.tick),
+        d.tick,
+        false,
+    );
+    veche_polls::PollsConfig {
+        max_in_flight,
+        seal_grace,
+        tick,
+        ..d
+    }
 }
 
 fn mail_settings(

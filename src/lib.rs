@@ -8,11 +8,13 @@
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics`, the OpenAPI document.
 //! - [`openapi`]: the OpenAPI document assembled from every crate.
 //! - [`admin`]: the admin tasks of the command line.
+//! - [`polls_cli`]: `veche polls …` (recount, seal, export, verify a receipt or an export).
 
 pub mod admin;
 pub mod config;
 pub mod openapi;
 pub mod ops;
+pub mod polls_cli;
 pub mod server;
 
 use std::net::SocketAddr;
@@ -40,6 +42,7 @@ use veche_core::web::{current_meta, Ctx};
 use veche_core::Platform;
 use veche_notifier::mailer::{Mailer, Security, Transport};
 use veche_notifier::{Outbox, Worker, WorkerConfig, NOTIFIER_EN, NOTIFIER_LIMITS, NOTIFIER_RU};
+use veche_polls::{Polls, POLLS_EN, POLLS_LIMITS, POLLS_RU};
 
 /// A running Veche.
 pub struct App {
@@ -47,6 +50,7 @@ pub struct App {
     pub addr: SocketAddr,
     pub platform: Arc<Platform>,
     pub outbox: Arc<Outbox>,
+    pub polls: Arc<Polls>,
     /// The delivery worker (running in this process unless `VECHE_WORKER=off`).
     pub worker: Arc<Worker>,
     worker_task: Option<JoinHandle<()>>,
@@ -97,18 +101,25 @@ pub async fn platform(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Arc<Platform>> {
-    Ok(assemble(settings, shutdown).await?.0)
+    Ok(assemble(settings, shutdown).await?.platform)
 }
 
 /// Every kind of notification a crate may enqueue.
-pub const NOTIFICATION_KINDS: &[&[veche_core::notify::KindSpec]] =
-    &[veche_core::notify::kinds::ACCOUNT];
+pub const NOTIFICATION_KINDS: &[&[veche_core::notify::KindSpec]] = &[
+    veche_core::notify::kinds::ACCOUNT,
+    veche_polls::kinds::POLLS,
+];
 
-/// The shared state and the outbox behind its notification port.
-pub async fn assemble(
-    settings: &Settings,
-    shutdown: CancellationToken,
-) -> anyhow::Result<(Arc<Platform>, Arc<Outbox>)> {
+/// What [`assemble`] builds: the shared state, the outbox behind its notification port, and
+/// each feature's state.
+pub struct Parts {
+    pub platform: Arc<Platform>,
+    pub outbox: Arc<Outbox>,
+    pub polls: Arc<Polls>,
+}
+
+/// The shared state, the outbox behind its notification port, and the features.
+pub async fn assemble(settings: &Settings, shutdown: CancellationToken) -> anyhow::Result<Parts> {
     let backend = open_backend(&settings.store).await?;
     let store = veche_core::store::open(&backend)
         .await
@@ -137,10 +148,24 @@ pub async fn assemble(
             .await
             .context("preparing the email outbox")?,
     );
-    let catalog = Catalog::new(&[(CORE_RU, CORE_EN), (NOTIFIER_RU, NOTIFIER_EN)])
-        .map_err(anyhow::Error::msg)?;
-    let declared: Vec<(&'static str, &'static str)> =
-        CORE_LIMITS.iter().chain(NOTIFIER_LIMITS).copied().collect();
+    let polls = Arc::new(Polls::new(
+        veche_polls::store::open(&backend)
+            .await
+            .context("preparing the polls store")?,
+        settings.polls.clone(),
+    ));
+    let catalog = Catalog::new(&[
+        (CORE_RU, CORE_EN),
+        (NOTIFIER_RU, NOTIFIER_EN),
+        (POLLS_RU, POLLS_EN),
+    ])
+    .map_err(anyhow::Error::msg)?;
+    let declared: Vec<(&'static str, &'static str)> = CORE_LIMITS
+        .iter()
+        .chain(NOTIFIER_LIMITS)
+        .chain(POLLS_LIMITS)
+        .copied()
+        .collect();
     let limits = Limits::build(&declared, &settings.rates).map_err(anyhow::Error::msg)?;
     let config = CoreConfig {
         public_url: settings.public_url.clone(),
@@ -158,12 +183,26 @@ pub async fn assemble(
         outbox.clone(),
     );
     platform.nav.push(NavItem {
+        href: "/polls",
+        label: "nav-polls",
+        role: None,
+    });
+    platform.nav.push(NavItem {
+        href: "/official/polls",
+        label: "nav-official-polls",
+        role: Some(Role::Official),
+    });
+    platform.nav.push(NavItem {
         href: "/admin/mail",
         label: "nav-mail",
         role: Some(Role::Admin),
     });
     platform.reload_directory().await?;
-    Ok((Arc::new(platform), outbox))
+    Ok(Parts {
+        platform: Arc::new(platform),
+        outbox,
+        polls,
+    })
 }
 
 /// The delivery worker for these settings: SMTP when a host is set, else `.eml` files in the
@@ -230,16 +269,14 @@ fn parse_hex_key(raw: &str) -> Option<[u8; 32]> {
 
 /// Every route of the application, with one `recover` that turns what no route answered into
 /// a problem document (API) or an error page (everything else).
-pub fn routes(
-    platform: Arc<Platform>,
-    outbox: Arc<Outbox>,
-    settings: &Settings,
-) -> BoxedFilter<(Response,)> {
+pub fn routes(parts: &Parts, settings: &Settings) -> BoxedFilter<(Response,)> {
+    let platform = parts.platform.clone();
     let all = veche_core::web::combine(vec![
         ops::routes(platform.clone(), settings.metrics_token.clone()),
         veche_core::accounts::http::routes(platform.clone()),
         veche_core::accounts::pages::routes(platform.clone()),
-        veche_notifier::http::routes(platform.clone(), outbox),
+        veche_notifier::http::routes(platform.clone(), parts.outbox.clone()),
+        veche_polls::http::routes(platform.clone(), parts.polls.clone()),
     ]);
     let recover_platform = platform.clone();
     all.recover(move |rejection| recover(recover_platform.clone(), rejection))
@@ -289,7 +326,9 @@ async fn recover(
 /// of owed emails, and `/healthz`, `/readyz` and `/metrics` on the listen address for the
 /// orchestrator. Returns once the worker finished its last round.
 pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let (platform, outbox) = assemble(&settings, shutdown.clone()).await?;
+    let Parts {
+        platform, outbox, ..
+    } = assemble(&settings, shutdown.clone()).await?;
     let worker = worker(&settings, platform.clone(), outbox)?;
     platform.spawn_mail_relay();
     let recover_platform = platform.clone();
@@ -334,14 +373,20 @@ async fn listen(
 /// serves in a background task until the returned app is stopped.
 pub async fn build(settings: Settings) -> anyhow::Result<App> {
     let shutdown = CancellationToken::new();
-    let (platform, outbox) = assemble(&settings, shutdown.clone()).await?;
-    let worker = worker(&settings, platform.clone(), outbox.clone())?;
+    let parts = assemble(&settings, shutdown.clone()).await?;
+    let platform = parts.platform.clone();
+    let worker = worker(&settings, platform.clone(), parts.outbox.clone())?;
     let demo_accounts = if settings.demo {
-        veche_core::accounts::demo::seed(&platform).await?
+        let accounts = veche_core::accounts::demo::seed(&platform).await?;
+        veche_polls::demo::seed(&platform, &parts.polls)
+            .await
+            .context("seeding the demo polls")?;
+        accounts
     } else {
         Vec::new()
     };
     platform.spawn_housekeeping();
+    veche_polls::scheduler::spawn(platform.clone(), parts.polls.clone());
     let worker_task = if settings.mail.worker {
         Some(tokio::spawn(worker.clone().run(shutdown.clone())))
     } else {
@@ -350,12 +395,13 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         );
         None
     };
-    let routes = routes(platform.clone(), outbox.clone(), &settings);
+    let routes = routes(&parts, &settings);
     let (addr, server) = listen(&settings, routes, &platform, &shutdown).await?;
     Ok(App {
         addr,
         platform,
-        outbox,
+        outbox: parts.outbox,
+        polls: parts.polls,
         worker,
         worker_task,
         demo_accounts,

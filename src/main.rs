@@ -41,6 +41,61 @@ enum Command {
         #[command(flatten)]
         settings: SettingsArgs,
     },
+    /// Polls: recount, seal, export, and checks of receipts and exports. Exits 1 when a check
+    /// finds something wrong.
+    Polls {
+        #[command(subcommand)]
+        task: PollsTask,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum PollsTask {
+    /// Recompute a poll's counts from its ballots and report the drift (exit 1 when drift is
+    /// found and not fixed).
+    Recount {
+        poll: String,
+        /// Correct the counters.
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Seal a closed poll now: its final counts and the Merkle root over every receipt.
+    Seal { poll: String },
+    /// Write a sealed poll's public ballot export (never an account).
+    Export {
+        poll: String,
+        /// `json` or `csv`.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a receipt: the ballot's answers hash to it, and its proof leads to the published
+    /// root (exit 1 otherwise).
+    VerifyReceipt { poll: String, receipt: String },
+    /// Check a ballot export (JSON or CSV): every receipt, the Merkle root and every count
+    /// against what was published (exit 1 on any difference).
+    VerifyExport {
+        file: PathBuf,
+        /// The published seal (`GET /api/v1/polls/{id}/seal`) to compare with, for a check
+        /// without access to the store.
+        #[arg(long)]
+        published: Option<PathBuf>,
+    },
+    /// Seed residents with API tokens and an open poll for `scripts/bench-polls`.
+    #[command(hide = true)]
+    BenchSeed {
+        #[arg(long, default_value_t = 10_000)]
+        residents: usize,
+        /// Ballots of made-up residents already in the poll.
+        #[arg(long, default_value_t = 0)]
+        ballots: usize,
+        #[arg(long)]
+        tokens_out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -182,6 +237,56 @@ async fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("veche: worker: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Polls { task, settings } => {
+            let settings = match load(&settings, false) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            init_logging(&settings);
+            use veche::polls_cli;
+            let result = match task {
+                PollsTask::Recount { poll, fix } => polls_cli::recount(&settings, &poll, fix).await,
+                PollsTask::Seal { poll } => polls_cli::seal(&settings, &poll).await,
+                PollsTask::Export { poll, format, out } => {
+                    let format = match format.as_str() {
+                        "json" => veche_polls::export::Format::Json,
+                        "csv" => veche_polls::export::Format::Csv,
+                        other => {
+                            eprintln!("veche: --format {other:?}: use json or csv");
+                            return ExitCode::from(2);
+                        }
+                    };
+                    polls_cli::export_ballots(&settings, &poll, format, out.as_deref()).await
+                }
+                PollsTask::VerifyReceipt { poll, receipt } => {
+                    polls_cli::verify_receipt(&settings, &poll, &receipt).await
+                }
+                PollsTask::VerifyExport { file, published } => {
+                    polls_cli::verify_export(Some(&settings), &file, published.as_deref()).await
+                }
+                PollsTask::BenchSeed {
+                    residents,
+                    ballots,
+                    tokens_out,
+                } => polls_cli::bench_seed(&settings, residents, ballots, &tokens_out).await,
+            };
+            match result {
+                Ok(report) => {
+                    if !report.text.is_empty() {
+                        println!("{}", report.text);
+                    }
+                    if report.ok {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => {
+                    eprintln!("veche: {e:#}");
                     ExitCode::FAILURE
                 }
             }

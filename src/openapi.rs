@@ -7,6 +7,7 @@ use utoipa::OpenApi;
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = veche_core::accounts::http::AccountsApi::openapi();
     doc.merge(veche_notifier::http::NotifierApi::openapi());
+    doc.merge(veche_polls::http::PollsApi::openapi());
     doc.info.title = "Veche API".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     doc.info.description = Some(

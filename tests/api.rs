@@ -1049,9 +1049,19 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
             "{method} {path} is not documented"
         );
     }
+    // A poll with a ballot, so that the polls' paths name things that exist (their handlers
+    // answer 404 for an unknown poll, which this check could not tell from the router's).
+    let polls = app.app.as_ref().unwrap().polls.clone();
+    let (poll_id, receipt) = demo_poll_with_a_ballot(&polls).await;
     for (method, path) in &documented {
         // Every documented operation is served: anonymous requests get 401, 400-class input
         // errors or 200 — never the router's 404 or 405.
+        let path = if path.starts_with("/api/v1/polls/{id}") {
+            path.replace("{id}", &poll_id)
+                .replace("{receipt}", &receipt)
+        } else {
+            path.clone()
+        };
         let url = app.url(&path.replace("{id}", "01JD0000000000000000000000"));
         let request = match method.as_str() {
             "get" => client.get(&url),
@@ -1074,4 +1084,68 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
     }
     assert!(doc["components"]["schemas"]["ProblemDocument"].is_object());
     app.stop().await;
+}
+
+/// An open poll with one ballot, straight in the store: its id and the ballot's receipt.
+async fn demo_poll_with_a_ballot(polls: &veche_polls::Polls) -> (String, String) {
+    use veche_polls::model::*;
+    let now = veche_core::clock::now();
+    let question = Question {
+        id: QuestionId::generate(),
+        text: "?".into(),
+        choice: Choice::Single,
+        required: true,
+        options: vec![
+            PollOption {
+                id: OptionId::generate(),
+                text: "a".into(),
+            },
+            PollOption {
+                id: OptionId::generate(),
+                text: "b".into(),
+            },
+        ],
+    };
+    let poll = Poll {
+        id: PollId::generate(),
+        title: "Открытый опрос".into(),
+        description: String::new(),
+        questions: vec![question.clone()],
+        audience: Audience::default(),
+        opens_at: Some(now - time::Duration::hours(1)),
+        closes_at: Some(now + time::Duration::hours(1)),
+        points: 20,
+        visibility: Visibility::AfterVoting,
+        phase: Phase::Scheduled,
+        decision: None,
+        decision_at: None,
+        created_by: veche_core::id::AccountId::generate(),
+        organisation_id: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        frozen: true,
+        announced: true,
+        results_announced: true,
+        seal: None,
+    };
+    polls.store.insert_poll(&poll).await.unwrap();
+    let answers = vec![Answer {
+        question: question.id.clone(),
+        options: vec![question.options[0].id.clone()],
+    }];
+    let id = BallotId::generate();
+    let ballot = Ballot {
+        receipt: veche_polls::verify::receipt(poll.id.as_str(), id.as_str(), &answers),
+        id,
+        poll_id: poll.id.clone(),
+        account_id: veche_core::id::AccountId::generate(),
+        answers,
+        district_id: veche_core::id::DistrictId::from_trusted(common::KHAMOVNIKI.into()),
+        age_bracket: AgeBracket::From25To34,
+        points: 20,
+        cast_at: now,
+    };
+    polls.store.cast(&ballot).await.unwrap();
+    (poll.id.to_string(), ballot.receipt.to_string())
 }

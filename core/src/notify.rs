@@ -65,6 +65,10 @@ pub struct KindSpec {
     /// itself: always sent at once, never put in a digest, never switched off, and so they carry
     /// no unsubscribe link. Every other kind follows the resident's preference.
     pub essential: bool,
+    /// An opt-in kind is off until the resident switches it on (a newsletter-like email such
+    /// as "a new poll opened in your district"); other optional kinds are on (`immediately`)
+    /// until switched off. Meaningless for an essential kind (always sent).
+    pub opt_in: bool,
 }
 
 impl KindSpec {
@@ -158,6 +162,9 @@ pub enum Enqueued {
     Queued(String),
     /// A job with this idempotency key exists already; nothing was stored.
     Duplicate,
+    /// The resident does not want this kind (switched off, or an opt-in kind never switched
+    /// on): nothing was stored.
+    Declined,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -174,7 +181,8 @@ pub enum NotifyError {
 #[async_trait]
 pub trait Notify: Send + Sync + 'static {
     /// Stores the notification for delivery (once per idempotency key) and returns at once;
-    /// sending happens in the worker, never inside the request.
+    /// sending happens in the worker, never inside the request. An opt-in kind the resident has
+    /// not switched on is not stored ([`Enqueued::Declined`]).
     async fn enqueue(&self, notification: Notification) -> Result<Enqueued, NotifyError>;
 }
 
@@ -185,19 +193,23 @@ pub mod kinds {
     pub const VERIFY_EMAIL: KindSpec = KindSpec {
         name: "verify_email",
         essential: true,
+        opt_in: false,
     };
     pub const PASSWORD_RESET: KindSpec = KindSpec {
         name: "password_reset",
         essential: true,
+        opt_in: false,
     };
     pub const EMAIL_CHANGE: KindSpec = KindSpec {
         name: "email_change",
         essential: true,
+        opt_in: false,
     };
     /// An admin changed the account's roles (a new moderator learns where to start).
     pub const ROLES_CHANGED: KindSpec = KindSpec {
         name: "roles_changed",
         essential: false,
+        opt_in: false,
     };
 
     pub const ACCOUNT: &[KindSpec] = &[VERIFY_EMAIL, PASSWORD_RESET, EMAIL_CHANGE, ROLES_CHANGED];

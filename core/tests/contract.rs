@@ -1191,6 +1191,156 @@ async fn accounts_with_pending_mail_oldest_first(backend: Backend) {
     );
 }
 
+/// The residents of some districts (or of the whole city), paged in id order: never a blocked
+/// account, every other one exactly once.
+async fn accounts_in_districts_page_in_id_order(backend: Backend) {
+    let store = open(&backend).await;
+    let (north, south, east) = (
+        DistrictId::parse("45277000").unwrap(),
+        DistrictId::parse("45286000").unwrap(),
+        DistrictId::parse("45293000").unwrap(),
+    );
+    let ids_up = ascending(9, AccountId::generate);
+    let plan = [
+        (&north, AccountState::Active),
+        (&south, AccountState::Unverified),
+        (&north, AccountState::Blocked),
+        (&east, AccountState::Active),
+        (&south, AccountState::Active),
+        (&north, AccountState::Unverified),
+        (&east, AccountState::Active),
+        (&north, AccountState::Active),
+        (&south, AccountState::Active),
+    ];
+    let mut all = Vec::new();
+    for (i, (district, state)) in plan.iter().enumerate() {
+        let mut a = account_with(
+            ids_up[i].clone(),
+            &format!("d{i}@example.com"),
+            &format!("Житель {i}"),
+        );
+        a.district_id = (*district).clone();
+        a.state = *state;
+        all.push(a);
+    }
+    // Inserted out of id order: the listing sorts by id, not by insertion.
+    for i in [4, 0, 8, 2, 6, 1, 5, 3, 7] {
+        store.insert_account(&all[i]).await.unwrap();
+    }
+    let blocked = all[2].id.clone();
+    let expect = |districts: &[&DistrictId]| -> Vec<AccountId> {
+        all.iter()
+            .filter(|a| a.state != AccountState::Blocked)
+            .filter(|a| districts.is_empty() || districts.contains(&&a.district_id))
+            .map(|a| a.id.clone())
+            .collect()
+    };
+    let list = |districts: Vec<DistrictId>, after: Option<AccountId>, limit: usize| {
+        let store = store.clone();
+        async move {
+            ids(&store
+                .accounts_in_districts(&districts, after.as_ref(), limit)
+                .await
+                .unwrap())
+        }
+    };
+    // Pages through with `after` and `limit`, checking each page's size.
+    let page_through = |districts: Vec<DistrictId>, limit: usize| {
+        let list = &list;
+        async move {
+            let mut seen: Vec<AccountId> = Vec::new();
+            loop {
+                let page = list(districts.clone(), seen.last().cloned(), limit).await;
+                assert!(page.len() <= limit);
+                if page.is_empty() {
+                    return seen;
+                }
+                seen.extend(page);
+            }
+        }
+    };
+
+    let north_ids = list(vec![north.clone()], None, 100).await;
+    assert_eq!(north_ids, expect(&[&north]));
+    assert_eq!(
+        north_ids,
+        vec![ids_up[0].clone(), ids_up[5].clone(), ids_up[7].clone()]
+    );
+    assert_eq!(
+        list(vec![south.clone(), east.clone()], None, 100).await,
+        expect(&[&south, &east])
+    );
+    assert_eq!(
+        list(vec![south.clone(), east.clone()], None, 100)
+            .await
+            .len(),
+        5
+    );
+    assert_eq!(
+        list(vec![east.clone(), north.clone(), east.clone()], None, 100).await,
+        expect(&[&north, &east]),
+        "a district named twice counts once"
+    );
+    let city = list(Vec::new(), None, 100).await;
+    assert_eq!(city, expect(&[]));
+    assert_eq!(city.len(), 8);
+    assert!(
+        !city.contains(&blocked),
+        "a blocked account is never listed"
+    );
+    assert!(
+        list(vec![DistrictId::parse("45000000").unwrap()], None, 100)
+            .await
+            .is_empty()
+    );
+
+    // Paging: every expected account exactly once, in id order, whatever the page size.
+    for limit in [1, 2, 3, 100] {
+        assert_eq!(
+            page_through(Vec::new(), limit).await,
+            expect(&[]),
+            "city, {limit}"
+        );
+        assert_eq!(
+            page_through(vec![north.clone()], limit).await,
+            expect(&[&north]),
+            "north, {limit}"
+        );
+        assert_eq!(
+            page_through(vec![north.clone(), south.clone()], limit).await,
+            expect(&[&north, &south]),
+            "north and south, {limit}"
+        );
+    }
+    assert_eq!(
+        list(
+            vec![north.clone(), south.clone()],
+            Some(ids_up[1].clone()),
+            2
+        )
+        .await,
+        vec![ids_up[4].clone(), ids_up[5].clone()],
+        "strictly after, skipping the blocked and the other districts"
+    );
+    // After the blocked account's own id (a cursor may be any id).
+    assert_eq!(
+        list(vec![north.clone()], Some(blocked.clone()), 100).await,
+        vec![ids_up[5].clone(), ids_up[7].clone()]
+    );
+    assert!(list(Vec::new(), Some(ids_up[8].clone()), 100)
+        .await
+        .is_empty());
+    assert!(list(Vec::new(), None, 0).await.is_empty());
+    assert!(list(vec![north.clone()], None, 0).await.is_empty());
+
+    // The whole record comes back.
+    let listed = store
+        .accounts_in_districts(std::slice::from_ref(&east), None, 1)
+        .await
+        .unwrap();
+    assert_eq!(listed, vec![all[3].clone()]);
+}
+
 async fn clear_pending_mail_once(backend: Backend) {
     let store = open(&backend).await;
     let now = clock::now();
@@ -1819,6 +1969,7 @@ veche_core::contract_tests!(
     email_tokens_of_an_account_are_deleted,
     expired_email_tokens_are_removed,
     accounts_with_pending_mail_oldest_first,
+    accounts_in_districts_page_in_id_order,
     clear_pending_mail_once,
     account_lang_round_trips,
     districts_upsert_and_retain,

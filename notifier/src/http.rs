@@ -456,7 +456,7 @@ pub(crate) mod testkit {
     use veche_core::accounts::model::{Account, AccountState, BirthYear, DisplayName, Email, Role};
     use veche_core::accounts::service;
     use veche_core::id::{AccountId, DistrictId};
-    use veche_core::notify::{kinds, Kind, Notification, Recipient};
+    use veche_core::notify::{kinds, Kind, KindSpec, Notification, Recipient};
     use veche_core::platform::CoreConfig;
     use veche_core::ratelimit::{Limits, RateSpec, CORE_LIMITS};
     use veche_core::storage::{Backend, Sqlite, SyncMode};
@@ -467,6 +467,13 @@ pub(crate) mod testkit {
     use crate::model::{Job, JobId, Outcome};
     use crate::outbox::Outbox;
     use crate::{NOTIFIER_EN, NOTIFIER_LIMITS, NOTIFIER_RU};
+
+    /// An opt-in kind, as a feature would declare one (the account kinds have none).
+    pub const DISTRICT_NEWS: KindSpec = KindSpec {
+        name: "district_news",
+        essential: false,
+        opt_in: true,
+    };
 
     pub struct Harness {
         pub platform: Arc<Platform>,
@@ -537,7 +544,7 @@ pub(crate) mod testkit {
                 .await
                 .unwrap_or_else(|e| panic!("core store: {e}"));
             let outbox = Arc::new(
-                Outbox::open(&backend, &[kinds::ACCOUNT])
+                Outbox::open(&backend, &[kinds::ACCOUNT, &[DISTRICT_NEWS]])
                     .await
                     .unwrap_or_else(|e| panic!("outbox: {e}")),
             );
@@ -752,11 +759,18 @@ mod tests {
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(
             r.json(),
-            json!({"kinds": [{"kind": "roles_changed", "delivery": "immediately"}]}),
-            "essential kinds are not listed"
+            json!({"kinds": [
+                {"kind": "district_news", "delivery": "off"},
+                {"kind": "roles_changed", "delivery": "immediately"},
+            ]}),
+            "essential kinds are not listed; an opt-in kind is off until switched on"
         );
 
-        let body = json!({"kinds": [{"kind": "roles_changed", "delivery": "digest"}]}).to_string();
+        let body = json!({"kinds": [
+            {"kind": "roles_changed", "delivery": "digest"},
+            {"kind": "district_news", "delivery": "immediately"},
+        ]})
+        .to_string();
         let r = h
             .send(
                 "PUT",
@@ -766,7 +780,13 @@ mod tests {
             )
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
-        assert_eq!(r.json()["kinds"][0]["delivery"], "digest");
+        assert_eq!(
+            r.json(),
+            json!({"kinds": [
+                {"kind": "district_news", "delivery": "immediately"},
+                {"kind": "roles_changed", "delivery": "digest"},
+            ]})
+        );
 
         // One bad entry refuses the whole change.
         for (bad, field) in [

@@ -39,7 +39,7 @@ pub static ENQUEUED: LazyLock<IntCounterVec> = LazyLock::new(|| {
         IntCounterVec::new(
             Opts::new(
                 "veche_mail_enqueued_total",
-                "Notifications enqueued by kind and result (queued, duplicate)",
+                "Notifications enqueued by kind and result (queued, duplicate, declined)",
             ),
             &["kind", "result"],
         )

@@ -201,5 +201,6 @@ pub struct Suppression {
     pub at: OffsetDateTime,
 }
 
-/// The preferences of one account: kind → delivery (kinds not listed: immediately).
+/// The preferences of one account: kind → delivery (kinds not listed: their default,
+/// [`crate::prefs::default_delivery`]: off for an opt-in kind, immediately for the others).
 pub type Preferences = BTreeMap<String, Delivery>;

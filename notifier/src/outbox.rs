@@ -12,7 +12,8 @@ use veche_core::storage::Backend;
 use veche_core::StoreResult;
 
 use crate::metrics;
-use crate::model::Job;
+use crate::model::{Delivery, Job};
+use crate::prefs;
 use crate::store::{self, OutboxStore};
 
 pub struct Outbox {
@@ -63,21 +64,30 @@ impl Outbox {
 impl Notify for Outbox {
     async fn enqueue(&self, notification: Notification) -> Result<Enqueued, NotifyError> {
         notification.validate().map_err(NotifyError::Invalid)?;
-        if self.kind(notification.kind.as_str()).is_none() {
+        let Some(spec) = self.kind(notification.kind.as_str()) else {
             return Err(NotifyError::UnknownKind(notification.kind.to_string()));
-        }
-        if notification.recipient.account_id.is_none()
-            && self
-                .kind(notification.kind.as_str())
-                .is_some_and(|k| !k.essential)
-        {
-            // Preferences and unsubscribe links need the account.
-            return Err(NotifyError::Invalid(Invalid::new(
-                "recipient.account_id",
-                "required",
-            )));
-        }
+        };
         let kind = notification.kind.to_string();
+        if !spec.essential {
+            let Some(account) = &notification.recipient.account_id else {
+                // Preferences and unsubscribe links need the account.
+                return Err(NotifyError::Invalid(Invalid::new(
+                    "recipient.account_id",
+                    "required",
+                )));
+            };
+            // An opt-in kind is stored only for those who switched it on: a city-wide
+            // announcement must not fill the outbox with jobs that would all be skipped. (Other
+            // kinds are stored, and a resident's "off" is applied by the worker at delivery.)
+            if spec.opt_in
+                && prefs::delivery(&spec, &self.store.preferences(account).await?) == Delivery::Off
+            {
+                metrics::ENQUEUED
+                    .with_label_values(&[&kind, "declined"])
+                    .inc();
+                return Ok(Enqueued::Declined);
+            }
+        }
         let job = Job::from_notification(notification, clock::now());
         let id = job.id.to_string();
         if self.store.insert(&job).await? {

@@ -662,6 +662,12 @@ mod tests {
             !r.body.contains("verify_email"),
             "essential kinds are not offered"
         );
+        assert!(
+            r.body
+                .contains("id=\"district_news-off\" name=\"district_news\" value=\"off\" checked"),
+            "an opt-in kind is off until switched on: {}",
+            r.body
+        );
 
         let body = format!("csrf={}&roles_changed=digest", enc(&anna.csrf));
         let r = h

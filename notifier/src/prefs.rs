@@ -10,7 +10,7 @@ use veche_core::notify::KindSpec;
 use veche_core::random;
 use veche_core::StoreResult;
 
-use crate::model::{Delivery, DIGEST_KIND};
+use crate::model::{Delivery, Preferences, DIGEST_KIND};
 use crate::outbox::Outbox;
 
 const CONTEXT: &str = "veche unsubscribe v1";
@@ -31,6 +31,24 @@ pub fn signature_ok(secret: &[u8; 32], account: &AccountId, kind: &str, presente
     random::constant_time_eq(&signature(secret, account, kind), presented)
 }
 
+/// How a kind is delivered to a resident who never chose: off for an opt-in kind (the resident
+/// must switch it on), at once for every other kind.
+pub fn default_delivery(spec: &KindSpec) -> Delivery {
+    if spec.opt_in {
+        Delivery::Off
+    } else {
+        Delivery::Immediately
+    }
+}
+
+/// How the resident with these stored preferences wants this kind delivered.
+pub fn delivery(spec: &KindSpec, stored: &Preferences) -> Delivery {
+    stored
+        .get(spec.name)
+        .copied()
+        .unwrap_or_else(|| default_delivery(spec))
+}
+
 /// What a resident sees and sets: each optional kind with its delivery.
 pub async fn preferences(
     outbox: &Outbox,
@@ -41,7 +59,7 @@ pub async fn preferences(
         .optional_kinds()
         .into_iter()
         .map(|k| {
-            let delivery = stored.get(k.name).copied().unwrap_or(Delivery::Immediately);
+            let delivery = delivery(&k, &stored);
             (k, delivery)
         })
         .collect())

@@ -282,12 +282,8 @@ impl Worker {
         let mut unsubscribe = None;
         if !spec.essential {
             if let Some(account) = &job.recipient.account_id {
-                let prefs = store.preferences(account).await?;
-                match prefs
-                    .get(spec.name)
-                    .copied()
-                    .unwrap_or(Delivery::Immediately)
-                {
+                let stored = store.preferences(account).await?;
+                match prefs::delivery(&spec, &stored) {
                     Delivery::Off => {
                         return Ok(Prepared::Done(Outcome::Skipped {
                             reason: "switched off by the resident".into(),

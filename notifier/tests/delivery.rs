@@ -16,7 +16,7 @@ use veche_core::testing::smtp::Received;
 use veche_core::web::i18n::Lang;
 use veche_notifier::mailer::{Mailer, Security, Transport};
 use veche_notifier::model::{Delivery, Job, JobState};
-use veche_notifier::Worker;
+use veche_notifier::{prefs, Worker};
 
 #[path = "support/rig.rs"]
 mod rig;
@@ -484,6 +484,136 @@ async fn preferences_and_bounces_stop_emails(backend: Backend) {
     assert!(rig.sink.messages().is_empty(), "nothing was delivered");
 }
 
+/// An opt-in kind is stored only for a resident who switched it on; other optional kinds are
+/// on until switched off.
+async fn opt_in_kinds_wait_for_the_resident(backend: Backend) {
+    let Some(rig) = rig(backend, &[], |_| {}).await else {
+        return;
+    };
+    let account = AccountId::generate();
+    let news = |key: &str| {
+        let mut n = note(
+            "district_news",
+            "news@example.org",
+            Some(&account),
+            Lang::En,
+            key,
+        );
+        n.data.insert("title".into(), "a new poll".into());
+        n.data.insert("link".into(), "/polls/1".into());
+        n
+    };
+    let declined = || {
+        veche_notifier::metrics::ENQUEUED
+            .with_label_values(&["district_news", "declined"])
+            .get()
+    };
+
+    // Never switched on: declined, nothing stored; shown as off.
+    let before = declined();
+    assert_eq!(
+        rig.outbox.enqueue(news("news-1")).await.unwrap(),
+        Enqueued::Declined
+    );
+    assert!(declined() > before, "counted as declined");
+    assert!(rig
+        .outbox
+        .store
+        .job_by_key("news-1")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(total_jobs(&rig).await, 0, "nothing was stored");
+    let shown = prefs::preferences(&rig.outbox, &account).await.unwrap();
+    let shown: BTreeMap<&str, Delivery> = shown.iter().map(|(k, d)| (k.name, *d)).collect();
+    assert_eq!(
+        shown,
+        BTreeMap::from([
+            ("district_news", Delivery::Off),
+            ("roles_changed", Delivery::Immediately)
+        ])
+    );
+
+    // A kind that is not opt-in is queued by default.
+    let roles = rig
+        .outbox
+        .enqueue(note(
+            "roles_changed",
+            "news@example.org",
+            Some(&account),
+            Lang::En,
+            "roles-1",
+        ))
+        .await
+        .unwrap();
+    assert!(matches!(roles, Enqueued::Queued(_)), "{roles:?}");
+
+    // Switched on: queued and delivered, with its unsubscribe link.
+    prefs::set_preferences(
+        &rig.outbox,
+        &account,
+        &[("district_news".into(), "immediately".into())],
+    )
+    .await
+    .unwrap();
+    let queued = rig.outbox.enqueue(news("news-2")).await.unwrap();
+    assert!(matches!(queued, Enqueued::Queued(_)), "{queued:?}");
+    assert_eq!(
+        rig.outbox.enqueue(news("news-2")).await.unwrap(),
+        Enqueued::Duplicate
+    );
+    assert_eq!(rig.worker.drain().await.unwrap(), 2);
+    let messages = rig.sink.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(messages.len(), 2);
+    let sent = messages
+        .iter()
+        .find(|m| m.subject.contains("News from your district: a new poll"))
+        .unwrap_or_else(|| panic!("no news email among {messages:?}"));
+    assert!(
+        sent.text.contains("http://veche.test/polls/1"),
+        "{}",
+        sent.text
+    );
+    let path = prefs::unsubscribe_path(&[7u8; 32], &account, "district_news");
+    assert_eq!(
+        sent.header("List-Unsubscribe"),
+        Some(format!("<http://veche.test{path}>").as_str())
+    );
+    assert_eq!(job_by_key(&rig, "news-2").await.state, JobState::Sent);
+
+    // Switched off again (the one-click link): declined again.
+    prefs::unsubscribe(&rig.outbox, &account, "district_news")
+        .await
+        .unwrap();
+    assert_eq!(
+        rig.outbox.enqueue(news("news-3")).await.unwrap(),
+        Enqueued::Declined
+    );
+    assert!(rig
+        .outbox
+        .store
+        .job_by_key("news-3")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(total_jobs(&rig).await, 2);
+
+    // A job already in the outbox for someone who never chose (as if queued before the kind
+    // became opt-in) is not sent: the worker's default for an opt-in kind is off too.
+    let stranger = AccountId::generate();
+    let mut n = news("news-4");
+    n.recipient.account_id = Some(stranger.clone());
+    assert!(rig
+        .outbox
+        .store
+        .insert(&Job::from_notification(n, clock::now()))
+        .await
+        .unwrap());
+    assert_eq!(rig.worker.drain().await.unwrap(), 1);
+    assert_eq!(job_by_key(&rig, "news-4").await.state, JobState::Skipped);
+    assert_eq!(rig.sink.messages().len(), 2, "nothing more was sent");
+}
+
 async fn recipient_rate_limit_defers_a_flood(backend: Backend) {
     let Some(rig) = rig(backend, &[("mail_recipient", "3/h")], |_| {}).await else {
         return;
@@ -617,6 +747,7 @@ veche_core::contract_tests!(
     two_workers_never_send_a_job_twice,
     daily_digest_gathers_the_day,
     preferences_and_bounces_stop_emails,
+    opt_in_kinds_wait_for_the_resident,
     recipient_rate_limit_defers_a_flood,
     bad_input_is_refused_and_nothing_is_queued,
     injected_headers_are_encoded_even_past_validation,

@@ -205,3 +205,161 @@ macro_rules! on_both_stores {
         }
     };
 }
+
+// ---- Residents, officials and settings for the polls tests ----
+
+/// One argon2 hash of [`PASSWORD`], computed once for every account made by [`member`].
+static PASSWORD_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn password_hash() -> String {
+    PASSWORD_HASH
+        .get_or_init(|| async {
+            let password =
+                veche_core::accounts::model::Password::parse(PASSWORD).expect("password");
+            veche_core::accounts::service::hash_password(&password)
+                .await
+                .expect("hash")
+        })
+        .await
+        .clone()
+}
+
+/// A new organisation, straight into the store.
+pub async fn organisation(app: &TestApp, name: &str) -> veche_core::id::OrganisationId {
+    let organisation = veche_core::accounts::model::Organisation {
+        id: veche_core::id::OrganisationId::generate(),
+        name: name.to_string(),
+        created_at: veche_core::clock::now(),
+    };
+    app.platform()
+        .store
+        .insert_organisation(&organisation)
+        .await
+        .expect("insert organisation");
+    organisation.id
+}
+
+/// An account made directly in the store (no sign-up rate limit, no argon2 per account) with
+/// an API token: returns its id and the bearer token. `verified` makes it active (else
+/// unverified); `organisation` is kept for officials.
+pub async fn member(
+    app: &TestApp,
+    district: &str,
+    birth_year: i32,
+    verified: bool,
+    roles: &[Role],
+    organisation: Option<veche_core::id::OrganisationId>,
+) -> (veche_core::id::AccountId, String) {
+    use veche_core::accounts::model::{
+        Account, AccountState, ApiToken, BirthYear, DisplayName, Email,
+    };
+    use veche_core::id::{AccountId, DistrictId, TokenId};
+    let platform = app.platform();
+    let now = veche_core::clock::now();
+    let id = AccountId::generate();
+    let account = Account {
+        email: Email::parse(&format!(
+            "r-{}@test.veche.example",
+            id.as_str().to_lowercase()
+        ))
+        .expect("email"),
+        id,
+        display_name: DisplayName::parse("Тестовый Житель").expect("name"),
+        district_id: DistrictId::from_trusted(district.to_string()),
+        birth_year: BirthYear::from_trusted(birth_year),
+        password_hash: password_hash().await,
+        roles: roles
+            .iter()
+            .copied()
+            .chain([Role::Resident])
+            .collect::<BTreeSet<_>>(),
+        organisation_id: organisation,
+        state: if verified {
+            AccountState::Active
+        } else {
+            AccountState::Unverified
+        },
+        created_at: now,
+        updated_at: now,
+        mail_pending_since: None,
+        lang: veche_core::web::i18n::Lang::Ru,
+    };
+    platform
+        .store
+        .insert_account(&account)
+        .await
+        .expect("insert account");
+    let secret = format!("vch_{}", veche_core::random::token());
+    platform
+        .store
+        .insert_token(&ApiToken {
+            id: TokenId::generate(),
+            account_id: account.id.clone(),
+            name: "tests".into(),
+            hash: veche_core::random::token_hash(&secret),
+            created_at: now,
+            // Recently used: the first requests need not write the time of use.
+            last_used_at: Some(now),
+        })
+        .await
+        .expect("insert token");
+    (account.id, secret)
+}
+
+/// [`member`] with a fresh organisation of its own when `roles` holds [`Role::Official`].
+pub async fn resident(
+    app: &TestApp,
+    district: &str,
+    birth_year: i32,
+    verified: bool,
+    roles: &[Role],
+) -> (veche_core::id::AccountId, String) {
+    let organisation = if roles.contains(&Role::Official) {
+        Some(organisation(app, "Управа района").await)
+    } else {
+        None
+    };
+    member(app, district, birth_year, verified, roles, organisation).await
+}
+
+/// The okrug a district belongs to.
+pub fn okrug_of(app: &TestApp, district: &str) -> String {
+    app.platform()
+        .directory()
+        .district(district)
+        .map(|d| d.okrug_id.to_string())
+        .expect("a known district")
+}
+
+/// Like [`on_both_stores!`], with `adjust` applied to the settings of every app: declares each
+/// `async fn(TestApp)` on SQLite and on the MongoDB test server, in the module `$group`.
+#[macro_export]
+macro_rules! on_both_stores_with {
+    ($group:ident, $adjust:expr, [$($name:ident),* $(,)?]) => {
+        mod $group {
+            mod sqlite {
+                #[allow(unused_imports)]
+                use super::super::*;
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        let app = $crate::common::TestApp::spawn_with($crate::common::Store::Sqlite, $adjust).await.unwrap();
+                        super::super::$name(app).await;
+                    }
+                )*
+            }
+            mod mongo {
+                #[allow(unused_imports)]
+                use super::super::*;
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        if let Some(app) = $crate::common::TestApp::spawn_with($crate::common::Store::Mongo, $adjust).await {
+                            super::super::$name(app).await;
+                        }
+                    }
+                )*
+            }
+        }
+    };
+}

@@ -15,7 +15,7 @@ use crate::accounts::model::{
 };
 use crate::districts::{District, Okrug};
 use crate::error::StoreResult;
-use crate::id::{AccountId, AuditId, OrganisationId, TokenId};
+use crate::id::{AccountId, AuditId, DistrictId, OrganisationId, TokenId};
 use crate::storage::Backend;
 
 /// Who did what to what, when, and why. Written for every admin, moderator and official action.
@@ -69,6 +69,14 @@ pub trait CoreStore: Send + Sync + 'static {
     async fn update_account(&self, account: &Account) -> StoreResult<()>;
     /// Newest first, at most `query.limit`.
     async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Vec<Account>>;
+    /// Active and unverified accounts (not blocked) living in one of `districts` (every district
+    /// when empty), in id order after `after`, at most `limit`.
+    async fn accounts_in_districts(
+        &self,
+        districts: &[DistrictId],
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>>;
 
     /// Accounts that owe an email since before `before` (oldest first, at most `limit`).
     async fn accounts_with_pending_mail(

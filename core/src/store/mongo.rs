@@ -214,6 +214,13 @@ impl MongoCoreStore {
         )
         .await?;
         db.ensure_index(
+            "accounts",
+            doc! { "district_id": 1, "_id": 1 },
+            "district_id_1__id_1",
+            false,
+        )
+        .await?;
+        db.ensure_index(
             "email_tokens",
             doc! { "account_id": 1, "purpose": 1 },
             "account_id_1_purpose_1",
@@ -493,6 +500,37 @@ impl CoreStore for MongoCoreStore {
             .find(filter)
             .sort(doc! { "_id": -1 })
             .limit(query.limit as i64)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(Account::from).collect())
+    }
+
+    async fn accounts_in_districts(
+        &self,
+        districts: &[DistrictId],
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>> {
+        // MongoDB (and FerretDB) read limit 0 as "no limit".
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut filter = doc! { "state": { "$ne": AccountState::Blocked.as_str() } };
+        if !districts.is_empty() {
+            let mut ids: Vec<&str> = districts.iter().map(|d| d.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            filter.insert("district_id", doc! { "$in": ids });
+        }
+        if let Some(after) = after {
+            filter.insert("_id", doc! { "$gt": after.as_str() });
+        }
+        let docs: Vec<AccountDoc> = self
+            .accounts()
+            .find(filter)
+            .sort(doc! { "_id": 1 })
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
             .await?
             .try_collect()
             .await?;

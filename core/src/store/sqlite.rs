@@ -106,6 +106,9 @@ CREATE TABLE email_tokens (
 CREATE INDEX email_tokens_account ON email_tokens (account_id, purpose);
 CREATE INDEX email_tokens_expiry ON email_tokens (expires_at);
 "#,
+    r#"
+CREATE INDEX IF NOT EXISTS accounts_district ON accounts (district_id, id);
+"#,
 ];
 
 pub struct SqliteCoreStore {
@@ -322,6 +325,45 @@ impl CoreStore for SqliteCoreStore {
                     sql.push_str(&format!(" AND id < ?{}", args.len()));
                 }
                 sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", query.limit));
+                let mut stmt = conn.prepare(&sql)?;
+                let rows = stmt.query_map(rusqlite::params_from_iter(args), account_from_row)?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+    }
+
+    async fn accounts_in_districts(
+        &self,
+        districts: &[DistrictId],
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut districts: Vec<String> = districts.iter().map(|d| d.to_string()).collect();
+        districts.sort();
+        districts.dedup();
+        let after = after.map(|a| a.to_string());
+        self.db
+            .read(move |conn| {
+                // Served by `accounts_district (district_id, id)` for a few districts, by the
+                // primary key for the whole city.
+                let mut sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE state != ?1");
+                let mut args: Vec<String> = vec![AccountState::Blocked.as_str().to_string()];
+                if let Some(after) = after {
+                    args.push(after);
+                    sql.push_str(&format!(" AND id > ?{}", args.len()));
+                }
+                if !districts.is_empty() {
+                    let first = args.len() + 1;
+                    let marks: Vec<String> = (first..first + districts.len())
+                        .map(|n| format!("?{n}"))
+                        .collect();
+                    sql.push_str(&format!(" AND district_id IN ({})", marks.join(", ")));
+                    args.extend(districts);
+                }
+                sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
                 let mut stmt = conn.prepare(&sql)?;
                 let rows = stmt.query_map(rusqlite::params_from_iter(args), account_from_row)?;
                 Ok(rows.collect::<Result<Vec<_>, _>>()?)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
-use veche_core::notify::kinds;
+use veche_core::notify::{kinds, KindSpec};
 use veche_core::platform::CoreConfig;
 use veche_core::ratelimit::{Limits, RateSpec, CORE_LIMITS};
 use veche_core::storage::Backend;
@@ -16,6 +16,26 @@ use veche_core::web::i18n::{Catalog, CORE_EN, CORE_RU};
 use veche_core::Platform;
 use veche_notifier::mailer::{Mailer, Security, Transport};
 use veche_notifier::{Outbox, Worker, WorkerConfig, NOTIFIER_EN, NOTIFIER_LIMITS, NOTIFIER_RU};
+
+/// An opt-in kind, as a feature would declare one (a newsletter-like email): the account kinds
+/// have none.
+pub const DISTRICT_NEWS: KindSpec = KindSpec {
+    name: "district_news",
+    essential: false,
+    opt_in: true,
+};
+
+/// The test kinds' texts.
+const TEST_RU: &str = "\
+mail-district_news-subject = Новости вашего района: { $title }
+mail-district_news-body = { $name }, в вашем районе новость: { $title }.
+mail-district_news-action = Открыть
+";
+const TEST_EN: &str = "\
+mail-district_news-subject = News from your district: { $title }
+mail-district_news-body = { $name }, there is news in your district: { $title }.
+mail-district_news-action = Open
+";
 
 pub struct Rig {
     pub outbox: Arc<Outbox>,
@@ -31,8 +51,17 @@ pub async fn rig(
 ) -> Option<Rig> {
     let sink = SmtpSink::start()?;
     let store = veche_core::store::open(&backend).await.unwrap();
-    let outbox = Arc::new(Outbox::open(&backend, &[kinds::ACCOUNT]).await.unwrap());
-    let catalog = Catalog::new(&[(CORE_RU, CORE_EN), (NOTIFIER_RU, NOTIFIER_EN)]).unwrap();
+    let outbox = Arc::new(
+        Outbox::open(&backend, &[kinds::ACCOUNT, &[DISTRICT_NEWS]])
+            .await
+            .unwrap(),
+    );
+    let catalog = Catalog::new(&[
+        (CORE_RU, CORE_EN),
+        (NOTIFIER_RU, NOTIFIER_EN),
+        (TEST_RU, TEST_EN),
+    ])
+    .unwrap();
     let declared: Vec<(&'static str, &'static str)> =
         CORE_LIMITS.iter().chain(NOTIFIER_LIMITS).copied().collect();
     let overrides: BTreeMap<String, RateSpec> = rates

@@ -1,0 +1,708 @@
+//! The polls on MongoDB.
+//!
+//! A ballot is one `insertOne` guarded by the unique index on (poll, account): a thousand
+//! concurrent submissions by one resident store one ballot.
+//!
+//! **Counters without a hot document.** Each app process counts the ballots it stored in memory
+//! and adds them, every [`FLUSH_EVERY`], to its *own* counter document of the poll (`_id` =
+//! `poll#shard`, one shard per process) with one `$inc`. A spike of ballots costs one counter
+//! write per poll per process per tick instead of one per ballot, and no two processes ever
+//! update the same counter document, so counts stay right even on servers whose `$inc` is not
+//! atomic under concurrency (FerretDB v1 reads, changes and writes back).
+//!
+//! **After a crash.** Every ballot carries its process's shard and a sequence number; the
+//! shard's document records the last sequence number it counted (`through`) and when its
+//! process was last alive. A process that died leaves ballots counted nowhere: any server finds
+//! shards silent for [`super::STALE_AFTER`] and counts their ballots after `through` from the ballots
+//! themselves ([`PollStore::repair`]). Sealing recounts everything anyway.
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::bson::{doc, Bson, Document};
+use mongodb::options::FindOptions;
+use mongodb::Collection;
+use time::OffsetDateTime;
+use veche_core::clock::to_millis;
+use veche_core::id::AccountId;
+use veche_core::storage::Mongo;
+use veche_core::{StoreError, StoreResult};
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use super::{BallotRecord, Cast, PollRecord, PollStore, Seal, SealRecord};
+use crate::model::{Ballot, PointsEntry, Poll, PollId, PollQuery, Receipt};
+use crate::tally::{self, Counters};
+use crate::verify::Entry;
+
+/// How often a process adds the ballots it counted to its counter documents.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// Even with nothing to add, a process touches its shards this often (it is alive).
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
+pub struct MongoPolls {
+    db: Mongo,
+    tally: Arc<Tally>,
+}
+
+/// This process's counts not yet written, and its shard.
+struct Tally {
+    db: Mongo,
+    /// This process's shard: a fresh id at every start.
+    shard: String,
+    seq: AtomicU64,
+    /// Poll → (counts not yet written, the highest sequence number among them, and whether the
+    /// shard's document exists).
+    pending: Mutex<HashMap<String, Pending>>,
+    /// One flush at a time (the ticker, `flush()`, shutdown).
+    flushing: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct Pending {
+    counts: Counters,
+    through: u64,
+    last_touch: Option<std::time::Instant>,
+}
+
+impl MongoPolls {
+    pub fn new(db: Mongo) -> Self {
+        let tally = Arc::new(Tally {
+            db: db.clone(),
+            shard: ulid::Ulid::new().to_string(),
+            seq: AtomicU64::new(0),
+            pending: Mutex::new(HashMap::new()),
+            flushing: tokio::sync::Mutex::new(()),
+        });
+        MongoPolls { db, tally }
+    }
+
+    /// Starts the ticker that writes this process's counts (it stops when the store is
+    /// dropped).
+    pub fn start(&self) {
+        let weak: Weak<Tally> = Arc::downgrade(&self.tally);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(FLUSH_EVERY).await;
+                let Some(tally) = weak.upgrade() else { break };
+                if let Err(e) = tally.flush().await {
+                    tracing::warn!(error = %e, "writing ballot counts (kept, retried)");
+                }
+            }
+        });
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let db = &self.db;
+        db.ensure_index("polls", doc! { "phase": 1, "_id": -1 }, "phase_id", false)
+            .await?;
+        db.ensure_index(
+            "polls",
+            doc! { "organisation_id": 1, "_id": -1 },
+            "organisation_id",
+            false,
+        )
+        .await?;
+        db.ensure_index(
+            "ballots",
+            doc! { "poll_id": 1, "account_id": 1 },
+            "one_per_resident",
+            true,
+        )
+        .await?;
+        db.ensure_index(
+            "ballots",
+            doc! { "poll_id": 1, "receipt": 1 },
+            "poll_receipt",
+            true,
+        )
+        .await?;
+        db.ensure_index(
+            "ballots",
+            doc! { "account_id": 1, "cast_at": -1, "poll_id": -1 },
+            "account_history",
+            false,
+        )
+        .await?;
+        db.ensure_index(
+            "ballots",
+            doc! { "poll_id": 1, "shard": 1, "seq": 1 },
+            "poll_shard_seq",
+            false,
+        )
+        .await?;
+        db.ensure_index("poll_counters", doc! { "poll_id": 1 }, "poll_id", false)
+            .await?;
+        db.ensure_index("poll_counters", doc! { "alive_at": 1 }, "alive_at", false)
+            .await?;
+        Ok(())
+    }
+
+    fn polls(&self) -> Collection<PollRecord> {
+        self.db.collection("polls")
+    }
+    fn ballots(&self) -> Collection<BallotRecord> {
+        self.db.collection("ballots")
+    }
+    fn counter_docs(&self) -> Collection<Document> {
+        self.db.collection("poll_counters")
+    }
+    fn blocks(&self) -> Collection<Document> {
+        self.db.collection("poll_blocks")
+    }
+    fn seals(&self) -> Collection<SealRecord> {
+        self.db.collection("poll_seals")
+    }
+
+    /// Adds `delta` to one counter document of the poll (created on first use). Two first
+    /// upserts of one document may race: the loser sees a duplicate key and tries again, now
+    /// as a plain update.
+    async fn bump(&self, poll: &str, shard: &str, delta: &Counters) -> StoreResult<()> {
+        if delta.is_empty() {
+            return Ok(());
+        }
+        let mut inc = Document::new();
+        for (key, n) in &delta.0 {
+            inc.insert(key.as_str(), *n);
+        }
+        let id = format!("{poll}#{shard}");
+        let update = doc! { "$inc": inc, "$setOnInsert": { "poll_id": poll } };
+        let mut attempt = 0;
+        loop {
+            let result = self
+                .counter_docs()
+                .update_one(doc! { "_id": &id }, update.clone())
+                .upsert(true)
+                .await;
+            match result.map_err(StoreError::from) {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict(_)) if attempt < 5 => attempt += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Tally {
+    fn counters(&self) -> Collection<Document> {
+        self.db.collection("poll_counters")
+    }
+
+    /// Makes sure this process's counter document of `poll` exists before its first ballot is
+    /// stored, so that a crash right after the ballot still leaves a shard to repair.
+    async fn open_shard(&self, poll: &str) -> StoreResult<()> {
+        let known = self
+            .pending
+            .lock()
+            .map(|p| p.contains_key(poll))
+            .unwrap_or(false);
+        if known {
+            return Ok(());
+        }
+        let id = format!("{poll}#{}", self.shard);
+        let now = mongodb::bson::DateTime::now();
+        let result = self
+            .counters()
+            .update_one(
+                doc! { "_id": &id },
+                doc! { "$setOnInsert": {
+                    "poll_id": poll, "shard": &self.shard, "through": 0i64,
+                    "alive_at": now, "retired": false,
+                } },
+            )
+            .upsert(true)
+            .await;
+        match result.map_err(StoreError::from) {
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.entry(poll.to_string()).or_default();
+        }
+        Ok(())
+    }
+
+    fn count(&self, ballot: &Ballot, seq: u64) {
+        if let Ok(mut pending) = self.pending.lock() {
+            let entry = pending.entry(ballot.poll_id.to_string()).or_default();
+            entry.counts.count(ballot);
+            entry.through = entry.through.max(seq);
+        }
+    }
+
+    /// Writes what was counted since the last flush: one `$inc` per poll on this process's own
+    /// document. What fails to be written is put back and retried at the next tick.
+    async fn flush(&self) -> StoreResult<()> {
+        let _one = self.flushing.lock().await;
+        let due: Vec<(String, Counters, u64)> = match self.pending.lock() {
+            Ok(mut pending) => pending
+                .iter_mut()
+                .filter(|(_, p)| {
+                    !p.counts.is_empty() || p.last_touch.is_none_or(|t| t.elapsed() >= HEARTBEAT)
+                })
+                .map(|(poll, p)| {
+                    p.last_touch = Some(std::time::Instant::now());
+                    (poll.clone(), std::mem::take(&mut p.counts), p.through)
+                })
+                .collect(),
+            Err(_) => return Ok(()),
+        };
+        let mut first_error = None;
+        for (poll, counts, through) in due {
+            let mut inc = Document::new();
+            for (key, n) in &counts.0 {
+                inc.insert(key.as_str(), *n);
+            }
+            let mut update = doc! { "$set": {
+                "through": through as i64,
+                "alive_at": mongodb::bson::DateTime::now(),
+            } };
+            if !inc.is_empty() {
+                update.insert("$inc", inc);
+            }
+            let result = self
+                .counters()
+                .update_one(doc! { "_id": format!("{poll}#{}", self.shard) }, update)
+                .await;
+            if let Err(e) = result {
+                if let Ok(mut pending) = self.pending.lock() {
+                    pending.entry(poll).or_default().counts.merge(&counts);
+                }
+                first_error.get_or_insert(StoreError::from(e));
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts not yet written for `poll` (so that this process reads its own ballots at once).
+    fn unwritten(&self, poll: &str) -> Counters {
+        self.pending
+            .lock()
+            .ok()
+            .and_then(|p| p.get(poll).map(|x| x.counts.clone()))
+            .unwrap_or_default()
+    }
+}
+
+fn number(value: &Bson) -> i64 {
+    match value {
+        Bson::Int32(n) => i64::from(*n),
+        Bson::Int64(n) => *n,
+        Bson::Double(n) => *n as i64,
+        _ => 0,
+    }
+}
+
+#[async_trait]
+impl PollStore for MongoPolls {
+    async fn insert_poll(&self, poll: &Poll) -> StoreResult<()> {
+        self.polls().insert_one(PollRecord::from(poll)).await?;
+        Ok(())
+    }
+
+    async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>> {
+        self.polls()
+            .find_one(doc! { "_id": id.as_str() })
+            .await?
+            .map(Poll::try_from)
+            .transpose()
+    }
+
+    async fn replace_poll(&self, poll: &Poll, expected: u64) -> StoreResult<bool> {
+        let result = self
+            .polls()
+            .replace_one(
+                doc! { "_id": poll.id.as_str(), "version": expected as i64 },
+                PollRecord::from(poll),
+            )
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn freeze(&self, id: &PollId) -> StoreResult<()> {
+        self.polls()
+            .update_one(
+                doc! { "_id": id.as_str(), "frozen": false },
+                doc! { "$set": { "frozen": true }, "$inc": { "version": 1i64 } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_draft(&self, id: &PollId, expected: u64) -> StoreResult<bool> {
+        let result = self
+            .polls()
+            .delete_one(doc! { "_id": id.as_str(), "phase": "draft", "version": expected as i64 })
+            .await?;
+        Ok(result.deleted_count == 1)
+    }
+
+    async fn list_polls(&self, query: &PollQuery) -> StoreResult<Vec<Poll>> {
+        let mut filter = Document::new();
+        if !query.phases.is_empty() {
+            let phases: Vec<&str> = query.phases.iter().map(|p| p.as_str()).collect();
+            filter.insert("phase", doc! { "$in": phases });
+        }
+        if let Some(org) = &query.organisation {
+            filter.insert("organisation_id", org.as_str());
+        }
+        if let Some(before) = &query.before {
+            filter.insert("_id", doc! { "$lt": before.as_str() });
+        }
+        let records: Vec<PollRecord> = self
+            .polls()
+            .find(filter)
+            .sort(doc! { "_id": -1 })
+            .limit(query.limit.max(1) as i64)
+            .await?
+            .try_collect()
+            .await?;
+        records.into_iter().map(Poll::try_from).collect()
+    }
+
+    async fn cast(&self, ballot: &Ballot) -> StoreResult<Cast> {
+        self.tally.open_shard(ballot.poll_id.as_str()).await?;
+        let seq = self.tally.seq.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut record = mongodb::bson::to_document(&BallotRecord::from(ballot))?;
+        record.insert("shard", self.tally.shard.as_str());
+        record.insert("seq", seq as i64);
+        match self
+            .db
+            .collection::<Document>("ballots")
+            .insert_one(record)
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => {
+                return match StoreError::from(e) {
+                    StoreError::Conflict(_) => {
+                        match self.ballot_of(&ballot.poll_id, &ballot.account_id).await? {
+                            Some(first) => Ok(Cast::AlreadyVoted(Box::new(first))),
+                            // Not the resident's ballot that clashed: a receipt collision, which
+                            // a fresh random ballot id makes vanishingly rare.
+                            None => Err(StoreError::Conflict("poll_receipt".into())),
+                        }
+                    }
+                    other => Err(other),
+                };
+            }
+        }
+        self.tally.count(ballot, seq);
+        Ok(Cast::Stored)
+    }
+
+    async fn import_ballots(&self, ballots: &[Ballot]) -> StoreResult<u64> {
+        let mut stored = 0u64;
+        for chunk in ballots.chunks(1000) {
+            let records: Vec<BallotRecord> = chunk.iter().map(BallotRecord::from).collect();
+            let inserted: Vec<&Ballot> =
+                match self.ballots().insert_many(records).ordered(false).await {
+                    Ok(_) => chunk.iter().collect(),
+                    Err(e) => {
+                        let duplicates: Option<Vec<usize>> = match e.kind.as_ref() {
+                            mongodb::error::ErrorKind::InsertMany(m)
+                                if m.write_concern_error.is_none() =>
+                            {
+                                m.write_errors.as_ref().and_then(|errors| {
+                                    errors
+                                        .iter()
+                                        .map(|w| (w.code == 11000).then_some(w.index))
+                                        .collect()
+                                })
+                            }
+                            _ => None,
+                        };
+                        match duplicates {
+                            Some(skip) => chunk
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, _)| !skip.contains(i))
+                                .map(|(_, b)| b)
+                                .collect(),
+                            None => return Err(e.into()),
+                        }
+                    }
+                };
+            stored += inserted.len() as u64;
+            for poll in inserted
+                .iter()
+                .map(|b| b.poll_id.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+            {
+                let counts = tally::recount(
+                    inserted
+                        .iter()
+                        .copied()
+                        .filter(|b| b.poll_id.as_str() == poll),
+                );
+                self.bump(poll, "import", &counts).await?;
+            }
+        }
+        Ok(stored)
+    }
+
+    async fn ballot_of(&self, poll: &PollId, account: &AccountId) -> StoreResult<Option<Ballot>> {
+        self.ballots()
+            .find_one(doc! { "poll_id": poll.as_str(), "account_id": account.as_str() })
+            .await?
+            .map(Ballot::try_from)
+            .transpose()
+    }
+
+    async fn ballot_by_receipt(
+        &self,
+        poll: &PollId,
+        receipt: &Receipt,
+    ) -> StoreResult<Option<Ballot>> {
+        self.ballots()
+            .find_one(doc! { "poll_id": poll.as_str(), "receipt": receipt.as_str() })
+            .await?
+            .map(Ballot::try_from)
+            .transpose()
+    }
+
+    async fn ballots_page(
+        &self,
+        poll: &PollId,
+        after: Option<&Receipt>,
+        limit: usize,
+    ) -> StoreResult<Vec<Ballot>> {
+        let mut filter = doc! { "poll_id": poll.as_str() };
+        if let Some(after) = after {
+            filter.insert("receipt", doc! { "$gt": after.as_str() });
+        }
+        let records: Vec<BallotRecord> = self
+            .ballots()
+            .find(filter)
+            .sort(doc! { "receipt": 1 })
+            .limit(limit.max(1) as i64)
+            .await?
+            .try_collect()
+            .await?;
+        records.into_iter().map(Ballot::try_from).collect()
+    }
+
+    async fn voters(
+        &self,
+        poll: &PollId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>> {
+        let mut filter = doc! { "poll_id": poll.as_str() };
+        if let Some(after) = after {
+            filter.insert("account_id", doc! { "$gt": after.as_str() });
+        }
+        let options = FindOptions::builder()
+            .sort(doc! { "account_id": 1 })
+            .limit(limit.max(1) as i64)
+            .projection(doc! { "account_id": 1 })
+            .build();
+        let docs: Vec<Document> = self
+            .db
+            .collection::<Document>("ballots")
+            .find(filter)
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| d.get_str("account_id").ok())
+            .map(|a| AccountId::from_trusted(a.to_string()))
+            .collect())
+    }
+
+    async fn counters(&self, poll: &PollId) -> StoreResult<Counters> {
+        // No flush while reading: the counts are either still in memory or already written,
+        // never both nor neither.
+        let _no_flush = self.tally.flushing.lock().await;
+        let docs: Vec<Document> = self
+            .counter_docs()
+            .find(doc! { "poll_id": poll.as_str() })
+            .await?
+            .try_collect()
+            .await?;
+        let mut counters = self.tally.unwritten(poll.as_str());
+        for d in &docs {
+            for (key, value) in d {
+                // Counter names are `n` or contain `|`; the rest is the shard's bookkeeping.
+                if key == "n" || key.contains('|') {
+                    counters.add(key, number(value));
+                }
+            }
+        }
+        Ok(counters)
+    }
+
+    async fn add_counters(&self, poll: &PollId, delta: &Counters) -> StoreResult<()> {
+        self.bump(poll.as_str(), "fix", delta).await
+    }
+
+    async fn flush(&self) -> StoreResult<()> {
+        self.tally.flush().await
+    }
+
+    async fn repair(&self, silent_for: Duration) -> StoreResult<u64> {
+        let stale = mongodb::bson::DateTime::from_millis(
+            to_millis(veche_core::clock::now()) - silent_for.as_millis() as i64,
+        );
+        let shards: Vec<Document> = self
+            .counter_docs()
+            .find(doc! { "retired": false, "alive_at": { "$lt": stale } })
+            .await?
+            .try_collect()
+            .await?;
+        let mut recovered = 0u64;
+        for shard_doc in shards {
+            let (Ok(id), Ok(poll), Ok(shard)) = (
+                shard_doc.get_str("_id"),
+                shard_doc.get_str("poll_id"),
+                shard_doc.get_str("shard"),
+            ) else {
+                continue;
+            };
+            if shard == self.tally.shard {
+                continue;
+            }
+            let through = shard_doc.get("through").map(number).unwrap_or(0);
+            let mut counts = Counters::default();
+            let mut last = through;
+            let mut cursor = self
+                .db
+                .collection::<Document>("ballots")
+                .find(doc! { "poll_id": poll, "shard": shard, "seq": { "$gt": through } })
+                .await?;
+            while let Some(raw) = cursor.try_next().await? {
+                last = last.max(raw.get("seq").map(number).unwrap_or(0));
+                let record: BallotRecord = mongodb::bson::from_document(raw)?;
+                counts.count(&Ballot::try_from(record)?);
+            }
+            let n = counts.ballots().max(0) as u64;
+            let mut inc = Document::new();
+            for (key, v) in &counts.0 {
+                inc.insert(key.as_str(), *v);
+            }
+            let mut update = doc! { "$set": { "through": last, "retired": true } };
+            if !inc.is_empty() {
+                update.insert("$inc", inc);
+            }
+            // Only if nobody repaired it meanwhile (same `through`).
+            let done = self
+                .counter_docs()
+                .update_one(
+                    doc! { "_id": id, "through": through, "retired": false },
+                    update,
+                )
+                .await?;
+            if done.matched_count == 1 && n > 0 {
+                tracing::warn!(
+                    poll,
+                    shard,
+                    ballots = n,
+                    "counted the ballots of a process that died before writing its counts"
+                );
+                recovered += n;
+            }
+        }
+        Ok(recovered)
+    }
+
+    async fn save_block(&self, poll: &PollId, index: u32, entries: &[Entry]) -> StoreResult<()> {
+        let receipts = mongodb::bson::to_bson(entries)?;
+        let id = format!("{poll}#{index}");
+        self.blocks()
+            .replace_one(
+                doc! { "_id": &id },
+                doc! { "_id": &id, "poll_id": poll.as_str(), "idx": index as i64, "receipts": receipts },
+            )
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
+    async fn block(&self, poll: &PollId, index: u32) -> StoreResult<Option<Vec<Entry>>> {
+        let found = self
+            .blocks()
+            .find_one(doc! { "_id": format!("{poll}#{index}") })
+            .await?;
+        match found.and_then(|d| d.get("receipts").cloned()) {
+            Some(entries) => Ok(Some(mongodb::bson::from_bson(entries)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn save_seal(&self, seal: &Seal) -> StoreResult<()> {
+        self.seals()
+            .replace_one(
+                doc! { "_id": seal.poll_id.as_str() },
+                SealRecord::from(seal),
+            )
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
+    async fn seal(&self, poll: &PollId) -> StoreResult<Option<Seal>> {
+        Ok(self
+            .seals()
+            .find_one(doc! { "_id": poll.as_str() })
+            .await?
+            .map(Seal::from))
+    }
+
+    async fn points_history(
+        &self,
+        account: &AccountId,
+        before: Option<(OffsetDateTime, PollId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<PointsEntry>> {
+        let mut filter = doc! { "account_id": account.as_str() };
+        if let Some((at, poll)) = before {
+            let at = to_millis(at);
+            filter.insert(
+                "$or",
+                vec![
+                    doc! { "cast_at": { "$lt": at } },
+                    doc! { "cast_at": at, "poll_id": { "$lt": poll.as_str() } },
+                ],
+            );
+        }
+        let records: Vec<BallotRecord> = self
+            .ballots()
+            .find(filter)
+            .sort(doc! { "cast_at": -1, "poll_id": -1 })
+            .limit(limit.max(1) as i64)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(records
+            .into_iter()
+            .map(|r| PointsEntry {
+                poll_id: PollId::from_trusted(r.poll_id),
+                points: r.points.clamp(0, i64::from(u32::MAX)) as u32,
+                at: veche_core::clock::from_millis(r.cast_at),
+            })
+            .collect())
+    }
+
+    async fn points_balance(&self, account: &AccountId) -> StoreResult<u64> {
+        let mut cursor = self
+            .db
+            .collection::<Document>("ballots")
+            .aggregate(vec![
+                doc! { "$match": { "account_id": account.as_str() } },
+                doc! { "$group": { "_id": Bson::Null, "total": { "$sum": "$points" } } },
+            ])
+            .await?;
+        let total = match cursor.try_next().await? {
+            Some(d) => d.get("total").map(number).unwrap_or(0),
+            None => 0,
+        };
+        Ok(total.max(0) as u64)
+    }
+}

@@ -1,0 +1,558 @@
+//! The polls on SQLite. A ballot and its counters are written in one transaction (the writer's
+//! batch), so the counters never drift from the ballots here.
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use time::OffsetDateTime;
+use veche_core::clock::{from_millis, to_millis};
+use veche_core::id::AccountId;
+use veche_core::storage::Sqlite;
+use veche_core::{StoreError, StoreResult};
+
+use super::{answer_records, Cast, PollRecord, PollStore, Seal, SealRecord};
+use crate::model::{AgeBracket, Ballot, BallotId, PointsEntry, Poll, PollId, PollQuery, Receipt};
+use crate::store::{answers_from, AnswerRecord};
+use crate::tally::{self, Counters};
+use crate::verify::Entry;
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE polls (
+    id TEXT PRIMARY KEY,
+    phase TEXT NOT NULL,
+    organisation_id TEXT,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX polls_phase ON polls (phase, id);
+CREATE INDEX polls_organisation ON polls (organisation_id, id);
+CREATE TABLE ballots (
+    id TEXT PRIMARY KEY,
+    poll_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    answers TEXT NOT NULL,
+    district_id TEXT NOT NULL,
+    age_bracket TEXT NOT NULL,
+    receipt TEXT NOT NULL,
+    points INTEGER NOT NULL,
+    cast_at INTEGER NOT NULL,
+    UNIQUE (poll_id, account_id)
+);
+CREATE UNIQUE INDEX ballots_receipt ON ballots (poll_id, receipt);
+CREATE INDEX ballots_account ON ballots (account_id, cast_at, poll_id);
+CREATE TABLE poll_counters (
+    poll_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (poll_id, key)
+) WITHOUT ROWID;
+CREATE TABLE poll_blocks (
+    poll_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    receipts TEXT NOT NULL,
+    PRIMARY KEY (poll_id, idx)
+);
+CREATE TABLE poll_seals (
+    poll_id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+);
+"#];
+
+const BALLOT_COLUMNS: &str =
+    "id, poll_id, account_id, answers, district_id, age_bracket, receipt, points, cast_at";
+
+pub struct SqlitePolls {
+    db: Sqlite,
+}
+
+impl SqlitePolls {
+    pub fn new(db: Sqlite) -> Self {
+        SqlitePolls { db }
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        self.db.migrate("polls", MIGRATIONS).await
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("encoding: {e}")))
+}
+
+fn poll_from_doc(doc: &str) -> StoreResult<Poll> {
+    let record: PollRecord = serde_json::from_str(doc)
+        .map_err(|e| StoreError::Internal(format!("a stored poll does not decode: {e}")))?;
+    Poll::try_from(record)
+}
+
+fn ballot_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<Ballot>> {
+    let answers: String = row.get(3)?;
+    let bracket: String = row.get(5)?;
+    let id: String = row.get(0)?;
+    let decoded = serde_json::from_str::<Vec<AnswerRecord>>(&answers)
+        .map_err(|e| StoreError::Internal(format!("ballot {id}: answers do not decode: {e}")));
+    let Some(age_bracket) = AgeBracket::parse(&bracket) else {
+        return Ok(Err(StoreError::Internal(format!(
+            "ballot {id}: bad age bracket {bracket}"
+        ))));
+    };
+    let answers = match decoded {
+        Ok(a) => answers_from(a),
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok(Ballot {
+        id: BallotId::from_trusted(id),
+        poll_id: PollId::from_trusted(row.get(1)?),
+        account_id: AccountId::from_trusted(row.get(2)?),
+        answers,
+        district_id: veche_core::id::DistrictId::from_trusted(row.get(4)?),
+        age_bracket,
+        receipt: Receipt::from_trusted(row.get(6)?),
+        points: row.get::<_, i64>(7)?.clamp(0, i64::from(u32::MAX)) as u32,
+        cast_at: from_millis(row.get(8)?),
+    }))
+}
+
+fn collect_ballots(
+    rows: impl Iterator<Item = rusqlite::Result<StoreResult<Ballot>>>,
+) -> StoreResult<Vec<Ballot>> {
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row??);
+    }
+    Ok(out)
+}
+
+/// Inserts one ballot and its counters; `Ok(false)` when the resident already voted.
+fn insert_ballot(conn: &Connection, b: &Ballot) -> StoreResult<bool> {
+    let answers = json(&answer_records(&b.answers))?;
+    let inserted = conn
+        .prepare_cached(&format!(
+            "INSERT INTO ballots ({BALLOT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             ON CONFLICT (poll_id, account_id) DO NOTHING"
+        ))?
+        .execute(params![
+            b.id.as_str(),
+            b.poll_id.as_str(),
+            b.account_id.as_str(),
+            answers,
+            b.district_id.as_str(),
+            b.age_bracket.as_str(),
+            b.receipt.as_str(),
+            i64::from(b.points),
+            to_millis(b.cast_at),
+        ])?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    let mut bump = conn.prepare_cached(
+        "INSERT INTO poll_counters (poll_id, key, n) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (poll_id, key) DO UPDATE SET n = n + excluded.n",
+    )?;
+    for key in tally::keys(b) {
+        bump.execute(params![b.poll_id.as_str(), key, 1i64])?;
+    }
+    Ok(true)
+}
+
+fn ballot_where(conn: &Connection, filter: &str, a: &str, b: &str) -> StoreResult<Option<Ballot>> {
+    conn.prepare_cached(&format!(
+        "SELECT {BALLOT_COLUMNS} FROM ballots WHERE {filter}"
+    ))?
+    .query_row(params![a, b], ballot_from_row)
+    .optional()?
+    .transpose()
+}
+
+#[async_trait]
+impl PollStore for SqlitePolls {
+    async fn insert_poll(&self, poll: &Poll) -> StoreResult<()> {
+        let record = PollRecord::from(poll);
+        let doc = json(&record)?;
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO polls (id, phase, organisation_id, version, doc) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        record.id,
+                        record.phase,
+                        record.organisation_id,
+                        record.version,
+                        doc
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>> {
+        let id = id.to_string();
+        self.db
+            .read(move |conn| {
+                conn.prepare_cached("SELECT doc FROM polls WHERE id = ?1")?
+                    .query_row([id], |row| row.get::<_, String>(0))
+                    .optional()?
+                    .map(|doc| poll_from_doc(&doc))
+                    .transpose()
+            })
+            .await
+    }
+
+    async fn replace_poll(&self, poll: &Poll, expected: u64) -> StoreResult<bool> {
+        let record = PollRecord::from(poll);
+        let doc = json(&record)?;
+        self.db
+            .write(move |conn| {
+                let changed = conn.execute(
+                    "UPDATE polls SET phase = ?2, organisation_id = ?3, version = ?4, doc = ?5 \
+                     WHERE id = ?1 AND version = ?6",
+                    params![
+                        record.id,
+                        record.phase,
+                        record.organisation_id,
+                        record.version,
+                        doc,
+                        expected as i64
+                    ],
+                )?;
+                Ok(changed == 1)
+            })
+            .await
+    }
+
+    async fn freeze(&self, id: &PollId) -> StoreResult<()> {
+        let id = id.to_string();
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "UPDATE polls SET version = version + 1, \
+                     doc = json_set(doc, '$.frozen', json('true'), '$.version', version + 1) \
+                     WHERE id = ?1 AND json_extract(doc, '$.frozen') = 0",
+                    [id],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn delete_draft(&self, id: &PollId, expected: u64) -> StoreResult<bool> {
+        let id = id.to_string();
+        self.db
+            .write(move |conn| {
+                let n = conn.execute(
+                    "DELETE FROM polls WHERE id = ?1 AND phase = 'draft' AND version = ?2",
+                    params![id, expected as i64],
+                )?;
+                Ok(n == 1)
+            })
+            .await
+    }
+
+    async fn list_polls(&self, query: &PollQuery) -> StoreResult<Vec<Poll>> {
+        let query = query.clone();
+        self.db
+            .read(move |conn| {
+                let mut sql = String::from("SELECT doc FROM polls WHERE 1 = 1");
+                let mut args: Vec<String> = Vec::new();
+                if !query.phases.is_empty() {
+                    let marks: Vec<String> = query
+                        .phases
+                        .iter()
+                        .map(|p| {
+                            args.push(p.as_str().to_string());
+                            format!("?{}", args.len())
+                        })
+                        .collect();
+                    sql.push_str(&format!(" AND phase IN ({})", marks.join(", ")));
+                }
+                if let Some(org) = &query.organisation {
+                    args.push(org.to_string());
+                    sql.push_str(&format!(" AND organisation_id = ?{}", args.len()));
+                }
+                if let Some(before) = &query.before {
+                    args.push(before.to_string());
+                    sql.push_str(&format!(" AND id < ?{}", args.len()));
+                }
+                sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", query.limit.max(1)));
+                let mut stmt = conn.prepare(&sql)?;
+                let docs = stmt
+                    .query_map(rusqlite::params_from_iter(args.iter()), |row| {
+                        row.get::<_, String>(0)
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                docs.iter().map(|d| poll_from_doc(d)).collect()
+            })
+            .await
+    }
+
+    async fn cast(&self, ballot: &Ballot) -> StoreResult<Cast> {
+        let b = ballot.clone();
+        self.db
+            .write(move |conn| {
+                if insert_ballot(conn, &b)? {
+                    return Ok(Cast::Stored);
+                }
+                let first = ballot_where(
+                    conn,
+                    "poll_id = ?1 AND account_id = ?2",
+                    b.poll_id.as_str(),
+                    b.account_id.as_str(),
+                )?
+                .ok_or_else(|| StoreError::Internal("a conflicting ballot vanished".into()))?;
+                Ok(Cast::AlreadyVoted(Box::new(first)))
+            })
+            .await
+    }
+
+    async fn import_ballots(&self, ballots: &[Ballot]) -> StoreResult<u64> {
+        let mut stored = 0;
+        for chunk in ballots.chunks(2000) {
+            let chunk = chunk.to_vec();
+            stored += self
+                .db
+                .write(move |conn| {
+                    let mut n = 0u64;
+                    for b in &chunk {
+                        if insert_ballot(conn, b)? {
+                            n += 1;
+                        }
+                    }
+                    Ok(n)
+                })
+                .await?;
+        }
+        Ok(stored)
+    }
+
+    async fn ballot_of(&self, poll: &PollId, account: &AccountId) -> StoreResult<Option<Ballot>> {
+        let (poll, account) = (poll.to_string(), account.to_string());
+        self.db
+            .read(move |conn| {
+                ballot_where(conn, "poll_id = ?1 AND account_id = ?2", &poll, &account)
+            })
+            .await
+    }
+
+    async fn ballot_by_receipt(
+        &self,
+        poll: &PollId,
+        receipt: &Receipt,
+    ) -> StoreResult<Option<Ballot>> {
+        let (poll, receipt) = (poll.to_string(), receipt.to_string());
+        self.db
+            .read(move |conn| ballot_where(conn, "poll_id = ?1 AND receipt = ?2", &poll, &receipt))
+            .await
+    }
+
+    async fn ballots_page(
+        &self,
+        poll: &PollId,
+        after: Option<&Receipt>,
+        limit: usize,
+    ) -> StoreResult<Vec<Ballot>> {
+        let poll = poll.to_string();
+        let after = after.map(|r| r.to_string()).unwrap_or_default();
+        self.db
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {BALLOT_COLUMNS} FROM ballots WHERE poll_id = ?1 AND receipt > ?2 \
+                     ORDER BY receipt LIMIT ?3"
+                ))?;
+                let rows = stmt.query_map(params![poll, after, limit as i64], ballot_from_row)?;
+                collect_ballots(rows)
+            })
+            .await
+    }
+
+    async fn voters(
+        &self,
+        poll: &PollId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>> {
+        let poll = poll.to_string();
+        let after = after.map(|a| a.to_string()).unwrap_or_default();
+        self.db
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT account_id FROM ballots WHERE poll_id = ?1 AND account_id > ?2 \
+                     ORDER BY account_id LIMIT ?3",
+                )?;
+                let rows = stmt.query_map(params![poll, after, limit as i64], |row| {
+                    row.get::<_, String>(0)
+                })?;
+                Ok(rows
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .map(AccountId::from_trusted)
+                    .collect())
+            })
+            .await
+    }
+
+    async fn counters(&self, poll: &PollId) -> StoreResult<Counters> {
+        let poll = poll.to_string();
+        self.db
+            .read(move |conn| {
+                let mut stmt =
+                    conn.prepare_cached("SELECT key, n FROM poll_counters WHERE poll_id = ?1")?;
+                let rows = stmt.query_map([poll], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+                })?;
+                let mut counters = Counters::default();
+                for row in rows {
+                    let (k, n) = row?;
+                    counters.add(&k, n);
+                }
+                Ok(counters)
+            })
+            .await
+    }
+
+    async fn add_counters(&self, poll: &PollId, delta: &Counters) -> StoreResult<()> {
+        let (poll, delta) = (poll.to_string(), delta.clone());
+        self.db
+            .write(move |conn| {
+                let mut bump = conn.prepare_cached(
+                    "INSERT INTO poll_counters (poll_id, key, n) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (poll_id, key) DO UPDATE SET n = n + excluded.n",
+                )?;
+                for (key, n) in &delta.0 {
+                    bump.execute(params![poll, key, n])?;
+                }
+                conn.execute(
+                    "DELETE FROM poll_counters WHERE poll_id = ?1 AND n = 0",
+                    [&poll],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn flush(&self) -> StoreResult<()> {
+        // Counts are written with their ballot, in the same transaction.
+        Ok(())
+    }
+
+    async fn repair(&self, _silent_for: std::time::Duration) -> StoreResult<u64> {
+        Ok(0)
+    }
+
+    async fn save_block(&self, poll: &PollId, index: u32, entries: &[Entry]) -> StoreResult<()> {
+        let poll = poll.to_string();
+        let receipts = json(&entries)?;
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO poll_blocks (poll_id, idx, receipts) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (poll_id, idx) DO UPDATE SET receipts = excluded.receipts",
+                    params![poll, index, receipts],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn block(&self, poll: &PollId, index: u32) -> StoreResult<Option<Vec<Entry>>> {
+        let poll = poll.to_string();
+        self.db
+            .read(move |conn| {
+                let text: Option<String> = conn
+                    .prepare_cached(
+                        "SELECT receipts FROM poll_blocks WHERE poll_id = ?1 AND idx = ?2",
+                    )?
+                    .query_row(params![poll, index], |row| row.get(0))
+                    .optional()?;
+                text.map(|t| {
+                    serde_json::from_str::<Vec<Entry>>(&t).map_err(|e| {
+                        StoreError::Internal(format!("a stored block does not decode: {e}"))
+                    })
+                })
+                .transpose()
+            })
+            .await
+    }
+
+    async fn save_seal(&self, seal: &Seal) -> StoreResult<()> {
+        let record = SealRecord::from(seal);
+        let doc = json(&record)?;
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO poll_seals (poll_id, doc) VALUES (?1, ?2) \
+                     ON CONFLICT (poll_id) DO UPDATE SET doc = excluded.doc",
+                    params![record.poll_id, doc],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn seal(&self, poll: &PollId) -> StoreResult<Option<Seal>> {
+        let poll = poll.to_string();
+        self.db
+            .read(move |conn| {
+                let doc: Option<String> = conn
+                    .prepare_cached("SELECT doc FROM poll_seals WHERE poll_id = ?1")?
+                    .query_row([poll], |row| row.get(0))
+                    .optional()?;
+                doc.map(|d| {
+                    serde_json::from_str::<SealRecord>(&d)
+                        .map(Seal::from)
+                        .map_err(|e| {
+                            StoreError::Internal(format!("a stored seal does not decode: {e}"))
+                        })
+                })
+                .transpose()
+            })
+            .await
+    }
+
+    async fn points_history(
+        &self,
+        account: &AccountId,
+        before: Option<(OffsetDateTime, PollId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<PointsEntry>> {
+        let account = account.to_string();
+        let (before_at, before_poll) = match before {
+            Some((at, poll)) => (to_millis(at), poll.to_string()),
+            None => (i64::MAX, String::new()),
+        };
+        self.db
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT poll_id, points, cast_at FROM ballots WHERE account_id = ?1 \
+                     AND (cast_at < ?2 OR (cast_at = ?2 AND poll_id < ?3)) \
+                     ORDER BY cast_at DESC, poll_id DESC LIMIT ?4",
+                )?;
+                let rows = stmt.query_map(
+                    params![account, before_at, before_poll, limit as i64],
+                    |row| {
+                        Ok(PointsEntry {
+                            poll_id: PollId::from_trusted(row.get(0)?),
+                            points: row.get::<_, i64>(1)?.clamp(0, i64::from(u32::MAX)) as u32,
+                            at: from_millis(row.get(2)?),
+                        })
+                    },
+                )?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+    }
+
+    async fn points_balance(&self, account: &AccountId) -> StoreResult<u64> {
+        let account = account.to_string();
+        self.db
+            .read(move |conn| {
+                let sum: i64 = conn
+                    .prepare_cached(
+                        "SELECT COALESCE(SUM(points), 0) FROM ballots WHERE account_id = ?1",
+                    )?
+                    .query_row([account], |row| row.get(0))?;
+                Ok(sum.max(0) as u64)
+            })
+            .await
+    }
+}

@@ -1,0 +1,127 @@
+-- wrk script for scripts/bench-polls: every request is a ballot of a different resident.
+--
+--   wrk -t T -c C -d Ds --latency -s scripts/lib/bench-ballots.lua http://127.0.0.1:PORT \
+--     -- TOKENS_FILE FIRST END T POLL_ID QUESTION_ID OPTION_IDS RECEIPTS_DIR
+--
+-- TOKENS_FILE holds one API token per line (`veche polls bench-seed --tokens-out`). Thread i
+-- (0-based) of T takes the lines FIRST+i, FIRST+i+T, FIRST+i+2T, … below END (0-based), and
+-- each request uses the next one, so no two requests of the run come from the same resident,
+-- and runs given disjoint FIRST..END ranges use different residents. OPTION_IDS is
+-- comma-separated: the ballots rotate over them. RECEIPTS_DIR: "-", or a folder where each
+-- thread appends the receipt of every 201 to `acked-<thread>.txt` and flushes at once (what
+-- the kill -9 test counts, since wrk may not reach done() cleanly).
+--
+-- done() prints one line that scripts/bench-polls reads:
+--   ballots 201=N 409=N 429=N 503=N other=N other_statuses=CODE:N,… sent=N used_max=N
+--   wrapped=N duration_us=N p50_us=N p99_us=N max_us=N errors=connect:N,read:N,write:N,status:N,timeout:N
+-- used_max is the most tokens one thread took: the next run may start at FIRST + T × used_max.
+-- wrapped > 0 means a thread ran out of tokens and reused some (those requests answer 409).
+
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  thread:set("tid", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  -- args[0] is the URL; ours follow.
+  local tokens_file = args[1]
+  local first = tonumber(args[2])
+  local last = tonumber(args[3])
+  local nthreads = tonumber(args[4])
+  poll_path = "/api/v1/polls/" .. args[5] .. "/ballots"
+  question = args[6]
+  options = {}
+  for o in string.gmatch(args[7], "[^,]+") do
+    table.insert(options, o)
+  end
+  local receipts_dir = args[8]
+
+  tokens = {}
+  local n = 0
+  for line in io.lines(tokens_file) do
+    if n >= first and n < last and (n - first) % nthreads == tid and line ~= "" then
+      tokens[#tokens + 1] = line
+    end
+    n = n + 1
+  end
+  if #tokens == 0 then
+    io.stderr:write("bench-ballots.lua: thread " .. tid .. " has no tokens (lines " .. first
+      .. " to " .. last .. " of " .. n .. ")\n")
+    os.exit(1)
+  end
+
+  used, wrapped = 0, 0
+  c201, c409, c429, c503, cother = 0, 0, 0, 0, 0
+  others = {}
+  if receipts_dir ~= nil and receipts_dir ~= "-" then
+    acked = assert(io.open(receipts_dir .. "/acked-" .. tid .. ".txt", "a"))
+  end
+end
+
+function request()
+  used = used + 1
+  local i = used
+  if i > #tokens then
+    wrapped = wrapped + 1
+    i = (i - 1) % #tokens + 1
+  end
+  local option = options[used % #options + 1]
+  local body = '{"answers":[{"question":"' .. question .. '","options":["' .. option .. '"]}]}'
+  return wrk.format("POST", poll_path, {
+    ["Authorization"] = "Bearer " .. tokens[i],
+    ["Content-Type"] = "application/json",
+  }, body)
+end
+
+function response(status, headers, body)
+  if status == 201 then
+    c201 = c201 + 1
+    if acked then
+      local receipt = string.match(body or "", '"receipt"%s*:%s*"(%x+)"')
+      acked:write((receipt or "?") .. "\n")
+      acked:flush()
+    end
+  elseif status == 409 then
+    c409 = c409 + 1
+  elseif status == 429 then
+    c429 = c429 + 1
+  elseif status == 503 then
+    c503 = c503 + 1
+  else
+    cother = cother + 1
+    local key = tostring(status)
+    others[key] = (others[key] or 0) + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local t = { c201 = 0, c409 = 0, c429 = 0, c503 = 0, cother = 0, used = 0, wrapped = 0 }
+  local used_max = 0
+  local other_totals = {}
+  for _, thread in ipairs(threads) do
+    for k, _ in pairs(t) do
+      t[k] = t[k] + (thread:get(k) or 0)
+    end
+    used_max = math.max(used_max, thread:get("used") or 0)
+    local o = thread:get("others") or {}
+    for code, n in pairs(o) do
+      other_totals[code] = (other_totals[code] or 0) + n
+    end
+  end
+  local listed = {}
+  for code, n in pairs(other_totals) do
+    table.insert(listed, code .. ":" .. n)
+  end
+  table.sort(listed)
+  local e = summary.errors
+  io.write(string.format(
+    "ballots 201=%d 409=%d 429=%d 503=%d other=%d other_statuses=%s sent=%d used_max=%d wrapped=%d "
+      .. "duration_us=%d p50_us=%d p99_us=%d max_us=%d errors=connect:%d,read:%d,write:%d,status:%d,timeout:%d\n",
+    t.c201, t.c409, t.c429, t.c503, t.cother, (#listed > 0 and table.concat(listed, ",") or "-"),
+    t.used, used_max, t.wrapped, summary.duration, latency:percentile(50), latency:percentile(99),
+    latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+end

@@ -1,0 +1,1801 @@
+//! Black-box tests of the polls API: the real app on port 0 (SQLite and the MongoDB test
+//! server), residents and officials made straight in the store, everything else over HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{member, okrug_of, organisation, resident, TestApp, KHAMOVNIKI, MITINO};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use veche::config::Settings;
+use veche_core::accounts::model::Role;
+use veche_core::id::AccountId;
+use veche_core::ratelimit::RateSpec;
+use veche_polls::export::{self, Published};
+use veche_polls::model::{AgeBracket, Ballot, PollId, Receipt};
+use veche_polls::verify::{self, Entry, Step};
+
+// ---- Settings ----
+
+/// Sealing right at close, a scheduler that looks every 200 ms.
+fn sealing(settings: &mut Settings) {
+    settings.polls.seal_grace = Duration::ZERO;
+    settings.polls.tick = Duration::from_millis(200);
+}
+
+/// Sealing right at close, but a scheduler that never comes round during the test (its first
+/// pass runs at start): only `publish` can seal.
+fn publish_seals(settings: &mut Settings) {
+    settings.polls.seal_grace = Duration::ZERO;
+    settings.polls.tick = Duration::from_secs(3600);
+}
+
+fn rate(settings: &mut Settings, name: &str, spec: &str) {
+    settings
+        .rates
+        .insert(name.to_string(), RateSpec::parse(spec).unwrap());
+}
+
+/// No ballot rate limit worth the name.
+fn unlimited(settings: &mut Settings) {
+    rate(settings, "ballot_account", "100000/s");
+    rate(settings, "ballot_ip", "100000/s");
+}
+
+fn two_ballots_a_minute(settings: &mut Settings) {
+    rate(settings, "ballot_account", "2/min");
+}
+
+fn one_in_flight(settings: &mut Settings) {
+    unlimited(settings);
+    settings.polls.max_in_flight = 1;
+}
+
+// ---- HTTP ----
+
+struct Reply {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    text: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}), status {}: {}", self.status, self.text))
+    }
+
+    /// Status and problem code (asserting a problem document).
+    fn code(&self) -> (u16, String) {
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "status {}: {}",
+            self.status,
+            self.text
+        );
+        let body = self.json();
+        assert_eq!(body["status"], self.status.as_u16(), "{}", self.text);
+        (
+            self.status.as_u16(),
+            body["code"].as_str().unwrap_or("").to_string(),
+        )
+    }
+}
+
+fn problem(status: u16, code: &str) -> (u16, String) {
+    (status, code.to_string())
+}
+
+struct Api<'a> {
+    app: &'a TestApp,
+    client: Client,
+}
+
+impl<'a> Api<'a> {
+    fn new(app: &'a TestApp) -> Api<'a> {
+        Api {
+            app,
+            client: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_max_idle_per_host(2048)
+                .build()
+                .unwrap(),
+        }
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.client.request(method, self.app.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("request");
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            text: response.text().await.expect("body"),
+        }
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(Method::GET, path, token, None, &[]).await
+    }
+
+    async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.send(Method::POST, path, token, Some(body), &[]).await
+    }
+
+    /// A POST without a body (schedule, unschedule, close).
+    async fn act(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(Method::POST, path, token, None, &[]).await
+    }
+
+    async fn raw_post(&self, path: &str, token: &str, content: &str) -> Reply {
+        let response = self
+            .client
+            .post(self.app.url(path))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(content.to_string())
+            .send()
+            .await
+            .expect("request");
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            text: response.text().await.expect("body"),
+        }
+    }
+}
+
+// ---- Polls and ballots ----
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+/// A poll opening `opens_in` from now (negative: already open) for a week: a required
+/// single-choice question (Каток, Сцену) and an optional one allowing two of three options.
+fn poll_input(title: &str, audience: Value, visibility: &str, opens_in: time::Duration) -> Value {
+    let now = veche_core::clock::now();
+    json!({
+        "title": title,
+        "description": "Что построить в парке «Дубки»",
+        "questions": [
+            {"text": "Что построить?", "options": [{"text": "Каток"}, {"text": "Сцену"}]},
+            {"text": "Что ещё?", "kind": "multiple", "max_choices": 2, "required": false,
+             "options": [{"text": "Скамейки"}, {"text": "Фонари"}, {"text": "Урны"}]},
+        ],
+        "audience": audience,
+        "opens_at": rfc3339(now + opens_in),
+        "closes_at": rfc3339(now + time::Duration::days(7)),
+        "points": 25,
+        "results_visibility": visibility,
+    })
+}
+
+fn city_wide() -> Value {
+    json!({})
+}
+
+fn minutes(n: i64) -> time::Duration {
+    time::Duration::minutes(n)
+}
+
+async fn create(api: &Api<'_>, official: &str, input: &Value) -> Value {
+    let r = api.post("/api/v1/polls", Some(official), input).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.json()
+}
+
+/// Creates and schedules a poll; returns it as the API shows it.
+async fn scheduled(api: &Api<'_>, official: &str, input: &Value) -> Value {
+    let poll = create(api, official, input).await;
+    let r = api
+        .act(
+            &format!("/api/v1/polls/{}/schedule", id(&poll)),
+            Some(official),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.json()
+}
+
+/// An open poll (it opened a minute ago).
+async fn open_poll(api: &Api<'_>, official: &str, audience: Value, visibility: &str) -> Value {
+    let poll = scheduled(
+        api,
+        official,
+        &poll_input("Парк «Дубки»", audience, visibility, minutes(-1)),
+    )
+    .await;
+    assert_eq!(poll["status"], "open");
+    poll
+}
+
+fn id(poll: &Value) -> &str {
+    poll["id"].as_str().unwrap()
+}
+
+fn path(poll: &Value, tail: &str) -> String {
+    format!("/api/v1/polls/{}{tail}", id(poll))
+}
+
+fn question(poll: &Value, q: usize) -> String {
+    poll["questions"][q]["id"].as_str().unwrap().to_string()
+}
+
+fn option(poll: &Value, q: usize, o: usize) -> String {
+    poll["questions"][q]["options"][o]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A ballot choosing option `first` of the first question.
+fn ballot(poll: &Value, first: usize) -> Value {
+    json!({"answers": [{"question": question(poll, 0), "options": [option(poll, 0, first)]}]})
+}
+
+fn poll_id(poll: &Value) -> PollId {
+    PollId::parse(id(poll)).unwrap()
+}
+
+async fn stored_ballot(app: &TestApp, poll: &Value, account: &AccountId) -> Option<Ballot> {
+    polls(app)
+        .store
+        .ballot_of(&poll_id(poll), account)
+        .await
+        .unwrap()
+}
+
+async fn stored_count(app: &TestApp, poll: &Value) -> i64 {
+    polls(app)
+        .store
+        .counters(&poll_id(poll))
+        .await
+        .unwrap()
+        .ballots()
+}
+
+fn polls(app: &TestApp) -> &Arc<veche_polls::Polls> {
+    &app.app.as_ref().unwrap().polls
+}
+
+/// The account has no ballot in the poll, and the poll's counters hold `count` ballots.
+async fn assert_nothing_stored(
+    app: &TestApp,
+    poll: &Value,
+    account: &AccountId,
+    count: i64,
+    why: &str,
+) {
+    assert_eq!(stored_ballot(app, poll, account).await, None, "{why}");
+    assert_eq!(stored_count(app, poll).await, count, "{why}");
+}
+
+fn current_year() -> i32 {
+    veche_core::clock::now().year()
+}
+
+fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Polls the poll (as `token`) until it has a Merkle root: the scheduler sealed it.
+async fn wait_for_seal(api: &Api<'_>, poll: &Value, token: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let r = api.get(&path(poll, ""), Some(token)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let seen = r.json();
+        if seen["root"].is_string() {
+            return seen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "poll {} not sealed in time: {seen}",
+            id(poll)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+// ---- 1. The poll's life ----
+
+async fn a_poll_lives_from_draft_to_published_and_every_step_is_audited(app: TestApp) {
+    let api = Api::new(&app);
+    let (official_id, official) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let (_, stranger) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let (_, anna) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
+    let input = poll_input("Парк «Дубки»", city_wide(), "after_voting", minutes(-1));
+
+    // Creating: officials only.
+    let r = api.post("/api/v1/polls", None, &input).await;
+    assert_eq!(r.code(), problem(401, "unauthorized"));
+    let r = api.post("/api/v1/polls", Some(&anna), &input).await;
+    assert_eq!(r.code(), problem(403, "forbidden"));
+    let r = api.post("/api/v1/polls", Some(&official), &input).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let poll = r.json();
+    let poll_path = path(&poll, "");
+    assert_eq!(r.header("location"), Some(poll_path.clone()));
+    assert_eq!(r.header("etag").as_deref(), Some("\"1\""));
+    assert_eq!(poll["status"], "draft");
+    assert_eq!(poll["version"], 1);
+    assert_eq!(poll["questions"].as_array().unwrap().len(), 2);
+
+    // A draft is seen only by those who manage it.
+    assert_eq!(
+        api.get(&poll_path, Some(&anna)).await.code(),
+        problem(404, "not_found")
+    );
+    assert_eq!(
+        api.get(&poll_path, None).await.code(),
+        problem(404, "not_found")
+    );
+    assert_eq!(
+        api.get(&poll_path, Some(&stranger)).await.code(),
+        problem(404, "not_found")
+    );
+    let r = api.get(&poll_path, Some(&official)).await;
+    assert_eq!(
+        (r.status, r.header("etag")),
+        (StatusCode::OK, Some("\"1\"".into()))
+    );
+
+    // Editing names the version; reordering the questions keeps their ids.
+    let mut edit = input.clone();
+    edit["title"] = json!("Парк «Дубки»: что построить");
+    let mut reordered = poll["questions"].as_array().unwrap().clone();
+    reordered.reverse();
+    edit["questions"] = Value::Array(reordered.clone());
+    let r = api
+        .send(Method::PUT, &poll_path, Some(&official), Some(&edit), &[])
+        .await;
+    assert_eq!(r.code(), problem(428, "precondition_required"));
+    let r = api
+        .send(
+            Method::PUT,
+            &poll_path,
+            Some(&official),
+            Some(&edit),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.header("etag").as_deref(), Some("\"2\""));
+    let edited = r.json();
+    assert_eq!(edited["title"], "Парк «Дубки»: что построить");
+    assert_eq!(
+        edited["questions"],
+        Value::Array(reordered),
+        "same ids, new order"
+    );
+    let mut stale = edit.clone();
+    stale["title"] = json!("Устаревшая правка");
+    let r = api
+        .send(
+            Method::PUT,
+            &poll_path,
+            Some(&official),
+            Some(&stale),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(r.code(), problem(409, "version_conflict"));
+    let r = api
+        .send(
+            Method::PUT,
+            &poll_path,
+            Some(&stranger),
+            Some(&stale),
+            &[("if-match", "\"2\"")],
+        )
+        .await;
+    assert_eq!(
+        r.code(),
+        problem(404, "not_found"),
+        "another organisation's draft"
+    );
+    let now = api.get(&poll_path, Some(&official)).await.json();
+    assert_eq!(
+        (now["title"].clone(), now["version"].clone()),
+        (edited["title"].clone(), json!(2))
+    );
+
+    // Scheduled with an opening time passed: open at once; it cannot be unscheduled any more.
+    let r = api.act(&path(&poll, "/schedule"), Some(&stranger)).await;
+    assert_eq!(r.code(), problem(404, "not_found"));
+    let r = api.act(&path(&poll, "/schedule"), Some(&official)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "open");
+    assert_eq!(
+        api.get(&poll_path, Some(&anna)).await.json()["status"],
+        "open"
+    );
+    let r = api.act(&path(&poll, "/unschedule"), Some(&official)).await;
+    assert_eq!(r.code(), problem(409, "not_scheduled"));
+
+    // An official of another organisation sees the poll but may not change it.
+    let version = api.get(&poll_path, Some(&official)).await.json()["version"].to_string();
+    let r = api
+        .send(
+            Method::PUT,
+            &poll_path,
+            Some(&stranger),
+            Some(&edit),
+            &[("if-match", version.as_str())],
+        )
+        .await;
+    assert_eq!(r.code(), problem(403, "forbidden"));
+    assert_eq!(
+        api.act(&path(&poll, "/close"), Some(&stranger))
+            .await
+            .code(),
+        problem(403, "forbidden")
+    );
+    assert_eq!(
+        api.act(&path(&poll, "/close"), Some(&anna)).await.code(),
+        problem(403, "forbidden")
+    );
+    let r = api
+        .post(
+            &path(&poll, "/publication"),
+            Some(&stranger),
+            &json!({"decision": "Нет"}),
+        )
+        .await;
+    assert_eq!(r.code(), problem(403, "forbidden"));
+    assert_eq!(
+        api.get(&poll_path, Some(&official)).await.json()["status"],
+        "open"
+    );
+
+    // A poll opening tomorrow can go back to drafts until it opens.
+    let later = create(
+        &api,
+        &official,
+        &poll_input(
+            "Сквер на Плющихе",
+            city_wide(),
+            "after_close",
+            time::Duration::days(1),
+        ),
+    )
+    .await;
+    let r = api.act(&path(&later, "/schedule"), Some(&official)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "scheduled");
+    assert_eq!(
+        api.get(&path(&later, ""), Some(&anna)).await.json()["status"],
+        "scheduled"
+    );
+    let r = api.act(&path(&later, "/unschedule"), Some(&official)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "draft");
+    assert_eq!(
+        api.get(&path(&later, ""), Some(&anna)).await.code(),
+        problem(404, "not_found")
+    );
+
+    // Publishing needs a closed poll.
+    let r = api
+        .post(
+            &path(&poll, "/publication"),
+            Some(&official),
+            &json!({"decision": "Строим каток."}),
+        )
+        .await;
+    assert_eq!(r.code(), problem(409, "not_closed"));
+
+    // Closing.
+    let r = api
+        .post(
+            &path(&poll, "/close"),
+            Some(&official),
+            &json!({"reason": "Хватит голосов"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "closed");
+    let closed = api.get(&poll_path, None).await.json();
+    assert_eq!(
+        (closed["status"].clone(), closed["root"].clone()),
+        (json!("closed"), Value::Null)
+    );
+    assert_eq!(
+        api.act(&path(&poll, "/close"), Some(&official))
+            .await
+            .code(),
+        problem(409, "not_open")
+    );
+
+    // Publishing seals first (the grace is zero), then publishes the decision.
+    let decision = "Строим каток.\nРаботы начнутся весной.";
+    let r = api
+        .post(
+            &path(&poll, "/publication"),
+            Some(&official),
+            &json!({"decision": decision}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let published = r.json();
+    assert_eq!(published["status"], "published");
+    assert!(
+        is_hex(published["root"].as_str().unwrap_or(""), 64),
+        "{published}"
+    );
+    assert_eq!(published["sealed_ballots"], 0);
+    let shown = api.get(&poll_path, None).await.json();
+    assert_eq!(shown["decision"], decision);
+    assert_eq!(shown["status"], "published");
+    let r = api.get("/api/v1/polls?status=published", None).await;
+    assert_eq!(r.json()["items"][0]["id"], json!(id(&poll)));
+
+    // The audit log holds every step, by the official.
+    let entries = app.platform().store.list_audit(None, 500).await.unwrap();
+    let actions = |target: &str| -> Vec<(String, String)> {
+        let mut seen: Vec<(String, String)> = entries
+            .iter()
+            .filter(|e| e.target == format!("poll:{target}"))
+            .map(|e| (e.action.clone(), e.actor_id.to_string()))
+            .collect();
+        seen.sort();
+        seen
+    };
+    let by_official = |list: &[&str]| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = list
+            .iter()
+            .map(|a| (a.to_string(), official_id.to_string()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        actions(id(&poll)),
+        by_official(&[
+            "poll.closed",
+            "poll.created",
+            "poll.published",
+            "poll.scheduled",
+            "poll.updated"
+        ])
+    );
+    assert_eq!(
+        actions(id(&later)),
+        by_official(&["poll.created", "poll.scheduled", "poll.unscheduled"])
+    );
+    let closing = entries.iter().find(|e| e.action == "poll.closed").unwrap();
+    assert_eq!(closing.reason.as_deref(), Some("Хватит голосов"));
+    app.stop().await;
+}
+
+async fn publishing_waits_for_the_seal_grace(app: TestApp) {
+    // Default settings: sealing comes a minute after the close.
+    let api = Api::new(&app);
+    let (_, official) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let poll = open_poll(&api, &official, city_wide(), "after_voting").await;
+    let r = api.act(&path(&poll, "/close"), Some(&official)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = api
+        .post(
+            &path(&poll, "/publication"),
+            Some(&official),
+            &json!({"decision": "Каток"}),
+        )
+        .await;
+    assert_eq!(r.code(), problem(409, "not_sealed_yet"));
+    let seen = api.get(&path(&poll, ""), None).await.json();
+    assert_eq!(
+        (seen["status"].clone(), seen["root"].clone()),
+        (json!("closed"), Value::Null)
+    );
+    assert_eq!(
+        api.get(&path(&poll, "/seal"), None).await.code(),
+        problem(409, "not_sealed")
+    );
+    app.stop().await;
+}
+
+// ---- 2. Refused ballots ----
+
+async fn every_refused_ballot_has_its_code_and_stores_nothing(app: TestApp) {
+    let api = Api::new(&app);
+    let (_, official) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let (kh_id, kh) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
+    let (mi_id, mi) = resident(&app, MITINO, 1990, true, &[]).await;
+    let (young_id, young) = resident(&app, KHAMOVNIKI, current_year() - 16, true, &[]).await;
+    let (unverified_id, unverified) = resident(&app, KHAMOVNIKI, 1990, false, &[]).await;
+
+    let open = open_poll(&api, &official, city_wide(), "after_voting").await;
+    let ballots = path(&open, "/ballots");
+
+    // Not signed in.
+    let r = api.post(&ballots, None, &ballot(&open, 0)).await;
+    assert_eq!(r.code(), problem(401, "unauthorized"));
+    assert_eq!(stored_count(&app, &open).await, 0);
+
+    // No such poll; a draft is a poll the resident may not know.
+    let unknown = format!("/api/v1/polls/{}/ballots", PollId::generate());
+    assert_eq!(
+        api.post(&unknown, Some(&kh), &ballot(&open, 0))
+            .await
+            .code(),
+        problem(404, "not_found")
+    );
+    let r = api
+        .post(
+            "/api/v1/polls/not-a-poll/ballots",
+            Some(&kh),
+            &ballot(&open, 0),
+        )
+        .await;
+    assert_eq!(r.code(), problem(404, "not_found"));
+    let draft = create(
+        &api,
+        &official,
+        &poll_input("Черновик", city_wide(), "after_voting", minutes(-1)),
+    )
+    .await;
+    let r = api
+        .post(&path(&draft, "/ballots"), Some(&kh), &ballot(&draft, 0))
+        .await;
+    assert_eq!(r.code(), problem(404, "not_found"));
+    assert_nothing_stored(&app, &draft, &kh_id, 0, "draft").await;
+
+    // Not open yet; closed.
+    let future = scheduled(
+        &api,
+        &official,
+        &poll_input(
+            "Завтра",
+            city_wide(),
+            "after_voting",
+            time::Duration::days(1),
+        ),
+    )
+    .await;
+    assert_eq!(future["status"], "scheduled");
+    let r = api
+        .post(&path(&future, "/ballots"), Some(&kh), &ballot(&future, 0))
+        .await;
+    assert_eq!(r.code(), problem(409, "poll_not_open"));
+    assert_nothing_stored(&app, &future, &kh_id, 0, "not open yet").await;
+    let closed = open_poll(&api, &official, city_wide(), "after_voting").await;
+    let r = api.act(&path(&closed, "/close"), Some(&official)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = api
+        .post(&path(&closed, "/ballots"), Some(&kh), &ballot(&closed, 0))
+        .await;
+    assert_eq!(r.code(), problem(409, "poll_closed"));
+    assert_nothing_stored(&app, &closed, &kh_id, 0, "closed").await;
+
+    // The audience: a district, an okrug, an age, verified residents.
+    let district = open_poll(
+        &api,
+        &official,
+        json!({"districts": [KHAMOVNIKI]}),
+        "after_voting",
+    )
+    .await;
+    let r = api
+        .post(
+            &path(&district, "/ballots"),
+            Some(&mi),
+            &ballot(&district, 0),
+        )
+        .await;
+    assert_eq!(r.code(), problem(403, "not_in_audience"));
+    assert_nothing_stored(&app, &district, &mi_id, 0, "another district").await;
+
+    let okrug = open_poll(
+        &api,
+        &official,
+        json!({"okrugs": [okrug_of(&app, MITINO)]}),
+        "after_voting",
+    )
+    .await;
+    assert_ne!(okrug_of(&app, MITINO), okrug_of(&app, KHAMOVNIKI));
+    let r = api
+        .post(&path(&okrug, "/ballots"), Some(&kh), &ballot(&okrug, 0))
+        .await;
+    assert_eq!(r.code(), problem(403, "not_in_audience"));
+    assert_nothing_stored(&app, &okrug, &kh_id, 0, "another okrug").await;
+    let r = api
+        .post(&path(&okrug, "/ballots"), Some(&mi), &ballot(&okrug, 0))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "a district of the okrug: {}",
+        r.text
+    );
+    assert_eq!(stored_count(&app, &okrug).await, 1);
+
+    let adults = open_poll(&api, &official, json!({"min_age": 18}), "after_voting").await;
+    let r = api
+        .post(
+            &path(&adults, "/ballots"),
+            Some(&young),
+            &ballot(&adults, 0),
+        )
+        .await;
+    assert_eq!(r.code(), problem(403, "too_young"));
+    assert_nothing_stored(&app, &adults, &young_id, 0, "too young").await;
+
+    let verified = open_poll(
+        &api,
+        &official,
+        json!({"verified_only": true}),
+        "after_voting",
+    )
+    .await;
+    let r = api
+        .post(
+            &path(&verified, "/ballots"),
+            Some(&unverified),
+            &ballot(&verified, 0),
+        )
+        .await;
+    assert_eq!(r.code(), problem(403, "not_verified"));
+    assert_nothing_stored(&app, &verified, &unverified_id, 0, "unverified").await;
+    // The same residents are welcome where the rule does not apply.
+    let r = api
+        .post(&path(&open, "/ballots"), Some(&young), &ballot(&open, 1))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = api
+        .post(
+            &path(&open, "/ballots"),
+            Some(&unverified),
+            &ballot(&open, 1),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(stored_count(&app, &open).await, 2);
+
+    // The answers.
+    let (q0, q1) = (question(&open, 0), question(&open, 1));
+    let (a, b) = (option(&open, 0, 0), option(&open, 0, 1));
+    let (x, y, z) = (
+        option(&open, 1, 0),
+        option(&open, 1, 1),
+        option(&open, 1, 2),
+    );
+    let elsewhere = option(&district, 0, 0);
+    let refused: Vec<(Value, (u16, String), Option<&str>)> = vec![
+        (
+            json!({"answers": [{"question": q1, "options": [x]}]}),
+            problem(422, "missing_answer"),
+            Some(q0.as_str()),
+        ),
+        (
+            json!({"answers": []}),
+            problem(422, "missing_answer"),
+            Some(q0.as_str()),
+        ),
+        (
+            json!({"answers": [{"question": q0, "options": [a, b]}]}),
+            problem(422, "too_many_choices"),
+            Some(q0.as_str()),
+        ),
+        (
+            json!({"answers": [{"question": q0, "options": [a]}, {"question": q1, "options": [x, y, z]}]}),
+            problem(422, "too_many_choices"),
+            Some(q1.as_str()),
+        ),
+        (
+            json!({"answers": [{"question": q0, "options": [elsewhere]}]}),
+            problem(422, "unknown_option"),
+            Some(q0.as_str()),
+        ),
+        (
+            json!({"answers": [{"question": q0, "options": [x]}]}),
+            problem(422, "unknown_option"),
+            Some(q0.as_str()),
+        ),
+        (
+            json!({"answers": [{"question": q0, "options": [a]}, {"question": "nope", "options": [x]}]}),
+            problem(422, "unknown_question"),
+            Some("nope"),
+        ),
+        (
+            json!({"answers": [{"question": q0, "options": [a]}, {"question": q0, "options": [b]}]}),
+            problem(422, "duplicate_answer"),
+            Some(q0.as_str()),
+        ),
+        (
+            json!({"answers": [{"question": q0, "options": []}]}),
+            problem(422, "empty_answer"),
+            Some(q0.as_str()),
+        ),
+        (
+            json!({"answers": [{"question": q0, "options": [a]}, {"question": q1, "options": [x, x]}]}),
+            problem(422, "duplicate_option"),
+            Some(q1.as_str()),
+        ),
+        (
+            json!({"answers": [{"question": q0, "options": [a]}], "extra": 1}),
+            problem(400, "unknown_field"),
+            None,
+        ),
+        (
+            json!({"answers": [{"question": {"$ne": ""}, "options": [a]}]}),
+            problem(400, "invalid_type"),
+            None,
+        ),
+        (
+            json!({"answers": [{"question": q0, "options": [{"$ne": ""}]}]}),
+            problem(400, "invalid_type"),
+            None,
+        ),
+        (
+            json!({"answers": "all"}),
+            problem(400, "invalid_type"),
+            None,
+        ),
+        (json!({}), problem(400, "missing_field"), None),
+    ];
+    for (body, expected, concerned) in &refused {
+        let r = api.post(&path(&open, "/ballots"), Some(&kh), body).await;
+        assert_eq!(&r.code(), expected, "{body}");
+        if let Some(q) = concerned {
+            assert_eq!(r.json()["question"], json!(q), "{body}");
+        }
+        if expected.1 == "unknown_field" {
+            assert_eq!(r.json()["field"], "extra");
+        }
+        assert_nothing_stored(&app, &open, &kh_id, 2, &body.to_string()).await;
+    }
+    let r = api
+        .raw_post(&path(&open, "/ballots"), &kh, "{\"answers\": [")
+        .await;
+    assert_eq!(r.code(), problem(400, "invalid_json"));
+    let huge = json!({"answers": [{"question": "q".repeat(70 * 1024), "options": [a]}]});
+    let r = api.post(&path(&open, "/ballots"), Some(&kh), &huge).await;
+    assert_eq!(r.code(), problem(413, "payload_too_large"));
+    assert_nothing_stored(&app, &open, &kh_id, 2, "bad JSON, too large").await;
+    assert_eq!(
+        api.get(&path(&open, "/ballot"), Some(&kh)).await.code(),
+        problem(404, "not_found")
+    );
+
+    // A browser session must send its CSRF token.
+    let (browser, csrf) = app.signed_in("browser@example.org", &[]).await;
+    let r = browser
+        .post(app.url(&path(&open, "/ballots")))
+        .json(&ballot(&open, 0))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(stored_count(&app, &open).await, 2);
+    let r = browser
+        .post(app.url(&path(&open, "/ballots")))
+        .header("x-csrf-token", csrf)
+        .json(&ballot(&open, 0))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    // After all that, the resident still has their one ballot to cast.
+    let r = api
+        .post(&path(&open, "/ballots"), Some(&kh), &ballot(&open, 0))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(stored_count(&app, &open).await, 4);
+    assert!(stored_ballot(&app, &open, &kh_id).await.is_some());
+    app.stop().await;
+}
+
+// ---- 3. A good ballot ----
+
+async fn a_ballot_gets_a_receipt_points_and_only_one_counts(app: TestApp) {
+    let api = Api::new(&app);
+    let (_, official) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let (anna_id, anna) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
+    let poll = open_poll(&api, &official, city_wide(), "after_voting").await;
+    let (q0, q1) = (question(&poll, 0), question(&poll, 1));
+    let (a, x, z) = (
+        option(&poll, 0, 0),
+        option(&poll, 1, 0),
+        option(&poll, 1, 2),
+    );
+
+    let body =
+        json!({"answers": [{"question": q1, "options": [z, x]}, {"question": q0, "options": [a]}]});
+    let r = api.post(&path(&poll, "/ballots"), Some(&anna), &body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let cast = r.json();
+    let receipt = cast["receipt"].as_str().unwrap().to_string();
+    assert!(is_hex(&receipt, 64), "{receipt}");
+    assert!(is_hex(cast["ballot_id"].as_str().unwrap(), 32), "{cast}");
+    let receipt_path = path(&poll, &format!("/receipts/{receipt}"));
+    assert_eq!(r.header("location"), Some(receipt_path.clone()));
+    assert_eq!(cast["receipt_url"], json!(receipt_path));
+    assert_eq!(
+        (cast["points"].clone(), cast["poll_id"].clone()),
+        (json!(25), json!(id(&poll)))
+    );
+
+    // The resident's own ballot, in canonical form.
+    let mut sorted = [x.clone(), z.clone()];
+    sorted.sort();
+    let answers = json!({ q0.clone(): [a.clone()], q1.clone(): sorted });
+    let r = api.get(&path(&poll, "/ballot"), Some(&anna)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mine = r.json();
+    assert_eq!(
+        (mine["receipt"].clone(), mine["answers"].clone()),
+        (json!(receipt), answers.clone())
+    );
+    assert_eq!(mine["points"], 25);
+    assert_eq!(
+        api.get(&path(&poll, "/ballot"), Some(&official))
+            .await
+            .code(),
+        problem(404, "not_found")
+    );
+    assert_eq!(
+        api.get(&path(&poll, "/ballot"), None).await.code(),
+        problem(401, "unauthorized")
+    );
+
+    // The receipt, public: the answers, the district and age, no proof before sealing.
+    let r = api.get(&receipt_path, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let view = r.json();
+    assert_eq!(view["ballot"]["answers"], answers);
+    assert_eq!(view["ballot"]["district"], KHAMOVNIKI);
+    let bracket = AgeBracket::of_age(current_year() - 1990);
+    assert_eq!(view["ballot"]["age_bracket"], bracket.as_str());
+    assert_eq!(view["status"], "open");
+    assert_eq!(
+        (
+            view["proof"].clone(),
+            view["root"].clone(),
+            view["included"].clone()
+        ),
+        (Value::Null, Value::Null, Value::Null)
+    );
+    assert!(
+        !view.to_string().contains(anna_id.as_str()),
+        "no account on a receipt"
+    );
+    let r = api
+        .get(&path(&poll, &format!("/receipts/{}", "0".repeat(64))), None)
+        .await;
+    assert_eq!(r.code(), problem(404, "not_found"));
+
+    // Points, with the poll's title.
+    let r = api.get("/api/v1/me/points", Some(&anna)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let points = r.json();
+    assert_eq!(points["balance"], 25);
+    assert_eq!(points["items"].as_array().unwrap().len(), 1);
+    assert_eq!(points["items"][0]["title"], "Парк «Дубки»");
+    assert_eq!(points["items"][0]["poll_id"], json!(id(&poll)));
+    assert_eq!(points["items"][0]["points"], 25);
+
+    // A second, different ballot: 409 with the first receipt, nothing changes.
+    let before = polls(&app).store.counters(&poll_id(&poll)).await.unwrap();
+    let r = api
+        .post(&path(&poll, "/ballots"), Some(&anna), &ballot(&poll, 1))
+        .await;
+    assert_eq!(r.code(), problem(409, "already_voted"));
+    assert_eq!(r.json()["receipt"], json!(receipt));
+    assert_eq!(r.json()["ballot_id"], cast["ballot_id"]);
+    let after = polls(&app).store.counters(&poll_id(&poll)).await.unwrap();
+    assert_eq!(after, before);
+    assert_eq!(after.ballots(), 1);
+    assert_eq!(after.get(&format!("o|{a}")), 1);
+    assert_eq!(after.get(&format!("o|{}", option(&poll, 0, 1))), 0);
+    let r = api.get(&path(&poll, "/ballot"), Some(&anna)).await;
+    assert_eq!(r.json()["answers"], answers);
+    assert_eq!(
+        api.get("/api/v1/me/points", Some(&anna)).await.json()["balance"],
+        25
+    );
+    let r = api.get("/api/v1/polls", Some(&anna)).await;
+    assert_eq!(r.json()["items"][0]["voted"], true);
+    app.stop().await;
+}
+
+// ---- 4. A thousand identical ballots at once ----
+
+/// How many connections this process may open at once, leaving room for the server's side of
+/// each and for the store.
+fn connection_budget() -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            limits
+                .lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3).map(str::to_string))
+        })
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(1024);
+    (soft.saturating_sub(256) / 2).clamp(64, 1000)
+}
+
+async fn a_thousand_concurrent_copies_of_a_ballot_store_one(app: TestApp) {
+    const N: usize = 1000;
+    let api = Api::new(&app);
+    let (_, official) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let (anna_id, anna) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
+    let poll = open_poll(&api, &official, city_wide(), "after_voting").await;
+    let url = app.url(&path(&poll, "/ballots"));
+    let body = ballot(&poll, 0);
+    let permits = Arc::new(tokio::sync::Semaphore::new(connection_budget()));
+    let (start, go) = tokio::sync::watch::channel(false);
+    let tasks: Vec<_> = (0..N)
+        .map(|_| {
+            let client = api.client.clone();
+            let (url, body, token) = (url.clone(), body.clone(), anna.clone());
+            let permits = permits.clone();
+            let mut go = go.clone();
+            tokio::spawn(async move {
+                go.wait_for(|go| *go).await.unwrap();
+                let _permit = permits.acquire().await.unwrap();
+                let r = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("request");
+                let status = r.status();
+                let body: Value = r.json().await.expect("json");
+                (status, body)
+            })
+        })
+        .collect();
+    start.send(true).unwrap();
+    let mut created = Vec::new();
+    let mut refused = Vec::new();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        match status {
+            StatusCode::CREATED => created.push(body),
+            StatusCode::CONFLICT => refused.push(body),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!((created.len(), refused.len()), (1, N - 1));
+    let receipt = created[0]["receipt"].as_str().unwrap().to_string();
+    for body in &refused {
+        assert_eq!(body["code"], "already_voted", "{body}");
+        assert_eq!(body["receipt"], json!(receipt), "{body}");
+    }
+    let stored = stored_ballot(&app, &poll, &anna_id).await.unwrap();
+    assert_eq!(stored.receipt.as_str(), receipt);
+    assert_eq!(stored_count(&app, &poll).await, 1);
+    let r = api.get(&path(&poll, "/results"), Some(&official)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["ballots"], 1);
+    assert_eq!(r.json()["questions"][0]["options"][0]["votes"], 1);
+    app.stop().await;
+}
+
+// ---- 5. Idempotency keys ----
+
+async fn a_retried_ballot_with_its_idempotency_key_replays_the_first_answer(app: TestApp) {
+    let api = Api::new(&app);
+    let (_, official) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let (anna_id, anna) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
+    let poll = open_poll(&api, &official, city_wide(), "after_voting").await;
+    let ballots = path(&poll, "/ballots");
+    let key = [("idempotency-key", "ballot-9f2c")];
+
+    let first = api
+        .send(
+            Method::POST,
+            &ballots,
+            Some(&anna),
+            Some(&ballot(&poll, 0)),
+            &key,
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert_eq!(first.header("idempotent-replayed"), None);
+    let again = api
+        .send(
+            Method::POST,
+            &ballots,
+            Some(&anna),
+            Some(&ballot(&poll, 0)),
+            &key,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(again.json(), first.json());
+    assert_eq!(again.header("location"), first.header("location"));
+
+    let other = api
+        .send(
+            Method::POST,
+            &ballots,
+            Some(&anna),
+            Some(&ballot(&poll, 1)),
+            &key,
+        )
+        .await;
+    assert_eq!(other.code(), problem(422, "idempotency_key_reused"));
+    // Another key is no way round the one-ballot rule.
+    let fresh = [("idempotency-key", "ballot-0000")];
+    let r = api
+        .send(
+            Method::POST,
+            &ballots,
+            Some(&anna),
+            Some(&ballot(&poll, 0)),
+            &fresh,
+        )
+        .await;
+    assert_eq!(r.code(), problem(409, "already_voted"));
+    assert_eq!(r.json()["receipt"], first.json()["receipt"]);
+
+    let stored = stored_ballot(&app, &poll, &anna_id).await.unwrap();
+    assert_eq!(json!(stored.receipt.as_str()), first.json()["receipt"]);
+    assert_eq!(stored.answers[0].options[0].as_str(), option(&poll, 0, 0));
+    assert_eq!(stored_count(&app, &poll).await, 1);
+    app.stop().await;
+}
+
+// ---- 6. Rate limit ----
+
+async fn a_third_ballot_within_the_minute_is_429_and_stored_nowhere(app: TestApp) {
+    let api = Api::new(&app);
+    let (_, official) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let (anna_id, anna) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
+    let (_, boris) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
+    let mut three = Vec::new();
+    for _ in 0..3 {
+        three.push(open_poll(&api, &official, city_wide(), "after_voting").await);
+    }
+    for poll in &three[..2] {
+        let r = api
+            .post(&path(poll, "/ballots"), Some(&anna), &ballot(poll, 0))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let r = api
+        .post(
+            &path(&three[2], "/ballots"),
+            Some(&anna),
+            &ballot(&three[2], 0),
+        )
+        .await;
+    assert_eq!(r.code(), problem(429, "rate_limited"));
+    let wait: u64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "Retry-After: {wait}");
+    assert_eq!(r.json()["retry_after"], wait);
+    assert_nothing_stored(&app, &three[2], &anna_id, 0, "rate limited").await;
+    // The limit is per account.
+    let r = api
+        .post(
+            &path(&three[2], "/ballots"),
+            Some(&boris),
+            &ballot(&three[2], 0),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(stored_count(&app, &three[2]).await, 1);
+    app.stop().await;
+}
+
+// ---- 7. Load shedding ----
+
+async fn past_the_ballots_in_flight_the_server_sheds_with_503(app: TestApp) {
+    const WAVE: usize = 24;
+    let api = Api::new(&app);
+    let (_, official) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let poll = open_poll(&api, &official, city_wide(), "after_voting").await;
+    let url = app.url(&path(&poll, "/ballots"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut created = 0i64;
+    let mut shed: Vec<(AccountId, String)> = Vec::new();
+    let mut stored_ok: Vec<AccountId> = Vec::new();
+    let mut waves = 0;
+    while shed.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no 503 after {waves} waves of {WAVE}"
+        );
+        waves += 1;
+        let mut voters = Vec::new();
+        for i in 0..WAVE {
+            voters.push(
+                resident(
+                    &app,
+                    if i % 2 == 0 { KHAMOVNIKI } else { MITINO },
+                    1990,
+                    true,
+                    &[],
+                )
+                .await,
+            );
+        }
+        let (start, go) = tokio::sync::watch::channel(false);
+        let tasks: Vec<_> = voters
+            .iter()
+            .map(|(account, token)| {
+                let client = api.client.clone();
+                let (url, body, token, account) = (
+                    url.clone(),
+                    ballot(&poll, 0),
+                    token.clone(),
+                    account.clone(),
+                );
+                let mut go = go.clone();
+                tokio::spawn(async move {
+                    go.wait_for(|go| *go).await.unwrap();
+                    let r = client
+                        .post(url)
+                        .bearer_auth(&token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .expect("request");
+                    let retry = r
+                        .headers()
+                        .get("retry-after")
+                        .map(|v| v.to_str().unwrap().to_string());
+                    let status = r.status();
+                    let body: Value = r.json().await.expect("json");
+                    (account, token, status, retry, body)
+                })
+            })
+            .collect();
+        start.send(true).unwrap();
+        for task in tasks {
+            let (account, token, status, retry, body) = task.await.unwrap();
+            match status {
+                StatusCode::CREATED => {
+                    created += 1;
+                    stored_ok.push(account);
+                }
+                StatusCode::SERVICE_UNAVAILABLE => {
+                    assert_eq!(body["code"], "overloaded", "{body}");
+                    assert_eq!(retry.as_deref(), Some("1"));
+                    shed.push((account, token));
+                }
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+    }
+    assert_eq!(
+        stored_count(&app, &poll).await,
+        created,
+        "every 201 and only they are stored"
+    );
+    for (account, _) in &shed {
+        assert_eq!(
+            stored_ballot(&app, &poll, account).await,
+            None,
+            "a shed ballot was stored"
+        );
+    }
+    for account in &stored_ok {
+        assert!(stored_ballot(&app, &poll, account).await.is_some());
+    }
+    // Once the rush is over, a shed resident gets through.
+    let (account, token) = &shed[0];
+    let r = api
+        .post(&path(&poll, "/ballots"), Some(token), &ballot(&poll, 0))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert!(stored_ballot(&app, &poll, account).await.is_some());
+    assert_eq!(stored_count(&app, &poll).await, created + 1);
+    app.stop().await;
+}
+
+// ---- 8. Results, visibility, the seal and the exports ----
+
+async fn results_follow_visibility_and_the_seal_checks_out(app: TestApp) {
+    let api = Api::new(&app);
+    let (_, official) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let after = open_poll(&api, &official, city_wide(), "after_voting").await;
+    let hidden = open_poll(&api, &official, city_wide(), "officials_only").await;
+    let (first_id, first) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
+
+    // Results after voting: not before.
+    let results = path(&after, "/results");
+    assert_eq!(
+        api.get(&results, Some(&first)).await.code(),
+        problem(403, "results_hidden")
+    );
+    assert_eq!(
+        api.get(&results, None).await.code(),
+        problem(403, "results_hidden")
+    );
+    assert_eq!(
+        api.get(&path(&after, "/results.csv"), Some(&first))
+            .await
+            .code(),
+        problem(403, "results_hidden")
+    );
+    let r = api.get(&results, Some(&official)).await;
+    assert_eq!(
+        (r.status, r.json()["ballots"].clone()),
+        (StatusCode::OK, json!(0))
+    );
+    let r = api
+        .post(&path(&after, "/ballots"), Some(&first), &ballot(&after, 0))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let first_receipt = r.json()["receipt"].as_str().unwrap().to_string();
+    let r = api.get(&results, Some(&first)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let seen = r.json();
+    assert_eq!(
+        (seen["ballots"].clone(), seen["final"].clone()),
+        (json!(1), json!(false))
+    );
+    assert_eq!(seen["questions"][0]["options"][0]["votes"], 1);
+
+    // Twelve in Хамовники choose the first option, three in Митино the second.
+    let mut voters = vec![(first_id.clone(), first.clone())];
+    for _ in 0..11 {
+        voters.push(resident(&app, KHAMOVNIKI, 1990, true, &[]).await);
+    }
+    for (_, token) in &voters[1..] {
+        let r = api
+            .post(&path(&after, "/ballots"), Some(token), &ballot(&after, 0))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    for _ in 0..3 {
+        let (account, token) = resident(&app, MITINO, 1990, true, &[]).await;
+        let r = api
+            .post(&path(&after, "/ballots"), Some(&token), &ballot(&after, 1))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        voters.push((account, token));
+    }
+    let (a, b) = (option(&after, 0, 0), option(&after, 0, 1));
+    let r = api.get(&results, Some(&official)).await;
+    let seen = r.json();
+    assert_eq!(seen["ballots"], 15);
+    let options = &seen["questions"][0]["options"];
+    assert_eq!(
+        (options[0]["votes"].clone(), options[0]["percent"].clone()),
+        (json!(12), json!(80.0))
+    );
+    assert_eq!(
+        (options[1]["votes"].clone(), options[1]["percent"].clone()),
+        (json!(3), json!(20.0))
+    );
+    let row = |id: &str| {
+        seen["districts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("no row {id}: {seen}"))
+            .clone()
+    };
+    let kh = row(KHAMOVNIKI);
+    assert_eq!(
+        (
+            kh["ballots"].clone(),
+            kh["options"][&a].clone(),
+            kh["options"][&b].clone()
+        ),
+        (json!(12), json!(12), json!("<10"))
+    );
+    let mi = row(MITINO);
+    assert_eq!(mi["ballots"], "<10");
+    for (option, cell) in mi["options"].as_object().unwrap() {
+        assert_eq!(cell, "<10", "Митино, {option}");
+    }
+    assert_eq!(seen["districts"].as_array().unwrap().len(), 2);
+    let bracket = AgeBracket::of_age(current_year() - 1990).as_str();
+    assert_eq!(seen["age_brackets"][0]["id"], bracket);
+    assert_eq!(seen["age_brackets"][0]["ballots"], 15);
+
+    let r = api
+        .get(&path(&after, "/results.csv"), Some(&official))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("text/csv; charset=utf-8")
+    );
+    let mut lines = r.text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("group_kind,group_id,group_name,question_id,question,option_id,option,votes")
+    );
+    let lines: Vec<&str> = lines.collect();
+    let q0 = question(&after, 0);
+    assert!(
+        lines.contains(&format!("total,,,{q0},Что построить?,{a},Каток,12").as_str()),
+        "{}",
+        r.text
+    );
+    let mitino: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.starts_with(&format!("district,{MITINO},")))
+        .collect();
+    assert_eq!(mitino.len(), 5, "one row per option: {}", r.text);
+    assert!(mitino.iter().all(|l| l.ends_with(",<10")), "{}", r.text);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("district,{KHAMOVNIKI},"))
+                && l.ends_with(&format!(",{a},Каток,12"))),
+        "{}",
+        r.text
+    );
+
+    // Officials only: hidden from residents, voters included.
+    let r = api
+        .post(
+            &path(&hidden, "/ballots"),
+            Some(&first),
+            &ballot(&hidden, 1),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        api.get(&path(&hidden, "/results"), Some(&first))
+            .await
+            .code(),
+        problem(403, "results_hidden")
+    );
+    assert_eq!(
+        api.get(&path(&hidden, "/results"), Some(&official))
+            .await
+            .json()["ballots"],
+        1
+    );
+
+    // Closing; the scheduler seals.
+    for poll in [&after, &hidden] {
+        let r = api.act(&path(poll, "/close"), Some(&official)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let sealed = wait_for_seal(&api, &after, &official).await;
+    wait_for_seal(&api, &hidden, &official).await;
+    let root = sealed["root"].as_str().unwrap().to_string();
+    assert_eq!(sealed["sealed_ballots"], 15);
+    assert_eq!(
+        api.get(&path(&hidden, "/results"), Some(&first))
+            .await
+            .code(),
+        problem(403, "results_hidden")
+    );
+    assert_eq!(
+        api.get(&path(&hidden, "/results"), None).await.code(),
+        problem(403, "results_hidden")
+    );
+    assert_eq!(
+        api.get(&path(&hidden, "/seal"), None).await.code(),
+        problem(403, "results_hidden")
+    );
+    assert_eq!(
+        api.get(&path(&hidden, "/ballots.json"), None).await.code(),
+        problem(403, "results_hidden")
+    );
+    let r = api.get(&path(&hidden, "/results"), Some(&official)).await;
+    assert_eq!(
+        (r.json()["ballots"].clone(), r.json()["final"].clone()),
+        (json!(1), json!(true))
+    );
+    let r = api.get(&results, None).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "after close, everyone: {}",
+        r.text
+    );
+    assert_eq!(
+        (r.json()["ballots"].clone(), r.json()["final"].clone()),
+        (json!(15), json!(true))
+    );
+
+    // The seal.
+    let r = api.get(&path(&after, "/seal"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let seal = r.json();
+    assert_eq!(
+        (seal["root"].clone(), seal["ballots"].clone()),
+        (json!(root), json!(15))
+    );
+    assert_eq!(seal["counters"]["n"], 15);
+    assert_eq!(seal["counters"][format!("d|{KHAMOVNIKI}")], 12);
+    assert_eq!(seal["counters"][format!("do|{MITINO}|{b}")], 3);
+    assert!(
+        seal["counters"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|k| !k.starts_with("h|")),
+        "no times: {seal}"
+    );
+    let published: Published = serde_json::from_value(seal).unwrap();
+
+    // The exports: no accounts, and they check out against the seal.
+    let accounts: Vec<String> = voters.iter().map(|(a, _)| a.to_string()).collect();
+    for tail in ["/ballots.json", "/ballots.csv"] {
+        let r = api.get(&path(&after, tail), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        for account in &accounts {
+            assert!(
+                !r.text.contains(account.as_str()),
+                "{tail} names account {account}"
+            );
+            assert!(
+                !r.text.contains(&account.to_lowercase()),
+                "{tail} names account {account}"
+            );
+        }
+        assert!(!r.text.contains('@'), "{tail} holds an email address");
+        let parsed = export::parse(&r.text).unwrap();
+        assert_eq!(parsed.ballots.len(), 15);
+        let verdict = export::check(&parsed, &published);
+        assert!(verdict.ok(), "{tail}: {:?}", verdict.problems);
+        assert_eq!(verdict.root, root);
+    }
+
+    // The receipt now proves its ballot is in the root.
+    let r = api
+        .get(&path(&after, &format!("/receipts/{first_receipt}")), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let view = r.json();
+    assert_eq!(
+        (view["included"].clone(), view["root"].clone()),
+        (json!(true), json!(root))
+    );
+    let steps: Vec<Step> = serde_json::from_value(view["proof"].clone()).unwrap();
+    assert!(!steps.is_empty(), "15 ballots need a path: {view}");
+    let entry = Entry {
+        receipt: Receipt::parse(&first_receipt).unwrap(),
+        district: KHAMOVNIKI.to_string(),
+        age_bracket: view["ballot"]["age_bracket"].as_str().unwrap().to_string(),
+    };
+    assert!(verify::check_proof(&entry, &steps, &root));
+    let moved = Entry {
+        district: MITINO.to_string(),
+        ..entry.clone()
+    };
+    assert!(
+        !verify::check_proof(&moved, &steps, &root),
+        "the proof binds the district"
+    );
+    let _ = first_id;
+    app.stop().await;
+}
+
+// ---- 9. The dashboard ----
+
+async fn officials_see_turnout_by_district_and_hour(app: TestApp) {
+    let api = Api::new(&app);
+    let org = organisation(&app, "Управа Хамовников").await;
+    let (_, official) = member(
+        &app,
+        KHAMOVNIKI,
+        1975,
+        true,
+        &[Role::Official],
+        Some(org.clone()),
+    )
+    .await;
+    let (_, colleague) = member(&app, KHAMOVNIKI, 1980, true, &[Role::Official], Some(org)).await;
+    let (_, stranger) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let (_, anna) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
+    let draft = create(
+        &api,
+        &official,
+        &poll_input("Черновик", city_wide(), "after_voting", minutes(-1)),
+    )
+    .await;
+    let poll = open_poll(&api, &official, city_wide(), "after_voting").await;
+    for district in [KHAMOVNIKI, KHAMOVNIKI, KHAMOVNIKI, MITINO, MITINO] {
+        let (_, token) = resident(&app, district, 1990, true, &[]).await;
+        let r = api
+            .post(&path(&poll, "/ballots"), Some(&token), &ballot(&poll, 0))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let dashboard = path(&poll, "/dashboard");
+    for who in [&official, &colleague] {
+        let r = api.get(&dashboard, Some(who)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let seen = r.json();
+        assert_eq!(seen["ballots"], 5);
+        let turnout: Vec<(Value, Value, Value)> = seen["turnout"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["district_id"].clone(),
+                    t["ballots"].clone(),
+                    t["percent"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            turnout,
+            vec![
+                (json!(KHAMOVNIKI), json!(3), json!(60.0)),
+                (json!(MITINO), json!(2), json!(40.0))
+            ],
+            "exact counts, even under ten"
+        );
+        let hours = seen["per_hour"].as_array().unwrap();
+        let total: i64 = hours.iter().map(|h| h["ballots"].as_i64().unwrap()).sum();
+        assert_eq!(total, 5);
+        let now = veche_core::clock::now();
+        let this_hour = format!(
+            "{:04}-{:02}-{:02}T{:02}:00:00Z",
+            now.year(),
+            u8::from(now.month()),
+            now.day(),
+            now.hour()
+        );
+        let last = hours.last().unwrap();
+        // The hour may have turned between the ballots and now.
+        assert!(
+            last["hour"] == json!(this_hour) || hours.len() <= 2,
+            "{hours:?} vs {this_hour}"
+        );
+        assert_eq!(seen["results"]["ballots"], 5);
+    }
+    assert_eq!(
+        api.get(&dashboard, Some(&anna)).await.code(),
+        problem(403, "forbidden")
+    );
+    assert_eq!(
+        api.get(&dashboard, Some(&stranger)).await.code(),
+        problem(403, "forbidden")
+    );
+    assert_eq!(
+        api.get(&dashboard, None).await.code(),
+        problem(401, "unauthorized")
+    );
+    let r = api.get(&path(&draft, "/dashboard"), Some(&official)).await;
+    assert_eq!(r.code(), problem(409, "not_open_yet"));
+    app.stop().await;
+}
+
+// ---- 10. The OpenAPI document ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_lists_every_polls_endpoint() {
+    let app = TestApp::spawn().await;
+    let api = Api::new(&app);
+    let r = api.get("/api/v1/openapi.json", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let doc = r.json();
+    let expected: &[(&str, &[&str])] = &[
+        ("/api/v1/polls", &["get", "post"]),
+        ("/api/v1/polls/{id}", &["delete", "get", "put"]),
+        ("/api/v1/polls/{id}/schedule", &["post"]),
+        ("/api/v1/polls/{id}/unschedule", &["post"]),
+        ("/api/v1/polls/{id}/close", &["post"]),
+        ("/api/v1/polls/{id}/publication", &["post"]),
+        ("/api/v1/polls/{id}/ballots", &["post"]),
+        ("/api/v1/polls/{id}/ballot", &["get"]),
+        ("/api/v1/polls/{id}/receipts/{receipt}", &["get"]),
+        ("/api/v1/polls/{id}/results", &["get"]),
+        ("/api/v1/polls/{id}/results.csv", &["get"]),
+        ("/api/v1/polls/{id}/seal", &["get"]),
+        ("/api/v1/polls/{id}/ballots.json", &["get"]),
+        ("/api/v1/polls/{id}/ballots.csv", &["get"]),
+        ("/api/v1/polls/{id}/dashboard", &["get"]),
+        ("/api/v1/me/points", &["get"]),
+    ];
+    let methods = ["get", "put", "post", "delete", "patch", "head", "options"];
+    for (path, want) in expected {
+        let item = doc["paths"][*path]
+            .as_object()
+            .unwrap_or_else(|| panic!("{path} is not in the document"));
+        let have: BTreeSet<&str> = item
+            .keys()
+            .map(String::as_str)
+            .filter(|k| methods.contains(k))
+            .collect();
+        let want: BTreeSet<&str> = want.iter().copied().collect();
+        assert_eq!(have, want, "{path}");
+    }
+    // The ballot endpoint documents each of its answers.
+    let responses = doc["paths"]["/api/v1/polls/{id}/ballots"]["post"]["responses"]
+        .as_object()
+        .unwrap();
+    for status in [
+        "201", "400", "401", "403", "404", "409", "413", "422", "429", "503",
+    ] {
+        assert!(responses.contains_key(status), "POST ballots: {status}");
+    }
+    let text = doc["paths"]["/api/v1/polls/{id}/ballots"]["post"].to_string();
+    for code in [
+        "already_voted",
+        "not_in_audience",
+        "too_young",
+        "not_verified",
+        "poll_not_open",
+        "poll_closed",
+        "missing_answer",
+        "too_many_choices",
+        "unknown_option",
+        "overloaded",
+        "rate_limited",
+        "idempotency_key_reused",
+    ] {
+        assert!(text.contains(code), "POST ballots does not name {code}");
+    }
+    app.stop().await;
+}
+
+on_both_stores!(
+    every_refused_ballot_has_its_code_and_stores_nothing,
+    a_ballot_gets_a_receipt_points_and_only_one_counts,
+    a_retried_ballot_with_its_idempotency_key_replays_the_first_answer,
+    publishing_waits_for_the_seal_grace,
+    officials_see_turnout_by_district_and_hour,
+);
+on_both_stores_with!(
+    lifecycle,
+    publish_seals,
+    [a_poll_lives_from_draft_to_published_and_every_step_is_audited]
+);
+on_both_stores_with!(
+    concurrency,
+    unlimited,
+    [a_thousand_concurrent_copies_of_a_ballot_store_one]
+);
+on_both_stores_with!(
+    rate_limit,
+    two_ballots_a_minute,
+    [a_third_ballot_within_the_minute_is_429_and_stored_nowhere]
+);
+on_both_stores_with!(
+    shedding,
+    one_in_flight,
+    [past_the_ballots_in_flight_the_server_sheds_with_503]
+);
+on_both_stores_with!(
+    sealing_results,
+    sealing,
+    [results_follow_visibility_and_the_seal_checks_out]
+);
