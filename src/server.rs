@@ -172,6 +172,13 @@ where
         }
     };
     let status = response.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        // Refused unread: hyper closes the connection after this answer, so say so, or a
+        // keep-alive client sends its next request down a dead connection.
+        response
+            .headers_mut()
+            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    }
     security_headers(&mut response, &meta.id, options.https);
     let route = if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
         "unmatched".to_string()

@@ -561,14 +561,22 @@ async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
         .unwrap();
     assert_eq!(patched.status(), StatusCode::OK);
 
-    let listed: Value = client
-        .get(app.url("/api/v1/tokens"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // The last use is recorded without holding up the request: wait for it, with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let listed: Value = loop {
+        let listed: Value = client
+            .get(app.url("/api/v1/tokens"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if listed["items"][0]["last_used_at"].is_string() || std::time::Instant::now() > deadline {
+            break listed;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     assert_eq!(listed["items"][0]["name"], "my script");
     assert!(listed["items"][0].get("token").is_none());
     assert!(listed["items"][0]["last_used_at"].is_string());

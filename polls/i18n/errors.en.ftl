@@ -144,3 +144,9 @@ mail-poll_results-subject = The results of the poll «{ $title }» are published
 mail-poll_results-body = { $name }, thank you for voting in «{ $title }». The results are published, together with what the city decided. With your receipt you can check that your ballot was counted.
 mail-poll_results-action = See the results
 mail-poll_results-digest = The results of the poll «{ $title }» are published
+
+## Notification kinds on the preferences page
+kind-poll_opened = New polls in your district
+kind-poll_opened-hint = An email when a poll you may vote in opens. Off until you switch it on.
+kind-poll_results = Results of polls you voted in
+kind-poll_results-hint = An email when the city publishes the results of a poll you took part in, with what it decided.

@@ -38,8 +38,9 @@ use veche_core::web::{api_ctx, json_body, parse_json, respond, Ctx, RequestMeta}
 
 use crate::export::{self, Format, Published};
 use crate::model::{AgeBracket, Phase, Poll, PollId, PollQuery, Receipt, Status, Visibility};
-use crate::rules::QuestionInput;
-use crate::rules::{self, AnswerInput, AudienceInput, BallotInput, OptionInput, PollInput};
+use crate::rules::{
+    self, AnswerInput, AudienceInput, BallotInput, OptionInput, PollInput, QuestionInput,
+};
 use crate::service::{self, PollError, Polls};
 use crate::verify::{Side, Step};
 use crate::views::{

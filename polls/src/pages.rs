@@ -499,14 +499,18 @@ async fn load_managed(ctx: &Ctx, polls: &Polls, raw: &str) -> Result<(Account, P
 }
 
 // ---- Charts ----
+//
+// The charts have no `viewBox`: they are `width="100%"` with a height in pixels, and lay out
+// horizontally in percentages. So text keeps its size in pixels — readable on a 360 px phone,
+// not enormous on a desktop — while the bars and columns stretch with the page.
 
-/// Width of the charts' coordinate system; the SVG scales to its box (`width="100%"`).
-const CHART_WIDTH: u32 = 480;
-/// Height of one option's row in a bar chart: a label line and a bar.
-const BAR_ROW: u32 = 58;
-const BAR_HEIGHT: u32 = 22;
-/// Longest label drawn in a chart (the table beside it has the whole text).
-const LABEL_MAX: usize = 46;
+/// Height of one option's row in a bar chart: a label line, then the bar.
+const BAR_ROW: u32 = 52;
+const BAR_HEIGHT: u32 = 20;
+/// Longest label drawn in a chart (the table beside it and the chart's title have it whole).
+const LABEL_MAX: usize = 38;
+/// From this share of the width on, a bar's value is written inside the bar.
+const VALUE_INSIDE: f64 = 50.0;
 
 /// A question's totals as horizontal bars: one row per option, the bar's width proportional to
 /// the option's votes (the most voted option fills the width).
@@ -516,7 +520,6 @@ pub struct BarChart {
     pub id: String,
     /// What a screen reader says: the question and every option's count.
     pub title: String,
-    pub width: u32,
     pub height: u32,
     pub bar_height: u32,
     pub rows: Vec<BarRow>,
@@ -527,13 +530,29 @@ pub struct BarRow {
     pub label: String,
     pub value: String,
     pub votes: i64,
-    pub width: u32,
+    /// Share of the chart's width, 0–100.
+    pub width: f64,
     pub label_y: u32,
     pub bar_y: u32,
-    pub value_x: u32,
     pub value_y: u32,
+    /// Offset of the value from the bar's end: right of it, or inside it.
+    pub value_dx: i32,
     pub value_anchor: &'static str,
     pub value_fill: &'static str,
+}
+
+impl BarRow {
+    /// The width as an SVG length (`37.5%`).
+    pub fn width_attr(&self) -> String {
+        percent_attr(self.width)
+    }
+}
+
+/// A share of the width as an SVG length: two decimals at most, no trailing zeros.
+pub fn percent_attr(share: f64) -> String {
+    let text = format!("{share:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}%")
 }
 
 /// Builds the bar chart of `question`; `value` says an option's count and share in words.
@@ -546,29 +565,22 @@ pub fn bar_chart(question: &QuestionResult, value: impl Fn(i64, f64) -> String) 
         .map(|(i, o)| {
             let top = i as u32 * BAR_ROW;
             let width = if most > 0 && o.votes > 0 {
-                let exact = o.votes as f64 * f64::from(CHART_WIDTH) / most as f64;
-                (exact.round() as u32).clamp(2, CHART_WIDTH)
+                // A single vote among a million still shows as a sliver.
+                (o.votes as f64 * 100.0 / most as f64).clamp(0.5, 100.0)
             } else {
-                0
+                0.0
             };
-            let text = value(o.votes, o.percent);
-            // The value goes right of the bar, or inside it (white) when the bar is too long.
-            let room = (text.chars().count() as u32) * 9 + 12;
-            let inside = width + room > CHART_WIDTH;
+            let inside = width >= VALUE_INSIDE;
             BarRow {
                 option_id: o.id.clone(),
                 label: truncate(&o.text, LABEL_MAX),
-                value: text,
+                value: value(o.votes, o.percent),
                 votes: o.votes,
                 width,
-                label_y: top + 20,
-                bar_y: top + 28,
-                value_x: if inside {
-                    width.saturating_sub(6)
-                } else {
-                    width + 6
-                },
-                value_y: top + 28 + 16,
+                label_y: top + 17,
+                bar_y: top + 24,
+                value_y: top + 24 + 15,
+                value_dx: if inside { -6 } else { 6 },
                 value_anchor: if inside { "end" } else { "start" },
                 value_fill: if inside { "#ffffff" } else { "#1b1f24" },
             }
@@ -582,7 +594,6 @@ pub fn bar_chart(question: &QuestionResult, value: impl Fn(i64, f64) -> String) 
     BarChart {
         id: format!("q-{}", question.id),
         title: format!("{} — {}", question.text, summary.join("; ")),
-        width: CHART_WIDTH,
         height: (rows.len() as u32 * BAR_ROW).max(BAR_ROW),
         bar_height: BAR_HEIGHT,
         rows,
@@ -595,7 +606,6 @@ pub fn bar_chart(question: &QuestionResult, value: impl Fn(i64, f64) -> String) 
 pub struct ColumnChart {
     pub id: String,
     pub title: String,
-    pub width: u32,
     pub height: u32,
     pub base_y: u32,
     pub max_label: String,
@@ -604,9 +614,10 @@ pub struct ColumnChart {
 }
 
 pub struct Column {
+    /// Left edge and width, as SVG lengths in percent.
     pub x: String,
-    pub y: u32,
     pub width: String,
+    pub y: u32,
     pub height: u32,
     pub count: i64,
     pub title: String,
@@ -614,20 +625,23 @@ pub struct Column {
 
 pub struct AxisLabel {
     pub x: String,
+    pub anchor: &'static str,
     pub text: String,
 }
 
-const COLUMNS_HEIGHT: u32 = 200;
-const COLUMNS_TOP: u32 = 24;
+/// Where the columns stand, in pixels from the top.
+const COLUMNS_BASE: u32 = 180;
+/// Room above the tallest column (for the scale's label).
+const COLUMNS_TOP: u32 = 22;
 
 /// Builds a column chart of `(label, count)` pairs, oldest first; heights are proportional to
-/// the counts (the largest fills the height). At most six labels are drawn under the axis.
+/// the counts (the largest fills the height). Three labels at most go under the axis (first,
+/// middle, last), so that they fit a phone.
 pub fn column_chart(id: &str, title: &str, points: &[(String, i64)]) -> ColumnChart {
     let most = points.iter().map(|p| p.1).max().unwrap_or(0);
-    let n = points.len().max(1);
-    let slot = f64::from(CHART_WIDTH) / n as f64;
-    let usable = COLUMNS_HEIGHT - COLUMNS_TOP;
-    let base_y = COLUMNS_HEIGHT;
+    let n = points.len();
+    let slot = 100.0 / n.max(1) as f64;
+    let usable = COLUMNS_BASE - COLUMNS_TOP;
     let columns = points
         .iter()
         .enumerate()
@@ -638,31 +652,43 @@ pub fn column_chart(id: &str, title: &str, points: &[(String, i64)]) -> ColumnCh
                 0
             };
             Column {
-                x: format!("{:.2}", i as f64 * slot + slot * 0.1),
-                y: base_y - height,
-                width: format!("{:.2}", slot * 0.8),
+                x: percent_attr(i as f64 * slot + slot * 0.1),
+                width: percent_attr(slot * 0.8),
+                y: COLUMNS_BASE - height,
                 height,
                 count: *count,
                 title: format!("{label}: {count}"),
             }
         })
         .collect();
-    let every = points.len().div_ceil(6).max(1);
-    let labels = points
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % every == 0)
-        .map(|(i, (label, _))| AxisLabel {
-            x: format!("{:.2}", i as f64 * slot + slot / 2.0),
-            text: label.clone(),
-        })
-        .collect();
+    let mut marks: Vec<usize> = vec![0, n / 2, n.saturating_sub(1)];
+    marks.dedup();
+    let labels = if n == 0 {
+        Vec::new()
+    } else {
+        marks
+            .into_iter()
+            .map(|i| {
+                let (x, anchor) = if i == 0 {
+                    (0.0, "start")
+                } else if i + 1 == n {
+                    (100.0, "end")
+                } else {
+                    (i as f64 * slot + slot / 2.0, "middle")
+                };
+                AxisLabel {
+                    x: percent_attr(x),
+                    anchor,
+                    text: points[i].0.clone(),
+                }
+            })
+            .collect()
+    };
     ColumnChart {
         id: id.to_string(),
         title: title.to_string(),
-        width: CHART_WIDTH,
-        height: COLUMNS_HEIGHT + 24,
-        base_y,
+        height: COLUMNS_BASE + 22,
+        base_y: COLUMNS_BASE,
         max_label: most.to_string(),
         columns,
         labels,
@@ -1242,7 +1268,8 @@ async fn vote_submit(raw_id: String, ctx: Ctx, form: Form, polls: Arc<Polls>) ->
             let message = Message::of(&ctx, &problem);
             let state = PollState {
                 status: Some(problem.status),
-                question_error: question.map(|q| (q, message.detail.clone())),
+                // Beside the question, the short title; above the ballot, title and detail.
+                question_error: question.map(|q| (q, message.title.clone())),
                 error: Some(message),
                 chosen,
                 ..Default::default()
@@ -2962,23 +2989,38 @@ mod tests {
     fn bar_widths_are_proportional_to_the_votes() {
         let q = question_result(&[("a", "Каток", 40), ("b", "Сцена", 20), ("c", "Ничего", 0)]);
         let chart = bar_chart(&q, |v, _| v.to_string());
-        let widths: Vec<u32> = chart.rows.iter().map(|r| r.width).collect();
-        assert_eq!(widths, vec![CHART_WIDTH, CHART_WIDTH / 2, 0]);
+        let widths: Vec<String> = chart.rows.iter().map(|r| r.width_attr()).collect();
+        assert_eq!(widths, ["100%", "50%", "0%"]);
+        let q = question_result(&[("a", "A", 3), ("b", "B", 2), ("c", "C", 1)]);
+        let widths: Vec<String> = bar_chart(&q, |v, _| v.to_string())
+            .rows
+            .iter()
+            .map(|r| r.width_attr())
+            .collect();
+        assert_eq!(widths, ["100%", "66.67%", "33.33%"]);
         assert_eq!(chart.height, 3 * BAR_ROW);
         // Rows stack downwards without overlapping.
         assert!(chart
             .rows
             .windows(2)
-            .all(|w| w[1].bar_y >= w[0].bar_y + BAR_HEIGHT));
+            .all(|w| w[1].label_y > w[0].bar_y + BAR_HEIGHT));
+        // The value goes inside a long bar and beside a short one.
+        assert_eq!(
+            (chart.rows[0].value_anchor, chart.rows[2].value_anchor),
+            ("end", "start")
+        );
         // Nothing voted yet: no bar, and no division by zero.
         let empty = question_result(&[("a", "A", 0), ("b", "B", 0)]);
         assert!(bar_chart(&empty, |v, _| v.to_string())
             .rows
             .iter()
-            .all(|r| r.width == 0));
+            .all(|r| r.width == 0.0));
         // A single vote among many still shows.
-        let tiny = question_result(&[("a", "A", 100_000), ("b", "B", 1)]);
-        assert_eq!(bar_chart(&tiny, |v, _| v.to_string()).rows[1].width, 2);
+        let tiny = question_result(&[("a", "A", 1_000_000), ("b", "B", 1)]);
+        assert_eq!(
+            bar_chart(&tiny, |v, _| v.to_string()).rows[1].width_attr(),
+            "0.5%"
+        );
     }
 
     #[test]
@@ -2994,12 +3036,12 @@ mod tests {
         );
         assert!(svg.contains("3 &#38; 75"), "{svg}");
         assert!(svg.contains(r#"role="img""#) && svg.contains("<title id=\"chart-q-Q1-title\">"));
-        assert!(svg.contains(r#"width="100%""#) && svg.contains("viewBox=\"0 0 480 116\""));
+        assert!(svg.contains(r#"width="100%" height="104""#), "{svg}");
         assert!(
-            svg.contains(r#"class="bar" x="0" y="28" width="480""#),
+            svg.contains(r#"class="bar" x="0" y="24" width="100%""#),
             "{svg}"
         );
-        assert!(svg.contains(r#"data-votes="1""#));
+        assert!(svg.contains(r#"width="33.33%""#) && svg.contains(r#"data-votes="1""#));
         assert!(
             !svg.contains(&format!(">{long}</text>")),
             "the label is cut in the chart"
@@ -3010,16 +3052,31 @@ mod tests {
     #[test]
     fn column_heights_are_proportional_and_labels_few() {
         let points: Vec<(String, i64)> = (0..24)
-            .map(|h| (format!("{h:02}:00"), if h == 5 { 88 } else { 22 }))
+            .map(|h| (format!("{h:02}:00"), if h == 5 { 80 } else { 20 }))
             .collect();
         let chart = column_chart("hours", "<b>", &points);
-        let tallest = COLUMNS_HEIGHT - COLUMNS_TOP;
+        let tallest = COLUMNS_BASE - COLUMNS_TOP;
         assert_eq!(chart.columns[5].height, tallest);
-        assert_eq!(chart.columns[0].height, tallest / 4);
-        assert_eq!(chart.columns[0].y, COLUMNS_HEIGHT - tallest / 4);
-        assert!(chart.labels.len() <= 6);
+        assert_eq!(
+            chart.columns[0].height,
+            (tallest as f64 / 4.0).round() as u32
+        );
+        assert_eq!(chart.columns[0].y, COLUMNS_BASE - chart.columns[0].height);
+        assert_eq!(chart.columns[1].x, "4.58%");
+        let labels: Vec<(&str, &str)> = chart
+            .labels
+            .iter()
+            .map(|l| (l.text.as_str(), l.anchor))
+            .collect();
+        assert_eq!(
+            labels,
+            [("00:00", "start"), ("12:00", "middle"), ("23:00", "end")]
+        );
         let svg = render_chart(&chart);
         assert!(svg.contains("&#60;b&#62;") && !svg.contains("<b>"), "{svg}");
+        let one = column_chart("h", "t", &[("10:00".into(), 3)]);
+        assert_eq!(one.labels.len(), 1);
+        assert!(column_chart("h", "t", &[]).labels.is_empty());
     }
 
     #[test]
@@ -3861,7 +3918,7 @@ mod tests {
         let r = rig.get(&results, Some(&anna)).await;
         assert_eq!(r.status, 200, "{}", r.body);
         assert!(r.body.contains("<svg class=\"chart chart-bars\""));
-        assert!(r.body.contains(&format!("class=\"bar\" x=\"0\" y=\"28\" width=\"0\" height=\"22\" fill=\"#8c1c13\" data-option=\"{}\"", poll.questions[0].options[0].id)), "{}", r.body);
+        assert!(r.body.contains(&format!("class=\"bar\" x=\"0\" y=\"24\" width=\"0%\" height=\"20\" fill=\"#8c1c13\" data-option=\"{}\"", poll.questions[0].options[0].id)), "{}", r.body);
         assert!(r.body.contains("&#60;10"), "small cells hidden");
         assert!(!r.body.contains("/ballots.csv"), "exports only once sealed");
 
@@ -3961,142 +4018,6 @@ mod tests {
         assert!(r.body.contains("+25") && r.body.contains(&format!("href=\"/polls/{id}\"")));
         let r = rig.get("/official/polls", Some(&official)).await;
         assert!(r.body.contains(&format!("data-poll=\"{id}\"")));
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore]
-    async fn tmp_dump_pages() {
-        let rig = Rig::start().await;
-        let org = OrganisationId::generate();
-        let official = rig.user(&[Role::Official], Some(&org)).await;
-        let anna = rig.user(&[], None).await;
-        let save = |name: &str, body: &str| {
-            let html = body.replace("/static/veche.css", "veche.css");
-            std::fs::write(format!("/tmp/shots/{name}.html"), html)
-                .unwrap_or_else(|e| panic!("{e}"));
-        };
-        let r = rig
-            .post(
-                "/official/polls/new",
-                &official,
-                &[
-                    (
-                        "title",
-                        "Благоустройство парка «Дубки» и прилегающей территории",
-                    ),
-                    ("description", "Что построить\nв парке?"),
-                ],
-            )
-            .await;
-        let editor = r.location.split('?').next().unwrap_or_default().to_string();
-        let id = editor.rsplit('/').next().unwrap_or_default().to_string();
-        rig.post(
-            &format!("{editor}/questions"),
-            &official,
-            &[
-                ("version", "1"),
-                ("text", "Что построить в парке в первую очередь?"),
-                ("kind", "single"),
-                ("required", "1"),
-                (
-                    "options",
-                    "Каток с искусственным льдом и раздевалками\nСцену",
-                ),
-            ],
-        )
-        .await;
-        rig.post(
-            &format!("{editor}/questions"),
-            &official,
-            &[
-                ("version", "2"),
-                ("text", "Что ещё?"),
-                ("kind", "multiple"),
-                ("max_choices", "2"),
-                ("options", "Лавочки\nФонари\nУрны"),
-            ],
-        )
-        .await;
-        save(
-            "editor_draft",
-            &rig.get(&editor, Some(&official)).await.body,
-        );
-        let now = clock::now();
-        let opens = msk(now - time::Duration::hours(1));
-        let closes = msk(now + time::Duration::days(2));
-        rig.post(
-            &format!("{editor}/settings"),
-            &official,
-            &[
-                ("version", "3"),
-                (
-                    "title",
-                    "Благоустройство парка «Дубки» и прилегающей территории",
-                ),
-                ("description", "Что построить"),
-                ("opens_at", &opens),
-                ("closes_at", &closes),
-                ("points", "25"),
-                ("results_visibility", "after_voting"),
-                ("audience_scope", "city"),
-            ],
-        )
-        .await;
-        rig.post(
-            &format!("{editor}/schedule"),
-            &official,
-            &[("version", "4")],
-        )
-        .await;
-        save(
-            "poll_open",
-            &rig.get(&format!("/polls/{id}"), Some(&anna)).await.body,
-        );
-        let poll = rig.poll(&id).await;
-        let f1 = format!("q_{}", poll.questions[0].id);
-        let o1 = poll.questions[0].options[0].id.to_string();
-        let r = rig
-            .post(&format!("/polls/{id}/vote"), &anna, &[("x", "y")])
-            .await;
-        save("poll_error", &r.body);
-        let r = rig
-            .post(
-                &format!("/polls/{id}/vote"),
-                &anna,
-                &[(f1.as_str(), o1.as_str())],
-            )
-            .await;
-        let receipt = r.location.clone();
-        save("receipt_pending", &rig.get(&receipt, None).await.body);
-        save("list", &rig.get("/polls", Some(&anna)).await.body);
-        save(
-            "dashboard",
-            &rig.get(&format!("{editor}/dashboard"), Some(&official))
-                .await
-                .body,
-        );
-        save("editor_open", &rig.get(&editor, Some(&official)).await.body);
-        rig.post(&format!("{editor}/close"), &official, &[("version", "0")])
-            .await;
-        service::seal(&rig.polls, &PollId::from_trusted(id.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        rig.post(
-            &format!("{editor}/publish"),
-            &official,
-            &[("decision", "Построим каток.\n\nОткрытие зимой.")],
-        )
-        .await;
-        save("receipt_sealed", &rig.get(&receipt, None).await.body);
-        save(
-            "results",
-            &rig.get(&format!("/polls/{id}/results"), None).await.body,
-        );
-        save(
-            "official",
-            &rig.get("/official/polls", Some(&official)).await.body,
-        );
-        save("points", &rig.get("/me/points", Some(&anna)).await.body);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -71,7 +71,15 @@ pub async fn authenticate(
             .ok_or_else(invalid)?;
         let now = clock::now();
         if stored.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY) {
-            platform.store.touch_token(&stored.id, now).await?;
+            // Recording the last use is bookkeeping: the request does not wait for it (a burst
+            // of first requests, such as a voting spike, must not pay a write each).
+            let store = platform.store.clone();
+            let id = stored.id.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.touch_token(&id, now).await {
+                    tracing::warn!(error = %e, "recording a token's last use");
+                }
+            });
         }
         return Ok(Some(Principal {
             account,
