@@ -251,8 +251,9 @@ pub fn root(entries: &[Entry]) -> Hash {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExportCheck {
     pub ballots: u64,
-    /// Ballots whose receipt is not the hash of their own contents (changed answers, district
-    /// or poll), by ballot id.
+    /// Ballots whose receipt is not the hash of their own contents (changed answers, ballot id
+    /// or poll), by ballot id. A changed district or age bracket is not in the receipt: the root
+    /// (whose leaves hold them) and the counts show it.
     pub bad_receipts: Vec<String>,
     /// Receipts or ballot ids that appear more than once.
     pub duplicates: Vec<String>,

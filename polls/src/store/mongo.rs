@@ -289,6 +289,28 @@ impl Tally {
     }
 }
 
+/// Replaces (or inserts) a document. Sealing may run on two servers at once, and two upserts
+/// of a new `_id` race: the loser gets a duplicate key, and simply replaces the winner's copy
+/// (the same content: sealing is deterministic).
+async fn upsert(
+    collection: &Collection<Document>,
+    id: &str,
+    document: Document,
+) -> StoreResult<()> {
+    let mut attempt = 0;
+    loop {
+        let result = collection
+            .replace_one(doc! { "_id": id }, document.clone())
+            .upsert(true)
+            .await;
+        match result.map_err(StoreError::from) {
+            Ok(_) => return Ok(()),
+            Err(StoreError::Conflict(_)) if attempt < 5 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 fn number(value: &Bson) -> i64 {
     match value {
         Bson::Int32(n) => i64::from(*n),
@@ -615,14 +637,8 @@ impl PollStore for MongoPolls {
     async fn save_block(&self, poll: &PollId, index: u32, entries: &[Entry]) -> StoreResult<()> {
         let receipts = mongodb::bson::to_bson(entries)?;
         let id = format!("{poll}#{index}");
-        self.blocks()
-            .replace_one(
-                doc! { "_id": &id },
-                doc! { "_id": &id, "poll_id": poll.as_str(), "idx": index as i64, "receipts": receipts },
-            )
-            .upsert(true)
-            .await?;
-        Ok(())
+        let block = doc! { "_id": &id, "poll_id": poll.as_str(), "idx": index as i64, "receipts": receipts };
+        upsert(&self.blocks(), &id, block).await
     }
 
     async fn block(&self, poll: &PollId, index: u32) -> StoreResult<Option<Vec<Entry>>> {
@@ -637,14 +653,13 @@ impl PollStore for MongoPolls {
     }
 
     async fn save_seal(&self, seal: &Seal) -> StoreResult<()> {
-        self.seals()
-            .replace_one(
-                doc! { "_id": seal.poll_id.as_str() },
-                SealRecord::from(seal),
-            )
-            .upsert(true)
-            .await?;
-        Ok(())
+        let record = mongodb::bson::to_document(&SealRecord::from(seal))?;
+        upsert(
+            &self.db.collection::<Document>("poll_seals"),
+            seal.poll_id.as_str(),
+            record,
+        )
+        .await
     }
 
     async fn seal(&self, poll: &PollId) -> StoreResult<Option<Seal>> {
