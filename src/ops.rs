@@ -71,10 +71,12 @@ pub fn routes(platform: Arc<Platform>, metrics_token: Option<Secret>) -> BoxedFi
             );
             response
         });
-    let document = crate::openapi::document();
+    // Behind an Arc: warp clones a `map` closure for every request that reaches
+    // the filter, and a captured document would be deep-copied each time.
+    let document = std::sync::Arc::new(crate::openapi::document());
     let openapi = warp::path!("api" / "v1" / "openapi.json")
         .and(warp::get())
-        .map(move || respond::json(StatusCode::OK, &document));
+        .map(move || respond::json(StatusCode::OK, &*document));
     veche_core::web::combine(vec![
         healthz.boxed(),
         readyz.boxed(),

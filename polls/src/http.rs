@@ -1222,16 +1222,44 @@ pub async fn get_receipt(id: String, receipt: String, ctx: Ctx, polls: Arc<Polls
 
 // ---- Handlers: results ----
 
-/// The results the caller may see, and whether a shared cache may keep them.
-async fn visible_results(ctx: &Ctx, polls: &Polls, id: &str) -> Result<(Results, bool), Problem> {
+/// The results the caller may see, rendered by `render` as `format` (or the same rendering
+/// made a moment ago from the same counts), the poll, and whether a shared cache may keep them.
+async fn visible_results(
+    ctx: &Ctx,
+    polls: &Polls,
+    id: &str,
+    format: &'static str,
+    render: fn(&Results) -> Result<Bytes, Problem>,
+) -> Result<(Bytes, Arc<Poll>, bool), Problem> {
     let poll = visible_cached(polls, ctx, id).await?;
     let now = clock::now();
     if !results_allowed(polls, viewer(ctx), &poll, now).await? {
         return Err(results_hidden());
     }
     let counts = polls.counts(&poll).await.map_err(PollError::problem)?;
-    let results = Results::new(&poll, &counts, &ctx.platform.directory(), ctx.lang, now);
-    Ok((results, publicly_final(&poll, now)))
+    let key = (poll.id.clone(), poll.status(now), ctx.lang, format);
+    let body = polls.rendered(key, &poll, &counts, || {
+        render(&Results::new(
+            &poll,
+            &counts,
+            &ctx.platform.directory(),
+            ctx.lang,
+            now,
+        ))
+    })?;
+    let public = publicly_final(&poll, now);
+    Ok((body, poll, public))
+}
+
+fn results_json(results: &Results) -> Result<Bytes, Problem> {
+    serde_json::to_vec(results).map(Bytes::from).map_err(|e| {
+        tracing::error!(error = %e, "results serialisation");
+        Problem::internal()
+    })
+}
+
+fn results_csv(results: &Results) -> Result<Bytes, Problem> {
+    Ok(Bytes::from(results.to_csv()))
 }
 
 fn cache_results(response: &mut Response, public: bool) {
@@ -1252,8 +1280,9 @@ fn cache_results(response: &mut Response, public: bool) {
     security((), ("session" = []), ("bearer" = [])))]
 pub async fn get_results(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     let result = async {
-        let (results, public) = visible_results(&ctx, &polls, &id).await?;
-        let mut response = respond::json(StatusCode::OK, &results);
+        let (body, _, public) = visible_results(&ctx, &polls, &id, "json", results_json).await?;
+        let mut response = Response::new(body.into());
+        set_header(&mut response, header::CONTENT_TYPE, "application/json");
         cache_results(&mut response, public);
         Ok(response)
     }
@@ -1270,12 +1299,12 @@ pub async fn get_results(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     security((), ("session" = []), ("bearer" = [])))]
 pub async fn get_results_csv(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     let result = async {
-        let (results, public) = visible_results(&ctx, &polls, &id).await?;
-        let mut response = Response::new(results.to_csv().into());
+        let (body, poll, public) = visible_results(&ctx, &polls, &id, "csv", results_csv).await?;
+        let mut response = Response::new(body.into());
         attachment(
             &mut response,
             "text/csv; charset=utf-8",
-            &format!("poll-{}-results.csv", results.poll_id),
+            &format!("poll-{}-results.csv", poll.id),
         );
         cache_results(&mut response, public);
         Ok(response)

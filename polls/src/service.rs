@@ -6,11 +6,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use time::OffsetDateTime;
 use veche_core::accounts::model::Account;
 use veche_core::clock;
 use veche_core::id::AccountId;
 use veche_core::platform::Platform;
+use veche_core::web::i18n::Lang;
 use veche_core::StoreError;
 
 use crate::model::{
@@ -49,12 +51,25 @@ impl Default for PollsConfig {
 /// Counts read for a poll: when, and at which version of the poll.
 type CachedCounts = (Arc<Counters>, Instant, u64);
 
+/// Which rendering of a poll's results: the poll, its status, the language and the format.
+pub type RenderKey = (PollId, Status, Lang, &'static str);
+
+/// A results document rendered from one read of the counts, reused while the counts and the
+/// poll are the same (a spike of readers then costs one rendering a second, not one each).
+struct Rendered {
+    counts: Arc<Counters>,
+    version: u64,
+    at: Instant,
+    body: Bytes,
+}
+
 /// The polls feature's state in a running Veche.
 pub struct Polls {
     pub store: Arc<dyn PollStore>,
     pub config: PollsConfig,
     cache: RwLock<HashMap<PollId, (Arc<Poll>, Instant)>>,
     results: RwLock<HashMap<PollId, CachedCounts>>,
+    rendered: RwLock<HashMap<RenderKey, Rendered>>,
     in_flight: AtomicUsize,
 }
 
@@ -99,6 +114,7 @@ impl Polls {
             config,
             cache: RwLock::new(HashMap::new()),
             results: RwLock::new(HashMap::new()),
+            rendered: RwLock::new(HashMap::new()),
             in_flight: AtomicUsize::new(0),
         }
     }
@@ -149,6 +165,47 @@ impl Polls {
         if let Ok(mut results) = self.results.write() {
             results.remove(id);
         }
+        if let Ok(mut rendered) = self.rendered.write() {
+            rendered.retain(|key, _| &key.0 != id);
+        }
+    }
+
+    /// The results rendered by `render` from `counts` of `poll`, or the same rendering made
+    /// earlier from the very same counts and poll version, at most `cache_ttl` ago (district
+    /// names can change under a sealed poll's counts).
+    pub fn rendered<E>(
+        &self,
+        key: RenderKey,
+        poll: &Poll,
+        counts: &Arc<Counters>,
+        render: impl FnOnce() -> Result<Bytes, E>,
+    ) -> Result<Bytes, E> {
+        if let Ok(rendered) = self.rendered.read() {
+            if let Some(r) = rendered.get(&key) {
+                if Arc::ptr_eq(&r.counts, counts)
+                    && r.version == poll.version
+                    && r.at.elapsed() < self.config.cache_ttl
+                {
+                    return Ok(r.body.clone());
+                }
+            }
+        }
+        let body = render()?;
+        if let Ok(mut rendered) = self.rendered.write() {
+            if rendered.len() > 10_000 {
+                rendered.clear();
+            }
+            rendered.insert(
+                key,
+                Rendered {
+                    counts: counts.clone(),
+                    version: poll.version,
+                    at: Instant::now(),
+                    body: body.clone(),
+                },
+            );
+        }
+        Ok(body)
     }
 
     /// The counts to show: a sealed poll's final counts (kept), or the live counters read at

@@ -5,7 +5,7 @@ pub mod mongo;
 pub mod sqlite;
 
 pub use mongo::Mongo;
-pub use sqlite::{Sqlite, SyncMode};
+pub use sqlite::{CachedStatements, Sqlite, SyncMode};
 
 use crate::error::StoreResult;
 

@@ -13,7 +13,7 @@ use crate::clock::{from_millis, to_millis};
 use crate::districts::{District, DistrictKind, Okrug};
 use crate::error::{StoreError, StoreResult};
 use crate::id::{AccountId, AuditId, DistrictId, OkrugId, OrganisationId, TokenId};
-use crate::storage::Sqlite;
+use crate::storage::{CachedStatements, Sqlite};
 use crate::web::i18n::Lang;
 
 const MIGRATIONS: &[&str] = &[
@@ -229,7 +229,7 @@ fn write_account(conn: &Connection, account: &Account, insert: bool) -> StoreRes
          password_hash = ?6, roles = ?7, organisation_id = ?8, state = ?9, created_at = ?10, \
          updated_at = ?11, search = ?12, mail_pending_since = ?13, lang = ?14 WHERE id = ?1"
     };
-    Ok(conn.execute(
+    Ok(conn.execute_cached(
         sql,
         params![
             account.id.as_str(),
@@ -264,17 +264,15 @@ impl CoreStore for SqliteCoreStore {
 
     async fn account(&self, id: &AccountId) -> StoreResult<Option<Account>> {
         let id = id.as_str().to_string();
-        self.db
-            .read(move |conn| {
-                Ok(conn
-                    .query_row(
-                        &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
-                        [id],
-                        account_from_row,
-                    )
-                    .optional()?)
-            })
-            .await
+        self.db.lookup(move |conn| {
+            Ok(conn
+                .query_row_cached(
+                    &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+                    [id],
+                    account_from_row,
+                )
+                .optional()?)
+        })
     }
 
     async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>> {
@@ -282,7 +280,7 @@ impl CoreStore for SqliteCoreStore {
         self.db
             .read(move |conn| {
                 Ok(conn
-                    .query_row(
+                    .query_row_cached(
                         &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = ?1"),
                         [email],
                         account_from_row,
@@ -393,7 +391,7 @@ impl CoreStore for SqliteCoreStore {
         let id = id.as_str().to_string();
         self.db
             .write(move |conn| {
-                Ok(conn.execute(
+                Ok(conn.execute_cached(
                     "UPDATE accounts SET mail_pending_since = NULL \
                      WHERE id = ?1 AND mail_pending_since = ?2",
                     params![id, to_millis(since)],
@@ -406,7 +404,7 @@ impl CoreStore for SqliteCoreStore {
         let t = token.clone();
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO email_tokens (hash, account_id, purpose, new_email, created_at, \
                      expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![
@@ -433,7 +431,7 @@ impl CoreStore for SqliteCoreStore {
         self.db
             .write(move |conn| {
                 let token = conn
-                    .query_row(
+                    .query_row_cached(
                         "DELETE FROM email_tokens WHERE hash = ?1 AND purpose = ?2 \
                          RETURNING hash, account_id, purpose, new_email, created_at, expires_at",
                         params![hash, purpose.as_str()],
@@ -453,7 +451,7 @@ impl CoreStore for SqliteCoreStore {
         let account = account.as_str().to_string();
         self.db
             .write(move |conn| {
-                Ok(conn.execute(
+                Ok(conn.execute_cached(
                     "DELETE FROM email_tokens WHERE account_id = ?1 AND purpose = ?2",
                     params![account, purpose.as_str()],
                 )? as u64)
@@ -464,7 +462,7 @@ impl CoreStore for SqliteCoreStore {
     async fn delete_expired_email_tokens(&self, now: OffsetDateTime) -> StoreResult<u64> {
         self.db
             .write(move |conn| {
-                Ok(conn.execute(
+                Ok(conn.execute_cached(
                     "DELETE FROM email_tokens WHERE expires_at <= ?1",
                     [to_millis(now)],
                 )? as u64)
@@ -476,7 +474,7 @@ impl CoreStore for SqliteCoreStore {
         let s = session.clone();
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, expires_at) \
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![
@@ -494,18 +492,16 @@ impl CoreStore for SqliteCoreStore {
 
     async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
         let id_hash = id_hash.to_string();
-        self.db
-            .read(move |conn| {
-                Ok(conn
-                    .query_row(
-                        "SELECT id_hash, account_id, created_at, last_seen_at, expires_at \
+        self.db.lookup(move |conn| {
+            Ok(conn
+                .query_row_cached(
+                    "SELECT id_hash, account_id, created_at, last_seen_at, expires_at \
                          FROM sessions WHERE id_hash = ?1",
-                        [id_hash],
-                        session_from_row,
-                    )
-                    .optional()?)
-            })
-            .await
+                    [id_hash],
+                    session_from_row,
+                )
+                .optional()?)
+        })
     }
 
     async fn renew_session(
@@ -517,7 +513,7 @@ impl CoreStore for SqliteCoreStore {
         let id_hash = id_hash.to_string();
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "UPDATE sessions SET last_seen_at = ?2, expires_at = ?3 WHERE id_hash = ?1",
                     params![id_hash, to_millis(last_seen_at), to_millis(expires_at)],
                 )?;
@@ -530,7 +526,7 @@ impl CoreStore for SqliteCoreStore {
         let id_hash = id_hash.to_string();
         self.db
             .write(move |conn| {
-                conn.execute("DELETE FROM sessions WHERE id_hash = ?1", [id_hash])?;
+                conn.execute_cached("DELETE FROM sessions WHERE id_hash = ?1", [id_hash])?;
                 Ok(())
             })
             .await
@@ -540,7 +536,10 @@ impl CoreStore for SqliteCoreStore {
         let account = account.as_str().to_string();
         self.db
             .write(move |conn| {
-                Ok(conn.execute("DELETE FROM sessions WHERE account_id = ?1", [account])? as u64)
+                Ok(
+                    conn.execute_cached("DELETE FROM sessions WHERE account_id = ?1", [account])?
+                        as u64,
+                )
             })
             .await
     }
@@ -548,7 +547,7 @@ impl CoreStore for SqliteCoreStore {
     async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
         self.db
             .write(move |conn| {
-                Ok(conn.execute(
+                Ok(conn.execute_cached(
                     "DELETE FROM sessions WHERE expires_at <= ?1",
                     [to_millis(now)],
                 )? as u64)
@@ -560,7 +559,7 @@ impl CoreStore for SqliteCoreStore {
         let t = token.clone();
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO api_tokens (id, account_id, name, hash, created_at, last_used_at) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![
@@ -579,18 +578,16 @@ impl CoreStore for SqliteCoreStore {
 
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<ApiToken>> {
         let hash = hash.to_string();
-        self.db
-            .read(move |conn| {
-                Ok(conn
-                    .query_row(
-                        "SELECT id, account_id, name, hash, created_at, last_used_at \
+        self.db.lookup(move |conn| {
+            Ok(conn
+                .query_row_cached(
+                    "SELECT id, account_id, name, hash, created_at, last_used_at \
                          FROM api_tokens WHERE hash = ?1",
-                        [hash],
-                        token_from_row,
-                    )
-                    .optional()?)
-            })
-            .await
+                    [hash],
+                    token_from_row,
+                )
+                .optional()?)
+        })
     }
 
     async fn tokens_of(&self, account: &AccountId) -> StoreResult<Vec<ApiToken>> {
@@ -611,7 +608,7 @@ impl CoreStore for SqliteCoreStore {
         let id = id.as_str().to_string();
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
                     params![id, to_millis(at)],
                 )?;
@@ -624,7 +621,7 @@ impl CoreStore for SqliteCoreStore {
         let (account, id) = (account.as_str().to_string(), id.as_str().to_string());
         self.db
             .write(move |conn| {
-                Ok(conn.execute(
+                Ok(conn.execute_cached(
                     "DELETE FROM api_tokens WHERE id = ?1 AND account_id = ?2",
                     [id, account],
                 )? > 0)
@@ -636,7 +633,10 @@ impl CoreStore for SqliteCoreStore {
         let account = account.as_str().to_string();
         self.db
             .write(move |conn| {
-                Ok(conn.execute("DELETE FROM api_tokens WHERE account_id = ?1", [account])? as u64)
+                Ok(
+                    conn.execute_cached("DELETE FROM api_tokens WHERE account_id = ?1", [account])?
+                        as u64,
+                )
             })
             .await
     }
@@ -686,7 +686,7 @@ impl CoreStore for SqliteCoreStore {
                         .collect::<Result<_, _>>()?;
                     for id in existing.iter().filter(|id| !keep.contains(id)) {
                         removed += conn
-                            .execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])?
+                            .execute_cached(&format!("DELETE FROM {table} WHERE id = ?1"), [id])?
                             as u64;
                     }
                 }
@@ -738,7 +738,7 @@ impl CoreStore for SqliteCoreStore {
         let o = organisation.clone();
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO organisations (id, name, created_at) VALUES (?1, ?2, ?3)",
                     params![o.id.as_str(), o.name, to_millis(o.created_at)],
                 )?;
@@ -752,7 +752,7 @@ impl CoreStore for SqliteCoreStore {
         self.db
             .read(move |conn| {
                 Ok(conn
-                    .query_row(
+                    .query_row_cached(
                         "SELECT id, name, created_at FROM organisations WHERE id = ?1",
                         [id],
                         organisation_from_row,
@@ -777,7 +777,7 @@ impl CoreStore for SqliteCoreStore {
         let e = entry.clone();
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO audit_log (id, at, actor_id, action, target, reason, details) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
@@ -817,11 +817,11 @@ impl CoreStore for SqliteCoreStore {
         let (key, value) = (key.to_string(), value.to_string());
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
                     [&key, &value],
                 )?;
-                Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [&key], |row| {
+                Ok(conn.query_row_cached("SELECT value FROM settings WHERE key = ?1", [&key], |row| {
                     row.get(0)
                 })?)
             })
@@ -832,7 +832,7 @@ impl CoreStore for SqliteCoreStore {
         let r = record.clone();
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO idempotency (key_hash, request_hash, status, body, location, created_at) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![
@@ -854,7 +854,7 @@ impl CoreStore for SqliteCoreStore {
         self.db
             .read(move |conn| {
                 Ok(conn
-                    .query_row(
+                    .query_row_cached(
                         "SELECT key_hash, request_hash, status, body, location, created_at \
                          FROM idempotency WHERE key_hash = ?1",
                         [key_hash],
@@ -889,7 +889,7 @@ impl CoreStore for SqliteCoreStore {
         let (key_hash, r) = (key_hash.to_string(), response.clone());
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "UPDATE idempotency SET status = ?2, body = ?3, location = ?4 WHERE key_hash = ?1",
                     params![key_hash, r.status, r.body, r.location],
                 )?;
@@ -902,7 +902,7 @@ impl CoreStore for SqliteCoreStore {
         let key_hash = key_hash.to_string();
         self.db
             .write(move |conn| {
-                conn.execute("DELETE FROM idempotency WHERE key_hash = ?1", [key_hash])?;
+                conn.execute_cached("DELETE FROM idempotency WHERE key_hash = ?1", [key_hash])?;
                 Ok(())
             })
             .await
@@ -911,7 +911,7 @@ impl CoreStore for SqliteCoreStore {
     async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
         self.db
             .write(move |conn| {
-                Ok(conn.execute(
+                Ok(conn.execute_cached(
                     "DELETE FROM idempotency WHERE created_at < ?1",
                     [to_millis(cutoff)],
                 )? as u64)

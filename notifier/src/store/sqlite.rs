@@ -9,7 +9,7 @@ use veche_core::accounts::model::Email;
 use veche_core::clock::{from_millis, to_millis};
 use veche_core::id::AccountId;
 use veche_core::notify::{Kind, Recipient};
-use veche_core::storage::Sqlite;
+use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::web::i18n::Lang;
 use veche_core::StoreResult;
 
@@ -112,7 +112,7 @@ impl OutboxStore for SqliteOutbox {
         let j = job.clone();
         self.db
             .write(move |conn| {
-                let inserted = conn.execute(
+                let inserted = conn.execute_cached(
                     &format!(
                         "INSERT INTO outbox ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
                          ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
@@ -186,28 +186,28 @@ impl OutboxStore for SqliteOutbox {
                 let now = to_millis(now);
                 let state = outcome.state().as_str();
                 let changed = match &outcome {
-                    Outcome::Sent { at, scrub } => conn.execute(
+                    Outcome::Sent { at, scrub } => conn.execute_cached(
                         "UPDATE outbox SET state = ?3, lease = NULL, sent_at = ?4, updated_at = ?5, \
                          last_error = NULL, data = CASE WHEN ?6 THEN '{}' ELSE data END \
                          WHERE id = ?1 AND lease = ?2",
                         params![id, lease, state, to_millis(*at), now, scrub],
                     )?,
-                    Outcome::Retry { next_at, error } => conn.execute(
+                    Outcome::Retry { next_at, error } => conn.execute_cached(
                         "UPDATE outbox SET state = ?3, lease = NULL, next_at = ?4, updated_at = ?5, \
                          last_error = ?6 WHERE id = ?1 AND lease = ?2",
                         params![id, lease, state, to_millis(*next_at), now, error],
                     )?,
-                    Outcome::Defer { next_at } => conn.execute(
+                    Outcome::Defer { next_at } => conn.execute_cached(
                         "UPDATE outbox SET state = ?3, lease = NULL, next_at = ?4, updated_at = ?5, \
                          attempts = MAX(attempts - 1, 0) WHERE id = ?1 AND lease = ?2",
                         params![id, lease, state, to_millis(*next_at), now],
                     )?,
-                    Outcome::Dead { error } | Outcome::Skipped { reason: error } => conn.execute(
+                    Outcome::Dead { error } | Outcome::Skipped { reason: error } => conn.execute_cached(
                         "UPDATE outbox SET state = ?3, lease = NULL, updated_at = ?4, \
                          last_error = ?5 WHERE id = ?1 AND lease = ?2",
                         params![id, lease, state, now, error],
                     )?,
-                    Outcome::Held { day } => conn.execute(
+                    Outcome::Held { day } => conn.execute_cached(
                         "UPDATE outbox SET state = ?3, lease = NULL, updated_at = ?4, \
                          digest_day = ?5 WHERE id = ?1 AND lease = ?2",
                         params![id, lease, state, now, day],
@@ -223,7 +223,7 @@ impl OutboxStore for SqliteOutbox {
         self.db
             .read(move |conn| {
                 Ok(conn
-                    .query_row(
+                    .query_row_cached(
                         &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
                         [id],
                         job_from_row,
@@ -238,7 +238,7 @@ impl OutboxStore for SqliteOutbox {
         self.db
             .read(move |conn| {
                 Ok(conn
-                    .query_row(
+                    .query_row_cached(
                         &format!("SELECT {COLUMNS} FROM outbox WHERE key = ?1"),
                         [key],
                         job_from_row,
@@ -272,7 +272,7 @@ impl OutboxStore for SqliteOutbox {
         let id = id.to_string();
         self.db
             .write(move |conn| {
-                Ok(conn.execute(
+                Ok(conn.execute_cached(
                     "UPDATE outbox SET state = 'queued', attempts = 0, next_at = ?2, lease = NULL, \
                      updated_at = ?2 WHERE id = ?1 AND state = 'dead'",
                     params![id, to_millis(now)],
@@ -328,7 +328,7 @@ impl OutboxStore for SqliteOutbox {
         );
         self.db
             .write(move |conn| {
-                Ok(conn.execute(
+                Ok(conn.execute_cached(
                     "UPDATE outbox SET state = 'digested', digest_id = ?3 \
                      WHERE account_id = ?1 AND state = 'held' AND digest_day <= ?2",
                     params![account, day, digest],
@@ -353,7 +353,7 @@ impl OutboxStore for SqliteOutbox {
     async fn purge(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
         self.db
             .write(move |conn| {
-                Ok(conn.execute(
+                Ok(conn.execute_cached(
                     "DELETE FROM outbox WHERE state IN ('sent', 'skipped', 'digested') \
                      AND updated_at < ?1",
                     [to_millis(cutoff)],
@@ -392,7 +392,7 @@ impl OutboxStore for SqliteOutbox {
         let (account, kind) = (account.to_string(), kind.to_string());
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO mail_preferences (account_id, kind, delivery) VALUES (?1, ?2, ?3) \
                      ON CONFLICT (account_id, kind) DO UPDATE SET delivery = excluded.delivery",
                     params![account, kind, delivery.as_str()],
@@ -406,7 +406,7 @@ impl OutboxStore for SqliteOutbox {
         let s = s.clone();
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO mail_suppressions (email, reason, at) VALUES (?1, ?2, ?3) \
                      ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, at = excluded.at",
                     params![s.email.as_str(), s.reason, to_millis(s.at)],
@@ -421,7 +421,7 @@ impl OutboxStore for SqliteOutbox {
         self.db
             .read(move |conn| {
                 Ok(conn
-                    .query_row(
+                    .query_row_cached(
                         "SELECT email, reason, at FROM mail_suppressions WHERE email = ?1",
                         [email],
                         |row| {
@@ -441,7 +441,9 @@ impl OutboxStore for SqliteOutbox {
         let email = email.to_string();
         self.db
             .write(move |conn| {
-                Ok(conn.execute("DELETE FROM mail_suppressions WHERE email = ?1", [email])? == 1)
+                Ok(conn
+                    .execute_cached("DELETE FROM mail_suppressions WHERE email = ?1", [email])?
+                    == 1)
             })
             .await
     }

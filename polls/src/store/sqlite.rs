@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use time::OffsetDateTime;
 use veche_core::clock::{from_millis, to_millis};
 use veche_core::id::AccountId;
-use veche_core::storage::Sqlite;
+use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
 use super::{answer_records, Cast, PollRecord, PollStore, Seal, SealRecord};
@@ -170,7 +170,7 @@ impl PollStore for SqlitePolls {
         let doc = json(&record)?;
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO polls (id, phase, organisation_id, version, doc) \
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![
@@ -188,15 +188,13 @@ impl PollStore for SqlitePolls {
 
     async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>> {
         let id = id.to_string();
-        self.db
-            .read(move |conn| {
-                conn.prepare_cached("SELECT doc FROM polls WHERE id = ?1")?
-                    .query_row([id], |row| row.get::<_, String>(0))
-                    .optional()?
-                    .map(|doc| poll_from_doc(&doc))
-                    .transpose()
-            })
-            .await
+        self.db.lookup(move |conn| {
+            conn.prepare_cached("SELECT doc FROM polls WHERE id = ?1")?
+                .query_row([id], |row| row.get::<_, String>(0))
+                .optional()?
+                .map(|doc| poll_from_doc(&doc))
+                .transpose()
+        })
     }
 
     async fn replace_poll(&self, poll: &Poll, expected: u64) -> StoreResult<bool> {
@@ -204,7 +202,7 @@ impl PollStore for SqlitePolls {
         let doc = json(&record)?;
         self.db
             .write(move |conn| {
-                let changed = conn.execute(
+                let changed = conn.execute_cached(
                     "UPDATE polls SET phase = ?2, organisation_id = ?3, version = ?4, doc = ?5 \
                      WHERE id = ?1 AND version = ?6",
                     params![
@@ -225,7 +223,7 @@ impl PollStore for SqlitePolls {
         let id = id.to_string();
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "UPDATE polls SET version = version + 1, \
                      doc = json_set(doc, '$.frozen', json('true'), '$.version', version + 1) \
                      WHERE id = ?1 AND json_extract(doc, '$.frozen') = 0",
@@ -240,7 +238,7 @@ impl PollStore for SqlitePolls {
         let id = id.to_string();
         self.db
             .write(move |conn| {
-                let n = conn.execute(
+                let n = conn.execute_cached(
                     "DELETE FROM polls WHERE id = ?1 AND phase = 'draft' AND version = ?2",
                     params![id, expected as i64],
                 )?;
@@ -327,11 +325,9 @@ impl PollStore for SqlitePolls {
 
     async fn ballot_of(&self, poll: &PollId, account: &AccountId) -> StoreResult<Option<Ballot>> {
         let (poll, account) = (poll.to_string(), account.to_string());
-        self.db
-            .read(move |conn| {
-                ballot_where(conn, "poll_id = ?1 AND account_id = ?2", &poll, &account)
-            })
-            .await
+        self.db.lookup(move |conn| {
+            ballot_where(conn, "poll_id = ?1 AND account_id = ?2", &poll, &account)
+        })
     }
 
     async fn ballot_by_receipt(
@@ -340,9 +336,9 @@ impl PollStore for SqlitePolls {
         receipt: &Receipt,
     ) -> StoreResult<Option<Ballot>> {
         let (poll, receipt) = (poll.to_string(), receipt.to_string());
-        self.db
-            .read(move |conn| ballot_where(conn, "poll_id = ?1 AND receipt = ?2", &poll, &receipt))
-            .await
+        self.db.lookup(move |conn| {
+            ballot_where(conn, "poll_id = ?1 AND receipt = ?2", &poll, &receipt)
+        })
     }
 
     async fn ballots_page(
@@ -421,7 +417,7 @@ impl PollStore for SqlitePolls {
                 for (key, n) in &delta.0 {
                     bump.execute(params![poll, key, n])?;
                 }
-                conn.execute(
+                conn.execute_cached(
                     "DELETE FROM poll_counters WHERE poll_id = ?1 AND n = 0",
                     [&poll],
                 )?;
@@ -444,7 +440,7 @@ impl PollStore for SqlitePolls {
         let receipts = json(&entries)?;
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO poll_blocks (poll_id, idx, receipts) VALUES (?1, ?2, ?3) \
                      ON CONFLICT (poll_id, idx) DO UPDATE SET receipts = excluded.receipts",
                     params![poll, index, receipts],
@@ -479,7 +475,7 @@ impl PollStore for SqlitePolls {
         let doc = json(&record)?;
         self.db
             .write(move |conn| {
-                conn.execute(
+                conn.execute_cached(
                     "INSERT INTO poll_seals (poll_id, doc) VALUES (?1, ?2) \
                      ON CONFLICT (poll_id) DO UPDATE SET doc = excluded.doc",
                     params![record.poll_id, doc],
