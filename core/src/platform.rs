@@ -1,6 +1,7 @@
 //! The shared state every route and background task of a running Veche holds.
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -8,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::districts::{District, Okrug};
 use crate::error::StoreResult;
+use crate::id::TokenId;
 use crate::notify::Notify;
 use crate::ratelimit::Limits;
 use crate::storage::Backend;
@@ -95,6 +97,20 @@ pub struct Platform {
     /// The notification port (the notifier's outbox).
     pub notify: Arc<dyn Notify>,
     directory: RwLock<Arc<Directory>>,
+    token_uses: Arc<Mutex<TokenUses>>,
+}
+
+/// How long token uses gather before they are written together.
+const TOKEN_USE_FLUSH: Duration = Duration::from_secs(1);
+
+/// API tokens used since the last write of their last use, and whether a write is scheduled.
+/// Recording uses together makes a burst of requests from many tokens (a voting spike, one
+/// token per resident) cost one write a second instead of one each.
+#[derive(Default)]
+struct TokenUses {
+    ids: HashSet<TokenId>,
+    latest: Option<OffsetDateTime>,
+    scheduled: bool,
 }
 
 impl Platform {
@@ -122,7 +138,55 @@ impl Platform {
             nav: Vec::new(),
             notify,
             directory: RwLock::new(Arc::new(Directory::default())),
+            token_uses: Arc::new(Mutex::new(TokenUses::default())),
         }
+    }
+
+    /// Records that an API token was used at `at`, within about a second and without making
+    /// the request wait; at shutdown, at once. Bookkeeping only: a crash loses at most the
+    /// last second's uses.
+    pub fn record_token_use(&self, id: TokenId, at: OffsetDateTime) {
+        let schedule = {
+            let mut uses = match self.token_uses.lock() {
+                Ok(u) => u,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            uses.ids.insert(id);
+            uses.latest = Some(uses.latest.map_or(at, |l| l.max(at)));
+            !std::mem::replace(&mut uses.scheduled, true)
+        };
+        if !schedule {
+            return;
+        }
+        let (store, uses, shutdown) = (
+            self.store.clone(),
+            self.token_uses.clone(),
+            self.shutdown.clone(),
+        );
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(TOKEN_USE_FLUSH) => {}
+                _ = shutdown.cancelled() => {}
+            }
+            let (ids, at) = {
+                let mut uses = match uses.lock() {
+                    Ok(u) => u,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                uses.scheduled = false;
+                (
+                    std::mem::take(&mut uses.ids)
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                    uses.latest.take(),
+                )
+            };
+            if let Some(at) = at {
+                if let Err(e) = store.touch_tokens(&ids, at).await {
+                    tracing::warn!(error = %e, tokens = ids.len(), "recording tokens' last use");
+                }
+            }
+        });
     }
 
     pub fn directory(&self) -> Arc<Directory> {

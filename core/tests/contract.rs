@@ -815,7 +815,10 @@ async fn api_tokens_lifecycle(backend: Backend) {
 
     // Touch sets last_used_at (and only that).
     let used = clock::now() + Duration::from_secs(7);
-    store.touch_token(&a1.id, used).await.unwrap();
+    store
+        .touch_tokens(std::slice::from_ref(&a1.id), used)
+        .await
+        .unwrap();
     let touched = store.token_by_hash("h-a1").await.unwrap().unwrap();
     assert_eq!(
         touched,
@@ -825,7 +828,11 @@ async fn api_tokens_lifecycle(backend: Backend) {
         }
     );
     let later = used + Duration::from_secs(60);
-    store.touch_token(&a3.id, later).await.unwrap();
+    // Several at once; an unknown id is skipped.
+    store
+        .touch_tokens(&[a3.id.clone(), TokenId::generate()], later)
+        .await
+        .unwrap();
     assert_eq!(
         store
             .token_by_hash("h-a3")
@@ -845,9 +852,10 @@ async fn api_tokens_lifecycle(backend: Backend) {
         None
     );
     store
-        .touch_token(&TokenId::generate(), later)
+        .touch_tokens(&[TokenId::generate()], later)
         .await
         .unwrap();
+    store.touch_tokens(&[], later).await.unwrap();
 
     // Delete: only one's own token.
     assert!(

@@ -640,13 +640,16 @@ impl CoreStore for MongoCoreStore {
         Ok(docs.into_iter().map(token_from_doc).collect())
     }
 
-    async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> StoreResult<()> {
-        self.tokens()
-            .update_one(
-                doc! { "_id": id.as_str() },
-                doc! { "$set": { "last_used_at": bson_time(at) } },
-            )
-            .await?;
+    async fn touch_tokens(&self, ids: &[TokenId], at: OffsetDateTime) -> StoreResult<()> {
+        for chunk in ids.chunks(1000) {
+            let ids: Vec<&str> = chunk.iter().map(TokenId::as_str).collect();
+            self.tokens()
+                .update_many(
+                    doc! { "_id": { "$in": ids } },
+                    doc! { "$set": { "last_used_at": bson_time(at) } },
+                )
+                .await?;
+        }
         Ok(())
     }
 

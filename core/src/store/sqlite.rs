@@ -604,14 +604,15 @@ impl CoreStore for SqliteCoreStore {
             .await
     }
 
-    async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> StoreResult<()> {
-        let id = id.as_str().to_string();
+    async fn touch_tokens(&self, ids: &[TokenId], at: OffsetDateTime) -> StoreResult<()> {
+        let ids: Vec<String> = ids.iter().map(|id| id.as_str().to_string()).collect();
         self.db
             .write(move |conn| {
-                conn.execute_cached(
-                    "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
-                    params![id, to_millis(at)],
-                )?;
+                let mut update =
+                    conn.prepare_cached("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")?;
+                for id in &ids {
+                    update.execute(params![id, to_millis(at)])?;
+                }
                 Ok(())
             })
             .await

@@ -71,15 +71,9 @@ pub async fn authenticate(
             .ok_or_else(invalid)?;
         let now = clock::now();
         if stored.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY) {
-            // Recording the last use is bookkeeping: the request does not wait for it (a burst
-            // of first requests, such as a voting spike, must not pay a write each).
-            let store = platform.store.clone();
-            let id = stored.id.clone();
-            tokio::spawn(async move {
-                if let Err(e) = store.touch_token(&id, now).await {
-                    tracing::warn!(error = %e, "recording a token's last use");
-                }
-            });
+            // Bookkeeping: the request does not wait for it, and the uses of many tokens are
+            // written together (a voting spike must not pay a write per request).
+            platform.record_token_use(stored.id.clone(), now);
         }
         return Ok(Some(Principal {
             account,

@@ -32,6 +32,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use tokio::sync::{mpsc, oneshot};
+
 use super::{BallotRecord, Cast, PollRecord, PollStore, Seal, SealRecord};
 use crate::model::{Ballot, PointsEntry, Poll, PollId, PollQuery, Receipt};
 use crate::tally::{self, Counters};
@@ -45,6 +47,74 @@ const HEARTBEAT: Duration = Duration::from_secs(10);
 pub struct MongoPolls {
     db: Mongo,
     tally: Arc<Tally>,
+    /// The task that inserts concurrent ballots together (started by the first ballot).
+    inserter: std::sync::OnceLock<mpsc::Sender<PendingInsert>>,
+}
+
+/// A ballot waiting for its batch's `insert_many`, and who to tell how it went.
+type PendingInsert = (Document, oneshot::Sender<StoreResult<()>>);
+
+/// The most ballots inserted with one `insert_many`.
+const INSERT_BATCH: usize = 256;
+
+/// Inserts ballots sent at the same moment with one `insert_many` (unordered): a server (and
+/// FerretDB, which commits each write on its own) pays one round trip and one commit for
+/// them. Each sender hears its own outcome; a batch that fails as a whole is retried one
+/// ballot at a time, so that each one gets its own answer.
+async fn insert_ballots(
+    collection: Collection<Document>,
+    mut queue: mpsc::Receiver<PendingInsert>,
+) {
+    let mut batch: Vec<PendingInsert> = Vec::with_capacity(INSERT_BATCH);
+    while let Some(first) = queue.recv().await {
+        batch.push(first);
+        while batch.len() < INSERT_BATCH {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let docs: Vec<Document> = batch.iter().map(|(d, _)| d.clone()).collect();
+        let outcome = collection.insert_many(docs).ordered(false).await;
+        let per_ballot: Option<Vec<StoreResult<()>>> = match outcome {
+            Ok(_) => Some(batch.iter().map(|_| Ok(())).collect()),
+            Err(e) => match e.kind.as_ref() {
+                mongodb::error::ErrorKind::InsertMany(m) if m.write_concern_error.is_none() => {
+                    m.write_errors.as_ref().and_then(|errors| {
+                        let mut results: Vec<StoreResult<()>> =
+                            batch.iter().map(|_| Ok(())).collect();
+                        for w in errors {
+                            if w.code != 11000 || w.index >= results.len() {
+                                return None;
+                            }
+                            results[w.index] = Err(StoreError::Conflict("ballot".into()));
+                        }
+                        Some(results)
+                    })
+                }
+                _ => None,
+            },
+        };
+        match per_ballot {
+            Some(results) => {
+                for ((_, reply), result) in batch.drain(..).zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            None => {
+                // Some went in, some may not have: each is tried again alone (one stored by
+                // the batch answers as a duplicate, which `cast` recognises as its own).
+                for (doc, reply) in batch.drain(..) {
+                    let result = collection
+                        .insert_one(doc)
+                        .await
+                        .map(|_| ())
+                        .map_err(StoreError::from);
+                    let _ = reply.send(result);
+                }
+            }
+        }
+    }
 }
 
 /// This process's counts not yet written, and its shard.
@@ -76,7 +146,28 @@ impl MongoPolls {
             pending: Mutex::new(HashMap::new()),
             flushing: tokio::sync::Mutex::new(()),
         });
-        MongoPolls { db, tally }
+        MongoPolls {
+            db,
+            tally,
+            inserter: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Inserts one ballot document, together with the others sent at the same moment.
+    async fn insert_ballot(&self, record: Document) -> StoreResult<()> {
+        let queue = self.inserter.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(4 * INSERT_BATCH);
+            tokio::spawn(insert_ballots(self.db.collection("ballots"), rx));
+            tx
+        });
+        let (reply, answer) = oneshot::channel();
+        queue
+            .send((record, reply))
+            .await
+            .map_err(|_| StoreError::Unavailable("the ballot inserter has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the ballot inserter has stopped".into()))?
     }
 
     /// Starts the ticker that writes this process's counts (it stops when the store is
@@ -393,17 +484,17 @@ impl PollStore for MongoPolls {
         let mut record = mongodb::bson::to_document(&BallotRecord::from(ballot))?;
         record.insert("shard", self.tally.shard.as_str());
         record.insert("seq", seq as i64);
-        match self
-            .db
-            .collection::<Document>("ballots")
-            .insert_one(record)
-            .await
-        {
-            Ok(_) => {}
+        match self.insert_ballot(record).await {
+            Ok(()) => {}
             Err(e) => {
-                return match StoreError::from(e) {
+                return match e {
                     StoreError::Conflict(_) => {
                         match self.ballot_of(&ballot.poll_id, &ballot.account_id).await? {
+                            // This very ballot, stored by a batch that failed as a whole.
+                            Some(first) if first.id == ballot.id => {
+                                self.tally.count(ballot, seq);
+                                Ok(Cast::Stored)
+                            }
                             Some(first) => Ok(Cast::AlreadyVoted(Box::new(first))),
                             // Not the resident's ballot that clashed: a receipt collision, which
                             // a fresh random ballot id makes vanishingly rare.
