@@ -64,13 +64,28 @@ pub async fn serve(
         let platform = platform.clone();
         let options = options.clone();
         let per_request = hyper::service::service_fn(move |request: Request<Incoming>| {
-            handle(
+            // Each request runs as a task of its own: a client that hangs up does not cancel
+            // its request halfway (a ballot is stored and counted, or never started; a store
+            // driver is never interrupted mid-operation, which the MongoDB driver pays for
+            // with a stalled connection pool). The connection waits for the task's answer.
+            let task = tokio::spawn(handle(
                 service.clone(),
                 request,
                 peer,
                 platform.clone(),
                 options.clone(),
-            )
+            ));
+            async move {
+                match task.await {
+                    Ok(answer) => answer,
+                    Err(e) => {
+                        tracing::error!(error = %e, "a request's task failed");
+                        Ok(warp::Reply::into_response(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                        ))
+                    }
+                }
+            }
         });
         let connection = auto::Builder::new(TokioExecutor::new())
             .serve_connection(TokioIo::new(stream), per_request)

@@ -10,10 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Store, TestApp, KHAMOVNIKI, PASSWORD};
+use common::{mail_to, Store, TestApp, KHAMOVNIKI, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use veche::config::SmtpTls;
 use veche_core::accounts::model::{Account, AccountState, BirthYear, DisplayName, Email, Role};
 use veche_core::clock;
 use veche_core::id::{AccountId, DistrictId};
@@ -31,12 +30,9 @@ async fn spawn(
 ) -> Option<TestApp> {
     let port = sink.port;
     TestApp::spawn_with(store, move |s| {
-        s.smtp.host = Some("127.0.0.1".into());
-        s.smtp.port = port;
-        s.smtp.tls = SmtpTls::None;
+        common::send_mail_to(s, port);
         s.mail.backoff = Duration::from_millis(100);
         s.mail.backoff_max = Duration::from_millis(400);
-        s.mail.poll = Duration::from_millis(50);
         adjust(s);
     })
     .await
@@ -57,22 +53,6 @@ fn token_of(url: &str) -> String {
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.into_owned())
         .unwrap()
-}
-
-/// Waits for the first message to `to` of the given kind.
-async fn mail_to(sink: &SmtpSink, to: &str, kind: &str) -> Received {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(m) = sink
-            .messages()
-            .into_iter()
-            .find(|m| m.envelope_to == [to] && m.header("X-Veche-Kind") == Some(kind))
-        {
-            return m;
-        }
-        assert!(Instant::now() < deadline, "no {kind} email to {to}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
 }
 
 async fn sign_up_in(app: &TestApp, email: &str, lang: &str) -> Value {
@@ -430,12 +410,12 @@ async fn an_owed_email_survives_a_crash(store: Store) {
     let platform = app.platform().clone();
     platform.store.insert_account(&account).await.unwrap();
     // What the relay task does every 30 s (and at start); twice, as two app servers might.
-    assert_eq!(
-        veche_core::accounts::mail::relay_pending(&platform)
-            .await
-            .unwrap(),
-        1
-    );
+    // The app's own first sweep may run late on a busy machine and settle it first: the debt
+    // is settled once either way, and the second sweep finds nothing.
+    let first = veche_core::accounts::mail::relay_pending(&platform)
+        .await
+        .unwrap();
+    assert!(first <= 1, "{first} debts settled, 1 owed");
     assert_eq!(
         veche_core::accounts::mail::relay_pending(&platform)
             .await

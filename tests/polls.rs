@@ -1142,6 +1142,78 @@ async fn a_thousand_concurrent_copies_of_a_ballot_store_one(app: TestApp) {
     app.stop().await;
 }
 
+/// A hundred residents send their ballot and hang up before the answer, each after a
+/// different moment (a phone losing its signal). Every ballot the server stored is counted,
+/// and the server is not left stalled: the next resident's ballot is answered at once (within
+/// 10 s; a store driver interrupted mid-operation used to stall MongoDB's connection pool for
+/// about a minute and a half).
+async fn ballots_of_residents_who_hang_up_are_counted_and_stall_nothing(app: TestApp) {
+    use tokio::io::AsyncWriteExt;
+    const N: usize = 100;
+    let api = Api::new(&app);
+    let (_, official) = resident(&app, KHAMOVNIKI, 1975, true, &[Role::Official]).await;
+    let poll = open_poll(&api, &official, city_wide(), "after_voting").await;
+    let mut tokens = Vec::new();
+    for _ in 0..=N {
+        tokens.push(resident(&app, KHAMOVNIKI, 1990, true, &[]).await.1);
+    }
+    let last = tokens.pop().unwrap();
+    let address = app.base.trim_start_matches("http://").to_string();
+    let target = path(&poll, "/ballots");
+    let body = ballot(&poll, 0).to_string();
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let (address, target, body) = (address.clone(), target.clone(), body.clone());
+            tokio::spawn(async move {
+                let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+                let request = format!(
+                    "POST {target} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+                     Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                stream.write_all(request.as_bytes()).await.unwrap();
+                // The moment of hanging up (part of the scenario, not a wait for readiness).
+                tokio::time::sleep(Duration::from_micros((i as u64 % 20) * 500)).await;
+                drop(stream);
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let store = &polls(&app).store;
+    let id = poll_id(&poll);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        store.flush().await.unwrap();
+        let stored = store.ballots_page(&id, None, 1000).await.unwrap();
+        let counted = store.counters(&id).await.unwrap();
+        if !stored.is_empty() && counted == veche_polls::tally::recount(&stored) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} ballots stored, {} counted",
+            stored.len(),
+            counted.ballots()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let next = api
+        .client
+        .post(app.url(&target))
+        .bearer_auth(&last)
+        .json(&ballot(&poll, 1))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .expect("the next ballot is answered within 10 s");
+    assert_eq!(next.status(), StatusCode::CREATED);
+    app.stop().await;
+}
+
 // ---- 5. Idempotency keys ----
 
 async fn a_retried_ballot_with_its_idempotency_key_replays_the_first_answer(app: TestApp) {
@@ -1898,7 +1970,10 @@ on_both_stores_with!(
 on_both_stores_with!(
     concurrency,
     unlimited,
-    [a_thousand_concurrent_copies_of_a_ballot_store_one]
+    [
+        a_thousand_concurrent_copies_of_a_ballot_store_one,
+        ballots_of_residents_who_hang_up_are_counted_and_stall_nothing
+    ]
 );
 on_both_stores_with!(
     rate_limit,

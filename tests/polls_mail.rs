@@ -7,21 +7,17 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{resident, Store, TestApp, KHAMOVNIKI, MITINO};
+use common::{mail_to, resident, Store, TestApp, KHAMOVNIKI, MITINO};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use veche::config::SmtpTls;
 use veche_core::accounts::model::Role;
 use veche_core::id::AccountId;
-use veche_core::testing::smtp::{Received, SmtpSink};
+use veche_core::testing::smtp::SmtpSink;
 
 async fn spawn(store: Store, sink: &SmtpSink) -> Option<TestApp> {
     let port = sink.port;
     TestApp::spawn_with(store, move |s| {
-        s.smtp.host = Some("127.0.0.1".into());
-        s.smtp.port = port;
-        s.smtp.tls = SmtpTls::None;
-        s.mail.poll = Duration::from_millis(50);
+        common::send_mail_to(s, port);
         s.polls.tick = Duration::from_millis(100);
         s.polls.seal_grace = Duration::ZERO;
         s.polls.cache_ttl = Duration::ZERO;
@@ -38,22 +34,6 @@ async fn email_of(app: &TestApp, id: &AccountId) -> String {
         .unwrap()
         .email
         .to_string()
-}
-
-/// Waits for the first email of `kind` to `to`.
-async fn mail_to(sink: &SmtpSink, to: &str, kind: &str) -> Received {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(m) = sink
-            .messages()
-            .into_iter()
-            .find(|m| m.envelope_to == [to] && m.header("X-Veche-Kind") == Some(kind))
-        {
-            return m;
-        }
-        assert!(Instant::now() < deadline, "no {kind} email to {to}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
 }
 
 /// Waits until the stored poll satisfies `done`.

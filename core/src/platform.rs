@@ -9,7 +9,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::districts::{District, Okrug};
 use crate::error::StoreResult;
-use crate::id::TokenId;
 use crate::notify::Notify;
 use crate::ratelimit::Limits;
 use crate::storage::Backend;
@@ -108,7 +107,8 @@ const TOKEN_USE_FLUSH: Duration = Duration::from_secs(1);
 /// token per resident) cost one write a second instead of one each.
 #[derive(Default)]
 struct TokenUses {
-    ids: HashSet<TokenId>,
+    /// The hashes of the tokens used since the last write.
+    hashes: HashSet<String>,
     latest: Option<OffsetDateTime>,
     scheduled: bool,
 }
@@ -145,13 +145,15 @@ impl Platform {
     /// Records that an API token was used at `at`, within about a second and without making
     /// the request wait; at shutdown, at once. Bookkeeping only: a crash loses at most the
     /// last second's uses.
-    pub fn record_token_use(&self, id: TokenId, at: OffsetDateTime) {
+    pub fn record_token_use(&self, hash: &str, at: OffsetDateTime) {
         let schedule = {
             let mut uses = match self.token_uses.lock() {
                 Ok(u) => u,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            uses.ids.insert(id);
+            if !uses.hashes.contains(hash) {
+                uses.hashes.insert(hash.to_string());
+            }
             uses.latest = Some(uses.latest.map_or(at, |l| l.max(at)));
             !std::mem::replace(&mut uses.scheduled, true)
         };
@@ -168,22 +170,22 @@ impl Platform {
                 _ = tokio::time::sleep(TOKEN_USE_FLUSH) => {}
                 _ = shutdown.cancelled() => {}
             }
-            let (ids, at) = {
+            let (hashes, at) = {
                 let mut uses = match uses.lock() {
                     Ok(u) => u,
                     Err(poisoned) => poisoned.into_inner(),
                 };
                 uses.scheduled = false;
                 (
-                    std::mem::take(&mut uses.ids)
+                    std::mem::take(&mut uses.hashes)
                         .into_iter()
                         .collect::<Vec<_>>(),
                     uses.latest.take(),
                 )
             };
             if let Some(at) = at {
-                if let Err(e) = store.touch_tokens(&ids, at).await {
-                    tracing::warn!(error = %e, tokens = ids.len(), "recording tokens' last use");
+                if let Err(e) = store.touch_tokens(&hashes, at).await {
+                    tracing::warn!(error = %e, tokens = hashes.len(), "recording tokens' last use");
                 }
             }
         });

@@ -816,7 +816,7 @@ async fn api_tokens_lifecycle(backend: Backend) {
     // Touch sets last_used_at (and only that).
     let used = clock::now() + Duration::from_secs(7);
     store
-        .touch_tokens(std::slice::from_ref(&a1.id), used)
+        .touch_tokens(std::slice::from_ref(&a1.hash), used)
         .await
         .unwrap();
     let touched = store.token_by_hash("h-a1").await.unwrap().unwrap();
@@ -828,9 +828,9 @@ async fn api_tokens_lifecycle(backend: Backend) {
         }
     );
     let later = used + Duration::from_secs(60);
-    // Several at once; an unknown id is skipped.
+    // Several at once; an unknown hash is skipped.
     store
-        .touch_tokens(&[a3.id.clone(), TokenId::generate()], later)
+        .touch_tokens(&[a3.hash.clone(), "h-unknown".to_string()], later)
         .await
         .unwrap();
     assert_eq!(
@@ -852,7 +852,7 @@ async fn api_tokens_lifecycle(backend: Backend) {
         None
     );
     store
-        .touch_tokens(&[TokenId::generate()], later)
+        .touch_tokens(&["h-unknown".to_string()], later)
         .await
         .unwrap();
     store.touch_tokens(&[], later).await.unwrap();

@@ -298,6 +298,39 @@ async fn counters_equal_the_ballots_under_concurrent_voting(backend: Backend) {
     assert!(store.counters(&other.id).await.unwrap().is_empty());
 }
 
+/// A cast whose caller goes away (its future dropped) once the store has the ballot in hand:
+/// the ballot is stored and counted all the same, exactly.
+async fn a_ballot_whose_caller_went_away_is_stored_and_counted(backend: Backend) {
+    use futures::FutureExt;
+    let store = open(&backend).await;
+    let p = poll(false);
+    store.insert_poll(&p).await.unwrap();
+    let all = ballots(&p, 51);
+    // The first one in full: the poll's counter document exists from then on.
+    assert_eq!(store.cast(&all[0]).await.unwrap(), Cast::Stored);
+    for b in &all[1..] {
+        // Polled once (the store takes the ballot and waits for the write), then dropped.
+        let _ = store.cast(b).now_or_never();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        store.flush().await.unwrap();
+        let stored = store.ballots_page(&p.id, None, 1000).await.unwrap();
+        let counters = store.counters(&p.id).await.unwrap();
+        if stored.len() == all.len() && counters == tally::recount(&stored) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {} ballots stored, {} counted",
+            stored.len(),
+            all.len(),
+            counters.ballots()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn ballots_are_found_by_resident_receipt_and_page(backend: Backend) {
     let store = open(&backend).await;
     let p = poll(false);
@@ -689,6 +722,7 @@ veche_core::contract_tests!(
     polls_round_trip_with_versions,
     one_ballot_per_resident_under_a_thousand_concurrent_tries,
     counters_equal_the_ballots_under_concurrent_voting,
+    a_ballot_whose_caller_went_away_is_stored_and_counted,
     ballots_are_found_by_resident_receipt_and_page,
     points_follow_ballots,
     drift_is_found_and_repaired_by_a_recount,

@@ -363,3 +363,35 @@ macro_rules! on_both_stores_with {
         }
     };
 }
+
+/// Sends the app's email to the test SMTP server on `port` (loopback, no TLS), with the outbox
+/// polled every 50 ms.
+pub fn send_mail_to(settings: &mut Settings, port: u16) {
+    settings.smtp.host = Some("127.0.0.1".into());
+    settings.smtp.port = port;
+    settings.smtp.tls = veche::config::SmtpTls::None;
+    settings.mail.poll = std::time::Duration::from_millis(50);
+}
+
+/// Waits (up to 20 s) for the first email of `kind` to `to`.
+pub async fn mail_to(
+    sink: &veche_core::testing::smtp::SmtpSink,
+    to: &str,
+    kind: &str,
+) -> veche_core::testing::smtp::Received {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(m) = sink
+            .messages()
+            .into_iter()
+            .find(|m| m.envelope_to == [to] && m.header("X-Veche-Kind") == Some(kind))
+        {
+            return m;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {kind} email to {to}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}

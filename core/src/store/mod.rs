@@ -124,9 +124,10 @@ pub trait CoreStore: Send + Sync + 'static {
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<ApiToken>>;
     /// Oldest first.
     async fn tokens_of(&self, account: &AccountId) -> StoreResult<Vec<ApiToken>>;
-    /// Records `at` as the last use of each token in `ids` (unknown ids are skipped): one
-    /// write for every token used within a second or so.
-    async fn touch_tokens(&self, ids: &[TokenId], at: OffsetDateTime) -> StoreResult<()>;
+    /// Records `at` as the last use of each token whose hash is in `hashes` (unknown hashes
+    /// are skipped): one write for every token used within a second or so. By hash, the key
+    /// the token was just found by.
+    async fn touch_tokens(&self, hashes: &[String], at: OffsetDateTime) -> StoreResult<()>;
     /// True when a token of this account with this id existed.
     async fn delete_token(&self, account: &AccountId, id: &TokenId) -> StoreResult<bool>;
     async fn delete_tokens_of(&self, account: &AccountId) -> StoreResult<u64>;

@@ -640,12 +640,11 @@ impl CoreStore for MongoCoreStore {
         Ok(docs.into_iter().map(token_from_doc).collect())
     }
 
-    async fn touch_tokens(&self, ids: &[TokenId], at: OffsetDateTime) -> StoreResult<()> {
-        for chunk in ids.chunks(1000) {
-            let ids: Vec<&str> = chunk.iter().map(TokenId::as_str).collect();
+    async fn touch_tokens(&self, hashes: &[String], at: OffsetDateTime) -> StoreResult<()> {
+        for chunk in hashes.chunks(1000) {
             self.tokens()
                 .update_many(
-                    doc! { "_id": { "$in": ids } },
+                    doc! { "hash": { "$in": chunk } },
                     doc! { "$set": { "last_used_at": bson_time(at) } },
                 )
                 .await?;

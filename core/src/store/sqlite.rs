@@ -604,14 +604,14 @@ impl CoreStore for SqliteCoreStore {
             .await
     }
 
-    async fn touch_tokens(&self, ids: &[TokenId], at: OffsetDateTime) -> StoreResult<()> {
-        let ids: Vec<String> = ids.iter().map(|id| id.as_str().to_string()).collect();
+    async fn touch_tokens(&self, hashes: &[String], at: OffsetDateTime) -> StoreResult<()> {
+        let hashes = hashes.to_vec();
         self.db
             .write(move |conn| {
                 let mut update =
-                    conn.prepare_cached("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")?;
-                for id in &ids {
-                    update.execute(params![id, to_millis(at)])?;
+                    conn.prepare_cached("UPDATE api_tokens SET last_used_at = ?2 WHERE hash = ?1")?;
+                for hash in &hashes {
+                    update.execute(params![hash, to_millis(at)])?;
                 }
                 Ok(())
             })

@@ -73,7 +73,7 @@ pub async fn authenticate(
         if stored.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY) {
             // Bookkeeping: the request does not wait for it, and the uses of many tokens are
             // written together (a voting spike must not pay a write per request).
-            platform.record_token_use(stored.id.clone(), now);
+            platform.record_token_use(&stored.hash, now);
         }
         return Ok(Some(Principal {
             account,

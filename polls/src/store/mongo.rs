@@ -28,6 +28,7 @@ use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
 use std::collections::HashMap;
+use std::future::IntoFuture;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -52,7 +53,13 @@ pub struct MongoPolls {
 }
 
 /// A ballot waiting for its batch's `insert_many`, and who to tell how it went.
-type PendingInsert = (Document, oneshot::Sender<StoreResult<()>>);
+struct PendingInsert {
+    record: Document,
+    ballot: Ballot,
+    /// The ballot's sequence number in this process's shard.
+    seq: u64,
+    reply: oneshot::Sender<StoreResult<()>>,
+}
 
 /// The most ballots inserted with one `insert_many`.
 const INSERT_BATCH: usize = 256;
@@ -61,8 +68,13 @@ const INSERT_BATCH: usize = 256;
 /// FerretDB, which commits each write on its own) pays one round trip and one commit for
 /// them. Each sender hears its own outcome; a batch that fails as a whole is retried one
 /// ballot at a time, so that each one gets its own answer.
+///
+/// Each stored ballot is counted here, before its sender is told: a request whose client went
+/// away while its ballot was being inserted (its future dropped) leaves a stored ballot, and
+/// that ballot must be in the live counts too.
 async fn insert_ballots(
     collection: Collection<Document>,
+    tally: Arc<Tally>,
     mut queue: mpsc::Receiver<PendingInsert>,
 ) {
     let mut batch: Vec<PendingInsert> = Vec::with_capacity(INSERT_BATCH);
@@ -74,7 +86,7 @@ async fn insert_ballots(
                 Err(_) => break,
             }
         }
-        let docs: Vec<Document> = batch.iter().map(|(d, _)| d.clone()).collect();
+        let docs: Vec<Document> = batch.iter().map(|p| p.record.clone()).collect();
         let outcome = collection.insert_many(docs).ordered(false).await;
         let per_ballot: Option<Vec<StoreResult<()>>> = match outcome {
             Ok(_) => Some(batch.iter().map(|_| Ok(())).collect()),
@@ -97,20 +109,36 @@ async fn insert_ballots(
         };
         match per_ballot {
             Some(results) => {
-                for ((_, reply), result) in batch.drain(..).zip(results) {
-                    let _ = reply.send(result);
+                for (pending, result) in batch.drain(..).zip(results) {
+                    if result.is_ok() {
+                        tally.count(&pending.ballot, pending.seq);
+                    }
+                    let _ = pending.reply.send(result);
                 }
             }
             None => {
-                // Some went in, some may not have: each is tried again alone (one stored by
-                // the batch answers as a duplicate, which `cast` recognises as its own).
-                for (doc, reply) in batch.drain(..) {
-                    let result = collection
-                        .insert_one(doc)
+                // Some went in, some may not have: each is tried again alone. One that the
+                // batch stored answers as a duplicate, and is found under its own id.
+                for pending in batch.drain(..) {
+                    let id = pending.ballot.id.as_str().to_string();
+                    let result = match collection
+                        .insert_one(pending.record)
                         .await
-                        .map(|_| ())
-                        .map_err(StoreError::from);
-                    let _ = reply.send(result);
+                        .map_err(StoreError::from)
+                    {
+                        Err(StoreError::Conflict(key)) => {
+                            match collection.find_one(doc! { "_id": &id }).await {
+                                Ok(Some(_)) => Ok(()),
+                                Ok(None) => Err(StoreError::Conflict(key)),
+                                Err(e) => Err(e.into()),
+                            }
+                        }
+                        other => other.map(|_| ()),
+                    };
+                    if result.is_ok() {
+                        tally.count(&pending.ballot, pending.seq);
+                    }
+                    let _ = pending.reply.send(result);
                 }
             }
         }
@@ -153,16 +181,26 @@ impl MongoPolls {
         }
     }
 
-    /// Inserts one ballot document, together with the others sent at the same moment.
-    async fn insert_ballot(&self, record: Document) -> StoreResult<()> {
+    /// Inserts one ballot document, together with the others sent at the same moment, and
+    /// counts it once stored.
+    async fn insert_ballot(&self, record: Document, ballot: &Ballot, seq: u64) -> StoreResult<()> {
         let queue = self.inserter.get_or_init(|| {
             let (tx, rx) = mpsc::channel(4 * INSERT_BATCH);
-            tokio::spawn(insert_ballots(self.db.collection("ballots"), rx));
+            tokio::spawn(insert_ballots(
+                self.db.collection("ballots"),
+                self.tally.clone(),
+                rx,
+            ));
             tx
         });
         let (reply, answer) = oneshot::channel();
         queue
-            .send((record, reply))
+            .send(PendingInsert {
+                record,
+                ballot: ballot.clone(),
+                seq,
+                reply,
+            })
             .await
             .map_err(|_| StoreError::Unavailable("the ballot inserter has stopped".into()))?;
         answer
@@ -260,19 +298,14 @@ impl MongoPolls {
         }
         let id = format!("{poll}#{shard}");
         let update = doc! { "$inc": inc, "$setOnInsert": { "poll_id": poll } };
-        let mut attempt = 0;
-        loop {
-            let result = self
-                .counter_docs()
+        let counters = self.counter_docs();
+        retry_upsert(|| {
+            counters
                 .update_one(doc! { "_id": &id }, update.clone())
                 .upsert(true)
-                .await;
-            match result.map_err(StoreError::from) {
-                Ok(_) => return Ok(()),
-                Err(StoreError::Conflict(_)) if attempt < 5 => attempt += 1,
-                Err(e) => return Err(e),
-            }
-        }
+                .into_future()
+        })
+        .await
     }
 }
 
@@ -388,13 +421,25 @@ async fn upsert(
     id: &str,
     document: Document,
 ) -> StoreResult<()> {
-    let mut attempt = 0;
-    loop {
-        let result = collection
+    retry_upsert(|| {
+        collection
             .replace_one(doc! { "_id": id }, document.clone())
             .upsert(true)
-            .await;
-        match result.map_err(StoreError::from) {
+            .into_future()
+    })
+    .await
+}
+
+/// Runs an upsert again, up to five more times, while it loses the race to insert a new
+/// `_id` (a duplicate key): the next try finds the document and updates it.
+async fn retry_upsert<T, F, Fut>(mut upsert: F) -> StoreResult<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = mongodb::error::Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match upsert().await.map_err(StoreError::from) {
             Ok(_) => return Ok(()),
             Err(StoreError::Conflict(_)) if attempt < 5 => attempt += 1,
             Err(e) => return Err(e),
@@ -484,29 +529,22 @@ impl PollStore for MongoPolls {
         let mut record = mongodb::bson::to_document(&BallotRecord::from(ballot))?;
         record.insert("shard", self.tally.shard.as_str());
         record.insert("seq", seq as i64);
-        match self.insert_ballot(record).await {
-            Ok(()) => {}
-            Err(e) => {
-                return match e {
-                    StoreError::Conflict(_) => {
-                        match self.ballot_of(&ballot.poll_id, &ballot.account_id).await? {
-                            // This very ballot, stored by a batch that failed as a whole.
-                            Some(first) if first.id == ballot.id => {
-                                self.tally.count(ballot, seq);
-                                Ok(Cast::Stored)
-                            }
-                            Some(first) => Ok(Cast::AlreadyVoted(Box::new(first))),
-                            // Not the resident's ballot that clashed: a receipt collision, which
-                            // a fresh random ballot id makes vanishingly rare.
-                            None => Err(StoreError::Conflict("poll_receipt".into())),
-                        }
-                    }
-                    other => Err(other),
-                };
+        // Stored and counted by the inserter (also if this future is dropped meanwhile).
+        match self.insert_ballot(record, ballot, seq).await {
+            Ok(()) => Ok(Cast::Stored),
+            Err(StoreError::Conflict(_)) => {
+                match self.ballot_of(&ballot.poll_id, &ballot.account_id).await? {
+                    // Not expected (the inserter answers Ok when it finds this very ballot
+                    // stored), but never answered as a second ballot of the resident.
+                    Some(first) if first.id == ballot.id => Ok(Cast::Stored),
+                    Some(first) => Ok(Cast::AlreadyVoted(Box::new(first))),
+                    // Not the resident's ballot that clashed: a receipt collision, which a
+                    // fresh random ballot id makes vanishingly rare.
+                    None => Err(StoreError::Conflict("poll_receipt".into())),
+                }
             }
+            Err(other) => Err(other),
         }
-        self.tally.count(ballot, seq);
-        Ok(Cast::Stored)
     }
 
     async fn import_ballots(&self, ballots: &[Ballot]) -> StoreResult<u64> {
