@@ -946,6 +946,18 @@ async fn health_readiness_and_metrics_answer() {
     assert!(
         metrics.contains("veche_store_call_duration_seconds_bucket{backend=\"sqlite\",op=\"read\"")
     );
+    // The migrations at start went through the writer: its queue and batch times are recorded.
+    for phase in ["queue", "batch"] {
+        let series = format!("veche_sqlite_writer_seconds_count{{phase=\"{phase}\"}} ");
+        let count: u64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series.as_str()))
+            .unwrap_or_else(|| panic!("{series} missing from /metrics"))
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(count >= 1, "{series}{count}");
+    }
     app.stop().await;
 }
 

@@ -77,6 +77,23 @@ pub static STORE_BATCH: LazyLock<HistogramVec> = LazyLock::new(|| {
     )
 });
 
+/// Where a write spends its time in the SQLite writer: `queue` from the caller handing the job
+/// over to its batch starting, `batch` from the batch's BEGIN to its COMMIT returning. What a
+/// write call takes beyond the two is waiting to be woken with the answer.
+pub static SQLITE_WRITER: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register(
+        HistogramVec::new(
+            HistogramOpts::new(
+                "veche_sqlite_writer_seconds",
+                "Time a SQLite write job waits in the writer's queue, and time a batch takes",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &["phase"],
+        )
+        .unwrap_or_else(|e| panic!("metric definition: {e}")),
+    )
+});
+
 pub static HTTP_IN_FLIGHT: LazyLock<prometheus::IntGauge> = LazyLock::new(|| {
     register(
         prometheus::IntGauge::new(
@@ -112,6 +129,7 @@ pub fn render() -> String {
     LazyLock::force(&HTTP_LATENCY);
     LazyLock::force(&STORE_LATENCY);
     LazyLock::force(&STORE_BATCH);
+    LazyLock::force(&SQLITE_WRITER);
     LazyLock::force(&RATE_LIMITED);
     LazyLock::force(&HTTP_IN_FLIGHT);
     let mut out = String::new();

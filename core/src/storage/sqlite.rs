@@ -128,6 +128,7 @@ impl Sqlite {
         let started = std::time::Instant::now();
         let (reply, answer) = oneshot::channel();
         let job = Job {
+            queued: started,
             work: Some(f),
             outcome: None,
             reply: Some(reply),
@@ -308,11 +309,14 @@ trait WriteJob {
     /// Runs the work; true when it succeeded (its savepoint is released), false when it
     /// failed (its savepoint is rolled back).
     fn run(&mut self, conn: &Connection) -> bool;
+    /// When the caller handed the job over.
+    fn queued(&self) -> std::time::Instant;
     /// Answers the caller once the batch's fate is known.
     fn finish(self: Box<Self>, commit: Result<(), &StoreError>);
 }
 
 struct Job<F, T> {
+    queued: std::time::Instant,
     work: Option<F>,
     outcome: Option<StoreResult<T>>,
     reply: Option<oneshot::Sender<StoreResult<T>>>,
@@ -333,6 +337,10 @@ where
         let ok = outcome.is_ok();
         self.outcome = Some(outcome);
         ok
+    }
+
+    fn queued(&self) -> std::time::Instant {
+        self.queued
     }
 
     fn finish(mut self: Box<Self>, commit: Result<(), &StoreError>) {
@@ -364,7 +372,19 @@ fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<BoxedJob>) {
         crate::metrics::STORE_BATCH
             .with_label_values(&["sqlite"])
             .observe(batch.len() as f64);
+        let started = std::time::Instant::now();
+        let queue = crate::metrics::SQLITE_WRITER.with_label_values(&["queue"]);
+        for job in &batch {
+            queue.observe(
+                started
+                    .saturating_duration_since(job.queued())
+                    .as_secs_f64(),
+            );
+        }
         let result = run_batch(&conn, &mut batch);
+        crate::metrics::SQLITE_WRITER
+            .with_label_values(&["batch"])
+            .observe(started.elapsed().as_secs_f64());
         if result.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         }
