@@ -360,6 +360,9 @@ where
 }
 
 fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<BoxedJob>) {
+    let batch_size = crate::metrics::STORE_BATCH.with_label_values(&["sqlite"]);
+    let queue_time = crate::metrics::SQLITE_WRITER.with_label_values(&["queue"]);
+    let batch_time = crate::metrics::SQLITE_WRITER.with_label_values(&["batch"]);
     let mut batch: Vec<BoxedJob> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = jobs.blocking_recv() {
         batch.push(first);
@@ -369,22 +372,17 @@ fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<BoxedJob>) {
                 Err(_) => break,
             }
         }
-        crate::metrics::STORE_BATCH
-            .with_label_values(&["sqlite"])
-            .observe(batch.len() as f64);
+        batch_size.observe(batch.len() as f64);
         let started = std::time::Instant::now();
-        let queue = crate::metrics::SQLITE_WRITER.with_label_values(&["queue"]);
         for job in &batch {
-            queue.observe(
+            queue_time.observe(
                 started
                     .saturating_duration_since(job.queued())
                     .as_secs_f64(),
             );
         }
         let result = run_batch(&conn, &mut batch);
-        crate::metrics::SQLITE_WRITER
-            .with_label_values(&["batch"])
-            .observe(started.elapsed().as_secs_f64());
+        batch_time.observe(started.elapsed().as_secs_f64());
         if result.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         }
