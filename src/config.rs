@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use veche_core::ratelimit::RateSpec;
 use veche_core::storage::SyncMode;
+use veche_core::web::ratelimit::RateSpec;
 
 /// A secret value (a password, a key, a URI with credentials). Never printed.
 #[derive(Clone, PartialEq, Eq)]

@@ -30,19 +30,30 @@ use warp::Filter;
 pub use config::Settings;
 use config::StoreSettings;
 use veche_core::accounts::demo::DemoAccount;
-use veche_core::accounts::model::Role;
-use veche_core::platform::CoreConfig;
-use veche_core::platform::NavItem;
-use veche_core::ratelimit::{Limits, CORE_LIMITS};
+use veche_core::accounts::CoreConfig;
+use veche_core::feature::{Feature, Running};
+use veche_core::notify::KindSpec;
+use veche_core::platform::Ctx;
 use veche_core::storage::{Backend, Mongo, Sqlite};
-use veche_core::web::i18n::{Catalog, CORE_EN, CORE_RU};
+use veche_core::web::current_meta;
+use veche_core::web::i18n::Catalog;
 use veche_core::web::pages::error_page;
 use veche_core::web::problem::{Problem, Rejected};
-use veche_core::web::{current_meta, Ctx};
+use veche_core::web::ratelimit::Limits;
 use veche_core::Platform;
 use veche_notifier::mailer::{Mailer, Security, Transport};
-use veche_notifier::{Outbox, Worker, WorkerConfig, NOTIFIER_EN, NOTIFIER_LIMITS, NOTIFIER_RU};
-use veche_polls::{Polls, POLLS_EN, POLLS_LIMITS, POLLS_RU};
+use veche_notifier::{NotifierFeature, Outbox, Worker, WorkerConfig};
+
+/// The features this build of Veche serves, in order (their routes are tried in this order,
+/// their navigation entries appear in it). Adding a feature is one line here plus its
+/// dependency; the notifier (the outbox behind the platform's notification port) is added
+/// by [`assemble`] itself, since it must exist before the platform.
+pub fn features(settings: &Settings) -> Vec<Box<dyn Feature>> {
+    vec![
+        Box::new(veche_polls::PollsFeature::new(settings.polls.clone())),
+        Box::new(veche_core::accounts_web::AccountsFeature),
+    ]
+}
 
 /// A running Veche.
 pub struct App {
@@ -50,12 +61,12 @@ pub struct App {
     pub addr: SocketAddr,
     pub platform: Arc<Platform>,
     pub outbox: Arc<Outbox>,
-    pub polls: Arc<Polls>,
     /// The delivery worker (running in this process unless `VECHE_WORKER=off`).
     pub worker: Arc<Worker>,
     worker_task: Option<JoinHandle<()>>,
     /// Demo accounts and their passwords, when started with `--demo`.
     pub demo_accounts: Vec<DemoAccount>,
+    running: Vec<Arc<dyn Running>>,
     shutdown: CancellationToken,
     server: JoinHandle<()>,
 }
@@ -64,6 +75,11 @@ impl App {
     /// Cancelling this token stops the server (in-flight requests finish) and the background tasks.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
+    }
+
+    /// The service of a running feature (e.g. `app.service::<veche_polls::Polls>()`).
+    pub fn service<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        find_service(&self.running)
     }
 
     /// Waits until the server has stopped and drained, and the worker finished its round.
@@ -82,6 +98,12 @@ impl App {
         self.shutdown.cancel();
         self.wait().await;
     }
+}
+
+fn find_service<T: Send + Sync + 'static>(running: &[Arc<dyn Running>]) -> Option<Arc<T>> {
+    running
+        .iter()
+        .find_map(|r| r.service().downcast::<T>().ok())
 }
 
 /// Opens the configured store.
@@ -104,21 +126,25 @@ pub async fn platform(
     Ok(assemble(settings, shutdown).await?.platform)
 }
 
-/// Every kind of notification a crate may enqueue.
-pub const NOTIFICATION_KINDS: &[&[veche_core::notify::KindSpec]] = &[
-    veche_core::notify::kinds::ACCOUNT,
-    veche_polls::kinds::POLLS,
-];
-
 /// What [`assemble`] builds: the shared state, the outbox behind its notification port, and
-/// each feature's state.
+/// every feature started on the platform.
 pub struct Parts {
     pub platform: Arc<Platform>,
     pub outbox: Arc<Outbox>,
-    pub polls: Arc<Polls>,
+    pub running: Vec<Arc<dyn Running>>,
 }
 
-/// The shared state, the outbox behind its notification port, and the features.
+impl Parts {
+    /// The service of a started feature, or an error naming the one missing.
+    pub fn service<T: Send + Sync + 'static>(&self) -> anyhow::Result<Arc<T>> {
+        find_service(&self.running)
+            .with_context(|| format!("no feature serves {}", std::any::type_name::<T>()))
+    }
+}
+
+/// The shared state, the outbox behind its notification port, and the features: every
+/// feature's catalogs, limits, notification kinds and navigation are gathered, the platform is
+/// built from them, then each feature prepares its store and starts.
 pub async fn assemble(settings: &Settings, shutdown: CancellationToken) -> anyhow::Result<Parts> {
     let backend = open_backend(&settings.store).await?;
     let store = veche_core::store::open(&backend)
@@ -143,29 +169,18 @@ pub async fn assemble(settings: &Settings, shutdown: CancellationToken) -> anyho
             parse_hex_key(&kept).context("the stored secret key is damaged")?
         }
     };
+    let mut features = features(settings);
+    let kinds: Vec<&'static [KindSpec]> = features.iter().map(|f| f.notification_kinds()).collect();
     let outbox = Arc::new(
-        Outbox::open(&backend, NOTIFICATION_KINDS)
+        Outbox::open(&backend, &kinds)
             .await
             .context("preparing the email outbox")?,
     );
-    let polls = Arc::new(Polls::new(
-        veche_polls::store::open(&backend)
-            .await
-            .context("preparing the polls store")?,
-        settings.polls.clone(),
-    ));
-    let catalog = Catalog::new(&[
-        (CORE_RU, CORE_EN),
-        (NOTIFIER_RU, NOTIFIER_EN),
-        (POLLS_RU, POLLS_EN),
-    ])
-    .map_err(anyhow::Error::msg)?;
-    let declared: Vec<(&'static str, &'static str)> = CORE_LIMITS
-        .iter()
-        .chain(NOTIFIER_LIMITS)
-        .chain(POLLS_LIMITS)
-        .copied()
-        .collect();
+    features.insert(0, Box::new(NotifierFeature::new(outbox.clone())));
+    let catalogs: Vec<(&'static str, &'static str)> =
+        features.iter().flat_map(|f| f.catalogs()).collect();
+    let catalog = Catalog::new(&catalogs).map_err(anyhow::Error::msg)?;
+    let declared: Vec<_> = features.iter().flat_map(|f| f.limits()).collect();
     let limits = Limits::build(&declared, &settings.rates).map_err(anyhow::Error::msg)?;
     let config = CoreConfig {
         public_url: settings.public_url.clone(),
@@ -182,26 +197,23 @@ pub async fn assemble(settings: &Settings, shutdown: CancellationToken) -> anyho
         shutdown,
         outbox.clone(),
     );
-    platform.nav.push(NavItem {
-        href: "/polls",
-        label: "nav-polls",
-        role: None,
-    });
-    platform.nav.push(NavItem {
-        href: "/official/polls",
-        label: "nav-official-polls",
-        role: Some(Role::Official),
-    });
-    platform.nav.push(NavItem {
-        href: "/admin/mail",
-        label: "nav-mail",
-        role: Some(Role::Admin),
-    });
+    // Features in their order; the notifier's admin page after the others' entries.
+    let (notifier, rest) = features.split_at(1);
+    platform.nav = rest.iter().chain(notifier).flat_map(|f| f.nav()).collect();
     platform.reload_directory().await?;
+    let platform = Arc::new(platform);
+    let mut running = Vec::with_capacity(features.len());
+    for feature in &features {
+        let started = feature
+            .start(platform.clone())
+            .await
+            .with_context(|| format!("starting the {} feature", feature.name()))?;
+        running.push(started);
+    }
     Ok(Parts {
-        platform: Arc::new(platform),
+        platform,
         outbox,
-        polls,
+        running,
     })
 }
 
@@ -249,7 +261,7 @@ pub fn worker(
         outbox,
         Arc::new(mailer),
         config,
-    )))
+    )?))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -269,19 +281,21 @@ fn parse_hex_key(raw: &str) -> Option<[u8; 32]> {
 
 /// Every route of the application, with one `recover` that turns what no route answered into
 /// a problem document (API) or an error page (everything else).
-pub fn routes(parts: &Parts, settings: &Settings) -> BoxedFilter<(Response,)> {
+pub fn routes(parts: &Parts, settings: &Settings) -> anyhow::Result<BoxedFilter<(Response,)>> {
     let platform = parts.platform.clone();
-    let all = veche_core::web::combine(vec![
-        ops::routes(platform.clone(), settings.metrics_token.clone()),
-        veche_core::accounts::http::routes(platform.clone()),
-        veche_core::accounts::pages::routes(platform.clone()),
-        veche_notifier::http::routes(platform.clone(), parts.outbox.clone()),
-        veche_polls::http::routes(platform.clone(), parts.polls.clone()),
-    ]);
+    let mut all = vec![ops::routes(
+        platform.clone(),
+        settings.metrics_token.clone(),
+        openapi::document(&parts.running),
+    )];
+    for feature in &parts.running {
+        all.push(feature.routes()?);
+    }
     let recover_platform = platform.clone();
-    all.recover(move |rejection| recover(recover_platform.clone(), rejection))
+    Ok(veche_core::web::combine(all)
+        .recover(move |rejection| recover(recover_platform.clone(), rejection))
         .unify()
-        .boxed()
+        .boxed())
 }
 
 async fn recover(
@@ -327,15 +341,21 @@ async fn recover(
 /// orchestrator. Returns once the worker finished its last round.
 pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<()> {
     let Parts {
-        platform, outbox, ..
+        platform,
+        outbox,
+        running,
     } = assemble(&settings, shutdown.clone()).await?;
     let worker = worker(&settings, platform.clone(), outbox)?;
     platform.spawn_mail_relay();
     let recover_platform = platform.clone();
-    let routes = ops::routes(platform.clone(), settings.metrics_token.clone())
-        .recover(move |rejection| recover(recover_platform.clone(), rejection))
-        .unify()
-        .boxed();
+    let routes = ops::routes(
+        platform.clone(),
+        settings.metrics_token.clone(),
+        openapi::document(&running),
+    )
+    .recover(move |rejection| recover(recover_platform.clone(), rejection))
+    .unify()
+    .boxed();
     let (addr, server) = listen(&settings, routes, &platform, &shutdown).await?;
     tracing::info!(%addr, "worker health and metrics");
     worker.run(shutdown).await;
@@ -378,15 +398,17 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
     let worker = worker(&settings, platform.clone(), parts.outbox.clone())?;
     let demo_accounts = if settings.demo {
         let accounts = veche_core::accounts::demo::seed(&platform).await?;
-        veche_polls::demo::seed(&platform, &parts.polls)
-            .await
-            .context("seeding the demo polls")?;
+        for feature in &parts.running {
+            feature.seed_demo().await?;
+        }
         accounts
     } else {
         Vec::new()
     };
     platform.spawn_housekeeping();
-    veche_polls::scheduler::spawn(platform.clone(), parts.polls.clone());
+    for feature in &parts.running {
+        feature.spawn_tasks();
+    }
     let worker_task = if settings.mail.worker {
         Some(tokio::spawn(worker.clone().run(shutdown.clone())))
     } else {
@@ -395,13 +417,13 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         );
         None
     };
-    let routes = routes(&parts, &settings);
+    let routes = routes(&parts, &settings)?;
     let (addr, server) = listen(&settings, routes, &platform, &shutdown).await?;
     Ok(App {
         addr,
         platform,
         outbox: parts.outbox,
-        polls: parts.polls,
+        running: parts.running,
         worker,
         worker_task,
         demo_accounts,

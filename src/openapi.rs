@@ -1,13 +1,16 @@
 //! The OpenAPI document served at `/api/v1/openapi.json`, generated from the handlers'
 //! annotations in every crate.
 
+use std::sync::Arc;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::OpenApi;
 
-pub fn document() -> utoipa::openapi::OpenApi {
-    let mut doc = veche_core::accounts::http::AccountsApi::openapi();
-    doc.merge(veche_notifier::http::NotifierApi::openapi());
-    doc.merge(veche_polls::http::PollsApi::openapi());
+use veche_core::feature::Running;
+
+pub fn document(features: &[Arc<dyn Running>]) -> utoipa::openapi::OpenApi {
+    let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
+    for part in features.iter().filter_map(|f| f.openapi()) {
+        doc.merge(part);
+    }
     doc.info.title = "Veche API".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     doc.info.description = Some(

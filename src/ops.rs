@@ -15,7 +15,11 @@ use veche_core::Platform;
 
 use crate::config::Secret;
 
-pub fn routes(platform: Arc<Platform>, metrics_token: Option<Secret>) -> BoxedFilter<(Response,)> {
+pub fn routes(
+    platform: Arc<Platform>,
+    metrics_token: Option<Secret>,
+    document: utoipa::openapi::OpenApi,
+) -> BoxedFilter<(Response,)> {
     let healthz = warp::path!("healthz").and(warp::get()).map(|| {
         let mut response = Response::new("ok\n".into());
         response.headers_mut().insert(
@@ -73,7 +77,7 @@ pub fn routes(platform: Arc<Platform>, metrics_token: Option<Secret>) -> BoxedFi
         });
     // Behind an Arc: warp clones a `map` closure for every request that reaches
     // the filter, and a captured document would be deep-copied each time.
-    let document = std::sync::Arc::new(crate::openapi::document());
+    let document = std::sync::Arc::new(document);
     let openapi = warp::path!("api" / "v1" / "openapi.json")
         .and(warp::get())
         .map(move || respond::json(StatusCode::OK, &*document));

@@ -12,6 +12,7 @@ use veche_polls::export::{self, Format, Published};
 use veche_polls::model::{hex, PollId, Receipt};
 use veche_polls::service::{self, PollError};
 use veche_polls::verify;
+use veche_polls::Polls;
 
 use crate::Settings;
 
@@ -37,11 +38,10 @@ fn failed(e: PollError) -> anyhow::Error {
 /// the drift; with `--fix` writes the correction. Not ok when drift is found and left.
 pub async fn recount(settings: &Settings, poll: &str, fix: bool) -> anyhow::Result<Report> {
     let parts = crate::assemble(settings, CancellationToken::new()).await?;
+    let polls = parts.service::<Polls>()?;
     let id = poll_id(poll)?;
-    let found = service::recount(&parts.polls, &id, fix)
-        .await
-        .map_err(failed)?;
-    parts.polls.store.flush().await?;
+    let found = service::recount(&polls, &id, fix).await.map_err(failed)?;
+    polls.store.flush().await?;
     if found.drift.is_empty() {
         return Ok(Report {
             text: format!(
@@ -76,8 +76,9 @@ pub async fn recount(settings: &Settings, poll: &str, fix: bool) -> anyhow::Resu
 /// `veche polls seal POLL`: seals a closed poll now (normally the server does it after the grace).
 pub async fn seal(settings: &Settings, poll: &str) -> anyhow::Result<Report> {
     let parts = crate::assemble(settings, CancellationToken::new()).await?;
+    let polls = parts.service::<Polls>()?;
     let id = poll_id(poll)?;
-    let seal = service::seal(&parts.polls, &id).await.map_err(failed)?;
+    let seal = service::seal(&polls, &id).await.map_err(failed)?;
     Ok(Report {
         text: format!(
             "Poll {id} sealed: {} ballots, root {}",
@@ -96,9 +97,9 @@ pub async fn export_ballots(
     out: Option<&Path>,
 ) -> anyhow::Result<Report> {
     let parts = crate::assemble(settings, CancellationToken::new()).await?;
+    let polls = parts.service::<Polls>()?;
     let id = poll_id(poll)?;
-    let poll = parts
-        .polls
+    let poll = polls
         .store
         .poll(&id)
         .await?
@@ -115,7 +116,7 @@ pub async fn export_ballots(
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
-    let mut chunks = Box::pin(export::stream(parts.polls.clone(), poll.clone(), format));
+    let mut chunks = Box::pin(export::stream(polls.clone(), poll.clone(), format));
     while let Some(chunk) = chunks.next().await {
         sink.write_all(chunk.map_err(failed)?.as_bytes())?;
     }
@@ -138,16 +139,16 @@ pub async fn verify_receipt(
     receipt: &str,
 ) -> anyhow::Result<Report> {
     let parts = crate::assemble(settings, CancellationToken::new()).await?;
+    let polls = parts.service::<Polls>()?;
     let id = poll_id(poll)?;
     let receipt =
         Receipt::parse(receipt).ok_or_else(|| anyhow!("a receipt is 64 hexadecimal characters"))?;
-    let poll = parts
-        .polls
+    let poll = polls
         .store
         .poll(&id)
         .await?
         .ok_or_else(|| anyhow!("no such poll"))?;
-    let (ballot, proof) = match service::receipt(&parts.polls, &poll, &receipt).await {
+    let (ballot, proof) = match service::receipt(&polls, &poll, &receipt).await {
         Ok(found) => found,
         Err(PollError::NotFound) => {
             return Ok(Report {
@@ -218,9 +219,9 @@ pub async fn verify_export(
         None => {
             let settings = settings.ok_or_else(|| anyhow!("no --published file and no store"))?;
             let parts = crate::assemble(settings, CancellationToken::new()).await?;
+            let polls = parts.service::<Polls>()?;
             let id = poll_id(&parsed.poll_id)?;
-            let seal = parts
-                .polls
+            let seal = polls
                 .store
                 .seal(&id)
                 .await?
@@ -270,6 +271,7 @@ pub async fn bench_seed(
     };
     use veche_core::id::{AccountId, TokenId};
     let parts = crate::assemble(settings, CancellationToken::new()).await?;
+    let polls = parts.service::<Polls>()?;
     let platform = parts.platform.clone();
     let directory = platform.directory();
     let districts: Vec<_> = directory.districts.iter().map(|d| d.id.clone()).collect();
@@ -333,7 +335,7 @@ pub async fn bench_seed(
     }
     std::fs::write(tokens_out, tokens)
         .with_context(|| format!("cannot write {}", tokens_out.display()))?;
-    let poll = veche_polls::demo::bench_poll(&parts.polls, ballots, &districts)
+    let poll = veche_polls::demo::bench_poll(&polls, ballots, &districts)
         .await
         .map_err(failed)?;
     let q = &poll.questions[0];

@@ -728,7 +728,7 @@ async fn sign_in_is_refused_with_429_and_retry_after_past_the_limit() {
     let app = TestApp::spawn_with(Store::Sqlite, |s| {
         s.rates.insert(
             "signin_ip".into(),
-            veche_core::ratelimit::RateSpec::parse("3/min").unwrap(),
+            veche_core::web::ratelimit::RateSpec::parse("3/min").unwrap(),
         );
     })
     .await
@@ -772,7 +772,7 @@ async fn sign_in_attempts_on_one_account_are_limited_across_addresses() {
     let app = TestApp::spawn_with(Store::Sqlite, |s| {
         s.rates.insert(
             "signin_account".into(),
-            veche_core::ratelimit::RateSpec::parse("2/min").unwrap(),
+            veche_core::web::ratelimit::RateSpec::parse("2/min").unwrap(),
         );
     })
     .await
@@ -1071,7 +1071,11 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
     }
     // A poll with a ballot, so that the polls' paths name things that exist (their handlers
     // answer 404 for an unknown poll, which this check could not tell from the router's).
-    let polls = app.app.as_ref().unwrap().polls.clone();
+    let polls = app
+        .app
+        .as_ref()
+        .and_then(|a| a.service::<veche_polls::Polls>())
+        .unwrap();
     let (poll_id, receipt) = demo_poll_with_a_ballot(&polls).await;
     for (method, path) in &documented {
         // Every documented operation is served: anonymous requests get 401, 400-class input

@@ -407,8 +407,11 @@ fn sealing(settings: &mut Settings) {
     settings.polls.cache_ttl = Duration::ZERO;
 }
 
-fn polls(app: &TestApp) -> &Arc<veche_polls::Polls> {
-    &app.app.as_ref().expect("running").polls
+fn polls(app: &TestApp) -> Arc<veche_polls::Polls> {
+    app.app
+        .as_ref()
+        .and_then(|a| a.service::<veche_polls::Polls>())
+        .expect("a running app with polls")
 }
 
 async fn stored_poll(app: &TestApp, id: &str) -> TestResult<Poll> {

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use veche::config::Settings;
 use veche_core::accounts::model::Role;
 use veche_core::id::AccountId;
-use veche_core::ratelimit::RateSpec;
+use veche_core::web::ratelimit::RateSpec;
 use veche_polls::export::{self, Published};
 use veche_polls::model::{AgeBracket, Ballot, PollId, Receipt};
 use veche_polls::verify::{self, Entry, Step};
@@ -285,8 +285,11 @@ async fn stored_count(app: &TestApp, poll: &Value) -> i64 {
         .ballots()
 }
 
-fn polls(app: &TestApp) -> &Arc<veche_polls::Polls> {
-    &app.app.as_ref().unwrap().polls
+fn polls(app: &TestApp) -> Arc<veche_polls::Polls> {
+    app.app
+        .as_ref()
+        .and_then(|a| a.service::<veche_polls::Polls>())
+        .expect("a running app with polls")
 }
 
 /// The account has no ballot in the poll, and the poll's counters hold `count` ballots.
@@ -1183,7 +1186,8 @@ async fn ballots_of_residents_who_hang_up_are_counted_and_stall_nothing(app: Tes
     for task in tasks {
         task.await.unwrap();
     }
-    let store = &polls(&app).store;
+    let polls = polls(&app);
+    let store = &polls.store;
     let id = poll_id(&poll);
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {

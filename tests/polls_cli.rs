@@ -53,7 +53,11 @@ impl Rig {
             Some(StoreSettings::Mongo { uri }) => Some(uri.expose().to_string()),
             _ => None,
         };
-        let polls = app.app.as_ref().unwrap().polls.clone();
+        let polls = app
+            .app
+            .as_ref()
+            .and_then(|a| a.service::<veche_polls::Polls>())
+            .unwrap();
         Some(Rig {
             app,
             polls,

@@ -38,7 +38,11 @@ async fn email_of(app: &TestApp, id: &AccountId) -> String {
 
 /// Waits until the stored poll satisfies `done`.
 async fn poll_until(app: &TestApp, id: &str, done: impl Fn(&veche_polls::model::Poll) -> bool) {
-    let polls = app.app.as_ref().unwrap().polls.clone();
+    let polls = app
+        .app
+        .as_ref()
+        .and_then(|a| a.service::<veche_polls::Polls>())
+        .unwrap();
     let id = veche_polls::model::PollId::parse(id).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

@@ -289,3 +289,20 @@ pub fn transliterate(russian: &str) -> String {
     }
     out
 }
+
+/// The districts and okrugs, cached: every sign-up and page needs them and they change only
+/// by an import.
+#[derive(Clone, Debug, Default)]
+pub struct Directory {
+    pub okrugs: Vec<Okrug>,
+    pub districts: Vec<District>,
+}
+
+impl Directory {
+    pub fn district(&self, id: &str) -> Option<&District> {
+        self.districts.iter().find(|d| d.id.as_str() == id)
+    }
+    pub fn okrug(&self, id: &str) -> Option<&Okrug> {
+        self.okrugs.iter().find(|o| o.id.as_str() == id)
+    }
+}

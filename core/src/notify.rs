@@ -16,10 +16,11 @@ use std::fmt;
 
 use async_trait::async_trait;
 
-use crate::accounts::model::{Email, Invalid};
+use crate::accounts::model::Email;
 use crate::error::StoreError;
 use crate::id::AccountId;
 use crate::web::i18n::Lang;
+use crate::web::problem::Invalid;
 
 /// A kind of notification: `[a-z][a-z0-9_]{0,39}`. Its texts are the catalog messages
 /// `mail-<kind>-subject`, `-body`, `-action` and `-digest`; its template variables come from

@@ -1,116 +1,54 @@
-//! The shared state every route and background task of a running Veche holds.
+//! The shared state every route and background task of a running Veche holds, and the one
+//! place the web kit learns who is asking ([`Site`]).
+//!
+//! [`Platform`] is the account state ([`Accounts`], which it derefs to: `platform.store`,
+//! `platform.directory()`, …) plus what the web kit needs: the message catalog, the rate
+//! limits, the navigation every feature declared.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, RwLock};
+use std::ops::Deref;
+use std::sync::Arc;
 use std::time::Duration;
 
-use time::OffsetDateTime;
+use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
-use crate::districts::{District, Okrug};
+pub use crate::accounts::auth::Principal;
+use crate::accounts::model::Role;
+use crate::accounts::Accounts;
+pub use crate::accounts::CoreConfig;
 use crate::error::StoreResult;
 use crate::notify::Notify;
-use crate::ratelimit::Limits;
 use crate::storage::Backend;
 use crate::store::CoreStore;
 use crate::web::i18n::Catalog;
+use crate::web::idempotency::{IdempotencyRecord, IdempotencyStore, StoredResponse};
+use crate::web::pages::NavItem as KitNavItem;
+use crate::web::problem::Problem;
+use crate::web::ratelimit::Limits;
+use crate::web::{BoxFuture, Site};
 
-/// What the core crate needs from configuration.
-#[derive(Clone, Debug)]
-pub struct CoreConfig {
-    /// The address people reach Veche at; links in emails are built from it. `https://…` makes
-    /// cookies `Secure` and adds HSTS.
-    pub public_url: url::Url,
-    /// A session ends after this long without use (sliding).
-    pub session_idle: Duration,
-    /// A session ends this long after sign-in whatever its use.
-    pub session_max: Duration,
-}
+/// The request context of every Veche route.
+pub type Ctx = crate::web::Ctx<Platform>;
 
-impl CoreConfig {
-    pub fn https(&self) -> bool {
-        self.public_url.scheme() == "https"
-    }
-
-    /// When a session used at `now` expires: idle timeout from now, capped by the absolute one.
-    pub fn session_expiry(
-        &self,
-        created_at: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> OffsetDateTime {
-        (now + self.session_idle).min(created_at + self.session_max)
-    }
-}
-
-impl Default for CoreConfig {
-    fn default() -> Self {
-        CoreConfig {
-            public_url: url::Url::parse("http://127.0.0.1:8080/")
-                .unwrap_or_else(|_| unreachable!()),
-            session_idle: Duration::from_secs(14 * 86_400),
-            session_max: Duration::from_secs(60 * 86_400),
-        }
-    }
-}
-
-/// The districts and okrugs, cached: every sign-up and page needs them and they change only
-/// by an import.
-#[derive(Clone, Debug, Default)]
-pub struct Directory {
-    pub okrugs: Vec<Okrug>,
-    pub districts: Vec<District>,
-}
-
-impl Directory {
-    pub fn district(&self, id: &str) -> Option<&District> {
-        self.districts.iter().find(|d| d.id.as_str() == id)
-    }
-    pub fn okrug(&self, id: &str) -> Option<&Okrug> {
-        self.okrugs.iter().find(|o| o.id.as_str() == id)
-    }
-}
-
-/// An entry of the main navigation.
-#[derive(Clone, Debug)]
-pub struct NavItem {
-    pub href: &'static str,
-    /// Catalog key of the label.
-    pub label: &'static str,
-    /// Shown only to accounts holding this role (`None`: to everyone).
-    pub role: Option<crate::accounts::model::Role>,
-}
+/// An entry of the main navigation, with Veche's roles.
+pub type NavItem = KitNavItem<Role>;
 
 pub struct Platform {
+    accounts: Accounts,
     pub backend: Backend,
-    pub store: Arc<dyn CoreStore>,
     pub catalog: Catalog,
     pub limits: Limits,
-    pub config: CoreConfig,
-    /// Keys the CSRF tokens (and later the unsubscribe links). From `VECHE_SECRET_KEY`, or made
-    /// once and kept in the store so that every app server of a deployment agrees.
-    pub secret: [u8; 32],
-    /// Cancelled at shutdown; background tasks stop on it.
-    pub shutdown: CancellationToken,
     /// The main navigation; each feature adds its entries when the app is assembled.
     pub nav: Vec<NavItem>,
-    /// The notification port (the notifier's outbox).
-    pub notify: Arc<dyn Notify>,
-    directory: RwLock<Arc<Directory>>,
-    token_uses: Arc<Mutex<TokenUses>>,
+    idempotency: CoreIdempotency,
 }
 
-/// How long token uses gather before they are written together.
-const TOKEN_USE_FLUSH: Duration = Duration::from_secs(1);
+impl Deref for Platform {
+    type Target = Accounts;
 
-/// API tokens used since the last write of their last use, and whether a write is scheduled.
-/// Recording uses together makes a burst of requests from many tokens (a voting spike, one
-/// token per resident) cost one write a second instead of one each.
-#[derive(Default)]
-struct TokenUses {
-    /// The hashes of the tokens used since the last write.
-    hashes: HashSet<String>,
-    latest: Option<OffsetDateTime>,
-    scheduled: bool,
+    fn deref(&self) -> &Accounts {
+        &self.accounts
+    }
 }
 
 impl Platform {
@@ -128,91 +66,27 @@ impl Platform {
         notify: Arc<dyn Notify>,
     ) -> Platform {
         Platform {
+            idempotency: CoreIdempotency(store.clone()),
+            accounts: Accounts::new(store, config, secret, shutdown, notify),
             backend,
-            store,
             catalog,
             limits,
-            config,
-            secret,
-            shutdown,
             nav: Vec::new(),
-            notify,
-            directory: RwLock::new(Arc::new(Directory::default())),
-            token_uses: Arc::new(Mutex::new(TokenUses::default())),
         }
     }
 
-    /// Records that an API token was used at `at`, within about a second and without making
-    /// the request wait; at shutdown, at once. Bookkeeping only: a crash loses at most the
-    /// last second's uses.
-    pub fn record_token_use(&self, hash: &str, at: OffsetDateTime) {
-        let schedule = {
-            let mut uses = match self.token_uses.lock() {
-                Ok(u) => u,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            if !uses.hashes.contains(hash) {
-                uses.hashes.insert(hash.to_string());
-            }
-            uses.latest = Some(uses.latest.map_or(at, |l| l.max(at)));
-            !std::mem::replace(&mut uses.scheduled, true)
-        };
-        if !schedule {
-            return;
-        }
-        let (store, uses, shutdown) = (
-            self.store.clone(),
-            self.token_uses.clone(),
-            self.shutdown.clone(),
-        );
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = tokio::time::sleep(TOKEN_USE_FLUSH) => {}
-                _ = shutdown.cancelled() => {}
-            }
-            let (hashes, at) = {
-                let mut uses = match uses.lock() {
-                    Ok(u) => u,
-                    Err(poisoned) => poisoned.into_inner(),
-                };
-                uses.scheduled = false;
-                (
-                    std::mem::take(&mut uses.hashes)
-                        .into_iter()
-                        .collect::<Vec<_>>(),
-                    uses.latest.take(),
-                )
-            };
-            if let Some(at) = at {
-                if let Err(e) = store.touch_tokens(&hashes, at).await {
-                    tracing::warn!(error = %e, tokens = hashes.len(), "recording tokens' last use");
-                }
-            }
-        });
-    }
-
-    pub fn directory(&self) -> Arc<Directory> {
-        match self.directory.read() {
-            Ok(d) => d.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+    /// The account state (also reached through deref).
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
     }
 
     /// Re-reads districts and okrugs from the store.
     pub async fn reload_directory(&self) -> StoreResult<()> {
-        let fresh = Directory {
-            okrugs: self.store.okrugs().await?,
-            districts: self.store.districts().await?,
-        };
-        match self.directory.write() {
-            Ok(mut d) => *d = Arc::new(fresh),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(fresh),
-        }
-        Ok(())
+        self.accounts.reload_directory().await
     }
 
-    /// Keeps the directory fresh (an import from the CLI reaches running servers within
-    /// ten minutes) and sweeps expired sessions and idempotency records.
+    /// Keeps the directory fresh and sweeps expired sessions and idempotency records every ten
+    /// minutes, prunes the rate limiters, and relays owed emails.
     pub fn spawn_housekeeping(self: &Arc<Self>) {
         let platform = self.clone();
         tokio::spawn(async move {
@@ -221,24 +95,7 @@ impl Platform {
             loop {
                 tokio::select! {
                     _ = platform.shutdown.cancelled() => break,
-                    _ = tick.tick() => {
-                        if let Err(e) = platform.reload_directory().await {
-                            tracing::warn!(error = %e, "directory reload");
-                        }
-                        let now = crate::clock::now();
-                        match platform.store.delete_expired_sessions(now).await {
-                            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions swept"),
-                            Ok(_) => {}
-                            Err(e) => tracing::warn!(error = %e, "session sweep"),
-                        }
-                        let cutoff = now - Duration::from_secs(86_400);
-                        if let Err(e) = platform.store.delete_idempotency_before(cutoff).await {
-                            tracing::warn!(error = %e, "idempotency sweep");
-                        }
-                        if let Err(e) = platform.store.delete_expired_email_tokens(now).await {
-                            tracing::warn!(error = %e, "email token sweep");
-                        }
-                    }
+                    _ = tick.tick() => platform.accounts.housekeeping().await,
                 }
             }
         });
@@ -255,15 +112,68 @@ impl Platform {
             loop {
                 tokio::select! {
                     _ = platform.shutdown.cancelled() => break,
-                    _ = tick.tick() => {
-                        match crate::accounts::mail::relay_pending(&platform).await {
-                            Ok(n) if n > 0 => tracing::info!(settled = n, "owed emails relayed to the outbox"),
-                            Ok(_) => {}
-                            Err(e) => tracing::warn!(error = %e, "relaying owed emails"),
-                        }
-                    }
+                    _ = tick.tick() => platform.accounts.relay_round().await,
                 }
             }
         });
+    }
+}
+
+impl Site for Platform {
+    type Principal = Principal;
+
+    fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    fn secret(&self) -> &[u8; 32] {
+        &self.accounts.secret
+    }
+
+    fn https(&self) -> bool {
+        self.accounts.config.https()
+    }
+
+    fn nav(&self) -> &[NavItem] {
+        &self.nav
+    }
+
+    fn idempotency(&self) -> &dyn IdempotencyStore {
+        &self.idempotency
+    }
+
+    fn authenticate<'a>(
+        &'a self,
+        session_cookie: Option<&'a str>,
+        authorization: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<Principal>, Problem>> {
+        Box::pin(crate::accounts::auth::authenticate(
+            &self.accounts,
+            session_cookie,
+            authorization,
+        ))
+    }
+}
+
+/// The core store, as the web kit's idempotency port.
+struct CoreIdempotency(Arc<dyn CoreStore>);
+
+#[async_trait]
+impl IdempotencyStore for CoreIdempotency {
+    async fn reserve_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()> {
+        self.0.reserve_idempotency(record).await
+    }
+    async fn idempotency(&self, key_hash: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        self.0.idempotency(key_hash).await
+    }
+    async fn complete_idempotency(
+        &self,
+        key_hash: &str,
+        response: &StoredResponse,
+    ) -> StoreResult<()> {
+        self.0.complete_idempotency(key_hash, response).await
+    }
+    async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()> {
+        self.0.release_idempotency(key_hash).await
     }
 }

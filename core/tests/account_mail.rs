@@ -18,10 +18,10 @@ use veche_core::clock;
 use veche_core::id::{AccountId, DistrictId};
 use veche_core::notify::{Enqueued, Notification, Notify, NotifyError};
 use veche_core::platform::{CoreConfig, Platform};
-use veche_core::ratelimit::{Limits, CORE_LIMITS};
 use veche_core::storage::Backend;
 use veche_core::store;
 use veche_core::web::i18n::{Catalog, Lang};
+use veche_core::web::ratelimit::{declare, CoreLimit, Limits};
 use veche_core::StoreError;
 
 const PASSWORD: &str = "Vo3lna-Pesok-Luna";
@@ -72,7 +72,7 @@ async fn platform(backend: Backend) -> (Arc<Platform>, Arc<Outbox>) {
         backend,
         store,
         Catalog::core().unwrap(),
-        Limits::build(CORE_LIMITS, &BTreeMap::new()).unwrap(),
+        Limits::build(&declare::<CoreLimit>(), &BTreeMap::new()).unwrap(),
         CoreConfig::default(),
         [7; 32],
         CancellationToken::new(),

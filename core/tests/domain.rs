@@ -8,7 +8,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use veche_core::accounts::model::{BirthYear, DisplayName, Email, Invalid, Password, Role};
 use veche_core::districts::{self, DistrictKind, ImportError};
-use veche_core::ratelimit::RateSpec;
+use veche_core::web::ratelimit::RateSpec;
 
 fn code<T: std::fmt::Debug>(result: Result<T, Invalid>) -> &'static str {
     result.unwrap_err().code

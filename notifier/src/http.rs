@@ -17,16 +17,18 @@ use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::Filter;
 
-use veche_core::accounts::http::{decode_cursor, encode_cursor, parse_limit};
+use crate::NotifierLimit;
 use veche_core::accounts::model::Role;
 use veche_core::accounts::service;
-use veche_core::accounts::views::ProblemDocument;
 use veche_core::clock;
 use veche_core::id::AccountId;
+use veche_core::platform::Ctx;
 use veche_core::platform::Platform;
-use veche_core::ratelimit;
+use veche_core::web::cursor::{decode_cursor, encode_cursor, parse_limit};
 use veche_core::web::problem::Problem;
-use veche_core::web::{api_ctx, json_body, respond, Ctx, JSON_LIMIT};
+use veche_core::web::problem::ProblemDocument;
+use veche_core::web::ratelimit::{self, UndeclaredLimit};
+use veche_core::web::{api_ctx, json_body, respond, JSON_LIMIT};
 
 use crate::model::{Delivery, Job, JobId, JobState};
 use crate::outbox::Outbox;
@@ -46,7 +48,10 @@ pub(crate) fn with_outbox(
 }
 
 /// Every notifier route: the JSON API below and the pages of [`crate::pages`].
-pub fn routes(platform: Arc<Platform>, outbox: Arc<Outbox>) -> BoxedFilter<(Response,)> {
+pub fn routes(
+    platform: Arc<Platform>,
+    outbox: Arc<Outbox>,
+) -> Result<BoxedFilter<(Response,)>, UndeclaredLimit> {
     let p = platform;
     let get_prefs = warp::path!("api" / "v1" / "me" / "notifications")
         .and(warp::get())
@@ -55,7 +60,9 @@ pub fn routes(platform: Arc<Platform>, outbox: Arc<Outbox>) -> BoxedFilter<(Resp
         .then(get_preferences);
     let put_prefs = warp::path!("api" / "v1" / "me" / "notifications")
         .and(warp::put())
-        .and(ratelimit::by_ip(p.limits.get("unsubscribe_ip")))
+        .and(ratelimit::by_ip(
+            p.limits.get(NotifierLimit::UnsubscribeIp)?,
+        ))
         .and(api_ctx(p.clone()))
         .and(with_outbox(outbox.clone()))
         .and(json_body::<PreferencesInput>(JSON_LIMIT))
@@ -82,9 +89,9 @@ pub fn routes(platform: Arc<Platform>, outbox: Arc<Outbox>) -> BoxedFilter<(Resp
         dead.boxed(),
         retry.boxed(),
         stats.boxed(),
-        crate::pages::routes(p, outbox),
+        crate::pages::routes(p, outbox)?,
     ];
-    veche_core::web::combine(routes)
+    Ok(veche_core::web::combine(routes))
 }
 
 // ---- Views ----
@@ -455,18 +462,18 @@ pub(crate) mod testkit {
 
     use veche_core::accounts::model::{Account, AccountState, BirthYear, DisplayName, Email, Role};
     use veche_core::accounts::service;
+    use veche_core::accounts::CoreConfig;
     use veche_core::id::{AccountId, DistrictId};
     use veche_core::notify::{kinds, Kind, KindSpec, Notification, Recipient};
-    use veche_core::platform::CoreConfig;
-    use veche_core::ratelimit::{Limits, RateSpec, CORE_LIMITS};
     use veche_core::storage::{Backend, Sqlite, SyncMode};
     use veche_core::web::i18n::{Catalog, Lang, CORE_EN, CORE_RU};
     use veche_core::web::problem::{Problem, Rejected};
+    use veche_core::web::ratelimit::{declare, CoreLimit, Declared, Limits, RateSpec};
     use veche_core::{clock, random, Platform};
 
     use crate::model::{Job, JobId, Outcome};
     use crate::outbox::Outbox;
-    use crate::{NOTIFIER_EN, NOTIFIER_LIMITS, NOTIFIER_RU};
+    use crate::{NOTIFIER_EN, NOTIFIER_RU};
 
     /// An opt-in kind, as a feature would declare one (the account kinds have none).
     pub const DISTRICT_NEWS: KindSpec = KindSpec {
@@ -548,8 +555,10 @@ pub(crate) mod testkit {
                     .await
                     .unwrap_or_else(|e| panic!("outbox: {e}")),
             );
-            let declared: Vec<(&'static str, &'static str)> =
-                CORE_LIMITS.iter().chain(NOTIFIER_LIMITS).copied().collect();
+            let declared: Vec<Declared> = declare::<CoreLimit>()
+                .into_iter()
+                .chain(declare::<crate::NotifierLimit>())
+                .collect();
             let overrides: BTreeMap<String, RateSpec> = rates
                 .iter()
                 .map(|(k, v)| {
@@ -571,6 +580,7 @@ pub(crate) mod testkit {
             ));
             let recover_platform = platform.clone();
             let routes = super::routes(platform.clone(), outbox.clone())
+                .unwrap()
                 .recover(move |r| recover(recover_platform.clone(), r))
                 .unify()
                 .boxed();

@@ -27,6 +27,16 @@ pub mod render;
 pub mod store;
 pub mod worker;
 
+use std::any::Any;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use utoipa::OpenApi;
+use veche_core::accounts::model::Role;
+use veche_core::feature::{Feature, Routes, Running};
+use veche_core::platform::{NavItem, Platform};
+use veche_core::web::ratelimit::{declare, Declared, LimitName};
+
 pub use outbox::Outbox;
 pub use worker::{Worker, WorkerConfig};
 
@@ -35,9 +45,88 @@ pub const NOTIFIER_RU: &str = include_str!("../i18n/ru.ftl");
 pub const NOTIFIER_EN: &str = include_str!("../i18n/en.ftl");
 
 /// The notifier's rate limits (declared defaults; `VECHE_RATE_<NAME>` overrides).
-pub const NOTIFIER_LIMITS: &[(&str, &str)] = &[
-    // Emails to one address: a flood (a loop in a feature, an abuser) is spread out, not sent.
-    ("mail_recipient", "20/h"),
-    // Unsubscribe and preference changes by one IP.
-    ("unsubscribe_ip", "60/min"),
-];
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotifierLimit {
+    /// Emails to one address: a flood (a loop in a feature, an abuser) is spread out, not sent.
+    MailRecipient,
+    /// Unsubscribe and preference changes by one IP.
+    UnsubscribeIp,
+}
+
+impl LimitName for NotifierLimit {
+    const ALL: &'static [NotifierLimit] =
+        &[NotifierLimit::MailRecipient, NotifierLimit::UnsubscribeIp];
+
+    fn name(self) -> &'static str {
+        match self {
+            NotifierLimit::MailRecipient => "mail_recipient",
+            NotifierLimit::UnsubscribeIp => "unsubscribe_ip",
+        }
+    }
+
+    fn default_rate(self) -> &'static str {
+        match self {
+            NotifierLimit::MailRecipient => "20/h",
+            NotifierLimit::UnsubscribeIp => "60/min",
+        }
+    }
+}
+
+/// The notifier as a feature: its catalog, limits, the admin's mail page in the navigation,
+/// the preference, unsubscribe and dead-letter routes. The outbox itself is opened by the
+/// application before the platform (it is the platform's notification port).
+pub struct NotifierFeature {
+    outbox: Arc<Outbox>,
+}
+
+impl NotifierFeature {
+    pub fn new(outbox: Arc<Outbox>) -> NotifierFeature {
+        NotifierFeature { outbox }
+    }
+}
+
+#[async_trait]
+impl Feature for NotifierFeature {
+    fn name(&self) -> &'static str {
+        "notifier"
+    }
+
+    fn catalogs(&self) -> Vec<(&'static str, &'static str)> {
+        vec![(NOTIFIER_RU, NOTIFIER_EN)]
+    }
+
+    fn limits(&self) -> Vec<Declared> {
+        declare::<NotifierLimit>()
+    }
+
+    fn nav(&self) -> Vec<NavItem> {
+        vec![NavItem::new("/admin/mail", "nav-mail", Some(Role::Admin))]
+    }
+
+    async fn start(&self, platform: Arc<Platform>) -> anyhow::Result<Arc<dyn Running>> {
+        platform.limits.require::<NotifierLimit>()?;
+        Ok(Arc::new(RunningNotifier {
+            platform,
+            outbox: self.outbox.clone(),
+        }))
+    }
+}
+
+struct RunningNotifier {
+    platform: Arc<Platform>,
+    outbox: Arc<Outbox>,
+}
+
+impl Running for RunningNotifier {
+    fn routes(&self) -> anyhow::Result<Routes> {
+        Ok(http::routes(self.platform.clone(), self.outbox.clone())?)
+    }
+
+    fn openapi(&self) -> Option<utoipa::openapi::OpenApi> {
+        Some(http::NotifierApi::openapi())
+    }
+
+    fn service(&self) -> Arc<dyn Any + Send + Sync> {
+        self.outbox.clone()
+    }
+}

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use veche_core::accounts::model::Invalid;
 use veche_core::clock;
 use veche_core::notify::{Enqueued, KindSpec, Notification, Notify, NotifyError};
 use veche_core::storage::Backend;
+use veche_core::web::problem::Invalid;
 use veche_core::StoreResult;
 
 use crate::metrics;

@@ -12,16 +12,18 @@ use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::Filter;
 
+use crate::NotifierLimit;
 use veche_core::accounts::model::{Account, Role};
-use veche_core::accounts::pages::format_time;
 use veche_core::id::AccountId;
 use veche_core::notify::KindSpec;
+use veche_core::platform::Ctx;
 use veche_core::platform::Platform;
-use veche_core::ratelimit;
 use veche_core::web::i18n::Tr;
+use veche_core::web::pages::format_time;
 use veche_core::web::pages::{error_page, page, page_with_flash};
 use veche_core::web::problem::Problem;
-use veche_core::web::{form, page_ctx, respond, Ctx, Form};
+use veche_core::web::ratelimit::{self, UndeclaredLimit};
+use veche_core::web::{form, page_ctx, respond, Form};
 
 use crate::http::{dead_letters, retry_dead, state_counts, with_outbox};
 use crate::model::{Delivery, JobState, DIGEST_KIND};
@@ -31,7 +33,10 @@ use crate::prefs;
 const PREFERENCES_PATH: &str = "/profile/notifications";
 const ADMIN_PATH: &str = "/admin/mail";
 
-pub fn routes(platform: Arc<Platform>, outbox: Arc<Outbox>) -> BoxedFilter<(Response,)> {
+pub fn routes(
+    platform: Arc<Platform>,
+    outbox: Arc<Outbox>,
+) -> Result<BoxedFilter<(Response,)>, UndeclaredLimit> {
     let p = platform;
     let preferences = warp::path!("profile" / "notifications")
         .and(warp::get())
@@ -62,7 +67,9 @@ pub fn routes(platform: Arc<Platform>, outbox: Arc<Outbox>) -> BoxedFilter<(Resp
     // So an empty body, with or without `Content-Length`, is as good as any.
     let unsubscribe = warp::path!("unsubscribe" / String / String / String)
         .and(warp::post())
-        .and(ratelimit::by_ip(p.limits.get("unsubscribe_ip")))
+        .and(ratelimit::by_ip(
+            p.limits.get(NotifierLimit::UnsubscribeIp)?,
+        ))
         .and(page_ctx(p.clone()))
         .and(with_outbox(outbox.clone()))
         .then(unsubscribe_submit);
@@ -85,7 +92,7 @@ pub fn routes(platform: Arc<Platform>, outbox: Arc<Outbox>) -> BoxedFilter<(Resp
         admin_mail.boxed(),
         admin_retry.boxed(),
     ];
-    veche_core::web::combine(routes)
+    Ok(veche_core::web::combine(routes))
 }
 
 /// Pages that need a signed-in account send others to sign in and come back to `path`.
@@ -213,8 +220,7 @@ async fn preferences_submit(ctx: Ctx, form: Form, outbox: Arc<Outbox>) -> Respon
     if let Err(problem) = ctx
         .platform
         .limits
-        .get("unsubscribe_ip")
-        .check_ip(ctx.meta.client_ip)
+        .check_ip(NotifierLimit::UnsubscribeIp, ctx.meta.client_ip)
     {
         return error_page(&ctx, problem);
     }

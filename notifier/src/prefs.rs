@@ -4,10 +4,10 @@
 //! blake3 MAC of the account and kind under the server's secret: it works without signing in
 //! (mail providers POST to it, RFC 8058) and cannot be forged for another account or kind.
 
-use veche_core::accounts::model::Invalid;
 use veche_core::id::AccountId;
 use veche_core::notify::KindSpec;
 use veche_core::random;
+use veche_core::web::problem::Invalid;
 use veche_core::StoreResult;
 
 use crate::model::{Delivery, Preferences, DIGEST_KIND};

@@ -27,7 +27,7 @@ use time::{OffsetDateTime, UtcOffset};
 use tokio_util::sync::CancellationToken;
 use veche_core::clock;
 use veche_core::notify::Kind;
-use veche_core::ratelimit::Limiter;
+use veche_core::web::ratelimit::Limiter;
 use veche_core::{Platform, StoreResult};
 
 use crate::mailer::{Mailer, SendError};
@@ -95,22 +95,22 @@ impl Worker {
         outbox: Arc<Outbox>,
         mailer: Arc<Mailer>,
         config: WorkerConfig,
-    ) -> Worker {
+    ) -> Result<Worker, veche_core::web::ratelimit::UndeclaredLimit> {
         let host = platform
             .config
             .public_url
             .host_str()
             .unwrap_or("veche.invalid")
             .to_string();
-        Worker {
-            limiter: platform.limits.get("mail_recipient"),
+        Ok(Worker {
+            limiter: platform.limits.get(crate::NotifierLimit::MailRecipient)?,
             backend: platform.backend.name(),
             platform,
             outbox,
             mailer,
             config,
             host,
-        }
+        })
     }
 
     pub fn config(&self) -> &WorkerConfig {

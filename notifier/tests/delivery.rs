@@ -287,25 +287,28 @@ async fn two_workers_never_send_a_job_twice(backend: Backend) {
     let Some(rig) = rig(backend, &[("mail_recipient", "1000/min")], |c| c.batch = 10).await else {
         return;
     };
-    let other = Arc::new(Worker::new(
-        rig.platform.clone(),
-        rig.outbox.clone(),
-        Arc::new(
-            Mailer::new(
-                &Transport::Smtp {
-                    host: "127.0.0.1".into(),
-                    port: rig.sink.port,
-                    security: Security::None,
-                    credentials: None,
-                    pool_size: 8,
-                    timeout: Duration::from_secs(10),
-                },
-                "noreply@veche.test",
-            )
-            .unwrap(),
-        ),
-        rig.worker.config().clone(),
-    ));
+    let other = Arc::new(
+        Worker::new(
+            rig.platform.clone(),
+            rig.outbox.clone(),
+            Arc::new(
+                Mailer::new(
+                    &Transport::Smtp {
+                        host: "127.0.0.1".into(),
+                        port: rig.sink.port,
+                        security: Security::None,
+                        credentials: None,
+                        pool_size: 8,
+                        timeout: Duration::from_secs(10),
+                    },
+                    "noreply@veche.test",
+                )
+                .unwrap(),
+            ),
+            rig.worker.config().clone(),
+        )
+        .unwrap(),
+    );
     let account = AccountId::generate();
     const N: usize = 200;
     for i in 0..N {

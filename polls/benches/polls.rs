@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use veche_core::clock;
+use veche_core::districts::Directory;
 use veche_core::id::{AccountId, DistrictId};
-use veche_core::platform::Directory;
 use veche_core::web::i18n::Lang;
 use veche_polls::export::{self, ExportQuestion, JsonExport, Published};
 use veche_polls::model::{

@@ -27,14 +27,15 @@ use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-use veche_core::accounts::http::{decode_cursor, encode_cursor, parse_limit};
 use veche_core::accounts::model::{Account, Invalid, Role};
-use veche_core::accounts::views::ProblemDocument;
 use veche_core::clock;
+use veche_core::platform::Ctx;
 use veche_core::platform::Platform;
+use veche_core::web::cursor::{decode_cursor, encode_cursor, parse_limit};
 use veche_core::web::idempotency::{self, Outcome};
 use veche_core::web::problem::Problem;
-use veche_core::web::{api_ctx, json_body, parse_json, respond, Ctx, RequestMeta};
+use veche_core::web::problem::ProblemDocument;
+use veche_core::web::{api_ctx, json_body, parse_json, respond, RequestMeta};
 
 use crate::export::{self, Format, Published};
 use crate::model::{AgeBracket, Phase, Poll, PollId, PollQuery, Receipt, Status, Visibility};
@@ -531,19 +532,21 @@ fn ballot_gate(
     platform: Arc<Platform>,
     polls: Arc<Polls>,
 ) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
-    let limiter = platform.limits.get("ballot_ip");
     veche_core::web::meta()
         .and_then(move |meta: RequestMeta| {
             let polls = polls.clone();
-            let limiter = limiter.clone();
+            let platform = platform.clone();
             async move {
                 if let Err(e) = polls.admit() {
                     return Err(e.problem().reject());
                 }
-                limiter.check_ip(meta.client_ip).map_err(|p| {
-                    count_refusal(p.code);
-                    p.reject()
-                })
+                platform
+                    .limits
+                    .check_ip(crate::PollsLimit::BallotIp, meta.client_ip)
+                    .map_err(|p| {
+                        count_refusal(p.code);
+                        p.reject()
+                    })
             }
         })
         .untuple_one()
@@ -1119,8 +1122,7 @@ pub async fn cast_ballot(
         let who = ctx.signed_in()?;
         ctx.platform
             .limits
-            .get("ballot_account")
-            .check(who.account.id.as_str())?;
+            .check(crate::PollsLimit::BallotAccount, who.account.id.as_str())?;
         let id = parse_id(&id)?;
         let input = body?;
         let route = format!("polls.ballots:{id}");
@@ -1549,18 +1551,18 @@ mod tests {
     use warp::Filter;
 
     use veche_core::accounts::model::{Account, AccountState, BirthYear, DisplayName, Email, Role};
+    use veche_core::accounts::CoreConfig;
     use veche_core::id::{AccountId, DistrictId, OrganisationId};
     use veche_core::notify::{Enqueued, Notification, Notify, NotifyError};
-    use veche_core::platform::CoreConfig;
-    use veche_core::ratelimit::{Limits, RateSpec, CORE_LIMITS};
     use veche_core::storage::{Backend, Sqlite, SyncMode};
     use veche_core::web::i18n::{Catalog, Lang, CORE_EN, CORE_RU};
     use veche_core::web::problem::{Problem, Rejected};
+    use veche_core::web::ratelimit::{declare, CoreLimit, Declared, Limits, RateSpec};
     use veche_core::{clock, Platform};
 
     use super::*;
     use crate::service::PollsConfig;
-    use crate::{POLLS_EN, POLLS_LIMITS, POLLS_RU};
+    use crate::{POLLS_EN, POLLS_RU};
 
     // The notifier's messages, read from its sources: the polls crate does not depend on it.
     const NOTIFIER_RU: &str = include_str!("../../notifier/i18n/ru.ftl");
@@ -1873,8 +1875,10 @@ mod tests {
             let db = Sqlite::open(dir.path(), SyncMode::Normal).unwrap();
             let backend = Backend::Sqlite(db);
             let store = veche_core::store::open(&backend).await.unwrap();
-            let declared: Vec<(&'static str, &'static str)> =
-                CORE_LIMITS.iter().chain(POLLS_LIMITS).copied().collect();
+            let declared: Vec<Declared> = declare::<CoreLimit>()
+                .into_iter()
+                .chain(declare::<crate::PollsLimit>())
+                .collect();
             let overrides: BTreeMap<String, RateSpec> = rates
                 .iter()
                 .map(|(k, v)| (k.to_string(), RateSpec::parse(v).unwrap()))

@@ -14,6 +14,7 @@
 
 pub mod demo;
 pub mod export;
+mod feature;
 pub mod http;
 pub mod metrics;
 pub mod model;
@@ -26,16 +27,38 @@ pub mod tally;
 pub mod verify;
 pub mod views;
 
+pub use feature::PollsFeature;
 pub use service::{Polls, PollsConfig};
 
+use veche_core::web::ratelimit::LimitName;
+
 /// The polls' rate limits (declared defaults; `VECHE_RATE_<NAME>` overrides).
-pub const POLLS_LIMITS: &[(&str, &str)] = &[
-    // Ballots by one account: a resident votes in a handful of polls a minute at most.
-    ("ballot_account", "30/min"),
-    // Ballots from one IP address (a household or an office behind one address may vote
-    // together; a script hammering from one address may not).
-    ("ballot_ip", "600/min"),
-];
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PollsLimit {
+    /// Ballots by one account: a resident votes in a handful of polls a minute at most.
+    BallotAccount,
+    /// Ballots from one IP address (a household or an office behind one address may vote
+    /// together; a script hammering from one address may not).
+    BallotIp,
+}
+
+impl LimitName for PollsLimit {
+    const ALL: &'static [PollsLimit] = &[PollsLimit::BallotAccount, PollsLimit::BallotIp];
+
+    fn name(self) -> &'static str {
+        match self {
+            PollsLimit::BallotAccount => "ballot_account",
+            PollsLimit::BallotIp => "ballot_ip",
+        }
+    }
+
+    fn default_rate(self) -> &'static str {
+        match self {
+            PollsLimit::BallotAccount => "30/min",
+            PollsLimit::BallotIp => "600/min",
+        }
+    }
+}
 
 /// The notifications polls send.
 pub mod kinds {

@@ -23,11 +23,14 @@ use warp::Filter;
 
 use veche_core::accounts::model::{Account, Role};
 use veche_core::clock;
-use veche_core::platform::{Directory, Platform};
+use veche_core::districts::Directory;
+use veche_core::platform::Ctx;
+use veche_core::platform::Platform;
 use veche_core::web::i18n::{FluentValue, Lang, Tr};
 use veche_core::web::pages::{error_page, page, page_with_flash};
 use veche_core::web::problem::Problem;
-use veche_core::web::{form, page_ctx, respond, Ctx, Form};
+use veche_core::web::Html;
+use veche_core::web::{form, page_ctx, respond, Form};
 
 use crate::model::{Choice, Phase, Poll, PollId, PollQuery, Receipt, Status, Visibility};
 use crate::rules::{
@@ -722,10 +725,10 @@ pub fn fill_hours(hours: &[views::HourCount]) -> Vec<(OffsetDateTime, i64)> {
         .collect()
 }
 
-fn render_chart<T: Template>(chart: &T) -> String {
-    chart.render().unwrap_or_else(|e| {
+fn render_chart<T: Template>(chart: &T) -> Html {
+    Html::render(chart).unwrap_or_else(|e| {
         tracing::error!(error = %e, "chart rendering");
-        String::new()
+        Html::default()
     })
 }
 
@@ -733,7 +736,7 @@ fn render_chart<T: Template>(chart: &T) -> String {
 pub struct QuestionChart {
     pub id: String,
     pub text: String,
-    pub svg: String,
+    pub svg: Html,
     pub rows: Vec<ChartRow>,
 }
 
@@ -1234,9 +1237,8 @@ async fn vote_submit(raw_id: String, ctx: Ctx, form: Form, polls: Arc<Polls>) ->
     };
     let limits = &ctx.platform.limits;
     let limited = limits
-        .get("ballot_ip")
-        .check_ip(ctx.meta.client_ip)
-        .and_then(|_| limits.get("ballot_account").check(account.id.as_str()));
+        .check_ip(crate::PollsLimit::BallotIp, ctx.meta.client_ip)
+        .and_then(|_| limits.check(crate::PollsLimit::BallotAccount, account.id.as_str()));
     if let Err(problem) = limited {
         return error_page(&ctx, problem);
     }
@@ -2861,7 +2863,7 @@ struct DashboardPage<'a> {
     updated: String,
     ballots: String,
     turnout: Vec<TurnoutRow>,
-    hours_svg: String,
+    hours_svg: Html,
     hours: Vec<HourRow>,
     charts: Vec<QuestionChart>,
     manage_href: Option<String>,
@@ -2954,12 +2956,12 @@ mod tests {
     use std::collections::BTreeSet;
 
     use veche_core::accounts::model::{AccountState, BirthYear, DisplayName, Email};
+    use veche_core::accounts::CoreConfig;
     use veche_core::id::{AccountId, DistrictId, OrganisationId};
     use veche_core::notify::{Enqueued, Notification, Notify, NotifyError};
-    use veche_core::platform::CoreConfig;
-    use veche_core::ratelimit::{Limits, CORE_LIMITS};
     use veche_core::storage::{Backend, Sqlite, SyncMode};
     use veche_core::web::i18n::{Catalog, CORE_EN, CORE_RU};
+    use veche_core::web::ratelimit::{declare, CoreLimit, Declared, Limits};
     use veche_core::{clock, random};
 
     use super::*;
@@ -3489,10 +3491,9 @@ mod tests {
                 .upsert_districts(&moscow.okrugs, &moscow.districts)
                 .await
                 .unwrap_or_else(|e| panic!("districts: {e}"));
-            let declared: Vec<(&'static str, &'static str)> = CORE_LIMITS
-                .iter()
-                .chain(crate::POLLS_LIMITS)
-                .copied()
+            let declared: Vec<Declared> = declare::<CoreLimit>()
+                .into_iter()
+                .chain(declare::<crate::PollsLimit>())
                 .collect();
             let limits = Limits::build(&declared, &Default::default())
                 .unwrap_or_else(|e| panic!("limits: {e}"));

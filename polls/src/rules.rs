@@ -7,8 +7,8 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use veche_core::accounts::model::{Account, AccountState, Invalid, Role};
+use veche_core::districts::Directory;
 use veche_core::id::{DistrictId, OkrugId};
-use veche_core::platform::Directory;
 
 use crate::model::{
     AgeBracket, Answer, Audience, Choice, OptionId, Poll, PollOption, Question, QuestionId, Status,

@@ -358,7 +358,7 @@ pub async fn update(
         }
         if fields.closes_at.is_none_or(|c| c <= now) {
             return Err(PollError::Invalid(Refused {
-                invalid: veche_core::accounts::model::Invalid::new("closes_at", "in_the_past"),
+                invalid: veche_core::web::problem::Invalid::new("closes_at", "in_the_past"),
                 at: None,
             }));
         }
@@ -523,7 +523,7 @@ pub async fn publish(
     let len = text.chars().count();
     if len == 0 || len > rules::DECISION_MAX {
         return Err(PollError::Invalid(Refused {
-            invalid: veche_core::accounts::model::Invalid::new(
+            invalid: veche_core::web::problem::Invalid::new(
                 "decision",
                 if len == 0 { "required" } else { "too_long" },
             ),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
-use veche_core::platform::Directory;
+use veche_core::districts::Directory;
 use veche_core::web::i18n::Lang;
 
 use crate::model::{AgeBracket, Ballot, Choice, Poll, Status, Visibility};

@@ -7,9 +7,9 @@ use super::model::{
     Account, AccountState, BirthYear, DisplayName, Email, Organisation, Password, Role,
 };
 use super::service::{hash_password, AccountResult};
+use super::Accounts;
 use crate::clock;
 use crate::id::{AccountId, OrganisationId};
-use crate::platform::Platform;
 use crate::random;
 
 pub struct DemoAccount {
@@ -21,8 +21,8 @@ pub struct DemoAccount {
 /// The demo organisation officials belong to.
 pub const DEMO_ORGANISATION: &str = "Управа района Хамовники (демо)";
 
-pub async fn seed(platform: &Platform) -> AccountResult<Vec<DemoAccount>> {
-    let organisation = match platform
+pub async fn seed(accounts: &Accounts) -> AccountResult<Vec<DemoAccount>> {
+    let organisation = match accounts
         .store
         .organisations()
         .await?
@@ -36,11 +36,11 @@ pub async fn seed(platform: &Platform) -> AccountResult<Vec<DemoAccount>> {
                 name: DEMO_ORGANISATION.into(),
                 created_at: clock::now(),
             };
-            platform.store.insert_organisation(&o).await?;
+            accounts.store.insert_organisation(&o).await?;
             o
         }
     };
-    let directory = platform.directory();
+    let directory = accounts.directory();
     let district = directory
         .districts
         .iter()
@@ -65,13 +65,13 @@ pub async fn seed(platform: &Platform) -> AccountResult<Vec<DemoAccount>> {
         let password = random::password();
         let hash = hash_password(&Password::parse(&password)?).await?;
         let now = clock::now();
-        match platform.store.account_by_email(&email).await? {
+        match accounts.store.account_by_email(&email).await? {
             Some(mut existing) => {
                 existing.password_hash = hash;
                 existing.state = AccountState::Active;
                 existing.updated_at = now;
-                platform.store.update_account(&existing).await?;
-                platform.store.delete_sessions_of(&existing.id).await?;
+                accounts.store.update_account(&existing).await?;
+                accounts.store.delete_sessions_of(&existing.id).await?;
             }
             None => {
                 let account = Account {
@@ -89,7 +89,7 @@ pub async fn seed(platform: &Platform) -> AccountResult<Vec<DemoAccount>> {
                     mail_pending_since: None,
                     lang: crate::web::i18n::Lang::Ru,
                 };
-                platform.store.insert_account(&account).await?;
+                accounts.store.insert_account(&account).await?;
             }
         }
         seeded.push(DemoAccount {

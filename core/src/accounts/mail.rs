@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use super::model::{Account, AccountState, Email, EmailToken, Password, TokenPurpose};
 use super::service::{hash_password, verify_password, AccountError, AccountResult};
+use super::Accounts;
 use crate::clock;
 use crate::notify::{kinds, KindSpec, Notification, NotifyError, Recipient};
-use crate::platform::Platform;
 use crate::random;
 
 /// How long each link works.
@@ -33,7 +33,7 @@ impl From<NotifyError> for AccountError {
 
 /// Makes a token, stores its hash, and returns the secret for the link.
 async fn issue(
-    platform: &Platform,
+    accounts: &Accounts,
     account: &Account,
     purpose: TokenPurpose,
     new_email: Option<Email>,
@@ -42,7 +42,7 @@ async fn issue(
     let secret = random::token();
     let hash = random::token_hash(&secret);
     let now = clock::now();
-    platform
+    accounts
         .store
         .insert_email_token(&EmailToken {
             hash: hash.clone(),
@@ -82,19 +82,19 @@ fn notification(
 /// Sends the address-confirmation link; `event` tells this sending apart from others of the
 /// same account (the sign-up's debt timestamp, or the moment of a resend).
 async fn send_verification(
-    platform: &Platform,
+    accounts: &Accounts,
     account: &Account,
     event: i64,
 ) -> AccountResult<()> {
     let (secret, _) = issue(
-        platform,
+        accounts,
         account,
         TokenPurpose::VerifyEmail,
         None,
         VERIFY_TTL,
     )
     .await?;
-    platform
+    accounts
         .notify
         .enqueue(notification(
             kinds::VERIFY_EMAIL,
@@ -110,14 +110,14 @@ async fn send_verification(
 
 /// Puts the email an account owes into the outbox and clears the debt. Safe to repeat: the
 /// idempotency key is made from the debt, so a second run stores nothing new.
-pub async fn settle_pending(platform: &Platform, account: &Account) -> AccountResult<()> {
+pub async fn settle_pending(accounts: &Accounts, account: &Account) -> AccountResult<()> {
     let Some(since) = account.mail_pending_since else {
         return Ok(());
     };
     if account.state == AccountState::Unverified {
-        send_verification(platform, account, clock::to_millis(since)).await?;
+        send_verification(accounts, account, clock::to_millis(since)).await?;
     }
-    platform
+    accounts
         .store
         .clear_pending_mail(&account.id, since)
         .await?;
@@ -126,15 +126,15 @@ pub async fn settle_pending(platform: &Platform, account: &Account) -> AccountRe
 
 /// The sweep: settles the debts older than [`RELAY_GRACE`] (left by a crash between an account's
 /// write and its enqueue). Returns how many it settled.
-pub async fn relay_pending(platform: &Platform) -> AccountResult<usize> {
+pub async fn relay_pending(accounts: &Accounts) -> AccountResult<usize> {
     let cutoff = clock::now() - RELAY_GRACE;
-    let owed = platform
+    let owed = accounts
         .store
         .accounts_with_pending_mail(cutoff, 100)
         .await?;
     let mut settled = 0;
     for account in &owed {
-        match settle_pending(platform, account).await {
+        match settle_pending(accounts, account).await {
             Ok(()) => settled += 1,
             Err(e) => tracing::warn!(account = %account.id, error = %e, "settling an owed email"),
         }
@@ -143,17 +143,17 @@ pub async fn relay_pending(platform: &Platform) -> AccountResult<usize> {
 }
 
 /// Sends a fresh confirmation link (the resident lost the first one).
-pub async fn resend_verification(platform: &Platform, account: &Account) -> AccountResult<()> {
+pub async fn resend_verification(accounts: &Accounts, account: &Account) -> AccountResult<()> {
     if account.state != AccountState::Unverified {
         return Err(AccountError::AlreadyVerified);
     }
-    send_verification(platform, account, clock::now_millis()).await
+    send_verification(accounts, account, clock::now_millis()).await
 }
 
 /// Follows a confirmation link: the account becomes active.
-pub async fn verify_email(platform: &Platform, secret: &str) -> AccountResult<Account> {
-    let token = take(platform, secret, TokenPurpose::VerifyEmail).await?;
-    let mut account = platform
+pub async fn verify_email(accounts: &Accounts, secret: &str) -> AccountResult<Account> {
+    let token = take(accounts, secret, TokenPurpose::VerifyEmail).await?;
+    let mut account = accounts
         .store
         .account(&token.account_id)
         .await?
@@ -165,8 +165,8 @@ pub async fn verify_email(platform: &Platform, secret: &str) -> AccountResult<Ac
     }
     account.state = AccountState::Active;
     account.updated_at = clock::now();
-    platform.store.update_account(&account).await?;
-    platform
+    accounts.store.update_account(&account).await?;
+    accounts
         .store
         .delete_email_tokens_of(&account.id, TokenPurpose::VerifyEmail)
         .await?;
@@ -175,7 +175,7 @@ pub async fn verify_email(platform: &Platform, secret: &str) -> AccountResult<Ac
 }
 
 async fn take(
-    platform: &Platform,
+    accounts: &Accounts,
     secret: &str,
     purpose: TokenPurpose,
 ) -> AccountResult<EmailToken> {
@@ -183,7 +183,7 @@ async fn take(
     if secret.is_empty() || secret.len() > 128 {
         return Err(AccountError::LinkInvalid);
     }
-    platform
+    accounts
         .store
         .take_email_token(&random::token_hash(secret), purpose, clock::now())
         .await?
@@ -193,9 +193,9 @@ async fn take(
 /// Sends a password-reset link if the address belongs to an account that may sign in. The
 /// caller answers the same whether or not it does, so the form does not reveal who has an
 /// account.
-pub async fn request_password_reset(platform: &Platform, email: &str) -> AccountResult<()> {
+pub async fn request_password_reset(accounts: &Accounts, email: &str) -> AccountResult<()> {
     let email = Email::parse(email)?;
-    let Some(account) = platform.store.account_by_email(email.as_str()).await? else {
+    let Some(account) = accounts.store.account_by_email(email.as_str()).await? else {
         tracing::info!("password reset asked for an unknown address");
         return Ok(());
     };
@@ -203,14 +203,14 @@ pub async fn request_password_reset(platform: &Platform, email: &str) -> Account
         return Ok(());
     }
     let (secret, hash) = issue(
-        platform,
+        accounts,
         &account,
         TokenPurpose::PasswordReset,
         None,
         RESET_TTL,
     )
     .await?;
-    platform
+    accounts
         .notify
         .enqueue(notification(
             kinds::PASSWORD_RESET,
@@ -227,14 +227,14 @@ pub async fn request_password_reset(platform: &Platform, email: &str) -> Account
 /// Sets a new password from a reset link. The link is used up, every session of the account
 /// ends, and an unconfirmed address counts as confirmed (the link proved it).
 pub async fn reset_password(
-    platform: &Platform,
+    accounts: &Accounts,
     secret: &str,
     new_password: &str,
 ) -> AccountResult<Account> {
     // Check the password before using up the link, so a too-short one can be corrected.
     let password = Password::parse_field(new_password, "new_password")?;
-    let token = take(platform, secret, TokenPurpose::PasswordReset).await?;
-    let mut account = platform
+    let token = take(accounts, secret, TokenPurpose::PasswordReset).await?;
+    let mut account = accounts
         .store
         .account(&token.account_id)
         .await?
@@ -244,7 +244,7 @@ pub async fn reset_password(
     }
     if password.expose().to_lowercase() == account.email.as_str() {
         // Put the link back: the resident will try another password.
-        platform.store.insert_email_token(&token).await?;
+        accounts.store.insert_email_token(&token).await?;
         return Err(super::model::Invalid::new("new_password", "same_as_email").into());
     }
     account.password_hash = hash_password(&password).await?;
@@ -252,9 +252,9 @@ pub async fn reset_password(
         account.state = AccountState::Active;
     }
     account.updated_at = clock::now();
-    platform.store.update_account(&account).await?;
-    let ended = platform.store.delete_sessions_of(&account.id).await?;
-    platform
+    accounts.store.update_account(&account).await?;
+    let ended = accounts.store.delete_sessions_of(&account.id).await?;
+    accounts
         .store
         .delete_email_tokens_of(&account.id, TokenPurpose::PasswordReset)
         .await?;
@@ -265,7 +265,7 @@ pub async fn reset_password(
 /// Starts a change of address: checks the password and that the new address is free, then
 /// sends a confirmation link to the new address. Nothing changes until it is followed.
 pub async fn request_email_change(
-    platform: &Platform,
+    accounts: &Accounts,
     account: &Account,
     new_email: &str,
     password: &str,
@@ -278,7 +278,7 @@ pub async fn request_email_change(
     if new_email == account.email {
         return Err(super::model::Invalid::new("new_email", "unchanged").into());
     }
-    if platform
+    if accounts
         .store
         .account_by_email(new_email.as_str())
         .await?
@@ -287,14 +287,14 @@ pub async fn request_email_change(
         return Err(AccountError::EmailTaken);
     }
     let (secret, hash) = issue(
-        platform,
+        accounts,
         account,
         TokenPurpose::EmailChange,
         Some(new_email.clone()),
         CHANGE_TTL,
     )
     .await?;
-    platform
+    accounts
         .notify
         .enqueue(notification(
             kinds::EMAIL_CHANGE,
@@ -309,10 +309,10 @@ pub async fn request_email_change(
 }
 
 /// Follows a confirmation link for a new address: the account's address changes.
-pub async fn confirm_email_change(platform: &Platform, secret: &str) -> AccountResult<Account> {
-    let token = take(platform, secret, TokenPurpose::EmailChange).await?;
+pub async fn confirm_email_change(accounts: &Accounts, secret: &str) -> AccountResult<Account> {
+    let token = take(accounts, secret, TokenPurpose::EmailChange).await?;
     let new_email = token.new_email.clone().ok_or(AccountError::LinkInvalid)?;
-    let mut account = platform
+    let mut account = accounts
         .store
         .account(&token.account_id)
         .await?
@@ -325,7 +325,7 @@ pub async fn confirm_email_change(platform: &Platform, secret: &str) -> AccountR
         account.state = AccountState::Active;
     }
     account.updated_at = clock::now();
-    match platform.store.update_account(&account).await {
+    match accounts.store.update_account(&account).await {
         Ok(()) => {}
         Err(e) if e.is_conflict_on("email") => return Err(AccountError::EmailTaken),
         Err(e) => return Err(e.into()),

@@ -8,25 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::id::{AccountId, DistrictId, OrganisationId, TokenId};
-
-/// Why an input was refused: a stable code (for clients and catalogs) and the field it concerns.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Invalid {
-    pub field: &'static str,
-    pub code: &'static str,
-}
-
-impl Invalid {
-    pub fn new(field: &'static str, code: &'static str) -> Self {
-        Invalid { field, code }
-    }
-}
-
-impl fmt::Display for Invalid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.code)
-    }
-}
+pub use crate::web::problem::Invalid;
 
 /// A normalised email address: trimmed, lower-cased, at most 254 characters, one `@`, a dotted
 /// domain. Quoted local parts and IP-literal domains are refused: nobody signs up with them, and
@@ -298,6 +280,17 @@ impl Role {
     pub fn parse(raw: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == raw)
     }
+
+    /// The catalog key of the role's name (`role-resident`, …).
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Role::Resident => "role-resident",
+            Role::Moderator => "role-moderator",
+            Role::Official => "role-official",
+            Role::Expert => "role-expert",
+            Role::Admin => "role-admin",
+        }
+    }
 }
 
 /// Unverified until the email address is confirmed; blocked by an admin (cannot sign in, all
@@ -316,6 +309,15 @@ impl AccountState {
             AccountState::Unverified => "unverified",
             AccountState::Active => "active",
             AccountState::Blocked => "blocked",
+        }
+    }
+
+    /// The catalog key of the state's name (`state-active`, …).
+    pub fn label_key(self) -> &'static str {
+        match self {
+            AccountState::Unverified => "state-unverified",
+            AccountState::Active => "state-active",
+            AccountState::Blocked => "state-blocked",
         }
     }
 

@@ -2,160 +2,24 @@
 //! roles, blocks and organisations. Handlers parse input and call these; these call the store.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, LazyLock};
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::SaltString;
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
-use http::StatusCode;
 use serde_json::json;
 
+pub use super::error::{AccountError, AccountResult};
 use super::model::{
     parse_organisation_name, parse_token_name, Account, AccountState, ApiToken, BirthYear,
     DisplayName, Email, Invalid, Organisation, Password, Role, Session,
 };
+use super::password::DUMMY_HASH;
+pub use super::password::{hash_password, verify_password};
+use super::Accounts;
 use crate::clock;
-use crate::error::StoreError;
+use crate::districts::Directory;
 use crate::id::{AccountId, AuditId, DistrictId, OrganisationId, TokenId};
 use crate::notify::{kinds, Notification, Recipient};
-use crate::platform::{Directory, Platform};
 use crate::random;
 use crate::store::AuditEntry;
 use crate::web::i18n::Lang;
-use crate::web::problem::Problem;
-
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    #[error("invalid input: {0:?}")]
-    Invalid(Vec<Invalid>),
-    #[error("the email address is taken")]
-    EmailTaken,
-    #[error("wrong email or password")]
-    InvalidCredentials,
-    #[error("the account is blocked")]
-    Blocked,
-    #[error("the current password is wrong")]
-    WrongPassword,
-    #[error("no such account")]
-    NotFound,
-    #[error("an official must belong to an organisation")]
-    OrganisationRequired,
-    #[error("no such organisation")]
-    UnknownOrganisation,
-    #[error("an admin cannot take away their own admin role or block themselves")]
-    SelfLockout,
-    #[error("a reason is required")]
-    ReasonRequired,
-    #[error("the link is unknown, used or expired")]
-    LinkInvalid,
-    #[error("the address is confirmed already")]
-    AlreadyVerified,
-    #[error("the email could not be queued: {0}")]
-    Mail(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("password hashing failed: {0}")]
-    Hashing(String),
-}
-
-impl From<Invalid> for AccountError {
-    fn from(invalid: Invalid) -> Self {
-        AccountError::Invalid(vec![invalid])
-    }
-}
-
-impl From<AccountError> for Problem {
-    fn from(err: AccountError) -> Problem {
-        match err {
-            AccountError::Invalid(list) => {
-                let all: Vec<_> = list
-                    .iter()
-                    .map(|i| json!({ "field": i.field, "reason": i.code }))
-                    .collect();
-                match list.into_iter().next() {
-                    Some(first) => Problem::invalid(first).with("errors", all),
-                    None => Problem::unprocessable("validation_failed"),
-                }
-            }
-            AccountError::EmailTaken => Problem::conflict("email_taken").with("field", "email"),
-            AccountError::InvalidCredentials => {
-                Problem::new(StatusCode::UNAUTHORIZED, "invalid_credentials")
-            }
-            AccountError::Blocked => Problem::new(StatusCode::FORBIDDEN, "account_blocked"),
-            AccountError::WrongPassword => {
-                Problem::unprocessable("wrong_password").with("field", "current_password")
-            }
-            AccountError::NotFound => Problem::not_found(),
-            AccountError::OrganisationRequired => {
-                Problem::unprocessable("organisation_required").with("field", "organisation_id")
-            }
-            AccountError::UnknownOrganisation => {
-                Problem::unprocessable("unknown_organisation").with("field", "organisation_id")
-            }
-            AccountError::SelfLockout => Problem::conflict("self_lockout"),
-            AccountError::ReasonRequired => {
-                Problem::unprocessable("reason_required").with("field", "reason")
-            }
-            AccountError::LinkInvalid => Problem::new(StatusCode::GONE, "link_invalid"),
-            AccountError::AlreadyVerified => Problem::conflict("already_verified"),
-            AccountError::Mail(cause) => {
-                tracing::error!(%cause, "enqueuing an email");
-                Problem::unavailable(5)
-            }
-            AccountError::Store(e) => e.into(),
-            AccountError::Hashing(cause) => {
-                tracing::error!(%cause, "password hashing");
-                Problem::internal()
-            }
-        }
-    }
-}
-
-pub type AccountResult<T> = Result<T, AccountError>;
-
-/// Argon2id with the OWASP minimum: m = 19456 KiB, t = 2, p = 1.
-fn argon2() -> AccountResult<Argon2<'static>> {
-    let params =
-        Params::new(19_456, 2, 1, None).map_err(|e| AccountError::Hashing(e.to_string()))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
-
-/// Hashes on a blocking thread: ~20 ms of CPU that must not stall the async workers.
-pub async fn hash_password(password: &Password) -> AccountResult<String> {
-    let password = password.expose().to_string();
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()?
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| AccountError::Hashing(e.to_string()))
-    })
-    .await
-    .map_err(|e| AccountError::Hashing(e.to_string()))?
-}
-
-pub async fn verify_password(password: &str, hash: &str) -> bool {
-    let (password, hash) = (password.to_string(), hash.to_string());
-    tokio::task::spawn_blocking(move || {
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            return false;
-        };
-        argon2().is_ok_and(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// A hash to verify against when the email is unknown, so that an unknown address takes as
-/// long as a wrong password and the two cannot be told apart by timing.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .ok()
-        .and_then(|a| a.hash_password(b"not a password of anyone", &salt).ok())
-        .map(|h| h.to_string())
-        .unwrap_or_default()
-});
 
 /// Sign-up as submitted (API JSON or form), before parsing.
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -243,7 +107,7 @@ pub fn parse_district(directory: &Directory, raw: &str) -> Result<DistrictId, In
 /// Creates a resident account (unverified until the address is confirmed) and sends the link
 /// that confirms the address. The account records, in the same write, that it owes that email;
 /// a crash before the email reaches the outbox is repaired by [`super::mail::relay_pending`].
-pub async fn sign_up(platform: &Platform, input: SignUp, lang: Lang) -> AccountResult<Account> {
+pub async fn sign_up(accounts: &Accounts, input: SignUp, lang: Lang) -> AccountResult<Account> {
     let now = clock::now();
     let account = Account {
         id: AccountId::generate(),
@@ -260,13 +124,13 @@ pub async fn sign_up(platform: &Platform, input: SignUp, lang: Lang) -> AccountR
         mail_pending_since: Some(now),
         lang,
     };
-    match platform.store.insert_account(&account).await {
+    match accounts.store.insert_account(&account).await {
         Ok(()) => {}
         Err(e) if e.is_conflict_on("email") => return Err(AccountError::EmailTaken),
         Err(e) => return Err(e.into()),
     }
     // The account stands; the email is owed. If this fails the sweep sends it.
-    if let Err(e) = super::mail::settle_pending(platform, &account).await {
+    if let Err(e) = super::mail::settle_pending(accounts, &account).await {
         tracing::warn!(account = %account.id, error = %e, "verification email left to the sweep");
     }
     Ok(account)
@@ -275,12 +139,12 @@ pub async fn sign_up(platform: &Platform, input: SignUp, lang: Lang) -> AccountR
 /// Checks the credentials. An unknown address and a wrong password give the same error after
 /// the same work. A blocked account hears so only when the password was right.
 pub async fn check_credentials(
-    platform: &Platform,
+    accounts: &Accounts,
     email: &str,
     password: &str,
 ) -> AccountResult<Account> {
     let found = match Email::parse(email) {
-        Ok(email) => platform.store.account_by_email(email.as_str()).await?,
+        Ok(email) => accounts.store.account_by_email(email.as_str()).await?,
         Err(_) => None,
     };
     let password = if password.len() > 4 * Password::MAX_LEN {
@@ -302,38 +166,38 @@ pub async fn check_credentials(
 }
 
 /// Starts a session and returns the cookie value (shown to the browser only).
-pub async fn start_session(platform: &Platform, account: &AccountId) -> AccountResult<String> {
+pub async fn start_session(accounts: &Accounts, account: &AccountId) -> AccountResult<String> {
     let secret = random::token();
     let now = clock::now();
-    platform
+    accounts
         .store
         .insert_session(&Session {
             id_hash: random::token_hash(&secret),
             account_id: account.clone(),
             created_at: now,
             last_seen_at: now,
-            expires_at: platform.config.session_expiry(now, now),
+            expires_at: accounts.config.session_expiry(now, now),
         })
         .await?;
     Ok(secret)
 }
 
-pub fn session_cookie(platform: &Platform, secret: &str) -> String {
+pub fn session_cookie(accounts: &Accounts, secret: &str) -> String {
     crate::web::respond::cookie(
         crate::web::SESSION_COOKIE,
         secret,
-        platform.config.session_max.as_secs(),
-        platform.config.https(),
+        accounts.config.session_max.as_secs(),
+        accounts.config.https(),
     )
 }
 
-pub async fn end_session(platform: &Platform, id_hash: &str) -> AccountResult<()> {
-    Ok(platform.store.delete_session(id_hash).await?)
+pub async fn end_session(accounts: &Accounts, id_hash: &str) -> AccountResult<()> {
+    Ok(accounts.store.delete_session(id_hash).await?)
 }
 
 /// Changes the password after checking the current one, and ends every session of the account.
 pub async fn change_password(
-    platform: &Platform,
+    accounts: &Accounts,
     account: &Account,
     current: &str,
     new: &str,
@@ -352,25 +216,25 @@ pub async fn change_password(
     let mut updated = account.clone();
     updated.password_hash = hash_password(&new).await?;
     updated.updated_at = clock::now();
-    platform.store.update_account(&updated).await?;
-    let ended = platform.store.delete_sessions_of(&account.id).await?;
+    accounts.store.update_account(&updated).await?;
+    let ended = accounts.store.delete_sessions_of(&account.id).await?;
     tracing::info!(account = %account.id, sessions_ended = ended, "password changed");
     Ok(())
 }
 
-pub async fn set_language(platform: &Platform, account: &Account, lang: Lang) -> AccountResult<()> {
+pub async fn set_language(accounts: &Accounts, account: &Account, lang: Lang) -> AccountResult<()> {
     if account.lang == lang {
         return Ok(());
     }
     let mut updated = account.clone();
     updated.lang = lang;
     updated.updated_at = clock::now();
-    Ok(platform.store.update_account(&updated).await?)
+    Ok(accounts.store.update_account(&updated).await?)
 }
 
 /// Updates the profile fields a resident may change themselves.
 pub async fn update_profile(
-    platform: &Platform,
+    accounts: &Accounts,
     account: &Account,
     district: Option<DistrictId>,
     display_name: Option<DisplayName>,
@@ -383,7 +247,7 @@ pub async fn update_profile(
         updated.display_name = name;
     }
     updated.updated_at = clock::now();
-    platform.store.update_account(&updated).await?;
+    accounts.store.update_account(&updated).await?;
     Ok(updated)
 }
 
@@ -392,12 +256,12 @@ pub const MAX_TOKENS: usize = 20;
 
 /// Creates an API token; the secret is returned once and stored only as its hash.
 pub async fn create_token(
-    platform: &Platform,
+    accounts: &Accounts,
     account: &AccountId,
     name: &str,
 ) -> AccountResult<(ApiToken, String)> {
     let name = parse_token_name(name)?;
-    if platform.store.tokens_of(account).await?.len() >= MAX_TOKENS {
+    if accounts.store.tokens_of(account).await?.len() >= MAX_TOKENS {
         return Err(Invalid {
             field: "name",
             code: "too_many_tokens",
@@ -413,16 +277,16 @@ pub async fn create_token(
         created_at: clock::now(),
         last_used_at: None,
     };
-    platform.store.insert_token(&token).await?;
+    accounts.store.insert_token(&token).await?;
     Ok((token, secret))
 }
 
 pub async fn revoke_token(
-    platform: &Platform,
+    accounts: &Accounts,
     account: &AccountId,
     id: &TokenId,
 ) -> AccountResult<()> {
-    if platform.store.delete_token(account, id).await? {
+    if accounts.store.delete_token(account, id).await? {
         Ok(())
     } else {
         Err(AccountError::NotFound)
@@ -432,7 +296,7 @@ pub async fn revoke_token(
 /// Writes an audit entry: who did what to what, when, and why. Returns the entry's id (it
 /// names the event, e.g. in the idempotency key of the email that tells about it).
 pub async fn audit(
-    platform: &Platform,
+    accounts: &Accounts,
     actor: &AccountId,
     action: &str,
     target: String,
@@ -440,7 +304,7 @@ pub async fn audit(
     details: serde_json::Value,
 ) -> AccountResult<AuditId> {
     let id = AuditId::generate();
-    platform
+    accounts
         .store
         .insert_audit(&AuditEntry {
             id: id.clone(),
@@ -482,7 +346,7 @@ fn parse_reason(raw: Option<&str>, required: bool) -> AccountResult<Option<Strin
 /// When the roles or the organisation did change, the account hears of it by email (an
 /// optional `roles_changed` notification, one per audit entry).
 pub async fn set_roles(
-    platform: &Platform,
+    accounts: &Accounts,
     actor: &Account,
     target: &AccountId,
     roles: BTreeSet<Role>,
@@ -490,7 +354,7 @@ pub async fn set_roles(
     reason: Option<&str>,
 ) -> AccountResult<Account> {
     let reason = parse_reason(reason, false)?;
-    let mut account = platform
+    let mut account = accounts
         .store
         .account(target)
         .await?
@@ -502,7 +366,7 @@ pub async fn set_roles(
     }
     let organisation = if roles.contains(&Role::Official) {
         let id = organisation.ok_or(AccountError::OrganisationRequired)?;
-        platform
+        accounts
             .store
             .organisation(&id)
             .await?
@@ -519,13 +383,13 @@ pub async fn set_roles(
     account.roles = roles;
     account.organisation_id = organisation;
     account.updated_at = clock::now();
-    platform.store.update_account(&account).await?;
+    accounts.store.update_account(&account).await?;
     let after = json!({
         "roles": account.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "organisation_id": account.organisation_id.as_ref().map(|o| o.to_string()),
     });
     let entry = audit(
-        platform,
+        accounts,
         &actor.id,
         "account.roles_set",
         format!("account:{}", account.id),
@@ -537,7 +401,7 @@ pub async fn set_roles(
     // cannot sign in to see its profile.
     if changed && account.state != AccountState::Blocked {
         let notification = roles_changed_notification(&account, &entry);
-        if let Err(e) = platform.notify.enqueue(notification).await {
+        if let Err(e) = accounts.notify.enqueue(notification).await {
             // The roles are set and audited; a lost courtesy email must not undo that.
             tracing::warn!(account = %account.id, error = %e, "roles-changed email not queued");
         }
@@ -573,7 +437,7 @@ fn roles_changed_notification(account: &Account, entry: &AuditId) -> Notificatio
 
 /// Blocks an account: it cannot sign in, and its sessions and tokens end now.
 pub async fn block(
-    platform: &Platform,
+    accounts: &Accounts,
     actor: &Account,
     target: &AccountId,
     reason: Option<&str>,
@@ -582,7 +446,7 @@ pub async fn block(
     if &actor.id == target {
         return Err(AccountError::SelfLockout);
     }
-    let mut account = platform
+    let mut account = accounts
         .store
         .account(target)
         .await?
@@ -590,11 +454,11 @@ pub async fn block(
     let before = account.state;
     account.state = AccountState::Blocked;
     account.updated_at = clock::now();
-    platform.store.update_account(&account).await?;
-    let sessions = platform.store.delete_sessions_of(target).await?;
-    let tokens = platform.store.delete_tokens_of(target).await?;
+    accounts.store.update_account(&account).await?;
+    let sessions = accounts.store.delete_sessions_of(target).await?;
+    let tokens = accounts.store.delete_tokens_of(target).await?;
     audit(
-        platform,
+        accounts,
         &actor.id,
         "account.blocked",
         format!("account:{target}"),
@@ -607,13 +471,13 @@ pub async fn block(
 
 /// Lifts a block; the account becomes active.
 pub async fn unblock(
-    platform: &Platform,
+    accounts: &Accounts,
     actor: &Account,
     target: &AccountId,
     reason: Option<&str>,
 ) -> AccountResult<Account> {
     let reason = parse_reason(reason, true)?;
-    let mut account = platform
+    let mut account = accounts
         .store
         .account(target)
         .await?
@@ -621,9 +485,9 @@ pub async fn unblock(
     let before = account.state;
     account.state = AccountState::Active;
     account.updated_at = clock::now();
-    platform.store.update_account(&account).await?;
+    accounts.store.update_account(&account).await?;
     audit(
-        platform,
+        accounts,
         &actor.id,
         "account.unblocked",
         format!("account:{target}"),
@@ -635,7 +499,7 @@ pub async fn unblock(
 }
 
 pub async fn create_organisation(
-    platform: &Platform,
+    accounts: &Accounts,
     actor: &Account,
     name: &str,
 ) -> AccountResult<Organisation> {
@@ -644,9 +508,9 @@ pub async fn create_organisation(
         name: parse_organisation_name(name)?,
         created_at: clock::now(),
     };
-    platform.store.insert_organisation(&organisation).await?;
+    accounts.store.insert_organisation(&organisation).await?;
     audit(
-        platform,
+        accounts,
         &actor.id,
         "organisation.created",
         format!("organisation:{}", organisation.id),
@@ -660,21 +524,21 @@ pub async fn create_organisation(
 /// Creates an active admin account with a random password, or makes an existing account an
 /// admin (the password is then left as it is). Returns the account and the new password.
 pub async fn create_admin(
-    platform: &Arc<Platform>,
+    accounts: &Accounts,
     email: &str,
     display_name: &str,
 ) -> AccountResult<(Account, Option<String>)> {
     let email = Email::parse(email)?;
-    if let Some(mut existing) = platform.store.account_by_email(email.as_str()).await? {
+    if let Some(mut existing) = accounts.store.account_by_email(email.as_str()).await? {
         existing.roles.insert(Role::Admin);
         if existing.state == AccountState::Unverified {
             existing.state = AccountState::Active;
         }
         existing.updated_at = clock::now();
-        platform.store.update_account(&existing).await?;
+        accounts.store.update_account(&existing).await?;
         return Ok((existing, None));
     }
-    let directory = platform.directory();
+    let directory = accounts.directory();
     let district =
         directory
             .districts
@@ -701,7 +565,7 @@ pub async fn create_admin(
         mail_pending_since: None,
         lang: Lang::Ru,
     };
-    platform.store.insert_account(&account).await.map_err(|e| {
+    accounts.store.insert_account(&account).await.map_err(|e| {
         if e.is_conflict_on("email") {
             AccountError::EmailTaken
         } else {

@@ -38,24 +38,7 @@ pub struct AuditEntry {
     pub details: serde_json::Value,
 }
 
-/// A remembered answer to a request that carried an `Idempotency-Key`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct IdempotencyRecord {
-    /// blake3 of (who asked, the route, the key): one client's key never collides with another's.
-    pub key_hash: String,
-    /// blake3 of the request body: the same key with another body is refused (422).
-    pub request_hash: String,
-    /// `None` while the first request is still being handled.
-    pub response: Option<StoredResponse>,
-    pub created_at: OffsetDateTime,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredResponse {
-    pub status: u16,
-    pub body: String,
-    pub location: Option<String>,
-}
+pub use crate::web::idempotency::{IdempotencyRecord, StoredResponse};
 
 #[async_trait]
 pub trait CoreStore: Send + Sync + 'static {

@@ -1,13 +1,8 @@
-//! Who is asking: a browser with a session cookie, or a program with a bearer token.
+//! Who is asking, as the web kit sees it. The kit does not know what an account is: the
+//! application's [`Site`](crate::web::Site) resolves a session cookie or a bearer token into
+//! its own principal type, which tells the kit only what pages, CSRF and idempotency need.
 
-use std::time::Duration;
-
-use crate::accounts::model::{Account, AccountState};
-use crate::clock;
 use crate::id::TokenId;
-use crate::platform::Platform;
-use crate::random::token_hash;
-use crate::web::problem::Problem;
 
 /// How a request authenticated.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,94 +16,23 @@ pub enum Via {
     },
 }
 
-#[derive(Clone, Debug)]
-pub struct Principal {
-    pub account: Account,
-    pub via: Via,
-}
+/// What the web kit needs of a signed-in principal.
+pub trait Identity: Clone + Send + Sync + 'static {
+    /// The roles routes and navigation entries may require.
+    type Role: Copy + Eq + Send + Sync + 'static;
 
-impl Principal {
-    pub fn session_hash(&self) -> Option<&str> {
-        match &self.via {
+    /// A stable key of the principal (idempotency keys are scoped by it).
+    fn key(&self) -> String;
+    /// The name the layout greets.
+    fn display_name(&self) -> &str;
+    fn has_role(&self, role: Self::Role) -> bool;
+    fn via(&self) -> &Via;
+
+    /// The session's key when signed in by cookie (CSRF tokens are bound to it).
+    fn session_hash(&self) -> Option<&str> {
+        match self.via() {
             Via::Session { id_hash } => Some(id_hash),
             Via::Token { .. } => None,
         }
     }
-}
-
-/// Renew a session's expiry at most this often, so a busy browser does not cost a write per
-/// request.
-const RENEW_EVERY: Duration = Duration::from_secs(300);
-/// Record a token's last use at most this often.
-const TOUCH_EVERY: Duration = Duration::from_secs(60);
-
-/// Resolves the principal. A bearer token that does not resolve is a 401 (`invalid_token`): a
-/// program should hear that its token is wrong. A session cookie that does not resolve (expired,
-/// revoked, blocked account) just means signed out.
-pub async fn authenticate(
-    platform: &Platform,
-    session_cookie: Option<&str>,
-    authorization: Option<&str>,
-) -> Result<Option<Principal>, Problem> {
-    if let Some(header) = authorization {
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 128)
-            .ok_or_else(|| Problem::new(http::StatusCode::UNAUTHORIZED, "invalid_token"))?;
-        let invalid = || Problem::new(http::StatusCode::UNAUTHORIZED, "invalid_token");
-        let stored = platform
-            .store
-            .token_by_hash(&token_hash(token))
-            .await?
-            .ok_or_else(invalid)?;
-        let account = platform
-            .store
-            .account(&stored.account_id)
-            .await?
-            .filter(|a| a.state != AccountState::Blocked)
-            .ok_or_else(invalid)?;
-        let now = clock::now();
-        if stored.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY) {
-            // Bookkeeping: the request does not wait for it, and the uses of many tokens are
-            // written together (a voting spike must not pay a write per request).
-            platform.record_token_use(&stored.hash, now);
-        }
-        return Ok(Some(Principal {
-            account,
-            via: Via::Token { id: stored.id },
-        }));
-    }
-    let Some(cookie) = session_cookie.filter(|c| !c.is_empty() && c.len() <= 128) else {
-        return Ok(None);
-    };
-    let id_hash = token_hash(cookie);
-    let Some(session) = platform.store.session(&id_hash).await? else {
-        return Ok(None);
-    };
-    let now = clock::now();
-    if session.expires_at <= now {
-        platform.store.delete_session(&id_hash).await?;
-        return Ok(None);
-    }
-    let Some(account) = platform
-        .store
-        .account(&session.account_id)
-        .await?
-        .filter(|a| a.state != AccountState::Blocked)
-    else {
-        return Ok(None);
-    };
-    if now - session.last_seen_at > RENEW_EVERY {
-        let expires_at = platform.config.session_expiry(session.created_at, now);
-        platform
-            .store
-            .renew_session(&id_hash, now, expires_at)
-            .await?;
-    }
-    Ok(Some(Principal {
-        account,
-        via: Via::Session { id_hash },
-    }))
 }

@@ -193,14 +193,6 @@ impl<'a> Tr<'a> {
     pub fn code(&self) -> &'static str {
         self.lang.code()
     }
-
-    pub fn role(&self, role: &crate::accounts::model::Role) -> String {
-        self.t(&format!("role-{}", role.as_str()))
-    }
-
-    pub fn state(&self, state: &crate::accounts::model::AccountState) -> String {
-        self.t(&format!("state-{}", state.as_str()))
-    }
 }
 
 #[cfg(test)]

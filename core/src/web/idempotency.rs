@@ -10,11 +10,48 @@ use std::future::Future;
 use http::StatusCode;
 use warp::reply::Response;
 
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
 use crate::clock;
-use crate::error::StoreError;
-use crate::store::{IdempotencyRecord, StoredResponse};
+use crate::error::{StoreError, StoreResult};
+use crate::web::auth::Identity;
 use crate::web::problem::Problem;
-use crate::web::Ctx;
+use crate::web::{Ctx, Site};
+
+/// A remembered answer to a request that carried an `Idempotency-Key`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdempotencyRecord {
+    /// blake3 of (who asked, the route, the key): one client's key never collides with another's.
+    pub key_hash: String,
+    /// blake3 of the request body: the same key with another body is refused (422).
+    pub request_hash: String,
+    /// `None` while the first request is still being handled.
+    pub response: Option<StoredResponse>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+}
+
+/// Where claims and answers are kept: a unique key per claim, so two app servers agree.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync + 'static {
+    /// Claims a key; `StoreError::Conflict` when it is already claimed.
+    async fn reserve_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()>;
+    async fn idempotency(&self, key_hash: &str) -> StoreResult<Option<IdempotencyRecord>>;
+    async fn complete_idempotency(
+        &self,
+        key_hash: &str,
+        response: &StoredResponse,
+    ) -> StoreResult<()>;
+    /// Gives a claim up (its request failed with a 5xx), so a retry may act.
+    async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()>;
+}
 
 /// The most characters a key may have.
 pub const MAX_KEY_LEN: usize = 255;
@@ -51,8 +88,8 @@ impl Outcome {
 }
 
 /// Runs `act` at most once per (caller, route, key). Without a key it simply runs.
-pub async fn once<F, Fut>(
-    ctx: &Ctx,
+pub async fn once<S: Site, F, Fut>(
+    ctx: &Ctx<S>,
     route: &str,
     key: Option<String>,
     body: &[u8],
@@ -69,14 +106,14 @@ where
         return Err(Problem::bad_request("invalid_idempotency_key"));
     }
     let caller = match &ctx.principal {
-        Some(p) => format!("account:{}", p.account.id),
+        Some(p) => p.key(),
         None => format!("ip:{}", ctx.meta.client_ip),
     };
     let key_hash = blake3::hash(format!("{caller}\0{route}\0{key}").as_bytes())
         .to_hex()
         .to_string();
     let request_hash = blake3::hash(body).to_hex().to_string();
-    let store = &ctx.platform.store;
+    let store = ctx.platform.idempotency();
     let claim = IdempotencyRecord {
         key_hash: key_hash.clone(),
         request_hash: request_hash.clone(),
@@ -117,7 +154,9 @@ where
         }
         Err(problem) => StoredResponse {
             status: problem.status.as_u16(),
-            body: problem.to_json(&ctx.platform.catalog, ctx.lang).to_string(),
+            body: problem
+                .to_json(ctx.platform.catalog(), ctx.lang)
+                .to_string(),
             location: None,
         },
     };

@@ -1,23 +1,66 @@
 //! The web kit every page and API route uses: the request context, authentication filters,
-//! CSRF, body parsing with limits, JSON and HTML responses, idempotency keys.
+//! CSRF, body parsing with limits, JSON and HTML responses, idempotency keys, pagination, rate
+//! limits, i18n, and the page layout.
+//!
+//! The kit stands on the kernel alone. It knows nothing of accounts: the application's state
+//! implements [`Site`], which resolves who is asking into its own principal type
+//! ([`auth::Identity`]) and hands the kit its catalog, secret and navigation.
 
 pub mod auth;
+pub mod cursor;
+pub mod html;
 pub mod i18n;
 pub mod idempotency;
 pub mod pages;
 pub mod problem;
+pub mod ratelimit;
 pub mod respond;
 
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
+use std::pin::Pin;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use warp::Filter;
 
-use crate::platform::Platform;
-use auth::Principal;
-use i18n::{Lang, Tr};
+use auth::Identity;
+pub use html::Html;
+use i18n::{Catalog, Lang, Tr};
+use idempotency::IdempotencyStore;
+use pages::NavItem;
 use problem::Problem;
+
+/// A boxed future, as [`Site::authenticate`] returns.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The role type of a site's principals.
+pub type RoleOf<S> = <<S as Site>::Principal as Identity>::Role;
+
+/// What the web kit needs of the application it serves. The application's shared state
+/// implements it once; every route's [`Ctx`] carries it.
+pub trait Site: Send + Sync + Sized + 'static {
+    type Principal: Identity;
+
+    /// Every message of every crate.
+    fn catalog(&self) -> &Catalog;
+    /// Keys CSRF tokens.
+    fn secret(&self) -> &[u8; 32];
+    /// Whether people reach the site over https (cookies get `Secure`).
+    fn https(&self) -> bool;
+    /// The main navigation, in order.
+    fn nav(&self) -> &[NavItem<RoleOf<Self>>];
+    /// Where idempotency claims are kept.
+    fn idempotency(&self) -> &dyn IdempotencyStore;
+    /// Resolves a session cookie or an `Authorization` header. A bearer token that does not
+    /// resolve is an error (a program should hear its token is wrong); a session that does not
+    /// resolve just means signed out.
+    fn authenticate<'a>(
+        &'a self,
+        session_cookie: Option<&'a str>,
+        authorization: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<Self::Principal>, Problem>>;
+}
 
 /// What the HTTP server learns about a request before any route sees it. Set by the server
 /// for the duration of the request (a task-local), read by filters through [`meta`].
@@ -61,12 +104,12 @@ pub const JSON_LIMIT: u64 = 16 * 1024;
 pub const FORM_LIMIT: u64 = 16 * 1024;
 
 /// Everything a handler needs to know about the request it serves.
-#[derive(Clone)]
-pub struct Ctx {
-    pub platform: Arc<Platform>,
+pub struct Ctx<S: Site> {
+    /// The application's shared state.
+    pub platform: Arc<S>,
     pub meta: RequestMeta,
     pub lang: Lang,
-    pub principal: Option<Principal>,
+    pub principal: Option<S::Principal>,
     /// The value CSRF tokens are bound to: the session hash when signed in by cookie, else the
     /// browser cookie.
     csrf_binding: Option<String>,
@@ -74,9 +117,22 @@ pub struct Ctx {
     pub new_browser_cookie: Option<String>,
 }
 
-impl Ctx {
+impl<S: Site> Clone for Ctx<S> {
+    fn clone(&self) -> Self {
+        Ctx {
+            platform: self.platform.clone(),
+            meta: self.meta.clone(),
+            lang: self.lang,
+            principal: self.principal.clone(),
+            csrf_binding: self.csrf_binding.clone(),
+            new_browser_cookie: self.new_browser_cookie.clone(),
+        }
+    }
+}
+
+impl<S: Site> Ctx<S> {
     /// A context with no principal (for error pages rendered outside any route).
-    pub fn bare(platform: Arc<Platform>, meta: RequestMeta) -> Ctx {
+    pub fn bare(platform: Arc<S>, meta: RequestMeta) -> Ctx<S> {
         Ctx {
             lang: meta.lang,
             platform,
@@ -89,7 +145,7 @@ impl Ctx {
 
     pub fn tr(&self) -> Tr<'_> {
         Tr {
-            catalog: &self.platform.catalog,
+            catalog: self.platform.catalog(),
             lang: self.lang,
         }
     }
@@ -98,7 +154,7 @@ impl Ctx {
     /// server's secret, so it cannot be forged or carried to another browser or session.
     pub fn csrf_token(&self) -> String {
         match &self.csrf_binding {
-            Some(binding) => crate::random::mac(&self.platform.secret, "csrf", binding),
+            Some(binding) => crate::random::mac(self.platform.secret(), "csrf", binding),
             None => String::new(),
         }
     }
@@ -110,14 +166,14 @@ impl Ctx {
     }
 
     /// The signed-in principal, or 401.
-    pub fn signed_in(&self) -> Result<&Principal, Problem> {
+    pub fn signed_in(&self) -> Result<&S::Principal, Problem> {
         self.principal.as_ref().ok_or_else(Problem::unauthorized)
     }
 
     /// The signed-in principal holding `role`, or 401 / 403.
-    pub fn with_role(&self, role: crate::accounts::model::Role) -> Result<&Principal, Problem> {
+    pub fn with_role(&self, role: RoleOf<S>) -> Result<&S::Principal, Problem> {
         let principal = self.signed_in()?;
-        if principal.account.has_role(role) {
+        if principal.has_role(role) {
             Ok(principal)
         } else {
             Err(Problem::forbidden())
@@ -125,7 +181,7 @@ impl Ctx {
     }
 
     pub fn problem(&self, problem: Problem) -> warp::reply::Response {
-        problem.into_response(&self.platform.catalog, self.lang)
+        problem.into_response(self.platform.catalog(), self.lang)
     }
 }
 
@@ -138,24 +194,24 @@ pub fn cookie<'a>(header: Option<&'a str>, name: &str) -> Option<&'a str> {
 }
 
 /// The request context for pages: never rejects; a bad session cookie just means signed out.
-pub fn page_ctx(
-    platform: Arc<Platform>,
-) -> impl Filter<Extract = (Ctx,), Error = warp::Rejection> + Clone {
+pub fn page_ctx<S: Site>(
+    platform: Arc<S>,
+) -> impl Filter<Extract = (Ctx<S>,), Error = warp::Rejection> + Clone {
     build_ctx(platform, false)
 }
 
 /// The request context for the JSON API: a bad bearer token is 401, and a state-changing
 /// request authenticated by the session cookie must carry `X-CSRF-Token` (else 403).
-pub fn api_ctx(
-    platform: Arc<Platform>,
-) -> impl Filter<Extract = (Ctx,), Error = warp::Rejection> + Clone {
+pub fn api_ctx<S: Site>(
+    platform: Arc<S>,
+) -> impl Filter<Extract = (Ctx<S>,), Error = warp::Rejection> + Clone {
     build_ctx(platform, true)
 }
 
-fn build_ctx(
-    platform: Arc<Platform>,
+fn build_ctx<S: Site>(
+    platform: Arc<S>,
     api: bool,
-) -> impl Filter<Extract = (Ctx,), Error = warp::Rejection> + Clone {
+) -> impl Filter<Extract = (Ctx<S>,), Error = warp::Rejection> + Clone {
     meta()
         .and(warp::method())
         .and(warp::header::optional::<String>("cookie"))
@@ -171,13 +227,13 @@ fn build_ctx(
                 async move {
                     let lang = meta.lang;
                     let fail = |p: Problem| p.reject();
-                    let principal = auth::authenticate(
-                        &platform,
-                        cookie(cookies.as_deref(), SESSION_COOKIE),
-                        authorization.as_deref(),
-                    )
-                    .await
-                    .map_err(fail)?;
+                    let principal = platform
+                        .authenticate(
+                            cookie(cookies.as_deref(), SESSION_COOKIE),
+                            authorization.as_deref(),
+                        )
+                        .await
+                        .map_err(fail)?;
                     let browser = cookie(cookies.as_deref(), BROWSER_COOKIE)
                         .filter(|v| {
                             v.len() == 43
@@ -224,7 +280,7 @@ fn build_ctx(
                                 .with("reason", "csrf_failed"),
                         ));
                     }
-                    Ok::<Ctx, warp::Rejection>(ctx)
+                    Ok::<Ctx<S>, warp::Rejection>(ctx)
                 }
             },
         )
@@ -290,13 +346,13 @@ fn quoted(message: &str) -> Option<String> {
 
 /// A URL-encoded form with a valid `csrf` field. Yields the context and the fields (in order).
 /// A missing or wrong token is a 403 page and nothing is done.
-pub fn form(
-    platform: Arc<Platform>,
-) -> impl Filter<Extract = (Ctx, Form), Error = warp::Rejection> + Clone {
+pub fn form<S: Site>(
+    platform: Arc<S>,
+) -> impl Filter<Extract = (Ctx<S>, Form), Error = warp::Rejection> + Clone {
     page_ctx(platform)
         .and(warp::body::content_length_limit(FORM_LIMIT))
         .and(warp::body::bytes())
-        .and_then(|ctx: Ctx, body: bytes::Bytes| async move {
+        .and_then(|ctx: Ctx<S>, body: bytes::Bytes| async move {
             let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
                 .map_err(|_| Problem::bad_request("invalid_form").reject())?;
             let form = Form { fields };

@@ -1,16 +1,47 @@
 //! Server-rendered pages: every page is its own askama template (auto-escaping), placed in the
-//! shared layout (navigation, language switcher, sign-out form) by [`render`].
+//! shared layout (navigation, language switcher, sign-out form) by [`page`]. The layout takes
+//! the page as [`Html`], which only a rendered template can be: there is no way to hand it a
+//! string.
 
 use askama::Template;
 use http::StatusCode;
 use warp::reply::Response;
 
-use crate::accounts::model::Role;
-use crate::platform::Platform;
+use crate::web::auth::Identity;
+use crate::web::html::Html;
 use crate::web::i18n::{Lang, Tr};
 use crate::web::problem::Problem;
 use crate::web::respond;
-use crate::web::{Ctx, BROWSER_COOKIE};
+use crate::web::{Ctx, Site, BROWSER_COOKIE};
+
+/// An entry of the main navigation, as a feature declares it.
+#[derive(Clone, Debug)]
+pub struct NavItem<R> {
+    pub href: &'static str,
+    /// Catalog key of the label.
+    pub label: &'static str,
+    /// Shown only to principals holding this role (`None`: to everyone).
+    pub role: Option<R>,
+    /// Paths under which the entry is marked current (default: `href` itself).
+    pub section: Option<&'static str>,
+}
+
+impl<R> NavItem<R> {
+    pub fn new(href: &'static str, label: &'static str, role: Option<R>) -> NavItem<R> {
+        NavItem {
+            href,
+            label,
+            role,
+            section: None,
+        }
+    }
+
+    /// Marked current on every path under `section` (an admin area with several pages).
+    pub fn section(mut self, section: &'static str) -> NavItem<R> {
+        self.section = Some(section);
+        self
+    }
+}
 
 pub struct NavLink {
     pub href: &'static str,
@@ -23,7 +54,7 @@ pub struct NavLink {
 struct Layout<'a> {
     tr: Tr<'a>,
     title: &'a str,
-    body: &'a str,
+    body: Html,
     nav: Vec<NavLink>,
     user_name: Option<&'a str>,
     csrf: String,
@@ -33,27 +64,27 @@ struct Layout<'a> {
     flash: Option<String>,
 }
 
-/// The page `body` (already rendered by its own escaping template) inside the layout.
-pub fn render(ctx: &Ctx, status: StatusCode, title: &str, body: &str) -> Response {
-    render_with_flash(ctx, status, title, body, None)
-}
-
-pub fn render_with_flash(
-    ctx: &Ctx,
+/// The rendered page `body` inside the layout.
+fn in_layout<S: Site>(
+    ctx: &Ctx<S>,
     status: StatusCode,
     title: &str,
-    body: &str,
+    body: Html,
     flash: Option<String>,
 ) -> Response {
     let tr = ctx.tr();
-    let account = ctx.principal.as_ref().map(|p| &p.account);
-    let nav = nav_links(&ctx.platform, tr, account.map(|a| &a.roles), &ctx.meta.path);
+    let nav = nav_links(
+        ctx.platform.nav(),
+        tr,
+        ctx.principal.as_ref(),
+        &ctx.meta.path,
+    );
     let layout = Layout {
         tr,
         title,
         body,
         nav,
-        user_name: account.map(|a| a.display_name.as_str()),
+        user_name: ctx.principal.as_ref().map(|p| p.display_name()),
         csrf: ctx.csrf_token(),
         switch_lang: ctx.lang.other(),
         switch_href: format!(
@@ -64,11 +95,13 @@ pub fn render_with_flash(
         lang_code: ctx.lang.code(),
         flash,
     };
-    let mut response = match layout.render() {
+    let mut response = match Html::render(&layout) {
         Ok(html) => respond::html(status, html),
         Err(e) => {
             tracing::error!(error = %e, "layout rendering");
-            respond::html(StatusCode::INTERNAL_SERVER_ERROR, "<h1>500</h1>".into())
+            let mut bare = Response::new("500 Internal Server Error".into());
+            *bare.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            bare
         }
     };
     response.headers_mut().insert(
@@ -76,32 +109,32 @@ pub fn render_with_flash(
         http::HeaderValue::from_static(ctx.lang.code()),
     );
     if let Some(fresh) = &ctx.new_browser_cookie {
-        let cookie = respond::cookie(
-            BROWSER_COOKIE,
-            fresh,
-            400 * 86_400,
-            ctx.platform.config.https(),
-        );
+        let cookie = respond::cookie(BROWSER_COOKIE, fresh, 400 * 86_400, ctx.platform.https());
         respond::add_cookie(&mut response, &cookie);
     }
     response
 }
 
 /// Renders a page template, then the layout around it. A template error is a 500 page.
-pub fn page<T: Template>(ctx: &Ctx, status: StatusCode, title: &str, body: &T) -> Response {
+pub fn page<S: Site, T: Template>(
+    ctx: &Ctx<S>,
+    status: StatusCode,
+    title: &str,
+    body: &T,
+) -> Response {
     page_with_flash(ctx, status, title, body, None)
 }
 
 /// [`page`] with a confirmation message above the content.
-pub fn page_with_flash<T: Template>(
-    ctx: &Ctx,
+pub fn page_with_flash<S: Site, T: Template>(
+    ctx: &Ctx<S>,
     status: StatusCode,
     title: &str,
     body: &T,
     flash: Option<String>,
 ) -> Response {
-    match body.render() {
-        Ok(html) => render_with_flash(ctx, status, title, &html, flash),
+    match Html::render(body) {
+        Ok(html) => in_layout(ctx, status, title, html, flash),
         Err(e) => {
             tracing::error!(error = %e, "page rendering");
             error_page(ctx, Problem::internal())
@@ -109,10 +142,10 @@ pub fn page_with_flash<T: Template>(
     }
 }
 
-fn nav_links(
-    platform: &Platform,
+fn nav_links<P: Identity>(
+    items: &[NavItem<P::Role>],
     tr: Tr<'_>,
-    roles: Option<&std::collections::BTreeSet<Role>>,
+    principal: Option<&P>,
     path: &str,
 ) -> Vec<NavLink> {
     let mut links = vec![NavLink {
@@ -120,25 +153,18 @@ fn nav_links(
         label: tr.t("nav-home"),
         current: path == "/",
     }];
-    for item in &platform.nav {
+    for item in items {
         let visible = match item.role {
             None => true,
-            Some(role) => roles.is_some_and(|r| r.contains(&role)),
+            Some(role) => principal.is_some_and(|p| p.has_role(role)),
         };
         if visible {
             links.push(NavLink {
                 href: item.href,
                 label: tr.t(item.label),
-                current: path.starts_with(item.href),
+                current: path.starts_with(item.section.unwrap_or(item.href)),
             });
         }
-    }
-    if roles.is_some_and(|r| r.contains(&Role::Admin)) {
-        links.push(NavLink {
-            href: "/admin/accounts",
-            label: tr.t("nav-admin"),
-            current: path.starts_with("/admin"),
-        });
     }
     links
 }
@@ -153,8 +179,8 @@ struct ErrorBody<'a> {
 }
 
 /// A friendly error page in the request's language.
-pub fn error_page(ctx: &Ctx, problem: Problem) -> Response {
-    let document = problem.to_json(&ctx.platform.catalog, ctx.lang);
+pub fn error_page<S: Site>(ctx: &Ctx<S>, problem: Problem) -> Response {
+    let document = problem.to_json(ctx.platform.catalog(), ctx.lang);
     let text = |k: &str| {
         document
             .get(k)
@@ -168,14 +194,20 @@ pub fn error_page(ctx: &Ctx, problem: Problem) -> Response {
         title: text("title"),
         detail: text("detail"),
     };
-    let html = body.render().unwrap_or_default();
-    let mut response = render(ctx, problem.status, &body.title, &html);
+    let html = Html::render(&body).unwrap_or_default();
+    let mut response = in_layout(ctx, problem.status, &body.title, html, None);
     if let Some(retry) = problem.retry_after {
         response
             .headers_mut()
             .insert(http::header::RETRY_AFTER, http::HeaderValue::from(retry));
     }
     response
+}
+
+/// An instant as pages show it: `2026-12-04 18:30 UTC`.
+pub fn format_time(at: &time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    at.format(&format).unwrap_or_default()
 }
 
 /// The stylesheet, served at `/static/veche.css`.

@@ -5,12 +5,32 @@
 //! clients can translate by code and people read their own language. Internals never reach the
 //! body: a store failure is logged with its cause and answered as a bare 500 or 503.
 
+use std::fmt;
+
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 
-use crate::accounts::model::Invalid;
 use crate::error::StoreError;
 use crate::web::i18n::{Catalog, Lang};
+
+/// Why an input was refused: a stable code (for clients and catalogs) and the field it concerns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: &'static str,
+    pub code: &'static str,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, code: &'static str) -> Self {
+        Invalid { field, code }
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.code)
+    }
+}
 
 /// Where problem `type` URIs point. Documentation of each code lives under it.
 pub const TYPE_BASE: &str = "https://veche.example/problems/";
@@ -181,4 +201,18 @@ impl Problem {
     pub fn reject(self) -> warp::Rejection {
         warp::reject::custom(Rejected(self))
     }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ProblemDocument {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// A stable snake_case code, e.g. `email_taken`, `invalid_credentials`, `rate_limited`.
+    pub code: String,
+    pub field: Option<String>,
+    pub retry_after: Option<u64>,
 }

@@ -40,8 +40,9 @@ pub fn no_content() -> Response {
     status_only(StatusCode::NO_CONTENT)
 }
 
-pub fn html(status: StatusCode, body: String) -> Response {
-    let mut response = Response::new(body.into());
+/// An HTML response. Takes [`Html`](crate::web::Html), which only a rendered template can be.
+pub fn html(status: StatusCode, body: crate::web::Html) -> Response {
+    let mut response = Response::new(body.into_string().into());
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(

@@ -7,15 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
+use veche_core::accounts::CoreConfig;
 use veche_core::notify::{kinds, KindSpec};
-use veche_core::platform::CoreConfig;
-use veche_core::ratelimit::{Limits, RateSpec, CORE_LIMITS};
 use veche_core::storage::Backend;
 use veche_core::testing::smtp::SmtpSink;
 use veche_core::web::i18n::{Catalog, CORE_EN, CORE_RU};
+use veche_core::web::ratelimit::{declare, CoreLimit, Declared, Limits, RateSpec};
 use veche_core::Platform;
 use veche_notifier::mailer::{Mailer, Security, Transport};
-use veche_notifier::{Outbox, Worker, WorkerConfig, NOTIFIER_EN, NOTIFIER_LIMITS, NOTIFIER_RU};
+use veche_notifier::{Outbox, Worker, WorkerConfig, NOTIFIER_EN, NOTIFIER_RU};
 
 /// An opt-in kind, as a feature would declare one (a newsletter-like email): the account kinds
 /// have none.
@@ -62,8 +62,10 @@ pub async fn rig(
         (TEST_RU, TEST_EN),
     ])
     .unwrap();
-    let declared: Vec<(&'static str, &'static str)> =
-        CORE_LIMITS.iter().chain(NOTIFIER_LIMITS).copied().collect();
+    let declared: Vec<Declared> = declare::<CoreLimit>()
+        .into_iter()
+        .chain(declare::<veche_notifier::NotifierLimit>())
+        .collect();
     let overrides: BTreeMap<String, RateSpec> = rates
         .iter()
         .map(|(k, v)| (k.to_string(), RateSpec::parse(v).unwrap()))
@@ -102,12 +104,8 @@ pub async fn rig(
         ..WorkerConfig::default()
     };
     tweak(&mut config);
-    let worker = Arc::new(Worker::new(
-        platform.clone(),
-        outbox.clone(),
-        Arc::new(mailer),
-        config,
-    ));
+    let worker =
+        Arc::new(Worker::new(platform.clone(), outbox.clone(), Arc::new(mailer), config).unwrap());
     Some(Rig {
         outbox,
         worker,

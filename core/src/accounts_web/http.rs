@@ -10,17 +10,18 @@ use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::Filter;
 
-use super::mail;
-use super::model::{Account, AccountQuery, AccountState, DisplayName, Email, Role};
-use super::service::{self, AccountError, SignUpInput};
 use super::views::*;
+use crate::accounts::mail;
+use crate::accounts::model::{Account, AccountQuery, AccountState, DisplayName, Email, Role};
+use crate::accounts::service::{self, AccountError, SignUpInput};
 use crate::id::{AccountId, AuditId, OrganisationId, TokenId};
-use crate::platform::Platform;
-use crate::ratelimit;
+use crate::platform::{Ctx, Platform};
+use crate::web::cursor::{decode_cursor, encode_cursor, parse_limit};
 use crate::web::idempotency::{self, Outcome};
-use crate::web::problem::Problem;
+use crate::web::problem::{Problem, ProblemDocument};
+use crate::web::ratelimit::{self, CoreLimit, UndeclaredLimit};
 use crate::web::respond;
-use crate::web::{api_ctx, json_body, Ctx, JSON_LIMIT};
+use crate::web::{api_ctx, json_body, JSON_LIMIT};
 
 type Body<T> = Result<T, Problem>;
 
@@ -29,11 +30,11 @@ fn finish(ctx: &Ctx, result: Result<Response, Problem>) -> Response {
 }
 
 /// Every accounts API route.
-pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
+pub fn routes(platform: Arc<Platform>) -> Result<BoxedFilter<(Response,)>, UndeclaredLimit> {
     let p = platform;
     let create_account = warp::path!("api" / "v1" / "accounts")
         .and(warp::post())
-        .and(ratelimit::by_ip(p.limits.get("signup_ip")))
+        .and(ratelimit::by_ip(p.limits.get(CoreLimit::SignupIp)?))
         .and(api_ctx(p.clone()))
         .and(idempotency::key())
         .and(json_body::<SignUpInput>(JSON_LIMIT))
@@ -44,7 +45,7 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         .then(get_account);
     let sign_in = warp::path!("api" / "v1" / "sessions")
         .and(warp::post())
-        .and(ratelimit::by_ip(p.limits.get("signin_ip")))
+        .and(ratelimit::by_ip(p.limits.get(CoreLimit::SigninIp)?))
         .and(api_ctx(p.clone()))
         .and(json_body::<SignInInput>(JSON_LIMIT))
         .then(sign_in);
@@ -77,7 +78,7 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         .then(verify_email);
     let request_reset = warp::path!("api" / "v1" / "password-resets")
         .and(warp::post())
-        .and(ratelimit::by_ip(p.limits.get("reset_ip")))
+        .and(ratelimit::by_ip(p.limits.get(CoreLimit::ResetIp)?))
         .and(api_ctx(p.clone()))
         .and(json_body::<PasswordResetInput>(JSON_LIMIT))
         .then(request_password_reset);
@@ -180,7 +181,7 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         admin_create_org.boxed(),
         admin_audit.boxed(),
     ];
-    crate::web::combine(routes)
+    Ok(crate::web::combine(routes))
 }
 
 /// Sign up.
@@ -258,8 +259,7 @@ pub async fn sign_in(ctx: Ctx, body: Body<SignInInput>, _raw: Bytes) -> Response
         let email_key = input.email.trim().to_lowercase();
         ctx.platform
             .limits
-            .get("signin_account")
-            .check(&email_key)?;
+            .check(CoreLimit::SigninAccount, &email_key)?;
         let account =
             service::check_credentials(&ctx.platform, &input.email, &input.password).await?;
         let secret = service::start_session(&ctx.platform, &account.id).await?;
@@ -364,8 +364,7 @@ pub async fn change_password(ctx: Ctx, body: Body<PasswordInput>, _raw: Bytes) -
         let input = body?;
         ctx.platform
             .limits
-            .get("password_account")
-            .check(who.account.id.as_str())?;
+            .check(CoreLimit::PasswordAccount, who.account.id.as_str())?;
         service::change_password(
             &ctx.platform,
             &who.account,
@@ -419,8 +418,7 @@ pub async fn resend_verification(ctx: Ctx) -> Response {
         }
         ctx.platform
             .limits
-            .get("verify_resend")
-            .check(who.account.id.as_str())?;
+            .check(CoreLimit::VerifyResend, who.account.id.as_str())?;
         mail::resend_verification(&ctx.platform, &who.account).await?;
         Ok(respond::json(StatusCode::ACCEPTED, &Accepted {}))
     }
@@ -468,8 +466,7 @@ pub async fn request_password_reset(
         let email = Email::parse(&input.email)?;
         ctx.platform
             .limits
-            .get("reset_email")
-            .check(email.as_str())?;
+            .check(CoreLimit::ResetEmail, email.as_str())?;
         mail::request_password_reset(&ctx.platform, email.as_str()).await?;
         Ok(respond::json(StatusCode::ACCEPTED, &Accepted {}))
     }
@@ -536,8 +533,7 @@ pub async fn request_email_change(ctx: Ctx, body: Body<EmailChangeInput>, _raw: 
         let input = body?;
         ctx.platform
             .limits
-            .get("password_account")
-            .check(who.account.id.as_str())?;
+            .check(CoreLimit::PasswordAccount, who.account.id.as_str())?;
         let requested = mail::request_email_change(
             &ctx.platform,
             &who.account,
@@ -612,8 +608,7 @@ pub async fn create_token(
         let input = body?;
         ctx.platform
             .limits
-            .get("tokens_account")
-            .check(who.account.id.as_str())?;
+            .check(CoreLimit::TokensAccount, who.account.id.as_str())?;
         idempotency::once(&ctx, "tokens.create", key, &raw, || async {
             let (token, secret) =
                 service::create_token(&ctx.platform, &who.account.id, &input.name).await?;
@@ -667,32 +662,6 @@ pub async fn districts(ctx: Ctx) -> Response {
         http::HeaderValue::from_static("public, max-age=3600"),
     );
     response
-}
-
-/// `limit` (default 20, 1..=100) from a query.
-pub fn parse_limit(query: &HashMap<String, String>) -> Result<usize, Problem> {
-    match query.get("limit") {
-        None => Ok(20),
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=100).contains(&n) => Ok(n),
-            _ => Err(Problem::bad_request("invalid_limit").with("field", "limit")),
-        },
-    }
-}
-
-/// Cursors are opaque to clients: base64 of the last id of the previous page.
-pub fn encode_cursor(id: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id)
-}
-
-pub fn decode_cursor(raw: &str) -> Result<String, Problem> {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))
 }
 
 /// The filters of the admin's account list, from a query string.

@@ -12,20 +12,23 @@ use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::Filter;
 
-use super::http::{account_query, decode_cursor, encode_cursor};
-use super::mail;
-use super::model::{
+use super::http::account_query;
+use crate::accounts::mail;
+use crate::accounts::model::{
     Account, AccountState, ApiToken, DisplayName, Email, Invalid, Organisation, Role,
 };
-use super::service::{self, AccountError, SignUpInput};
+use crate::accounts::service::{self, AccountError, SignUpInput};
+use crate::districts::Directory;
 use crate::districts::{District, Okrug};
 use crate::id::{AccountId, AuditId, OrganisationId, TokenId};
-use crate::platform::{Directory, Platform};
+use crate::platform::{Ctx, Platform};
 use crate::store::AuditEntry;
+use crate::web::cursor::{decode_cursor, encode_cursor};
 use crate::web::i18n::{Lang, Tr};
-use crate::web::pages::{error_page, page, page_with_flash, STYLESHEET};
+use crate::web::pages::{error_page, format_time, page, page_with_flash, STYLESHEET};
 use crate::web::problem::Problem;
-use crate::web::{form, page_ctx, respond, safe_next, Ctx, Form};
+use crate::web::ratelimit::CoreLimit;
+use crate::web::{form, page_ctx, respond, safe_next, Form};
 
 /// Messages for the fields of a form that was refused, in the request's language.
 #[derive(Default)]
@@ -419,7 +422,7 @@ fn signup_page(
         groups: district_groups(&directory),
         errors,
         min_year: 1900,
-        max_year: this_year - super::model::BirthYear::MIN_AGE,
+        max_year: this_year - crate::accounts::model::BirthYear::MIN_AGE,
     };
     page(ctx, status, &ctx.tr().t("signup-title"), &body)
 }
@@ -428,8 +431,7 @@ async fn signup_submit(ctx: Ctx, form: Form) -> Response {
     if let Err(problem) = ctx
         .platform
         .limits
-        .get("signup_ip")
-        .check_ip(ctx.meta.client_ip)
+        .check_ip(CoreLimit::SignupIp, ctx.meta.client_ip)
     {
         return error_page(&ctx, problem);
     }
@@ -508,9 +510,8 @@ async fn signin_submit(ctx: Ctx, form: Form) -> Response {
     let next = safe_next(form.get("next")).unwrap_or_default();
     let limits = &ctx.platform.limits;
     let limited = limits
-        .get("signin_ip")
-        .check_ip(ctx.meta.client_ip)
-        .and_then(|_| limits.get("signin_account").check(&email.to_lowercase()));
+        .check_ip(CoreLimit::SigninIp, ctx.meta.client_ip)
+        .and_then(|_| limits.check(CoreLimit::SigninAccount, &email.to_lowercase()));
     if let Err(problem) = limited {
         let retry = problem.retry_after.unwrap_or(60);
         let message = ctx
@@ -621,11 +622,6 @@ impl ProfilePage<'_> {
     }
 }
 
-pub fn format_time(at: &time::OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    at.format(&format).unwrap_or_default()
-}
-
 async fn profile_page(ctx: &Ctx, state: ProfileState) -> Response {
     let Some(principal) = &ctx.principal else {
         return to_signin(ctx);
@@ -698,8 +694,7 @@ async fn password_submit(ctx: Ctx, form: Form) -> Response {
     if let Err(p) = ctx
         .platform
         .limits
-        .get("password_account")
-        .check(principal.account.id.as_str())
+        .check(CoreLimit::PasswordAccount, principal.account.id.as_str())
     {
         return error_page(&ctx, p);
     }
@@ -794,8 +789,7 @@ async fn verification_submit(ctx: Ctx, _form: Form) -> Response {
     if let Err(problem) = ctx
         .platform
         .limits
-        .get("verify_resend")
-        .check(principal.account.id.as_str())
+        .check(CoreLimit::VerifyResend, principal.account.id.as_str())
     {
         let message = ctx
             .tr()
@@ -826,8 +820,7 @@ async fn email_change_submit(ctx: Ctx, form: Form) -> Response {
     if let Err(p) = ctx
         .platform
         .limits
-        .get("password_account")
-        .check(principal.account.id.as_str())
+        .check(CoreLimit::PasswordAccount, principal.account.id.as_str())
     {
         return error_page(&ctx, p);
     }
@@ -1056,9 +1049,8 @@ async fn forgot_submit(ctx: Ctx, form: Form) -> Response {
     };
     let limits = &ctx.platform.limits;
     let limited = limits
-        .get("reset_ip")
-        .check_ip(ctx.meta.client_ip)
-        .and_then(|_| limits.get("reset_email").check(email.as_str()));
+        .check_ip(CoreLimit::ResetIp, ctx.meta.client_ip)
+        .and_then(|_| limits.check(CoreLimit::ResetEmail, email.as_str()));
     if let Err(problem) = limited {
         let message = ctx
             .tr()
@@ -1130,8 +1122,7 @@ async fn token_submit(ctx: Ctx, form: Form) -> Response {
     if let Err(p) = ctx
         .platform
         .limits
-        .get("tokens_account")
-        .check(principal.account.id.as_str())
+        .check(CoreLimit::TokensAccount, principal.account.id.as_str())
     {
         return error_page(&ctx, p);
     }

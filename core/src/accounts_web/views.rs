@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::model::{Account, AccountState, ApiToken, Organisation, Role};
+use crate::accounts::model::{Account, AccountState, ApiToken, Organisation, Role};
 use crate::districts::{District, Okrug};
 use crate::store::AuditEntry;
 
@@ -188,18 +188,4 @@ pub struct OrganisationList {
 pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     pub next_cursor: Option<String>,
-}
-
-/// An RFC 9457 problem document.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProblemDocument {
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    /// A stable snake_case code, e.g. `email_taken`, `invalid_credentials`, `rate_limited`.
-    pub code: String,
-    pub field: Option<String>,
-    pub retry_after: Option<u64>,
 }

@@ -1,0 +1,74 @@
+//! The accounts' API and pages: sign-up, sign-in, profile, tokens, the admin's accounts,
+//! organisations and audit log. Core's own feature, plugged in like any other
+//! ([`feature`]); it stands above the platform because its routes take the platform's
+//! context.
+
+pub mod http;
+pub mod pages;
+pub mod views;
+
+use std::any::Any;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use utoipa::OpenApi;
+
+use crate::accounts::model::Role;
+use crate::feature::{Feature, Routes, Running};
+use crate::notify::{kinds, KindSpec};
+use crate::platform::{NavItem, Platform};
+use crate::web::i18n::{CORE_EN, CORE_RU};
+use crate::web::ratelimit::{declare, CoreLimit, Declared};
+
+/// The accounts, as a feature: core's catalog and limits, the account emails' kinds, the
+/// admin's navigation entry, the account API and pages.
+pub struct AccountsFeature;
+
+#[async_trait]
+impl Feature for AccountsFeature {
+    fn name(&self) -> &'static str {
+        "accounts"
+    }
+
+    fn catalogs(&self) -> Vec<(&'static str, &'static str)> {
+        vec![(CORE_RU, CORE_EN)]
+    }
+
+    fn limits(&self) -> Vec<Declared> {
+        declare::<CoreLimit>()
+    }
+
+    fn notification_kinds(&self) -> &'static [KindSpec] {
+        kinds::ACCOUNT
+    }
+
+    fn nav(&self) -> Vec<NavItem> {
+        vec![NavItem::new("/admin/accounts", "nav-admin", Some(Role::Admin)).section("/admin")]
+    }
+
+    async fn start(&self, platform: Arc<Platform>) -> anyhow::Result<Arc<dyn Running>> {
+        platform.limits.require::<CoreLimit>()?;
+        Ok(Arc::new(RunningAccounts { platform }))
+    }
+}
+
+struct RunningAccounts {
+    platform: Arc<Platform>,
+}
+
+impl Running for RunningAccounts {
+    fn routes(&self) -> anyhow::Result<Routes> {
+        Ok(crate::web::combine(vec![
+            http::routes(self.platform.clone())?,
+            pages::routes(self.platform.clone()),
+        ]))
+    }
+
+    fn openapi(&self) -> Option<utoipa::openapi::OpenApi> {
+        Some(http::AccountsApi::openapi())
+    }
+
+    fn service(&self) -> Arc<dyn Any + Send + Sync> {
+        self.platform.clone()
+    }
+}
