@@ -156,6 +156,29 @@ fn bad_settings_stop_the_start_with_a_message_per_value() {
 }
 
 #[test]
+fn an_unknown_rate_limit_name_stops_the_start_naming_it_and_the_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_veche"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("VECHE_DATA_DIR", dir.path())
+        .env("VECHE_RATE_BALOT_IP", "10/min")
+        .env("VECHE_LOG", "warn")
+        .env_remove("MONGODB_URI")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a typo in a limit's name must not start a server"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown rate limit \"balot_ip\""), "{err}");
+    // The message lists what exists, from every feature: core, the notifier, polls.
+    for known in ["ballot_ip", "signin_ip", "mail_recipient"] {
+        assert!(err.contains(known), "{known} not listed in: {err}");
+    }
+}
+
+#[test]
 fn serve_help_documents_every_setting() {
     let out = Command::new(env!("CARGO_BIN_EXE_veche"))
         .args(["serve", "--help"])
