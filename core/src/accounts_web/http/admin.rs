@@ -1,0 +1,217 @@
+//! The admin's API: accounts, roles, blocks, organisations, the audit log.
+
+use std::collections::{BTreeSet, HashMap};
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde_json::json;
+use warp::reply::Response;
+
+use crate::accounts::model::Role;
+use crate::accounts::service::{self, AccountError};
+use crate::accounts_web::views::*;
+use crate::id::{AccountId, AuditId, OrganisationId};
+use crate::platform::Ctx;
+use crate::web::cursor::{decode_cursor, encode_cursor, parse_limit};
+use crate::web::idempotency::{self, Outcome};
+use crate::web::problem::{Problem, ProblemDocument};
+use crate::web::respond;
+
+use super::*;
+
+/// Admin: accounts, newest first, filtered by `q` (email or name), `role`, `state`.
+#[utoipa::path(get, path = "/api/v1/admin/accounts", tag = "admin",
+    params(("q" = Option<String>, Query), ("role" = Option<String>, Query), ("state" = Option<String>, Query),
+        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = AccountPage), (status = 400, body = ProblemDocument),
+        (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)))]
+pub async fn admin_list_accounts(ctx: Ctx, query: HashMap<String, String>) -> Response {
+    let result = async {
+        ctx.with_role(Role::Admin)?;
+        let query = account_query(&query)?;
+        let mut fetch = query.clone();
+        fetch.limit = query.limit + 1;
+        let mut accounts = ctx.platform.store.list_accounts(&fetch).await?;
+        let next_cursor = if accounts.len() > query.limit {
+            accounts.truncate(query.limit);
+            accounts.last().map(|a| encode_cursor(a.id.as_str()))
+        } else {
+            None
+        };
+        Ok(respond::json(
+            StatusCode::OK,
+            &AccountPage {
+                items: accounts.iter().map(AccountView::from).collect(),
+                next_cursor,
+            },
+        ))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Admin: one account.
+#[utoipa::path(get, path = "/api/v1/admin/accounts/{id}", tag = "admin", params(("id" = String, Path)),
+    responses((status = 200, body = AccountView), (status = 401, body = ProblemDocument),
+        (status = 403, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
+pub async fn admin_get_account(id: String, ctx: Ctx) -> Response {
+    let result = async {
+        ctx.with_role(Role::Admin)?;
+        let id = AccountId::parse(&id).ok_or_else(Problem::not_found)?;
+        let account = ctx
+            .platform
+            .store
+            .account(&id)
+            .await?
+            .ok_or_else(Problem::not_found)?;
+        Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Admin: sets the roles of an account (resident is always kept; an official needs an
+/// organisation). Audited.
+#[utoipa::path(put, path = "/api/v1/admin/accounts/{id}/roles", tag = "admin", params(("id" = String, Path)),
+    request_body = RolesInput,
+    responses((status = 200, body = AccountView), (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument),
+        (status = 404, body = ProblemDocument), (status = 409, description = "`self_lockout`", body = ProblemDocument),
+        (status = 422, description = "`organisation_required`, `unknown_organisation`", body = ProblemDocument)))]
+pub async fn admin_set_roles(
+    id: String,
+    ctx: Ctx,
+    body: Body<RolesInput>,
+    _raw: Bytes,
+) -> Response {
+    let result = async {
+        let admin = ctx.with_role(Role::Admin)?.account.clone();
+        let input = body?;
+        let id = AccountId::parse(&id).ok_or_else(Problem::not_found)?;
+        let organisation = match input.organisation_id.as_deref() {
+            None | Some("") => None,
+            Some(raw) => Some(
+                OrganisationId::parse(raw)
+                    .ok_or_else(|| Problem::from(AccountError::UnknownOrganisation))?,
+            ),
+        };
+        let roles: BTreeSet<Role> = input.roles.into_iter().collect();
+        let account = service::set_roles(
+            &ctx.platform,
+            &admin,
+            &id,
+            roles,
+            organisation,
+            input.reason.as_deref(),
+        )
+        .await?;
+        Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Admin: blocks (or unblocks) an account, with a reason. Audited.
+#[utoipa::path(post, path = "/api/v1/admin/accounts/{id}/block", tag = "admin", params(("id" = String, Path)),
+    request_body = ReasonInput,
+    responses((status = 200, body = AccountView), (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument),
+        (status = 404, body = ProblemDocument), (status = 409, description = "`self_lockout`", body = ProblemDocument),
+        (status = 422, description = "`reason_required`", body = ProblemDocument)))]
+pub async fn admin_block(id: String, ctx: Ctx, body: Body<ReasonInput>, block: bool) -> Response {
+    let result = async {
+        let admin = ctx.with_role(Role::Admin)?.account.clone();
+        let input = body?;
+        let id = AccountId::parse(&id).ok_or_else(Problem::not_found)?;
+        let account = if block {
+            service::block(&ctx.platform, &admin, &id, Some(&input.reason)).await?
+        } else {
+            service::unblock(&ctx.platform, &admin, &id, Some(&input.reason)).await?
+        };
+        Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Admin: lifts a block, with a reason. Audited.
+#[utoipa::path(post, path = "/api/v1/admin/accounts/{id}/unblock", tag = "admin", params(("id" = String, Path)),
+    request_body = ReasonInput,
+    responses((status = 200, body = AccountView), (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument),
+        (status = 404, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
+#[allow(dead_code)]
+pub(super) fn admin_unblock_doc() {}
+
+/// Admin: the organisations.
+#[utoipa::path(get, path = "/api/v1/admin/organisations", tag = "admin",
+    responses((status = 200, body = OrganisationList), (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)))]
+pub async fn admin_list_organisations(ctx: Ctx) -> Response {
+    let result = async {
+        ctx.with_role(Role::Admin)?;
+        let items = ctx.platform.store.organisations().await?;
+        Ok(respond::json(StatusCode::OK, &OrganisationList { items }))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Admin: creates an organisation. Audited.
+#[utoipa::path(post, path = "/api/v1/admin/organisations", tag = "admin", request_body = OrganisationInput,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = crate::accounts::model::Organisation), (status = 401, body = ProblemDocument),
+        (status = 403, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
+pub async fn admin_create_organisation(
+    ctx: Ctx,
+    key: Option<String>,
+    body: Body<OrganisationInput>,
+    raw: Bytes,
+) -> Response {
+    let result = async {
+        let admin = ctx.with_role(Role::Admin)?.account.clone();
+        let input = body?;
+        idempotency::once(&ctx, "organisations.create", key, &raw, || async {
+            let organisation =
+                service::create_organisation(&ctx.platform, &admin, &input.name).await?;
+            Ok(Outcome::created(
+                format!("/api/v1/admin/organisations/{}", organisation.id),
+                json!(organisation),
+            ))
+        })
+        .await
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Admin: the audit log, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin",
+    params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = AuditPage), (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)))]
+pub async fn admin_audit(ctx: Ctx, query: HashMap<String, String>) -> Response {
+    let result = async {
+        ctx.with_role(Role::Admin)?;
+        let limit = parse_limit(&query)?;
+        let before = match query.get("cursor") {
+            None => None,
+            Some(c) => Some(
+                AuditId::parse(&decode_cursor(c)?)
+                    .ok_or_else(|| Problem::bad_request("invalid_cursor"))?,
+            ),
+        };
+        let mut items = ctx
+            .platform
+            .store
+            .list_audit(before.as_ref(), limit + 1)
+            .await?;
+        let next_cursor = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|e| encode_cursor(e.id.as_str()))
+        } else {
+            None
+        };
+        Ok(respond::json(
+            StatusCode::OK,
+            &AuditPage { items, next_cursor },
+        ))
+    }
+    .await;
+    finish(&ctx, result)
+}

@@ -1,0 +1,192 @@
+//! What arrives by email: address confirmation, password resets, a change of address.
+
+use bytes::Bytes;
+use http::StatusCode;
+use warp::reply::Response;
+
+use crate::accounts::mail;
+use crate::accounts::model::{AccountState, Email};
+use crate::accounts::service::AccountError;
+use crate::accounts_web::views::*;
+use crate::platform::Ctx;
+use crate::web::problem::{Problem, ProblemDocument};
+use crate::web::ratelimit::CoreLimit;
+use crate::web::respond;
+
+use super::*;
+
+/// Sends the link that confirms your address again (the first one was lost or expired).
+#[utoipa::path(post, path = "/api/v1/me/verification", tag = "accounts",
+    params(("X-CSRF-Token" = Option<String>, Header, description = "Required with the session cookie")),
+    responses(
+        (status = 202, description = "A new link is on its way to the account's address (valid 48 hours)", body = Accepted),
+        (status = 401, body = ProblemDocument),
+        (status = 403, description = "missing or wrong CSRF token", body = ProblemDocument),
+        (status = 409, description = "`already_verified`", body = ProblemDocument),
+        (status = 429, description = "`rate_limited` (5 an hour per account)", body = ProblemDocument),
+        (status = 503, description = "`unavailable`: the email could not be queued; retry", body = ProblemDocument),
+    ),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn resend_verification(ctx: Ctx) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        // Checked before the limit, so that a confirmed account does not use it up.
+        if who.account.state != AccountState::Unverified {
+            return Err(AccountError::AlreadyVerified.into());
+        }
+        ctx.platform
+            .limits
+            .check(CoreLimit::VerifyResend, who.account.id.as_str())?;
+        mail::resend_verification(&ctx.platform, &who.account).await?;
+        Ok(respond::json(StatusCode::ACCEPTED, &Accepted {}))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Confirms an address with the `token` of the emailed link; the account becomes active.
+#[utoipa::path(post, path = "/api/v1/email-verifications", tag = "accounts",
+    request_body = LinkTokenInput,
+    responses(
+        (status = 200, description = "Confirmed (also when it was already); the account as `GET /api/v1/me` shows it", body = Me),
+        (status = 400, body = ProblemDocument),
+        (status = 403, description = "`account_blocked`", body = ProblemDocument),
+        (status = 410, description = "`link_invalid`: unknown, used or expired", body = ProblemDocument),
+    ))]
+pub async fn verify_email(ctx: Ctx, body: Body<LinkTokenInput>, _raw: Bytes) -> Response {
+    let result = async {
+        let input = body?;
+        let account = mail::verify_email(&ctx.platform, &input.token).await?;
+        Ok(respond::json(StatusCode::OK, &me_view(&ctx, &account)))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Asks for a password-reset link (valid 1 hour). The answer is the same whether or not an
+/// account uses the address.
+#[utoipa::path(post, path = "/api/v1/password-resets", tag = "accounts",
+    request_body = PasswordResetInput,
+    responses(
+        (status = 202, description = "If an account uses the address, a link is on its way", body = Accepted),
+        (status = 400, body = ProblemDocument),
+        (status = 422, description = "`validation_failed`: not an email address", body = ProblemDocument),
+        (status = 429, description = "`rate_limited` (10 an hour per client, 3 an hour per address)", body = ProblemDocument),
+        (status = 503, body = ProblemDocument),
+    ))]
+pub async fn request_password_reset(
+    ctx: Ctx,
+    body: Body<PasswordResetInput>,
+    _raw: Bytes,
+) -> Response {
+    let result = async {
+        let input = body?;
+        let email = Email::parse(&input.email)?;
+        ctx.platform
+            .limits
+            .check(CoreLimit::ResetEmail, email.as_str())?;
+        mail::request_password_reset(&ctx.platform, email.as_str()).await?;
+        Ok(respond::json(StatusCode::ACCEPTED, &Accepted {}))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Sets a new password with the `token` of a reset link. Every session of the account ends.
+/// A refused password leaves the link usable.
+#[utoipa::path(post, path = "/api/v1/password-resets/confirm", tag = "accounts",
+    request_body = PasswordResetConfirmInput,
+    responses(
+        (status = 204, description = "Changed; sign in with the new password"),
+        (status = 400, body = ProblemDocument),
+        (status = 403, description = "`account_blocked`", body = ProblemDocument),
+        (status = 410, description = "`link_invalid`: unknown, used or expired", body = ProblemDocument),
+        (status = 422, description = "`validation_failed` (field `new_password`)", body = ProblemDocument),
+    ))]
+pub async fn confirm_password_reset(
+    ctx: Ctx,
+    body: Body<PasswordResetConfirmInput>,
+    _raw: Bytes,
+) -> Response {
+    let result = async {
+        let input = body?;
+        let account =
+            mail::reset_password(&ctx.platform, &input.token, &input.new_password).await?;
+        let mut response = respond::no_content();
+        let own_session = ctx
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.account.id == account.id && p.session_hash().is_some());
+        if own_session {
+            // That session ended with the others.
+            respond::add_cookie(
+                &mut response,
+                &respond::clear_cookie(crate::web::SESSION_COOKIE, ctx.platform.config.https()),
+            );
+        }
+        Ok(response)
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Starts a change of your address: a link (valid 24 hours) goes to the new address, and the
+/// address changes when it is followed.
+#[utoipa::path(post, path = "/api/v1/me/email", tag = "accounts", request_body = EmailChangeInput,
+    params(("X-CSRF-Token" = Option<String>, Header, description = "Required with the session cookie")),
+    responses(
+        (status = 202, description = "A link is on its way to the new address", body = Accepted),
+        (status = 400, body = ProblemDocument),
+        (status = 401, body = ProblemDocument),
+        (status = 403, description = "missing or wrong CSRF token", body = ProblemDocument),
+        (status = 409, description = "`email_taken` (field `new_email`)", body = ProblemDocument),
+        (status = 422, description = "`wrong_password`, `validation_failed` (field `new_email`: `invalid_email`, `unchanged`, …)", body = ProblemDocument),
+        (status = 429, description = "`rate_limited`", body = ProblemDocument),
+        (status = 503, body = ProblemDocument),
+    ),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn request_email_change(ctx: Ctx, body: Body<EmailChangeInput>, _raw: Bytes) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        let input = body?;
+        ctx.platform
+            .limits
+            .check(CoreLimit::PasswordAccount, who.account.id.as_str())?;
+        let requested = mail::request_email_change(
+            &ctx.platform,
+            &who.account,
+            &input.new_email,
+            &input.current_password,
+        )
+        .await;
+        match requested {
+            Ok(()) => Ok(respond::json(StatusCode::ACCEPTED, &Accepted {})),
+            Err(AccountError::EmailTaken) => {
+                Err(Problem::conflict("email_taken").with("field", "new_email"))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Confirms a new address with the `token` of the link sent to it; the address changes.
+#[utoipa::path(post, path = "/api/v1/email-changes/confirm", tag = "accounts",
+    request_body = LinkTokenInput,
+    responses(
+        (status = 200, description = "Changed; the account as `GET /api/v1/me` shows it", body = Me),
+        (status = 400, body = ProblemDocument),
+        (status = 403, description = "`account_blocked`", body = ProblemDocument),
+        (status = 409, description = "`email_taken`: another account took the address meanwhile", body = ProblemDocument),
+        (status = 410, description = "`link_invalid`: unknown, used or expired", body = ProblemDocument),
+    ))]
+pub async fn confirm_email_change(ctx: Ctx, body: Body<LinkTokenInput>, _raw: Bytes) -> Response {
+    let result = async {
+        let input = body?;
+        let account = mail::confirm_email_change(&ctx.platform, &input.token).await?;
+        Ok(respond::json(StatusCode::OK, &me_view(&ctx, &account)))
+    }
+    .await;
+    finish(&ctx, result)
+}
