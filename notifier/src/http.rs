@@ -447,33 +447,25 @@ pub async fn admin_mail_stats(ctx: Ctx, outbox: Arc<Outbox>) -> Response {
 )]
 pub struct NotifierApi;
 
-/// A real server on a free port, on a fresh SQLite store, with the notifier's routes (and a
-/// bare `recover` like the binary's), and a tiny HTTP/1.1 client: the notifier does not depend
-/// on an HTTP client crate, and warp's test helpers are behind a feature it does not enable.
+/// The notifier's routes on a real server (core's test server: a fresh SQLite store, a
+/// `recover` like the binary's, a small HTTP/1.1 client).
 #[cfg(test)]
 pub(crate) mod testkit {
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeMap;
     use std::net::SocketAddr;
     use std::sync::Arc;
 
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio_util::sync::CancellationToken;
-    use warp::Filter;
-
-    use veche_core::accounts::model::{Account, AccountState, BirthYear, DisplayName, Email, Role};
-    use veche_core::accounts::service;
-    use veche_core::accounts::CoreConfig;
-    use veche_core::id::{AccountId, DistrictId};
+    use veche_core::accounts::model::Role;
     use veche_core::notify::{kinds, Kind, KindSpec, Notification, Recipient};
-    use veche_core::storage::{Backend, Sqlite, SyncMode};
-    use veche_core::web::i18n::{Catalog, Lang, CORE_EN, CORE_RU};
-    use veche_core::web::problem::{Problem, Rejected};
-    use veche_core::web::ratelimit::{declare, CoreLimit, Declared, Limits, RateSpec};
-    use veche_core::{clock, random, Platform};
+    use veche_core::testing::server::{self, PlatformSpec};
+    pub use veche_core::testing::server::{Reply, User};
+    use veche_core::web::i18n::Lang;
+    use veche_core::web::ratelimit::declare;
+    use veche_core::{clock, Platform};
 
     use crate::model::{Job, JobId, Outcome};
     use crate::outbox::Outbox;
-    use crate::{NOTIFIER_EN, NOTIFIER_RU};
+    use crate::{NotifierLimit, NOTIFIER_EN, NOTIFIER_RU};
 
     /// An opt-in kind, as a feature would declare one (the account kinds have none).
     pub const DISTRICT_NEWS: KindSpec = KindSpec {
@@ -489,108 +481,30 @@ pub(crate) mod testkit {
         _dir: tempfile::TempDir,
     }
 
-    /// A signed-in account: its bearer token, its session cookie and that session's CSRF token.
-    pub struct User {
-        pub account: Account,
-        pub bearer: String,
-        pub cookie: String,
-        pub csrf: String,
-    }
-
-    pub struct Reply {
-        pub status: u16,
-        pub head: String,
-        pub body: String,
-    }
-
-    impl Reply {
-        pub fn header(&self, name: &str) -> Option<String> {
-            self.head.lines().find_map(|line| {
-                let (k, v) = line.split_once(':')?;
-                k.trim()
-                    .eq_ignore_ascii_case(name)
-                    .then(|| v.trim().to_string())
-            })
-        }
-
-        pub fn json(&self) -> serde_json::Value {
-            serde_json::from_str(&self.body)
-                .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-        }
-    }
-
-    pub fn catalog() -> Catalog {
-        Catalog::new(&[(CORE_RU, CORE_EN), (NOTIFIER_RU, NOTIFIER_EN)])
-            .unwrap_or_else(|e| panic!("catalog: {e}"))
-    }
-
-    async fn recover(
-        platform: Arc<Platform>,
-        rejection: warp::Rejection,
-    ) -> Result<warp::reply::Response, std::convert::Infallible> {
-        let problem = match rejection.find::<Rejected>() {
-            Some(Rejected(p)) => p.clone(),
-            None if rejection.is_not_found() => Problem::not_found(),
-            None => Problem::new(http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-        };
-        Ok(problem.into_response(&platform.catalog, Lang::Ru))
-    }
-
     impl Harness {
         pub async fn start() -> Harness {
             Harness::with_rates(&[]).await
         }
 
         /// With some rate limits overridden, e.g. `("unsubscribe_ip", "2/min")`.
-        pub async fn with_rates(rates: &[(&str, &str)]) -> Harness {
-            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-            let db = Sqlite::open(dir.path(), SyncMode::Normal)
-                .unwrap_or_else(|e| panic!("sqlite: {e}"));
-            let backend = Backend::Sqlite(db);
-            let store = veche_core::store::open(&backend)
-                .await
-                .unwrap_or_else(|e| panic!("core store: {e}"));
+        pub async fn with_rates(rates: &[(&'static str, &'static str)]) -> Harness {
+            let (backend, dir) = server::sqlite();
             let outbox = Arc::new(
                 Outbox::open(&backend, &[kinds::ACCOUNT, &[DISTRICT_NEWS]])
                     .await
                     .unwrap_or_else(|e| panic!("outbox: {e}")),
             );
-            let declared: Vec<Declared> = declare::<CoreLimit>()
-                .into_iter()
-                .chain(declare::<crate::NotifierLimit>())
-                .collect();
-            let overrides: BTreeMap<String, RateSpec> = rates
-                .iter()
-                .map(|(k, v)| {
-                    let spec = RateSpec::parse(v).unwrap_or_else(|e| panic!("{e}"));
-                    (k.to_string(), spec)
-                })
-                .collect();
-            let limits =
-                Limits::build(&declared, &overrides).unwrap_or_else(|e| panic!("limits: {e}"));
-            let platform = Arc::new(Platform::new(
-                backend,
-                store,
-                catalog(),
-                limits,
-                CoreConfig::default(),
-                [7; 32],
-                CancellationToken::new(),
-                outbox.clone(),
-            ));
-            let recover_platform = platform.clone();
+            let spec = PlatformSpec {
+                catalogs: vec![(NOTIFIER_RU, NOTIFIER_EN)],
+                limits: declare::<NotifierLimit>(),
+                rates: rates.to_vec(),
+                districts: false,
+                ..PlatformSpec::default()
+            };
+            let platform = server::platform_on(backend, spec, outbox.clone()).await;
             let routes = super::routes(platform.clone(), outbox.clone())
-                .unwrap()
-                .recover(move |r| recover(recover_platform.clone(), r))
-                .unify()
-                .boxed();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .unwrap_or_else(|e| panic!("bind: {e}"));
-            let addr = listener
-                .local_addr()
-                .unwrap_or_else(|e| panic!("addr: {e}"));
-            tokio::spawn(warp::serve(routes).incoming(listener).run());
+                .unwrap_or_else(|e| panic!("routes: {e}"));
+            let addr = server::serve(&platform, routes).await;
             Harness {
                 platform,
                 outbox,
@@ -600,51 +514,7 @@ pub(crate) mod testkit {
         }
 
         pub async fn user(&self, roles: &[Role]) -> User {
-            let now = clock::now();
-            let id = AccountId::generate();
-            let account = Account {
-                email: Email::parse(&format!("u{}@example.org", id.as_str().to_lowercase()))
-                    .unwrap_or_else(|e| panic!("email: {e}")),
-                id,
-                display_name: DisplayName::parse("Анна Тестова")
-                    .unwrap_or_else(|e| panic!("name: {e}")),
-                district_id: DistrictId::from_trusted("45383000".into()),
-                birth_year: BirthYear::from_trusted(1985),
-                password_hash: String::new(),
-                roles: roles
-                    .iter()
-                    .copied()
-                    .chain([Role::Resident])
-                    .collect::<BTreeSet<_>>(),
-                organisation_id: None,
-                state: AccountState::Active,
-                created_at: now,
-                updated_at: now,
-                mail_pending_since: None,
-                lang: Lang::Ru,
-            };
-            let p = &self.platform;
-            p.store
-                .insert_account(&account)
-                .await
-                .unwrap_or_else(|e| panic!("account: {e}"));
-            let (_, bearer) = service::create_token(p, &account.id, "tests")
-                .await
-                .unwrap_or_else(|e| panic!("token: {e}"));
-            let session = service::start_session(p, &account.id)
-                .await
-                .unwrap_or_else(|e| panic!("session: {e}"));
-            let csrf = random::mac(
-                &p.secret,
-                "csrf",
-                &format!("session:{}", random::token_hash(&session)),
-            );
-            User {
-                account,
-                bearer: format!("Bearer {bearer}"),
-                cookie: format!("veche_session={session}"),
-                csrf,
-            }
+            server::user(&self.platform, roles).await
         }
 
         /// A dead `roles_changed` job for the user (its address suppressed when `bounced`).
@@ -704,40 +574,7 @@ pub(crate) mod testkit {
             headers: &[(&str, &str)],
             body: Option<&str>,
         ) -> Reply {
-            let mut request =
-                format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-            for (name, value) in headers {
-                request.push_str(&format!("{name}: {value}\r\n"));
-            }
-            if let Some(body) = body {
-                request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-            } else {
-                request.push_str("\r\n");
-            }
-            let mut stream = tokio::net::TcpStream::connect(self.addr)
-                .await
-                .unwrap_or_else(|e| panic!("connect: {e}"));
-            stream
-                .write_all(request.as_bytes())
-                .await
-                .unwrap_or_else(|e| panic!("write: {e}"));
-            let mut raw = Vec::new();
-            stream
-                .read_to_end(&mut raw)
-                .await
-                .unwrap_or_else(|e| panic!("read: {e}"));
-            let text = String::from_utf8_lossy(&raw).into_owned();
-            let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-            let status = head
-                .split(' ')
-                .nth(1)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or_else(|| panic!("no status in {head:?}"));
-            Reply {
-                status,
-                head: head.to_string(),
-                body: body.to_string(),
-            }
+            server::send(self.addr, method, path, headers, body).await
         }
 
         pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {

@@ -536,7 +536,7 @@ mod tests {
     use veche_core::web::i18n::Lang;
 
     use super::*;
-    use crate::http::testkit::{catalog, Harness};
+    use crate::http::testkit::Harness;
     use crate::model::Delivery;
 
     const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
@@ -767,7 +767,14 @@ mod tests {
     /// templates and these sources, and the keys built at run time.
     #[test]
     fn every_key_used_is_in_the_catalogs() {
-        let catalog = catalog();
+        let catalog = veche_core::web::i18n::Catalog::new(&[
+            (
+                veche_core::web::i18n::CORE_RU,
+                veche_core::web::i18n::CORE_EN,
+            ),
+            (crate::NOTIFIER_RU, crate::NOTIFIER_EN),
+        ])
+        .unwrap_or_else(|e| panic!("catalog: {e}"));
         let sources = [
             include_str!("http.rs"),
             include_str!("pages.rs"),

@@ -114,4 +114,5 @@ macro_rules! contract_tests {
     };
 }
 
+pub mod server;
 pub mod smtp;
