@@ -234,14 +234,7 @@ pub async fn reset_password(
     // Check the password before using up the link, so a too-short one can be corrected.
     let password = Password::parse_field(new_password, "new_password")?;
     let token = take(accounts, secret, TokenPurpose::PasswordReset).await?;
-    let mut account = accounts
-        .store
-        .account(&token.account_id)
-        .await?
-        .ok_or(AccountError::LinkInvalid)?;
-    if account.state == AccountState::Blocked {
-        return Err(AccountError::Blocked);
-    }
+    let mut account = link_holder(accounts, &token).await?;
     if password.expose().to_lowercase() == account.email.as_str() {
         // Put the link back: the resident will try another password.
         accounts.store.insert_email_token(&token).await?;
@@ -308,11 +301,9 @@ pub async fn request_email_change(
     Ok(())
 }
 
-/// Follows a confirmation link for a new address: the account's address changes.
-pub async fn confirm_email_change(accounts: &Accounts, secret: &str) -> AccountResult<Account> {
-    let token = take(accounts, secret, TokenPurpose::EmailChange).await?;
-    let new_email = token.new_email.clone().ok_or(AccountError::LinkInvalid)?;
-    let mut account = accounts
+/// The account a link was made for; a blocked account may not use it.
+async fn link_holder(accounts: &Accounts, token: &EmailToken) -> AccountResult<Account> {
+    let account = accounts
         .store
         .account(&token.account_id)
         .await?
@@ -320,6 +311,14 @@ pub async fn confirm_email_change(accounts: &Accounts, secret: &str) -> AccountR
     if account.state == AccountState::Blocked {
         return Err(AccountError::Blocked);
     }
+    Ok(account)
+}
+
+/// Follows a confirmation link for a new address: the account's address changes.
+pub async fn confirm_email_change(accounts: &Accounts, secret: &str) -> AccountResult<Account> {
+    let token = take(accounts, secret, TokenPurpose::EmailChange).await?;
+    let new_email = token.new_email.clone().ok_or(AccountError::LinkInvalid)?;
+    let mut account = link_holder(accounts, &token).await?;
     account.email = new_email;
     if account.state == AccountState::Unverified {
         account.state = AccountState::Active;

@@ -446,15 +446,7 @@ pub async fn block(
     if &actor.id == target {
         return Err(AccountError::SelfLockout);
     }
-    let mut account = accounts
-        .store
-        .account(target)
-        .await?
-        .ok_or(AccountError::NotFound)?;
-    let before = account.state;
-    account.state = AccountState::Blocked;
-    account.updated_at = clock::now();
-    accounts.store.update_account(&account).await?;
+    let (account, before) = set_state(accounts, target, AccountState::Blocked).await?;
     let sessions = accounts.store.delete_sessions_of(target).await?;
     let tokens = accounts.store.delete_tokens_of(target).await?;
     audit(
@@ -469,6 +461,24 @@ pub async fn block(
     Ok(account)
 }
 
+/// Sets an account's state; answers the account as changed and its state before.
+async fn set_state(
+    accounts: &Accounts,
+    target: &AccountId,
+    state: AccountState,
+) -> AccountResult<(Account, AccountState)> {
+    let mut account = accounts
+        .store
+        .account(target)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    let before = account.state;
+    account.state = state;
+    account.updated_at = clock::now();
+    accounts.store.update_account(&account).await?;
+    Ok((account, before))
+}
+
 /// Lifts a block; the account becomes active.
 pub async fn unblock(
     accounts: &Accounts,
@@ -477,15 +487,7 @@ pub async fn unblock(
     reason: Option<&str>,
 ) -> AccountResult<Account> {
     let reason = parse_reason(reason, true)?;
-    let mut account = accounts
-        .store
-        .account(target)
-        .await?
-        .ok_or(AccountError::NotFound)?;
-    let before = account.state;
-    account.state = AccountState::Active;
-    account.updated_at = clock::now();
-    accounts.store.update_account(&account).await?;
+    let (account, before) = set_state(accounts, target, AccountState::Active).await?;
     audit(
         accounts,
         &actor.id,

@@ -16,9 +16,24 @@ use utoipa::OpenApi;
 use crate::accounts::model::Role;
 use crate::feature::{Feature, Routes, Running};
 use crate::notify::{kinds, KindSpec};
-use crate::platform::{NavItem, Platform};
+use crate::platform::{Ctx, NavItem, Platform};
 use crate::web::i18n::{CORE_EN, CORE_RU};
 use crate::web::ratelimit::{declare, CoreLimit, Declared};
+
+/// Makes `response` clear this browser's session cookie (its session has ended).
+pub(crate) fn clear_session_cookie(ctx: &Ctx, response: &mut warp::reply::Response) {
+    crate::web::respond::add_cookie(
+        response,
+        &crate::web::respond::clear_cookie(crate::web::SESSION_COOKIE, ctx.platform.config.https()),
+    );
+}
+
+/// Whether the request came with a session of `account` (which a password reset just ended).
+pub(crate) fn by_own_session(ctx: &Ctx, account: &crate::id::AccountId) -> bool {
+    ctx.principal
+        .as_ref()
+        .is_some_and(|p| &p.account.id == account && p.session_hash().is_some())
+}
 
 /// The accounts, as a feature: core's catalog and limits, the account emails' kinds, the
 /// admin's navigation entry, the account API and pages.

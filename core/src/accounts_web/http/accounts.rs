@@ -132,10 +132,7 @@ pub async fn sign_out(ctx: Ctx) -> Response {
             .ok_or_else(|| Problem::unprocessable("no_session"))?;
         service::end_session(&ctx.platform, hash).await?;
         let mut response = respond::no_content();
-        respond::add_cookie(
-            &mut response,
-            &respond::clear_cookie(crate::web::SESSION_COOKIE, ctx.platform.config.https()),
-        );
+        crate::accounts_web::clear_session_cookie(&ctx, &mut response);
         Ok(response)
     }
     .await;
@@ -206,10 +203,7 @@ pub async fn change_password(ctx: Ctx, body: Body<PasswordInput>, _raw: Bytes) -
         )
         .await?;
         let mut response = respond::no_content();
-        respond::add_cookie(
-            &mut response,
-            &respond::clear_cookie(crate::web::SESSION_COOKIE, ctx.platform.config.https()),
-        );
+        crate::accounts_web::clear_session_cookie(&ctx, &mut response);
         Ok(response)
     }
     .await;

@@ -113,16 +113,10 @@ pub async fn confirm_password_reset(
         let account =
             mail::reset_password(&ctx.platform, &input.token, &input.new_password).await?;
         let mut response = respond::no_content();
-        let own_session = ctx
-            .principal
-            .as_ref()
-            .is_some_and(|p| p.account.id == account.id && p.session_hash().is_some());
+        let own_session = crate::accounts_web::by_own_session(&ctx, &account.id);
         if own_session {
             // That session ended with the others.
-            respond::add_cookie(
-                &mut response,
-                &respond::clear_cookie(crate::web::SESSION_COOKIE, ctx.platform.config.https()),
-            );
+            crate::accounts_web::clear_session_cookie(&ctx, &mut response);
         }
         Ok(response)
     }

@@ -208,10 +208,7 @@ pub(super) async fn signout_submit(ctx: Ctx, _form: Form) -> Response {
         }
     }
     let mut response = respond::see_other("/");
-    respond::add_cookie(
-        &mut response,
-        &respond::clear_cookie(crate::web::SESSION_COOKIE, ctx.platform.config.https()),
-    );
+    crate::accounts_web::clear_session_cookie(&ctx, &mut response);
     response
 }
 
@@ -321,16 +318,10 @@ pub(super) async fn reset_submit(ctx: Ctx, form: Form) -> Response {
     match mail::reset_password(&ctx.platform, token, form.get("new_password")).await {
         Ok(account) => {
             let mut response = respond::see_other("/signin?done=password_reset");
-            let own_session = ctx
-                .principal
-                .as_ref()
-                .is_some_and(|p| p.account.id == account.id && p.session_hash().is_some());
+            let own_session = crate::accounts_web::by_own_session(&ctx, &account.id);
             if own_session {
                 // Every session of the account ended, this browser's too.
-                respond::add_cookie(
-                    &mut response,
-                    &respond::clear_cookie(crate::web::SESSION_COOKIE, ctx.platform.config.https()),
-                );
+                crate::accounts_web::clear_session_cookie(&ctx, &mut response);
             }
             response
         }
