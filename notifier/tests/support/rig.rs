@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
-use veche_core::notify::{kinds, KindSpec};
+use veche_core::notify::{kinds, Enqueued, KindSpec, Notification, Notify};
 use veche_core::platform::CoreConfig;
 use veche_core::ratelimit::{Limits, RateSpec, CORE_LIMITS};
 use veche_core::storage::Backend;
@@ -42,6 +42,14 @@ pub struct Rig {
     pub worker: Arc<Worker>,
     pub platform: Arc<Platform>,
     pub sink: SmtpSink,
+}
+
+impl Rig {
+    /// Enqueues `notification` in the outbox; the outbox must take it (queued, duplicate or
+    /// skipped).
+    pub async fn enqueue(&self, notification: Notification) -> Enqueued {
+        self.outbox.enqueue(notification).await.unwrap()
+    }
 }
 
 pub async fn rig(
