@@ -4,8 +4,11 @@
 
 mod common;
 
+use common::app::rate;
+use common::fixtures::poll_with_a_ballot;
+use common::http::Fetch;
 use common::{problem_code, Store, TestApp, KHAMOVNIKI, MITINO, PASSWORD};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use veche_core::accounts::model::Role;
 
@@ -17,18 +20,14 @@ async fn sign_up_sign_in_me_and_sign_out(app: TestApp) {
     assert_eq!(created["roles"], json!(["resident"]));
     assert!(created.get("password_hash").is_none());
 
-    let me = client.get(app.url("/api/v1/me")).send().await.unwrap();
+    let me = app.get(&client, "/api/v1/me").await;
     assert_eq!(
         problem_code(me).await,
         (StatusCode::UNAUTHORIZED, "unauthorized".into())
     );
 
     let response = app
-        .post_json(
-            &client,
-            "/api/v1/sessions",
-            &json!({ "email": "anna@example.org", "password": PASSWORD }),
-        )
+        .post_session(&client, "anna@example.org", PASSWORD)
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let cookie = response
@@ -45,14 +44,7 @@ async fn sign_up_sign_in_me_and_sign_out(app: TestApp) {
     let body: Value = response.json().await.unwrap();
     let csrf = body["csrf_token"].as_str().unwrap().to_string();
 
-    let me: Value = client
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get_json(&client, "/api/v1/me").await;
     assert_eq!(me["account"]["email"], "anna@example.org");
     assert_eq!(me["account"]["district_id"], KHAMOVNIKI);
     assert_eq!(me["csrf_token"], csrf.as_str());
@@ -60,18 +52,20 @@ async fn sign_up_sign_in_me_and_sign_out(app: TestApp) {
     // Signing out by cookie needs the CSRF header.
     let refused = client
         .delete(app.url("/api/v1/sessions/current"))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let out = client
-        .delete(app.url("/api/v1/sessions/current"))
-        .header("x-csrf-token", &csrf)
-        .send()
-        .await
-        .unwrap();
+    let out = app
+        .send_csrf(
+            &client,
+            Method::DELETE,
+            "/api/v1/sessions/current",
+            &csrf,
+            None,
+        )
+        .await;
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
-    let me = client.get(app.url("/api/v1/me")).send().await.unwrap();
+    let me = app.get(&client, "/api/v1/me").await;
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
@@ -80,18 +74,10 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(app: TestApp)
     let client = app.client();
     app.sign_up(&client, "boris@example.org").await;
     let wrong = app
-        .post_json(
-            &client,
-            "/api/v1/sessions",
-            &json!({ "email": "boris@example.org", "password": "not the password" }),
-        )
+        .post_session(&client, "boris@example.org", "not the password")
         .await;
     let unknown = app
-        .post_json(
-            &client,
-            "/api/v1/sessions",
-            &json!({ "email": "nobody@example.org", "password": "not the password" }),
-        )
+        .post_session(&client, "nobody@example.org", "not the password")
         .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
@@ -118,13 +104,7 @@ async fn a_duplicate_email_is_409_email_taken(app: TestApp) {
         (StatusCode::CONFLICT, "email_taken".into())
     );
     // The first account is unchanged.
-    let stored = app
-        .platform()
-        .store
-        .account_by_email("vera@example.org")
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.account("vera@example.org").await;
     assert_eq!(stored.district_id.as_str(), KHAMOVNIKI);
     app.stop().await;
 }
@@ -217,9 +197,8 @@ async fn operator_payloads_and_unknown_fields_are_400(app: TestApp) {
         .post(app.url("/api/v1/sessions"))
         .header("content-type", "application/json")
         .body("{\"email\": ")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(
         problem_code(broken).await,
         (StatusCode::BAD_REQUEST, "invalid_json".into())
@@ -228,9 +207,8 @@ async fn operator_payloads_and_unknown_fields_are_400(app: TestApp) {
         .post(app.url("/api/v1/sessions"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("email=gleb%40example.org&password=x")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(
         problem_code(form).await,
         (
@@ -256,54 +234,40 @@ async fn operator_payloads_and_unknown_fields_are_400(app: TestApp) {
 async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
     let (admin, admin_csrf) = app.signed_in("admin@example.org", &[Role::Admin]).await;
     let (victim, _) = app.signed_in("dmitry@example.org", &[]).await;
-    let victim_id = app
-        .platform()
-        .store
-        .account_by_email("dmitry@example.org")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let victim_id = app.account("dmitry@example.org").await.id;
 
-    let without_reason = admin
-        .post(app.url(&format!("/api/v1/admin/accounts/{victim_id}/block")))
-        .header("x-csrf-token", &admin_csrf)
-        .json(&json!({ "reason": "  " }))
-        .send()
-        .await
-        .unwrap();
+    let without_reason = app
+        .post_csrf(
+            &admin,
+            &format!("/api/v1/admin/accounts/{victim_id}/block"),
+            &admin_csrf,
+            &json!({ "reason": "  " }),
+        )
+        .await;
     assert_eq!(
         problem_code(without_reason).await,
         (StatusCode::UNPROCESSABLE_ENTITY, "reason_required".into())
     );
 
-    let blocked = admin
-        .post(app.url(&format!("/api/v1/admin/accounts/{victim_id}/block")))
-        .header("x-csrf-token", &admin_csrf)
-        .json(&json!({ "reason": "spam" }))
-        .send()
-        .await
-        .unwrap();
+    let blocked = app
+        .post_csrf(
+            &admin,
+            &format!("/api/v1/admin/accounts/{victim_id}/block"),
+            &admin_csrf,
+            &json!({ "reason": "spam" }),
+        )
+        .await;
     assert_eq!(blocked.status(), StatusCode::OK);
     let body: Value = blocked.json().await.unwrap();
     assert_eq!(body["state"], "blocked");
 
     // The session the victim had is gone; signing in again is refused.
     assert_eq!(
-        victim
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.get(&victim, "/api/v1/me").await.status(),
         StatusCode::UNAUTHORIZED
     );
     let again = app
-        .post_json(
-            &victim,
-            "/api/v1/sessions",
-            &json!({ "email": "dmitry@example.org", "password": PASSWORD }),
-        )
+        .post_session(&victim, "dmitry@example.org", PASSWORD)
         .await;
     assert_eq!(
         problem_code(again).await,
@@ -311,11 +275,7 @@ async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
     );
     // But a wrong password still says only "wrong email or password".
     let wrong = app
-        .post_json(
-            &victim,
-            "/api/v1/sessions",
-            &json!({ "email": "dmitry@example.org", "password": "guess guess guess" }),
-        )
+        .post_session(&victim, "dmitry@example.org", "guess guess guess")
         .await;
     assert_eq!(
         problem_code(wrong).await,
@@ -323,26 +283,20 @@ async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
     );
 
     // The audit log has who, what, and why.
-    let audit: Value = admin
-        .get(app.url("/api/v1/admin/audit"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = app.get_json(&admin, "/api/v1/admin/audit").await;
     let entry = &audit["items"][0];
     assert_eq!(entry["action"], "account.blocked");
     assert_eq!(entry["target"], format!("account:{victim_id}"));
     assert_eq!(entry["reason"], "spam");
 
-    let unblocked = admin
-        .post(app.url(&format!("/api/v1/admin/accounts/{victim_id}/unblock")))
-        .header("x-csrf-token", &admin_csrf)
-        .json(&json!({ "reason": "appeal accepted" }))
-        .send()
-        .await
-        .unwrap();
+    let unblocked = app
+        .post_csrf(
+            &admin,
+            &format!("/api/v1/admin/accounts/{victim_id}/unblock"),
+            &admin_csrf,
+            &json!({ "reason": "appeal accepted" }),
+        )
+        .await;
     assert_eq!(unblocked.status(), StatusCode::OK);
     app.sign_in(&victim, "dmitry@example.org", PASSWORD).await;
     app.stop().await;
@@ -351,40 +305,34 @@ async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
 async fn a_resident_cannot_reach_admin_routes(app: TestApp) {
     let (resident, csrf) = app.signed_in("eva@example.org", &[]).await;
     let anonymous = app.client();
-    let id = app
-        .platform()
-        .store
-        .account_by_email("eva@example.org")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let id = app.account("eva@example.org").await.id;
     let gets = [
         "/api/v1/admin/accounts",
         "/api/v1/admin/organisations",
         "/api/v1/admin/audit",
     ];
     for path in gets {
-        let r = resident.get(app.url(path)).send().await.unwrap();
+        let r = app.get(&resident, path).await;
         assert_eq!(
             problem_code(r).await,
             (StatusCode::FORBIDDEN, "forbidden".into()),
             "{path}"
         );
-        let r = anonymous.get(app.url(path)).send().await.unwrap();
+        let r = app.get(&anonymous, path).await;
         assert_eq!(
             problem_code(r).await,
             (StatusCode::UNAUTHORIZED, "unauthorized".into()),
             "{path}"
         );
     }
-    let roles = resident
-        .put(app.url(&format!("/api/v1/admin/accounts/{id}/roles")))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({ "roles": ["admin"] }))
-        .send()
-        .await
-        .unwrap();
+    let roles = app
+        .put_csrf(
+            &resident,
+            &format!("/api/v1/admin/accounts/{id}/roles"),
+            &csrf,
+            &json!({ "roles": ["admin"] }),
+        )
+        .await;
     assert_eq!(
         problem_code(roles).await,
         (StatusCode::FORBIDDEN, "forbidden".into())
@@ -392,17 +340,9 @@ async fn a_resident_cannot_reach_admin_routes(app: TestApp) {
     let stored = app.platform().store.account(&id).await.unwrap().unwrap();
     assert!(!stored.has_role(Role::Admin));
     // The admin pages too.
-    let page = resident
-        .get(app.url("/admin/accounts"))
-        .send()
-        .await
-        .unwrap();
+    let page = app.get(&resident, "/admin/accounts").await;
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
-    let page = anonymous
-        .get(app.url("/admin/accounts"))
-        .send()
-        .await
-        .unwrap();
+    let page = app.get(&anonymous, "/admin/accounts").await;
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
     app.stop().await;
 }
@@ -412,14 +352,10 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
     let client = app.client();
     let target = app.sign_up(&client, "fedor@example.org").await;
     let id = target["id"].as_str().unwrap();
-    let roles_url = app.url(&format!("/api/v1/admin/accounts/{id}/roles"));
-    let no_org = admin
-        .put(&roles_url)
-        .header("x-csrf-token", &csrf)
-        .json(&json!({ "roles": ["official"] }))
-        .send()
-        .await
-        .unwrap();
+    let roles_url = format!("/api/v1/admin/accounts/{id}/roles");
+    let no_org = app
+        .put_csrf(&admin, &roles_url, &csrf, &json!({ "roles": ["official"] }))
+        .await;
     assert_eq!(
         problem_code(no_org).await,
         (
@@ -427,23 +363,19 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
             "organisation_required".into()
         )
     );
-    let org = admin
-        .post(app.url("/api/v1/admin/organisations"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({ "name": "Управа района Хамовники" }))
-        .send()
-        .await
-        .unwrap();
+    let org = app
+        .post_csrf(
+            &admin,
+            "/api/v1/admin/organisations",
+            &csrf,
+            &json!({ "name": "Управа района Хамовники" }),
+        )
+        .await;
     assert_eq!(org.status(), StatusCode::CREATED);
     assert!(org.headers().get("location").is_some());
     let org: Value = org.json().await.unwrap();
-    let granted = admin
-        .put(&roles_url)
-        .header("x-csrf-token", &csrf)
-        .json(&json!({ "roles": ["official", "moderator"], "organisation_id": org["id"], "reason": "new staff" }))
-        .send()
-        .await
-        .unwrap();
+    let staff = json!({ "roles": ["official", "moderator"], "organisation_id": org["id"], "reason": "new staff" });
+    let granted = app.put_csrf(&admin, &roles_url, &csrf, &staff).await;
     assert_eq!(granted.status(), StatusCode::OK);
     let granted: Value = granted.json().await.unwrap();
     assert_eq!(
@@ -453,37 +385,24 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
     assert_eq!(granted["organisation_id"], org["id"]);
 
     // An admin cannot remove their own admin role.
-    let me: Value = admin
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let own = admin
-        .put(app.url(&format!(
-            "/api/v1/admin/accounts/{}/roles",
-            me["account"]["id"].as_str().unwrap()
-        )))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({ "roles": ["resident"] }))
-        .send()
-        .await
-        .unwrap();
+    let me: Value = app.get_json(&admin, "/api/v1/me").await;
+    let own = app
+        .put_csrf(
+            &admin,
+            &format!(
+                "/api/v1/admin/accounts/{}/roles",
+                me["account"]["id"].as_str().unwrap()
+            ),
+            &csrf,
+            &json!({ "roles": ["resident"] }),
+        )
+        .await;
     assert_eq!(
         problem_code(own).await,
         (StatusCode::CONFLICT, "self_lockout".into())
     );
 
-    let audit: Value = admin
-        .get(app.url("/api/v1/admin/audit?limit=1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = app.get_json(&admin, "/api/v1/admin/audit?limit=1").await;
     assert_eq!(audit["items"][0]["action"], "account.roles_set");
     assert_eq!(audit["items"][0]["reason"], "new staff");
     assert_eq!(
@@ -496,14 +415,12 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
     );
 
     // The account list finds the official by role and by a piece of the name.
-    let found: Value = admin
-        .get(app.url("/api/v1/admin/accounts?role=official&q=%D0%B6%D0%B8%D1%82%D0%B5%D0%BB%D1%8C"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let found: Value = app
+        .get_json(
+            &admin,
+            "/api/v1/admin/accounts?role=official&q=%D0%B6%D0%B8%D1%82%D0%B5%D0%BB%D1%8C",
+        )
+        .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
     assert_eq!(found["items"][0]["email"], "fedor@example.org");
     app.stop().await;
@@ -511,26 +428,21 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
 
 async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
     let (client, csrf) = app.signed_in("galina@example.org", &[]).await;
-    let created = client
-        .post(app.url("/api/v1/tokens"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({ "name": "my script" }))
-        .send()
-        .await
-        .unwrap();
+    let created = app
+        .post_csrf(
+            &client,
+            "/api/v1/tokens",
+            &csrf,
+            &json!({ "name": "my script" }),
+        )
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let created: Value = created.json().await.unwrap();
     let secret = created["token"].as_str().unwrap().to_string();
     let id = created["id"].as_str().unwrap().to_string();
 
     // Stored only as a hash.
-    let account = app
-        .platform()
-        .store
-        .account_by_email("galina@example.org")
-        .await
-        .unwrap()
-        .unwrap();
+    let account = app.account("galina@example.org").await;
     let stored = app.platform().store.tokens_of(&account.id).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0].hash, secret);
@@ -540,12 +452,8 @@ async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
     let me: Value = program
         .get(app.url("/api/v1/me"))
         .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(me["account"]["email"], "galina@example.org");
     assert!(
         me["csrf_token"].is_null(),
@@ -556,22 +464,14 @@ async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
         .patch(app.url("/api/v1/me"))
         .bearer_auth(&secret)
         .json(&json!({ "district_id": MITINO }))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(patched.status(), StatusCode::OK);
 
     // The last use is recorded without holding up the request: wait for it, with a deadline.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let listed: Value = loop {
-        let listed: Value = client
-            .get(app.url("/api/v1/tokens"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let listed: Value = app.get_json(&client, "/api/v1/tokens").await;
         if listed["items"][0]["last_used_at"].is_string() || std::time::Instant::now() > deadline {
             break listed;
         }
@@ -581,19 +481,21 @@ async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
     assert!(listed["items"][0].get("token").is_none());
     assert!(listed["items"][0]["last_used_at"].is_string());
 
-    let revoked = client
-        .delete(app.url(&format!("/api/v1/tokens/{id}")))
-        .header("x-csrf-token", &csrf)
-        .send()
-        .await
-        .unwrap();
+    let revoked = app
+        .send_csrf(
+            &client,
+            Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            &csrf,
+            None,
+        )
+        .await;
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
     let after = program
         .get(app.url("/api/v1/me"))
         .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(
         problem_code(after).await,
         (StatusCode::UNAUTHORIZED, "invalid_token".into())
@@ -601,9 +503,8 @@ async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
     let garbage = program
         .get(app.url("/api/v1/me"))
         .bearer_auth("vch_nonsense")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(
         problem_code(garbage).await,
         (StatusCode::UNAUTHORIZED, "invalid_token".into())
@@ -615,52 +516,34 @@ async fn a_password_change_ends_every_session(app: TestApp) {
     let (laptop, csrf) = app.signed_in("irina@example.org", &[]).await;
     let phone = app.client();
     app.sign_in(&phone, "irina@example.org", PASSWORD).await;
-    let wrong = laptop
-        .post(app.url("/api/v1/me/password"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({ "current_password": "not it at all", "new_password": "a brand new passphrase" }))
-        .send()
-        .await
-        .unwrap();
+    let not_it =
+        json!({ "current_password": "not it at all", "new_password": "a brand new passphrase" });
+    let wrong = app
+        .post_csrf(&laptop, "/api/v1/me/password", &csrf, &not_it)
+        .await;
     assert_eq!(
         problem_code(wrong).await,
         (StatusCode::UNPROCESSABLE_ENTITY, "wrong_password".into())
     );
-    assert_eq!(
-        phone
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.get(&phone, "/api/v1/me").await.status(), StatusCode::OK);
 
-    let changed = laptop
-        .post(app.url("/api/v1/me/password"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({ "current_password": PASSWORD, "new_password": "a brand new passphrase" }))
-        .send()
-        .await
-        .unwrap();
+    let changed = app
+        .post_csrf(
+            &laptop,
+            "/api/v1/me/password",
+            &csrf,
+            &json!({ "current_password": PASSWORD, "new_password": "a brand new passphrase" }),
+        )
+        .await;
     assert_eq!(changed.status(), StatusCode::NO_CONTENT);
     for client in [&laptop, &phone] {
         assert_eq!(
-            client
-                .get(app.url("/api/v1/me"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            app.get(&client, "/api/v1/me").await.status(),
             StatusCode::UNAUTHORIZED
         );
     }
     let old = app
-        .post_json(
-            &phone,
-            "/api/v1/sessions",
-            &json!({ "email": "irina@example.org", "password": PASSWORD }),
-        )
+        .post_session(&phone, "irina@example.org", PASSWORD)
         .await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
     app.sign_in(&phone, "irina@example.org", "a brand new passphrase")
@@ -679,9 +562,8 @@ async fn an_idempotency_key_makes_a_retry_safe(app: TestApp) {
                 .post(url)
                 .header("idempotency-key", "k-123")
                 .json(&body)
-                .send()
+                .fetch()
                 .await
-                .unwrap()
         }
     };
     let first = send(body.clone()).await;
@@ -725,31 +607,18 @@ on_both_stores!(
 
 #[tokio::test]
 async fn sign_in_is_refused_with_429_and_retry_after_past_the_limit() {
-    let app = TestApp::spawn_with(Store::Sqlite, |s| {
-        s.rates.insert(
-            "signin_ip".into(),
-            veche_core::web::ratelimit::RateSpec::parse("3/min").unwrap(),
-        );
-    })
-    .await
-    .unwrap();
+    let app = TestApp::spawn_with(Store::Sqlite, |s| rate(s, "signin_ip", "3/min"))
+        .await
+        .unwrap();
     let client = app.client();
     for _ in 0..3 {
         let r = app
-            .post_json(
-                &client,
-                "/api/v1/sessions",
-                &json!({ "email": "x@example.org", "password": "whatever you like" }),
-            )
+            .post_session(&client, "x@example.org", "whatever you like")
             .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     let limited = app
-        .post_json(
-            &client,
-            "/api/v1/sessions",
-            &json!({ "email": "x@example.org", "password": "whatever you like" }),
-        )
+        .post_session(&client, "x@example.org", "whatever you like")
         .await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = limited
@@ -769,31 +638,18 @@ async fn sign_in_is_refused_with_429_and_retry_after_past_the_limit() {
 
 #[tokio::test]
 async fn sign_in_attempts_on_one_account_are_limited_across_addresses() {
-    let app = TestApp::spawn_with(Store::Sqlite, |s| {
-        s.rates.insert(
-            "signin_account".into(),
-            veche_core::web::ratelimit::RateSpec::parse("2/min").unwrap(),
-        );
-    })
-    .await
-    .unwrap();
+    let app = TestApp::spawn_with(Store::Sqlite, |s| rate(s, "signin_account", "2/min"))
+        .await
+        .unwrap();
     let client = app.client();
     for _ in 0..2 {
         let r = app
-            .post_json(
-                &client,
-                "/api/v1/sessions",
-                &json!({ "email": "Target@example.org", "password": "guess guess guess" }),
-            )
+            .post_session(&client, "Target@example.org", "guess guess guess")
             .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     let r = app
-        .post_json(
-            &client,
-            "/api/v1/sessions",
-            &json!({ "email": "target@example.org ", "password": "guess guess guess" }),
-        )
+        .post_session(&client, "target@example.org ", "guess guess guess")
         .await;
     assert_eq!(
         problem_code(r).await,
@@ -806,7 +662,7 @@ async fn sign_in_attempts_on_one_account_are_limited_across_addresses() {
 async fn every_answer_has_a_request_id_and_security_headers() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    let page = client.get(app.url("/signin")).send().await.unwrap();
+    let page = app.get(&client, "/signin").await;
     let headers = page.headers();
     assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
     assert!(headers
@@ -820,15 +676,10 @@ async fn every_answer_has_a_request_id_and_security_headers() {
     let echoed = client
         .get(app.url("/healthz"))
         .header("x-request-id", "abc-123")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(echoed.headers().get("x-request-id").unwrap(), "abc-123");
-    let missing = client
-        .get(app.url("/api/v1/nothing-here"))
-        .send()
-        .await
-        .unwrap();
+    let missing = app.get(&client, "/api/v1/nothing-here").await;
     assert!(missing.headers().get("x-request-id").is_some());
     assert_eq!(
         problem_code(missing).await,
@@ -841,23 +692,12 @@ async fn every_answer_has_a_request_id_and_security_headers() {
 async fn problems_follow_the_request_language() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    let ru: Value = client
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ru: Value = app.get_json(&client, "/api/v1/me").await;
     let en: Value = client
         .get(app.url("/api/v1/me"))
         .header("accept-language", "en-GB,en;q=0.9")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(ru["code"], en["code"]);
     assert_ne!(ru["title"], en["title"]);
     assert!(ru["title"]
@@ -881,20 +721,14 @@ async fn oversized_bodies_are_refused_with_413_before_parsing() {
         .post(app.url("/api/v1/sessions"))
         .header("content-type", "application/json")
         .body(big)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(
         problem_code(r).await,
         (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into())
     );
     let huge = vec![b'x'; 2 * 1024 * 1024];
-    let r = client
-        .post(app.url("/signin"))
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
+    let r = client.post(app.url("/signin")).body(huge).fetch().await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     app.stop().await;
 }
@@ -904,38 +738,13 @@ async fn health_readiness_and_metrics_answer() {
     let app = TestApp::spawn().await;
     let client = app.client();
     assert_eq!(
-        client
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
+        app.get(&client, "/healthz").await.text().await.unwrap(),
         "ok\n"
     );
-    let ready: Value = client
-        .get(app.url("/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready: Value = app.get_json(&client, "/readyz").await;
     assert_eq!(ready["store"], "sqlite");
-    client
-        .get(app.url("/api/v1/districts"))
-        .send()
-        .await
-        .unwrap();
-    let metrics = client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    app.get(&client, "/api/v1/districts").await;
+    let metrics = app.get(&client, "/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains(
             "veche_http_requests_total{method=\"GET\",route=\"/api/v1/districts\",status=\"200\"}"
@@ -970,20 +779,14 @@ async fn metrics_can_require_a_token() {
     .unwrap();
     let client = app.client();
     assert_eq!(
-        client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.get(&client, "/metrics").await.status(),
         StatusCode::UNAUTHORIZED
     );
     let ok = client
         .get(app.url("/metrics"))
         .bearer_auth("m-secret")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(ok.status(), StatusCode::OK);
     app.stop().await;
 }
@@ -994,12 +797,8 @@ async fn districts_list_moscow() {
     let body: Value = app
         .client()
         .get(app.url("/api/v1/districts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(body["okrugs"].as_array().unwrap().len(), 12);
     assert_eq!(body["districts"].as_array().unwrap().len(), 146);
     let khamovniki = body["districts"]
@@ -1040,14 +839,7 @@ const API_ROUTES: &[(&str, &str)] = &[
 async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    let doc: Value = client
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get_json(&client, "/api/v1/openapi.json").await;
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = Vec::new();
     for (path, item) in paths {
@@ -1071,12 +863,8 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
     }
     // A poll with a ballot, so that the polls' paths name things that exist (their handlers
     // answer 404 for an unknown poll, which this check could not tell from the router's).
-    let polls = app
-        .app
-        .as_ref()
-        .and_then(|a| a.service::<veche_polls::Polls>())
-        .unwrap();
-    let (poll_id, receipt) = demo_poll_with_a_ballot(&polls).await;
+    let polls = app.polls().clone();
+    let (poll_id, receipt) = poll_with_a_ballot(&polls).await;
     for (method, path) in &documented {
         // Every documented operation is served: anonymous requests get 401, 400-class input
         // errors or 200 — never the router's 404 or 405.
@@ -1097,9 +885,8 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
         let status = request
             .header("content-type", "application/json")
             .body("{}")
-            .send()
+            .fetch()
             .await
-            .unwrap()
             .status();
         assert!(
             status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
@@ -1108,68 +895,4 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
     }
     assert!(doc["components"]["schemas"]["ProblemDocument"].is_object());
     app.stop().await;
-}
-
-/// An open poll with one ballot, straight in the store: its id and the ballot's receipt.
-async fn demo_poll_with_a_ballot(polls: &veche_polls::Polls) -> (String, String) {
-    use veche_polls::model::*;
-    let now = veche_core::clock::now();
-    let question = Question {
-        id: QuestionId::generate(),
-        text: "?".into(),
-        choice: Choice::Single,
-        required: true,
-        options: vec![
-            PollOption {
-                id: OptionId::generate(),
-                text: "a".into(),
-            },
-            PollOption {
-                id: OptionId::generate(),
-                text: "b".into(),
-            },
-        ],
-    };
-    let poll = Poll {
-        id: PollId::generate(),
-        title: "Открытый опрос".into(),
-        description: String::new(),
-        questions: vec![question.clone()],
-        audience: Audience::default(),
-        opens_at: Some(now - time::Duration::hours(1)),
-        closes_at: Some(now + time::Duration::hours(1)),
-        points: 20,
-        visibility: Visibility::AfterVoting,
-        phase: Phase::Scheduled,
-        decision: None,
-        decision_at: None,
-        created_by: veche_core::id::AccountId::generate(),
-        organisation_id: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-        frozen: true,
-        announced: true,
-        results_announced: true,
-        seal: None,
-    };
-    polls.store.insert_poll(&poll).await.unwrap();
-    let answers = vec![Answer {
-        question: question.id.clone(),
-        options: vec![question.options[0].id.clone()],
-    }];
-    let id = BallotId::generate();
-    let ballot = Ballot {
-        receipt: veche_polls::verify::receipt(poll.id.as_str(), id.as_str(), &answers),
-        id,
-        poll_id: poll.id.clone(),
-        account_id: veche_core::id::AccountId::generate(),
-        answers,
-        district_id: veche_core::id::DistrictId::from_trusted(common::KHAMOVNIKI.into()),
-        age_bracket: AgeBracket::From25To34,
-        points: 20,
-        cast_at: now,
-    };
-    polls.store.cast(&ballot).await.unwrap();
-    (poll.id.to_string(), ballot.receipt.to_string())
 }

@@ -13,253 +13,11 @@
 
 mod common;
 
-use std::future::Future;
-use std::io::ErrorKind;
-use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use futures::FutureExt;
-use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use fantoccini::Client;
 use veche_core::web::i18n::Lang;
 
+use common::browser::*;
 use common::{TestApp, KHAMOVNIKI, MITINO, PASSWORD};
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type TestResult<T = ()> = Result<T, BoxError>;
-
-/// How long a condition may take to become true.
-const WAIT: Duration = Duration::from_secs(10);
-/// How often it is checked meanwhile.
-const POLL: Duration = Duration::from_millis(50);
-
-/// A normal desktop window, and a phone's screen (an iPhone 12–15 in CSS pixels).
-const DESKTOP: (u32, u32) = (1280, 900);
-const PHONE: (u32, u32) = (390, 844);
-
-// ------------------------------------------------------------------------------------------------
-// The browser session
-// ------------------------------------------------------------------------------------------------
-
-/// The chromedriver URL, or `None` (skip) outside CI; under CI a missing driver is a failure.
-fn webdriver_url() -> Option<String> {
-    match std::env::var("VECHE_TEST_WEBDRIVER") {
-        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_string()),
-        _ if veche_core::testing::in_ci() => panic!(
-            "CI=true but VECHE_TEST_WEBDRIVER is not set: the browser tests cannot be skipped in CI \
-             (scripts/test starts chromedriver)"
-        ),
-        _ => {
-            eprintln!(
-                "note: VECHE_TEST_WEBDRIVER is not set; skipping the browser test \
-                 (scripts/test starts chromedriver and sets it)"
-            );
-            None
-        }
-    }
-}
-
-fn chromium_binary() -> String {
-    std::env::var("VECHE_TEST_CHROMIUM")
-        .ok()
-        .filter(|b| !b.trim().is_empty())
-        .unwrap_or_else(|| "/usr/bin/chromium".to_string())
-}
-
-/// Opens a headless Chromium session with a fresh profile in `profile_dir`, asking for Russian
-/// like a Moscow resident's browser does (the app's default language is Russian either way).
-async fn open_browser(
-    webdriver: &str,
-    profile_dir: &std::path::Path,
-    (width, height): (u32, u32),
-) -> Client {
-    let args = vec![
-        "--headless=new".to_string(),
-        "--no-sandbox".to_string(),
-        "--disable-gpu".to_string(),
-        "--disable-quic".to_string(),
-        "--no-first-run".to_string(),
-        "--disable-background-networking".to_string(),
-        "--disable-component-update".to_string(),
-        "--disable-sync".to_string(),
-        "--disable-dev-shm-usage".to_string(),
-        "--lang=ru-RU".to_string(),
-        format!("--window-size={width},{height}"),
-        format!("--user-data-dir={}", profile_dir.display()),
-    ];
-    let capabilities = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": chromium_binary(),
-            "args": args,
-            "prefs": { "intl": { "accept_languages": "ru-RU,ru" } },
-        },
-    });
-    let Value::Object(capabilities) = capabilities else {
-        unreachable!()
-    };
-    // chromedriver listens on plain HTTP on 127.0.0.1, so no TLS: `ClientBuilder::rustls()` would
-    // panic here anyway, as rustls finds two crypto providers in this build (ring through mongodb,
-    // aws-lc-rs through fantoccini's hyper-rustls) and so has no process default.
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(webdriver)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("cannot open a Chromium session through chromedriver at {webdriver}: {e}")
-        });
-    // The window-size flag sets the outer window; make sure of the size through WebDriver too.
-    if let Err(e) = client.set_window_size(width, height).await {
-        let _ = client.close().await;
-        panic!("cannot size the browser window to {width}×{height}: {e}");
-    }
-    client
-}
-
-/// Runs `body` with a fresh browser session of the given window size and closes the session
-/// afterwards, whether the body returned an error, panicked (a failed assertion) or passed.
-/// Returns without running `body` when there is no WebDriver (outside CI).
-async fn with_browser<F, Fut>(size: (u32, u32), body: F)
-where
-    F: FnOnce(Client) -> Fut,
-    Fut: Future<Output = TestResult>,
-{
-    let Some(webdriver) = webdriver_url() else {
-        return;
-    };
-    let profile = tempfile::tempdir().expect("a temporary profile folder for Chromium");
-    let client = open_browser(&webdriver, profile.path(), size).await;
-    let outcome = AssertUnwindSafe(body(client.clone())).catch_unwind().await;
-    let closed = client.close().await;
-    match outcome {
-        Err(panic) => std::panic::resume_unwind(panic),
-        Ok(Err(e)) => panic!("browser test failed: {e}"),
-        Ok(Ok(())) => {}
-    }
-    if let Err(e) = closed {
-        panic!("closing the browser session: {e}");
-    }
-}
-
-// ------------------------------------------------------------------------------------------------
-// Waiting and reading the page
-// ------------------------------------------------------------------------------------------------
-
-/// Where the browser is and what its page says: for messages when a wait times out.
-async fn describe(client: &Client) -> String {
-    let url = match client.current_url().await {
-        Ok(u) => u.to_string(),
-        Err(e) => format!("(no URL: {e})"),
-    };
-    let text = match client.find(Locator::Css("body")).await {
-        Ok(body) => body.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    let text: String = text.chars().take(1500).collect();
-    format!("at {url}; the page reads:\n{text}")
-}
-
-/// Polls every 50 ms until an element matches `css`, or fails after `timeout`.
-async fn wait_for(client: &Client, css: &str, timeout: Duration) -> TestResult<Element> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        // Errors while a navigation is under way (stale documents and the like) are retried too.
-        let last_error = match client.find(Locator::Css(css)).await {
-            Ok(element) => return Ok(element),
-            Err(e) => e,
-        };
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "no element matched `{css}` within {timeout:?} (last error: {last_error}) {}",
-                describe(client).await
-            )
-            .into());
-        }
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-/// Polls until the browser's current URL has the given path (on the app's origin).
-async fn wait_for_path(client: &Client, app: &TestApp, path: &str) -> TestResult<url::Url> {
-    let origin = url::Url::parse(&app.base)?.origin();
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Ok(url) = client.current_url().await {
-            if url.origin() == origin && url.path() == path {
-                return Ok(url);
-            }
-        }
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "the browser did not reach {path} on {} within {WAIT:?}: {}",
-                app.base,
-                describe(client).await
-            )
-            .into());
-        }
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-async fn text_of(client: &Client, css: &str) -> TestResult<String> {
-    Ok(wait_for(client, css, WAIT)
-        .await?
-        .text()
-        .await?
-        .trim()
-        .to_string())
-}
-
-async fn html_lang(client: &Client) -> TestResult<String> {
-    Ok(client
-        .find(Locator::Css("html"))
-        .await?
-        .attr("lang")
-        .await?
-        .unwrap_or_default())
-}
-
-async fn count(client: &Client, css: &str) -> TestResult<usize> {
-    Ok(client.find_all(Locator::Css(css)).await?.len())
-}
-
-/// The HTTP status of the response that produced the current document (Navigation Timing).
-async fn document_status(client: &Client) -> TestResult<u64> {
-    let value = client
-        .execute(
-            "return performance.getEntriesByType('navigation')[0].responseStatus;",
-            vec![],
-        )
-        .await?;
-    value
-        .as_u64()
-        .ok_or_else(|| format!("no navigation status in the page: {value}").into())
-}
-
-async fn fill(client: &Client, css: &str, text: &str) -> TestResult {
-    let field = wait_for(client, css, WAIT).await?;
-    field.clear().await?;
-    field.send_keys(text).await?;
-    Ok(())
-}
-
-/// A message of the app's catalog.
-fn msg(app: &TestApp, lang: Lang, key: &str) -> String {
-    app.platform().catalog.t(lang, key)
-}
-
-fn district_name(app: &TestApp, id: &str, lang: Lang) -> String {
-    app.platform()
-        .directory()
-        .district(id)
-        .unwrap_or_else(|| panic!("district {id} is in the directory"))
-        .name(lang)
-        .to_string()
-}
 
 // ------------------------------------------------------------------------------------------------
 // Steps a person takes
@@ -291,13 +49,7 @@ async fn sign_up_in_browser(client: &Client, app: &TestApp, email: &str, name: &
 
 /// Fills and sends the sign-in form on the page the browser is on (a `/signin` page).
 async fn submit_sign_in(client: &Client, email: &str, password: &str) -> TestResult {
-    wait_for(client, "form[action='/signin']", WAIT).await?;
-    fill(client, "#email", email).await?;
-    fill(client, "#password", password).await?;
-    wait_for(client, "form[action='/signin'] button[type='submit']", WAIT)
-        .await?
-        .click()
-        .await?;
+    fill_sign_in(client, email, password).await?.click().await?;
     Ok(())
 }
 
@@ -307,9 +59,7 @@ async fn sign_out_in_browser(client: &Client, app: &TestApp) -> TestResult {
         .await?
         .click()
         .await?;
-    wait_for_path(client, app, "/").await?;
-    wait_for(client, "header .account a[href='/signin']", WAIT).await?;
-    Ok(())
+    wait_signed_out(client, app).await
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -539,59 +289,6 @@ async fn wrong_password_shows_an_error_in_the_page() {
     app.stop().await;
 }
 
-/// A one-page "attacker" site on another origin (127.0.0.1, another port): whatever is asked,
-/// it answers with `html`. Returns its base URL; the task ends with the test's runtime.
-async fn serve_attacker_page(html: String) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind the attacker site");
-    let addr = listener.local_addr().expect("attacker address");
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let html = html.clone();
-            tokio::spawn(async move {
-                // Read the request head (a GET has no body), then answer and close.
-                let mut head = Vec::new();
-                let mut buffer = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
-                    match socket.read(&mut buffer).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buffer[..n]),
-                    }
-                }
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
-                     Cache-Control: no-store\r\nConnection: close\r\n\r\n{html}",
-                    html.len()
-                );
-                if let Err(e) = socket.write_all(response.as_bytes()).await {
-                    if e.kind() != ErrorKind::BrokenPipe {
-                        eprintln!("attacker site: {e}");
-                    }
-                }
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    format!("http://{addr}")
-}
-
-/// A page that at once posts a form to `action` with the given fields.
-fn auto_submitting_page(action: &str, fields: &[(&str, &str)]) -> String {
-    let inputs: String = fields
-        .iter()
-        .map(|(name, value)| format!("<input type=\"hidden\" name=\"{name}\" value=\"{value}\">"))
-        .collect();
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Win a prize</title></head><body>\
-         <form method=\"post\" action=\"{action}\">{inputs}</form>\
-         <script>document.forms[0].submit()</script></body></html>"
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_cross_site_post_is_refused() {
     if webdriver_url().is_none() {
@@ -757,63 +454,6 @@ async fn a_forged_cross_site_post_is_refused() {
         .expect("request");
     assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
     app.stop().await;
-}
-
-/// Horizontal overflow of the current page: the document's width against the viewport's.
-async fn widths(client: &Client) -> TestResult<(u64, u64)> {
-    let value = client
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await?;
-    let pair = value.as_array().ok_or("two widths")?;
-    let get = |i: usize| pair.get(i).and_then(Value::as_u64).ok_or("a width");
-    Ok((get(0)?, get(1)?))
-}
-
-/// Every visible form control of the page with its `<label for=…>`: returns the controls
-/// checked and those lacking a (non-empty) label.
-async fn unlabelled_controls(client: &Client) -> TestResult<(u64, Vec<String>)> {
-    let value = client
-        .execute(
-            r#"
-            const missing = [];
-            let checked = 0;
-            for (const el of document.querySelectorAll('input, select, textarea')) {
-                if (el.type === 'hidden') continue;
-                const style = window.getComputedStyle(el);
-                if (el.getClientRects().length === 0 || style.visibility === 'hidden') continue;
-                checked += 1;
-                const label = el.id ? document.querySelector('label[for="' + CSS.escape(el.id) + '"]') : null;
-                if (!label || label.textContent.trim() === '') missing.push(el.name || el.id || el.outerHTML);
-            }
-            return [checked, missing];
-            "#,
-            vec![],
-        )
-        .await?;
-    let checked = value.get(0).and_then(Value::as_u64).ok_or("a count")?;
-    let missing = value
-        .get(1)
-        .and_then(Value::as_array)
-        .ok_or("a list")?
-        .iter()
-        .map(|v| v.as_str().unwrap_or_default().to_string())
-        .collect();
-    Ok((checked, missing))
-}
-
-fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let target = if target.is_absolute() {
-        target
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(target)
-    };
-    target.join("screenshots")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,406 +16,27 @@
 
 mod common;
 
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fantoccini::cookies::Cookie;
-use fantoccini::elements::Element;
-use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
-use futures::FutureExt;
-use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::{json, Value};
-use veche::config::Settings;
+use fantoccini::{Client, Locator};
+use serde_json::json;
 use veche_core::accounts::model::Role;
 use veche_core::id::AccountId;
 use veche_core::web::i18n::Lang;
 use veche_polls::model::{Poll, PollId};
 use veche_polls::pages::moscow_input_value;
 
-use common::{member, organisation, Store, TestApp, KHAMOVNIKI, MITINO, PASSWORD};
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type TestResult<T = ()> = Result<T, BoxError>;
-
-/// How long a condition may take to become true.
-const WAIT: Duration = Duration::from_secs(10);
-/// How often it is checked meanwhile.
-const POLL: Duration = Duration::from_millis(50);
-
-/// A normal desktop window, and a phone's screen (an iPhone 12–15 in CSS pixels).
-const DESKTOP: (u32, u32) = (1280, 900);
-const PHONE: (u32, u32) = (390, 844);
-
-// ------------------------------------------------------------------------------------------------
-// The browser session
-// ------------------------------------------------------------------------------------------------
-
-/// The chromedriver URL, or `None` (skip) outside CI; under CI a missing driver is a failure.
-fn webdriver_url() -> Option<String> {
-    match std::env::var("VECHE_TEST_WEBDRIVER") {
-        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_string()),
-        _ if veche_core::testing::in_ci() => panic!(
-            "CI=true but VECHE_TEST_WEBDRIVER is not set: the browser tests cannot be skipped in CI \
-             (scripts/test starts chromedriver)"
-        ),
-        _ => {
-            eprintln!(
-                "note: VECHE_TEST_WEBDRIVER is not set; skipping the browser test \
-                 (scripts/test starts chromedriver and sets it)"
-            );
-            None
-        }
-    }
-}
-
-fn chromium_binary() -> String {
-    std::env::var("VECHE_TEST_CHROMIUM")
-        .ok()
-        .filter(|b| !b.trim().is_empty())
-        .unwrap_or_else(|| "/usr/bin/chromium".to_string())
-}
-
-/// Opens a headless Chromium session with a fresh profile in `profile_dir`, in Russian like a
-/// Moscow resident's browser (which also makes `datetime-local` fields read дд.мм.гггг, чч:мм).
-async fn open_browser(
-    webdriver: &str,
-    profile_dir: &std::path::Path,
-    (width, height): (u32, u32),
-) -> Client {
-    let args = vec![
-        "--headless=new".to_string(),
-        "--no-sandbox".to_string(),
-        "--disable-gpu".to_string(),
-        "--disable-quic".to_string(),
-        "--no-first-run".to_string(),
-        "--disable-background-networking".to_string(),
-        "--disable-component-update".to_string(),
-        "--disable-sync".to_string(),
-        "--disable-dev-shm-usage".to_string(),
-        "--lang=ru-RU".to_string(),
-        format!("--window-size={width},{height}"),
-        format!("--user-data-dir={}", profile_dir.display()),
-    ];
-    let capabilities = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": chromium_binary(),
-            "args": args,
-            "prefs": { "intl": { "accept_languages": "ru-RU,ru" } },
-        },
-    });
-    let Value::Object(capabilities) = capabilities else {
-        unreachable!()
-    };
-    // Plain HTTP to chromedriver on 127.0.0.1 (see tests/browser.rs for why not rustls).
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(webdriver)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("cannot open a Chromium session through chromedriver at {webdriver}: {e}")
-        });
-    if let Err(e) = client.set_window_size(width, height).await {
-        let _ = client.close().await;
-        panic!("cannot size the browser window to {width}×{height}: {e}");
-    }
-    client
-}
-
-/// Runs `body` with a fresh browser session and closes the session afterwards, whether the body
-/// returned an error, panicked (a failed assertion) or passed. Returns without running `body`
-/// when there is no WebDriver (outside CI).
-async fn with_browser<F, Fut>(size: (u32, u32), body: F)
-where
-    F: FnOnce(Client) -> Fut,
-    Fut: Future<Output = TestResult>,
-{
-    let Some(webdriver) = webdriver_url() else {
-        return;
-    };
-    let profile = tempfile::tempdir().expect("a temporary profile folder for Chromium");
-    let client = open_browser(&webdriver, profile.path(), size).await;
-    let outcome = AssertUnwindSafe(body(client.clone())).catch_unwind().await;
-    let closed = client.close().await;
-    match outcome {
-        Err(panic) => std::panic::resume_unwind(panic),
-        Ok(Err(e)) => panic!("browser test failed: {e}"),
-        Ok(Ok(())) => {}
-    }
-    if let Err(e) = closed {
-        panic!("closing the browser session: {e}");
-    }
-}
-
-// ------------------------------------------------------------------------------------------------
-// Waiting and reading the page
-// ------------------------------------------------------------------------------------------------
-
-/// Where the browser is and what its page says: for messages when a wait times out.
-async fn describe(client: &Client) -> String {
-    let url = match client.current_url().await {
-        Ok(u) => u.to_string(),
-        Err(e) => format!("(no URL: {e})"),
-    };
-    let text = match client.find(Locator::Css("body")).await {
-        Ok(body) => body.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    let text: String = text.chars().take(2000).collect();
-    format!("at {url}; the page reads:\n{text}")
-}
-
-/// Polls every 50 ms until an element matches `css`, or fails after `timeout`.
-async fn wait_for(client: &Client, css: &str, timeout: Duration) -> TestResult<Element> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        // Errors while a navigation is under way (stale documents and the like) are retried too.
-        let last_error = match client.find(Locator::Css(css)).await {
-            Ok(element) => return Ok(element),
-            Err(e) => e,
-        };
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "no element matched `{css}` within {timeout:?} (last error: {last_error}) {}",
-                describe(client).await
-            )
-            .into());
-        }
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-/// Polls until the browser's current URL has the given path (on the app's origin).
-async fn wait_for_path(client: &Client, app: &TestApp, path: &str) -> TestResult<url::Url> {
-    let origin = url::Url::parse(&app.base)?.origin();
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Ok(url) = client.current_url().await {
-            if url.origin() == origin && url.path() == path {
-                return Ok(url);
-            }
-        }
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "the browser did not reach {path} on {} within {WAIT:?}: {}",
-                app.base,
-                describe(client).await
-            )
-            .into());
-        }
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-async fn text_of(client: &Client, css: &str) -> TestResult<String> {
-    Ok(wait_for(client, css, WAIT)
-        .await?
-        .text()
-        .await?
-        .trim()
-        .to_string())
-}
-
-async fn count(client: &Client, css: &str) -> TestResult<usize> {
-    Ok(client.find_all(Locator::Css(css)).await?.len())
-}
-
-/// The HTTP status of the response that produced the current document (Navigation Timing).
-async fn document_status(client: &Client) -> TestResult<u64> {
-    let value = client
-        .execute(
-            "return performance.getEntriesByType('navigation')[0].responseStatus;",
-            vec![],
-        )
-        .await?;
-    value
-        .as_u64()
-        .ok_or_else(|| format!("no navigation status in the page: {value}").into())
-}
-
-/// Types `text` into a fresh field (cleared first).
-async fn fill(client: &Client, css: &str, text: &str) -> TestResult {
-    let field = wait_for(client, css, WAIT).await?;
-    field.clear().await?;
-    field.send_keys(text).await?;
-    Ok(())
-}
-
-/// Clicks `element`, which sends a form or follows a link, and waits until the page it leads to
-/// has replaced the current one (also when both have the same address) and has loaded.
-async fn click_to_navigate(client: &Client, element: Element) -> TestResult {
-    let old = client.find(Locator::Css("html")).await?;
-    element.click().await?;
-    wait_until_replaced(client, old).await
-}
-
-/// Waits until the document `old` (its `<html>`) belongs to is gone and the next one loaded.
-async fn wait_until_replaced(client: &Client, old: Element) -> TestResult {
-    let deadline = Instant::now() + WAIT;
-    // Once the old document is gone its elements are stale (or not found at all).
-    while old.tag_name().await.is_ok() {
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "the page was not replaced within {WAIT:?}: {}",
-                describe(client).await
-            )
-            .into());
-        }
-        tokio::time::sleep(POLL).await;
-    }
-    loop {
-        let state = client
-            .execute("return document.readyState;", vec![])
-            .await
-            .ok();
-        if state.as_ref().and_then(Value::as_str) == Some("complete") {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "the next page did not load within {WAIT:?} (state {state:?}): {}",
-                describe(client).await
-            )
-            .into());
-        }
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-/// Types a time into an empty `datetime-local` field the way a person does, segment by
-/// segment in the order the browser shows them. That order follows the browser's own locale
-/// (дд.мм.гггг, чч:мм in a Russian Chromium; мм/дд/гггг, чч:мм AM in an English one, which is
-/// what a headless Chromium started without a locale shows), read here from `Intl`. The year
-/// segment takes up to six digits, so Tab moves on from it; the others move on by themselves.
-/// `value` is the field value to get, `YYYY-MM-DDTHH:MM`; the field is read back to make sure.
-async fn type_datetime(client: &Client, css: &str, value: &str) -> TestResult {
-    let (date, time) = value.split_once('T').ok_or("a YYYY-MM-DDTHH:MM value")?;
-    let mut date = date.split('-');
-    let (year, month, day) = (
-        date.next().ok_or("year")?,
-        date.next().ok_or("month")?,
-        date.next().ok_or("day")?,
-    );
-    let (hour, minute) = time.split_once(':').ok_or("HH:MM")?;
-    let hour24: u32 = hour.parse()?;
-    let order = client
-        .execute(
-            "return new Intl.DateTimeFormat(undefined, {year: 'numeric', month: '2-digit', \
-             day: '2-digit', hour: '2-digit', minute: '2-digit'}).formatToParts(new Date(2000, 0, 2, 3, 4)) \
-             .map(p => p.type).filter(t => t !== 'literal');",
-            vec![],
-        )
-        .await?;
-    let order: Vec<String> = serde_json::from_value(order)?;
-    let twelve_hours = order.iter().any(|t| t == "dayPeriod");
-    let mut keys = String::new();
-    for segment in &order {
-        match segment.as_str() {
-            "year" => {
-                keys.push_str(year);
-                keys.push(char::from(Key::Tab));
-            }
-            "month" => keys.push_str(month),
-            "day" => keys.push_str(day),
-            "hour" if twelve_hours => {
-                keys.push_str(&format!("{:02}", (hour24 + 11) % 12 + 1));
-            }
-            "hour" => keys.push_str(hour),
-            "minute" => keys.push_str(minute),
-            "dayPeriod" => keys.push(if hour24 < 12 { 'A' } else { 'P' }),
-            other => return Err(format!("an unexpected date segment {other:?}").into()),
-        }
-    }
-    let field = wait_for(client, css, WAIT).await?;
-    field.send_keys(&keys).await?;
-    let typed = field.prop("value").await?.unwrap_or_default();
-    if typed != value {
-        return Err(
-            format!("typing {value} into `{css}` (segments {order:?}) gave {typed:?}").into(),
-        );
-    }
-    Ok(())
-}
-
-/// Clicks the `<label>` that reads `text` inside `scope` (what a person clicks on a ballot).
-async fn click_label(client: &Client, scope: &str, text: &str) -> TestResult {
-    let scope_element = wait_for(client, scope, WAIT).await?;
-    for label in scope_element.find_all(Locator::Css("label")).await? {
-        if label.text().await?.trim() == text {
-            label.click().await?;
-            return Ok(());
-        }
-    }
-    Err(format!(
-        "no label reading {text:?} in `{scope}`: {}",
-        describe(client).await
-    )
-    .into())
-}
-
-/// Horizontal overflow of the current page: the document's width against the viewport's.
-async fn widths(client: &Client) -> TestResult<(u64, u64)> {
-    let value = client
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await?;
-    let pair = value.as_array().ok_or("two widths")?;
-    let get = |i: usize| pair.get(i).and_then(Value::as_u64).ok_or("a width");
-    Ok((get(0)?, get(1)?))
-}
-
-async fn assert_fits_the_screen(client: &Client, what: &str) -> TestResult {
-    let (scroll, inner) = widths(client).await?;
-    assert!(
-        inner <= u64::from(PHONE.0) && inner >= 320,
-        "the viewport is phone-sized: {inner} px wide"
-    );
-    assert!(
-        scroll <= inner,
-        "{what} scrolls sideways on a phone: content {scroll} px, screen {inner} px"
-    );
-    Ok(())
-}
-
-/// A message of the app's catalog.
-fn msg(app: &TestApp, lang: Lang, key: &str) -> String {
-    app.platform().catalog.t(lang, key)
-}
-
-fn district_name(app: &TestApp, id: &str) -> String {
-    app.platform()
-        .directory()
-        .district(id)
-        .unwrap_or_else(|| panic!("district {id} is in the directory"))
-        .name(Lang::Ru)
-        .to_string()
-}
+use common::browser::*;
+use common::fixtures::email_of;
+use common::{member, organisation, sealing, Store, TestApp, KHAMOVNIKI, MITINO, PASSWORD};
 
 // ------------------------------------------------------------------------------------------------
 // The app's side
 // ------------------------------------------------------------------------------------------------
 
-/// Sealing right at close, a scheduler that looks every 200 ms, polls read afresh.
-fn sealing(settings: &mut Settings) {
-    settings.polls.seal_grace = Duration::ZERO;
-    settings.polls.tick = Duration::from_millis(200);
-    settings.polls.cache_ttl = Duration::ZERO;
-}
-
-fn polls(app: &TestApp) -> Arc<veche_polls::Polls> {
-    app.app
-        .as_ref()
-        .and_then(|a| a.service::<veche_polls::Polls>())
-        .expect("a running app with polls")
-}
-
 async fn stored_poll(app: &TestApp, id: &str) -> TestResult<Poll> {
-    Ok(polls(app)
+    Ok(app
+        .polls()
         .store
         .poll(&PollId::parse(id).ok_or("a poll id")?)
         .await?
@@ -431,14 +52,8 @@ async fn person(
     organisation: Option<veche_core::id::OrganisationId>,
 ) -> (AccountId, String) {
     let (id, _token) = member(app, district, 1980, true, roles, organisation).await;
-    let account = app
-        .platform()
-        .store
-        .account(&id)
-        .await
-        .expect("store")
-        .expect("the account is stored");
-    (id, account.email.as_str().to_string())
+    let email = email_of(app, &id).await;
+    (id, email)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -447,14 +62,8 @@ async fn person(
 
 async fn sign_in(client: &Client, app: &TestApp, email: &str) -> TestResult {
     client.goto(&app.url("/signin")).await?;
-    wait_for(client, "form[action='/signin']", WAIT).await?;
-    fill(client, "#email", email).await?;
-    fill(client, "#password", PASSWORD).await?;
-    click_to_navigate(
-        client,
-        wait_for(client, "form[action='/signin'] button[type='submit']", WAIT).await?,
-    )
-    .await?;
+    let submit = fill_sign_in(client, email, PASSWORD).await?;
+    click_to_navigate(client, submit).await?;
     wait_for(client, "[data-testid='profile-link']", WAIT).await?;
     Ok(())
 }
@@ -465,26 +74,7 @@ async fn sign_out(client: &Client, app: &TestApp) -> TestResult {
         wait_for(client, "[data-testid='signout']", WAIT).await?,
     )
     .await?;
-    wait_for_path(client, app, "/").await?;
-    wait_for(client, "header .account a[href='/signin']", WAIT).await?;
-    Ok(())
-}
-
-/// Someone else takes the browser over: the cookies of the one who used it (their session) are
-/// put aside and the browser is left signed out, as if each person had a browser of their own.
-async fn put_aside(client: &Client) -> TestResult<Vec<Cookie<'static>>> {
-    let cookies = client.get_all_cookies().await?;
-    client.delete_all_cookies().await?;
-    Ok(cookies)
-}
-
-/// The person whose cookies these are is back at their browser (still signed in).
-async fn take_back(client: &Client, cookies: Vec<Cookie<'static>>) -> TestResult {
-    client.delete_all_cookies().await?;
-    for cookie in cookies {
-        client.add_cookie(cookie).await?;
-    }
-    Ok(())
+    wait_signed_out(client, app).await
 }
 
 /// Presses a button that sends a form and waits for the page it leads to: the flash message
@@ -622,7 +212,7 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
     let app_ref = &app;
     with_browser(DESKTOP, |client| async move {
         let app = app_ref;
-        let khamovniki = district_name(app, KHAMOVNIKI);
+        let khamovniki = district_name(app, KHAMOVNIKI, Lang::Ru);
         assert_eq!(khamovniki, "Хамовники");
 
         // ---- 1. The official creates the poll, sets it up and opens it ----
@@ -793,7 +383,7 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
         let id = PollId::parse(&poll_id).ok_or("a poll id")?;
         for (who, account) in [("Anna", &anna_id), ("Boris", &boris_id)] {
             assert!(
-                polls(app).store.ballot_of(&id, account).await?.is_some(),
+                app.polls().store.ballot_of(&id, account).await?.is_some(),
                 "{who}'s ballot is stored"
             );
         }
@@ -880,10 +470,10 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
         assert_eq!(count(&client, "#ballot-form").await?, 0);
         assert_eq!(count(&client, "[data-testid='receipt']").await?, 0);
         assert!(
-            polls(app).store.ballot_of(&id, &mitya_id).await?.is_none(),
+            app.polls().store.ballot_of(&id, &mitya_id).await?.is_none(),
             "no ballot of Митино's resident is stored"
         );
-        assert_eq!(polls(app).store.counters(&id).await?.ballots(), 2);
+        assert_eq!(app.polls().store.counters(&id).await?.ballots(), 2);
         sign_out(&client, app).await?;
 
         // ---- 4. The official closes the poll; the results and proofs appear ----

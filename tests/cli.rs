@@ -6,15 +6,13 @@ mod common;
 
 use std::process::Command;
 
+use common::http::Fetch;
 use common::TestApp;
 use serde_json::json;
 
 fn veche(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_veche"))
+    common::cli::veche(data_dir)
         .args(args)
-        .env("VECHE_DATA_DIR", data_dir)
-        .env_remove("MONGODB_URI")
-        .env("VECHE_LOG", "warn")
         .output()
         .expect("run veche")
 }
@@ -60,15 +58,13 @@ async fn create_admin_prints_a_password_that_signs_in_as_admin() {
     let signed_in = client
         .post(format!("{base}/api/v1/sessions"))
         .json(&json!({ "email": "chief@city.example", "password": password }))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(signed_in.status(), 201);
     let list = client
         .get(format!("{base}/api/v1/admin/accounts"))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(list.status(), 200);
     app.stop().await;
 }
@@ -101,23 +97,8 @@ async fn import_districts_loads_another_city() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 1 okrugs and 2 districts"));
 
-    let app = TestApp::spawn_with(common::Store::Sqlite, |s| {
-        s.store = veche::config::StoreSettings::Sqlite {
-            dir: dir.path().to_path_buf(),
-            sync: veche_core::storage::SyncMode::Normal,
-        };
-    })
-    .await
-    .unwrap();
-    let body: serde_json::Value = app
-        .client()
-        .get(app.url("/api/v1/districts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let app = TestApp::spawn_in(dir.path()).await;
+    let body = app.get_json(&app.client(), "/api/v1/districts").await;
     let names: Vec<&str> = body["districts"]
         .as_array()
         .unwrap()

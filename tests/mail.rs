@@ -10,10 +10,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::app::fresh_mongo_uri;
+use common::http::Fetch;
+use common::mail::{mailing_app, path_of, token_of};
 use common::{mail_to, Store, TestApp, KHAMOVNIKI, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use veche_core::accounts::model::{Account, AccountState, BirthYear, DisplayName, Email, Role};
+use veche_core::accounts::model::{Account, AccountState, BirthYear, Email, Role};
 use veche_core::clock;
 use veche_core::id::{AccountId, DistrictId};
 use veche_core::notify::{kinds, Kind, Notification, Notify, Recipient};
@@ -23,36 +26,17 @@ use veche_core::web::i18n::Lang;
 use veche_notifier::model::JobState;
 use veche_notifier::Outbox;
 
+/// The app sending to a fresh SMTP sink, retrying soon after a failed send.
 async fn spawn(
     store: Store,
-    sink: &SmtpSink,
     adjust: impl FnOnce(&mut veche::Settings),
-) -> Option<TestApp> {
-    let port = sink.port;
-    TestApp::spawn_with(store, move |s| {
-        common::send_mail_to(s, port);
+) -> Option<(SmtpSink, TestApp)> {
+    mailing_app(store, |s| {
         s.mail.backoff = Duration::from_millis(100);
         s.mail.backoff_max = Duration::from_millis(400);
         adjust(s);
     })
     .await
-}
-
-fn path_of(url: &str) -> String {
-    let url = url::Url::parse(url).unwrap();
-    match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_string(),
-    }
-}
-
-fn token_of(url: &str) -> String {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
-        .unwrap()
 }
 
 async fn sign_up_in(app: &TestApp, email: &str, lang: &str) -> Value {
@@ -64,25 +48,21 @@ async fn sign_up_in(app: &TestApp, email: &str, lang: &str) -> Value {
             "email": email, "password": PASSWORD, "display_name": "Вера Новикова",
             "district_id": KHAMOVNIKI, "birth_year": 1985
         }))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json().await.unwrap()
 }
 
 async fn me(app: &TestApp, client: &reqwest::Client) -> (StatusCode, Value) {
-    let response = client.get(app.url("/api/v1/me")).send().await.unwrap();
+    let response = client.get(app.url("/api/v1/me")).fetch().await;
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     (status, body["account"].clone())
 }
 
 async fn the_sign_up_link_activates_the_account(store: Store) {
-    let Some(sink) = SmtpSink::start() else {
-        return;
-    };
-    let Some(app) = spawn(store, &sink, |_| {}).await else {
+    let Some((sink, app)) = spawn(store, |_| {}).await else {
         return;
     };
     let created = sign_up_in(&app, "vera@example.org", "ru-RU,ru;q=0.9").await;
@@ -114,22 +94,14 @@ async fn the_sign_up_link_activates_the_account(store: Store) {
     let client = app.client();
     app.sign_in(&client, "vera@example.org", PASSWORD).await;
     assert_eq!(me(&app, &client).await.1["state"], "unverified");
-    let page = client.get(app.url(&path_of(&link))).send().await.unwrap();
+    let page = client.get(app.url(&path_of(&link))).fetch().await;
     assert_eq!(page.status(), StatusCode::OK);
     assert_eq!(me(&app, &client).await.1["state"], "active");
-    let again = app
-        .client()
-        .get(app.url(&path_of(&link)))
-        .send()
-        .await
-        .unwrap();
+    let again = app.client().get(app.url(&path_of(&link))).fetch().await;
     assert_eq!(again.status(), StatusCode::GONE, "the link works once");
     // The stored token is a hash: the secret in the link is nowhere in the store's job either.
     let job_data: Vec<_> = app
-        .app
-        .as_ref()
-        .unwrap()
-        .outbox
+        .outbox()
         .store
         .list(JobState::Sent, None, 10)
         .await
@@ -161,10 +133,7 @@ async fn the_sign_up_link_activates_the_account(store: Store) {
 }
 
 async fn a_forgotten_password_is_reset_by_email(store: Store) {
-    let Some(sink) = SmtpSink::start() else {
-        return;
-    };
-    let Some(app) = spawn(store, &sink, |_| {}).await else {
+    let Some((sink, app)) = spawn(store, |_| {}).await else {
         return;
     };
     let (old_session, _) = app.signed_in("oleg@example.org", &[]).await;
@@ -195,11 +164,7 @@ async fn a_forgotten_password_is_reset_by_email(store: Store) {
     let link = mail.link_containing("/reset-password?token=").unwrap();
     let token = token_of(&link);
     // The form shows without using the link up.
-    let form = anonymous
-        .get(app.url(&path_of(&link)))
-        .send()
-        .await
-        .unwrap();
+    let form = anonymous.get(app.url(&path_of(&link))).fetch().await;
     assert_eq!(form.status(), StatusCode::OK);
     let weak = app
         .post_json(
@@ -247,10 +212,7 @@ async fn a_forgotten_password_is_reset_by_email(store: Store) {
 }
 
 async fn a_new_address_is_confirmed_by_email(store: Store) {
-    let Some(sink) = SmtpSink::start() else {
-        return;
-    };
-    let Some(app) = spawn(store, &sink, |_| {}).await else {
+    let Some((sink, app)) = spawn(store, |_| {}).await else {
         return;
     };
     let (client, csrf) = app.signed_in("petr@example.org", &[]).await;
@@ -258,9 +220,8 @@ async fn a_new_address_is_confirmed_by_email(store: Store) {
         .post(app.url("/api/v1/me/email"))
         .header("x-csrf-token", &csrf)
         .json(&json!({ "new_email": "Petr.New@Example.org", "current_password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(change.status(), StatusCode::ACCEPTED);
     let mail = mail_to(&sink, "petr.new@example.org", "email_change").await;
     assert!(mail.text.contains("petr.new@example.org"));
@@ -285,10 +246,7 @@ async fn a_new_address_is_confirmed_by_email(store: Store) {
 }
 
 async fn one_click_unsubscribe_switches_a_kind_off(store: Store) {
-    let Some(sink) = SmtpSink::start() else {
-        return;
-    };
-    let Some(app) = spawn(store, &sink, |_| {}).await else {
+    let Some((sink, app)) = spawn(store, |_| {}).await else {
         return;
     };
     let (admin, admin_csrf) = app.signed_in("boss@example.org", &[Role::Admin]).await;
@@ -327,18 +285,13 @@ async fn one_click_unsubscribe_switches_a_kind_off(store: Store) {
         .post(app.url(&path_of(&url)))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("List-Unsubscribe=One-Click")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let prefs: Value = resident
         .get(app.url("/api/v1/me/notifications"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     // The kind unsubscribed from is off; the others keep their own delivery.
     let kinds = prefs["kinds"].as_array().unwrap();
     let delivery = |kind: &str| {
@@ -353,9 +306,8 @@ async fn one_click_unsubscribe_switches_a_kind_off(store: Store) {
     let forged = reqwest::Client::new()
         .post(app.url(&format!("/unsubscribe/{id}/roles_changed/AAAA")))
         .body("List-Unsubscribe=One-Click")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(forged.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         set_roles(json!(["resident", "moderator", "expert"]))
@@ -364,7 +316,7 @@ async fn one_click_unsubscribe_switches_a_kind_off(store: Store) {
             .status(),
         StatusCode::OK
     );
-    let outbox = app.app.as_ref().unwrap().outbox.clone();
+    let outbox = app.outbox().clone();
     let deadline = Instant::now() + Duration::from_secs(20);
     while outbox.store.counts().await.unwrap()[&JobState::Skipped] < 1 {
         assert!(
@@ -383,29 +335,22 @@ async fn one_click_unsubscribe_switches_a_kind_off(store: Store) {
 }
 
 async fn an_owed_email_survives_a_crash(store: Store) {
-    let Some(sink) = SmtpSink::start() else {
-        return;
-    };
-    let Some(app) = spawn(store, &sink, |_| {}).await else {
+    let Some((sink, app)) = spawn(store, |_| {}).await else {
         return;
     };
     // The state a crash leaves between the account's write and its enqueue: the account
     // records the email it owes, the outbox has nothing.
     let now = clock::now();
     let account = Account {
-        id: AccountId::generate(),
-        email: Email::parse("crash@example.org").unwrap(),
-        display_name: DisplayName::parse("Пострадавший").unwrap(),
         district_id: DistrictId::parse(KHAMOVNIKI).unwrap(),
         birth_year: BirthYear::from_trusted(1970),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
-        roles: [Role::Resident].into(),
-        organisation_id: None,
         state: AccountState::Unverified,
         created_at: now - Duration::from_secs(120),
         updated_at: now - Duration::from_secs(120),
         mail_pending_since: Some(now - Duration::from_secs(120)),
         lang: Lang::En,
+        ..veche_core::testing::account("crash@example.org", "Пострадавший")
     };
     let platform = app.platform().clone();
     platform.store.insert_account(&account).await.unwrap();
@@ -433,9 +378,8 @@ async fn an_owed_email_survives_a_crash(store: Store) {
     assert_eq!(
         app.client()
             .get(app.url(&path_of(&link)))
-            .send()
+            .fetch()
             .await
-            .unwrap()
             .status(),
         StatusCode::OK
     );
@@ -461,14 +405,11 @@ async fn an_owed_email_survives_a_crash(store: Store) {
 }
 
 async fn with_the_worker_off_serve_only_queues(store: Store) {
-    let Some(sink) = SmtpSink::start() else {
-        return;
-    };
-    let Some(app) = spawn(store, &sink, |s| s.mail.worker = false).await else {
+    let Some((sink, app)) = spawn(store, |s| s.mail.worker = false).await else {
         return;
     };
     sign_up_in(&app, "queued@example.org", "ru").await;
-    let running = app.app.as_ref().unwrap();
+    let running = app.running();
     let counts = running.outbox.store.counts().await.unwrap();
     assert_eq!(
         counts[&JobState::Queued],
@@ -482,28 +423,7 @@ async fn with_the_worker_off_serve_only_queues(store: Store) {
     app.stop().await;
 }
 
-macro_rules! on_both_stores_with_mail {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::common::Store::Sqlite).await;
-                }
-            )*
-        }
-        mod mongo {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::common::Store::Mongo).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_stores_with_mail!(
+for_both_stores!(
     the_sign_up_link_activates_the_account,
     a_forgotten_password_is_reset_by_email,
     a_new_address_is_confirmed_by_email,
@@ -578,17 +498,9 @@ async fn a_worker_killed_mid_batch_loses_nothing(store: Store) {
             vec![("VECHE_DATA_DIR", dir.path().display().to_string())],
         ),
         Store::Mongo => {
-            let Some(uri) = veche_core::testing::mongodb_uri() else {
+            let Some(full) = fresh_mongo_uri("killed") else {
                 return;
             };
-            let name = veche_core::testing::fresh_database_name("killed");
-            let host = uri
-                .trim_end_matches('/')
-                .splitn(4, '/')
-                .take(3)
-                .collect::<Vec<_>>()
-                .join("/");
-            let full = format!("{host}/{name}");
             (
                 Backend::Mongo(Mongo::connect(&full).await.unwrap()),
                 vec![("MONGODB_URI", full)],

@@ -9,44 +9,27 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::app::{rate, sealing, unlimited};
+use common::fixtures::poll_input;
+use common::http::Fetch;
+use common::http::{problem, raw, Api, Reply};
 use common::{member, okrug_of, organisation, resident, TestApp, KHAMOVNIKI, MITINO};
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use veche::config::Settings;
 use veche_core::accounts::model::Role;
 use veche_core::id::AccountId;
-use veche_core::web::ratelimit::RateSpec;
 use veche_polls::export::{self, Published};
 use veche_polls::model::{AgeBracket, Ballot, PollId, Receipt};
 use veche_polls::verify::{self, Entry, Step};
 
 // ---- Settings ----
 
-/// Sealing right at close, a scheduler that looks every 200 ms, live results read afresh at
-/// every request (by default they may be a second old).
-fn sealing(settings: &mut Settings) {
-    settings.polls.seal_grace = Duration::ZERO;
-    settings.polls.tick = Duration::from_millis(200);
-    settings.polls.cache_ttl = Duration::ZERO;
-}
-
 /// Sealing right at close, but a scheduler that never comes round during the test (its first
 /// pass runs at start): only `publish` can seal.
 fn publish_seals(settings: &mut Settings) {
     settings.polls.seal_grace = Duration::ZERO;
     settings.polls.tick = Duration::from_secs(3600);
-}
-
-fn rate(settings: &mut Settings, name: &str, spec: &str) {
-    settings
-        .rates
-        .insert(name.to_string(), RateSpec::parse(spec).unwrap());
-}
-
-/// No ballot rate limit worth the name.
-fn unlimited(settings: &mut Settings) {
-    rate(settings, "ballot_account", "100000/s");
-    rate(settings, "ballot_ip", "100000/s");
 }
 
 fn two_ballots_a_minute(settings: &mut Settings) {
@@ -58,148 +41,7 @@ fn one_in_flight(settings: &mut Settings) {
     settings.polls.max_in_flight = 1;
 }
 
-// ---- HTTP ----
-
-struct Reply {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    text: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_string())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}), status {}: {}", self.status, self.text))
-    }
-
-    /// Status and problem code (asserting a problem document).
-    fn code(&self) -> (u16, String) {
-        assert_eq!(
-            self.header("content-type").as_deref(),
-            Some("application/problem+json"),
-            "status {}: {}",
-            self.status,
-            self.text
-        );
-        let body = self.json();
-        assert_eq!(body["status"], self.status.as_u16(), "{}", self.text);
-        (
-            self.status.as_u16(),
-            body["code"].as_str().unwrap_or("").to_string(),
-        )
-    }
-}
-
-fn problem(status: u16, code: &str) -> (u16, String) {
-    (status, code.to_string())
-}
-
-struct Api<'a> {
-    app: &'a TestApp,
-    client: Client,
-}
-
-impl<'a> Api<'a> {
-    fn new(app: &'a TestApp) -> Api<'a> {
-        Api {
-            app,
-            client: Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .pool_max_idle_per_host(2048)
-                .build()
-                .unwrap(),
-        }
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-        headers: &[(&str, &str)],
-    ) -> Reply {
-        let mut request = self.client.request(method, self.app.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.expect("request");
-        Reply {
-            status: response.status(),
-            headers: response.headers().clone(),
-            text: response.text().await.expect("body"),
-        }
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> Reply {
-        self.send(Method::GET, path, token, None, &[]).await
-    }
-
-    async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
-        self.send(Method::POST, path, token, Some(body), &[]).await
-    }
-
-    /// A POST without a body (schedule, unschedule, close).
-    async fn act(&self, path: &str, token: Option<&str>) -> Reply {
-        self.send(Method::POST, path, token, None, &[]).await
-    }
-
-    async fn raw_post(&self, path: &str, token: &str, content: &str) -> Reply {
-        let response = self
-            .client
-            .post(self.app.url(path))
-            .bearer_auth(token)
-            .header("content-type", "application/json")
-            .body(content.to_string())
-            .send()
-            .await
-            .expect("request");
-        Reply {
-            status: response.status(),
-            headers: response.headers().clone(),
-            text: response.text().await.expect("body"),
-        }
-    }
-}
-
 // ---- Polls and ballots ----
-
-fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
-
-/// A poll opening `opens_in` from now (negative: already open) for a week: a required
-/// single-choice question (Каток, Сцену) and an optional one allowing two of three options.
-fn poll_input(title: &str, audience: Value, visibility: &str, opens_in: time::Duration) -> Value {
-    let now = veche_core::clock::now();
-    json!({
-        "title": title,
-        "description": "Что построить в парке «Дубки»",
-        "questions": [
-            {"text": "Что построить?", "options": [{"text": "Каток"}, {"text": "Сцену"}]},
-            {"text": "Что ещё?", "kind": "multiple", "max_choices": 2, "required": false,
-             "options": [{"text": "Скамейки"}, {"text": "Фонари"}, {"text": "Урны"}]},
-        ],
-        "audience": audience,
-        "opens_at": rfc3339(now + opens_in),
-        "closes_at": rfc3339(now + time::Duration::days(7)),
-        "points": 25,
-        "results_visibility": visibility,
-    })
-}
 
 fn city_wide() -> Value {
     json!({})
@@ -269,7 +111,7 @@ fn poll_id(poll: &Value) -> PollId {
 }
 
 async fn stored_ballot(app: &TestApp, poll: &Value, account: &AccountId) -> Option<Ballot> {
-    polls(app)
+    app.polls()
         .store
         .ballot_of(&poll_id(poll), account)
         .await
@@ -277,19 +119,12 @@ async fn stored_ballot(app: &TestApp, poll: &Value, account: &AccountId) -> Opti
 }
 
 async fn stored_count(app: &TestApp, poll: &Value) -> i64 {
-    polls(app)
+    app.polls()
         .store
         .counters(&poll_id(poll))
         .await
         .unwrap()
         .ballots()
-}
-
-fn polls(app: &TestApp) -> Arc<veche_polls::Polls> {
-    app.app
-        .as_ref()
-        .and_then(|a| a.service::<veche_polls::Polls>())
-        .expect("a running app with polls")
 }
 
 /// The account has no ballot in the poll, and the poll's counters hold `count` ballots.
@@ -302,6 +137,32 @@ async fn assert_nothing_stored(
 ) {
     assert_eq!(stored_ballot(app, poll, account).await, None, "{why}");
     assert_eq!(stored_count(app, poll).await, count, "{why}");
+}
+
+/// Casts `body` in `poll` as `token`.
+async fn cast_ballot(api: &Api<'_>, poll: &Value, token: &str, body: &Value) -> Reply {
+    api.post(&path(poll, "/ballots"), Some(token), body).await
+}
+
+/// `ballot(poll, 0)` cast as `token` (whose account is `account`) is refused with `expected`,
+/// and nothing is stored: no ballot of the account, none counted.
+async fn refused(
+    api: &Api<'_>,
+    poll: &Value,
+    token: &str,
+    account: &AccountId,
+    expected: (u16, String),
+    why: &str,
+) {
+    let r = cast_ballot(api, poll, token, &ballot(poll, 0)).await;
+    assert_eq!(r.code(), expected);
+    assert_nothing_stored(api.app, poll, account, 0, why).await;
+}
+
+/// Publishes `poll`'s decision as `token`.
+async fn publish(api: &Api<'_>, poll: &Value, token: &str, decision: &Value) -> Reply {
+    api.post(&path(poll, "/publication"), Some(token), decision)
+        .await
 }
 
 fn current_year() -> i32 {
@@ -471,13 +332,7 @@ async fn a_poll_lives_from_draft_to_published_and_every_step_is_audited(app: Tes
         api.act(&path(&poll, "/close"), Some(&anna)).await.code(),
         problem(403, "forbidden")
     );
-    let r = api
-        .post(
-            &path(&poll, "/publication"),
-            Some(&stranger),
-            &json!({"decision": "Нет"}),
-        )
-        .await;
+    let r = publish(&api, &poll, &stranger, &json!({"decision": "Нет"})).await;
     assert_eq!(r.code(), problem(403, "forbidden"));
     assert_eq!(
         api.get(&poll_path, Some(&official)).await.json()["status"],
@@ -536,13 +391,13 @@ async fn a_poll_lives_from_draft_to_published_and_every_step_is_audited(app: Tes
     );
 
     // Publishing needs a closed poll.
-    let r = api
-        .post(
-            &path(&poll, "/publication"),
-            Some(&official),
-            &json!({"decision": "Строим каток."}),
-        )
-        .await;
+    let r = publish(
+        &api,
+        &poll,
+        &official,
+        &json!({"decision": "Строим каток."}),
+    )
+    .await;
     assert_eq!(r.code(), problem(409, "not_closed"));
 
     // Closing.
@@ -569,13 +424,7 @@ async fn a_poll_lives_from_draft_to_published_and_every_step_is_audited(app: Tes
 
     // Publishing seals first (the grace is zero), then publishes the decision.
     let decision = "Строим каток.\nРаботы начнутся весной.";
-    let r = api
-        .post(
-            &path(&poll, "/publication"),
-            Some(&official),
-            &json!({"decision": decision}),
-        )
-        .await;
+    let r = publish(&api, &poll, &official, &json!({"decision": decision})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let published = r.json();
     assert_eq!(published["status"], "published");
@@ -640,13 +489,7 @@ async fn publishing_waits_for_the_seal_grace(app: TestApp) {
     let poll = open_poll(&api, &official, city_wide(), "after_voting").await;
     let r = api.act(&path(&poll, "/close"), Some(&official)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = api
-        .post(
-            &path(&poll, "/publication"),
-            Some(&official),
-            &json!({"decision": "Каток"}),
-        )
-        .await;
+    let r = publish(&api, &poll, &official, &json!({"decision": "Каток"})).await;
     assert_eq!(r.code(), problem(409, "not_sealed_yet"));
     let seen = api.get(&path(&poll, ""), None).await.json();
     assert_eq!(
@@ -700,11 +543,15 @@ async fn every_refused_ballot_has_its_code_and_stores_nothing(app: TestApp) {
         &poll_input("Черновик", city_wide(), "after_voting", minutes(-1)),
     )
     .await;
-    let r = api
-        .post(&path(&draft, "/ballots"), Some(&kh), &ballot(&draft, 0))
-        .await;
-    assert_eq!(r.code(), problem(404, "not_found"));
-    assert_nothing_stored(&app, &draft, &kh_id, 0, "draft").await;
+    refused(
+        &api,
+        &draft,
+        &kh,
+        &kh_id,
+        problem(404, "not_found"),
+        "draft",
+    )
+    .await;
 
     // Not open yet; closed.
     let future = scheduled(
@@ -719,19 +566,27 @@ async fn every_refused_ballot_has_its_code_and_stores_nothing(app: TestApp) {
     )
     .await;
     assert_eq!(future["status"], "scheduled");
-    let r = api
-        .post(&path(&future, "/ballots"), Some(&kh), &ballot(&future, 0))
-        .await;
-    assert_eq!(r.code(), problem(409, "poll_not_open"));
-    assert_nothing_stored(&app, &future, &kh_id, 0, "not open yet").await;
+    refused(
+        &api,
+        &future,
+        &kh,
+        &kh_id,
+        problem(409, "poll_not_open"),
+        "not open yet",
+    )
+    .await;
     let closed = open_poll(&api, &official, city_wide(), "after_voting").await;
     let r = api.act(&path(&closed, "/close"), Some(&official)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = api
-        .post(&path(&closed, "/ballots"), Some(&kh), &ballot(&closed, 0))
-        .await;
-    assert_eq!(r.code(), problem(409, "poll_closed"));
-    assert_nothing_stored(&app, &closed, &kh_id, 0, "closed").await;
+    refused(
+        &api,
+        &closed,
+        &kh,
+        &kh_id,
+        problem(409, "poll_closed"),
+        "closed",
+    )
+    .await;
 
     // The audience: a district, an okrug, an age, verified residents.
     let district = open_poll(
@@ -741,15 +596,15 @@ async fn every_refused_ballot_has_its_code_and_stores_nothing(app: TestApp) {
         "after_voting",
     )
     .await;
-    let r = api
-        .post(
-            &path(&district, "/ballots"),
-            Some(&mi),
-            &ballot(&district, 0),
-        )
-        .await;
-    assert_eq!(r.code(), problem(403, "not_in_audience"));
-    assert_nothing_stored(&app, &district, &mi_id, 0, "another district").await;
+    refused(
+        &api,
+        &district,
+        &mi,
+        &mi_id,
+        problem(403, "not_in_audience"),
+        "another district",
+    )
+    .await;
 
     let okrug = open_poll(
         &api,
@@ -759,14 +614,16 @@ async fn every_refused_ballot_has_its_code_and_stores_nothing(app: TestApp) {
     )
     .await;
     assert_ne!(okrug_of(&app, MITINO), okrug_of(&app, KHAMOVNIKI));
-    let r = api
-        .post(&path(&okrug, "/ballots"), Some(&kh), &ballot(&okrug, 0))
-        .await;
-    assert_eq!(r.code(), problem(403, "not_in_audience"));
-    assert_nothing_stored(&app, &okrug, &kh_id, 0, "another okrug").await;
-    let r = api
-        .post(&path(&okrug, "/ballots"), Some(&mi), &ballot(&okrug, 0))
-        .await;
+    refused(
+        &api,
+        &okrug,
+        &kh,
+        &kh_id,
+        problem(403, "not_in_audience"),
+        "another okrug",
+    )
+    .await;
+    let r = cast_ballot(&api, &okrug, &mi, &ballot(&okrug, 0)).await;
     assert_eq!(
         r.status,
         StatusCode::CREATED,
@@ -776,15 +633,15 @@ async fn every_refused_ballot_has_its_code_and_stores_nothing(app: TestApp) {
     assert_eq!(stored_count(&app, &okrug).await, 1);
 
     let adults = open_poll(&api, &official, json!({"min_age": 18}), "after_voting").await;
-    let r = api
-        .post(
-            &path(&adults, "/ballots"),
-            Some(&young),
-            &ballot(&adults, 0),
-        )
-        .await;
-    assert_eq!(r.code(), problem(403, "too_young"));
-    assert_nothing_stored(&app, &adults, &young_id, 0, "too young").await;
+    refused(
+        &api,
+        &adults,
+        &young,
+        &young_id,
+        problem(403, "too_young"),
+        "too young",
+    )
+    .await;
 
     let verified = open_poll(
         &api,
@@ -793,27 +650,19 @@ async fn every_refused_ballot_has_its_code_and_stores_nothing(app: TestApp) {
         "after_voting",
     )
     .await;
-    let r = api
-        .post(
-            &path(&verified, "/ballots"),
-            Some(&unverified),
-            &ballot(&verified, 0),
-        )
-        .await;
-    assert_eq!(r.code(), problem(403, "not_verified"));
-    assert_nothing_stored(&app, &verified, &unverified_id, 0, "unverified").await;
+    refused(
+        &api,
+        &verified,
+        &unverified,
+        &unverified_id,
+        problem(403, "not_verified"),
+        "unverified",
+    )
+    .await;
     // The same residents are welcome where the rule does not apply.
-    let r = api
-        .post(&path(&open, "/ballots"), Some(&young), &ballot(&open, 1))
-        .await;
+    let r = cast_ballot(&api, &open, &young, &ballot(&open, 1)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let r = api
-        .post(
-            &path(&open, "/ballots"),
-            Some(&unverified),
-            &ballot(&open, 1),
-        )
-        .await;
+    let r = cast_ballot(&api, &open, &unverified, &ballot(&open, 1)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(stored_count(&app, &open).await, 2);
 
@@ -900,7 +749,7 @@ async fn every_refused_ballot_has_its_code_and_stores_nothing(app: TestApp) {
         (json!({}), problem(400, "missing_field"), None),
     ];
     for (body, expected, concerned) in &refused {
-        let r = api.post(&path(&open, "/ballots"), Some(&kh), body).await;
+        let r = cast_ballot(&api, &open, &kh, body).await;
         assert_eq!(&r.code(), expected, "{body}");
         if let Some(q) = concerned {
             assert_eq!(r.json()["question"], json!(q), "{body}");
@@ -931,24 +780,20 @@ async fn every_refused_ballot_has_its_code_and_stores_nothing(app: TestApp) {
     let r = browser
         .post(app.url(&path(&open, "/ballots")))
         .json(&ballot(&open, 0))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(stored_count(&app, &open).await, 2);
     let r = browser
         .post(app.url(&path(&open, "/ballots")))
         .header("x-csrf-token", csrf)
         .json(&ballot(&open, 0))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
 
     // After all that, the resident still has their one ballot to cast.
-    let r = api
-        .post(&path(&open, "/ballots"), Some(&kh), &ballot(&open, 0))
-        .await;
+    let r = cast_ballot(&api, &open, &kh, &ballot(&open, 0)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(stored_count(&app, &open).await, 4);
     assert!(stored_ballot(&app, &open, &kh_id).await.is_some());
@@ -971,7 +816,7 @@ async fn a_ballot_gets_a_receipt_points_and_only_one_counts(app: TestApp) {
 
     let body =
         json!({"answers": [{"question": q1, "options": [z, x]}, {"question": q0, "options": [a]}]});
-    let r = api.post(&path(&poll, "/ballots"), Some(&anna), &body).await;
+    let r = cast_ballot(&api, &poll, &anna, &body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let cast = r.json();
     let receipt = cast["receipt"].as_str().unwrap().to_string();
@@ -1045,14 +890,12 @@ async fn a_ballot_gets_a_receipt_points_and_only_one_counts(app: TestApp) {
     assert_eq!(points["items"][0]["points"], 25);
 
     // A second, different ballot: 409 with the first receipt, nothing changes.
-    let before = polls(&app).store.counters(&poll_id(&poll)).await.unwrap();
-    let r = api
-        .post(&path(&poll, "/ballots"), Some(&anna), &ballot(&poll, 1))
-        .await;
+    let before = app.polls().store.counters(&poll_id(&poll)).await.unwrap();
+    let r = cast_ballot(&api, &poll, &anna, &ballot(&poll, 1)).await;
     assert_eq!(r.code(), problem(409, "already_voted"));
     assert_eq!(r.json()["receipt"], json!(receipt));
     assert_eq!(r.json()["ballot_id"], cast["ballot_id"]);
-    let after = polls(&app).store.counters(&poll_id(&poll)).await.unwrap();
+    let after = app.polls().store.counters(&poll_id(&poll)).await.unwrap();
     assert_eq!(after, before);
     assert_eq!(after.ballots(), 1);
     assert_eq!(after.get(&format!("o|{a}")), 1);
@@ -1171,10 +1014,15 @@ async fn ballots_of_residents_who_hang_up_are_counted_and_stall_nothing(app: Tes
             let (address, target, body) = (address.clone(), target.clone(), body.clone());
             tokio::spawn(async move {
                 let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
-                let request = format!(
-                    "POST {target} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-                     Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                    body.len()
+                let request = raw::request(
+                    "POST",
+                    &target,
+                    &[
+                        ("Host", &address),
+                        ("Authorization", &format!("Bearer {token}")),
+                        ("Content-Type", "application/json"),
+                    ],
+                    &body,
                 );
                 stream.write_all(request.as_bytes()).await.unwrap();
                 // The moment of hanging up (part of the scenario, not a wait for readiness).
@@ -1186,8 +1034,7 @@ async fn ballots_of_residents_who_hang_up_are_counted_and_stall_nothing(app: Tes
     for task in tasks {
         task.await.unwrap();
     }
-    let polls = polls(&app);
-    let store = &polls.store;
+    let store = &app.polls().store;
     let id = poll_id(&poll);
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
@@ -1466,9 +1313,7 @@ async fn results_follow_visibility_and_the_seal_checks_out(app: TestApp) {
         (r.status, r.json()["ballots"].clone()),
         (StatusCode::OK, json!(0))
     );
-    let r = api
-        .post(&path(&after, "/ballots"), Some(&first), &ballot(&after, 0))
-        .await;
+    let r = cast_ballot(&api, &after, &first, &ballot(&after, 0)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let first_receipt = r.json()["receipt"].as_str().unwrap().to_string();
     let r = api.get(&results, Some(&first)).await;
@@ -1493,9 +1338,7 @@ async fn results_follow_visibility_and_the_seal_checks_out(app: TestApp) {
     }
     for _ in 0..3 {
         let (account, token) = resident(&app, MITINO, 1990, true, &[]).await;
-        let r = api
-            .post(&path(&after, "/ballots"), Some(&token), &ballot(&after, 1))
-            .await;
+        let r = cast_ballot(&api, &after, &token, &ballot(&after, 1)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         voters.push((account, token));
     }
@@ -1576,13 +1419,7 @@ async fn results_follow_visibility_and_the_seal_checks_out(app: TestApp) {
     );
 
     // Officials only: hidden from residents, voters included.
-    let r = api
-        .post(
-            &path(&hidden, "/ballots"),
-            Some(&first),
-            &ballot(&hidden, 1),
-        )
-        .await;
+    let r = cast_ballot(&api, &hidden, &first, &ballot(&hidden, 1)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(
         api.get(&path(&hidden, "/results"), Some(&first))
@@ -1752,9 +1589,7 @@ async fn officials_see_turnout_by_district_and_hour(app: TestApp) {
     let first_hour = hour_of(veche_core::clock::now());
     for district in [KHAMOVNIKI, KHAMOVNIKI, KHAMOVNIKI, MITINO, MITINO] {
         let (_, token) = resident(&app, district, 1990, true, &[]).await;
-        let r = api
-            .post(&path(&poll, "/ballots"), Some(&token), &ballot(&poll, 0))
-            .await;
+        let r = cast_ballot(&api, &poll, &token, &ballot(&poll, 0)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     }
     let last_hour = hour_of(veche_core::clock::now());
@@ -1885,40 +1720,6 @@ async fn the_openapi_document_lists_every_polls_endpoint() {
 
 // ---- The connection after a refused oversized ballot ----
 
-/// Reads one response (head and `Content-Length` body) from a raw connection; `None` when the
-/// server closed the connection instead.
-async fn read_response(stream: &mut tokio::net::TcpStream) -> Option<(String, String)> {
-    use tokio::io::AsyncReadExt;
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&raw[..end]).to_string();
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse().ok())?
-                })
-                .unwrap_or(0);
-            while raw.len() < end + 4 + length {
-                let n = stream.read(&mut buf).await.ok()?;
-                if n == 0 {
-                    return None;
-                }
-                raw.extend_from_slice(&buf[..n]);
-            }
-            let body = String::from_utf8_lossy(&raw[end + 4..end + 4 + length]).to_string();
-            return Some((head, body));
-        }
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 /// A ballot over the size limit is refused at once (413, its body unread). The server then
 /// either says `Connection: close` or keeps the connection usable: a keep-alive client that
 /// reuses the connection must not find it dead (reqwest reports `IncompleteMessage`).
@@ -1929,27 +1730,28 @@ async fn an_oversized_ballot_leaves_no_dead_connection_behind() {
     let (_, token) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
     let body =
         json!({"answers": [{"question": "q".repeat(70 * 1024), "options": ["a"]}]}).to_string();
-    let mut stream = tokio::net::TcpStream::connect(app.app.as_ref().unwrap().addr)
-        .await
-        .unwrap();
-    let request = format!(
-        "POST /api/v1/polls/{}/ballots HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        PollId::generate(),
-        body.len()
+    let mut stream = tokio::net::TcpStream::connect(app.addr()).await.unwrap();
+    let request = raw::request(
+        "POST",
+        &format!("/api/v1/polls/{}/ballots", PollId::generate()),
+        &[
+            ("Host", "localhost"),
+            ("Authorization", &format!("Bearer {token}")),
+            ("Content-Type", "application/json"),
+        ],
+        &body,
     );
     // The server may answer (and stop reading) before the whole body is sent.
     let _ = stream.write_all(request.as_bytes()).await;
-    let (head, _) = read_response(&mut stream).await.expect("an answer");
+    let (head, _) = raw::read_response(&mut stream).await.expect("an answer");
     assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     let closes = head
         .lines()
         .any(|l| l.to_ascii_lowercase().replace(' ', "") == "connection:close");
     if !closes {
-        let _ = stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            .await;
-        let next = read_response(&mut stream).await;
+        let healthz = raw::request_head("GET", "/healthz", &[("Host", "localhost")], None);
+        let _ = stream.write_all(healthz.as_bytes()).await;
+        let next = raw::read_response(&mut stream).await;
         assert!(
             next.as_ref()
                 .is_some_and(|(h, _)| h.starts_with("HTTP/1.1 200")),

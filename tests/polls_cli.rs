@@ -7,9 +7,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::Arc;
 
+use common::cli::{self, Run};
+use common::fixtures::{rfc3339, two_questions};
+use common::http::Api;
 use common::{resident, Store, TestApp, KHAMOVNIKI, MITINO};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -22,12 +24,12 @@ use veche_polls::Polls;
 /// The app, and how a separate `veche` process reaches the same store.
 struct Rig {
     app: TestApp,
+    /// The polls, kept after the server stops (the store stays open here).
     polls: Arc<Polls>,
     /// `VECHE_DATA_DIR` of the command (the store itself on SQLite).
     data: tempfile::TempDir,
     /// `MONGODB_URI` of the command, on MongoDB.
     mongo: Option<String>,
-    client: reqwest::Client,
 }
 
 impl Rig {
@@ -35,16 +37,7 @@ impl Rig {
         let data = tempfile::tempdir().unwrap();
         let mut seen: Option<StoreSettings> = None;
         let app = match store {
-            Store::Sqlite => {
-                let dir = data.path().to_path_buf();
-                TestApp::spawn_with(Store::Sqlite, |s| {
-                    s.store = StoreSettings::Sqlite {
-                        dir,
-                        sync: veche_core::storage::SyncMode::Normal,
-                    };
-                })
-                .await?
-            }
+            Store::Sqlite => TestApp::spawn_in(data.path()).await,
             Store::Mongo => {
                 TestApp::spawn_with(Store::Mongo, |s| seen = Some(s.store.clone())).await?
             }
@@ -53,17 +46,12 @@ impl Rig {
             Some(StoreSettings::Mongo { uri }) => Some(uri.expose().to_string()),
             _ => None,
         };
-        let polls = app
-            .app
-            .as_ref()
-            .and_then(|a| a.service::<veche_polls::Polls>())
-            .unwrap();
+        let polls = app.polls().clone();
         Some(Rig {
             app,
             polls,
             data,
             mongo,
-            client: reqwest::Client::new(),
         })
     }
 
@@ -75,31 +63,17 @@ impl Rig {
 
     /// Runs `veche ARGS` on the same store.
     fn veche(&self, args: &[&str]) -> Run {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_veche"));
-        command
-            .args(args)
-            .env("VECHE_DATA_DIR", self.data.path())
-            .env("VECHE_LOG", "warn")
-            .env_remove("MONGODB_URI")
-            .env_remove("MONGODB_URI_FILE");
+        let mut command = cli::veche(self.data.path());
         if let Some(uri) = &self.mongo {
             command.env("MONGODB_URI", uri);
         }
-        Run::of(command.output().expect("run veche"), args)
+        Run::of(&mut command, args)
     }
 
     /// Runs `veche ARGS` with no store at all (an empty data folder, no MongoDB).
     fn veche_offline(&self, args: &[&str]) -> Run {
         let empty = tempfile::tempdir().unwrap();
-        let output = Command::new(env!("CARGO_BIN_EXE_veche"))
-            .args(args)
-            .env("VECHE_DATA_DIR", empty.path())
-            .env("VECHE_LOG", "warn")
-            .env_remove("MONGODB_URI")
-            .env_remove("MONGODB_URI_FILE")
-            .output()
-            .expect("run veche");
-        Run::of(output, args)
+        Run::of(&mut cli::veche(empty.path()), args)
     }
 
     fn file(&self, name: &str) -> PathBuf {
@@ -113,19 +87,12 @@ impl Rig {
         token: &str,
         body: Option<&Value>,
     ) -> (StatusCode, Value) {
-        let mut request = self
-            .client
-            .request(method, self.app.url(path))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
+        let r = Api::new(&self.app)
+            .send(method, path, Some(token), body, &[])
+            .await;
         (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            r.status,
+            serde_json::from_str(&r.text).unwrap_or(Value::String(r.text)),
         )
     }
 
@@ -139,19 +106,11 @@ impl Rig {
     /// two of three options.
     async fn open_poll(&self, official: &str) -> Value {
         let now = veche_core::clock::now();
-        let format = |t: time::OffsetDateTime| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .unwrap()
-        };
         let input = json!({
             "title": "Парк «Дубки»",
-            "questions": [
-                {"text": "Что построить?", "options": [{"text": "Каток"}, {"text": "Сцену"}]},
-                {"text": "Что ещё?", "kind": "multiple", "max_choices": 2, "required": false,
-                 "options": [{"text": "Скамейки"}, {"text": "Фонари"}, {"text": "Урны"}]},
-            ],
-            "opens_at": format(now - time::Duration::minutes(1)),
-            "closes_at": format(now + time::Duration::days(7)),
+            "questions": two_questions(),
+            "opens_at": rfc3339(now - time::Duration::minutes(1)),
+            "closes_at": rfc3339(now + time::Duration::days(7)),
         });
         let poll = self.post("/api/v1/polls", official, Some(&input)).await;
         let poll = self
@@ -199,40 +158,6 @@ impl Rig {
 
     async fn finish(self) {
         self.app.stop().await;
-    }
-}
-
-/// A finished command: exit code and what it printed.
-struct Run {
-    code: Option<i32>,
-    out: String,
-    what: String,
-}
-
-impl Run {
-    fn of(output: Output, args: &[&str]) -> Run {
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        Run {
-            code: output.status.code(),
-            out: format!("{stdout}{stderr}"),
-            what: format!("veche {}", args.join(" ")),
-        }
-    }
-
-    fn exits(&self, code: i32) -> &Run {
-        assert_eq!(self.code, Some(code), "{}:\n{}", self.what, self.out);
-        self
-    }
-
-    fn says(&self, text: &str) -> &Run {
-        assert!(
-            self.out.contains(text),
-            "{} does not say {text:?}:\n{}",
-            self.what,
-            self.out
-        );
-        self
     }
 }
 
@@ -354,6 +279,41 @@ fn tampered_csv(original: &Path, to: &Path, change: impl FnOnce(&mut Vec<Vec<Str
     std::fs::write(to, lines.join("\n") + "\n").unwrap();
 }
 
+/// `veche polls export` of `poll` into `file` as `format`: it says so, and the file names none
+/// of `accounts`. Returns the text written.
+fn export_to(rig: &Rig, poll: &str, format: &str, file: &Path, accounts: &[String]) -> String {
+    rig.veche(&[
+        "polls",
+        "export",
+        poll,
+        "--format",
+        format,
+        "--out",
+        path_str(file),
+    ])
+    .exits(0)
+    .says("Wrote 6 ballots");
+    let text = std::fs::read_to_string(file).unwrap();
+    for account in accounts {
+        assert!(
+            !text.contains(account.as_str()),
+            "the export names {account}"
+        );
+    }
+    text
+}
+
+/// `veche polls verify-export FILE --published SEAL` with no store at all.
+fn verify_against(rig: &Rig, file: &Path, seal: &Path) -> Run {
+    rig.veche_offline(&[
+        "polls",
+        "verify-export",
+        path_str(file),
+        "--published",
+        path_str(seal),
+    ])
+}
+
 fn fresh_ballot_id() -> String {
     veche_polls::model::BallotId::generate().to_string()
 }
@@ -411,24 +371,7 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
 
     // JSON.
     let json_file = rig.file("ballots.json");
-    rig.veche(&[
-        "polls",
-        "export",
-        &poll_arg,
-        "--format",
-        "json",
-        "--out",
-        path_str(&json_file),
-    ])
-    .exits(0)
-    .says("Wrote 6 ballots");
-    let text = std::fs::read_to_string(&json_file).unwrap();
-    for account in &accounts {
-        assert!(
-            !text.contains(account.as_str()),
-            "the export names {account}"
-        );
-    }
+    let text = export_to(&rig, &poll_arg, "json", &json_file, &accounts);
     assert!(!text.contains('@'));
     let export: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(export["ballots"].as_array().unwrap().len(), 6);
@@ -436,15 +379,9 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
         .exits(0)
         .says("6 ballots")
         .says("✓ Every receipt, the root and every count match");
-    rig.veche_offline(&[
-        "polls",
-        "verify-export",
-        path_str(&json_file),
-        "--published",
-        path_str(&seal_file),
-    ])
-    .exits(0)
-    .says("✓");
+    verify_against(&rig, &json_file, &seal_file)
+        .exits(0)
+        .says("✓");
 
     let copy = rig.file("tampered.json");
     tampered_json(&json_file, &copy, |e| {
@@ -455,15 +392,9 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
         .says("✗")
         .says("5 ballots in the export, 6 published")
         .says("the Merkle root of the export is");
-    rig.veche_offline(&[
-        "polls",
-        "verify-export",
-        path_str(&copy),
-        "--published",
-        path_str(&seal_file),
-    ])
-    .exits(1)
-    .says("5 ballots in the export, 6 published");
+    verify_against(&rig, &copy, &seal_file)
+        .exits(1)
+        .says("5 ballots in the export, 6 published");
 
     tampered_json(&json_file, &copy, |e| {
         let poll_id = e["poll_id"].as_str().unwrap().to_string();
@@ -539,24 +470,7 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
 
     // CSV.
     let csv_file = rig.file("ballots.csv");
-    rig.veche(&[
-        "polls",
-        "export",
-        &poll_arg,
-        "--format",
-        "csv",
-        "--out",
-        path_str(&csv_file),
-    ])
-    .exits(0)
-    .says("Wrote 6 ballots");
-    let text = std::fs::read_to_string(&csv_file).unwrap();
-    for account in &accounts {
-        assert!(
-            !text.contains(account.as_str()),
-            "the export names {account}"
-        );
-    }
+    let text = export_to(&rig, &poll_arg, "csv", &csv_file, &accounts);
     assert!(
         text.starts_with("poll_id,ballot_id,receipt,district,age_bracket,"),
         "{text}"
@@ -565,15 +479,9 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
     rig.veche(&["polls", "verify-export", path_str(&csv_file)])
         .exits(0)
         .says("✓");
-    rig.veche_offline(&[
-        "polls",
-        "verify-export",
-        path_str(&csv_file),
-        "--published",
-        path_str(&seal_file),
-    ])
-    .exits(0)
-    .says("✓");
+    verify_against(&rig, &csv_file, &seal_file)
+        .exits(0)
+        .says("✓");
 
     let copy = rig.file("tampered.csv");
     tampered_csv(&csv_file, &copy, |rows| {
@@ -597,16 +505,10 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
         extra[1] = ballot_id;
         rows.push(extra);
     });
-    rig.veche_offline(&[
-        "polls",
-        "verify-export",
-        path_str(&copy),
-        "--published",
-        path_str(&seal_file),
-    ])
-    .exits(1)
-    .says("7 ballots in the export, 6 published")
-    .says("count(s) differ");
+    verify_against(&rig, &copy, &seal_file)
+        .exits(1)
+        .says("7 ballots in the export, 6 published")
+        .says("count(s) differ");
 
     let mut changed_id = String::new();
     tampered_csv(&csv_file, &copy, |rows| {
@@ -656,22 +558,7 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
     rig.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_recount_reports_drift_fixes_it_and_then_finds_none() {
-    recount_reports_drift_fixes_it_and_then_finds_none(Store::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mongo_recount_reports_drift_fixes_it_and_then_finds_none() {
-    recount_reports_drift_fixes_it_and_then_finds_none(Store::Mongo).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_exports_verify_and_tampered_copies_fail() {
-    exports_verify_and_tampered_copies_fail(Store::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mongo_exports_verify_and_tampered_copies_fail() {
-    exports_verify_and_tampered_copies_fail(Store::Mongo).await;
-}
+for_both_stores!(
+    recount_reports_drift_fixes_it_and_then_finds_none,
+    exports_verify_and_tampered_copies_fail,
+);

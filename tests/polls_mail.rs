@@ -7,42 +7,17 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::fixtures::{email_of, rfc3339};
+use common::http::Api;
+use common::mail::mailing_app;
 use common::{mail_to, resident, Store, TestApp, KHAMOVNIKI, MITINO};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use veche_core::accounts::model::Role;
-use veche_core::id::AccountId;
-use veche_core::testing::smtp::SmtpSink;
-
-async fn spawn(store: Store, sink: &SmtpSink) -> Option<TestApp> {
-    let port = sink.port;
-    TestApp::spawn_with(store, move |s| {
-        common::send_mail_to(s, port);
-        s.polls.tick = Duration::from_millis(100);
-        s.polls.seal_grace = Duration::ZERO;
-        s.polls.cache_ttl = Duration::ZERO;
-    })
-    .await
-}
-
-async fn email_of(app: &TestApp, id: &AccountId) -> String {
-    app.platform()
-        .store
-        .account(id)
-        .await
-        .unwrap()
-        .unwrap()
-        .email
-        .to_string()
-}
 
 /// Waits until the stored poll satisfies `done`.
 async fn poll_until(app: &TestApp, id: &str, done: impl Fn(&veche_polls::model::Poll) -> bool) {
-    let polls = app
-        .app
-        .as_ref()
-        .and_then(|a| a.service::<veche_polls::Polls>())
-        .unwrap();
+    let polls = app.polls().clone();
     let id = veche_polls::model::PollId::parse(id).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -58,82 +33,60 @@ async fn poll_until(app: &TestApp, id: &str, done: impl Fn(&veche_polls::model::
     }
 }
 
-async fn send(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Value,
-) -> reqwest::Response {
-    app.client()
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn opening_and_results_reach_the_right_residents(store: Store) {
-    let Some(sink) = SmtpSink::start() else {
+    let Some((sink, app)) = mailing_app(store, |s| {
+        s.polls.tick = Duration::from_millis(100);
+        s.polls.seal_grace = Duration::ZERO;
+        s.polls.cache_ttl = Duration::ZERO;
+    })
+    .await
+    else {
         return;
     };
-    let Some(app) = spawn(store, &sink).await else {
-        return;
-    };
+    let api = Api::new(&app);
     let (_, official) = resident(&app, KHAMOVNIKI, 1980, true, &[Role::Official]).await;
     let (wants, wants_token) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
     let (quiet, quiet_token) = resident(&app, KHAMOVNIKI, 1991, true, &[]).await;
     let (elsewhere, elsewhere_token) = resident(&app, MITINO, 1992, true, &[]).await;
     // Two residents switch "new polls in my district" on (it is off until then).
     for token in [&wants_token, &elsewhere_token] {
-        let r = send(
-            &app,
-            token,
-            reqwest::Method::PUT,
-            "/api/v1/me/notifications",
-            json!({ "kinds": [{ "kind": "poll_opened", "delivery": "immediately" }] }),
-        )
-        .await;
-        assert!(r.status().is_success(), "{}", r.status());
+        let r = api
+            .send(
+                Method::PUT,
+                "/api/v1/me/notifications",
+                Some(token),
+                Some(&json!({ "kinds": [{ "kind": "poll_opened", "delivery": "immediately" }] })),
+                &[],
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.status);
     }
 
     let now = time::OffsetDateTime::now_utc();
-    let rfc = |t: time::OffsetDateTime| {
-        t.format(&time::format_description::well_known::Rfc3339)
-            .unwrap()
-    };
-    let created = send(
-        &app,
-        &official,
-        reqwest::Method::POST,
-        "/api/v1/polls",
-        json!({
-            "title": "Где поставить новую детскую площадку?",
-            "questions": [{ "text": "Где?", "options": [{ "text": "Во дворе" }, { "text": "В сквере" }] }],
-            "audience": { "districts": [KHAMOVNIKI] },
-            "opens_at": rfc(now - time::Duration::minutes(1)),
-            "closes_at": rfc(now + time::Duration::hours(1)),
-        }),
-    )
-    .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let poll: Value = created.json().await.unwrap();
+    let input = json!({
+        "title": "Где поставить новую детскую площадку?",
+        "questions": [{ "text": "Где?", "options": [{ "text": "Во дворе" }, { "text": "В сквере" }] }],
+        "audience": { "districts": [KHAMOVNIKI] },
+        "opens_at": rfc3339(now - time::Duration::minutes(1)),
+        "closes_at": rfc3339(now + time::Duration::hours(1)),
+    });
+    let created = api.post("/api/v1/polls", Some(&official), &input).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let poll: Value = created.json();
     let id = poll["id"].as_str().unwrap().to_string();
     let question = poll["questions"][0]["id"].as_str().unwrap().to_string();
     let option = poll["questions"][0]["options"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let scheduled = send(
-        &app,
-        &official,
-        reqwest::Method::POST,
-        &format!("/api/v1/polls/{id}/schedule"),
-        json!({}),
-    )
-    .await;
-    assert_eq!(scheduled.status(), StatusCode::OK);
+    let scheduled = api
+        .post(
+            &format!("/api/v1/polls/{id}/schedule"),
+            Some(&official),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(scheduled.status, StatusCode::OK);
 
     // The scheduler announces the opening: to the Хамовники resident who asked for it.
     let opened = mail_to(&sink, &email_of(&app, &wants).await, "poll_opened").await;
@@ -148,7 +101,7 @@ async fn opening_and_results_reach_the_right_residents(store: Store) {
     assert!(opened.header("List-Unsubscribe").is_some());
     poll_until(&app, &id, |p| p.announced).await;
     // The announcement is finished: nothing for the one who did not ask, nor for Митино.
-    let outbox = &app.app.as_ref().unwrap().outbox.store;
+    let outbox = &app.outbox().store;
     for nobody in [&quiet, &elsewhere] {
         let key = format!("poll_opened:{id}:{nobody}");
         assert!(outbox.job_by_key(&key).await.unwrap().is_none(), "{key}");
@@ -156,34 +109,31 @@ async fn opening_and_results_reach_the_right_residents(store: Store) {
 
     // Two residents vote; the poll closes and its results are published.
     for token in [&wants_token, &quiet_token] {
-        let r = send(
-            &app,
-            token,
-            reqwest::Method::POST,
-            &format!("/api/v1/polls/{id}/ballots"),
-            json!({ "answers": [{ "question": question, "options": [option] }] }),
+        let r = api
+            .post(
+                &format!("/api/v1/polls/{id}/ballots"),
+                Some(token),
+                &json!({ "answers": [{ "question": question, "options": [option] }] }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    let closed = api
+        .post(
+            &format!("/api/v1/polls/{id}/close"),
+            Some(&official),
+            &json!({}),
         )
         .await;
-        assert_eq!(r.status(), StatusCode::CREATED);
-    }
-    let closed = send(
-        &app,
-        &official,
-        reqwest::Method::POST,
-        &format!("/api/v1/polls/{id}/close"),
-        json!({}),
-    )
-    .await;
-    assert_eq!(closed.status(), StatusCode::OK);
-    let published = send(
-        &app,
-        &official,
-        reqwest::Method::POST,
-        &format!("/api/v1/polls/{id}/publication"),
-        json!({ "decision": "Площадку поставят во дворе дома 5 до июня." }),
-    )
-    .await;
-    assert_eq!(published.status(), StatusCode::OK);
+    assert_eq!(closed.status, StatusCode::OK);
+    let published = api
+        .post(
+            &format!("/api/v1/polls/{id}/publication"),
+            Some(&official),
+            &json!({ "decision": "Площадку поставят во дворе дома 5 до июня." }),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::OK);
 
     // Both voters hear about the results; the resident of Митино, who did not vote, does not.
     for voter in [&wants, &quiet] {
@@ -211,12 +161,4 @@ async fn opening_and_results_reach_the_right_residents(store: Store) {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_opening_and_results_reach_the_right_residents() {
-    opening_and_results_reach_the_right_residents(Store::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mongo_opening_and_results_reach_the_right_residents() {
-    opening_and_results_reach_the_right_residents(Store::Mongo).await;
-}
+for_both_stores!(opening_and_results_reach_the_right_residents);

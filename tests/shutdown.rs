@@ -8,6 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::http::raw;
 use common::{TestApp, KHAMOVNIKI, PASSWORD};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -41,9 +42,11 @@ async fn an_in_flight_request_finishes_after_shutdown_begins() {
     // Send the headers and half of the body: the server is now handling the request,
     // waiting for the rest.
     let mut stream = TcpStream::connect(&addr).await.unwrap();
-    let head = format!(
-        "POST /api/v1/accounts HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
+    let head = raw::request_head(
+        "POST",
+        "/api/v1/accounts",
+        &[("Host", &addr), ("Content-Type", "application/json")],
+        Some(body.len()),
     );
     let (first, rest) = body.as_bytes().split_at(body.len() / 2);
     stream.write_all(head.as_bytes()).await.unwrap();

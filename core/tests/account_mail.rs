@@ -14,7 +14,6 @@ use veche_core::accounts::model::{
     Account, AccountState, BirthYear, DisplayName, Email, Password, Role,
 };
 use veche_core::accounts::service::{self, AccountError, SignUp};
-use veche_core::clock;
 use veche_core::id::{AccountId, DistrictId};
 use veche_core::notify::{Enqueued, Notification, Notify, NotifyError};
 use veche_core::platform::{CoreConfig, Platform};
@@ -319,21 +318,11 @@ async fn an_address_changes_only_when_the_new_one_confirms(backend: Backend) {
 
 async fn a_role_change_is_told_once_and_a_lost_email_does_not_undo_it(backend: Backend) {
     let (platform, outbox) = platform(backend).await;
-    let now = clock::now();
     let admin = Account {
-        id: AccountId::generate(),
-        email: Email::parse("admin@example.com").unwrap(),
-        display_name: DisplayName::parse("Администратор").unwrap(),
-        district_id: DistrictId::parse("45374000").unwrap(),
         birth_year: BirthYear::from_trusted(1970),
         password_hash: "-".into(),
         roles: BTreeSet::from([Role::Resident, Role::Admin]),
-        organisation_id: None,
-        state: AccountState::Active,
-        created_at: now,
-        updated_at: now,
-        mail_pending_since: None,
-        lang: Lang::Ru,
+        ..veche_core::testing::account("admin@example.com", "Администратор")
     };
     platform.store.insert_account(&admin).await.unwrap();
     let target = sign_up(&platform, "olga@example.com", Lang::En).await;

@@ -69,17 +69,44 @@ fn literal(rest: &str) -> Option<(&str, &str)> {
 
 /// Literal keys passed to `t("`, `t1("` and `n("` (as whole names: `text("…")` or `get("…")`
 /// do not count).
+/// Where each call `call` (which ends in `(` or `("`) starts its arguments in `line`: the
+/// offsets just past it, for the calls not preceded by an identifier character (so `t("` does
+/// not match `at("`).
+fn call_sites(line: &str, call: &str) -> Vec<usize> {
+    let mut sites = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = line[from..].find(call) {
+        let start = from + pos;
+        from = start + call.len();
+        if !line[..start].chars().next_back().is_some_and(is_ident_char) {
+            sites.push(from);
+        }
+    }
+    sites
+}
+
+/// Each file's text, named by its path below `root`.
+fn read_all(root: &Path, files: Vec<PathBuf>) -> Vec<(String, String)> {
+    files
+        .into_iter()
+        .map(|path| {
+            let text = fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            (name, text)
+        })
+        .collect()
+}
+
 fn uses_in(text: &str, file: &str) -> Vec<Use> {
     let mut uses = Vec::new();
     for (line_no, line) in text.lines().enumerate() {
         for call in ["t(\"", "t1(\"", "n(\""] {
-            let mut from = 0;
-            while let Some(pos) = line[from..].find(call) {
-                let start = from + pos;
-                from = start + call.len();
-                if line[..start].chars().next_back().is_some_and(is_ident_char) {
-                    continue;
-                }
+            for from in call_sites(line, call) {
                 let Some((key, after)) = literal(&line[from..]) else {
                     continue;
                 };
@@ -119,14 +146,7 @@ fn all_uses() -> Vec<Use> {
         root.display()
     );
     let mut uses = Vec::new();
-    for path in files {
-        let text =
-            fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        let name = path
-            .strip_prefix(&root)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
+    for (name, text) in read_all(&root, files) {
         uses.extend(uses_in(&text, &name));
     }
     uses
@@ -268,14 +288,7 @@ fn every_error_has_a_title_and_a_detail() {
 fn problem_codes() -> Vec<Use> {
     let root = manifest_dir();
     let mut codes = Vec::new();
-    for path in files_under(&root.join("src"), Some("rs")) {
-        let text =
-            fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        let name = path
-            .strip_prefix(&root)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
+    for (name, text) in read_all(&root, files_under(&root.join("src"), Some("rs"))) {
         for (line_no, line) in text.lines().enumerate() {
             for call in [
                 "Problem::new(",
@@ -283,13 +296,7 @@ fn problem_codes() -> Vec<Use> {
                 "conflict(\"",
                 "unprocessable(\"",
             ] {
-                let mut from = 0;
-                while let Some(pos) = line[from..].find(call) {
-                    let start = from + pos;
-                    from = start + call.len();
-                    if line[..start].chars().next_back().is_some_and(is_ident_char) {
-                        continue;
-                    }
+                for from in call_sites(line, call) {
                     let rest = &line[from..];
                     let rest = if call == "Problem::new(" {
                         match rest.find(", \"") {

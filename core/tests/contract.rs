@@ -44,26 +44,14 @@ fn name(raw: &str) -> DisplayName {
 }
 
 fn account_with(id: AccountId, address: &str, display_name: &str) -> Account {
-    let now = clock::now();
     Account {
         id,
-        email: email(address),
-        display_name: name(display_name),
-        district_id: DistrictId::parse("45374000").unwrap(),
-        birth_year: BirthYear::from_trusted(1980),
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
-        roles: BTreeSet::from([Role::Resident]),
-        organisation_id: None,
-        state: AccountState::Active,
-        created_at: now,
-        updated_at: now,
-        mail_pending_since: None,
-        lang: Lang::Ru,
+        ..veche_core::testing::account(address, display_name)
     }
 }
 
 fn account(address: &str, display_name: &str) -> Account {
-    account_with(AccountId::generate(), address, display_name)
+    veche_core::testing::account(address, display_name)
 }
 
 fn everything(limit: usize) -> AccountQuery {
@@ -156,6 +144,25 @@ fn email_token(
 }
 
 /// Milliseconds of an optional time: the precision both stores keep.
+/// When the stored account `id` started to owe an email, in milliseconds.
+async fn pending_since(store: &Arc<dyn CoreStore>, id: &AccountId) -> Option<i64> {
+    millis(store.account(id).await.unwrap().unwrap().mail_pending_since)
+}
+
+/// Upserts the directory and reads back the same lists, sorted.
+async fn upsert_and_read_back(
+    store: &Arc<dyn CoreStore>,
+    okrugs: &[Okrug],
+    districts: &[District],
+) {
+    store.upsert_districts(okrugs, districts).await.unwrap();
+    assert_eq!(store.okrugs().await.unwrap(), sorted_okrugs(okrugs));
+    assert_eq!(
+        store.districts().await.unwrap(),
+        sorted_districts(districts)
+    );
+}
+
 fn millis(at: Option<OffsetDateTime>) -> Option<i64> {
     at.map(clock::to_millis)
 }
@@ -1398,14 +1405,7 @@ async fn clear_pending_mail_once(backend: Backend) {
     );
     // The other account's debt at the same time is untouched.
     assert_eq!(
-        millis(
-            store
-                .account(&other.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .mail_pending_since
-        ),
+        pending_since(&store, &other.id).await,
         Some(clock::to_millis(since))
     );
 
@@ -1416,14 +1416,7 @@ async fn clear_pending_mail_once(backend: Backend) {
     store.update_account(&owes_again).await.unwrap();
     assert!(!store.clear_pending_mail(&other.id, since).await.unwrap());
     assert_eq!(
-        millis(
-            store
-                .account(&other.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .mail_pending_since
-        ),
+        pending_since(&store, &other.id).await,
         Some(clock::to_millis(newer))
     );
     assert_eq!(
@@ -1524,26 +1517,10 @@ async fn districts_upsert_and_retain(backend: Backend) {
     let moscow = districts::moscow().unwrap();
     assert_eq!(moscow.okrugs.len(), 12);
     assert_eq!(moscow.districts.len(), 146);
-    store
-        .upsert_districts(&moscow.okrugs, &moscow.districts)
-        .await
-        .unwrap();
-    assert_eq!(store.okrugs().await.unwrap(), sorted_okrugs(&moscow.okrugs));
-    assert_eq!(
-        store.districts().await.unwrap(),
-        sorted_districts(&moscow.districts)
-    );
+    upsert_and_read_back(&store, &moscow.okrugs, &moscow.districts).await;
 
     // Upserting the same list again changes nothing.
-    store
-        .upsert_districts(&moscow.okrugs, &moscow.districts)
-        .await
-        .unwrap();
-    assert_eq!(store.okrugs().await.unwrap(), sorted_okrugs(&moscow.okrugs));
-    assert_eq!(
-        store.districts().await.unwrap(),
-        sorted_districts(&moscow.districts)
-    );
+    upsert_and_read_back(&store, &moscow.okrugs, &moscow.districts).await;
 
     // Upserting changed records updates them in place (by id), leaving the rest.
     let mut okrugs = moscow.okrugs.clone();

@@ -78,7 +78,6 @@ async fn delivers_both_languages_with_headers(backend: Backend) {
     };
     let account = AccountId::generate();
     let ru = rig
-        .outbox
         .enqueue(note(
             "verify_email",
             "anna@example.org",
@@ -86,11 +85,9 @@ async fn delivers_both_languages_with_headers(backend: Backend) {
             Lang::Ru,
             "k-ru",
         ))
-        .await
-        .unwrap();
+        .await;
     assert!(matches!(ru, Enqueued::Queued(_)));
     let again = rig
-        .outbox
         .enqueue(note(
             "verify_email",
             "anna@example.org",
@@ -98,19 +95,16 @@ async fn delivers_both_languages_with_headers(backend: Backend) {
             Lang::Ru,
             "k-ru",
         ))
-        .await
-        .unwrap();
+        .await;
     assert_eq!(again, Enqueued::Duplicate, "one job per idempotency key");
-    rig.outbox
-        .enqueue(note(
-            "roles_changed",
-            "boris@example.org",
-            Some(&account),
-            Lang::En,
-            "k-en",
-        ))
-        .await
-        .unwrap();
+    rig.enqueue(note(
+        "roles_changed",
+        "boris@example.org",
+        Some(&account),
+        Lang::En,
+        "k-en",
+    ))
+    .await;
     assert_eq!(rig.worker.drain().await.unwrap(), 2);
     let messages = rig.sink.wait_for(2, Duration::from_secs(10)).await;
     assert_eq!(messages.len(), 2, "the duplicate enqueue sent nothing more");
@@ -175,16 +169,14 @@ async fn smtp_outage_is_retried_until_delivered(backend: Backend) {
     rig.sink.stop();
     let account = AccountId::generate();
     for i in 0..5 {
-        rig.outbox
-            .enqueue(note(
-                "verify_email",
-                &format!("r{i}@example.org"),
-                Some(&account),
-                Lang::Ru,
-                &format!("out-{i}"),
-            ))
-            .await
-            .unwrap();
+        rig.enqueue(note(
+            "verify_email",
+            &format!("r{i}@example.org"),
+            Some(&account),
+            Lang::Ru,
+            &format!("out-{i}"),
+        ))
+        .await;
     }
     assert_eq!(rig.worker.round().await.unwrap(), 5);
     for i in 0..5 {
@@ -229,16 +221,14 @@ async fn dead_letter_after_max_attempts_then_admin_retry(backend: Backend) {
     };
     rig.sink.stop();
     let account = AccountId::generate();
-    rig.outbox
-        .enqueue(note(
-            "verify_email",
-            "dl@example.org",
-            Some(&account),
-            Lang::Ru,
-            "dead-1",
-        ))
-        .await
-        .unwrap();
+    rig.enqueue(note(
+        "verify_email",
+        "dl@example.org",
+        Some(&account),
+        Lang::Ru,
+        "dead-1",
+    ))
+    .await;
     let outbox = rig.outbox.clone();
     rounds_until(&rig, "the job to be dead-lettered", || {
         let outbox = outbox.clone();
@@ -312,16 +302,14 @@ async fn two_workers_never_send_a_job_twice(backend: Backend) {
     let account = AccountId::generate();
     const N: usize = 200;
     for i in 0..N {
-        rig.outbox
-            .enqueue(note(
-                "verify_email",
-                &format!("w{i}@example.org"),
-                Some(&account),
-                Lang::Ru,
-                &format!("two-{i}"),
-            ))
-            .await
-            .unwrap();
+        rig.enqueue(note(
+            "verify_email",
+            &format!("w{i}@example.org"),
+            Some(&account),
+            Lang::Ru,
+            &format!("two-{i}"),
+        ))
+        .await;
     }
     let (a, b) = tokio::join!(rig.worker.drain(), other.drain());
     let (a, b) = (a.unwrap(), b.unwrap());
@@ -360,16 +348,14 @@ async fn daily_digest_gathers_the_day(backend: Backend) {
         n.data.insert("link".into(), format!("/item/{i}"));
         rig.outbox.enqueue(n).await.unwrap();
     }
-    rig.outbox
-        .enqueue(note(
-            "roles_changed",
-            "now@example.org",
-            Some(&other),
-            Lang::Ru,
-            "d-now",
-        ))
-        .await
-        .unwrap();
+    rig.enqueue(note(
+        "roles_changed",
+        "now@example.org",
+        Some(&other),
+        Lang::Ru,
+        "d-now",
+    ))
+    .await;
     assert_eq!(rig.worker.drain().await.unwrap(), 4);
     let messages = rig.sink.wait_for(1, Duration::from_secs(10)).await;
     assert_eq!(messages.len(), 1, "only the immediate one went out");
@@ -435,26 +421,22 @@ async fn preferences_and_bounces_stop_emails(backend: Backend) {
         .set_preference(&account, "roles_changed", Delivery::Off)
         .await
         .unwrap();
-    rig.outbox
-        .enqueue(note(
-            "roles_changed",
-            "off@example.org",
-            Some(&account),
-            Lang::Ru,
-            "off-1",
-        ))
-        .await
-        .unwrap();
-    rig.outbox
-        .enqueue(note(
-            "verify_email",
-            "gone@bounce.test",
-            Some(&account),
-            Lang::Ru,
-            "bounce-1",
-        ))
-        .await
-        .unwrap();
+    rig.enqueue(note(
+        "roles_changed",
+        "off@example.org",
+        Some(&account),
+        Lang::Ru,
+        "off-1",
+    ))
+    .await;
+    rig.enqueue(note(
+        "verify_email",
+        "gone@bounce.test",
+        Some(&account),
+        Lang::Ru,
+        "bounce-1",
+    ))
+    .await;
     assert_eq!(rig.worker.drain().await.unwrap(), 2);
     assert_eq!(job_by_key(&rig, "off-1").await.state, JobState::Skipped);
     let bounced = job_by_key(&rig, "bounce-1").await;
@@ -472,16 +454,14 @@ async fn preferences_and_bounces_stop_emails(backend: Backend) {
     );
     let gone = Email::parse("gone@bounce.test").unwrap();
     assert!(rig.outbox.store.suppression(&gone).await.unwrap().is_some());
-    rig.outbox
-        .enqueue(note(
-            "verify_email",
-            "gone@bounce.test",
-            Some(&account),
-            Lang::Ru,
-            "bounce-2",
-        ))
-        .await
-        .unwrap();
+    rig.enqueue(note(
+        "verify_email",
+        "gone@bounce.test",
+        Some(&account),
+        Lang::Ru,
+        "bounce-2",
+    ))
+    .await;
     assert_eq!(rig.worker.drain().await.unwrap(), 1);
     assert_eq!(job_by_key(&rig, "bounce-2").await.state, JobState::Skipped);
     assert!(rig.sink.messages().is_empty(), "nothing was delivered");
@@ -539,7 +519,6 @@ async fn opt_in_kinds_wait_for_the_resident(backend: Backend) {
 
     // A kind that is not opt-in is queued by default.
     let roles = rig
-        .outbox
         .enqueue(note(
             "roles_changed",
             "news@example.org",
@@ -547,8 +526,7 @@ async fn opt_in_kinds_wait_for_the_resident(backend: Backend) {
             Lang::En,
             "roles-1",
         ))
-        .await
-        .unwrap();
+        .await;
     assert!(matches!(roles, Enqueued::Queued(_)), "{roles:?}");
 
     // Switched on: queued and delivered, with its unsubscribe link.
@@ -623,27 +601,23 @@ async fn recipient_rate_limit_defers_a_flood(backend: Backend) {
     };
     let account = AccountId::generate();
     for i in 0..5 {
-        rig.outbox
-            .enqueue(note(
-                "verify_email",
-                "flood@example.org",
-                Some(&account),
-                Lang::Ru,
-                &format!("flood-{i}"),
-            ))
-            .await
-            .unwrap();
-    }
-    rig.outbox
-        .enqueue(note(
+        rig.enqueue(note(
             "verify_email",
-            "calm@example.org",
+            "flood@example.org",
             Some(&account),
             Lang::Ru,
-            "calm",
+            &format!("flood-{i}"),
         ))
-        .await
-        .unwrap();
+        .await;
+    }
+    rig.enqueue(note(
+        "verify_email",
+        "calm@example.org",
+        Some(&account),
+        Lang::Ru,
+        "calm",
+    ))
+    .await;
     assert_eq!(rig.worker.drain().await.unwrap(), 6);
     let messages = rig.sink.wait_for(4, Duration::from_secs(10)).await;
     assert_eq!(

@@ -2,20 +2,18 @@
 //! (shared by the delivery tests and the benchmark).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio_util::sync::CancellationToken;
 use veche_core::accounts::CoreConfig;
-use veche_core::notify::{kinds, KindSpec};
+use veche_core::notify::{kinds, Enqueued, KindSpec, Notification, Notify};
 use veche_core::storage::Backend;
+use veche_core::testing::server::{platform_on, PlatformSpec};
 use veche_core::testing::smtp::SmtpSink;
-use veche_core::web::i18n::{Catalog, CORE_EN, CORE_RU};
-use veche_core::web::ratelimit::{declare, CoreLimit, Declared, Limits, RateSpec};
+use veche_core::web::ratelimit::declare;
 use veche_core::Platform;
 use veche_notifier::mailer::{Mailer, Security, Transport};
-use veche_notifier::{Outbox, Worker, WorkerConfig, NOTIFIER_EN, NOTIFIER_RU};
+use veche_notifier::{NotifierLimit, Outbox, Worker, WorkerConfig, NOTIFIER_EN, NOTIFIER_RU};
 
 /// An opt-in kind, as a feature would declare one (a newsletter-like email): the account kinds
 /// have none.
@@ -44,47 +42,36 @@ pub struct Rig {
     pub sink: SmtpSink,
 }
 
+impl Rig {
+    /// Enqueues `notification` in the outbox; the outbox must take it (queued, duplicate or
+    /// skipped).
+    pub async fn enqueue(&self, notification: Notification) -> Enqueued {
+        self.outbox.enqueue(notification).await.unwrap()
+    }
+}
+
 pub async fn rig(
     backend: Backend,
-    rates: &[(&str, &str)],
+    rates: &[(&'static str, &'static str)],
     tweak: impl FnOnce(&mut WorkerConfig),
 ) -> Option<Rig> {
     let sink = SmtpSink::start()?;
-    let store = veche_core::store::open(&backend).await.unwrap();
     let outbox = Arc::new(
         Outbox::open(&backend, &[kinds::ACCOUNT, &[DISTRICT_NEWS]])
             .await
             .unwrap(),
     );
-    let catalog = Catalog::new(&[
-        (CORE_RU, CORE_EN),
-        (NOTIFIER_RU, NOTIFIER_EN),
-        (TEST_RU, TEST_EN),
-    ])
-    .unwrap();
-    let declared: Vec<Declared> = declare::<CoreLimit>()
-        .into_iter()
-        .chain(declare::<veche_notifier::NotifierLimit>())
-        .collect();
-    let overrides: BTreeMap<String, RateSpec> = rates
-        .iter()
-        .map(|(k, v)| (k.to_string(), RateSpec::parse(v).unwrap()))
-        .collect();
-    let limits = Limits::build(&declared, &overrides).unwrap();
-    let config = CoreConfig {
-        public_url: url::Url::parse("http://veche.test/").unwrap(),
-        ..CoreConfig::default()
+    let spec = PlatformSpec {
+        catalogs: vec![(NOTIFIER_RU, NOTIFIER_EN), (TEST_RU, TEST_EN)],
+        limits: declare::<NotifierLimit>(),
+        rates: rates.to_vec(),
+        districts: false,
+        config: CoreConfig {
+            public_url: url::Url::parse("http://veche.test/").unwrap(),
+            ..CoreConfig::default()
+        },
     };
-    let platform = Arc::new(Platform::new(
-        backend,
-        store,
-        catalog,
-        limits,
-        config,
-        [7u8; 32],
-        CancellationToken::new(),
-        outbox.clone(),
-    ));
+    let platform = platform_on(backend, spec, outbox.clone()).await;
     let mailer = Mailer::new(
         &Transport::Smtp {
             host: "127.0.0.1".into(),

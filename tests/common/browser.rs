@@ -1,0 +1,531 @@
+//! The WebDriver harness of the browser tests: a headless Chromium session driven by
+//! chromedriver, opened with a fresh profile folder and always closed (also when an assertion
+//! fails); waiting for the page without sleeping (conditions polled with a deadline); reading
+//! it; and the steps every browser test takes (signing in and out).
+//!
+//! `scripts/test` starts chromedriver and exports `VECHE_TEST_WEBDRIVER` (its URL) and
+//! `VECHE_TEST_CHROMIUM` (the browser binary). Without them the browser tests are skipped with
+//! a note, except under `CI=true`, where that is a failure.
+
+use std::future::Future;
+use std::io::ErrorKind;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fantoccini::cookies::Cookie;
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures::FutureExt;
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use veche_core::web::i18n::Lang;
+
+use super::TestApp;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub type TestResult<T = ()> = Result<T, BoxError>;
+
+/// How long a condition may take to become true.
+pub const WAIT: Duration = Duration::from_secs(10);
+/// How often it is checked meanwhile.
+pub const POLL: Duration = Duration::from_millis(50);
+
+/// A normal desktop window, and a phone's screen (an iPhone 12–15 in CSS pixels).
+pub const DESKTOP: (u32, u32) = (1280, 900);
+pub const PHONE: (u32, u32) = (390, 844);
+
+// ------------------------------------------------------------------------------------------------
+// The browser session
+// ------------------------------------------------------------------------------------------------
+
+/// The chromedriver URL, or `None` (skip) outside CI; under CI a missing driver is a failure.
+pub fn webdriver_url() -> Option<String> {
+    match std::env::var("VECHE_TEST_WEBDRIVER") {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_string()),
+        _ if veche_core::testing::in_ci() => panic!(
+            "CI=true but VECHE_TEST_WEBDRIVER is not set: the browser tests cannot be skipped in CI \
+             (scripts/test starts chromedriver)"
+        ),
+        _ => {
+            eprintln!(
+                "note: VECHE_TEST_WEBDRIVER is not set; skipping the browser test \
+                 (scripts/test starts chromedriver and sets it)"
+            );
+            None
+        }
+    }
+}
+
+pub fn chromium_binary() -> String {
+    std::env::var("VECHE_TEST_CHROMIUM")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| "/usr/bin/chromium".to_string())
+}
+
+/// Opens a headless Chromium session with a fresh profile in `profile_dir`, asking for Russian
+/// like a Moscow resident's browser does (the app's default language is Russian either way).
+pub async fn open_browser(
+    webdriver: &str,
+    profile_dir: &std::path::Path,
+    (width, height): (u32, u32),
+) -> Client {
+    let args = vec![
+        "--headless=new".to_string(),
+        "--no-sandbox".to_string(),
+        "--disable-gpu".to_string(),
+        "--disable-quic".to_string(),
+        "--no-first-run".to_string(),
+        "--disable-background-networking".to_string(),
+        "--disable-component-update".to_string(),
+        "--disable-sync".to_string(),
+        "--disable-dev-shm-usage".to_string(),
+        "--lang=ru-RU".to_string(),
+        format!("--window-size={width},{height}"),
+        format!("--user-data-dir={}", profile_dir.display()),
+    ];
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium_binary(),
+            "args": args,
+            "prefs": { "intl": { "accept_languages": "ru-RU,ru" } },
+        },
+    });
+    let Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    // chromedriver listens on plain HTTP on 127.0.0.1, so no TLS: `ClientBuilder::rustls()` would
+    // panic here anyway, as rustls finds two crypto providers in this build (ring through mongodb,
+    // aws-lc-rs through fantoccini's hyper-rustls) and so has no process default.
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(webdriver)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("cannot open a Chromium session through chromedriver at {webdriver}: {e}")
+        });
+    // The window-size flag sets the outer window; make sure of the size through WebDriver too.
+    if let Err(e) = client.set_window_size(width, height).await {
+        let _ = client.close().await;
+        panic!("cannot size the browser window to {width}×{height}: {e}");
+    }
+    client
+}
+
+/// Runs `body` with a fresh browser session of the given window size and closes the session
+/// afterwards, whether the body returned an error, panicked (a failed assertion) or passed.
+/// Returns without running `body` when there is no WebDriver (outside CI).
+pub async fn with_browser<F, Fut>(size: (u32, u32), body: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    let Some(webdriver) = webdriver_url() else {
+        return;
+    };
+    let profile = tempfile::tempdir().expect("a temporary profile folder for Chromium");
+    let client = open_browser(&webdriver, profile.path(), size).await;
+    let outcome = AssertUnwindSafe(body(client.clone())).catch_unwind().await;
+    let closed = client.close().await;
+    match outcome {
+        Err(panic) => std::panic::resume_unwind(panic),
+        Ok(Err(e)) => panic!("browser test failed: {e}"),
+        Ok(Ok(())) => {}
+    }
+    if let Err(e) = closed {
+        panic!("closing the browser session: {e}");
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Waiting and reading the page
+// ------------------------------------------------------------------------------------------------
+
+/// Where the browser is and what its page says: for messages when a wait times out.
+pub async fn describe(client: &Client) -> String {
+    let url = match client.current_url().await {
+        Ok(u) => u.to_string(),
+        Err(e) => format!("(no URL: {e})"),
+    };
+    let text = match client.find(Locator::Css("body")).await {
+        Ok(body) => body.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let text: String = text.chars().take(2000).collect();
+    format!("at {url}; the page reads:\n{text}")
+}
+
+/// Polls every 50 ms until an element matches `css`, or fails after `timeout`.
+pub async fn wait_for(client: &Client, css: &str, timeout: Duration) -> TestResult<Element> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        // Errors while a navigation is under way (stale documents and the like) are retried too.
+        let last_error = match client.find(Locator::Css(css)).await {
+            Ok(element) => return Ok(element),
+            Err(e) => e,
+        };
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "no element matched `{css}` within {timeout:?} (last error: {last_error}) {}",
+                describe(client).await
+            )
+            .into());
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Polls until the browser's current URL has the given path (on the app's origin).
+pub async fn wait_for_path(client: &Client, app: &TestApp, path: &str) -> TestResult<url::Url> {
+    let origin = url::Url::parse(&app.base)?.origin();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(url) = client.current_url().await {
+            if url.origin() == origin && url.path() == path {
+                return Ok(url);
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "the browser did not reach {path} on {} within {WAIT:?}: {}",
+                app.base,
+                describe(client).await
+            )
+            .into());
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+pub async fn text_of(client: &Client, css: &str) -> TestResult<String> {
+    Ok(wait_for(client, css, WAIT)
+        .await?
+        .text()
+        .await?
+        .trim()
+        .to_string())
+}
+
+pub async fn html_lang(client: &Client) -> TestResult<String> {
+    Ok(client
+        .find(Locator::Css("html"))
+        .await?
+        .attr("lang")
+        .await?
+        .unwrap_or_default())
+}
+
+pub async fn count(client: &Client, css: &str) -> TestResult<usize> {
+    Ok(client.find_all(Locator::Css(css)).await?.len())
+}
+
+/// The HTTP status of the response that produced the current document (Navigation Timing).
+pub async fn document_status(client: &Client) -> TestResult<u64> {
+    let value = client
+        .execute(
+            "return performance.getEntriesByType('navigation')[0].responseStatus;",
+            vec![],
+        )
+        .await?;
+    value
+        .as_u64()
+        .ok_or_else(|| format!("no navigation status in the page: {value}").into())
+}
+
+pub async fn fill(client: &Client, css: &str, text: &str) -> TestResult {
+    let field = wait_for(client, css, WAIT).await?;
+    field.clear().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+/// A message of the app's catalog.
+pub fn msg(app: &TestApp, lang: Lang, key: &str) -> String {
+    app.platform().catalog.t(lang, key)
+}
+
+pub fn district_name(app: &TestApp, id: &str, lang: Lang) -> String {
+    app.platform()
+        .directory()
+        .district(id)
+        .unwrap_or_else(|| panic!("district {id} is in the directory"))
+        .name(lang)
+        .to_string()
+}
+
+/// Clicks `element`, which sends a form or follows a link, and waits until the page it leads to
+/// has replaced the current one (also when both have the same address) and has loaded.
+pub async fn click_to_navigate(client: &Client, element: Element) -> TestResult {
+    let old = client.find(Locator::Css("html")).await?;
+    element.click().await?;
+    wait_until_replaced(client, old).await
+}
+
+/// Waits until the document `old` (its `<html>`) belongs to is gone and the next one loaded.
+pub async fn wait_until_replaced(client: &Client, old: Element) -> TestResult {
+    let deadline = Instant::now() + WAIT;
+    // Once the old document is gone its elements are stale (or not found at all).
+    while old.tag_name().await.is_ok() {
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "the page was not replaced within {WAIT:?}: {}",
+                describe(client).await
+            )
+            .into());
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    loop {
+        let state = client
+            .execute("return document.readyState;", vec![])
+            .await
+            .ok();
+        if state.as_ref().and_then(Value::as_str) == Some("complete") {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "the next page did not load within {WAIT:?} (state {state:?}): {}",
+                describe(client).await
+            )
+            .into());
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Types a time into an empty `datetime-local` field the way a person does, segment by
+/// segment in the order the browser shows them. That order follows the browser's own locale
+/// (дд.мм.гггг, чч:мм in a Russian Chromium; мм/дд/гггг, чч:мм AM in an English one, which is
+/// what a headless Chromium started without a locale shows), read here from `Intl`. The year
+/// segment takes up to six digits, so Tab moves on from it; the others move on by themselves.
+/// `value` is the field value to get, `YYYY-MM-DDTHH:MM`; the field is read back to make sure.
+pub async fn type_datetime(client: &Client, css: &str, value: &str) -> TestResult {
+    let (date, time) = value.split_once('T').ok_or("a YYYY-MM-DDTHH:MM value")?;
+    let mut date = date.split('-');
+    let (year, month, day) = (
+        date.next().ok_or("year")?,
+        date.next().ok_or("month")?,
+        date.next().ok_or("day")?,
+    );
+    let (hour, minute) = time.split_once(':').ok_or("HH:MM")?;
+    let hour24: u32 = hour.parse()?;
+    let order = client
+        .execute(
+            "return new Intl.DateTimeFormat(undefined, {year: 'numeric', month: '2-digit', \
+             day: '2-digit', hour: '2-digit', minute: '2-digit'}).formatToParts(new Date(2000, 0, 2, 3, 4)) \
+             .map(p => p.type).filter(t => t !== 'literal');",
+            vec![],
+        )
+        .await?;
+    let order: Vec<String> = serde_json::from_value(order)?;
+    let twelve_hours = order.iter().any(|t| t == "dayPeriod");
+    let mut keys = String::new();
+    for segment in &order {
+        match segment.as_str() {
+            "year" => {
+                keys.push_str(year);
+                keys.push(char::from(Key::Tab));
+            }
+            "month" => keys.push_str(month),
+            "day" => keys.push_str(day),
+            "hour" if twelve_hours => {
+                keys.push_str(&format!("{:02}", (hour24 + 11) % 12 + 1));
+            }
+            "hour" => keys.push_str(hour),
+            "minute" => keys.push_str(minute),
+            "dayPeriod" => keys.push(if hour24 < 12 { 'A' } else { 'P' }),
+            other => return Err(format!("an unexpected date segment {other:?}").into()),
+        }
+    }
+    let field = wait_for(client, css, WAIT).await?;
+    field.send_keys(&keys).await?;
+    let typed = field.prop("value").await?.unwrap_or_default();
+    if typed != value {
+        return Err(
+            format!("typing {value} into `{css}` (segments {order:?}) gave {typed:?}").into(),
+        );
+    }
+    Ok(())
+}
+
+/// Clicks the `<label>` that reads `text` inside `scope` (what a person clicks on a ballot).
+pub async fn click_label(client: &Client, scope: &str, text: &str) -> TestResult {
+    let scope_element = wait_for(client, scope, WAIT).await?;
+    for label in scope_element.find_all(Locator::Css("label")).await? {
+        if label.text().await?.trim() == text {
+            label.click().await?;
+            return Ok(());
+        }
+    }
+    Err(format!(
+        "no label reading {text:?} in `{scope}`: {}",
+        describe(client).await
+    )
+    .into())
+}
+
+/// Horizontal overflow of the current page: the document's width against the viewport's.
+pub async fn widths(client: &Client) -> TestResult<(u64, u64)> {
+    let value = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await?;
+    let pair = value.as_array().ok_or("two widths")?;
+    let get = |i: usize| pair.get(i).and_then(Value::as_u64).ok_or("a width");
+    Ok((get(0)?, get(1)?))
+}
+
+pub async fn assert_fits_the_screen(client: &Client, what: &str) -> TestResult {
+    let (scroll, inner) = widths(client).await?;
+    assert!(
+        inner <= u64::from(PHONE.0) && inner >= 320,
+        "the viewport is phone-sized: {inner} px wide"
+    );
+    assert!(
+        scroll <= inner,
+        "{what} scrolls sideways on a phone: content {scroll} px, screen {inner} px"
+    );
+    Ok(())
+}
+
+/// Every visible form control of the page with its `<label for=…>`: returns the controls
+/// checked and those lacking a (non-empty) label.
+pub async fn unlabelled_controls(client: &Client) -> TestResult<(u64, Vec<String>)> {
+    let value = client
+        .execute(
+            r#"
+            const missing = [];
+            let checked = 0;
+            for (const el of document.querySelectorAll('input, select, textarea')) {
+                if (el.type === 'hidden') continue;
+                const style = window.getComputedStyle(el);
+                if (el.getClientRects().length === 0 || style.visibility === 'hidden') continue;
+                checked += 1;
+                const label = el.id ? document.querySelector('label[for="' + CSS.escape(el.id) + '"]') : null;
+                if (!label || label.textContent.trim() === '') missing.push(el.name || el.id || el.outerHTML);
+            }
+            return [checked, missing];
+            "#,
+            vec![],
+        )
+        .await?;
+    let checked = value.get(0).and_then(Value::as_u64).ok_or("a count")?;
+    let missing = value
+        .get(1)
+        .and_then(Value::as_array)
+        .ok_or("a list")?
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect();
+    Ok((checked, missing))
+}
+
+/// Where screenshots go: `screenshots/` in the cargo target folder.
+pub fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let target = if target.is_absolute() {
+        target
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(target)
+    };
+    target.join("screenshots")
+}
+
+/// Someone else takes the browser over: the cookies of the one who used it (their session) are
+/// put aside and the browser is left signed out, as if each person had a browser of their own.
+pub async fn put_aside(client: &Client) -> TestResult<Vec<Cookie<'static>>> {
+    let cookies = client.get_all_cookies().await?;
+    client.delete_all_cookies().await?;
+    Ok(cookies)
+}
+
+/// The person whose cookies these are is back at their browser (still signed in).
+pub async fn take_back(client: &Client, cookies: Vec<Cookie<'static>>) -> TestResult {
+    client.delete_all_cookies().await?;
+    for cookie in cookies {
+        client.add_cookie(cookie).await?;
+    }
+    Ok(())
+}
+
+/// A one-page "attacker" site on another origin (127.0.0.1, another port): whatever is asked,
+/// it answers with `html`. Returns its base URL; the task ends with the test's runtime.
+pub async fn serve_attacker_page(html: String) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the attacker site");
+    let addr = listener.local_addr().expect("attacker address");
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let html = html.clone();
+            tokio::spawn(async move {
+                // Read the request head (a GET has no body), then answer and close.
+                let mut head = Vec::new();
+                let mut buffer = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+                     Cache-Control: no-store\r\nConnection: close\r\n\r\n{html}",
+                    html.len()
+                );
+                if let Err(e) = socket.write_all(response.as_bytes()).await {
+                    if e.kind() != ErrorKind::BrokenPipe {
+                        eprintln!("attacker site: {e}");
+                    }
+                }
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A page that at once posts a form to `action` with the given fields.
+pub fn auto_submitting_page(action: &str, fields: &[(&str, &str)]) -> String {
+    let inputs: String = fields
+        .iter()
+        .map(|(name, value)| format!("<input type=\"hidden\" name=\"{name}\" value=\"{value}\">"))
+        .collect();
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Win a prize</title></head><body>\
+         <form method=\"post\" action=\"{action}\">{inputs}</form>\
+         <script>document.forms[0].submit()</script></body></html>"
+    )
+}
+
+// ------------------------------------------------------------------------------------------------
+// Signing in and out
+// ------------------------------------------------------------------------------------------------
+
+/// Fills the sign-in form on the page the browser is on (a `/signin` page); returns its submit
+/// button, for the caller to press.
+pub async fn fill_sign_in(client: &Client, email: &str, password: &str) -> TestResult<Element> {
+    wait_for(client, "form[action='/signin']", WAIT).await?;
+    fill(client, "#email", email).await?;
+    fill(client, "#password", password).await?;
+    wait_for(client, "form[action='/signin'] button[type='submit']", WAIT).await
+}
+
+/// Waits for the home page after signing out: the header offers to sign in again.
+pub async fn wait_signed_out(client: &Client, app: &TestApp) -> TestResult {
+    wait_for_path(client, app, "/").await?;
+    wait_for(client, "header .account a[href='/signin']", WAIT).await?;
+    Ok(())
+}

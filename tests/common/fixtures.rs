@@ -1,0 +1,192 @@
+//! What the tests put straight into the store (accounts with API tokens, organisations, a poll
+//! with a ballot), and the poll inputs they send to the API.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+use veche_core::accounts::model::Role;
+use veche_core::id::{AccountId, OrganisationId};
+
+use super::{TestApp, PASSWORD};
+
+/// One argon2 hash of [`PASSWORD`], computed once for every account made by [`member`].
+static PASSWORD_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn password_hash() -> String {
+    PASSWORD_HASH
+        .get_or_init(|| async {
+            let password =
+                veche_core::accounts::model::Password::parse(PASSWORD).expect("password");
+            veche_core::accounts::service::hash_password(&password)
+                .await
+                .expect("hash")
+        })
+        .await
+        .clone()
+}
+
+/// A new organisation, straight into the store.
+pub async fn organisation(app: &TestApp, name: &str) -> OrganisationId {
+    let organisation = veche_core::accounts::model::Organisation {
+        id: OrganisationId::generate(),
+        name: name.to_string(),
+        created_at: veche_core::clock::now(),
+    };
+    app.platform()
+        .store
+        .insert_organisation(&organisation)
+        .await
+        .expect("insert organisation");
+    organisation.id
+}
+
+/// An account made directly in the store (no sign-up rate limit, no argon2 per account) with
+/// an API token: returns its id and the bearer token. `verified` makes it active (else
+/// unverified); `organisation` is kept for officials.
+pub async fn member(
+    app: &TestApp,
+    district: &str,
+    birth_year: i32,
+    verified: bool,
+    roles: &[Role],
+    organisation: Option<OrganisationId>,
+) -> (AccountId, String) {
+    use veche_core::accounts::model::{Account, AccountState, ApiToken, BirthYear};
+    use veche_core::id::{DistrictId, TokenId};
+    let platform = app.platform();
+    let now = veche_core::clock::now();
+    let id = AccountId::generate();
+    let email = format!("r-{}@test.veche.example", id.as_str().to_lowercase());
+    let account = Account {
+        id,
+        district_id: DistrictId::from_trusted(district.to_string()),
+        birth_year: BirthYear::from_trusted(birth_year),
+        password_hash: password_hash().await,
+        roles: roles
+            .iter()
+            .copied()
+            .chain([Role::Resident])
+            .collect::<BTreeSet<_>>(),
+        organisation_id: organisation,
+        state: if verified {
+            AccountState::Active
+        } else {
+            AccountState::Unverified
+        },
+        created_at: now,
+        updated_at: now,
+        ..veche_core::testing::account(&email, "Тестовый Житель")
+    };
+    platform
+        .store
+        .insert_account(&account)
+        .await
+        .expect("insert account");
+    let secret = format!("vch_{}", veche_core::random::token());
+    platform
+        .store
+        .insert_token(&ApiToken {
+            id: TokenId::generate(),
+            account_id: account.id.clone(),
+            name: "tests".into(),
+            hash: veche_core::random::token_hash(&secret),
+            created_at: now,
+            // Recently used: the first requests need not write the time of use.
+            last_used_at: Some(now),
+        })
+        .await
+        .expect("insert token");
+    (account.id, secret)
+}
+
+/// [`member`] with a fresh organisation of its own when `roles` holds [`Role::Official`].
+pub async fn resident(
+    app: &TestApp,
+    district: &str,
+    birth_year: i32,
+    verified: bool,
+    roles: &[Role],
+) -> (AccountId, String) {
+    let organisation = if roles.contains(&Role::Official) {
+        Some(organisation(app, "Управа района").await)
+    } else {
+        None
+    };
+    member(app, district, birth_year, verified, roles, organisation).await
+}
+
+/// The email address of a stored account.
+pub async fn email_of(app: &TestApp, id: &AccountId) -> String {
+    app.platform()
+        .store
+        .account(id)
+        .await
+        .expect("store")
+        .expect("the account is stored")
+        .email
+        .to_string()
+}
+
+/// The okrug a district belongs to.
+pub fn okrug_of(app: &TestApp, district: &str) -> String {
+    app.platform()
+        .directory()
+        .district(district)
+        .map(|d| d.okrug_id.to_string())
+        .expect("a known district")
+}
+
+// ---- Polls ----
+
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .expect("an RFC 3339 time")
+}
+
+/// Two questions as the API takes them: a required single-choice one (Каток, Сцену) and an
+/// optional one allowing two of three options (Скамейки, Фонари, Урны).
+pub fn two_questions() -> Value {
+    json!([
+        {"text": "Что построить?", "options": [{"text": "Каток"}, {"text": "Сцену"}]},
+        {"text": "Что ещё?", "kind": "multiple", "max_choices": 2, "required": false,
+         "options": [{"text": "Скамейки"}, {"text": "Фонари"}, {"text": "Урны"}]},
+    ])
+}
+
+/// A poll opening `opens_in` from now (negative: already open) for a week, with
+/// [`two_questions`].
+pub fn poll_input(
+    title: &str,
+    audience: Value,
+    visibility: &str,
+    opens_in: time::Duration,
+) -> Value {
+    let now = veche_core::clock::now();
+    json!({
+        "title": title,
+        "description": "Что построить в парке «Дубки»",
+        "questions": two_questions(),
+        "audience": audience,
+        "opens_at": rfc3339(now + opens_in),
+        "closes_at": rfc3339(now + time::Duration::days(7)),
+        "points": 25,
+        "results_visibility": visibility,
+    })
+}
+
+/// An open poll with one ballot, straight in the store: its id and the ballot's receipt.
+pub async fn poll_with_a_ballot(polls: &veche_polls::Polls) -> (String, String) {
+    let districts = [veche_core::id::DistrictId::from_trusted(
+        super::KHAMOVNIKI.into(),
+    )];
+    let poll = veche_polls::demo::bench_poll(polls, 1, &districts)
+        .await
+        .expect("the poll and its ballot are stored");
+    let ballots = polls
+        .store
+        .ballots_page(&poll.id, None, 1)
+        .await
+        .expect("store");
+    let ballot = ballots.first().expect("the ballot is stored");
+    (poll.id.to_string(), ballot.receipt.to_string())
+}

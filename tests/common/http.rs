@@ -1,0 +1,230 @@
+//! Talking to the app under test over HTTP: with a cookie-jar client as a browser does (and
+//! the CSRF header), with a bearer token as a program does ([`Api`]), and over a raw
+//! connection ([`raw`], the hand-written HTTP/1.1 client of `veche_core::testing::http`).
+
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::Value;
+
+use super::TestApp;
+
+pub use veche_core::testing::http as raw;
+
+/// The problem document's `code`, asserting the content type.
+pub async fn problem_code(response: Response) -> (StatusCode, String) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(content_type, "application/problem+json", "status {status}");
+    let body: Value = response.json().await.expect("problem json");
+    (status, body["code"].as_str().unwrap_or("").to_string())
+}
+
+/// Sending a request built with reqwest, panicking when it cannot be sent.
+#[allow(async_fn_in_trait)]
+pub trait Fetch {
+    async fn fetch(self) -> Response;
+    /// Sends the request and reads the answer's body as JSON (whatever the status).
+    async fn fetch_json(self) -> Value;
+}
+
+impl Fetch for reqwest::RequestBuilder {
+    async fn fetch(self) -> Response {
+        self.send().await.expect("request")
+    }
+
+    async fn fetch_json(self) -> Value {
+        self.fetch().await.json().await.expect("json")
+    }
+}
+
+/// Requests of a cookie-jar client (one browser, see [`TestApp::client`]).
+impl TestApp {
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// GET `path`, its body as JSON (whatever the status).
+    pub async fn get_json(&self, client: &Client, path: &str) -> Value {
+        self.get(client, path).await.json().await.expect("json")
+    }
+
+    /// A state-changing request of a signed-in session: with its CSRF token in `x-csrf-token`.
+    pub async fn send_csrf(
+        &self,
+        client: &Client,
+        method: Method,
+        path: &str,
+        csrf: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = client
+            .request(method, self.url(path))
+            .header("x-csrf-token", csrf);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn post_csrf(
+        &self,
+        client: &Client,
+        path: &str,
+        csrf: &str,
+        body: &Value,
+    ) -> Response {
+        self.send_csrf(client, Method::POST, path, csrf, Some(body))
+            .await
+    }
+
+    pub async fn put_csrf(
+        &self,
+        client: &Client,
+        path: &str,
+        csrf: &str,
+        body: &Value,
+    ) -> Response {
+        self.send_csrf(client, Method::PUT, path, csrf, Some(body))
+            .await
+    }
+}
+
+/// An answer read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub async fn of(response: Response) -> Reply {
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            text: response.text().await.expect("body"),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}), status {}: {}", self.status, self.text))
+    }
+
+    /// Asserts the status (naming the body when it is not), then the body as JSON.
+    pub fn json_if(&self, status: StatusCode) -> Value {
+        assert_eq!(self.status, status, "{}", self.text);
+        self.json()
+    }
+
+    /// Status and problem code (asserting a problem document).
+    pub fn code(&self) -> (u16, String) {
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "status {}: {}",
+            self.status,
+            self.text
+        );
+        let body = self.json();
+        assert_eq!(body["status"], self.status.as_u16(), "{}", self.text);
+        (
+            self.status.as_u16(),
+            body["code"].as_str().unwrap_or("").to_string(),
+        )
+    }
+}
+
+/// A status and problem code, as [`Reply::code`] gives them.
+pub fn problem(status: u16, code: &str) -> (u16, String) {
+    (status, code.to_string())
+}
+
+/// A program's client of the JSON API: bearer tokens, no cookies, no redirects followed, a
+/// connection pool large enough for the concurrency tests.
+pub struct Api<'a> {
+    pub app: &'a TestApp,
+    pub client: Client,
+}
+
+impl<'a> Api<'a> {
+    pub fn new(app: &'a TestApp) -> Api<'a> {
+        Api {
+            app,
+            client: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_max_idle_per_host(2048)
+                .build()
+                .unwrap(),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.client.request(method, self.app.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        Reply::of(request.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(Method::GET, path, token, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.send(Method::POST, path, token, Some(body), &[]).await
+    }
+
+    /// A POST without a body (schedule, unschedule, close).
+    pub async fn act(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(Method::POST, path, token, None, &[]).await
+    }
+
+    /// A request naming the version it changes (`If-Match`).
+    pub async fn if_match(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+        version: &str,
+    ) -> Reply {
+        self.send(method, path, Some(token), body, &[("if-match", version)])
+            .await
+    }
+
+    pub async fn raw_post(&self, path: &str, token: &str, content: &str) -> Reply {
+        let response = self
+            .client
+            .post(self.app.url(path))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(content.to_string())
+            .send()
+            .await
+            .expect("request");
+        Reply::of(response).await
+    }
+}

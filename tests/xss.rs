@@ -1,0 +1,551 @@
+//! Every HTML page, rendered with an XSS corpus in every field a user writes, shows none of it
+//! unescaped. Black-box: the accounts, the organisation, the API tokens, the polls (title,
+//! description, questions, options, the decision) and the audited reasons are all written over
+//! the HTTP API as their users write them; then every page is fetched as each role (anonymous,
+//! resident, official, admin) and must answer 200 with no payload in raw form, while the
+//! escaped form of each field appears on the pages that show that field (so a field left out
+//! of a page, or rendered some other way, fails the test too).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use veche_core::accounts::model::Role;
+
+use common::app::{sealing, TestApp};
+use common::fixtures::{rfc3339, two_questions};
+use common::PASSWORD;
+
+/// The corpus: each item is written into the fields as it stands.
+const CORPUS: [&str; 7] = [
+    "<script>alert(1)</script>",
+    "\"><img src=x onerror=alert(1)>",
+    "'><svg onload=alert(1)>",
+    "javascript:alert(1)",
+    "</textarea><script>",
+    "{{7*7}}",
+    // Right-to-left text after a right-to-left override, with markup inside.
+    "\u{202E}שלום مرحبا <b>rtl</b> 𝔘𝔫𝔦",
+];
+
+/// What must never reach a page as it stands: the markup the corpus carries, and a
+/// `javascript:` URL in an attribute.
+const RAW: [&str; 8] = [
+    "<script>alert(1)",
+    "<img src=x onerror",
+    "<svg onload",
+    "</textarea><script>",
+    "<b>rtl</b>",
+    "=\"javascript:",
+    "='javascript:",
+    "=javascript:",
+];
+
+/// The whole corpus in one field (for the fields that take 150 characters and more), after a
+/// label naming the field.
+fn all(label: &str) -> String {
+    format!("{label} {}", CORPUS.join(" "))
+}
+
+/// One item of the corpus in a short field (display names and token names take 60 characters;
+/// names take no right-to-left override).
+fn one(label: &str, i: usize) -> String {
+    let item = CORPUS[i].trim_start_matches('\u{202E}');
+    format!("{label}{i} {item}")
+}
+
+/// `text` as an HTML page shows it: `&`, `<`, `>`, `"` and `'` escaped.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// A page body with the equivalent spellings of each escaped character made one (the
+/// templates write `&#60;` for `&lt;`, for one).
+fn normalised(body: &str) -> String {
+    [
+        ("&#60;", "&lt;"),
+        ("&#x3c;", "&lt;"),
+        ("&#x3C;", "&lt;"),
+        ("&#62;", "&gt;"),
+        ("&#x3e;", "&gt;"),
+        ("&#x3E;", "&gt;"),
+        ("&quot;", "&#34;"),
+        ("&#x22;", "&#34;"),
+        ("&#x27;", "&#39;"),
+        ("&apos;", "&#39;"),
+        ("&#38;", "&amp;"),
+        ("&#x26;", "&amp;"),
+    ]
+    .iter()
+    .fold(body.to_string(), |b, (from, to)| b.replace(from, to))
+}
+
+/// Someone signed in: their browser (cookie jar) and CSRF token.
+struct Session {
+    client: Client,
+    csrf: String,
+}
+
+/// Signs up `email` named `name` (Хамовники, [`PASSWORD`]), with `roles` given in the store,
+/// and signs in; returns the session and the account id.
+async fn person(app: &TestApp, email: &str, name: &str, roles: &[Role]) -> (Session, String) {
+    let client = app.client();
+    let account = app.sign_up_as(&client, email, name).await;
+    if !roles.is_empty() {
+        app.grant(email, roles).await;
+    }
+    let csrf = app.sign_in(&client, email, PASSWORD).await;
+    let id = account["id"].as_str().unwrap().to_string();
+    (Session { client, csrf }, id)
+}
+
+/// A state-changing API call of `who`: asserts a success and returns the body.
+async fn call(
+    app: &TestApp,
+    who: &Session,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let response = app
+        .send_csrf(&who.client, method.clone(), path, &who.csrf, body.as_ref())
+        .await;
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success(), "{method} {path}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// The fields the users wrote, as they wrote them.
+struct Written {
+    /// Display names: the admin's, the official's, the resident's, then four more residents'.
+    names: Vec<String>,
+    organisation: String,
+    tokens: Vec<String>,
+    /// Per poll (open, published): title, description, the questions' and options' texts.
+    polls: Vec<PollTexts>,
+    /// A poll left a draft: its editor has every field in a form.
+    draft: PollTexts,
+    decision: String,
+    close_reason: String,
+    roles_reason: String,
+    block_reason: String,
+}
+
+struct PollTexts {
+    title: String,
+    description: String,
+    questions: Vec<String>,
+    options: Vec<String>,
+}
+
+impl PollTexts {
+    fn new(label: &str) -> PollTexts {
+        PollTexts {
+            title: all(&format!("Опрос {label}")),
+            description: all(&format!("Описание {label}")),
+            questions: (1..=2)
+                .map(|q| all(&format!("Вопрос {label}-{q}")))
+                .collect(),
+            options: (1..=5)
+                .map(|o| all(&format!("Вариант {label}-{o}")))
+                .collect(),
+        }
+    }
+
+    /// The poll input: two questions as in [`two_questions`] (two options, then three), with
+    /// these texts.
+    fn input(&self) -> Value {
+        let mut questions = two_questions();
+        let mut texts = self.options.iter();
+        for (q, question) in questions.as_array_mut().unwrap().iter_mut().enumerate() {
+            question["text"] = json!(self.questions[q]);
+            for option in question["options"].as_array_mut().unwrap() {
+                option["text"] = json!(texts.next().unwrap());
+            }
+        }
+        let now = veche_core::clock::now();
+        json!({
+            "title": self.title,
+            "description": self.description,
+            "questions": questions,
+            "opens_at": rfc3339(now - time::Duration::minutes(1)),
+            "closes_at": rfc3339(now + time::Duration::days(7)),
+            "results_visibility": "after_voting",
+        })
+    }
+
+    /// What the poll's own pages show: everything.
+    fn everything(&self) -> Vec<&str> {
+        let mut v = vec![self.title.as_str()];
+        v.extend(self.questions.iter().map(String::as_str));
+        v.extend(self.options.iter().map(String::as_str));
+        v
+    }
+}
+
+/// A page to fetch, and the written fields it must show (escaped).
+struct Page {
+    path: String,
+    shows: Vec<String>,
+}
+
+fn page(path: impl Into<String>, shows: &[&str]) -> Page {
+    Page {
+        path: path.into(),
+        shows: shows.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// The checks on one page's body: no payload raw, and each of `shows` (and `own_name`)
+/// escaped. `Err` says what is wrong.
+fn check_body(
+    role: &str,
+    path: &str,
+    body: &str,
+    shows: &[String],
+    own_name: Option<&str>,
+) -> Result<(), String> {
+    for raw in RAW {
+        if let Some(at) = body.find(raw) {
+            let from = body[..at]
+                .char_indices()
+                .rev()
+                .nth(200)
+                .map_or(0, |(i, _)| i);
+            let to = body[at..]
+                .char_indices()
+                .nth(200)
+                .map_or(body.len(), |(i, _)| at + i);
+            return Err(format!(
+                "{role}: GET {path} shows {raw:?} unescaped:\n…{}…",
+                &body[from..to]
+            ));
+        }
+    }
+    let body = normalised(body);
+    for field in shows.iter().map(String::as_str).chain(own_name) {
+        if !body.contains(&escaped(field)) {
+            return Err(format!(
+                "{role}: GET {path} does not show {field:?} (escaped: {:?}):\n{body}",
+                escaped(field)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The checks can fail: a field shown as it stands, or not at all, is caught.
+#[test]
+fn the_checks_catch_a_raw_or_a_missing_field() {
+    let title = all("Опрос");
+    let shown = format!("<h1>{}</h1>", escaped(&title).replace("&lt;", "&#60;"));
+    assert_eq!(
+        check_body("test", "/", &shown, &[title.clone()], None),
+        Ok(())
+    );
+    for item in CORPUS {
+        // Shown as it stands; a template expression evaluated; a URL that runs script.
+        let bad = match item {
+            "{{7*7}}" => "<h1>49</h1>".to_string(),
+            "javascript:alert(1)" => format!("<a href=\"{item}\">{}</a>", escaped(item)),
+            _ => format!("<h1>{item}</h1>"),
+        };
+        assert!(
+            check_body("test", "/", &bad, &[item.to_string()], None).is_err(),
+            "{bad:?} went unnoticed"
+        );
+    }
+    assert!(
+        check_body("test", "/", "<h1></h1>", &[title], None).is_err(),
+        "a field not shown went unnoticed"
+    );
+}
+
+/// Fetches each page as `who` (`None`: anonymous): 200, no raw payload, and each field it shows
+/// escaped, along with `own_name` (the header's display name of whoever is signed in). Returns
+/// how many pages it fetched.
+async fn check_pages(
+    app: &TestApp,
+    role: &str,
+    who: &Client,
+    own_name: Option<&str>,
+    pages: &[Page],
+) -> usize {
+    for page in pages {
+        let response = app.get(who, &page.path).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{role}: GET {} answered {status}:\n{body}",
+            page.path
+        );
+        if let Err(problem) = check_body(role, &page.path, &body, &page.shows, own_name) {
+            panic!("{problem}");
+        }
+    }
+    pages.len()
+}
+
+async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
+    let w = Written {
+        names: (0..CORPUS.len()).map(|i| one("Житель", i)).collect(),
+        organisation: all("Управа"),
+        tokens: (0..CORPUS.len()).map(|i| one("Токен", i)).collect(),
+        polls: vec![PollTexts::new("открытый"), PollTexts::new("решённый")],
+        draft: PollTexts::new("черновой"),
+        decision: all("Решение"),
+        close_reason: all("Закрыт"),
+        roles_reason: all("Назначен"),
+        block_reason: all("Заблокирован"),
+    };
+
+    // ---- The users write ----
+    let (admin, _) = person(&app, "admin@xss.test", &w.names[0], &[Role::Admin]).await;
+    let (official, official_id) = person(&app, "official@xss.test", &w.names[1], &[]).await;
+    let (resident, resident_id) = person(&app, "resident@xss.test", &w.names[2], &[]).await;
+    let mut others = Vec::new();
+    for (i, name) in w.names.iter().enumerate().skip(3) {
+        let client = app.client();
+        let account = app
+            .sign_up_as(&client, &format!("r{i}@xss.test"), name)
+            .await;
+        others.push(account["id"].as_str().unwrap().to_string());
+    }
+
+    // The admin makes the organisation, makes the official one of it (with a reason) and
+    // blocks a resident (with a reason).
+    let org = call(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/v1/admin/organisations",
+        Some(json!({ "name": w.organisation })),
+    )
+    .await;
+    call(
+        &app,
+        &admin,
+        Method::PUT,
+        &format!("/api/v1/admin/accounts/{official_id}/roles"),
+        Some(json!({ "roles": ["official"], "organisation_id": org["id"], "reason": w.roles_reason })),
+    )
+    .await;
+    let blocked = others.last().unwrap();
+    call(
+        &app,
+        &admin,
+        Method::POST,
+        &format!("/api/v1/admin/accounts/{blocked}/block"),
+        Some(json!({ "reason": w.block_reason })),
+    )
+    .await;
+
+    // The resident names their API tokens.
+    for name in &w.tokens {
+        call(
+            &app,
+            &resident,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({ "name": name })),
+        )
+        .await;
+    }
+
+    // The official writes two polls and opens them; the resident votes in both; the second is
+    // closed (with a reason) and its decision published.
+    let mut ids = Vec::new();
+    let mut receipts = Vec::new();
+    for texts in &w.polls {
+        let poll = call(
+            &app,
+            &official,
+            Method::POST,
+            "/api/v1/polls",
+            Some(texts.input()),
+        )
+        .await;
+        let id = poll["id"].as_str().unwrap().to_string();
+        let poll = call(
+            &app,
+            &official,
+            Method::POST,
+            &format!("/api/v1/polls/{id}/schedule"),
+            None,
+        )
+        .await;
+        assert_eq!(poll["status"], "open");
+        let ballot = json!({"answers": [{
+            "question": poll["questions"][0]["id"],
+            "options": [poll["questions"][0]["options"][0]["id"]],
+        }]});
+        let cast = call(
+            &app,
+            &resident,
+            Method::POST,
+            &format!("/api/v1/polls/{id}/ballots"),
+            Some(ballot),
+        )
+        .await;
+        receipts.push(cast["receipt"].as_str().unwrap().to_string());
+        ids.push(id);
+    }
+    let draft = call(
+        &app,
+        &official,
+        Method::POST,
+        "/api/v1/polls",
+        Some(w.draft.input()),
+    )
+    .await;
+    let draft = draft["id"].as_str().unwrap().to_string();
+    let (open, done) = (&ids[0], &ids[1]);
+    call(
+        &app,
+        &official,
+        Method::POST,
+        &format!("/api/v1/polls/{done}/close"),
+        Some(json!({ "reason": w.close_reason })),
+    )
+    .await;
+    let published = call(
+        &app,
+        &official,
+        Method::POST,
+        &format!("/api/v1/polls/{done}/publication"),
+        Some(json!({ "decision": w.decision })),
+    )
+    .await;
+    assert_eq!(published["status"], "published");
+
+    // ---- Every page, as each role ----
+    let [o, d] = [&w.polls[0], &w.polls[1]];
+    let mut open_page = o.everything();
+    open_page.push(&o.description);
+    let mut done_page = d.everything();
+    done_page.push(&d.description);
+    done_page.push(&w.decision);
+    let done_results = d.everything();
+    let public = |extra: Vec<Page>| {
+        let mut pages = vec![
+            page("/", &[]),
+            page("/polls", &[&o.title, &d.title]),
+            page(format!("/polls/{open}"), &open_page),
+            page(format!("/polls/{done}"), &done_page),
+            page(format!("/polls/{done}/results"), &done_results),
+        ];
+        pages.extend(extra);
+        pages
+    };
+    let mut fetched = 0;
+
+    let anonymous = app.client();
+    let signed_out = public(vec![
+        page("/signin", &[]),
+        page("/signup", &[]),
+        page("/forgot-password", &[]),
+    ]);
+    fetched += check_pages(&app, "anonymous", &anonymous, None, &signed_out).await;
+
+    let tokens: Vec<&str> = w.tokens.iter().map(String::as_str).collect();
+    let mut receipt_pages = Vec::new();
+    for ((id, receipt), texts) in ids.iter().zip(&receipts).zip(&w.polls) {
+        // The receipt lists the poll, each question answered and the option chosen.
+        let shows = [
+            texts.title.as_str(),
+            texts.questions[0].as_str(),
+            texts.options[0].as_str(),
+        ];
+        receipt_pages.push(page(format!("/polls/{id}/receipts/{receipt}"), &shows));
+    }
+    let mut resident_pages = public(vec![
+        page("/profile", &tokens),
+        page("/profile/notifications", &[]),
+        page("/me/points", &[&o.title, &d.title]),
+        page(format!("/polls/{open}/results"), &o.everything()),
+    ]);
+    resident_pages.extend(receipt_pages);
+    fetched += check_pages(
+        &app,
+        "resident",
+        &resident.client,
+        Some(&w.names[2]),
+        &resident_pages,
+    )
+    .await;
+
+    let mut open_editor = o.everything();
+    open_editor.push(&o.description);
+    // Once published, the settings are no longer a form: the editor shows no description.
+    let mut done_editor = d.everything();
+    done_editor.push(&w.decision);
+    // A draft's editor has them all in its forms (the title in an attribute, the description
+    // in a textarea).
+    let mut draft_editor = w.draft.everything();
+    draft_editor.push(&w.draft.description);
+    let official_pages = public(vec![
+        page("/profile", &[]),
+        page("/official/polls", &[&o.title, &d.title, &w.draft.title]),
+        page(format!("/official/polls/{draft}"), &draft_editor),
+        page("/official/polls/new", &[]),
+        page(format!("/official/polls/{open}"), &open_editor),
+        page(format!("/official/polls/{done}"), &done_editor),
+        page(format!("/official/polls/{open}/dashboard"), &o.everything()),
+        page(format!("/official/polls/{done}/dashboard"), &d.everything()),
+    ]);
+    fetched += check_pages(
+        &app,
+        "official",
+        &official.client,
+        Some(&w.names[1]),
+        &official_pages,
+    )
+    .await;
+
+    let names: Vec<&str> = w.names.iter().map(String::as_str).collect();
+    let mut admin_pages = public(vec![
+        page("/profile", &[]),
+        page("/admin/accounts", &names),
+        page("/admin/organisations", &[&w.organisation]),
+        page(
+            "/admin/audit",
+            &[&w.roles_reason, &w.block_reason, &w.close_reason],
+        ),
+        page("/admin/mail", &[]),
+    ]);
+    let accounts = [official_id.clone(), resident_id.clone()]
+        .into_iter()
+        .chain(others.iter().cloned());
+    for (id, name) in accounts.zip(names.iter().skip(1)) {
+        admin_pages.push(page(
+            format!("/admin/accounts/{id}"),
+            &[name, &w.organisation],
+        ));
+    }
+    fetched += check_pages(
+        &app,
+        "admin",
+        &admin.client,
+        Some(&w.names[0]),
+        &admin_pages,
+    )
+    .await;
+
+    eprintln!("xss: {fetched} pages fetched, none shows the corpus unescaped");
+    app.stop().await;
+}
+
+on_both_stores_with!(
+    pages,
+    sealing,
+    [every_page_escapes_every_field_a_user_writes]
+);
