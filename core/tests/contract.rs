@@ -1937,6 +1937,264 @@ async fn old_idempotency_records_are_dropped(backend: Backend) {
     assert_eq!(store.idempotency("fresh").await.unwrap(), None);
 }
 
+// ---------------------------------------------------------------- MongoDB time migration ---
+
+/// Instants stored as integer milliseconds (here written straight through the driver, in the
+/// form an older writer or a hand-made import would leave) are BSON dates once the store has
+/// opened, and read, filter and sort as dates. More idempotency records than one batch of the
+/// migration are stored, so that it has to page.
+async fn millisecond_times_become_dates_at_open(backend: Backend) {
+    use mongodb::bson::{doc, Bson, Document};
+    let Backend::Mongo(db) = &backend else {
+        panic!("a MongoDB test got {}", backend.name());
+    };
+    let ms = clock::to_millis;
+    let now = clock::now();
+    let hour = Duration::from_secs(3600);
+    let coll = |name: &str| db.collection::<Document>(name);
+
+    let mut waiting = account("waiting@example.com", "Ждущий Письма");
+    waiting.created_at = now - 3 * hour;
+    waiting.updated_at = now - 2 * hour;
+    waiting.mail_pending_since = Some(now - hour);
+    let plain = account("plain@example.com", "Без Писем");
+    for a in [&waiting, &plain] {
+        let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
+        let mut d = doc! {
+            "_id": a.id.as_str(), "email": a.email.as_str(),
+            "display_name": a.display_name.as_str(), "search": a.search_text(),
+            "district_id": a.district_id.as_str(), "birth_year": a.birth_year.value(),
+            "password_hash": &a.password_hash, "roles": roles, "organisation_id": Bson::Null,
+            "state": a.state.as_str(), "created_at": ms(a.created_at),
+            "updated_at": ms(a.updated_at), "lang": a.lang.code(),
+        };
+        if let Some(since) = a.mail_pending_since {
+            d.insert("mail_pending_since", ms(since));
+        }
+        coll("accounts").insert_one(d).await.unwrap();
+    }
+
+    let session = |id: String, expires_at| Session {
+        id_hash: id,
+        account_id: plain.id.clone(),
+        created_at: now - 2 * hour,
+        last_seen_at: now - hour,
+        expires_at,
+    };
+    let live = session("live".into(), now + hour);
+    let expired = session("expired".into(), now - hour);
+    let sessions: Vec<Document> = [&live, &expired]
+        .into_iter()
+        .map(|s| {
+            doc! {
+                "_id": &s.id_hash, "account_id": s.account_id.as_str(),
+                "created_at": ms(s.created_at), "last_seen_at": ms(s.last_seen_at),
+                "expires_at": ms(s.expires_at),
+            }
+        })
+        .collect();
+    coll("sessions").insert_many(sessions).await.unwrap();
+
+    let email_token = |hash: &str, expires_at| EmailToken {
+        hash: hash.into(),
+        account_id: plain.id.clone(),
+        purpose: TokenPurpose::PasswordReset,
+        new_email: None,
+        created_at: now - hour,
+        expires_at,
+    };
+    let usable = email_token("usable", now + hour);
+    let stale = email_token("stale", now - Duration::from_secs(1));
+    for t in [&usable, &stale] {
+        coll("email_tokens")
+            .insert_one(doc! {
+                "_id": &t.hash, "account_id": t.account_id.as_str(),
+                "purpose": t.purpose.as_str(), "new_email": Bson::Null,
+                "created_at": ms(t.created_at), "expires_at": ms(t.expires_at),
+            })
+            .await
+            .unwrap();
+    }
+
+    let token = ApiToken {
+        id: TokenId::generate(),
+        account_id: plain.id.clone(),
+        name: "скрипт".into(),
+        hash: "token-hash".into(),
+        created_at: now - 2 * hour,
+        last_used_at: Some(now - hour),
+    };
+    coll("api_tokens")
+        .insert_one(doc! {
+            "_id": token.id.as_str(), "account_id": token.account_id.as_str(),
+            "name": &token.name, "hash": &token.hash, "created_at": ms(token.created_at),
+            "last_used_at": token.last_used_at.map(ms),
+        })
+        .await
+        .unwrap();
+
+    let organisation = Organisation {
+        id: OrganisationId::generate(),
+        name: "Управа района".into(),
+        created_at: now - hour,
+    };
+    coll("organisations")
+        .insert_one(doc! {
+            "_id": organisation.id.as_str(), "name": &organisation.name,
+            "created_at": ms(organisation.created_at),
+        })
+        .await
+        .unwrap();
+
+    let entry = AuditEntry {
+        id: AuditId::generate(),
+        at: now - hour,
+        actor_id: waiting.id.clone(),
+        action: "account.blocked".into(),
+        target: format!("account:{}", plain.id),
+        reason: None,
+        details: serde_json::json!({ "why": "test" }),
+    };
+    // A double, as the mongo shell writes numbers.
+    coll("audit_log")
+        .insert_one(doc! {
+            "_id": entry.id.as_str(), "at": ms(entry.at) as f64,
+            "actor_id": entry.actor_id.as_str(), "action": &entry.action,
+            "target": &entry.target, "reason": Bson::Null, "details": entry.details.to_string(),
+        })
+        .await
+        .unwrap();
+
+    let kept = pending("kept", now - hour);
+    let dropped: Vec<IdempotencyRecord> = (0..521)
+        .map(|i| pending(&format!("dropped-{i:03}"), now - 30 * hour))
+        .collect();
+    let records: Vec<Document> = std::iter::once(&kept)
+        .chain(&dropped)
+        .map(|r| {
+            doc! {
+                "_id": &r.key_hash, "request_hash": &r.request_hash, "status": Bson::Null,
+                "body": Bson::Null, "location": Bson::Null, "created_at": ms(r.created_at),
+            }
+        })
+        .collect();
+    coll("idempotency").insert_many(records).await.unwrap();
+
+    let store = open(&backend).await;
+
+    // No number is left in any time field; the dates are the same instants.
+    let fields: [(&str, &[&str]); 7] = [
+        (
+            "accounts",
+            &["created_at", "updated_at", "mail_pending_since"],
+        ),
+        ("sessions", &["created_at", "last_seen_at", "expires_at"]),
+        ("email_tokens", &["created_at", "expires_at"]),
+        ("api_tokens", &["created_at", "last_used_at"]),
+        ("organisations", &["created_at"]),
+        ("audit_log", &["at"]),
+        ("idempotency", &["created_at"]),
+    ];
+    for (name, fields) in fields {
+        for field in fields {
+            let numbers = coll(name)
+                .count_documents(doc! { *field: { "$type": "number" } })
+                .await
+                .unwrap();
+            assert_eq!(numbers, 0, "{name}.{field}");
+        }
+    }
+    let date = |d: &Document, field: &str| match d.get(field) {
+        Some(Bson::DateTime(at)) => clock::from_millis(at.timestamp_millis()),
+        other => panic!("{field} is {other:?}, not a date"),
+    };
+    let stored = coll("accounts")
+        .find_one(doc! { "_id": waiting.id.as_str() })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        Some(date(&stored, "mail_pending_since")),
+        waiting.mail_pending_since
+    );
+    let stored = coll("audit_log").find_one(doc! {}).await.unwrap().unwrap();
+    assert_eq!(date(&stored, "at"), entry.at);
+    // The last record of the second batch.
+    let stored = coll("idempotency")
+        .find_one(doc! { "_id": "dropped-520" })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(date(&stored, "created_at"), now - 30 * hour);
+
+    // Read back, and filtered and sorted by date, through the store.
+    assert_eq!(
+        store.account(&waiting.id).await.unwrap(),
+        Some(waiting.clone())
+    );
+    assert_eq!(store.account(&plain.id).await.unwrap(), Some(plain.clone()));
+    assert_eq!(
+        store.accounts_with_pending_mail(now, 10).await.unwrap(),
+        vec![waiting.clone()]
+    );
+    assert_eq!(store.session("live").await.unwrap(), Some(live.clone()));
+    assert_eq!(store.session("expired").await.unwrap(), Some(expired));
+    assert_eq!(store.delete_expired_sessions(now).await.unwrap(), 1);
+    assert_eq!(store.session("live").await.unwrap(), Some(live));
+    assert_eq!(store.delete_expired_email_tokens(now).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .take_email_token("usable", TokenPurpose::PasswordReset, now)
+            .await
+            .unwrap(),
+        Some(usable)
+    );
+    assert_eq!(
+        store.token_by_hash("token-hash").await.unwrap(),
+        Some(token)
+    );
+    assert_eq!(
+        store.organisation(&organisation.id).await.unwrap(),
+        Some(organisation)
+    );
+    assert_eq!(store.list_audit(None, 10).await.unwrap(), vec![entry]);
+    assert_eq!(
+        store
+            .delete_idempotency_before(now - 24 * hour)
+            .await
+            .unwrap(),
+        521
+    );
+    assert_eq!(store.idempotency("kept").await.unwrap(), Some(kept));
+    assert_eq!(store.idempotency("dropped-000").await.unwrap(), None);
+
+    // The run is recorded, and opening again finds nothing more to do.
+    let done = coll("migrations")
+        .find_one(doc! { "_id": "core_times_as_dates" })
+        .await
+        .unwrap()
+        .unwrap();
+    // 3 + 2 account fields, 3 per session, 2 per email token, the token's 2, the
+    // organisation's, the audit entry's, and one per idempotency record.
+    let expected = 5 + 3 * 2 + 2 * 2 + 2 + 1 + 1 + 522;
+    assert_eq!(
+        done.get("converted"),
+        Some(&Bson::Int64(expected)),
+        "{done:?}"
+    );
+    let again = open(&backend).await;
+    assert_eq!(again.account(&waiting.id).await.unwrap(), Some(waiting));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongo_millisecond_times_become_dates_at_open() {
+    veche_core::testing::on_mongo(
+        "millisecond_times_become_dates_at_open",
+        millisecond_times_become_dates_at_open,
+    )
+    .await;
+}
+
 veche_core::contract_tests!(
     migration_is_idempotent,
     account_round_trips,

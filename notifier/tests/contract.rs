@@ -430,6 +430,136 @@ async fn preferences_and_suppressions_round_trip(backend: Backend) {
     assert!(store.suppression(&email).await.unwrap().is_none());
 }
 
+// ---------------------------------------------------------------- MongoDB time migration ---
+
+/// Instants stored as integer milliseconds (written straight through the driver) are BSON
+/// dates once the store has opened: a due job is claimed (`next_at` compared with a date), a
+/// finished one and an old claim gate are purged, and everything reads back unchanged.
+async fn millisecond_times_become_dates_at_open(backend: Backend) {
+    use mongodb::bson::{doc, to_bson, Bson, Document};
+    let Backend::Mongo(db) = &backend else {
+        panic!("a MongoDB test got {}", backend.name());
+    };
+    let ms = clock::to_millis;
+    let now = clock::now();
+    let hour = Duration::from_secs(3600);
+    let coll = |name: &str| db.collection::<Document>(name);
+
+    let due = job("due", Some(&AccountId::generate()));
+    let mut sent = job("sent", None);
+    sent.state = JobState::Sent;
+    sent.attempts = 1;
+    sent.sent_at = Some(now - 3 * hour);
+    sent.updated_at = now - 3 * hour;
+    for j in [&due, &sent] {
+        coll("outbox")
+            .insert_one(doc! {
+                "_id": j.id.as_str(), "key": &j.key, "kind": j.kind.to_string(),
+                "account_id": j.recipient.account_id.as_ref().map(|a| a.as_str()),
+                "email": j.recipient.email.as_str(), "name": j.recipient.name.clone(),
+                "locale": j.locale.code(), "data": to_bson(&j.data).unwrap(),
+                "state": j.state.as_str(), "attempts": i64::from(j.attempts), "claims": 0i64,
+                "next_at": ms(j.next_at), "lease": Bson::Null,
+                "created_at": ms(j.created_at), "updated_at": ms(j.updated_at),
+                "sent_at": j.sent_at.map(ms), "last_error": Bson::Null,
+                "digest_day": Bson::Null, "digest_id": Bson::Null,
+            })
+            .await
+            .unwrap();
+    }
+    coll("outbox_claims")
+        .insert_one(doc! { "_id": "old:1", "lease": "old", "at": ms(now - 2 * hour) })
+        .await
+        .unwrap();
+    let suppression = Suppression {
+        email: Email::parse("gone@example.org").unwrap(),
+        reason: "550".into(),
+        at: now - hour,
+    };
+    coll("mail_suppressions")
+        .insert_one(doc! {
+            "_id": suppression.email.as_str(), "reason": &suppression.reason,
+            "at": ms(suppression.at),
+        })
+        .await
+        .unwrap();
+
+    let store = open(&backend).await;
+
+    let date = |d: &Document, field: &str| match d.get(field) {
+        Some(Bson::DateTime(at)) => clock::from_millis(at.timestamp_millis()),
+        other => panic!("{field} is {other:?}, not a date"),
+    };
+    for j in [&due, &sent] {
+        let d = coll("outbox")
+            .find_one(doc! { "_id": j.id.as_str() })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(date(&d, "next_at"), j.next_at);
+        assert_eq!(date(&d, "created_at"), j.created_at);
+        assert_eq!(date(&d, "updated_at"), j.updated_at);
+        match j.sent_at {
+            Some(at) => assert_eq!(date(&d, "sent_at"), at),
+            None => assert_eq!(d.get("sent_at"), Some(&Bson::Null)),
+        }
+    }
+    let d = coll("outbox_claims")
+        .find_one(doc! { "_id": "old:1" })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(date(&d, "at"), now - 2 * hour);
+    let d = coll("mail_suppressions")
+        .find_one(doc! {})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(date(&d, "at"), suppression.at);
+
+    assert_eq!(store.job(&due.id).await.unwrap(), Some(due.clone()));
+    assert_eq!(store.job(&sent.id).await.unwrap(), Some(sent.clone()));
+    assert_eq!(
+        store.suppression(&suppression.email).await.unwrap(),
+        Some(suppression)
+    );
+    let claimed = store
+        .claim("L", now, now + Duration::from_secs(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed.iter().map(|j| &j.id).collect::<Vec<_>>(),
+        vec![&due.id]
+    );
+    assert_eq!(store.purge(now - hour).await.unwrap(), 1, "the sent job");
+    assert_eq!(store.job(&sent.id).await.unwrap(), None);
+    assert_eq!(
+        coll("outbox_claims")
+            .count_documents(doc! { "_id": "old:1" })
+            .await
+            .unwrap(),
+        0,
+        "the old claim gate"
+    );
+
+    let done = coll("migrations")
+        .find_one(doc! { "_id": "notifier_times_as_dates" })
+        .await
+        .unwrap()
+        .unwrap();
+    // 3 + 4 job fields, the claim gate's, the suppression's.
+    assert_eq!(done.get("converted"), Some(&Bson::Int64(9)), "{done:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongo_millisecond_times_become_dates_at_open() {
+    veche_core::testing::on_mongo(
+        "millisecond_times_become_dates_at_open",
+        millisecond_times_become_dates_at_open,
+    )
+    .await;
+}
+
 veche_core::contract_tests!(
     insert_is_idempotent_by_key,
     claims_lease_and_expired_leases_are_reclaimed,

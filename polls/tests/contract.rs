@@ -717,6 +717,207 @@ async fn the_counts_of_a_process_that_died_are_recovered(backend: Backend) {
         .is_empty());
 }
 
+// ---------------------------------------------------------------- MongoDB time migration ---
+
+/// Versions before the migration stored poll, ballot and seal instants as integer
+/// milliseconds: documents in that form, written straight through the driver, are dates after
+/// the store opens, and read, filter and sort as they should.
+async fn millisecond_times_become_dates_at_open(backend: Backend) {
+    use mongodb::bson::{doc, to_bson, Bson, Document};
+    let Backend::Mongo(db) = &backend else {
+        panic!("a MongoDB test got {}", backend.name());
+    };
+    let ms = clock::to_millis;
+    let voter = AccountId::generate();
+    let mut older = poll(true);
+    older.phase = Phase::Published;
+    older.decision = Some("Каток".into());
+    older.decision_at = Some(clock::now() - Duration::from_secs(60));
+    older.seal = Some(veche_polls::model::SealSummary {
+        root: "ab".repeat(32),
+        ballots: 1,
+        sealed_at: clock::now() - Duration::from_secs(120),
+    });
+    let newer = poll(false);
+    let mut first = ballot(&older, 0, &voter);
+    first.cast_at = clock::now() - Duration::from_secs(7200);
+    let mut second = ballot(&newer, 1, &voter);
+    second.cast_at = clock::now() - Duration::from_secs(600);
+    let seal = store::Seal {
+        poll_id: older.id.clone(),
+        root: "ab".repeat(32),
+        ballots: 1,
+        counters: tally::recount([&first]),
+        block_roots: vec!["cd".repeat(32)],
+        block_firsts: vec![first.receipt.clone()],
+        sealed_at: older.seal.as_ref().unwrap().sealed_at,
+    };
+
+    // The old form, as `to_document` of the shared records wrote it.
+    let polls = db.collection::<Document>("polls");
+    for p in [&older, &newer] {
+        polls
+            .insert_one(doc! {
+                "_id": p.id.as_str(), "title": &p.title, "description": &p.description,
+                "questions": to_bson(&p.questions).unwrap(),
+                "audience": to_bson(&p.audience).unwrap(),
+                "opens_at": p.opens_at.map(ms), "closes_at": p.closes_at.map(ms),
+                "points": i64::from(p.points), "visibility": to_bson(&p.visibility).unwrap(),
+                "phase": p.phase.as_str(), "decision": p.decision.clone(),
+                "decision_at": p.decision_at.map(ms), "created_by": p.created_by.as_str(),
+                "organisation_id": p.organisation_id.as_ref().map(|o| o.as_str()),
+                "created_at": ms(p.created_at), "updated_at": ms(p.updated_at),
+                "version": p.version as i64, "frozen": p.frozen, "announced": p.announced,
+                "results_announced": p.results_announced,
+                "seal_root": p.seal.as_ref().map(|s| s.root.clone()),
+                "seal_ballots": p.seal.as_ref().map(|s| s.ballots as i64),
+                "sealed_at": p.seal.as_ref().map(|s| ms(s.sealed_at)),
+            })
+            .await
+            .unwrap();
+    }
+    let ballots = db.collection::<Document>("ballots");
+    for (seq, b) in [&first, &second].into_iter().enumerate() {
+        let answers: Vec<Document> = b
+            .answers
+            .iter()
+            .map(|a| {
+                let options: Vec<&str> = a.options.iter().map(|o| o.as_str()).collect();
+                doc! { "q": a.question.as_str(), "o": options }
+            })
+            .collect();
+        ballots
+            .insert_one(doc! {
+                "_id": b.id.as_str(), "poll_id": b.poll_id.as_str(),
+                "account_id": b.account_id.as_str(), "answers": answers,
+                "district_id": b.district_id.as_str(), "age_bracket": b.age_bracket.as_str(),
+                "receipt": b.receipt.as_str(), "points": i64::from(b.points),
+                "cast_at": ms(b.cast_at), "shard": "old", "seq": seq as i64 + 1,
+            })
+            .await
+            .unwrap();
+    }
+    let seals = db.collection::<Document>("poll_seals");
+    seals
+        .insert_one(doc! {
+            "_id": seal.poll_id.as_str(), "root": &seal.root, "ballots": seal.ballots as i64,
+            "counters": to_bson(&seal.counters).unwrap(), "block_roots": seal.block_roots.clone(),
+            "block_firsts": vec![first.receipt.as_str()], "sealed_at": ms(seal.sealed_at),
+        })
+        .await
+        .unwrap();
+    // A shard of the old process, silent for two minutes, that had counted both ballots.
+    let counters = db.collection::<Document>("poll_counters");
+    let mut shard = doc! {
+        "_id": format!("{}#old", newer.id), "poll_id": newer.id.as_str(), "shard": "old",
+        "through": 2i64, "alive_at": ms(clock::now() - Duration::from_secs(120)),
+        "retired": false,
+    };
+    shard.extend(
+        tally::recount([&second])
+            .0
+            .into_iter()
+            .map(|(k, v)| (k, Bson::Int64(v))),
+    );
+    counters.insert_one(shard).await.unwrap();
+
+    let store = open(&backend).await;
+
+    // Stored as dates now, each the same instant.
+    let date = |d: &Document, field: &str| match d.get(field) {
+        Some(Bson::DateTime(at)) => clock::from_millis(at.timestamp_millis()),
+        other => panic!("{field} is {other:?}, not a date"),
+    };
+    for p in [&older, &newer] {
+        let d = polls
+            .find_one(doc! { "_id": p.id.as_str() })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(Some(date(&d, "opens_at")), p.opens_at);
+        assert_eq!(Some(date(&d, "closes_at")), p.closes_at);
+        assert_eq!(date(&d, "created_at"), p.created_at);
+        assert_eq!(date(&d, "updated_at"), p.updated_at);
+        if p.seal.is_some() {
+            assert_eq!(Some(date(&d, "decision_at")), p.decision_at);
+            assert_eq!(
+                Some(date(&d, "sealed_at")),
+                p.seal.as_ref().map(|s| s.sealed_at)
+            );
+        } else {
+            assert_eq!(d.get("decision_at"), Some(&Bson::Null));
+            assert_eq!(d.get("sealed_at"), Some(&Bson::Null));
+        }
+    }
+    for b in [&first, &second] {
+        let d = ballots
+            .find_one(doc! { "_id": b.id.as_str() })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(date(&d, "cast_at"), b.cast_at);
+    }
+    let d = seals
+        .find_one(doc! { "_id": seal.poll_id.as_str() })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(date(&d, "sealed_at"), seal.sealed_at);
+
+    // And read back through the store.
+    assert_eq!(store.poll(&older.id).await.unwrap(), Some(older.clone()));
+    assert_eq!(store.poll(&newer.id).await.unwrap(), Some(newer.clone()));
+    assert_eq!(
+        store.ballot_of(&older.id, &voter).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(store.seal(&older.id).await.unwrap(), Some(seal));
+    // The history pages by (cast_at, poll) compared with dates.
+    let page = store.points_history(&voter, None, 1).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!((&page[0].poll_id, page[0].at), (&newer.id, second.cast_at));
+    let rest = store
+        .points_history(&voter, Some((page[0].at, page[0].poll_id.clone())), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.iter().map(|e| (&e.poll_id, e.at)).collect::<Vec<_>>(),
+        vec![(&older.id, first.cast_at)]
+    );
+    // `alive_at` compared with a date: the silent shard is found, and had nothing left over.
+    assert_eq!(store.repair(Duration::from_secs(60)).await.unwrap(), 0);
+    let d = counters
+        .find_one(doc! { "_id": format!("{}#old", newer.id) })
+        .await
+        .unwrap()
+        .unwrap();
+    date(&d, "alive_at");
+    assert_eq!(d.get_bool("retired"), Ok(true));
+
+    // The run is recorded: opening again does not scan again, and changes nothing.
+    let done = db
+        .collection::<Document>("migrations")
+        .find_one(doc! { "_id": "polls_times_as_dates" })
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(done.get("converted"), Some(Bson::Int64(14))),
+        "{done:?}"
+    );
+    let again = open(&backend).await;
+    assert_eq!(again.poll(&older.id).await.unwrap(), Some(older));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongo_millisecond_times_become_dates_at_open() {
+    veche_core::testing::on_mongo(
+        "millisecond_times_become_dates_at_open",
+        millisecond_times_become_dates_at_open,
+    )
+    .await;
+}
+
 veche_core::contract_tests!(
     the_counts_of_a_process_that_died_are_recovered,
     polls_round_trip_with_versions,

@@ -4,9 +4,11 @@
 //! here runs in the tests: unique and compound indexes, single-document atomic updates,
 //! `findAndModify`, and simple aggregation stages. No transactions, TTL indexes or `$lookup`.
 
+use std::future::IntoFuture;
 use std::time::Duration;
 
-use mongodb::bson::{doc, Document};
+use futures::{StreamExt, TryStreamExt};
+use mongodb::bson::{doc, Bson, Document};
 use mongodb::options::{ClientOptions, IndexOptions};
 use mongodb::{Client, Database, IndexModel};
 
@@ -98,11 +100,129 @@ impl Mongo {
         Ok(())
     }
 
+    /// Rewrites instants stored as integer milliseconds (numbers) in the named fields as BSON
+    /// dates, once per database: `migration` names the run, and a document under that `_id` in
+    /// `migrations` records that it completed, so later starts cost one lookup instead of a scan
+    /// of every listed field (the test server cannot use an index for `$type`). Returns how many
+    /// fields it rewrote.
+    ///
+    /// Every instant is a date so that one filter or sort sees one type: MongoDB orders all
+    /// numbers before all dates and `$lt: <date>` never matches a number, so a collection holding
+    /// both forms filters and sorts wrongly without any error.
+    ///
+    /// Safe without transactions and with several servers starting at once: each document is
+    /// `$set` on its own, only while it still holds the number that was read (a value rewritten
+    /// meanwhile is left alone), and a run cut short is simply finished by the next start (what
+    /// was converted no longer matches `$type: "number"`). Documents are read in `_id` order in
+    /// batches, so the scan ends even if numbers keep arriving. Numbers written after the run
+    /// completed (say, by a process of an older version during a rolling upgrade) stay numbers:
+    /// delete the `migrations` document to convert them too. A changed list of fields needs a
+    /// new `migration` name.
+    pub async fn convert_millis_to_dates(
+        &self,
+        migration: &str,
+        collections: &[(&str, &[&str])],
+    ) -> StoreResult<u64> {
+        let migrations = self.db.collection::<Document>("migrations");
+        if migrations
+            .find_one(doc! { "_id": migration })
+            .await?
+            .is_some()
+        {
+            return Ok(0);
+        }
+        let mut converted = 0u64;
+        for (collection, fields) in collections {
+            let collection = self.db.collection::<Document>(collection);
+            for field in *fields {
+                converted += millis_to_dates_in(&collection, field).await?;
+            }
+        }
+        let marked = migrations
+            .update_one(
+                doc! { "_id": migration },
+                doc! { "$setOnInsert": {
+                    "done_at": mongodb::bson::DateTime::now(),
+                    "converted": i64::try_from(converted).unwrap_or(i64::MAX),
+                } },
+            )
+            .upsert(true)
+            .await;
+        match marked.map_err(StoreError::from) {
+            // Another server finished the same run at the same moment.
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(converted),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Drops the whole database (tests only clean up after themselves with it).
     pub async fn drop_database(&self) -> StoreResult<()> {
         self.db.drop().await?;
         Ok(())
     }
+}
+
+/// How many documents [`Mongo::convert_millis_to_dates`] reads at once.
+const CONVERT_BATCH: i64 = 500;
+/// How many of its updates [`Mongo::convert_millis_to_dates`] has in flight at once.
+const CONVERT_CONCURRENCY: usize = 16;
+
+/// Converts one field of one collection (see [`Mongo::convert_millis_to_dates`]).
+async fn millis_to_dates_in(
+    collection: &mongodb::Collection<Document>,
+    field: &str,
+) -> StoreResult<u64> {
+    let mut converted = 0u64;
+    let mut after: Option<Bson> = None;
+    loop {
+        let mut filter = doc! { field: { "$type": "number" } };
+        if let Some(last) = &after {
+            filter.insert("_id", doc! { "$gt": last.clone() });
+        }
+        let batch: Vec<Document> = collection
+            .find(filter)
+            .sort(doc! { "_id": 1 })
+            .limit(CONVERT_BATCH)
+            .projection(doc! { field: 1 })
+            .await?
+            .try_collect()
+            .await?;
+        // No multi-statement `update` command (FerretDB 1.24 left one unanswered) nor
+        // `bulkWrite` (MongoDB 8 only): one `updateOne` per document, a few at a time to overlap
+        // the round trips.
+        let updates = batch.iter().filter_map(|found| {
+            let id = found.get("_id")?;
+            let value = found.get(field)?;
+            let date = date_from_millis(value)?;
+            Some(collection.update_one(
+                doc! { "_id": id.clone(), field: value.clone() },
+                doc! { "$set": { field: date } },
+            ))
+        });
+        converted += futures::stream::iter(updates.map(IntoFuture::into_future))
+            .buffer_unordered(CONVERT_CONCURRENCY)
+            .try_fold(
+                0u64,
+                |n, result| async move { Ok(n + result.modified_count) },
+            )
+            .await?;
+        if (batch.len() as i64) < CONVERT_BATCH {
+            return Ok(converted);
+        }
+        after = batch.last().and_then(|d| d.get("_id").cloned());
+    }
+}
+
+/// The BSON date of an instant stored as integer milliseconds since the epoch (any BSON number
+/// type, as drivers and shells write integers differently), or `None` for anything else.
+pub fn date_from_millis(value: &Bson) -> Option<mongodb::bson::DateTime> {
+    let millis = match value {
+        Bson::Int64(n) => *n,
+        Bson::Int32(n) => i64::from(*n),
+        Bson::Double(x) if x.is_finite() => *x as i64,
+        _ => return None,
+    };
+    Some(mongodb::bson::DateTime::from_millis(millis))
 }
 
 /// Millisecond timestamps are stored as BSON dates so that operators can query them naturally.

@@ -24,6 +24,23 @@ pub struct MongoCoreStore {
     db: Mongo,
 }
 
+/// Every field holding an instant, by collection: all are written as BSON dates, and the
+/// migration at open rewrites any stored as integer milliseconds. No version of this adapter
+/// wrote numbers here; the run is the same guarantee the other adapters give, for data loaded
+/// by other means, and costs one lookup once it has completed.
+const TIME_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "accounts",
+        &["created_at", "updated_at", "mail_pending_since"],
+    ),
+    ("email_tokens", &["created_at", "expires_at"]),
+    ("sessions", &["created_at", "last_seen_at", "expires_at"]),
+    ("api_tokens", &["created_at", "last_used_at"]),
+    ("organisations", &["created_at"]),
+    ("audit_log", &["at"]),
+    ("idempotency", &["created_at"]),
+];
+
 #[derive(Serialize, Deserialize)]
 struct AccountDoc {
     #[serde(rename = "_id")]
@@ -241,6 +258,8 @@ impl MongoCoreStore {
             false,
         )
         .await?;
+        db.convert_millis_to_dates("core_times_as_dates", TIME_FIELDS)
+            .await?;
         Ok(())
     }
 

@@ -125,6 +125,19 @@ pub struct MongoOutbox {
     db: Mongo,
 }
 
+/// Every field holding an instant, by collection: all are written as BSON dates, and the
+/// migration at open rewrites any stored as integer milliseconds. No version of this adapter
+/// wrote numbers here; the run is the same guarantee the other adapters give, for data loaded
+/// by other means, and costs one lookup once it has completed.
+const TIME_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "outbox",
+        &["next_at", "created_at", "updated_at", "sent_at"],
+    ),
+    ("outbox_claims", &["at"]),
+    ("mail_suppressions", &["at"]),
+];
+
 impl MongoOutbox {
     pub fn new(db: Mongo) -> Self {
         MongoOutbox { db }
@@ -173,6 +186,8 @@ impl MongoOutbox {
             false,
         )
         .await?;
+        db.convert_millis_to_dates("notifier_times_as_dates", TIME_FIELDS)
+            .await?;
         Ok(())
     }
 

@@ -15,15 +15,23 @@
 //! process was last alive. A process that died leaves ballots counted nowhere: any server finds
 //! shards silent for [`super::STALE_AFTER`] and counts their ballots after `through` from the ballots
 //! themselves ([`PollStore::repair`]). Sealing recounts everything anyway.
+//!
+//! **Instants are BSON dates.** The records shared with SQLite hold integer milliseconds (what
+//! its JSON wants); this adapter turns the fields listed in [`TIME_FIELDS`] into dates on the
+//! way in and back on the way out, and the migration at open rewrites what older versions
+//! stored as numbers.
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::options::FindOptions;
 use mongodb::Collection;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use time::OffsetDateTime;
 use veche_core::clock::to_millis;
 use veche_core::id::AccountId;
+use veche_core::storage::mongo::{bson_time, date_from_millis};
 use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
@@ -59,6 +67,63 @@ struct PendingInsert {
     /// The ballot's sequence number in this process's shard.
     seq: u64,
     reply: oneshot::Sender<StoreResult<()>>,
+}
+
+/// The instants of a poll document ([`PollRecord`]).
+const POLL_TIMES: &[&str] = &[
+    "opens_at",
+    "closes_at",
+    "decision_at",
+    "created_at",
+    "updated_at",
+    "sealed_at",
+];
+/// The instant of a ballot document ([`BallotRecord`]).
+const BALLOT_TIMES: &[&str] = &["cast_at"];
+/// The instant of a seal document ([`SealRecord`]).
+const SEAL_TIMES: &[&str] = &["sealed_at"];
+
+/// Every field holding an instant, by collection, for the migration at open. Versions before
+/// it stored the poll, ballot and seal instants as integer milliseconds; `alive_at` was always
+/// a date and is listed so the list is complete.
+const TIME_FIELDS: &[(&str, &[&str])] = &[
+    ("polls", POLL_TIMES),
+    ("ballots", BALLOT_TIMES),
+    ("poll_seals", SEAL_TIMES),
+    ("poll_counters", &["alive_at"]),
+];
+
+/// A shared record as the document stored: its instants (integer milliseconds in the record)
+/// become BSON dates, so that filters and sorts on them compare dates with dates.
+fn to_stored<T: Serialize>(record: &T, times: &[&str]) -> StoreResult<Document> {
+    let mut document = mongodb::bson::to_document(record)?;
+    for field in times {
+        let date = document.get(*field).and_then(date_from_millis);
+        if let Some(date) = date {
+            document.insert(*field, date);
+        }
+    }
+    Ok(document)
+}
+
+/// A stored document as its shared record: dates back to integer milliseconds. A number is
+/// taken as it is, so a document an older version wrote after the migration still reads.
+fn from_stored<T: DeserializeOwned>(mut document: Document, times: &[&str]) -> StoreResult<T> {
+    for field in times {
+        if let Some(Bson::DateTime(at)) = document.get(*field) {
+            let millis = at.timestamp_millis();
+            document.insert(*field, millis);
+        }
+    }
+    Ok(mongodb::bson::from_document(document)?)
+}
+
+fn poll_from(document: Document) -> StoreResult<Poll> {
+    Poll::try_from(from_stored::<PollRecord>(document, POLL_TIMES)?)
+}
+
+fn ballot_from(document: Document) -> StoreResult<Ballot> {
+    Ballot::try_from(from_stored::<BallotRecord>(document, BALLOT_TIMES)?)
 }
 
 /// The most ballots inserted with one `insert_many`.
@@ -266,13 +331,15 @@ impl MongoPolls {
             .await?;
         db.ensure_index("poll_counters", doc! { "alive_at": 1 }, "alive_at", false)
             .await?;
+        db.convert_millis_to_dates("polls_times_as_dates", TIME_FIELDS)
+            .await?;
         Ok(())
     }
 
-    fn polls(&self) -> Collection<PollRecord> {
+    fn polls(&self) -> Collection<Document> {
         self.db.collection("polls")
     }
-    fn ballots(&self) -> Collection<BallotRecord> {
+    fn ballots(&self) -> Collection<Document> {
         self.db.collection("ballots")
     }
     fn counter_docs(&self) -> Collection<Document> {
@@ -281,7 +348,7 @@ impl MongoPolls {
     fn blocks(&self) -> Collection<Document> {
         self.db.collection("poll_blocks")
     }
-    fn seals(&self) -> Collection<SealRecord> {
+    fn seals(&self) -> Collection<Document> {
         self.db.collection("poll_seals")
     }
 
@@ -459,7 +526,9 @@ fn number(value: &Bson) -> i64 {
 #[async_trait]
 impl PollStore for MongoPolls {
     async fn insert_poll(&self, poll: &Poll) -> StoreResult<()> {
-        self.polls().insert_one(PollRecord::from(poll)).await?;
+        self.polls()
+            .insert_one(to_stored(&PollRecord::from(poll), POLL_TIMES)?)
+            .await?;
         Ok(())
     }
 
@@ -467,7 +536,7 @@ impl PollStore for MongoPolls {
         self.polls()
             .find_one(doc! { "_id": id.as_str() })
             .await?
-            .map(Poll::try_from)
+            .map(poll_from)
             .transpose()
     }
 
@@ -476,7 +545,7 @@ impl PollStore for MongoPolls {
             .polls()
             .replace_one(
                 doc! { "_id": poll.id.as_str(), "version": expected as i64 },
-                PollRecord::from(poll),
+                to_stored(&PollRecord::from(poll), POLL_TIMES)?,
             )
             .await?;
         Ok(result.matched_count == 1)
@@ -512,7 +581,7 @@ impl PollStore for MongoPolls {
         if let Some(before) = &query.before {
             filter.insert("_id", doc! { "$lt": before.as_str() });
         }
-        let records: Vec<PollRecord> = self
+        let documents: Vec<Document> = self
             .polls()
             .find(filter)
             .sort(doc! { "_id": -1 })
@@ -520,13 +589,13 @@ impl PollStore for MongoPolls {
             .await?
             .try_collect()
             .await?;
-        records.into_iter().map(Poll::try_from).collect()
+        documents.into_iter().map(poll_from).collect()
     }
 
     async fn cast(&self, ballot: &Ballot) -> StoreResult<Cast> {
         self.tally.open_shard(ballot.poll_id.as_str()).await?;
         let seq = self.tally.seq.fetch_add(1, Ordering::AcqRel) + 1;
-        let mut record = mongodb::bson::to_document(&BallotRecord::from(ballot))?;
+        let mut record = to_stored(&BallotRecord::from(ballot), BALLOT_TIMES)?;
         record.insert("shard", self.tally.shard.as_str());
         record.insert("seq", seq as i64);
         // Stored and counted by the inserter (also if this future is dropped meanwhile).
@@ -550,7 +619,10 @@ impl PollStore for MongoPolls {
     async fn import_ballots(&self, ballots: &[Ballot]) -> StoreResult<u64> {
         let mut stored = 0u64;
         for chunk in ballots.chunks(1000) {
-            let records: Vec<BallotRecord> = chunk.iter().map(BallotRecord::from).collect();
+            let records: Vec<Document> = chunk
+                .iter()
+                .map(|b| to_stored(&BallotRecord::from(b), BALLOT_TIMES))
+                .collect::<StoreResult<_>>()?;
             let inserted: Vec<&Ballot> =
                 match self.ballots().insert_many(records).ordered(false).await {
                     Ok(_) => chunk.iter().collect(),
@@ -601,7 +673,7 @@ impl PollStore for MongoPolls {
         self.ballots()
             .find_one(doc! { "poll_id": poll.as_str(), "account_id": account.as_str() })
             .await?
-            .map(Ballot::try_from)
+            .map(ballot_from)
             .transpose()
     }
 
@@ -613,7 +685,7 @@ impl PollStore for MongoPolls {
         self.ballots()
             .find_one(doc! { "poll_id": poll.as_str(), "receipt": receipt.as_str() })
             .await?
-            .map(Ballot::try_from)
+            .map(ballot_from)
             .transpose()
     }
 
@@ -627,7 +699,7 @@ impl PollStore for MongoPolls {
         if let Some(after) = after {
             filter.insert("receipt", doc! { "$gt": after.as_str() });
         }
-        let records: Vec<BallotRecord> = self
+        let documents: Vec<Document> = self
             .ballots()
             .find(filter)
             .sort(doc! { "receipt": 1 })
@@ -635,7 +707,7 @@ impl PollStore for MongoPolls {
             .await?
             .try_collect()
             .await?;
-        records.into_iter().map(Ballot::try_from).collect()
+        documents.into_iter().map(ballot_from).collect()
     }
 
     async fn voters(
@@ -730,8 +802,7 @@ impl PollStore for MongoPolls {
                 .await?;
             while let Some(raw) = cursor.try_next().await? {
                 last = last.max(raw.get("seq").map(number).unwrap_or(0));
-                let record: BallotRecord = mongodb::bson::from_document(raw)?;
-                counts.count(&Ballot::try_from(record)?);
+                counts.count(&ballot_from(raw)?);
             }
             let n = counts.ballots().max(0) as u64;
             let mut inc = Document::new();
@@ -782,21 +853,16 @@ impl PollStore for MongoPolls {
     }
 
     async fn save_seal(&self, seal: &Seal) -> StoreResult<()> {
-        let record = mongodb::bson::to_document(&SealRecord::from(seal))?;
-        upsert(
-            &self.db.collection::<Document>("poll_seals"),
-            seal.poll_id.as_str(),
-            record,
-        )
-        .await
+        let record = to_stored(&SealRecord::from(seal), SEAL_TIMES)?;
+        upsert(&self.seals(), seal.poll_id.as_str(), record).await
     }
 
     async fn seal(&self, poll: &PollId) -> StoreResult<Option<Seal>> {
-        Ok(self
-            .seals()
+        self.seals()
             .find_one(doc! { "_id": poll.as_str() })
             .await?
-            .map(Seal::from))
+            .map(|d| from_stored::<SealRecord>(d, SEAL_TIMES).map(Seal::from))
+            .transpose()
     }
 
     async fn points_history(
@@ -807,7 +873,8 @@ impl PollStore for MongoPolls {
     ) -> StoreResult<Vec<PointsEntry>> {
         let mut filter = doc! { "account_id": account.as_str() };
         if let Some((at, poll)) = before {
-            let at = to_millis(at);
+            // A date, as stored: `$lt` on a date matches dates only.
+            let at = bson_time(at);
             filter.insert(
                 "$or",
                 vec![
@@ -816,7 +883,7 @@ impl PollStore for MongoPolls {
                 ],
             );
         }
-        let records: Vec<BallotRecord> = self
+        let documents: Vec<Document> = self
             .ballots()
             .find(filter)
             .sort(doc! { "cast_at": -1, "poll_id": -1 })
@@ -824,14 +891,17 @@ impl PollStore for MongoPolls {
             .await?
             .try_collect()
             .await?;
-        Ok(records
+        documents
             .into_iter()
-            .map(|r| PointsEntry {
-                poll_id: PollId::from_trusted(r.poll_id),
-                points: r.points.clamp(0, i64::from(u32::MAX)) as u32,
-                at: veche_core::clock::from_millis(r.cast_at),
+            .map(|d| {
+                let r: BallotRecord = from_stored(d, BALLOT_TIMES)?;
+                Ok(PointsEntry {
+                    poll_id: PollId::from_trusted(r.poll_id),
+                    points: r.points.clamp(0, i64::from(u32::MAX)) as u32,
+                    at: veche_core::clock::from_millis(r.cast_at),
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn points_balance(&self, account: &AccountId) -> StoreResult<u64> {
