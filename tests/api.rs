@@ -538,7 +538,7 @@ async fn a_password_change_ends_every_session(app: TestApp) {
     assert_eq!(changed.status(), StatusCode::NO_CONTENT);
     for client in [&laptop, &phone] {
         assert_eq!(
-            app.get(&client, "/api/v1/me").await.status(),
+            app.get(client, "/api/v1/me").await.status(),
             StatusCode::UNAUTHORIZED
         );
     }

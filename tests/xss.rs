@@ -247,7 +247,7 @@ fn the_checks_catch_a_raw_or_a_missing_field() {
     let title = all("Опрос");
     let shown = format!("<h1>{}</h1>", escaped(&title).replace("&lt;", "&#60;"));
     assert_eq!(
-        check_body("test", "/", &shown, &[title.clone()], None),
+        check_body("test", "/", &shown, std::slice::from_ref(&title), None),
         Ok(())
     );
     for item in CORPUS {

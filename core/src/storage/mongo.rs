@@ -190,16 +190,25 @@ async fn millis_to_dates_in(
         // No multi-statement `update` command (FerretDB 1.24 left one unanswered) nor
         // `bulkWrite` (MongoDB 8 only): one `updateOne` per document, a few at a time to overlap
         // the round trips.
-        let updates = batch.iter().filter_map(|found| {
-            let id = found.get("_id")?;
-            let value = found.get(field)?;
-            let date = date_from_millis(value)?;
-            Some(collection.update_one(
-                doc! { "_id": id.clone(), field: value.clone() },
-                doc! { "$set": { field: date } },
-            ))
-        });
-        converted += futures::stream::iter(updates.map(IntoFuture::into_future))
+        // Collected first: a lazy iterator of futures borrowing the batch inside the stream
+        // makes the whole future not `Send` for every lifetime (what `async_trait` asks).
+        let updates: Vec<_> = batch
+            .iter()
+            .filter_map(|found| {
+                let id = found.get("_id")?;
+                let value = found.get(field)?;
+                let date = date_from_millis(value)?;
+                Some(
+                    collection
+                        .update_one(
+                            doc! { "_id": id.clone(), field: value.clone() },
+                            doc! { "$set": { field: date } },
+                        )
+                        .into_future(),
+                )
+            })
+            .collect();
+        converted += futures::stream::iter(updates)
             .buffer_unordered(CONVERT_CONCURRENCY)
             .try_fold(
                 0u64,

@@ -220,12 +220,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.head.lines().find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_string())
-        })
+        super::http::header_in(&self.head, name)
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -242,16 +237,10 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> Reply {
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if let Some(body) = body {
-        request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    } else {
-        request.push_str("\r\n");
-    }
+    let mut all = vec![("Host", "localhost"), ("Connection", "close")];
+    all.extend_from_slice(headers);
+    let mut request = super::http::request_head(method, path, &all, body.map(str::len));
+    request.push_str(body.unwrap_or(""));
     let mut stream = tokio::net::TcpStream::connect(addr)
         .await
         .unwrap_or_else(|e| panic!("connect: {e}"));
