@@ -64,13 +64,7 @@ pub async fn get_account(id: String, ctx: Ctx) -> Response {
         if who.account.id != id && !who.account.has_role(Role::Admin) {
             return Err(Problem::not_found());
         }
-        let account = ctx
-            .platform
-            .store
-            .account(&id)
-            .await?
-            .ok_or_else(Problem::not_found)?;
-        Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
+        account_view(&ctx, &id).await
     }
     .await;
     finish(&ctx, result)

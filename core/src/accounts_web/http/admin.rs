@@ -58,13 +58,7 @@ pub async fn admin_get_account(id: String, ctx: Ctx) -> Response {
     let result = async {
         ctx.with_role(Role::Admin)?;
         let id = AccountId::parse(&id).ok_or_else(Problem::not_found)?;
-        let account = ctx
-            .platform
-            .store
-            .account(&id)
-            .await?
-            .ok_or_else(Problem::not_found)?;
-        Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
+        account_view(&ctx, &id).await
     }
     .await;
     finish(&ctx, result)

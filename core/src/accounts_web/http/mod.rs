@@ -30,6 +30,17 @@ use admin::*;
 use links::*;
 use tokens::*;
 
+/// The account `id` as the API shows it, or 404.
+async fn account_view(ctx: &Ctx, id: &AccountId) -> Result<Response, Problem> {
+    let account = ctx
+        .platform
+        .store
+        .account(id)
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
+}
+
 type Body<T> = Result<T, Problem>;
 
 pub(super) fn finish(ctx: &Ctx, result: Result<Response, Problem>) -> Response {
