@@ -41,7 +41,7 @@ pub async fn recount(settings: &Settings, poll: &str, fix: bool) -> anyhow::Resu
     let polls = parts.service::<Polls>()?;
     let id = poll_id(poll)?;
     let found = service::recount(&polls, &id, fix).await.map_err(failed)?;
-    polls.store.flush().await?;
+    service::flush(&polls).await.map_err(failed)?;
     if found.drift.is_empty() {
         return Ok(Report {
             text: format!(
@@ -99,11 +99,7 @@ pub async fn export_ballots(
     let parts = crate::assemble(settings, CancellationToken::new()).await?;
     let polls = parts.service::<Polls>()?;
     let id = poll_id(poll)?;
-    let poll = polls
-        .store
-        .poll(&id)
-        .await?
-        .ok_or_else(|| anyhow!("no such poll"))?;
+    let poll = service::find(&polls, &id).await.map_err(failed)?;
     if poll.seal.is_none() {
         return Err(anyhow!(
             "poll {id} is not sealed yet: its export is published at close"
@@ -143,11 +139,7 @@ pub async fn verify_receipt(
     let id = poll_id(poll)?;
     let receipt =
         Receipt::parse(receipt).ok_or_else(|| anyhow!("a receipt is 64 hexadecimal characters"))?;
-    let poll = polls
-        .store
-        .poll(&id)
-        .await?
-        .ok_or_else(|| anyhow!("no such poll"))?;
+    let poll = service::find(&polls, &id).await.map_err(failed)?;
     let (ballot, proof) = match service::receipt(&polls, &poll, &receipt).await {
         Ok(found) => found,
         Err(PollError::NotFound) => {
@@ -221,10 +213,9 @@ pub async fn verify_export(
             let parts = crate::assemble(settings, CancellationToken::new()).await?;
             let polls = parts.service::<Polls>()?;
             let id = poll_id(&parsed.poll_id)?;
-            let seal = polls
-                .store
-                .seal(&id)
-                .await?
+            let seal = service::published_seal(&polls, &id)
+                .await
+                .map_err(failed)?
                 .ok_or_else(|| anyhow!("poll {id} has no published seal (not closed yet?)"))?;
             Published {
                 poll_id: id.to_string(),

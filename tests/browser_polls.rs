@@ -37,7 +37,7 @@ use common::{member, organisation, sealing, Store, TestApp, KHAMOVNIKI, MITINO, 
 async fn stored_poll(app: &TestApp, id: &str) -> TestResult<Poll> {
     Ok(app
         .polls()
-        .store
+        .store()
         .poll(&PollId::parse(id).ok_or("a poll id")?)
         .await?
         .ok_or("the poll is stored")?)
@@ -383,7 +383,7 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
         let id = PollId::parse(&poll_id).ok_or("a poll id")?;
         for (who, account) in [("Anna", &anna_id), ("Boris", &boris_id)] {
             assert!(
-                app.polls().store.ballot_of(&id, account).await?.is_some(),
+                app.polls().store().ballot_of(&id, account).await?.is_some(),
                 "{who}'s ballot is stored"
             );
         }
@@ -470,10 +470,14 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
         assert_eq!(count(&client, "#ballot-form").await?, 0);
         assert_eq!(count(&client, "[data-testid='receipt']").await?, 0);
         assert!(
-            app.polls().store.ballot_of(&id, &mitya_id).await?.is_none(),
+            app.polls()
+                .store()
+                .ballot_of(&id, &mitya_id)
+                .await?
+                .is_none(),
             "no ballot of Митино's resident is stored"
         );
-        assert_eq!(app.polls().store.counters(&id).await?.ballots(), 2);
+        assert_eq!(app.polls().store().counters(&id).await?.ballots(), 2);
         sign_out(&client, app).await?;
 
         // ---- 4. The official closes the poll; the results and proofs appear ----

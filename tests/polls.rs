@@ -112,7 +112,7 @@ fn poll_id(poll: &Value) -> PollId {
 
 async fn stored_ballot(app: &TestApp, poll: &Value, account: &AccountId) -> Option<Ballot> {
     app.polls()
-        .store
+        .store()
         .ballot_of(&poll_id(poll), account)
         .await
         .unwrap()
@@ -120,7 +120,7 @@ async fn stored_ballot(app: &TestApp, poll: &Value, account: &AccountId) -> Opti
 
 async fn stored_count(app: &TestApp, poll: &Value) -> i64 {
     app.polls()
-        .store
+        .store()
         .counters(&poll_id(poll))
         .await
         .unwrap()
@@ -890,12 +890,12 @@ async fn a_ballot_gets_a_receipt_points_and_only_one_counts(app: TestApp) {
     assert_eq!(points["items"][0]["points"], 25);
 
     // A second, different ballot: 409 with the first receipt, nothing changes.
-    let before = app.polls().store.counters(&poll_id(&poll)).await.unwrap();
+    let before = app.polls().store().counters(&poll_id(&poll)).await.unwrap();
     let r = cast_ballot(&api, &poll, &anna, &ballot(&poll, 1)).await;
     assert_eq!(r.code(), problem(409, "already_voted"));
     assert_eq!(r.json()["receipt"], json!(receipt));
     assert_eq!(r.json()["ballot_id"], cast["ballot_id"]);
-    let after = app.polls().store.counters(&poll_id(&poll)).await.unwrap();
+    let after = app.polls().store().counters(&poll_id(&poll)).await.unwrap();
     assert_eq!(after, before);
     assert_eq!(after.ballots(), 1);
     assert_eq!(after.get(&format!("o|{a}")), 1);
@@ -1034,7 +1034,8 @@ async fn ballots_of_residents_who_hang_up_are_counted_and_stall_nothing(app: Tes
     for task in tasks {
         task.await.unwrap();
     }
-    let store = &app.polls().store;
+    let polls = app.polls();
+    let store = polls.store();
     let id = poll_id(&poll);
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {

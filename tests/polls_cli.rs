@@ -57,7 +57,7 @@ impl Rig {
 
     /// Writes the counts this process holds and stops the server (the store stays open here).
     async fn stop_server(&mut self) {
-        self.polls.store.flush().await.unwrap();
+        self.polls.store().flush().await.unwrap();
         self.app.app.take().unwrap().stop().await;
     }
 
@@ -150,7 +150,7 @@ impl Rig {
 
     async fn ballots(&self, poll: &PollId) -> Vec<Ballot> {
         self.polls
-            .store
+            .store()
             .ballots_page(poll, None, 10_000)
             .await
             .unwrap()
@@ -188,7 +188,7 @@ async fn recount_reports_drift_fixes_it_and_then_finds_none(store: Store) {
     damage.add("n", -1);
     damage.add(&format!("o|{a}"), -1);
     damage.add(&format!("do|{MITINO}|{b}"), 2);
-    rig.polls.store.add_counters(&id, &damage).await.unwrap();
+    rig.polls.store().add_counters(&id, &damage).await.unwrap();
     // A second poll, closed, for `polls seal`.
     let closed = rig.open_poll(&official).await;
     rig.vote(&closed, MITINO, 1, &[]).await;
@@ -209,7 +209,7 @@ async fn recount_reports_drift_fixes_it_and_then_finds_none(store: Store) {
         .says(&format!("  o|{a}: +1\n"))
         .says(&format!("  do|{MITINO}|{b}: -2\n"))
         .says("Not fixed");
-    let damaged = rig.polls.store.counters(&id).await.unwrap();
+    let damaged = rig.polls.store().counters(&id).await.unwrap();
     assert_eq!(
         damaged.ballots(),
         2,
@@ -225,7 +225,7 @@ async fn recount_reports_drift_fixes_it_and_then_finds_none(store: Store) {
         .says("no drift");
     let ballots = rig.ballots(&id).await;
     assert_eq!(ballots.len(), 3);
-    let counters = rig.polls.store.counters(&id).await.unwrap();
+    let counters = rig.polls.store().counters(&id).await.unwrap();
     assert_eq!(counters, tally::recount(&ballots));
     assert_eq!(counters.get(&format!("do|{MITINO}|{b}")), 1);
 
@@ -247,7 +247,7 @@ async fn recount_reports_drift_fixes_it_and_then_finds_none(store: Store) {
     run.exits(0).says("sealed: 1 ballots, root ");
     let seal = rig
         .polls
-        .store
+        .store()
         .seal(&id_of(&closed))
         .await
         .unwrap()

@@ -21,7 +21,7 @@ async fn poll_until(app: &TestApp, id: &str, done: impl Fn(&veche_polls::model::
     let id = veche_polls::model::PollId::parse(id).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let poll = polls.store.poll(&id).await.unwrap().unwrap();
+        let poll = polls.store().poll(&id).await.unwrap().unwrap();
         if done(&poll) {
             return;
         }

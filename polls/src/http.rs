@@ -5,9 +5,9 @@
 //! [`routes`] also carries the pages of [`crate::pages`], so the binary mounts polls with one
 //! call.
 //!
-//! `POST /api/v1/polls/{id}/ballots` is the hot path: it sheds load before anything else
-//! ([`Polls::admit`]), checks the rate limits, and reads nothing beyond what
-//! [`service::vote`] reads.
+//! `POST /api/v1/polls/{id}/ballots` is the hot path: [`Polls::admit_ballot`] (the same as the
+//! ballot page's) sheds load and checks the rate limits first, and it reads nothing beyond
+//! what [`service::vote`] reads.
 
 use std::collections::{BTreeMap, HashMap};
 use std::pin::Pin;
@@ -35,7 +35,7 @@ use veche_core::web::cursor::{decode_cursor, encode_cursor, parse_limit};
 use veche_core::web::idempotency::{self, Outcome};
 use veche_core::web::problem::Problem;
 use veche_core::web::problem::ProblemDocument;
-use veche_core::web::{api_ctx, json_body, parse_json, respond, RequestMeta};
+use veche_core::web::{api_ctx, json_body, parse_json, respond};
 
 use crate::export::{self, Format, Published};
 use crate::model::{AgeBracket, Phase, Poll, PollId, PollQuery, Receipt, Status, Visibility};
@@ -149,10 +149,8 @@ pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Respon
         .and(with())
         .and(json_body::<PublicationInput>(DECISION_LIMIT))
         .then(publish_poll);
-    // Shedding and the per-IP limit come before authentication and the body.
     let ballots = warp::path!("api" / "v1" / "polls" / String / "ballots")
         .and(warp::post())
-        .and(ballot_gate(p.clone(), polls.clone()))
         .and(ctx())
         .and(with())
         .and(idempotency::key())
@@ -408,15 +406,9 @@ fn required_if_match(raw: Option<&str>) -> Result<u64, Problem> {
 /// The poll, fresh from the store; 404 when missing or not visible to the caller.
 async fn visible(polls: &Polls, ctx: &Ctx, id: &str) -> Result<Poll, Problem> {
     let id = parse_id(id)?;
-    let poll = polls
-        .store
-        .poll(&id)
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    if !rules::may_see_poll(&poll, viewer(ctx)) {
-        return Err(Problem::not_found());
-    }
-    Ok(poll)
+    service::visible(polls, viewer(ctx), &id)
+        .await
+        .map_err(PollError::problem)
 }
 
 /// The poll from the short-lived cache (public reads); 404 when missing or not visible.
@@ -524,32 +516,6 @@ fn count_refusal(code: &str) {
     if code != "overloaded" {
         crate::metrics::REFUSED.with_label_values(&[code]).inc();
     }
-}
-
-/// Before a ballot is authenticated or read: shed it at once when too many are in flight,
-/// then take a cell of the per-IP limit.
-fn ballot_gate(
-    platform: Arc<Platform>,
-    polls: Arc<Polls>,
-) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
-    veche_core::web::meta()
-        .and_then(move |meta: RequestMeta| {
-            let polls = polls.clone();
-            let platform = platform.clone();
-            async move {
-                if let Err(e) = polls.admit() {
-                    return Err(e.problem().reject());
-                }
-                platform
-                    .limits
-                    .check_ip(crate::PollsLimit::BallotIp, meta.client_ip)
-                    .map_err(|p| {
-                        count_refusal(p.code);
-                        p.reject()
-                    })
-            }
-        })
-        .untuple_one()
 }
 
 /// Makes a `Send` stream `Sync` (what a response body needs) without locking: the stream is
@@ -693,21 +659,24 @@ async fn poll_page(ctx: &Ctx, polls: &Polls, filter: ListFilter) -> Result<PollP
     let mut found: Vec<Poll> = Vec::with_capacity(limit);
     let mut next_cursor = None;
     for round in 0..LIST_ROUNDS {
-        let page = polls
-            .store
-            .list_polls(&PollQuery {
+        let page = service::list(
+            polls,
+            viewer,
+            &PollQuery {
                 phases: phases.clone(),
                 organisation: organisation.clone(),
                 before: before.clone(),
                 limit: batch,
-            })
-            .await?;
-        let exhausted = page.len() < batch;
-        if let Some(last) = page.last() {
-            before = Some(last.id.clone());
+            },
+        )
+        .await
+        .map_err(PollError::problem)?;
+        let exhausted = page.exhausted;
+        if page.last.is_some() {
+            before = page.last;
         }
         let mut more = false;
-        for poll in page {
+        for poll in page.polls {
             if !matches(&poll) {
                 continue;
             }
@@ -1117,12 +1086,10 @@ pub async fn cast_ballot(
     raw: Bytes,
 ) -> Response {
     let result = async {
-        // Held until the answer is built.
-        let _in_flight = polls.admit().map_err(PollError::problem)?;
         let who = ctx.signed_in()?;
-        ctx.platform
-            .limits
-            .check(crate::PollsLimit::BallotAccount, who.account.id.as_str())?;
+        // Held until the answer is built.
+        let _in_flight =
+            polls.admit_ballot(&ctx.platform.limits, ctx.meta.client_ip, &who.account.id)?;
         let id = parse_id(&id)?;
         let input = body?;
         let route = format!("polls.ballots:{id}");
@@ -1341,7 +1308,10 @@ async fn sealed_poll(ctx: &Ctx, polls: &Polls, id: &str) -> Result<(Arc<Poll>, b
 pub async fn get_seal(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     let result = async {
         let (poll, public) = sealed_poll(&ctx, &polls, &id).await?;
-        let seal = polls.store.seal(&poll.id).await?.ok_or_else(not_sealed)?;
+        let seal = service::published_seal(&polls, &poll.id)
+            .await
+            .map_err(PollError::problem)?
+            .ok_or_else(not_sealed)?;
         let published = Published {
             poll_id: seal.poll_id.to_string(),
             root: seal.root,

@@ -474,10 +474,9 @@ fn parse_poll_id(ctx: &Ctx, raw: &str) -> Result<PollId, Response> {
 /// A poll anyone may see (drafts only their managers), or a 404 page.
 async fn load_visible(ctx: &Ctx, polls: &Polls, raw: &str) -> Result<Poll, Response> {
     let id = parse_poll_id(ctx, raw)?;
-    match polls.store.poll(&id).await {
-        Ok(Some(poll)) if rules::may_see_poll(&poll, viewer(ctx)) => Ok(poll),
-        Ok(_) => Err(error_page(ctx, Problem::not_found())),
-        Err(e) => Err(error_page(ctx, e.into())),
+    match service::visible(polls, viewer(ctx), &id).await {
+        Ok(poll) => Ok(poll),
+        Err(e) => Err(error_page(ctx, e.problem())),
     }
 }
 
@@ -897,7 +896,7 @@ async fn list_page(ctx: Ctx, polls: Arc<Polls>, query: HashMap<String, String>) 
     let now = clock::now();
     let directory = ctx.platform.directory();
     let (mut open, mut upcoming, mut finished) = (Vec::new(), Vec::new(), Vec::new());
-    for poll in &found {
+    for poll in &found.polls {
         let status = poll.status(now);
         let mut card = PollCard {
             id: poll.id.to_string(),
@@ -916,9 +915,9 @@ async fn list_page(ctx: Ctx, polls: Arc<Polls>, query: HashMap<String, String>) 
                     card.when = tr.t1("polls-until", "time", &show_time(tr, closes));
                 }
                 if let Some(account) = me {
-                    match polls.store.ballot_of(&poll.id, &account.id).await {
+                    match service::has_voted(&polls, &poll.id, Some(account)).await {
                         Ok(ballot) => card.voted = ballot.is_some(),
-                        Err(e) => return error_page(&ctx, e.into()),
+                        Err(e) => return error_page(&ctx, e.problem()),
                     }
                     if !card.voted {
                         if let Err(why) = rules::eligibility(poll, account, &directory, now) {
@@ -946,15 +945,16 @@ async fn list_page(ctx: Ctx, polls: Arc<Polls>, query: HashMap<String, String>) 
         }
     }
     let balance = match me {
-        Some(account) => match polls.store.points_balance(&account.id).await {
+        Some(account) => match service::balance(&polls, &account.id).await {
             Ok(points) => Some(tr.n("polls-balance", i64::try_from(points).unwrap_or(i64::MAX))),
-            Err(e) => return error_page(&ctx, e.into()),
+            Err(e) => return error_page(&ctx, e.problem()),
         },
         None => None,
     };
-    let next_href = (found.len() == PAGE_SIZE)
-        .then(|| found.last().map(|p| format!("{LIST_PATH}?cursor={}", p.id)))
-        .flatten();
+    let next_href = match (&found.last, found.exhausted) {
+        (Some(last), false) => Some(format!("{LIST_PATH}?cursor={last}")),
+        _ => None,
+    };
     let body = ListPage {
         tr,
         balance,
@@ -1231,17 +1231,11 @@ async fn vote_submit(raw_id: String, ctx: Ctx, form: Form, polls: Arc<Polls>) ->
         return to_signin(&format!("/polls/{id}"));
     };
     // Load shedding and rate limits as on the API: a quick refusal beats a queue.
-    let _admitted = match polls.admit() {
+    let _admitted = match polls.admit_ballot(&ctx.platform.limits, ctx.meta.client_ip, &account.id)
+    {
         Ok(guard) => guard,
-        Err(e) => return error_page(&ctx, e.problem()),
+        Err(problem) => return error_page(&ctx, problem),
     };
-    let limits = &ctx.platform.limits;
-    let limited = limits
-        .check_ip(crate::PollsLimit::BallotIp, ctx.meta.client_ip)
-        .and_then(|_| limits.check(crate::PollsLimit::BallotAccount, account.id.as_str()));
-    if let Err(problem) = limited {
-        return error_page(&ctx, problem);
-    }
     let poll = match polls.cached(&id).await {
         Ok(poll) => poll,
         Err(e) => return error_page(&ctx, e.problem()),
@@ -1444,10 +1438,10 @@ async fn receipt_lookup(
     let Some(receipt) = Receipt::parse(raw) else {
         return error_page(&ctx, Problem::not_found());
     };
-    match polls.store.ballot_by_receipt(&poll.id, &receipt).await {
-        Ok(Some(_)) => respond::see_other(&format!("/polls/{}/receipts/{receipt}", poll.id)),
-        Ok(None) => error_page(&ctx, Problem::not_found()),
-        Err(e) => error_page(&ctx, e.into()),
+    match service::receipt_exists(&polls, &poll.id, &receipt).await {
+        Ok(true) => respond::see_other(&format!("/polls/{}/receipts/{receipt}", poll.id)),
+        Ok(false) => error_page(&ctx, Problem::not_found()),
+        Err(e) => error_page(&ctx, e.problem()),
     }
 }
 
@@ -1631,10 +1625,10 @@ async fn points_page(ctx: Ctx, polls: Arc<Polls>, query: HashMap<String, String>
     let tr = ctx.tr();
     let mut rows = Vec::with_capacity(history.len());
     for entry in &history {
-        let title = match polls.store.poll(&entry.poll_id).await {
-            Ok(Some(p)) => p.title,
+        let title = match service::title(&polls, &entry.poll_id).await {
+            Ok(Some(title)) => title,
             Ok(None) => tr.t("polls-points-deleted"),
-            Err(e) => return error_page(&ctx, e.into()),
+            Err(e) => return error_page(&ctx, e.problem()),
         };
         rows.push(PointsRow {
             at: show_time(tr, entry.at),
@@ -1702,7 +1696,11 @@ async fn official_list_page(
     };
     // An official without an organisation manages nothing (and must not see everything).
     let found = if !account.has_role(Role::Admin) && organisation.is_none() {
-        Vec::new()
+        service::ListPage {
+            polls: Vec::new(),
+            last: None,
+            exhausted: true,
+        }
     } else {
         let request = PollQuery {
             phases: Vec::new(),
@@ -1710,23 +1708,20 @@ async fn official_list_page(
             before,
             limit: PAGE_SIZE,
         };
-        match polls.store.list_polls(&request).await {
+        match service::list(&polls, Some(&account), &request).await {
             Ok(found) => found,
-            Err(e) => return error_page(&ctx, e.into()),
+            Err(e) => return error_page(&ctx, e.problem()),
         }
     };
     let tr = ctx.tr();
     let now = clock::now();
-    let next_href = (found.len() == PAGE_SIZE)
-        .then(|| {
-            found
-                .last()
-                .map(|p| format!("{OFFICIAL_PATH}?cursor={}", p.id))
-        })
-        .flatten();
+    let next_href = match (&found.last, found.exhausted) {
+        (Some(last), false) => Some(format!("{OFFICIAL_PATH}?cursor={last}")),
+        _ => None,
+    };
     let rows = found
+        .polls
         .iter()
-        .filter(|p| rules::may_see_poll(p, Some(&account)))
         .map(|p| {
             let status = p.status(now);
             OfficialRow {

@@ -2,6 +2,7 @@
 //! sealing computes the root at close; recount repairs counters from the ballots.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -13,6 +14,8 @@ use veche_core::clock;
 use veche_core::id::AccountId;
 use veche_core::platform::Platform;
 use veche_core::web::i18n::Lang;
+use veche_core::web::problem::Problem;
+use veche_core::web::ratelimit::Limits;
 use veche_core::StoreError;
 
 use crate::model::{
@@ -65,7 +68,8 @@ struct Rendered {
 
 /// The polls feature's state in a running Veche.
 pub struct Polls {
-    pub store: Arc<dyn PollStore>,
+    /// Private to the crate: pages and the API go through the use cases below.
+    pub(crate) store: Arc<dyn PollStore>,
     pub config: PollsConfig,
     cache: RwLock<HashMap<PollId, (Arc<Poll>, Instant)>>,
     results: RwLock<HashMap<PollId, CachedCounts>>,
@@ -129,6 +133,27 @@ impl Polls {
             return Err(PollError::Overloaded);
         }
         Ok(guard)
+    }
+
+    /// Admits a resident's ballot, the same for the page and the API: shed at once when too
+    /// many are in flight, then one cell of the per-IP and of the per-account limit. The guard
+    /// is held until the answer is built.
+    pub fn admit_ballot(
+        &self,
+        limits: &Limits,
+        ip: IpAddr,
+        account: &AccountId,
+    ) -> Result<InFlight<'_>, Problem> {
+        let guard = self.admit().map_err(PollError::problem)?;
+        limits.check_ip(crate::PollsLimit::BallotIp, ip)?;
+        limits.check(crate::PollsLimit::BallotAccount, account.as_str())?;
+        Ok(guard)
+    }
+
+    /// The polls store itself, for tests that inspect or damage what is stored.
+    #[cfg(feature = "testing")]
+    pub fn store(&self) -> &Arc<dyn PollStore> {
+        &self.store
     }
 
     pub fn in_flight(&self) -> usize {
@@ -896,18 +921,34 @@ pub async fn receipt(
     ))
 }
 
+/// One page of polls read from the store, newest first, without those the viewer may not see.
+pub struct ListPage {
+    /// The polls the viewer may see.
+    pub polls: Vec<Poll>,
+    /// The last poll read (seen or not): where the next page starts.
+    pub last: Option<PollId>,
+    /// Whether the store has nothing after this page.
+    pub exhausted: bool,
+}
+
 /// Polls a viewer may see, newest first: for a resident, what is open, upcoming and finished;
-/// managers also see their drafts.
+/// managers also see their drafts. One read of `query.limit` polls from the store.
 pub async fn list(
     polls: &Polls,
     viewer: Option<&Account>,
     query: &PollQuery,
-) -> PollResult<Vec<Poll>> {
+) -> PollResult<ListPage> {
     let found = polls.store.list_polls(query).await?;
-    Ok(found
-        .into_iter()
-        .filter(|p| rules::may_see_poll(p, viewer))
-        .collect())
+    let exhausted = found.len() < query.limit;
+    let last = found.last().map(|p| p.id.clone());
+    Ok(ListPage {
+        polls: found
+            .into_iter()
+            .filter(|p| rules::may_see_poll(p, viewer))
+            .collect(),
+        last,
+        exhausted,
+    })
 }
 
 /// A resident's points: balance and a page of history.
@@ -920,6 +961,48 @@ pub async fn points(
     let balance = polls.store.points_balance(account).await?;
     let history = polls.store.points_history(account, before, limit).await?;
     Ok((balance, history))
+}
+
+/// A poll the viewer may see (drafts only their managers); `NotFound` for any other.
+pub async fn visible(polls: &Polls, viewer: Option<&Account>, id: &PollId) -> PollResult<Poll> {
+    match polls.store.poll(id).await? {
+        Some(poll) if rules::may_see_poll(&poll, viewer) => Ok(poll),
+        _ => Err(PollError::NotFound),
+    }
+}
+
+/// Any poll by id, drafts included, for the operator's command line (no viewer to check).
+pub async fn find(polls: &Polls, id: &PollId) -> PollResult<Poll> {
+    polls.store.poll(id).await?.ok_or(PollError::NotFound)
+}
+
+/// Writes out what the store holds in memory (counters not yet added), before a tool exits.
+pub async fn flush(polls: &Polls) -> PollResult<()> {
+    Ok(polls.store.flush().await?)
+}
+
+/// The title of a poll a resident earned points in (`None` once the poll is deleted).
+pub async fn title(polls: &Polls, id: &PollId) -> PollResult<Option<String>> {
+    Ok(polls.store.poll(id).await?.map(|p| p.title))
+}
+
+/// A resident's points balance.
+pub async fn balance(polls: &Polls, account: &AccountId) -> PollResult<u64> {
+    Ok(polls.store.points_balance(account).await?)
+}
+
+/// Whether a ballot with this receipt is stored in the poll.
+pub async fn receipt_exists(polls: &Polls, poll: &PollId, receipt: &Receipt) -> PollResult<bool> {
+    Ok(polls
+        .store
+        .ballot_by_receipt(poll, receipt)
+        .await?
+        .is_some())
+}
+
+/// What a sealed poll published (`None` before the seal).
+pub async fn published_seal(polls: &Polls, poll: &PollId) -> PollResult<Option<Seal>> {
+    Ok(polls.store.seal(poll).await?)
 }
 
 /// Whether the viewer voted in the poll (for "results after voting").

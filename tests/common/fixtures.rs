@@ -183,7 +183,7 @@ pub async fn poll_with_a_ballot(polls: &veche_polls::Polls) -> (String, String) 
         .await
         .expect("the poll and its ballot are stored");
     let ballots = polls
-        .store
+        .store()
         .ballots_page(&poll.id, None, 1)
         .await
         .expect("store");
