@@ -1,0 +1,14 @@
+//! # veche-ideas
+//!
+//! Crowdsourced ideas (crowd.mos.ru): residents propose ideas inside a project with stages,
+//! moderators approve, reject or merge them, residents support them, experts pick the best.
+//!
+//! Built so far (the rest of the slice follows polls' shape: model, rules, service, store,
+//! http, pages):
+//! - [`text`]: normalised words, Snowball stems (Russian and English) and weighted terms, for
+//!   search and for duplicates.
+//! - [`similar`]: fingerprints (exact key, terms, MinHash band keys for an indexed candidate
+//!   lookup) and the exact score of two ideas.
+
+pub mod similar;
+pub mod text;
