@@ -5,10 +5,15 @@
 //!
 //! Built so far (the rest of the slice follows polls' shape: model, rules, service, store,
 //! http, pages):
+//! - [`model`]: projects, stages, ideas, decisions, appeals, comments, scores, outcomes.
+//! - [`rules`]: what a project and an idea may hold, who may do what at which stage, what a
+//!   moderation decision does, how experts' scores rank ideas (pure functions).
 //! - [`text`]: normalised words, Snowball stems (Russian and English) and weighted terms, for
 //!   search and for duplicates.
 //! - [`similar`]: fingerprints (exact key, terms, MinHash band keys for an indexed candidate
 //!   lookup) and the exact score of two ideas.
 
+pub mod model;
+pub mod rules;
 pub mod similar;
 pub mod text;
