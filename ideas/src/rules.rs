@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use veche_core::accounts::model::{Account, Role};
 use veche_core::districts::Directory;
 use veche_core::id::{AccountId, DistrictId};
+use veche_core::web::input::clean_text;
 use veche_core::web::problem::Invalid;
 
 use crate::model::{
@@ -37,33 +38,6 @@ pub const BULK_MAX: usize = 100;
 
 /// A refused input or action: a stable code and the field or rule it concerns.
 pub type Refused = Invalid;
-
-/// Trims, bounds by characters, and refuses control characters (but line breaks and tabs where
-/// the text may have several lines).
-pub fn clean_text(
-    raw: &str,
-    field: &'static str,
-    min: usize,
-    max: usize,
-    multiline: bool,
-) -> Result<String, Refused> {
-    let text = raw.trim();
-    let len = text.chars().count();
-    if len < min {
-        let code = if len == 0 { "required" } else { "too_short" };
-        return Err(Invalid::new(field, code));
-    }
-    if len > max {
-        return Err(Invalid::new(field, "too_long"));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
-    {
-        return Err(Invalid::new(field, "invalid_characters"));
-    }
-    Ok(text.replace("\r\n", "\n"))
-}
 
 // ---- Projects ----
 

@@ -121,6 +121,7 @@ impl Refused {
     }
 }
 
+/// Free text, trimmed and bounded ([`veche_core::web::input::clean_text`]).
 fn clean_text(
     raw: &str,
     field: &'static str,
@@ -128,24 +129,8 @@ fn clean_text(
     max: usize,
     multiline: bool,
 ) -> Result<String, Refused> {
-    let text = raw.trim();
-    let len = text.chars().count();
-    if len < min {
-        return Err(Refused::new(
-            field,
-            if len == 0 { "required" } else { "too_short" },
-        ));
-    }
-    if len > max {
-        return Err(Refused::new(field, "too_long"));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')))
-    {
-        return Err(Refused::new(field, "invalid_characters"));
-    }
-    Ok(text.replace("\r\n", "\n"))
+    veche_core::web::input::clean_text(raw, field, min, max, multiline)
+        .map_err(|invalid| Refused { invalid, at: None })
 }
 
 /// The parts of a poll an input sets.

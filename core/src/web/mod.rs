@@ -11,6 +11,7 @@ pub mod cursor;
 pub mod html;
 pub mod i18n;
 pub mod idempotency;
+pub mod input;
 pub mod pages;
 pub mod problem;
 pub mod ratelimit;

@@ -1,0 +1,62 @@
+//! What every feature's input checks share: free text, trimmed and bounded.
+
+use crate::web::problem::Invalid;
+
+/// Trims a text, bounds its length in characters (`required` when empty and `min` > 0,
+/// `too_short`, `too_long`), and refuses control characters (`invalid_characters`), except
+/// line breaks and tabs where the text may have several lines. Line breaks come out as `\n`.
+pub fn clean_text(
+    raw: &str,
+    field: &'static str,
+    min: usize,
+    max: usize,
+    multiline: bool,
+) -> Result<String, Invalid> {
+    let text = raw.trim();
+    let len = text.chars().count();
+    if len < min {
+        let code = if len == 0 { "required" } else { "too_short" };
+        return Err(Invalid::new(field, code));
+    }
+    if len > max {
+        return Err(Invalid::new(field, "too_long"));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
+        return Err(Invalid::new(field, "invalid_characters"));
+    }
+    Ok(text.replace("\r\n", "\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_bounded_in_characters_and_free_of_controls() {
+        assert_eq!(
+            clean_text("  Парк \r\n", "t", 1, 4, false),
+            Ok("Парк".into())
+        );
+        assert_eq!(
+            clean_text("  ", "t", 1, 4, false),
+            Err(Invalid::new("t", "required"))
+        );
+        assert_eq!(
+            clean_text("П", "t", 2, 4, false),
+            Err(Invalid::new("t", "too_short"))
+        );
+        assert_eq!(
+            clean_text("Парки", "t", 1, 4, false),
+            Err(Invalid::new("t", "too_long"))
+        );
+        assert_eq!(
+            clean_text("a\nb", "t", 1, 4, false),
+            Err(Invalid::new("t", "invalid_characters"))
+        );
+        assert_eq!(clean_text("a\r\nb", "t", 1, 4, true), Ok("a\nb".into()));
+        assert_eq!(clean_text("", "t", 0, 4, true), Ok(String::new()));
+    }
+}
