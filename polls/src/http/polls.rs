@@ -116,18 +116,7 @@ pub async fn replace_poll(
     body: Body<PollInput>,
     _raw: Bytes,
 ) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let id = parse_id(&id)?;
-        let expected = required_if_match(if_match.as_deref())?;
-        let input = body?;
-        let poll = service::update(&ctx.platform, &polls, &who.account, &id, expected, &input)
-            .await
-            .map_err(PollError::problem)?;
-        Ok(poll_response(StatusCode::OK, &poll))
-    }
-    .await;
-    finish(&ctx, result)
+    change_poll(id, ctx, polls, Change::Replace { if_match, body }).await
 }
 
 /// Deletes a draft. Name its version in `If-Match`.
@@ -157,6 +146,59 @@ pub async fn delete_poll(
             .await
             .map_err(PollError::problem)?;
         Ok(respond::no_content())
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// A change to a poll those who manage it make, with what its request carried.
+enum Change {
+    Replace {
+        if_match: Option<String>,
+        body: Body<PollInput>,
+    },
+    Schedule {
+        if_match: Option<String>,
+    },
+    Unschedule {
+        if_match: Option<String>,
+    },
+    Close(Body<Option<CloseInput>>),
+    Publish(Body<PublicationInput>),
+}
+
+/// Makes `change` to poll `id` as the signed-in caller, and answers with the poll changed and
+/// its new version as the `ETag`.
+async fn change_poll(id: String, ctx: Ctx, polls: Arc<Polls>, change: Change) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        let id = parse_id(&id)?;
+        let (platform, account) = (&ctx.platform, &who.account);
+        let poll = match change {
+            Change::Replace { if_match, body } => {
+                let expected = required_if_match(if_match.as_deref())?;
+                let input = body?;
+                service::update(platform, &polls, account, &id, expected, &input).await
+            }
+            Change::Schedule { if_match } => {
+                let expected = expected_version(&polls, account, &id, if_match.as_deref()).await?;
+                service::schedule(platform, &polls, account, &id, expected).await
+            }
+            Change::Unschedule { if_match } => {
+                let expected = expected_version(&polls, account, &id, if_match.as_deref()).await?;
+                service::unschedule(platform, &polls, account, &id, expected).await
+            }
+            Change::Close(body) => {
+                let reason = close_reason(body?)?;
+                service::close(platform, &polls, account, &id, reason).await
+            }
+            Change::Publish(body) => {
+                let input = body?;
+                service::publish(platform, &polls, account, &id, &input.decision).await
+            }
+        }
+        .map_err(PollError::problem)?;
+        Ok(poll_response(StatusCode::OK, &poll))
     }
     .await;
     finish(&ctx, result)
@@ -197,17 +239,7 @@ pub async fn schedule_poll(
     polls: Arc<Polls>,
     if_match: Option<String>,
 ) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let id = parse_id(&id)?;
-        let expected = expected_version(&polls, &who.account, &id, if_match.as_deref()).await?;
-        let poll = service::schedule(&ctx.platform, &polls, &who.account, &id, expected)
-            .await
-            .map_err(PollError::problem)?;
-        Ok(poll_response(StatusCode::OK, &poll))
-    }
-    .await;
-    finish(&ctx, result)
+    change_poll(id, ctx, polls, Change::Schedule { if_match }).await
 }
 
 /// Moves a scheduled poll that has not opened yet back to drafts.
@@ -228,17 +260,7 @@ pub async fn unschedule_poll(
     polls: Arc<Polls>,
     if_match: Option<String>,
 ) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let id = parse_id(&id)?;
-        let expected = expected_version(&polls, &who.account, &id, if_match.as_deref()).await?;
-        let poll = service::unschedule(&ctx.platform, &polls, &who.account, &id, expected)
-            .await
-            .map_err(PollError::problem)?;
-        Ok(poll_response(StatusCode::OK, &poll))
-    }
-    .await;
-    finish(&ctx, result)
+    change_poll(id, ctx, polls, Change::Unschedule { if_match }).await
 }
 
 /// The reason for closing early: trimmed, at most [`REASON_MAX`] characters, no control
@@ -286,17 +308,7 @@ pub async fn close_poll(
     polls: Arc<Polls>,
     body: Body<Option<CloseInput>>,
 ) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let id = parse_id(&id)?;
-        let reason = close_reason(body?)?;
-        let poll = service::close(&ctx.platform, &polls, &who.account, &id, reason)
-            .await
-            .map_err(PollError::problem)?;
-        Ok(poll_response(StatusCode::OK, &poll))
-    }
-    .await;
-    finish(&ctx, result)
+    change_poll(id, ctx, polls, Change::Close(body)).await
 }
 
 /// Publishes a closed poll's results with what the city decided, or updates that text later.
@@ -319,15 +331,5 @@ pub async fn publish_poll(
     body: Body<PublicationInput>,
     _raw: Bytes,
 ) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let id = parse_id(&id)?;
-        let input = body?;
-        let poll = service::publish(&ctx.platform, &polls, &who.account, &id, &input.decision)
-            .await
-            .map_err(PollError::problem)?;
-        Ok(poll_response(StatusCode::OK, &poll))
-    }
-    .await;
-    finish(&ctx, result)
+    change_poll(id, ctx, polls, Change::Publish(body)).await
 }
