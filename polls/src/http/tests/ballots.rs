@@ -4,7 +4,7 @@ use serde_json::json;
 
 use veche_core::accounts::model::Role;
 
-use super::{ballot_for, poll_input, quick, Harness};
+use super::{ballot_for, poll_input, quick, Auth, Code, Harness};
 use crate::service::PollsConfig;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use veche_core::accounts::model::Role;
 
-use super::{ballot_for, poll_input, quick, Harness};
+use super::{ballot_for, poll_input, quick, Auth, Code, Harness};
 use crate::export::{self, Published};
 use crate::model::PollId;
 

@@ -2,7 +2,7 @@
 
 use veche_core::accounts::model::Role;
 
-use super::{poll_input, quick, Harness};
+use super::{poll_input, quick, Auth, Code, Harness};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_page_with_a_cursor_and_drafts_are_deleted_by_version() {

@@ -1,28 +1,20 @@
 //! The API's tests, compiled only under `#[cfg(test)]` (see `http/mod.rs`): the catalog and the
 //! OpenAPI document ([`units`]), and the routes on a real server on SQLite ([`flow`], [`lists`],
-//! [`ballots`]) through the [`Harness`] below.
+//! [`ballots`]) through the [`Harness`] below, built on core's test server.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::StatusCode;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_util::sync::CancellationToken;
-use warp::reply::Response;
-use warp::Filter;
 
-use veche_core::accounts::model::{Account, AccountState, BirthYear, DisplayName, Email, Role};
-use veche_core::accounts::CoreConfig;
-use veche_core::id::{AccountId, DistrictId, OrganisationId};
+use veche_core::accounts::model::Role;
+use veche_core::id::OrganisationId;
 use veche_core::notify::{Enqueued, Notification, Notify, NotifyError};
-use veche_core::storage::{Backend, Sqlite, SyncMode};
-use veche_core::web::i18n::{Catalog, Lang, CORE_EN, CORE_RU};
-use veche_core::web::problem::{Problem, Rejected};
-use veche_core::web::ratelimit::{declare, CoreLimit, Declared, Limits, RateSpec};
+use veche_core::testing::server::{self, PlatformSpec, Reply, User, UserSpec};
+use veche_core::web::i18n::{Catalog, CORE_EN, CORE_RU};
+use veche_core::web::ratelimit::declare;
 use veche_core::{clock, Platform};
 
 use crate::service::{Polls, PollsConfig};
@@ -37,13 +29,13 @@ mod units;
 const NOTIFIER_RU: &str = include_str!("../../../../notifier/i18n/ru.ftl");
 const NOTIFIER_EN: &str = include_str!("../../../../notifier/i18n/en.ftl");
 
+/// The catalogs besides core's.
+const CATALOGS: [(&str, &str); 2] = [(NOTIFIER_RU, NOTIFIER_EN), (POLLS_RU, POLLS_EN)];
+
 fn catalog() -> Catalog {
-    Catalog::new(&[
-        (CORE_RU, CORE_EN),
-        (NOTIFIER_RU, NOTIFIER_EN),
-        (POLLS_RU, POLLS_EN),
-    ])
-    .unwrap_or_else(|e| panic!("catalog: {e}"))
+    let mut catalogs = vec![(CORE_RU, CORE_EN)];
+    catalogs.extend(CATALOGS);
+    Catalog::new(&catalogs).unwrap_or_else(|e| panic!("catalog: {e}"))
 }
 
 struct NoMail;
@@ -62,37 +54,23 @@ struct Harness {
     _dir: tempfile::TempDir,
 }
 
-struct User {
-    bearer: String,
+/// A user's credentials as a request header.
+trait Auth {
+    fn auth(&self) -> (&str, &str);
 }
 
-impl User {
+impl Auth for User {
     fn auth(&self) -> (&str, &str) {
         ("Authorization", self.bearer.as_str())
     }
 }
 
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
+/// An answer's status and problem code (empty when it is no problem document).
+trait Code {
+    fn code(&self) -> (u16, String);
 }
 
-impl Reply {
-    fn header(&self, name: &str) -> Option<String> {
-        self.head.lines().find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_string())
-        })
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-
+impl Code for Reply {
     fn code(&self) -> (u16, String) {
         let code = serde_json::from_str::<Value>(&self.body)
             .ok()
@@ -117,53 +95,23 @@ fn dechunk(raw: &str) -> String {
     out
 }
 
-async fn recover(
-    platform: Arc<Platform>,
-    rejection: warp::Rejection,
-) -> Result<Response, std::convert::Infallible> {
-    let problem = match rejection.find::<Rejected>() {
-        Some(Rejected(p)) => p.clone(),
-        None if rejection.is_not_found() => Problem::not_found(),
-        None => Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-    };
-    Ok(problem.into_response(&platform.catalog, Lang::En))
-}
-
 impl Harness {
-    async fn start(config: PollsConfig, rates: &[(&str, &str)]) -> Harness {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Sqlite::open(dir.path(), SyncMode::Normal).unwrap();
-        let backend = Backend::Sqlite(db);
-        let store = veche_core::store::open(&backend).await.unwrap();
-        let declared: Vec<Declared> = declare::<CoreLimit>()
-            .into_iter()
-            .chain(declare::<crate::PollsLimit>())
-            .collect();
-        let overrides: BTreeMap<String, RateSpec> = rates
-            .iter()
-            .map(|(k, v)| (k.to_string(), RateSpec::parse(v).unwrap()))
-            .collect();
-        let limits = Limits::build(&declared, &overrides).unwrap();
-        let platform = Arc::new(Platform::new(
-            backend.clone(),
-            store,
-            catalog(),
-            limits,
-            CoreConfig::default(),
-            [7; 32],
-            CancellationToken::new(),
-            Arc::new(NoMail),
-        ));
-        let poll_store = crate::store::open(&backend).await.unwrap();
+    /// The polls' routes (pages included) on a fresh SQLite store, no districts, no mail.
+    async fn start(config: PollsConfig, rates: &[(&'static str, &'static str)]) -> Harness {
+        let (backend, dir) = server::sqlite();
+        let spec = PlatformSpec {
+            catalogs: CATALOGS.to_vec(),
+            limits: declare::<crate::PollsLimit>(),
+            rates: rates.to_vec(),
+            districts: false,
+            ..PlatformSpec::default()
+        };
+        let platform = server::platform_on(backend.clone(), spec, Arc::new(NoMail)).await;
+        let poll_store = crate::store::open(&backend)
+            .await
+            .unwrap_or_else(|e| panic!("polls store: {e}"));
         let polls = Arc::new(Polls::new(poll_store, config));
-        let recover_platform = platform.clone();
-        let routes = super::routes(platform.clone(), polls.clone())
-            .recover(move |r| recover(recover_platform.clone(), r))
-            .unify()
-            .boxed();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(warp::serve(routes).incoming(listener).run());
+        let addr = server::serve(&platform, super::routes(platform.clone(), polls.clone())).await;
         Harness {
             platform,
             polls,
@@ -172,39 +120,18 @@ impl Harness {
         }
     }
 
+    /// A signed-in user with `roles`; an official belongs to an organisation of their own.
     async fn user(&self, roles: &[Role]) -> User {
-        let now = clock::now();
-        let id = AccountId::generate();
-        let official = roles.contains(&Role::Official);
-        let account = Account {
-            email: Email::parse(&format!("u{}@example.org", id.as_str().to_lowercase())).unwrap(),
-            id,
-            display_name: DisplayName::parse("Анна Тестова").unwrap(),
-            district_id: DistrictId::from_trusted("45383000".into()),
-            birth_year: BirthYear::from_trusted(1985),
-            password_hash: String::new(),
-            roles: roles
-                .iter()
-                .copied()
-                .chain([Role::Resident])
-                .collect::<BTreeSet<_>>(),
-            organisation_id: official.then(OrganisationId::generate),
-            state: AccountState::Active,
-            created_at: now,
-            updated_at: now,
-            mail_pending_since: None,
-            lang: Lang::Ru,
+        let spec = UserSpec {
+            organisation: roles
+                .contains(&Role::Official)
+                .then(OrganisationId::generate),
+            ..UserSpec::default()
         };
-        let p = &self.platform;
-        p.store.insert_account(&account).await.unwrap();
-        let (_, bearer) = veche_core::accounts::service::create_token(p, &account.id, "tests")
-            .await
-            .unwrap();
-        User {
-            bearer: format!("Bearer {bearer}"),
-        }
+        server::user_with(&self.platform, roles, spec).await
     }
 
+    /// One request; a JSON `body` goes with its `Content-Type`, a chunked answer is undone.
     async fn send(
         &self,
         method: &str,
@@ -212,41 +139,19 @@ impl Harness {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Reply {
-        let mut request =
-            format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
+        let mut all = headers.to_vec();
+        if body.is_some() {
+            all.push(("Content-Type", "application/json"));
         }
-        match body {
-            Some(body) => request.push_str(&format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            )),
-            None => request.push_str("\r\n"),
-        }
-        let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await.unwrap();
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("no status in {head:?}"));
-        let chunked = head
+        let mut reply = server::send(self.addr, method, path, &all, body).await;
+        let chunked = reply
+            .head
             .to_ascii_lowercase()
             .contains("transfer-encoding: chunked");
-        Reply {
-            status,
-            head: head.to_string(),
-            body: if chunked {
-                dechunk(body)
-            } else {
-                body.to_string()
-            },
+        if chunked {
+            reply.body = dechunk(&reply.body);
         }
+        reply
     }
 
     async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
