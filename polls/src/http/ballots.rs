@@ -132,20 +132,7 @@ pub async fn get_receipt(id: String, receipt: String, ctx: Ctx, polls: Arc<Polls
         let view = ReceiptView {
             poll_id: poll.id.to_string(),
             receipt: receipt.to_string(),
-            ballot: ReceiptBallot {
-                answers: ballot
-                    .answers
-                    .iter()
-                    .map(|a| {
-                        (
-                            a.question.to_string(),
-                            a.options.iter().map(|o| o.to_string()).collect(),
-                        )
-                    })
-                    .collect(),
-                district: ballot.district_id.to_string(),
-                age_bracket: ballot.age_bracket,
-            },
+            ballot: ReceiptBallot::from(&ballot),
             status: poll.status(clock::now()),
             root,
             proof: steps,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::model::{AgeBracket, Status};
+use crate::model::{AgeBracket, Ballot, PublicBallot, Status};
 use crate::verify::Step;
 
 /// A poll in a list.
@@ -72,6 +72,18 @@ pub struct ReceiptBallot {
     /// The voter's district id.
     pub district: String,
     pub age_bracket: AgeBracket,
+}
+
+impl From<&Ballot> for ReceiptBallot {
+    fn from(ballot: &Ballot) -> Self {
+        // What the public export shows of the ballot, without its ids.
+        let public = PublicBallot::from(ballot);
+        ReceiptBallot {
+            answers: public.answers,
+            district: public.district,
+            age_bracket: ballot.age_bracket,
+        }
+    }
 }
 
 /// A receipt checked: the ballot it stands for and, once the poll is sealed, the proof that the
