@@ -83,141 +83,120 @@ fn if_match() -> impl Filter<Extract = (Option<String>,), Error = warp::Rejectio
 /// Every polls route: the JSON API below and the pages of [`crate::pages`].
 pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Response,)> {
     let p = platform;
-    let ctx = || api_ctx(p.clone());
-    let with = || with_polls(polls.clone());
+    // After the path and the method, every route takes the request's context and the polls.
+    let ctx = || api_ctx(p.clone()).and(with_polls(polls.clone()));
 
-    let list = warp::path!("api" / "v1" / "polls")
-        .and(warp::get())
-        .and(ctx())
-        .and(with())
-        .and(warp::query::<HashMap<String, String>>())
-        .then(list_polls);
-    let create = warp::path!("api" / "v1" / "polls")
-        .and(warp::post())
-        .and(ctx())
-        .and(with())
-        .and(idempotency::key())
-        .and(json_body::<PollInput>(POLL_LIMIT))
-        .then(create_poll);
-    let get = warp::path!("api" / "v1" / "polls" / String)
-        .and(warp::get())
-        .and(ctx())
-        .and(with())
-        .then(get_poll);
-    let replace = warp::path!("api" / "v1" / "polls" / String)
-        .and(warp::put())
-        .and(ctx())
-        .and(with())
-        .and(if_match())
-        .and(json_body::<PollInput>(POLL_LIMIT))
-        .then(replace_poll);
-    let delete = warp::path!("api" / "v1" / "polls" / String)
-        .and(warp::delete())
-        .and(ctx())
-        .and(with())
-        .and(if_match())
-        .then(delete_poll);
-    let schedule = warp::path!("api" / "v1" / "polls" / String / "schedule")
-        .and(warp::post())
-        .and(ctx())
-        .and(with())
-        .and(if_match())
-        .then(schedule_poll);
-    let unschedule = warp::path!("api" / "v1" / "polls" / String / "unschedule")
-        .and(warp::post())
-        .and(ctx())
-        .and(with())
-        .and(if_match())
-        .then(unschedule_poll);
-    let close = warp::path!("api" / "v1" / "polls" / String / "close")
-        .and(warp::post())
-        .and(ctx())
-        .and(with())
-        .and(optional_json_body::<CloseInput>(CLOSE_LIMIT))
-        .then(close_poll);
-    let publication = warp::path!("api" / "v1" / "polls" / String / "publication")
-        .and(warp::post())
-        .and(ctx())
-        .and(with())
-        .and(json_body::<PublicationInput>(DECISION_LIMIT))
-        .then(publish_poll);
-    let ballots = warp::path!("api" / "v1" / "polls" / String / "ballots")
-        .and(warp::post())
-        .and(ctx())
-        .and(with())
-        .and(idempotency::key())
-        .and(json_body::<BallotInput>(BALLOT_LIMIT))
-        .then(cast_ballot);
-    let ballot = warp::path!("api" / "v1" / "polls" / String / "ballot")
-        .and(warp::get())
-        .and(ctx())
-        .and(with())
-        .then(my_ballot);
-    let receipt = warp::path!("api" / "v1" / "polls" / String / "receipts" / String)
-        .and(warp::get())
-        .and(ctx())
-        .and(with())
-        .then(get_receipt);
-    let results = warp::path!("api" / "v1" / "polls" / String / "results")
-        .and(warp::get())
-        .and(ctx())
-        .and(with())
-        .then(get_results);
-    let results_csv = warp::path!("api" / "v1" / "polls" / String / "results.csv")
-        .and(warp::get())
-        .and(ctx())
-        .and(with())
-        .then(get_results_csv);
-    let seal = warp::path!("api" / "v1" / "polls" / String / "seal")
-        .and(warp::get())
-        .and(ctx())
-        .and(with())
-        .then(get_seal);
-    let export_json = warp::path!("api" / "v1" / "polls" / String / "ballots.json")
-        .and(warp::get())
-        .and(ctx())
-        .and(with())
-        .then(export_ballots_json);
-    let export_csv = warp::path!("api" / "v1" / "polls" / String / "ballots.csv")
-        .and(warp::get())
-        .and(ctx())
-        .and(with())
-        .then(export_ballots_csv);
-    let dashboard = warp::path!("api" / "v1" / "polls" / String / "dashboard")
-        .and(warp::get())
-        .and(ctx())
-        .and(with())
-        .then(get_dashboard);
-    let points = warp::path!("api" / "v1" / "me" / "points")
-        .and(warp::get())
-        .and(ctx())
-        .and(with())
-        .and(warp::query::<HashMap<String, String>>())
-        .then(my_points);
-
-    let routes: Vec<BoxedFilter<(Response,)>> = vec![
-        list.boxed(),
-        create.boxed(),
-        get.boxed(),
-        replace.boxed(),
-        delete.boxed(),
-        schedule.boxed(),
-        unschedule.boxed(),
-        close.boxed(),
-        publication.boxed(),
-        ballots.boxed(),
-        ballot.boxed(),
-        receipt.boxed(),
-        results.boxed(),
-        results_csv.boxed(),
-        seal.boxed(),
-        export_json.boxed(),
-        export_csv.boxed(),
-        dashboard.boxed(),
-        points.boxed(),
+    veche_core::web::combine(vec![
+        warp::path!("api" / "v1" / "polls")
+            .and(warp::get())
+            .and(ctx())
+            .and(warp::query::<HashMap<String, String>>())
+            .then(list_polls)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls")
+            .and(warp::post())
+            .and(ctx())
+            .and(idempotency::key())
+            .and(json_body::<PollInput>(POLL_LIMIT))
+            .then(create_poll)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String)
+            .and(warp::get())
+            .and(ctx())
+            .then(get_poll)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String)
+            .and(warp::put())
+            .and(ctx())
+            .and(if_match())
+            .and(json_body::<PollInput>(POLL_LIMIT))
+            .then(replace_poll)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String)
+            .and(warp::delete())
+            .and(ctx())
+            .and(if_match())
+            .then(delete_poll)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "schedule")
+            .and(warp::post())
+            .and(ctx())
+            .and(if_match())
+            .then(schedule_poll)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "unschedule")
+            .and(warp::post())
+            .and(ctx())
+            .and(if_match())
+            .then(unschedule_poll)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "close")
+            .and(warp::post())
+            .and(ctx())
+            .and(optional_json_body::<CloseInput>(CLOSE_LIMIT))
+            .then(close_poll)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "publication")
+            .and(warp::post())
+            .and(ctx())
+            .and(json_body::<PublicationInput>(DECISION_LIMIT))
+            .then(publish_poll)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "ballots")
+            .and(warp::post())
+            .and(ctx())
+            .and(idempotency::key())
+            .and(json_body::<BallotInput>(BALLOT_LIMIT))
+            .then(cast_ballot)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "ballot")
+            .and(warp::get())
+            .and(ctx())
+            .then(my_ballot)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "receipts" / String)
+            .and(warp::get())
+            .and(ctx())
+            .then(get_receipt)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "results")
+            .and(warp::get())
+            .and(ctx())
+            .then(get_results)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "results.csv")
+            .and(warp::get())
+            .and(ctx())
+            .then(get_results_csv)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "seal")
+            .and(warp::get())
+            .and(ctx())
+            .then(get_seal)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "ballots.json")
+            .and(warp::get())
+            .and(ctx())
+            .then(export_ballots_json)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "ballots.csv")
+            .and(warp::get())
+            .and(ctx())
+            .then(export_ballots_csv)
+            .boxed(),
+        warp::path!("api" / "v1" / "polls" / String / "dashboard")
+            .and(warp::get())
+            .and(ctx())
+            .then(get_dashboard)
+            .boxed(),
+        warp::path!("api" / "v1" / "me" / "points")
+            .and(warp::get())
+            .and(ctx())
+            .and(warp::query::<HashMap<String, String>>())
+            .then(my_points)
+            .boxed(),
         crate::pages::routes(p.clone(), polls.clone()),
-    ];
-    veche_core::web::combine(routes)
+    ])
 }
 
 /// The polls' part of the OpenAPI document.
