@@ -15,13 +15,14 @@
 //! shows, [`common`] the helpers every handler shares.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::Filter;
 
-use veche_core::platform::Platform;
+use veche_core::platform::{Ctx, Platform};
 use veche_core::web::idempotency;
 use veche_core::web::problem::ProblemDocument;
 use veche_core::web::{api_ctx, json_body};
@@ -78,6 +79,27 @@ pub const REASON_MAX: usize = 1000;
 
 fn if_match() -> impl Filter<Extract = (Option<String>,), Error = warp::Rejection> + Clone {
     warp::header::optional::<String>("if-match")
+}
+
+/// `GET /api/v1/polls/{id}/{tail}`, answered by `handler`.
+fn get_route<H, F>(
+    platform: &Arc<Platform>,
+    polls: &Arc<Polls>,
+    tail: &'static str,
+    handler: H,
+) -> BoxedFilter<(Response,)>
+where
+    H: Fn(String, Ctx, Arc<Polls>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response> + Send + 'static,
+{
+    warp::path!("api" / "v1" / "polls" / String / ..)
+        .and(warp::path(tail))
+        .and(warp::path::end())
+        .and(warp::get())
+        .and(api_ctx(platform.clone()))
+        .and(with_polls(polls.clone()))
+        .then(handler)
+        .boxed()
 }
 
 /// Every polls route: the JSON API below and the pages of [`crate::pages`].
@@ -149,46 +171,18 @@ pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Respon
             .and(json_body::<BallotInput>(BALLOT_LIMIT))
             .then(cast_ballot)
             .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "ballot")
-            .and(warp::get())
-            .and(ctx())
-            .then(my_ballot)
-            .boxed(),
+        get_route(&p, &polls, "ballot", my_ballot),
         warp::path!("api" / "v1" / "polls" / String / "receipts" / String)
             .and(warp::get())
             .and(ctx())
             .then(get_receipt)
             .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "results")
-            .and(warp::get())
-            .and(ctx())
-            .then(get_results)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "results.csv")
-            .and(warp::get())
-            .and(ctx())
-            .then(get_results_csv)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "seal")
-            .and(warp::get())
-            .and(ctx())
-            .then(get_seal)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "ballots.json")
-            .and(warp::get())
-            .and(ctx())
-            .then(export_ballots_json)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "ballots.csv")
-            .and(warp::get())
-            .and(ctx())
-            .then(export_ballots_csv)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "dashboard")
-            .and(warp::get())
-            .and(ctx())
-            .then(get_dashboard)
-            .boxed(),
+        get_route(&p, &polls, "results", get_results),
+        get_route(&p, &polls, "results.csv", get_results_csv),
+        get_route(&p, &polls, "seal", get_seal),
+        get_route(&p, &polls, "ballots.json", export_ballots_json),
+        get_route(&p, &polls, "ballots.csv", export_ballots_csv),
+        get_route(&p, &polls, "dashboard", get_dashboard),
         warp::path!("api" / "v1" / "me" / "points")
             .and(warp::get())
             .and(ctx())
