@@ -420,26 +420,7 @@ pub async fn schedule(
     id: &PollId,
     expected: u64,
 ) -> PollResult<Poll> {
-    let poll = managed(polls, actor, id).await?;
-    if poll.version != expected {
-        return Err(PollError::Conflict("version_conflict"));
-    }
-    if poll.phase != Phase::Draft {
-        return Err(PollError::Conflict("not_a_draft"));
-    }
-    rules::ready_to_schedule(&poll, clock::now()).map_err(PollError::Invalid)?;
-    let mut next = poll;
-    next.phase = Phase::Scheduled;
-    let saved = save(polls, next, expected).await?;
-    audit(
-        platform,
-        actor,
-        "poll.scheduled",
-        &saved,
-        serde_json::json!({}),
-    )
-    .await?;
-    Ok(saved)
+    apply_plan(platform, polls, actor, id, expected, Plan::Schedule).await
 }
 
 /// Scheduled but not yet open → draft again.
@@ -450,24 +431,49 @@ pub async fn unschedule(
     id: &PollId,
     expected: u64,
 ) -> PollResult<Poll> {
+    apply_plan(platform, polls, actor, id, expected, Plan::Unschedule).await
+}
+
+/// The two moves of a poll that has not opened: into the schedule and out of it.
+#[derive(Clone, Copy)]
+enum Plan {
+    Schedule,
+    Unschedule,
+}
+
+/// Makes `plan` for the managed poll `id` at version `expected`, and audits it.
+async fn apply_plan(
+    platform: &Platform,
+    polls: &Polls,
+    actor: &Account,
+    id: &PollId,
+    expected: u64,
+    plan: Plan,
+) -> PollResult<Poll> {
     let poll = managed(polls, actor, id).await?;
     if poll.version != expected {
         return Err(PollError::Conflict("version_conflict"));
     }
-    if poll.status(clock::now()) != Status::Scheduled {
-        return Err(PollError::Conflict("not_scheduled"));
-    }
+    let now = clock::now();
+    let (phase, action) = match plan {
+        Plan::Schedule => {
+            if poll.phase != Phase::Draft {
+                return Err(PollError::Conflict("not_a_draft"));
+            }
+            rules::ready_to_schedule(&poll, now).map_err(PollError::Invalid)?;
+            (Phase::Scheduled, "poll.scheduled")
+        }
+        Plan::Unschedule => {
+            if poll.status(now) != Status::Scheduled {
+                return Err(PollError::Conflict("not_scheduled"));
+            }
+            (Phase::Draft, "poll.unscheduled")
+        }
+    };
     let mut next = poll;
-    next.phase = Phase::Draft;
+    next.phase = phase;
     let saved = save(polls, next, expected).await?;
-    audit(
-        platform,
-        actor,
-        "poll.unscheduled",
-        &saved,
-        serde_json::json!({}),
-    )
-    .await?;
+    audit(platform, actor, action, &saved, serde_json::json!({})).await?;
     Ok(saved)
 }
 

@@ -1,0 +1,92 @@
+//! `GET /api/v1/me/points`: a resident's balance and history.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use http::StatusCode;
+use time::OffsetDateTime;
+use warp::reply::Response;
+
+use veche_core::clock;
+use veche_core::platform::Ctx;
+use veche_core::web::cursor::{decode_cursor, encode_cursor, parse_limit};
+use veche_core::web::problem::{Problem, ProblemDocument};
+use veche_core::web::respond;
+
+use super::common::finish;
+use super::inputs::{PointsItem, PointsPage};
+use crate::model::PollId;
+use crate::service::{self, PollError, Polls};
+
+pub(super) fn points_cursor(at: OffsetDateTime, poll: &PollId) -> String {
+    encode_cursor(&format!("{}:{poll}", clock::to_millis(at)))
+}
+
+pub(super) fn parse_points_cursor(raw: &str) -> Result<(OffsetDateTime, PollId), Problem> {
+    let bad = || Problem::bad_request("invalid_cursor").with("field", "cursor");
+    let text = decode_cursor(raw)?;
+    let (millis, poll) = text.split_once(':').ok_or_else(bad)?;
+    let millis: i64 = millis.parse().map_err(|_| bad())?;
+    let poll = PollId::parse(poll).ok_or_else(bad)?;
+    Ok((clock::from_millis(millis), poll))
+}
+
+/// Your points: the balance, and the polls you earned them in, newest first.
+#[utoipa::path(get, path = "/api/v1/me/points", tag = "polls",
+    params(("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, body = PointsPage),
+        (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument),
+        (status = 401, body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn my_points(ctx: Ctx, polls: Arc<Polls>, query: HashMap<String, String>) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        let limit = parse_limit(&query)?;
+        let before = match query.get("cursor").filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(parse_points_cursor(c)?),
+        };
+        let (balance, mut entries) = service::points(&polls, &who.account.id, before, limit + 1)
+            .await
+            .map_err(PollError::problem)?;
+        let next_cursor = if entries.len() > limit {
+            entries.truncate(limit);
+            entries.last().map(|e| points_cursor(e.at, &e.poll_id))
+        } else {
+            None
+        };
+        let titles = futures::future::try_join_all(entries.iter().map(|e| {
+            let polls = &polls;
+            async move {
+                match polls.cached(&e.poll_id).await {
+                    Ok(poll) => Ok(Some(poll.title.clone())),
+                    Err(PollError::NotFound) => Ok(None),
+                    Err(other) => Err(other),
+                }
+            }
+        }))
+        .await
+        .map_err(PollError::problem)?;
+        let items = entries
+            .iter()
+            .zip(titles)
+            .map(|(e, title)| PointsItem {
+                poll_id: e.poll_id.to_string(),
+                title,
+                points: e.points,
+                at: e.at,
+            })
+            .collect();
+        Ok(respond::json(
+            StatusCode::OK,
+            &PointsPage {
+                balance,
+                items,
+                next_cursor,
+            },
+        ))
+    }
+    .await;
+    finish(&ctx, result)
+}

@@ -1,0 +1,335 @@
+//! A poll's life: create, read, replace and delete a draft; schedule, unschedule, close and
+//! publish it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde_json::json;
+use warp::reply::Response;
+
+use veche_core::accounts::model::{Account, Invalid};
+use veche_core::clock;
+use veche_core::platform::Ctx;
+use veche_core::web::idempotency::{self, Outcome};
+use veche_core::web::problem::{Problem, ProblemDocument};
+use veche_core::web::respond;
+
+use super::common::{
+    finish, parse_id, parse_if_match, poll_response, required_if_match, set_etag, visible, Body,
+};
+use super::inputs::{CloseInput, PublicationInput};
+use super::REASON_MAX;
+use crate::model::PollId;
+use crate::rules::{self, PollInput};
+use crate::service::{self, PollError, Polls};
+use crate::views::PollView;
+
+/// Creates a draft (officials and admins). The draft belongs to the official's organisation.
+#[utoipa::path(post, path = "/api/v1/polls", tag = "polls",
+    request_body = PollInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body within 24 hours returns the first answer"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 201, description = "Created; `Location` and `ETag` headers", body = PollView),
+        (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`, `invalid_idempotency_key`", body = ProblemDocument),
+        (status = 401, body = ProblemDocument),
+        (status = 403, description = "`forbidden`: not an official or admin; missing CSRF token", body = ProblemDocument),
+        (status = 409, description = "`idempotency_in_progress`", body = ProblemDocument),
+        (status = 413, description = "`payload_too_large` (256 KiB)", body = ProblemDocument),
+        (status = 422, description = "`validation_failed` with `field`, `reason` and `at` (e.g. `questions[1].options`); `idempotency_key_reused`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn create_poll(
+    ctx: Ctx,
+    polls: Arc<Polls>,
+    key: Option<String>,
+    body: Body<PollInput>,
+    raw: Bytes,
+) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        if !rules::is_official(&who.account) {
+            return Err(Problem::forbidden());
+        }
+        let input = body?;
+        // A new poll's version is 1; a replayed creation is that same first version.
+        let version = AtomicU64::new(1);
+        let mut response = idempotency::once(&ctx, "polls.create", key, &raw, || async {
+            let poll = service::create(&ctx.platform, &polls, &who.account, &input)
+                .await
+                .map_err(PollError::problem)?;
+            version.store(poll.version, Ordering::Relaxed);
+            tracing::info!(poll = %poll.id, "poll created");
+            Ok(Outcome::created(
+                format!("/api/v1/polls/{}", poll.id),
+                json!(PollView::new(&poll, clock::now())),
+            ))
+        })
+        .await?;
+        if response.status() == StatusCode::CREATED {
+            set_etag(&mut response, version.load(Ordering::Relaxed));
+        }
+        Ok(response)
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// A poll. Drafts are visible only to those who manage them.
+#[utoipa::path(get, path = "/api/v1/polls/{id}", tag = "polls",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "`ETag` holds the version", body = PollView),
+        (status = 404, description = "`not_found`", body = ProblemDocument)),
+    security((), ("session" = []), ("bearer" = [])))]
+pub async fn get_poll(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
+    let result = async {
+        let poll = visible(&polls, &ctx, &id).await?;
+        Ok(poll_response(StatusCode::OK, &poll))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Replaces a poll's contents (those who manage it). Name the version you edited in `If-Match`.
+/// Once the first ballot is in, questions, audience and points are frozen; an open poll keeps
+/// its opening time; a closed poll is not edited.
+#[utoipa::path(put, path = "/api/v1/polls/{id}", tag = "polls",
+    request_body = PollInput,
+    params(("id" = String, Path),
+        ("If-Match" = String, Header, description = "The version edited, as in the `ETag` (`\"3\"` or `3`)"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 200, description = "`ETag` holds the new version", body = PollView),
+        (status = 400, description = "`invalid_header` (If-Match not a version), `invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
+        (status = 401, body = ProblemDocument),
+        (status = 403, description = "`forbidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument),
+        (status = 409, description = "`version_conflict`, `poll_closed`, `questions_frozen`, `already_open`", body = ProblemDocument),
+        (status = 413, description = "`payload_too_large`", body = ProblemDocument),
+        (status = 422, description = "`validation_failed` with `field` and `reason`", body = ProblemDocument),
+        (status = 428, description = "`precondition_required`: no If-Match", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn replace_poll(
+    id: String,
+    ctx: Ctx,
+    polls: Arc<Polls>,
+    if_match: Option<String>,
+    body: Body<PollInput>,
+    _raw: Bytes,
+) -> Response {
+    change_poll(id, ctx, polls, Change::Replace { if_match, body }).await
+}
+
+/// Deletes a draft. Name its version in `If-Match`.
+#[utoipa::path(delete, path = "/api/v1/polls/{id}", tag = "polls",
+    params(("id" = String, Path),
+        ("If-Match" = String, Header, description = "The draft's version"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 204, description = "Deleted"),
+        (status = 400, description = "`invalid_header`", body = ProblemDocument),
+        (status = 401, body = ProblemDocument),
+        (status = 403, description = "`forbidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument),
+        (status = 409, description = "`not_a_draft`, `version_conflict`", body = ProblemDocument),
+        (status = 428, description = "`precondition_required`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn delete_poll(
+    id: String,
+    ctx: Ctx,
+    polls: Arc<Polls>,
+    if_match: Option<String>,
+) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        let id = parse_id(&id)?;
+        let expected = required_if_match(if_match.as_deref())?;
+        service::delete(&ctx.platform, &polls, &who.account, &id, expected)
+            .await
+            .map_err(PollError::problem)?;
+        Ok(respond::no_content())
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// A change to a poll those who manage it make, with what its request carried.
+enum Change {
+    Replace {
+        if_match: Option<String>,
+        body: Body<PollInput>,
+    },
+    Schedule {
+        if_match: Option<String>,
+    },
+    Unschedule {
+        if_match: Option<String>,
+    },
+    Close(Body<Option<CloseInput>>),
+    Publish(Body<PublicationInput>),
+}
+
+/// Makes `change` to poll `id` as the signed-in caller, and answers with the poll changed and
+/// its new version as the `ETag`.
+async fn change_poll(id: String, ctx: Ctx, polls: Arc<Polls>, change: Change) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        let id = parse_id(&id)?;
+        let (platform, account) = (&ctx.platform, &who.account);
+        let poll = match change {
+            Change::Replace { if_match, body } => {
+                let expected = required_if_match(if_match.as_deref())?;
+                let input = body?;
+                service::update(platform, &polls, account, &id, expected, &input).await
+            }
+            Change::Schedule { if_match } => {
+                let expected = expected_version(&polls, account, &id, if_match.as_deref()).await?;
+                service::schedule(platform, &polls, account, &id, expected).await
+            }
+            Change::Unschedule { if_match } => {
+                let expected = expected_version(&polls, account, &id, if_match.as_deref()).await?;
+                service::unschedule(platform, &polls, account, &id, expected).await
+            }
+            Change::Close(body) => {
+                let reason = close_reason(body?)?;
+                service::close(platform, &polls, account, &id, reason).await
+            }
+            Change::Publish(body) => {
+                let input = body?;
+                service::publish(platform, &polls, account, &id, &input.decision).await
+            }
+        }
+        .map_err(PollError::problem)?;
+        Ok(poll_response(StatusCode::OK, &poll))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// The version a state change starts from: `If-Match` when given, else the current one.
+async fn expected_version(
+    polls: &Polls,
+    who: &Account,
+    id: &PollId,
+    if_match: Option<&str>,
+) -> Result<u64, Problem> {
+    match parse_if_match(if_match)? {
+        Some(v) => Ok(v),
+        None => Ok(service::managed(polls, who, id)
+            .await
+            .map_err(PollError::problem)?
+            .version),
+    }
+}
+
+/// Schedules a draft: it opens by itself at `opens_at` and closes at `closes_at`.
+#[utoipa::path(post, path = "/api/v1/polls/{id}/schedule", tag = "polls",
+    params(("id" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "The version scheduled (default: the current one)"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 200, body = PollView),
+        (status = 400, description = "`invalid_header`", body = ProblemDocument),
+        (status = 401, body = ProblemDocument),
+        (status = 403, description = "`forbidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument),
+        (status = 409, description = "`not_a_draft`, `version_conflict`", body = ProblemDocument),
+        (status = 422, description = "`validation_failed`: `questions`/`required`, `opens_at`/`schedule_required`, `closes_at`/`in_the_past`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn schedule_poll(
+    id: String,
+    ctx: Ctx,
+    polls: Arc<Polls>,
+    if_match: Option<String>,
+) -> Response {
+    change_poll(id, ctx, polls, Change::Schedule { if_match }).await
+}
+
+/// Moves a scheduled poll that has not opened yet back to drafts.
+#[utoipa::path(post, path = "/api/v1/polls/{id}/unschedule", tag = "polls",
+    params(("id" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "The version (default: the current one)"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 200, body = PollView),
+        (status = 400, description = "`invalid_header`", body = ProblemDocument),
+        (status = 401, body = ProblemDocument),
+        (status = 403, description = "`forbidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument),
+        (status = 409, description = "`not_scheduled`, `version_conflict`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn unschedule_poll(
+    id: String,
+    ctx: Ctx,
+    polls: Arc<Polls>,
+    if_match: Option<String>,
+) -> Response {
+    change_poll(id, ctx, polls, Change::Unschedule { if_match }).await
+}
+
+/// The reason for closing early: trimmed, at most [`REASON_MAX`] characters, no control
+/// characters but line breaks; empty means none.
+pub(super) fn close_reason(input: Option<CloseInput>) -> Result<Option<String>, Problem> {
+    let Some(raw) = input.and_then(|i| i.reason) else {
+        return Ok(None);
+    };
+    let text = raw.trim().replace("\r\n", "\n");
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > REASON_MAX {
+        return Err(Problem::invalid(Invalid::new("reason", "too_long"))
+            .with_detail("invalid-close_reason-too_long"));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(Problem::invalid(Invalid::new(
+            "reason",
+            "invalid_characters",
+        )));
+    }
+    Ok(Some(text))
+}
+
+/// Closes an open poll now. It is sealed (final counts, Merkle root) once the ballots in flight
+/// are in. The reason, if any, goes to the audit log.
+#[utoipa::path(post, path = "/api/v1/polls/{id}/close", tag = "polls",
+    request_body(content = Option<CloseInput>, description = "Optional"),
+    params(("id" = String, Path),
+        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 200, body = PollView),
+        (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`", body = ProblemDocument),
+        (status = 401, body = ProblemDocument),
+        (status = 403, description = "`forbidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument),
+        (status = 409, description = "`not_open`", body = ProblemDocument),
+        (status = 413, description = "`payload_too_large`", body = ProblemDocument),
+        (status = 415, description = "`unsupported_media_type`: a body that is not JSON", body = ProblemDocument),
+        (status = 422, description = "`validation_failed`: `reason`/`too_long` (over 1000 characters), `reason`/`invalid_characters`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn close_poll(
+    id: String,
+    ctx: Ctx,
+    polls: Arc<Polls>,
+    body: Body<Option<CloseInput>>,
+) -> Response {
+    change_poll(id, ctx, polls, Change::Close(body)).await
+}
+
+/// Publishes a closed poll's results with what the city decided, or updates that text later.
+#[utoipa::path(post, path = "/api/v1/polls/{id}/publication", tag = "polls",
+    request_body = PublicationInput,
+    params(("id" = String, Path),
+        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 200, body = PollView),
+        (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
+        (status = 401, body = ProblemDocument),
+        (status = 403, description = "`forbidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument),
+        (status = 409, description = "`not_closed`, `not_sealed_yet`, `version_conflict`", body = ProblemDocument),
+        (status = 422, description = "`validation_failed`: `decision`/`required`, `decision`/`too_long`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn publish_poll(
+    id: String,
+    ctx: Ctx,
+    polls: Arc<Polls>,
+    body: Body<PublicationInput>,
+    _raw: Bytes,
+) -> Response {
+    change_poll(id, ctx, polls, Change::Publish(body)).await
+}

@@ -1,0 +1,282 @@
+//! What a poll's ballots add up to: results (JSON, CSV), the seal, the public ballot export
+//! and the live dashboard.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll as TaskPoll};
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use http::{header, HeaderValue, StatusCode};
+use warp::reply::Response;
+use warp::Reply;
+
+use veche_core::clock;
+use veche_core::platform::Ctx;
+use veche_core::web::problem::{Problem, ProblemDocument};
+use veche_core::web::respond;
+
+use super::common::{
+    finish, not_sealed, parse_id, publicly_final, results_allowed, results_hidden, set_header,
+    viewer, visible_cached,
+};
+use super::inputs::SealDocument;
+use crate::export::{self, Format, Published};
+use crate::model::{Poll, Status};
+use crate::service::{self, PollError, Polls};
+use crate::views::{Dashboard, Results};
+
+/// Public data that changes rarely: results of a sealed poll, its seal, its export.
+const PUBLIC_CACHE: &str = "public, max-age=60";
+
+/// Makes a `Send` stream `Sync` (what a response body needs) without locking: the stream is
+/// only ever polled through `&mut`.
+struct SyncStream<S>(Mutex<Pin<Box<S>>>);
+
+impl<S: Stream + Send> Stream for SyncStream<S> {
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> TaskPoll<Option<S::Item>> {
+        let inner = match self.get_mut().0.get_mut() {
+            Ok(inner) => inner,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        inner.as_mut().poll_next(cx)
+    }
+}
+
+fn attachment(response: &mut Response, content_type: &'static str, filename: &str) {
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    set_header(
+        response,
+        header::CONTENT_DISPOSITION,
+        &format!("attachment; filename=\"{filename}\""),
+    );
+}
+
+/// The results the caller may see, rendered by `render` as `format` (or the same rendering
+/// made a moment ago from the same counts), the poll, and whether a shared cache may keep them.
+async fn visible_results(
+    ctx: &Ctx,
+    polls: &Polls,
+    id: &str,
+    format: &'static str,
+    render: fn(&Results) -> Result<Bytes, Problem>,
+) -> Result<(Bytes, Arc<Poll>, bool), Problem> {
+    let poll = visible_cached(polls, ctx, id).await?;
+    let now = clock::now();
+    if !results_allowed(polls, viewer(ctx), &poll, now).await? {
+        return Err(results_hidden());
+    }
+    let counts = polls.counts(&poll).await.map_err(PollError::problem)?;
+    let key = (poll.id.clone(), poll.status(now), ctx.lang, format);
+    let body = polls.rendered(key, &poll, &counts, || {
+        render(&Results::new(
+            &poll,
+            &counts,
+            &ctx.platform.directory(),
+            ctx.lang,
+            now,
+        ))
+    })?;
+    let public = publicly_final(&poll, now);
+    Ok((body, poll, public))
+}
+
+fn results_json(results: &Results) -> Result<Bytes, Problem> {
+    serde_json::to_vec(results).map(Bytes::from).map_err(|e| {
+        tracing::error!(error = %e, "results serialisation");
+        Problem::internal()
+    })
+}
+
+fn results_csv(results: &Results) -> Result<Bytes, Problem> {
+    Ok(Bytes::from(results.to_csv()))
+}
+
+fn cache_results(response: &mut Response, public: bool) {
+    if public {
+        set_header(response, header::CACHE_CONTROL, PUBLIC_CACHE);
+        // District names and age labels follow the language.
+        set_header(response, header::VARY, "Accept-Language, Cookie");
+    }
+}
+
+/// A poll's results: totals per option, and breakdowns by district and age bracket (cells under
+/// ten read "<10"). Who sees them when follows the poll's `results_visibility`.
+#[utoipa::path(get, path = "/api/v1/polls/{id}/results", tag = "polls",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Results),
+        (status = 403, description = "`results_hidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument)),
+    security((), ("session" = []), ("bearer" = [])))]
+pub async fn get_results(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
+    let result = async {
+        let (body, _, public) = visible_results(&ctx, &polls, &id, "json", results_json).await?;
+        let mut response = Response::new(body.into());
+        set_header(&mut response, header::CONTENT_TYPE, "application/json");
+        cache_results(&mut response, public);
+        Ok(response)
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// The results as CSV: one row per option and group (`total`, `district`, `age`).
+#[utoipa::path(get, path = "/api/v1/polls/{id}/results.csv", tag = "polls",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "An attachment", body = String, content_type = "text/csv"),
+        (status = 403, description = "`results_hidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument)),
+    security((), ("session" = []), ("bearer" = [])))]
+pub async fn get_results_csv(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
+    let result = async {
+        let (body, poll, public) = visible_results(&ctx, &polls, &id, "csv", results_csv).await?;
+        let mut response = Response::new(body.into());
+        attachment(
+            &mut response,
+            "text/csv; charset=utf-8",
+            &format!("poll-{}-results.csv", poll.id),
+        );
+        cache_results(&mut response, public);
+        Ok(response)
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// A sealed poll whose results the caller may see.
+async fn sealed_poll(ctx: &Ctx, polls: &Polls, id: &str) -> Result<(Arc<Poll>, bool), Problem> {
+    let poll = visible_cached(polls, ctx, id).await?;
+    if poll.seal.is_none() {
+        return Err(not_sealed());
+    }
+    let now = clock::now();
+    if !results_allowed(polls, viewer(ctx), &poll, now).await? {
+        return Err(results_hidden());
+    }
+    let public = publicly_final(&poll, now);
+    Ok((poll, public))
+}
+
+/// What a sealed poll published: its Merkle root, its number of ballots and its public counts.
+/// `veche polls verify-export --published FILE` checks a ballot export against this.
+#[utoipa::path(get, path = "/api/v1/polls/{id}/seal", tag = "polls",
+    params(("id" = String, Path)),
+    responses((status = 200, body = SealDocument),
+        (status = 403, description = "`results_hidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument),
+        (status = 409, description = "`not_sealed`", body = ProblemDocument)),
+    security((), ("session" = []), ("bearer" = [])))]
+pub async fn get_seal(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
+    let result = async {
+        let (poll, public) = sealed_poll(&ctx, &polls, &id).await?;
+        let seal = service::published_seal(&polls, &poll.id)
+            .await
+            .map_err(PollError::problem)?
+            .ok_or_else(not_sealed)?;
+        let published = Published {
+            poll_id: seal.poll_id.to_string(),
+            root: seal.root,
+            ballots: seal.ballots,
+            counters: seal.counters.public(),
+        };
+        let mut response = respond::json(StatusCode::OK, &published);
+        if public {
+            set_header(&mut response, header::CACHE_CONTROL, PUBLIC_CACHE);
+        }
+        Ok(response)
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// The public ballot export of a sealed poll, streamed from the store page by page.
+async fn export_ballots(id: String, ctx: Ctx, polls: Arc<Polls>, format: Format) -> Response {
+    let result = async {
+        let (poll, public) = sealed_poll(&ctx, &polls, &id).await?;
+        let (content_type, extension) = match format {
+            Format::Json => ("application/json", "json"),
+            Format::Csv => ("text/csv; charset=utf-8", "csv"),
+        };
+        let poll_id = poll.id.clone();
+        let chunks = export::stream(polls.clone(), (*poll).clone(), format).map(move |chunk| {
+            chunk.map(Bytes::from).map_err(|e| {
+                // The status is sent already: the client sees a cut-off body.
+                tracing::error!(poll = %poll_id, error = %e, "ballot export failed midway");
+                e
+            })
+        });
+        let mut response =
+            warp::reply::stream(SyncStream(Mutex::new(Box::pin(chunks)))).into_response();
+        attachment(
+            &mut response,
+            content_type,
+            &format!("poll-{}-ballots.{extension}", poll.id),
+        );
+        if public {
+            set_header(&mut response, header::CACHE_CONTROL, PUBLIC_CACHE);
+        }
+        Ok(response)
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// The public ballot export as JSON: `{format, poll_id, questions, ballots: [...]}`. Each
+/// ballot has its id, receipt, answers, district and age bracket — never the account or the
+/// time. Anyone can recompute every receipt, the root and the counts from it.
+#[utoipa::path(get, path = "/api/v1/polls/{id}/ballots.json", tag = "polls",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "An attachment (`veche-ballots-v1`)", body = Object, content_type = "application/json"),
+        (status = 403, description = "`results_hidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument),
+        (status = 409, description = "`not_sealed`", body = ProblemDocument)),
+    security((), ("session" = []), ("bearer" = [])))]
+pub async fn export_ballots_json(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
+    export_ballots(id, ctx, polls, Format::Json).await
+}
+
+/// The public ballot export as CSV: `poll_id,ballot_id,receipt,district,age_bracket` and one
+/// column per question (options chosen, separated by `;`).
+#[utoipa::path(get, path = "/api/v1/polls/{id}/ballots.csv", tag = "polls",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "An attachment", body = String, content_type = "text/csv"),
+        (status = 403, description = "`results_hidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument),
+        (status = 409, description = "`not_sealed`", body = ProblemDocument)),
+    security((), ("session" = []), ("bearer" = [])))]
+pub async fn export_ballots_csv(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
+    export_ballots(id, ctx, polls, Format::Csv).await
+}
+
+/// The live view of a poll for those who manage it: turnout by district (exact), ballots per
+/// hour, results.
+#[utoipa::path(get, path = "/api/v1/polls/{id}/dashboard", tag = "polls",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Dashboard),
+        (status = 401, body = ProblemDocument),
+        (status = 403, description = "`forbidden`", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument),
+        (status = 409, description = "`not_open_yet`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn get_dashboard(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        let id = parse_id(&id)?;
+        let poll = service::managed(&polls, &who.account, &id)
+            .await
+            .map_err(PollError::problem)?;
+        let now = clock::now();
+        if matches!(poll.status(now), Status::Draft | Status::Scheduled) {
+            return Err(Problem::conflict("not_open_yet"));
+        }
+        let counts = polls.counts(&poll).await.map_err(PollError::problem)?;
+        let dashboard = Dashboard::new(&poll, &counts, &ctx.platform.directory(), ctx.lang, now);
+        Ok(respond::json(StatusCode::OK, &dashboard))
+    }
+    .await;
+    finish(&ctx, result)
+}
