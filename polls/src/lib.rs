@@ -115,7 +115,10 @@ mod shape {
             for entry in entries.flatten() {
                 let path = entry.path();
                 if path.is_dir() {
-                    dirs.push(path);
+                    // A `tests/` folder is the module's `#[cfg(test)] mod tests`.
+                    if !path.ends_with("tests") {
+                        dirs.push(path);
+                    }
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     out.push(path);
                 }

@@ -1,4 +1,4 @@
-//! The API's tests, compiled only under `#[cfg(test)]` (see `http/mod.rs`): the catalog and the
+//! The API's tests (see `http/mod.rs`): the catalog and the
 //! OpenAPI document ([`units`]), and the routes on a real server on SQLite ([`flow`], [`lists`],
 //! [`ballots`]) through the [`Harness`] below, built on core's test server.
 
