@@ -326,11 +326,12 @@ async fn a_resident_cannot_reach_admin_routes(app: TestApp) {
         );
     }
     let roles = app
-        .put_csrf(
+        .send_csrf(
             &resident,
+            Method::PUT,
             &format!("/api/v1/admin/accounts/{id}/roles"),
             &csrf,
-            &json!({ "roles": ["admin"] }),
+            Some(&json!({ "roles": ["admin"] })),
         )
         .await;
     assert_eq!(
@@ -354,7 +355,13 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
     let id = target["id"].as_str().unwrap();
     let roles_url = format!("/api/v1/admin/accounts/{id}/roles");
     let no_org = app
-        .put_csrf(&admin, &roles_url, &csrf, &json!({ "roles": ["official"] }))
+        .send_csrf(
+            &admin,
+            Method::PUT,
+            &roles_url,
+            &csrf,
+            Some(&json!({ "roles": ["official"] })),
+        )
         .await;
     assert_eq!(
         problem_code(no_org).await,
@@ -375,7 +382,9 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
     assert!(org.headers().get("location").is_some());
     let org: Value = org.json().await.unwrap();
     let staff = json!({ "roles": ["official", "moderator"], "organisation_id": org["id"], "reason": "new staff" });
-    let granted = app.put_csrf(&admin, &roles_url, &csrf, &staff).await;
+    let granted = app
+        .send_csrf(&admin, Method::PUT, &roles_url, &csrf, Some(&staff))
+        .await;
     assert_eq!(granted.status(), StatusCode::OK);
     let granted: Value = granted.json().await.unwrap();
     assert_eq!(
@@ -387,14 +396,15 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
     // An admin cannot remove their own admin role.
     let me: Value = app.get_json(&admin, "/api/v1/me").await;
     let own = app
-        .put_csrf(
+        .send_csrf(
             &admin,
+            Method::PUT,
             &format!(
                 "/api/v1/admin/accounts/{}/roles",
                 me["account"]["id"].as_str().unwrap()
             ),
             &csrf,
-            &json!({ "roles": ["resident"] }),
+            Some(&json!({ "roles": ["resident"] })),
         )
         .await;
     assert_eq!(

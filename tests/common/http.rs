@@ -80,17 +80,6 @@ impl TestApp {
         self.send_csrf(client, Method::POST, path, csrf, Some(body))
             .await
     }
-
-    pub async fn put_csrf(
-        &self,
-        client: &Client,
-        path: &str,
-        csrf: &str,
-        body: &Value,
-    ) -> Response {
-        self.send_csrf(client, Method::PUT, path, csrf, Some(body))
-            .await
-    }
 }
 
 /// An answer read whole.
