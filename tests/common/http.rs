@@ -23,6 +23,11 @@ pub async fn problem_code(response: Response) -> (StatusCode, String) {
     (status, body["code"].as_str().unwrap_or("").to_string())
 }
 
+/// Asserts the answer is a problem document with this status and `code`.
+pub async fn assert_problem(response: Response, status: StatusCode, code: &str) {
+    assert_eq!(problem_code(response).await, (status, code.to_string()));
+}
+
 /// Sending a request built with reqwest, panicking when it cannot be sent.
 #[allow(async_fn_in_trait)]
 pub trait Fetch {
@@ -79,6 +84,24 @@ impl TestApp {
     ) -> Response {
         self.send_csrf(client, Method::POST, path, csrf, Some(body))
             .await
+    }
+
+    /// [`TestApp::post_csrf`] that must create something: asserts 201; the answer read whole.
+    pub async fn create_csrf(
+        &self,
+        client: &Client,
+        path: &str,
+        csrf: &str,
+        body: &Value,
+    ) -> Reply {
+        let reply = Reply::of(self.post_csrf(client, path, csrf, body).await).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "POST {path}: {}",
+            reply.text
+        );
+        reply
     }
 }
 
