@@ -6,11 +6,27 @@ mod common;
 
 use common::app::rate;
 use common::fixtures::poll_with_a_ballot;
-use common::http::Fetch;
+use common::http::{assert_problem, Fetch};
 use common::{problem_code, Store, TestApp, KHAMOVNIKI, MITINO, PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use veche_core::accounts::model::Role;
+
+/// POSTs `body` as it is, with the given content type.
+async fn post_raw(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    client
+        .post(app.url(path))
+        .header("content-type", content_type)
+        .body(body)
+        .fetch()
+        .await
+}
 
 async fn sign_up_sign_in_me_and_sign_out(app: TestApp) {
     let client = app.client();
@@ -21,10 +37,7 @@ async fn sign_up_sign_in_me_and_sign_out(app: TestApp) {
     assert!(created.get("password_hash").is_none());
 
     let me = app.get(&client, "/api/v1/me").await;
-    assert_eq!(
-        problem_code(me).await,
-        (StatusCode::UNAUTHORIZED, "unauthorized".into())
-    );
+    assert_problem(me, StatusCode::UNAUTHORIZED, "unauthorized").await;
 
     let response = app
         .post_session(&client, "anna@example.org", PASSWORD)
@@ -99,10 +112,7 @@ async fn a_duplicate_email_is_409_email_taken(app: TestApp) {
                      "district_id": MITINO, "birth_year": 1980 }),
         )
         .await;
-    assert_eq!(
-        problem_code(again).await,
-        (StatusCode::CONFLICT, "email_taken".into())
-    );
+    assert_problem(again, StatusCode::CONFLICT, "email_taken").await;
     // The first account is unchanged.
     let stored = app.account("vera@example.org").await;
     assert_eq!(stored.district_id.as_str(), KHAMOVNIKI);
@@ -193,29 +203,29 @@ async fn operator_payloads_and_unknown_fields_are_400(app: TestApp) {
             "{body}"
         );
     }
-    let broken = client
-        .post(app.url("/api/v1/sessions"))
-        .header("content-type", "application/json")
-        .body("{\"email\": ")
-        .fetch()
-        .await;
-    assert_eq!(
-        problem_code(broken).await,
-        (StatusCode::BAD_REQUEST, "invalid_json".into())
-    );
-    let form = client
-        .post(app.url("/api/v1/sessions"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("email=gleb%40example.org&password=x")
-        .fetch()
-        .await;
-    assert_eq!(
-        problem_code(form).await,
-        (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type".into()
-        )
-    );
+    let broken = post_raw(
+        &app,
+        &client,
+        "/api/v1/sessions",
+        "application/json",
+        "{\"email\": ",
+    )
+    .await;
+    assert_problem(broken, StatusCode::BAD_REQUEST, "invalid_json").await;
+    let form = post_raw(
+        &app,
+        &client,
+        "/api/v1/sessions",
+        "application/x-www-form-urlencoded",
+        "email=gleb%40example.org&password=x",
+    )
+    .await;
+    assert_problem(
+        form,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
     let signup = app
         .post_json(
             &client,
@@ -224,11 +234,22 @@ async fn operator_payloads_and_unknown_fields_are_400(app: TestApp) {
             "district_id": KHAMOVNIKI, "birth_year": 1990, "roles": ["admin"] }),
         )
         .await;
-    assert_eq!(
-        problem_code(signup).await,
-        (StatusCode::BAD_REQUEST, "unknown_field".into())
-    );
+    assert_problem(signup, StatusCode::BAD_REQUEST, "unknown_field").await;
     app.stop().await;
+}
+
+/// An admin blocks or unblocks (`action`) an account, giving `reason`.
+async fn set_blocked(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    csrf: &str,
+    account: &veche_core::id::AccountId,
+    action: &str,
+    reason: &str,
+) -> reqwest::Response {
+    let path = format!("/api/v1/admin/accounts/{account}/{action}");
+    app.post_csrf(admin, &path, csrf, &json!({ "reason": reason }))
+        .await
 }
 
 async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
@@ -236,27 +257,15 @@ async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
     let (victim, _) = app.signed_in("dmitry@example.org", &[]).await;
     let victim_id = app.account("dmitry@example.org").await.id;
 
-    let without_reason = app
-        .post_csrf(
-            &admin,
-            &format!("/api/v1/admin/accounts/{victim_id}/block"),
-            &admin_csrf,
-            &json!({ "reason": "  " }),
-        )
-        .await;
-    assert_eq!(
-        problem_code(without_reason).await,
-        (StatusCode::UNPROCESSABLE_ENTITY, "reason_required".into())
-    );
+    let without_reason = set_blocked(&app, &admin, &admin_csrf, &victim_id, "block", "  ").await;
+    assert_problem(
+        without_reason,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "reason_required",
+    )
+    .await;
 
-    let blocked = app
-        .post_csrf(
-            &admin,
-            &format!("/api/v1/admin/accounts/{victim_id}/block"),
-            &admin_csrf,
-            &json!({ "reason": "spam" }),
-        )
-        .await;
+    let blocked = set_blocked(&app, &admin, &admin_csrf, &victim_id, "block", "spam").await;
     assert_eq!(blocked.status(), StatusCode::OK);
     let body: Value = blocked.json().await.unwrap();
     assert_eq!(body["state"], "blocked");
@@ -269,18 +278,12 @@ async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
     let again = app
         .post_session(&victim, "dmitry@example.org", PASSWORD)
         .await;
-    assert_eq!(
-        problem_code(again).await,
-        (StatusCode::FORBIDDEN, "account_blocked".into())
-    );
+    assert_problem(again, StatusCode::FORBIDDEN, "account_blocked").await;
     // But a wrong password still says only "wrong email or password".
     let wrong = app
         .post_session(&victim, "dmitry@example.org", "guess guess guess")
         .await;
-    assert_eq!(
-        problem_code(wrong).await,
-        (StatusCode::UNAUTHORIZED, "invalid_credentials".into())
-    );
+    assert_problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
 
     // The audit log has who, what, and why.
     let audit: Value = app.get_json(&admin, "/api/v1/admin/audit").await;
@@ -289,14 +292,15 @@ async fn a_blocked_account_cannot_sign_in_and_loses_its_sessions(app: TestApp) {
     assert_eq!(entry["target"], format!("account:{victim_id}"));
     assert_eq!(entry["reason"], "spam");
 
-    let unblocked = app
-        .post_csrf(
-            &admin,
-            &format!("/api/v1/admin/accounts/{victim_id}/unblock"),
-            &admin_csrf,
-            &json!({ "reason": "appeal accepted" }),
-        )
-        .await;
+    let unblocked = set_blocked(
+        &app,
+        &admin,
+        &admin_csrf,
+        &victim_id,
+        "unblock",
+        "appeal accepted",
+    )
+    .await;
     assert_eq!(unblocked.status(), StatusCode::OK);
     app.sign_in(&victim, "dmitry@example.org", PASSWORD).await;
     app.stop().await;
@@ -326,17 +330,15 @@ async fn a_resident_cannot_reach_admin_routes(app: TestApp) {
         );
     }
     let roles = app
-        .put_csrf(
+        .send_csrf(
             &resident,
+            Method::PUT,
             &format!("/api/v1/admin/accounts/{id}/roles"),
             &csrf,
-            &json!({ "roles": ["admin"] }),
+            Some(&json!({ "roles": ["admin"] })),
         )
         .await;
-    assert_eq!(
-        problem_code(roles).await,
-        (StatusCode::FORBIDDEN, "forbidden".into())
-    );
+    assert_problem(roles, StatusCode::FORBIDDEN, "forbidden").await;
     let stored = app.platform().store.account(&id).await.unwrap().unwrap();
     assert!(!stored.has_role(Role::Admin));
     // The admin pages too.
@@ -354,28 +356,30 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
     let id = target["id"].as_str().unwrap();
     let roles_url = format!("/api/v1/admin/accounts/{id}/roles");
     let no_org = app
-        .put_csrf(&admin, &roles_url, &csrf, &json!({ "roles": ["official"] }))
-        .await;
-    assert_eq!(
-        problem_code(no_org).await,
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "organisation_required".into()
-        )
-    );
-    let org = app
-        .post_csrf(
+        .send_csrf(
             &admin,
-            "/api/v1/admin/organisations",
+            Method::PUT,
+            &roles_url,
             &csrf,
-            &json!({ "name": "Управа района Хамовники" }),
+            Some(&json!({ "roles": ["official"] })),
         )
         .await;
-    assert_eq!(org.status(), StatusCode::CREATED);
-    assert!(org.headers().get("location").is_some());
-    let org: Value = org.json().await.unwrap();
+    assert_problem(
+        no_org,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "organisation_required",
+    )
+    .await;
+    let org = json!({ "name": "Управа района Хамовники" });
+    let org = app
+        .create_csrf(&admin, "/api/v1/admin/organisations", &csrf, &org)
+        .await;
+    assert!(org.header("location").is_some());
+    let org = org.json();
     let staff = json!({ "roles": ["official", "moderator"], "organisation_id": org["id"], "reason": "new staff" });
-    let granted = app.put_csrf(&admin, &roles_url, &csrf, &staff).await;
+    let granted = app
+        .send_csrf(&admin, Method::PUT, &roles_url, &csrf, Some(&staff))
+        .await;
     assert_eq!(granted.status(), StatusCode::OK);
     let granted: Value = granted.json().await.unwrap();
     assert_eq!(
@@ -387,20 +391,18 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
     // An admin cannot remove their own admin role.
     let me: Value = app.get_json(&admin, "/api/v1/me").await;
     let own = app
-        .put_csrf(
+        .send_csrf(
             &admin,
+            Method::PUT,
             &format!(
                 "/api/v1/admin/accounts/{}/roles",
                 me["account"]["id"].as_str().unwrap()
             ),
             &csrf,
-            &json!({ "roles": ["resident"] }),
+            Some(&json!({ "roles": ["resident"] })),
         )
         .await;
-    assert_eq!(
-        problem_code(own).await,
-        (StatusCode::CONFLICT, "self_lockout".into())
-    );
+    assert_problem(own, StatusCode::CONFLICT, "self_lockout").await;
 
     let audit: Value = app.get_json(&admin, "/api/v1/admin/audit?limit=1").await;
     assert_eq!(audit["items"][0]["action"], "account.roles_set");
@@ -429,15 +431,14 @@ async fn admins_grant_roles_with_an_organisation_and_it_is_audited(app: TestApp)
 async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
     let (client, csrf) = app.signed_in("galina@example.org", &[]).await;
     let created = app
-        .post_csrf(
+        .create_csrf(
             &client,
             "/api/v1/tokens",
             &csrf,
             &json!({ "name": "my script" }),
         )
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let created: Value = created.json().await.unwrap();
+        .await
+        .json();
     let secret = created["token"].as_str().unwrap().to_string();
     let id = created["id"].as_str().unwrap().to_string();
 
@@ -496,19 +497,13 @@ async fn api_tokens_authenticate_and_can_be_revoked(app: TestApp) {
         .bearer_auth(&secret)
         .fetch()
         .await;
-    assert_eq!(
-        problem_code(after).await,
-        (StatusCode::UNAUTHORIZED, "invalid_token".into())
-    );
+    assert_problem(after, StatusCode::UNAUTHORIZED, "invalid_token").await;
     let garbage = program
         .get(app.url("/api/v1/me"))
         .bearer_auth("vch_nonsense")
         .fetch()
         .await;
-    assert_eq!(
-        problem_code(garbage).await,
-        (StatusCode::UNAUTHORIZED, "invalid_token".into())
-    );
+    assert_problem(garbage, StatusCode::UNAUTHORIZED, "invalid_token").await;
     app.stop().await;
 }
 
@@ -521,10 +516,7 @@ async fn a_password_change_ends_every_session(app: TestApp) {
     let wrong = app
         .post_csrf(&laptop, "/api/v1/me/password", &csrf, &not_it)
         .await;
-    assert_eq!(
-        problem_code(wrong).await,
-        (StatusCode::UNPROCESSABLE_ENTITY, "wrong_password".into())
-    );
+    assert_problem(wrong, StatusCode::UNPROCESSABLE_ENTITY, "wrong_password").await;
     assert_eq!(app.get(&phone, "/api/v1/me").await.status(), StatusCode::OK);
 
     let changed = app
@@ -581,13 +573,12 @@ async fn an_idempotency_key_makes_a_retry_safe(app: TestApp) {
     let mut other = body.clone();
     other["display_name"] = json!("Другая");
     let reused = send(other).await;
-    assert_eq!(
-        problem_code(reused).await,
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused".into()
-        )
-    );
+    assert_problem(
+        reused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+    )
+    .await;
     app.stop().await;
 }
 
@@ -605,21 +596,33 @@ on_both_stores!(
     an_idempotency_key_makes_a_retry_safe,
 );
 
+/// The app (on SQLite) with the sign-in rate limit `name` set to `limit` a minute, after
+/// `limit` sign-ins as `email` with a wrong `password`, each refused with 401: the app, and the
+/// answer to one more attempt, as `next_email`.
+async fn past_the_limit(
+    name: &str,
+    limit: usize,
+    email: &str,
+    password: &str,
+    next_email: &str,
+) -> (TestApp, reqwest::Response) {
+    let spec = format!("{limit}/min");
+    let app = TestApp::spawn_with(Store::Sqlite, |s| rate(s, name, &spec))
+        .await
+        .expect("the app on SQLite");
+    let client = app.client();
+    for attempt in 1..=limit {
+        let r = app.post_session(&client, email, password).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    let next = app.post_session(&client, next_email, password).await;
+    (app, next)
+}
+
 #[tokio::test]
 async fn sign_in_is_refused_with_429_and_retry_after_past_the_limit() {
-    let app = TestApp::spawn_with(Store::Sqlite, |s| rate(s, "signin_ip", "3/min"))
-        .await
-        .unwrap();
-    let client = app.client();
-    for _ in 0..3 {
-        let r = app
-            .post_session(&client, "x@example.org", "whatever you like")
-            .await;
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    }
-    let limited = app
-        .post_session(&client, "x@example.org", "whatever you like")
-        .await;
+    let email = "x@example.org";
+    let (app, limited) = past_the_limit("signin_ip", 3, email, "whatever you like", email).await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = limited
         .headers()
@@ -638,30 +641,21 @@ async fn sign_in_is_refused_with_429_and_retry_after_past_the_limit() {
 
 #[tokio::test]
 async fn sign_in_attempts_on_one_account_are_limited_across_addresses() {
-    let app = TestApp::spawn_with(Store::Sqlite, |s| rate(s, "signin_account", "2/min"))
-        .await
-        .unwrap();
-    let client = app.client();
-    for _ in 0..2 {
-        let r = app
-            .post_session(&client, "Target@example.org", "guess guess guess")
-            .await;
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    }
-    let r = app
-        .post_session(&client, "target@example.org ", "guess guess guess")
-        .await;
-    assert_eq!(
-        problem_code(r).await,
-        (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into())
-    );
+    let (app, r) = past_the_limit(
+        "signin_account",
+        2,
+        "Target@example.org",
+        "guess guess guess",
+        "target@example.org ",
+    )
+    .await;
+    assert_problem(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn every_answer_has_a_request_id_and_security_headers() {
-    let app = TestApp::spawn().await;
-    let client = app.client();
+    let (app, client) = TestApp::with_client().await;
     let page = app.get(&client, "/signin").await;
     let headers = page.headers();
     assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
@@ -681,17 +675,13 @@ async fn every_answer_has_a_request_id_and_security_headers() {
     assert_eq!(echoed.headers().get("x-request-id").unwrap(), "abc-123");
     let missing = app.get(&client, "/api/v1/nothing-here").await;
     assert!(missing.headers().get("x-request-id").is_some());
-    assert_eq!(
-        problem_code(missing).await,
-        (StatusCode::NOT_FOUND, "not_found".into())
-    );
+    assert_problem(missing, StatusCode::NOT_FOUND, "not_found").await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn problems_follow_the_request_language() {
-    let app = TestApp::spawn().await;
-    let client = app.client();
+    let (app, client) = TestApp::with_client().await;
     let ru: Value = app.get_json(&client, "/api/v1/me").await;
     let en: Value = client
         .get(app.url("/api/v1/me"))
@@ -711,22 +701,13 @@ async fn problems_follow_the_request_language() {
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_with_413_before_parsing() {
-    let app = TestApp::spawn().await;
-    let client = app.client();
+    let (app, client) = TestApp::with_client().await;
     let big = format!(
         "{{\"email\": \"{}\", \"password\": \"x\"}}",
         "a".repeat(100 * 1024)
     );
-    let r = client
-        .post(app.url("/api/v1/sessions"))
-        .header("content-type", "application/json")
-        .body(big)
-        .fetch()
-        .await;
-    assert_eq!(
-        problem_code(r).await,
-        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into())
-    );
+    let r = post_raw(&app, &client, "/api/v1/sessions", "application/json", big).await;
+    assert_problem(r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
     let huge = vec![b'x'; 2 * 1024 * 1024];
     let r = client.post(app.url("/signin")).body(huge).fetch().await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
@@ -735,8 +716,7 @@ async fn oversized_bodies_are_refused_with_413_before_parsing() {
 
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
-    let app = TestApp::spawn().await;
-    let client = app.client();
+    let (app, client) = TestApp::with_client().await;
     assert_eq!(
         app.get(&client, "/healthz").await.text().await.unwrap(),
         "ok\n"
@@ -837,8 +817,7 @@ const API_ROUTES: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
-    let app = TestApp::spawn().await;
-    let client = app.client();
+    let (app, client) = TestApp::with_client().await;
     let doc: Value = app.get_json(&client, "/api/v1/openapi.json").await;
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = Vec::new();

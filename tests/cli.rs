@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::http::Fetch;
-use common::TestApp;
+use common::{assert_contains_all, TestApp};
 use serde_json::json;
 
 fn veche(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -118,35 +118,39 @@ async fn import_districts_loads_another_city() {
     app.stop().await;
 }
 
+/// `veche serve --listen <listen>` on a fresh store with the settings in `env`, which must stop
+/// it before it serves.
+fn serve_with(listen: &str, env: &[(&str, &str)]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = common::cli::veche(dir.path());
+    command.envs(env.iter().copied());
+    command
+        .args(["serve", "--listen", listen])
+        .output()
+        .expect("run veche")
+}
+
 #[test]
 fn bad_settings_stop_the_start_with_a_message_per_value() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_veche"))
-        .args(["serve", "--listen", "nowhere"])
-        .env("VECHE_DATA_DIR", dir.path())
-        .env("VECHE_LOG_FORMAT", "yaml")
-        .env("VECHE_RATE_SIGNUP_IP", "many")
-        .env_remove("MONGODB_URI")
-        .output()
-        .unwrap();
+    let out = serve_with(
+        "nowhere",
+        &[
+            ("VECHE_LOG_FORMAT", "yaml"),
+            ("VECHE_RATE_SIGNUP_IP", "many"),
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    for name in ["VECHE_LISTEN", "VECHE_LOG_FORMAT", "VECHE_RATE_SIGNUP_IP"] {
-        assert!(err.contains(name), "{name} not named in: {err}");
-    }
+    assert_contains_all(
+        &err,
+        &["VECHE_LISTEN", "VECHE_LOG_FORMAT", "VECHE_RATE_SIGNUP_IP"],
+        "the error",
+    );
 }
 
 #[test]
 fn an_unknown_rate_limit_name_stops_the_start_naming_it_and_the_known_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_veche"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("VECHE_DATA_DIR", dir.path())
-        .env("VECHE_RATE_BALOT_IP", "10/min")
-        .env("VECHE_LOG", "warn")
-        .env_remove("MONGODB_URI")
-        .output()
-        .unwrap();
+    let out = serve_with("127.0.0.1:0", &[("VECHE_RATE_BALOT_IP", "10/min")]);
     assert!(
         !out.status.success(),
         "a typo in a limit's name must not start a server"
@@ -154,9 +158,11 @@ fn an_unknown_rate_limit_name_stops_the_start_naming_it_and_the_known_ones() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown rate limit \"balot_ip\""), "{err}");
     // The message lists what exists, from every feature: core, the notifier, polls.
-    for known in ["ballot_ip", "signin_ip", "mail_recipient"] {
-        assert!(err.contains(known), "{known} not listed in: {err}");
-    }
+    assert_contains_all(
+        &err,
+        &["ballot_ip", "signin_ip", "mail_recipient"],
+        "the error",
+    );
 }
 
 #[test]
@@ -166,20 +172,22 @@ fn serve_help_documents_every_setting() {
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    for env in [
-        "VECHE_LISTEN",
-        "VECHE_DATA_DIR",
-        "VECHE_PUBLIC_URL",
-        "MONGODB_URI",
-        "MONGODB_URI_FILE",
-        "VECHE_SECRET_KEY",
-        "VECHE_SECRET_KEY_FILE",
-        "VECHE_LOG_FORMAT",
-        "VECHE_SMTP_HOST",
-        "VECHE_SMTP_PASSWORD_FILE",
-        "VECHE_RATE",
-        "VECHE_CONFIG",
-    ] {
-        assert!(help.contains(env), "{env} missing from --help");
-    }
+    assert_contains_all(
+        &help,
+        &[
+            "VECHE_LISTEN",
+            "VECHE_DATA_DIR",
+            "VECHE_PUBLIC_URL",
+            "MONGODB_URI",
+            "MONGODB_URI_FILE",
+            "VECHE_SECRET_KEY",
+            "VECHE_SECRET_KEY_FILE",
+            "VECHE_LOG_FORMAT",
+            "VECHE_SMTP_HOST",
+            "VECHE_SMTP_PASSWORD_FILE",
+            "VECHE_RATE",
+            "VECHE_CONFIG",
+        ],
+        "--help",
+    );
 }

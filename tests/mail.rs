@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::app::fresh_mongo_uri;
 use common::http::Fetch;
 use common::mail::{mailing_app, path_of, token_of};
-use common::{mail_to, Store, TestApp, KHAMOVNIKI, PASSWORD};
+use common::{assert_contains_all, mail_to, Store, TestApp, KHAMOVNIKI, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use veche_core::accounts::model::{Account, AccountState, BirthYear, Email, Role};
@@ -59,6 +59,30 @@ async fn me(app: &TestApp, client: &reqwest::Client) -> (StatusCode, Value) {
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     (status, body["account"].clone())
+}
+
+/// Asks for a password reset link for `email`: the answer's status.
+async fn ask_reset(app: &TestApp, client: &reqwest::Client, email: &str) -> StatusCode {
+    app.post_json(
+        client,
+        "/api/v1/password-resets",
+        &json!({ "email": email }),
+    )
+    .await
+    .status()
+}
+
+/// Sets a new password with the token of a reset link: the answer's status.
+async fn confirm_reset(
+    app: &TestApp,
+    client: &reqwest::Client,
+    token: &str,
+    new_password: &str,
+) -> StatusCode {
+    let body = json!({ "token": token, "new_password": new_password });
+    app.post_json(client, "/api/v1/password-resets/confirm", &body)
+        .await
+        .status()
 }
 
 async fn the_sign_up_link_activates_the_account(store: Store) {
@@ -121,14 +145,16 @@ async fn the_sign_up_link_activates_the_account(store: Store) {
         .text()
         .await
         .unwrap();
-    for name in [
-        "veche_mail_jobs{state=\"sent\"}",
-        "veche_mail_outcomes_total{kind=\"verify_email\",outcome=\"sent\"}",
-        "veche_mail_send_seconds_count{result=\"ok\"}",
-        "veche_mail_enqueued_total{kind=\"verify_email\",result=\"queued\"}",
-    ] {
-        assert!(metrics.contains(name), "{name} missing from /metrics");
-    }
+    assert_contains_all(
+        &metrics,
+        &[
+            "veche_mail_jobs{state=\"sent\"}",
+            "veche_mail_outcomes_total{kind=\"verify_email\",outcome=\"sent\"}",
+            "veche_mail_send_seconds_count{result=\"ok\"}",
+            "veche_mail_enqueued_total{kind=\"verify_email\",result=\"queued\"}",
+        ],
+        "/metrics",
+    );
     app.stop().await;
 }
 
@@ -139,53 +165,31 @@ async fn a_forgotten_password_is_reset_by_email(store: Store) {
     let (old_session, _) = app.signed_in("oleg@example.org", &[]).await;
     let anonymous = app.client();
     for email in ["oleg@example.org", "nobody@example.org"] {
-        let response = app
-            .post_json(
-                &anonymous,
-                "/api/v1/password-resets",
-                &json!({ "email": email }),
-            )
-            .await;
         assert_eq!(
-            response.status(),
+            ask_reset(&app, &anonymous, email).await,
             StatusCode::ACCEPTED,
             "the same answer for {email}"
         );
     }
-    let bad = app
-        .post_json(
-            &anonymous,
-            "/api/v1/password-resets",
-            &json!({ "email": "not an address" }),
-        )
-        .await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        ask_reset(&app, &anonymous, "not an address").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let mail = mail_to(&sink, "oleg@example.org", "password_reset").await;
     let link = mail.link_containing("/reset-password?token=").unwrap();
     let token = token_of(&link);
     // The form shows without using the link up.
     let form = anonymous.get(app.url(&path_of(&link))).fetch().await;
     assert_eq!(form.status(), StatusCode::OK);
-    let weak = app
-        .post_json(
-            &anonymous,
-            "/api/v1/password-resets/confirm",
-            &json!({ "token": token, "new_password": "short" }),
-        )
-        .await;
     assert_eq!(
-        weak.status(),
+        confirm_reset(&app, &anonymous, &token, "short").await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "a weak password keeps the link"
     );
-    let done = app
-        .post_json(
-            &anonymous,
-            "/api/v1/password-resets/confirm",
-            &json!({ "token": token, "new_password": "a brand new passphrase" }),
-        )
-        .await;
-    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        confirm_reset(&app, &anonymous, &token, "a brand new passphrase").await,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(
         me(&app, &old_session).await.0,
         StatusCode::UNAUTHORIZED,
@@ -193,14 +197,10 @@ async fn a_forgotten_password_is_reset_by_email(store: Store) {
     );
     app.sign_in(&app.client(), "oleg@example.org", "a brand new passphrase")
         .await;
-    let reused = app
-        .post_json(
-            &anonymous,
-            "/api/v1/password-resets/confirm",
-            &json!({ "token": token, "new_password": "another passphrase 2" }),
-        )
-        .await;
-    assert_eq!(reused.status(), StatusCode::GONE);
+    assert_eq!(
+        confirm_reset(&app, &anonymous, &token, "another passphrase 2").await,
+        StatusCode::GONE
+    );
     assert!(
         !sink
             .messages()

@@ -314,6 +314,29 @@ fn verify_against(rig: &Rig, file: &Path, seal: &Path) -> Run {
     ])
 }
 
+/// `veche polls verify-export FILE` against the store.
+fn verify_export(rig: &Rig, file: &Path) -> Run {
+    rig.veche(&["polls", "verify-export", path_str(file)])
+}
+
+/// The export in `file` checks out (`✓`, exit 0), against the store and against the published
+/// seal alone; returns the run against the store.
+fn verifies(rig: &Rig, file: &Path, seal: &Path) -> Run {
+    let run = verify_export(rig, file);
+    run.exits(0).says("✓");
+    verify_against(rig, file, seal).exits(0).says("✓");
+    run
+}
+
+/// The other of the two districts of the tests.
+fn other_district(district: &str) -> &'static str {
+    if district == KHAMOVNIKI {
+        MITINO
+    } else {
+        KHAMOVNIKI
+    }
+}
+
 fn fresh_ballot_id() -> String {
     veche_polls::model::BallotId::generate().to_string()
 }
@@ -375,19 +398,15 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
     assert!(!text.contains('@'));
     let export: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(export["ballots"].as_array().unwrap().len(), 6);
-    rig.veche(&["polls", "verify-export", path_str(&json_file)])
-        .exits(0)
+    verifies(&rig, &json_file, &seal_file)
         .says("6 ballots")
         .says("✓ Every receipt, the root and every count match");
-    verify_against(&rig, &json_file, &seal_file)
-        .exits(0)
-        .says("✓");
 
     let copy = rig.file("tampered.json");
     tampered_json(&json_file, &copy, |e| {
         e["ballots"].as_array_mut().unwrap().pop();
     });
-    rig.veche(&["polls", "verify-export", path_str(&copy)])
+    verify_export(&rig, &copy)
         .exits(1)
         .says("✗")
         .says("5 ballots in the export, 6 published")
@@ -420,7 +439,7 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
         extra["ballot_id"] = json!(ballot_id);
         ballots.push(extra);
     });
-    rig.veche(&["polls", "verify-export", path_str(&copy)])
+    verify_export(&rig, &copy)
         .exits(1)
         .says("7 ballots in the export, 6 published")
         .says("the Merkle root of the export is")
@@ -448,7 +467,7 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
             json!([a])
         };
     });
-    rig.veche(&["polls", "verify-export", path_str(&copy)])
+    verify_export(&rig, &copy)
         .exits(1)
         .says("1 ballot(s) do not match their receipt")
         .says(&changed_id)
@@ -456,14 +475,10 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
 
     tampered_json(&json_file, &copy, |e| {
         let ballot = &mut e["ballots"][0];
-        let moved = if ballot["district"] == KHAMOVNIKI {
-            MITINO
-        } else {
-            KHAMOVNIKI
-        };
+        let moved = other_district(ballot["district"].as_str().unwrap());
         ballot["district"] = json!(moved);
     });
-    rig.veche(&["polls", "verify-export", path_str(&copy)])
+    verify_export(&rig, &copy)
         .exits(1)
         .says("the Merkle root of the export is")
         .says("count(s) differ from the published results: do|");
@@ -476,18 +491,13 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
         "{text}"
     );
     assert_eq!(text.lines().count(), 7, "{text}");
-    rig.veche(&["polls", "verify-export", path_str(&csv_file)])
-        .exits(0)
-        .says("✓");
-    verify_against(&rig, &csv_file, &seal_file)
-        .exits(0)
-        .says("✓");
+    verifies(&rig, &csv_file, &seal_file);
 
     let copy = rig.file("tampered.csv");
     tampered_csv(&csv_file, &copy, |rows| {
         rows.pop();
     });
-    rig.veche(&["polls", "verify-export", path_str(&copy)])
+    verify_export(&rig, &copy)
         .exits(1)
         .says("5 ballots in the export, 6 published");
 
@@ -521,21 +531,16 @@ async fn exports_verify_and_tampered_copies_fail(store: Store) {
             a.clone()
         };
     });
-    rig.veche(&["polls", "verify-export", path_str(&copy)])
+    verify_export(&rig, &copy)
         .exits(1)
         .says("1 ballot(s) do not match their receipt")
         .says(&changed_id);
 
     tampered_csv(&csv_file, &copy, |rows| {
         let row = &mut rows[1];
-        row[3] = if row[3] == KHAMOVNIKI {
-            MITINO
-        } else {
-            KHAMOVNIKI
-        }
-        .to_string();
+        row[3] = other_district(&row[3]).to_string();
     });
-    rig.veche(&["polls", "verify-export", path_str(&copy)])
+    verify_export(&rig, &copy)
         .exits(1)
         .says("the Merkle root of the export is")
         .says("count(s) differ from the published results: do|");

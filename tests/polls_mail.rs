@@ -33,6 +33,21 @@ async fn poll_until(app: &TestApp, id: &str, done: impl Fn(&veche_polls::model::
     }
 }
 
+/// POSTs `body` to `tail` of the poll `id` as `token`; asserts the answer's status.
+async fn on_poll(
+    api: &Api<'_>,
+    id: &str,
+    tail: &str,
+    token: &str,
+    body: &Value,
+    status: StatusCode,
+) {
+    let r = api
+        .post(&format!("/api/v1/polls/{id}{tail}"), Some(token), body)
+        .await;
+    assert_eq!(r.status, status, "POST {tail}: {}", r.text);
+}
+
 async fn opening_and_results_reach_the_right_residents(store: Store) {
     let Some((sink, app)) = mailing_app(store, |s| {
         s.polls.tick = Duration::from_millis(100);
@@ -79,14 +94,15 @@ async fn opening_and_results_reach_the_right_residents(store: Store) {
         .as_str()
         .unwrap()
         .to_string();
-    let scheduled = api
-        .post(
-            &format!("/api/v1/polls/{id}/schedule"),
-            Some(&official),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(scheduled.status, StatusCode::OK);
+    on_poll(
+        &api,
+        &id,
+        "/schedule",
+        &official,
+        &json!({}),
+        StatusCode::OK,
+    )
+    .await;
 
     // The scheduler announces the opening: to the Хамовники resident who asked for it.
     let opened = mail_to(&sink, &email_of(&app, &wants).await, "poll_opened").await;
@@ -108,32 +124,21 @@ async fn opening_and_results_reach_the_right_residents(store: Store) {
     }
 
     // Two residents vote; the poll closes and its results are published.
+    let ballot = json!({ "answers": [{ "question": question, "options": [option] }] });
     for token in [&wants_token, &quiet_token] {
-        let r = api
-            .post(
-                &format!("/api/v1/polls/{id}/ballots"),
-                Some(token),
-                &json!({ "answers": [{ "question": question, "options": [option] }] }),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED);
+        on_poll(&api, &id, "/ballots", token, &ballot, StatusCode::CREATED).await;
     }
-    let closed = api
-        .post(
-            &format!("/api/v1/polls/{id}/close"),
-            Some(&official),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(closed.status, StatusCode::OK);
-    let published = api
-        .post(
-            &format!("/api/v1/polls/{id}/publication"),
-            Some(&official),
-            &json!({ "decision": "Площадку поставят во дворе дома 5 до июня." }),
-        )
-        .await;
-    assert_eq!(published.status, StatusCode::OK);
+    on_poll(&api, &id, "/close", &official, &json!({}), StatusCode::OK).await;
+    let decision = json!({ "decision": "Площадку поставят во дворе дома 5 до июня." });
+    on_poll(
+        &api,
+        &id,
+        "/publication",
+        &official,
+        &decision,
+        StatusCode::OK,
+    )
+    .await;
 
     // Both voters hear about the results; the resident of Митино, who did not vote, does not.
     for voter in [&wants, &quiet] {

@@ -122,6 +122,16 @@ async fn call(
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+/// The API path `tail` of the poll `id`.
+fn poll_api(id: &str, tail: &str) -> String {
+    format!("/api/v1/polls/{id}{tail}")
+}
+
+/// A POST of `who` through [`call`].
+async fn post(app: &TestApp, who: &Session, path: &str, body: Value) -> Value {
+    call(app, who, Method::POST, path, Some(body)).await
+}
+
 /// The fields the users wrote, as they wrote them.
 struct Written {
     /// Display names: the admin's, the official's, the resident's, then four more residents'.
@@ -323,12 +333,11 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
 
     // The admin makes the organisation, makes the official one of it (with a reason) and
     // blocks a resident (with a reason).
-    let org = call(
+    let org = post(
         &app,
         &admin,
-        Method::POST,
         "/api/v1/admin/organisations",
-        Some(json!({ "name": w.organisation })),
+        json!({ "name": w.organisation }),
     )
     .await;
     call(
@@ -339,26 +348,12 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         Some(json!({ "roles": ["official"], "organisation_id": org["id"], "reason": w.roles_reason })),
     )
     .await;
-    let blocked = others.last().unwrap();
-    call(
-        &app,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/admin/accounts/{blocked}/block"),
-        Some(json!({ "reason": w.block_reason })),
-    )
-    .await;
+    let block = format!("/api/v1/admin/accounts/{}/block", others.last().unwrap());
+    post(&app, &admin, &block, json!({ "reason": w.block_reason })).await;
 
     // The resident names their API tokens.
     for name in &w.tokens {
-        call(
-            &app,
-            &resident,
-            Method::POST,
-            "/api/v1/tokens",
-            Some(json!({ "name": name })),
-        )
-        .await;
+        post(&app, &resident, "/api/v1/tokens", json!({ "name": name })).await;
     }
 
     // The official writes two polls and opens them; the resident votes in both; the second is
@@ -366,20 +361,13 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
     let mut ids = Vec::new();
     let mut receipts = Vec::new();
     for texts in &w.polls {
-        let poll = call(
-            &app,
-            &official,
-            Method::POST,
-            "/api/v1/polls",
-            Some(texts.input()),
-        )
-        .await;
+        let poll = post(&app, &official, "/api/v1/polls", texts.input()).await;
         let id = poll["id"].as_str().unwrap().to_string();
         let poll = call(
             &app,
             &official,
             Method::POST,
-            &format!("/api/v1/polls/{id}/schedule"),
+            &poll_api(&id, "/schedule"),
             None,
         )
         .await;
@@ -388,41 +376,25 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
             "question": poll["questions"][0]["id"],
             "options": [poll["questions"][0]["options"][0]["id"]],
         }]});
-        let cast = call(
-            &app,
-            &resident,
-            Method::POST,
-            &format!("/api/v1/polls/{id}/ballots"),
-            Some(ballot),
-        )
-        .await;
+        let cast = post(&app, &resident, &poll_api(&id, "/ballots"), ballot).await;
         receipts.push(cast["receipt"].as_str().unwrap().to_string());
         ids.push(id);
     }
-    let draft = call(
-        &app,
-        &official,
-        Method::POST,
-        "/api/v1/polls",
-        Some(w.draft.input()),
-    )
-    .await;
+    let draft = post(&app, &official, "/api/v1/polls", w.draft.input()).await;
     let draft = draft["id"].as_str().unwrap().to_string();
     let (open, done) = (&ids[0], &ids[1]);
-    call(
+    post(
         &app,
         &official,
-        Method::POST,
-        &format!("/api/v1/polls/{done}/close"),
-        Some(json!({ "reason": w.close_reason })),
+        &poll_api(done, "/close"),
+        json!({ "reason": w.close_reason }),
     )
     .await;
-    let published = call(
+    let published = post(
         &app,
         &official,
-        Method::POST,
-        &format!("/api/v1/polls/{done}/publication"),
-        Some(json!({ "decision": w.decision })),
+        &poll_api(done, "/publication"),
+        json!({ "decision": w.decision }),
     )
     .await;
     assert_eq!(published["status"], "published");
@@ -446,15 +418,12 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         pages.extend(extra);
         pages
     };
-    let mut fetched = 0;
-
     let anonymous = app.client();
     let signed_out = public(vec![
         page("/signin", &[]),
         page("/signup", &[]),
         page("/forgot-password", &[]),
     ]);
-    fetched += check_pages(&app, "anonymous", &anonymous, None, &signed_out).await;
 
     let tokens: Vec<&str> = w.tokens.iter().map(String::as_str).collect();
     let mut receipt_pages = Vec::new();
@@ -474,14 +443,6 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         page(format!("/polls/{open}/results"), &o.everything()),
     ]);
     resident_pages.extend(receipt_pages);
-    fetched += check_pages(
-        &app,
-        "resident",
-        &resident.client,
-        Some(&w.names[2]),
-        &resident_pages,
-    )
-    .await;
 
     let mut open_editor = o.everything();
     open_editor.push(&o.description);
@@ -502,14 +463,6 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         page(format!("/official/polls/{open}/dashboard"), &o.everything()),
         page(format!("/official/polls/{done}/dashboard"), &d.everything()),
     ]);
-    fetched += check_pages(
-        &app,
-        "official",
-        &official.client,
-        Some(&w.names[1]),
-        &official_pages,
-    )
-    .await;
 
     let names: Vec<&str> = w.names.iter().map(String::as_str).collect();
     let mut admin_pages = public(vec![
@@ -531,14 +484,27 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
             &[name, &w.organisation],
         ));
     }
-    fetched += check_pages(
-        &app,
-        "admin",
-        &admin.client,
-        Some(&w.names[0]),
-        &admin_pages,
-    )
-    .await;
+    // Each role in turn, with the name it is signed in under.
+    let visits = [
+        ("anonymous", &anonymous, None, signed_out),
+        (
+            "resident",
+            &resident.client,
+            Some(&w.names[2]),
+            resident_pages,
+        ),
+        (
+            "official",
+            &official.client,
+            Some(&w.names[1]),
+            official_pages,
+        ),
+        ("admin", &admin.client, Some(&w.names[0]), admin_pages),
+    ];
+    let mut fetched = 0;
+    for (role, client, name, pages) in visits {
+        fetched += check_pages(&app, role, client, name.map(String::as_str), &pages).await;
+    }
 
     eprintln!("xss: {fetched} pages fetched, none shows the corpus unescaped");
     app.stop().await;

@@ -89,6 +89,63 @@ fn poll(closed: bool) -> Poll {
     }
 }
 
+/// A fresh store holding [`poll`]`(closed)`.
+async fn open_with_poll(backend: &Backend, closed: bool) -> (Arc<dyn PollStore>, Poll) {
+    let store = open(backend).await;
+    let p = poll(closed);
+    store.insert_poll(&p).await.unwrap();
+    (store, p)
+}
+
+/// The stored counters of `poll` are those of `ballots`, counted afresh.
+async fn assert_counts(store: &Arc<dyn PollStore>, poll: &Poll, ballots: &[Ballot]) {
+    assert_eq!(
+        store.counters(&poll.id).await.unwrap(),
+        tally::recount(ballots),
+        "the counters of {}",
+        poll.id
+    );
+}
+
+/// A recount of `poll` (fixing, or a dry run) finds no drift.
+async fn assert_no_drift(polls: &Polls, poll: &Poll, fix: bool) {
+    let report = service::recount(polls, &poll.id, fix).await.unwrap();
+    assert!(report.drift.is_empty(), "{:?}", report.drift);
+}
+
+/// The ids of the (at most `limit`) polls the store lists for a query, narrowed by `narrow`.
+async fn listed(
+    store: &Arc<dyn PollStore>,
+    limit: usize,
+    narrow: impl FnOnce(&mut PollQuery),
+) -> Vec<PollId> {
+    let mut query = PollQuery {
+        limit,
+        ..PollQuery::default()
+    };
+    narrow(&mut query);
+    let polls = store.list_polls(&query).await.unwrap();
+    polls.into_iter().map(|p| p.id).collect()
+}
+
+/// Every item of a paged listing: `page(after)` gives the page after the item `after` (from
+/// the start with `None`), until a page comes back empty.
+async fn every_page<T: Clone, Fut>(mut page: impl FnMut(Option<T>) -> Fut) -> Vec<T>
+where
+    Fut: std::future::Future<Output = Vec<T>>,
+{
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let next = page(after.take()).await;
+        if next.is_empty() {
+            return all;
+        }
+        after = next.last().cloned();
+        all.extend(next);
+    }
+}
+
 const DISTRICTS: [&str; 3] = ["45000000001", "45000000002", "45000000003"];
 
 /// The `i`-th resident's ballot: choices, district and age vary with `i`.
@@ -190,54 +247,24 @@ async fn polls_round_trip_with_versions(backend: Backend) {
         store.insert_poll(&p).await.unwrap();
         made.push(p);
     }
-    let ids = |ps: Vec<Poll>| ps.into_iter().map(|p| p.id).collect::<Vec<_>>();
-    let all = ids(store
-        .list_polls(&PollQuery {
-            limit: 10,
-            ..PollQuery::default()
-        })
-        .await
-        .unwrap());
+    let all = listed(&store, 10, |_| {}).await;
     assert_eq!(
         all,
         made.iter().rev().map(|p| p.id.clone()).collect::<Vec<_>>()
     );
-    let scheduled = ids(store
-        .list_polls(&PollQuery {
-            phases: vec![Phase::Scheduled],
-            limit: 10,
-            ..PollQuery::default()
-        })
-        .await
-        .unwrap());
+    let scheduled = listed(&store, 10, |q| q.phases = vec![Phase::Scheduled]).await;
     assert_eq!(
         scheduled,
         vec![made[4].id.clone(), made[2].id.clone(), made[0].id.clone()]
     );
-    let mine = ids(store
-        .list_polls(&PollQuery {
-            organisation: Some(org),
-            limit: 10,
-            ..PollQuery::default()
-        })
-        .await
-        .unwrap());
+    let mine = listed(&store, 10, |q| q.organisation = Some(org)).await;
     assert_eq!(mine.len(), 3);
-    let page = ids(store
-        .list_polls(&PollQuery {
-            before: Some(made[3].id.clone()),
-            limit: 2,
-            ..PollQuery::default()
-        })
-        .await
-        .unwrap());
+    let page = listed(&store, 2, |q| q.before = Some(made[3].id.clone())).await;
     assert_eq!(page, vec![made[2].id.clone(), made[1].id.clone()]);
 }
 
 async fn one_ballot_per_resident_under_a_thousand_concurrent_tries(backend: Backend) {
-    let store = open(&backend).await;
-    let p = poll(false);
-    store.insert_poll(&p).await.unwrap();
+    let (store, p) = open_with_poll(&backend, false).await;
     let voter = AccountId::generate();
     let mut tasks = Vec::new();
     for _ in 0..1000 {
@@ -267,9 +294,7 @@ async fn one_ballot_per_resident_under_a_thousand_concurrent_tries(backend: Back
 }
 
 async fn counters_equal_the_ballots_under_concurrent_voting(backend: Backend) {
-    let store = open(&backend).await;
-    let p = poll(false);
-    store.insert_poll(&p).await.unwrap();
+    let (store, p) = open_with_poll(&backend, false).await;
     let all = ballots(&p, 300);
     let mut tasks = Vec::new();
     for chunk in all.chunks(30) {
@@ -302,9 +327,7 @@ async fn counters_equal_the_ballots_under_concurrent_voting(backend: Backend) {
 /// the ballot is stored and counted all the same, exactly.
 async fn a_ballot_whose_caller_went_away_is_stored_and_counted(backend: Backend) {
     use futures::FutureExt;
-    let store = open(&backend).await;
-    let p = poll(false);
-    store.insert_poll(&p).await.unwrap();
+    let (store, p) = open_with_poll(&backend, false).await;
     let all = ballots(&p, 51);
     // The first one in full: the poll's counter document exists from then on.
     assert_eq!(store.cast(&all[0]).await.unwrap(), Cast::Stored);
@@ -332,62 +355,41 @@ async fn a_ballot_whose_caller_went_away_is_stored_and_counted(backend: Backend)
 }
 
 async fn ballots_are_found_by_resident_receipt_and_page(backend: Backend) {
-    let store = open(&backend).await;
-    let p = poll(false);
-    store.insert_poll(&p).await.unwrap();
+    let (store, p) = open_with_poll(&backend, false).await;
     let all = ballots(&p, 25);
     assert_eq!(store.import_ballots(&all).await.unwrap(), 25);
     // Importing again stores nothing (one per resident) and counts nothing twice.
     assert_eq!(store.import_ballots(&all).await.unwrap(), 0);
-    assert_eq!(store.counters(&p.id).await.unwrap(), tally::recount(&all));
+    assert_counts(&store, &p, &all).await;
 
     let b = &all[7];
-    assert_eq!(
-        store
-            .ballot_of(&p.id, &b.account_id)
-            .await
-            .unwrap()
-            .as_ref(),
-        Some(b)
-    );
-    assert_eq!(
-        store
-            .ballot_by_receipt(&p.id, &b.receipt)
-            .await
-            .unwrap()
-            .as_ref(),
-        Some(b)
-    );
+    let by_account = store.ballot_of(&p.id, &b.account_id).await.unwrap();
+    assert_eq!(by_account.as_ref(), Some(b), "by account");
+    let by_receipt = store.ballot_by_receipt(&p.id, &b.receipt).await.unwrap();
+    assert_eq!(by_receipt.as_ref(), Some(b), "by receipt");
     assert!(store
         .ballot_of(&p.id, &AccountId::generate())
         .await
         .unwrap()
         .is_none());
 
-    let mut seen = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store.ballots_page(&p.id, after.as_ref(), 4).await.unwrap();
-        if page.is_empty() {
-            break;
+    let seen = every_page(|after| {
+        let (store, id) = (store.clone(), p.id.clone());
+        async move {
+            let page = store.ballots_page(&id, after.as_ref(), 4).await.unwrap();
+            page.into_iter().map(|b| b.receipt).collect()
         }
-        after = page.last().map(|b| b.receipt.clone());
-        seen.extend(page.into_iter().map(|b| b.receipt));
-    }
+    })
+    .await;
     let mut expected: Vec<_> = all.iter().map(|b| b.receipt.clone()).collect();
     expected.sort();
     assert_eq!(seen, expected, "every ballot once, in receipt order");
 
-    let mut voters = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store.voters(&p.id, after.as_ref(), 10).await.unwrap();
-        if page.is_empty() {
-            break;
-        }
-        after = page.last().cloned();
-        voters.extend(page);
-    }
+    let voters = every_page(|after| {
+        let (store, id) = (store.clone(), p.id.clone());
+        async move { store.voters(&id, after.as_ref(), 10).await.unwrap() }
+    })
+    .await;
     let mut accounts: Vec<_> = all.iter().map(|b| b.account_id.clone()).collect();
     accounts.sort();
     assert_eq!(voters, accounts);
@@ -425,9 +427,7 @@ async fn points_follow_ballots(backend: Backend) {
 }
 
 async fn drift_is_found_and_repaired_by_a_recount(backend: Backend) {
-    let store = open(&backend).await;
-    let p = poll(false);
-    store.insert_poll(&p).await.unwrap();
+    let (store, p) = open_with_poll(&backend, false).await;
     let all = ballots(&p, 40);
     store.import_ballots(&all).await.unwrap();
     let polls = polls(store.clone());
@@ -464,18 +464,12 @@ async fn drift_is_found_and_repaired_by_a_recount(backend: Backend) {
     let fixed = service::recount(&polls, &p.id, true).await.unwrap();
     assert!(fixed.fixed);
     assert_eq!(fixed.drift, report.drift);
-    assert_eq!(store.counters(&p.id).await.unwrap(), tally::recount(&all));
-    assert!(service::recount(&polls, &p.id, true)
-        .await
-        .unwrap()
-        .drift
-        .is_empty());
+    assert_counts(&store, &p, &all).await;
+    assert_no_drift(&polls, &p, true).await;
 }
 
 async fn sealing_computes_the_root_repairs_drift_and_proves_every_receipt(backend: Backend) {
-    let store = open(&backend).await;
-    let p = poll(true);
-    store.insert_poll(&p).await.unwrap();
+    let (store, p) = open_with_poll(&backend, true).await;
     // More than two blocks of the tree.
     let all = ballots(&p, 2 * verify::BLOCK + 37);
     store.import_ballots(&all).await.unwrap();
@@ -527,9 +521,7 @@ async fn sealing_computes_the_root_repairs_drift_and_proves_every_receipt(backen
 }
 
 async fn the_export_matches_what_was_published_and_tampering_shows(backend: Backend) {
-    let store = open(&backend).await;
-    let p = poll(true);
-    store.insert_poll(&p).await.unwrap();
+    let (store, p) = open_with_poll(&backend, true).await;
     let all = ballots(&p, 2100);
     store.import_ballots(&all).await.unwrap();
     let polls = Arc::new(polls(store.clone()));
@@ -647,9 +639,7 @@ async fn the_export_matches_what_was_published_and_tampering_shows(backend: Back
 }
 
 async fn the_counts_of_a_process_that_died_are_recovered(backend: Backend) {
-    let store = open(&backend).await;
-    let p = poll(false);
-    store.insert_poll(&p).await.unwrap();
+    let (store, p) = open_with_poll(&backend, false).await;
     let all = ballots(&p, 12);
     let Backend::Mongo(db) = &backend else {
         // SQLite writes counts with their ballot: nothing can be left uncounted.
@@ -657,7 +647,7 @@ async fn the_counts_of_a_process_that_died_are_recovered(backend: Backend) {
             store.cast(b).await.unwrap();
         }
         assert_eq!(store.repair(Duration::ZERO).await.unwrap(), 0);
-        assert_eq!(store.counters(&p.id).await.unwrap(), tally::recount(&all));
+        assert_counts(&store, &p, &all).await;
         return;
     };
     // What a process killed mid-spike leaves: its shard's document (it counted the first 5 of
@@ -708,16 +698,21 @@ async fn the_counts_of_a_process_that_died_are_recovered(backend: Backend) {
     assert_eq!(store.repair(Duration::from_secs(60)).await.unwrap(), 4);
     assert_eq!(store.repair(Duration::from_secs(60)).await.unwrap(), 0);
     store.flush().await.unwrap();
-    assert_eq!(store.counters(&p.id).await.unwrap(), tally::recount(&all));
+    assert_counts(&store, &p, &all).await;
     let polls = polls(store.clone());
-    assert!(service::recount(&polls, &p.id, false)
-        .await
-        .unwrap()
-        .drift
-        .is_empty());
+    assert_no_drift(&polls, &p, false).await;
 }
 
 // ---------------------------------------------------------------- MongoDB time migration ---
+
+/// The document `id` of a MongoDB collection, which must be there.
+async fn by_id(
+    collection: &mongodb::Collection<mongodb::bson::Document>,
+    id: impl Into<mongodb::bson::Bson>,
+) -> mongodb::bson::Document {
+    let filter = mongodb::bson::doc! { "_id": id.into() };
+    collection.find_one(filter).await.unwrap().unwrap()
+}
 
 /// Versions before the migration stored poll, ballot and seal instants as integer
 /// milliseconds: documents in that form, written straight through the driver, are dates after
@@ -829,11 +824,7 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
         other => panic!("{field} is {other:?}, not a date"),
     };
     for p in [&older, &newer] {
-        let d = polls
-            .find_one(doc! { "_id": p.id.as_str() })
-            .await
-            .unwrap()
-            .unwrap();
+        let d = by_id(&polls, p.id.as_str()).await;
         assert_eq!(Some(date(&d, "opens_at")), p.opens_at);
         assert_eq!(Some(date(&d, "closes_at")), p.closes_at);
         assert_eq!(date(&d, "created_at"), p.created_at);
@@ -850,18 +841,10 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
         }
     }
     for b in [&first, &second] {
-        let d = ballots
-            .find_one(doc! { "_id": b.id.as_str() })
-            .await
-            .unwrap()
-            .unwrap();
+        let d = by_id(&ballots, b.id.as_str()).await;
         assert_eq!(date(&d, "cast_at"), b.cast_at);
     }
-    let d = seals
-        .find_one(doc! { "_id": seal.poll_id.as_str() })
-        .await
-        .unwrap()
-        .unwrap();
+    let d = by_id(&seals, seal.poll_id.as_str()).await;
     assert_eq!(date(&d, "sealed_at"), seal.sealed_at);
 
     // And read back through the store.
@@ -895,12 +878,7 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
     assert_eq!(d.get_bool("retired"), Ok(true));
 
     // The run is recorded: opening again does not scan again, and changes nothing.
-    let done = db
-        .collection::<Document>("migrations")
-        .find_one(doc! { "_id": "polls_times_as_dates" })
-        .await
-        .unwrap()
-        .unwrap();
+    let done = by_id(&db.collection("migrations"), "polls_times_as_dates").await;
     assert!(
         matches!(done.get("converted"), Some(Bson::Int64(14))),
         "{done:?}"

@@ -46,6 +46,13 @@ impl TestApp {
             .unwrap_or_else(|| unreachable!())
     }
 
+    /// [`TestApp::spawn`], and a client of it (see [`TestApp::client`]).
+    pub async fn with_client() -> (TestApp, Client) {
+        let app = Self::spawn().await;
+        let client = app.client();
+        (app, client)
+    }
+
     /// Spawns on the given store; `None` when the store is MongoDB and no test server is
     /// configured outside CI (under CI that panics instead).
     pub async fn spawn_with(store: Store, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {

@@ -17,13 +17,16 @@ use fantoccini::cookies::Cookie;
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use futures::FutureExt;
+use futures::future::BoxFuture;
+pub use futures::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use veche_core::web::i18n::Lang;
 
-use super::TestApp;
+use veche::config::Settings;
+
+use super::{Store, TestApp};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub type TestResult<T = ()> = Result<T, BoxError>;
@@ -141,6 +144,23 @@ where
     }
 }
 
+/// A browser test: skipped (before the app is spawned) when there is no WebDriver; else the app
+/// on SQLite with `adjust` applied to its settings, and `body` run with a fresh browser session
+/// of the given window size (see [`with_browser`]) and the app, which is stopped afterwards.
+pub async fn browser_test<F>(size: (u32, u32), adjust: impl FnOnce(&mut Settings), body: F)
+where
+    F: for<'a> FnOnce(Client, &'a TestApp) -> BoxFuture<'a, TestResult>,
+{
+    if webdriver_url().is_none() {
+        return;
+    }
+    let app = TestApp::spawn_with(Store::Sqlite, adjust)
+        .await
+        .expect("the app on SQLite");
+    with_browser(size, |client| body(client, &app)).await;
+    app.stop().await;
+}
+
 // ------------------------------------------------------------------------------------------------
 // Waiting and reading the page
 // ------------------------------------------------------------------------------------------------
@@ -159,46 +179,52 @@ pub async fn describe(client: &Client) -> String {
     format!("at {url}; the page reads:\n{text}")
 }
 
-/// Polls every 50 ms until an element matches `css`, or fails after `timeout`.
-pub async fn wait_for(client: &Client, css: &str, timeout: Duration) -> TestResult<Element> {
+/// Tries `attempt` every [`POLL`] until it gives a value, or fails after `timeout` with the last
+/// reason it gave for not being done and where the browser is.
+pub async fn poll_until<T, Fut>(
+    client: &Client,
+    timeout: Duration,
+    mut attempt: impl FnMut() -> Fut,
+) -> TestResult<T>
+where
+    Fut: Future<Output = Result<T, String>>,
+{
     let deadline = Instant::now() + timeout;
     loop {
-        // Errors while a navigation is under way (stale documents and the like) are retried too.
-        let last_error = match client.find(Locator::Css(css)).await {
-            Ok(element) => return Ok(element),
-            Err(e) => e,
+        let not_yet = match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(reason) => reason,
         };
         if Instant::now() >= deadline {
-            return Err(format!(
-                "no element matched `{css}` within {timeout:?} (last error: {last_error}) {}",
-                describe(client).await
-            )
-            .into());
+            return Err(format!("{not_yet} within {timeout:?}: {}", describe(client).await).into());
         }
         tokio::time::sleep(POLL).await;
     }
 }
 
+/// Polls every 50 ms until an element matches `css`, or fails after `timeout`.
+pub async fn wait_for(client: &Client, css: &str, timeout: Duration) -> TestResult<Element> {
+    // Errors while a navigation is under way (stale documents and the like) are retried too.
+    poll_until(client, timeout, move || async move {
+        client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| format!("no element matched `{css}` (last error: {e})"))
+    })
+    .await
+}
+
 /// Polls until the browser's current URL has the given path (on the app's origin).
 pub async fn wait_for_path(client: &Client, app: &TestApp, path: &str) -> TestResult<url::Url> {
-    let origin = url::Url::parse(&app.base)?.origin();
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Ok(url) = client.current_url().await {
-            if url.origin() == origin && url.path() == path {
-                return Ok(url);
-            }
+    let origin = &url::Url::parse(&app.base)?.origin();
+    let base = app.base.as_str();
+    poll_until(client, WAIT, move || async move {
+        match client.current_url().await {
+            Ok(url) if url.origin() == *origin && url.path() == path => Ok(url),
+            _ => Err(format!("the browser did not reach {path} on {base}")),
         }
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "the browser did not reach {path} on {} within {WAIT:?}: {}",
-                app.base,
-                describe(client).await
-            )
-            .into());
-        }
-        tokio::time::sleep(POLL).await;
-    }
+    })
+    .await
 }
 
 pub async fn text_of(client: &Client, css: &str) -> TestResult<String> {
@@ -267,35 +293,29 @@ pub async fn click_to_navigate(client: &Client, element: Element) -> TestResult 
 
 /// Waits until the document `old` (its `<html>`) belongs to is gone and the next one loaded.
 pub async fn wait_until_replaced(client: &Client, old: Element) -> TestResult {
-    let deadline = Instant::now() + WAIT;
+    let old = &old;
+    // One deadline for both: the old page gone, then the next one loaded.
+    let started = Instant::now();
     // Once the old document is gone its elements are stale (or not found at all).
-    while old.tag_name().await.is_ok() {
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "the page was not replaced within {WAIT:?}: {}",
-                describe(client).await
-            )
-            .into());
+    poll_until(client, WAIT, move || async move {
+        match old.tag_name().await {
+            Ok(_) => Err("the page was not replaced".to_string()),
+            Err(_) => Ok(()),
         }
-        tokio::time::sleep(POLL).await;
-    }
-    loop {
+    })
+    .await?;
+    let left = WAIT.saturating_sub(started.elapsed());
+    poll_until(client, left, move || async move {
         let state = client
             .execute("return document.readyState;", vec![])
             .await
             .ok();
-        if state.as_ref().and_then(Value::as_str) == Some("complete") {
-            return Ok(());
+        match state.as_ref().and_then(Value::as_str) {
+            Some("complete") => Ok(()),
+            _ => Err(format!("the next page did not load (state {state:?})")),
         }
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "the next page did not load within {WAIT:?} (state {state:?}): {}",
-                describe(client).await
-            )
-            .into());
-        }
-        tokio::time::sleep(POLL).await;
-    }
+    })
+    .await
 }
 
 /// Types a time into an empty `datetime-local` field the way a person does, segment by

@@ -51,8 +51,8 @@ pub async fn member(
     roles: &[Role],
     organisation: Option<OrganisationId>,
 ) -> (AccountId, String) {
-    use veche_core::accounts::model::{Account, AccountState, ApiToken, BirthYear};
-    use veche_core::id::{DistrictId, TokenId};
+    use veche_core::accounts::model::{Account, AccountState, BirthYear};
+    use veche_core::id::DistrictId;
     let platform = app.platform();
     let now = veche_core::clock::now();
     let id = AccountId::generate();
@@ -82,20 +82,15 @@ pub async fn member(
         .insert_account(&account)
         .await
         .expect("insert account");
-    let secret = format!("vch_{}", veche_core::random::token());
+    let (_, secret) = veche_core::accounts::service::create_token(platform, &account.id, "tests")
+        .await
+        .expect("create token");
+    // Recently used: the first requests need not write the time of use.
     platform
         .store
-        .insert_token(&ApiToken {
-            id: TokenId::generate(),
-            account_id: account.id.clone(),
-            name: "tests".into(),
-            hash: veche_core::random::token_hash(&secret),
-            created_at: now,
-            // Recently used: the first requests need not write the time of use.
-            last_used_at: Some(now),
-        })
+        .touch_tokens(&[veche_core::random::token_hash(&secret)], now)
         .await
-        .expect("insert token");
+        .expect("touch token");
     (account.id, secret)
 }
 

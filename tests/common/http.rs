@@ -23,6 +23,11 @@ pub async fn problem_code(response: Response) -> (StatusCode, String) {
     (status, body["code"].as_str().unwrap_or("").to_string())
 }
 
+/// Asserts the answer is a problem document with this status and `code`.
+pub async fn assert_problem(response: Response, status: StatusCode, code: &str) {
+    assert_eq!(problem_code(response).await, (status, code.to_string()));
+}
+
 /// Sending a request built with reqwest, panicking when it cannot be sent.
 #[allow(async_fn_in_trait)]
 pub trait Fetch {
@@ -81,15 +86,22 @@ impl TestApp {
             .await
     }
 
-    pub async fn put_csrf(
+    /// [`TestApp::post_csrf`] that must create something: asserts 201; the answer read whole.
+    pub async fn create_csrf(
         &self,
         client: &Client,
         path: &str,
         csrf: &str,
         body: &Value,
-    ) -> Response {
-        self.send_csrf(client, Method::PUT, path, csrf, Some(body))
-            .await
+    ) -> Reply {
+        let reply = Reply::of(self.post_csrf(client, path, csrf, body).await).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "POST {path}: {}",
+            reply.text
+        );
+        reply
     }
 }
 

@@ -31,3 +31,10 @@ pub use mail::{mail_to, send_mail_to};
 pub const KHAMOVNIKI: &str = "45383000";
 pub const MITINO: &str = "45367000";
 pub const PASSWORD: &str = "correct horse battery";
+
+/// Asserts that `text` (named `what` in the message) contains every one of `parts`.
+pub fn assert_contains_all(text: &str, parts: &[&str], what: &str) {
+    for part in parts {
+        assert!(text.contains(part), "{part} missing from {what}:\n{text}");
+    }
+}
