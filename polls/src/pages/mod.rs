@@ -1,0 +1,261 @@
+//! The polls' pages: residents list polls, read one, vote, keep and check their receipt, read the
+//! results and their points; officials write polls in an editor (one small form per change, each
+//! naming the version it edited), take them through their life, and watch a live dashboard.
+//!
+//! Every page works without JavaScript: forms POST with a CSRF token and answer 303, charts are
+//! SVG drawn here (with a plain table beside each), the dashboard refreshes itself by a
+//! `<meta http-equiv="refresh">`. Every text comes from the catalog (`polls-*` keys in
+//! `i18n/pages.*.ftl`); askama escapes everything a person typed. The CSP forbids inline styles,
+//! so the pages use the base stylesheet's classes and SVG presentation attributes only.
+//!
+//! Officials type times in Moscow time (UTC+3, no daylight saving), and every page shows times
+//! in it, saying so.
+
+mod charts;
+mod common;
+mod dashboard;
+mod editor;
+mod list;
+mod official;
+mod points;
+mod poll;
+mod receipts;
+mod results;
+#[cfg(test)]
+mod tests;
+
+pub use charts::{
+    bar_chart, breakdown, column_chart, fill_hours, percent_attr, AxisLabel, BarChart, BarRow,
+    Breakdown, BreakdownRow, ChartRow, Column, ColumnChart, ColumnGroup, QuestionChart,
+};
+pub use common::{
+    moscow_input_value, paragraphs, parse_moscow_time, show_percent, truncate, BadInput, Message,
+};
+pub use dashboard::{HourRow, TurnoutRow};
+pub use editor::{
+    add_option, add_question, edit_question, move_option, move_question, remove_option,
+    remove_question, Dir, DistrictGroupView, EditError, OptionEdit, Pick, QuestionEdit,
+    QuestionForm, SettingsForm,
+};
+pub use list::PollCard;
+pub use official::OfficialRow;
+pub use points::{parse_points_cursor, points_cursor, PointsRow};
+pub use poll::{ballot_from_form, BallotForm, BallotOption, BallotQuestion, QuestionRead};
+pub use receipts::{AnswerRead, ProofStep};
+pub use results::Download;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use time::UtcOffset;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+use warp::Filter;
+
+use veche_core::platform::Ctx;
+use veche_core::platform::Platform;
+use veche_core::web::{form, page_ctx};
+
+use crate::pages::dashboard::dashboard_page;
+use crate::pages::editor::page::editor_get;
+use crate::pages::editor::submit::{
+    lifecycle_submit, option_add_submit, option_move_submit, option_remove_submit,
+    question_add_submit, question_edit_submit, question_move_submit, question_remove_submit,
+    settings_submit, Action,
+};
+use crate::pages::list::list_page;
+use crate::pages::official::{new_poll_page, new_poll_submit, official_list_page};
+use crate::pages::points::points_page;
+use crate::pages::poll::{poll_get, vote_submit};
+use crate::pages::receipts::{receipt_lookup, receipt_page};
+use crate::pages::results::results_page;
+use crate::service::Polls;
+
+const OFFICIAL_PATH: &str = "/official/polls";
+/// Polls per page of the lists.
+const PAGE_SIZE: usize = 30;
+
+/// Moscow time: officials type the poll's times in it and every page shows times in it.
+/// Moscow has kept UTC+3 all year since 2014.
+pub const MSK: UtcOffset = time::macros::offset!(+3);
+
+pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Response,)> {
+    let p = platform;
+    let w = move || {
+        let polls = polls.clone();
+        warp::any().map(move || polls.clone())
+    };
+    let query = warp::query::<HashMap<String, String>>;
+
+    // ---- Residents ----
+    let list = warp::path!("polls")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(w())
+        .and(query())
+        .then(list_page);
+    let poll = warp::path!("polls" / String)
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(w())
+        .and(query())
+        .then(poll_get);
+    let vote = warp::path!("polls" / String / "vote")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .and(w())
+        .then(vote_submit);
+    let receipt = warp::path!("polls" / String / "receipts" / String)
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(w())
+        .and(query())
+        .then(receipt_page);
+    let receipt_lookup = warp::path!("polls" / String / "receipts")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(w())
+        .and(query())
+        .then(receipt_lookup);
+    let results = warp::path!("polls" / String / "results")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(w())
+        .then(results_page);
+    let points = warp::path!("me" / "points")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(w())
+        .and(query())
+        .then(points_page);
+
+    // ---- Officials ----
+    let official_list = warp::path!("official" / "polls")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(w())
+        .and(query())
+        .then(official_list_page);
+    let new_form = warp::path!("official" / "polls" / "new")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .map(|ctx: Ctx| new_poll_page(&ctx, "", "", None));
+    let new_submit = warp::path!("official" / "polls" / "new")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .and(w())
+        .then(new_poll_submit);
+    let editor = warp::path!("official" / "polls" / String)
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(w())
+        .and(query())
+        .then(editor_get);
+    let settings = warp::path!("official" / "polls" / String / "settings")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .and(w())
+        .then(settings_submit);
+    let question_add = warp::path!("official" / "polls" / String / "questions")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .and(w())
+        .then(question_add_submit);
+    let question_move = warp::path!("official" / "polls" / String / "questions" / String / "move")
+        .and(warp::post())
+        .and(query())
+        .and(form(p.clone()))
+        .and(w())
+        .then(question_move_submit);
+    let question_remove =
+        warp::path!("official" / "polls" / String / "questions" / String / "remove")
+            .and(warp::post())
+            .and(form(p.clone()))
+            .and(w())
+            .then(question_remove_submit);
+    let question_edit = warp::path!("official" / "polls" / String / "questions" / String / "edit")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .and(w())
+        .then(question_edit_submit);
+    let option_add = warp::path!("official" / "polls" / String / "questions" / String / "options")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .and(w())
+        .then(option_add_submit);
+    let option_remove = warp::path!(
+        "official" / "polls" / String / "questions" / String / "options" / String / "remove"
+    )
+    .and(warp::post())
+    .and(form(p.clone()))
+    .and(w())
+    .then(option_remove_submit);
+    let option_move = warp::path!(
+        "official" / "polls" / String / "questions" / String / "options" / String / "move"
+    )
+    .and(warp::post())
+    .and(query())
+    .and(form(p.clone()))
+    .and(w())
+    .then(option_move_submit);
+    let schedule = warp::path!("official" / "polls" / String / "schedule")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .and(w())
+        .then(|id, ctx, form, polls| lifecycle_submit(id, ctx, form, polls, Action::Schedule));
+    let unschedule = warp::path!("official" / "polls" / String / "unschedule")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .and(w())
+        .then(|id, ctx, form, polls| lifecycle_submit(id, ctx, form, polls, Action::Unschedule));
+    let delete = warp::path!("official" / "polls" / String / "delete")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .and(w())
+        .then(|id, ctx, form, polls| lifecycle_submit(id, ctx, form, polls, Action::Delete));
+    let close = warp::path!("official" / "polls" / String / "close")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .and(w())
+        .then(|id, ctx, form, polls| lifecycle_submit(id, ctx, form, polls, Action::Close));
+    let publish = warp::path!("official" / "polls" / String / "publish")
+        .and(warp::post())
+        .and(form(p.clone()))
+        .and(w())
+        .then(|id, ctx, form, polls| lifecycle_submit(id, ctx, form, polls, Action::Publish));
+    let dashboard = warp::path!("official" / "polls" / String / "dashboard")
+        .and(warp::get())
+        .and(page_ctx(p.clone()))
+        .and(w())
+        .then(dashboard_page);
+
+    let routes: Vec<BoxedFilter<(Response,)>> = vec![
+        list.boxed(),
+        poll.boxed(),
+        vote.boxed(),
+        receipt.boxed(),
+        receipt_lookup.boxed(),
+        results.boxed(),
+        points.boxed(),
+        official_list.boxed(),
+        // Before the editor: `new` is not a poll id.
+        new_form.boxed(),
+        new_submit.boxed(),
+        editor.boxed(),
+        settings.boxed(),
+        question_add.boxed(),
+        question_move.boxed(),
+        question_remove.boxed(),
+        question_edit.boxed(),
+        option_add.boxed(),
+        option_remove.boxed(),
+        option_move.boxed(),
+        schedule.boxed(),
+        unschedule.boxed(),
+        delete.boxed(),
+        close.boxed(),
+        publish.boxed(),
+        dashboard.boxed(),
+    ];
+    veche_core::web::combine(routes)
+}
