@@ -54,15 +54,11 @@ use warp::Filter;
 
 use veche_core::platform::Ctx;
 use veche_core::platform::Platform;
-use veche_core::web::{form, page_ctx};
+use veche_core::web::{form, page_ctx, Form};
 
 use crate::pages::dashboard::dashboard_page;
 use crate::pages::editor::page::editor_get;
-use crate::pages::editor::submit::{
-    lifecycle_submit, option_add_submit, option_move_submit, option_remove_submit,
-    question_add_submit, question_edit_submit, question_move_submit, question_remove_submit,
-    settings_submit, Action,
-};
+use crate::pages::editor::submit::{self as editing, edit, lifecycle_submit, Action};
 use crate::pages::list::list_page;
 use crate::pages::official::{new_poll_page, new_poll_submit, official_list_page};
 use crate::pages::points::points_page;
@@ -155,41 +151,61 @@ pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Respon
         .and(warp::post())
         .and(form(p.clone()))
         .and(w())
-        .then(settings_submit);
+        .then(|id, ctx, form, polls| edit(id, ctx, form, polls, editing::settings));
     let question_add = warp::path!("official" / "polls" / String / "questions")
         .and(warp::post())
         .and(form(p.clone()))
         .and(w())
-        .then(question_add_submit);
+        .then(|id, ctx, form, polls| edit(id, ctx, form, polls, editing::question_add));
     let question_move = warp::path!("official" / "polls" / String / "questions" / String / "move")
         .and(warp::post())
         .and(query())
         .and(form(p.clone()))
         .and(w())
-        .then(question_move_submit);
+        .then(|id, qid, q: HashMap<String, String>, ctx, form, polls| {
+            edit(id, ctx, form, polls, move |f: &Form| {
+                editing::question_move(qid, &q, f)
+            })
+        });
     let question_remove =
         warp::path!("official" / "polls" / String / "questions" / String / "remove")
             .and(warp::post())
             .and(form(p.clone()))
             .and(w())
-            .then(question_remove_submit);
+            .then(|id, qid, ctx, form, polls| {
+                edit(id, ctx, form, polls, move |_: &Form| {
+                    editing::question_remove(qid)
+                })
+            });
     let question_edit = warp::path!("official" / "polls" / String / "questions" / String / "edit")
         .and(warp::post())
         .and(form(p.clone()))
         .and(w())
-        .then(question_edit_submit);
+        .then(|id, qid, ctx, form, polls| {
+            edit(id, ctx, form, polls, move |f: &Form| {
+                editing::question_edit(qid, f)
+            })
+        });
     let option_add = warp::path!("official" / "polls" / String / "questions" / String / "options")
         .and(warp::post())
         .and(form(p.clone()))
         .and(w())
-        .then(option_add_submit);
+        .then(|id, qid, ctx, form, polls| {
+            edit(id, ctx, form, polls, move |f: &Form| {
+                editing::option_add(qid, f)
+            })
+        });
     let option_remove = warp::path!(
         "official" / "polls" / String / "questions" / String / "options" / String / "remove"
     )
     .and(warp::post())
     .and(form(p.clone()))
     .and(w())
-    .then(option_remove_submit);
+    .then(|id, qid, oid, ctx, form, polls| {
+        edit(id, ctx, form, polls, move |_: &Form| {
+            editing::option_remove(qid, oid)
+        })
+    });
     let option_move = warp::path!(
         "official" / "polls" / String / "questions" / String / "options" / String / "move"
     )
@@ -197,7 +213,13 @@ pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Respon
     .and(query())
     .and(form(p.clone()))
     .and(w())
-    .then(option_move_submit);
+    .then(
+        |id, qid, oid, q: HashMap<String, String>, ctx, form, polls| {
+            edit(id, ctx, form, polls, move |f: &Form| {
+                editing::option_move(qid, oid, &q, f)
+            })
+        },
+    );
     let schedule = warp::path!("official" / "polls" / String / "schedule")
         .and(warp::post())
         .and(form(p.clone()))

@@ -77,19 +77,61 @@ async fn editor_failure(
     editor_page(ctx, &poll, keep)
 }
 
-/// One editor change: checks the version the form was made from, applies `change` to the
-/// poll's input, stores the whole (optimistic locking), and goes back to the editor at
-/// `anchor`. Refusals show the editor again with the message and what was typed.
-pub(in crate::pages) async fn edit(
-    ctx: Ctx,
-    polls: &Polls,
-    raw_id: &str,
-    form: &Form,
+/// A pure edit of a poll's input (the poll as stored beside it); `Ok(false)`: nothing to do.
+pub(in crate::pages) trait EditFn:
+    FnOnce(&mut PollInput, &Poll) -> Result<bool, EditError>
+{
+}
+
+impl<F: FnOnce(&mut PollInput, &Poll) -> Result<bool, EditError>> EditFn for F {}
+
+/// What an editor form changes: what to show again of the form when the change is refused,
+/// where the form sits, and the pure edit of the poll's input.
+pub(in crate::pages) struct Change<F> {
     keep: EditorState,
     place: Place,
-    change: impl FnOnce(&mut PollInput, &Poll) -> Result<bool, EditError>,
-) -> Response {
-    let (account, poll) = match load_managed(&ctx, polls, raw_id).await {
+    apply: F,
+}
+
+impl<F> Change<F>
+where
+    F: FnOnce(&mut PollInput, &Poll) -> Result<bool, EditError>,
+{
+    /// A change of the form at `place` that keeps nothing of the form when refused.
+    fn at(place: Place, apply: F) -> Result<Change<F>, Problem> {
+        Ok(Change {
+            keep: EditorState::default(),
+            place,
+            apply,
+        })
+    }
+
+    /// The change, showing `keep` again when it is refused.
+    fn keeping(keep: EditorState, place: Place, apply: F) -> Result<Change<F>, Problem> {
+        Ok(Change { keep, place, apply })
+    }
+}
+
+/// One editor form sent: `change` reads the form (a malformed one is a 400 page); then the
+/// version the form was made from is checked, the change applied to the poll's input, the
+/// whole stored (optimistic locking), and the official sent back to the editor at the form's
+/// anchor. Refusals show the editor again with the message and what was typed.
+pub(in crate::pages) async fn edit<F>(
+    raw_id: String,
+    ctx: Ctx,
+    form: Form,
+    polls: Arc<Polls>,
+    change: impl FnOnce(&Form) -> Result<Change<F>, Problem>,
+) -> Response
+where
+    F: FnOnce(&mut PollInput, &Poll) -> Result<bool, EditError>,
+{
+    let Change { keep, place, apply } = match change(&form) {
+        Ok(change) => change,
+        Err(problem) => return error_page(&ctx, problem),
+    };
+    let polls = &*polls;
+    let (account, poll) = match load_managed(&ctx, polls, &raw_id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -107,7 +149,7 @@ pub(in crate::pages) async fn edit(
         .await;
     }
     let mut input = PollInput::from_poll(&poll);
-    match change(&mut input, &poll) {
+    match apply(&mut input, &poll) {
         Ok(true) => {}
         Ok(false) => {
             return respond::see_other(&format!("{OFFICIAL_PATH}/{}#{}", poll.id, place.anchor))
@@ -142,205 +184,116 @@ pub(in crate::pages) async fn edit(
     }
 }
 
+// The editor's forms, each read into a [`Change`] for [`edit`] (the routes join the two).
+
 /// POST /official/polls/{id}/settings
-pub(in crate::pages) async fn settings_submit(
-    raw_id: String,
-    ctx: Ctx,
-    form: Form,
-    polls: Arc<Polls>,
-) -> Response {
-    let typed = SettingsForm::from_form(&form);
+pub(in crate::pages) fn settings(form: &Form) -> Result<Change<impl EditFn>, Problem> {
+    let typed = SettingsForm::from_form(form);
     let keep = EditorState {
         settings: Some(typed.clone()),
         ..Default::default()
     };
     let now = clock::now();
-    edit(
-        ctx,
-        &polls,
-        &raw_id,
-        &form,
+    Change::keeping(
         keep,
         Place::section("settings", "settings"),
         move |input, poll| typed.apply(input, poll.status(now) == Status::Open, poll.frozen),
     )
-    .await
 }
 
 /// POST /official/polls/{id}/questions: adds a question at the end.
-pub(in crate::pages) async fn question_add_submit(
-    raw_id: String,
-    ctx: Ctx,
-    form: Form,
-    polls: Arc<Polls>,
-) -> Response {
-    let typed = QuestionForm::from_form(&form);
+pub(in crate::pages) fn question_add(form: &Form) -> Result<Change<impl EditFn>, Problem> {
+    let typed = QuestionForm::from_form(form);
     let keep = EditorState {
         new_question: Some(typed.clone()),
         ..Default::default()
     };
-    edit(
-        ctx,
-        &polls,
-        &raw_id,
-        &form,
-        keep,
-        Place::section("add-question", "questions"),
-        move |input, _| add_question(input, &typed),
-    )
-    .await
+    let place = Place::section("add-question", "questions");
+    Change::keeping(keep, place, move |input, _| add_question(input, &typed))
 }
 
-/// The direction from the address (`?dir=up`), else from the form.
-fn direction(query: &HashMap<String, String>, form: &Form) -> Option<Dir> {
+/// The direction from the address (`?dir=up`), else from the form; none is a bad form.
+fn direction(query: &HashMap<String, String>, form: &Form) -> Result<Dir, Problem> {
     query
         .get("dir")
         .map(String::as_str)
         .or(Some(form.get("dir")))
         .and_then(Dir::parse)
+        .ok_or_else(|| Problem::bad_request("invalid_form"))
 }
 
 /// POST /official/polls/{id}/questions/{qid}/move?dir=up|down
-pub(in crate::pages) async fn question_move_submit(
-    raw_id: String,
+pub(in crate::pages) fn question_move(
     qid: String,
-    query: HashMap<String, String>,
-    ctx: Ctx,
-    form: Form,
-    polls: Arc<Polls>,
-) -> Response {
-    let Some(dir) = direction(&query, &form) else {
-        return error_page(&ctx, Problem::bad_request("invalid_form"));
-    };
-    edit(
-        ctx,
-        &polls,
-        &raw_id,
-        &form,
-        EditorState::default(),
-        Place::question(&qid),
-        move |input, _| move_question(input, &qid, dir),
-    )
-    .await
+    query: &HashMap<String, String>,
+    form: &Form,
+) -> Result<Change<impl EditFn>, Problem> {
+    let dir = direction(query, form)?;
+    Change::at(Place::question(&qid), move |input, _| {
+        move_question(input, &qid, dir)
+    })
 }
 
 /// POST /official/polls/{id}/questions/{qid}/remove
-pub(in crate::pages) async fn question_remove_submit(
-    raw_id: String,
-    qid: String,
-    ctx: Ctx,
-    form: Form,
-    polls: Arc<Polls>,
-) -> Response {
-    edit(
-        ctx,
-        &polls,
-        &raw_id,
-        &form,
-        EditorState::default(),
-        Place {
-            anchor: "questions".into(),
-            ..Place::question(&qid)
-        },
-        move |input, _| remove_question(input, &qid),
-    )
-    .await
+pub(in crate::pages) fn question_remove(qid: String) -> Result<Change<impl EditFn>, Problem> {
+    let place = Place {
+        anchor: "questions".into(),
+        ..Place::question(&qid)
+    };
+    Change::at(place, move |input, _| remove_question(input, &qid))
 }
 
 /// POST /official/polls/{id}/questions/{qid}/edit: text, kind, max choices, required.
-pub(in crate::pages) async fn question_edit_submit(
-    raw_id: String,
+pub(in crate::pages) fn question_edit(
     qid: String,
-    ctx: Ctx,
-    form: Form,
-    polls: Arc<Polls>,
-) -> Response {
-    let typed = QuestionForm::from_form(&form);
+    form: &Form,
+) -> Result<Change<impl EditFn>, Problem> {
+    let typed = QuestionForm::from_form(form);
     let keep = EditorState {
         question: Some((qid.clone(), typed.clone())),
         ..Default::default()
     };
-    edit(
-        ctx,
-        &polls,
-        &raw_id,
-        &form,
-        keep,
-        Place::question(&qid),
-        move |input, _| edit_question(input, &qid, &typed),
-    )
-    .await
+    Change::keeping(keep, Place::question(&qid), move |input, _| {
+        edit_question(input, &qid, &typed)
+    })
 }
 
 /// POST /official/polls/{id}/questions/{qid}/options: adds an option at the end.
-pub(in crate::pages) async fn option_add_submit(
-    raw_id: String,
+pub(in crate::pages) fn option_add(
     qid: String,
-    ctx: Ctx,
-    form: Form,
-    polls: Arc<Polls>,
-) -> Response {
+    form: &Form,
+) -> Result<Change<impl EditFn>, Problem> {
     let text = form.get("text").to_string();
     let keep = EditorState {
         new_option: Some((qid.clone(), text.clone())),
         ..Default::default()
     };
-    edit(
-        ctx,
-        &polls,
-        &raw_id,
-        &form,
-        keep,
-        Place::question(&qid),
-        move |input, _| add_option(input, &qid, &text),
-    )
-    .await
+    Change::keeping(keep, Place::question(&qid), move |input, _| {
+        add_option(input, &qid, &text)
+    })
 }
 
 /// POST /official/polls/{id}/questions/{qid}/options/{oid}/remove
-pub(in crate::pages) async fn option_remove_submit(
-    raw_id: String,
+pub(in crate::pages) fn option_remove(
     qid: String,
     oid: String,
-    ctx: Ctx,
-    form: Form,
-    polls: Arc<Polls>,
-) -> Response {
-    edit(
-        ctx,
-        &polls,
-        &raw_id,
-        &form,
-        EditorState::default(),
-        Place::question(&qid),
-        move |input, _| remove_option(input, &qid, &oid),
-    )
-    .await
+) -> Result<Change<impl EditFn>, Problem> {
+    Change::at(Place::question(&qid), move |input, _| {
+        remove_option(input, &qid, &oid)
+    })
 }
 
 /// POST /official/polls/{id}/questions/{qid}/options/{oid}/move?dir=up|down
-pub(in crate::pages) async fn option_move_submit(
-    raw_id: String,
+pub(in crate::pages) fn option_move(
     qid: String,
     oid: String,
-    query: HashMap<String, String>,
-    ctx: Ctx,
-    form: Form,
-    polls: Arc<Polls>,
-) -> Response {
-    let Some(dir) = direction(&query, &form) else {
-        return error_page(&ctx, Problem::bad_request("invalid_form"));
-    };
-    edit(
-        ctx,
-        &polls,
-        &raw_id,
-        &form,
-        EditorState::default(),
-        Place::question(&qid),
-        move |input, _| move_option(input, &qid, &oid, dir),
-    )
-    .await
+    query: &HashMap<String, String>,
+    form: &Form,
+) -> Result<Change<impl EditFn>, Problem> {
+    let dir = direction(query, form)?;
+    Change::at(Place::question(&qid), move |input, _| {
+        move_option(input, &qid, &oid, dir)
+    })
 }
 
 /// The poll's life, by button.
