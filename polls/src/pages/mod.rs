@@ -82,54 +82,40 @@ pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Respon
         warp::any().map(move || polls.clone())
     };
     let query = warp::query::<HashMap<String, String>>;
+    // A page: (Ctx, polls). A form: (Ctx, Form, polls), CSRF checked; with `?dir=`, the query
+    // first.
+    let get = || warp::get().and(page_ctx(p.clone())).and(w());
+    let post = || warp::post().and(form(p.clone())).and(w());
+    let post_query = || warp::post().and(query()).and(form(p.clone())).and(w());
 
     // ---- Residents ----
-    let list = warp::path!("polls")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(w())
-        .and(query())
-        .then(list_page);
+    let list = warp::path!("polls").and(get()).and(query()).then(list_page);
     let poll = warp::path!("polls" / String)
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(w())
+        .and(get())
         .and(query())
         .then(poll_get);
     let vote = warp::path!("polls" / String / "vote")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(w())
+        .and(post())
         .then(vote_submit);
     let receipt = warp::path!("polls" / String / "receipts" / String)
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(w())
+        .and(get())
         .and(query())
         .then(receipt_page);
     let receipt_lookup = warp::path!("polls" / String / "receipts")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(w())
+        .and(get())
         .and(query())
         .then(receipt_lookup);
     let results = warp::path!("polls" / String / "results")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(w())
+        .and(get())
         .then(results_page);
     let points = warp::path!("me" / "points")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(w())
+        .and(get())
         .and(query())
         .then(points_page);
 
     // ---- Officials ----
     let official_list = warp::path!("official" / "polls")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(w())
+        .and(get())
         .and(query())
         .then(official_list_page);
     let new_form = warp::path!("official" / "polls" / "new")
@@ -137,121 +123,83 @@ pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Respon
         .and(page_ctx(p.clone()))
         .map(|ctx: Ctx| new_poll_page(&ctx, "", "", None));
     let new_submit = warp::path!("official" / "polls" / "new")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(w())
+        .and(post())
         .then(new_poll_submit);
     let editor = warp::path!("official" / "polls" / String)
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(w())
+        .and(get())
         .and(query())
         .then(editor_get);
+    // The editor's forms: each read into a change, which `edit` stores.
     let settings = warp::path!("official" / "polls" / String / "settings")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(w())
+        .and(post())
         .then(|id, ctx, form, polls| edit(id, ctx, form, polls, editing::settings));
     let question_add = warp::path!("official" / "polls" / String / "questions")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(w())
+        .and(post())
         .then(|id, ctx, form, polls| edit(id, ctx, form, polls, editing::question_add));
     let question_move = warp::path!("official" / "polls" / String / "questions" / String / "move")
-        .and(warp::post())
-        .and(query())
-        .and(form(p.clone()))
-        .and(w())
+        .and(post_query())
         .then(|id, qid, q: HashMap<String, String>, ctx, form, polls| {
-            edit(id, ctx, form, polls, move |f: &Form| {
-                editing::question_move(qid, &q, f)
-            })
+            let change = move |f: &Form| editing::question_move(qid, &q, f);
+            edit(id, ctx, form, polls, change)
         });
     let question_remove =
         warp::path!("official" / "polls" / String / "questions" / String / "remove")
-            .and(warp::post())
-            .and(form(p.clone()))
-            .and(w())
+            .and(post())
             .then(|id, qid, ctx, form, polls| {
-                edit(id, ctx, form, polls, move |_: &Form| {
-                    editing::question_remove(qid)
-                })
+                let change = move |_: &Form| editing::question_remove(qid);
+                edit(id, ctx, form, polls, change)
             });
     let question_edit = warp::path!("official" / "polls" / String / "questions" / String / "edit")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(w())
+        .and(post())
         .then(|id, qid, ctx, form, polls| {
-            edit(id, ctx, form, polls, move |f: &Form| {
-                editing::question_edit(qid, f)
-            })
+            let change = move |f: &Form| editing::question_edit(qid, f);
+            edit(id, ctx, form, polls, change)
         });
     let option_add = warp::path!("official" / "polls" / String / "questions" / String / "options")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(w())
+        .and(post())
         .then(|id, qid, ctx, form, polls| {
-            edit(id, ctx, form, polls, move |f: &Form| {
-                editing::option_add(qid, f)
-            })
+            let change = move |f: &Form| editing::option_add(qid, f);
+            edit(id, ctx, form, polls, change)
         });
     let option_remove = warp::path!(
         "official" / "polls" / String / "questions" / String / "options" / String / "remove"
     )
-    .and(warp::post())
-    .and(form(p.clone()))
-    .and(w())
+    .and(post())
     .then(|id, qid, oid, ctx, form, polls| {
-        edit(id, ctx, form, polls, move |_: &Form| {
-            editing::option_remove(qid, oid)
-        })
+        let change = move |_: &Form| editing::option_remove(qid, oid);
+        edit(id, ctx, form, polls, change)
     });
     let option_move = warp::path!(
         "official" / "polls" / String / "questions" / String / "options" / String / "move"
     )
-    .and(warp::post())
-    .and(query())
-    .and(form(p.clone()))
-    .and(w())
+    .and(post_query())
     .then(
         |id, qid, oid, q: HashMap<String, String>, ctx, form, polls| {
-            edit(id, ctx, form, polls, move |f: &Form| {
-                editing::option_move(qid, oid, &q, f)
-            })
+            let change = move |f: &Form| editing::option_move(qid, oid, &q, f);
+            edit(id, ctx, form, polls, change)
         },
     );
-    let schedule = warp::path!("official" / "polls" / String / "schedule")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(w())
-        .then(|id, ctx, form, polls| lifecycle_submit(id, ctx, form, polls, Action::Schedule));
-    let unschedule = warp::path!("official" / "polls" / String / "unschedule")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(w())
-        .then(|id, ctx, form, polls| lifecycle_submit(id, ctx, form, polls, Action::Unschedule));
-    let delete = warp::path!("official" / "polls" / String / "delete")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(w())
-        .then(|id, ctx, form, polls| lifecycle_submit(id, ctx, form, polls, Action::Delete));
-    let close = warp::path!("official" / "polls" / String / "close")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(w())
-        .then(|id, ctx, form, polls| lifecycle_submit(id, ctx, form, polls, Action::Close));
-    let publish = warp::path!("official" / "polls" / String / "publish")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(w())
-        .then(|id, ctx, form, polls| lifecycle_submit(id, ctx, form, polls, Action::Publish));
+    // The poll's life: POST /official/polls/{id}/{action}, one button each.
+    let lifecycle = [
+        ("schedule", Action::Schedule),
+        ("unschedule", Action::Unschedule),
+        ("delete", Action::Delete),
+        ("close", Action::Close),
+        ("publish", Action::Publish),
+    ]
+    .map(|(name, action)| {
+        warp::path!("official" / "polls" / String / ..)
+            .and(warp::path(name))
+            .and(warp::path::end())
+            .and(post())
+            .then(move |id, ctx, form, polls| lifecycle_submit(id, ctx, form, polls, action))
+            .boxed()
+    });
     let dashboard = warp::path!("official" / "polls" / String / "dashboard")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(w())
+        .and(get())
         .then(dashboard_page);
 
-    let routes: Vec<BoxedFilter<(Response,)>> = vec![
+    let mut routes: Vec<BoxedFilter<(Response,)>> = vec![
         list.boxed(),
         poll.boxed(),
         vote.boxed(),
@@ -272,12 +220,8 @@ pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Respon
         option_add.boxed(),
         option_remove.boxed(),
         option_move.boxed(),
-        schedule.boxed(),
-        unschedule.boxed(),
-        delete.boxed(),
-        close.boxed(),
-        publish.boxed(),
-        dashboard.boxed(),
     ];
+    routes.extend(lifecycle);
+    routes.push(dashboard.boxed());
     veche_core::web::combine(routes)
 }

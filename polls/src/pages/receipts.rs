@@ -14,7 +14,7 @@ use veche_core::web::pages::{error_page, page_with_flash};
 use veche_core::web::problem::Problem;
 use veche_core::web::respond;
 
-use crate::model::Receipt;
+use crate::model::{Poll, Receipt};
 use crate::pages::common::{flash, load_visible, status_label, t2, viewer};
 use crate::rules;
 use crate::service::{self, Polls};
@@ -51,6 +51,19 @@ struct ReceiptPage<'a> {
     results_href: Option<String>,
 }
 
+/// A poll the viewer may see and a well-formed receipt, or a 404 page.
+async fn load_receipt(
+    ctx: &Ctx,
+    polls: &Polls,
+    raw_id: &str,
+    raw_receipt: &str,
+) -> Result<(Poll, Receipt), Response> {
+    let poll = load_visible(ctx, polls, raw_id).await?;
+    let receipt =
+        Receipt::parse(raw_receipt).ok_or_else(|| error_page(ctx, Problem::not_found()))?;
+    Ok((poll, receipt))
+}
+
 /// GET /polls/{id}/receipts/{receipt}: public; knowing the receipt is the permission.
 pub(super) async fn receipt_page(
     raw_id: String,
@@ -59,12 +72,9 @@ pub(super) async fn receipt_page(
     polls: Arc<Polls>,
     query: HashMap<String, String>,
 ) -> Response {
-    let poll = match load_visible(&ctx, &polls, &raw_id).await {
-        Ok(poll) => poll,
+    let (poll, receipt) = match load_receipt(&ctx, &polls, &raw_id, &raw_receipt).await {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(receipt) = Receipt::parse(&raw_receipt) else {
-        return error_page(&ctx, Problem::not_found());
     };
     let (ballot, proof) = match service::receipt(&polls, &poll, &receipt).await {
         Ok(found) => found,
@@ -173,13 +183,10 @@ pub(super) async fn receipt_lookup(
     polls: Arc<Polls>,
     query: HashMap<String, String>,
 ) -> Response {
-    let poll = match load_visible(&ctx, &polls, &raw_id).await {
-        Ok(poll) => poll,
-        Err(response) => return response,
-    };
     let raw = query.get("receipt").map(String::as_str).unwrap_or("");
-    let Some(receipt) = Receipt::parse(raw) else {
-        return error_page(&ctx, Problem::not_found());
+    let (poll, receipt) = match load_receipt(&ctx, &polls, &raw_id, raw).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     match service::receipt_exists(&polls, &poll.id, &receipt).await {
         Ok(true) => respond::see_other(&format!("/polls/{}/receipts/{receipt}", poll.id)),

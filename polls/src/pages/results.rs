@@ -101,34 +101,25 @@ pub(super) async fn results_page(raw_id: String, ctx: Ctx, polls: Arc<Polls>) ->
     };
     let directory = ctx.platform.directory();
     let results = Results::new(&poll, &counts, &directory, ctx.lang, now);
-    let sealed = poll.seal.is_some();
-    let api = format!("/api/v1/polls/{}", poll.id);
-    let mut downloads = vec![
-        Download {
-            href: format!("{api}/results.csv"),
-            label: tr.t("polls-download-results-csv"),
-        },
-        Download {
-            href: format!("{api}/results"),
-            label: tr.t("polls-download-results-json"),
-        },
+    // The results for anyone who may see them; once sealed, the ballots and the seal too.
+    let mut files = vec![
+        ("results.csv", "polls-download-results-csv"),
+        ("results", "polls-download-results-json"),
     ];
-    if sealed {
-        downloads.extend([
-            Download {
-                href: format!("{api}/ballots.csv"),
-                label: tr.t("polls-download-ballots-csv"),
-            },
-            Download {
-                href: format!("{api}/ballots.json"),
-                label: tr.t("polls-download-ballots-json"),
-            },
-            Download {
-                href: format!("{api}/seal"),
-                label: tr.t("polls-download-seal"),
-            },
+    if poll.seal.is_some() {
+        files.extend([
+            ("ballots.csv", "polls-download-ballots-csv"),
+            ("ballots.json", "polls-download-ballots-json"),
+            ("seal", "polls-download-seal"),
         ]);
     }
+    let downloads = files
+        .into_iter()
+        .map(|(file, key)| Download {
+            href: format!("/api/v1/polls/{}/{file}", poll.id),
+            label: tr.t(key),
+        })
+        .collect();
     let body = ResultsPage {
         tr,
         id: poll.id.to_string(),

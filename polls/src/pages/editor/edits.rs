@@ -249,10 +249,13 @@ pub struct SettingsForm {
 }
 
 impl SettingsForm {
+    /// The settings as the poll has them: its input, with times in Moscow time.
     pub fn from_poll(poll: &Poll) -> SettingsForm {
+        let input = PollInput::from_poll(poll);
+        let audience = input.audience;
         SettingsForm {
-            title: poll.title.clone(),
-            description: poll.description.clone(),
+            title: input.title,
+            description: input.description,
             opens_at: moscow_input_value(poll.opens_at),
             closes_at: moscow_input_value(poll.closes_at),
             points: poll.points.to_string(),
@@ -262,19 +265,10 @@ impl SettingsForm {
             } else {
                 "areas".into()
             },
-            okrugs: poll.audience.okrugs.iter().map(|o| o.to_string()).collect(),
-            districts: poll
-                .audience
-                .districts
-                .iter()
-                .map(|d| d.to_string())
-                .collect(),
-            verified_only: poll.audience.verified_only,
-            min_age: poll
-                .audience
-                .min_age
-                .map(|a| a.to_string())
-                .unwrap_or_default(),
+            okrugs: audience.okrugs,
+            districts: audience.districts,
+            verified_only: audience.verified_only,
+            min_age: audience.min_age.map(|a| a.to_string()).unwrap_or_default(),
         }
     }
 
