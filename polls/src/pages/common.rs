@@ -49,26 +49,18 @@ pub(super) fn flash(tr: Tr<'_>, done: Option<&String>) -> Option<String> {
 }
 
 /// A problem's title and detail in the page's language, for a form shown again.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct Message {
     pub title: String,
     pub detail: String,
 }
 
 impl Message {
+    /// The title and detail of the problem's document (as the API would answer it).
     pub(super) fn of(ctx: &Ctx, problem: &Problem) -> Message {
         let document = problem.to_json(&ctx.platform.catalog, ctx.lang);
-        let text = |k: &str| {
-            document
-                .get(k)
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string()
-        };
-        Message {
-            title: text("title"),
-            detail: text("detail"),
-        }
+        serde_json::from_value(document).unwrap_or_default()
     }
 
     pub(super) fn page(tr: Tr<'_>, key: &str) -> Message {
