@@ -180,30 +180,16 @@ pub(super) fn audience_lines(poll: &Poll, directory: &Directory, tr: Tr<'_>) -> 
         lines.push(tr.t("polls-audience-city"));
     } else {
         if !audience.okrugs.is_empty() {
-            let names: Vec<String> = audience
-                .okrugs
-                .iter()
-                .map(|o| {
-                    directory
-                        .okrug(o.as_str())
-                        .map(|x| x.name(tr.lang).to_string())
-                        .unwrap_or_else(|| o.to_string())
-                })
-                .collect();
-            lines.push(tr.t1("polls-audience-okrugs", "list", &names.join(", ")));
+            let names = area_names(audience.okrugs.iter().map(|o| o.as_str()), |id| {
+                directory.okrug(id).map(|x| x.name(tr.lang).to_string())
+            });
+            lines.push(tr.t1("polls-audience-okrugs", "list", &names));
         }
         if !audience.districts.is_empty() {
-            let names: Vec<String> = audience
-                .districts
-                .iter()
-                .map(|d| {
-                    directory
-                        .district(d.as_str())
-                        .map(|x| x.name(tr.lang).to_string())
-                        .unwrap_or_else(|| d.to_string())
-                })
-                .collect();
-            lines.push(tr.t1("polls-audience-districts", "list", &names.join(", ")));
+            let names = area_names(audience.districts.iter().map(|d| d.as_str()), |id| {
+                directory.district(id).map(|x| x.name(tr.lang).to_string())
+            });
+            lines.push(tr.t1("polls-audience-districts", "list", &names));
         }
     }
     if let Some(age) = audience.min_age {
@@ -213,6 +199,16 @@ pub(super) fn audience_lines(poll: &Poll, directory: &Directory, tr: Tr<'_>) -> 
         lines.push(tr.t("polls-audience-verified"));
     }
     lines
+}
+
+/// Areas by name (`name`), joined; an area the directory does not have shows its id.
+fn area_names<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    name: impl Fn(&str) -> Option<String>,
+) -> String {
+    ids.map(|id| name(id).unwrap_or_else(|| id.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(super) fn ineligible_text(tr: Tr<'_>, why: Ineligible) -> String {
