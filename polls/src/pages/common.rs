@@ -1,6 +1,10 @@
 //! What every page family shares: the sign-in gate, flash messages, form messages, times,
 //! numbers and texts as people read them, and loading a poll the viewer may see or manage.
 
+use std::collections::HashMap;
+
+use askama::Template;
+use http::StatusCode;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use warp::reply::Response;
 
@@ -8,7 +12,7 @@ use veche_core::accounts::model::Account;
 use veche_core::districts::Directory;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::{FluentValue, Lang, Tr};
-use veche_core::web::pages::error_page;
+use veche_core::web::pages::{error_page, page_with_flash};
 use veche_core::web::problem::Problem;
 use veche_core::web::respond;
 
@@ -46,6 +50,17 @@ pub(super) fn flash(tr: Tr<'_>, done: Option<&String>) -> Option<String> {
         _ => return None,
     };
     Some(tr.t(key))
+}
+
+/// A page (200) with the flash message its redirect named (`?done=`).
+pub(super) fn page_with_done<T: Template>(
+    ctx: &Ctx,
+    query: &HashMap<String, String>,
+    title: &str,
+    body: &T,
+) -> Response {
+    let flash = flash(ctx.tr(), query.get("done"));
+    page_with_flash(ctx, StatusCode::OK, title, body, flash)
 }
 
 /// A problem's title and detail in the page's language, for a form shown again.
@@ -170,6 +185,23 @@ pub fn truncate(text: &str, max: usize) -> String {
     }
     let cut: String = text.chars().take(max.saturating_sub(1)).collect();
     format!("{}…", cut.trim_end())
+}
+
+/// The poll's times, points and results' visibility, each as a label and a value.
+pub(super) fn poll_facts(tr: Tr<'_>, poll: &Poll) -> Vec<(String, String)> {
+    let mut facts = Vec::new();
+    if let Some(opens) = poll.opens_at {
+        facts.push((tr.t("polls-fact-opens"), show_time(tr, opens)));
+    }
+    if let Some(closes) = poll.closes_at {
+        facts.push((tr.t("polls-fact-closes"), show_time(tr, closes)));
+    }
+    facts.push((tr.t("polls-fact-points"), points_label(tr, poll.points)));
+    facts.push((
+        tr.t("polls-fact-visibility"),
+        tr.t(&format!("polls-visibility-{}", poll.visibility.as_str())),
+    ));
+    facts
 }
 
 /// Who may vote, in words: the areas (or the whole city), the minimum age, verified only.

@@ -11,12 +11,12 @@ use veche_core::accounts::model::Role;
 use veche_core::clock;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
-use veche_core::web::pages::{error_page, page, page_with_flash};
+use veche_core::web::pages::{error_page, page};
 use veche_core::web::problem::Problem;
 use veche_core::web::{respond, Form};
 
 use crate::model::{PollQuery, Status};
-use crate::pages::common::{flash, official, show_time, status_label, Message};
+use crate::pages::common::{official, page_with_done, show_time, status_label, Message};
 use crate::pages::list::cursor;
 use crate::pages::{OFFICIAL_PATH, PAGE_SIZE};
 use crate::rules::{self, PollInput};
@@ -109,14 +109,7 @@ pub(super) async fn official_list_page(
         rows,
         next_href,
     };
-    let flash = flash(tr, query.get("done"));
-    page_with_flash(
-        &ctx,
-        StatusCode::OK,
-        &tr.t("polls-official-title"),
-        &body,
-        flash,
-    )
+    page_with_done(&ctx, &query, &tr.t("polls-official-title"), &body)
 }
 
 // ---- New poll ----

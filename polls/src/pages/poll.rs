@@ -15,7 +15,7 @@ use veche_core::web::{respond, Form};
 
 use crate::model::{Choice, Poll, Status};
 use crate::pages::common::{
-    audience_lines, flash, ineligible_text, load_visible, paragraphs, parse_poll_id, points_label,
+    audience_lines, flash, ineligible_text, load_visible, paragraphs, parse_poll_id, poll_facts,
     show_time, signin_href, status_label, to_signin, viewer, votes_label, Message,
 };
 use crate::pages::OFFICIAL_PATH;
@@ -134,18 +134,7 @@ async fn poll_page(ctx: &Ctx, polls: &Polls, raw_id: &str, state: PollState) -> 
     };
     let path = format!("/polls/{}", poll.id);
 
-    let mut facts = Vec::new();
-    if let Some(opens) = poll.opens_at {
-        facts.push((tr.t("polls-fact-opens"), show_time(tr, opens)));
-    }
-    if let Some(closes) = poll.closes_at {
-        facts.push((tr.t("polls-fact-closes"), show_time(tr, closes)));
-    }
-    facts.push((tr.t("polls-fact-points"), points_label(tr, poll.points)));
-    facts.push((
-        tr.t("polls-fact-visibility"),
-        tr.t(&format!("polls-visibility-{}", poll.visibility.as_str())),
-    ));
+    let mut facts = poll_facts(tr, &poll);
     if let Some(seal) = &poll.seal {
         facts.push((
             tr.t("polls-fact-ballots"),

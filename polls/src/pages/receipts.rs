@@ -4,18 +4,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
-use http::StatusCode;
 use warp::reply::Response;
 
 use veche_core::clock;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
-use veche_core::web::pages::{error_page, page_with_flash};
+use veche_core::web::pages::error_page;
 use veche_core::web::problem::Problem;
 use veche_core::web::respond;
 
 use crate::model::{Poll, Receipt};
-use crate::pages::common::{flash, load_visible, status_label, t2, viewer};
+use crate::pages::common::{load_visible, page_with_done, status_label, t2, viewer};
 use crate::rules;
 use crate::service::{self, Polls};
 use crate::verify::{self, Side};
@@ -166,14 +165,7 @@ pub(super) async fn receipt_page(
         results_href: rules::may_see_results(&poll, me, voted, now)
             .then(|| format!("/polls/{}/results", poll.id)),
     };
-    let flash = flash(tr, query.get("done"));
-    page_with_flash(
-        &ctx,
-        StatusCode::OK,
-        &tr.t("polls-receipt-title"),
-        &body,
-        flash,
-    )
+    page_with_done(&ctx, &query, &tr.t("polls-receipt-title"), &body)
 }
 
 /// GET /polls/{id}/receipts?receipt=…: the "check a receipt" form's target.

@@ -14,7 +14,7 @@ use veche_core::web::pages::page_with_flash;
 
 use crate::model::{Poll, Status, Visibility};
 use crate::pages::common::{
-    audience_lines, flash, load_managed, points_label, show_time, status_label, Message,
+    audience_lines, flash, load_managed, poll_facts, status_label, Message,
 };
 use crate::pages::editor::edits::{QuestionForm, SettingsForm};
 use crate::pages::poll::choice_hint;
@@ -215,17 +215,7 @@ pub(in crate::pages) fn editor_page(ctx: &Ctx, poll: &Poll, state: EditorState) 
     })
     .collect();
     let mut summary = vec![(tr.t("polls-field-title"), poll.title.clone())];
-    if let Some(opens) = poll.opens_at {
-        summary.push((tr.t("polls-fact-opens"), show_time(tr, opens)));
-    }
-    if let Some(closes) = poll.closes_at {
-        summary.push((tr.t("polls-fact-closes"), show_time(tr, closes)));
-    }
-    summary.push((tr.t("polls-fact-points"), points_label(tr, poll.points)));
-    summary.push((
-        tr.t("polls-fact-visibility"),
-        tr.t(&format!("polls-visibility-{}", poll.visibility.as_str())),
-    ));
+    summary.extend(poll_facts(tr, poll));
     let error = state.error.clone();
     let count = poll.questions.len();
     let questions = poll
