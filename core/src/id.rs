@@ -18,6 +18,62 @@ pub fn next_ulid() -> String {
         .to_string()
 }
 
+/// Counts token trees (for [`string_enum!`]'s `ALL`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __count {
+    () => { 0usize };
+    ($head:tt $($tail:tt)*) => { 1usize + $crate::__count!($($tail)*) };
+}
+
+/// Declares an enum whose values have stable names (in stores, URLs, forms and the API):
+/// `ALL` (in order), `as_str` and `parse`. Attributes pass through to the enum and its
+/// variants; serde names are the caller's to set (usually `rename_all = "snake_case"`).
+///
+/// ```
+/// veche_core::string_enum! {
+///     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///     pub enum Colour { Red = "red", DarkBlue = "dark_blue" }
+/// }
+/// assert_eq!(Colour::parse("dark_blue"), Some(Colour::DarkBlue));
+/// assert_eq!(Colour::Red.as_str(), "red");
+/// assert_eq!(Colour::ALL.len(), 2);
+/// ```
+#[macro_export]
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant ),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; $crate::__count!($($variant)+)] = [$($name::$variant),+];
+
+            /// The value's stable name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text ),+
+                }
+            }
+
+            /// The value with this name.
+            pub fn parse(raw: &str) -> Option<$name> {
+                match raw {
+                    $( $text => Some($name::$variant), )+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
 /// Declares a string id newtype with parsing, display and serde.
 #[macro_export]
 macro_rules! string_id {

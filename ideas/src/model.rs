@@ -41,48 +41,24 @@ pub enum Audience {
     Invited { accounts: BTreeSet<AccountId> },
 }
 
-/// Where a project is in its life; which stage follows from the project's dates and the
-/// clock, so that a stage ends when its time is up whatever any page shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// Not published yet (its organisers are still writing it).
-    Draft,
-    /// Published; proposals open later.
-    Upcoming,
-    /// Residents submit ideas.
-    Proposals,
-    /// Residents support and discuss the approved ideas.
-    Discussion,
-    /// Experts score the shortlisted ideas.
-    Review,
-    /// The accepted ideas are announced and followed.
-    Results,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 6] = [
-        Stage::Draft,
-        Stage::Upcoming,
-        Stage::Proposals,
-        Stage::Discussion,
-        Stage::Review,
-        Stage::Results,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Draft => "draft",
-            Stage::Upcoming => "upcoming",
-            Stage::Proposals => "proposals",
-            Stage::Discussion => "discussion",
-            Stage::Review => "review",
-            Stage::Results => "results",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|s| s.as_str() == raw)
+veche_core::string_enum! {
+    /// Where a project is in its life; which stage follows from the project's dates and the
+    /// clock, so that a stage ends when its time is up whatever any page shows.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Stage {
+        /// Not published yet (its organisers are still writing it).
+        Draft = "draft",
+        /// Published; proposals open later.
+        Upcoming = "upcoming",
+        /// Residents submit ideas.
+        Proposals = "proposals",
+        /// Residents support and discuss the approved ideas.
+        Discussion = "discussion",
+        /// Experts score the shortlisted ideas.
+        Review = "review",
+        /// The accepted ideas are announced and followed.
+        Results = "results",
     }
 }
 
@@ -163,86 +139,40 @@ impl Project {
     }
 }
 
-/// What moderation made of an idea.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Waiting for a moderator.
-    Pending,
-    /// Sent back to the author for changes; pending again once edited.
-    ChangesRequested,
-    /// Public: residents support and discuss it.
-    Approved,
-    Rejected,
-    /// Folded into another idea of the project (its author is credited there).
-    Merged,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Pending,
-        Status::ChangesRequested,
-        Status::Approved,
-        Status::Rejected,
-        Status::Merged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::ChangesRequested => "changes_requested",
-            Status::Approved => "approved",
-            Status::Rejected => "rejected",
-            Status::Merged => "merged",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.as_str() == raw)
+veche_core::string_enum! {
+    /// What moderation made of an idea.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Status {
+        /// Waiting for a moderator.
+        Pending = "pending",
+        /// Sent back to the author for changes; pending again once edited.
+        ChangesRequested = "changes_requested",
+        /// Public: residents support and discuss it.
+        Approved = "approved",
+        Rejected = "rejected",
+        /// Folded into another idea of the project (its author is credited there).
+        Merged = "merged",
     }
 }
 
-/// Why a moderator rejected an idea (the author is told, and the public log counts them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// Not about the project's subject.
-    OffTopic,
-    /// Not something the city decides (federal law, private property).
-    NotCityMatter,
-    /// Already done or already planned.
-    AlreadyPlanned,
-    /// Cannot be understood as a proposal.
-    Unclear,
-    /// Insults, threats, personal data of others.
-    Abusive,
-    /// Advertising or campaigning.
-    Advertising,
-}
-
-impl Reason {
-    pub const ALL: [Reason; 6] = [
-        Reason::OffTopic,
-        Reason::NotCityMatter,
-        Reason::AlreadyPlanned,
-        Reason::Unclear,
-        Reason::Abusive,
-        Reason::Advertising,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::OffTopic => "off_topic",
-            Reason::NotCityMatter => "not_city_matter",
-            Reason::AlreadyPlanned => "already_planned",
-            Reason::Unclear => "unclear",
-            Reason::Abusive => "abusive",
-            Reason::Advertising => "advertising",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Reason> {
-        Reason::ALL.into_iter().find(|r| r.as_str() == raw)
+veche_core::string_enum! {
+    /// Why a moderator rejected an idea (the author is told, and the public log counts them).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Reason {
+        /// Not about the project's subject.
+        OffTopic = "off_topic",
+        /// Not something the city decides (federal law, private property).
+        NotCityMatter = "not_city_matter",
+        /// Already done or already planned.
+        AlreadyPlanned = "already_planned",
+        /// Cannot be understood as a proposal.
+        Unclear = "unclear",
+        /// Insults, threats, personal data of others.
+        Abusive = "abusive",
+        /// Advertising or campaigning.
+        Advertising = "advertising",
     }
 }
 
@@ -264,28 +194,14 @@ impl Appeal {
     }
 }
 
-/// What became of an accepted idea, after the results.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Accepted,
-    InWork,
-    Done,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 3] = [Outcome::Accepted, Outcome::InWork, Outcome::Done];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Accepted => "accepted",
-            Outcome::InWork => "in_work",
-            Outcome::Done => "done",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Outcome> {
-        Outcome::ALL.into_iter().find(|o| o.as_str() == raw)
+veche_core::string_enum! {
+    /// What became of an accepted idea, after the results.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Outcome {
+        Accepted = "accepted",
+        InWork = "in_work",
+        Done = "done",
     }
 }
 

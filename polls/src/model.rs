@@ -167,121 +167,64 @@ impl Audience {
     }
 }
 
-/// Who sees the results, and when.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    /// Voters see the live results right after voting; everyone after the poll closes.
-    AfterVoting,
-    /// Everyone, once the poll has closed.
-    AfterClose,
-    /// Officials and admins only (published results are public).
-    OfficialsOnly,
-}
-
-impl Visibility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Visibility::AfterVoting => "after_voting",
-            Visibility::AfterClose => "after_close",
-            Visibility::OfficialsOnly => "officials_only",
-        }
-    }
-    pub fn parse(raw: &str) -> Option<Visibility> {
-        [
-            Visibility::AfterVoting,
-            Visibility::AfterClose,
-            Visibility::OfficialsOnly,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == raw)
+veche_core::string_enum! {
+    /// Who sees the results, and when.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Visibility {
+        /// Voters see the live results right after voting; everyone after the poll closes.
+        AfterVoting = "after_voting",
+        /// Everyone, once the poll has closed.
+        AfterClose = "after_close",
+        /// Officials and admins only (published results are public).
+        OfficialsOnly = "officials_only",
     }
 }
 
-/// The stored phase of a poll. The status people see also depends on the clock: a scheduled
-/// poll is open between its opening and closing times (see [`Poll::status`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    Draft,
-    Scheduled,
-    /// Closed and sealed: final counts and the Merkle root are stored.
-    Sealed,
-    Published,
-}
-
-impl Phase {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Draft => "draft",
-            Phase::Scheduled => "scheduled",
-            Phase::Sealed => "sealed",
-            Phase::Published => "published",
-        }
-    }
-    pub fn parse(raw: &str) -> Option<Phase> {
-        [
-            Phase::Draft,
-            Phase::Scheduled,
-            Phase::Sealed,
-            Phase::Published,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == raw)
+veche_core::string_enum! {
+    /// The stored phase of a poll. The status people see also depends on the clock: a scheduled
+    /// poll is open between its opening and closing times (see [`Poll::status`]).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Phase {
+        Draft = "draft",
+        Scheduled = "scheduled",
+        /// Closed and sealed: final counts and the Merkle root are stored.
+        Sealed = "sealed",
+        Published = "published",
     }
 }
 
-/// Where a poll is in its life:
-///
-/// ```text
-/// draft ──schedule──▶ scheduled ──opens_at──▶ open ──closes_at (or closed early)──▶ closed
-///   ▲                    │                                                            │
-///   └──── unschedule ────┘                               sealed (root computed) ◀─────┘
-///                                                          │
-///                                              published (what the city decided)
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Draft,
-    Scheduled,
-    Open,
-    Closed,
-    Published,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Scheduled => "scheduled",
-            Status::Open => "open",
-            Status::Closed => "closed",
-            Status::Published => "published",
-        }
-    }
-    pub fn parse(raw: &str) -> Option<Status> {
-        [
-            Status::Draft,
-            Status::Scheduled,
-            Status::Open,
-            Status::Closed,
-            Status::Published,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+veche_core::string_enum! {
+    /// Where a poll is in its life:
+    ///
+    /// ```text
+    /// draft ──schedule──▶ scheduled ──opens_at──▶ open ──closes_at (or closed early)──▶ closed
+    ///   ▲                    │                                                            │
+    ///   └──── unschedule ────┘                               sealed (root computed) ◀─────┘
+    ///                                                          │
+    ///                                              published (what the city decided)
+    /// ```
+    #[derive(
+        Clone,
+        Copy,
+        Debug,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        Serialize,
+        Deserialize,
+        utoipa::ToSchema,
+    )]
+    #[serde(rename_all = "snake_case")]
+    pub enum Status {
+        Draft = "draft",
+        Scheduled = "scheduled",
+        Open = "open",
+        Closed = "closed",
+        Published = "published",
     }
 }
 
@@ -356,48 +299,40 @@ pub struct Answer {
     pub options: Vec<OptionId>,
 }
 
-/// Age brackets of the breakdowns (age in whole years, by the year of birth).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-pub enum AgeBracket {
-    #[serde(rename = "under_18")]
-    Under18,
-    #[serde(rename = "18_24")]
-    From18To24,
-    #[serde(rename = "25_34")]
-    From25To34,
-    #[serde(rename = "35_44")]
-    From35To44,
-    #[serde(rename = "45_54")]
-    From45To54,
-    #[serde(rename = "55_64")]
-    From55To64,
-    #[serde(rename = "65_plus")]
-    From65,
+veche_core::string_enum! {
+    /// Age brackets of the breakdowns (age in whole years, by the year of birth).
+    #[derive(
+        Clone,
+        Copy,
+        Debug,
+        PartialEq,
+        Eq,
+        PartialOrd,
+        Ord,
+        Hash,
+        Serialize,
+        Deserialize,
+        utoipa::ToSchema,
+    )]
+    pub enum AgeBracket {
+        #[serde(rename = "under_18")]
+        Under18 = "under_18",
+        #[serde(rename = "18_24")]
+        From18To24 = "18_24",
+        #[serde(rename = "25_34")]
+        From25To34 = "25_34",
+        #[serde(rename = "35_44")]
+        From35To44 = "35_44",
+        #[serde(rename = "45_54")]
+        From45To54 = "45_54",
+        #[serde(rename = "55_64")]
+        From55To64 = "55_64",
+        #[serde(rename = "65_plus")]
+        From65 = "65_plus",
+    }
 }
 
 impl AgeBracket {
-    pub const ALL: [AgeBracket; 7] = [
-        AgeBracket::Under18,
-        AgeBracket::From18To24,
-        AgeBracket::From25To34,
-        AgeBracket::From35To44,
-        AgeBracket::From45To54,
-        AgeBracket::From55To64,
-        AgeBracket::From65,
-    ];
-
     pub fn of_age(age: i32) -> AgeBracket {
         match age {
             i32::MIN..=17 => AgeBracket::Under18,
@@ -408,22 +343,6 @@ impl AgeBracket {
             55..=64 => AgeBracket::From55To64,
             _ => AgeBracket::From65,
         }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgeBracket::Under18 => "under_18",
-            AgeBracket::From18To24 => "18_24",
-            AgeBracket::From25To34 => "25_34",
-            AgeBracket::From35To44 => "35_44",
-            AgeBracket::From45To54 => "45_54",
-            AgeBracket::From55To64 => "55_64",
-            AgeBracket::From65 => "65_plus",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<AgeBracket> {
-        AgeBracket::ALL.into_iter().find(|b| b.as_str() == raw)
     }
 }
 
