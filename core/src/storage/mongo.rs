@@ -14,6 +14,38 @@ use mongodb::{Client, Database, IndexModel};
 
 use crate::error::{StoreError, StoreResult};
 
+/// An ascending index on `fields` of `collection`, named as MongoDB names it by default
+/// (`state_1_next_at_1`).
+#[derive(Clone, Copy, Debug)]
+pub struct Index {
+    pub collection: &'static str,
+    pub fields: &'static [&'static str],
+    pub unique: bool,
+}
+
+impl Index {
+    pub const fn on(collection: &'static str, fields: &'static [&'static str]) -> Index {
+        Index {
+            collection,
+            fields,
+            unique: false,
+        }
+    }
+
+    pub const fn unique(collection: &'static str, fields: &'static [&'static str]) -> Index {
+        Index {
+            collection,
+            fields,
+            unique: true,
+        }
+    }
+
+    fn name(&self) -> String {
+        let keys: Vec<String> = self.fields.iter().map(|f| format!("{f}_1")).collect();
+        keys.join("_")
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Mongo {
     client: Client,
@@ -97,6 +129,21 @@ impl Mongo {
             .collection::<Document>(collection)
             .create_index(model)
             .await?;
+        Ok(())
+    }
+
+    /// Creates each of `indexes` that does not exist yet, in order (idempotent; run at every
+    /// start).
+    pub async fn ensure_indexes(&self, indexes: &[Index]) -> StoreResult<()> {
+        for index in indexes {
+            let keys: Document = index
+                .fields
+                .iter()
+                .map(|f| (f.to_string(), Bson::Int32(1)))
+                .collect();
+            self.ensure_index(index.collection, keys, &index.name(), index.unique)
+                .await?;
+        }
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use crate::accounts::model::{
 use crate::districts::{District, DistrictKind, Okrug};
 use crate::error::{StoreError, StoreResult};
 use crate::id::{AccountId, AuditId, DistrictId, OkrugId, OrganisationId, TokenId};
-use crate::storage::mongo::{bson_time, from_bson_time};
+use crate::storage::mongo::{bson_time, from_bson_time, Index};
 use crate::storage::Mongo;
 use crate::web::i18n::Lang;
 
@@ -206,57 +206,19 @@ impl MongoCoreStore {
 
     pub async fn migrate(&self) -> StoreResult<()> {
         let db = &self.db;
-        db.ensure_index("accounts", doc! { "email": 1 }, "email_1", true)
-            .await?;
-        db.ensure_index("sessions", doc! { "account_id": 1 }, "account_id_1", false)
-            .await?;
-        db.ensure_index("sessions", doc! { "expires_at": 1 }, "expires_at_1", false)
-            .await?;
-        db.ensure_index("api_tokens", doc! { "hash": 1 }, "hash_1", true)
-            .await?;
-        db.ensure_index(
-            "api_tokens",
-            doc! { "account_id": 1 },
-            "account_id_1",
-            false,
-        )
-        .await?;
-        db.ensure_index("organisations", doc! { "name": 1 }, "name_1", false)
-            .await?;
-        db.ensure_index(
-            "accounts",
-            doc! { "mail_pending_since": 1 },
-            "mail_pending_since_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "accounts",
-            doc! { "district_id": 1, "_id": 1 },
-            "district_id_1__id_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "email_tokens",
-            doc! { "account_id": 1, "purpose": 1 },
-            "account_id_1_purpose_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "email_tokens",
-            doc! { "expires_at": 1 },
-            "expires_at_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "idempotency",
-            doc! { "created_at": 1 },
-            "created_at_1",
-            false,
-        )
+        db.ensure_indexes(&[
+            Index::unique("accounts", &["email"]),
+            Index::on("sessions", &["account_id"]),
+            Index::on("sessions", &["expires_at"]),
+            Index::unique("api_tokens", &["hash"]),
+            Index::on("api_tokens", &["account_id"]),
+            Index::on("organisations", &["name"]),
+            Index::on("accounts", &["mail_pending_since"]),
+            Index::on("accounts", &["district_id", "_id"]),
+            Index::on("email_tokens", &["account_id", "purpose"]),
+            Index::on("email_tokens", &["expires_at"]),
+            Index::on("idempotency", &["created_at"]),
+        ])
         .await?;
         db.convert_millis_to_dates("core_times_as_dates", TIME_FIELDS)
             .await?;

@@ -15,7 +15,7 @@ use veche_core::accounts::model::Email;
 use veche_core::clock;
 use veche_core::id::AccountId;
 use veche_core::notify::{Kind, Recipient};
-use veche_core::storage::mongo::{bson_time, from_bson_time};
+use veche_core::storage::mongo::{bson_time, from_bson_time, Index};
 use veche_core::storage::Mongo;
 use veche_core::web::i18n::Lang;
 use veche_core::{StoreError, StoreResult};
@@ -145,46 +145,16 @@ impl MongoOutbox {
 
     pub async fn migrate(&self) -> StoreResult<()> {
         let db = &self.db;
-        db.ensure_index("outbox", doc! { "key": 1 }, "key_1", true)
-            .await?;
-        db.ensure_index(
-            "outbox",
-            doc! { "state": 1, "next_at": 1 },
-            "state_1_next_at_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "outbox",
-            doc! { "state": 1, "digest_day": 1 },
-            "state_1_digest_day_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "outbox",
-            doc! { "account_id": 1, "state": 1 },
-            "account_id_1_state_1",
-            false,
-        )
-        .await?;
-        db.ensure_index("outbox", doc! { "digest_id": 1 }, "digest_id_1", false)
-            .await?;
-        db.ensure_index(
-            "outbox",
-            doc! { "state": 1, "updated_at": 1 },
-            "state_1_updated_at_1",
-            false,
-        )
-        .await?;
-        db.ensure_index("outbox_claims", doc! { "at": 1 }, "at_1", false)
-            .await?;
-        db.ensure_index(
-            "mail_preferences",
-            doc! { "account_id": 1 },
-            "account_id_1",
-            false,
-        )
+        db.ensure_indexes(&[
+            Index::unique("outbox", &["key"]),
+            Index::on("outbox", &["state", "next_at"]),
+            Index::on("outbox", &["state", "digest_day"]),
+            Index::on("outbox", &["account_id", "state"]),
+            Index::on("outbox", &["digest_id"]),
+            Index::on("outbox", &["state", "updated_at"]),
+            Index::on("outbox_claims", &["at"]),
+            Index::on("mail_preferences", &["account_id"]),
+        ])
         .await?;
         db.convert_millis_to_dates("notifier_times_as_dates", TIME_FIELDS)
             .await?;
