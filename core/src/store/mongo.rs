@@ -8,7 +8,7 @@ use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{AuditEntry, CoreStore, IdempotencyRecord, StoredResponse};
+use super::{AuditEntry, CoreStore, IdempotencyRecord, IdempotencyStore, StoredResponse};
 use crate::accounts::model::{
     Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, EmailToken,
     Organisation, Role, Session, TokenPurpose,
@@ -325,6 +325,10 @@ fn organisation_from_doc(d: OrganisationDoc) -> Organisation {
 
 #[async_trait]
 impl CoreStore for MongoCoreStore {
+    fn as_idempotency(&self) -> &dyn IdempotencyStore {
+        self
+    }
+
     async fn insert_account(&self, account: &Account) -> StoreResult<()> {
         match self.accounts().insert_one(AccountDoc::from(account)).await {
             Ok(_) => Ok(()),
@@ -834,6 +838,17 @@ impl CoreStore for MongoCoreStore {
             .ok_or_else(|| StoreError::Internal(format!("setting {key} has no value")))
     }
 
+    async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
+        Ok(self
+            .idempotency_coll()
+            .delete_many(doc! { "created_at": { "$lt": bson_time(cutoff) } })
+            .await?
+            .deleted_count)
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MongoCoreStore {
     async fn reserve_idempotency(&self, r: &IdempotencyRecord) -> StoreResult<()> {
         self.idempotency_coll()
             .insert_one(IdempotencyDoc {
@@ -883,13 +898,5 @@ impl CoreStore for MongoCoreStore {
             .delete_one(doc! { "_id": key_hash })
             .await?;
         Ok(())
-    }
-
-    async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
-        Ok(self
-            .idempotency_coll()
-            .delete_many(doc! { "created_at": { "$lt": bson_time(cutoff) } })
-            .await?
-            .deleted_count)
     }
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use time::OffsetDateTime;
 
-use super::{AuditEntry, CoreStore, IdempotencyRecord, StoredResponse};
+use super::{AuditEntry, CoreStore, IdempotencyRecord, IdempotencyStore, StoredResponse};
 use crate::accounts::model::{
     Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, EmailToken,
     Organisation, Role, Session, TokenPurpose,
@@ -255,6 +255,10 @@ fn write_account(conn: &Connection, account: &Account, insert: bool) -> StoreRes
 
 #[async_trait]
 impl CoreStore for SqliteCoreStore {
+    fn as_idempotency(&self) -> &dyn IdempotencyStore {
+        self
+    }
+
     async fn insert_account(&self, account: &Account) -> StoreResult<()> {
         let account = account.clone();
         self.db
@@ -829,6 +833,20 @@ impl CoreStore for SqliteCoreStore {
             .await
     }
 
+    async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
+        self.db
+            .write(move |conn| {
+                Ok(conn.execute_cached(
+                    "DELETE FROM idempotency WHERE created_at < ?1",
+                    [to_millis(cutoff)],
+                )? as u64)
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for SqliteCoreStore {
     async fn reserve_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()> {
         let r = record.clone();
         self.db
@@ -905,17 +923,6 @@ impl CoreStore for SqliteCoreStore {
             .write(move |conn| {
                 conn.execute_cached("DELETE FROM idempotency WHERE key_hash = ?1", [key_hash])?;
                 Ok(())
-            })
-            .await
-    }
-
-    async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
-        self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM idempotency WHERE created_at < ?1",
-                    [to_millis(cutoff)],
-                )? as u64)
             })
             .await
     }
