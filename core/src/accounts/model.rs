@@ -65,21 +65,9 @@ impl Email {
         }
         Ok(Email(email))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn from_trusted(raw: String) -> Email {
-        Email(raw)
-    }
 }
 
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::string_newtype!(Email);
 
 /// The name other people see: 2 to 60 characters after trimming and collapsing runs of spaces,
 /// at least one letter, no control characters (so never a line break in an email header).
@@ -120,21 +108,9 @@ impl DisplayName {
         }
         Ok(DisplayName(name))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn from_trusted(raw: String) -> DisplayName {
-        DisplayName(raw)
-    }
 }
 
-impl fmt::Display for DisplayName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::string_newtype!(DisplayName);
 
 /// A password as typed: 10 to 128 characters, not blank, not one of the most common passwords.
 /// Not trimmed: a trailing space is part of it. Never printed.
