@@ -87,6 +87,19 @@ pub(super) async fn profile_page(ctx: &Ctx, state: ProfileState) -> Response {
     )
 }
 
+/// The profile again, with the form's problems (422).
+async fn profile_with_errors(ctx: &Ctx, errors: FieldErrors) -> Response {
+    profile_page(
+        ctx,
+        ProfileState {
+            errors,
+            status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 pub(super) async fn profile_submit(ctx: Ctx, form: Form) -> Response {
     let Some(principal) = ctx.principal.clone() else {
         return to_signin(&ctx);
@@ -100,16 +113,7 @@ pub(super) async fn profile_submit(ctx: Ctx, form: Form) -> Response {
         .map_err(|e| errors.push(e))
         .ok();
     if !errors.is_empty() {
-        let errors = FieldErrors::from_invalid(ctx.tr(), &errors);
-        return profile_page(
-            &ctx,
-            ProfileState {
-                errors,
-                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                ..Default::default()
-            },
-        )
-        .await;
+        return profile_with_errors(&ctx, FieldErrors::from_invalid(ctx.tr(), &errors)).await;
     }
     match service::update_profile(&ctx.platform, &principal.account, district, name).await {
         Ok(_) => respond::see_other("/profile?done=saved"),
@@ -153,27 +157,10 @@ pub(super) async fn password_submit(ctx: Ctx, form: Form) -> Response {
         Err(AccountError::WrongPassword) => {
             let errors =
                 FieldErrors::one("current_password", ctx.tr().t("err-wrong_password-detail"));
-            profile_page(
-                &ctx,
-                ProfileState {
-                    errors,
-                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                    ..Default::default()
-                },
-            )
-            .await
+            profile_with_errors(&ctx, errors).await
         }
         Err(AccountError::Invalid(list)) => {
-            let errors = FieldErrors::from_invalid(ctx.tr(), &list);
-            profile_page(
-                &ctx,
-                ProfileState {
-                    errors,
-                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                    ..Default::default()
-                },
-            )
-            .await
+            profile_with_errors(&ctx, FieldErrors::from_invalid(ctx.tr(), &list)).await
         }
         Err(e) => error_page(&ctx, e.into()),
     }
@@ -287,16 +274,7 @@ pub(super) async fn token_submit(ctx: Ctx, form: Form) -> Response {
             .await
         }
         Err(AccountError::Invalid(list)) => {
-            let errors = FieldErrors::from_invalid(ctx.tr(), &list);
-            profile_page(
-                &ctx,
-                ProfileState {
-                    errors,
-                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                    ..Default::default()
-                },
-            )
-            .await
+            profile_with_errors(&ctx, FieldErrors::from_invalid(ctx.tr(), &list)).await
         }
         Err(e) => error_page(&ctx, e.into()),
     }
