@@ -10,7 +10,8 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt};
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::options::{ClientOptions, IndexOptions};
-use mongodb::{Client, Database, IndexModel};
+use mongodb::{Client, Collection, Database, IndexModel};
+use serde::de::DeserializeOwned;
 
 use crate::error::{StoreError, StoreResult};
 
@@ -267,6 +268,27 @@ async fn millis_to_dates_in(
         }
         after = batch.last().and_then(|d| d.get("_id").cloned());
     }
+}
+
+/// The documents of `collection` that `filter` matches, in `sort` order, at most `limit` of
+/// them (`None`: all). A limit of 0 finds nothing (MongoDB would read it as "no limit").
+pub async fn find_sorted<T>(
+    collection: &Collection<T>,
+    filter: Document,
+    sort: Document,
+    limit: Option<usize>,
+) -> StoreResult<Vec<T>>
+where
+    T: DeserializeOwned + Send + Sync,
+{
+    if limit == Some(0) {
+        return Ok(Vec::new());
+    }
+    let mut find = collection.find(filter).sort(sort);
+    if let Some(limit) = limit {
+        find = find.limit(i64::try_from(limit).unwrap_or(i64::MAX));
+    }
+    Ok(find.await?.try_collect().await?)
 }
 
 /// The BSON date of an instant stored as integer milliseconds since the epoch (any BSON number

@@ -1,7 +1,6 @@
 //! The core store on MongoDB.
 
 use async_trait::async_trait;
-use futures::TryStreamExt;
 use mongodb::bson::{doc, DateTime, Document};
 use mongodb::options::ReturnDocument;
 use mongodb::Collection;
@@ -16,7 +15,7 @@ use crate::accounts::model::{
 use crate::districts::{District, DistrictKind, Okrug};
 use crate::error::{StoreError, StoreResult};
 use crate::id::{AccountId, AuditId, DistrictId, OkrugId, OrganisationId, TokenId};
-use crate::storage::mongo::{bson_time, from_bson_time, Index};
+use crate::storage::mongo::{bson_time, find_sorted, from_bson_time, Index};
 use crate::storage::Mongo;
 use crate::web::i18n::Lang;
 
@@ -375,19 +374,15 @@ impl CoreStore for MongoCoreStore {
         before: OffsetDateTime,
         limit: usize,
     ) -> StoreResult<Vec<Account>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
         // `$lt` on a date matches dates only (type bracketing): accounts without the field are
         // not scanned.
-        let found: Vec<AccountDoc> = self
-            .accounts()
-            .find(doc! { "mail_pending_since": { "$lt": bson_time(before) } })
-            .sort(doc! { "mail_pending_since": 1 })
-            .limit(limit as i64)
-            .await?
-            .try_collect()
-            .await?;
+        let found = find_sorted(
+            &self.accounts(),
+            doc! { "mail_pending_since": { "$lt": bson_time(before) } },
+            doc! { "mail_pending_since": 1 },
+            Some(limit),
+        )
+        .await?;
         Ok(found.into_iter().map(Account::from).collect())
     }
 
@@ -463,10 +458,6 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Vec<Account>> {
-        // MongoDB reads limit 0 as "no limit".
-        if query.limit == 0 {
-            return Ok(Vec::new());
-        }
         let mut filter = Document::new();
         if let Some(text) = &query.text {
             filter.insert("search", doc! { "$regex": regex_escape(text) });
@@ -480,14 +471,13 @@ impl CoreStore for MongoCoreStore {
         if let Some(before) = &query.before {
             filter.insert("_id", doc! { "$lt": before.as_str() });
         }
-        let docs: Vec<AccountDoc> = self
-            .accounts()
-            .find(filter)
-            .sort(doc! { "_id": -1 })
-            .limit(query.limit as i64)
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(
+            &self.accounts(),
+            filter,
+            doc! { "_id": -1 },
+            Some(query.limit),
+        )
+        .await?;
         Ok(docs.into_iter().map(Account::from).collect())
     }
 
@@ -497,10 +487,6 @@ impl CoreStore for MongoCoreStore {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<Account>> {
-        // MongoDB (and FerretDB) read limit 0 as "no limit".
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
         let mut filter = doc! { "state": { "$ne": AccountState::Blocked.as_str() } };
         if !districts.is_empty() {
             let mut ids: Vec<&str> = districts.iter().map(|d| d.as_str()).collect();
@@ -511,14 +497,7 @@ impl CoreStore for MongoCoreStore {
         if let Some(after) = after {
             filter.insert("_id", doc! { "$gt": after.as_str() });
         }
-        let docs: Vec<AccountDoc> = self
-            .accounts()
-            .find(filter)
-            .sort(doc! { "_id": 1 })
-            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(&self.accounts(), filter, doc! { "_id": 1 }, Some(limit)).await?;
         Ok(docs.into_iter().map(Account::from).collect())
     }
 
@@ -615,13 +594,13 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn tokens_of(&self, account: &AccountId) -> StoreResult<Vec<ApiToken>> {
-        let docs: Vec<TokenDoc> = self
-            .tokens()
-            .find(doc! { "account_id": account.as_str() })
-            .sort(doc! { "_id": 1 })
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(
+            &self.tokens(),
+            doc! { "account_id": account.as_str() },
+            doc! { "_id": 1 },
+            None,
+        )
+        .await?;
         Ok(docs.into_iter().map(token_from_doc).collect())
     }
 
@@ -698,13 +677,7 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn okrugs(&self) -> StoreResult<Vec<Okrug>> {
-        let docs: Vec<OkrugDoc> = self
-            .okrugs_coll()
-            .find(doc! {})
-            .sort(doc! { "_id": 1 })
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(&self.okrugs_coll(), doc! {}, doc! { "_id": 1 }, None).await?;
         Ok(docs
             .into_iter()
             .map(|d| Okrug {
@@ -717,13 +690,7 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn districts(&self) -> StoreResult<Vec<District>> {
-        let docs: Vec<DistrictDoc> = self
-            .districts_coll()
-            .find(doc! {})
-            .sort(doc! { "_id": 1 })
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(&self.districts_coll(), doc! {}, doc! { "_id": 1 }, None).await?;
         Ok(docs
             .into_iter()
             .map(|d| District {
@@ -756,13 +723,13 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
-        let docs: Vec<OrganisationDoc> = self
-            .organisations_coll()
-            .find(doc! {})
-            .sort(doc! { "name": 1, "_id": 1 })
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(
+            &self.organisations_coll(),
+            doc! {},
+            doc! { "name": 1, "_id": 1 },
+            None,
+        )
+        .await?;
         Ok(docs.into_iter().map(organisation_from_doc).collect())
     }
 
@@ -786,21 +753,11 @@ impl CoreStore for MongoCoreStore {
         before: Option<&AuditId>,
         limit: usize,
     ) -> StoreResult<Vec<AuditEntry>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
         let filter = match before {
             Some(before) => doc! { "_id": { "$lt": before.as_str() } },
             None => doc! {},
         };
-        let docs: Vec<AuditDoc> = self
-            .audit()
-            .find(filter)
-            .sort(doc! { "_id": -1 })
-            .limit(limit as i64)
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(&self.audit(), filter, doc! { "_id": -1 }, Some(limit)).await?;
         Ok(docs
             .into_iter()
             .map(|d| AuditEntry {
