@@ -539,8 +539,6 @@ mod tests {
     use crate::http::testkit::Harness;
     use crate::model::Delivery;
 
-    const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
-
     fn enc(s: &str) -> String {
         url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
     }
@@ -595,9 +593,7 @@ mod tests {
         let stored = h.outbox.store.preferences(id).await.unwrap();
         assert_eq!(stored.get("roles_changed"), Some(&Delivery::Off));
         for _ in 0..2 {
-            let r = h
-                .send("POST", &good, &[FORM], Some("List-Unsubscribe=One-Click"))
-                .await;
+            let r = h.post_form(&good, &[], "List-Unsubscribe=One-Click").await;
             assert_eq!(r.status, 200, "{}", r.body);
         }
         assert!(h
@@ -677,12 +673,7 @@ mod tests {
 
         let body = format!("csrf={}&roles_changed=digest", enc(&anna.csrf));
         let r = h
-            .send(
-                "POST",
-                "/profile/notifications",
-                &[cookie, FORM],
-                Some(&body),
-            )
+            .post_form("/profile/notifications", &[cookie], &body)
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
         assert_eq!(
@@ -697,23 +688,13 @@ mod tests {
 
         let body = format!("csrf={}&roles_changed=weekly", enc(&anna.csrf));
         let r = h
-            .send(
-                "POST",
-                "/profile/notifications",
-                &[cookie, FORM],
-                Some(&body),
-            )
+            .post_form("/profile/notifications", &[cookie], &body)
             .await;
         assert_eq!(r.status, 422, "{}", r.body);
 
         // Without the CSRF token nothing is done.
         let r = h
-            .send(
-                "POST",
-                "/profile/notifications",
-                &[cookie, FORM],
-                Some("roles_changed=off"),
-            )
+            .post_form("/profile/notifications", &[cookie], "roles_changed=off")
             .await;
         assert_eq!(r.status, 403, "{}", r.body);
         let stored = h.outbox.store.preferences(&anna.account.id).await.unwrap();
@@ -744,13 +725,13 @@ mod tests {
 
         let path = format!("/admin/mail/{job}/retry");
         let body = format!("csrf={}&cursor=", enc(&admin.csrf));
-        let r = h.send("POST", &path, &[as_admin, FORM], Some(&body)).await;
+        let r = h.post_form(&path, &[as_admin], &body).await;
         assert_eq!(r.status, 303, "{}", r.body);
         assert_eq!(
             r.header("location").as_deref(),
             Some("/admin/mail?done=retried")
         );
-        let r = h.send("POST", &path, &[as_admin, FORM], Some(&body)).await;
+        let r = h.post_form(&path, &[as_admin], &body).await;
         assert_eq!(
             r.header("location").as_deref(),
             Some("/admin/mail?done=not_dead")
@@ -759,7 +740,7 @@ mod tests {
         assert!(r.body.contains("Письмо снова в очереди на отправку."));
 
         let body = format!("csrf={}", enc(&anna.csrf));
-        let r = h.send("POST", &path, &[as_anna, FORM], Some(&body)).await;
+        let r = h.post_form(&path, &[as_anna], &body).await;
         assert_eq!(r.status, 403);
     }
 
