@@ -147,6 +147,16 @@ impl Sqlite {
         result
     }
 
+    /// Runs one statement through [`Sqlite::write`] and answers how many rows it changed.
+    /// `params` are owned (a tuple or an array), since the statement runs on the writer thread.
+    pub async fn execute<P>(&self, sql: &'static str, params: P) -> StoreResult<usize>
+    where
+        P: Params + Send + 'static,
+    {
+        self.write(move |conn| Ok(conn.execute_cached(sql, params)?))
+            .await
+    }
+
     /// Runs `f` on a read-only connection from the pool, on a blocking thread.
     pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where

@@ -454,24 +454,22 @@ impl CoreStore for SqliteCoreStore {
     ) -> StoreResult<u64> {
         let account = account.as_str().to_string();
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM email_tokens WHERE account_id = ?1 AND purpose = ?2",
-                    params![account, purpose.as_str()],
-                )? as u64)
-            })
+            .execute(
+                "DELETE FROM email_tokens WHERE account_id = ?1 AND purpose = ?2",
+                (account, purpose.as_str()),
+            )
             .await
+            .map(|n| n as u64)
     }
 
     async fn delete_expired_email_tokens(&self, now: OffsetDateTime) -> StoreResult<u64> {
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM email_tokens WHERE expires_at <= ?1",
-                    [to_millis(now)],
-                )? as u64)
-            })
+            .execute(
+                "DELETE FROM email_tokens WHERE expires_at <= ?1",
+                [to_millis(now)],
+            )
             .await
+            .map(|n| n as u64)
     }
 
     async fn insert_session(&self, session: &Session) -> StoreResult<()> {
@@ -516,47 +514,38 @@ impl CoreStore for SqliteCoreStore {
     ) -> StoreResult<()> {
         let id_hash = id_hash.to_string();
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "UPDATE sessions SET last_seen_at = ?2, expires_at = ?3 WHERE id_hash = ?1",
-                    params![id_hash, to_millis(last_seen_at), to_millis(expires_at)],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "UPDATE sessions SET last_seen_at = ?2, expires_at = ?3 WHERE id_hash = ?1",
+                (id_hash, to_millis(last_seen_at), to_millis(expires_at)),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
         let id_hash = id_hash.to_string();
         self.db
-            .write(move |conn| {
-                conn.execute_cached("DELETE FROM sessions WHERE id_hash = ?1", [id_hash])?;
-                Ok(())
-            })
-            .await
+            .execute("DELETE FROM sessions WHERE id_hash = ?1", [id_hash])
+            .await?;
+        Ok(())
     }
 
     async fn delete_sessions_of(&self, account: &AccountId) -> StoreResult<u64> {
         let account = account.as_str().to_string();
         self.db
-            .write(move |conn| {
-                Ok(
-                    conn.execute_cached("DELETE FROM sessions WHERE account_id = ?1", [account])?
-                        as u64,
-                )
-            })
+            .execute("DELETE FROM sessions WHERE account_id = ?1", [account])
             .await
+            .map(|n| n as u64)
     }
 
     async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM sessions WHERE expires_at <= ?1",
-                    [to_millis(now)],
-                )? as u64)
-            })
+            .execute(
+                "DELETE FROM sessions WHERE expires_at <= ?1",
+                [to_millis(now)],
+            )
             .await
+            .map(|n| n as u64)
     }
 
     async fn insert_token(&self, token: &ApiToken) -> StoreResult<()> {
@@ -625,25 +614,20 @@ impl CoreStore for SqliteCoreStore {
     async fn delete_token(&self, account: &AccountId, id: &TokenId) -> StoreResult<bool> {
         let (account, id) = (account.as_str().to_string(), id.as_str().to_string());
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM api_tokens WHERE id = ?1 AND account_id = ?2",
-                    [id, account],
-                )? > 0)
-            })
+            .execute(
+                "DELETE FROM api_tokens WHERE id = ?1 AND account_id = ?2",
+                [id, account],
+            )
             .await
+            .map(|n| n > 0)
     }
 
     async fn delete_tokens_of(&self, account: &AccountId) -> StoreResult<u64> {
         let account = account.as_str().to_string();
         self.db
-            .write(move |conn| {
-                Ok(
-                    conn.execute_cached("DELETE FROM api_tokens WHERE account_id = ?1", [account])?
-                        as u64,
-                )
-            })
+            .execute("DELETE FROM api_tokens WHERE account_id = ?1", [account])
             .await
+            .map(|n| n as u64)
     }
 
     async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()> {
@@ -740,16 +724,14 @@ impl CoreStore for SqliteCoreStore {
     }
 
     async fn insert_organisation(&self, organisation: &Organisation) -> StoreResult<()> {
-        let o = organisation.clone();
+        let o = organisation;
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO organisations (id, name, created_at) VALUES (?1, ?2, ?3)",
-                    params![o.id.as_str(), o.name, to_millis(o.created_at)],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "INSERT INTO organisations (id, name, created_at) VALUES (?1, ?2, ?3)",
+                (o.id.to_string(), o.name.clone(), to_millis(o.created_at)),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn organisation(&self, id: &OrganisationId) -> StoreResult<Option<Organisation>> {
@@ -835,13 +817,12 @@ impl CoreStore for SqliteCoreStore {
 
     async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM idempotency WHERE created_at < ?1",
-                    [to_millis(cutoff)],
-                )? as u64)
-            })
+            .execute(
+                "DELETE FROM idempotency WHERE created_at < ?1",
+                [to_millis(cutoff)],
+            )
             .await
+            .map(|n| n as u64)
     }
 }
 
@@ -907,24 +888,20 @@ impl IdempotencyStore for SqliteCoreStore {
     ) -> StoreResult<()> {
         let (key_hash, r) = (key_hash.to_string(), response.clone());
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "UPDATE idempotency SET status = ?2, body = ?3, location = ?4 WHERE key_hash = ?1",
-                    params![key_hash, r.status, r.body, r.location],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "UPDATE idempotency SET status = ?2, body = ?3, location = ?4 WHERE key_hash = ?1",
+                (key_hash, r.status, r.body, r.location),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()> {
         let key_hash = key_hash.to_string();
         self.db
-            .write(move |conn| {
-                conn.execute_cached("DELETE FROM idempotency WHERE key_hash = ?1", [key_hash])?;
-                Ok(())
-            })
-            .await
+            .execute("DELETE FROM idempotency WHERE key_hash = ?1", [key_hash])
+            .await?;
+        Ok(())
     }
 }
 

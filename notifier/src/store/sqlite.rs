@@ -440,11 +440,8 @@ impl OutboxStore for SqliteOutbox {
     async fn unsuppress(&self, email: &Email) -> StoreResult<bool> {
         let email = email.to_string();
         self.db
-            .write(move |conn| {
-                Ok(conn
-                    .execute_cached("DELETE FROM mail_suppressions WHERE email = ?1", [email])?
-                    == 1)
-            })
+            .execute("DELETE FROM mail_suppressions WHERE email = ?1", [email])
             .await
+            .map(|n| n == 1)
     }
 }
