@@ -148,17 +148,7 @@ pub(super) async fn password_submit(ctx: Ctx, form: Form) -> Response {
     match result {
         Ok(()) => {
             // Every session ended, this one too; this browser gets a fresh one.
-            match service::start_session(&ctx.platform, &principal.account.id).await {
-                Ok(secret) => {
-                    let mut response = respond::see_other("/profile?done=password");
-                    respond::add_cookie(
-                        &mut response,
-                        &service::session_cookie(&ctx.platform, &secret),
-                    );
-                    response
-                }
-                Err(e) => error_page(&ctx, e.into()),
-            }
+            with_new_session(&ctx, &principal.account.id, "/profile?done=password").await
         }
         Err(AccountError::WrongPassword) => {
             let errors =
