@@ -14,7 +14,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OpenFlags, Params, Row};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::error::{StoreError, StoreResult};
@@ -155,6 +155,43 @@ impl Sqlite {
     {
         self.write(move |conn| Ok(conn.execute_cached(sql, params)?))
             .await
+    }
+
+    /// The row `sql` finds, if any, read by `from_row` (through [`Sqlite::read`]).
+    pub async fn query_optional<T, S, P, F>(
+        &self,
+        sql: S,
+        params: P,
+        from_row: F,
+    ) -> StoreResult<Option<T>>
+    where
+        S: AsRef<str> + Send + 'static,
+        P: Params + Send + 'static,
+        F: FnOnce(&Row<'_>) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row_cached(sql.as_ref(), params, from_row)
+                .optional()?)
+        })
+        .await
+    }
+
+    /// Every row `sql` finds, in its order, read by `from_row` (through [`Sqlite::read`]).
+    pub async fn query_all<T, S, P, F>(&self, sql: S, params: P, from_row: F) -> StoreResult<Vec<T>>
+    where
+        S: AsRef<str> + Send + 'static,
+        P: Params + Send + 'static,
+        F: FnMut(&Row<'_>) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(sql.as_ref())?;
+            let rows = stmt.query_map(params, from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
     }
 
     /// Runs `f` on a read-only connection from the pool, on a blocking thread.

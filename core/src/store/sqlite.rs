@@ -282,15 +282,11 @@ impl CoreStore for SqliteCoreStore {
     async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>> {
         let email = email.to_string();
         self.db
-            .read(move |conn| {
-                Ok(conn
-                    .query_row_cached(
-                        &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = ?1"),
-                        [email],
-                        account_from_row,
-                    )
-                    .optional()?)
-            })
+            .query_optional(
+                format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = ?1"),
+                [email],
+                account_from_row,
+            )
             .await
     }
 
@@ -379,29 +375,27 @@ impl CoreStore for SqliteCoreStore {
         limit: usize,
     ) -> StoreResult<Vec<Account>> {
         self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare(&format!(
+            .query_all(
+                format!(
                     "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE mail_pending_since < ?1 \
                      ORDER BY mail_pending_since LIMIT ?2"
-                ))?;
-                let rows =
-                    stmt.query_map(params![to_millis(before), limit as i64], account_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+                ),
+                (to_millis(before), limit as i64),
+                account_from_row,
+            )
             .await
     }
 
     async fn clear_pending_mail(&self, id: &AccountId, since: OffsetDateTime) -> StoreResult<bool> {
         let id = id.as_str().to_string();
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "UPDATE accounts SET mail_pending_since = NULL \
+            .execute(
+                "UPDATE accounts SET mail_pending_since = NULL \
                      WHERE id = ?1 AND mail_pending_since = ?2",
-                    params![id, to_millis(since)],
-                )? == 1)
-            })
+                (id, to_millis(since)),
+            )
             .await
+            .map(|n| n == 1)
     }
 
     async fn insert_email_token(&self, token: &EmailToken) -> StoreResult<()> {
@@ -586,14 +580,12 @@ impl CoreStore for SqliteCoreStore {
     async fn tokens_of(&self, account: &AccountId) -> StoreResult<Vec<ApiToken>> {
         let account = account.as_str().to_string();
         self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare(
-                    "SELECT id, account_id, name, hash, created_at, last_used_at \
+            .query_all(
+                "SELECT id, account_id, name, hash, created_at, last_used_at \
                      FROM api_tokens WHERE account_id = ?1 ORDER BY id",
-                )?;
-                let rows = stmt.query_map([account], token_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+                [account],
+                token_from_row,
+            )
             .await
     }
 
@@ -737,26 +729,21 @@ impl CoreStore for SqliteCoreStore {
     async fn organisation(&self, id: &OrganisationId) -> StoreResult<Option<Organisation>> {
         let id = id.as_str().to_string();
         self.db
-            .read(move |conn| {
-                Ok(conn
-                    .query_row_cached(
-                        "SELECT id, name, created_at FROM organisations WHERE id = ?1",
-                        [id],
-                        organisation_from_row,
-                    )
-                    .optional()?)
-            })
+            .query_optional(
+                "SELECT id, name, created_at FROM organisations WHERE id = ?1",
+                [id],
+                organisation_from_row,
+            )
             .await
     }
 
     async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
         self.db
-            .read(|conn| {
-                let mut stmt = conn
-                    .prepare("SELECT id, name, created_at FROM organisations ORDER BY name, id")?;
-                let rows = stmt.query_map([], organisation_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+            .query_all(
+                "SELECT id, name, created_at FROM organisations ORDER BY name, id",
+                [],
+                organisation_from_row,
+            )
             .await
     }
 
@@ -789,14 +776,12 @@ impl CoreStore for SqliteCoreStore {
     ) -> StoreResult<Vec<AuditEntry>> {
         let before = before.map(|b| b.as_str().to_string());
         self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare(
-                    "SELECT id, at, actor_id, action, target, reason, details FROM audit_log \
+            .query_all(
+                "SELECT id, at, actor_id, action, target, reason, details FROM audit_log \
                      WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
-                )?;
-                let rows = stmt.query_map(params![before, limit as i64], audit_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+                (before, limit as i64),
+                audit_from_row,
+            )
             .await
     }
 
