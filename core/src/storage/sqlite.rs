@@ -158,34 +158,30 @@ impl Sqlite {
     }
 
     /// The row `sql` finds, if any, read by `from_row` (through [`Sqlite::read`]).
-    pub async fn query_optional<T, S, P, F>(
+    pub async fn query_optional<T, P>(
         &self,
-        sql: S,
+        sql: impl AsRef<str> + Send + 'static,
         params: P,
-        from_row: F,
+        from_row: FromRow<T>,
     ) -> StoreResult<Option<T>>
     where
-        S: AsRef<str> + Send + 'static,
         P: Params + Send + 'static,
-        F: FnOnce(&Row<'_>) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
         self.read(move |conn| {
-            Ok(conn
-                .query_row_cached(sql.as_ref(), params, from_row)
-                .optional()?)
+            let row = conn.query_row_cached(sql.as_ref(), params, from_row);
+            Ok(row.optional()?)
         })
         .await
     }
 
     /// Every row `sql` finds, in its order, read by `from_row` (through [`Sqlite::read`]).
-    pub async fn query_all<T, S, P, F>(&self, sql: S, params: P, from_row: F) -> StoreResult<Vec<T>>
-    where
-        S: AsRef<str> + Send + 'static,
-        P: Params + Send + 'static,
-        F: FnMut(&Row<'_>) -> rusqlite::Result<T> + Send + 'static,
-        T: Send + 'static,
-    {
+    pub async fn query_all<T: Send + 'static>(
+        &self,
+        sql: impl AsRef<str> + Send + 'static,
+        params: impl Params + Send + 'static,
+        from_row: FromRow<T>,
+    ) -> StoreResult<Vec<T>> {
         self.read(move |conn| {
             let mut stmt = conn.prepare(sql.as_ref())?;
             let rows = stmt.query_map(params, from_row)?;
@@ -323,6 +319,9 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
     conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
     Ok(conn)
 }
+
+/// Reads a value from a row of a query's result.
+pub type FromRow<T> = fn(&Row<'_>) -> rusqlite::Result<T>;
 
 /// `query_row` and `execute` through the connection's statement cache: parsing and planning
 /// a statement costs more than running most of ours, and every store runs the same few
