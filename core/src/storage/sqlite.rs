@@ -149,11 +149,11 @@ impl Sqlite {
 
     /// Runs one statement through [`Sqlite::write`] and answers how many rows it changed.
     /// `params` are owned (a tuple or an array), since the statement runs on the writer thread.
-    pub async fn execute<P>(&self, sql: &'static str, params: P) -> StoreResult<usize>
+    pub async fn execute<P>(&self, sql: &'static str, params: P) -> StoreResult<u64>
     where
         P: Params + Send + 'static,
     {
-        self.write(move |conn| Ok(conn.execute_cached(sql, params)?))
+        self.write(move |conn| Ok(conn.execute_cached(sql, params)? as u64))
             .await
     }
 

@@ -453,7 +453,6 @@ impl CoreStore for SqliteCoreStore {
                 (account, purpose.as_str()),
             )
             .await
-            .map(|n| n as u64)
     }
 
     async fn delete_expired_email_tokens(&self, now: OffsetDateTime) -> StoreResult<u64> {
@@ -463,7 +462,6 @@ impl CoreStore for SqliteCoreStore {
                 [to_millis(now)],
             )
             .await
-            .map(|n| n as u64)
     }
 
     async fn insert_session(&self, session: &Session) -> StoreResult<()> {
@@ -529,7 +527,6 @@ impl CoreStore for SqliteCoreStore {
         self.db
             .execute("DELETE FROM sessions WHERE account_id = ?1", [account])
             .await
-            .map(|n| n as u64)
     }
 
     async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
@@ -539,7 +536,6 @@ impl CoreStore for SqliteCoreStore {
                 [to_millis(now)],
             )
             .await
-            .map(|n| n as u64)
     }
 
     async fn insert_token(&self, token: &ApiToken) -> StoreResult<()> {
@@ -619,7 +615,6 @@ impl CoreStore for SqliteCoreStore {
         self.db
             .execute("DELETE FROM api_tokens WHERE account_id = ?1", [account])
             .await
-            .map(|n| n as u64)
     }
 
     async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()> {
@@ -807,7 +802,6 @@ impl CoreStore for SqliteCoreStore {
                 [to_millis(cutoff)],
             )
             .await
-            .map(|n| n as u64)
     }
 }
 

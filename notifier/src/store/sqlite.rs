@@ -323,7 +323,6 @@ impl OutboxStore for SqliteOutbox {
                 (account, day, digest),
             )
             .await
-            .map(|n| n as u64)
     }
 
     async fn attached(&self, digest_id: &JobId) -> StoreResult<Vec<Job>> {
@@ -345,7 +344,6 @@ impl OutboxStore for SqliteOutbox {
                 [to_millis(cutoff)],
             )
             .await
-            .map(|n| n as u64)
     }
 
     async fn preferences(&self, account: &AccountId) -> StoreResult<Preferences> {
