@@ -138,11 +138,7 @@ pub(super) async fn admin_account_page(
         (Err(e), _) | (_, Err(e)) => return error_page(ctx, e.into()),
     };
     let directory = ctx.platform.directory();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let body = AdminAccountPage {
         tr: ctx.tr(),
         csrf: ctx.csrf_token(),
@@ -260,11 +256,7 @@ pub(super) async fn admin_organisations_page(
         Ok(o) => o,
         Err(e) => return error_page(ctx, e.into()),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let body = AdminOrganisationsPage {
         tr: ctx.tr(),
         csrf: ctx.csrf_token(),

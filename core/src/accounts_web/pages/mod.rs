@@ -70,6 +70,15 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+
+    /// The status of a page showing these errors: 422 when there are any.
+    pub fn status(&self) -> StatusCode {
+        if self.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
 }
 
 /// The districts grouped by okrug, for `<select>` with `<optgroup>`.
