@@ -132,12 +132,15 @@ fn init_logging(settings: &Settings) {
     }
 }
 
+/// Loads the settings and starts logging as they say; exit code 2 for bad settings.
 fn load(args: &SettingsArgs, demo: bool) -> Result<Settings, ExitCode> {
     let env: BTreeMap<String, String> = std::env::vars().collect();
-    Settings::load(args, demo, &env).map_err(|e| {
+    let settings = Settings::load(args, demo, &env).map_err(|e| {
         eprintln!("veche: {e}");
         ExitCode::from(2)
-    })
+    })?;
+    init_logging(&settings);
+    Ok(settings)
 }
 
 async fn shutdown_signal() {
@@ -175,7 +178,6 @@ async fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            init_logging(&settings);
             let store = match &settings.store {
                 veche::config::StoreSettings::Mongo { .. } => "MongoDB".to_string(),
                 veche::config::StoreSettings::Sqlite { dir, .. } => {
@@ -225,7 +227,6 @@ async fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            init_logging(&settings);
             let token = tokio_util::sync::CancellationToken::new();
             let stop = token.clone();
             tokio::spawn(async move {
@@ -246,7 +247,6 @@ async fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            init_logging(&settings);
             use veche::polls_cli;
             let result = match task {
                 PollsTask::Recount { poll, fix } => polls_cli::recount(&settings, &poll, fix).await,
@@ -296,7 +296,6 @@ async fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            init_logging(&settings);
             let result = match task {
                 AdminTask::CreateAdmin { email, name } => {
                     veche::admin::create_admin(&settings, &email, &name).await
