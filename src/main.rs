@@ -132,6 +132,12 @@ fn init_logging(settings: &Settings) {
     }
 }
 
+/// Reports a command's error with its causes; exit code 1.
+fn failure(e: anyhow::Error) -> ExitCode {
+    eprintln!("veche: {e:#}");
+    ExitCode::FAILURE
+}
+
 /// Loads the settings and starts logging as they say; exit code 2 for bad settings.
 fn load(args: &SettingsArgs, demo: bool) -> Result<Settings, ExitCode> {
     let env: BTreeMap<String, String> = std::env::vars().collect();
@@ -186,10 +192,7 @@ async fn main() -> ExitCode {
             };
             let app = match veche::build(settings.clone()).await {
                 Ok(app) => app,
-                Err(e) => {
-                    eprintln!("veche: cannot start: {e:#}");
-                    return ExitCode::FAILURE;
-                }
+                Err(e) => return failure(e.context("cannot start")),
             };
             tracing::info!(addr = %app.addr, store, "Veche is running");
             if !app.demo_accounts.is_empty() {
@@ -236,10 +239,7 @@ async fn main() -> ExitCode {
             });
             match veche::run_worker(settings, token).await {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("veche: worker: {e:#}");
-                    ExitCode::FAILURE
-                }
+                Err(e) => failure(e.context("worker")),
             }
         }
         Command::Polls { task, settings } => {
@@ -285,10 +285,7 @@ async fn main() -> ExitCode {
                         ExitCode::from(1)
                     }
                 }
-                Err(e) => {
-                    eprintln!("veche: {e:#}");
-                    ExitCode::FAILURE
-                }
+                Err(e) => failure(e),
             }
         }
         Command::Admin { task, settings } => {
@@ -309,10 +306,7 @@ async fn main() -> ExitCode {
                     println!("{message}");
                     ExitCode::SUCCESS
                 }
-                Err(e) => {
-                    eprintln!("veche: {e:#}");
-                    ExitCode::FAILURE
-                }
+                Err(e) => failure(e),
             }
         }
     }
