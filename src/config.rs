@@ -389,6 +389,79 @@ fn read_secret_file(path: &Path) -> Result<String, String> {
         .map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
+/// A flag (or its environment variable) wins over the file.
+fn pick(arg: &Option<String>, file: &Option<String>) -> Option<String> {
+    arg.clone().or_else(|| file.clone())
+}
+
+/// A secret given as a flag, else read from the file named by `path` (its flag is
+/// `path_setting`), else from the configuration file.
+fn secret_setting(
+    errors: &mut Vec<String>,
+    path_setting: &str,
+    arg: &Option<String>,
+    path: &Option<PathBuf>,
+    file: &Option<String>,
+) -> Option<String> {
+    match (arg, path) {
+        (Some(value), _) => Some(value.clone()),
+        (None, Some(path)) => read_secret_file(path)
+            .map_err(|e| errors.push(format!("{path_setting}: {e}")))
+            .ok(),
+        (None, None) => file.clone(),
+    }
+}
+
+/// A setting's value: `default` when it is unset, and when `parse` refuses it, which is an
+/// error naming the setting (the load then fails, so that `default` is never used).
+fn setting<T>(
+    errors: &mut Vec<String>,
+    name: &str,
+    raw: Option<String>,
+    default: T,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> T {
+    match raw {
+        None => default,
+        Some(raw) => parse(&raw).unwrap_or_else(|e| {
+            errors.push(format!("{name}: {e}"));
+            default
+        }),
+    }
+}
+
+/// One of a few words, each option listing the words that choose it; `expected` says which
+/// for a word not listed.
+fn one_of<'a, T: Copy>(
+    options: &'a [(&[&str], T)],
+    expected: &'a str,
+) -> impl FnOnce(&str) -> Result<T, String> + 'a {
+    move |raw| match options.iter().find(|(words, _)| words.contains(&raw)) {
+        Some((_, value)) => Ok(*value),
+        None => Err(format!("{raw:?} is not {expected}")),
+    }
+}
+
+/// A whole number in `min..=max`.
+fn whole_number(min: u64, max: u64) -> impl FnOnce(&str) -> Result<u64, String> {
+    move |raw| match raw.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{raw:?} is not a whole number from {min} to {max}")),
+    }
+}
+
+/// A duration that may be in `ms` (tests use sub-second waits), zero only when `zero_ok`;
+/// `examples` end the message for a bad one.
+fn short_duration(
+    zero_ok: bool,
+    examples: &str,
+) -> impl FnOnce(&str) -> Result<Duration, String> + '_ {
+    move |raw| match parse_short_duration(raw) {
+        Some(v) if zero_ok || !v.is_zero() => Ok(v),
+        _ => Err(format!("{raw:?} is not a duration like {examples}")),
+    }
+}
+
 impl Settings {
     /// Validates flags and environment (already merged by clap) over the optional file.
     /// `env` is the process environment, for the `VECHE_RATE_<NAME>` variables.
@@ -411,8 +484,6 @@ impl Settings {
                 }
             },
         };
-        let pick =
-            |arg: &Option<String>, file: &Option<String>| arg.clone().or_else(|| file.clone());
 
         let listen_raw =
             pick(&args.listen, &file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -435,24 +506,24 @@ impl Settings {
             }
         };
 
-        let mongodb_uri = match (&args.mongodb_uri, &args.mongodb_uri_file) {
-            (Some(uri), _) => Some(uri.clone()),
-            (None, Some(path)) => read_secret_file(path)
-                .map_err(|e| errors.push(format!("MONGODB_URI_FILE: {e}")))
-                .ok(),
-            (None, None) => file.mongodb_uri.clone(),
-        }
+        let mongodb_uri = secret_setting(
+            &mut errors,
+            "MONGODB_URI_FILE",
+            &args.mongodb_uri,
+            &args.mongodb_uri_file,
+            &file.mongodb_uri,
+        )
         .filter(|u| !u.trim().is_empty());
-        let sync = match pick(&args.sqlite_sync, &file.sqlite_sync).as_deref() {
-            None | Some("normal") => SyncMode::Normal,
-            Some("full") => SyncMode::Full,
-            Some(other) => {
-                errors.push(format!(
-                    "VECHE_SQLITE_SYNC: {other:?} is not normal or full"
-                ));
-                SyncMode::Normal
-            }
-        };
+        let sync = setting(
+            &mut errors,
+            "VECHE_SQLITE_SYNC",
+            pick(&args.sqlite_sync, &file.sqlite_sync),
+            SyncMode::Normal,
+            one_of(
+                &[(&["normal"], SyncMode::Normal), (&["full"], SyncMode::Full)],
+                "normal or full",
+            ),
+        );
         let store = match mongodb_uri {
             Some(uri) => {
                 if !(uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://")) {
@@ -472,13 +543,13 @@ impl Settings {
             },
         };
 
-        let secret_raw = match (&args.secret_key, &args.secret_key_file) {
-            (Some(k), _) => Some(k.clone()),
-            (None, Some(path)) => read_secret_file(path)
-                .map_err(|e| errors.push(format!("VECHE_SECRET_KEY_FILE: {e}")))
-                .ok(),
-            (None, None) => file.secret_key.clone(),
-        };
+        let secret_raw = secret_setting(
+            &mut errors,
+            "VECHE_SECRET_KEY_FILE",
+            &args.secret_key,
+            &args.secret_key_file,
+            &file.secret_key,
+        );
         let secret_key = secret_raw.and_then(|raw| match parse_key(&raw) {
             Some(key) => Some(key),
             None => {
@@ -487,62 +558,60 @@ impl Settings {
             }
         });
 
-        let log_format = match pick(&args.log_format, &file.log_format).as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                errors.push(format!("VECHE_LOG_FORMAT: {other:?} is not text or json"));
-                LogFormat::Text
-            }
-        };
+        let log_format = setting(
+            &mut errors,
+            "VECHE_LOG_FORMAT",
+            pick(&args.log_format, &file.log_format),
+            LogFormat::Text,
+            one_of(
+                &[(&["text"], LogFormat::Text), (&["json"], LogFormat::Json)],
+                "text or json",
+            ),
+        );
         let log_filter = pick(&args.log, &file.log).unwrap_or_else(|| "info".into());
         if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
             errors.push(format!("VECHE_LOG: {log_filter:?} is not a log filter"));
         }
 
-        let mut duration = |name: &str,
-                            arg: &Option<String>,
-                            file: &Option<String>,
-                            default: u64| match pick(arg, file) {
-            None => Duration::from_secs(default),
-            Some(raw) => parse_duration(&raw).unwrap_or_else(|e| {
-                errors.push(format!("{name}: {e}"));
-                Duration::from_secs(default)
-            }),
-        };
-        let session_idle = duration(
+        let session_idle = setting(
+            &mut errors,
             "VECHE_SESSION_IDLE",
-            &args.session_idle,
-            &file.session_idle,
-            14 * 86_400,
+            pick(&args.session_idle, &file.session_idle),
+            Duration::from_secs(14 * 86_400),
+            parse_duration,
         );
-        let session_max = duration(
+        let session_max = setting(
+            &mut errors,
             "VECHE_SESSION_MAX",
-            &args.session_max,
-            &file.session_max,
-            60 * 86_400,
+            pick(&args.session_max, &file.session_max),
+            Duration::from_secs(60 * 86_400),
+            parse_duration,
         );
-        let shutdown_grace = duration(
+        let shutdown_grace = setting(
+            &mut errors,
             "VECHE_SHUTDOWN_GRACE",
-            &args.shutdown_grace,
-            &file.shutdown_grace,
-            30,
+            pick(&args.shutdown_grace, &file.shutdown_grace),
+            Duration::from_secs(30),
+            parse_duration,
         );
         if session_idle.is_zero() || session_max < session_idle {
             errors.push("VECHE_SESSION_IDLE / VECHE_SESSION_MAX: need 0 < idle <= max".into());
         }
 
-        let trust_forwarded = match args.trust_forwarded.as_deref() {
-            None => file.trust_forwarded.unwrap_or(false),
-            Some("true" | "1" | "yes") => true,
-            Some("false" | "0" | "no") => false,
-            Some(other) => {
-                errors.push(format!(
-                    "VECHE_TRUST_FORWARDED: {other:?} is not true or false"
-                ));
-                false
-            }
-        };
+        // A bad value fails the load, so the fallback only matters when there is none.
+        let trust_forwarded = setting(
+            &mut errors,
+            "VECHE_TRUST_FORWARDED",
+            args.trust_forwarded.clone(),
+            file.trust_forwarded.unwrap_or(false),
+            one_of(
+                &[
+                    (&["true", "1", "yes"], true),
+                    (&["false", "0", "no"], false),
+                ],
+                "true or false",
+            ),
+        );
 
         let mut rate_entries: Vec<(String, String, String)> = file
             .rate
@@ -666,43 +735,27 @@ fn polls_settings(
     errors: &mut Vec<String>,
 ) -> veche_polls::PollsConfig {
     let d = veche_polls::PollsConfig::default();
-    let pick = |arg: &Option<String>, file: &Option<String>| arg.clone().or_else(|| file.clone());
-    let max_in_flight = match pick(&args.polls_max_in_flight, &file.max_in_flight) {
-        None => d.max_in_flight,
-        Some(raw) => match raw.trim().parse::<usize>() {
-            Ok(n) if (1..=1_000_000).contains(&n) => n,
-            _ => {
-                errors.push(format!(
-                    "VECHE_POLLS_MAX_IN_FLIGHT: {raw:?} is not a whole number from 1 to 1000000"
-                ));
-                d.max_in_flight
-            }
-        },
-    };
-    let mut duration = |name: &str, raw: Option<String>, default: Duration, zero_ok: bool| match raw
-    {
-        None => default,
-        Some(raw) => match parse_short_duration(&raw) {
-            Some(v) if zero_ok || !v.is_zero() => v,
-            _ => {
-                errors.push(format!(
-                    "{name}: {raw:?} is not a duration like 500ms, 30s or 5m"
-                ));
-                default
-            }
-        },
-    };
-    let seal_grace = duration(
+    let max_in_flight = setting(
+        errors,
+        "VECHE_POLLS_MAX_IN_FLIGHT",
+        pick(&args.polls_max_in_flight, &file.max_in_flight),
+        d.max_in_flight as u64,
+        whole_number(1, 1_000_000),
+    ) as usize;
+    let examples = "500ms, 30s or 5m";
+    let seal_grace = setting(
+        errors,
         "VECHE_POLLS_SEAL_GRACE",
         pick(&args.polls_seal_grace, &file.seal_grace),
         d.seal_grace,
-        true,
+        short_duration(true, examples),
     );
-    let tick = duration(
+    let tick = setting(
+        errors,
         "VECHE_POLLS_TICK",
         pick(&args.polls_tick, &file.tick),
         d.tick,
-        false,
+        short_duration(false, examples),
     );
     veche_polls::PollsConfig {
         max_in_flight,
@@ -719,96 +772,76 @@ fn mail_settings(
     errors: &mut Vec<String>,
 ) -> MailSettings {
     let d = MailSettings::default();
-    let pick = |arg: &Option<String>, file: &Option<String>| arg.clone().or_else(|| file.clone());
-    let mut number = |name: &str, raw: Option<String>, min: u64, max: u64, default: u64| match raw {
-        None => default,
-        Some(raw) => match raw.trim().parse::<u64>() {
-            Ok(n) if (min..=max).contains(&n) => n,
-            _ => {
-                errors.push(format!(
-                    "{name}: {raw:?} is not a whole number from {min} to {max}"
-                ));
-                default
-            }
-        },
-    };
-    let max_attempts = number(
+    let max_attempts = setting(
+        errors,
         "VECHE_MAIL_MAX_ATTEMPTS",
         pick(&args.mail_max_attempts, &file.max_attempts),
-        1,
-        100,
         u64::from(d.max_attempts),
+        whole_number(1, 100),
     ) as u32;
-    let concurrency = number(
+    let concurrency = setting(
+        errors,
         "VECHE_MAIL_CONCURRENCY",
         pick(&args.mail_concurrency, &file.concurrency),
-        1,
-        256,
         d.concurrency as u64,
+        whole_number(1, 256),
     ) as usize;
-    let digest_hour = number(
+    let digest_hour = setting(
+        errors,
         "VECHE_DIGEST_HOUR",
         pick(&args.digest_hour, &file.digest_hour),
-        0,
-        23,
         u64::from(d.digest_hour),
+        whole_number(0, 23),
     ) as u8;
-    let mut duration = |name: &str, raw: Option<String>, default: Duration| match raw {
-        None => default,
-        Some(raw) => match parse_duration(&raw) {
-            // Tests use sub-second waits: `0` is refused, the unit may be `ms`.
-            Ok(d) if !d.is_zero() => d,
-            _ => match raw
-                .trim()
-                .strip_suffix("ms")
-                .map(|n| n.trim().parse::<u64>())
-            {
-                Some(Ok(ms)) if ms > 0 => Duration::from_millis(ms),
-                _ => {
-                    errors.push(format!(
-                        "{name}: {raw:?} is not a duration like 500ms, 30s or 1h"
-                    ));
-                    default
-                }
-            },
-        },
+    // Tests use sub-second waits: `0` is refused, the unit may be `ms`.
+    let mut duration = |name: &str, arg: &Option<String>, file: &Option<String>, default| {
+        setting(
+            errors,
+            name,
+            pick(arg, file),
+            default,
+            short_duration(false, "500ms, 30s or 1h"),
+        )
     };
     let backoff = duration(
         "VECHE_MAIL_BACKOFF",
-        pick(&args.mail_backoff, &file.backoff),
+        &args.mail_backoff,
+        &file.backoff,
         d.backoff,
     );
     let backoff_max = duration(
         "VECHE_MAIL_BACKOFF_MAX",
-        pick(&args.mail_backoff_max, &file.backoff_max),
+        &args.mail_backoff_max,
+        &file.backoff_max,
         d.backoff_max,
     );
-    let lease = duration(
-        "VECHE_MAIL_LEASE",
-        pick(&args.mail_lease, &file.lease),
-        d.lease,
-    );
-    let poll = duration("VECHE_MAIL_POLL", pick(&args.mail_poll, &file.poll), d.poll);
+    let lease = duration("VECHE_MAIL_LEASE", &args.mail_lease, &file.lease, d.lease);
+    let poll = duration("VECHE_MAIL_POLL", &args.mail_poll, &file.poll, d.poll);
     if backoff_max < backoff {
         errors.push(
             "VECHE_MAIL_BACKOFF / VECHE_MAIL_BACKOFF_MAX: need backoff <= backoff_max".into(),
         );
     }
-    let worker = match pick(&args.worker, &file.worker).as_deref() {
-        None | Some("on" | "true" | "1") => true,
-        Some("off" | "false" | "0") => false,
-        Some(other) => {
-            errors.push(format!("VECHE_WORKER: {other:?} is not on or off"));
-            true
-        }
-    };
-    let utc_offset = match pick(&args.utc_offset, &file.utc_offset) {
-        None => d.utc_offset,
-        Some(raw) => parse_utc_offset(&raw).unwrap_or_else(|e| {
-            errors.push(format!("VECHE_UTC_OFFSET: {e}"));
-            d.utc_offset
-        }),
-    };
+    let worker = setting(
+        errors,
+        "VECHE_WORKER",
+        pick(&args.worker, &file.worker),
+        true,
+        one_of(
+            &[
+                (&["on", "true", "1"], true),
+                (&["off", "false", "0"], false),
+            ],
+            "on or off",
+        ),
+    );
+    let utc_offset = setting(
+        errors,
+        "VECHE_UTC_OFFSET",
+        pick(&args.utc_offset, &file.utc_offset),
+        d.utc_offset,
+        parse_utc_offset,
+    );
     let dir = args
         .mail_dir
         .clone()
@@ -837,17 +870,20 @@ fn smtp_settings(
     public_url: &url::Url,
     errors: &mut Vec<String>,
 ) -> SmtpSettings {
-    let tls = match args.smtp_tls.clone().or(file.tls.clone()).as_deref() {
-        None | Some("starttls") => SmtpTls::StartTls,
-        Some("tls") => SmtpTls::Tls,
-        Some("none") => SmtpTls::None,
-        Some(other) => {
-            errors.push(format!(
-                "VECHE_SMTP_TLS: {other:?} is not starttls, tls or none"
-            ));
-            SmtpTls::StartTls
-        }
-    };
+    let tls = setting(
+        errors,
+        "VECHE_SMTP_TLS",
+        pick(&args.smtp_tls, &file.tls),
+        SmtpTls::StartTls,
+        one_of(
+            &[
+                (&["starttls"], SmtpTls::StartTls),
+                (&["tls"], SmtpTls::Tls),
+                (&["none"], SmtpTls::None),
+            ],
+            "starttls, tls or none",
+        ),
+    );
     let default_port = match tls {
         SmtpTls::StartTls => 587,
         SmtpTls::Tls => 465,
@@ -874,13 +910,13 @@ fn smtp_settings(
             errors.push(format!("VECHE_SMTP_HOST: {h:?} is not a host name"));
         }
     }
-    let password = match (&args.smtp_password, &args.smtp_password_file) {
-        (Some(p), _) => Some(p.clone()),
-        (None, Some(path)) => read_secret_file(path)
-            .map_err(|e| errors.push(format!("VECHE_SMTP_PASSWORD_FILE: {e}")))
-            .ok(),
-        (None, None) => file.password.clone(),
-    };
+    let password = secret_setting(
+        errors,
+        "VECHE_SMTP_PASSWORD_FILE",
+        &args.smtp_password,
+        &args.smtp_password_file,
+        &file.password,
+    );
     let username = args.smtp_username.clone().or(file.username.clone());
     let credentials = match (username, password) {
         (Some(u), Some(p)) => Some((u, Secret::new(p))),

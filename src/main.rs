@@ -132,12 +132,21 @@ fn init_logging(settings: &Settings) {
     }
 }
 
+/// Reports a command's error with its causes; exit code 1.
+fn failure(e: anyhow::Error) -> ExitCode {
+    eprintln!("veche: {e:#}");
+    ExitCode::FAILURE
+}
+
+/// Loads the settings and starts logging as they say; exit code 2 for bad settings.
 fn load(args: &SettingsArgs, demo: bool) -> Result<Settings, ExitCode> {
     let env: BTreeMap<String, String> = std::env::vars().collect();
-    Settings::load(args, demo, &env).map_err(|e| {
+    let settings = Settings::load(args, demo, &env).map_err(|e| {
         eprintln!("veche: {e}");
         ExitCode::from(2)
-    })
+    })?;
+    init_logging(&settings);
+    Ok(settings)
 }
 
 async fn shutdown_signal() {
@@ -175,7 +184,6 @@ async fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            init_logging(&settings);
             let store = match &settings.store {
                 veche::config::StoreSettings::Mongo { .. } => "MongoDB".to_string(),
                 veche::config::StoreSettings::Sqlite { dir, .. } => {
@@ -184,10 +192,7 @@ async fn main() -> ExitCode {
             };
             let app = match veche::build(settings.clone()).await {
                 Ok(app) => app,
-                Err(e) => {
-                    eprintln!("veche: cannot start: {e:#}");
-                    return ExitCode::FAILURE;
-                }
+                Err(e) => return failure(e.context("cannot start")),
             };
             tracing::info!(addr = %app.addr, store, "Veche is running");
             if !app.demo_accounts.is_empty() {
@@ -225,7 +230,6 @@ async fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            init_logging(&settings);
             let token = tokio_util::sync::CancellationToken::new();
             let stop = token.clone();
             tokio::spawn(async move {
@@ -235,10 +239,7 @@ async fn main() -> ExitCode {
             });
             match veche::run_worker(settings, token).await {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("veche: worker: {e:#}");
-                    ExitCode::FAILURE
-                }
+                Err(e) => failure(e.context("worker")),
             }
         }
         Command::Polls { task, settings } => {
@@ -246,7 +247,6 @@ async fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            init_logging(&settings);
             use veche::polls_cli;
             let result = match task {
                 PollsTask::Recount { poll, fix } => polls_cli::recount(&settings, &poll, fix).await,
@@ -285,10 +285,7 @@ async fn main() -> ExitCode {
                         ExitCode::from(1)
                     }
                 }
-                Err(e) => {
-                    eprintln!("veche: {e:#}");
-                    ExitCode::FAILURE
-                }
+                Err(e) => failure(e),
             }
         }
         Command::Admin { task, settings } => {
@@ -296,7 +293,6 @@ async fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            init_logging(&settings);
             let result = match task {
                 AdminTask::CreateAdmin { email, name } => {
                     veche::admin::create_admin(&settings, &email, &name).await
@@ -310,10 +306,7 @@ async fn main() -> ExitCode {
                     println!("{message}");
                     ExitCode::SUCCESS
                 }
-                Err(e) => {
-                    eprintln!("veche: {e:#}");
-                    ExitCode::FAILURE
-                }
+                Err(e) => failure(e),
             }
         }
     }

@@ -96,6 +96,18 @@ macro_rules! string_id {
                     && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
                 ok.then(|| $name(raw.to_string()))
             }
+        }
+
+        $crate::string_newtype!($name);
+    };
+}
+
+/// For a newtype over a `String` that its own `parse` checks: `as_str`, `from_trusted` (no
+/// check) and `Display`.
+#[macro_export]
+macro_rules! string_newtype {
+    ($name:ident) => {
+        impl $name {
             pub fn as_str(&self) -> &str {
                 &self.0
             }

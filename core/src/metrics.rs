@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry};
 
 pub static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::new);
 
@@ -15,65 +15,63 @@ fn register<T: prometheus::core::Collector + Clone + 'static>(metric: T) -> T {
     metric
 }
 
+fn defined<T>(metric: prometheus::Result<T>) -> T {
+    metric.unwrap_or_else(|e| panic!("metric definition: {e}"))
+}
+
+/// A registered counter by `labels`. A bad definition is a bug: it panics at first use.
+pub fn counter_vec(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    register(defined(IntCounterVec::new(Opts::new(name, help), labels)))
+}
+
+/// A registered gauge by `labels`.
+pub fn gauge_vec(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    register(defined(IntGaugeVec::new(Opts::new(name, help), labels)))
+}
+
+/// A registered histogram by `labels`, with the given bucket bounds.
+pub fn histogram_vec(name: &str, help: &str, labels: &[&str], buckets: &[f64]) -> HistogramVec {
+    let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
+    register(defined(HistogramVec::new(opts, labels)))
+}
+
 /// Latency buckets from 0.5 ms to 10 s: requests and store calls are both in this range.
 const BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
 pub static HTTP_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    register(
-        IntCounterVec::new(
-            Opts::new(
-                "veche_http_requests_total",
-                "HTTP requests by route, method and status",
-            ),
-            &["route", "method", "status"],
-        )
-        .unwrap_or_else(|e| panic!("metric definition: {e}")),
+    counter_vec(
+        "veche_http_requests_total",
+        "HTTP requests by route, method and status",
+        &["route", "method", "status"],
     )
 });
 
 pub static HTTP_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
-    register(
-        HistogramVec::new(
-            HistogramOpts::new(
-                "veche_http_request_duration_seconds",
-                "HTTP request latency by route",
-            )
-            .buckets(BUCKETS.to_vec()),
-            &["route", "method"],
-        )
-        .unwrap_or_else(|e| panic!("metric definition: {e}")),
+    histogram_vec(
+        "veche_http_request_duration_seconds",
+        "HTTP request latency by route",
+        &["route", "method"],
+        BUCKETS,
     )
 });
 
 pub static STORE_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
-    register(
-        HistogramVec::new(
-            HistogramOpts::new(
-                "veche_store_call_duration_seconds",
-                "Store call latency by backend and operation",
-            )
-            .buckets(BUCKETS.to_vec()),
-            &["backend", "op"],
-        )
-        .unwrap_or_else(|e| panic!("metric definition: {e}")),
+    histogram_vec(
+        "veche_store_call_duration_seconds",
+        "Store call latency by backend and operation",
+        &["backend", "op"],
+        BUCKETS,
     )
 });
 
 pub static STORE_BATCH: LazyLock<HistogramVec> = LazyLock::new(|| {
-    register(
-        HistogramVec::new(
-            HistogramOpts::new(
-                "veche_sqlite_commit_batch_size",
-                "Write jobs committed together by the SQLite writer",
-            )
-            .buckets(vec![
-                1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0,
-            ]),
-            &["backend"],
-        )
-        .unwrap_or_else(|e| panic!("metric definition: {e}")),
+    histogram_vec(
+        "veche_sqlite_commit_batch_size",
+        "Write jobs committed together by the SQLite writer",
+        &["backend"],
+        &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0],
     )
 });
 
@@ -81,39 +79,26 @@ pub static STORE_BATCH: LazyLock<HistogramVec> = LazyLock::new(|| {
 /// over to its batch starting, `batch` from the batch's BEGIN to its COMMIT returning. What a
 /// write call takes beyond the two is waiting to be woken with the answer.
 pub static SQLITE_WRITER: LazyLock<HistogramVec> = LazyLock::new(|| {
-    register(
-        HistogramVec::new(
-            HistogramOpts::new(
-                "veche_sqlite_writer_seconds",
-                "Time a SQLite write job waits in the writer's queue, and time a batch takes",
-            )
-            .buckets(BUCKETS.to_vec()),
-            &["phase"],
-        )
-        .unwrap_or_else(|e| panic!("metric definition: {e}")),
+    histogram_vec(
+        "veche_sqlite_writer_seconds",
+        "Time a SQLite write job waits in the writer's queue, and time a batch takes",
+        &["phase"],
+        BUCKETS,
     )
 });
 
 pub static HTTP_IN_FLIGHT: LazyLock<prometheus::IntGauge> = LazyLock::new(|| {
-    register(
-        prometheus::IntGauge::new(
-            "veche_http_requests_in_flight",
-            "Requests being handled right now",
-        )
-        .unwrap_or_else(|e| panic!("metric definition: {e}")),
-    )
+    register(defined(prometheus::IntGauge::new(
+        "veche_http_requests_in_flight",
+        "Requests being handled right now",
+    )))
 });
 
 pub static RATE_LIMITED: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    register(
-        IntCounterVec::new(
-            Opts::new(
-                "veche_rate_limited_total",
-                "Requests refused by a rate limit, by limiter",
-            ),
-            &["limiter"],
-        )
-        .unwrap_or_else(|e| panic!("metric definition: {e}")),
+    counter_vec(
+        "veche_rate_limited_total",
+        "Requests refused by a rate limit, by limiter",
+        &["limiter"],
     )
 });
 

@@ -12,7 +12,6 @@
 //! may race the request path safely. Sign-up does this with `Account::mail_pending_since`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use async_trait::async_trait;
 
@@ -43,19 +42,9 @@ impl Kind {
             Err(Invalid::new("kind", "invalid_kind"))
         }
     }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-    pub fn from_trusted(raw: String) -> Kind {
-        Kind(raw)
-    }
 }
 
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::string_newtype!(Kind);
 
 /// What the notifier must know of a kind. Each feature lists its kinds; the binary hands every
 /// list to the notifier.

@@ -9,7 +9,6 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::accounts::auth::Principal;
@@ -21,7 +20,7 @@ use crate::notify::Notify;
 use crate::storage::Backend;
 use crate::store::CoreStore;
 use crate::web::i18n::Catalog;
-use crate::web::idempotency::{IdempotencyRecord, IdempotencyStore, StoredResponse};
+use crate::web::idempotency::IdempotencyStore;
 use crate::web::pages::NavItem as KitNavItem;
 use crate::web::problem::Problem;
 use crate::web::ratelimit::Limits;
@@ -40,7 +39,6 @@ pub struct Platform {
     pub limits: Limits,
     /// The main navigation; each feature adds its entries when the app is assembled.
     pub nav: Vec<NavItem>,
-    idempotency: CoreIdempotency,
 }
 
 impl Deref for Platform {
@@ -66,7 +64,6 @@ impl Platform {
         notify: Arc<dyn Notify>,
     ) -> Platform {
         Platform {
-            idempotency: CoreIdempotency(store.clone()),
             accounts: Accounts::new(store, config, secret, shutdown, notify),
             backend,
             catalog,
@@ -139,7 +136,7 @@ impl Site for Platform {
     }
 
     fn idempotency(&self) -> &dyn IdempotencyStore {
-        &self.idempotency
+        self.accounts.store.as_idempotency()
     }
 
     fn authenticate<'a>(
@@ -152,28 +149,5 @@ impl Site for Platform {
             session_cookie,
             authorization,
         ))
-    }
-}
-
-/// The core store, as the web kit's idempotency port.
-struct CoreIdempotency(Arc<dyn CoreStore>);
-
-#[async_trait]
-impl IdempotencyStore for CoreIdempotency {
-    async fn reserve_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()> {
-        self.0.reserve_idempotency(record).await
-    }
-    async fn idempotency(&self, key_hash: &str) -> StoreResult<Option<IdempotencyRecord>> {
-        self.0.idempotency(key_hash).await
-    }
-    async fn complete_idempotency(
-        &self,
-        key_hash: &str,
-        response: &StoredResponse,
-    ) -> StoreResult<()> {
-        self.0.complete_idempotency(key_hash, response).await
-    }
-    async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()> {
-        self.0.release_idempotency(key_hash).await
     }
 }

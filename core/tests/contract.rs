@@ -1945,13 +1945,11 @@ async fn old_idempotency_records_are_dropped(backend: Backend) {
 /// migration are stored, so that it has to page.
 async fn millisecond_times_become_dates_at_open(backend: Backend) {
     use mongodb::bson::{doc, Bson, Document};
-    let Backend::Mongo(db) = &backend else {
-        panic!("a MongoDB test got {}", backend.name());
-    };
+    use veche_core::testing::mongo::{collections, date, find_one};
+    let coll = collections(&backend);
     let ms = clock::to_millis;
     let now = clock::now();
     let hour = Duration::from_secs(3600);
-    let coll = |name: &str| db.collection::<Document>(name);
 
     let mut waiting = account("waiting@example.com", "Ждущий Письма");
     waiting.created_at = now - 3 * hour;
@@ -2104,27 +2102,15 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
             assert_eq!(numbers, 0, "{name}.{field}");
         }
     }
-    let date = |d: &Document, field: &str| match d.get(field) {
-        Some(Bson::DateTime(at)) => clock::from_millis(at.timestamp_millis()),
-        other => panic!("{field} is {other:?}, not a date"),
-    };
-    let stored = coll("accounts")
-        .find_one(doc! { "_id": waiting.id.as_str() })
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = find_one(&coll("accounts"), doc! { "_id": waiting.id.as_str() }).await;
     assert_eq!(
         Some(date(&stored, "mail_pending_since")),
         waiting.mail_pending_since
     );
-    let stored = coll("audit_log").find_one(doc! {}).await.unwrap().unwrap();
+    let stored = find_one(&coll("audit_log"), doc! {}).await;
     assert_eq!(date(&stored, "at"), entry.at);
     // The last record of the second batch.
-    let stored = coll("idempotency")
-        .find_one(doc! { "_id": "dropped-520" })
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = find_one(&coll("idempotency"), doc! { "_id": "dropped-520" }).await;
     assert_eq!(date(&stored, "created_at"), now - 30 * hour);
 
     // Read back, and filtered and sorted by date, through the store.
@@ -2169,11 +2155,7 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
     assert_eq!(store.idempotency("dropped-000").await.unwrap(), None);
 
     // The run is recorded, and opening again finds nothing more to do.
-    let done = coll("migrations")
-        .find_one(doc! { "_id": "core_times_as_dates" })
-        .await
-        .unwrap()
-        .unwrap();
+    let done = find_one(&coll("migrations"), doc! { "_id": "core_times_as_dates" }).await;
     // 3 + 2 account fields, 3 per session, 2 per email token, the token's 2, the
     // organisation's, the audit entry's, and one per idempotency record.
     let expected = 5 + 3 * 2 + 2 * 2 + 2 + 1 + 1 + 522;
@@ -2184,15 +2166,6 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
     );
     let again = open(&backend).await;
     assert_eq!(again.account(&waiting.id).await.unwrap(), Some(waiting));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mongo_millisecond_times_become_dates_at_open() {
-    veche_core::testing::on_mongo(
-        "millisecond_times_become_dates_at_open",
-        millisecond_times_become_dates_at_open,
-    )
-    .await;
 }
 
 veche_core::contract_tests!(
@@ -2221,7 +2194,8 @@ veche_core::contract_tests!(
     setting_keeps_the_first_value,
     setting_races_agree,
     idempotency_lifecycle,
-    old_idempotency_records_are_dropped,
+    old_idempotency_records_are_dropped;
+    mongo_only: millisecond_times_become_dates_at_open,
 );
 
 // ------------------------------------------------------- the SQLite writer (SQLite only) ---

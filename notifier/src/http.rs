@@ -580,6 +580,30 @@ pub(crate) mod testkit {
         pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
             self.send("GET", path, headers, None).await
         }
+
+        /// Sends `body` as `content_type`, after `headers`.
+        async fn send_typed(
+            &self,
+            method: &str,
+            path: &str,
+            headers: &[(&str, &str)],
+            content_type: &str,
+            body: &str,
+        ) -> Reply {
+            let mut headers = headers.to_vec();
+            headers.push(("Content-Type", content_type));
+            self.send(method, path, &headers, Some(body)).await
+        }
+
+        pub async fn put_json(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+            self.send_typed("PUT", path, headers, "application/json", body)
+                .await
+        }
+
+        pub async fn post_form(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+            let form = "application/x-www-form-urlencoded";
+            self.send_typed("POST", path, headers, form, body).await
+        }
     }
 }
 
@@ -590,8 +614,6 @@ mod tests {
 
     use super::testkit::Harness;
     use crate::model::{Delivery, JobState};
-
-    const JSON: (&str, &str) = ("Content-Type", "application/json");
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn preferences_list_the_optional_kinds_and_change_all_or_nothing() {
@@ -618,14 +640,7 @@ mod tests {
             {"kind": "district_news", "delivery": "immediately"},
         ]})
         .to_string();
-        let r = h
-            .send(
-                "PUT",
-                "/api/v1/me/notifications",
-                &[auth, JSON],
-                Some(&body),
-            )
-            .await;
+        let r = h.put_json("/api/v1/me/notifications", &[auth], &body).await;
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(
             r.json(),
@@ -646,14 +661,7 @@ mod tests {
         ] {
             let body =
                 json!({"kinds": [{"kind": "roles_changed", "delivery": "off"}, bad]}).to_string();
-            let r = h
-                .send(
-                    "PUT",
-                    "/api/v1/me/notifications",
-                    &[auth, JSON],
-                    Some(&body),
-                )
-                .await;
+            let r = h.put_json("/api/v1/me/notifications", &[auth], &body).await;
             assert_eq!(r.status, 422, "{}", r.body);
             assert_eq!(r.json()["code"], "validation_failed");
             assert_eq!(r.json()["field"], field);
@@ -662,14 +670,7 @@ mod tests {
         assert_eq!(stored.get("roles_changed"), Some(&Delivery::Digest));
 
         let body = json!({"kinds": [], "extra": 1}).to_string();
-        let r = h
-            .send(
-                "PUT",
-                "/api/v1/me/notifications",
-                &[auth, JSON],
-                Some(&body),
-            )
-            .await;
+        let r = h.put_json("/api/v1/me/notifications", &[auth], &body).await;
         assert_eq!(
             (r.status, r.json()["code"].clone()),
             (400, json!("unknown_field"))
@@ -679,22 +680,12 @@ mod tests {
         let body = json!({"kinds": []}).to_string();
         let cookie = ("Cookie", anna.cookie.as_str());
         let r = h
-            .send(
-                "PUT",
-                "/api/v1/me/notifications",
-                &[cookie, JSON],
-                Some(&body),
-            )
+            .put_json("/api/v1/me/notifications", &[cookie], &body)
             .await;
         assert_eq!(r.status, 403, "{}", r.body);
         let csrf = ("X-CSRF-Token", anna.csrf.as_str());
         let r = h
-            .send(
-                "PUT",
-                "/api/v1/me/notifications",
-                &[cookie, csrf, JSON],
-                Some(&body),
-            )
+            .put_json("/api/v1/me/notifications", &[cookie, csrf], &body)
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
     }

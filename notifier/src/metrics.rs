@@ -2,48 +2,27 @@
 
 use std::sync::LazyLock;
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
-use veche_core::metrics::register_collector;
-
-fn fail(e: prometheus::Error) -> ! {
-    panic!("metric definition: {e}")
-}
+use prometheus::{HistogramVec, IntCounterVec, IntGaugeVec};
+use veche_core::metrics::{counter_vec, gauge_vec, histogram_vec};
 
 /// Jobs in the outbox by state (refreshed by the worker every few seconds).
-pub static QUEUE_DEPTH: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    register_collector(
-        IntGaugeVec::new(
-            Opts::new("veche_mail_jobs", "Outbox jobs by state"),
-            &["state"],
-        )
-        .unwrap_or_else(|e| fail(e)),
-    )
-});
+pub static QUEUE_DEPTH: LazyLock<IntGaugeVec> =
+    LazyLock::new(|| gauge_vec("veche_mail_jobs", "Outbox jobs by state", &["state"]));
 
 /// What happened to each attempt, by kind: sent, retried, dead, skipped, held, deferred.
 pub static OUTCOMES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    register_collector(
-        IntCounterVec::new(
-            Opts::new(
-                "veche_mail_outcomes_total",
-                "Delivery outcomes by kind and outcome (sent, retried, dead, skipped, held, deferred)",
-            ),
-            &["kind", "outcome"],
-        )
-        .unwrap_or_else(|e| fail(e)),
+    counter_vec(
+        "veche_mail_outcomes_total",
+        "Delivery outcomes by kind and outcome (sent, retried, dead, skipped, held, deferred)",
+        &["kind", "outcome"],
     )
 });
 
 pub static ENQUEUED: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    register_collector(
-        IntCounterVec::new(
-            Opts::new(
-                "veche_mail_enqueued_total",
-                "Notifications enqueued by kind and result (queued, duplicate, declined)",
-            ),
-            &["kind", "result"],
-        )
-        .unwrap_or_else(|e| fail(e)),
+    counter_vec(
+        "veche_mail_enqueued_total",
+        "Notifications enqueued by kind and result (queued, duplicate, declined)",
+        &["kind", "result"],
     )
 });
 
@@ -54,28 +33,21 @@ const BUCKETS: &[f64] = &[
 
 /// How long an SMTP transaction took (connection from the pool to the server's answer).
 pub static SEND_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
-    register_collector(
-        HistogramVec::new(
-            HistogramOpts::new("veche_mail_send_seconds", "SMTP send latency by result")
-                .buckets(BUCKETS.to_vec()),
-            &["result"],
-        )
-        .unwrap_or_else(|e| fail(e)),
+    histogram_vec(
+        "veche_mail_send_seconds",
+        "SMTP send latency by result",
+        &["result"],
+        BUCKETS,
     )
 });
 
 /// The duplicate window: from the server accepting a message to the outbox recording it as
 /// sent. A worker dying inside this window makes the job be sent again after its lease ends.
 pub static UNRECORDED: LazyLock<HistogramVec> = LazyLock::new(|| {
-    register_collector(
-        HistogramVec::new(
-            HistogramOpts::new(
-                "veche_mail_unrecorded_seconds",
-                "Time between the SMTP server accepting a message and the outbox recording it",
-            )
-            .buckets(BUCKETS.to_vec()),
-            &["backend"],
-        )
-        .unwrap_or_else(|e| fail(e)),
+    histogram_vec(
+        "veche_mail_unrecorded_seconds",
+        "Time between the SMTP server accepting a message and the outbox recording it",
+        &["backend"],
+        BUCKETS,
     )
 });

@@ -57,7 +57,7 @@ pub fn routes(
         .and(form(p.clone()))
         .and(with_outbox(outbox.clone()))
         .then(preferences_submit);
-    let unsubscribe_confirm = warp::path!("unsubscribe" / String / String / String)
+    let unsubscribe_confirm = link_path()
         .and(warp::get())
         .and(page_ctx(p.clone()))
         .and(with_outbox(outbox.clone()))
@@ -65,7 +65,7 @@ pub fn routes(
     // The body is not read: a mail provider's one-click POST carries
     // `List-Unsubscribe=One-Click` (RFC 8058), the page's button nothing, and neither matters.
     // So an empty body, with or without `Content-Length`, is as good as any.
-    let unsubscribe = warp::path!("unsubscribe" / String / String / String)
+    let unsubscribe = link_path()
         .and(warp::post())
         .and(ratelimit::by_ip(
             p.limits.get(NotifierLimit::UnsubscribeIp)?,
@@ -257,16 +257,36 @@ enum Target {
     Digest,
 }
 
+/// An unsubscribe link's path, `/unsubscribe/{account}/{kind}/{signature}`, as given.
+struct Link {
+    account: String,
+    kind: String,
+    signature: String,
+}
+
+fn link_path() -> impl Filter<Extract = (Link,), Error = warp::Rejection> + Clone {
+    warp::path!("unsubscribe" / String / String / String).map(|account, kind, signature| Link {
+        account,
+        kind,
+        signature,
+    })
+}
+
+/// Checks an unsubscribe link; the not-found page for a bad one.
+fn checked_link(ctx: &Ctx, outbox: &Outbox, link: &Link) -> Result<(AccountId, Target), Response> {
+    check_link(&ctx.platform.secret, outbox, link)
+        .ok_or_else(|| no_referrer(error_page(ctx, Problem::not_found())))
+}
+
 /// Checks an unsubscribe link: the signature first, then the kind (an optional kind, or the
 /// digest). `None` for a forged or damaged link and for a kind that cannot be switched off
 /// alike: the answer must not tell which.
-fn check_link(
-    secret: &[u8; 32],
-    outbox: &Outbox,
-    account: &str,
-    kind: &str,
-    signature: &str,
-) -> Option<(AccountId, Target)> {
+fn check_link(secret: &[u8; 32], outbox: &Outbox, link: &Link) -> Option<(AccountId, Target)> {
+    let Link {
+        account,
+        kind,
+        signature,
+    } = link;
     let account = AccountId::parse(account)?;
     if !prefs::signature_ok(secret, &account, kind, signature) {
         return None;
@@ -313,18 +333,14 @@ async fn digest_kinds(outbox: &Outbox, account: &AccountId) -> Result<Vec<&'stat
 
 /// GET /unsubscribe/{account}/{kind}/{signature}: says what the button will switch off. Changes
 /// nothing, so that a mail scanner following the link does not unsubscribe anyone.
-async fn unsubscribe_page(
-    account: String,
-    kind: String,
-    signature: String,
-    ctx: Ctx,
-    outbox: Arc<Outbox>,
-) -> Response {
-    let Some((account, target)) =
-        check_link(&ctx.platform.secret, &outbox, &account, &kind, &signature)
-    else {
-        return no_referrer(error_page(&ctx, Problem::not_found()));
+async fn unsubscribe_page(link: Link, ctx: Ctx, outbox: Arc<Outbox>) -> Response {
+    let (account, target) = match checked_link(&ctx, &outbox, &link) {
+        Ok(checked) => checked,
+        Err(response) => return response,
     };
+    let Link {
+        kind, signature, ..
+    } = link;
     let tr = ctx.tr();
     let (what, kinds) = match target {
         Target::Kind(name) => (
@@ -358,19 +374,12 @@ async fn unsubscribe_page(
 /// off and confirms. No sign-in and no CSRF token: the link's signature is the authority, and
 /// a mail provider's one-click POST (RFC 8058) could carry no token anyway. Doing it twice
 /// changes nothing more.
-async fn unsubscribe_submit(
-    account: String,
-    kind: String,
-    signature: String,
-    ctx: Ctx,
-    outbox: Arc<Outbox>,
-) -> Response {
-    let Some((account, target)) =
-        check_link(&ctx.platform.secret, &outbox, &account, &kind, &signature)
-    else {
-        return no_referrer(error_page(&ctx, Problem::not_found()));
+async fn unsubscribe_submit(link: Link, ctx: Ctx, outbox: Arc<Outbox>) -> Response {
+    let (account, target) = match checked_link(&ctx, &outbox, &link) {
+        Ok(checked) => checked,
+        Err(response) => return response,
     };
-    let switched = match prefs::unsubscribe(&outbox, &account, &kind).await {
+    let switched = match prefs::unsubscribe(&outbox, &account, &link.kind).await {
         Ok(list) => list,
         Err(e) => return no_referrer(error_page(&ctx, e.into())),
     };
@@ -539,8 +548,6 @@ mod tests {
     use crate::http::testkit::Harness;
     use crate::model::Delivery;
 
-    const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
-
     fn enc(s: &str) -> String {
         url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
     }
@@ -595,9 +602,7 @@ mod tests {
         let stored = h.outbox.store.preferences(id).await.unwrap();
         assert_eq!(stored.get("roles_changed"), Some(&Delivery::Off));
         for _ in 0..2 {
-            let r = h
-                .send("POST", &good, &[FORM], Some("List-Unsubscribe=One-Click"))
-                .await;
+            let r = h.post_form(&good, &[], "List-Unsubscribe=One-Click").await;
             assert_eq!(r.status, 200, "{}", r.body);
         }
         assert!(h
@@ -677,12 +682,7 @@ mod tests {
 
         let body = format!("csrf={}&roles_changed=digest", enc(&anna.csrf));
         let r = h
-            .send(
-                "POST",
-                "/profile/notifications",
-                &[cookie, FORM],
-                Some(&body),
-            )
+            .post_form("/profile/notifications", &[cookie], &body)
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
         assert_eq!(
@@ -697,23 +697,13 @@ mod tests {
 
         let body = format!("csrf={}&roles_changed=weekly", enc(&anna.csrf));
         let r = h
-            .send(
-                "POST",
-                "/profile/notifications",
-                &[cookie, FORM],
-                Some(&body),
-            )
+            .post_form("/profile/notifications", &[cookie], &body)
             .await;
         assert_eq!(r.status, 422, "{}", r.body);
 
         // Without the CSRF token nothing is done.
         let r = h
-            .send(
-                "POST",
-                "/profile/notifications",
-                &[cookie, FORM],
-                Some("roles_changed=off"),
-            )
+            .post_form("/profile/notifications", &[cookie], "roles_changed=off")
             .await;
         assert_eq!(r.status, 403, "{}", r.body);
         let stored = h.outbox.store.preferences(&anna.account.id).await.unwrap();
@@ -744,13 +734,13 @@ mod tests {
 
         let path = format!("/admin/mail/{job}/retry");
         let body = format!("csrf={}&cursor=", enc(&admin.csrf));
-        let r = h.send("POST", &path, &[as_admin, FORM], Some(&body)).await;
+        let r = h.post_form(&path, &[as_admin], &body).await;
         assert_eq!(r.status, 303, "{}", r.body);
         assert_eq!(
             r.header("location").as_deref(),
             Some("/admin/mail?done=retried")
         );
-        let r = h.send("POST", &path, &[as_admin, FORM], Some(&body)).await;
+        let r = h.post_form(&path, &[as_admin], &body).await;
         assert_eq!(
             r.header("location").as_deref(),
             Some("/admin/mail?done=not_dead")
@@ -759,7 +749,7 @@ mod tests {
         assert!(r.body.contains("Письмо снова в очереди на отправку."));
 
         let body = format!("csrf={}", enc(&anna.csrf));
-        let r = h.send("POST", &path, &[as_anna, FORM], Some(&body)).await;
+        let r = h.post_form(&path, &[as_anna], &body).await;
         assert_eq!(r.status, 403);
     }
 

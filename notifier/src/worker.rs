@@ -309,19 +309,8 @@ impl Worker {
             }));
         }
         let frame = self.frame(unsubscribe.as_deref());
-        let rendered = match render::single(&frame, job) {
-            Ok(r) => r,
-            Err(e) => return Ok(Prepared::Done(Outcome::Dead { error: e })),
-        };
-        Ok(
-            match self.message(job, rendered, frame.unsubscribe.as_deref()) {
-                Ok(message) => Prepared::Send {
-                    message: Box::new(message),
-                    essential: spec.essential,
-                },
-                Err(error) => Prepared::Done(Outcome::Dead { error }),
-            },
-        )
+        let rendered = render::single(&frame, job);
+        Ok(self.prepared(job, &frame, rendered, spec.essential))
     }
 
     async fn prepare_digest(&self, job: &Job) -> StoreResult<Prepared> {
@@ -340,19 +329,26 @@ impl Worker {
         }
         let path = prefs::unsubscribe_path(&self.platform.secret, account, DIGEST_KIND);
         let frame = self.frame(Some(&path));
-        let rendered = match render::digest(&frame, job, &items) {
-            Ok(r) => r,
-            Err(e) => return Ok(Prepared::Done(Outcome::Dead { error: e })),
-        };
-        Ok(
-            match self.message(job, rendered, frame.unsubscribe.as_deref()) {
-                Ok(message) => Prepared::Send {
-                    message: Box::new(message),
-                    essential: false,
-                },
-                Err(error) => Prepared::Done(Outcome::Dead { error }),
+        let rendered = render::digest(&frame, job, &items);
+        Ok(self.prepared(job, &frame, rendered, false))
+    }
+
+    /// The job's email ready to send, or dead when it could not be rendered or built.
+    fn prepared(
+        &self,
+        job: &Job,
+        frame: &Frame<'_>,
+        rendered: Result<Rendered, String>,
+        essential: bool,
+    ) -> Prepared {
+        let built = rendered.and_then(|r| self.message(job, r, frame.unsubscribe.as_deref()));
+        match built {
+            Ok(message) => Prepared::Send {
+                message: Box::new(message),
+                essential,
             },
-        )
+            Err(error) => Prepared::Done(Outcome::Dead { error }),
+        }
     }
 
     fn frame(&self, unsubscribe_path: Option<&str>) -> Frame<'_> {

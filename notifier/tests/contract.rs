@@ -436,14 +436,12 @@ async fn preferences_and_suppressions_round_trip(backend: Backend) {
 /// dates once the store has opened: a due job is claimed (`next_at` compared with a date), a
 /// finished one and an old claim gate are purged, and everything reads back unchanged.
 async fn millisecond_times_become_dates_at_open(backend: Backend) {
-    use mongodb::bson::{doc, to_bson, Bson, Document};
-    let Backend::Mongo(db) = &backend else {
-        panic!("a MongoDB test got {}", backend.name());
-    };
+    use mongodb::bson::{doc, to_bson, Bson};
+    use veche_core::testing::mongo::{collections, date, find_one};
+    let coll = collections(&backend);
     let ms = clock::to_millis;
     let now = clock::now();
     let hour = Duration::from_secs(3600);
-    let coll = |name: &str| db.collection::<Document>(name);
 
     let due = job("due", Some(&AccountId::generate()));
     let mut sent = job("sent", None);
@@ -486,16 +484,8 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
 
     let store = open(&backend).await;
 
-    let date = |d: &Document, field: &str| match d.get(field) {
-        Some(Bson::DateTime(at)) => clock::from_millis(at.timestamp_millis()),
-        other => panic!("{field} is {other:?}, not a date"),
-    };
     for j in [&due, &sent] {
-        let d = coll("outbox")
-            .find_one(doc! { "_id": j.id.as_str() })
-            .await
-            .unwrap()
-            .unwrap();
+        let d = find_one(&coll("outbox"), doc! { "_id": j.id.as_str() }).await;
         assert_eq!(date(&d, "next_at"), j.next_at);
         assert_eq!(date(&d, "created_at"), j.created_at);
         assert_eq!(date(&d, "updated_at"), j.updated_at);
@@ -504,17 +494,9 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
             None => assert_eq!(d.get("sent_at"), Some(&Bson::Null)),
         }
     }
-    let d = coll("outbox_claims")
-        .find_one(doc! { "_id": "old:1" })
-        .await
-        .unwrap()
-        .unwrap();
+    let d = find_one(&coll("outbox_claims"), doc! { "_id": "old:1" }).await;
     assert_eq!(date(&d, "at"), now - 2 * hour);
-    let d = coll("mail_suppressions")
-        .find_one(doc! {})
-        .await
-        .unwrap()
-        .unwrap();
+    let d = find_one(&coll("mail_suppressions"), doc! {}).await;
     assert_eq!(date(&d, "at"), suppression.at);
 
     assert_eq!(store.job(&due.id).await.unwrap(), Some(due.clone()));
@@ -542,22 +524,13 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
         "the old claim gate"
     );
 
-    let done = coll("migrations")
-        .find_one(doc! { "_id": "notifier_times_as_dates" })
-        .await
-        .unwrap()
-        .unwrap();
-    // 3 + 4 job fields, the claim gate's, the suppression's.
-    assert_eq!(done.get("converted"), Some(&Bson::Int64(9)), "{done:?}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mongo_millisecond_times_become_dates_at_open() {
-    veche_core::testing::on_mongo(
-        "millisecond_times_become_dates_at_open",
-        millisecond_times_become_dates_at_open,
+    let done = find_one(
+        &coll("migrations"),
+        doc! { "_id": "notifier_times_as_dates" },
     )
     .await;
+    // 3 + 4 job fields, the claim gate's, the suppression's.
+    assert_eq!(done.get("converted"), Some(&Bson::Int64(9)), "{done:?}");
 }
 
 veche_core::contract_tests!(
@@ -568,5 +541,6 @@ veche_core::contract_tests!(
     list_pages_newest_first,
     digests_attach_held_jobs,
     purge_forgets_finished_jobs_only,
-    preferences_and_suppressions_round_trip,
+    preferences_and_suppressions_round_trip;
+    mongo_only: millisecond_times_become_dates_at_open,
 );

@@ -22,15 +22,16 @@ use veche_notifier::{prefs, Worker};
 mod rig;
 use rig::{rig, Rig};
 
-fn note(kind: &str, to: &str, account: Option<&AccountId>, lang: Lang, key: &str) -> Notification {
+/// A notification in Russian (`Notification { locale: Lang::En, ..note(…) }` for English).
+fn note(kind: &str, to: &str, account: &AccountId, key: &str) -> Notification {
     Notification {
         kind: Kind::parse(kind).unwrap(),
         recipient: Recipient {
-            account_id: account.cloned(),
+            account_id: Some(account.clone()),
             email: Email::parse(to).unwrap(),
             name: Some("Анна Петрова".into()),
         },
-        locale: lang,
+        locale: Lang::Ru,
         data: BTreeMap::from([
             ("link".to_string(), "/verify-email?token=abc123".to_string()),
             ("name".to_string(), "Анна Петрова".to_string()),
@@ -42,6 +43,14 @@ fn note(kind: &str, to: &str, account: Option<&AccountId>, lang: Lang, key: &str
 
 async fn job_by_key(rig: &Rig, key: &str) -> Job {
     rig.outbox.store.job_by_key(key).await.unwrap().unwrap()
+}
+
+async fn set_preference(rig: &Rig, account: &AccountId, kind: &str, delivery: Delivery) {
+    rig.outbox
+        .store
+        .set_preference(account, kind, delivery)
+        .await
+        .unwrap();
 }
 
 async fn total_jobs(rig: &Rig) -> u64 {
@@ -78,32 +87,17 @@ async fn delivers_both_languages_with_headers(backend: Backend) {
     };
     let account = AccountId::generate();
     let ru = rig
-        .enqueue(note(
-            "verify_email",
-            "anna@example.org",
-            Some(&account),
-            Lang::Ru,
-            "k-ru",
-        ))
+        .enqueue(note("verify_email", "anna@example.org", &account, "k-ru"))
         .await;
     assert!(matches!(ru, Enqueued::Queued(_)));
     let again = rig
-        .enqueue(note(
-            "verify_email",
-            "anna@example.org",
-            Some(&account),
-            Lang::Ru,
-            "k-ru",
-        ))
+        .enqueue(note("verify_email", "anna@example.org", &account, "k-ru"))
         .await;
     assert_eq!(again, Enqueued::Duplicate, "one job per idempotency key");
-    rig.enqueue(note(
-        "roles_changed",
-        "boris@example.org",
-        Some(&account),
-        Lang::En,
-        "k-en",
-    ))
+    rig.enqueue(Notification {
+        locale: Lang::En,
+        ..note("roles_changed", "boris@example.org", &account, "k-en")
+    })
     .await;
     assert_eq!(rig.worker.drain().await.unwrap(), 2);
     let messages = rig.sink.wait_for(2, Duration::from_secs(10)).await;
@@ -172,8 +166,7 @@ async fn smtp_outage_is_retried_until_delivered(backend: Backend) {
         rig.enqueue(note(
             "verify_email",
             &format!("r{i}@example.org"),
-            Some(&account),
-            Lang::Ru,
+            &account,
             &format!("out-{i}"),
         ))
         .await;
@@ -221,14 +214,8 @@ async fn dead_letter_after_max_attempts_then_admin_retry(backend: Backend) {
     };
     rig.sink.stop();
     let account = AccountId::generate();
-    rig.enqueue(note(
-        "verify_email",
-        "dl@example.org",
-        Some(&account),
-        Lang::Ru,
-        "dead-1",
-    ))
-    .await;
+    rig.enqueue(note("verify_email", "dl@example.org", &account, "dead-1"))
+        .await;
     let outbox = rig.outbox.clone();
     rounds_until(&rig, "the job to be dead-lettered", || {
         let outbox = outbox.clone();
@@ -305,8 +292,7 @@ async fn two_workers_never_send_a_job_twice(backend: Backend) {
         rig.enqueue(note(
             "verify_email",
             &format!("w{i}@example.org"),
-            Some(&account),
-            Lang::Ru,
+            &account,
             &format!("two-{i}"),
         ))
         .await;
@@ -331,31 +317,20 @@ async fn daily_digest_gathers_the_day(backend: Backend) {
     };
     let digest_reader = AccountId::generate();
     let other = AccountId::generate();
-    rig.outbox
-        .store
-        .set_preference(&digest_reader, "roles_changed", Delivery::Digest)
-        .await
-        .unwrap();
+    set_preference(&rig, &digest_reader, "roles_changed", Delivery::Digest).await;
     for (i, roles) in ["moderator", "official", "expert"].iter().enumerate() {
         let mut n = note(
             "roles_changed",
             "digest@example.org",
-            Some(&digest_reader),
-            Lang::Ru,
+            &digest_reader,
             &format!("d-{i}"),
         );
         n.data.insert("roles".into(), roles.to_string());
         n.data.insert("link".into(), format!("/item/{i}"));
         rig.outbox.enqueue(n).await.unwrap();
     }
-    rig.enqueue(note(
-        "roles_changed",
-        "now@example.org",
-        Some(&other),
-        Lang::Ru,
-        "d-now",
-    ))
-    .await;
+    rig.enqueue(note("roles_changed", "now@example.org", &other, "d-now"))
+        .await;
     assert_eq!(rig.worker.drain().await.unwrap(), 4);
     let messages = rig.sink.wait_for(1, Duration::from_secs(10)).await;
     assert_eq!(messages.len(), 1, "only the immediate one went out");
@@ -416,27 +391,11 @@ async fn preferences_and_bounces_stop_emails(backend: Backend) {
         return;
     };
     let account = AccountId::generate();
-    rig.outbox
-        .store
-        .set_preference(&account, "roles_changed", Delivery::Off)
-        .await
-        .unwrap();
-    rig.enqueue(note(
-        "roles_changed",
-        "off@example.org",
-        Some(&account),
-        Lang::Ru,
-        "off-1",
-    ))
-    .await;
-    rig.enqueue(note(
-        "verify_email",
-        "gone@bounce.test",
-        Some(&account),
-        Lang::Ru,
-        "bounce-1",
-    ))
-    .await;
+    set_preference(&rig, &account, "roles_changed", Delivery::Off).await;
+    rig.enqueue(note("roles_changed", "off@example.org", &account, "off-1"))
+        .await;
+    let to_gone = |key| note("verify_email", "gone@bounce.test", &account, key);
+    rig.enqueue(to_gone("bounce-1")).await;
     assert_eq!(rig.worker.drain().await.unwrap(), 2);
     assert_eq!(job_by_key(&rig, "off-1").await.state, JobState::Skipped);
     let bounced = job_by_key(&rig, "bounce-1").await;
@@ -454,14 +413,7 @@ async fn preferences_and_bounces_stop_emails(backend: Backend) {
     );
     let gone = Email::parse("gone@bounce.test").unwrap();
     assert!(rig.outbox.store.suppression(&gone).await.unwrap().is_some());
-    rig.enqueue(note(
-        "verify_email",
-        "gone@bounce.test",
-        Some(&account),
-        Lang::Ru,
-        "bounce-2",
-    ))
-    .await;
+    rig.enqueue(to_gone("bounce-2")).await;
     assert_eq!(rig.worker.drain().await.unwrap(), 1);
     assert_eq!(job_by_key(&rig, "bounce-2").await.state, JobState::Skipped);
     assert!(rig.sink.messages().is_empty(), "nothing was delivered");
@@ -475,13 +427,10 @@ async fn opt_in_kinds_wait_for_the_resident(backend: Backend) {
     };
     let account = AccountId::generate();
     let news = |key: &str| {
-        let mut n = note(
-            "district_news",
-            "news@example.org",
-            Some(&account),
-            Lang::En,
-            key,
-        );
+        let mut n = Notification {
+            locale: Lang::En,
+            ..note("district_news", "news@example.org", &account, key)
+        };
         n.data.insert("title".into(), "a new poll".into());
         n.data.insert("link".into(), "/polls/1".into());
         n
@@ -519,13 +468,10 @@ async fn opt_in_kinds_wait_for_the_resident(backend: Backend) {
 
     // A kind that is not opt-in is queued by default.
     let roles = rig
-        .enqueue(note(
-            "roles_changed",
-            "news@example.org",
-            Some(&account),
-            Lang::En,
-            "roles-1",
-        ))
+        .enqueue(Notification {
+            locale: Lang::En,
+            ..note("roles_changed", "news@example.org", &account, "roles-1")
+        })
         .await;
     assert!(matches!(roles, Enqueued::Queued(_)), "{roles:?}");
 
@@ -604,20 +550,13 @@ async fn recipient_rate_limit_defers_a_flood(backend: Backend) {
         rig.enqueue(note(
             "verify_email",
             "flood@example.org",
-            Some(&account),
-            Lang::Ru,
+            &account,
             &format!("flood-{i}"),
         ))
         .await;
     }
-    rig.enqueue(note(
-        "verify_email",
-        "calm@example.org",
-        Some(&account),
-        Lang::Ru,
-        "calm",
-    ))
-    .await;
+    rig.enqueue(note("verify_email", "calm@example.org", &account, "calm"))
+        .await;
     assert_eq!(rig.worker.drain().await.unwrap(), 6);
     let messages = rig.sink.wait_for(4, Duration::from_secs(10)).await;
     assert_eq!(
@@ -642,13 +581,7 @@ async fn bad_input_is_refused_and_nothing_is_queued(backend: Backend) {
         return;
     };
     let account = AccountId::generate();
-    let base = note(
-        "verify_email",
-        "ok@example.org",
-        Some(&account),
-        Lang::Ru,
-        "bad",
-    );
+    let base = note("verify_email", "ok@example.org", &account, "bad");
     let mut cases: Vec<(&str, Notification)> = Vec::new();
     let mut n = base.clone();
     n.recipient.name = Some("Eve\r\nBcc: victim@example.org".into());
@@ -669,7 +602,12 @@ async fn bad_input_is_refused_and_nothing_is_queued(backend: Backend) {
     let mut n = base.clone();
     n.kind = Kind::parse("no_such_kind").unwrap();
     cases.push(("an unknown kind", n));
-    let mut n = note("roles_changed", "ok@example.org", None, Lang::Ru, "bad");
+    let mut n = note(
+        "roles_changed",
+        "ok@example.org",
+        &AccountId::generate(),
+        "bad",
+    );
     n.recipient.account_id = None;
     cases.push(("an optional kind without an account", n));
     let mut n = base.clone();
@@ -699,8 +637,7 @@ async fn injected_headers_are_encoded_even_past_validation(backend: Backend) {
     let mut n = note(
         "verify_email",
         "target@example.org",
-        Some(&AccountId::generate()),
-        Lang::Ru,
+        &AccountId::generate(),
         "inject",
     );
     n.recipient.name = Some("Eve\r\nBcc: victim@example.org\r\nSubject: pwned".into());

@@ -65,20 +65,24 @@ impl Email {
         }
         Ok(Email(email))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn from_trusted(raw: String) -> Email {
-        Email(raw)
-    }
 }
 
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::string_newtype!(Email);
+
+/// `required` when `value` is empty, else `too_short` or `too_long` outside `min..=max`
+/// characters.
+fn check_length(field: &'static str, value: &str, min: usize, max: usize) -> Result<(), Invalid> {
+    let len = value.chars().count();
+    let code = if len == 0 {
+        "required"
+    } else if len < min {
+        "too_short"
+    } else if len > max {
+        "too_long"
+    } else {
+        return Ok(());
+    };
+    Err(Invalid::new(field, code))
 }
 
 /// The name other people see: 2 to 60 characters after trimming and collapsing runs of spaces,
@@ -97,16 +101,7 @@ impl DisplayName {
             return Err(Invalid::new(field, "invalid_characters"));
         }
         let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-        let len = name.chars().count();
-        if len == 0 {
-            return Err(Invalid::new(field, "required"));
-        }
-        if len < Self::MIN_LEN {
-            return Err(Invalid::new(field, "too_short"));
-        }
-        if len > Self::MAX_LEN {
-            return Err(Invalid::new(field, "too_long"));
-        }
+        check_length(field, &name, Self::MIN_LEN, Self::MAX_LEN)?;
         if !name.chars().any(char::is_alphabetic) {
             return Err(Invalid::new(field, "needs_letter"));
         }
@@ -120,21 +115,9 @@ impl DisplayName {
         }
         Ok(DisplayName(name))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn from_trusted(raw: String) -> DisplayName {
-        DisplayName(raw)
-    }
 }
 
-impl fmt::Display for DisplayName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::string_newtype!(DisplayName);
 
 /// A password as typed: 10 to 128 characters, not blank, not one of the most common passwords.
 /// Not trimmed: a trailing space is part of it. Never printed.
@@ -150,16 +133,7 @@ impl Password {
     }
 
     pub fn parse_field(raw: &str, field: &'static str) -> Result<Password, Invalid> {
-        let len = raw.chars().count();
-        if len == 0 {
-            return Err(Invalid::new(field, "required"));
-        }
-        if len < Self::MIN_LEN {
-            return Err(Invalid::new(field, "too_short"));
-        }
-        if len > Self::MAX_LEN {
-            return Err(Invalid::new(field, "too_long"));
-        }
+        check_length(field, raw, Self::MIN_LEN, Self::MAX_LEN)?;
         if raw.trim().is_empty() || raw.chars().all(|c| raw.starts_with(c)) {
             return Err(Invalid::new(field, "too_weak"));
         }

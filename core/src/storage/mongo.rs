@@ -10,9 +10,42 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt};
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::options::{ClientOptions, IndexOptions};
-use mongodb::{Client, Database, IndexModel};
+use mongodb::{Client, Collection, Database, IndexModel};
+use serde::de::DeserializeOwned;
 
 use crate::error::{StoreError, StoreResult};
+
+/// An ascending index on `fields` of `collection`, named as MongoDB names it by default
+/// (`state_1_next_at_1`).
+#[derive(Clone, Copy, Debug)]
+pub struct Index {
+    pub collection: &'static str,
+    pub fields: &'static [&'static str],
+    pub unique: bool,
+}
+
+impl Index {
+    pub const fn on(collection: &'static str, fields: &'static [&'static str]) -> Index {
+        Index {
+            collection,
+            fields,
+            unique: false,
+        }
+    }
+
+    pub const fn unique(collection: &'static str, fields: &'static [&'static str]) -> Index {
+        Index {
+            collection,
+            fields,
+            unique: true,
+        }
+    }
+
+    fn name(&self) -> String {
+        let keys: Vec<String> = self.fields.iter().map(|f| format!("{f}_1")).collect();
+        keys.join("_")
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Mongo {
@@ -97,6 +130,21 @@ impl Mongo {
             .collection::<Document>(collection)
             .create_index(model)
             .await?;
+        Ok(())
+    }
+
+    /// Creates each of `indexes` that does not exist yet, in order (idempotent; run at every
+    /// start).
+    pub async fn ensure_indexes(&self, indexes: &[Index]) -> StoreResult<()> {
+        for index in indexes {
+            let keys: Document = index
+                .fields
+                .iter()
+                .map(|f| (f.to_string(), Bson::Int32(1)))
+                .collect();
+            self.ensure_index(index.collection, keys, &index.name(), index.unique)
+                .await?;
+        }
         Ok(())
     }
 
@@ -220,6 +268,27 @@ async fn millis_to_dates_in(
         }
         after = batch.last().and_then(|d| d.get("_id").cloned());
     }
+}
+
+/// The documents of `collection` that `filter` matches, in `sort` order, at most `limit` of
+/// them (`None`: all). A limit of 0 finds nothing (MongoDB would read it as "no limit").
+pub async fn find_sorted<T>(
+    collection: &Collection<T>,
+    filter: Document,
+    sort: Document,
+    limit: Option<usize>,
+) -> StoreResult<Vec<T>>
+where
+    T: DeserializeOwned + Send + Sync,
+{
+    if limit == Some(0) {
+        return Ok(Vec::new());
+    }
+    let mut find = collection.find(filter).sort(sort);
+    if let Some(limit) = limit {
+        find = find.limit(i64::try_from(limit).unwrap_or(i64::MAX));
+    }
+    Ok(find.await?.try_collect().await?)
 }
 
 /// The BSON date of an instant stored as integer milliseconds since the epoch (any BSON number

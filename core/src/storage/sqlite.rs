@@ -14,7 +14,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OpenFlags, Params, Row};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::error::{StoreError, StoreResult};
@@ -147,6 +147,49 @@ impl Sqlite {
         result
     }
 
+    /// Runs one statement through [`Sqlite::write`] and answers how many rows it changed.
+    /// `params` are owned (a tuple or an array), since the statement runs on the writer thread.
+    pub async fn execute<P>(&self, sql: &'static str, params: P) -> StoreResult<u64>
+    where
+        P: Params + Send + 'static,
+    {
+        self.write(move |conn| Ok(conn.execute_cached(sql, params)? as u64))
+            .await
+    }
+
+    /// The row `sql` finds, if any, read by `from_row` (through [`Sqlite::read`]).
+    pub async fn query_optional<T, P>(
+        &self,
+        sql: impl AsRef<str> + Send + 'static,
+        params: P,
+        from_row: FromRow<T>,
+    ) -> StoreResult<Option<T>>
+    where
+        P: Params + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(move |conn| {
+            let row = conn.query_row_cached(sql.as_ref(), params, from_row);
+            Ok(row.optional()?)
+        })
+        .await
+    }
+
+    /// Every row `sql` finds, in its order, read by `from_row` (through [`Sqlite::read`]).
+    pub async fn query_all<T: Send + 'static>(
+        &self,
+        sql: impl AsRef<str> + Send + 'static,
+        params: impl Params + Send + 'static,
+        from_row: FromRow<T>,
+    ) -> StoreResult<Vec<T>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(sql.as_ref())?;
+            let rows = stmt.query_map(params, from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
     /// Runs `f` on a read-only connection from the pool, on a blocking thread.
     pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where
@@ -276,6 +319,9 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
     conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
     Ok(conn)
 }
+
+/// Reads a value from a row of a query's result.
+pub type FromRow<T> = fn(&Row<'_>) -> rusqlite::Result<T>;
 
 /// `query_row` and `execute` through the connection's statement cache: parsing and planning
 /// a statement costs more than running most of ours, and every store runs the same few

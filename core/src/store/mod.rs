@@ -38,10 +38,14 @@ pub struct AuditEntry {
     pub details: serde_json::Value,
 }
 
-pub use crate::web::idempotency::{IdempotencyRecord, StoredResponse};
+pub use crate::web::idempotency::{IdempotencyRecord, IdempotencyStore, StoredResponse};
 
+/// The idempotency records are the web kit's port ([`IdempotencyStore`]), kept here too.
 #[async_trait]
-pub trait CoreStore: Send + Sync + 'static {
+pub trait CoreStore: IdempotencyStore {
+    /// This store as the web kit's idempotency port.
+    fn as_idempotency(&self) -> &dyn IdempotencyStore;
+
     // Accounts.
     /// Fails with `Conflict("…email…")` when the address is taken.
     async fn insert_account(&self, account: &Account) -> StoreResult<()>;
@@ -145,17 +149,7 @@ pub trait CoreStore: Send + Sync + 'static {
     /// stands. Concurrent callers (several app servers starting at once) all get the same one.
     async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
 
-    // Idempotency.
-    /// Claims the key for a request being handled; `Conflict` when it is already claimed.
-    async fn reserve_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()>;
-    async fn idempotency(&self, key_hash: &str) -> StoreResult<Option<IdempotencyRecord>>;
-    async fn complete_idempotency(
-        &self,
-        key_hash: &str,
-        response: &StoredResponse,
-    ) -> StoreResult<()>;
-    /// Forgets a claim whose request failed in a way worth retrying.
-    async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()>;
+    // Idempotency: claims and answers are the supertrait's.
     /// Drops records created before `cutoff` (keys are remembered for 24 hours).
     async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64>;
 }

@@ -1,14 +1,13 @@
 //! The core store on MongoDB.
 
 use async_trait::async_trait;
-use futures::TryStreamExt;
 use mongodb::bson::{doc, DateTime, Document};
 use mongodb::options::ReturnDocument;
 use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{AuditEntry, CoreStore, IdempotencyRecord, StoredResponse};
+use super::{AuditEntry, CoreStore, IdempotencyRecord, IdempotencyStore, StoredResponse};
 use crate::accounts::model::{
     Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, EmailToken,
     Organisation, Role, Session, TokenPurpose,
@@ -16,7 +15,7 @@ use crate::accounts::model::{
 use crate::districts::{District, DistrictKind, Okrug};
 use crate::error::{StoreError, StoreResult};
 use crate::id::{AccountId, AuditId, DistrictId, OkrugId, OrganisationId, TokenId};
-use crate::storage::mongo::{bson_time, from_bson_time};
+use crate::storage::mongo::{bson_time, find_sorted, from_bson_time, Index};
 use crate::storage::Mongo;
 use crate::web::i18n::Lang;
 
@@ -206,57 +205,19 @@ impl MongoCoreStore {
 
     pub async fn migrate(&self) -> StoreResult<()> {
         let db = &self.db;
-        db.ensure_index("accounts", doc! { "email": 1 }, "email_1", true)
-            .await?;
-        db.ensure_index("sessions", doc! { "account_id": 1 }, "account_id_1", false)
-            .await?;
-        db.ensure_index("sessions", doc! { "expires_at": 1 }, "expires_at_1", false)
-            .await?;
-        db.ensure_index("api_tokens", doc! { "hash": 1 }, "hash_1", true)
-            .await?;
-        db.ensure_index(
-            "api_tokens",
-            doc! { "account_id": 1 },
-            "account_id_1",
-            false,
-        )
-        .await?;
-        db.ensure_index("organisations", doc! { "name": 1 }, "name_1", false)
-            .await?;
-        db.ensure_index(
-            "accounts",
-            doc! { "mail_pending_since": 1 },
-            "mail_pending_since_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "accounts",
-            doc! { "district_id": 1, "_id": 1 },
-            "district_id_1__id_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "email_tokens",
-            doc! { "account_id": 1, "purpose": 1 },
-            "account_id_1_purpose_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "email_tokens",
-            doc! { "expires_at": 1 },
-            "expires_at_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "idempotency",
-            doc! { "created_at": 1 },
-            "created_at_1",
-            false,
-        )
+        db.ensure_indexes(&[
+            Index::unique("accounts", &["email"]),
+            Index::on("sessions", &["account_id"]),
+            Index::on("sessions", &["expires_at"]),
+            Index::unique("api_tokens", &["hash"]),
+            Index::on("api_tokens", &["account_id"]),
+            Index::on("organisations", &["name"]),
+            Index::on("accounts", &["mail_pending_since"]),
+            Index::on("accounts", &["district_id", "_id"]),
+            Index::on("email_tokens", &["account_id", "purpose"]),
+            Index::on("email_tokens", &["expires_at"]),
+            Index::on("idempotency", &["created_at"]),
+        ])
         .await?;
         db.convert_millis_to_dates("core_times_as_dates", TIME_FIELDS)
             .await?;
@@ -363,6 +324,10 @@ fn organisation_from_doc(d: OrganisationDoc) -> Organisation {
 
 #[async_trait]
 impl CoreStore for MongoCoreStore {
+    fn as_idempotency(&self) -> &dyn IdempotencyStore {
+        self
+    }
+
     async fn insert_account(&self, account: &Account) -> StoreResult<()> {
         match self.accounts().insert_one(AccountDoc::from(account)).await {
             Ok(_) => Ok(()),
@@ -409,19 +374,15 @@ impl CoreStore for MongoCoreStore {
         before: OffsetDateTime,
         limit: usize,
     ) -> StoreResult<Vec<Account>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
         // `$lt` on a date matches dates only (type bracketing): accounts without the field are
         // not scanned.
-        let found: Vec<AccountDoc> = self
-            .accounts()
-            .find(doc! { "mail_pending_since": { "$lt": bson_time(before) } })
-            .sort(doc! { "mail_pending_since": 1 })
-            .limit(limit as i64)
-            .await?
-            .try_collect()
-            .await?;
+        let found = find_sorted(
+            &self.accounts(),
+            doc! { "mail_pending_since": { "$lt": bson_time(before) } },
+            doc! { "mail_pending_since": 1 },
+            Some(limit),
+        )
+        .await?;
         Ok(found.into_iter().map(Account::from).collect())
     }
 
@@ -497,10 +458,6 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Vec<Account>> {
-        // MongoDB reads limit 0 as "no limit".
-        if query.limit == 0 {
-            return Ok(Vec::new());
-        }
         let mut filter = Document::new();
         if let Some(text) = &query.text {
             filter.insert("search", doc! { "$regex": regex_escape(text) });
@@ -514,14 +471,13 @@ impl CoreStore for MongoCoreStore {
         if let Some(before) = &query.before {
             filter.insert("_id", doc! { "$lt": before.as_str() });
         }
-        let docs: Vec<AccountDoc> = self
-            .accounts()
-            .find(filter)
-            .sort(doc! { "_id": -1 })
-            .limit(query.limit as i64)
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(
+            &self.accounts(),
+            filter,
+            doc! { "_id": -1 },
+            Some(query.limit),
+        )
+        .await?;
         Ok(docs.into_iter().map(Account::from).collect())
     }
 
@@ -531,10 +487,6 @@ impl CoreStore for MongoCoreStore {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<Account>> {
-        // MongoDB (and FerretDB) read limit 0 as "no limit".
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
         let mut filter = doc! { "state": { "$ne": AccountState::Blocked.as_str() } };
         if !districts.is_empty() {
             let mut ids: Vec<&str> = districts.iter().map(|d| d.as_str()).collect();
@@ -545,14 +497,7 @@ impl CoreStore for MongoCoreStore {
         if let Some(after) = after {
             filter.insert("_id", doc! { "$gt": after.as_str() });
         }
-        let docs: Vec<AccountDoc> = self
-            .accounts()
-            .find(filter)
-            .sort(doc! { "_id": 1 })
-            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(&self.accounts(), filter, doc! { "_id": 1 }, Some(limit)).await?;
         Ok(docs.into_iter().map(Account::from).collect())
     }
 
@@ -649,13 +594,13 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn tokens_of(&self, account: &AccountId) -> StoreResult<Vec<ApiToken>> {
-        let docs: Vec<TokenDoc> = self
-            .tokens()
-            .find(doc! { "account_id": account.as_str() })
-            .sort(doc! { "_id": 1 })
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(
+            &self.tokens(),
+            doc! { "account_id": account.as_str() },
+            doc! { "_id": 1 },
+            None,
+        )
+        .await?;
         Ok(docs.into_iter().map(token_from_doc).collect())
     }
 
@@ -732,13 +677,7 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn okrugs(&self) -> StoreResult<Vec<Okrug>> {
-        let docs: Vec<OkrugDoc> = self
-            .okrugs_coll()
-            .find(doc! {})
-            .sort(doc! { "_id": 1 })
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(&self.okrugs_coll(), doc! {}, doc! { "_id": 1 }, None).await?;
         Ok(docs
             .into_iter()
             .map(|d| Okrug {
@@ -751,13 +690,7 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn districts(&self) -> StoreResult<Vec<District>> {
-        let docs: Vec<DistrictDoc> = self
-            .districts_coll()
-            .find(doc! {})
-            .sort(doc! { "_id": 1 })
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(&self.districts_coll(), doc! {}, doc! { "_id": 1 }, None).await?;
         Ok(docs
             .into_iter()
             .map(|d| District {
@@ -790,13 +723,13 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
-        let docs: Vec<OrganisationDoc> = self
-            .organisations_coll()
-            .find(doc! {})
-            .sort(doc! { "name": 1, "_id": 1 })
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(
+            &self.organisations_coll(),
+            doc! {},
+            doc! { "name": 1, "_id": 1 },
+            None,
+        )
+        .await?;
         Ok(docs.into_iter().map(organisation_from_doc).collect())
     }
 
@@ -820,21 +753,11 @@ impl CoreStore for MongoCoreStore {
         before: Option<&AuditId>,
         limit: usize,
     ) -> StoreResult<Vec<AuditEntry>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
         let filter = match before {
             Some(before) => doc! { "_id": { "$lt": before.as_str() } },
             None => doc! {},
         };
-        let docs: Vec<AuditDoc> = self
-            .audit()
-            .find(filter)
-            .sort(doc! { "_id": -1 })
-            .limit(limit as i64)
-            .await?
-            .try_collect()
-            .await?;
+        let docs = find_sorted(&self.audit(), filter, doc! { "_id": -1 }, Some(limit)).await?;
         Ok(docs
             .into_iter()
             .map(|d| AuditEntry {
@@ -872,6 +795,17 @@ impl CoreStore for MongoCoreStore {
             .ok_or_else(|| StoreError::Internal(format!("setting {key} has no value")))
     }
 
+    async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
+        Ok(self
+            .idempotency_coll()
+            .delete_many(doc! { "created_at": { "$lt": bson_time(cutoff) } })
+            .await?
+            .deleted_count)
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MongoCoreStore {
     async fn reserve_idempotency(&self, r: &IdempotencyRecord) -> StoreResult<()> {
         self.idempotency_coll()
             .insert_one(IdempotencyDoc {
@@ -921,13 +855,5 @@ impl CoreStore for MongoCoreStore {
             .delete_one(doc! { "_id": key_hash })
             .await?;
         Ok(())
-    }
-
-    async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
-        Ok(self
-            .idempotency_coll()
-            .delete_many(doc! { "created_at": { "$lt": bson_time(cutoff) } })
-            .await?
-            .deleted_count)
     }
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use time::OffsetDateTime;
 
-use super::{AuditEntry, CoreStore, IdempotencyRecord, StoredResponse};
+use super::{AuditEntry, CoreStore, IdempotencyRecord, IdempotencyStore, StoredResponse};
 use crate::accounts::model::{
     Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, EmailToken,
     Organisation, Role, Session, TokenPurpose,
@@ -255,6 +255,10 @@ fn write_account(conn: &Connection, account: &Account, insert: bool) -> StoreRes
 
 #[async_trait]
 impl CoreStore for SqliteCoreStore {
+    fn as_idempotency(&self) -> &dyn IdempotencyStore {
+        self
+    }
+
     async fn insert_account(&self, account: &Account) -> StoreResult<()> {
         let account = account.clone();
         self.db
@@ -278,15 +282,11 @@ impl CoreStore for SqliteCoreStore {
     async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>> {
         let email = email.to_string();
         self.db
-            .read(move |conn| {
-                Ok(conn
-                    .query_row_cached(
-                        &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = ?1"),
-                        [email],
-                        account_from_row,
-                    )
-                    .optional()?)
-            })
+            .query_optional(
+                format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = ?1"),
+                [email],
+                account_from_row,
+            )
             .await
     }
 
@@ -375,29 +375,27 @@ impl CoreStore for SqliteCoreStore {
         limit: usize,
     ) -> StoreResult<Vec<Account>> {
         self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare(&format!(
+            .query_all(
+                format!(
                     "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE mail_pending_since < ?1 \
                      ORDER BY mail_pending_since LIMIT ?2"
-                ))?;
-                let rows =
-                    stmt.query_map(params![to_millis(before), limit as i64], account_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+                ),
+                (to_millis(before), limit as i64),
+                account_from_row,
+            )
             .await
     }
 
     async fn clear_pending_mail(&self, id: &AccountId, since: OffsetDateTime) -> StoreResult<bool> {
         let id = id.as_str().to_string();
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "UPDATE accounts SET mail_pending_since = NULL \
+            .execute(
+                "UPDATE accounts SET mail_pending_since = NULL \
                      WHERE id = ?1 AND mail_pending_since = ?2",
-                    params![id, to_millis(since)],
-                )? == 1)
-            })
+                (id, to_millis(since)),
+            )
             .await
+            .map(|n| n == 1)
     }
 
     async fn insert_email_token(&self, token: &EmailToken) -> StoreResult<()> {
@@ -450,23 +448,19 @@ impl CoreStore for SqliteCoreStore {
     ) -> StoreResult<u64> {
         let account = account.as_str().to_string();
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM email_tokens WHERE account_id = ?1 AND purpose = ?2",
-                    params![account, purpose.as_str()],
-                )? as u64)
-            })
+            .execute(
+                "DELETE FROM email_tokens WHERE account_id = ?1 AND purpose = ?2",
+                (account, purpose.as_str()),
+            )
             .await
     }
 
     async fn delete_expired_email_tokens(&self, now: OffsetDateTime) -> StoreResult<u64> {
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM email_tokens WHERE expires_at <= ?1",
-                    [to_millis(now)],
-                )? as u64)
-            })
+            .execute(
+                "DELETE FROM email_tokens WHERE expires_at <= ?1",
+                [to_millis(now)],
+            )
             .await
     }
 
@@ -512,46 +506,35 @@ impl CoreStore for SqliteCoreStore {
     ) -> StoreResult<()> {
         let id_hash = id_hash.to_string();
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "UPDATE sessions SET last_seen_at = ?2, expires_at = ?3 WHERE id_hash = ?1",
-                    params![id_hash, to_millis(last_seen_at), to_millis(expires_at)],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "UPDATE sessions SET last_seen_at = ?2, expires_at = ?3 WHERE id_hash = ?1",
+                (id_hash, to_millis(last_seen_at), to_millis(expires_at)),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
         let id_hash = id_hash.to_string();
         self.db
-            .write(move |conn| {
-                conn.execute_cached("DELETE FROM sessions WHERE id_hash = ?1", [id_hash])?;
-                Ok(())
-            })
-            .await
+            .execute("DELETE FROM sessions WHERE id_hash = ?1", [id_hash])
+            .await?;
+        Ok(())
     }
 
     async fn delete_sessions_of(&self, account: &AccountId) -> StoreResult<u64> {
         let account = account.as_str().to_string();
         self.db
-            .write(move |conn| {
-                Ok(
-                    conn.execute_cached("DELETE FROM sessions WHERE account_id = ?1", [account])?
-                        as u64,
-                )
-            })
+            .execute("DELETE FROM sessions WHERE account_id = ?1", [account])
             .await
     }
 
     async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM sessions WHERE expires_at <= ?1",
-                    [to_millis(now)],
-                )? as u64)
-            })
+            .execute(
+                "DELETE FROM sessions WHERE expires_at <= ?1",
+                [to_millis(now)],
+            )
             .await
     }
 
@@ -593,14 +576,12 @@ impl CoreStore for SqliteCoreStore {
     async fn tokens_of(&self, account: &AccountId) -> StoreResult<Vec<ApiToken>> {
         let account = account.as_str().to_string();
         self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare(
-                    "SELECT id, account_id, name, hash, created_at, last_used_at \
+            .query_all(
+                "SELECT id, account_id, name, hash, created_at, last_used_at \
                      FROM api_tokens WHERE account_id = ?1 ORDER BY id",
-                )?;
-                let rows = stmt.query_map([account], token_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+                [account],
+                token_from_row,
+            )
             .await
     }
 
@@ -621,24 +602,18 @@ impl CoreStore for SqliteCoreStore {
     async fn delete_token(&self, account: &AccountId, id: &TokenId) -> StoreResult<bool> {
         let (account, id) = (account.as_str().to_string(), id.as_str().to_string());
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM api_tokens WHERE id = ?1 AND account_id = ?2",
-                    [id, account],
-                )? > 0)
-            })
+            .execute(
+                "DELETE FROM api_tokens WHERE id = ?1 AND account_id = ?2",
+                [id, account],
+            )
             .await
+            .map(|n| n > 0)
     }
 
     async fn delete_tokens_of(&self, account: &AccountId) -> StoreResult<u64> {
         let account = account.as_str().to_string();
         self.db
-            .write(move |conn| {
-                Ok(
-                    conn.execute_cached("DELETE FROM api_tokens WHERE account_id = ?1", [account])?
-                        as u64,
-                )
-            })
+            .execute("DELETE FROM api_tokens WHERE account_id = ?1", [account])
             .await
     }
 
@@ -736,41 +711,34 @@ impl CoreStore for SqliteCoreStore {
     }
 
     async fn insert_organisation(&self, organisation: &Organisation) -> StoreResult<()> {
-        let o = organisation.clone();
+        let o = organisation;
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO organisations (id, name, created_at) VALUES (?1, ?2, ?3)",
-                    params![o.id.as_str(), o.name, to_millis(o.created_at)],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "INSERT INTO organisations (id, name, created_at) VALUES (?1, ?2, ?3)",
+                (o.id.to_string(), o.name.clone(), to_millis(o.created_at)),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn organisation(&self, id: &OrganisationId) -> StoreResult<Option<Organisation>> {
         let id = id.as_str().to_string();
         self.db
-            .read(move |conn| {
-                Ok(conn
-                    .query_row_cached(
-                        "SELECT id, name, created_at FROM organisations WHERE id = ?1",
-                        [id],
-                        organisation_from_row,
-                    )
-                    .optional()?)
-            })
+            .query_optional(
+                "SELECT id, name, created_at FROM organisations WHERE id = ?1",
+                [id],
+                organisation_from_row,
+            )
             .await
     }
 
     async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
         self.db
-            .read(|conn| {
-                let mut stmt = conn
-                    .prepare("SELECT id, name, created_at FROM organisations ORDER BY name, id")?;
-                let rows = stmt.query_map([], organisation_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+            .query_all(
+                "SELECT id, name, created_at FROM organisations ORDER BY name, id",
+                [],
+                organisation_from_row,
+            )
             .await
     }
 
@@ -803,14 +771,12 @@ impl CoreStore for SqliteCoreStore {
     ) -> StoreResult<Vec<AuditEntry>> {
         let before = before.map(|b| b.as_str().to_string());
         self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare(
-                    "SELECT id, at, actor_id, action, target, reason, details FROM audit_log \
+            .query_all(
+                "SELECT id, at, actor_id, action, target, reason, details FROM audit_log \
                      WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
-                )?;
-                let rows = stmt.query_map(params![before, limit as i64], audit_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+                (before, limit as i64),
+                audit_from_row,
+            )
             .await
     }
 
@@ -829,6 +795,18 @@ impl CoreStore for SqliteCoreStore {
             .await
     }
 
+    async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
+        self.db
+            .execute(
+                "DELETE FROM idempotency WHERE created_at < ?1",
+                [to_millis(cutoff)],
+            )
+            .await
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for SqliteCoreStore {
     async fn reserve_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()> {
         let r = record.clone();
         self.db
@@ -889,35 +867,20 @@ impl CoreStore for SqliteCoreStore {
     ) -> StoreResult<()> {
         let (key_hash, r) = (key_hash.to_string(), response.clone());
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "UPDATE idempotency SET status = ?2, body = ?3, location = ?4 WHERE key_hash = ?1",
-                    params![key_hash, r.status, r.body, r.location],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "UPDATE idempotency SET status = ?2, body = ?3, location = ?4 WHERE key_hash = ?1",
+                (key_hash, r.status, r.body, r.location),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()> {
         let key_hash = key_hash.to_string();
         self.db
-            .write(move |conn| {
-                conn.execute_cached("DELETE FROM idempotency WHERE key_hash = ?1", [key_hash])?;
-                Ok(())
-            })
-            .await
-    }
-
-    async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
-        self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM idempotency WHERE created_at < ?1",
-                    [to_millis(cutoff)],
-                )? as u64)
-            })
-            .await
+            .execute("DELETE FROM idempotency WHERE key_hash = ?1", [key_hash])
+            .await?;
+        Ok(())
     }
 }
 

@@ -117,10 +117,16 @@ where
 /// ```ignore
 /// async fn accounts_round_trip(backend: Backend) { … }
 /// veche_core::contract_tests!(accounts_round_trip, sessions_expire);
+/// // or, with tests that only MongoDB runs:
+/// veche_core::contract_tests!(accounts_round_trip; mongo_only: old_documents_migrate);
 /// ```
 #[macro_export]
 macro_rules! contract_tests {
     ($($name:ident),* $(,)?) => {
+        $crate::contract_tests!($($name),*; mongo_only:);
+    };
+    // Tests of what only MongoDB has (its migrations) join the MongoDB half alone.
+    ($($name:ident),* $(,)?; mongo_only: $($mongo_only:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,10 +142,17 @@ macro_rules! contract_tests {
                     $crate::testing::on_mongo(stringify!($name), super::$name).await;
                 }
             )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $mongo_only() {
+                    $crate::testing::on_mongo(stringify!($mongo_only), super::$mongo_only).await;
+                }
+            )*
         }
     };
 }
 
 pub mod http;
+pub mod mongo;
 pub mod server;
 pub mod smtp;

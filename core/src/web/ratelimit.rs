@@ -96,18 +96,9 @@ impl Limiter {
 
     /// Takes one cell for `key`, or answers 429 with the wait in whole seconds.
     pub fn check(&self, key: &str) -> Result<(), Problem> {
-        match self.inner.check_key(&key.to_string()) {
-            Ok(()) => Ok(()),
-            Err(not_until) => {
-                crate::metrics::RATE_LIMITED
-                    .with_label_values(&[self.name])
-                    .inc();
-                let wait = not_until.wait_time_from(self.clock.now());
-                Err(Problem::too_many_requests(
-                    wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-                ))
-            }
-        }
+        self.check_wait(key).map_err(|wait| {
+            Problem::too_many_requests(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+        })
     }
 
     /// Like [`Limiter::check`], for background work: how long to wait when over the limit.

@@ -15,7 +15,7 @@ use veche_core::accounts::model::Email;
 use veche_core::clock;
 use veche_core::id::AccountId;
 use veche_core::notify::{Kind, Recipient};
-use veche_core::storage::mongo::{bson_time, from_bson_time};
+use veche_core::storage::mongo::{bson_time, find_sorted, from_bson_time, Index};
 use veche_core::storage::Mongo;
 use veche_core::web::i18n::Lang;
 use veche_core::{StoreError, StoreResult};
@@ -145,46 +145,16 @@ impl MongoOutbox {
 
     pub async fn migrate(&self) -> StoreResult<()> {
         let db = &self.db;
-        db.ensure_index("outbox", doc! { "key": 1 }, "key_1", true)
-            .await?;
-        db.ensure_index(
-            "outbox",
-            doc! { "state": 1, "next_at": 1 },
-            "state_1_next_at_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "outbox",
-            doc! { "state": 1, "digest_day": 1 },
-            "state_1_digest_day_1",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "outbox",
-            doc! { "account_id": 1, "state": 1 },
-            "account_id_1_state_1",
-            false,
-        )
-        .await?;
-        db.ensure_index("outbox", doc! { "digest_id": 1 }, "digest_id_1", false)
-            .await?;
-        db.ensure_index(
-            "outbox",
-            doc! { "state": 1, "updated_at": 1 },
-            "state_1_updated_at_1",
-            false,
-        )
-        .await?;
-        db.ensure_index("outbox_claims", doc! { "at": 1 }, "at_1", false)
-            .await?;
-        db.ensure_index(
-            "mail_preferences",
-            doc! { "account_id": 1 },
-            "account_id_1",
-            false,
-        )
+        db.ensure_indexes(&[
+            Index::unique("outbox", &["key"]),
+            Index::on("outbox", &["state", "next_at"]),
+            Index::on("outbox", &["state", "digest_day"]),
+            Index::on("outbox", &["account_id", "state"]),
+            Index::on("outbox", &["digest_id"]),
+            Index::on("outbox", &["state", "updated_at"]),
+            Index::on("outbox_claims", &["at"]),
+            Index::on("mail_preferences", &["account_id"]),
+        ])
         .await?;
         db.convert_millis_to_dates("notifier_times_as_dates", TIME_FIELDS)
             .await?;
@@ -210,18 +180,7 @@ impl MongoOutbox {
         sort: Document,
         limit: usize,
     ) -> StoreResult<Vec<Job>> {
-        // MongoDB reads limit 0 as "no limit".
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let found: Vec<JobDoc> = self
-            .jobs()
-            .find(filter)
-            .sort(sort)
-            .limit(limit as i64)
-            .await?
-            .try_collect()
-            .await?;
+        let found = find_sorted(&self.jobs(), filter, sort, Some(limit)).await?;
         Ok(found.into_iter().map(Job::from).collect())
     }
 }
@@ -255,14 +214,13 @@ impl OutboxStore for MongoOutbox {
         // workers could take the same job; a unique insert is atomic on both.
         // Workers read the same oldest due jobs: each tries them in its own random order, from a
         // window four times its batch, so that they rarely race for the same one.
-        let mut candidates: Vec<JobDoc> = self
-            .jobs()
-            .find(doc! { "state": "queued", "next_at": { "$lte": bson_time(now) } })
-            .sort(doc! { "next_at": 1, "_id": 1 })
-            .limit((limit * 4) as i64)
-            .await?
-            .try_collect()
-            .await?;
+        let mut candidates = find_sorted(
+            &self.jobs(),
+            doc! { "state": "queued", "next_at": { "$lte": bson_time(now) } },
+            doc! { "next_at": 1, "_id": 1 },
+            Some(limit * 4),
+        )
+        .await?;
         candidates.shuffle(&mut rand::thread_rng());
         let mut jobs = Vec::with_capacity(limit);
         for candidate in candidates {
@@ -443,13 +401,13 @@ impl OutboxStore for MongoOutbox {
     }
 
     async fn attached(&self, digest_id: &JobId) -> StoreResult<Vec<Job>> {
-        let found: Vec<JobDoc> = self
-            .jobs()
-            .find(doc! { "digest_id": digest_id.as_str() })
-            .sort(doc! { "_id": 1 })
-            .await?
-            .try_collect()
-            .await?;
+        let found = find_sorted(
+            &self.jobs(),
+            doc! { "digest_id": digest_id.as_str() },
+            doc! { "_id": 1 },
+            None,
+        )
+        .await?;
         Ok(found.into_iter().map(Job::from).collect())
     }
 

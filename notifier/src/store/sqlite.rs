@@ -221,30 +221,22 @@ impl OutboxStore for SqliteOutbox {
     async fn job(&self, id: &JobId) -> StoreResult<Option<Job>> {
         let id = id.to_string();
         self.db
-            .read(move |conn| {
-                Ok(conn
-                    .query_row_cached(
-                        &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
-                        [id],
-                        job_from_row,
-                    )
-                    .optional()?)
-            })
+            .query_optional(
+                format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
+                [id],
+                job_from_row,
+            )
             .await
     }
 
     async fn job_by_key(&self, key: &str) -> StoreResult<Option<Job>> {
         let key = key.to_string();
         self.db
-            .read(move |conn| {
-                Ok(conn
-                    .query_row_cached(
-                        &format!("SELECT {COLUMNS} FROM outbox WHERE key = ?1"),
-                        [key],
-                        job_from_row,
-                    )
-                    .optional()?)
-            })
+            .query_optional(
+                format!("SELECT {COLUMNS} FROM outbox WHERE key = ?1"),
+                [key],
+                job_from_row,
+            )
             .await
     }
 
@@ -256,29 +248,27 @@ impl OutboxStore for SqliteOutbox {
     ) -> StoreResult<Vec<Job>> {
         let before = before.map(|b| b.to_string());
         self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare(&format!(
+            .query_all(
+                format!(
                     "SELECT {COLUMNS} FROM outbox WHERE state = ?1 AND (?2 IS NULL OR id < ?2) \
                      ORDER BY id DESC LIMIT ?3"
-                ))?;
-                let rows =
-                    stmt.query_map(params![state.as_str(), before, limit as i64], job_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+                ),
+                (state.as_str(), before, limit as i64),
+                job_from_row,
+            )
             .await
     }
 
     async fn requeue(&self, id: &JobId, now: OffsetDateTime) -> StoreResult<bool> {
         let id = id.to_string();
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "UPDATE outbox SET state = 'queued', attempts = 0, next_at = ?2, lease = NULL, \
+            .execute(
+                "UPDATE outbox SET state = 'queued', attempts = 0, next_at = ?2, lease = NULL, \
                      updated_at = ?2 WHERE id = ?1 AND state = 'dead'",
-                    params![id, to_millis(now)],
-                )? == 1)
-            })
+                (id, to_millis(now)),
+            )
             .await
+            .map(|n| n == 1)
     }
 
     async fn counts(&self) -> StoreResult<BTreeMap<JobState, u64>> {
@@ -304,14 +294,14 @@ impl OutboxStore for SqliteOutbox {
     async fn held_through(&self, through_day: &str, limit: usize) -> StoreResult<Vec<Job>> {
         let day = through_day.to_string();
         self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare(&format!(
+            .query_all(
+                format!(
                     "SELECT {COLUMNS} FROM outbox WHERE state = 'held' AND digest_day <= ?1 \
                      ORDER BY digest_day, id LIMIT ?2"
-                ))?;
-                let rows = stmt.query_map(params![day, limit as i64], job_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+                ),
+                (day, limit as i64),
+                job_from_row,
+            )
             .await
     }
 
@@ -327,38 +317,32 @@ impl OutboxStore for SqliteOutbox {
             digest_id.to_string(),
         );
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "UPDATE outbox SET state = 'digested', digest_id = ?3 \
+            .execute(
+                "UPDATE outbox SET state = 'digested', digest_id = ?3 \
                      WHERE account_id = ?1 AND state = 'held' AND digest_day <= ?2",
-                    params![account, day, digest],
-                )? as u64)
-            })
+                (account, day, digest),
+            )
             .await
     }
 
     async fn attached(&self, digest_id: &JobId) -> StoreResult<Vec<Job>> {
         let digest = digest_id.to_string();
         self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare(&format!(
-                    "SELECT {COLUMNS} FROM outbox WHERE digest_id = ?1 ORDER BY id"
-                ))?;
-                let rows = stmt.query_map([digest], job_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+            .query_all(
+                format!("SELECT {COLUMNS} FROM outbox WHERE digest_id = ?1 ORDER BY id"),
+                [digest],
+                job_from_row,
+            )
             .await
     }
 
     async fn purge(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
         self.db
-            .write(move |conn| {
-                Ok(conn.execute_cached(
-                    "DELETE FROM outbox WHERE state IN ('sent', 'skipped', 'digested') \
+            .execute(
+                "DELETE FROM outbox WHERE state IN ('sent', 'skipped', 'digested') \
                      AND updated_at < ?1",
-                    [to_millis(cutoff)],
-                )? as u64)
-            })
+                [to_millis(cutoff)],
+            )
             .await
     }
 
@@ -440,11 +424,8 @@ impl OutboxStore for SqliteOutbox {
     async fn unsuppress(&self, email: &Email) -> StoreResult<bool> {
         let email = email.to_string();
         self.db
-            .write(move |conn| {
-                Ok(conn
-                    .execute_cached("DELETE FROM mail_suppressions WHERE email = ?1", [email])?
-                    == 1)
-            })
+            .execute("DELETE FROM mail_suppressions WHERE email = ?1", [email])
             .await
+            .map(|n| n == 1)
     }
 }

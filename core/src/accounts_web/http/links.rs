@@ -54,9 +54,23 @@ pub async fn resend_verification(ctx: Ctx) -> Response {
         (status = 410, description = "`link_invalid`: unknown, used or expired", body = ProblemDocument),
     ))]
 pub async fn verify_email(ctx: Ctx, body: Body<LinkTokenInput>, _raw: Bytes) -> Response {
+    use_link(ctx, body, AccountLink::Verification).await
+}
+
+/// The emailed links whose use answers with the account.
+enum AccountLink {
+    Verification,
+    EmailChange,
+}
+
+/// Uses the token of an emailed link; answers the account as `GET /api/v1/me` shows it.
+async fn use_link(ctx: Ctx, body: Body<LinkTokenInput>, link: AccountLink) -> Response {
     let result = async {
-        let input = body?;
-        let account = mail::verify_email(&ctx.platform, &input.token).await?;
+        let token = body?.token;
+        let account = match link {
+            AccountLink::Verification => mail::verify_email(&ctx.platform, &token).await?,
+            AccountLink::EmailChange => mail::confirm_email_change(&ctx.platform, &token).await?,
+        };
         Ok(respond::json(StatusCode::OK, &me_view(&ctx, &account)))
     }
     .await;
@@ -176,11 +190,5 @@ pub async fn request_email_change(ctx: Ctx, body: Body<EmailChangeInput>, _raw: 
         (status = 410, description = "`link_invalid`: unknown, used or expired", body = ProblemDocument),
     ))]
 pub async fn confirm_email_change(ctx: Ctx, body: Body<LinkTokenInput>, _raw: Bytes) -> Response {
-    let result = async {
-        let input = body?;
-        let account = mail::confirm_email_change(&ctx.platform, &input.token).await?;
-        Ok(respond::json(StatusCode::OK, &me_view(&ctx, &account)))
-    }
-    .await;
-    finish(&ctx, result)
+    use_link(ctx, body, AccountLink::EmailChange).await
 }

@@ -138,11 +138,7 @@ pub(super) async fn admin_account_page(
         (Err(e), _) | (_, Err(e)) => return error_page(ctx, e.into()),
     };
     let directory = ctx.platform.directory();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let body = AdminAccountPage {
         tr: ctx.tr(),
         csrf: ctx.csrf_token(),
@@ -197,21 +193,8 @@ pub(super) async fn admin_roles_submit(id: String, ctx: Ctx, form: Form) -> Resp
         raw => OrganisationId::parse(raw),
     };
     let reason = Some(form.get("reason")).filter(|r| !r.trim().is_empty());
-    match service::set_roles(&ctx.platform, &me, &target, roles, organisation, reason).await {
-        Ok(_) => {
-            admin_account_page(
-                &ctx,
-                &id,
-                FieldErrors::default(),
-                Some(ctx.tr().t("flash-saved")),
-            )
-            .await
-        }
-        Err(e) => match admin_error(&ctx, e) {
-            Ok(errors) => admin_account_page(&ctx, &id, errors, None).await,
-            Err(response) => response,
-        },
-    }
+    let result = service::set_roles(&ctx.platform, &me, &target, roles, organisation, reason).await;
+    after_account_action(&ctx, &id, result).await
 }
 
 pub(super) async fn admin_block_submit(id: String, ctx: Ctx, form: Form, block: bool) -> Response {
@@ -228,18 +211,23 @@ pub(super) async fn admin_block_submit(id: String, ctx: Ctx, form: Form, block: 
     } else {
         service::unblock(&ctx.platform, &me, &target, reason).await
     };
+    after_account_action(&ctx, &id, result).await
+}
+
+/// The account page after an admin action on it: saved, or the refusal at its field.
+async fn after_account_action<T>(ctx: &Ctx, id: &str, result: Result<T, AccountError>) -> Response {
     match result {
         Ok(_) => {
             admin_account_page(
-                &ctx,
-                &id,
+                ctx,
+                id,
                 FieldErrors::default(),
                 Some(ctx.tr().t("flash-saved")),
             )
             .await
         }
-        Err(e) => match admin_error(&ctx, e) {
-            Ok(errors) => admin_account_page(&ctx, &id, errors, None).await,
+        Err(e) => match admin_error(ctx, e) {
+            Ok(errors) => admin_account_page(ctx, id, errors, None).await,
             Err(response) => response,
         },
     }
@@ -268,11 +256,7 @@ pub(super) async fn admin_organisations_page(
         Ok(o) => o,
         Err(e) => return error_page(ctx, e.into()),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let body = AdminOrganisationsPage {
         tr: ctx.tr(),
         csrf: ctx.csrf_token(),

@@ -21,6 +21,7 @@ use crate::accounts::model::{Account, Invalid};
 use crate::accounts::service::{self, SignUpInput};
 use crate::districts::Directory;
 use crate::districts::{District, Okrug};
+use crate::id::AccountId;
 use crate::platform::{Ctx, Platform};
 use crate::web::i18n::{Lang, Tr};
 use crate::web::pages::{error_page, page, STYLESHEET};
@@ -68,6 +69,15 @@ impl FieldErrors {
 
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// The status of a page showing these errors: 422 when there are any.
+    pub fn status(&self) -> StatusCode {
+        if self.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
     }
 }
 
@@ -329,6 +339,19 @@ fn flash_key(code: &str) -> &'static str {
 }
 
 /// Pages that need a signed-in account send others to sign in and come back.
+/// Starts a session for `account` and sends the browser to `location` with its cookie.
+async fn with_new_session(ctx: &Ctx, account: &AccountId, location: &str) -> Response {
+    match service::start_session(&ctx.platform, account).await {
+        Ok(secret) => {
+            let mut response = respond::see_other(location);
+            let cookie = service::session_cookie(&ctx.platform, &secret);
+            respond::add_cookie(&mut response, &cookie);
+            response
+        }
+        Err(e) => error_page(ctx, e.into()),
+    }
+}
+
 fn to_signin(ctx: &Ctx) -> Response {
     let next: String = url::form_urlencoded::byte_serialize(ctx.meta.path.as_bytes()).collect();
     respond::see_other(&format!("/signin?next={next}"))

@@ -8,7 +8,7 @@ use crate::accounts::mail;
 use crate::accounts::model::{Account, AccountState, ApiToken, DisplayName};
 use crate::accounts::service::{self, AccountError};
 use crate::id::TokenId;
-use crate::platform::Ctx;
+use crate::platform::{Ctx, Principal};
 use crate::web::i18n::{Lang, Tr};
 use crate::web::pages::{error_page, format_time, page_with_flash};
 use crate::web::problem::Problem;
@@ -87,6 +87,31 @@ pub(super) async fn profile_page(ctx: &Ctx, state: ProfileState) -> Response {
     )
 }
 
+/// The signed-in principal, when `limit` allows them another try; else the answer to give.
+fn limited_principal(ctx: &Ctx, limit: CoreLimit) -> Result<Principal, Response> {
+    let Some(principal) = ctx.principal.clone() else {
+        return Err(to_signin(ctx));
+    };
+    let id = principal.account.id.as_str();
+    match ctx.platform.limits.check(limit, id) {
+        Ok(()) => Ok(principal),
+        Err(p) => Err(error_page(ctx, p)),
+    }
+}
+
+/// The profile again, with the form's problems (422).
+async fn profile_with_errors(ctx: &Ctx, errors: FieldErrors) -> Response {
+    profile_page(
+        ctx,
+        ProfileState {
+            errors,
+            status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 pub(super) async fn profile_submit(ctx: Ctx, form: Form) -> Response {
     let Some(principal) = ctx.principal.clone() else {
         return to_signin(&ctx);
@@ -100,16 +125,7 @@ pub(super) async fn profile_submit(ctx: Ctx, form: Form) -> Response {
         .map_err(|e| errors.push(e))
         .ok();
     if !errors.is_empty() {
-        let errors = FieldErrors::from_invalid(ctx.tr(), &errors);
-        return profile_page(
-            &ctx,
-            ProfileState {
-                errors,
-                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                ..Default::default()
-            },
-        )
-        .await;
+        return profile_with_errors(&ctx, FieldErrors::from_invalid(ctx.tr(), &errors)).await;
     }
     match service::update_profile(&ctx.platform, &principal.account, district, name).await {
         Ok(_) => respond::see_other("/profile?done=saved"),
@@ -118,16 +134,10 @@ pub(super) async fn profile_submit(ctx: Ctx, form: Form) -> Response {
 }
 
 pub(super) async fn password_submit(ctx: Ctx, form: Form) -> Response {
-    let Some(principal) = ctx.principal.clone() else {
-        return to_signin(&ctx);
+    let principal = match limited_principal(&ctx, CoreLimit::PasswordAccount) {
+        Ok(p) => p,
+        Err(response) => return response,
     };
-    if let Err(p) = ctx
-        .platform
-        .limits
-        .check(CoreLimit::PasswordAccount, principal.account.id.as_str())
-    {
-        return error_page(&ctx, p);
-    }
     let result = service::change_password(
         &ctx.platform,
         &principal.account,
@@ -138,42 +148,15 @@ pub(super) async fn password_submit(ctx: Ctx, form: Form) -> Response {
     match result {
         Ok(()) => {
             // Every session ended, this one too; this browser gets a fresh one.
-            match service::start_session(&ctx.platform, &principal.account.id).await {
-                Ok(secret) => {
-                    let mut response = respond::see_other("/profile?done=password");
-                    respond::add_cookie(
-                        &mut response,
-                        &service::session_cookie(&ctx.platform, &secret),
-                    );
-                    response
-                }
-                Err(e) => error_page(&ctx, e.into()),
-            }
+            with_new_session(&ctx, &principal.account.id, "/profile?done=password").await
         }
         Err(AccountError::WrongPassword) => {
             let errors =
                 FieldErrors::one("current_password", ctx.tr().t("err-wrong_password-detail"));
-            profile_page(
-                &ctx,
-                ProfileState {
-                    errors,
-                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                    ..Default::default()
-                },
-            )
-            .await
+            profile_with_errors(&ctx, errors).await
         }
         Err(AccountError::Invalid(list)) => {
-            let errors = FieldErrors::from_invalid(ctx.tr(), &list);
-            profile_page(
-                &ctx,
-                ProfileState {
-                    errors,
-                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                    ..Default::default()
-                },
-            )
-            .await
+            profile_with_errors(&ctx, FieldErrors::from_invalid(ctx.tr(), &list)).await
         }
         Err(e) => error_page(&ctx, e.into()),
     }
@@ -215,16 +198,10 @@ pub(super) async fn verification_submit(ctx: Ctx, _form: Form) -> Response {
 
 /// POST /profile/email: starts a change of address (a link goes to the new one).
 pub(super) async fn email_change_submit(ctx: Ctx, form: Form) -> Response {
-    let Some(principal) = ctx.principal.clone() else {
-        return to_signin(&ctx);
+    let principal = match limited_principal(&ctx, CoreLimit::PasswordAccount) {
+        Ok(p) => p,
+        Err(response) => return response,
     };
-    if let Err(p) = ctx
-        .platform
-        .limits
-        .check(CoreLimit::PasswordAccount, principal.account.id.as_str())
-    {
-        return error_page(&ctx, p);
-    }
     let new_email = form.get("new_email").trim().to_string();
     let result = mail::request_email_change(
         &ctx.platform,
@@ -263,16 +240,10 @@ pub(super) async fn email_change_submit(ctx: Ctx, form: Form) -> Response {
 }
 
 pub(super) async fn token_submit(ctx: Ctx, form: Form) -> Response {
-    let Some(principal) = ctx.principal.clone() else {
-        return to_signin(&ctx);
+    let principal = match limited_principal(&ctx, CoreLimit::TokensAccount) {
+        Ok(p) => p,
+        Err(response) => return response,
     };
-    if let Err(p) = ctx
-        .platform
-        .limits
-        .check(CoreLimit::TokensAccount, principal.account.id.as_str())
-    {
-        return error_page(&ctx, p);
-    }
     match service::create_token(&ctx.platform, &principal.account.id, form.get("name")).await {
         // The secret is shown on this page, once: no redirect that would lose it.
         Ok((token, secret)) => {
@@ -287,16 +258,7 @@ pub(super) async fn token_submit(ctx: Ctx, form: Form) -> Response {
             .await
         }
         Err(AccountError::Invalid(list)) => {
-            let errors = FieldErrors::from_invalid(ctx.tr(), &list);
-            profile_page(
-                &ctx,
-                ProfileState {
-                    errors,
-                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                    ..Default::default()
-                },
-            )
-            .await
+            profile_with_errors(&ctx, FieldErrors::from_invalid(ctx.tr(), &list)).await
         }
         Err(e) => error_page(&ctx, e.into()),
     }

@@ -86,17 +86,7 @@ pub(super) async fn signup_submit(ctx: Ctx, form: Form) -> Response {
         }
     };
     match service::sign_up(&ctx.platform, signup, ctx.lang).await {
-        Ok(account) => match service::start_session(&ctx.platform, &account.id).await {
-            Ok(secret) => {
-                let mut response = respond::see_other("/profile?done=signed_up");
-                respond::add_cookie(
-                    &mut response,
-                    &service::session_cookie(&ctx.platform, &secret),
-                );
-                response
-            }
-            Err(e) => error_page(&ctx, e.into()),
-        },
+        Ok(account) => with_new_session(&ctx, &account.id, "/profile?done=signed_up").await,
         Err(AccountError::EmailTaken) => {
             let errors = FieldErrors::one("email", ctx.tr().t("err-email_taken-detail"));
             signup_page(&ctx, &shown, errors, StatusCode::CONFLICT)
@@ -159,22 +149,10 @@ pub(super) async fn signin_submit(ctx: Ctx, form: Form) -> Response {
         return response;
     }
     match service::check_credentials(&ctx.platform, &email, form.get("password")).await {
-        Ok(account) => match service::start_session(&ctx.platform, &account.id).await {
-            Ok(secret) => {
-                let target = if next.is_empty() {
-                    "/".to_string()
-                } else {
-                    next
-                };
-                let mut response = respond::see_other(&target);
-                respond::add_cookie(
-                    &mut response,
-                    &service::session_cookie(&ctx.platform, &secret),
-                );
-                response
-            }
-            Err(e) => error_page(&ctx, e.into()),
-        },
+        Ok(account) => {
+            let target = if next.is_empty() { "/" } else { next.as_str() };
+            with_new_session(&ctx, &account.id, target).await
+        }
         Err(AccountError::InvalidCredentials) => {
             let message = ctx.tr().t("err-invalid_credentials-detail");
             signin_page(
