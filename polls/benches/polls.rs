@@ -16,10 +16,7 @@ use veche_core::districts::Directory;
 use veche_core::id::{AccountId, DistrictId};
 use veche_core::web::i18n::Lang;
 use veche_polls::export::{self, ExportQuestion, JsonExport, Published};
-use veche_polls::model::{
-    AgeBracket, Answer, Audience, Ballot, BallotId, Choice, OptionId, Phase, Poll, PollId,
-    PollOption, PublicBallot, Question, QuestionId, Visibility,
-};
+use veche_polls::model::{AgeBracket, Answer, Ballot, BallotId, Poll, PublicBallot};
 use veche_polls::tally::{self, Counters};
 use veche_polls::verify::{self, Blocks, Entry, BLOCK};
 use veche_polls::views::Results;
@@ -47,41 +44,7 @@ fn us(d: Duration) -> f64 {
 }
 
 fn poll(options: usize) -> Poll {
-    let now = clock::now();
-    Poll {
-        id: PollId::generate(),
-        title: "Бенчмарк".into(),
-        description: String::new(),
-        questions: vec![Question {
-            id: QuestionId::generate(),
-            text: "Какой вариант лучше?".into(),
-            choice: Choice::Single,
-            required: true,
-            options: (0..options)
-                .map(|i| PollOption {
-                    id: OptionId::generate(),
-                    text: format!("Вариант {i}"),
-                })
-                .collect(),
-        }],
-        audience: Audience::default(),
-        opens_at: Some(now - time::Duration::hours(1)),
-        closes_at: Some(now + time::Duration::days(7)),
-        points: 20,
-        visibility: Visibility::AfterVoting,
-        phase: Phase::Scheduled,
-        decision: None,
-        decision_at: None,
-        created_by: AccountId::generate(),
-        organisation_id: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-        frozen: true,
-        announced: true,
-        results_announced: true,
-        seal: None,
-    }
+    veche_polls::demo::open_poll(options, clock::now())
 }
 
 /// `n` ballots of made-up residents spread over the districts, each with its receipt.

@@ -13,6 +13,7 @@ use crate::model::{
     AgeBracket, Answer, Audience, Ballot, BallotId, Choice, OptionId, Phase, Poll, PollId,
     PollOption, PollQuery, Question, QuestionId, Visibility,
 };
+use crate::rules::PollFields;
 use crate::service::{self, PollResult, Polls};
 use crate::verify;
 
@@ -285,48 +286,46 @@ fn synthetic_ballots(poll: &Poll, n: usize, districts: &[DistrictId]) -> Vec<Bal
         .collect()
 }
 
+/// An open, city-wide poll of one question with `options` options, as the benchmarks use it
+/// (no store: the caller stores it).
+pub fn open_poll(options: usize, now: time::OffsetDateTime) -> Poll {
+    Poll {
+        phase: Phase::Scheduled,
+        frozen: true,
+        announced: true,
+        results_announced: true,
+        ..PollFields {
+            title: "Бенчмарк: городской опрос".into(),
+            description: String::new(),
+            questions: vec![Question {
+                id: QuestionId::generate(),
+                text: "Какой вариант лучше?".into(),
+                choice: Choice::Single,
+                required: true,
+                options: (1..=options)
+                    .map(|i| PollOption {
+                        id: OptionId::generate(),
+                        text: format!("Вариант {i}"),
+                    })
+                    .collect(),
+            }],
+            audience: Audience::default(),
+            opens_at: Some(now - time::Duration::hours(1)),
+            closes_at: Some(now + time::Duration::days(7)),
+            points: 20,
+            visibility: Visibility::AfterVoting,
+        }
+        .into_draft(AccountId::generate(), None, now)
+    }
+}
+
 /// An open city-wide poll for the benchmark, with `ballots` ballots of made-up residents.
 pub async fn bench_poll(
     polls: &Polls,
     ballots: usize,
     districts: &[DistrictId],
 ) -> PollResult<Poll> {
-    let now = clock::now();
-    let poll = Poll {
-        id: PollId::generate(),
-        title: "Бенчмарк: городской опрос".into(),
-        description: String::new(),
-        questions: vec![Question {
-            id: QuestionId::generate(),
-            text: "Какой вариант лучше?".into(),
-            choice: Choice::Single,
-            required: true,
-            options: ["A", "B", "C", "D"]
-                .iter()
-                .map(|t| PollOption {
-                    id: OptionId::generate(),
-                    text: t.to_string(),
-                })
-                .collect(),
-        }],
-        audience: Audience::default(),
-        opens_at: Some(now - time::Duration::hours(1)),
-        closes_at: Some(now + time::Duration::days(7)),
-        points: 20,
-        visibility: Visibility::AfterVoting,
-        phase: Phase::Scheduled,
-        decision: None,
-        decision_at: None,
-        created_by: AccountId::generate(),
-        organisation_id: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-        frozen: true,
-        announced: true,
-        results_announced: true,
-        seal: None,
-    };
+    let poll = open_poll(4, clock::now());
     polls.store.insert_poll(&poll).await?;
     let mut made = 0;
     while made < ballots {

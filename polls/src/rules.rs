@@ -8,11 +8,11 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use veche_core::accounts::model::{Account, AccountState, Invalid, Role};
 use veche_core::districts::Directory;
-use veche_core::id::{DistrictId, OkrugId};
+use veche_core::id::{AccountId, DistrictId, OkrugId, OrganisationId};
 
 use crate::model::{
-    AgeBracket, Answer, Audience, Choice, OptionId, Poll, PollOption, Question, QuestionId, Status,
-    Visibility,
+    AgeBracket, Answer, Audience, Choice, OptionId, Phase, Poll, PollId, PollOption, Question,
+    QuestionId, Status, Visibility,
 };
 
 pub const TITLE_MIN: usize = 3;
@@ -144,6 +144,40 @@ pub struct PollFields {
     pub closes_at: Option<OffsetDateTime>,
     pub points: u32,
     pub visibility: Visibility,
+}
+
+impl PollFields {
+    /// A new draft poll of these fields, managed by `organisation` (`None`: admins only).
+    pub fn into_draft(
+        self,
+        created_by: AccountId,
+        organisation: Option<OrganisationId>,
+        now: OffsetDateTime,
+    ) -> Poll {
+        Poll {
+            id: PollId::generate(),
+            title: self.title,
+            description: self.description,
+            questions: self.questions,
+            audience: self.audience,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            points: self.points,
+            visibility: self.visibility,
+            phase: Phase::Draft,
+            decision: None,
+            decision_at: None,
+            created_by,
+            organisation_id: organisation,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            frozen: false,
+            announced: false,
+            results_announced: false,
+            seal: None,
+        }
+    }
 }
 
 /// Checks an input. Ids given must be ids the poll already has (`existing`); new questions and
@@ -554,7 +588,7 @@ impl PollInput {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Phase, PollId};
+    use crate::model::Phase;
     use veche_core::accounts::model::{BirthYear, DisplayName, Email};
     use veche_core::districts::{District, DistrictKind, Okrug};
     use veche_core::id::{AccountId, OrganisationId};
@@ -642,27 +676,10 @@ mod tests {
     fn poll(fields: PollFields) -> Poll {
         let now = veche_core::clock::now();
         Poll {
-            id: PollId::generate(),
-            title: fields.title,
-            description: fields.description,
-            questions: fields.questions,
-            audience: fields.audience,
             opens_at: Some(now - time::Duration::hours(1)),
             closes_at: Some(now + time::Duration::hours(1)),
-            points: fields.points,
-            visibility: fields.visibility,
             phase: Phase::Scheduled,
-            decision: None,
-            decision_at: None,
-            created_by: AccountId::generate(),
-            organisation_id: Some(OrganisationId::generate()),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-            frozen: false,
-            announced: false,
-            results_announced: false,
-            seal: None,
+            ..fields.into_draft(AccountId::generate(), Some(OrganisationId::generate()), now)
         }
     }
 

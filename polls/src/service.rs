@@ -282,33 +282,13 @@ pub async fn create(
     let fields =
         rules::poll_fields(input, &[], &platform.directory()).map_err(PollError::Invalid)?;
     let now = clock::now();
-    let poll = Poll {
-        id: PollId::generate(),
-        title: fields.title,
-        description: fields.description,
-        questions: fields.questions,
-        audience: fields.audience,
-        opens_at: fields.opens_at,
-        closes_at: fields.closes_at,
-        points: fields.points,
-        visibility: fields.visibility,
-        phase: Phase::Draft,
-        decision: None,
-        decision_at: None,
-        created_by: actor.id.clone(),
-        organisation_id: if actor.has_role(veche_core::accounts::model::Role::Official) {
-            actor.organisation_id.clone()
-        } else {
-            None
-        },
-        created_at: now,
-        updated_at: now,
-        version: 1,
-        frozen: false,
-        announced: false,
-        results_announced: false,
-        seal: None,
+    // An official's draft is their organisation's; an admin's is managed by admins.
+    let organisation = if actor.has_role(veche_core::accounts::model::Role::Official) {
+        actor.organisation_id.clone()
+    } else {
+        None
     };
+    let poll = fields.into_draft(actor.id.clone(), organisation, now);
     polls.store.insert_poll(&poll).await?;
     audit(
         platform,

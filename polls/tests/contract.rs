@@ -15,6 +15,7 @@ use veche_polls::model::{
     AgeBracket, Answer, Audience, Ballot, BallotId, Choice, OptionId, Phase, Poll, PollId,
     PollOption, PollQuery, PublicBallot, Question, QuestionId, Visibility,
 };
+use veche_polls::rules::PollFields;
 use veche_polls::service::{self, Polls, PollsConfig};
 use veche_polls::store::{self, Cast, PollStore};
 use veche_polls::tally;
@@ -58,34 +59,25 @@ fn poll(closed: bool) -> Poll {
     let now = clock::now();
     let hour = time::Duration::hours(1);
     Poll {
-        id: PollId::generate(),
-        title: "Что построить в парке?".into(),
-        description: "Опрос жителей".into(),
-        questions: vec![
-            question("Главное", Choice::Single, &["Каток", "Сцена", "Фонтан"]),
-            question(
-                "Ещё",
-                Choice::Multiple { max: 2 },
-                &["Лавки", "Свет", "Урны"],
-            ),
-        ],
-        audience: Audience::default(),
-        opens_at: Some(now - 2 * hour),
-        closes_at: Some(if closed { now - hour } else { now + hour }),
-        points: 20,
-        visibility: Visibility::AfterVoting,
         phase: Phase::Scheduled,
-        decision: None,
-        decision_at: None,
-        created_by: AccountId::generate(),
-        organisation_id: Some(OrganisationId::generate()),
-        created_at: now,
-        updated_at: now,
-        version: 1,
-        frozen: false,
-        announced: false,
-        results_announced: false,
-        seal: None,
+        ..PollFields {
+            title: "Что построить в парке?".into(),
+            description: "Опрос жителей".into(),
+            questions: vec![
+                question("Главное", Choice::Single, &["Каток", "Сцена", "Фонтан"]),
+                question(
+                    "Ещё",
+                    Choice::Multiple { max: 2 },
+                    &["Лавки", "Свет", "Урны"],
+                ),
+            ],
+            audience: Audience::default(),
+            opens_at: Some(now - 2 * hour),
+            closes_at: Some(if closed { now - hour } else { now + hour }),
+            points: 20,
+            visibility: Visibility::AfterVoting,
+        }
+        .into_draft(AccountId::generate(), Some(OrganisationId::generate()), now)
     }
 }
 
