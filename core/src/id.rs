@@ -27,17 +27,19 @@ macro_rules! __count {
 }
 
 /// Declares an enum whose values have stable names (in stores, URLs, forms and the API):
-/// `ALL` (in order), `as_str` and `parse`. Attributes pass through to the enum and its
-/// variants; serde names are the caller's to set (usually `rename_all = "snake_case"`).
+/// `ALL` (in order), `as_str` and `parse`, and serde names that are the same names. It derives
+/// `Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize` (the caller's crate
+/// depends on serde); further attributes pass through to the enum and its variants.
 ///
 /// ```
 /// veche_core::string_enum! {
-///     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///     #[derive(PartialOrd, Ord)]
 ///     pub enum Colour { Red = "red", DarkBlue = "dark_blue" }
 /// }
 /// assert_eq!(Colour::parse("dark_blue"), Some(Colour::DarkBlue));
 /// assert_eq!(Colour::Red.as_str(), "red");
 /// assert_eq!(Colour::ALL.len(), 2);
+/// assert!(Colour::Red < Colour::DarkBlue);
 /// ```
 #[macro_export]
 macro_rules! string_enum {
@@ -48,15 +50,18 @@ macro_rules! string_enum {
         }
     ) => {
         $(#[$meta])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize,
+        )]
         $vis enum $name {
-            $( $(#[$vmeta])* $variant ),+
+            $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),+
         }
 
         impl $name {
             /// Every value, in declaration order.
             pub const ALL: [$name; $crate::__count!($($variant)+)] = [$($name::$variant),+];
 
-            /// The value's stable name.
+            /// The value's stable name (its serde name too).
             pub fn as_str(self) -> &'static str {
                 match self {
                     $( $name::$variant => $text ),+

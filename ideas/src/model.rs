@@ -44,8 +44,7 @@ pub enum Audience {
 veche_core::string_enum! {
     /// Where a project is in its life; which stage follows from the project's dates and the
     /// clock, so that a stage ends when its time is up whatever any page shows.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(PartialOrd, Ord)]
     pub enum Stage {
         /// Not published yet (its organisers are still writing it).
         Draft = "draft",
@@ -141,8 +140,6 @@ impl Project {
 
 veche_core::string_enum! {
     /// What moderation made of an idea.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum Status {
         /// Waiting for a moderator.
         Pending = "pending",
@@ -158,8 +155,7 @@ veche_core::string_enum! {
 
 veche_core::string_enum! {
     /// Why a moderator rejected an idea (the author is told, and the public log counts them).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(PartialOrd, Ord)]
     pub enum Reason {
         /// Not about the project's subject.
         OffTopic = "off_topic",
@@ -196,8 +192,7 @@ impl Appeal {
 
 veche_core::string_enum! {
     /// What became of an accepted idea, after the results.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(PartialOrd, Ord)]
     pub enum Outcome {
         Accepted = "accepted",
         InWork = "in_work",

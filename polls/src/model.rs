@@ -169,8 +169,7 @@ impl Audience {
 
 veche_core::string_enum! {
     /// Who sees the results, and when.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(utoipa::ToSchema)]
     pub enum Visibility {
         /// Voters see the live results right after voting; everyone after the poll closes.
         AfterVoting = "after_voting",
@@ -184,8 +183,6 @@ veche_core::string_enum! {
 veche_core::string_enum! {
     /// The stored phase of a poll. The status people see also depends on the clock: a scheduled
     /// poll is open between its opening and closing times (see [`Poll::status`]).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum Phase {
         Draft = "draft",
         Scheduled = "scheduled",
@@ -205,20 +202,7 @@ veche_core::string_enum! {
     ///                                                          │
     ///                                              published (what the city decided)
     /// ```
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        Serialize,
-        Deserialize,
-        utoipa::ToSchema,
-    )]
-    #[serde(rename_all = "snake_case")]
+    #[derive(PartialOrd, Ord, utoipa::ToSchema)]
     pub enum Status {
         Draft = "draft",
         Scheduled = "scheduled",
@@ -301,33 +285,14 @@ pub struct Answer {
 
 veche_core::string_enum! {
     /// Age brackets of the breakdowns (age in whole years, by the year of birth).
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        PartialOrd,
-        Ord,
-        Hash,
-        Serialize,
-        Deserialize,
-        utoipa::ToSchema,
-    )]
+    #[derive(PartialOrd, Ord, utoipa::ToSchema)]
     pub enum AgeBracket {
-        #[serde(rename = "under_18")]
         Under18 = "under_18",
-        #[serde(rename = "18_24")]
         From18To24 = "18_24",
-        #[serde(rename = "25_34")]
         From25To34 = "25_34",
-        #[serde(rename = "35_44")]
         From35To44 = "35_44",
-        #[serde(rename = "45_54")]
         From45To54 = "45_54",
-        #[serde(rename = "55_64")]
         From55To64 = "55_64",
-        #[serde(rename = "65_plus")]
         From65 = "65_plus",
     }
 }
