@@ -4,7 +4,7 @@
 //!
 //! Pure functions, no I/O: the same text gives the same terms on every store and every run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -630,6 +630,18 @@ pub fn terms(title: &str, body: &str) -> BTreeMap<String, f32> {
     out
 }
 
+/// The stems a search matches: an idea is found by a query when it holds every stem of the
+/// query («велодорожки» finds «велодорожку», «bike lanes» finds «bike lane»). Function words
+/// are left out of both; each word's stems are its Snowball stems, merged with synonyms.
+pub fn search_stems(text: &str) -> BTreeSet<String> {
+    words(text)
+        .iter()
+        .filter(|w| !is_stop(w))
+        .flat_map(|w| stems(w))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 fn is_address_word(word: &str) -> bool {
     matches!(
         word,
@@ -695,6 +707,21 @@ mod tests {
             exact_key("Скамейки в парке", "Поставьте скамейки"),
             exact_key("Скамейки в сквере", "Поставьте скамейки")
         );
+    }
+
+    #[test]
+    fn a_search_finds_other_word_forms() {
+        let idea = search_stems("Сделать велодорожку вдоль набережной, поставить скамейки");
+        for query in ["велодорожки", "Велодорожка", "скамеек", "лавочки"]
+        {
+            let wanted = search_stems(query);
+            assert!(!wanted.is_empty(), "{query}");
+            assert!(wanted.is_subset(&idea), "{query}: {wanted:?} in {idea:?}");
+        }
+        assert!(!search_stems("фонтан").is_subset(&idea));
+        assert!(search_stems("bike lanes").is_subset(&search_stems("A protected bike lane")));
+        // Function words alone find nothing rather than everything.
+        assert!(search_stems("и в на").is_empty());
     }
 
     #[test]
