@@ -5,6 +5,7 @@
 //!
 //! Built so far (the rest of the slice follows polls' shape: model, rules, service, store,
 //! http, pages):
+//! - [`log`]: the public moderation log (decisions by action, reason and day; no personal data).
 //! - [`model`]: projects, stages, ideas, decisions, appeals, comments, scores, outcomes.
 //! - [`rules`]: what a project and an idea may hold, who may do what at which stage, what a
 //!   moderation decision does, how experts' scores rank ideas (pure functions).
@@ -13,6 +14,7 @@
 //! - [`similar`]: fingerprints (exact key, terms, MinHash band keys for an indexed candidate
 //!   lookup) and the exact score of two ideas.
 
+pub mod log;
 pub mod model;
 pub mod rules;
 pub mod similar;
