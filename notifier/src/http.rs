@@ -24,7 +24,7 @@ use veche_core::clock;
 use veche_core::id::AccountId;
 use veche_core::platform::Ctx;
 use veche_core::platform::Platform;
-use veche_core::web::cursor::{decode_cursor, encode_cursor, parse_limit};
+use veche_core::web::cursor::{decode_cursor, parse_limit, split_page};
 use veche_core::web::problem::Problem;
 use veche_core::web::problem::ProblemDocument;
 use veche_core::web::ratelimit::{self, UndeclaredLimit};
@@ -257,17 +257,11 @@ pub async fn dead_letters(
                 .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))?,
         ),
     };
-    let mut jobs = outbox
+    let jobs = outbox
         .store
         .list(JobState::Dead, before.as_ref(), limit + 1)
         .await?;
-    let next_cursor = if jobs.len() > limit {
-        jobs.truncate(limit);
-        jobs.last().map(|j| encode_cursor(j.id.as_str()))
-    } else {
-        None
-    };
-    Ok((jobs, next_cursor))
+    Ok(split_page(jobs, limit, |j| j.id.to_string()))
 }
 
 /// Counts of jobs by state.

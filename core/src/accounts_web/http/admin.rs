@@ -12,7 +12,7 @@ use crate::accounts::service::{self, AccountError};
 use crate::accounts_web::views::*;
 use crate::id::{AccountId, AuditId, OrganisationId};
 use crate::platform::Ctx;
-use crate::web::cursor::{decode_cursor, encode_cursor, parse_limit};
+use crate::web::cursor::{decode_cursor, parse_limit, split_page};
 use crate::web::idempotency::{self, Outcome};
 use crate::web::problem::{Problem, ProblemDocument};
 use crate::web::respond;
@@ -31,13 +31,8 @@ pub async fn admin_list_accounts(ctx: Ctx, query: HashMap<String, String>) -> Re
         let query = account_query(&query)?;
         let mut fetch = query.clone();
         fetch.limit = query.limit + 1;
-        let mut accounts = ctx.platform.store.list_accounts(&fetch).await?;
-        let next_cursor = if accounts.len() > query.limit {
-            accounts.truncate(query.limit);
-            accounts.last().map(|a| encode_cursor(a.id.as_str()))
-        } else {
-            None
-        };
+        let accounts = ctx.platform.store.list_accounts(&fetch).await?;
+        let (accounts, next_cursor) = split_page(accounts, query.limit, |a| a.id.to_string());
         Ok(respond::json(
             StatusCode::OK,
             &AccountPage {
@@ -190,17 +185,12 @@ pub async fn admin_audit(ctx: Ctx, query: HashMap<String, String>) -> Response {
                     .ok_or_else(|| Problem::bad_request("invalid_cursor"))?,
             ),
         };
-        let mut items = ctx
+        let items = ctx
             .platform
             .store
             .list_audit(before.as_ref(), limit + 1)
             .await?;
-        let next_cursor = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|e| encode_cursor(e.id.as_str()))
-        } else {
-            None
-        };
+        let (items, next_cursor) = split_page(items, limit, |e| e.id.to_string());
         Ok(respond::json(
             StatusCode::OK,
             &AuditPage { items, next_cursor },
