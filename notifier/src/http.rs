@@ -36,10 +36,6 @@ use crate::prefs::{self, PrefsError};
 
 type Body<T> = Result<T, Problem>;
 
-fn finish(ctx: &Ctx, result: Result<Response, Problem>) -> Response {
-    result.unwrap_or_else(|p| ctx.problem(p))
-}
-
 /// A filter handing every route the outbox.
 pub(crate) fn with_outbox(
     outbox: Arc<Outbox>,
@@ -331,7 +327,7 @@ pub async fn get_preferences(ctx: Ctx, outbox: Arc<Outbox>) -> Response {
         Ok(respond::json(StatusCode::OK, &list))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Changes how you receive some kinds of notification; answers with every kind's delivery.
@@ -364,7 +360,7 @@ pub async fn put_preferences(
         Ok(respond::json(StatusCode::OK, &list))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: emails that could not be delivered (dead letters), newest first.
@@ -391,7 +387,7 @@ pub async fn admin_dead_letters(
         ))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: sends a dead letter again (fresh attempts; the address's suppression, if any, is
@@ -413,7 +409,7 @@ pub async fn admin_retry_mail(id: String, ctx: Ctx, outbox: Arc<Outbox>) -> Resp
         ))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: how many outbox jobs are in each state.
@@ -428,7 +424,7 @@ pub async fn admin_mail_stats(ctx: Ctx, outbox: Arc<Outbox>) -> Response {
         Ok(respond::json(StatusCode::OK, &MailStats { counts }))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// The notifier's part of the OpenAPI document.

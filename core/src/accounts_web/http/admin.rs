@@ -42,7 +42,7 @@ pub async fn admin_list_accounts(ctx: Ctx, query: HashMap<String, String>) -> Re
         ))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: one account.
@@ -56,7 +56,7 @@ pub async fn admin_get_account(id: String, ctx: Ctx) -> Response {
         account_view(&ctx, &id).await
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: sets the roles of an account (resident is always kept; an official needs an
@@ -96,7 +96,7 @@ pub async fn admin_set_roles(
         Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: blocks (or unblocks) an account, with a reason. Audited.
@@ -118,7 +118,7 @@ pub async fn admin_block(id: String, ctx: Ctx, body: Body<ReasonInput>, block: b
         Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: lifts a block, with a reason. Audited.
@@ -139,7 +139,7 @@ pub async fn admin_list_organisations(ctx: Ctx) -> Response {
         Ok(respond::json(StatusCode::OK, &OrganisationList { items }))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: creates an organisation. Audited.
@@ -167,7 +167,7 @@ pub async fn admin_create_organisation(
         .await
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: the audit log, newest first.
@@ -197,5 +197,5 @@ pub async fn admin_audit(ctx: Ctx, query: HashMap<String, String>) -> Response {
         ))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }

@@ -43,10 +43,6 @@ async fn account_view(ctx: &Ctx, id: &AccountId) -> Result<Response, Problem> {
 
 type Body<T> = Result<T, Problem>;
 
-pub(super) fn finish(ctx: &Ctx, result: Result<Response, Problem>) -> Response {
-    result.unwrap_or_else(|p| ctx.problem(p))
-}
-
 /// Every accounts API route.
 pub fn routes(platform: Arc<Platform>) -> Result<BoxedFilter<(Response,)>, UndeclaredLimit> {
     let p = platform;
