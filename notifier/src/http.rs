@@ -458,11 +458,7 @@ pub(crate) mod testkit {
     use crate::{NotifierLimit, NOTIFIER_EN, NOTIFIER_RU};
 
     /// An opt-in kind, as a feature would declare one (the account kinds have none).
-    pub const DISTRICT_NEWS: KindSpec = KindSpec {
-        name: "district_news",
-        essential: false,
-        opt_in: true,
-    };
+    pub const DISTRICT_NEWS: KindSpec = KindSpec::opt_in("district_news");
 
     pub struct Harness {
         pub platform: Arc<Platform>,
