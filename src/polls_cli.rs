@@ -257,10 +257,8 @@ pub async fn bench_seed(
     ballots: usize,
     tokens_out: &Path,
 ) -> anyhow::Result<Report> {
-    use veche_core::accounts::model::{
-        Account, AccountState, ApiToken, BirthYear, DisplayName, Email, Role,
-    };
-    use veche_core::id::{AccountId, TokenId};
+    use veche_core::accounts::model::{Account, ApiToken, BirthYear, DisplayName, Email, Role};
+    use veche_core::id::TokenId;
     let parts = crate::assemble(settings, CancellationToken::new()).await?;
     let polls = parts.service::<Polls>()?;
     let platform = parts.platform.clone();
@@ -286,23 +284,16 @@ pub async fn bench_seed(
             let district = districts[i % districts.len()].clone();
             let run = run.clone();
             async move {
-                let account = Account {
-                    id: AccountId::generate(),
-                    email: Email::parse(&format!("bench-{run}-{i}@bench.veche.example"))
+                let account = Account::new(
+                    Email::parse(&format!("bench-{run}-{i}@bench.veche.example"))
                         .map_err(|e| anyhow!("{e:?}"))?,
-                    display_name: DisplayName::parse(&format!("Житель {i}"))
-                        .map_err(|e| anyhow!("{e:?}"))?,
-                    district_id: district,
-                    birth_year: BirthYear::from_trusted(1950 + (i % 55) as i32),
-                    password_hash: hash,
-                    roles: [Role::Resident].into_iter().collect(),
-                    organisation_id: None,
-                    state: AccountState::Active,
-                    created_at: now,
-                    updated_at: now,
-                    mail_pending_since: None,
-                    lang: veche_core::web::i18n::Lang::Ru,
-                };
+                    DisplayName::parse(&format!("Житель {i}")).map_err(|e| anyhow!("{e:?}"))?,
+                    district,
+                    BirthYear::from_trusted(1950 + (i % 55) as i32),
+                    hash,
+                    [Role::Resident].into_iter().collect(),
+                    now,
+                );
                 platform.store.insert_account(&account).await?;
                 let secret = format!("vch_{}", veche_core::random::token());
                 platform

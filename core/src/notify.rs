@@ -62,6 +62,33 @@ pub struct KindSpec {
 }
 
 impl KindSpec {
+    /// An essential kind: always sent at once.
+    pub const fn essential(name: &'static str) -> KindSpec {
+        KindSpec {
+            name,
+            essential: true,
+            opt_in: false,
+        }
+    }
+
+    /// An optional kind that is on until the resident switches it off.
+    pub const fn optional(name: &'static str) -> KindSpec {
+        KindSpec {
+            name,
+            essential: false,
+            opt_in: false,
+        }
+    }
+
+    /// An optional kind that is off until the resident switches it on.
+    pub const fn opt_in(name: &'static str) -> KindSpec {
+        KindSpec {
+            name,
+            essential: false,
+            opt_in: true,
+        }
+    }
+
     pub fn kind(&self) -> Kind {
         Kind(self.name.to_string())
     }
@@ -180,27 +207,11 @@ pub trait Notify: Send + Sync + 'static {
 pub mod kinds {
     use super::KindSpec;
 
-    pub const VERIFY_EMAIL: KindSpec = KindSpec {
-        name: "verify_email",
-        essential: true,
-        opt_in: false,
-    };
-    pub const PASSWORD_RESET: KindSpec = KindSpec {
-        name: "password_reset",
-        essential: true,
-        opt_in: false,
-    };
-    pub const EMAIL_CHANGE: KindSpec = KindSpec {
-        name: "email_change",
-        essential: true,
-        opt_in: false,
-    };
+    pub const VERIFY_EMAIL: KindSpec = KindSpec::essential("verify_email");
+    pub const PASSWORD_RESET: KindSpec = KindSpec::essential("password_reset");
+    pub const EMAIL_CHANGE: KindSpec = KindSpec::essential("email_change");
     /// An admin changed the account's roles (a new moderator learns where to start).
-    pub const ROLES_CHANGED: KindSpec = KindSpec {
-        name: "roles_changed",
-        essential: false,
-        opt_in: false,
-    };
+    pub const ROLES_CHANGED: KindSpec = KindSpec::optional("roles_changed");
 
     pub const ACCOUNT: &[KindSpec] = &[VERIFY_EMAIL, PASSWORD_RESET, EMAIL_CHANGE, ROLES_CHANGED];
 }

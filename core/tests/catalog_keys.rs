@@ -357,50 +357,42 @@ fn wrong_credentials_do_not_tell_whether_the_address_exists() {
 #[test]
 fn every_role_state_and_flash_has_a_message() {
     let catalog = catalog();
-    let mut missing = Vec::new();
-    for role in Role::ALL {
-        let key = format!("role-{}", role.as_str());
-        if !catalog.has(&key) {
-            missing.push(key);
-        }
-    }
+    let mut keys: Vec<String> = Role::ALL
+        .iter()
+        .map(|role| format!("role-{}", role.as_str()))
+        .collect();
     for name in ["unverified", "active", "blocked"] {
         let state =
             AccountState::parse(name).unwrap_or_else(|| panic!("{name} is not an account state"));
-        let key = format!("state-{}", state.as_str());
-        if !catalog.has(&key) {
-            missing.push(key);
-        }
+        keys.push(format!("state-{}", state.as_str()));
     }
-    // `flash_key` in accounts/pages.rs
-    for flash in [
-        "signed-up",
-        "saved",
-        "password-changed",
-        "token-revoked",
-        "verification-sent",
-        "already-verified",
-        "email-change-sent",
-        "reset-sent",
-        "password-reset",
-    ] {
-        let key = format!("flash-{flash}");
-        if !catalog.has(&key) {
-            missing.push(key);
-        }
-    }
-    // Built at run time in accounts/pages.rs (the page after an emailed link).
-    for key in [
-        "verify-done-detail",
-        "verify-already",
-        "link-invalid-verify-hint",
-        "link-invalid-reset-hint",
-        "link-invalid-change-hint",
-    ] {
-        if !catalog.has(key) {
-            missing.push(key.to_string());
-        }
-    }
+    // `flash_key` in accounts_web/pages/mod.rs
+    keys.extend(
+        [
+            "signed-up",
+            "saved",
+            "password-changed",
+            "token-revoked",
+            "verification-sent",
+            "already-verified",
+            "email-change-sent",
+            "reset-sent",
+            "password-reset",
+        ]
+        .map(|flash| format!("flash-{flash}")),
+    );
+    // Built at run time in accounts_web/pages/links.rs (the page after an emailed link).
+    keys.extend(
+        [
+            "verify-done-detail",
+            "verify-already",
+            "link-invalid-verify-hint",
+            "link-invalid-reset-hint",
+            "link-invalid-change-hint",
+        ]
+        .map(String::from),
+    );
+    let missing: Vec<&String> = keys.iter().filter(|key| !catalog.has(key)).collect();
     assert!(missing.is_empty(), "missing: {missing:?}");
 }
 

@@ -143,6 +143,23 @@ fn email_token(
     }
 }
 
+/// Takes the email token `hash` as `purpose` at `now` (`None`: not there to take).
+async fn taken(
+    store: &Arc<dyn CoreStore>,
+    hash: &str,
+    purpose: TokenPurpose,
+    now: OffsetDateTime,
+) -> Option<EmailToken> {
+    store.take_email_token(hash, purpose, now).await.unwrap()
+}
+
+/// Stores each of `tokens`.
+async fn insert_email_tokens(store: &Arc<dyn CoreStore>, tokens: &[&EmailToken]) {
+    for t in tokens {
+        store.insert_email_token(t).await.unwrap();
+    }
+}
+
 /// Milliseconds of an optional time: the precision both stores keep.
 /// When the stored account `id` started to owe an email, in milliseconds.
 async fn pending_since(store: &Arc<dyn CoreStore>, id: &AccountId) -> Option<i64> {
@@ -907,70 +924,51 @@ async fn email_token_is_taken_once(backend: Backend) {
     let mut change = email_token("et-change", &who, TokenPurpose::EmailChange, now + hour);
     change.new_email = Some(email("Новый.Адрес@Пример.РФ"));
     change.created_at = clock::from_millis(1_700_000_000_123);
-    for t in [&verify, &change] {
-        store.insert_email_token(t).await.unwrap();
-    }
+    insert_email_tokens(&store, &[&verify, &change]).await;
 
     // The wrong purpose finds nothing, and does not consume the token.
     for wrong in [TokenPurpose::PasswordReset, TokenPurpose::EmailChange] {
         assert_eq!(
-            store
-                .take_email_token("et-verify", wrong, now)
-                .await
-                .unwrap(),
+            taken(&store, "et-verify", wrong, now).await,
             None,
             "{wrong:?}"
         );
     }
     assert_eq!(
-        store
-            .take_email_token("et-verify", TokenPurpose::VerifyEmail, now)
-            .await
-            .unwrap(),
+        taken(&store, "et-verify", TokenPurpose::VerifyEmail, now).await,
         Some(verify.clone())
     );
     // Single use: the second take finds nothing.
     assert_eq!(
-        store
-            .take_email_token("et-verify", TokenPurpose::VerifyEmail, now)
-            .await
-            .unwrap(),
+        taken(&store, "et-verify", TokenPurpose::VerifyEmail, now).await,
         None
     );
     assert_eq!(
-        store
-            .take_email_token("et-none", TokenPurpose::VerifyEmail, now)
-            .await
-            .unwrap(),
+        taken(&store, "et-none", TokenPurpose::VerifyEmail, now).await,
         None
     );
 
     // The new address and both times come back as written.
-    let taken = store
-        .take_email_token("et-change", TokenPurpose::EmailChange, now)
+    let got = taken(&store, "et-change", TokenPurpose::EmailChange, now)
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(
-        taken.new_email.as_ref().map(Email::as_str),
+        got.new_email.as_ref().map(Email::as_str),
         Some("новый.адрес@пример.рф")
     );
     assert_eq!(
-        clock::to_millis(taken.created_at),
+        clock::to_millis(got.created_at),
         1_700_000_000_123,
         "created_at"
     );
     assert_eq!(
-        clock::to_millis(taken.expires_at),
+        clock::to_millis(got.expires_at),
         clock::to_millis(now + hour),
         "expires_at"
     );
-    assert_eq!(taken, change);
+    assert_eq!(got, change);
     assert_eq!(
-        store
-            .take_email_token("et-change", TokenPurpose::EmailChange, now)
-            .await
-            .unwrap(),
+        taken(&store, "et-change", TokenPurpose::EmailChange, now).await,
         None
     );
 }
@@ -984,21 +982,12 @@ async fn expired_email_token_is_not_taken(backend: Backend) {
     let just_gone = email_token("just", &who, reset, now - Duration::from_millis(1));
     let at_now = email_token("at-now", &who, reset, now);
     let soon = email_token("soon", &who, reset, now + Duration::from_millis(1));
-    for t in [&long_gone, &just_gone, &at_now, &soon] {
-        store.insert_email_token(t).await.unwrap();
-    }
+    insert_email_tokens(&store, &[&long_gone, &just_gone, &at_now, &soon]).await;
     // A token whose expiry is `now` has expired (expires_at <= now).
     for gone in ["old", "just", "at-now"] {
-        assert_eq!(
-            store.take_email_token(gone, reset, now).await.unwrap(),
-            None,
-            "{gone}"
-        );
+        assert_eq!(taken(&store, gone, reset, now).await, None, "{gone}");
     }
-    assert_eq!(
-        store.take_email_token("soon", reset, now).await.unwrap(),
-        Some(soon)
-    );
+    assert_eq!(taken(&store, "soon", reset, now).await, Some(soon));
 }
 
 async fn concurrent_takers_get_one_email_token(backend: Backend) {
@@ -1032,10 +1021,7 @@ async fn concurrent_takers_get_one_email_token(backend: Backend) {
             "round {round}: exactly one taker must get the token"
         );
         assert_eq!(
-            store
-                .take_email_token(&hash, TokenPurpose::VerifyEmail, clock::now())
-                .await
-                .unwrap(),
+            taken(&store, &hash, TokenPurpose::VerifyEmail, clock::now()).await,
             None,
             "round {round}"
         );
@@ -1053,9 +1039,7 @@ async fn email_tokens_of_an_account_are_deleted(backend: Backend) {
     let a_verify_2 = email_token("a-v2", &alice, verify, expires);
     let a_reset = email_token("a-r1", &alice, reset, expires);
     let b_verify = email_token("b-v1", &bob, verify, expires);
-    for t in [&a_verify_1, &a_verify_2, &a_reset, &b_verify] {
-        store.insert_email_token(t).await.unwrap();
-    }
+    insert_email_tokens(&store, &[&a_verify_1, &a_verify_2, &a_reset, &b_verify]).await;
 
     assert_eq!(
         store.delete_email_tokens_of(&alice, verify).await.unwrap(),
@@ -1074,19 +1058,12 @@ async fn email_tokens_of_an_account_are_deleted(backend: Backend) {
     );
     let now = clock::now();
     for gone in ["a-v1", "a-v2"] {
-        assert_eq!(
-            store.take_email_token(gone, verify, now).await.unwrap(),
-            None,
-            "{gone}"
-        );
+        assert_eq!(taken(&store, gone, verify, now).await, None, "{gone}");
     }
     // Another purpose of the same account, and another account's, are untouched.
+    assert_eq!(taken(&store, "a-r1", reset, now).await, Some(a_reset));
     assert_eq!(
-        store.take_email_token("a-r1", reset, now).await.unwrap(),
-        Some(a_reset)
-    );
-    assert_eq!(
-        store.take_email_token("b-v1", verify, now).await.unwrap(),
+        taken(&store, "b-v1", verify, now).await,
         Some(b_verify.clone())
     );
 
@@ -1119,7 +1096,7 @@ async fn expired_email_tokens_are_removed(backend: Backend) {
     assert_eq!(store.delete_expired_email_tokens(now).await.unwrap(), 3);
     assert_eq!(store.delete_expired_email_tokens(now).await.unwrap(), 0);
     assert_eq!(
-        store.take_email_token("live-1", verify, now).await.unwrap(),
+        taken(&store, "live-1", verify, now).await,
         Some(tokens[3].clone())
     );
     // Only live-2 is left: the three expired ones are really gone.
@@ -1130,10 +1107,7 @@ async fn expired_email_tokens_are_removed(backend: Backend) {
             .unwrap(),
         1
     );
-    assert_eq!(
-        store.take_email_token("live-2", verify, now).await.unwrap(),
-        None
-    );
+    assert_eq!(taken(&store, "live-2", verify, now).await, None);
 }
 
 // -------------------------------------------------------------------------- pending mail ---
@@ -2129,10 +2103,7 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
     assert_eq!(store.session("live").await.unwrap(), Some(live));
     assert_eq!(store.delete_expired_email_tokens(now).await.unwrap(), 1);
     assert_eq!(
-        store
-            .take_email_token("usable", TokenPurpose::PasswordReset, now)
-            .await
-            .unwrap(),
+        taken(&store, "usable", TokenPurpose::PasswordReset, now).await,
         Some(usable)
     );
     assert_eq!(

@@ -24,7 +24,7 @@ use veche_core::clock;
 use veche_core::id::AccountId;
 use veche_core::platform::Ctx;
 use veche_core::platform::Platform;
-use veche_core::web::cursor::{decode_cursor, encode_cursor, parse_limit};
+use veche_core::web::cursor::{decode_cursor, parse_limit, split_page};
 use veche_core::web::problem::Problem;
 use veche_core::web::problem::ProblemDocument;
 use veche_core::web::ratelimit::{self, UndeclaredLimit};
@@ -35,10 +35,6 @@ use crate::outbox::Outbox;
 use crate::prefs::{self, PrefsError};
 
 type Body<T> = Result<T, Problem>;
-
-fn finish(ctx: &Ctx, result: Result<Response, Problem>) -> Response {
-    result.unwrap_or_else(|p| ctx.problem(p))
-}
 
 /// A filter handing every route the outbox.
 pub(crate) fn with_outbox(
@@ -257,17 +253,11 @@ pub async fn dead_letters(
                 .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))?,
         ),
     };
-    let mut jobs = outbox
+    let jobs = outbox
         .store
         .list(JobState::Dead, before.as_ref(), limit + 1)
         .await?;
-    let next_cursor = if jobs.len() > limit {
-        jobs.truncate(limit);
-        jobs.last().map(|j| encode_cursor(j.id.as_str()))
-    } else {
-        None
-    };
-    Ok((jobs, next_cursor))
+    Ok(split_page(jobs, limit, |j| j.id.to_string()))
 }
 
 /// Counts of jobs by state.
@@ -337,7 +327,7 @@ pub async fn get_preferences(ctx: Ctx, outbox: Arc<Outbox>) -> Response {
         Ok(respond::json(StatusCode::OK, &list))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Changes how you receive some kinds of notification; answers with every kind's delivery.
@@ -370,7 +360,7 @@ pub async fn put_preferences(
         Ok(respond::json(StatusCode::OK, &list))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: emails that could not be delivered (dead letters), newest first.
@@ -397,7 +387,7 @@ pub async fn admin_dead_letters(
         ))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: sends a dead letter again (fresh attempts; the address's suppression, if any, is
@@ -419,7 +409,7 @@ pub async fn admin_retry_mail(id: String, ctx: Ctx, outbox: Arc<Outbox>) -> Resp
         ))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: how many outbox jobs are in each state.
@@ -434,7 +424,7 @@ pub async fn admin_mail_stats(ctx: Ctx, outbox: Arc<Outbox>) -> Response {
         Ok(respond::json(StatusCode::OK, &MailStats { counts }))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// The notifier's part of the OpenAPI document.
@@ -468,11 +458,7 @@ pub(crate) mod testkit {
     use crate::{NotifierLimit, NOTIFIER_EN, NOTIFIER_RU};
 
     /// An opt-in kind, as a feature would declare one (the account kinds have none).
-    pub const DISTRICT_NEWS: KindSpec = KindSpec {
-        name: "district_news",
-        essential: false,
-        opt_in: true,
-    };
+    pub const DISTRICT_NEWS: KindSpec = KindSpec::opt_in("district_news");
 
     pub struct Harness {
         pub platform: Arc<Platform>,

@@ -38,11 +38,21 @@ pub fn routes(
     outbox: Arc<Outbox>,
 ) -> Result<BoxedFilter<(Response,)>, UndeclaredLimit> {
     let p = platform;
+    // A page: Ctx and the outbox. A form: Ctx, Form (CSRF checked) and the outbox.
+    let get = || {
+        warp::get()
+            .and(page_ctx(p.clone()))
+            .and(with_outbox(outbox.clone()))
+    };
+    let post = || {
+        warp::post()
+            .and(form(p.clone()))
+            .and(with_outbox(outbox.clone()))
+    };
+    let query = warp::query::<HashMap<String, String>>;
     let preferences = warp::path!("profile" / "notifications")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(with_outbox(outbox.clone()))
-        .and(warp::query::<HashMap<String, String>>())
+        .and(get())
+        .and(query())
         .then(
             |ctx: Ctx, outbox: Arc<Outbox>, query: HashMap<String, String>| async move {
                 let flash = query
@@ -53,15 +63,9 @@ pub fn routes(
             },
         );
     let preferences_save = warp::path!("profile" / "notifications")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(with_outbox(outbox.clone()))
+        .and(post())
         .then(preferences_submit);
-    let unsubscribe_confirm = link_path()
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(with_outbox(outbox.clone()))
-        .then(unsubscribe_page);
+    let unsubscribe_confirm = link_path().and(get()).then(unsubscribe_page);
     // The body is not read: a mail provider's one-click POST carries
     // `List-Unsubscribe=One-Click` (RFC 8058), the page's button nothing, and neither matters.
     // So an empty body, with or without `Content-Length`, is as good as any.
@@ -74,15 +78,11 @@ pub fn routes(
         .and(with_outbox(outbox.clone()))
         .then(unsubscribe_submit);
     let admin_mail = warp::path!("admin" / "mail")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(with_outbox(outbox.clone()))
-        .and(warp::query::<HashMap<String, String>>())
+        .and(get())
+        .and(query())
         .then(admin_mail_page);
     let admin_retry = warp::path!("admin" / "mail" / String / "retry")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .and(with_outbox(outbox))
+        .and(post())
         .then(admin_retry_submit);
     let routes: Vec<BoxedFilter<(Response,)>> = vec![
         preferences.boxed(),

@@ -38,6 +38,30 @@ async fn open(backend: &Backend) -> Arc<dyn OutboxStore> {
     store
 }
 
+/// A store holding `n` queued jobs keyed `{prefix}0`, `{prefix}1`, … (for no account).
+async fn store_with_jobs(backend: &Backend, prefix: &str, n: usize) -> Arc<dyn OutboxStore> {
+    let store = open(backend).await;
+    for i in 0..n {
+        store
+            .insert(&job(&format!("{prefix}{i}"), None))
+            .await
+            .unwrap();
+    }
+    store
+}
+
+/// Claims up to `limit` jobs due at `now` for the lease `L`, held for a minute.
+async fn claim_for_a_minute(
+    store: &dyn OutboxStore,
+    now: time::OffsetDateTime,
+    limit: usize,
+) -> Vec<Job> {
+    store
+        .claim("L", now, now + Duration::from_secs(60), limit)
+        .await
+        .unwrap()
+}
+
 async fn insert_is_idempotent_by_key(backend: Backend) {
     let store = open(&backend).await;
     let first = job("k1", None);
@@ -57,10 +81,7 @@ async fn insert_is_idempotent_by_key(backend: Backend) {
 }
 
 async fn claims_lease_and_expired_leases_are_reclaimed(backend: Backend) {
-    let store = open(&backend).await;
-    for i in 0..3 {
-        store.insert(&job(&format!("c{i}"), None)).await.unwrap();
-    }
+    let store = store_with_jobs(&backend, "c", 3).await;
     let now = clock::now();
     let lease_until = now + Duration::from_secs(60);
     let claimed = store.claim("lease-a", now, lease_until, 2).await.unwrap();
@@ -103,10 +124,7 @@ async fn claims_lease_and_expired_leases_are_reclaimed(backend: Backend) {
 }
 
 async fn concurrent_claims_never_overlap(backend: Backend) {
-    let store = open(&backend).await;
-    for i in 0..60 {
-        store.insert(&job(&format!("p{i}"), None)).await.unwrap();
-    }
+    let store = store_with_jobs(&backend, "p", 60).await;
     let now = clock::now();
     let mut tasks = Vec::new();
     for w in 0..6 {
@@ -138,15 +156,9 @@ async fn concurrent_claims_never_overlap(backend: Backend) {
 }
 
 async fn outcomes_move_jobs(backend: Backend) {
-    let store = open(&backend).await;
     let now = clock::now();
-    for i in 0..6 {
-        store.insert(&job(&format!("o{i}"), None)).await.unwrap();
-    }
-    let jobs = store
-        .claim("L", now, now + Duration::from_secs(60), 6)
-        .await
-        .unwrap();
+    let store = store_with_jobs(&backend, "o", 6).await;
+    let jobs = claim_for_a_minute(&*store, now, 6).await;
     let id = |i: usize| jobs[i].id.clone();
     let retry_at = now + Duration::from_secs(30);
     let outcomes = [
@@ -296,10 +308,7 @@ async fn digests_attach_held_jobs(backend: Backend) {
             .await
             .unwrap();
     }
-    let claimed = store
-        .claim("L", now, now + Duration::from_secs(60), 10)
-        .await
-        .unwrap();
+    let claimed = claim_for_a_minute(&*store, now, 10).await;
     for j in &claimed {
         let i: usize = j.key[1..].parse().unwrap();
         let day = plan[i].1.to_string();
@@ -340,15 +349,9 @@ async fn digests_attach_held_jobs(backend: Backend) {
 }
 
 async fn purge_forgets_finished_jobs_only(backend: Backend) {
-    let store = open(&backend).await;
     let now = clock::now();
-    for i in 0..3 {
-        store.insert(&job(&format!("g{i}"), None)).await.unwrap();
-    }
-    let jobs = store
-        .claim("L", now, now + Duration::from_secs(60), 2)
-        .await
-        .unwrap();
+    let store = store_with_jobs(&backend, "g", 3).await;
+    let jobs = claim_for_a_minute(&*store, now, 2).await;
     store
         .finish(
             &jobs[0].id,
@@ -505,10 +508,7 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
         store.suppression(&suppression.email).await.unwrap(),
         Some(suppression)
     );
-    let claimed = store
-        .claim("L", now, now + Duration::from_secs(60), 10)
-        .await
-        .unwrap();
+    let claimed = claim_for_a_minute(&*store, now, 10).await;
     assert_eq!(
         claimed.iter().map(|j| &j.id).collect::<Vec<_>>(),
         vec![&due.id]

@@ -9,7 +9,7 @@ use super::model::{
 use super::service::{hash_password, AccountResult};
 use super::Accounts;
 use crate::clock;
-use crate::id::{AccountId, OrganisationId};
+use crate::id::OrganisationId;
 use crate::random;
 
 pub struct DemoAccount {
@@ -75,19 +75,16 @@ pub async fn seed(accounts: &Accounts) -> AccountResult<Vec<DemoAccount>> {
             }
             None => {
                 let account = Account {
-                    id: AccountId::generate(),
-                    email: Email::parse(&email)?,
-                    display_name: DisplayName::parse(name)?,
-                    district_id: district.clone(),
-                    birth_year: BirthYear::from_trusted(1985),
-                    password_hash: hash,
-                    roles: BTreeSet::from([Role::Resident, role]),
                     organisation_id: (role == Role::Official).then(|| organisation.id.clone()),
-                    state: AccountState::Active,
-                    created_at: now,
-                    updated_at: now,
-                    mail_pending_since: None,
-                    lang: crate::web::i18n::Lang::Ru,
+                    ..Account::new(
+                        Email::parse(&email)?,
+                        DisplayName::parse(name)?,
+                        district.clone(),
+                        BirthYear::from_trusted(1985),
+                        hash,
+                        BTreeSet::from([Role::Resident, role]),
+                        now,
+                    )
                 };
                 accounts.store.insert_account(&account).await?;
             }

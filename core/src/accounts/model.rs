@@ -332,6 +332,34 @@ pub struct Account {
 }
 
 impl Account {
+    /// A new account made at `now`: a new id, active, no organisation, no email owed, emails in
+    /// Russian. Change any of these with `Account { …, ..Account::new(…) }`.
+    pub fn new(
+        email: Email,
+        display_name: DisplayName,
+        district_id: DistrictId,
+        birth_year: BirthYear,
+        password_hash: String,
+        roles: BTreeSet<Role>,
+        now: OffsetDateTime,
+    ) -> Account {
+        Account {
+            id: AccountId::generate(),
+            email,
+            display_name,
+            district_id,
+            birth_year,
+            password_hash,
+            roles,
+            organisation_id: None,
+            state: AccountState::Active,
+            created_at: now,
+            updated_at: now,
+            mail_pending_since: None,
+            lang: crate::web::i18n::Lang::Ru,
+        }
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

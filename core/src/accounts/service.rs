@@ -110,19 +110,18 @@ pub fn parse_district(directory: &Directory, raw: &str) -> Result<DistrictId, In
 pub async fn sign_up(accounts: &Accounts, input: SignUp, lang: Lang) -> AccountResult<Account> {
     let now = clock::now();
     let account = Account {
-        id: AccountId::generate(),
-        email: input.email,
-        display_name: input.display_name,
-        district_id: input.district_id,
-        birth_year: input.birth_year,
-        password_hash: hash_password(&input.password).await?,
-        roles: BTreeSet::from([Role::Resident]),
-        organisation_id: None,
         state: AccountState::Unverified,
-        created_at: now,
-        updated_at: now,
         mail_pending_since: Some(now),
         lang,
+        ..Account::new(
+            input.email,
+            input.display_name,
+            input.district_id,
+            input.birth_year,
+            hash_password(&input.password).await?,
+            BTreeSet::from([Role::Resident]),
+            now,
+        )
     };
     match accounts.store.insert_account(&account).await {
         Ok(()) => {}
@@ -552,21 +551,15 @@ pub async fn create_admin(
             }]))?;
     let password = random::password();
     let now = clock::now();
-    let account = Account {
-        id: AccountId::generate(),
+    let account = Account::new(
         email,
-        display_name: DisplayName::parse(display_name)?,
-        district_id: district,
-        birth_year: BirthYear::from_trusted(1980),
-        password_hash: hash_password(&Password::parse(&password)?).await?,
-        roles: BTreeSet::from([Role::Resident, Role::Admin]),
-        organisation_id: None,
-        state: AccountState::Active,
-        created_at: now,
-        updated_at: now,
-        mail_pending_since: None,
-        lang: Lang::Ru,
-    };
+        DisplayName::parse(display_name)?,
+        district,
+        BirthYear::from_trusted(1980),
+        hash_password(&Password::parse(&password)?).await?,
+        BTreeSet::from([Role::Resident, Role::Admin]),
+        now,
+    );
     accounts.store.insert_account(&account).await.map_err(|e| {
         if e.is_conflict_on("email") {
             AccountError::EmailTaken

@@ -11,10 +11,9 @@ use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
 
-use crate::accounts::model::{Account, AccountState, BirthYear, DisplayName, Email, Role};
-use crate::id::{AccountId, DistrictId};
+use crate::accounts::model::{Account, BirthYear, DisplayName, Email, Role};
+use crate::id::DistrictId;
 use crate::storage::{Backend, Mongo, Sqlite, SyncMode};
-use crate::web::i18n::Lang;
 
 /// True when running under CI (`CI=true`), where a missing test server is an error.
 pub fn in_ci() -> bool {
@@ -52,22 +51,15 @@ pub fn fresh_database_name(test: &str) -> String {
 /// put accounts straight into a store. Change any field with `Account { …, ..account(…) }`.
 pub fn account(address: &str, display_name: &str) -> Account {
     let now = crate::clock::now();
-    Account {
-        id: AccountId::generate(),
-        email: Email::parse(address).unwrap_or_else(|e| panic!("{address}: {e:?}")),
-        display_name: DisplayName::parse(display_name)
-            .unwrap_or_else(|e| panic!("{display_name}: {e:?}")),
-        district_id: DistrictId::from_trusted("45374000".into()),
-        birth_year: BirthYear::from_trusted(1980),
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
-        roles: std::collections::BTreeSet::from([Role::Resident]),
-        organisation_id: None,
-        state: AccountState::Active,
-        created_at: now,
-        updated_at: now,
-        mail_pending_since: None,
-        lang: Lang::Ru,
-    }
+    Account::new(
+        Email::parse(address).unwrap_or_else(|e| panic!("{address}: {e:?}")),
+        DisplayName::parse(display_name).unwrap_or_else(|e| panic!("{display_name}: {e:?}")),
+        DistrictId::from_trusted("45374000".into()),
+        BirthYear::from_trusted(1980),
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+        std::collections::BTreeSet::from([Role::Resident]),
+        now,
+    )
 }
 
 /// Runs `test` on a fresh SQLite store.

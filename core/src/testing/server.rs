@@ -163,29 +163,29 @@ pub async fn user(platform: &Platform, roles: &[Role]) -> User {
 pub async fn user_with(platform: &Platform, roles: &[Role], spec: UserSpec) -> User {
     let now = clock::now();
     let id = AccountId::generate();
+    let email = Email::parse(&format!("u{}@example.org", id.as_str().to_lowercase()))
+        .unwrap_or_else(|e| panic!("email: {e}"));
     let account = Account {
-        email: Email::parse(&format!("u{}@example.org", id.as_str().to_lowercase()))
-            .unwrap_or_else(|e| panic!("email: {e}")),
         id,
-        display_name: DisplayName::parse("Анна Тестова").unwrap_or_else(|e| panic!("name: {e}")),
-        district_id: DistrictId::from_trusted(spec.district.unwrap_or("45383000").into()),
-        birth_year: BirthYear::from_trusted(spec.birth_year.unwrap_or(1985)),
-        password_hash: String::new(),
-        roles: roles
-            .iter()
-            .copied()
-            .chain([Role::Resident])
-            .collect::<BTreeSet<_>>(),
         organisation_id: spec.organisation,
         state: if spec.unverified {
             AccountState::Unverified
         } else {
             AccountState::Active
         },
-        created_at: now,
-        updated_at: now,
-        mail_pending_since: None,
-        lang: Lang::Ru,
+        ..Account::new(
+            email,
+            DisplayName::parse("Анна Тестова").unwrap_or_else(|e| panic!("name: {e}")),
+            DistrictId::from_trusted(spec.district.unwrap_or("45383000").into()),
+            BirthYear::from_trusted(spec.birth_year.unwrap_or(1985)),
+            String::new(),
+            roles
+                .iter()
+                .copied()
+                .chain([Role::Resident])
+                .collect::<BTreeSet<_>>(),
+            now,
+        )
     };
     platform
         .store

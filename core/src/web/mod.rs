@@ -184,6 +184,12 @@ impl<S: Site> Ctx<S> {
     pub fn problem(&self, problem: Problem) -> warp::reply::Response {
         problem.into_response(self.platform.catalog(), self.lang)
     }
+
+    /// An API handler's answer: the response, or the problem as this request's problem
+    /// document.
+    pub fn finish(&self, result: Result<warp::reply::Response, Problem>) -> warp::reply::Response {
+        result.unwrap_or_else(|p| self.problem(p))
+    }
 }
 
 /// Reads one cookie from the `Cookie` header.

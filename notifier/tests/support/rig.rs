@@ -17,11 +17,7 @@ use veche_notifier::{NotifierLimit, Outbox, Worker, WorkerConfig, NOTIFIER_EN, N
 
 /// An opt-in kind, as a feature would declare one (a newsletter-like email): the account kinds
 /// have none.
-pub const DISTRICT_NEWS: KindSpec = KindSpec {
-    name: "district_news",
-    essential: false,
-    opt_in: true,
-};
+pub const DISTRICT_NEWS: KindSpec = KindSpec::opt_in("district_news");
 
 /// The test kinds' texts.
 const TEST_RU: &str = "\

@@ -50,7 +50,7 @@ pub async fn create_account(
         .await
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// An account: your own, or any for an admin (404 otherwise).
@@ -67,7 +67,7 @@ pub async fn get_account(id: String, ctx: Ctx) -> Response {
         account_view(&ctx, &id).await
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Sign in: sets the `veche_session` cookie.
@@ -109,7 +109,7 @@ pub async fn sign_in(ctx: Ctx, body: Body<SignInInput>, _raw: Bytes) -> Response
         Ok(response)
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Sign out: ends the session of the cookie.
@@ -130,7 +130,7 @@ pub async fn sign_out(ctx: Ctx) -> Response {
         Ok(response)
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// The signed-in account.
@@ -149,7 +149,7 @@ pub async fn me(ctx: Ctx) -> Response {
         ))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Changes your district or display name.
@@ -174,7 +174,7 @@ pub async fn update_me(ctx: Ctx, body: Body<ProfileInput>, _raw: Bytes) -> Respo
         Ok(respond::json(StatusCode::OK, &AccountView::from(&updated)))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Changes your password; every session of the account ends (sign in again).
@@ -201,7 +201,7 @@ pub async fn change_password(ctx: Ctx, body: Body<PasswordInput>, _raw: Bytes) -
         Ok(response)
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// The answer of the link-following routes: the account, shaped as `GET /api/v1/me` answers

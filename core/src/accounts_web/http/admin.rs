@@ -12,7 +12,7 @@ use crate::accounts::service::{self, AccountError};
 use crate::accounts_web::views::*;
 use crate::id::{AccountId, AuditId, OrganisationId};
 use crate::platform::Ctx;
-use crate::web::cursor::{decode_cursor, encode_cursor, parse_limit};
+use crate::web::cursor::{decode_cursor, parse_limit, split_page};
 use crate::web::idempotency::{self, Outcome};
 use crate::web::problem::{Problem, ProblemDocument};
 use crate::web::respond;
@@ -31,13 +31,8 @@ pub async fn admin_list_accounts(ctx: Ctx, query: HashMap<String, String>) -> Re
         let query = account_query(&query)?;
         let mut fetch = query.clone();
         fetch.limit = query.limit + 1;
-        let mut accounts = ctx.platform.store.list_accounts(&fetch).await?;
-        let next_cursor = if accounts.len() > query.limit {
-            accounts.truncate(query.limit);
-            accounts.last().map(|a| encode_cursor(a.id.as_str()))
-        } else {
-            None
-        };
+        let accounts = ctx.platform.store.list_accounts(&fetch).await?;
+        let (accounts, next_cursor) = split_page(accounts, query.limit, |a| a.id.to_string());
         Ok(respond::json(
             StatusCode::OK,
             &AccountPage {
@@ -47,7 +42,7 @@ pub async fn admin_list_accounts(ctx: Ctx, query: HashMap<String, String>) -> Re
         ))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: one account.
@@ -61,7 +56,7 @@ pub async fn admin_get_account(id: String, ctx: Ctx) -> Response {
         account_view(&ctx, &id).await
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: sets the roles of an account (resident is always kept; an official needs an
@@ -101,7 +96,7 @@ pub async fn admin_set_roles(
         Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: blocks (or unblocks) an account, with a reason. Audited.
@@ -123,7 +118,7 @@ pub async fn admin_block(id: String, ctx: Ctx, body: Body<ReasonInput>, block: b
         Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: lifts a block, with a reason. Audited.
@@ -144,7 +139,7 @@ pub async fn admin_list_organisations(ctx: Ctx) -> Response {
         Ok(respond::json(StatusCode::OK, &OrganisationList { items }))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: creates an organisation. Audited.
@@ -172,7 +167,7 @@ pub async fn admin_create_organisation(
         .await
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Admin: the audit log, newest first.
@@ -190,22 +185,17 @@ pub async fn admin_audit(ctx: Ctx, query: HashMap<String, String>) -> Response {
                     .ok_or_else(|| Problem::bad_request("invalid_cursor"))?,
             ),
         };
-        let mut items = ctx
+        let items = ctx
             .platform
             .store
             .list_audit(before.as_ref(), limit + 1)
             .await?;
-        let next_cursor = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|e| encode_cursor(e.id.as_str()))
-        } else {
-            None
-        };
+        let (items, next_cursor) = split_page(items, limit, |e| e.id.to_string());
         Ok(respond::json(
             StatusCode::OK,
             &AuditPage { items, next_cursor },
         ))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }

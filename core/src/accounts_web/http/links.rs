@@ -41,7 +41,7 @@ pub async fn resend_verification(ctx: Ctx) -> Response {
         Ok(respond::json(StatusCode::ACCEPTED, &Accepted {}))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Confirms an address with the `token` of the emailed link; the account becomes active.
@@ -74,7 +74,7 @@ async fn use_link(ctx: Ctx, body: Body<LinkTokenInput>, link: AccountLink) -> Re
         Ok(respond::json(StatusCode::OK, &me_view(&ctx, &account)))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Asks for a password-reset link (valid 1 hour). The answer is the same whether or not an
@@ -103,7 +103,7 @@ pub async fn request_password_reset(
         Ok(respond::json(StatusCode::ACCEPTED, &Accepted {}))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Sets a new password with the `token` of a reset link. Every session of the account ends.
@@ -135,7 +135,7 @@ pub async fn confirm_password_reset(
         Ok(response)
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Starts a change of your address: a link (valid 24 hours) goes to the new address, and the
@@ -176,7 +176,7 @@ pub async fn request_email_change(ctx: Ctx, body: Body<EmailChangeInput>, _raw: 
         }
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Confirms a new address with the `token` of the link sent to it; the address changes.

@@ -43,13 +43,12 @@ async fn account_view(ctx: &Ctx, id: &AccountId) -> Result<Response, Problem> {
 
 type Body<T> = Result<T, Problem>;
 
-pub(super) fn finish(ctx: &Ctx, result: Result<Response, Problem>) -> Response {
-    result.unwrap_or_else(|p| ctx.problem(p))
-}
-
 /// Every accounts API route.
 pub fn routes(platform: Arc<Platform>) -> Result<BoxedFilter<(Response,)>, UndeclaredLimit> {
     let p = platform;
+    let get = || warp::get().and(api_ctx(p.clone()));
+    let post = || warp::post().and(api_ctx(p.clone()));
+    let query = warp::query::<HashMap<String, String>>;
     let create_account = warp::path!("api" / "v1" / "accounts")
         .and(warp::post())
         .and(ratelimit::by_ip(p.limits.get(CoreLimit::SignupIp)?))
@@ -58,8 +57,7 @@ pub fn routes(platform: Arc<Platform>) -> Result<BoxedFilter<(Response,)>, Undec
         .and(json_body::<SignUpInput>(JSON_LIMIT))
         .then(create_account);
     let get_account = warp::path!("api" / "v1" / "accounts" / String)
-        .and(warp::get())
-        .and(api_ctx(p.clone()))
+        .and(get())
         .then(get_account);
     let sign_in = warp::path!("api" / "v1" / "sessions")
         .and(warp::post())
@@ -71,27 +69,21 @@ pub fn routes(platform: Arc<Platform>) -> Result<BoxedFilter<(Response,)>, Undec
         .and(warp::delete())
         .and(api_ctx(p.clone()))
         .then(sign_out);
-    let me = warp::path!("api" / "v1" / "me")
-        .and(warp::get())
-        .and(api_ctx(p.clone()))
-        .then(me);
+    let me = warp::path!("api" / "v1" / "me").and(get()).then(me);
     let update_me = warp::path!("api" / "v1" / "me")
         .and(warp::patch())
         .and(api_ctx(p.clone()))
         .and(json_body::<ProfileInput>(JSON_LIMIT))
         .then(update_me);
     let change_password = warp::path!("api" / "v1" / "me" / "password")
-        .and(warp::post())
-        .and(api_ctx(p.clone()))
+        .and(post())
         .and(json_body::<PasswordInput>(JSON_LIMIT))
         .then(change_password);
     let resend_verification = warp::path!("api" / "v1" / "me" / "verification")
-        .and(warp::post())
-        .and(api_ctx(p.clone()))
+        .and(post())
         .then(resend_verification);
     let verify_email = warp::path!("api" / "v1" / "email-verifications")
-        .and(warp::post())
-        .and(api_ctx(p.clone()))
+        .and(post())
         .and(json_body::<LinkTokenInput>(JSON_LIMIT))
         .then(verify_email);
     let request_reset = warp::path!("api" / "v1" / "password-resets")
@@ -101,27 +93,22 @@ pub fn routes(platform: Arc<Platform>) -> Result<BoxedFilter<(Response,)>, Undec
         .and(json_body::<PasswordResetInput>(JSON_LIMIT))
         .then(request_password_reset);
     let confirm_reset = warp::path!("api" / "v1" / "password-resets" / "confirm")
-        .and(warp::post())
-        .and(api_ctx(p.clone()))
+        .and(post())
         .and(json_body::<PasswordResetConfirmInput>(JSON_LIMIT))
         .then(confirm_password_reset);
     let change_email = warp::path!("api" / "v1" / "me" / "email")
-        .and(warp::post())
-        .and(api_ctx(p.clone()))
+        .and(post())
         .and(json_body::<EmailChangeInput>(JSON_LIMIT))
         .then(request_email_change);
     let confirm_email = warp::path!("api" / "v1" / "email-changes" / "confirm")
-        .and(warp::post())
-        .and(api_ctx(p.clone()))
+        .and(post())
         .and(json_body::<LinkTokenInput>(JSON_LIMIT))
         .then(confirm_email_change);
     let list_tokens = warp::path!("api" / "v1" / "tokens")
-        .and(warp::get())
-        .and(api_ctx(p.clone()))
+        .and(get())
         .then(list_tokens);
     let create_token = warp::path!("api" / "v1" / "tokens")
-        .and(warp::post())
-        .and(api_ctx(p.clone()))
+        .and(post())
         .and(idempotency::key())
         .and(json_body::<TokenInput>(JSON_LIMIT))
         .then(create_token);
@@ -130,17 +117,14 @@ pub fn routes(platform: Arc<Platform>) -> Result<BoxedFilter<(Response,)>, Undec
         .and(api_ctx(p.clone()))
         .then(delete_token);
     let districts = warp::path!("api" / "v1" / "districts")
-        .and(warp::get())
-        .and(api_ctx(p.clone()))
+        .and(get())
         .then(districts);
     let admin_list = warp::path!("api" / "v1" / "admin" / "accounts")
-        .and(warp::get())
-        .and(api_ctx(p.clone()))
-        .and(warp::query::<HashMap<String, String>>())
+        .and(get())
+        .and(query())
         .then(admin_list_accounts);
     let admin_get = warp::path!("api" / "v1" / "admin" / "accounts" / String)
-        .and(warp::get())
-        .and(api_ctx(p.clone()))
+        .and(get())
         .then(admin_get_account);
     let admin_roles = warp::path!("api" / "v1" / "admin" / "accounts" / String / "roles")
         .and(warp::put())
@@ -148,29 +132,24 @@ pub fn routes(platform: Arc<Platform>) -> Result<BoxedFilter<(Response,)>, Undec
         .and(json_body::<RolesInput>(JSON_LIMIT))
         .then(admin_set_roles);
     let block = warp::path!("api" / "v1" / "admin" / "accounts" / String / "block")
-        .and(warp::post())
-        .and(api_ctx(p.clone()))
+        .and(post())
         .and(json_body::<ReasonInput>(JSON_LIMIT))
         .then(|id, ctx, body, _raw| admin_block(id, ctx, body, true));
     let unblock = warp::path!("api" / "v1" / "admin" / "accounts" / String / "unblock")
-        .and(warp::post())
-        .and(api_ctx(p.clone()))
+        .and(post())
         .and(json_body::<ReasonInput>(JSON_LIMIT))
         .then(|id, ctx, body, _raw| admin_block(id, ctx, body, false));
     let admin_orgs = warp::path!("api" / "v1" / "admin" / "organisations")
-        .and(warp::get())
-        .and(api_ctx(p.clone()))
+        .and(get())
         .then(admin_list_organisations);
     let admin_create_org = warp::path!("api" / "v1" / "admin" / "organisations")
-        .and(warp::post())
-        .and(api_ctx(p.clone()))
+        .and(post())
         .and(idempotency::key())
         .and(json_body::<OrganisationInput>(JSON_LIMIT))
         .then(admin_create_organisation);
     let admin_audit = warp::path!("api" / "v1" / "admin" / "audit")
-        .and(warp::get())
-        .and(api_ctx(p.clone()))
-        .and(warp::query::<HashMap<String, String>>())
+        .and(get())
+        .and(query())
         .then(admin_audit);
     let routes: Vec<BoxedFilter<(Response,)>> = vec![
         create_account.boxed(),

@@ -31,7 +31,7 @@ pub async fn list_tokens(ctx: Ctx) -> Response {
         ))
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Creates an API token. The secret is in this answer only.
@@ -71,7 +71,7 @@ pub async fn create_token(
         .await
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }
 
 /// Revokes one of your API tokens.
@@ -85,5 +85,5 @@ pub async fn delete_token(id: String, ctx: Ctx) -> Response {
         Ok(respond::no_content())
     }
     .await;
-    finish(&ctx, result)
+    ctx.finish(result)
 }

@@ -12,7 +12,7 @@ use crate::accounts_web::http::account_query;
 use crate::id::{AccountId, AuditId, OrganisationId};
 use crate::platform::Ctx;
 use crate::store::AuditEntry;
-use crate::web::cursor::{decode_cursor, encode_cursor};
+use crate::web::cursor::{decode_cursor, split_page};
 use crate::web::i18n::Tr;
 use crate::web::pages::{error_page, format_time, page, page_with_flash};
 use crate::web::problem::Problem;
@@ -56,25 +56,21 @@ pub(super) async fn admin_accounts_page(ctx: Ctx, query: HashMap<String, String>
     };
     let mut fetch = parsed.clone();
     fetch.limit = parsed.limit + 1;
-    let mut accounts = match ctx.platform.store.list_accounts(&fetch).await {
+    let accounts = match ctx.platform.store.list_accounts(&fetch).await {
         Ok(a) => a,
         Err(e) => return error_page(&ctx, e.into()),
     };
-    let next_href = if accounts.len() > parsed.limit {
-        accounts.truncate(parsed.limit);
-        accounts.last().map(|last| {
-            let mut params = url::form_urlencoded::Serializer::new(String::new());
-            for key in ["q", "role", "state"] {
-                if let Some(v) = query.get(key).filter(|v| !v.is_empty()) {
-                    params.append_pair(key, v);
-                }
+    let (accounts, next_cursor) = split_page(accounts, parsed.limit, |a| a.id.to_string());
+    let next_href = next_cursor.map(|cursor| {
+        let mut params = url::form_urlencoded::Serializer::new(String::new());
+        for key in ["q", "role", "state"] {
+            if let Some(v) = query.get(key).filter(|v| !v.is_empty()) {
+                params.append_pair(key, v);
             }
-            params.append_pair("cursor", &encode_cursor(last.id.as_str()));
-            format!("/admin/accounts?{}", params.finish())
-        })
-    } else {
-        None
-    };
+        }
+        params.append_pair("cursor", &cursor);
+        format!("/admin/accounts?{}", params.finish())
+    });
     let directory = ctx.platform.directory();
     let rows = accounts
         .into_iter()
@@ -319,7 +315,7 @@ pub(super) async fn admin_audit_page(ctx: Ctx, query: HashMap<String, String>) -
         Some(Err(p)) => return error_page(&ctx, p),
     };
     const PAGE: usize = 50;
-    let mut entries = match ctx
+    let entries = match ctx
         .platform
         .store
         .list_audit(before.as_ref(), PAGE + 1)
@@ -328,14 +324,8 @@ pub(super) async fn admin_audit_page(ctx: Ctx, query: HashMap<String, String>) -
         Ok(e) => e,
         Err(e) => return error_page(&ctx, e.into()),
     };
-    let next_href = if entries.len() > PAGE {
-        entries.truncate(PAGE);
-        entries
-            .last()
-            .map(|e| format!("/admin/audit?cursor={}", encode_cursor(e.id.as_str())))
-    } else {
-        None
-    };
+    let (entries, next_cursor) = split_page(entries, PAGE, |e| e.id.to_string());
+    let next_href = next_cursor.map(|cursor| format!("/admin/audit?cursor={cursor}"));
     let body = AdminAuditPage {
         tr: ctx.tr(),
         entries,

@@ -104,10 +104,11 @@ pub fn district_groups(directory: &Directory) -> Vec<DistrictGroup<'_>> {
 
 pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
     let p = platform;
-    let home = warp::path::end()
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .map(|ctx: Ctx| home(&ctx));
+    // A page: the request's Ctx. A form: Ctx and Form, CSRF checked.
+    let get = || warp::get().and(page_ctx(p.clone()));
+    let post = || warp::post().and(form(p.clone()));
+    let query = warp::query::<HashMap<String, String>>;
+    let home = warp::path::end().and(get()).map(|ctx: Ctx| home(&ctx));
     let css = warp::path!("static" / "veche.css")
         .and(warp::get())
         .map(|| {
@@ -125,58 +126,37 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         });
     let lang = warp::path!("lang" / String)
         .and(warp::get())
-        .and(warp::query::<HashMap<String, String>>())
+        .and(query())
         .and(page_ctx(p.clone()))
         .then(
             |code: String, query: HashMap<String, String>, ctx: Ctx| async move {
                 switch_language(&ctx, &code, &query).await
             },
         );
-    let signup_form = warp::path!("signup")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .map(|ctx: Ctx| {
-            signup_page(
-                &ctx,
-                &SignUpInput::default(),
-                FieldErrors::default(),
-                StatusCode::OK,
-            )
-        });
-    let signup = warp::path!("signup")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .then(signup_submit);
-    let signin_form = warp::path!("signin")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(warp::query::<HashMap<String, String>>())
-        .map(|ctx: Ctx, query: HashMap<String, String>| {
+    let signup_form = warp::path!("signup").and(get()).map(|ctx: Ctx| {
+        signup_page(
+            &ctx,
+            &SignUpInput::default(),
+            FieldErrors::default(),
+            StatusCode::OK,
+        )
+    });
+    let signup = warp::path!("signup").and(post()).then(signup_submit);
+    let signin_form = warp::path!("signin").and(get()).and(query()).map(
+        |ctx: Ctx, query: HashMap<String, String>| {
             let next = query
                 .get("next")
                 .and_then(|n| safe_next(n))
                 .unwrap_or_default();
-            let flash = query
-                .get("done")
-                .map(|d| ctx.tr().t(&format!("flash-{}", flash_key(d))));
+            let flash = done_flash(&ctx, &query);
             signin_page(&ctx, "", &next, None, StatusCode::OK, flash)
-        });
-    let signin = warp::path!("signin")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .then(signin_submit);
-    let signout = warp::path!("signout")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .then(signout_submit);
-    let profile = warp::path!("profile")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(warp::query::<HashMap<String, String>>())
-        .then(|ctx: Ctx, query: HashMap<String, String>| async move {
-            let flash = query
-                .get("done")
-                .map(|d| ctx.tr().t(&format!("flash-{}", flash_key(d))));
+        },
+    );
+    let signin = warp::path!("signin").and(post()).then(signin_submit);
+    let signout = warp::path!("signout").and(post()).then(signout_submit);
+    let profile = warp::path!("profile").and(get()).and(query()).then(
+        |ctx: Ctx, query: HashMap<String, String>| async move {
+            let flash = done_flash(&ctx, &query);
             profile_page(
                 &ctx,
                 ProfileState {
@@ -185,108 +165,82 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
                 },
             )
             .await
-        });
-    let profile_update = warp::path!("profile")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .then(profile_submit);
+        },
+    );
+    let profile_update = warp::path!("profile").and(post()).then(profile_submit);
     let password = warp::path!("profile" / "password")
-        .and(warp::post())
-        .and(form(p.clone()))
+        .and(post())
         .then(password_submit);
     let verification = warp::path!("profile" / "verification")
-        .and(warp::post())
-        .and(form(p.clone()))
+        .and(post())
         .then(verification_submit);
     let email_change = warp::path!("profile" / "email")
-        .and(warp::post())
-        .and(form(p.clone()))
+        .and(post())
         .then(email_change_submit);
     let verify_email = warp::path!("verify-email")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(warp::query::<HashMap<String, String>>())
+        .and(get())
+        .and(query())
         .then(verify_email_page);
-    let forgot_form = warp::path!("forgot-password")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(warp::query::<HashMap<String, String>>())
-        .map(|ctx: Ctx, query: HashMap<String, String>| {
-            let flash = query
-                .get("done")
-                .map(|d| ctx.tr().t(&format!("flash-{}", flash_key(d))));
+    let forgot_form = warp::path!("forgot-password").and(get()).and(query()).map(
+        |ctx: Ctx, query: HashMap<String, String>| {
+            let flash = done_flash(&ctx, &query);
             forgot_page(&ctx, "", ForgotState::default(), flash)
-        });
+        },
+    );
     let forgot = warp::path!("forgot-password")
-        .and(warp::post())
-        .and(form(p.clone()))
+        .and(post())
         .then(forgot_submit);
-    let reset_form = warp::path!("reset-password")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(warp::query::<HashMap<String, String>>())
-        .map(|ctx: Ctx, query: HashMap<String, String>| {
+    let reset_form = warp::path!("reset-password").and(get()).and(query()).map(
+        |ctx: Ctx, query: HashMap<String, String>| {
             // Only shows the form: the link is used up when the new password is sent, so that
             // a mail scanner opening the link does not spend it.
             match query.get("token").filter(|t| !t.is_empty()) {
                 Some(token) => reset_page(&ctx, token, FieldErrors::default(), StatusCode::OK),
                 None => link_invalid_page(&ctx, LinkKind::PasswordReset),
             }
-        });
-    let reset = warp::path!("reset-password")
-        .and(warp::post())
-        .and(form(p.clone()))
-        .then(reset_submit);
+        },
+    );
+    let reset = warp::path!("reset-password").and(post()).then(reset_submit);
     let confirm_email = warp::path!("confirm-email")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(warp::query::<HashMap<String, String>>())
+        .and(get())
+        .and(query())
         .then(confirm_email_page);
     let token_create = warp::path!("profile" / "tokens")
-        .and(warp::post())
-        .and(form(p.clone()))
+        .and(post())
         .then(token_submit);
     let token_revoke = warp::path!("profile" / "tokens" / String / "revoke")
-        .and(warp::post())
-        .and(form(p.clone()))
+        .and(post())
         .then(token_revoke);
     let admin_accounts = warp::path!("admin" / "accounts")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(warp::query::<HashMap<String, String>>())
+        .and(get())
+        .and(query())
         .then(admin_accounts_page);
-    let admin_account = warp::path!("admin" / "accounts" / String)
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .then(|id: String, ctx: Ctx| async move {
+    let admin_account = warp::path!("admin" / "accounts" / String).and(get()).then(
+        |id: String, ctx: Ctx| async move {
             admin_account_page(&ctx, &id, FieldErrors::default(), None).await
-        });
+        },
+    );
     let admin_roles = warp::path!("admin" / "accounts" / String / "roles")
-        .and(warp::post())
-        .and(form(p.clone()))
+        .and(post())
         .then(admin_roles_submit);
     let admin_block = warp::path!("admin" / "accounts" / String / "block")
-        .and(warp::post())
-        .and(form(p.clone()))
+        .and(post())
         .then(|id, ctx, form| admin_block_submit(id, ctx, form, true));
     let admin_unblock = warp::path!("admin" / "accounts" / String / "unblock")
-        .and(warp::post())
-        .and(form(p.clone()))
+        .and(post())
         .then(|id, ctx, form| admin_block_submit(id, ctx, form, false));
-    let admin_orgs = warp::path!("admin" / "organisations")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .then(|ctx: Ctx| async move {
-            admin_organisations_page(&ctx, "", FieldErrors::default(), None).await
-        });
+    let admin_orgs =
+        warp::path!("admin" / "organisations")
+            .and(get())
+            .then(|ctx: Ctx| async move {
+                admin_organisations_page(&ctx, "", FieldErrors::default(), None).await
+            });
     let admin_org_create = warp::path!("admin" / "organisations")
-        .and(warp::post())
-        .and(form(p.clone()))
+        .and(post())
         .then(admin_organisation_submit);
     let admin_audit = warp::path!("admin" / "audit")
-        .and(warp::get())
-        .and(page_ctx(p.clone()))
-        .and(warp::query::<HashMap<String, String>>())
+        .and(get())
+        .and(query())
         .then(admin_audit_page);
     let routes: Vec<BoxedFilter<(Response,)>> = vec![
         home.boxed(),
@@ -320,6 +274,13 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         admin_audit.boxed(),
     ];
     crate::web::combine(routes)
+}
+
+/// The flash message named by the `done` code of a redirect (see [`flash_key`]).
+fn done_flash(ctx: &Ctx, query: &HashMap<String, String>) -> Option<String> {
+    query
+        .get("done")
+        .map(|d| ctx.tr().t(&format!("flash-{}", flash_key(d))))
 }
 
 /// Flash messages are chosen by a known code in the redirect, never by text from the URL.
