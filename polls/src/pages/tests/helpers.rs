@@ -231,6 +231,8 @@ fn every_key_used_is_in_the_catalogs() {
         include_str!("../../../templates/poll_new.html"),
         include_str!("../../../templates/editor.html"),
         include_str!("../../../templates/dashboard.html"),
+        include_str!("../../../templates/question_charts.html"),
+        include_str!("../../../templates/decision.html"),
     ];
     let mut keys = BTreeSet::new();
     for text in sources {
