@@ -566,16 +566,14 @@ impl PollInput {
                         .collect(),
                 })
                 .collect(),
-            audience: AudienceInput {
-                districts: poll
-                    .audience
-                    .districts
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect(),
-                okrugs: poll.audience.okrugs.iter().map(|o| o.to_string()).collect(),
-                verified_only: poll.audience.verified_only,
-                min_age: poll.audience.min_age,
+            audience: {
+                let (districts, okrugs) = poll.audience.id_strings();
+                AudienceInput {
+                    districts,
+                    okrugs,
+                    verified_only: poll.audience.verified_only,
+                    min_age: poll.audience.min_age,
+                }
             },
             opens_at: poll.opens_at,
             closes_at: poll.closes_at,

@@ -97,16 +97,14 @@ impl PollView {
                         .collect(),
                 })
                 .collect(),
-            audience: AudienceView {
-                districts: poll
-                    .audience
-                    .districts
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect(),
-                okrugs: poll.audience.okrugs.iter().map(|o| o.to_string()).collect(),
-                verified_only: poll.audience.verified_only,
-                min_age: poll.audience.min_age,
+            audience: {
+                let (districts, okrugs) = poll.audience.id_strings();
+                AudienceView {
+                    districts,
+                    okrugs,
+                    verified_only: poll.audience.verified_only,
+                    min_age: poll.audience.min_age,
+                }
             },
             opens_at: poll.opens_at,
             closes_at: poll.closes_at,
@@ -143,16 +141,7 @@ impl From<&Ballot> for BallotView {
             poll_id: b.poll_id.to_string(),
             ballot_id: b.id.to_string(),
             receipt: b.receipt.to_string(),
-            answers: b
-                .answers
-                .iter()
-                .map(|a| {
-                    (
-                        a.question.to_string(),
-                        a.options.iter().map(|o| o.to_string()).collect(),
-                    )
-                })
-                .collect(),
+            answers: b.answer_map(),
             points: b.points,
             cast_at: b.cast_at,
         }
