@@ -193,6 +193,26 @@ pub struct GroupRow {
     pub options: BTreeMap<String, Cell>,
 }
 
+/// The districts the ballots came from: each id, its ballots and its name (the id when the
+/// directory does not know it).
+fn voting_districts<'a>(
+    counts: &'a Counters,
+    directory: &'a Directory,
+    lang: Lang,
+) -> impl Iterator<Item = (&'a str, i64, String)> + 'a {
+    counts
+        .0
+        .iter()
+        .filter_map(|(k, n)| k.strip_prefix("d|").map(|d| (d, *n)))
+        .map(move |(d, n)| {
+            let name = directory
+                .district(d)
+                .map(|x| x.name(lang).to_string())
+                .unwrap_or_else(|| d.to_string());
+            (d, n, name)
+        })
+}
+
 pub fn percent(part: i64, whole: i64) -> f64 {
     if whole <= 0 {
         0.0
@@ -250,17 +270,8 @@ impl Results {
                 })
                 .collect(),
         };
-        let mut districts: Vec<(i64, GroupRow)> = counts
-            .0
-            .iter()
-            .filter_map(|(k, n)| k.strip_prefix("d|").map(|d| (d, *n)))
-            .map(|(d, n)| {
-                let name = directory
-                    .district(d)
-                    .map(|x| x.name(lang).to_string())
-                    .unwrap_or_else(|| d.to_string());
-                (n, row("d", d, name))
-            })
+        let mut districts: Vec<(i64, GroupRow)> = voting_districts(counts, directory, lang)
+            .map(|(d, n, name)| (n, row("d", d, name)))
             .collect();
         districts.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
         let age_brackets = AgeBracket::ALL
@@ -398,16 +409,10 @@ impl Dashboard {
         now: OffsetDateTime,
     ) -> Dashboard {
         let ballots = counts.ballots();
-        let mut turnout: Vec<Turnout> = counts
-            .0
-            .iter()
-            .filter_map(|(k, n)| k.strip_prefix("d|").map(|d| (d, *n)))
-            .map(|(d, n)| Turnout {
+        let mut turnout: Vec<Turnout> = voting_districts(counts, directory, lang)
+            .map(|(d, n, name)| Turnout {
                 district_id: d.to_string(),
-                name: directory
-                    .district(d)
-                    .map(|x| x.name(lang).to_string())
-                    .unwrap_or_else(|| d.to_string()),
+                name,
                 ballots: n,
                 percent: percent(n, ballots),
             })
