@@ -165,6 +165,14 @@ impl Audience {
             || self.districts.contains(district)
             || okrug.is_some_and(|o| self.okrugs.contains(o))
     }
+
+    /// The district ids and the okrug ids, as the API reads and writes them.
+    pub fn id_strings(&self) -> (Vec<String>, Vec<String>) {
+        (
+            self.districts.iter().map(|d| d.to_string()).collect(),
+            self.okrugs.iter().map(|o| o.to_string()).collect(),
+        )
+    }
 }
 
 veche_core::string_enum! {
@@ -328,6 +336,21 @@ pub struct Ballot {
     pub cast_at: OffsetDateTime,
 }
 
+impl Ballot {
+    /// Question id → the options chosen, as the API and the export show them.
+    pub fn answer_map(&self) -> BTreeMap<String, Vec<String>> {
+        self.answers
+            .iter()
+            .map(|a| {
+                (
+                    a.question.to_string(),
+                    a.options.iter().map(|o| o.to_string()).collect(),
+                )
+            })
+            .collect()
+    }
+}
+
 /// A ballot as the public export holds it: no account, no time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicBallot {
@@ -344,16 +367,7 @@ impl From<&Ballot> for PublicBallot {
         PublicBallot {
             ballot_id: b.id.to_string(),
             receipt: b.receipt.to_string(),
-            answers: b
-                .answers
-                .iter()
-                .map(|a| {
-                    (
-                        a.question.to_string(),
-                        a.options.iter().map(|o| o.to_string()).collect(),
-                    )
-                })
-                .collect(),
+            answers: b.answer_map(),
             district: b.district_id.to_string(),
             age_bracket: b.age_bracket.as_str().to_string(),
         }

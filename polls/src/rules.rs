@@ -566,16 +566,14 @@ impl PollInput {
                         .collect(),
                 })
                 .collect(),
-            audience: AudienceInput {
-                districts: poll
-                    .audience
-                    .districts
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect(),
-                okrugs: poll.audience.okrugs.iter().map(|o| o.to_string()).collect(),
-                verified_only: poll.audience.verified_only,
-                min_age: poll.audience.min_age,
+            audience: {
+                let (districts, okrugs) = poll.audience.id_strings();
+                AudienceInput {
+                    districts,
+                    okrugs,
+                    verified_only: poll.audience.verified_only,
+                    min_age: poll.audience.min_age,
+                }
             },
             opens_at: poll.opens_at,
             closes_at: poll.closes_at,
@@ -781,26 +779,29 @@ mod tests {
         let now = veche_core::clock::now();
         let year = now.year();
         let ok = |d: &str, born: i32, s| eligibility(&p, &account(d, born, s), &dir, now);
-        assert_eq!(
-            ok("d1", year - 30, AccountState::Active),
-            Ok(AgeBracket::From25To34)
-        );
-        assert_eq!(
-            ok("d3", year - 70, AccountState::Active),
-            Ok(AgeBracket::From65)
-        );
-        assert_eq!(
-            ok("d2", year - 30, AccountState::Active),
-            Err(Ineligible::NotInAudience)
-        );
-        assert_eq!(
-            ok("d1", year - 17, AccountState::Active),
-            Err(Ineligible::TooYoung)
-        );
-        assert_eq!(
-            ok("d1", year - 30, AccountState::Unverified),
-            Err(Ineligible::NotVerified)
-        );
+        for (district, age, state, want) in [
+            ("d1", 30, AccountState::Active, Ok(AgeBracket::From25To34)),
+            ("d3", 70, AccountState::Active, Ok(AgeBracket::From65)),
+            (
+                "d2",
+                30,
+                AccountState::Active,
+                Err(Ineligible::NotInAudience),
+            ),
+            ("d1", 17, AccountState::Active, Err(Ineligible::TooYoung)),
+            (
+                "d1",
+                30,
+                AccountState::Unverified,
+                Err(Ineligible::NotVerified),
+            ),
+        ] {
+            assert_eq!(
+                ok(district, year - age, state),
+                want,
+                "{district}, aged {age}, {state:?}"
+            );
+        }
     }
 
     #[test]
@@ -808,22 +809,20 @@ mod tests {
         let dir = directory();
         let p = poll(poll_fields(&input(), &[], &dir).unwrap_or_else(|r| panic!("{r:?}")));
         let code = |b: BallotInput| answers(&p, &b).err().map(|e| e.code);
-        assert_eq!(code(ballot(&p, &[(0, &[1])])), None);
-        assert_eq!(code(ballot(&p, &[(1, &[0, 2]), (0, &[0])])), None);
-        assert_eq!(code(ballot(&p, &[(1, &[0])])), Some("missing_answer"));
-        assert_eq!(code(ballot(&p, &[(0, &[0, 1])])), Some("too_many_choices"));
-        assert_eq!(
-            code(ballot(&p, &[(0, &[0]), (1, &[0, 1, 2])])),
-            Some("too_many_choices")
-        );
-        assert_eq!(
-            code(ballot(&p, &[(0, &[0]), (0, &[1])])),
-            Some("duplicate_answer")
-        );
-        assert_eq!(
-            code(ballot(&p, &[(0, &[0]), (1, &[1, 1])])),
-            Some("duplicate_option")
-        );
+        // Each ballot: (question index, option indices) pairs.
+        type Picks<'a> = &'a [(usize, &'a [usize])];
+        let cases: [(Picks, Option<&str>); 7] = [
+            (&[(0, &[1])], None),
+            (&[(1, &[0, 2]), (0, &[0])], None),
+            (&[(1, &[0])], Some("missing_answer")),
+            (&[(0, &[0, 1])], Some("too_many_choices")),
+            (&[(0, &[0]), (1, &[0, 1, 2])], Some("too_many_choices")),
+            (&[(0, &[0]), (0, &[1])], Some("duplicate_answer")),
+            (&[(0, &[0]), (1, &[1, 1])], Some("duplicate_option")),
+        ];
+        for (picks, want) in cases {
+            assert_eq!(code(ballot(&p, picks)), want, "{picks:?}");
+        }
         let mut b = ballot(&p, &[(0, &[0])]);
         b.answers[0].options = vec![p.questions[1].options[0].id.to_string()];
         assert_eq!(code(b), Some("unknown_option"));

@@ -53,14 +53,7 @@ pub fn spawn(platform: Arc<Platform>, polls: Arc<Polls>) {
 pub async fn tick(platform: &Platform, polls: &Polls) -> PollResult<usize> {
     let now = clock::now();
     let mut done = polls.store.repair(crate::store::STALE_AFTER).await? as usize;
-    let scheduled = polls
-        .store
-        .list_polls(&PollQuery {
-            phases: vec![Phase::Scheduled],
-            limit: 1000,
-            ..PollQuery::default()
-        })
-        .await?;
+    let scheduled = in_phase(polls, Phase::Scheduled).await?;
     for poll in scheduled {
         match poll.status(now) {
             Status::Open if !poll.announced => {
@@ -74,19 +67,24 @@ pub async fn tick(platform: &Platform, polls: &Polls) -> PollResult<usize> {
             _ => {}
         }
     }
-    let published = polls
-        .store
-        .list_polls(&PollQuery {
-            phases: vec![Phase::Published],
-            limit: 1000,
-            ..PollQuery::default()
-        })
-        .await?;
+    let published = in_phase(polls, Phase::Published).await?;
     for poll in published.iter().filter(|p| !p.results_announced) {
         announce_results(platform, polls, poll).await?;
         done += 1;
     }
     Ok(done)
+}
+
+/// The polls in `phase` a pass looks at (the first thousand).
+async fn in_phase(polls: &Polls, phase: Phase) -> PollResult<Vec<Poll>> {
+    Ok(polls
+        .store
+        .list_polls(&PollQuery {
+            phases: vec![phase],
+            limit: 1000,
+            ..PollQuery::default()
+        })
+        .await?)
 }
 
 fn link(poll: &Poll, tail: &str) -> String {

@@ -685,6 +685,29 @@ pub fn seal_due(poll: &Poll, now: OffsetDateTime, grace: Duration) -> bool {
 /// How many ballots a pass over the ballots reads at a time.
 const PAGE: usize = 5000;
 
+/// A pass over a poll's ballots in receipt order, [`PAGE`] at a time (sealing, recounting).
+#[derive(Default)]
+struct BallotPages {
+    after: Option<Receipt>,
+    done: bool,
+}
+
+impl BallotPages {
+    /// The next page; `None` once a short page has been read (the last, maybe empty).
+    async fn next(&mut self, polls: &Polls, id: &PollId) -> PollResult<Option<Vec<Ballot>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = polls
+            .store
+            .ballots_page(id, self.after.as_ref(), PAGE)
+            .await?;
+        self.done = page.len() < PAGE;
+        self.after = page.last().map(|b| b.receipt.clone());
+        Ok(Some(page))
+    }
+}
+
 /// Seals a closed poll: one pass over its ballots in receipt order stores the tree's blocks,
 /// computes the root and the exact counts, repairs the live counters if they drifted, stores
 /// the seal and marks the poll sealed. Idempotent (sealing twice stores the same seal) and
@@ -703,10 +726,8 @@ pub async fn seal(polls: &Polls, id: &PollId) -> PollResult<Seal> {
     let mut block_roots = Vec::new();
     let mut block_firsts = Vec::new();
     let mut ballots = 0u64;
-    let mut after: Option<Receipt> = None;
-    loop {
-        let page = polls.store.ballots_page(id, after.as_ref(), PAGE).await?;
-        let done = page.len() < PAGE;
+    let mut pages = BallotPages::default();
+    while let Some(page) = pages.next(polls, id).await? {
         for b in &page {
             exact.count(b);
             ballots += 1;
@@ -714,10 +735,6 @@ pub async fn seal(polls: &Polls, id: &PollId) -> PollResult<Seal> {
             if block.len() == BLOCK {
                 flush_block(polls, id, &mut block, &mut block_roots, &mut block_firsts).await?;
             }
-        }
-        after = page.last().map(|b| b.receipt.clone());
-        if done {
-            break;
         }
     }
     if !block.is_empty() {
@@ -806,17 +823,11 @@ pub async fn recount(polls: &Polls, id: &PollId, fix: bool) -> PollResult<Recoun
         let before = polls.store.counters(id).await?;
         let mut exact = Counters::default();
         let mut ballots = 0u64;
-        let mut after: Option<Receipt> = None;
-        loop {
-            let page = polls.store.ballots_page(id, after.as_ref(), PAGE).await?;
-            let done = page.len() < PAGE;
+        let mut pages = BallotPages::default();
+        while let Some(page) = pages.next(polls, id).await? {
             for b in &page {
                 exact.count(b);
                 ballots += 1;
-            }
-            after = page.last().map(|b| b.receipt.clone());
-            if done {
-                break;
             }
         }
         let after_pass = polls.store.counters(id).await?;

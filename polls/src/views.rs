@@ -97,16 +97,14 @@ impl PollView {
                         .collect(),
                 })
                 .collect(),
-            audience: AudienceView {
-                districts: poll
-                    .audience
-                    .districts
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect(),
-                okrugs: poll.audience.okrugs.iter().map(|o| o.to_string()).collect(),
-                verified_only: poll.audience.verified_only,
-                min_age: poll.audience.min_age,
+            audience: {
+                let (districts, okrugs) = poll.audience.id_strings();
+                AudienceView {
+                    districts,
+                    okrugs,
+                    verified_only: poll.audience.verified_only,
+                    min_age: poll.audience.min_age,
+                }
             },
             opens_at: poll.opens_at,
             closes_at: poll.closes_at,
@@ -143,16 +141,7 @@ impl From<&Ballot> for BallotView {
             poll_id: b.poll_id.to_string(),
             ballot_id: b.id.to_string(),
             receipt: b.receipt.to_string(),
-            answers: b
-                .answers
-                .iter()
-                .map(|a| {
-                    (
-                        a.question.to_string(),
-                        a.options.iter().map(|o| o.to_string()).collect(),
-                    )
-                })
-                .collect(),
+            answers: b.answer_map(),
             points: b.points,
             cast_at: b.cast_at,
         }
@@ -202,6 +191,26 @@ pub struct GroupRow {
     pub ballots: Cell,
     #[schema(value_type = Object)]
     pub options: BTreeMap<String, Cell>,
+}
+
+/// The districts the ballots came from: each id, its ballots and its name (the id when the
+/// directory does not know it).
+fn voting_districts<'a>(
+    counts: &'a Counters,
+    directory: &'a Directory,
+    lang: Lang,
+) -> impl Iterator<Item = (&'a str, i64, String)> + 'a {
+    counts
+        .0
+        .iter()
+        .filter_map(|(k, n)| k.strip_prefix("d|").map(|d| (d, *n)))
+        .map(move |(d, n)| {
+            let name = directory
+                .district(d)
+                .map(|x| x.name(lang).to_string())
+                .unwrap_or_else(|| d.to_string());
+            (d, n, name)
+        })
 }
 
 pub fn percent(part: i64, whole: i64) -> f64 {
@@ -261,17 +270,8 @@ impl Results {
                 })
                 .collect(),
         };
-        let mut districts: Vec<(i64, GroupRow)> = counts
-            .0
-            .iter()
-            .filter_map(|(k, n)| k.strip_prefix("d|").map(|d| (d, *n)))
-            .map(|(d, n)| {
-                let name = directory
-                    .district(d)
-                    .map(|x| x.name(lang).to_string())
-                    .unwrap_or_else(|| d.to_string());
-                (n, row("d", d, name))
-            })
+        let mut districts: Vec<(i64, GroupRow)> = voting_districts(counts, directory, lang)
+            .map(|(d, n, name)| (n, row("d", d, name)))
             .collect();
         districts.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
         let age_brackets = AgeBracket::ALL
@@ -409,16 +409,10 @@ impl Dashboard {
         now: OffsetDateTime,
     ) -> Dashboard {
         let ballots = counts.ballots();
-        let mut turnout: Vec<Turnout> = counts
-            .0
-            .iter()
-            .filter_map(|(k, n)| k.strip_prefix("d|").map(|d| (d, *n)))
-            .map(|(d, n)| Turnout {
+        let mut turnout: Vec<Turnout> = voting_districts(counts, directory, lang)
+            .map(|(d, n, name)| Turnout {
                 district_id: d.to_string(),
-                name: directory
-                    .district(d)
-                    .map(|x| x.name(lang).to_string())
-                    .unwrap_or_else(|| d.to_string()),
+                name,
                 ballots: n,
                 percent: percent(n, ballots),
             })

@@ -74,31 +74,21 @@ async fn a_poll_from_draft_to_published_results() {
     let r = h.send("PUT", &path, &[as_official], Some(&body)).await;
     assert_eq!(r.code(), (428, "precondition_required".into()));
     let r = h
-        .send(
-            "PUT",
-            &path,
-            &[as_official, ("If-Match", "v1")],
-            Some(&body),
-        )
+        .send_if_match("PUT", &path, as_official, "v1", Some(&body))
         .await;
     assert_eq!(r.code(), (400, "invalid_header".into()));
     let r = h
-        .send(
-            "PUT",
-            &path,
-            &[as_official, ("If-Match", "\"1\"")],
-            Some(&body),
-        )
+        .send_if_match("PUT", &path, as_official, "\"1\"", Some(&body))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.header("etag").as_deref(), Some("\"2\""));
     assert_eq!(r.json()["questions"], poll["questions"], "ids are kept");
     let r = h
-        .send("PUT", &path, &[as_official, ("If-Match", "1")], Some(&body))
+        .send_if_match("PUT", &path, as_official, "1", Some(&body))
         .await;
     assert_eq!(r.code(), (409, "version_conflict".into()));
     let r = h
-        .send("PUT", &path, &[as_anna, ("If-Match", "2")], Some(&body))
+        .send_if_match("PUT", &path, as_anna, "2", Some(&body))
         .await;
     assert_eq!(r.status, 404, "a resident does not see the draft");
 
@@ -113,7 +103,7 @@ async fn a_poll_from_draft_to_published_results() {
         .await;
     assert_eq!(r.code(), (409, "not_scheduled".into()));
     let r = h
-        .send("DELETE", &path, &[as_official, ("If-Match", "3")], None)
+        .send_if_match("DELETE", &path, as_official, "3", None)
         .await;
     assert_eq!(r.code(), (409, "not_a_draft".into()));
 

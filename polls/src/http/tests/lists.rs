@@ -49,21 +49,11 @@ async fn lists_page_with_a_cursor_and_drafts_are_deleted_by_version() {
     let r = h.send("DELETE", &path, &[official.auth()], None).await;
     assert_eq!(r.code(), (428, "precondition_required".into()));
     let r = h
-        .send(
-            "DELETE",
-            &path,
-            &[official.auth(), ("If-Match", "\"7\"")],
-            None,
-        )
+        .send_if_match("DELETE", &path, official.auth(), "\"7\"", None)
         .await;
     assert_eq!(r.code(), (409, "version_conflict".into()));
     let r = h
-        .send(
-            "DELETE",
-            &path,
-            &[official.auth(), ("If-Match", "\"1\"")],
-            None,
-        )
+        .send_if_match("DELETE", &path, official.auth(), "\"1\"", None)
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
     assert_eq!(h.get(&path, &[official.auth()]).await.status, 404);

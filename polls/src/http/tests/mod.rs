@@ -154,6 +154,19 @@ impl Harness {
         reply
     }
 
+    /// `send` as `auth`, naming `version` in `If-Match`.
+    async fn send_if_match(
+        &self,
+        method: &str,
+        path: &str,
+        auth: (&str, &str),
+        version: &str,
+        body: Option<&str>,
+    ) -> Reply {
+        self.send(method, path, &[auth, ("If-Match", version)], body)
+            .await
+    }
+
     async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         self.send("GET", path, headers, None).await
     }

@@ -60,12 +60,33 @@ fn question_index(input: &PollInput, qid: &str) -> Result<usize, EditError> {
         .ok_or(EditError::UnknownQuestion)
 }
 
-fn option_index(question: &QuestionInput, oid: &str) -> Result<usize, EditError> {
-    question
+/// A number a form may leave empty (none); `field` names it when it is unreadable.
+fn optional_number<T: std::str::FromStr>(
+    text: &str,
+    field: &'static str,
+) -> Result<Option<T>, EditError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| EditError::Unreadable(field))
+}
+
+/// Question `qid`, and where its option `oid` stands.
+fn option_at<'a>(
+    input: &'a mut PollInput,
+    qid: &str,
+    oid: &str,
+) -> Result<(&'a mut QuestionInput, usize), EditError> {
+    let qi = question_index(input, qid)?;
+    let question = &mut input.questions[qi];
+    let oi = question
         .options
         .iter()
         .position(|o| o.id.as_deref() == Some(oid))
-        .ok_or(EditError::UnknownOption)
+        .ok_or(EditError::UnknownOption)?;
+    Ok((question, oi))
 }
 
 /// Swaps the item at `index` with its neighbour; `false` at the ends (nothing to do).
@@ -101,17 +122,13 @@ pub fn move_option(
     oid: &str,
     dir: Dir,
 ) -> Result<bool, EditError> {
-    let qi = question_index(input, qid)?;
-    let question = &mut input.questions[qi];
-    let oi = option_index(question, oid)?;
+    let (question, oi) = option_at(input, qid, oid)?;
     Ok(shift(&mut question.options, oi, dir))
 }
 
 /// Removes an option (the rules refuse a question left with fewer than two).
 pub fn remove_option(input: &mut PollInput, qid: &str, oid: &str) -> Result<bool, EditError> {
-    let qi = question_index(input, qid)?;
-    let question = &mut input.questions[qi];
-    let oi = option_index(question, oid)?;
+    let (question, oi) = option_at(input, qid, oid)?;
     question.options.remove(oi);
     Ok(true)
 }
@@ -314,24 +331,8 @@ impl SettingsForm {
             parse_moscow_time(&self.closes_at).map_err(|_| EditError::Unreadable("closes_at"))?;
         input.results_visibility = Some(self.visibility.clone());
         if !keep_audience {
-            input.points = if self.points.is_empty() {
-                None
-            } else {
-                Some(
-                    self.points
-                        .parse::<u32>()
-                        .map_err(|_| EditError::Unreadable("points"))?,
-                )
-            };
-            input.audience.min_age = if self.min_age.is_empty() {
-                None
-            } else {
-                Some(
-                    self.min_age
-                        .parse::<u8>()
-                        .map_err(|_| EditError::Unreadable("min_age"))?,
-                )
-            };
+            input.points = optional_number(&self.points, "points")?;
+            input.audience.min_age = optional_number(&self.min_age, "min_age")?;
             input.audience.verified_only = self.verified_only;
             if self.scope == "areas" {
                 if self.okrugs.is_empty() && self.districts.is_empty() {

@@ -231,6 +231,8 @@ fn every_key_used_is_in_the_catalogs() {
         include_str!("../../../templates/poll_new.html"),
         include_str!("../../../templates/editor.html"),
         include_str!("../../../templates/dashboard.html"),
+        include_str!("../../../templates/question_charts.html"),
+        include_str!("../../../templates/decision.html"),
     ];
     let mut keys = BTreeSet::new();
     for text in sources {
@@ -295,20 +297,21 @@ fn every_key_used_is_in_the_catalogs() {
     let missing: Vec<_> = keys.iter().filter(|k| !catalog.has(k)).collect();
     assert!(missing.is_empty(), "missing catalog keys: {missing:?}");
     // Plurals and arguments come out right.
-    assert_eq!(
-        catalog.t_args(Lang::Ru, "polls-votes", &[("count", 3.into())]),
-        "3 голоса"
-    );
-    assert_eq!(
-        catalog.t_args(Lang::Ru, "polls-votes", &[("count", 11.into())]),
-        "11 голосов"
-    );
-    assert_eq!(
-        catalog.t_args(Lang::En, "polls-votes", &[("count", 1.into())]),
-        "1 vote"
-    );
-    assert_eq!(
-        catalog.t_args(Lang::Ru, "polls-pick-up-to", &[("count", 2.into())]),
-        "Можно выбрать до 2 вариантов"
-    );
+    for (lang, key, count, want) in [
+        (Lang::Ru, "polls-votes", 3, "3 голоса"),
+        (Lang::Ru, "polls-votes", 11, "11 голосов"),
+        (Lang::En, "polls-votes", 1, "1 vote"),
+        (
+            Lang::Ru,
+            "polls-pick-up-to",
+            2,
+            "Можно выбрать до 2 вариантов",
+        ),
+    ] {
+        assert_eq!(
+            catalog.t_args(lang, key, &[("count", count.into())]),
+            want,
+            "{key} {count}"
+        );
+    }
 }
