@@ -70,17 +70,9 @@ pub mod kinds {
     use veche_core::notify::KindSpec;
 
     /// A new poll opened in the resident's district (only to those who switched it on).
-    pub const POLL_OPENED: KindSpec = KindSpec {
-        name: "poll_opened",
-        essential: false,
-        opt_in: true,
-    };
+    pub const POLL_OPENED: KindSpec = KindSpec::opt_in("poll_opened");
     /// The results of a poll the resident voted in were published.
-    pub const POLL_RESULTS: KindSpec = KindSpec {
-        name: "poll_results",
-        essential: false,
-        opt_in: false,
-    };
+    pub const POLL_RESULTS: KindSpec = KindSpec::optional("poll_results");
     pub const POLLS: &[KindSpec] = &[POLL_OPENED, POLL_RESULTS];
 }
 

@@ -27,7 +27,7 @@ pub(super) type Body<T> = Result<T, Problem>;
 /// The answer, or the problem document in the request's language. Anything not marked
 /// cacheable is `no-store`.
 pub(super) fn finish(ctx: &Ctx, result: Result<Response, Problem>) -> Response {
-    let mut response = result.unwrap_or_else(|p| ctx.problem(p));
+    let mut response = ctx.finish(result);
     response
         .headers_mut()
         .entry(header::CACHE_CONTROL)
