@@ -303,6 +303,31 @@ pub fn date_from_millis(value: &Bson) -> Option<mongodb::bson::DateTime> {
     Some(mongodb::bson::DateTime::from_millis(millis))
 }
 
+/// A record as the document stored: its instants (the `times` fields, integer milliseconds in
+/// the record, as SQLite's JSON holds them) become BSON dates, so that filters and sorts on
+/// them compare dates with dates.
+pub fn to_stored<T: serde::Serialize>(record: &T, times: &[&str]) -> StoreResult<Document> {
+    let mut document = mongodb::bson::to_document(record)?;
+    for field in times {
+        if let Some(date) = document.get(*field).and_then(date_from_millis) {
+            document.insert(*field, date);
+        }
+    }
+    Ok(document)
+}
+
+/// A stored document as its record: the `times` dates back to integer milliseconds. A number
+/// is taken as it is, so a document an older version wrote after the migration still reads.
+pub fn from_stored<T: DeserializeOwned>(mut document: Document, times: &[&str]) -> StoreResult<T> {
+    for field in times {
+        if let Some(Bson::DateTime(at)) = document.get(*field) {
+            let millis = at.timestamp_millis();
+            document.insert(*field, millis);
+        }
+    }
+    Ok(mongodb::bson::from_document(document)?)
+}
+
 /// Millisecond timestamps are stored as BSON dates so that operators can query them naturally.
 pub fn bson_time(at: time::OffsetDateTime) -> mongodb::bson::DateTime {
     mongodb::bson::DateTime::from_millis((at.unix_timestamp_nanos() / 1_000_000) as i64)

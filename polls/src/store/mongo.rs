@@ -26,12 +26,10 @@ use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::options::FindOptions;
 use mongodb::Collection;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use time::OffsetDateTime;
 use veche_core::clock::to_millis;
 use veche_core::id::AccountId;
-use veche_core::storage::mongo::{bson_time, date_from_millis};
+use veche_core::storage::mongo::{bson_time, from_stored, to_stored};
 use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
@@ -92,31 +90,6 @@ const TIME_FIELDS: &[(&str, &[&str])] = &[
     ("poll_seals", SEAL_TIMES),
     ("poll_counters", &["alive_at"]),
 ];
-
-/// A shared record as the document stored: its instants (integer milliseconds in the record)
-/// become BSON dates, so that filters and sorts on them compare dates with dates.
-fn to_stored<T: Serialize>(record: &T, times: &[&str]) -> StoreResult<Document> {
-    let mut document = mongodb::bson::to_document(record)?;
-    for field in times {
-        let date = document.get(*field).and_then(date_from_millis);
-        if let Some(date) = date {
-            document.insert(*field, date);
-        }
-    }
-    Ok(document)
-}
-
-/// A stored document as its shared record: dates back to integer milliseconds. A number is
-/// taken as it is, so a document an older version wrote after the migration still reads.
-fn from_stored<T: DeserializeOwned>(mut document: Document, times: &[&str]) -> StoreResult<T> {
-    for field in times {
-        if let Some(Bson::DateTime(at)) = document.get(*field) {
-            let millis = at.timestamp_millis();
-            document.insert(*field, millis);
-        }
-    }
-    Ok(mongodb::bson::from_document(document)?)
-}
 
 fn poll_from(document: Document) -> StoreResult<Poll> {
     Poll::try_from(from_stored::<PollRecord>(document, POLL_TIMES)?)
