@@ -119,10 +119,41 @@ pub fn exact_key(title: &str, body: &str) -> String {
     hasher.finalize().to_hex().to_string()
 }
 
+/// Address words a name follows («улица Ленина»): the name is a place, not a request.
+const ADDRESS: &[&str] = &[
+    "ул",
+    "улица",
+    "улице",
+    "улицы",
+    "улицу",
+    "пр",
+    "проспект",
+    "проспекте",
+    "проспекта",
+    "пер",
+    "переулок",
+    "переулке",
+    "переулка",
+    "бульвар",
+    "бульваре",
+    "бульвара",
+    "шоссе",
+    "площадь",
+    "площади",
+    "пл",
+    "наб",
+    "набережная",
+    "набережной",
+    "street",
+    "st",
+    "avenue",
+    "ave",
+];
+
 /// Words that say nothing about what an idea asks for: function words, and the words every
 /// request uses («предлагаю», «необходимо», «жители»).
 const STOP: &[&str] = &[
-    // Russian function words
+    // Russian function words, and the words every request uses
     "а",
     "без",
     "бы",
@@ -224,10 +255,8 @@ const STOP: &[&str] = &[
     "всё",
     "весь",
     "вся",
-    "очень",
     "более",
     "менее",
-    "там",
     "тоже",
     "пожалуйста",
     "просим",
@@ -243,7 +272,6 @@ const STOP: &[&str] = &[
     "хотелось",
     "хотим",
     "хочу",
-    "бы",
     "давно",
     "наконец",
     "срочно",
@@ -262,33 +290,9 @@ const STOP: &[&str] = &[
     "т",
     "е",
     "др",
-    "им",
     "имени",
-    // address words: the place is in the word after them
-    "ул",
-    "улица",
-    "улице",
-    "улицы",
-    "улицу",
-    "пр",
-    "проспект",
-    "проспекте",
-    "проспекта",
-    "пер",
-    "переулок",
-    "переулке",
-    "переулка",
-    "бульвар",
-    "бульваре",
-    "бульвара",
+    // address words after which no name follows
     "б",
-    "шоссе",
-    "площадь",
-    "площади",
-    "пл",
-    "наб",
-    "набережная",
-    "набережной",
     "д",
     "дом",
     "дома",
@@ -296,17 +300,14 @@ const STOP: &[&str] = &[
     "домом",
     "корп",
     "корпус",
-    "к",
     "стр",
     "строение",
     "кв",
     "возле",
     "рядом",
-    "около",
     "напротив",
     "между",
     "вдоль",
-    "у",
     // English
     "a",
     "an",
@@ -331,10 +332,6 @@ const STOP: &[&str] = &[
     "to",
     "we",
     "with",
-    "street",
-    "st",
-    "avenue",
-    "ave",
     "near",
 ];
 
@@ -563,7 +560,7 @@ fn canonical(stemmed: String) -> String {
 }
 
 fn is_stop(word: &str) -> bool {
-    STOP.contains(&word)
+    STOP.contains(&word) || is_address_word(word)
 }
 
 /// How much a term says about what an idea asks for.
@@ -643,35 +640,7 @@ pub fn search_stems(text: &str) -> BTreeSet<String> {
 }
 
 fn is_address_word(word: &str) -> bool {
-    matches!(
-        word,
-        "ул" | "улица"
-            | "улице"
-            | "улицы"
-            | "улицу"
-            | "пр"
-            | "проспект"
-            | "проспекте"
-            | "проспекта"
-            | "пер"
-            | "переулок"
-            | "переулке"
-            | "переулка"
-            | "бульвар"
-            | "бульваре"
-            | "бульвара"
-            | "шоссе"
-            | "площадь"
-            | "площади"
-            | "пл"
-            | "наб"
-            | "набережная"
-            | "набережной"
-            | "street"
-            | "st"
-            | "avenue"
-            | "ave"
-    )
+    ADDRESS.contains(&word)
 }
 
 #[cfg(test)]
