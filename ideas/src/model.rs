@@ -8,6 +8,9 @@ use time::OffsetDateTime;
 use veche_core::id::{AccountId, DistrictId, OrganisationId};
 use veche_core::string_id;
 
+/// Instants are stored as integer milliseconds (MongoDB's adapter turns them into dates).
+use time::serde::timestamp::milliseconds_i64 as millis;
+
 string_id!(
     /// A crowdsourcing project.
     ProjectId
@@ -64,13 +67,13 @@ veche_core::string_enum! {
 /// When each stage begins; each after the one before.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schedule {
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "millis")]
     pub proposals: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "millis")]
     pub discussion: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "millis")]
     pub review: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "millis")]
     pub results: OffsetDateTime,
 }
 
@@ -104,6 +107,7 @@ impl Schedule {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Project {
+    #[serde(rename = "_id")]
     pub id: ProjectId,
     pub title: String,
     pub description: String,
@@ -118,7 +122,9 @@ pub struct Project {
     pub experts: BTreeSet<AccountId>,
     pub published: bool,
     pub created_by: AccountId,
+    #[serde(with = "millis")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "millis")]
     pub updated_at: OffsetDateTime,
     /// Raised by every change; a change names the version it was made on.
     pub version: u64,
@@ -176,9 +182,11 @@ veche_core::string_enum! {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Appeal {
     pub text: String,
+    #[serde(with = "millis")]
     pub filed_at: OffsetDateTime,
     /// Set once decided.
     pub decided_by: Option<AccountId>,
+    #[serde(default, with = "millis::option")]
     pub decided_at: Option<OffsetDateTime>,
     /// Whether the rejection was overturned (the idea approved).
     pub upheld: Option<bool>,
@@ -203,6 +211,7 @@ veche_core::string_enum! {
 /// A dated note on an accepted idea's way to being done.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Update {
+    #[serde(with = "millis")]
     pub at: OffsetDateTime,
     pub outcome: Outcome,
     pub text: String,
@@ -210,6 +219,7 @@ pub struct Update {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Idea {
+    #[serde(rename = "_id")]
     pub id: IdeaId,
     pub project_id: ProjectId,
     pub author_id: AccountId,
@@ -232,15 +242,22 @@ pub struct Idea {
     pub merged_into: Option<IdeaId>,
     /// The moderator of the last decision.
     pub decided_by: Option<AccountId>,
+    #[serde(default, with = "millis::option")]
     pub decided_at: Option<OffsetDateTime>,
     pub appeal: Option<Appeal>,
+    /// Since when it waits for a moderator (submitted, resubmitted after changes, or
+    /// appealed); `None` while no moderator has anything to decide.
+    #[serde(default, with = "millis::option")]
+    pub queued_at: Option<OffsetDateTime>,
     /// Residents supporting it (kept by the store, once per resident).
     pub supports: u64,
     /// Put forward to the experts.
     pub shortlisted: bool,
     pub outcome: Option<Outcome>,
     pub updates: Vec<Update>,
+    #[serde(with = "millis")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "millis")]
     pub updated_at: OffsetDateTime,
     /// Raised by every change; a change names the version it was made on.
     pub version: u64,
@@ -249,7 +266,7 @@ pub struct Idea {
 impl Idea {
     /// Whether a moderator has it to decide: a new idea, or an appeal not yet decided.
     pub fn awaits_moderation(&self) -> bool {
-        self.status == Status::Pending || self.appeal.as_ref().is_some_and(Appeal::open)
+        self.queued_at.is_some()
     }
 
     /// Everyone credited with the idea: its author first.
@@ -261,12 +278,14 @@ impl Idea {
 /// A comment on an idea; replies go one level deep.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comment {
+    #[serde(rename = "_id")]
     pub id: CommentId,
     pub idea_id: IdeaId,
     pub author_id: AccountId,
     /// The comment this replies to (always a top-level one).
     pub parent: Option<CommentId>,
     pub text: String,
+    #[serde(with = "millis")]
     pub created_at: OffsetDateTime,
     /// Residents who reported it as abusive.
     pub reports: BTreeSet<AccountId>,
@@ -274,16 +293,20 @@ pub struct Comment {
     pub hidden: bool,
     /// A moderator looked at the reports: `Some(true)` kept, `Some(false)` removed.
     pub kept: Option<bool>,
+    /// Raised by every change; a change names the version it was made on.
+    pub version: u64,
 }
 
 /// One expert's scores of one idea.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Score {
+    pub project_id: ProjectId,
     pub idea_id: IdeaId,
     pub expert_id: AccountId,
     /// (criterion code, 1 to 5), one per criterion of the project.
     pub marks: Vec<(String, u8)>,
     pub note: String,
+    #[serde(with = "millis")]
     pub at: OffsetDateTime,
 }
 

@@ -190,6 +190,26 @@ pub fn project_fields(
     })
 }
 
+/// A new project, a draft until published, run by its creator's organisation.
+pub fn new_project(fields: ProjectFields, creator: &Account, now: OffsetDateTime) -> Project {
+    Project {
+        id: crate::model::ProjectId::generate(),
+        title: fields.title,
+        description: fields.description,
+        topics: fields.topics,
+        criteria: fields.criteria,
+        audience: fields.audience,
+        schedule: fields.schedule,
+        organisation_id: creator.organisation_id.clone(),
+        experts: BTreeSet::new(),
+        published: false,
+        created_by: creator.id.clone(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
 /// Whether the account runs the project: its organisation's officials, and admins.
 pub fn may_manage(account: &Account, project: &Project) -> bool {
     account.has_role(Role::Admin)
@@ -285,6 +305,41 @@ pub fn may_submit(
     participation(project, account)
 }
 
+/// A new idea, waiting for a moderator from now; its district is its author's.
+pub fn new_idea(
+    project: &Project,
+    author: &Account,
+    fields: IdeaFields,
+    now: OffsetDateTime,
+) -> Idea {
+    Idea {
+        id: crate::model::IdeaId::generate(),
+        project_id: project.id.clone(),
+        author_id: author.id.clone(),
+        coauthors: Vec::new(),
+        title: fields.title,
+        body: fields.body,
+        topic: fields.topic,
+        district_id: idea_district(author),
+        image: None,
+        status: Status::Pending,
+        reason: None,
+        note: None,
+        merged_into: None,
+        decided_by: None,
+        decided_at: None,
+        appeal: None,
+        queued_at: Some(now),
+        supports: 0,
+        shortlisted: false,
+        outcome: None,
+        updates: Vec::new(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
 /// Whether the author may edit their idea now: until a moderator decides it (or after it was
 /// sent back for changes), while proposals are open.
 pub fn may_edit(
@@ -309,6 +364,8 @@ pub fn edited(idea: &Idea, fields: IdeaFields, now: OffsetDateTime) -> Idea {
         body: fields.body,
         topic: fields.topic,
         status: Status::Pending,
+        // An edit of a pending idea keeps its place in the queue; a resubmission joins the end.
+        queued_at: idea.queued_at.or(Some(now)),
         updated_at: now,
         version: idea.version + 1,
         ..idea.clone()
@@ -440,6 +497,7 @@ pub fn decide(
         version: idea.version + 1,
         reason: None,
         note: None,
+        queued_at: None,
         ..idea.clone()
     };
     match decision {
@@ -519,6 +577,7 @@ pub fn appeal(
             decided_at: None,
             upheld: None,
         }),
+        queued_at: Some(now),
         updated_at: now,
         version: idea.version + 1,
         ..idea.clone()
@@ -549,6 +608,7 @@ pub fn decide_appeal(
             upheld: Some(overturn),
             ..appeal.clone()
         }),
+        queued_at: None,
         updated_at: now,
         version: idea.version + 1,
         ..idea.clone()
@@ -615,6 +675,30 @@ pub fn may_comment(
     Ok(())
 }
 
+/// A new comment (or a reply to `parent`) of a resident allowed to comment
+/// ([`may_comment`]).
+pub fn new_comment(
+    idea: &Idea,
+    author: &Account,
+    input: &CommentInput,
+    parent: Option<&Comment>,
+    now: OffsetDateTime,
+) -> Result<Comment, Refused> {
+    let text = clean_text(&input.text, "text", 1, COMMENT_MAX, true)?;
+    Ok(Comment {
+        id: crate::model::CommentId::generate(),
+        idea_id: idea.id.clone(),
+        author_id: author.id.clone(),
+        parent: parent.map(|p| p.id.clone()),
+        text,
+        created_at: now,
+        reports: BTreeSet::new(),
+        hidden: false,
+        kept: None,
+        version: 1,
+    })
+}
+
 /// A comment after a resident's report: reports count once per resident, and enough of them
 /// hide it until a moderator decides (a comment a moderator kept stays shown).
 pub fn reported(comment: &Comment, reporter: &AccountId) -> Result<Comment, Refused> {
@@ -628,6 +712,7 @@ pub fn reported(comment: &Comment, reporter: &AccountId) -> Result<Comment, Refu
     if next.kept != Some(true) && next.reports.len() >= HIDE_AFTER_REPORTS {
         next.hidden = true;
     }
+    next.version += 1;
     Ok(next)
 }
 
@@ -673,6 +758,7 @@ pub fn score(
     }
     let note = clean_text(&input.note, "note", 0, NOTE_MAX, true)?;
     Ok(Score {
+        project_id: idea.project_id.clone(),
         idea_id: idea.id.clone(),
         expert_id: expert.id.clone(),
         marks,

@@ -305,13 +305,14 @@ pub fn date_from_millis(value: &Bson) -> Option<mongodb::bson::DateTime> {
 
 /// A record as the document stored: its instants (the `times` fields, integer milliseconds in
 /// the record, as SQLite's JSON holds them) become BSON dates, so that filters and sorts on
-/// them compare dates with dates.
+/// them compare dates with dates. A field may be a dotted path (`appeal.filed_at`); a path
+/// through an array (`updates.at`) reaches the field in each of its documents.
 pub fn to_stored<T: serde::Serialize>(record: &T, times: &[&str]) -> StoreResult<Document> {
     let mut document = mongodb::bson::to_document(record)?;
-    for field in times {
-        if let Some(date) = document.get(*field).and_then(date_from_millis) {
-            document.insert(*field, date);
-        }
+    for path in times {
+        convert_at(&mut document, path, &|value| {
+            date_from_millis(value).map(Bson::DateTime)
+        });
     }
     Ok(document)
 }
@@ -319,13 +320,43 @@ pub fn to_stored<T: serde::Serialize>(record: &T, times: &[&str]) -> StoreResult
 /// A stored document as its record: the `times` dates back to integer milliseconds. A number
 /// is taken as it is, so a document an older version wrote after the migration still reads.
 pub fn from_stored<T: DeserializeOwned>(mut document: Document, times: &[&str]) -> StoreResult<T> {
-    for field in times {
-        if let Some(Bson::DateTime(at)) = document.get(*field) {
-            let millis = at.timestamp_millis();
-            document.insert(*field, millis);
-        }
+    for path in times {
+        convert_at(&mut document, path, &|value| match value {
+            Bson::DateTime(at) => Some(Bson::Int64(at.timestamp_millis())),
+            _ => None,
+        });
     }
     Ok(mongodb::bson::from_document(document)?)
+}
+
+/// Replaces the value at the dotted `path` of `document` by what `convert` makes of it (left
+/// alone where `convert` says `None`); arrays on the way are walked element by element.
+fn convert_at(document: &mut Document, path: &str, convert: &dyn Fn(&Bson) -> Option<Bson>) {
+    let (head, rest) = match path.split_once('.') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (path, None),
+    };
+    let Some(value) = document.get_mut(head) else {
+        return;
+    };
+    convert_value(value, rest, convert);
+}
+
+fn convert_value(value: &mut Bson, rest: Option<&str>, convert: &dyn Fn(&Bson) -> Option<Bson>) {
+    match (value, rest) {
+        (Bson::Array(items), _) => {
+            for item in items {
+                convert_value(item, rest, convert);
+            }
+        }
+        (Bson::Document(inner), Some(rest)) => convert_at(inner, rest, convert),
+        (value, None) => {
+            if let Some(converted) = convert(value) {
+                *value = converted;
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Millisecond timestamps are stored as BSON dates so that operators can query them naturally.
@@ -335,4 +366,73 @@ pub fn bson_time(at: time::OffsetDateTime) -> mongodb::bson::DateTime {
 
 pub fn from_bson_time(at: mongodb::bson::DateTime) -> time::OffsetDateTime {
     crate::clock::from_millis(at.timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Update {
+        at: i64,
+        text: String,
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Appeal {
+        filed_at: i64,
+        decided_at: Option<i64>,
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Record {
+        created_at: i64,
+        appeal: Option<Appeal>,
+        updates: Vec<Update>,
+        count: i64,
+    }
+
+    const TIMES: &[&str] = &[
+        "created_at",
+        "appeal.filed_at",
+        "appeal.decided_at",
+        "updates.at",
+    ];
+
+    #[test]
+    fn instants_in_sub_documents_and_arrays_become_dates_and_come_back() {
+        let record = Record {
+            created_at: 1_700_000_000_000,
+            appeal: Some(Appeal {
+                filed_at: 1_700_000_000_001,
+                decided_at: None,
+            }),
+            updates: vec![
+                Update {
+                    at: 1_700_000_000_002,
+                    text: "a".into(),
+                },
+                Update {
+                    at: 1_700_000_000_003,
+                    text: "b".into(),
+                },
+            ],
+            count: 7,
+        };
+        let stored = to_stored(&record, TIMES).expect("encodes");
+        let date = |millis| Bson::DateTime(mongodb::bson::DateTime::from_millis(millis));
+        assert_eq!(stored.get("created_at"), Some(&date(1_700_000_000_000)));
+        let appeal = stored.get_document("appeal").expect("appeal");
+        assert_eq!(appeal.get("filed_at"), Some(&date(1_700_000_000_001)));
+        assert_eq!(appeal.get("decided_at"), Some(&Bson::Null));
+        let updates = stored.get_array("updates").expect("updates");
+        for (update, millis) in updates.iter().zip([1_700_000_000_002, 1_700_000_000_003]) {
+            let update = update.as_document().expect("a document");
+            assert_eq!(update.get("at"), Some(&date(millis)));
+        }
+        // What is not an instant stays a number.
+        assert_eq!(stored.get("count"), Some(&Bson::Int64(7)));
+        let back: Record = from_stored(stored, TIMES).expect("decodes");
+        assert_eq!(back, record);
+    }
 }

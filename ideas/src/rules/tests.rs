@@ -6,7 +6,7 @@ use veche_core::id::{AccountId, DistrictId, OrganisationId};
 use veche_core::testing::account;
 
 use super::*;
-use crate::model::{Comment, CommentId, Idea, IdeaId, Label, Project, ProjectId, Schedule};
+use crate::model::{Comment, Idea, IdeaId, Label, Project, ProjectId, Schedule};
 
 fn t0() -> OffsetDateTime {
     time::macros::datetime!(2026-12-01 09:00 UTC)
@@ -68,31 +68,12 @@ fn during(stage: Stage) -> OffsetDateTime {
 }
 
 fn idea(project: &Project, author: &Account) -> Idea {
-    Idea {
-        id: IdeaId::generate(),
-        project_id: project.id.clone(),
-        author_id: author.id.clone(),
-        coauthors: Vec::new(),
+    let fields = IdeaFields {
         title: "Скамейки у пруда".into(),
         body: "Поставить скамейки вдоль пруда, сесть негде.".into(),
         topic: "parks".into(),
-        district_id: author.district_id.clone(),
-        image: None,
-        status: Status::Pending,
-        reason: None,
-        note: None,
-        merged_into: None,
-        decided_by: None,
-        decided_at: None,
-        appeal: None,
-        supports: 0,
-        shortlisted: false,
-        outcome: None,
-        updates: Vec::new(),
-        created_at: t0(),
-        updated_at: t0(),
-        version: 1,
-    }
+    };
+    new_idea(project, author, fields, t0())
 }
 
 fn input(title: &str, body: &str, topic: &str) -> IdeaInput {
@@ -234,9 +215,26 @@ fn the_author_edits_until_moderated_and_a_sent_back_idea_returns_to_the_queue() 
         &p,
     )
     .unwrap();
-    let edited = edited(&back, fields, now);
+    assert!(mine.awaits_moderation(), "a new idea waits for a moderator");
+    assert_eq!(mine.queued_at, Some(t0()));
+    assert!(
+        !back.awaits_moderation(),
+        "sent back, it waits for its author"
+    );
+    let later = now + Duration::hours(2);
+    let edited = edited(&back, fields.clone(), later);
     assert_eq!(edited.status, Status::Pending);
     assert_eq!(edited.version, back.version + 1);
+    assert_eq!(
+        edited.queued_at,
+        Some(later),
+        "a resubmission joins the end of the queue"
+    );
+    let touched_up = super::edited(&mine, fields, later);
+    assert_eq!(
+        touched_up.queued_at, mine.queued_at,
+        "an edit while pending keeps its place in the queue"
+    );
 }
 
 #[test]
@@ -403,7 +401,10 @@ fn an_appeal_is_filed_once_and_decided_by_another_moderator() {
         decide_appeal(&overturned, &second, false, now),
         Err(Invalid::new("idea", "no_open_appeal"))
     );
+    assert!(!rejected.awaits_moderation());
+    assert_eq!(appealed.queued_at, Some(now), "an appeal joins the queue");
     let upheld = decide_appeal(&appealed, &second, false, now).unwrap();
+    assert!(!upheld.awaits_moderation());
     assert_eq!(upheld.status, Status::Rejected);
     assert_eq!(upheld.appeal.and_then(|a| a.upheld), Some(false));
 }
@@ -429,17 +430,11 @@ fn supports_are_for_approved_ideas_during_discussion() {
 }
 
 fn comment(idea: &Idea, author: &Account, parent: Option<&Comment>) -> Comment {
-    Comment {
-        id: CommentId::generate(),
-        idea_id: idea.id.clone(),
-        author_id: author.id.clone(),
-        parent: parent.map(|c| c.id.clone()),
+    let input = CommentInput {
         text: "Поддерживаю".into(),
-        created_at: t0(),
-        reports: BTreeSet::new(),
-        hidden: false,
-        kept: None,
-    }
+        parent: None,
+    };
+    new_comment(idea, author, &input, parent, t0()).expect("a valid comment")
 }
 
 #[test]
@@ -548,6 +543,7 @@ fn experts_score_shortlisted_ideas_on_every_criterion() {
 
 fn scored(idea: &Idea, expert: &AccountId, mark: u8) -> Score {
     Score {
+        project_id: idea.project_id.clone(),
         idea_id: idea.id.clone(),
         expert_id: expert.clone(),
         marks: vec![("benefit".into(), mark)],
