@@ -19,3 +19,10 @@ pub mod model;
 pub mod rules;
 pub mod similar;
 pub mod text;
+
+/// The store is private to the crate: pages, the API and other crates go through the service.
+/// Tests (cargo feature `testing`) reach it to check its contract on both backends.
+#[cfg(feature = "testing")]
+pub mod store;
+#[cfg(not(feature = "testing"))]
+mod store;

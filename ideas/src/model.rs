@@ -1,7 +1,7 @@
 //! Projects, their stages and audience, ideas and what moderators, residents and experts do
 //! with them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -303,8 +303,8 @@ pub struct Score {
     pub project_id: ProjectId,
     pub idea_id: IdeaId,
     pub expert_id: AccountId,
-    /// (criterion code, 1 to 5), one per criterion of the project.
-    pub marks: Vec<(String, u8)>,
+    /// Criterion code → 1 to 5, one per criterion of the project.
+    pub marks: BTreeMap<String, u8>,
     pub note: String,
     #[serde(with = "millis")]
     pub at: OffsetDateTime,
@@ -316,6 +316,6 @@ impl Score {
         if self.marks.is_empty() {
             return 0.0;
         }
-        self.marks.iter().map(|(_, m)| f64::from(*m)).sum::<f64>() / self.marks.len() as f64
+        self.marks.values().map(|m| f64::from(*m)).sum::<f64>() / self.marks.len() as f64
     }
 }

@@ -742,7 +742,7 @@ pub fn score(
     if !idea.shortlisted || idea.status != Status::Approved {
         return Err(Invalid::new("idea", "not_shortlisted"));
     }
-    let mut marks = Vec::with_capacity(project.criteria.len());
+    let mut marks = BTreeMap::new();
     for criterion in &project.criteria {
         let mark = *input
             .marks
@@ -751,7 +751,7 @@ pub fn score(
         if !(1..=5).contains(&mark) {
             return Err(Invalid::new("marks", "out_of_range"));
         }
-        marks.push((criterion.code.clone(), mark));
+        marks.insert(criterion.code.clone(), mark);
     }
     if input.marks.len() != marks.len() {
         return Err(Invalid::new("marks", "unknown_criterion"));

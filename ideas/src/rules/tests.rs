@@ -546,7 +546,7 @@ fn scored(idea: &Idea, expert: &AccountId, mark: u8) -> Score {
         project_id: idea.project_id.clone(),
         idea_id: idea.id.clone(),
         expert_id: expert.clone(),
-        marks: vec![("benefit".into(), mark)],
+        marks: [("benefit".to_string(), mark)].into(),
         note: String::new(),
         at: t0(),
     }

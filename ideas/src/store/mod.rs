@@ -1,0 +1,275 @@
+//! The ideas store: one trait, two adapters ([`sqlite`], [`mongo`]), one contract suite
+//! (`ideas/tests/contract.rs`) run against both.
+//!
+//! What the store alone keeps true:
+//! - one support per resident per idea (a unique key on (idea, account)), and an idea's
+//!   support count that moves with its supports;
+//! - a change to a project, an idea or a comment names the version it was made on, so that of
+//!   two moderators deciding one idea at once exactly one wins;
+//! - an idea is found by its exact key, its band keys and its search stems through indexes,
+//!   never by reading every idea of a project.
+
+mod mongo;
+mod sqlite;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use veche_core::id::{AccountId, DistrictId};
+use veche_core::storage::Backend;
+use veche_core::StoreResult;
+
+use crate::log::Entry;
+use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Score, Status};
+use crate::similar::Fingerprint;
+
+/// What is kept beside an idea to find it: its duplicate fingerprint and its search stems.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdeaIndex {
+    pub fingerprint: Fingerprint,
+    /// [`crate::text::search_stems`] of its title and text.
+    pub stems: BTreeSet<String>,
+}
+
+impl IdeaIndex {
+    pub fn of(idea: &Idea) -> IdeaIndex {
+        IdeaIndex {
+            fingerprint: Fingerprint::of(&idea.title, &idea.body),
+            stems: crate::text::search_stems(&format!("{} {}", idea.title, idea.body)),
+        }
+    }
+
+    fn term_hashes(&self) -> Vec<u64> {
+        self.fingerprint.terms.iter().map(|(h, _)| *h).collect()
+    }
+}
+
+/// The order of an idea list; both newest or most supported first, ties by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    Newest,
+    Supports,
+}
+
+/// A page of a project's ideas.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdeaQuery {
+    pub project_id: ProjectId,
+    /// Any of these (all statuses when empty).
+    pub statuses: Vec<Status>,
+    pub topic: Option<String>,
+    pub district_id: Option<DistrictId>,
+    pub author_id: Option<AccountId>,
+    /// Search stems the idea must all hold ([`crate::text::search_stems`] of the query).
+    pub stems: BTreeSet<String>,
+    pub sort: Sort,
+    /// The last idea of the previous page: its sort key (creation in milliseconds, or its
+    /// supports) and its id.
+    pub after: Option<(i64, IdeaId)>,
+    pub limit: usize,
+}
+
+impl IdeaQuery {
+    pub fn new(project_id: ProjectId, limit: usize) -> IdeaQuery {
+        IdeaQuery {
+            project_id,
+            statuses: Vec::new(),
+            topic: None,
+            district_id: None,
+            author_id: None,
+            stems: BTreeSet::new(),
+            sort: Sort::Newest,
+            after: None,
+            limit,
+        }
+    }
+
+    /// The cursor after `idea` in this query's order.
+    pub fn cursor_of(&self, idea: &Idea) -> (i64, IdeaId) {
+        let key = match self.sort {
+            Sort::Newest => veche_core::clock::to_millis(idea.created_at),
+            Sort::Supports => i64::try_from(idea.supports).unwrap_or(i64::MAX),
+        };
+        (key, idea.id.clone())
+    }
+}
+
+/// How long the moderation queue is and how long its oldest idea has waited.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    pub waiting: u64,
+    pub oldest: Option<OffsetDateTime>,
+}
+
+/// An idea that shares the exact key or a band key with the one being looked at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub idea: Idea,
+    pub fingerprint: Fingerprint,
+}
+
+/// How many of a project's ideas hold each term, and how many ideas there are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TermCounts {
+    pub ideas: u64,
+    pub holding: HashMap<u64, u64>,
+}
+
+/// The public log's counts of one day, action and reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogCount {
+    /// `YYYY-MM-DD`, in UTC.
+    pub day: String,
+    pub action: crate::log::Action,
+    pub reason: Option<crate::model::Reason>,
+    pub count: u64,
+}
+
+#[async_trait]
+pub trait IdeaStore: Send + Sync + 'static {
+    // ---- Projects ----
+    async fn insert_project(&self, project: &Project) -> StoreResult<()>;
+    async fn project(&self, id: &ProjectId) -> StoreResult<Option<Project>>;
+    /// Replaces the project when its stored version is `expected`; `false` otherwise.
+    async fn replace_project(&self, project: &Project, expected: u64) -> StoreResult<bool>;
+    /// Projects newest first after `after` (a creation instant in milliseconds and an id);
+    /// only published ones unless `drafts`.
+    async fn projects(
+        &self,
+        drafts: bool,
+        after: Option<(i64, ProjectId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Project>>;
+
+    // ---- Ideas ----
+    /// Stores a new idea with its index, and counts its terms in its project.
+    async fn insert_idea(&self, idea: &Idea, index: &IdeaIndex) -> StoreResult<()>;
+    async fn idea(&self, id: &IdeaId) -> StoreResult<Option<Idea>>;
+    /// Replaces the idea (all but its support count, which only supports move) when its
+    /// stored version is `expected`; `false` otherwise. `index` is the new index when the
+    /// text changed (the old one is read and its terms uncounted).
+    async fn replace_idea(
+        &self,
+        idea: &Idea,
+        expected: u64,
+        index: Option<&IdeaIndex>,
+    ) -> StoreResult<bool>;
+    async fn ideas(&self, query: &IdeaQuery) -> StoreResult<Vec<Idea>>;
+    /// The ideas waiting for a moderator, longest waiting first, after `after`
+    /// (`queued_at` in milliseconds and an id); of one project, or of all.
+    async fn queue(
+        &self,
+        project: Option<&ProjectId>,
+        after: Option<(i64, IdeaId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Idea>>;
+    async fn queue_stats(&self, project: Option<&ProjectId>) -> StoreResult<QueueStats>;
+    /// The project's ideas sharing `fingerprint`'s exact key or one of its band keys (at most
+    /// `limit`), merged ones left out.
+    async fn candidates(
+        &self,
+        project: &ProjectId,
+        fingerprint: &Fingerprint,
+        limit: usize,
+    ) -> StoreResult<Vec<Candidate>>;
+    async fn term_counts(&self, project: &ProjectId, terms: &[u64]) -> StoreResult<TermCounts>;
+
+    // ---- Supports ----
+    /// `true` when this is the resident's first support of the idea.
+    async fn support(
+        &self,
+        idea: &IdeaId,
+        account: &AccountId,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// `true` when the resident had supported the idea.
+    async fn withdraw(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<bool>;
+    /// Which of `ideas` the resident supports.
+    async fn supported(
+        &self,
+        account: &AccountId,
+        ideas: &[IdeaId],
+    ) -> StoreResult<BTreeSet<IdeaId>>;
+    /// Moves the supports of `from` to `into`, a resident supporting both counted once, and
+    /// sets both counts from the supports (idempotent: a merge interrupted half-way is
+    /// finished by running it again). Returns `into`'s count.
+    async fn move_supports(&self, from: &IdeaId, into: &IdeaId) -> StoreResult<u64>;
+
+    // ---- Comments ----
+    async fn insert_comment(&self, comment: &Comment) -> StoreResult<()>;
+    async fn comment(&self, id: &CommentId) -> StoreResult<Option<Comment>>;
+    async fn replace_comment(&self, comment: &Comment, expected: u64) -> StoreResult<bool>;
+    /// An idea's comments oldest first after `after` (a comment id).
+    async fn comments(
+        &self,
+        idea: &IdeaId,
+        after: Option<&CommentId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Comment>>;
+    /// Reported comments no moderator has looked at yet, oldest first.
+    async fn reported_comments(
+        &self,
+        after: Option<&CommentId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Comment>>;
+
+    // ---- Follows ----
+    /// Starts or stops following; `true` when that changed something.
+    async fn follow(&self, idea: &IdeaId, account: &AccountId, on: bool) -> StoreResult<bool>;
+    async fn follows(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<bool>;
+    /// The idea's followers in account order after `after`.
+    async fn followers(
+        &self,
+        idea: &IdeaId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>>;
+
+    // ---- Experts ----
+    /// Stores an expert's scores of an idea, replacing their earlier ones.
+    async fn save_score(&self, score: &Score) -> StoreResult<()>;
+    async fn scores(&self, project: &ProjectId) -> StoreResult<Vec<Score>>;
+
+    // ---- The moderation log ----
+    async fn log_decision(
+        &self,
+        project: &ProjectId,
+        moderator: &AccountId,
+        entry: &Entry,
+    ) -> StoreResult<()>;
+    /// The project's decisions counted by day, action and reason.
+    async fn log_counts(&self, project: &ProjectId) -> StoreResult<Vec<LogCount>>;
+}
+
+/// Builds the ideas store for a backend and prepares its schema (idempotent).
+pub async fn open(backend: &Backend) -> StoreResult<Arc<dyn IdeaStore>> {
+    match backend {
+        Backend::Sqlite(db) => {
+            let store = sqlite::SqliteIdeas::new(db.clone());
+            store.migrate().await?;
+            Ok(Arc::new(store))
+        }
+        Backend::Mongo(db) => {
+            let store = mongo::MongoIdeas::new(db.clone());
+            store.migrate().await?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// The UTC day of an instant, as the log counts it.
+fn day_of(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC).date().to_string()
+}
+
+/// Whether a comment waits for a moderator: reported, and not looked at yet.
+fn comment_awaits(comment: &Comment) -> bool {
+    !comment.reports.is_empty() && comment.kept.is_none()
+}
+
+/// The order of the log's counts: by day, then action, then reason.
+fn log_order(a: &LogCount, b: &LogCount) -> std::cmp::Ordering {
+    (&a.day, a.action, a.reason).cmp(&(&b.day, b.action, b.reason))
+}

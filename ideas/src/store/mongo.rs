@@ -1,0 +1,905 @@
+//! The ideas on MongoDB.
+//!
+//! An idea is one document holding, beside the idea, what finds it: its exact key, its band
+//! keys and its search stems as arrays under multikey indexes, and its weighted terms for
+//! scoring. Its support count is a field that only supports move (`$inc`), never a replace.
+//!
+//! A support is one `insertOne` guarded by the unique `_id` (idea, account), then one `$inc` of
+//! the idea's count; a process killed between the two leaves the count one short until the next
+//! merge or [`IdeaStore::move_supports`] sets it from the supports again.
+//!
+//! **Term counts** (how many of a project's ideas hold each term) are one small document per
+//! (project, term): an idea's terms are created if missing with one unordered `insertMany` and
+//! counted with one `updateMany`, two round trips whatever the number of terms.
+//!
+//! **Instants are BSON dates**: the fields in the `*_TIMES` lists become dates on the way in
+//! and integer milliseconds (what the model's serde reads) on the way out.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::bson::{doc, Bson, Document};
+use mongodb::Collection;
+use time::OffsetDateTime;
+use veche_core::id::AccountId;
+use veche_core::storage::mongo::{bson_time, find_sorted, from_stored, to_stored};
+use veche_core::storage::Mongo;
+use veche_core::{StoreError, StoreResult};
+
+use super::{
+    comment_awaits, day_of, Candidate, IdeaIndex, IdeaQuery, IdeaStore, LogCount, QueueStats, Sort,
+    TermCounts,
+};
+use crate::log::{Action, Entry};
+use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
+use crate::similar::Fingerprint;
+
+const PROJECT_TIMES: &[&str] = &[
+    "schedule.proposals",
+    "schedule.discussion",
+    "schedule.review",
+    "schedule.results",
+    "created_at",
+    "updated_at",
+];
+const IDEA_TIMES: &[&str] = &[
+    "created_at",
+    "updated_at",
+    "decided_at",
+    "queued_at",
+    "appeal.filed_at",
+    "appeal.decided_at",
+    "updates.at",
+];
+const COMMENT_TIMES: &[&str] = &["created_at"];
+const SCORE_TIMES: &[&str] = &["at"];
+
+/// The smallest BSON date: `queued_at > MIN` holds for every queued idea and for no other
+/// (an idea out of the queue holds `null`), and it is an index range.
+const NEVER: mongodb::bson::DateTime = mongodb::bson::DateTime::MIN;
+
+pub struct MongoIdeas {
+    db: Mongo,
+}
+
+fn as_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn pair_id(a: &str, b: &str) -> String {
+    format!("{a}|{b}")
+}
+
+fn term_id(project: &ProjectId, term: Option<u64>) -> String {
+    match term {
+        Some(term) => format!("{project}:{term:016x}"),
+        None => format!("{project}:ideas"),
+    }
+}
+
+/// What a duplicate key (an insert of what is already there) means for an idempotent insert:
+/// nothing. Any other failure stands.
+fn duplicates_are_fine<T>(result: mongodb::error::Result<T>) -> StoreResult<bool> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) => match StoreError::from(e) {
+            StoreError::Conflict(_) => Ok(false),
+            other => Err(other),
+        },
+    }
+}
+
+/// `insertMany` (unordered) of documents some of which may already be stored.
+async fn insert_missing(collection: &Collection<Document>, docs: Vec<Document>) -> StoreResult<()> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    match collection.insert_many(docs).ordered(false).await {
+        Ok(_) => Ok(()),
+        Err(e) => match e.kind.as_ref() {
+            mongodb::error::ErrorKind::InsertMany(m)
+                if m.write_concern_error.is_none()
+                    && m.write_errors
+                        .as_ref()
+                        .is_some_and(|errors| errors.iter().all(|w| w.code == 11000)) =>
+            {
+                Ok(())
+            }
+            _ => duplicates_are_fine(Err::<(), _>(e)).map(|_| ()),
+        },
+    }
+}
+
+fn idea_document(idea: &Idea, index: Option<&IdeaIndex>) -> StoreResult<Document> {
+    let mut document = to_stored(idea, IDEA_TIMES)?;
+    if let Some(index) = index {
+        let fp = &index.fingerprint;
+        document.insert("exact", fp.exact.clone());
+        // Two arrays side by side: MongoDB-compatible servers do not all store nested arrays.
+        let hashes: Vec<i64> = fp.terms.iter().map(|(h, _)| as_i64(*h)).collect();
+        let weights: Vec<f64> = fp.terms.iter().map(|(_, w)| f64::from(*w)).collect();
+        document.insert("terms", hashes);
+        document.insert("weights", weights);
+        let bands: Vec<i64> = fp.bands.iter().map(|b| as_i64(*b)).collect();
+        document.insert("bands", bands);
+        let stems: Vec<&str> = index.stems.iter().map(String::as_str).collect();
+        document.insert("stems", stems);
+    }
+    Ok(document)
+}
+
+fn idea_from(document: Document) -> StoreResult<Idea> {
+    from_stored(document, IDEA_TIMES)
+}
+
+/// An idea's terms as [`idea_document`] stored them (weights are 1 where missing).
+fn terms_from(document: &Document) -> Vec<(u64, f32)> {
+    let Ok(hashes) = document.get_array("terms") else {
+        return Vec::new();
+    };
+    let weights = document.get_array("weights").ok();
+    hashes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let h = match h {
+                Bson::Int64(h) => u64::try_from(*h).ok()?,
+                _ => return None,
+            };
+            let w = match weights.and_then(|w| w.get(i)) {
+                Some(Bson::Double(w)) => *w as f32,
+                _ => 1.0,
+            };
+            Some((h, w))
+        })
+        .collect()
+}
+
+/// Only what the model reads: the index fields stay in the store.
+fn without_index() -> Document {
+    doc! { "exact": 0, "terms": 0, "weights": 0, "bands": 0, "stems": 0 }
+}
+
+impl MongoIdeas {
+    pub fn new(db: Mongo) -> Self {
+        MongoIdeas { db }
+    }
+
+    fn projects_col(&self) -> Collection<Document> {
+        self.db.collection("idea_projects")
+    }
+
+    fn ideas_col(&self) -> Collection<Document> {
+        self.db.collection("ideas")
+    }
+
+    fn col(&self, name: &str) -> Collection<Document> {
+        self.db.collection(name)
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let indexes: &[(&str, Document, &str, bool)] = &[
+            (
+                "idea_projects",
+                doc! { "published": 1, "created_at": -1, "_id": -1 },
+                "published_created",
+                false,
+            ),
+            (
+                "ideas",
+                doc! { "project_id": 1, "status": 1, "created_at": -1, "_id": -1 },
+                "newest",
+                false,
+            ),
+            (
+                "ideas",
+                doc! { "project_id": 1, "status": 1, "supports": -1, "_id": -1 },
+                "supported",
+                false,
+            ),
+            (
+                "ideas",
+                doc! { "project_id": 1, "topic": 1, "created_at": -1, "_id": -1 },
+                "topic",
+                false,
+            ),
+            (
+                "ideas",
+                doc! { "author_id": 1, "created_at": -1, "_id": -1 },
+                "author",
+                false,
+            ),
+            (
+                "ideas",
+                doc! { "project_id": 1, "exact": 1 },
+                "exact",
+                false,
+            ),
+            (
+                "ideas",
+                doc! { "project_id": 1, "bands": 1 },
+                "bands",
+                false,
+            ),
+            (
+                "ideas",
+                doc! { "project_id": 1, "stems": 1 },
+                "stems",
+                false,
+            ),
+            ("ideas", doc! { "queued_at": 1, "_id": 1 }, "queue", false),
+            (
+                "ideas",
+                doc! { "project_id": 1, "queued_at": 1, "_id": 1 },
+                "project_queue",
+                false,
+            ),
+            (
+                "idea_supports",
+                doc! { "account_id": 1, "idea_id": 1 },
+                "account_idea",
+                false,
+            ),
+            ("idea_supports", doc! { "idea_id": 1 }, "idea", false),
+            (
+                "idea_comments",
+                doc! { "idea_id": 1, "_id": 1 },
+                "idea_id",
+                false,
+            ),
+            (
+                "idea_comments",
+                doc! { "awaiting": 1, "_id": 1 },
+                "awaiting",
+                false,
+            ),
+            (
+                "idea_follows",
+                doc! { "idea_id": 1, "account_id": 1 },
+                "idea_account",
+                false,
+            ),
+            ("idea_scores", doc! { "project_id": 1 }, "project", false),
+            (
+                "idea_decisions",
+                doc! { "project_id": 1, "day": 1 },
+                "project_day",
+                false,
+            ),
+        ];
+        for (collection, keys, name, unique) in indexes {
+            self.db
+                .ensure_index(collection, keys.clone(), name, *unique)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn add_terms(&self, project: &ProjectId, terms: &[u64], delta: i64) -> StoreResult<()> {
+        let ids: Vec<String> = terms
+            .iter()
+            .map(|t| term_id(project, Some(*t)))
+            .chain([term_id(project, None)])
+            .collect();
+        let col = self.col("idea_terms");
+        if delta > 0 {
+            let docs = ids.iter().map(|id| doc! { "_id": id, "n": 0i64 }).collect();
+            insert_missing(&col, docs).await?;
+        }
+        col.update_many(
+            doc! { "_id": { "$in": ids } },
+            doc! { "$inc": { "n": delta } },
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn count_supports(&self, idea: &str) -> StoreResult<u64> {
+        let n = self
+            .col("idea_supports")
+            .count_documents(doc! { "idea_id": idea })
+            .await?;
+        self.ideas_col()
+            .update_one(
+                doc! { "_id": idea },
+                doc! { "$set": { "supports": as_i64(n) } },
+            )
+            .await?;
+        Ok(n)
+    }
+}
+
+fn after_filter(key: &str, after: Option<(Bson, String)>, descending: bool) -> Document {
+    let Some((value, id)) = after else {
+        return Document::new();
+    };
+    let op = if descending { "$lt" } else { "$gt" };
+    doc! { "$or": [
+        { key: { op: value.clone() } },
+        { key: value, "_id": { op: id } },
+    ] }
+}
+
+fn and(parts: Vec<Document>) -> Document {
+    let parts: Vec<Document> = parts.into_iter().filter(|d| !d.is_empty()).collect();
+    match parts.len() {
+        0 => Document::new(),
+        1 => parts.into_iter().next().unwrap_or_default(),
+        _ => doc! { "$and": parts },
+    }
+}
+
+#[async_trait]
+impl IdeaStore for MongoIdeas {
+    async fn insert_project(&self, project: &Project) -> StoreResult<()> {
+        self.projects_col()
+            .insert_one(to_stored(project, PROJECT_TIMES)?)
+            .await?;
+        Ok(())
+    }
+
+    async fn project(&self, id: &ProjectId) -> StoreResult<Option<Project>> {
+        let found = self
+            .projects_col()
+            .find_one(doc! { "_id": id.as_str() })
+            .await?;
+        found.map(|d| from_stored(d, PROJECT_TIMES)).transpose()
+    }
+
+    async fn replace_project(&self, project: &Project, expected: u64) -> StoreResult<bool> {
+        let result = self
+            .projects_col()
+            .replace_one(
+                doc! { "_id": project.id.as_str(), "version": as_i64(expected) },
+                to_stored(project, PROJECT_TIMES)?,
+            )
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn projects(
+        &self,
+        drafts: bool,
+        after: Option<(i64, ProjectId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Project>> {
+        let published = if drafts {
+            Document::new()
+        } else {
+            doc! { "published": true }
+        };
+        let after = after.map(|(at, id)| {
+            (
+                Bson::DateTime(mongodb::bson::DateTime::from_millis(at)),
+                id.to_string(),
+            )
+        });
+        let filter = and(vec![published, after_filter("created_at", after, true)]);
+        let docs = find_sorted(
+            &self.projects_col(),
+            filter,
+            doc! { "created_at": -1, "_id": -1 },
+            Some(limit),
+        )
+        .await?;
+        docs.into_iter()
+            .map(|d| from_stored(d, PROJECT_TIMES))
+            .collect()
+    }
+
+    async fn insert_idea(&self, idea: &Idea, index: &IdeaIndex) -> StoreResult<()> {
+        self.ideas_col()
+            .insert_one(idea_document(idea, Some(index))?)
+            .await?;
+        self.add_terms(&idea.project_id, &index.term_hashes(), 1)
+            .await
+    }
+
+    async fn idea(&self, id: &IdeaId) -> StoreResult<Option<Idea>> {
+        let found = self
+            .ideas_col()
+            .find_one(doc! { "_id": id.as_str() })
+            .projection(without_index())
+            .await?;
+        found.map(idea_from).transpose()
+    }
+
+    async fn replace_idea(
+        &self,
+        idea: &Idea,
+        expected: u64,
+        index: Option<&IdeaIndex>,
+    ) -> StoreResult<bool> {
+        let mut fields = idea_document(idea, index)?;
+        fields.remove("supports");
+        fields.remove("_id");
+        let filter = doc! { "_id": idea.id.as_str(), "version": as_i64(expected) };
+        let before = match index {
+            Some(_) => {
+                self.ideas_col()
+                    .find_one_and_update(filter, doc! { "$set": fields })
+                    .await?
+            }
+            None => {
+                let result = self
+                    .ideas_col()
+                    .update_one(filter, doc! { "$set": fields })
+                    .await?;
+                return Ok(result.matched_count == 1);
+            }
+        };
+        let (Some(before), Some(index)) = (before, index) else {
+            return Ok(false);
+        };
+        let old: Vec<u64> = terms_from(&before).iter().map(|(h, _)| *h).collect();
+        self.add_terms(&idea.project_id, &old, -1).await?;
+        self.add_terms(&idea.project_id, &index.term_hashes(), 1)
+            .await?;
+        Ok(true)
+    }
+
+    async fn ideas(&self, query: &IdeaQuery) -> StoreResult<Vec<Idea>> {
+        let mut filter = doc! { "project_id": query.project_id.as_str() };
+        if !query.statuses.is_empty() {
+            let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
+            filter.insert("status", doc! { "$in": statuses });
+        }
+        if let Some(topic) = &query.topic {
+            filter.insert("topic", topic.as_str());
+        }
+        if let Some(district) = &query.district_id {
+            filter.insert("district_id", district.as_str());
+        }
+        if let Some(author) = &query.author_id {
+            filter.insert("author_id", author.as_str());
+        }
+        if !query.stems.is_empty() {
+            let stems: Vec<&str> = query.stems.iter().map(String::as_str).collect();
+            filter.insert("stems", doc! { "$all": stems });
+        }
+        let key = match query.sort {
+            Sort::Newest => "created_at",
+            Sort::Supports => "supports",
+        };
+        let after = query.after.as_ref().map(|(value, id)| {
+            let value = match query.sort {
+                Sort::Newest => Bson::DateTime(mongodb::bson::DateTime::from_millis(*value)),
+                Sort::Supports => Bson::Int64(*value),
+            };
+            (value, id.to_string())
+        });
+        let filter = and(vec![filter, after_filter(key, after, true)]);
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let docs: Vec<Document> = self
+            .ideas_col()
+            .find(filter)
+            .sort(doc! { key: -1, "_id": -1 })
+            .limit(as_i64(query.limit as u64))
+            .projection(without_index())
+            .await?
+            .try_collect()
+            .await?;
+        docs.into_iter().map(idea_from).collect()
+    }
+
+    async fn queue(
+        &self,
+        project: Option<&ProjectId>,
+        after: Option<(i64, IdeaId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Idea>> {
+        let mut queued = doc! { "queued_at": { "$gt": NEVER } };
+        if let Some(project) = project {
+            queued.insert("project_id", project.as_str());
+        }
+        let after = after.map(|(at, id)| {
+            (
+                Bson::DateTime(mongodb::bson::DateTime::from_millis(at)),
+                id.to_string(),
+            )
+        });
+        let filter = and(vec![queued, after_filter("queued_at", after, false)]);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let docs: Vec<Document> = self
+            .ideas_col()
+            .find(filter)
+            .sort(doc! { "queued_at": 1, "_id": 1 })
+            .limit(as_i64(limit as u64))
+            .projection(without_index())
+            .await?
+            .try_collect()
+            .await?;
+        docs.into_iter().map(idea_from).collect()
+    }
+
+    async fn queue_stats(&self, project: Option<&ProjectId>) -> StoreResult<QueueStats> {
+        let mut filter = doc! { "queued_at": { "$gt": NEVER } };
+        if let Some(project) = project {
+            filter.insert("project_id", project.as_str());
+        }
+        let waiting = self.ideas_col().count_documents(filter.clone()).await?;
+        let oldest = self
+            .ideas_col()
+            .find_one(filter)
+            .sort(doc! { "queued_at": 1, "_id": 1 })
+            .projection(doc! { "queued_at": 1 })
+            .await?
+            .and_then(|d| d.get_datetime("queued_at").ok().copied())
+            .map(veche_core::storage::mongo::from_bson_time);
+        Ok(QueueStats { waiting, oldest })
+    }
+
+    async fn candidates(
+        &self,
+        project: &ProjectId,
+        fingerprint: &Fingerprint,
+        limit: usize,
+    ) -> StoreResult<Vec<Candidate>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let bands: Vec<i64> = fingerprint.bands.iter().map(|b| as_i64(*b)).collect();
+        let filter = doc! {
+            "project_id": project.as_str(),
+            "status": { "$ne": "merged" },
+            "$or": [
+                { "exact": fingerprint.exact.as_str() },
+                { "bands": { "$in": bands } },
+            ],
+        };
+        let docs: Vec<Document> = self
+            .ideas_col()
+            .find(filter)
+            .limit(as_i64(limit as u64))
+            .projection(doc! { "bands": 0, "stems": 0 })
+            .await?
+            .try_collect()
+            .await?;
+        docs.into_iter()
+            .map(|mut d| {
+                let exact = d.get_str("exact").unwrap_or_default().to_string();
+                let terms = terms_from(&d);
+                for field in ["exact", "terms", "weights"] {
+                    d.remove(field);
+                }
+                Ok(Candidate {
+                    idea: idea_from(d)?,
+                    fingerprint: Fingerprint {
+                        exact,
+                        terms,
+                        bands: Vec::new(),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn term_counts(&self, project: &ProjectId, terms: &[u64]) -> StoreResult<TermCounts> {
+        let ids: Vec<String> = terms
+            .iter()
+            .map(|t| term_id(project, Some(*t)))
+            .chain([term_id(project, None)])
+            .collect();
+        let docs: Vec<Document> = self
+            .col("idea_terms")
+            .find(doc! { "_id": { "$in": &ids } })
+            .await?
+            .try_collect()
+            .await?;
+        let count_id = term_id(project, None);
+        let mut out = TermCounts::default();
+        for d in docs {
+            let id = d.get_str("_id").unwrap_or_default();
+            let n = match d.get("n") {
+                Some(Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
+                Some(Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),
+                _ => 0,
+            };
+            if id == count_id {
+                out.ideas = n;
+            } else if let Some(term) = id
+                .rsplit(':')
+                .next()
+                .and_then(|h| u64::from_str_radix(h, 16).ok())
+            {
+                if n > 0 {
+                    out.holding.insert(term, n);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn support(
+        &self,
+        idea: &IdeaId,
+        account: &AccountId,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let inserted = duplicates_are_fine(
+            self.col("idea_supports")
+                .insert_one(doc! {
+                    "_id": pair_id(idea.as_str(), account.as_str()),
+                    "idea_id": idea.as_str(),
+                    "account_id": account.as_str(),
+                    "at": bson_time(at),
+                })
+                .await,
+        )?;
+        if inserted {
+            self.ideas_col()
+                .update_one(
+                    doc! { "_id": idea.as_str() },
+                    doc! { "$inc": { "supports": 1i64 } },
+                )
+                .await?;
+        }
+        Ok(inserted)
+    }
+
+    async fn withdraw(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<bool> {
+        let removed = self
+            .col("idea_supports")
+            .delete_one(doc! { "_id": pair_id(idea.as_str(), account.as_str()) })
+            .await?;
+        if removed.deleted_count == 1 {
+            self.ideas_col()
+                .update_one(
+                    doc! { "_id": idea.as_str(), "supports": { "$gt": 0i64 } },
+                    doc! { "$inc": { "supports": -1i64 } },
+                )
+                .await?;
+        }
+        Ok(removed.deleted_count == 1)
+    }
+
+    async fn supported(
+        &self,
+        account: &AccountId,
+        ideas: &[IdeaId],
+    ) -> StoreResult<BTreeSet<IdeaId>> {
+        if ideas.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let ids: Vec<&str> = ideas.iter().map(|i| i.as_str()).collect();
+        let docs: Vec<Document> = self
+            .col("idea_supports")
+            .find(doc! { "account_id": account.as_str(), "idea_id": { "$in": ids } })
+            .projection(doc! { "idea_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| d.get_str("idea_id").ok())
+            .map(|i| IdeaId::from_trusted(i.to_string()))
+            .collect())
+    }
+
+    async fn move_supports(&self, from: &IdeaId, into: &IdeaId) -> StoreResult<u64> {
+        let col = self.col("idea_supports");
+        let moving: Vec<Document> = col
+            .find(doc! { "idea_id": from.as_str() })
+            .await?
+            .try_collect()
+            .await?;
+        let copies: Vec<Document> = moving
+            .iter()
+            .filter_map(|d| {
+                let account = d.get_str("account_id").ok()?;
+                let mut copy = d.clone();
+                copy.insert("_id", pair_id(into.as_str(), account));
+                copy.insert("idea_id", into.as_str());
+                Some(copy)
+            })
+            .collect();
+        insert_missing(&col, copies).await?;
+        col.delete_many(doc! { "idea_id": from.as_str() }).await?;
+        self.count_supports(from.as_str()).await?;
+        self.count_supports(into.as_str()).await
+    }
+
+    async fn insert_comment(&self, comment: &Comment) -> StoreResult<()> {
+        let mut document = to_stored(comment, COMMENT_TIMES)?;
+        document.insert("awaiting", comment_awaits(comment));
+        self.col("idea_comments").insert_one(document).await?;
+        Ok(())
+    }
+
+    async fn comment(&self, id: &CommentId) -> StoreResult<Option<Comment>> {
+        let found = self
+            .col("idea_comments")
+            .find_one(doc! { "_id": id.as_str() })
+            .await?;
+        found.map(|d| from_stored(d, COMMENT_TIMES)).transpose()
+    }
+
+    async fn replace_comment(&self, comment: &Comment, expected: u64) -> StoreResult<bool> {
+        let mut document = to_stored(comment, COMMENT_TIMES)?;
+        document.insert("awaiting", comment_awaits(comment));
+        let result = self
+            .col("idea_comments")
+            .replace_one(
+                doc! { "_id": comment.id.as_str(), "version": as_i64(expected) },
+                document,
+            )
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn comments(
+        &self,
+        idea: &IdeaId,
+        after: Option<&CommentId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Comment>> {
+        let mut filter = doc! { "idea_id": idea.as_str() };
+        if let Some(after) = after {
+            filter.insert("_id", doc! { "$gt": after.as_str() });
+        }
+        let docs = find_sorted(
+            &self.col("idea_comments"),
+            filter,
+            doc! { "_id": 1 },
+            Some(limit),
+        )
+        .await?;
+        docs.into_iter()
+            .map(|d| from_stored(d, COMMENT_TIMES))
+            .collect()
+    }
+
+    async fn reported_comments(
+        &self,
+        after: Option<&CommentId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Comment>> {
+        let mut filter = doc! { "awaiting": true };
+        if let Some(after) = after {
+            filter.insert("_id", doc! { "$gt": after.as_str() });
+        }
+        let docs = find_sorted(
+            &self.col("idea_comments"),
+            filter,
+            doc! { "awaiting": 1, "_id": 1 },
+            Some(limit),
+        )
+        .await?;
+        docs.into_iter()
+            .map(|d| from_stored(d, COMMENT_TIMES))
+            .collect()
+    }
+
+    async fn follow(&self, idea: &IdeaId, account: &AccountId, on: bool) -> StoreResult<bool> {
+        let id = pair_id(idea.as_str(), account.as_str());
+        let col = self.col("idea_follows");
+        if on {
+            duplicates_are_fine(
+                col.insert_one(doc! {
+                    "_id": id,
+                    "idea_id": idea.as_str(),
+                    "account_id": account.as_str(),
+                })
+                .await,
+            )
+        } else {
+            Ok(col.delete_one(doc! { "_id": id }).await?.deleted_count == 1)
+        }
+    }
+
+    async fn follows(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<bool> {
+        let found = self
+            .col("idea_follows")
+            .find_one(doc! { "_id": pair_id(idea.as_str(), account.as_str()) })
+            .await?;
+        Ok(found.is_some())
+    }
+
+    async fn followers(
+        &self,
+        idea: &IdeaId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>> {
+        let mut filter = doc! { "idea_id": idea.as_str() };
+        if let Some(after) = after {
+            filter.insert("account_id", doc! { "$gt": after.as_str() });
+        }
+        let docs = find_sorted(
+            &self.col("idea_follows"),
+            filter,
+            doc! { "idea_id": 1, "account_id": 1 },
+            Some(limit),
+        )
+        .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| d.get_str("account_id").ok())
+            .map(|a| AccountId::from_trusted(a.to_string()))
+            .collect())
+    }
+
+    async fn save_score(&self, score: &Score) -> StoreResult<()> {
+        let mut document = to_stored(score, SCORE_TIMES)?;
+        let id = pair_id(score.idea_id.as_str(), score.expert_id.as_str());
+        document.insert("_id", id.as_str());
+        self.col("idea_scores")
+            .replace_one(doc! { "_id": id }, document)
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
+    async fn scores(&self, project: &ProjectId) -> StoreResult<Vec<Score>> {
+        let docs = find_sorted(
+            &self.col("idea_scores"),
+            doc! { "project_id": project.as_str() },
+            doc! { "_id": 1 },
+            None,
+        )
+        .await?;
+        docs.into_iter()
+            .map(|d| from_stored(d, SCORE_TIMES))
+            .collect()
+    }
+
+    async fn log_decision(
+        &self,
+        project: &ProjectId,
+        moderator: &AccountId,
+        entry: &Entry,
+    ) -> StoreResult<()> {
+        self.col("idea_decisions")
+            .insert_one(doc! {
+                "project_id": project.as_str(),
+                "idea_id": entry.idea_id.as_str(),
+                "moderator_id": moderator.as_str(),
+                "action": entry.action.as_str(),
+                "reason": entry.reason.map(Reason::as_str),
+                "at": bson_time(entry.at),
+                "day": day_of(entry.at),
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn log_counts(&self, project: &ProjectId) -> StoreResult<Vec<LogCount>> {
+        let pipeline = vec![
+            doc! { "$match": { "project_id": project.as_str() } },
+            doc! { "$group": {
+                "_id": { "day": "$day", "action": "$action", "reason": "$reason" },
+                "n": { "$sum": 1 },
+            } },
+        ];
+        let groups: Vec<Document> = self
+            .col("idea_decisions")
+            .aggregate(pipeline)
+            .await?
+            .try_collect()
+            .await?;
+        let mut out = Vec::with_capacity(groups.len());
+        for group in groups {
+            let key = group.get_document("_id").map_err(StoreError::internal)?;
+            let action = key.get_str("action").unwrap_or_default();
+            out.push(LogCount {
+                day: key.get_str("day").unwrap_or_default().to_string(),
+                action: Action::parse(action).ok_or_else(|| {
+                    StoreError::Internal(format!("a logged decision's action {action}"))
+                })?,
+                reason: key.get_str("reason").ok().and_then(Reason::parse),
+                count: match group.get("n") {
+                    Some(Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),
+                    Some(Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
+                    _ => 0,
+                },
+            });
+        }
+        out.sort_by(super::log_order);
+        Ok(out)
+    }
+}

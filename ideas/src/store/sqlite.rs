@@ -1,0 +1,916 @@
+//! The ideas on SQLite. A record is its JSON document beside the columns its queries filter and
+//! sort on; an idea's band keys, search stems and terms are rows of their own tables, so that
+//! each lookup is an index range.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use time::OffsetDateTime;
+use veche_core::clock::{from_millis, to_millis};
+use veche_core::id::AccountId;
+use veche_core::storage::{CachedStatements, Sqlite};
+use veche_core::{StoreError, StoreResult};
+
+use super::{
+    comment_awaits, day_of, Candidate, IdeaIndex, IdeaQuery, IdeaStore, LogCount, QueueStats, Sort,
+    TermCounts,
+};
+use crate::log::{Action, Entry};
+use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
+use crate::similar::Fingerprint;
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE idea_projects (
+    id TEXT PRIMARY KEY,
+    published INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX idea_projects_created ON idea_projects (published, created_at, id);
+CREATE TABLE ideas (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    district_id TEXT NOT NULL,
+    author_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    queued_at INTEGER,
+    supports INTEGER NOT NULL DEFAULT 0,
+    exact TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX ideas_newest ON ideas (project_id, status, created_at, id);
+CREATE INDEX ideas_supported ON ideas (project_id, status, supports, id);
+CREATE INDEX ideas_topic ON ideas (project_id, topic, created_at, id);
+CREATE INDEX ideas_author ON ideas (author_id, created_at, id);
+CREATE INDEX ideas_exact ON ideas (project_id, exact);
+CREATE INDEX ideas_queue ON ideas (queued_at, id) WHERE queued_at IS NOT NULL;
+CREATE INDEX ideas_project_queue ON ideas (project_id, queued_at, id) WHERE queued_at IS NOT NULL;
+CREATE TABLE idea_bands (
+    project_id TEXT NOT NULL,
+    band INTEGER NOT NULL,
+    idea_id TEXT NOT NULL,
+    PRIMARY KEY (project_id, band, idea_id)
+) WITHOUT ROWID;
+CREATE INDEX idea_bands_idea ON idea_bands (idea_id);
+CREATE TABLE idea_stems (
+    project_id TEXT NOT NULL,
+    stem TEXT NOT NULL,
+    idea_id TEXT NOT NULL,
+    PRIMARY KEY (project_id, stem, idea_id)
+) WITHOUT ROWID;
+CREATE INDEX idea_stems_idea ON idea_stems (idea_id);
+CREATE TABLE idea_terms (
+    project_id TEXT NOT NULL,
+    term INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (project_id, term)
+) WITHOUT ROWID;
+CREATE TABLE idea_supports (
+    idea_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (idea_id, account_id)
+) WITHOUT ROWID;
+CREATE INDEX idea_supports_account ON idea_supports (account_id, idea_id);
+CREATE TABLE idea_comments (
+    id TEXT PRIMARY KEY,
+    idea_id TEXT NOT NULL,
+    awaiting INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX idea_comments_idea ON idea_comments (idea_id, id);
+CREATE INDEX idea_comments_awaiting ON idea_comments (awaiting, id) WHERE awaiting = 1;
+CREATE TABLE idea_follows (
+    idea_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    PRIMARY KEY (idea_id, account_id)
+) WITHOUT ROWID;
+CREATE TABLE idea_scores (
+    idea_id TEXT NOT NULL,
+    expert_id TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (idea_id, expert_id)
+);
+CREATE INDEX idea_scores_project ON idea_scores (project_id);
+CREATE TABLE idea_decisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id TEXT NOT NULL,
+    idea_id TEXT NOT NULL,
+    moderator_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    reason TEXT,
+    at INTEGER NOT NULL,
+    day TEXT NOT NULL
+);
+CREATE INDEX idea_decisions_project ON idea_decisions (project_id, day, action, reason);
+"#];
+
+/// The row of `idea_terms` that counts a project's ideas (term hashes are never negative).
+const IDEA_COUNT: i64 = -1;
+
+pub struct SqliteIdeas {
+    db: Sqlite,
+}
+
+impl SqliteIdeas {
+    pub fn new(db: Sqlite) -> Self {
+        SqliteIdeas { db }
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        self.db.migrate("ideas", MIGRATIONS).await
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("encoding: {e}")))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, doc: &str) -> StoreResult<T> {
+    serde_json::from_str(doc)
+        .map_err(|e| StoreError::Internal(format!("a stored {what} does not decode: {e}")))
+}
+
+/// An idea from its `doc` and `supports` columns (the count lives in its column only).
+fn idea_from(doc: &str, supports: i64) -> StoreResult<Idea> {
+    let mut idea: Idea = decode("idea", doc)?;
+    idea.supports = u64::try_from(supports).unwrap_or(0);
+    Ok(idea)
+}
+
+fn idea_row(row: &Row<'_>) -> rusqlite::Result<(String, i64)> {
+    Ok((row.get(0)?, row.get(1)?))
+}
+
+fn ideas_from(rows: Vec<(String, i64)>) -> StoreResult<Vec<Idea>> {
+    rows.iter().map(|(doc, n)| idea_from(doc, *n)).collect()
+}
+
+fn text_row(row: &Row<'_>) -> rusqlite::Result<String> {
+    row.get(0)
+}
+
+fn as_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn add_terms(conn: &Connection, project: &str, terms: &[u64], delta: i64) -> StoreResult<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO idea_terms (project_id, term, n) VALUES (?1, ?2, ?3)
+         ON CONFLICT (project_id, term) DO UPDATE SET n = n + excluded.n",
+    )?;
+    for term in terms.iter().map(|t| as_i64(*t)).chain([IDEA_COUNT]) {
+        stmt.execute(params![project, term, delta])?;
+    }
+    Ok(())
+}
+
+/// Writes an idea's band keys, stems and terms (after its old ones are gone).
+fn write_index(conn: &Connection, idea: &Idea, index: &IdeaIndex) -> StoreResult<()> {
+    let project = idea.project_id.as_str();
+    let id = idea.id.as_str();
+    let mut bands = conn.prepare_cached(
+        "INSERT OR IGNORE INTO idea_bands (project_id, band, idea_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for band in &index.fingerprint.bands {
+        bands.execute(params![project, as_i64(*band), id])?;
+    }
+    let mut stems = conn.prepare_cached(
+        "INSERT OR IGNORE INTO idea_stems (project_id, stem, idea_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for stem in &index.stems {
+        stems.execute(params![project, stem, id])?;
+    }
+    add_terms(conn, project, &index.term_hashes(), 1)
+}
+
+fn clear_index(conn: &Connection, idea: &IdeaId, project: &str) -> StoreResult<()> {
+    conn.execute_cached("DELETE FROM idea_bands WHERE idea_id = ?1", [idea.as_str()])?;
+    conn.execute_cached("DELETE FROM idea_stems WHERE idea_id = ?1", [idea.as_str()])?;
+    let old: Option<String> = conn
+        .query_row_cached(
+            "SELECT terms FROM ideas WHERE id = ?1",
+            [idea.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(old) = old {
+        let terms: Vec<(u64, f32)> = decode("idea's terms", &old)?;
+        let hashes: Vec<u64> = terms.iter().map(|(h, _)| *h).collect();
+        add_terms(conn, project, &hashes, -1)?;
+    }
+    Ok(())
+}
+
+fn set_supports(conn: &Connection, idea: &str) -> StoreResult<u64> {
+    let n: i64 = conn.query_row_cached(
+        "SELECT COUNT(*) FROM idea_supports WHERE idea_id = ?1",
+        [idea],
+        |r| r.get(0),
+    )?;
+    conn.execute_cached(
+        "UPDATE ideas SET supports = ?2 WHERE id = ?1",
+        params![idea, n],
+    )?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The columns an idea's queries read, beside its document.
+fn idea_columns(idea: &Idea) -> StoreResult<[Value; 10]> {
+    Ok([
+        Value::Text(idea.id.to_string()),
+        Value::Text(idea.project_id.to_string()),
+        Value::Text(idea.status.as_str().to_string()),
+        Value::Text(idea.topic.clone()),
+        Value::Text(idea.district_id.to_string()),
+        Value::Text(idea.author_id.to_string()),
+        Value::Integer(to_millis(idea.created_at)),
+        idea.queued_at
+            .map_or(Value::Null, |at| Value::Integer(to_millis(at))),
+        Value::Integer(as_i64(idea.version)),
+        Value::Text(json(idea)?),
+    ])
+}
+
+#[async_trait]
+impl IdeaStore for SqliteIdeas {
+    async fn insert_project(&self, project: &Project) -> StoreResult<()> {
+        let doc = json(project)?;
+        self.db
+            .execute(
+                "INSERT INTO idea_projects (id, published, created_at, version, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                (
+                    project.id.to_string(),
+                    project.published,
+                    to_millis(project.created_at),
+                    as_i64(project.version),
+                    doc,
+                ),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn project(&self, id: &ProjectId) -> StoreResult<Option<Project>> {
+        let id = id.to_string();
+        let doc = self
+            .db
+            .query_optional(
+                "SELECT doc FROM idea_projects WHERE id = ?1",
+                [id],
+                text_row,
+            )
+            .await?;
+        doc.map(|d| decode("project", &d)).transpose()
+    }
+
+    async fn replace_project(&self, project: &Project, expected: u64) -> StoreResult<bool> {
+        let changed = self
+            .db
+            .execute(
+                "UPDATE idea_projects SET published = ?2, version = ?3, doc = ?4
+                 WHERE id = ?1 AND version = ?5",
+                (
+                    project.id.to_string(),
+                    project.published,
+                    as_i64(project.version),
+                    json(project)?,
+                    as_i64(expected),
+                ),
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    async fn projects(
+        &self,
+        drafts: bool,
+        after: Option<(i64, ProjectId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Project>> {
+        let mut sql = String::from("SELECT doc FROM idea_projects WHERE 1 = 1");
+        let mut args: Vec<Value> = Vec::new();
+        if !drafts {
+            sql.push_str(" AND published = 1");
+        }
+        if let Some((at, id)) = after {
+            sql.push_str(" AND (created_at, id) < (?, ?)");
+            args.extend([Value::Integer(at), Value::Text(id.to_string())]);
+        }
+        sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        args.push(Value::Integer(as_i64(limit as u64)));
+        let docs = self
+            .db
+            .query_all(sql, params_from_iter(args), text_row)
+            .await?;
+        docs.iter().map(|d| decode("project", d)).collect()
+    }
+
+    async fn insert_idea(&self, idea: &Idea, index: &IdeaIndex) -> StoreResult<()> {
+        let columns = idea_columns(idea)?;
+        let exact = index.fingerprint.exact.clone();
+        let terms = json(&index.fingerprint.terms)?;
+        let (idea, index) = (idea.clone(), index.clone());
+        self.db
+            .write(move |conn| {
+                let [id, project, status, topic, district, author, created, queued, version, doc] =
+                    columns;
+                conn.execute_cached(
+                    "INSERT INTO ideas (id, project_id, status, topic, district_id, author_id,
+                     created_at, queued_at, version, doc, supports, exact, terms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    params![
+                        id,
+                        project,
+                        status,
+                        topic,
+                        district,
+                        author,
+                        created,
+                        queued,
+                        version,
+                        doc,
+                        as_i64(idea.supports),
+                        exact,
+                        terms
+                    ],
+                )?;
+                write_index(conn, &idea, &index)
+            })
+            .await
+    }
+
+    async fn idea(&self, id: &IdeaId) -> StoreResult<Option<Idea>> {
+        let id = id.to_string();
+        let row = self
+            .db
+            .query_optional(
+                "SELECT doc, supports FROM ideas WHERE id = ?1",
+                [id],
+                idea_row,
+            )
+            .await?;
+        row.map(|(doc, n)| idea_from(&doc, n)).transpose()
+    }
+
+    async fn replace_idea(
+        &self,
+        idea: &Idea,
+        expected: u64,
+        index: Option<&IdeaIndex>,
+    ) -> StoreResult<bool> {
+        let columns = idea_columns(idea)?;
+        let (idea, index) = (idea.clone(), index.cloned());
+        self.db
+            .write(move |conn| {
+                let [id, _, status, topic, district, _, _, queued, version, doc] = columns;
+                if let Some(index) = &index {
+                    let current: Option<i64> = conn
+                        .query_row_cached(
+                            "SELECT version FROM ideas WHERE id = ?1",
+                            [idea.id.as_str()],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    if current != Some(as_i64(expected)) {
+                        return Ok(false);
+                    }
+                    clear_index(conn, &idea.id, idea.project_id.as_str())?;
+                    conn.execute_cached(
+                        "UPDATE ideas SET exact = ?2, terms = ?3 WHERE id = ?1",
+                        params![
+                            idea.id.as_str(),
+                            index.fingerprint.exact,
+                            json(&index.fingerprint.terms)?
+                        ],
+                    )?;
+                    write_index(conn, &idea, index)?;
+                }
+                let changed = conn.execute_cached(
+                    "UPDATE ideas SET status = ?2, topic = ?3, district_id = ?4, queued_at = ?5,
+                     version = ?6, doc = ?7 WHERE id = ?1 AND version = ?8",
+                    params![
+                        id,
+                        status,
+                        topic,
+                        district,
+                        queued,
+                        version,
+                        doc,
+                        as_i64(expected)
+                    ],
+                )?;
+                Ok(changed == 1)
+            })
+            .await
+    }
+
+    async fn ideas(&self, query: &IdeaQuery) -> StoreResult<Vec<Idea>> {
+        let mut sql = String::from("SELECT doc, supports FROM ideas WHERE project_id = ?");
+        let mut args: Vec<Value> = vec![Value::Text(query.project_id.to_string())];
+        if !query.statuses.is_empty() {
+            sql.push_str(" AND status IN (");
+            sql.push_str(&vec!["?"; query.statuses.len()].join(", "));
+            sql.push(')');
+            args.extend(
+                query
+                    .statuses
+                    .iter()
+                    .map(|s| Value::Text(s.as_str().to_string())),
+            );
+        }
+        for (column, value) in [
+            ("topic", query.topic.clone()),
+            (
+                "district_id",
+                query.district_id.as_ref().map(|d| d.to_string()),
+            ),
+            ("author_id", query.author_id.as_ref().map(|a| a.to_string())),
+        ] {
+            if let Some(value) = value {
+                sql.push_str(&format!(" AND {column} = ?"));
+                args.push(Value::Text(value));
+            }
+        }
+        if !query.stems.is_empty() {
+            let one = "SELECT idea_id FROM idea_stems WHERE project_id = ? AND stem = ?";
+            sql.push_str(" AND id IN (");
+            sql.push_str(&vec![one; query.stems.len()].join(" INTERSECT "));
+            sql.push(')');
+            for stem in &query.stems {
+                args.push(Value::Text(query.project_id.to_string()));
+                args.push(Value::Text(stem.clone()));
+            }
+        }
+        let key = match query.sort {
+            Sort::Newest => "created_at",
+            Sort::Supports => "supports",
+        };
+        if let Some((at, id)) = &query.after {
+            sql.push_str(&format!(" AND ({key}, id) < (?, ?)"));
+            args.push(Value::Integer(*at));
+            args.push(Value::Text(id.to_string()));
+        }
+        sql.push_str(&format!(" ORDER BY {key} DESC, id DESC LIMIT ?"));
+        args.push(Value::Integer(as_i64(query.limit as u64)));
+        let rows = self
+            .db
+            .query_all(sql, params_from_iter(args), idea_row)
+            .await?;
+        ideas_from(rows)
+    }
+
+    async fn queue(
+        &self,
+        project: Option<&ProjectId>,
+        after: Option<(i64, IdeaId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Idea>> {
+        let (at, id) = after.map_or((i64::MIN, String::new()), |(at, id)| (at, id.to_string()));
+        let limit = as_i64(limit as u64);
+        let rows = match project {
+            Some(project) => {
+                self.db
+                    .query_all(
+                        "SELECT doc, supports FROM ideas WHERE project_id = ?1
+                         AND queued_at IS NOT NULL AND (queued_at, id) > (?2, ?3)
+                         ORDER BY queued_at, id LIMIT ?4",
+                        params_from_iter([
+                            Value::Text(project.to_string()),
+                            Value::Integer(at),
+                            Value::Text(id),
+                            Value::Integer(limit),
+                        ]),
+                        idea_row,
+                    )
+                    .await?
+            }
+            None => {
+                self.db
+                    .query_all(
+                        "SELECT doc, supports FROM ideas WHERE queued_at IS NOT NULL
+                         AND (queued_at, id) > (?1, ?2) ORDER BY queued_at, id LIMIT ?3",
+                        params_from_iter([
+                            Value::Integer(at),
+                            Value::Text(id),
+                            Value::Integer(limit),
+                        ]),
+                        idea_row,
+                    )
+                    .await?
+            }
+        };
+        ideas_from(rows)
+    }
+
+    async fn queue_stats(&self, project: Option<&ProjectId>) -> StoreResult<QueueStats> {
+        let project = project.map(|p| p.to_string());
+        self.db
+            .read(move |conn| {
+                let (n, oldest): (i64, Option<i64>) = match &project {
+                    Some(p) => conn.query_row_cached(
+                        "SELECT COUNT(*), MIN(queued_at) FROM ideas
+                         WHERE project_id = ?1 AND queued_at IS NOT NULL",
+                        [p],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )?,
+                    None => conn.query_row_cached(
+                        "SELECT COUNT(*), MIN(queued_at) FROM ideas WHERE queued_at IS NOT NULL",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )?,
+                };
+                Ok(QueueStats {
+                    waiting: u64::try_from(n).unwrap_or(0),
+                    oldest: oldest.map(from_millis),
+                })
+            })
+            .await
+    }
+
+    async fn candidates(
+        &self,
+        project: &ProjectId,
+        fingerprint: &Fingerprint,
+        limit: usize,
+    ) -> StoreResult<Vec<Candidate>> {
+        let mut args: Vec<Value> = vec![
+            Value::Text(project.to_string()),
+            Value::Text(fingerprint.exact.clone()),
+        ];
+        let mut sql = String::from(
+            "SELECT doc, supports, exact, terms FROM ideas WHERE status != 'merged' AND id IN (
+             SELECT id FROM ideas WHERE project_id = ?1 AND exact = ?2",
+        );
+        if !fingerprint.bands.is_empty() {
+            sql.push_str(
+                " UNION SELECT idea_id FROM idea_bands WHERE project_id = ?1 AND band IN (",
+            );
+            sql.push_str(&vec!["?"; fingerprint.bands.len()].join(", "));
+            sql.push(')');
+            args.extend(fingerprint.bands.iter().map(|b| Value::Integer(as_i64(*b))));
+        }
+        sql.push_str(") LIMIT ?");
+        args.push(Value::Integer(as_i64(limit as u64)));
+        let rows = self
+            .db
+            .query_all(sql, params_from_iter(args), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(doc, supports, exact, terms)| {
+                let idea = idea_from(&doc, supports)?;
+                let terms: Vec<(u64, f32)> = decode("idea's terms", &terms)?;
+                let fingerprint = Fingerprint {
+                    exact,
+                    terms,
+                    bands: Vec::new(),
+                };
+                Ok(Candidate { idea, fingerprint })
+            })
+            .collect()
+    }
+
+    async fn term_counts(&self, project: &ProjectId, terms: &[u64]) -> StoreResult<TermCounts> {
+        let project = project.to_string();
+        let terms: Vec<i64> = terms.iter().map(|t| as_i64(*t)).collect();
+        self.db
+            .read(move |conn| {
+                let mut out = TermCounts::default();
+                let mut stmt = conn.prepare_cached(
+                    "SELECT n FROM idea_terms WHERE project_id = ?1 AND term = ?2",
+                )?;
+                for term in terms.iter().copied().chain([IDEA_COUNT]) {
+                    let n: Option<i64> = stmt
+                        .query_row(params![project, term], |r| r.get(0))
+                        .optional()?;
+                    let n = u64::try_from(n.unwrap_or(0)).unwrap_or(0);
+                    if term == IDEA_COUNT {
+                        out.ideas = n;
+                    } else if n > 0 {
+                        out.holding.insert(term as u64, n);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn support(
+        &self,
+        idea: &IdeaId,
+        account: &AccountId,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let (idea, account) = (idea.to_string(), account.to_string());
+        self.db
+            .write(move |conn| {
+                let added = conn.execute_cached(
+                    "INSERT OR IGNORE INTO idea_supports (idea_id, account_id, at) VALUES (?1, ?2, ?3)",
+                    params![idea, account, to_millis(at)],
+                )?;
+                if added == 1 {
+                    conn.execute_cached(
+                        "UPDATE ideas SET supports = supports + 1 WHERE id = ?1",
+                        [&idea],
+                    )?;
+                }
+                Ok(added == 1)
+            })
+            .await
+    }
+
+    async fn withdraw(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<bool> {
+        let (idea, account) = (idea.to_string(), account.to_string());
+        self.db
+            .write(move |conn| {
+                let removed = conn.execute_cached(
+                    "DELETE FROM idea_supports WHERE idea_id = ?1 AND account_id = ?2",
+                    [&idea, &account],
+                )?;
+                if removed == 1 {
+                    conn.execute_cached(
+                        "UPDATE ideas SET supports = supports - 1 WHERE id = ?1 AND supports > 0",
+                        [&idea],
+                    )?;
+                }
+                Ok(removed == 1)
+            })
+            .await
+    }
+
+    async fn supported(
+        &self,
+        account: &AccountId,
+        ideas: &[IdeaId],
+    ) -> StoreResult<BTreeSet<IdeaId>> {
+        if ideas.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let mut sql =
+            String::from("SELECT idea_id FROM idea_supports WHERE account_id = ? AND idea_id IN (");
+        sql.push_str(&vec!["?"; ideas.len()].join(", "));
+        sql.push(')');
+        let args: Vec<Value> = std::iter::once(account.to_string())
+            .chain(ideas.iter().map(|i| i.to_string()))
+            .map(Value::Text)
+            .collect();
+        let found = self
+            .db
+            .query_all(sql, params_from_iter(args), text_row)
+            .await?;
+        Ok(found.into_iter().map(IdeaId::from_trusted).collect())
+    }
+
+    async fn move_supports(&self, from: &IdeaId, into: &IdeaId) -> StoreResult<u64> {
+        let (from, into) = (from.to_string(), into.to_string());
+        self.db
+            .write(move |conn| {
+                conn.execute_cached(
+                    "INSERT OR IGNORE INTO idea_supports (idea_id, account_id, at)
+                     SELECT ?2, account_id, at FROM idea_supports WHERE idea_id = ?1",
+                    [&from, &into],
+                )?;
+                conn.execute_cached("DELETE FROM idea_supports WHERE idea_id = ?1", [&from])?;
+                set_supports(conn, &from)?;
+                set_supports(conn, &into)
+            })
+            .await
+    }
+
+    async fn insert_comment(&self, comment: &Comment) -> StoreResult<()> {
+        self.db
+            .execute(
+                "INSERT INTO idea_comments (id, idea_id, awaiting, version, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                (
+                    comment.id.to_string(),
+                    comment.idea_id.to_string(),
+                    comment_awaits(comment),
+                    as_i64(comment.version),
+                    json(comment)?,
+                ),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn comment(&self, id: &CommentId) -> StoreResult<Option<Comment>> {
+        let doc = self
+            .db
+            .query_optional(
+                "SELECT doc FROM idea_comments WHERE id = ?1",
+                [id.to_string()],
+                text_row,
+            )
+            .await?;
+        doc.map(|d| decode("comment", &d)).transpose()
+    }
+
+    async fn replace_comment(&self, comment: &Comment, expected: u64) -> StoreResult<bool> {
+        let changed = self
+            .db
+            .execute(
+                "UPDATE idea_comments SET awaiting = ?2, version = ?3, doc = ?4
+                 WHERE id = ?1 AND version = ?5",
+                (
+                    comment.id.to_string(),
+                    comment_awaits(comment),
+                    as_i64(comment.version),
+                    json(comment)?,
+                    as_i64(expected),
+                ),
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    async fn comments(
+        &self,
+        idea: &IdeaId,
+        after: Option<&CommentId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Comment>> {
+        let docs = self
+            .db
+            .query_all(
+                "SELECT doc FROM idea_comments WHERE idea_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                params_from_iter([
+                    Value::Text(idea.to_string()),
+                    Value::Text(after.map(|a| a.to_string()).unwrap_or_default()),
+                    Value::Integer(as_i64(limit as u64)),
+                ]),
+                text_row,
+            )
+            .await?;
+        docs.iter().map(|d| decode("comment", d)).collect()
+    }
+
+    async fn reported_comments(
+        &self,
+        after: Option<&CommentId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Comment>> {
+        let docs = self
+            .db
+            .query_all(
+                "SELECT doc FROM idea_comments WHERE awaiting = 1 AND id > ?1 ORDER BY id LIMIT ?2",
+                params_from_iter([
+                    Value::Text(after.map(|a| a.to_string()).unwrap_or_default()),
+                    Value::Integer(as_i64(limit as u64)),
+                ]),
+                text_row,
+            )
+            .await?;
+        docs.iter().map(|d| decode("comment", d)).collect()
+    }
+
+    async fn follow(&self, idea: &IdeaId, account: &AccountId, on: bool) -> StoreResult<bool> {
+        let sql = if on {
+            "INSERT OR IGNORE INTO idea_follows (idea_id, account_id) VALUES (?1, ?2)"
+        } else {
+            "DELETE FROM idea_follows WHERE idea_id = ?1 AND account_id = ?2"
+        };
+        let changed = self
+            .db
+            .execute(sql, (idea.to_string(), account.to_string()))
+            .await?;
+        Ok(changed == 1)
+    }
+
+    async fn follows(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<bool> {
+        let found = self
+            .db
+            .query_optional(
+                "SELECT 1 FROM idea_follows WHERE idea_id = ?1 AND account_id = ?2",
+                [idea.to_string(), account.to_string()],
+                |r| r.get::<_, i64>(0),
+            )
+            .await?;
+        Ok(found.is_some())
+    }
+
+    async fn followers(
+        &self,
+        idea: &IdeaId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>> {
+        let found = self
+            .db
+            .query_all(
+                "SELECT account_id FROM idea_follows WHERE idea_id = ?1 AND account_id > ?2
+                 ORDER BY account_id LIMIT ?3",
+                params_from_iter([
+                    Value::Text(idea.to_string()),
+                    Value::Text(after.map(|a| a.to_string()).unwrap_or_default()),
+                    Value::Integer(as_i64(limit as u64)),
+                ]),
+                text_row,
+            )
+            .await?;
+        Ok(found.into_iter().map(AccountId::from_trusted).collect())
+    }
+
+    async fn save_score(&self, score: &Score) -> StoreResult<()> {
+        self.db
+            .execute(
+                "INSERT INTO idea_scores (idea_id, expert_id, project_id, doc) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (idea_id, expert_id) DO UPDATE SET doc = excluded.doc",
+                (
+                    score.idea_id.to_string(),
+                    score.expert_id.to_string(),
+                    score.project_id.to_string(),
+                    json(score)?,
+                ),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn scores(&self, project: &ProjectId) -> StoreResult<Vec<Score>> {
+        let docs = self
+            .db
+            .query_all(
+                "SELECT doc FROM idea_scores WHERE project_id = ?1 ORDER BY idea_id, expert_id",
+                [project.to_string()],
+                text_row,
+            )
+            .await?;
+        docs.iter().map(|d| decode("score", d)).collect()
+    }
+
+    async fn log_decision(
+        &self,
+        project: &ProjectId,
+        moderator: &AccountId,
+        entry: &Entry,
+    ) -> StoreResult<()> {
+        self.db
+            .execute(
+                "INSERT INTO idea_decisions (project_id, idea_id, moderator_id, action, reason, at, day)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                (
+                    project.to_string(),
+                    entry.idea_id.to_string(),
+                    moderator.to_string(),
+                    entry.action.as_str(),
+                    entry.reason.map(Reason::as_str),
+                    to_millis(entry.at),
+                    day_of(entry.at),
+                ),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn log_counts(&self, project: &ProjectId) -> StoreResult<Vec<LogCount>> {
+        let rows = self
+            .db
+            .query_all(
+                "SELECT day, action, reason, COUNT(*) FROM idea_decisions WHERE project_id = ?1
+                 GROUP BY day, action, reason ORDER BY day, action, reason",
+                [project.to_string()],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                },
+            )
+            .await?;
+        let mut counts = rows
+            .into_iter()
+            .map(|(day, action, reason, n)| {
+                Ok(LogCount {
+                    day,
+                    action: Action::parse(&action).ok_or_else(|| {
+                        StoreError::Internal(format!("a logged decision's action {action}"))
+                    })?,
+                    reason: reason.as_deref().and_then(Reason::parse),
+                    count: u64::try_from(n).unwrap_or(0),
+                })
+            })
+            .collect::<StoreResult<Vec<LogCount>>>()?;
+        counts.sort_by(super::log_order);
+        Ok(counts)
+    }
+}

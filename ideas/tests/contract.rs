@@ -1,0 +1,746 @@
+//! The ideas store's contract, run unchanged on SQLite and on MongoDB (FerretDB in the tests).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use time::Duration;
+use veche_core::accounts::model::{Account, Role};
+use veche_core::clock;
+use veche_core::id::{AccountId, OrganisationId};
+use veche_core::storage::Backend;
+use veche_core::testing::account;
+use veche_ideas::log::{Action, Entry};
+use veche_ideas::model::{Audience, Idea, IdeaId, Label, Project, Reason, Schedule, Status};
+use veche_ideas::rules::{self, CommentInput, Decision, IdeaFields, ProjectFields};
+use veche_ideas::similar::Fingerprint;
+use veche_ideas::store::{self, IdeaIndex, IdeaQuery, IdeaStore, Sort};
+
+async fn open(backend: &Backend) -> Arc<dyn IdeaStore> {
+    let store = store::open(backend).await.unwrap();
+    // Preparing the schema again is harmless.
+    store::open(backend).await.unwrap();
+    store
+}
+
+fn official() -> Account {
+    Account {
+        roles: BTreeSet::from([Role::Resident, Role::Official]),
+        organisation_id: Some(OrganisationId::from_trusted("org".into())),
+        ..account("official@example.org", "Ольга")
+    }
+}
+
+fn moderator(name: &str) -> Account {
+    Account {
+        roles: BTreeSet::from([Role::Resident, Role::Moderator]),
+        ..account(&format!("{name}@example.org"), name)
+    }
+}
+
+/// A published project in its proposals stage, created `age` ago.
+fn project(title: &str, age: Duration) -> Project {
+    let now = clock::now();
+    let day = Duration::days(1);
+    let fields = ProjectFields {
+        title: title.into(),
+        description: "Что улучшить в парках".into(),
+        topics: vec![
+            Label {
+                code: "parks".into(),
+                name: "Парки".into(),
+            },
+            Label {
+                code: "roads".into(),
+                name: "Дороги".into(),
+            },
+        ],
+        criteria: vec![Label {
+            code: "benefit".into(),
+            name: "Польза".into(),
+        }],
+        audience: Audience::City,
+        schedule: Schedule {
+            proposals: now - day,
+            discussion: now + day,
+            review: now + day * 2,
+            results: now + day * 3,
+        },
+    };
+    Project {
+        published: true,
+        ..rules::new_project(fields, &official(), now - age)
+    }
+}
+
+fn idea_by(project: &Project, author: &Account, title: &str, body: &str, age: Duration) -> Idea {
+    let fields = IdeaFields {
+        title: title.into(),
+        body: body.into(),
+        topic: "parks".into(),
+    };
+    rules::new_idea(project, author, fields, clock::now() - age)
+}
+
+async fn submit(store: &Arc<dyn IdeaStore>, idea: &Idea) {
+    store.insert_idea(idea, &IdeaIndex::of(idea)).await.unwrap();
+}
+
+fn resident(n: usize) -> Account {
+    account(&format!("r{n}@example.org"), &format!("Житель {n}"))
+}
+
+async fn projects_round_trip_with_versions_and_pages(backend: Backend) {
+    let store = open(&backend).await;
+    let mut made = Vec::new();
+    for n in 0..5 {
+        let mut p = project(&format!("Проект {n}"), Duration::minutes(10 - n));
+        p.published = n != 2;
+        store.insert_project(&p).await.unwrap();
+        made.push(p);
+    }
+    let first = &made[0];
+    assert_eq!(
+        store.project(&first.id).await.unwrap().as_ref(),
+        Some(first)
+    );
+    let edited = Project {
+        title: "Парки района, второй созыв".into(),
+        version: first.version + 1,
+        ..first.clone()
+    };
+    assert!(store.replace_project(&edited, first.version).await.unwrap());
+    assert!(
+        !store.replace_project(&edited, first.version).await.unwrap(),
+        "a change made on an old version is refused"
+    );
+    assert_eq!(store.project(&first.id).await.unwrap(), Some(edited));
+
+    // Newest first, two at a time, drafts left out unless asked for.
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.projects(false, after.clone(), 2).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        let last = page.last().unwrap();
+        after = Some((clock::to_millis(last.created_at), last.id.clone()));
+        seen.extend(page.into_iter().map(|p| p.title));
+    }
+    assert_eq!(
+        seen,
+        [
+            "Проект 4",
+            "Проект 3",
+            "Проект 1",
+            "Парки района, второй созыв"
+        ]
+    );
+    let all = store.projects(true, None, 10).await.unwrap();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[2].title, "Проект 2");
+}
+
+async fn ideas_round_trip_and_of_two_moderators_one_wins(backend: Backend) {
+    let store = open(&backend).await;
+    let p = project("Парки", Duration::ZERO);
+    store.insert_project(&p).await.unwrap();
+    let anna = resident(1);
+    let idea = idea_by(
+        &p,
+        &anna,
+        "Скамейки у пруда",
+        "Поставить скамейки вдоль пруда, сесть негде.",
+        Duration::minutes(5),
+    );
+    submit(&store, &idea).await;
+    assert_eq!(store.idea(&idea.id).await.unwrap().as_ref(), Some(&idea));
+    assert!(
+        store
+            .insert_idea(&idea, &IdeaIndex::of(&idea))
+            .await
+            .is_err(),
+        "an id is stored once"
+    );
+
+    let now = clock::now();
+    let approve = rules::decide(&idea, &Decision::Approve, &moderator("first"), now).unwrap();
+    let reject = rules::decide(
+        &idea,
+        &Decision::Reject {
+            reason: Reason::Unclear,
+            note: String::new(),
+        },
+        &moderator("second"),
+        now,
+    )
+    .unwrap();
+    // On SQLite the two race for real (one writer thread decides). On MongoDB a conditional
+    // update is atomic on one document, which the test server (FerretDB v1: read, change,
+    // write back) does not guarantee, so there the second decision comes after the first.
+    let (a, b) = if matches!(backend, Backend::Sqlite(_)) {
+        tokio::join!(
+            store.replace_idea(&approve, idea.version, None),
+            store.replace_idea(&reject, idea.version, None)
+        )
+    } else {
+        let a = store.replace_idea(&approve, idea.version, None).await;
+        (a, store.replace_idea(&reject, idea.version, None).await)
+    };
+    assert!(
+        a.unwrap() ^ b.unwrap(),
+        "exactly one of two decisions made on one version wins"
+    );
+    let stored = store.idea(&idea.id).await.unwrap().unwrap();
+    assert!(stored == approve || stored == reject);
+    assert!(!stored.awaits_moderation());
+}
+
+async fn the_queue_is_oldest_first_with_its_age_and_pages(backend: Backend) {
+    let store = open(&backend).await;
+    let p = project("Парки", Duration::ZERO);
+    let other = project("Дороги", Duration::ZERO);
+    let mut waiting = Vec::new();
+    for n in 0..7i64 {
+        let in_project = if n == 3 { &other } else { &p };
+        let idea = idea_by(
+            in_project,
+            &resident(n as usize),
+            &format!("Идея номер {n}"),
+            "Текст идеи достаточной длины для проверки.",
+            Duration::minutes(60 - n),
+        );
+        submit(&store, &idea).await;
+        waiting.push(idea);
+    }
+    // One decided: it leaves the queue.
+    let decided = rules::decide(
+        &waiting[1],
+        &Decision::Approve,
+        &moderator("mария"),
+        clock::now(),
+    )
+    .unwrap();
+    assert!(store.replace_idea(&decided, 1, None).await.unwrap());
+
+    let stats = store.queue_stats(None).await.unwrap();
+    assert_eq!(stats.waiting, 6);
+    assert_eq!(stats.oldest, waiting[0].queued_at);
+    let of_project = store.queue_stats(Some(&p.id)).await.unwrap();
+    assert_eq!(of_project.waiting, 5);
+
+    let mut order = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.queue(Some(&p.id), after.clone(), 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((clock::to_millis(last.queued_at.unwrap()), last.id.clone()));
+        order.extend(page.iter().map(|i| i.title.clone()));
+    }
+    assert_eq!(
+        order,
+        [
+            "Идея номер 0",
+            "Идея номер 2",
+            "Идея номер 4",
+            "Идея номер 5",
+            "Идея номер 6"
+        ]
+    );
+    let everywhere = store.queue(None, None, 10).await.unwrap();
+    assert_eq!(everywhere.len(), 6);
+    assert_eq!(everywhere[2].title, "Идея номер 3");
+}
+
+async fn ideas_are_filtered_searched_sorted_and_paged(backend: Backend) {
+    let store = open(&backend).await;
+    let p = project("Парки", Duration::ZERO);
+    let texts = [
+        (
+            "Велодорожка вдоль набережной",
+            "Проложить велодорожку вдоль всей набережной реки.",
+        ),
+        (
+            "Освещение в парке",
+            "Поставить фонари на тёмных аллеях парка у пруда.",
+        ),
+        (
+            "Новые велодорожки",
+            "Нужны велодорожки к метро от жилых кварталов.",
+        ),
+        (
+            "Bike lanes to school",
+            "Protected bike lanes along the main road to the school.",
+        ),
+        (
+            "Скамейки у пруда",
+            "Поставить скамейки вдоль пруда, сесть негде.",
+        ),
+    ];
+    let mut ideas = Vec::new();
+    for (n, (title, body)) in texts.iter().enumerate() {
+        let mut idea = idea_by(
+            &p,
+            &resident(n),
+            title,
+            body,
+            Duration::minutes(50 - n as i64),
+        );
+        idea.status = if n == 4 {
+            Status::Pending
+        } else {
+            Status::Approved
+        };
+        if n == 2 {
+            idea.topic = "roads".into();
+        }
+        submit(&store, &idea).await;
+        ideas.push(idea);
+    }
+    let titles = |found: Vec<Idea>| found.into_iter().map(|i| i.title).collect::<Vec<_>>();
+
+    let approved = IdeaQuery {
+        statuses: vec![Status::Approved],
+        ..IdeaQuery::new(p.id.clone(), 10)
+    };
+    assert_eq!(
+        titles(store.ideas(&approved).await.unwrap()),
+        [
+            "Bike lanes to school",
+            "Новые велодорожки",
+            "Освещение в парке",
+            "Велодорожка вдоль набережной"
+        ]
+    );
+    // «велодорожки» finds «велодорожку»; «bike lane» finds «bike lanes».
+    let search = |q: &str| IdeaQuery {
+        stems: veche_ideas::text::search_stems(q),
+        ..approved.clone()
+    };
+    // A bike lane is a «велодорожка» in either language.
+    assert_eq!(
+        titles(store.ideas(&search("велодорожки")).await.unwrap()),
+        [
+            "Bike lanes to school",
+            "Новые велодорожки",
+            "Велодорожка вдоль набережной"
+        ]
+    );
+    assert_eq!(
+        titles(store.ideas(&search("велодорожку к метро")).await.unwrap()),
+        ["Новые велодорожки"]
+    );
+    assert_eq!(
+        titles(store.ideas(&search("bike lane")).await.unwrap()),
+        [
+            "Bike lanes to school",
+            "Новые велодорожки",
+            "Велодорожка вдоль набережной"
+        ]
+    );
+    assert!(store.ideas(&search("каток")).await.unwrap().is_empty());
+
+    let roads = IdeaQuery {
+        topic: Some("roads".into()),
+        ..approved.clone()
+    };
+    assert_eq!(
+        titles(store.ideas(&roads).await.unwrap()),
+        ["Новые велодорожки"]
+    );
+    let by_author = IdeaQuery {
+        author_id: Some(ideas[4].author_id.clone()),
+        ..IdeaQuery::new(p.id.clone(), 10)
+    };
+    assert_eq!(
+        titles(store.ideas(&by_author).await.unwrap()),
+        ["Скамейки у пруда"]
+    );
+
+    // Supports: most first, then by id; pages never repeat or skip.
+    for (n, idea) in ideas.iter().enumerate().take(4) {
+        for r in 0..(n * 2 % 5) {
+            store
+                .support(&idea.id, &resident(100 + r).id, clock::now())
+                .await
+                .unwrap();
+        }
+    }
+    let by_supports = IdeaQuery {
+        sort: Sort::Supports,
+        limit: 1,
+        ..approved.clone()
+    };
+    let mut page = by_supports.clone();
+    let mut order = Vec::new();
+    loop {
+        let found = store.ideas(&page).await.unwrap();
+        let Some(last) = found.last() else { break };
+        page.after = Some(page.cursor_of(last));
+        order.push((last.title.clone(), last.supports));
+    }
+    assert_eq!(
+        order,
+        [
+            ("Новые велодорожки".to_string(), 4),
+            ("Освещение в парке".to_string(), 2),
+            ("Bike lanes to school".to_string(), 1),
+            ("Велодорожка вдоль набережной".to_string(), 0),
+        ]
+    );
+}
+
+async fn one_support_per_resident_and_a_merge_counts_nobody_twice(backend: Backend) {
+    let store = open(&backend).await;
+    let p = project("Парки", Duration::ZERO);
+    let a = idea_by(
+        &p,
+        &resident(1),
+        "Каток в парке",
+        "Залить каток в парке зимой.",
+        Duration::minutes(2),
+    );
+    let b = idea_by(
+        &p,
+        &resident(2),
+        "Зимний каток",
+        "Сделать каток в парке на зиму.",
+        Duration::minutes(1),
+    );
+    submit(&store, &a).await;
+    submit(&store, &b).await;
+
+    // A hundred concurrent supports by one resident: one stored.
+    let anna = resident(10).id;
+    let tries = (0..100).map(|_| store.support(&a.id, &anna, clock::now()));
+    let stored = futures::future::join_all(tries)
+        .await
+        .into_iter()
+        .filter(|r| *r.as_ref().unwrap())
+        .count();
+    assert_eq!(stored, 1);
+    assert_eq!(store.idea(&a.id).await.unwrap().unwrap().supports, 1);
+
+    // Withdraw, support again.
+    assert!(store.withdraw(&a.id, &anna).await.unwrap());
+    assert!(!store.withdraw(&a.id, &anna).await.unwrap());
+    assert_eq!(store.idea(&a.id).await.unwrap().unwrap().supports, 0);
+    assert!(store.support(&a.id, &anna, clock::now()).await.unwrap());
+
+    // a: anna, boris, vera. b: boris, gleb. Merging a into b: b has anna, boris, vera, gleb.
+    let [boris, vera, gleb] = [11, 12, 13].map(|n| resident(n).id);
+    for who in [&boris, &vera] {
+        assert!(store.support(&a.id, who, clock::now()).await.unwrap());
+    }
+    for who in [&boris, &gleb] {
+        assert!(store.support(&b.id, who, clock::now()).await.unwrap());
+    }
+    assert_eq!(
+        store
+            .supported(&boris, &[a.id.clone(), b.id.clone()])
+            .await
+            .unwrap(),
+        BTreeSet::from([a.id.clone(), b.id.clone()])
+    );
+    assert_eq!(store.move_supports(&a.id, &b.id).await.unwrap(), 4);
+    // Again (a merge finished twice): nothing changes.
+    assert_eq!(store.move_supports(&a.id, &b.id).await.unwrap(), 4);
+    assert_eq!(store.idea(&a.id).await.unwrap().unwrap().supports, 0);
+    assert_eq!(store.idea(&b.id).await.unwrap().unwrap().supports, 4);
+    assert_eq!(
+        store
+            .supported(&anna, &[a.id.clone(), b.id.clone()])
+            .await
+            .unwrap(),
+        BTreeSet::from([b.id.clone()])
+    );
+    // A replace never touches the count.
+    let stored = store.idea(&b.id).await.unwrap().unwrap();
+    let approved = Idea {
+        status: Status::Approved,
+        supports: 0,
+        version: stored.version + 1,
+        ..stored.clone()
+    };
+    assert!(store
+        .replace_idea(&approved, stored.version, None)
+        .await
+        .unwrap());
+    assert_eq!(store.idea(&b.id).await.unwrap().unwrap().supports, 4);
+}
+
+async fn duplicates_are_found_through_the_index_and_re_indexed_on_edit(backend: Backend) {
+    let store = open(&backend).await;
+    let p = project("Парки", Duration::ZERO);
+    let other = project("Дороги", Duration::ZERO);
+    let original = idea_by(
+        &p,
+        &resident(1),
+        "Установить пандус у входа в поликлинику",
+        "У входа в поликлинику нет пандуса, с коляской не заехать.",
+        Duration::minutes(9),
+    );
+    let same = idea_by(
+        &p,
+        &resident(2),
+        "Установить пандус у входа в поликлинику!",
+        "У ВХОДА в поликлинику нет пандуса, с коляской не заехать",
+        Duration::minutes(8),
+    );
+    let near = idea_by(
+        &p,
+        &resident(3),
+        "Пандус для колясок у поликлиники",
+        "Нужен пандус у поликлиники: с детской коляской невозможно войти.",
+        Duration::minutes(7),
+    );
+    let unrelated = idea_by(
+        &p,
+        &resident(4),
+        "Освещение в парке",
+        "Поставить фонари на тёмных аллеях парка у пруда.",
+        Duration::minutes(6),
+    );
+    let elsewhere = idea_by(
+        &other,
+        &resident(5),
+        "Установить пандус у входа в поликлинику",
+        "У входа в поликлинику нет пандуса, с коляской не заехать.",
+        Duration::minutes(5),
+    );
+    for idea in [&original, &same, &near, &unrelated, &elsewhere] {
+        submit(&store, idea).await;
+    }
+    let found = |fp: Fingerprint| {
+        let store = store.clone();
+        let project = p.id.clone();
+        async move {
+            let mut ids: Vec<IdeaId> = store
+                .candidates(&project, &fp, 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| {
+                    assert!(
+                        !c.fingerprint.terms.is_empty(),
+                        "candidates carry their terms"
+                    );
+                    c.idea.id
+                })
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let probe = IdeaIndex::of(&original).fingerprint;
+    let mut expected = vec![original.id.clone(), same.id.clone(), near.id.clone()];
+    expected.sort();
+    assert_eq!(
+        found(probe.clone()).await,
+        expected,
+        "the other project's copy is not a candidate"
+    );
+
+    // The exact key alone finds an exact copy (no band shared).
+    let exact_only = Fingerprint {
+        bands: Vec::new(),
+        ..probe.clone()
+    };
+    let mut exact = vec![original.id.clone(), same.id.clone()];
+    exact.sort();
+    assert_eq!(found(exact_only).await, exact);
+
+    // Term counts: «пандус» is in three of the project's four ideas.
+    let pandus = IdeaIndex::of(&near)
+        .fingerprint
+        .terms
+        .iter()
+        .map(|(h, _)| *h)
+        .collect::<Vec<_>>();
+    let counts = store.term_counts(&p.id, &pandus).await.unwrap();
+    assert_eq!(counts.ideas, 4);
+    assert_eq!(counts.holding.values().copied().max(), Some(3));
+
+    // The near one is edited into something else: it is found no more, and its terms are
+    // counted no more.
+    let edited = rules::edited(
+        &near,
+        IdeaFields {
+            title: "Каток во дворе".into(),
+            body: "Залить каток во дворе дома зимой для детей.".into(),
+            topic: "parks".into(),
+        },
+        clock::now(),
+    );
+    assert!(store
+        .replace_idea(&edited, near.version, Some(&IdeaIndex::of(&edited)))
+        .await
+        .unwrap());
+    let mut left = vec![original.id.clone(), same.id.clone()];
+    left.sort();
+    assert_eq!(found(probe).await, left);
+    let counts = store.term_counts(&p.id, &pandus).await.unwrap();
+    assert_eq!(counts.ideas, 4);
+    assert_eq!(counts.holding.values().copied().max(), Some(2));
+    let search = IdeaQuery {
+        stems: veche_ideas::text::search_stems("каток"),
+        ..IdeaQuery::new(p.id.clone(), 10)
+    };
+    assert_eq!(
+        store.ideas(&search).await.unwrap().len(),
+        1,
+        "stems follow the edit"
+    );
+}
+
+async fn comments_follows_scores_and_the_log(backend: Backend) {
+    let store = open(&backend).await;
+    let p = project("Парки", Duration::ZERO);
+    let idea = idea_by(
+        &p,
+        &resident(1),
+        "Каток в парке",
+        "Залить каток в парке зимой.",
+        Duration::ZERO,
+    );
+    submit(&store, &idea).await;
+
+    // Comments: oldest first, paged; reports through versions; reported ones queued.
+    let mut comments = Vec::new();
+    for n in 0..3 {
+        let input = CommentInput {
+            text: format!("Комментарий {n}"),
+            parent: None,
+        };
+        let c = rules::new_comment(&idea, &resident(n), &input, None, clock::now()).unwrap();
+        store.insert_comment(&c).await.unwrap();
+        comments.push(c);
+    }
+    let page = store.comments(&idea.id, None, 2).await.unwrap();
+    assert_eq!(page, comments[..2]);
+    let rest = store
+        .comments(&idea.id, Some(&page[1].id), 2)
+        .await
+        .unwrap();
+    assert_eq!(rest, comments[2..]);
+    assert!(store.reported_comments(None, 10).await.unwrap().is_empty());
+    let reported = rules::reported(&comments[1], &resident(7).id).unwrap();
+    assert!(store
+        .replace_comment(&reported, comments[1].version)
+        .await
+        .unwrap());
+    assert!(!store
+        .replace_comment(&reported, comments[1].version)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.comment(&comments[1].id).await.unwrap(),
+        Some(reported.clone())
+    );
+    assert_eq!(
+        store.reported_comments(None, 10).await.unwrap(),
+        [reported.clone()]
+    );
+    let kept = veche_ideas::model::Comment {
+        kept: Some(true),
+        version: reported.version + 1,
+        ..reported.clone()
+    };
+    assert!(store
+        .replace_comment(&kept, reported.version)
+        .await
+        .unwrap());
+    assert!(store.reported_comments(None, 10).await.unwrap().is_empty());
+
+    // Follows.
+    let ids: Vec<AccountId> = (0..5).map(|n| resident(n).id).collect();
+    for id in &ids {
+        assert!(store.follow(&idea.id, id, true).await.unwrap());
+    }
+    assert!(!store.follow(&idea.id, &ids[0], true).await.unwrap());
+    assert!(store.follow(&idea.id, &ids[1], false).await.unwrap());
+    assert!(!store.follows(&idea.id, &ids[1]).await.unwrap());
+    assert!(store.follows(&idea.id, &ids[2]).await.unwrap());
+    let mut expected: Vec<AccountId> = ids.iter().filter(|i| **i != ids[1]).cloned().collect();
+    expected.sort();
+    let first = store.followers(&idea.id, None, 3).await.unwrap();
+    let second = store.followers(&idea.id, first.last(), 3).await.unwrap();
+    assert_eq!([first, second].concat(), expected);
+
+    // Scores: one per expert and idea, the last one kept.
+    let expert = resident(20).id;
+    let mut score = veche_ideas::model::Score {
+        project_id: p.id.clone(),
+        idea_id: idea.id.clone(),
+        expert_id: expert.clone(),
+        marks: [("benefit".to_string(), 3)].into(),
+        note: String::new(),
+        at: clock::now(),
+    };
+    store.save_score(&score).await.unwrap();
+    score.marks = [("benefit".to_string(), 5)].into();
+    store.save_score(&score).await.unwrap();
+    assert_eq!(store.scores(&p.id).await.unwrap(), [score]);
+
+    // The log, counted by day, action and reason.
+    let day = time::macros::datetime!(2026-12-01 10:00 UTC);
+    let entries = [
+        (day, Action::Approved, None),
+        (day, Action::Rejected, Some(Reason::Unclear)),
+        (
+            day + Duration::hours(1),
+            Action::Rejected,
+            Some(Reason::Unclear),
+        ),
+        (
+            day + Duration::days(1),
+            Action::Rejected,
+            Some(Reason::Abusive),
+        ),
+    ];
+    for (at, action, reason) in entries {
+        let entry = Entry {
+            idea_id: idea.id.clone(),
+            at,
+            action,
+            reason,
+        };
+        store.log_decision(&p.id, &expert, &entry).await.unwrap();
+    }
+    let counts: Vec<(String, Action, Option<Reason>, u64)> = store
+        .log_counts(&p.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.day, c.action, c.reason, c.count))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("2026-12-01".to_string(), Action::Approved, None, 1),
+            (
+                "2026-12-01".to_string(),
+                Action::Rejected,
+                Some(Reason::Unclear),
+                2
+            ),
+            (
+                "2026-12-02".to_string(),
+                Action::Rejected,
+                Some(Reason::Abusive),
+                1
+            ),
+        ]
+    );
+}
+
+veche_core::contract_tests!(
+    projects_round_trip_with_versions_and_pages,
+    ideas_round_trip_and_of_two_moderators_one_wins,
+    the_queue_is_oldest_first_with_its_age_and_pages,
+    ideas_are_filtered_searched_sorted_and_paged,
+    one_support_per_resident_and_a_merge_counts_nobody_twice,
+    duplicates_are_found_through_the_index_and_re_indexed_on_edit,
+    comments_follows_scores_and_the_log,
+);
