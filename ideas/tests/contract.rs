@@ -640,7 +640,7 @@ async fn comments_follows_scores_and_the_log(backend: Backend) {
     );
     assert_eq!(
         store.reported_comments(None, 10).await.unwrap(),
-        [reported.clone()]
+        std::slice::from_ref(&reported)
     );
     let kept = veche_ideas::model::Comment {
         kept: Some(true),
