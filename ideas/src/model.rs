@@ -208,6 +208,24 @@ veche_core::string_enum! {
     }
 }
 
+veche_core::string_enum! {
+    /// Which email an idea owes.
+    pub enum Mail {
+        /// Its authors hear of a moderator's decision (or of their appeal's).
+        Decided = "decided",
+        /// Its authors and followers hear of an outcome (accepted, in work, done).
+        Outcome = "outcome",
+    }
+}
+
+/// An email owed since a moment (see [`Idea::mail_due`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailDue {
+    pub mail: Mail,
+    #[serde(with = "millis")]
+    pub since: OffsetDateTime,
+}
+
 /// A dated note on an accepted idea's way to being done.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Update {
@@ -255,6 +273,11 @@ pub struct Idea {
     pub shortlisted: bool,
     pub outcome: Option<Outcome>,
     pub updates: Vec<Update>,
+    /// An email this idea's last change owes (its author told of a decision, its followers of
+    /// an outcome), until it is queued for sending: written with the change, so that a crash
+    /// between the change and the queueing loses no email (a sweep sends what is owed).
+    #[serde(default)]
+    pub mail_due: Option<MailDue>,
     #[serde(with = "millis")]
     pub created_at: OffsetDateTime,
     #[serde(with = "millis")]

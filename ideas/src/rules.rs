@@ -13,8 +13,8 @@ use veche_core::web::input::clean_text;
 use veche_core::web::problem::Invalid;
 
 use crate::model::{
-    Appeal, Audience, Comment, Idea, Label, Outcome, Project, Reason, Schedule, Score, Stage,
-    Status, Update,
+    Appeal, Audience, Comment, Idea, Label, Mail, MailDue, Outcome, Project, Reason, Schedule,
+    Score, Stage, Status, Update,
 };
 
 pub const PROJECT_TITLE_MAX: usize = 200;
@@ -334,6 +334,7 @@ pub fn new_idea(
         shortlisted: false,
         outcome: None,
         updates: Vec::new(),
+        mail_due: None,
         created_at: now,
         updated_at: now,
         version: 1,
@@ -498,6 +499,10 @@ pub fn decide(
         reason: None,
         note: None,
         queued_at: None,
+        mail_due: Some(MailDue {
+            mail: Mail::Decided,
+            since: now,
+        }),
         ..idea.clone()
     };
     match decision {
@@ -609,6 +614,10 @@ pub fn decide_appeal(
             ..appeal.clone()
         }),
         queued_at: None,
+        mail_due: Some(MailDue {
+            mail: Mail::Decided,
+            since: now,
+        }),
         updated_at: now,
         version: idea.version + 1,
         ..idea.clone()
@@ -717,6 +726,32 @@ pub fn reported(comment: &Comment, reporter: &AccountId) -> Result<Comment, Refu
 }
 
 // ---- Experts ----
+
+/// The idea put forward to the experts (or taken back) by those who run the project: an
+/// approved idea, before the review ends.
+pub fn shortlisted(
+    idea: &Idea,
+    project: &Project,
+    account: &Account,
+    on: bool,
+    now: OffsetDateTime,
+) -> Result<Idea, Refused> {
+    if !may_manage(account, project) {
+        return Err(Invalid::new("project", "not_manager"));
+    }
+    if idea.status != Status::Approved {
+        return Err(Invalid::new("idea", "not_approved"));
+    }
+    if project.stage(now) >= Stage::Results {
+        return Err(Invalid::new("stage", "review_closed"));
+    }
+    Ok(Idea {
+        shortlisted: on,
+        updated_at: now,
+        version: idea.version + 1,
+        ..idea.clone()
+    })
+}
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ScoreInput {
@@ -897,6 +932,10 @@ pub fn advance(
     Ok(Idea {
         outcome: Some(outcome),
         updates,
+        mail_due: Some(MailDue {
+            mail: Mail::Outcome,
+            since: now,
+        }),
         updated_at: now,
         version: idea.version + 1,
         ..idea.clone()

@@ -735,7 +735,101 @@ async fn comments_follows_scores_and_the_log(backend: Backend) {
     );
 }
 
+async fn shortlists_results_and_owed_emails(backend: Backend) {
+    let store = open(&backend).await;
+    let p = project("Парки", Duration::ZERO);
+    let official = official();
+    let mut ideas = Vec::new();
+    for n in 0..4 {
+        let mut idea = idea_by(
+            &p,
+            &resident(n),
+            &format!("Идея номер {n}"),
+            "Текст идеи достаточной длины для проверки.",
+            Duration::minutes(10 - n as i64),
+        );
+        idea.status = Status::Approved;
+        idea.queued_at = None;
+        submit(&store, &idea).await;
+        ideas.push(idea);
+    }
+    let now = clock::now();
+    for n in [1, 3] {
+        let on = rules::shortlisted(&ideas[n], &p, &official, true, now).unwrap();
+        assert!(store
+            .replace_idea(&on, ideas[n].version, None)
+            .await
+            .unwrap());
+        ideas[n] = on;
+    }
+    let titles = |found: Vec<Idea>| found.into_iter().map(|i| i.title).collect::<Vec<_>>();
+    let shortlist = IdeaQuery {
+        shortlisted: true,
+        ..IdeaQuery::new(p.id.clone(), 10)
+    };
+    assert_eq!(
+        titles(store.ideas(&shortlist).await.unwrap()),
+        ["Идея номер 3", "Идея номер 1"]
+    );
+
+    // An outcome owes its email; the debt is found, then cleared without a new version.
+    let results_day = p.schedule.results + Duration::hours(1);
+    let accepted = Idea {
+        outcome: Some(veche_ideas::model::Outcome::Accepted),
+        mail_due: Some(veche_ideas::model::MailDue {
+            mail: veche_ideas::model::Mail::Outcome,
+            since: results_day,
+        }),
+        version: ideas[3].version + 1,
+        ..ideas[3].clone()
+    };
+    assert!(store
+        .replace_idea(&accepted, ideas[3].version, None)
+        .await
+        .unwrap());
+    let results = IdeaQuery {
+        with_outcome: true,
+        ..IdeaQuery::new(p.id.clone(), 10)
+    };
+    assert_eq!(
+        titles(store.ideas(&results).await.unwrap()),
+        ["Идея номер 3"]
+    );
+    assert!(store.mail_owed(results_day, 10).await.unwrap().is_empty());
+    let owed = store
+        .mail_owed(results_day + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(owed, [accepted.clone()]);
+    // A stale version clears nothing.
+    store
+        .mail_sent(&accepted.id, accepted.version - 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .mail_owed(results_day + Duration::minutes(1), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    store
+        .mail_sent(&accepted.id, accepted.version)
+        .await
+        .unwrap();
+    assert!(store
+        .mail_owed(results_day + Duration::minutes(1), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let stored = store.idea(&accepted.id).await.unwrap().unwrap();
+    assert_eq!(stored.mail_due, None);
+    assert_eq!(stored.version, accepted.version);
+}
+
 veche_core::contract_tests!(
+    shortlists_results_and_owed_emails,
     projects_round_trip_with_versions_and_pages,
     ideas_round_trip_and_of_two_moderators_one_wins,
     the_queue_is_oldest_first_with_its_age_and_pages,

@@ -686,3 +686,55 @@ fn projects_need_topics_a_known_audience_and_stages_in_order() {
         Some(Invalid::new("invited", "required"))
     );
 }
+
+#[test]
+fn those_who_run_a_project_shortlist_approved_ideas_until_the_results() {
+    let p = project();
+    let anna = resident();
+    let official = with_roles("official", &[Role::Official]);
+    let moderator = with_roles("moderator", &[Role::Moderator]);
+    let now = during(Stage::Discussion);
+    let pending = idea(&p, &anna);
+    assert_eq!(
+        shortlisted(&pending, &p, &official, true, now),
+        Err(Invalid::new("idea", "not_approved"))
+    );
+    let approved = decide(&pending, &Decision::Approve, &moderator, now).unwrap();
+    assert_eq!(
+        shortlisted(&approved, &p, &anna, true, now),
+        Err(Invalid::new("project", "not_manager"))
+    );
+    let on = shortlisted(&approved, &p, &official, true, now).unwrap();
+    assert!(on.shortlisted);
+    assert_eq!(on.version, approved.version + 1);
+    assert!(
+        !shortlisted(&on, &p, &official, false, now)
+            .unwrap()
+            .shortlisted
+    );
+    assert_eq!(
+        shortlisted(&approved, &p, &official, true, during(Stage::Results)),
+        Err(Invalid::new("stage", "review_closed"))
+    );
+}
+
+#[test]
+fn decisions_and_outcomes_owe_an_email_until_it_is_queued() {
+    let p = project();
+    let anna = resident();
+    let moderator = with_roles("moderator", &[Role::Moderator]);
+    let submitted = idea(&p, &anna);
+    assert_eq!(submitted.mail_due, None, "nobody is told of a submission");
+    let now = during(Stage::Proposals);
+    let approved = decide(&submitted, &Decision::Approve, &moderator, now).unwrap();
+    assert_eq!(
+        approved.mail_due,
+        Some(MailDue {
+            mail: Mail::Decided,
+            since: now
+        })
+    );
+    let later = during(Stage::Results);
+    let accepted = advance(&approved, &p, Outcome::Accepted, "", later).unwrap();
+    assert_eq!(accepted.mail_due.map(|m| m.mail), Some(Mail::Outcome));
+}

@@ -62,6 +62,10 @@ pub struct IdeaQuery {
     pub topic: Option<String>,
     pub district_id: Option<DistrictId>,
     pub author_id: Option<AccountId>,
+    /// Only the ideas put forward to the experts.
+    pub shortlisted: bool,
+    /// Only the ideas with an outcome (the results).
+    pub with_outcome: bool,
     /// Search stems the idea must all hold ([`crate::text::search_stems`] of the query).
     pub stems: BTreeSet<String>,
     pub sort: Sort,
@@ -79,6 +83,8 @@ impl IdeaQuery {
             topic: None,
             district_id: None,
             author_id: None,
+            shortlisted: false,
+            with_outcome: false,
             stems: BTreeSet::new(),
             sort: Sort::Newest,
             after: None,
@@ -175,6 +181,11 @@ pub trait IdeaStore: Send + Sync + 'static {
         limit: usize,
     ) -> StoreResult<Vec<Candidate>>;
     async fn term_counts(&self, project: &ProjectId, terms: &[u64]) -> StoreResult<TermCounts>;
+    /// Ideas owing an email since before `before`, oldest debt first.
+    async fn mail_owed(&self, before: OffsetDateTime, limit: usize) -> StoreResult<Vec<Idea>>;
+    /// The email the idea owed at `version` is queued: the debt is cleared (a newer change's
+    /// debt, at a later version, stays). Changes nothing else, not even the version.
+    async fn mail_sent(&self, idea: &IdeaId, version: u64) -> StoreResult<()>;
 
     // ---- Supports ----
     /// `true` when this is the resident's first support of the idea.

@@ -51,6 +51,7 @@ const IDEA_TIMES: &[&str] = &[
     "appeal.filed_at",
     "appeal.decided_at",
     "updates.at",
+    "mail_due.since",
 ];
 const COMMENT_TIMES: &[&str] = &["created_at"];
 const SCORE_TIMES: &[&str] = &["at"];
@@ -229,6 +230,19 @@ impl MongoIdeas {
                 false,
             ),
             ("ideas", doc! { "queued_at": 1, "_id": 1 }, "queue", false),
+            ("ideas", doc! { "mail_due.since": 1 }, "mail_due", false),
+            (
+                "ideas",
+                doc! { "project_id": 1, "shortlisted": 1, "created_at": -1 },
+                "shortlisted",
+                false,
+            ),
+            (
+                "ideas",
+                doc! { "project_id": 1, "outcome": 1, "created_at": -1 },
+                "outcome",
+                false,
+            ),
             (
                 "ideas",
                 doc! { "project_id": 1, "queued_at": 1, "_id": 1 },
@@ -454,6 +468,12 @@ impl IdeaStore for MongoIdeas {
         if let Some(author) = &query.author_id {
             filter.insert("author_id", author.as_str());
         }
+        if query.shortlisted {
+            filter.insert("shortlisted", true);
+        }
+        if query.with_outcome {
+            filter.insert("outcome", doc! { "$ne": Bson::Null });
+        }
         if !query.stems.is_empty() {
             let stems: Vec<&str> = query.stems.iter().map(String::as_str).collect();
             filter.insert("stems", doc! { "$all": stems });
@@ -613,6 +633,32 @@ impl IdeaStore for MongoIdeas {
             }
         }
         Ok(out)
+    }
+
+    async fn mail_owed(&self, before: OffsetDateTime, limit: usize) -> StoreResult<Vec<Idea>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let docs: Vec<Document> = self
+            .ideas_col()
+            .find(doc! { "mail_due.since": { "$lt": bson_time(before) } })
+            .sort(doc! { "mail_due.since": 1 })
+            .limit(as_i64(limit as u64))
+            .projection(without_index())
+            .await?
+            .try_collect()
+            .await?;
+        docs.into_iter().map(idea_from).collect()
+    }
+
+    async fn mail_sent(&self, idea: &IdeaId, version: u64) -> StoreResult<()> {
+        self.ideas_col()
+            .update_one(
+                doc! { "_id": idea.as_str(), "version": as_i64(version) },
+                doc! { "$set": { "mail_due": Bson::Null } },
+            )
+            .await?;
+        Ok(())
     }
 
     async fn support(

@@ -39,6 +39,9 @@ CREATE TABLE ideas (
     author_id TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     queued_at INTEGER,
+    shortlisted INTEGER NOT NULL,
+    outcome TEXT,
+    mail_due INTEGER,
     supports INTEGER NOT NULL DEFAULT 0,
     exact TEXT NOT NULL,
     terms TEXT NOT NULL,
@@ -52,6 +55,9 @@ CREATE INDEX ideas_author ON ideas (author_id, created_at, id);
 CREATE INDEX ideas_exact ON ideas (project_id, exact);
 CREATE INDEX ideas_queue ON ideas (queued_at, id) WHERE queued_at IS NOT NULL;
 CREATE INDEX ideas_project_queue ON ideas (project_id, queued_at, id) WHERE queued_at IS NOT NULL;
+CREATE INDEX ideas_shortlisted ON ideas (project_id, created_at, id) WHERE shortlisted = 1;
+CREATE INDEX ideas_outcome ON ideas (project_id, created_at, id) WHERE outcome IS NOT NULL;
+CREATE INDEX ideas_mail_due ON ideas (mail_due) WHERE mail_due IS NOT NULL;
 CREATE TABLE idea_bands (
     project_id TEXT NOT NULL,
     band INTEGER NOT NULL,
@@ -224,9 +230,28 @@ fn set_supports(conn: &Connection, idea: &str) -> StoreResult<u64> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// The columns an idea's queries read, beside its document.
-fn idea_columns(idea: &Idea) -> StoreResult<[Value; 10]> {
-    Ok([
+/// The columns an idea's queries read, its document last; the first two (id, project) never
+/// change.
+const IDEA_COLUMNS: [&str; 13] = [
+    "id",
+    "project_id",
+    "status",
+    "topic",
+    "district_id",
+    "author_id",
+    "created_at",
+    "queued_at",
+    "shortlisted",
+    "outcome",
+    "mail_due",
+    "version",
+    "doc",
+];
+
+fn idea_values(idea: &Idea) -> StoreResult<Vec<Value>> {
+    let millis =
+        |at: Option<OffsetDateTime>| at.map_or(Value::Null, |at| Value::Integer(to_millis(at)));
+    Ok(vec![
         Value::Text(idea.id.to_string()),
         Value::Text(idea.project_id.to_string()),
         Value::Text(idea.status.as_str().to_string()),
@@ -234,11 +259,21 @@ fn idea_columns(idea: &Idea) -> StoreResult<[Value; 10]> {
         Value::Text(idea.district_id.to_string()),
         Value::Text(idea.author_id.to_string()),
         Value::Integer(to_millis(idea.created_at)),
-        idea.queued_at
-            .map_or(Value::Null, |at| Value::Integer(to_millis(at))),
+        millis(idea.queued_at),
+        Value::Integer(i64::from(idea.shortlisted)),
+        idea.outcome
+            .map_or(Value::Null, |o| Value::Text(o.as_str().to_string())),
+        millis(idea.mail_due.map(|m| m.since)),
         Value::Integer(as_i64(idea.version)),
         Value::Text(json(idea)?),
     ])
+}
+
+fn numbered(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[async_trait]
@@ -317,34 +352,21 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn insert_idea(&self, idea: &Idea, index: &IdeaIndex) -> StoreResult<()> {
-        let columns = idea_columns(idea)?;
-        let exact = index.fingerprint.exact.clone();
-        let terms = json(&index.fingerprint.terms)?;
+        let mut values = idea_values(idea)?;
+        values.extend([
+            Value::Integer(as_i64(idea.supports)),
+            Value::Text(index.fingerprint.exact.clone()),
+            Value::Text(json(&index.fingerprint.terms)?),
+        ]);
+        let sql = format!(
+            "INSERT INTO ideas ({}, supports, exact, terms) VALUES ({})",
+            IDEA_COLUMNS.join(", "),
+            numbered(1, IDEA_COLUMNS.len() + 3)
+        );
         let (idea, index) = (idea.clone(), index.clone());
         self.db
             .write(move |conn| {
-                let [id, project, status, topic, district, author, created, queued, version, doc] =
-                    columns;
-                conn.execute_cached(
-                    "INSERT INTO ideas (id, project_id, status, topic, district_id, author_id,
-                     created_at, queued_at, version, doc, supports, exact, terms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                    params![
-                        id,
-                        project,
-                        status,
-                        topic,
-                        district,
-                        author,
-                        created,
-                        queued,
-                        version,
-                        doc,
-                        as_i64(idea.supports),
-                        exact,
-                        terms
-                    ],
-                )?;
+                conn.execute_cached(&sql, params_from_iter(values))?;
                 write_index(conn, &idea, &index)
             })
             .await
@@ -369,11 +391,23 @@ impl IdeaStore for SqliteIdeas {
         expected: u64,
         index: Option<&IdeaIndex>,
     ) -> StoreResult<bool> {
-        let columns = idea_columns(idea)?;
+        let mut values = idea_values(idea)?;
+        let changing = &IDEA_COLUMNS[2..];
+        let sets: Vec<String> = changing
+            .iter()
+            .enumerate()
+            .map(|(i, column)| format!("{column} = ?{}", i + 3))
+            .collect();
+        let sql = format!(
+            "UPDATE ideas SET {} WHERE id = ?1 AND version = ?{}",
+            sets.join(", "),
+            IDEA_COLUMNS.len() + 1
+        );
+        // ?2, the project, is bound but never changes.
+        values.push(Value::Integer(as_i64(expected)));
         let (idea, index) = (idea.clone(), index.cloned());
         self.db
             .write(move |conn| {
-                let [id, _, status, topic, district, _, _, queued, version, doc] = columns;
                 if let Some(index) = &index {
                     let current: Option<i64> = conn
                         .query_row_cached(
@@ -396,20 +430,7 @@ impl IdeaStore for SqliteIdeas {
                     )?;
                     write_index(conn, &idea, index)?;
                 }
-                let changed = conn.execute_cached(
-                    "UPDATE ideas SET status = ?2, topic = ?3, district_id = ?4, queued_at = ?5,
-                     version = ?6, doc = ?7 WHERE id = ?1 AND version = ?8",
-                    params![
-                        id,
-                        status,
-                        topic,
-                        district,
-                        queued,
-                        version,
-                        doc,
-                        as_i64(expected)
-                    ],
-                )?;
+                let changed = conn.execute_cached(&sql, params_from_iter(values))?;
                 Ok(changed == 1)
             })
             .await
@@ -441,6 +462,12 @@ impl IdeaStore for SqliteIdeas {
                 sql.push_str(&format!(" AND {column} = ?"));
                 args.push(Value::Text(value));
             }
+        }
+        if query.shortlisted {
+            sql.push_str(" AND shortlisted = 1");
+        }
+        if query.with_outcome {
+            sql.push_str(" AND outcome IS NOT NULL");
         }
         if !query.stems.is_empty() {
             let one = "SELECT idea_id FROM idea_stems WHERE project_id = ? AND stem = ?";
@@ -610,6 +637,33 @@ impl IdeaStore for SqliteIdeas {
                 Ok(out)
             })
             .await
+    }
+
+    async fn mail_owed(&self, before: OffsetDateTime, limit: usize) -> StoreResult<Vec<Idea>> {
+        let rows = self
+            .db
+            .query_all(
+                "SELECT doc, supports FROM ideas WHERE mail_due IS NOT NULL AND mail_due < ?1
+                 ORDER BY mail_due LIMIT ?2",
+                params_from_iter([
+                    Value::Integer(to_millis(before)),
+                    Value::Integer(as_i64(limit as u64)),
+                ]),
+                idea_row,
+            )
+            .await?;
+        ideas_from(rows)
+    }
+
+    async fn mail_sent(&self, idea: &IdeaId, version: u64) -> StoreResult<()> {
+        self.db
+            .execute(
+                "UPDATE ideas SET mail_due = NULL, doc = json_set(doc, '$.mail_due', json('null'))
+                 WHERE id = ?1 AND version = ?2",
+                (idea.to_string(), as_i64(version)),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn support(
