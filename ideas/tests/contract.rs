@@ -800,7 +800,7 @@ async fn shortlists_results_and_owed_emails(backend: Backend) {
         .mail_owed(results_day + Duration::minutes(1), 10)
         .await
         .unwrap();
-    assert_eq!(owed, [accepted.clone()]);
+    assert_eq!(owed, std::slice::from_ref(&accepted));
     // A stale version clears nothing.
     store
         .mail_sent(&accepted.id, accepted.version - 1)
