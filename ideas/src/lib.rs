@@ -17,6 +17,7 @@
 pub mod log;
 pub mod model;
 pub mod rules;
+pub mod service;
 pub mod similar;
 pub mod text;
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::model::{IdeaId, Reason};
 
@@ -50,21 +50,55 @@ pub struct Summary {
     pub days: Vec<Day>,
 }
 
+/// How many decisions of one action (and reason) one day saw: what the store counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Count {
+    /// `YYYY-MM-DD`, in UTC.
+    pub day: String,
+    pub action: Action,
+    pub reason: Option<Reason>,
+    pub count: u64,
+}
+
+/// The UTC day of an instant, as the log counts it.
+pub fn day_of(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC).date().to_string()
+}
+
 /// Counts the decisions by action, rejections by reason, and both by day.
 pub fn summarise(entries: &[Entry]) -> Summary {
-    let mut summary = Summary::default();
-    let mut days: BTreeMap<Date, BTreeMap<Action, u64>> = BTreeMap::new();
+    let mut counts: BTreeMap<(String, Action, Option<Reason>), u64> = BTreeMap::new();
     for entry in entries {
-        *summary.decisions.entry(entry.action).or_default() += 1;
-        if let (Action::Rejected, Some(reason)) = (entry.action, entry.reason) {
-            *summary.rejections_by_reason.entry(reason).or_default() += 1;
-        }
-        let date = entry.at.to_offset(time::UtcOffset::UTC).date();
-        *days
-            .entry(date)
-            .or_default()
-            .entry(entry.action)
+        *counts
+            .entry((day_of(entry.at), entry.action, entry.reason))
             .or_default() += 1;
+    }
+    let counts: Vec<Count> = counts
+        .into_iter()
+        .map(|((day, action, reason), count)| Count {
+            day,
+            action,
+            reason,
+            count,
+        })
+        .collect();
+    summarise_counts(&counts)
+}
+
+/// The summary of counts by day, action and reason.
+pub fn summarise_counts(counts: &[Count]) -> Summary {
+    let mut summary = Summary::default();
+    let mut days: BTreeMap<&str, BTreeMap<Action, u64>> = BTreeMap::new();
+    for c in counts {
+        *summary.decisions.entry(c.action).or_default() += c.count;
+        if let (Action::Rejected, Some(reason)) = (c.action, c.reason) {
+            *summary.rejections_by_reason.entry(reason).or_default() += c.count;
+        }
+        *days
+            .entry(c.day.as_str())
+            .or_default()
+            .entry(c.action)
+            .or_default() += c.count;
     }
     summary.days = days
         .into_iter()

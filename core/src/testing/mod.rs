@@ -146,5 +146,6 @@ macro_rules! contract_tests {
 
 pub mod http;
 pub mod mongo;
+pub mod notify;
 pub mod server;
 pub mod smtp;

@@ -21,7 +21,7 @@ use veche_core::id::{AccountId, DistrictId};
 use veche_core::storage::Backend;
 use veche_core::StoreResult;
 
-use crate::log::Entry;
+use crate::log::{Count, Entry};
 use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Score, Status};
 use crate::similar::Fingerprint;
 
@@ -121,16 +121,6 @@ pub struct Candidate {
 pub struct TermCounts {
     pub ideas: u64,
     pub holding: HashMap<u64, u64>,
-}
-
-/// The public log's counts of one day, action and reason.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogCount {
-    /// `YYYY-MM-DD`, in UTC.
-    pub day: String,
-    pub action: crate::log::Action,
-    pub reason: Option<crate::model::Reason>,
-    pub count: u64,
 }
 
 #[async_trait]
@@ -251,7 +241,7 @@ pub trait IdeaStore: Send + Sync + 'static {
         entry: &Entry,
     ) -> StoreResult<()>;
     /// The project's decisions counted by day, action and reason.
-    async fn log_counts(&self, project: &ProjectId) -> StoreResult<Vec<LogCount>>;
+    async fn log_counts(&self, project: &ProjectId) -> StoreResult<Vec<Count>>;
 }
 
 /// Builds the ideas store for a backend and prepares its schema (idempotent).
@@ -270,17 +260,12 @@ pub async fn open(backend: &Backend) -> StoreResult<Arc<dyn IdeaStore>> {
     }
 }
 
-/// The UTC day of an instant, as the log counts it.
-fn day_of(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC).date().to_string()
-}
-
 /// Whether a comment waits for a moderator: reported, and not looked at yet.
 fn comment_awaits(comment: &Comment) -> bool {
     !comment.reports.is_empty() && comment.kept.is_none()
 }
 
 /// The order of the log's counts: by day, then action, then reason.
-fn log_order(a: &LogCount, b: &LogCount) -> std::cmp::Ordering {
+fn log_order(a: &Count, b: &Count) -> std::cmp::Ordering {
     (&a.day, a.action, a.reason).cmp(&(&b.day, b.action, b.reason))
 }

@@ -28,10 +28,9 @@ use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
 use super::{
-    comment_awaits, day_of, Candidate, IdeaIndex, IdeaQuery, IdeaStore, LogCount, QueueStats, Sort,
-    TermCounts,
+    comment_awaits, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort, TermCounts,
 };
-use crate::log::{Action, Entry};
+use crate::log::{day_of, Action, Count, Entry};
 use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
 use crate::similar::Fingerprint;
 
@@ -914,7 +913,7 @@ impl IdeaStore for MongoIdeas {
         Ok(())
     }
 
-    async fn log_counts(&self, project: &ProjectId) -> StoreResult<Vec<LogCount>> {
+    async fn log_counts(&self, project: &ProjectId) -> StoreResult<Vec<Count>> {
         let pipeline = vec![
             doc! { "$match": { "project_id": project.as_str() } },
             doc! { "$group": {
@@ -932,7 +931,7 @@ impl IdeaStore for MongoIdeas {
         for group in groups {
             let key = group.get_document("_id").map_err(StoreError::internal)?;
             let action = key.get_str("action").unwrap_or_default();
-            out.push(LogCount {
+            out.push(Count {
                 day: key.get_str("day").unwrap_or_default().to_string(),
                 action: Action::parse(action).ok_or_else(|| {
                     StoreError::Internal(format!("a logged decision's action {action}"))

@@ -14,10 +14,9 @@ use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
 use super::{
-    comment_awaits, day_of, Candidate, IdeaIndex, IdeaQuery, IdeaStore, LogCount, QueueStats, Sort,
-    TermCounts,
+    comment_awaits, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort, TermCounts,
 };
-use crate::log::{Action, Entry};
+use crate::log::{day_of, Action, Count, Entry};
 use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
 use crate::similar::Fingerprint;
 
@@ -934,7 +933,7 @@ impl IdeaStore for SqliteIdeas {
         Ok(())
     }
 
-    async fn log_counts(&self, project: &ProjectId) -> StoreResult<Vec<LogCount>> {
+    async fn log_counts(&self, project: &ProjectId) -> StoreResult<Vec<Count>> {
         let rows = self
             .db
             .query_all(
@@ -954,7 +953,7 @@ impl IdeaStore for SqliteIdeas {
         let mut counts = rows
             .into_iter()
             .map(|(day, action, reason, n)| {
-                Ok(LogCount {
+                Ok(Count {
                     day,
                     action: Action::parse(&action).ok_or_else(|| {
                         StoreError::Internal(format!("a logged decision's action {action}"))
@@ -963,7 +962,7 @@ impl IdeaStore for SqliteIdeas {
                     count: u64::try_from(n).unwrap_or(0),
                 })
             })
-            .collect::<StoreResult<Vec<LogCount>>>()?;
+            .collect::<StoreResult<Vec<Count>>>()?;
         counts.sort_by(super::log_order);
         Ok(counts)
     }

@@ -1,0 +1,183 @@
+//! The ideas' use cases. Each reads what it needs, asks [`crate::rules`] (pure), writes through
+//! the store, and records what officials and moderators did in the audit log. Pages and the
+//! API call these and nothing below them.
+
+use std::sync::Arc;
+
+use veche_core::accounts::model::Account;
+use veche_core::clock;
+use veche_core::platform::Platform;
+use veche_core::web::problem::Problem;
+use veche_core::StoreError;
+
+use crate::model::{Idea, IdeaId, Project, ProjectId};
+use crate::rules::{self, Refused};
+use crate::store::IdeaStore;
+
+mod discussion;
+mod experts;
+mod ideas;
+mod mail;
+mod moderation;
+mod projects;
+
+pub use discussion::*;
+pub use experts::*;
+pub use ideas::*;
+pub use mail::*;
+pub use moderation::*;
+pub use projects::*;
+
+/// The ideas' settings.
+#[derive(Clone, Debug)]
+pub struct IdeasConfig {
+    /// The most candidates scored for one idea's likely duplicates.
+    pub candidates: usize,
+    /// The most likely duplicates shown beside an idea in the queue.
+    pub suggestions: usize,
+    /// How long an owed email waits before the sweep sends it (the request that made the
+    /// change normally queues it at once).
+    pub mail_grace: std::time::Duration,
+}
+
+impl Default for IdeasConfig {
+    fn default() -> Self {
+        IdeasConfig {
+            candidates: 200,
+            suggestions: 5,
+            mail_grace: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+/// The ideas feature's state in a running Veche.
+pub struct Ideas {
+    /// Private to the crate: pages and the API go through the use cases.
+    pub(crate) store: Arc<dyn IdeaStore>,
+    pub config: IdeasConfig,
+}
+
+impl Ideas {
+    pub fn new(store: Arc<dyn IdeaStore>, config: IdeasConfig) -> Ideas {
+        Ideas { store, config }
+    }
+
+    /// The ideas store itself, for tests that inspect what is stored.
+    #[cfg(feature = "testing")]
+    pub fn store(&self) -> &Arc<dyn IdeaStore> {
+        &self.store
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdeaError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("invalid input: {0:?}")]
+    Invalid(Refused),
+    /// Someone changed it first (`version_conflict`), or the state does not allow it.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<Refused> for IdeaError {
+    fn from(refused: Refused) -> Self {
+        IdeaError::Invalid(refused)
+    }
+}
+
+pub type IdeaResult<T> = Result<T, IdeaError>;
+
+impl IdeaError {
+    /// The problem document for this error (API); pages show the same title and detail.
+    pub fn problem(self) -> Problem {
+        match self {
+            IdeaError::NotFound => Problem::not_found(),
+            IdeaError::Forbidden => Problem::forbidden(),
+            IdeaError::Invalid(refused) => Problem::invalid(refused),
+            IdeaError::Conflict(code) => Problem::conflict(code),
+            IdeaError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The project, for a viewer allowed to see it (404 otherwise: a draft is not announced).
+pub(crate) async fn visible_project(
+    ideas: &Ideas,
+    viewer: Option<&Account>,
+    id: &ProjectId,
+) -> IdeaResult<Project> {
+    let project = ideas.store.project(id).await?.ok_or(IdeaError::NotFound)?;
+    if !rules::may_see_project(&project, viewer) {
+        return Err(IdeaError::NotFound);
+    }
+    Ok(project)
+}
+
+/// The idea and its project, for a viewer allowed to see the idea (404 otherwise).
+pub(crate) async fn visible_idea(
+    ideas: &Ideas,
+    viewer: Option<&Account>,
+    id: &IdeaId,
+) -> IdeaResult<(Idea, Project)> {
+    let idea = ideas.store.idea(id).await?.ok_or(IdeaError::NotFound)?;
+    let project = ideas
+        .store
+        .project(&idea.project_id)
+        .await?
+        .ok_or(IdeaError::NotFound)?;
+    if !rules::may_see_idea(&idea, &project, viewer) {
+        return Err(IdeaError::NotFound);
+    }
+    Ok((idea, project))
+}
+
+/// Stores `next` if the idea is still at `expected`; someone else's change first is 409
+/// `version_conflict` (two moderators deciding at once: one wins, the other is told).
+pub(crate) async fn save_idea(
+    ideas: &Ideas,
+    next: &Idea,
+    expected: u64,
+    index: Option<&crate::store::IdeaIndex>,
+) -> IdeaResult<()> {
+    if ideas.store.replace_idea(next, expected, index).await? {
+        Ok(())
+    } else {
+        Err(IdeaError::Conflict("version_conflict"))
+    }
+}
+
+/// Writes an audit entry for what an official or moderator did to `target`.
+pub(crate) async fn audit(
+    platform: &Platform,
+    actor: &Account,
+    action: &str,
+    target: String,
+    reason: Option<String>,
+    details: serde_json::Value,
+) -> IdeaResult<()> {
+    veche_core::accounts::service::audit(platform, &actor.id, action, target, reason, details)
+        .await
+        .map_err(|e| match e {
+            veche_core::accounts::service::AccountError::Store(s) => IdeaError::Store(s),
+            other => IdeaError::Store(StoreError::internal(other)),
+        })?;
+    Ok(())
+}
+
+/// The version a change expects: the one the caller names, or the current one.
+pub(crate) fn expected_version(current: u64, named: Option<u64>) -> IdeaResult<u64> {
+    match named {
+        Some(v) if v != current => Err(IdeaError::Conflict("version_conflict")),
+        _ => Ok(current),
+    }
+}
+
+/// Now, at the store's millisecond precision.
+pub(crate) fn now() -> time::OffsetDateTime {
+    clock::now()
+}
