@@ -14,6 +14,7 @@
 //! - [`similar`]: fingerprints (exact key, terms, MinHash band keys for an indexed candidate
 //!   lookup) and the exact score of two ideas.
 
+pub mod demo;
 pub mod log;
 pub mod model;
 pub mod rules;

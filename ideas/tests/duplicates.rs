@@ -1,8 +1,8 @@
 //! The duplicate finder on a labelled set of idea pairs written as residents write them
-//! (`tests/data/duplicates.tsv`): 50 pairs that ask for the same thing in other words, and
+//! (`data/duplicates.tsv`): 50 pairs that ask for the same thing in other words, and
 //! 50 look-alikes (often the same place) that ask for something else.
 //!
-//! A second set (`tests/data/heldout.tsv`, 25 and 25) was written after the tuning and never
+//! A second set (`data/heldout.tsv`, 25 and 25) was written after the tuning and never
 //! used for it.
 //!
 //! Precision and recall are measured at the threshold the moderation queue uses
@@ -117,7 +117,7 @@ fn measure(data: &str) -> Measured {
 /// The set the weights and the threshold were chosen on.
 #[test]
 fn the_labelled_set_is_found_with_precision_and_recall_of_at_least_0_9() {
-    let m = measure(include_str!("data/duplicates.tsv"));
+    let m = measure(include_str!("../data/duplicates.tsv"));
     assert!(m.duplicates >= 50 && m.look_alikes >= 50);
     let misses = m.misses.join("\n");
     assert!(m.precision >= 0.9, "precision {:.3}\n{misses}", m.precision);
@@ -127,7 +127,7 @@ fn the_labelled_set_is_found_with_precision_and_recall_of_at_least_0_9() {
 /// Pairs written after the tuning and never used for it: what a new project can expect.
 #[test]
 fn the_held_out_set_is_found_too() {
-    let m = measure(include_str!("data/heldout.tsv"));
+    let m = measure(include_str!("../data/heldout.tsv"));
     assert!(m.duplicates >= 25 && m.look_alikes >= 25);
     let misses = m.misses.join("\n");
     assert!(

@@ -791,6 +791,53 @@ async fn the_sweep_pays_owed_emails_and_finishes_interrupted_merges(backend: Bac
     assert_eq!(service::sweep_mail(&w.platform, &w.ideas).await.unwrap(), 0);
 }
 
+async fn the_demo_has_a_project_in_each_stage_and_a_long_queue(backend: Backend) {
+    let w = world(backend).await;
+    veche_core::accounts::demo::seed(&w.platform).await.unwrap();
+    let made = veche_ideas::demo::seed(&w.platform, &w.ideas)
+        .await
+        .unwrap();
+    assert!(made > 300, "{made}");
+    assert_eq!(
+        veche_ideas::demo::seed(&w.platform, &w.ideas)
+            .await
+            .unwrap(),
+        0,
+        "seeded once"
+    );
+    let (projects, _) = service::projects(&w.ideas, None, None, 10).await.unwrap();
+    let now = clock::now();
+    let stages: std::collections::BTreeSet<_> = projects.iter().map(|p| p.stage(now)).collect();
+    assert_eq!(stages.len(), 4, "{stages:?}");
+    let demo_moderator = w
+        .platform
+        .store
+        .account_by_email("moderator@demo.veche.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let page = service::queue(&w.ideas, &demo_moderator, None, None, 50)
+        .await
+        .unwrap();
+    assert!(page.stats.waiting > 250, "{:?}", page.stats);
+    let with_duplicates = page
+        .items
+        .iter()
+        .filter(|i| !i.duplicates.is_empty())
+        .count();
+    assert!(
+        with_duplicates >= 10,
+        "{with_duplicates} of 50 show likely duplicates"
+    );
+}
+
+/// The demo is for the embedded store (`veche serve --demo` on a fresh machine); on the
+/// MongoDB test server its thousands of single writes take a minute, so it runs on SQLite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_on_sqlite() {
+    veche_core::testing::on_sqlite(the_demo_has_a_project_in_each_stage_and_a_long_queue).await;
+}
+
 veche_core::contract_tests!(
     projects_are_drafts_until_published_by_those_who_run_them,
     an_idea_is_moderated_appealed_and_its_author_is_told,
