@@ -289,7 +289,7 @@ fn demo_idea(
             status: Status::Approved,
             queued_at: None,
             decided_at: Some(at + Duration::hours(2)),
-            shortlisted: stage >= 2 && n % 2 == 0,
+            shortlisted: stage >= 2 && n.is_multiple_of(2),
             ..idea
         }
     } else {
@@ -345,8 +345,8 @@ async fn furnish(
         ideas.store.save_score(&score).await?;
     }
     let now = clock::now();
-    if project.stage(now) == crate::model::Stage::Results && n % 2 == 0 {
-        let outcome = if n % 4 == 0 {
+    if project.stage(now) == crate::model::Stage::Results && n.is_multiple_of(2) {
+        let outcome = if n.is_multiple_of(4) {
             Outcome::InWork
         } else {
             Outcome::Accepted
