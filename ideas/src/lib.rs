@@ -15,12 +15,14 @@
 //!   lookup) and the exact score of two ideas.
 
 pub mod demo;
+pub mod http;
 pub mod log;
 pub mod model;
 pub mod rules;
 pub mod service;
 pub mod similar;
 pub mod text;
+pub mod views;
 
 /// The store is private to the crate: pages, the API and other crates go through the service.
 /// Tests (cargo feature `testing`) reach it to check its contract on both backends.
@@ -28,3 +30,45 @@ pub mod text;
 pub mod store;
 #[cfg(not(feature = "testing"))]
 mod store;
+
+use veche_core::web::ratelimit::LimitName;
+
+/// The ideas' rate limits, per account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdeasLimit {
+    /// New ideas and edits: a resident writes a few ideas an hour.
+    Submit,
+    /// Supports and withdrawals.
+    Support,
+    /// Comments and replies.
+    Comment,
+    /// Reports of abusive comments.
+    Report,
+}
+
+impl LimitName for IdeasLimit {
+    const ALL: &'static [IdeasLimit] = &[
+        IdeasLimit::Submit,
+        IdeasLimit::Support,
+        IdeasLimit::Comment,
+        IdeasLimit::Report,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            IdeasLimit::Submit => "idea_submit",
+            IdeasLimit::Support => "idea_support",
+            IdeasLimit::Comment => "idea_comment",
+            IdeasLimit::Report => "idea_report",
+        }
+    }
+
+    fn default_rate(self) -> &'static str {
+        match self {
+            IdeasLimit::Submit => "10/hour",
+            IdeasLimit::Support => "120/min",
+            IdeasLimit::Comment => "20/min",
+            IdeasLimit::Report => "30/hour",
+        }
+    }
+}

@@ -42,12 +42,14 @@ pub type Refused = Invalid;
 // ---- Projects ----
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LabelInput {
     pub code: String,
     pub name: String,
 }
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProjectInput {
     pub title: String,
     #[serde(default)]
@@ -265,6 +267,7 @@ fn stage_is(project: &Project, now: OffsetDateTime, want: Stage) -> Result<(), R
 // ---- Ideas ----
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IdeaInput {
     pub title: String,
     pub body: String,
@@ -421,6 +424,7 @@ impl Decision {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionInput {
     /// `approve`, `reject`, `send_back` or `merge`.
     pub action: String,
@@ -647,6 +651,7 @@ pub fn may_support(
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CommentInput {
     pub text: String,
     /// The top-level comment this replies to.
@@ -754,6 +759,7 @@ pub fn shortlisted(
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ScoreInput {
     /// One mark from 1 to 5 per criterion code of the project.
     pub marks: BTreeMap<String, u8>,

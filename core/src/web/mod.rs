@@ -13,9 +13,11 @@ pub mod i18n;
 pub mod idempotency;
 pub mod input;
 pub mod pages;
+pub mod precondition;
 pub mod problem;
 pub mod ratelimit;
 pub mod respond;
+pub mod responses;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};

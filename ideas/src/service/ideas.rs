@@ -94,7 +94,9 @@ pub async fn list(
     request: &ListRequest,
 ) -> IdeaResult<IdeaPage> {
     let project = visible_project(ideas, viewer, project).await?;
-    let mut query = IdeaQuery::new(project.id.clone(), request.limit.clamp(1, PAGE_MAX));
+    let limit = request.limit.clamp(1, PAGE_MAX);
+    // One more than the page: whether there is a next page is known without a second read.
+    let mut query = IdeaQuery::new(project.id.clone(), limit + 1);
     let sees_all = viewer.is_some_and(|v| rules::is_moderator(v) || rules::may_manage(v, &project));
     if request.mine {
         let viewer = viewer.ok_or(IdeaError::Forbidden)?;
@@ -117,11 +119,13 @@ pub async fn list(
         Sort::Newest
     };
     query.after = request.after.clone();
-    let found = ideas.store.ideas(&query).await?;
-    let next = (found.len() == query.limit)
-        .then(|| found.last())
-        .flatten()
-        .map(|i| query.cursor_of(i));
+    let mut found = ideas.store.ideas(&query).await?;
+    let next = if found.len() > limit {
+        found.truncate(limit);
+        found.last().map(|i| query.cursor_of(i))
+    } else {
+        None
+    };
     let supported = match viewer {
         Some(v) => {
             let ids: Vec<IdeaId> = found.iter().map(|i| i.id.clone()).collect();

@@ -92,6 +92,21 @@ impl From<Refused> for IdeaError {
 
 pub type IdeaResult<T> = Result<T, IdeaError>;
 
+impl From<IdeaError> for Problem {
+    fn from(e: IdeaError) -> Problem {
+        e.problem()
+    }
+}
+
+/// Takes one cell of a rate limit for the account: the same for the pages and the API.
+pub fn admit(
+    limits: &veche_core::web::ratelimit::Limits,
+    limit: crate::IdeasLimit,
+    account: &Account,
+) -> Result<(), Problem> {
+    limits.check(limit, account.id.as_str())
+}
+
 impl IdeaError {
     /// The problem document for this error (API); pages show the same title and detail.
     pub fn problem(self) -> Problem {

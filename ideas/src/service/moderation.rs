@@ -60,12 +60,16 @@ pub async fn queue(
 ) -> IdeaResult<QueuePage> {
     require_moderator(moderator)?;
     let limit = limit.clamp(1, 100);
-    let waiting = ideas.store.queue(project, after, limit).await?;
+    let mut waiting = ideas.store.queue(project, after, limit + 1).await?;
     let stats = ideas.store.queue_stats(project).await?;
-    let next = (waiting.len() == limit)
-        .then(|| waiting.last())
-        .flatten()
-        .and_then(|i| Some((veche_core::clock::to_millis(i.queued_at?), i.id.clone())));
+    let next = if waiting.len() > limit {
+        waiting.truncate(limit);
+        waiting
+            .last()
+            .and_then(|i| Some((veche_core::clock::to_millis(i.queued_at?), i.id.clone())))
+    } else {
+        None
+    };
     let mut items = Vec::with_capacity(waiting.len());
     for idea in waiting {
         let duplicates = duplicates(ideas, &idea, ideas.config.suggestions).await?;

@@ -197,11 +197,15 @@ pub async fn projects(
     limit: usize,
 ) -> IdeaResult<(Vec<Project>, Option<(i64, ProjectId)>)> {
     let drafts = viewer.is_some_and(|v| v.has_role(Role::Official) || v.has_role(Role::Admin));
-    let page = ideas.store.projects(drafts, after, limit).await?;
-    let next = (page.len() == limit)
-        .then(|| page.last())
-        .flatten()
-        .map(|p| (veche_core::clock::to_millis(p.created_at), p.id.clone()));
+    let limit = limit.max(1);
+    let mut page = ideas.store.projects(drafts, after, limit + 1).await?;
+    let next = if page.len() > limit {
+        page.truncate(limit);
+        page.last()
+            .map(|p| (veche_core::clock::to_millis(p.created_at), p.id.clone()))
+    } else {
+        None
+    };
     let visible = page
         .into_iter()
         .filter(|p| rules::may_see_project(p, viewer))

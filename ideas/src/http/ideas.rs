@@ -1,0 +1,207 @@
+//! Ideas: list and search a project's ideas, submit, read, edit, support and follow one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use serde_json::json;
+use warp::reply::Response;
+
+use veche_core::platform::Ctx;
+use veche_core::web::idempotency::{self, Outcome};
+use veche_core::web::precondition::{parse_if_match, set_etag};
+use veche_core::web::problem::ProblemDocument;
+use veche_core::web::respond;
+use veche_core::web::responses::{Change, Guarded, Limited, SignedIn};
+
+use super::inputs::{list_request, SupportCount};
+use super::{finish, idea_id, keyed_cursor, project_id, viewer, Body};
+use crate::model::Idea;
+use crate::rules::IdeaInput;
+use crate::service::{self, Ideas};
+use crate::views::{IdeaList, IdeaView};
+use crate::IdeasLimit;
+
+/// An idea as the API shows it to the caller, its version as the `ETag`.
+pub(super) fn idea_response(
+    ctx: &Ctx,
+    status: StatusCode,
+    idea: &Idea,
+    supported: Option<bool>,
+) -> Response {
+    let mut response = respond::json(status, &IdeaView::new(idea, viewer(ctx), supported));
+    set_etag(&mut response, idea.version);
+    response
+}
+
+/// A project's ideas, approved ones by default; filtered by topic, district and words
+/// («велодорожки» finds «велодорожку»), newest or most supported first.
+#[utoipa::path(get, path = "/api/v1/idea-projects/{id}/ideas", tag = "ideas",
+    params(("id" = String, Path),
+        ("status" = Option<String>, Query, description = "`approved` (default) or `merged`; moderators, those who run the project and authors (`mine=true`) any"),
+        ("topic" = Option<String>, Query), ("district" = Option<String>, Query),
+        ("q" = Option<String>, Query, description = "Words to find, in any form (up to 200 characters)"),
+        ("sort" = Option<String>, Query, description = "`newest` (default) or `supports`"),
+        ("mine" = Option<bool>, Query, description = "Only the caller's own ideas"),
+        ("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = IdeaList),
+        (status = 400, description = "`invalid_filter`, `invalid_limit`, `invalid_cursor`", body = ProblemDocument),
+        (status = 403, description = "`forbidden`: a status the caller may not list", body = ProblemDocument),
+        (status = 404, description = "`not_found`", body = ProblemDocument)),
+    security((), ("session" = []), ("bearer" = [])))]
+pub async fn list_ideas(
+    id: String,
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    query: HashMap<String, String>,
+) -> Response {
+    let result = async {
+        let request = list_request(&query)?;
+        let page = service::list(&ideas, viewer(&ctx), &project_id(&id)?, &request).await?;
+        let signed_in = viewer(&ctx).is_some();
+        Ok(respond::json(
+            StatusCode::OK,
+            &IdeaList {
+                items: page
+                    .ideas
+                    .iter()
+                    .map(|i| {
+                        let supported = signed_in.then(|| page.supported.contains(&i.id));
+                        IdeaView::new(i, viewer(&ctx), supported)
+                    })
+                    .collect(),
+                next_cursor: page.next.map(|(key, id)| keyed_cursor(key, id.as_str())),
+            },
+        ))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// Submits an idea during the project's proposals stage; it waits for a moderator.
+#[utoipa::path(post, path = "/api/v1/idea-projects/{id}/ideas", tag = "ideas",
+    request_body = IdeaInput,
+    params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "The same key and body within 24 hours returns the first answer"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 201, description = "Submitted; `Location` and `ETag`", body = IdeaView),
+        Guarded, Change, Limited),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn submit_idea(
+    id: String,
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    key: Option<String>,
+    body: Body<IdeaInput>,
+    raw: Bytes,
+) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        let project = project_id(&id)?;
+        let input = body?;
+        idempotency::once(&ctx, "ideas.submit", key, &raw, || async {
+            service::admit(&ctx.platform.limits, IdeasLimit::Submit, &who.account)?;
+            let idea = service::submit(&ideas, &who.account, &project, &input).await?;
+            Ok(Outcome::created(
+                format!("/api/v1/ideas/{}", idea.id),
+                json!(IdeaView::new(&idea, Some(&who.account), Some(false))),
+            ))
+        })
+        .await
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// An idea: approved and merged ones for everyone who sees the project; others for their
+/// author, moderators and those who run the project.
+#[utoipa::path(get, path = "/api/v1/ideas/{id}", tag = "ideas",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "`ETag` holds the version", body = IdeaView),
+        (status = 404, description = "`not_found`", body = ProblemDocument)),
+    security((), ("session" = []), ("bearer" = [])))]
+pub async fn get_idea(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
+    let result = async {
+        let (idea, _) = service::idea(&ideas, viewer(&ctx), &idea_id(&id)?).await?;
+        let supported = match viewer(&ctx) {
+            Some(v) => Some(service::supports(&ideas, v, &idea.id).await?),
+            None => None,
+        };
+        Ok(idea_response(&ctx, StatusCode::OK, &idea, supported))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// The author's edit, until a moderator decides (or after it was sent back for changes),
+/// during proposals. A sent-back idea returns to the queue.
+#[utoipa::path(put, path = "/api/v1/ideas/{id}", tag = "ideas",
+    request_body = IdeaInput,
+    params(("id" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "The version edited (default: the current one)"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 200, body = IdeaView), Guarded, Change, Limited),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn edit_idea(
+    id: String,
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    if_match: Option<String>,
+    body: Body<IdeaInput>,
+    _raw: Bytes,
+) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        let expected = parse_if_match(if_match.as_deref())?;
+        let input = body?;
+        service::admit(&ctx.platform.limits, IdeasLimit::Submit, &who.account)?;
+        let idea = service::edit(&ideas, &who.account, &idea_id(&id)?, expected, &input).await?;
+        Ok(idea_response(&ctx, StatusCode::OK, &idea, None))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// `PUT` supports an approved idea during discussion (once per resident, however many
+/// times it is sent); `DELETE` withdraws the support.
+#[utoipa::path(method(put, delete), path = "/api/v1/ideas/{id}/support", tag = "ideas",
+    params(("id" = String, Path),
+        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 200, body = SupportCount), Guarded, Limited,
+        (status = 422, description = "`validation_failed`: `stage`/`supports_closed`, `idea`/`not_approved`, `project`/`not_in_audience`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn support_idea(id: String, method: Method, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        service::admit(&ctx.platform.limits, IdeasLimit::Support, &who.account)?;
+        let on = method == Method::PUT;
+        let supports = service::support(&ideas, &who.account, &idea_id(&id)?, on).await?;
+        Ok(respond::json(
+            StatusCode::OK,
+            &SupportCount {
+                supports,
+                supported: on,
+            },
+        ))
+    }
+    .await;
+    finish(&ctx, result)
+}
+
+/// `PUT` follows an idea (its outcome is emailed); `DELETE` stops following it.
+#[utoipa::path(method(put, delete), path = "/api/v1/ideas/{id}/follow", tag = "ideas",
+    params(("id" = String, Path),
+        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    responses((status = 204, description = "Done"), SignedIn,
+        (status = 404, description = "`not_found`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn follow_idea(id: String, method: Method, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        service::follow(&ideas, &who.account, &idea_id(&id)?, method == Method::PUT).await?;
+        Ok(respond::no_content())
+    }
+    .await;
+    finish(&ctx, result)
+}
