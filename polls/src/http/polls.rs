@@ -20,6 +20,7 @@ use super::common::{
     finish, parse_id, parse_if_match, poll_response, required_if_match, set_etag, visible, Body,
 };
 use super::inputs::{CloseInput, PublicationInput};
+use super::responses::Managed;
 use super::REASON_MAX;
 use crate::model::PollId;
 use crate::rules::{self, PollInput};
@@ -100,9 +101,7 @@ pub async fn get_poll(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 200, description = "`ETag` holds the new version", body = PollView),
         (status = 400, description = "`invalid_header` (If-Match not a version), `invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`version_conflict`, `poll_closed`, `questions_frozen`, `already_open`", body = ProblemDocument),
         (status = 413, description = "`payload_too_large`", body = ProblemDocument),
         (status = 422, description = "`validation_failed` with `field` and `reason`", body = ProblemDocument),
@@ -126,9 +125,7 @@ pub async fn replace_poll(
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 204, description = "Deleted"),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`not_a_draft`, `version_conflict`", body = ProblemDocument),
         (status = 428, description = "`precondition_required`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
@@ -227,9 +224,7 @@ async fn expected_version(
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`not_a_draft`, `version_conflict`", body = ProblemDocument),
         (status = 422, description = "`validation_failed`: `questions`/`required`, `opens_at`/`schedule_required`, `closes_at`/`in_the_past`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
@@ -249,9 +244,7 @@ pub async fn schedule_poll(
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`not_scheduled`, `version_conflict`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn unschedule_poll(
@@ -294,9 +287,7 @@ pub(super) fn close_reason(input: Option<CloseInput>) -> Result<Option<String>, 
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`not_open`", body = ProblemDocument),
         (status = 413, description = "`payload_too_large`", body = ProblemDocument),
         (status = 415, description = "`unsupported_media_type`: a body that is not JSON", body = ProblemDocument),
@@ -318,9 +309,7 @@ pub async fn close_poll(
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`not_closed`, `not_sealed_yet`, `version_conflict`", body = ProblemDocument),
         (status = 422, description = "`validation_failed`: `decision`/`required`, `decision`/`too_long`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
