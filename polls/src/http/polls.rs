@@ -24,7 +24,7 @@ use super::responses::Managed;
 use super::REASON_MAX;
 use crate::model::PollId;
 use crate::rules::{self, PollInput};
-use crate::service::{self, PollError, Polls};
+use crate::service::{self, Plan, PollError, Polls};
 use crate::views::PollView;
 
 /// Creates a draft (officials and admins). The draft belongs to the official's organisation.
@@ -154,12 +154,8 @@ enum Change {
         if_match: Option<String>,
         body: Body<PollInput>,
     },
-    Schedule {
-        if_match: Option<String>,
-    },
-    Unschedule {
-        if_match: Option<String>,
-    },
+    /// Into the schedule or out of it, from the version in `If-Match` (default: the current).
+    Plan(Plan, Option<String>),
     Close(Body<Option<CloseInput>>),
     Publish(Body<PublicationInput>),
 }
@@ -177,13 +173,9 @@ async fn change_poll(id: String, ctx: Ctx, polls: Arc<Polls>, change: Change) ->
                 let input = body?;
                 service::update(platform, &polls, account, &id, expected, &input).await
             }
-            Change::Schedule { if_match } => {
+            Change::Plan(plan, if_match) => {
                 let expected = expected_version(&polls, account, &id, if_match.as_deref()).await?;
-                service::schedule(platform, &polls, account, &id, expected).await
-            }
-            Change::Unschedule { if_match } => {
-                let expected = expected_version(&polls, account, &id, if_match.as_deref()).await?;
-                service::unschedule(platform, &polls, account, &id, expected).await
+                service::apply_plan(platform, &polls, account, &id, expected, plan).await
             }
             Change::Close(body) => {
                 let reason = close_reason(body?)?;
@@ -234,7 +226,7 @@ pub async fn schedule_poll(
     polls: Arc<Polls>,
     if_match: Option<String>,
 ) -> Response {
-    change_poll(id, ctx, polls, Change::Schedule { if_match }).await
+    change_poll(id, ctx, polls, Change::Plan(Plan::Schedule, if_match)).await
 }
 
 /// Moves a scheduled poll that has not opened yet back to drafts.
@@ -253,7 +245,7 @@ pub async fn unschedule_poll(
     polls: Arc<Polls>,
     if_match: Option<String>,
 ) -> Response {
-    change_poll(id, ctx, polls, Change::Unschedule { if_match }).await
+    change_poll(id, ctx, polls, Change::Plan(Plan::Unschedule, if_match)).await
 }
 
 /// The reason for closing early: trimmed, at most [`REASON_MAX`] characters, no control
