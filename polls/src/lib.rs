@@ -35,33 +35,14 @@ pub mod views;
 pub use feature::PollsFeature;
 pub use service::{Polls, PollsConfig};
 
-use veche_core::web::ratelimit::LimitName;
-
-/// The polls' rate limits (declared defaults; `VECHE_RATE_<NAME>` overrides).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PollsLimit {
-    /// Ballots by one account: a resident votes in a handful of polls a minute at most.
-    BallotAccount,
-    /// Ballots from one IP address (a household or an office behind one address may vote
-    /// together; a script hammering from one address may not).
-    BallotIp,
-}
-
-impl LimitName for PollsLimit {
-    const ALL: &'static [PollsLimit] = &[PollsLimit::BallotAccount, PollsLimit::BallotIp];
-
-    fn name(self) -> &'static str {
-        match self {
-            PollsLimit::BallotAccount => "ballot_account",
-            PollsLimit::BallotIp => "ballot_ip",
-        }
-    }
-
-    fn default_rate(self) -> &'static str {
-        match self {
-            PollsLimit::BallotAccount => "30/min",
-            PollsLimit::BallotIp => "600/min",
-        }
+veche_core::limit_enum! {
+    /// The polls' rate limits (declared defaults; `VECHE_RATE_<NAME>` overrides).
+    pub enum PollsLimit {
+        /// Ballots by one account: a resident votes in a handful of polls a minute at most.
+        BallotAccount = ("ballot_account", "30/min"),
+        /// Ballots from one IP address (a household or an office behind one address may vote
+        /// together; a script hammering from one address may not).
+        BallotIp = ("ballot_ip", "600/min"),
     }
 }
 

@@ -101,6 +101,19 @@ pub struct AudienceInput {
     pub min_age: Option<u8>,
 }
 
+impl From<&Audience> for AudienceInput {
+    /// The audience as the API writes it (and shows it: [`crate::views::AudienceView`]).
+    fn from(audience: &Audience) -> AudienceInput {
+        let (districts, okrugs) = audience.id_strings();
+        AudienceInput {
+            districts,
+            okrugs,
+            verified_only: audience.verified_only,
+            min_age: audience.min_age,
+        }
+    }
+}
+
 /// A refused input and where it is (`questions[2].options[0]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refused {
@@ -566,15 +579,7 @@ impl PollInput {
                         .collect(),
                 })
                 .collect(),
-            audience: {
-                let (districts, okrugs) = poll.audience.id_strings();
-                AudienceInput {
-                    districts,
-                    okrugs,
-                    verified_only: poll.audience.verified_only,
-                    min_age: poll.audience.min_age,
-                }
-            },
+            audience: AudienceInput::from(&poll.audience),
             opens_at: poll.opens_at,
             closes_at: poll.closes_at,
             points: Some(poll.points),

@@ -9,6 +9,7 @@ use veche_core::districts::Directory;
 use veche_core::web::i18n::Lang;
 
 use crate::model::{AgeBracket, Ballot, Choice, Poll, Status, Visibility};
+use crate::rules::AudienceInput;
 use crate::tally::{Cell, Counters};
 
 /// A poll as residents and officials read it.
@@ -68,6 +69,18 @@ pub struct AudienceView {
     pub min_age: Option<u8>,
 }
 
+impl From<AudienceInput> for AudienceView {
+    /// An audience is shown as the API takes it.
+    fn from(input: AudienceInput) -> AudienceView {
+        AudienceView {
+            districts: input.districts,
+            okrugs: input.okrugs,
+            verified_only: input.verified_only,
+            min_age: input.min_age,
+        }
+    }
+}
+
 impl PollView {
     pub fn new(poll: &Poll, now: OffsetDateTime) -> PollView {
         PollView {
@@ -97,15 +110,7 @@ impl PollView {
                         .collect(),
                 })
                 .collect(),
-            audience: {
-                let (districts, okrugs) = poll.audience.id_strings();
-                AudienceView {
-                    districts,
-                    okrugs,
-                    verified_only: poll.audience.verified_only,
-                    min_age: poll.audience.min_age,
-                }
-            },
+            audience: AudienceInput::from(&poll.audience).into(),
             opens_at: poll.opens_at,
             closes_at: poll.closes_at,
             points: poll.points,

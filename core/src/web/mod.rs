@@ -12,6 +12,7 @@ pub mod html;
 pub mod i18n;
 pub mod idempotency;
 pub mod input;
+mod limit_enum;
 pub mod pages;
 pub mod precondition;
 pub mod problem;

@@ -44,6 +44,7 @@ mod inputs;
 mod list;
 mod points;
 mod polls;
+mod responses;
 mod results;
 #[cfg(test)]
 mod tests;

@@ -20,10 +20,11 @@ use super::common::{
     finish, parse_id, parse_if_match, poll_response, required_if_match, set_etag, visible, Body,
 };
 use super::inputs::{CloseInput, PublicationInput};
+use super::responses::Managed;
 use super::REASON_MAX;
 use crate::model::PollId;
 use crate::rules::{self, PollInput};
-use crate::service::{self, PollError, Polls};
+use crate::service::{self, Plan, PollError, Polls};
 use crate::views::PollView;
 
 /// Creates a draft (officials and admins). The draft belongs to the official's organisation.
@@ -100,9 +101,7 @@ pub async fn get_poll(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 200, description = "`ETag` holds the new version", body = PollView),
         (status = 400, description = "`invalid_header` (If-Match not a version), `invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`version_conflict`, `poll_closed`, `questions_frozen`, `already_open`", body = ProblemDocument),
         (status = 413, description = "`payload_too_large`", body = ProblemDocument),
         (status = 422, description = "`validation_failed` with `field` and `reason`", body = ProblemDocument),
@@ -126,9 +125,7 @@ pub async fn replace_poll(
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 204, description = "Deleted"),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`not_a_draft`, `version_conflict`", body = ProblemDocument),
         (status = 428, description = "`precondition_required`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
@@ -157,12 +154,8 @@ enum Change {
         if_match: Option<String>,
         body: Body<PollInput>,
     },
-    Schedule {
-        if_match: Option<String>,
-    },
-    Unschedule {
-        if_match: Option<String>,
-    },
+    /// Into the schedule or out of it, from the version in `If-Match` (default: the current).
+    Plan(Plan, Option<String>),
     Close(Body<Option<CloseInput>>),
     Publish(Body<PublicationInput>),
 }
@@ -180,13 +173,9 @@ async fn change_poll(id: String, ctx: Ctx, polls: Arc<Polls>, change: Change) ->
                 let input = body?;
                 service::update(platform, &polls, account, &id, expected, &input).await
             }
-            Change::Schedule { if_match } => {
+            Change::Plan(plan, if_match) => {
                 let expected = expected_version(&polls, account, &id, if_match.as_deref()).await?;
-                service::schedule(platform, &polls, account, &id, expected).await
-            }
-            Change::Unschedule { if_match } => {
-                let expected = expected_version(&polls, account, &id, if_match.as_deref()).await?;
-                service::unschedule(platform, &polls, account, &id, expected).await
+                service::apply_plan(platform, &polls, account, &id, expected, plan).await
             }
             Change::Close(body) => {
                 let reason = close_reason(body?)?;
@@ -227,9 +216,7 @@ async fn expected_version(
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`not_a_draft`, `version_conflict`", body = ProblemDocument),
         (status = 422, description = "`validation_failed`: `questions`/`required`, `opens_at`/`schedule_required`, `closes_at`/`in_the_past`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
@@ -239,7 +226,7 @@ pub async fn schedule_poll(
     polls: Arc<Polls>,
     if_match: Option<String>,
 ) -> Response {
-    change_poll(id, ctx, polls, Change::Schedule { if_match }).await
+    change_poll(id, ctx, polls, Change::Plan(Plan::Schedule, if_match)).await
 }
 
 /// Moves a scheduled poll that has not opened yet back to drafts.
@@ -249,9 +236,7 @@ pub async fn schedule_poll(
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`not_scheduled`, `version_conflict`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn unschedule_poll(
@@ -260,7 +245,7 @@ pub async fn unschedule_poll(
     polls: Arc<Polls>,
     if_match: Option<String>,
 ) -> Response {
-    change_poll(id, ctx, polls, Change::Unschedule { if_match }).await
+    change_poll(id, ctx, polls, Change::Plan(Plan::Unschedule, if_match)).await
 }
 
 /// The reason for closing early: trimmed, at most [`REASON_MAX`] characters, no control
@@ -294,9 +279,7 @@ pub(super) fn close_reason(input: Option<CloseInput>) -> Result<Option<String>, 
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`not_open`", body = ProblemDocument),
         (status = 413, description = "`payload_too_large`", body = ProblemDocument),
         (status = 415, description = "`unsupported_media_type`: a body that is not JSON", body = ProblemDocument),
@@ -318,9 +301,7 @@ pub async fn close_poll(
         ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`not_closed`, `not_sealed_yet`, `version_conflict`", body = ProblemDocument),
         (status = 422, description = "`validation_failed`: `decision`/`required`, `decision`/`too_long`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]

@@ -21,6 +21,7 @@ use super::common::{
     viewer, visible_cached,
 };
 use super::inputs::SealDocument;
+use super::responses::{Hidden, Managed, Unsealed};
 use crate::export::{self, Format, Published};
 use crate::model::{Poll, Status};
 use crate::service::{self, PollError, Polls};
@@ -109,8 +110,7 @@ fn cache_results(response: &mut Response, public: bool) {
 #[utoipa::path(get, path = "/api/v1/polls/{id}/results", tag = "polls",
     params(("id" = String, Path)),
     responses((status = 200, body = Results),
-        (status = 403, description = "`results_hidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument)),
+        Hidden),
     security((), ("session" = []), ("bearer" = [])))]
 pub async fn get_results(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     let result = async {
@@ -128,8 +128,7 @@ pub async fn get_results(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
 #[utoipa::path(get, path = "/api/v1/polls/{id}/results.csv", tag = "polls",
     params(("id" = String, Path)),
     responses((status = 200, description = "An attachment", body = String, content_type = "text/csv"),
-        (status = 403, description = "`results_hidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument)),
+        Hidden),
     security((), ("session" = []), ("bearer" = [])))]
 pub async fn get_results_csv(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     let result = async {
@@ -166,9 +165,7 @@ async fn sealed_poll(ctx: &Ctx, polls: &Polls, id: &str) -> Result<(Arc<Poll>, b
 #[utoipa::path(get, path = "/api/v1/polls/{id}/seal", tag = "polls",
     params(("id" = String, Path)),
     responses((status = 200, body = SealDocument),
-        (status = 403, description = "`results_hidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
-        (status = 409, description = "`not_sealed`", body = ProblemDocument)),
+        Unsealed),
     security((), ("session" = []), ("bearer" = [])))]
 pub async fn get_seal(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     let result = async {
@@ -231,9 +228,7 @@ async fn export_ballots(id: String, ctx: Ctx, polls: Arc<Polls>, format: Format)
 #[utoipa::path(get, path = "/api/v1/polls/{id}/ballots.json", tag = "polls",
     params(("id" = String, Path)),
     responses((status = 200, description = "An attachment (`veche-ballots-v1`)", body = Object, content_type = "application/json"),
-        (status = 403, description = "`results_hidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
-        (status = 409, description = "`not_sealed`", body = ProblemDocument)),
+        Unsealed),
     security((), ("session" = []), ("bearer" = [])))]
 pub async fn export_ballots_json(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     export_ballots(id, ctx, polls, Format::Json).await
@@ -244,9 +239,7 @@ pub async fn export_ballots_json(id: String, ctx: Ctx, polls: Arc<Polls>) -> Res
 #[utoipa::path(get, path = "/api/v1/polls/{id}/ballots.csv", tag = "polls",
     params(("id" = String, Path)),
     responses((status = 200, description = "An attachment", body = String, content_type = "text/csv"),
-        (status = 403, description = "`results_hidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
-        (status = 409, description = "`not_sealed`", body = ProblemDocument)),
+        Unsealed),
     security((), ("session" = []), ("bearer" = [])))]
 pub async fn export_ballots_csv(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     export_ballots(id, ctx, polls, Format::Csv).await
@@ -257,9 +250,7 @@ pub async fn export_ballots_csv(id: String, ctx: Ctx, polls: Arc<Polls>) -> Resp
 #[utoipa::path(get, path = "/api/v1/polls/{id}/dashboard", tag = "polls",
     params(("id" = String, Path)),
     responses((status = 200, body = Dashboard),
-        (status = 401, body = ProblemDocument),
-        (status = 403, description = "`forbidden`", body = ProblemDocument),
-        (status = 404, description = "`not_found`", body = ProblemDocument),
+        Managed,
         (status = 409, description = "`not_open_yet`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn get_dashboard(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {

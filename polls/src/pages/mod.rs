@@ -65,7 +65,7 @@ use crate::pages::points::points_page;
 use crate::pages::poll::{poll_get, vote_submit};
 use crate::pages::receipts::{receipt_lookup, receipt_page};
 use crate::pages::results::results_page;
-use crate::service::Polls;
+use crate::service::{Plan, Polls};
 
 const OFFICIAL_PATH: &str = "/official/polls";
 /// Polls per page of the lists.
@@ -181,8 +181,8 @@ pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Respon
     );
     // The poll's life: POST /official/polls/{id}/{action}, one button each.
     let lifecycle = [
-        ("schedule", Action::Schedule),
-        ("unschedule", Action::Unschedule),
+        ("schedule", Action::Plan(Plan::Schedule)),
+        ("unschedule", Action::Plan(Plan::Unschedule)),
         ("delete", Action::Delete),
         ("close", Action::Close),
         ("publish", Action::Publish),

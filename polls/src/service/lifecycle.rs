@@ -1,6 +1,8 @@
 //! Officials: a poll's life (create, edit, schedule, unschedule, delete, close, publish) and
 //! its audit entries.
 
+use serde_json::{json, Value};
+
 use super::*;
 
 // ---- Officials: the poll's life ----
@@ -27,14 +29,9 @@ pub async fn create(
     };
     let poll = fields.into_draft(actor.id.clone(), organisation, now);
     polls.store.insert_poll(&poll).await?;
-    audit(
-        platform,
-        actor,
-        "poll.created",
-        &poll,
-        serde_json::json!({ "title": poll.title }),
-    )
-    .await?;
+    AuditLog { platform, actor }
+        .record("poll.created", &poll, json!({ "title": poll.title }))
+        .await?;
     Ok(poll)
 }
 
@@ -118,48 +115,22 @@ pub async fn update(
         rules::ready_to_schedule(&next, now).map_err(PollError::Invalid)?;
     }
     let saved = save(polls, next, expected).await?;
-    audit(
-        platform,
-        actor,
-        "poll.updated",
-        &saved,
-        serde_json::json!({ "version": saved.version }),
-    )
-    .await?;
+    AuditLog { platform, actor }
+        .record("poll.updated", &saved, json!({ "version": saved.version }))
+        .await?;
     Ok(saved)
 }
 
-/// Draft → scheduled: it opens by itself at `opens_at`.
-pub async fn schedule(
-    platform: &Platform,
-    polls: &Polls,
-    actor: &Account,
-    id: &PollId,
-    expected: u64,
-) -> PollResult<Poll> {
-    apply_plan(platform, polls, actor, id, expected, Plan::Schedule).await
-}
-
-/// Scheduled but not yet open → draft again.
-pub async fn unschedule(
-    platform: &Platform,
-    polls: &Polls,
-    actor: &Account,
-    id: &PollId,
-    expected: u64,
-) -> PollResult<Poll> {
-    apply_plan(platform, polls, actor, id, expected, Plan::Unschedule).await
-}
-
-/// The two moves of a poll that has not opened: into the schedule and out of it.
-#[derive(Clone, Copy)]
-enum Plan {
+/// The two moves of a poll that has not opened: into the schedule (draft → scheduled: it opens
+/// by itself at `opens_at`) and out of it (scheduled but not yet open → draft again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
     Schedule,
     Unschedule,
 }
 
 /// Makes `plan` for the managed poll `id` at version `expected`, and audits it.
-async fn apply_plan(
+pub async fn apply_plan(
     platform: &Platform,
     polls: &Polls,
     actor: &Account,
@@ -190,7 +161,9 @@ async fn apply_plan(
     let mut next = poll;
     next.phase = phase;
     let saved = save(polls, next, expected).await?;
-    audit(platform, actor, action, &saved, serde_json::json!({})).await?;
+    AuditLog { platform, actor }
+        .record(action, &saved, json!({}))
+        .await?;
     Ok(saved)
 }
 
@@ -210,14 +183,9 @@ pub async fn delete(
         return Err(PollError::Conflict("version_conflict"));
     }
     polls.forget(id);
-    audit(
-        platform,
-        actor,
-        "poll.deleted",
-        &poll,
-        serde_json::json!({}),
-    )
-    .await?;
+    AuditLog { platform, actor }
+        .record("poll.deleted", &poll, json!({}))
+        .await?;
     Ok(())
 }
 
@@ -241,15 +209,9 @@ pub async fn close(
         next.closes_at = Some(now);
         match save(polls, next, expected).await {
             Ok(saved) => {
-                audit_reason(
-                    platform,
-                    actor,
-                    "poll.closed",
-                    &saved,
-                    reason,
-                    serde_json::json!({}),
-                )
-                .await?;
+                AuditLog { platform, actor }
+                    .record_reason("poll.closed", &saved, reason, json!({}))
+                    .await?;
                 return Ok(saved);
             }
             // A ballot froze the questions meanwhile (that bumps the version): try again.
@@ -292,57 +254,55 @@ pub async fn publish(
         _ => return Err(PollError::Conflict("not_closed")),
     }
     let expected = poll.version;
-    let first = poll.phase != Phase::Published;
+    let action = if poll.phase == Phase::Published {
+        "poll.decision_updated"
+    } else {
+        "poll.published"
+    };
     let mut next = poll;
     next.phase = Phase::Published;
     next.decision = Some(text);
     next.decision_at = Some(now);
     let saved = save(polls, next, expected).await?;
-    audit(
-        platform,
-        actor,
-        if first {
-            "poll.published"
-        } else {
-            "poll.decision_updated"
-        },
-        &saved,
-        serde_json::json!({}),
-    )
-    .await?;
+    AuditLog { platform, actor }
+        .record(action, &saved, json!({}))
+        .await?;
     Ok(saved)
 }
 
-async fn audit(
-    platform: &Platform,
-    actor: &Account,
-    action: &str,
-    poll: &Poll,
-    details: serde_json::Value,
-) -> PollResult<()> {
-    audit_reason(platform, actor, action, poll, None, details).await
+/// The audit log as one account writes it.
+struct AuditLog<'a> {
+    platform: &'a Platform,
+    actor: &'a Account,
 }
 
-async fn audit_reason(
-    platform: &Platform,
-    actor: &Account,
-    action: &str,
-    poll: &Poll,
-    reason: Option<String>,
-    details: serde_json::Value,
-) -> PollResult<()> {
-    veche_core::accounts::service::audit(
-        platform,
-        &actor.id,
-        action,
-        format!("poll:{}", poll.id),
-        reason,
-        details,
-    )
-    .await
-    .map_err(|e| match e {
-        veche_core::accounts::service::AccountError::Store(s) => PollError::Store(s),
-        other => PollError::Store(StoreError::internal(other)),
-    })?;
-    Ok(())
+impl AuditLog<'_> {
+    /// Records `action` on `poll`, with `details`.
+    async fn record(&self, action: &str, poll: &Poll, details: Value) -> PollResult<()> {
+        self.record_reason(action, poll, None, details).await
+    }
+
+    /// Records `action` on `poll`, with the reason the actor gave and `details`.
+    async fn record_reason(
+        &self,
+        action: &str,
+        poll: &Poll,
+        reason: Option<String>,
+        details: Value,
+    ) -> PollResult<()> {
+        veche_core::accounts::service::audit(
+            self.platform,
+            &self.actor.id,
+            action,
+            format!("poll:{}", poll.id),
+            reason,
+            details,
+        )
+        .await
+        .map_err(|e| match e {
+            veche_core::accounts::service::AccountError::Store(s) => PollError::Store(s),
+            other => PollError::Store(StoreError::internal(other)),
+        })?;
+        Ok(())
+    }
 }

@@ -12,11 +12,15 @@ pub fn seal_due(poll: &Poll, now: OffsetDateTime, grace: Duration) -> bool {
 /// How many ballots a pass over the ballots reads at a time.
 const PAGE: usize = 5000;
 
-/// A pass over a poll's ballots in receipt order, [`PAGE`] at a time (sealing, recounting).
+/// A pass over a poll's ballots in receipt order, [`PAGE`] at a time (sealing, recounting). It
+/// counts every ballot it reads: after the pass, `exact` holds the poll's exact counts and
+/// `ballots` how many there are.
 #[derive(Default)]
 struct BallotPages {
     after: Option<Receipt>,
     done: bool,
+    exact: Counters,
+    ballots: u64,
 }
 
 impl BallotPages {
@@ -31,6 +35,10 @@ impl BallotPages {
             .await?;
         self.done = page.len() < PAGE;
         self.after = page.last().map(|b| b.receipt.clone());
+        for b in &page {
+            self.exact.count(b);
+        }
+        self.ballots += page.len() as u64;
         Ok(Some(page))
     }
 }
@@ -48,16 +56,12 @@ pub async fn seal(polls: &Polls, id: &PollId) -> PollResult<Seal> {
     if poll.status(clock::now()) != Status::Closed {
         return Err(PollError::Conflict("not_closed"));
     }
-    let mut exact = Counters::default();
     let mut block: Vec<Entry> = Vec::with_capacity(BLOCK);
     let mut block_roots = Vec::new();
     let mut block_firsts = Vec::new();
-    let mut ballots = 0u64;
     let mut pages = BallotPages::default();
     while let Some(page) = pages.next(polls, id).await? {
         for b in &page {
-            exact.count(b);
-            ballots += 1;
             block.push(Entry::of(b));
             if block.len() == BLOCK {
                 flush_block(polls, id, &mut block, &mut block_roots, &mut block_firsts).await?;
@@ -67,6 +71,7 @@ pub async fn seal(polls: &Polls, id: &PollId) -> PollResult<Seal> {
     if !block.is_empty() {
         flush_block(polls, id, &mut block, &mut block_roots, &mut block_firsts).await?;
     }
+    let (exact, ballots) = (pages.exact, pages.ballots);
     let root = hex(&verify::root_of(block_roots.clone()));
     let live = polls.store.counters(id).await?;
     let drift = live.delta_to(&exact);
@@ -148,15 +153,9 @@ pub async fn recount(polls: &Polls, id: &PollId, fix: bool) -> PollResult<Recoun
     polls.store.poll(id).await?.ok_or(PollError::NotFound)?;
     for _ in 0..5 {
         let before = polls.store.counters(id).await?;
-        let mut exact = Counters::default();
-        let mut ballots = 0u64;
         let mut pages = BallotPages::default();
-        while let Some(page) = pages.next(polls, id).await? {
-            for b in &page {
-                exact.count(b);
-                ballots += 1;
-            }
-        }
+        while pages.next(polls, id).await?.is_some() {}
+        let (exact, ballots) = (pages.exact, pages.ballots);
         let after_pass = polls.store.counters(id).await?;
         if before != after_pass {
             continue;

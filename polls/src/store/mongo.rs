@@ -81,15 +81,49 @@ const BALLOT_TIMES: &[&str] = &["cast_at"];
 /// The instant of a seal document ([`SealRecord`]).
 const SEAL_TIMES: &[&str] = &["sealed_at"];
 
+/// The polls' collections.
+const POLLS: &str = "polls";
+const BALLOTS: &str = "ballots";
+const COUNTERS: &str = "poll_counters";
+const BLOCKS: &str = "poll_blocks";
+const SEALS: &str = "poll_seals";
+
 /// Every field holding an instant, by collection, for the migration at open. Versions before
 /// it stored the poll, ballot and seal instants as integer milliseconds; `alive_at` was always
 /// a date and is listed so the list is complete.
 const TIME_FIELDS: &[(&str, &[&str])] = &[
-    ("polls", POLL_TIMES),
-    ("ballots", BALLOT_TIMES),
-    ("poll_seals", SEAL_TIMES),
-    ("poll_counters", &["alive_at"]),
+    (POLLS, POLL_TIMES),
+    (BALLOTS, BALLOT_TIMES),
+    (SEALS, SEAL_TIMES),
+    (COUNTERS, &["alive_at"]),
 ];
+
+/// The indexes made at open, each once: collection, name, and the fields in order, separated
+/// by spaces (a leading `-`: descending).
+const INDEXES: &[(&str, &str, &str)] = &[
+    (POLLS, "phase_id", "phase -_id"),
+    (POLLS, "organisation_id", "organisation_id -_id"),
+    (BALLOTS, "one_per_resident", "poll_id account_id"),
+    (BALLOTS, "poll_receipt", "poll_id receipt"),
+    (BALLOTS, "account_history", "account_id -cast_at -poll_id"),
+    (BALLOTS, "poll_shard_seq", "poll_id shard seq"),
+    (COUNTERS, "poll_id", "poll_id"),
+    (COUNTERS, "alive_at", "alive_at"),
+];
+
+/// The indexes of [`INDEXES`] that are unique.
+const UNIQUE_INDEXES: &[&str] = &["one_per_resident", "poll_receipt"];
+
+/// An index's keys from its fields as [`INDEXES`] lists them.
+fn index_keys(fields: &str) -> Document {
+    fields
+        .split(' ')
+        .map(|f| match f.strip_prefix('-') {
+            Some(field) => (field.to_string(), Bson::Int32(-1)),
+            None => (f.to_string(), Bson::Int32(1)),
+        })
+        .collect()
+}
 
 fn poll_from(document: Document) -> StoreResult<Poll> {
     Poll::try_from(from_stored::<PollRecord>(document, POLL_TIMES)?)
@@ -225,7 +259,7 @@ impl MongoPolls {
         let queue = self.inserter.get_or_init(|| {
             let (tx, rx) = mpsc::channel(4 * INSERT_BATCH);
             tokio::spawn(insert_ballots(
-                self.db.collection("ballots"),
+                self.db.collection(BALLOTS),
                 self.tally.clone(),
                 rx,
             ));
@@ -263,66 +297,19 @@ impl MongoPolls {
 
     pub async fn migrate(&self) -> StoreResult<()> {
         let db = &self.db;
-        db.ensure_index("polls", doc! { "phase": 1, "_id": -1 }, "phase_id", false)
-            .await?;
-        db.ensure_index(
-            "polls",
-            doc! { "organisation_id": 1, "_id": -1 },
-            "organisation_id",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "ballots",
-            doc! { "poll_id": 1, "account_id": 1 },
-            "one_per_resident",
-            true,
-        )
-        .await?;
-        db.ensure_index(
-            "ballots",
-            doc! { "poll_id": 1, "receipt": 1 },
-            "poll_receipt",
-            true,
-        )
-        .await?;
-        db.ensure_index(
-            "ballots",
-            doc! { "account_id": 1, "cast_at": -1, "poll_id": -1 },
-            "account_history",
-            false,
-        )
-        .await?;
-        db.ensure_index(
-            "ballots",
-            doc! { "poll_id": 1, "shard": 1, "seq": 1 },
-            "poll_shard_seq",
-            false,
-        )
-        .await?;
-        db.ensure_index("poll_counters", doc! { "poll_id": 1 }, "poll_id", false)
-            .await?;
-        db.ensure_index("poll_counters", doc! { "alive_at": 1 }, "alive_at", false)
-            .await?;
+        for (collection, name, fields) in INDEXES {
+            let unique = UNIQUE_INDEXES.contains(name);
+            db.ensure_index(collection, index_keys(fields), name, unique)
+                .await?;
+        }
         db.convert_millis_to_dates("polls_times_as_dates", TIME_FIELDS)
             .await?;
         Ok(())
     }
 
-    fn polls(&self) -> Collection<Document> {
-        self.db.collection("polls")
-    }
-    fn ballots(&self) -> Collection<Document> {
-        self.db.collection("ballots")
-    }
-    fn counter_docs(&self) -> Collection<Document> {
-        self.db.collection("poll_counters")
-    }
-    fn blocks(&self) -> Collection<Document> {
-        self.db.collection("poll_blocks")
-    }
-    fn seals(&self) -> Collection<Document> {
-        self.db.collection("poll_seals")
+    /// One of the polls' collections, by its name (one of the constants above).
+    fn coll(&self, name: &str) -> Collection<Document> {
+        self.db.collection(name)
     }
 
     /// Adds `delta` to one counter document of the poll (created on first use). Two first
@@ -338,7 +325,7 @@ impl MongoPolls {
         }
         let id = format!("{poll}#{shard}");
         let update = doc! { "$inc": inc, "$setOnInsert": { "poll_id": poll } };
-        let counters = self.counter_docs();
+        let counters = self.coll(COUNTERS);
         retry_upsert(|| {
             counters
                 .update_one(doc! { "_id": &id }, update.clone())
@@ -351,7 +338,7 @@ impl MongoPolls {
 
 impl Tally {
     fn counters(&self) -> Collection<Document> {
-        self.db.collection("poll_counters")
+        self.db.collection(COUNTERS)
     }
 
     /// Makes sure this process's counter document of `poll` exists before its first ballot is
@@ -499,14 +486,14 @@ fn number(value: &Bson) -> i64 {
 #[async_trait]
 impl PollStore for MongoPolls {
     async fn insert_poll(&self, poll: &Poll) -> StoreResult<()> {
-        self.polls()
+        self.coll(POLLS)
             .insert_one(to_stored(&PollRecord::from(poll), POLL_TIMES)?)
             .await?;
         Ok(())
     }
 
     async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>> {
-        self.polls()
+        self.coll(POLLS)
             .find_one(doc! { "_id": id.as_str() })
             .await?
             .map(poll_from)
@@ -515,7 +502,7 @@ impl PollStore for MongoPolls {
 
     async fn replace_poll(&self, poll: &Poll, expected: u64) -> StoreResult<bool> {
         let result = self
-            .polls()
+            .coll(POLLS)
             .replace_one(
                 doc! { "_id": poll.id.as_str(), "version": expected as i64 },
                 to_stored(&PollRecord::from(poll), POLL_TIMES)?,
@@ -525,7 +512,7 @@ impl PollStore for MongoPolls {
     }
 
     async fn freeze(&self, id: &PollId) -> StoreResult<()> {
-        self.polls()
+        self.coll(POLLS)
             .update_one(
                 doc! { "_id": id.as_str(), "frozen": false },
                 doc! { "$set": { "frozen": true }, "$inc": { "version": 1i64 } },
@@ -536,7 +523,7 @@ impl PollStore for MongoPolls {
 
     async fn delete_draft(&self, id: &PollId, expected: u64) -> StoreResult<bool> {
         let result = self
-            .polls()
+            .coll(POLLS)
             .delete_one(doc! { "_id": id.as_str(), "phase": "draft", "version": expected as i64 })
             .await?;
         Ok(result.deleted_count == 1)
@@ -555,7 +542,7 @@ impl PollStore for MongoPolls {
             filter.insert("_id", doc! { "$lt": before.as_str() });
         }
         let documents: Vec<Document> = self
-            .polls()
+            .coll(POLLS)
             .find(filter)
             .sort(doc! { "_id": -1 })
             .limit(query.limit.max(1) as i64)
@@ -597,7 +584,7 @@ impl PollStore for MongoPolls {
                 .map(|b| to_stored(&BallotRecord::from(b), BALLOT_TIMES))
                 .collect::<StoreResult<_>>()?;
             let inserted: Vec<&Ballot> =
-                match self.ballots().insert_many(records).ordered(false).await {
+                match self.coll(BALLOTS).insert_many(records).ordered(false).await {
                     Ok(_) => chunk.iter().collect(),
                     Err(e) => {
                         let duplicates: Option<Vec<usize>> = match e.kind.as_ref() {
@@ -643,7 +630,7 @@ impl PollStore for MongoPolls {
     }
 
     async fn ballot_of(&self, poll: &PollId, account: &AccountId) -> StoreResult<Option<Ballot>> {
-        self.ballots()
+        self.coll(BALLOTS)
             .find_one(doc! { "poll_id": poll.as_str(), "account_id": account.as_str() })
             .await?
             .map(ballot_from)
@@ -655,7 +642,7 @@ impl PollStore for MongoPolls {
         poll: &PollId,
         receipt: &Receipt,
     ) -> StoreResult<Option<Ballot>> {
-        self.ballots()
+        self.coll(BALLOTS)
             .find_one(doc! { "poll_id": poll.as_str(), "receipt": receipt.as_str() })
             .await?
             .map(ballot_from)
@@ -673,7 +660,7 @@ impl PollStore for MongoPolls {
             filter.insert("receipt", doc! { "$gt": after.as_str() });
         }
         let documents: Vec<Document> = self
-            .ballots()
+            .coll(BALLOTS)
             .find(filter)
             .sort(doc! { "receipt": 1 })
             .limit(limit.max(1) as i64)
@@ -700,7 +687,7 @@ impl PollStore for MongoPolls {
             .build();
         let docs: Vec<Document> = self
             .db
-            .collection::<Document>("ballots")
+            .collection::<Document>(BALLOTS)
             .find(filter)
             .with_options(options)
             .await?
@@ -718,7 +705,7 @@ impl PollStore for MongoPolls {
         // never both nor neither.
         let _no_flush = self.tally.flushing.lock().await;
         let docs: Vec<Document> = self
-            .counter_docs()
+            .coll(COUNTERS)
             .find(doc! { "poll_id": poll.as_str() })
             .await?
             .try_collect()
@@ -748,7 +735,7 @@ impl PollStore for MongoPolls {
             to_millis(veche_core::clock::now()) - silent_for.as_millis() as i64,
         );
         let shards: Vec<Document> = self
-            .counter_docs()
+            .coll(COUNTERS)
             .find(doc! { "retired": false, "alive_at": { "$lt": stale } })
             .await?
             .try_collect()
@@ -770,7 +757,7 @@ impl PollStore for MongoPolls {
             let mut last = through;
             let mut cursor = self
                 .db
-                .collection::<Document>("ballots")
+                .collection::<Document>(BALLOTS)
                 .find(doc! { "poll_id": poll, "shard": shard, "seq": { "$gt": through } })
                 .await?;
             while let Some(raw) = cursor.try_next().await? {
@@ -788,7 +775,7 @@ impl PollStore for MongoPolls {
             }
             // Only if nobody repaired it meanwhile (same `through`).
             let done = self
-                .counter_docs()
+                .coll(COUNTERS)
                 .update_one(
                     doc! { "_id": id, "through": through, "retired": false },
                     update,
@@ -811,12 +798,12 @@ impl PollStore for MongoPolls {
         let receipts = mongodb::bson::to_bson(entries)?;
         let id = format!("{poll}#{index}");
         let block = doc! { "_id": &id, "poll_id": poll.as_str(), "idx": index as i64, "receipts": receipts };
-        upsert(&self.blocks(), &id, block).await
+        upsert(&self.coll(BLOCKS), &id, block).await
     }
 
     async fn block(&self, poll: &PollId, index: u32) -> StoreResult<Option<Vec<Entry>>> {
         let found = self
-            .blocks()
+            .coll(BLOCKS)
             .find_one(doc! { "_id": format!("{poll}#{index}") })
             .await?;
         match found.and_then(|d| d.get("receipts").cloned()) {
@@ -827,11 +814,11 @@ impl PollStore for MongoPolls {
 
     async fn save_seal(&self, seal: &Seal) -> StoreResult<()> {
         let record = to_stored(&SealRecord::from(seal), SEAL_TIMES)?;
-        upsert(&self.seals(), seal.poll_id.as_str(), record).await
+        upsert(&self.coll(SEALS), seal.poll_id.as_str(), record).await
     }
 
     async fn seal(&self, poll: &PollId) -> StoreResult<Option<Seal>> {
-        self.seals()
+        self.coll(SEALS)
             .find_one(doc! { "_id": poll.as_str() })
             .await?
             .map(|d| from_stored::<SealRecord>(d, SEAL_TIMES).map(Seal::from))
@@ -857,7 +844,7 @@ impl PollStore for MongoPolls {
             );
         }
         let documents: Vec<Document> = self
-            .ballots()
+            .coll(BALLOTS)
             .find(filter)
             .sort(doc! { "cast_at": -1, "poll_id": -1 })
             .limit(limit.max(1) as i64)
@@ -880,7 +867,7 @@ impl PollStore for MongoPolls {
     async fn points_balance(&self, account: &AccountId) -> StoreResult<u64> {
         let mut cursor = self
             .db
-            .collection::<Document>("ballots")
+            .collection::<Document>(BALLOTS)
             .aggregate(vec![
                 doc! { "$match": { "account_id": account.as_str() } },
                 doc! { "$group": { "_id": Bson::Null, "total": { "$sum": "$points" } } },

@@ -78,10 +78,35 @@ fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("encoding: {e}")))
 }
 
+/// A stored JSON text read back; `what` names it in the error ("a stored poll does not
+/// decode").
+fn decode<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> StoreResult<T> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Internal(format!("a stored {what} does not decode: {e}")))
+}
+
 fn poll_from_doc(doc: &str) -> StoreResult<Poll> {
-    let record: PollRecord = serde_json::from_str(doc)
-        .map_err(|e| StoreError::Internal(format!("a stored poll does not decode: {e}")))?;
-    Poll::try_from(record)
+    Poll::try_from(decode::<PollRecord>(doc, "poll")?)
+}
+
+/// A poll's row: id, phase, organisation, version, and the whole record as JSON.
+type PollRow = (String, String, Option<String>, i64, String);
+
+fn poll_row(poll: &Poll) -> StoreResult<PollRow> {
+    let record = PollRecord::from(poll);
+    let doc = json(&record)?;
+    Ok((
+        record.id,
+        record.phase,
+        record.organisation_id,
+        record.version,
+        doc,
+    ))
+}
+
+/// The first column of a row, as text (a stored JSON document).
+fn text_column(row: &Row<'_>) -> rusqlite::Result<String> {
+    row.get(0)
 }
 
 fn ballot_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<Ballot>> {
@@ -166,24 +191,14 @@ fn ballot_where(conn: &Connection, filter: &str, a: &str, b: &str) -> StoreResul
 #[async_trait]
 impl PollStore for SqlitePolls {
     async fn insert_poll(&self, poll: &Poll) -> StoreResult<()> {
-        let record = PollRecord::from(poll);
-        let doc = json(&record)?;
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO polls (id, phase, organisation_id, version, doc) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![
-                        record.id,
-                        record.phase,
-                        record.organisation_id,
-                        record.version,
-                        doc
-                    ],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "INSERT INTO polls (id, phase, organisation_id, version, doc) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                poll_row(poll)?,
+            )
+            .await?;
+        Ok(())
     }
 
     async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>> {
@@ -198,53 +213,39 @@ impl PollStore for SqlitePolls {
     }
 
     async fn replace_poll(&self, poll: &Poll, expected: u64) -> StoreResult<bool> {
-        let record = PollRecord::from(poll);
-        let doc = json(&record)?;
-        self.db
-            .write(move |conn| {
-                let changed = conn.execute_cached(
-                    "UPDATE polls SET phase = ?2, organisation_id = ?3, version = ?4, doc = ?5 \
-                     WHERE id = ?1 AND version = ?6",
-                    params![
-                        record.id,
-                        record.phase,
-                        record.organisation_id,
-                        record.version,
-                        doc,
-                        expected as i64
-                    ],
-                )?;
-                Ok(changed == 1)
-            })
-            .await
+        let (id, phase, organisation, version, doc) = poll_row(poll)?;
+        let changed = self
+            .db
+            .execute(
+                "UPDATE polls SET phase = ?2, organisation_id = ?3, version = ?4, doc = ?5 \
+                 WHERE id = ?1 AND version = ?6",
+                (id, phase, organisation, version, doc, expected as i64),
+            )
+            .await?;
+        Ok(changed == 1)
     }
 
     async fn freeze(&self, id: &PollId) -> StoreResult<()> {
-        let id = id.to_string();
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "UPDATE polls SET version = version + 1, \
-                     doc = json_set(doc, '$.frozen', json('true'), '$.version', version + 1) \
-                     WHERE id = ?1 AND json_extract(doc, '$.frozen') = 0",
-                    [id],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "UPDATE polls SET version = version + 1, \
+                 doc = json_set(doc, '$.frozen', json('true'), '$.version', version + 1) \
+                 WHERE id = ?1 AND json_extract(doc, '$.frozen') = 0",
+                [id.to_string()],
+            )
+            .await?;
+        Ok(())
     }
 
     async fn delete_draft(&self, id: &PollId, expected: u64) -> StoreResult<bool> {
-        let id = id.to_string();
-        self.db
-            .write(move |conn| {
-                let n = conn.execute_cached(
-                    "DELETE FROM polls WHERE id = ?1 AND phase = 'draft' AND version = ?2",
-                    params![id, expected as i64],
-                )?;
-                Ok(n == 1)
-            })
-            .await
+        let deleted = self
+            .db
+            .execute(
+                "DELETE FROM polls WHERE id = ?1 AND phase = 'draft' AND version = ?2",
+                (id.to_string(), expected as i64),
+            )
+            .await?;
+        Ok(deleted == 1)
     }
 
     async fn list_polls(&self, query: &PollQuery) -> StoreResult<Vec<Poll>> {
@@ -436,73 +437,44 @@ impl PollStore for SqlitePolls {
     }
 
     async fn save_block(&self, poll: &PollId, index: u32, entries: &[Entry]) -> StoreResult<()> {
-        let poll = poll.to_string();
-        let receipts = json(&entries)?;
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO poll_blocks (poll_id, idx, receipts) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (poll_id, idx) DO UPDATE SET receipts = excluded.receipts",
-                    params![poll, index, receipts],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "INSERT INTO poll_blocks (poll_id, idx, receipts) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (poll_id, idx) DO UPDATE SET receipts = excluded.receipts",
+                (poll.to_string(), index, json(&entries)?),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn block(&self, poll: &PollId, index: u32) -> StoreResult<Option<Vec<Entry>>> {
-        let poll = poll.to_string();
-        self.db
-            .read(move |conn| {
-                let text: Option<String> = conn
-                    .prepare_cached(
-                        "SELECT receipts FROM poll_blocks WHERE poll_id = ?1 AND idx = ?2",
-                    )?
-                    .query_row(params![poll, index], |row| row.get(0))
-                    .optional()?;
-                text.map(|t| {
-                    serde_json::from_str::<Vec<Entry>>(&t).map_err(|e| {
-                        StoreError::Internal(format!("a stored block does not decode: {e}"))
-                    })
-                })
-                .transpose()
-            })
-            .await
+        let sql = "SELECT receipts FROM poll_blocks WHERE poll_id = ?1 AND idx = ?2";
+        let params = (poll.to_string(), index);
+        let text = self.db.query_optional(sql, params, text_column).await?;
+        text.map(|t| decode(&t, "block")).transpose()
     }
 
     async fn save_seal(&self, seal: &Seal) -> StoreResult<()> {
         let record = SealRecord::from(seal);
         let doc = json(&record)?;
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO poll_seals (poll_id, doc) VALUES (?1, ?2) \
-                     ON CONFLICT (poll_id) DO UPDATE SET doc = excluded.doc",
-                    params![record.poll_id, doc],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "INSERT INTO poll_seals (poll_id, doc) VALUES (?1, ?2) \
+                 ON CONFLICT (poll_id) DO UPDATE SET doc = excluded.doc",
+                (record.poll_id, doc),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn seal(&self, poll: &PollId) -> StoreResult<Option<Seal>> {
-        let poll = poll.to_string();
-        self.db
-            .read(move |conn| {
-                let doc: Option<String> = conn
-                    .prepare_cached("SELECT doc FROM poll_seals WHERE poll_id = ?1")?
-                    .query_row([poll], |row| row.get(0))
-                    .optional()?;
-                doc.map(|d| {
-                    serde_json::from_str::<SealRecord>(&d)
-                        .map(Seal::from)
-                        .map_err(|e| {
-                            StoreError::Internal(format!("a stored seal does not decode: {e}"))
-                        })
-                })
-                .transpose()
-            })
-            .await
+        let sql = "SELECT doc FROM poll_seals WHERE poll_id = ?1";
+        let doc = self
+            .db
+            .query_optional(sql, [poll.to_string()], text_column)
+            .await?;
+        doc.map(|d| decode::<SealRecord>(&d, "seal").map(Seal::from))
+            .transpose()
     }
 
     async fn points_history(

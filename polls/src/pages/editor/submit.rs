@@ -22,7 +22,7 @@ use crate::pages::editor::edits::{
 use crate::pages::editor::page::{editor_page, EditorError, EditorState, Place};
 use crate::pages::OFFICIAL_PATH;
 use crate::rules::PollInput;
-use crate::service::{self, PollError, Polls};
+use crate::service::{self, Plan, PollError, Polls};
 
 /// Shows the editor again after a refused change: the poll as stored now, the message, and
 /// what was typed (`keep`). A stale version reloads and keeps only what adds (a new question or
@@ -299,8 +299,8 @@ pub(in crate::pages) fn option_move(
 /// The poll's life, by button.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(in crate::pages) enum Action {
-    Schedule,
-    Unschedule,
+    /// Into the schedule or out of it.
+    Plan(Plan),
     Delete,
     Close,
     Publish,
@@ -322,17 +322,14 @@ pub(in crate::pages) async fn lifecycle_submit(
     let platform = &ctx.platform;
     let id = &poll.id;
     let (result, done) = match action {
-        Action::Schedule => (
-            service::schedule(platform, &polls, &account, id, version)
+        Action::Plan(plan) => (
+            service::apply_plan(platform, &polls, &account, id, version, plan)
                 .await
                 .map(|_| ()),
-            "scheduled",
-        ),
-        Action::Unschedule => (
-            service::unschedule(platform, &polls, &account, id, version)
-                .await
-                .map(|_| ()),
-            "unscheduled",
+            match plan {
+                Plan::Schedule => "scheduled",
+                Plan::Unschedule => "unscheduled",
+            },
         ),
         Action::Delete => (
             service::delete(platform, &polls, &account, id, version).await,

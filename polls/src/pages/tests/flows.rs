@@ -9,6 +9,37 @@ use crate::model::PollId;
 use crate::pages::moscow_input_value;
 use crate::service;
 
+/// The editor's form for a new question.
+fn question_form<'a>(
+    version: &'a str,
+    text: &'a str,
+    kind: &'a str,
+    required: &'a str,
+    options: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("version", version),
+        ("text", text),
+        ("kind", kind),
+        ("required", required),
+        ("options", options),
+    ]
+}
+
+/// The editor's settings form as the flow sends it at version 5: the title, 25 points, results
+/// after voting, and these dates and audience scope.
+fn settings_form<'a>(opens: &'a str, closes: &'a str, scope: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("version", "5"),
+        ("title", "Парк «Дубки»"),
+        ("opens_at", opens),
+        ("closes_at", closes),
+        ("points", "25"),
+        ("results_visibility", "after_voting"),
+        ("audience_scope", scope),
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_poll_from_draft_to_published_through_the_pages() {
     let rig = Rig::start().await;
@@ -54,6 +85,7 @@ async fn a_poll_from_draft_to_published_through_the_pages() {
         .unwrap_or_else(|| panic!("{}", r.location))
         .to_string();
     let editor = format!("/official/polls/{id}");
+    let ed = rig.editor(&editor, &official);
     let r = rig
         .get(&format!("{editor}?done=created"), Some(&official))
         .await;
@@ -70,19 +102,8 @@ async fn a_poll_from_draft_to_published_through_the_pages() {
     assert_eq!(r.status, 404, "a draft is invisible");
 
     // Questions: one needs two options.
-    let r = rig
-        .post(
-            &format!("{editor}/questions"),
-            &official,
-            &[
-                ("version", "1"),
-                ("text", "Что построить?"),
-                ("kind", "single"),
-                ("required", "1"),
-                ("options", "Каток"),
-            ],
-        )
-        .await;
+    let form = question_form("1", "Что построить?", "single", "1", "Каток");
+    let r = ed.post("questions", &form).await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(
         r.body.contains(">Каток</textarea>"),
@@ -92,20 +113,9 @@ async fn a_poll_from_draft_to_published_through_the_pages() {
         ("1", "Что построить?", "single", "1", "Каток\nСцену"),
         ("2", "Что ещё?", "multiple", "", "Лавочки\nФонари\nУрны"),
     ] {
-        let r = rig
-            .post(
-                &format!("{editor}/questions"),
-                &official,
-                &[
-                    ("version", version),
-                    ("text", text),
-                    ("kind", kind),
-                    ("required", required),
-                    ("max_choices", "2"),
-                    ("options", options),
-                ],
-            )
-            .await;
+        let mut form = question_form(version, text, kind, required, options);
+        form.push(("max_choices", "2"));
+        let r = ed.post("questions", &form).await;
         assert_eq!(r.status, 303, "{}", r.body);
         assert_eq!(r.location, format!("{editor}?done=saved#questions"));
     }
@@ -119,88 +129,45 @@ async fn a_poll_from_draft_to_published_through_the_pages() {
     );
 
     // Move the second question up, then back down.
-    let r = rig
-        .post(
-            &format!("{editor}/questions/{q2}/move?dir=up"),
-            &official,
-            &[("version", "3")],
-        )
-        .await;
+    let (up, down) = (
+        format!("questions/{q2}/move?dir=up"),
+        format!("questions/{q2}/move?dir=down"),
+    );
+    let r = ed.post(&up, &[("version", "3")]).await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(rig.poll(&id).await.questions[0].id.as_str(), q2);
     // A stale version is a conflict, and the editor says so.
-    let r = rig
-        .post(
-            &format!("{editor}/questions/{q2}/move?dir=down"),
-            &official,
-            &[("version", "3")],
-        )
-        .await;
+    let r = ed.post(&down, &[("version", "3")]).await;
     assert_eq!(r.status, 409, "{}", r.body);
     assert!(r.body.contains("Кто-то изменил этот опрос"), "{}", r.body);
-    let r = rig
-        .post(
-            &format!("{editor}/questions/{q2}/move?dir=down"),
-            &official,
-            &[("version", "4")],
-        )
-        .await;
+    let r = ed.post(&down, &[("version", "4")]).await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(rig.poll(&id).await.questions[0].id.as_str(), q1);
 
     // Settings: an unreadable date is refused and what was typed is kept.
     let now = clock::now();
-    let r = rig
-        .post(
-            &format!("{editor}/settings"),
-            &official,
-            &[
-                ("version", "5"),
-                ("title", "Парк «Дубки»"),
-                ("opens_at", "завтра"),
-                ("closes_at", ""),
-                ("points", "25"),
-                ("results_visibility", "after_voting"),
-                ("audience_scope", "city"),
-            ],
-        )
+    let r = ed
+        .post("settings", &settings_form("завтра", "", "city"))
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("ГГГГ-ММ-ДД"), "{}", r.body);
     assert!(r.body.contains("value=\"25\""));
     let opens = msk(now - time::Duration::hours(1));
     let closes = msk(now + time::Duration::days(2));
-    let r = rig
-        .post(
-            &format!("{editor}/settings"),
-            &official,
-            &[
-                ("version", "5"),
-                ("title", "Парк «Дубки»"),
-                ("description", "Что построить"),
-                ("opens_at", &opens),
-                ("closes_at", &closes),
-                ("points", "25"),
-                ("results_visibility", "after_voting"),
-                ("audience_scope", "areas"),
-                ("okrugs", "45286000"),
-                ("min_age", "18"),
-            ],
-        )
-        .await;
+    let mut form = settings_form(&opens, &closes, "areas");
+    form.extend([
+        ("description", "Что построить"),
+        ("okrugs", "45286000"),
+        ("min_age", "18"),
+    ]);
+    let r = ed.post("settings", &form).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let poll = rig.poll(&id).await;
     assert_eq!(poll.points, 25);
     assert_eq!(poll.audience.min_age, Some(18));
     assert_eq!(moscow_input_value(poll.opens_at), opens);
 
-    let r = rig
-        .post(
-            &format!("{editor}/schedule"),
-            &official,
-            &[("version", "6")],
-        )
-        .await;
+    let r = ed.post("schedule", &[("version", "6")]).await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.location, format!("{editor}?done=scheduled#lifecycle"));
 
@@ -341,12 +308,8 @@ async fn a_poll_from_draft_to_published_through_the_pages() {
     );
 
     // Close, seal, check the receipt, publish.
-    let r = rig
-        .post(
-            &format!("{editor}/close"),
-            &official,
-            &[("version", "0"), ("reason", "Набрали голоса")],
-        )
+    let r = ed
+        .post("close", &[("version", "0"), ("reason", "Набрали голоса")])
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     service::seal(&rig.polls, &PollId::from_trusted(id.clone()))
@@ -359,18 +322,11 @@ async fn a_poll_from_draft_to_published_through_the_pages() {
         r.body
     );
     assert!(r.body.contains("id=\"published-root\""));
-    let r = rig
-        .post(
-            &format!("{editor}/publish"),
-            &official,
-            &[("decision", "  ")],
-        )
-        .await;
+    let r = ed.post("publish", &[("decision", "  ")]).await;
     assert_eq!(r.status, 422, "{}", r.body);
-    let r = rig
+    let r = ed
         .post(
-            &format!("{editor}/publish"),
-            &official,
+            "publish",
             &[("decision", "Построим каток.\n\nОткрытие зимой.")],
         )
         .await;
@@ -401,6 +357,7 @@ async fn only_managers_edit_and_strangers_see_no_drafts() {
         .post("/official/polls/new", &mine, &[("title", "Двор")])
         .await;
     let editor = r.location.split('?').next().unwrap_or_default().to_string();
+    let ed_mine = rig.editor(&editor, &mine);
     assert_eq!(rig.get(&editor, Some(&other)).await.status, 404);
     assert_eq!(rig.get(&editor, Some(&admin)).await.status, 200);
     let r = rig.get("/official/polls", Some(&other)).await;
@@ -413,9 +370,7 @@ async fn only_managers_edit_and_strangers_see_no_drafts() {
     assert_eq!(rig.get("/polls/not-a-poll", None).await.status, 404);
     assert_eq!(rig.get("/polls?cursor=%24%24", None).await.status, 400);
     // Deleting the draft goes back to the list.
-    let r = rig
-        .post(&format!("{editor}/delete"), &mine, &[("version", "1")])
-        .await;
+    let r = ed_mine.post("delete", &[("version", "1")]).await;
     assert_eq!(
         (r.status, r.location.as_str()),
         (303, "/official/polls?done=deleted")

@@ -132,10 +132,34 @@ impl Rig {
         self.send("POST", path, Some(user), &body).await
     }
 
+    /// A poll's editor at `path`, as `user`.
+    fn editor<'a>(&'a self, path: &str, user: &'a User) -> Editor<'a> {
+        Editor {
+            rig: self,
+            path: path.to_string(),
+            user,
+        }
+    }
+
     async fn poll(&self, id: &str) -> Poll {
         service::find(&self.polls, &PollId::from_trusted(id.into()))
             .await
             .unwrap_or_else(|e| panic!("poll {id}: {e}"))
+    }
+}
+
+/// A poll's editor as one user: posts its forms below its path.
+struct Editor<'a> {
+    rig: &'a Rig,
+    path: String,
+    user: &'a User,
+}
+
+impl Editor<'_> {
+    /// Posts the form of `step` (the path below the editor's).
+    async fn post(&self, step: &str, fields: &[(&str, &str)]) -> Reply {
+        let path = format!("{}/{step}", self.path);
+        self.rig.post(&path, self.user, fields).await
     }
 }
 
