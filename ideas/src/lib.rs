@@ -31,44 +31,16 @@ pub mod store;
 #[cfg(not(feature = "testing"))]
 mod store;
 
-use veche_core::web::ratelimit::LimitName;
-
-/// The ideas' rate limits, per account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IdeasLimit {
-    /// New ideas and edits: a resident writes a few ideas an hour.
-    Submit,
-    /// Supports and withdrawals.
-    Support,
-    /// Comments and replies.
-    Comment,
-    /// Reports of abusive comments.
-    Report,
-}
-
-impl LimitName for IdeasLimit {
-    const ALL: &'static [IdeasLimit] = &[
-        IdeasLimit::Submit,
-        IdeasLimit::Support,
-        IdeasLimit::Comment,
-        IdeasLimit::Report,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            IdeasLimit::Submit => "idea_submit",
-            IdeasLimit::Support => "idea_support",
-            IdeasLimit::Comment => "idea_comment",
-            IdeasLimit::Report => "idea_report",
-        }
-    }
-
-    fn default_rate(self) -> &'static str {
-        match self {
-            IdeasLimit::Submit => "10/hour",
-            IdeasLimit::Support => "120/min",
-            IdeasLimit::Comment => "20/min",
-            IdeasLimit::Report => "30/hour",
-        }
+veche_core::limit_enum! {
+    /// The ideas' rate limits, per account (`VECHE_RATE_<NAME>` overrides).
+    pub enum IdeasLimit {
+        /// New ideas and edits: a resident writes a few ideas an hour.
+        Submit = ("idea_submit", "10/h"),
+        /// Supports and withdrawals.
+        Support = ("idea_support", "120/min"),
+        /// Comments and replies.
+        Comment = ("idea_comment", "20/min"),
+        /// Reports of abusive comments.
+        Report = ("idea_report", "30/h"),
     }
 }
