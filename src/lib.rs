@@ -51,6 +51,9 @@ use veche_notifier::{NotifierFeature, Outbox, Worker, WorkerConfig};
 pub fn features(settings: &Settings) -> Vec<Box<dyn Feature>> {
     vec![
         Box::new(veche_polls::PollsFeature::new(settings.polls.clone())),
+        Box::new(veche_ideas::IdeasFeature::new(
+            veche_ideas::IdeasConfig::default(),
+        )),
         Box::new(veche_core::accounts_web::AccountsFeature),
     ]
 }

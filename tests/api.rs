@@ -5,7 +5,7 @@
 mod common;
 
 use common::app::rate;
-use common::fixtures::poll_with_a_ballot;
+use common::fixtures::{an_idea_with_a_comment, poll_with_a_ballot};
 use common::http::{assert_problem, Fetch};
 use common::{problem_code, Store, TestApp, KHAMOVNIKI, MITINO, PASSWORD};
 use reqwest::{Method, StatusCode};
@@ -844,12 +844,20 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
     // answer 404 for an unknown poll, which this check could not tell from the router's).
     let polls = app.polls().clone();
     let (poll_id, receipt) = poll_with_a_ballot(&polls).await;
+    // And an idea with a comment, for the ideas' paths.
+    let (project_id, idea_id, comment_id) = an_idea_with_a_comment(&app.ideas()).await;
     for (method, path) in &documented {
         // Every documented operation is served: anonymous requests get 401, 400-class input
         // errors or 200 — never the router's 404 or 405.
         let path = if path.starts_with("/api/v1/polls/{id}") {
             path.replace("{id}", &poll_id)
                 .replace("{receipt}", &receipt)
+        } else if path.starts_with("/api/v1/idea-projects/{id}") {
+            path.replace("{id}", &project_id)
+        } else if path.starts_with("/api/v1/ideas/{id}") {
+            path.replace("{id}", &idea_id)
+        } else if path.starts_with("/api/v1/idea-comments/{id}") {
+            path.replace("{id}", &comment_id)
         } else {
             path.clone()
         };

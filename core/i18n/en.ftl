@@ -324,3 +324,11 @@ mail-roles_changed-subject = Your roles on Veche have changed
 mail-roles_changed-body = { $name }, an administrator changed your roles on Veche. Your roles now: { $roles }.
 mail-roles_changed-action = Open your profile
 mail-roles_changed-digest = Your roles changed: { $roles }
+
+## Shared codes for versions and filters (every part)
+err-version_conflict = Changed meanwhile
+err-version_conflict-detail = Someone changed this after you opened it. Reload, check the changes and make yours again.
+err-precondition_required = If-Match required
+err-precondition_required-detail = Send the version you are changing in the If-Match header (the ETag of what you read), so that nobody's changes are overwritten.
+err-invalid_filter = Unknown filter value
+err-invalid_filter-detail = Check the parameters in the address: the one with an unknown value is named in "field".

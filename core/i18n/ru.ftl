@@ -324,3 +324,11 @@ mail-roles_changed-subject = Ваши роли в Вече изменились
 mail-roles_changed-body = { $name }, администратор изменил ваши роли в Вече. Теперь у вас такие роли: { $roles }.
 mail-roles_changed-action = Открыть профиль
 mail-roles_changed-digest = Ваши роли изменились: { $roles }
+
+## Общие коды для версий и фильтров (всех разделов)
+err-version_conflict = Уже изменено
+err-version_conflict-detail = Кто-то изменил это после того, как вы открыли страницу. Обновите её, посмотрите изменения и внесите свои ещё раз.
+err-precondition_required = Нужен заголовок If-Match
+err-precondition_required-detail = Передайте в заголовке If-Match версию, которую вы меняете (ETag прочитанного ответа), чтобы ничьи изменения не потерялись.
+err-invalid_filter = Неизвестное значение фильтра
+err-invalid_filter-detail = Проверьте параметры в адресе: поле с неизвестным значением указано в «field».

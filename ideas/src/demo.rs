@@ -106,23 +106,29 @@ fn topic_of(title: &str, body: &str) -> &'static str {
     }
 }
 
+/// A demo account core seeded (one per role).
+async fn demo_account(platform: &Platform, address: &str) -> IdeaResult<Account> {
+    platform
+        .store
+        .account_by_email(address)
+        .await?
+        .ok_or(IdeaError::NotFound)
+}
+
 async fn demo_residents(platform: &Platform, home: &Account) -> IdeaResult<Vec<Account>> {
     let mut out = Vec::new();
     let now = clock::now();
-    for (n, (first, last)) in FIRST
+    let names: Vec<String> = FIRST
         .iter()
-        .flat_map(|f| LAST.iter().map(move |l| (f, l)))
-        .enumerate()
-    {
+        .flat_map(|f| LAST.iter().map(move |l| format!("{f} {l}")))
+        .collect();
+    for (n, full_name) in names.into_iter().enumerate() {
         let address = format!("resident{n}@ideas.demo.veche.example");
         if let Some(existing) = platform.store.account_by_email(&address).await? {
             out.push(existing);
             continue;
         }
-        let (Ok(email), Ok(name)) = (
-            Email::parse(&address),
-            DisplayName::parse(&format!("{first} {last}")),
-        ) else {
+        let (Ok(email), Ok(name)) = (Email::parse(&address), DisplayName::parse(&full_name)) else {
             continue;
         };
         // No password: these residents write the demo's ideas and cannot sign in.
@@ -193,17 +199,10 @@ pub async fn seed(platform: &Platform, ideas: &Ideas) -> IdeaResult<usize> {
     if !ideas.store.projects(true, None, 1).await?.is_empty() {
         return Ok(0);
     }
-    let account = |address: &'static str| async move {
-        platform
-            .store
-            .account_by_email(address)
-            .await?
-            .ok_or(IdeaError::NotFound)
-    };
-    let official = account("official@demo.veche.example").await?;
-    let moderator = account("moderator@demo.veche.example").await?;
-    let expert = account("expert@demo.veche.example").await?;
-    let home = account("resident@demo.veche.example").await?;
+    let official = demo_account(platform, "official@demo.veche.example").await?;
+    let moderator = demo_account(platform, "moderator@demo.veche.example").await?;
+    let expert = demo_account(platform, "expert@demo.veche.example").await?;
+    let home = demo_account(platform, "resident@demo.veche.example").await?;
     let residents = demo_residents(platform, &home).await?;
     if residents.is_empty() {
         return Ok(0);

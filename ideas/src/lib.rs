@@ -15,6 +15,7 @@
 //!   lookup) and the exact score of two ideas.
 
 pub mod demo;
+mod feature;
 pub mod http;
 pub mod log;
 pub mod model;
@@ -30,6 +31,13 @@ pub mod views;
 pub mod store;
 #[cfg(not(feature = "testing"))]
 mod store;
+
+pub use feature::IdeasFeature;
+pub use service::{Ideas, IdeasConfig};
+
+/// The ideas' messages: problem codes, refusals and emails (`errors.*.ftl`).
+pub const IDEAS_RU: &str = include_str!("../i18n/errors.ru.ftl");
+pub const IDEAS_EN: &str = include_str!("../i18n/errors.en.ftl");
 
 veche_core::limit_enum! {
     /// The ideas' rate limits, per account (`VECHE_RATE_<NAME>` overrides).

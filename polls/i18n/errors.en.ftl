@@ -4,10 +4,6 @@
 ## Errors: err-CODE is the title, err-CODE-detail says what to do
 
 # Editing a poll
-err-version_conflict = The poll was changed meanwhile
-err-version_conflict-detail = Someone changed this poll after you opened it. Reload it, check the changes and make yours again.
-err-precondition_required = If-Match required
-err-precondition_required-detail = Send the version you edited in the If-Match header (the ETag of the poll you read), so that nobody's changes are overwritten.
 err-poll_closed = The poll is closed
 err-poll_closed-detail = Voting in this poll has ended, and a closed poll can no longer be changed.
 err-questions_frozen = The questions can no longer change
@@ -70,8 +66,6 @@ err-results_hidden = The results are not shown yet
 err-results_hidden-detail = The results of this poll are shown to voters after they vote, or to everyone once the poll has closed, or only to the officials who run it — as its organisers chose.
 err-invalid_status = Unknown status
 err-invalid_status-detail = The statuses are: draft, scheduled, open, closed, published.
-err-invalid_filter = Unknown filter value
-err-invalid_filter-detail = Check the parameters in the address: eligible takes true or false, organisation takes mine.
 
 ## Field checks: invalid-FIELD-CODE
 

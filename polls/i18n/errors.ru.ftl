@@ -4,10 +4,6 @@
 ## Ошибки: err-КОД — заголовок, err-КОД-detail — что делать
 
 # Редактирование опроса
-err-version_conflict = Опрос уже изменили
-err-version_conflict-detail = Кто-то изменил этот опрос после того, как вы его открыли. Обновите страницу, посмотрите изменения и внесите свои ещё раз.
-err-precondition_required = Нужен заголовок If-Match
-err-precondition_required-detail = Передайте в заголовке If-Match версию, которую вы редактировали (ETag прочитанного опроса), чтобы ничьи изменения не потерялись.
 err-poll_closed = Опрос завершён
 err-poll_closed-detail = Голосование в этом опросе окончено, а завершённый опрос изменить уже нельзя.
 err-questions_frozen = Вопросы уже нельзя изменить
@@ -70,8 +66,6 @@ err-results_hidden = Результаты пока не показываются
 err-results_hidden-detail = Организаторы опроса решили, кому видны результаты: проголосовавшим — сразу после голосования, всем — после завершения опроса или только должностным лицам, которые его проводят.
 err-invalid_status = Неизвестный статус
 err-invalid_status-detail = Допустимые статусы: draft, scheduled, open, closed, published.
-err-invalid_filter = Неизвестное значение фильтра
-err-invalid_filter-detail = Проверьте параметры в адресе: eligible принимает true или false, organisation — mine.
 
 ## Проверка полей: invalid-ПОЛЕ-КОД
 

@@ -127,6 +127,12 @@ impl TestApp {
             .expect("a running app with polls")
     }
 
+    pub fn ideas(&self) -> Arc<veche_ideas::Ideas> {
+        self.running()
+            .service::<veche_ideas::Ideas>()
+            .expect("a running app with ideas")
+    }
+
     pub fn outbox(&self) -> &Arc<veche_notifier::Outbox> {
         &self.running().outbox
     }

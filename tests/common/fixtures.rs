@@ -185,3 +185,68 @@ pub async fn poll_with_a_ballot(polls: &veche_polls::Polls) -> (String, String) 
     let ballot = ballots.first().expect("the ballot is stored");
     (poll.id.to_string(), ballot.receipt.to_string())
 }
+
+/// A published project in its proposals stage with an approved idea and a comment on it, for
+/// requests that must name things that exist. Returns (project, idea, comment) ids.
+pub async fn an_idea_with_a_comment(ideas: &veche_ideas::Ideas) -> (String, String, String) {
+    use veche_ideas::model::{Audience, Label, Project, Schedule, Status};
+    use veche_ideas::rules::{self, CommentInput, IdeaFields, ProjectFields};
+    let now = veche_core::clock::now();
+    let day = time::Duration::days(1);
+    let author = veche_core::testing::account("author@example.org", "Автор Идеи");
+    let fields = ProjectFields {
+        title: "Парки района".into(),
+        description: String::new(),
+        topics: vec![Label {
+            code: "parks".into(),
+            name: "Парки".into(),
+        }],
+        criteria: Vec::new(),
+        audience: Audience::City,
+        schedule: Schedule {
+            proposals: now - day,
+            discussion: now + day,
+            review: now + day * 2,
+            results: now + day * 3,
+        },
+    };
+    let project = Project {
+        published: true,
+        ..rules::new_project(fields, &author, now)
+    };
+    let store = ideas.store();
+    store.insert_project(&project).await.expect("project");
+    let idea = rules::new_idea(
+        &project,
+        &author,
+        IdeaFields {
+            title: "Скамейки у пруда".into(),
+            body: "Поставить скамейки вдоль пруда, сесть негде.".into(),
+            topic: "parks".into(),
+        },
+        now,
+    );
+    let idea = veche_ideas::model::Idea {
+        status: Status::Approved,
+        queued_at: None,
+        ..idea
+    };
+    store
+        .insert_idea(&idea, &veche_ideas::store::IdeaIndex::of(&idea))
+        .await
+        .expect("idea");
+    let input = CommentInput {
+        text: "Поддерживаю".into(),
+        parent: None,
+    };
+    let comment = rules::new_comment(&idea, &author, &input, None, now).expect("comment");
+    store
+        .insert_comment(&comment)
+        .await
+        .expect("comment stored");
+    (
+        project.id.to_string(),
+        idea.id.to_string(),
+        comment.id.to_string(),
+    )
+}

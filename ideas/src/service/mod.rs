@@ -113,7 +113,12 @@ impl IdeaError {
         match self {
             IdeaError::NotFound => Problem::not_found(),
             IdeaError::Forbidden => Problem::forbidden(),
-            IdeaError::Invalid(refused) => Problem::invalid(refused),
+            // Refusals read ideas' own texts: polls use the same field names with other
+            // bounds (a poll's title is 3 to 200 characters, an idea's 5 to 140).
+            IdeaError::Invalid(refused) => {
+                let key = format!("ideas-invalid-{}-{}", refused.field, refused.code);
+                Problem::invalid(refused).with_detail(key)
+            }
             IdeaError::Conflict(code) => Problem::conflict(code),
             IdeaError::Store(e) => e.into(),
         }
