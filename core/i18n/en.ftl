@@ -332,3 +332,4 @@ err-precondition_required = If-Match required
 err-precondition_required-detail = Send the version you are changing in the If-Match header (the ETag of what you read), so that nobody's changes are overwritten.
 err-invalid_filter = Unknown filter value
 err-invalid_filter-detail = Check the parameters in the address: the one with an unknown value is named in "field".
+time-msk = Moscow time

@@ -332,3 +332,4 @@ err-precondition_required = Нужен заголовок If-Match
 err-precondition_required-detail = Передайте в заголовке If-Match версию, которую вы меняете (ETag прочитанного ответа), чтобы ничьи изменения не потерялись.
 err-invalid_filter = Неизвестное значение фильтра
 err-invalid_filter-detail = Проверьте параметры в адресе: поле с неизвестным значением указано в «field».
+time-msk = МСК

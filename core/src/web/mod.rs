@@ -19,6 +19,7 @@ pub mod problem;
 pub mod ratelimit;
 pub mod respond;
 pub mod responses;
+pub mod show;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
