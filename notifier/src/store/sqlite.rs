@@ -70,6 +70,17 @@ impl SqliteOutbox {
     pub async fn migrate(&self) -> StoreResult<()> {
         self.db.migrate("notifier", MIGRATIONS).await
     }
+
+    /// The job whose `column` (`id` or `key`, each unique) is `value`.
+    async fn job_where(&self, column: &str, value: String) -> StoreResult<Option<Job>> {
+        self.db
+            .query_optional(
+                format!("SELECT {COLUMNS} FROM outbox WHERE {column} = ?1"),
+                [value],
+                job_from_row,
+            )
+            .await
+    }
 }
 
 fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
@@ -219,25 +230,11 @@ impl OutboxStore for SqliteOutbox {
     }
 
     async fn job(&self, id: &JobId) -> StoreResult<Option<Job>> {
-        let id = id.to_string();
-        self.db
-            .query_optional(
-                format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
-                [id],
-                job_from_row,
-            )
-            .await
+        self.job_where("id", id.to_string()).await
     }
 
     async fn job_by_key(&self, key: &str) -> StoreResult<Option<Job>> {
-        let key = key.to_string();
-        self.db
-            .query_optional(
-                format!("SELECT {COLUMNS} FROM outbox WHERE key = ?1"),
-                [key],
-                job_from_row,
-            )
-            .await
+        self.job_where("key", key.to_string()).await
     }
 
     async fn list(
