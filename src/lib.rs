@@ -30,7 +30,7 @@ use warp::Filter;
 pub use config::Settings;
 use config::StoreSettings;
 use veche_core::accounts::demo::DemoAccount;
-use veche_core::accounts::CoreConfig;
+use veche_core::accounts::{Accounts, CoreConfig};
 use veche_core::feature::{Feature, Running};
 use veche_core::notify::KindSpec;
 use veche_core::platform::Ctx;
@@ -190,16 +190,8 @@ pub async fn assemble(settings: &Settings, shutdown: CancellationToken) -> anyho
         session_idle: settings.session_idle,
         session_max: settings.session_max,
     };
-    let mut platform = Platform::new(
-        backend,
-        store,
-        catalog,
-        limits,
-        config,
-        secret,
-        shutdown,
-        outbox.clone(),
-    );
+    let accounts = Accounts::new(store, config, secret, shutdown, outbox.clone());
+    let mut platform = Platform::new(backend, accounts, catalog, limits);
     // Features in their order; the notifier's admin page after the others' entries.
     let (notifier, rest) = features.split_at(1);
     platform.nav = rest.iter().chain(notifier).flat_map(|f| f.nav()).collect();

@@ -9,16 +9,12 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio_util::sync::CancellationToken;
-
 pub use crate::accounts::auth::Principal;
 use crate::accounts::model::Role;
 use crate::accounts::Accounts;
 pub use crate::accounts::CoreConfig;
 use crate::error::StoreResult;
-use crate::notify::Notify;
 use crate::storage::Backend;
-use crate::store::CoreStore;
 use crate::web::i18n::Catalog;
 use crate::web::idempotency::IdempotencyStore;
 use crate::web::pages::NavItem as KitNavItem;
@@ -50,21 +46,11 @@ impl Deref for Platform {
 }
 
 impl Platform {
-    // Every part is required and of a distinct type; a builder would only hide a forgotten one
-    // until run time.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        backend: Backend,
-        store: Arc<dyn CoreStore>,
-        catalog: Catalog,
-        limits: Limits,
-        config: CoreConfig,
-        secret: [u8; 32],
-        shutdown: CancellationToken,
-        notify: Arc<dyn Notify>,
-    ) -> Platform {
+    /// The account state with what the web kit needs. Every part is required and of a
+    /// distinct type; a builder would only hide a forgotten one until run time.
+    pub fn new(backend: Backend, accounts: Accounts, catalog: Catalog, limits: Limits) -> Platform {
         Platform {
-            accounts: Accounts::new(store, config, secret, shutdown, notify),
+            accounts,
             backend,
             catalog,
             limits,

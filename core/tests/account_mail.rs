@@ -9,11 +9,11 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
-use veche_core::accounts::mail;
 use veche_core::accounts::model::{
     Account, AccountState, BirthYear, DisplayName, Email, Password, Role,
 };
 use veche_core::accounts::service::{self, AccountError, SignUp};
+use veche_core::accounts::{mail, Accounts};
 use veche_core::id::{AccountId, DistrictId};
 use veche_core::notify::{Enqueued, Notification, Notify, NotifyError};
 use veche_core::platform::{CoreConfig, Platform};
@@ -67,15 +67,18 @@ impl Outbox {
 async fn platform(backend: Backend) -> (Arc<Platform>, Arc<Outbox>) {
     let store = store::open(&backend).await.unwrap();
     let outbox = Arc::new(Outbox::default());
-    let platform = Platform::new(
-        backend,
+    let accounts = Accounts::new(
         store,
-        Catalog::core().unwrap(),
-        Limits::build(&declare::<CoreLimit>(), &BTreeMap::new()).unwrap(),
         CoreConfig::default(),
         [7; 32],
         CancellationToken::new(),
         outbox.clone(),
+    );
+    let platform = Platform::new(
+        backend,
+        accounts,
+        Catalog::core().unwrap(),
+        Limits::build(&declare::<CoreLimit>(), &BTreeMap::new()).unwrap(),
     );
     (Arc::new(platform), outbox)
 }

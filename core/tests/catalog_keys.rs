@@ -16,6 +16,11 @@ fn catalog() -> Catalog {
     Catalog::core().unwrap_or_else(|e| panic!("the core catalog does not load: {e}"))
 }
 
+/// The catalog's text for `key` in `lang` is `expected`.
+fn assert_says(catalog: &Catalog, lang: Lang, key: &str, expected: &str) {
+    assert_eq!(catalog.t(lang, key), expected, "{key}");
+}
+
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -184,25 +189,37 @@ fn the_scanner_finds_whole_calls_only() {
     );
 }
 
-#[test]
-fn every_key_used_in_code_and_templates_exists() {
-    let catalog = catalog();
-    let uses = all_uses();
+/// The catalog has every `(key, where it is needed)` of `needed`, after a check that `scan`
+/// (which `needed` comes from) found `sample` at all.
+fn assert_in_catalog(scan: &[Use], sample: &str, needed: Vec<(String, &str)>, what: &str) {
     assert!(
-        uses.iter().any(|u| u.key == "app-name"),
-        "the scan found no use of app-name: {} keys found",
-        uses.len()
+        scan.iter().any(|u| u.key == sample),
+        "the scan found no {sample}: {} found",
+        scan.len()
     );
-    let missing: Vec<String> = uses
-        .iter()
-        .filter(|u| !catalog.has(&u.key))
-        .map(|u| format!("{} ({})", u.key, u.at))
+    let catalog = catalog();
+    let missing: Vec<String> = needed
+        .into_iter()
+        .filter(|(k, _)| !catalog.has(k))
+        .map(|(k, at)| format!("{k} ({at})"))
         .collect();
     assert!(
         missing.is_empty(),
-        "{} keys missing from the catalog:\n{}",
+        "{} {what}:\n{}",
         missing.len(),
         missing.join("\n")
+    );
+}
+
+#[test]
+fn every_key_used_in_code_and_templates_exists() {
+    let uses = all_uses();
+    let needed = uses.iter().map(|u| (u.key.clone(), u.at.as_str()));
+    assert_in_catalog(
+        &uses,
+        "app-name",
+        needed.collect(),
+        "keys missing from the catalog",
     );
 }
 
@@ -322,33 +339,26 @@ fn problem_codes() -> Vec<Use> {
 
 #[test]
 fn every_problem_code_has_a_title_and_a_detail() {
-    let catalog = catalog();
     let codes = problem_codes();
-    assert!(
-        codes.iter().any(|c| c.key == "email_taken"),
-        "the scan found no problem codes: {codes:?}"
-    );
-    let missing: Vec<String> = codes
-        .iter()
-        .flat_map(|c| {
-            [format!("err-{}", c.key), format!("err-{}-detail", c.key)].map(|k| (k, &c.at))
-        })
-        .filter(|(k, _)| !catalog.has(k))
-        .map(|(k, at)| format!("{k} ({at})"))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "problem codes without messages:\n{}",
-        missing.join("\n")
+    let needed = codes.iter().flat_map(|c| {
+        [format!("err-{}", c.key), format!("err-{}-detail", c.key)].map(|k| (k, c.at.as_str()))
+    });
+    assert_in_catalog(
+        &codes,
+        "email_taken",
+        needed.collect(),
+        "problem codes without messages",
     );
 }
 
 #[test]
 fn wrong_credentials_do_not_tell_whether_the_address_exists() {
     let catalog = catalog();
-    assert_eq!(
-        catalog.t(Lang::En, "err-invalid_credentials-detail"),
-        "Wrong email or password. Check them and try again."
+    assert_says(
+        &catalog,
+        Lang::En,
+        "err-invalid_credentials-detail",
+        "Wrong email or password. Check them and try again.",
     );
     let ru = catalog.t(Lang::Ru, "err-invalid_credentials-detail");
     assert!(ru.contains("почты или пароль"), "{ru}");
@@ -458,14 +468,21 @@ fn every_account_email_has_its_texts() {
 #[test]
 fn the_footer_credits_openstreetmap() {
     let catalog = catalog();
-    assert_eq!(
-        catalog.t(Lang::En, "footer-osm"),
-        "District data © OpenStreetMap contributors, ODbL 1.0"
-    );
-    assert_eq!(
-        catalog.t(Lang::Ru, "footer-osm"),
-        "Данные о районах © участники OpenStreetMap, ODbL 1.0"
-    );
-    assert_eq!(catalog.t(Lang::Ru, "app-name"), "Вече");
-    assert_eq!(catalog.t(Lang::En, "app-name"), "Veche");
+    let says = [
+        (
+            Lang::En,
+            "footer-osm",
+            "District data © OpenStreetMap contributors, ODbL 1.0",
+        ),
+        (
+            Lang::Ru,
+            "footer-osm",
+            "Данные о районах © участники OpenStreetMap, ODbL 1.0",
+        ),
+        (Lang::Ru, "app-name", "Вече"),
+        (Lang::En, "app-name", "Veche"),
+    ];
+    for (lang, key, expected) in says {
+        assert_says(&catalog, lang, key, expected);
+    }
 }

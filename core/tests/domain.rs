@@ -14,6 +14,23 @@ fn code<T: std::fmt::Debug>(result: Result<T, Invalid>) -> &'static str {
     result.unwrap_err().code
 }
 
+/// Each `(raw, normal)` case parses (a refusal panics, naming it) to a value whose text is
+/// `normal`; the values come back with their normal forms for further checks.
+fn parses_to<'a, T>(
+    cases: &[(&str, &'a str)],
+    parse: impl Fn(&str) -> Result<T, Invalid>,
+    text: impl Fn(&T) -> &str,
+) -> Vec<(T, &'a str)> {
+    cases
+        .iter()
+        .map(|&(raw, normal)| {
+            let value = parse(raw).unwrap_or_else(|e| panic!("{raw:?} refused: {e}"));
+            assert_eq!(text(&value), normal, "{raw:?}");
+            (value, normal)
+        })
+        .collect()
+}
+
 // --------------------------------------------------------------------------------- Email ---
 
 #[test]
@@ -36,9 +53,7 @@ fn email_accepts_ordinary_addresses_and_normalises_them() {
         ("user@xn--80ak6aa92e.com", "user@xn--80ak6aa92e.com"),
         ("user@123.example", "user@123.example"),
     ];
-    for (raw, normal) in cases {
-        let email = Email::parse(raw).unwrap_or_else(|e| panic!("{raw:?} refused: {e}"));
-        assert_eq!(email.as_str(), normal, "{raw:?}");
+    for (email, normal) in parses_to(&cases, Email::parse, Email::as_str) {
         assert_eq!(email.to_string(), normal);
     }
 }
@@ -229,10 +244,7 @@ fn display_name_collapses_whitespace() {
         ("Д'Артаньян", "Д'Артаньян"),
         ("李小龍", "李小龍"),
     ];
-    for (raw, normal) in cases {
-        let name = DisplayName::parse(raw).unwrap_or_else(|e| panic!("{raw:?} refused: {e}"));
-        assert_eq!(name.as_str(), normal, "{raw:?}");
-    }
+    parses_to(&cases, DisplayName::parse, DisplayName::as_str);
 }
 
 #[test]

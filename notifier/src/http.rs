@@ -606,6 +606,13 @@ mod tests {
         let h = Harness::start().await;
         let anna = h.user(&[]).await;
         let auth = ("Authorization", anna.bearer.as_str());
+        // The preferences as the API lists them, by kind.
+        let listed = |district_news: &str, roles_changed: &str| {
+            json!({"kinds": [
+                {"kind": "district_news", "delivery": district_news},
+                {"kind": "roles_changed", "delivery": roles_changed},
+            ]})
+        };
 
         let r = h.get("/api/v1/me/notifications", &[]).await;
         assert_eq!(r.status, 401, "{}", r.body);
@@ -614,10 +621,7 @@ mod tests {
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(
             r.json(),
-            json!({"kinds": [
-                {"kind": "district_news", "delivery": "off"},
-                {"kind": "roles_changed", "delivery": "immediately"},
-            ]}),
+            listed("off", "immediately"),
             "essential kinds are not listed; an opt-in kind is off until switched on"
         );
 
@@ -628,13 +632,7 @@ mod tests {
         .to_string();
         let r = h.put_json("/api/v1/me/notifications", &[auth], &body).await;
         assert_eq!(r.status, 200, "{}", r.body);
-        assert_eq!(
-            r.json(),
-            json!({"kinds": [
-                {"kind": "district_news", "delivery": "immediately"},
-                {"kind": "roles_changed", "delivery": "digest"},
-            ]})
-        );
+        assert_eq!(r.json(), listed("immediately", "digest"));
 
         // One bad entry refuses the whole change.
         for (bad, field) in [

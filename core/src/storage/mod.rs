@@ -17,6 +17,27 @@ pub enum Backend {
     Sqlite(Sqlite),
 }
 
+/// A feature's store on `backend`, as its port's trait object: the SQLite or MongoDB adapter
+/// type given (each with `new(handle)` and `migrate()`), built and its schema prepared
+/// (idempotent). Expands to the body of an `async fn(&Backend) -> StoreResult<Arc<dyn Port>>`.
+#[macro_export]
+macro_rules! open_store {
+    ($backend:expr, $sqlite:ty, $mongo:ty) => {
+        match $backend {
+            $crate::storage::Backend::Sqlite(db) => {
+                let store = <$sqlite>::new(db.clone());
+                store.migrate().await?;
+                Ok(::std::sync::Arc::new(store))
+            }
+            $crate::storage::Backend::Mongo(db) => {
+                let store = <$mongo>::new(db.clone());
+                store.migrate().await?;
+                Ok(::std::sync::Arc::new(store))
+            }
+        }
+    };
+}
+
 impl Backend {
     pub fn name(&self) -> &'static str {
         match self {

@@ -156,16 +156,5 @@ pub trait CoreStore: IdempotencyStore {
 
 /// Builds the core store for a backend and prepares its schema (idempotent).
 pub async fn open(backend: &Backend) -> StoreResult<Arc<dyn CoreStore>> {
-    match backend {
-        Backend::Sqlite(db) => {
-            let store = sqlite::SqliteCoreStore::new(db.clone());
-            store.migrate().await?;
-            Ok(Arc::new(store))
-        }
-        Backend::Mongo(db) => {
-            let store = mongo::MongoCoreStore::new(db.clone());
-            store.migrate().await?;
-            Ok(Arc::new(store))
-        }
-    }
+    crate::open_store!(backend, sqlite::SqliteCoreStore, mongo::MongoCoreStore)
 }

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use warp::Filter;
 
 use crate::accounts::model::{Account, AccountState, BirthYear, DisplayName, Email, Role};
-use crate::accounts::{service, CoreConfig};
+use crate::accounts::{service, Accounts, CoreConfig};
 use crate::feature::Routes;
 use crate::id::{AccountId, DistrictId};
 use crate::notify::Notify;
@@ -81,16 +81,14 @@ pub async fn platform_on(
         })
         .collect();
     let limits = Limits::build(&declared, &overrides).unwrap_or_else(|e| panic!("limits: {e}"));
-    let platform = Platform::new(
-        backend,
+    let accounts = Accounts::new(
         store,
-        catalog,
-        limits,
         spec.config,
         [7; 32],
         CancellationToken::new(),
         notify,
     );
+    let platform = Platform::new(backend, accounts, catalog, limits);
     platform
         .reload_directory()
         .await

@@ -40,22 +40,18 @@ mod tests {
             clean_text("  Парк \r\n", "t", 1, 4, false),
             Ok("Парк".into())
         );
-        assert_eq!(
-            clean_text("  ", "t", 1, 4, false),
-            Err(Invalid::new("t", "required"))
-        );
-        assert_eq!(
-            clean_text("П", "t", 2, 4, false),
-            Err(Invalid::new("t", "too_short"))
-        );
-        assert_eq!(
-            clean_text("Парки", "t", 1, 4, false),
-            Err(Invalid::new("t", "too_long"))
-        );
-        assert_eq!(
-            clean_text("a\nb", "t", 1, 4, false),
-            Err(Invalid::new("t", "invalid_characters"))
-        );
+        let refused = [
+            ("  ", 1, "required"),
+            ("П", 2, "too_short"),
+            ("Парки", 1, "too_long"),
+            ("a\nb", 1, "invalid_characters"),
+        ];
+        for (raw, min, code) in refused {
+            assert_eq!(
+                clean_text(raw, "t", min, 4, false),
+                Err(Invalid::new("t", code))
+            );
+        }
         assert_eq!(clean_text("a\r\nb", "t", 1, 4, true), Ok("a\nb".into()));
         assert_eq!(clean_text("", "t", 0, 4, true), Ok(String::new()));
     }

@@ -151,17 +151,17 @@ impl Problem {
         let body = self.to_json(catalog, lang).to_string();
         let mut response = warp::reply::Response::new(body.into());
         *response.status_mut() = self.status;
-        let headers = response.headers_mut();
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/problem+json"),
-        );
-        headers.insert(
-            http::header::CONTENT_LANGUAGE,
-            http::HeaderValue::from_static(lang.code()),
+        crate::web::respond::set_headers(
+            &mut response,
+            &[
+                (http::header::CONTENT_TYPE, "application/problem+json"),
+                (http::header::CONTENT_LANGUAGE, lang.code()),
+            ],
         );
         if let Some(retry) = self.retry_after {
-            headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from(retry));
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(retry));
         }
         response
     }

@@ -30,6 +30,14 @@ pub fn created<T: Serialize>(location: &str, value: &T) -> Response {
     response
 }
 
+/// Sets headers whose values are fixed strings.
+pub fn set_headers(response: &mut Response, headers: &[(header::HeaderName, &'static str)]) {
+    let map = response.headers_mut();
+    for (name, value) in headers {
+        map.insert(name.clone(), HeaderValue::from_static(value));
+    }
+}
+
 pub fn status_only(status: StatusCode) -> Response {
     let mut response = Response::new(Default::default());
     *response.status_mut() = status;
@@ -44,13 +52,14 @@ pub fn no_content() -> Response {
 pub fn html(status: StatusCode, body: crate::web::Html) -> Response {
     let mut response = Response::new(body.into_string().into());
     *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
+    set_headers(
+        &mut response,
+        &[
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            // Pages show private data: never from a shared cache.
+            (header::CACHE_CONTROL, "no-store"),
+        ],
     );
-    // Pages show private data: never from a shared cache.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

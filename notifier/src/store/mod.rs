@@ -82,16 +82,5 @@ pub trait OutboxStore: Send + Sync + 'static {
 
 /// Builds the outbox store for a backend and prepares its schema (idempotent).
 pub async fn open(backend: &Backend) -> StoreResult<Arc<dyn OutboxStore>> {
-    match backend {
-        Backend::Sqlite(db) => {
-            let store = sqlite::SqliteOutbox::new(db.clone());
-            store.migrate().await?;
-            Ok(Arc::new(store))
-        }
-        Backend::Mongo(db) => {
-            let store = mongo::MongoOutbox::new(db.clone());
-            store.migrate().await?;
-            Ok(Arc::new(store))
-        }
-    }
+    veche_core::open_store!(backend, sqlite::SqliteOutbox, mongo::MongoOutbox)
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Row};
 use time::OffsetDateTime;
 use veche_core::accounts::model::Email;
 use veche_core::clock::{from_millis, to_millis};
@@ -70,6 +70,17 @@ impl SqliteOutbox {
     pub async fn migrate(&self) -> StoreResult<()> {
         self.db.migrate("notifier", MIGRATIONS).await
     }
+
+    /// The job whose `column` (`id` or `key`, each unique) is `value`.
+    async fn job_where(&self, column: &str, value: String) -> StoreResult<Option<Job>> {
+        self.db
+            .query_optional(
+                format!("SELECT {COLUMNS} FROM outbox WHERE {column} = ?1"),
+                [value],
+                job_from_row,
+            )
+            .await
+    }
 }
 
 fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
@@ -99,6 +110,14 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         last_error: row.get(15)?,
         digest_day: row.get(16)?,
         digest_id: row.get::<_, Option<String>>(17)?.map(JobId::from_trusted),
+    })
+}
+
+fn suppression_from_row(row: &Row<'_>) -> rusqlite::Result<Suppression> {
+    Ok(Suppression {
+        email: Email::from_trusted(row.get(0)?),
+        reason: row.get(1)?,
+        at: from_millis(row.get(2)?),
     })
 }
 
@@ -219,25 +238,11 @@ impl OutboxStore for SqliteOutbox {
     }
 
     async fn job(&self, id: &JobId) -> StoreResult<Option<Job>> {
-        let id = id.to_string();
-        self.db
-            .query_optional(
-                format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
-                [id],
-                job_from_row,
-            )
-            .await
+        self.job_where("id", id.to_string()).await
     }
 
     async fn job_by_key(&self, key: &str) -> StoreResult<Option<Job>> {
-        let key = key.to_string();
-        self.db
-            .query_optional(
-                format!("SELECT {COLUMNS} FROM outbox WHERE key = ?1"),
-                [key],
-                job_from_row,
-            )
-            .await
+        self.job_where("key", key.to_string()).await
     }
 
     async fn list(
@@ -373,51 +378,34 @@ impl OutboxStore for SqliteOutbox {
         kind: &str,
         delivery: Delivery,
     ) -> StoreResult<()> {
-        let (account, kind) = (account.to_string(), kind.to_string());
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO mail_preferences (account_id, kind, delivery) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (account_id, kind) DO UPDATE SET delivery = excluded.delivery",
-                    params![account, kind, delivery.as_str()],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "INSERT INTO mail_preferences (account_id, kind, delivery) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (account_id, kind) DO UPDATE SET delivery = excluded.delivery",
+                (account.to_string(), kind.to_string(), delivery.as_str()),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn suppress(&self, s: &Suppression) -> StoreResult<()> {
-        let s = s.clone();
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO mail_suppressions (email, reason, at) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, at = excluded.at",
-                    params![s.email.as_str(), s.reason, to_millis(s.at)],
-                )?;
-                Ok(())
-            })
-            .await
+            .execute(
+                "INSERT INTO mail_suppressions (email, reason, at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+                (s.email.to_string(), s.reason.clone(), to_millis(s.at)),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn suppression(&self, email: &Email) -> StoreResult<Option<Suppression>> {
-        let email = email.to_string();
         self.db
-            .read(move |conn| {
-                Ok(conn
-                    .query_row_cached(
-                        "SELECT email, reason, at FROM mail_suppressions WHERE email = ?1",
-                        [email],
-                        |row| {
-                            Ok(Suppression {
-                                email: Email::from_trusted(row.get(0)?),
-                                reason: row.get(1)?,
-                                at: from_millis(row.get(2)?),
-                            })
-                        },
-                    )
-                    .optional()?)
-            })
+            .query_optional(
+                "SELECT email, reason, at FROM mail_suppressions WHERE email = ?1",
+                [email.to_string()],
+                suppression_from_row,
+            )
             .await
     }
 

@@ -24,7 +24,7 @@ use super::*;
     params(("q" = Option<String>, Query), ("role" = Option<String>, Query), ("state" = Option<String>, Query),
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = AccountPage), (status = 400, body = ProblemDocument),
-        (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)))]
+        AdminErrors))]
 pub async fn admin_list_accounts(ctx: Ctx, query: HashMap<String, String>) -> Response {
     let result = async {
         ctx.with_role(Role::Admin)?;
@@ -47,8 +47,7 @@ pub async fn admin_list_accounts(ctx: Ctx, query: HashMap<String, String>) -> Re
 
 /// Admin: one account.
 #[utoipa::path(get, path = "/api/v1/admin/accounts/{id}", tag = "admin", params(("id" = String, Path)),
-    responses((status = 200, body = AccountView), (status = 401, body = ProblemDocument),
-        (status = 403, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
+    responses((status = 200, body = AccountView), AdminAccountErrors))]
 pub async fn admin_get_account(id: String, ctx: Ctx) -> Response {
     let result = async {
         ctx.with_role(Role::Admin)?;
@@ -63,8 +62,8 @@ pub async fn admin_get_account(id: String, ctx: Ctx) -> Response {
 /// organisation). Audited.
 #[utoipa::path(put, path = "/api/v1/admin/accounts/{id}/roles", tag = "admin", params(("id" = String, Path)),
     request_body = RolesInput,
-    responses((status = 200, body = AccountView), (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument),
-        (status = 404, body = ProblemDocument), (status = 409, description = "`self_lockout`", body = ProblemDocument),
+    responses((status = 200, body = AccountView), AdminAccountErrors,
+        (status = 409, description = "`self_lockout`", body = ProblemDocument),
         (status = 422, description = "`organisation_required`, `unknown_organisation`", body = ProblemDocument)))]
 pub async fn admin_set_roles(
     id: String,
@@ -102,8 +101,8 @@ pub async fn admin_set_roles(
 /// Admin: blocks (or unblocks) an account, with a reason. Audited.
 #[utoipa::path(post, path = "/api/v1/admin/accounts/{id}/block", tag = "admin", params(("id" = String, Path)),
     request_body = ReasonInput,
-    responses((status = 200, body = AccountView), (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument),
-        (status = 404, body = ProblemDocument), (status = 409, description = "`self_lockout`", body = ProblemDocument),
+    responses((status = 200, body = AccountView), AdminAccountErrors,
+        (status = 409, description = "`self_lockout`", body = ProblemDocument),
         (status = 422, description = "`reason_required`", body = ProblemDocument)))]
 pub async fn admin_block(id: String, ctx: Ctx, body: Body<ReasonInput>, block: bool) -> Response {
     let result = async {
@@ -124,14 +123,14 @@ pub async fn admin_block(id: String, ctx: Ctx, body: Body<ReasonInput>, block: b
 /// Admin: lifts a block, with a reason. Audited.
 #[utoipa::path(post, path = "/api/v1/admin/accounts/{id}/unblock", tag = "admin", params(("id" = String, Path)),
     request_body = ReasonInput,
-    responses((status = 200, body = AccountView), (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument),
-        (status = 404, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
+    responses((status = 200, body = AccountView), AdminAccountErrors,
+        (status = 422, body = ProblemDocument)))]
 #[allow(dead_code)]
 pub(super) fn admin_unblock_doc() {}
 
 /// Admin: the organisations.
 #[utoipa::path(get, path = "/api/v1/admin/organisations", tag = "admin",
-    responses((status = 200, body = OrganisationList), (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)))]
+    responses((status = 200, body = OrganisationList), AdminErrors))]
 pub async fn admin_list_organisations(ctx: Ctx) -> Response {
     let result = async {
         ctx.with_role(Role::Admin)?;
@@ -145,8 +144,8 @@ pub async fn admin_list_organisations(ctx: Ctx) -> Response {
 /// Admin: creates an organisation. Audited.
 #[utoipa::path(post, path = "/api/v1/admin/organisations", tag = "admin", request_body = OrganisationInput,
     params(("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 201, body = crate::accounts::model::Organisation), (status = 401, body = ProblemDocument),
-        (status = 403, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
+    responses((status = 201, body = crate::accounts::model::Organisation), AdminErrors,
+        (status = 422, body = ProblemDocument)))]
 pub async fn admin_create_organisation(
     ctx: Ctx,
     key: Option<String>,
@@ -173,7 +172,7 @@ pub async fn admin_create_organisation(
 /// Admin: the audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin",
     params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = AuditPage), (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)))]
+    responses((status = 200, body = AuditPage), AdminErrors))]
 pub async fn admin_audit(ctx: Ctx, query: HashMap<String, String>) -> Response {
     let result = async {
         ctx.with_role(Role::Admin)?;

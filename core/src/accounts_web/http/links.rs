@@ -49,9 +49,7 @@ pub async fn resend_verification(ctx: Ctx) -> Response {
     request_body = LinkTokenInput,
     responses(
         (status = 200, description = "Confirmed (also when it was already); the account as `GET /api/v1/me` shows it", body = Me),
-        (status = 400, body = ProblemDocument),
-        (status = 403, description = "`account_blocked`", body = ProblemDocument),
-        (status = 410, description = "`link_invalid`: unknown, used or expired", body = ProblemDocument),
+        LinkErrors,
     ))]
 pub async fn verify_email(ctx: Ctx, body: Body<LinkTokenInput>, _raw: Bytes) -> Response {
     use_link(ctx, body, AccountLink::Verification).await
@@ -112,9 +110,7 @@ pub async fn request_password_reset(
     request_body = PasswordResetConfirmInput,
     responses(
         (status = 204, description = "Changed; sign in with the new password"),
-        (status = 400, body = ProblemDocument),
-        (status = 403, description = "`account_blocked`", body = ProblemDocument),
-        (status = 410, description = "`link_invalid`: unknown, used or expired", body = ProblemDocument),
+        LinkErrors,
         (status = 422, description = "`validation_failed` (field `new_password`)", body = ProblemDocument),
     ))]
 pub async fn confirm_password_reset(
@@ -184,10 +180,8 @@ pub async fn request_email_change(ctx: Ctx, body: Body<EmailChangeInput>, _raw: 
     request_body = LinkTokenInput,
     responses(
         (status = 200, description = "Changed; the account as `GET /api/v1/me` shows it", body = Me),
-        (status = 400, body = ProblemDocument),
-        (status = 403, description = "`account_blocked`", body = ProblemDocument),
+        LinkErrors,
         (status = 409, description = "`email_taken`: another account took the address meanwhile", body = ProblemDocument),
-        (status = 410, description = "`link_invalid`: unknown, used or expired", body = ProblemDocument),
     ))]
 pub async fn confirm_email_change(ctx: Ctx, body: Body<LinkTokenInput>, _raw: Bytes) -> Response {
     use_link(ctx, body, AccountLink::EmailChange).await

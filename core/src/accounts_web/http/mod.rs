@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod links;
+mod responses;
 mod tokens;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use crate::web::{api_ctx, json_body, JSON_LIMIT};
 use accounts::*;
 use admin::*;
 use links::*;
+use responses::*;
 use tokens::*;
 
 /// The account `id` as the API shows it, or 404.

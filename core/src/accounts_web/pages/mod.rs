@@ -113,14 +113,12 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .map(|| {
             let mut response = Response::new(STYLESHEET.into());
-            let headers = response.headers_mut();
-            headers.insert(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("text/css; charset=utf-8"),
-            );
-            headers.insert(
-                http::header::CACHE_CONTROL,
-                http::HeaderValue::from_static("public, max-age=3600"),
+            respond::set_headers(
+                &mut response,
+                &[
+                    (http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                    (http::header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
             );
             response
         });
