@@ -246,18 +246,7 @@ pub trait IdeaStore: Send + Sync + 'static {
 
 /// Builds the ideas store for a backend and prepares its schema (idempotent).
 pub async fn open(backend: &Backend) -> StoreResult<Arc<dyn IdeaStore>> {
-    match backend {
-        Backend::Sqlite(db) => {
-            let store = sqlite::SqliteIdeas::new(db.clone());
-            store.migrate().await?;
-            Ok(Arc::new(store))
-        }
-        Backend::Mongo(db) => {
-            let store = mongo::MongoIdeas::new(db.clone());
-            store.migrate().await?;
-            Ok(Arc::new(store))
-        }
-    }
+    veche_core::open_store!(backend, sqlite::SqliteIdeas, mongo::MongoIdeas)
 }
 
 /// Whether a comment waits for a moderator: reported, and not looked at yet.
