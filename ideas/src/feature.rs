@@ -7,9 +7,10 @@ use std::time::Duration;
 use anyhow::Context;
 use async_trait::async_trait;
 use utoipa::OpenApi;
+use veche_core::accounts::model::Role;
 use veche_core::feature::{Feature, Routes, Running};
 use veche_core::notify::KindSpec;
-use veche_core::platform::Platform;
+use veche_core::platform::{NavItem, Platform};
 use veche_core::web::ratelimit::{declare, Declared};
 
 use crate::service::{self, Ideas, IdeasConfig};
@@ -45,6 +46,17 @@ impl Feature for IdeasFeature {
 
     fn notification_kinds(&self) -> &'static [KindSpec] {
         service::KINDS
+    }
+
+    fn nav(&self) -> Vec<NavItem> {
+        vec![
+            NavItem::new("/ideas", "nav-ideas", None),
+            NavItem::new(
+                "/moderation/ideas",
+                "nav-moderation-ideas",
+                Some(Role::Moderator),
+            ),
+        ]
     }
 
     async fn start(&self, platform: Arc<Platform>) -> anyhow::Result<Arc<dyn Running>> {

@@ -19,6 +19,7 @@ mod feature;
 pub mod http;
 pub mod log;
 pub mod model;
+mod pages;
 pub mod rules;
 pub mod service;
 pub mod similar;
@@ -35,9 +36,18 @@ mod store;
 pub use feature::IdeasFeature;
 pub use service::{Ideas, IdeasConfig};
 
-/// The ideas' messages: problem codes, refusals and emails (`errors.*.ftl`).
-pub const IDEAS_RU: &str = include_str!("../i18n/errors.ru.ftl");
-pub const IDEAS_EN: &str = include_str!("../i18n/errors.en.ftl");
+/// The ideas' messages: problem codes, refusals and emails (`errors.*.ftl`), pages
+/// (`pages.*.ftl`).
+pub const IDEAS_RU: &str = concat!(
+    include_str!("../i18n/errors.ru.ftl"),
+    "\n",
+    include_str!("../i18n/pages.ru.ftl")
+);
+pub const IDEAS_EN: &str = concat!(
+    include_str!("../i18n/errors.en.ftl"),
+    "\n",
+    include_str!("../i18n/pages.en.ftl")
+);
 
 veche_core::limit_enum! {
     /// The ideas' rate limits, per account (`VECHE_RATE_<NAME>` overrides).

@@ -100,6 +100,9 @@ mod tests {
 
     #[test]
     fn sign_in_comes_back_to_the_page() {
-        assert_eq!(signin_href("/ideas/1?a=b"), "/signin?next=%2Fideas%2F1%3Fa%3Db");
+        assert_eq!(
+            signin_href("/ideas/1?a=b"),
+            "/signin?next=%2Fideas%2F1%3Fa%3Db"
+        );
     }
 }

@@ -162,7 +162,7 @@ fn flag(query: &HashMap<String, String>, name: &'static str) -> Result<bool, Pro
 
 /// A list request from the query string: `status`, `topic`, `district`, `q`, `sort`
 /// (`newest` or `supports`), `mine`, `cursor`, `limit`.
-pub(super) fn list_request(query: &HashMap<String, String>) -> Result<ListRequest, Problem> {
+pub(crate) fn list_request(query: &HashMap<String, String>) -> Result<ListRequest, Problem> {
     let status = match query.get("status").map(String::as_str) {
         None | Some("") => None,
         Some(raw) => Some(
@@ -186,13 +186,7 @@ pub(super) fn list_request(query: &HashMap<String, String>) -> Result<ListReques
     if words.chars().count() > 200 {
         return Err(Problem::bad_request("invalid_filter").with("field", "q"));
     }
-    let after = super::parse_keyed_cursor(query)?
-        .map(|(key, id)| {
-            IdeaId::parse(&id)
-                .map(|id| (key, id))
-                .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))
-        })
-        .transpose()?;
+    let after = super::cursor_after(query, IdeaId::parse)?;
     Ok(ListRequest {
         status,
         topic: query.get("topic").cloned().filter(|t| !t.is_empty()),

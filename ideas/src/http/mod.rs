@@ -34,6 +34,7 @@ mod inputs;
 mod moderation;
 mod projects;
 
+pub(crate) use inputs::list_request;
 pub use inputs::{
     AppealDecisionInput, AppealInput, BulkDecisionInput, BulkItem, BulkResult, ExpertsInput,
     KeepInput, OutcomeInput, SupportCount,
@@ -81,8 +82,22 @@ fn comment_id(raw: &str) -> Result<CommentId, Problem> {
 }
 
 /// A page cursor holding a sort key and an id: `KEY:ID`, opaque to clients.
-fn keyed_cursor(key: i64, id: &str) -> String {
+pub(crate) fn keyed_cursor(key: i64, id: &str) -> String {
     encode_cursor(&format!("{key}:{id}"))
+}
+
+/// The `cursor` of a keyed list as its key and the id `parse` reads (`invalid_cursor` else).
+pub(crate) fn cursor_after<T>(
+    query: &HashMap<String, String>,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<(i64, T)>, Problem> {
+    parse_keyed_cursor(query)?
+        .map(|(key, id)| {
+            parse(&id)
+                .map(|id| (key, id))
+                .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))
+        })
+        .transpose()
 }
 
 fn parse_keyed_cursor(query: &HashMap<String, String>) -> Result<Option<(i64, String)>, Problem> {
@@ -97,7 +112,7 @@ fn parse_keyed_cursor(query: &HashMap<String, String>) -> Result<Option<(i64, St
         .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))
 }
 
-/// Every ideas route: the JSON API (the pages join them in the same list).
+/// Every ideas route: the JSON API and the pages of [`crate::pages`].
 pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Response,)> {
     let p = platform;
     let ctx = || api_ctx(p.clone()).and(with_ideas(ideas.clone()));
@@ -281,6 +296,7 @@ pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Respon
             .and(ctx())
             .then(experts::results)
             .boxed(),
+        crate::pages::routes(p.clone(), ideas.clone()),
     ])
 }
 

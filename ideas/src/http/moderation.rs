@@ -19,7 +19,7 @@ use veche_core::web::responses::{Change, Guarded};
 use super::discussion::comment_cursor;
 use super::ideas::idea_response;
 use super::inputs::{AppealDecisionInput, AppealInput, BulkDecisionInput, BulkResult, KeepInput};
-use super::{comment_id, finish, idea_id, keyed_cursor, parse_keyed_cursor, Body};
+use super::{comment_id, finish, idea_id, keyed_cursor, Body};
 use crate::model::{IdeaId, ProjectId};
 use crate::rules::DecisionInput;
 use crate::service::{self, Ideas};
@@ -44,13 +44,7 @@ pub async fn queue(ctx: Ctx, ideas: Arc<Ideas>, query: HashMap<String, String>) 
                     Problem::bad_request("invalid_filter").with("field", "project")
                 })?),
             };
-        let after = parse_keyed_cursor(&query)?
-            .map(|(key, id)| {
-                IdeaId::parse(&id)
-                    .map(|id| (key, id))
-                    .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))
-            })
-            .transpose()?;
+        let after = super::cursor_after(&query, IdeaId::parse)?;
         let page = service::queue(&ideas, &who.account, project.as_ref(), after, limit).await?;
         let now = clock::now();
         Ok(respond::json(

@@ -19,7 +19,7 @@ use veche_core::web::respond;
 use veche_core::web::responses::{Change, Guarded, SignedIn};
 
 use super::inputs::{ExpertsInput, LogView};
-use super::{finish, keyed_cursor, parse_keyed_cursor, project_id, viewer, Body};
+use super::{finish, keyed_cursor, project_id, viewer, Body};
 use crate::model::{Project, ProjectId};
 use crate::rules::ProjectInput;
 use crate::service::{self, Ideas};
@@ -49,13 +49,7 @@ pub async fn list_projects(
 ) -> Response {
     let result = async {
         let limit = parse_limit(&query)?;
-        let after = parse_keyed_cursor(&query)?
-            .map(|(key, id)| {
-                ProjectId::parse(&id)
-                    .map(|id| (key, id))
-                    .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))
-            })
-            .transpose()?;
+        let after = super::cursor_after(&query, ProjectId::parse)?;
         let (page, next) = service::projects(&ideas, viewer(&ctx), after, limit).await?;
         let now = clock::now();
         Ok(respond::json(

@@ -42,7 +42,10 @@ pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Respon
     let post = || warp::post().and(form(p.clone())).and(w());
 
     veche_core::web::combine(vec![
-        warp::path!("ideas").and(get()).then(residents::projects_page).boxed(),
+        warp::path!("ideas")
+            .and(get())
+            .then(residents::projects_page)
+            .boxed(),
         warp::path!("ideas" / "projects" / String)
             .and(get())
             .then(residents::project_page)
@@ -63,7 +66,10 @@ pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Respon
             .and(get())
             .then(public::results_page)
             .boxed(),
-        warp::path!("ideas" / String).and(get()).then(residents::idea_page).boxed(),
+        warp::path!("ideas" / String)
+            .and(get())
+            .then(residents::idea_page)
+            .boxed(),
         warp::path!("ideas" / String / "edit")
             .and(get())
             .then(residents::edit_page)
@@ -129,6 +135,7 @@ fn flash(tr: Tr<'_>, done: Option<&String>) -> Option<String> {
         "appealed" => "ideas-flash-appealed",
         "decided" => "ideas-flash-decided",
         "bulk" => "ideas-flash-bulk",
+        "bulk_partly" => "ideas-flash-bulk-partly",
         "moderated" => "ideas-flash-moderated",
         _ => return None,
     };

@@ -59,7 +59,6 @@ pub struct IdeaCard {
     pub status_label: String,
     pub supports: String,
     pub supported: bool,
-    pub version: u64,
 }
 
 impl IdeaCard {
@@ -74,9 +73,11 @@ impl IdeaCard {
                 .unwrap_or_default(),
             status_code: idea.status.as_str(),
             status_label: status_label(tr, idea.status),
-            supports: tr.n("ideas-supports", i64::try_from(idea.supports).unwrap_or(i64::MAX)),
+            supports: tr.n(
+                "ideas-supports",
+                i64::try_from(idea.supports).unwrap_or(i64::MAX),
+            ),
             supported,
-            version: idea.version,
         }
     }
 }

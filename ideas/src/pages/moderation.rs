@@ -1,0 +1,296 @@
+//! The moderators' queue: each waiting idea beside its likely duplicates, with a form for one
+//! decision and a box to tick for a decision on many; reported comments below.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use warp::reply::Response;
+
+use veche_core::clock;
+use veche_core::platform::Ctx;
+use veche_core::web::i18n::Tr;
+use veche_core::web::pages::error_page;
+use veche_core::web::problem::Problem;
+use veche_core::web::show::to_signin;
+use veche_core::web::{respond, Form};
+
+use super::views::{stage_label, text_of};
+use super::{page_done, viewer, PAGE_SIZE};
+use crate::model::{CommentId, IdeaId, ProjectId, Reason};
+use crate::rules::{self, DecisionInput};
+use crate::service::{self, Ideas};
+
+const QUEUE_PATH: &str = "/moderation/ideas";
+
+pub struct DuplicateRow {
+    pub id: String,
+    pub title: String,
+    pub percent: u32,
+    pub exact: bool,
+    pub status: String,
+    pub merge_target: bool,
+}
+
+pub struct QueueRow {
+    pub id: String,
+    pub version: u64,
+    pub title: String,
+    pub body: Vec<Vec<String>>,
+    pub project: String,
+    pub waiting: String,
+    pub appeal: Option<Vec<Vec<String>>>,
+    pub for_another: bool,
+    pub duplicates: Vec<DuplicateRow>,
+}
+
+pub struct ReportedRow {
+    pub id: String,
+    pub idea_id: String,
+    pub text: Vec<Vec<String>>,
+    pub reports_label: String,
+    pub hidden: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ideas_queue.html")]
+struct QueuePage<'a> {
+    tr: Tr<'a>,
+    waiting: String,
+    oldest: Option<String>,
+    rows: Vec<QueueRow>,
+    reasons: Vec<(&'static str, String)>,
+    projects: Vec<(String, String, bool)>,
+    project: String,
+    next_href: Option<String>,
+    reported: Vec<ReportedRow>,
+    csrf: String,
+}
+
+/// How long something has waited, as people say it.
+fn waited(tr: Tr<'_>, since: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
+    let minutes = (now - since).whole_minutes().max(0);
+    if minutes < 60 {
+        tr.n("ideas-waited-minutes", minutes)
+    } else if minutes < 48 * 60 {
+        tr.n("ideas-waited-hours", minutes / 60)
+    } else {
+        tr.n("ideas-waited-days", minutes / (24 * 60))
+    }
+}
+
+/// GET /moderation/ideas?project=&cursor=
+pub(super) async fn queue_page(
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    query: HashMap<String, String>,
+) -> Response {
+    let Some(me) = viewer(&ctx) else {
+        return to_signin(QUEUE_PATH);
+    };
+    let result = async {
+        if !rules::is_moderator(me) {
+            return Err(Problem::forbidden());
+        }
+        let project = match query.get("project").filter(|p| !p.is_empty()) {
+            Some(raw) => Some(ProjectId::parse(raw).ok_or_else(Problem::not_found)?),
+            None => None,
+        };
+        let after = crate::http::cursor_after(&query, IdeaId::parse)?;
+        let page = service::queue(&ideas, me, project.as_ref(), after, PAGE_SIZE).await?;
+        let (projects, _) = service::projects(&ideas, Some(me), None, 100).await?;
+        let reported = service::reported_comments(&ideas, me, None, 50).await?;
+        let tr = ctx.tr();
+        let now = clock::now();
+        let title_of = |id: &ProjectId| {
+            projects
+                .iter()
+                .find(|p| &p.id == id)
+                .map(|p| p.title.clone())
+                .unwrap_or_default()
+        };
+        let rows = page
+            .items
+            .iter()
+            .map(|item| {
+                let idea = &item.idea;
+                QueueRow {
+                    id: idea.id.to_string(),
+                    version: idea.version,
+                    title: idea.title.clone(),
+                    body: text_of(&idea.body),
+                    project: title_of(&idea.project_id),
+                    waiting: idea
+                        .queued_at
+                        .map(|at| waited(tr, at, now))
+                        .unwrap_or_default(),
+                    appeal: idea
+                        .appeal
+                        .as_ref()
+                        .filter(|a| a.open())
+                        .map(|a| text_of(&a.text)),
+                    for_another: item.for_another,
+                    duplicates: item
+                        .duplicates
+                        .iter()
+                        .map(|d| DuplicateRow {
+                            id: d.idea.id.to_string(),
+                            title: d.idea.title.clone(),
+                            percent: (d.score * 100.0).round() as u32,
+                            exact: d.exact,
+                            status: super::views::status_label(tr, d.idea.status),
+                            merge_target: d.merge_target,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let filter = project.as_ref().map(|p| p.to_string()).unwrap_or_default();
+        let body = QueuePage {
+            tr,
+            waiting: tr.n(
+                "ideas-queue-waiting",
+                i64::try_from(page.stats.waiting).unwrap_or(0),
+            ),
+            oldest: page.stats.oldest.map(|at| waited(tr, at, now)),
+            rows,
+            reasons: Reason::ALL
+                .iter()
+                .map(|r| (r.as_str(), tr.t(&format!("ideas-reason-{}", r.as_str()))))
+                .collect(),
+            projects: projects
+                .iter()
+                .map(|p| {
+                    let label = format!("{} ({})", p.title, stage_label(tr, p.stage(now)));
+                    (p.id.to_string(), label, p.id.to_string() == filter)
+                })
+                .collect(),
+            next_href: page.next.map(|(key, id)| {
+                format!(
+                    "{QUEUE_PATH}?project={filter}&cursor={}",
+                    crate::http::keyed_cursor(key, id.as_str())
+                )
+            }),
+            project: filter,
+            reported: reported
+                .iter()
+                .map(|c| ReportedRow {
+                    id: c.id.to_string(),
+                    idea_id: c.idea_id.to_string(),
+                    text: text_of(&c.text),
+                    reports_label: tr.n(
+                        "ideas-reports",
+                        i64::try_from(c.reports.len()).unwrap_or(i64::MAX),
+                    ),
+                    hidden: c.hidden,
+                })
+                .collect(),
+            csrf: ctx.csrf_token(),
+        };
+        Ok(page_done(&ctx, &query, &tr.t("ideas-queue-title"), &body))
+    }
+    .await;
+    result.unwrap_or_else(|p| error_page(&ctx, p))
+}
+
+/// Back to the queue (the same project's), with a confirmation.
+fn back(form: &Form, done: &str) -> Response {
+    let project = form.get("project");
+    let project = if ProjectId::parse(project).is_some() {
+        project
+    } else {
+        ""
+    };
+    respond::see_other(&format!("{QUEUE_PATH}?project={project}&done={done}"))
+}
+
+fn decision_of(form: &Form) -> DecisionInput {
+    let optional = |name: &str| Some(form.get(name).to_string()).filter(|v| !v.is_empty());
+    DecisionInput {
+        action: form.get("action").to_string(),
+        reason: optional("reason"),
+        note: optional("note"),
+        into: optional("into"),
+    }
+}
+
+/// POST /moderation/ideas/{id}/decision (`action`, `reason`, `note`, `into`, `version`)
+pub(super) async fn decide_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
+    let Some(me) = viewer(&ctx) else {
+        return to_signin(QUEUE_PATH);
+    };
+    let decided = async {
+        let idea = IdeaId::parse(&id).ok_or_else(Problem::not_found)?;
+        let version = form.get("version").parse::<u64>().ok();
+        if form.get("action") == "appeal" {
+            let overturn = form.get("overturn") == "1";
+            service::decide_appeal(&ctx.platform, &ideas, me, &idea, version, overturn).await?;
+        } else {
+            service::decide(
+                &ctx.platform,
+                &ideas,
+                me,
+                &idea,
+                version,
+                &decision_of(&form),
+            )
+            .await?;
+        }
+        Ok::<_, Problem>(())
+    }
+    .await;
+    match decided {
+        Ok(()) => back(&form, "decided"),
+        Err(problem) => error_page(&ctx, problem),
+    }
+}
+
+/// POST /moderation/ideas/bulk (`ideas` = `ID:VERSION` ticked, `action`, `reason`, `note`)
+pub(super) async fn bulk_submit(ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
+    let Some(me) = viewer(&ctx) else {
+        return to_signin(QUEUE_PATH);
+    };
+    let decided = async {
+        let items = form
+            .all("ideas")
+            .iter()
+            .map(|raw| {
+                raw.split_once(':')
+                    .and_then(|(id, v)| Some((IdeaId::parse(id)?, v.parse::<u64>().ok()?)))
+                    .ok_or_else(|| Problem::bad_request("invalid_form"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let outcomes =
+            service::decide_many(&ctx.platform, &ideas, me, &items, &decision_of(&form)).await?;
+        Ok::<_, Problem>(outcomes.iter().filter(|o| o.result.is_err()).count())
+    }
+    .await;
+    match decided {
+        Ok(0) => back(&form, "bulk"),
+        Ok(_) => back(&form, "bulk_partly"),
+        Err(problem) => error_page(&ctx, problem),
+    }
+}
+
+/// POST /moderation/idea-comments/{id} (`keep` = 1 shows it again, 0 removes it)
+pub(super) async fn comment_submit(
+    id: String,
+    ctx: Ctx,
+    form: Form,
+    ideas: Arc<Ideas>,
+) -> Response {
+    let Some(me) = viewer(&ctx) else {
+        return to_signin(QUEUE_PATH);
+    };
+    let moderated = async {
+        let comment = CommentId::parse(&id).ok_or_else(Problem::not_found)?;
+        let keep = form.get("keep") == "1";
+        service::moderate_comment(&ctx.platform, &ideas, me, &comment, keep).await?;
+        Ok::<_, Problem>(())
+    }
+    .await;
+    match moderated {
+        Ok(()) => back(&form, "moderated"),
+        Err(problem) => error_page(&ctx, problem),
+    }
+}

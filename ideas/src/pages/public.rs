@@ -1,0 +1,167 @@
+//! What anyone may read of a project: its public moderation log and its results.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use warp::reply::Response;
+
+use veche_core::platform::Ctx;
+use veche_core::web::i18n::Tr;
+use veche_core::web::pages::error_page;
+use veche_core::web::problem::Problem;
+use veche_core::web::show::show_date;
+
+use super::views::text_of;
+use super::{page_done, viewer};
+use crate::log::Action;
+use crate::model::{Outcome, ProjectId, Reason};
+use crate::service::{self, Ideas};
+
+pub struct CountRow {
+    pub label: String,
+    pub count: u64,
+}
+
+pub struct DayRow {
+    pub date: String,
+    pub counts: Vec<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "ideas_log.html")]
+struct LogPage<'a> {
+    tr: Tr<'a>,
+    project_id: String,
+    project_title: String,
+    decisions: Vec<CountRow>,
+    reasons: Vec<CountRow>,
+    actions: Vec<String>,
+    days: Vec<DayRow>,
+}
+
+/// GET /ideas/projects/{id}/log
+pub(super) async fn log_page(
+    id: String,
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    query: HashMap<String, String>,
+) -> Response {
+    let result = async {
+        let pid = ProjectId::parse(&id).ok_or_else(Problem::not_found)?;
+        let project = service::project(&ideas, viewer(&ctx), &pid).await?;
+        let summary = service::moderation_log(&ideas, viewer(&ctx), &pid).await?;
+        let tr = ctx.tr();
+        let action_label = |a: Action| tr.t(&format!("ideas-action-{}", a.as_str()));
+        let body = LogPage {
+            tr,
+            project_id: project.id.to_string(),
+            project_title: project.title.clone(),
+            decisions: Action::ALL
+                .iter()
+                .map(|a| CountRow {
+                    label: action_label(*a),
+                    count: summary.decisions.get(a).copied().unwrap_or(0),
+                })
+                .collect(),
+            reasons: Reason::ALL
+                .iter()
+                .map(|r| CountRow {
+                    label: tr.t(&format!("ideas-reason-{}", r.as_str())),
+                    count: summary.rejections_by_reason.get(r).copied().unwrap_or(0),
+                })
+                .collect(),
+            actions: Action::ALL.iter().map(|a| action_label(*a)).collect(),
+            days: summary
+                .days
+                .iter()
+                .rev()
+                .map(|d| DayRow {
+                    date: d.date.clone(),
+                    counts: Action::ALL
+                        .iter()
+                        .map(|a| d.decisions.get(a).copied().unwrap_or(0))
+                        .collect(),
+                })
+                .collect(),
+        };
+        let title = tr.t1("ideas-log-title", "project", &project.title);
+        Ok(page_done(&ctx, &query, &title, &body))
+    }
+    .await;
+    result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
+}
+
+pub struct ResultRow {
+    pub id: String,
+    pub title: String,
+    pub outcome_code: &'static str,
+    pub outcome: String,
+    pub supports: String,
+    pub steps: Vec<(String, String, Vec<Vec<String>>)>,
+}
+
+#[derive(Template)]
+#[template(path = "ideas_results.html")]
+struct ResultsPage<'a> {
+    tr: Tr<'a>,
+    project_id: String,
+    project_title: String,
+    rows: Vec<ResultRow>,
+}
+
+fn outcome_label(tr: Tr<'_>, outcome: Outcome) -> String {
+    tr.t(&format!("ideas-outcome-{}", outcome.as_str()))
+}
+
+/// GET /ideas/projects/{id}/results
+pub(super) async fn results_page(
+    id: String,
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    query: HashMap<String, String>,
+) -> Response {
+    let result = async {
+        let pid = ProjectId::parse(&id).ok_or_else(Problem::not_found)?;
+        let project = service::project(&ideas, viewer(&ctx), &pid).await?;
+        let found = service::results(&ideas, viewer(&ctx), &pid).await?;
+        let tr = ctx.tr();
+        let rows = found
+            .iter()
+            .filter_map(|idea| {
+                let outcome = idea.outcome?;
+                Some(ResultRow {
+                    id: idea.id.to_string(),
+                    title: idea.title.clone(),
+                    outcome_code: outcome.as_str(),
+                    outcome: outcome_label(tr, outcome),
+                    supports: tr.n(
+                        "ideas-supports",
+                        i64::try_from(idea.supports).unwrap_or(i64::MAX),
+                    ),
+                    steps: idea
+                        .updates
+                        .iter()
+                        .map(|u| {
+                            (
+                                show_date(tr, u.at),
+                                outcome_label(tr, u.outcome),
+                                text_of(&u.text),
+                            )
+                        })
+                        .collect(),
+                })
+            })
+            .collect();
+        let body = ResultsPage {
+            tr,
+            project_id: project.id.to_string(),
+            project_title: project.title.clone(),
+            rows,
+        };
+        let title = tr.t1("ideas-results-title", "project", &project.title);
+        Ok(page_done(&ctx, &query, &title, &body))
+    }
+    .await;
+    result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
+}

@@ -1,0 +1,682 @@
+//! Residents' pages: the projects, a project's ideas (search, topic, order), submitting and
+//! editing an idea, an idea with its supports, follows, comments and the author's appeal.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use http::StatusCode;
+use warp::reply::Response;
+
+use veche_core::clock;
+use veche_core::platform::Ctx;
+use veche_core::web::i18n::Tr;
+use veche_core::web::pages::{error_page, page};
+use veche_core::web::problem::Problem;
+use veche_core::web::show::{show_date, show_time, signin_href, to_signin, Message};
+use veche_core::web::{respond, Form};
+
+use super::views::{stage_label, stage_when, status_label, text_of, IdeaCard, ProjectCard};
+use super::{page_done, viewer, PAGE_SIZE};
+use crate::model::{CommentId, Idea, IdeaId, Project, ProjectId, Stage, Status};
+use crate::rules::{self, CommentInput, IdeaInput};
+use crate::service::{self, IdeaError, Ideas};
+use crate::IdeasLimit;
+
+fn parse_project(raw: &str) -> Result<ProjectId, Problem> {
+    ProjectId::parse(raw).ok_or_else(Problem::not_found)
+}
+
+fn parse_idea(raw: &str) -> Result<IdeaId, Problem> {
+    IdeaId::parse(raw).ok_or_else(Problem::not_found)
+}
+
+// ---- The projects ----
+
+#[derive(Template)]
+#[template(path = "ideas_projects.html")]
+struct ProjectsPage<'a> {
+    tr: Tr<'a>,
+    projects: Vec<ProjectCard>,
+    next_href: Option<String>,
+    moderator: bool,
+}
+
+/// GET /ideas
+pub(super) async fn projects_page(
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    query: HashMap<String, String>,
+) -> Response {
+    let result = async {
+        let after = crate::http::cursor_after(&query, ProjectId::parse)?;
+        let (found, next) = service::projects(&ideas, viewer(&ctx), after, PAGE_SIZE).await?;
+        let tr = ctx.tr();
+        let now = clock::now();
+        let body = ProjectsPage {
+            tr,
+            projects: found.iter().map(|p| ProjectCard::new(tr, p, now)).collect(),
+            next_href: next.map(|(key, id)| {
+                format!(
+                    "/ideas?cursor={}",
+                    crate::http::keyed_cursor(key, id.as_str())
+                )
+            }),
+            moderator: viewer(&ctx).is_some_and(rules::is_moderator),
+        };
+        Ok(page_done(&ctx, &query, &tr.t("ideas-title"), &body))
+    }
+    .await;
+    result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
+}
+
+// ---- A project and its ideas ----
+
+pub struct TopicOption {
+    pub code: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ideas_project.html")]
+struct ProjectPage<'a> {
+    tr: Tr<'a>,
+    id: String,
+    title: String,
+    description: Vec<Vec<String>>,
+    stage_code: &'static str,
+    stage_label: String,
+    when: String,
+    stages: Vec<(String, String, bool)>,
+    topics: Vec<TopicOption>,
+    words: String,
+    by_supports: bool,
+    mine: bool,
+    signed_in: bool,
+    may_submit: bool,
+    may_support: bool,
+    cards: Vec<IdeaCard>,
+    next_href: Option<String>,
+    csrf: String,
+    results: bool,
+}
+
+/// GET /ideas/projects/{id}?q=&topic=&sort=&mine=&cursor=
+pub(super) async fn project_page(
+    id: String,
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    query: HashMap<String, String>,
+) -> Response {
+    let result = async {
+        let project = service::project(&ideas, viewer(&ctx), &parse_project(&id)?).await?;
+        let mut request = crate::http::list_request(&query)?;
+        request.limit = PAGE_SIZE;
+        let found = service::list(&ideas, viewer(&ctx), &project.id, &request).await?;
+        let tr = ctx.tr();
+        let now = clock::now();
+        let stage = project.stage(now);
+        let mut next_query: Vec<(String, String)> = query
+            .iter()
+            .filter(|(k, _)| k.as_str() != "cursor" && k.as_str() != "done")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        next_query.sort();
+        let next_href = found.next.as_ref().map(|(key, id)| {
+            let mut q = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &next_query {
+                q.append_pair(k, v);
+            }
+            q.append_pair("cursor", &crate::http::keyed_cursor(*key, id.as_str()));
+            format!("/ideas/projects/{}?{}", project.id, q.finish())
+        });
+        let signed_in = viewer(&ctx).is_some();
+        let body = ProjectPage {
+            tr,
+            id: project.id.to_string(),
+            title: project.title.clone(),
+            description: text_of(&project.description),
+            stage_code: stage.as_str(),
+            stage_label: stage_label(tr, stage),
+            when: stage_when(tr, &project, stage),
+            stages: stages(tr, &project, stage),
+            topics: project
+                .topics
+                .iter()
+                .map(|t| TopicOption {
+                    code: t.code.clone(),
+                    name: t.name.clone(),
+                    selected: request.topic.as_deref() == Some(t.code.as_str()),
+                })
+                .collect(),
+            words: request.words.clone(),
+            by_supports: request.by_supports,
+            mine: request.mine,
+            signed_in,
+            may_submit: stage == Stage::Proposals,
+            may_support: signed_in && stage == Stage::Discussion,
+            cards: found
+                .ideas
+                .iter()
+                .map(|i| IdeaCard::new(tr, i, &project, found.supported.contains(&i.id)))
+                .collect(),
+            next_href,
+            csrf: ctx.csrf_token(),
+            results: stage == Stage::Results,
+        };
+        Ok(page_done(&ctx, &query, &project.title, &body))
+    }
+    .await;
+    result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
+}
+
+/// The project's stages with their dates, the current one marked.
+fn stages(tr: Tr<'_>, project: &Project, current: Stage) -> Vec<(String, String, bool)> {
+    let s = &project.schedule;
+    [
+        (Stage::Proposals, s.proposals),
+        (Stage::Discussion, s.discussion),
+        (Stage::Review, s.review),
+        (Stage::Results, s.results),
+    ]
+    .into_iter()
+    .map(|(stage, at)| (stage_label(tr, stage), show_date(tr, at), stage == current))
+    .collect()
+}
+
+// ---- Submitting and editing ----
+
+#[derive(Template)]
+#[template(path = "ideas_form.html")]
+struct IdeaFormPage<'a> {
+    tr: Tr<'a>,
+    action: String,
+    heading: String,
+    project_title: String,
+    title: String,
+    body: String,
+    topics: Vec<TopicOption>,
+    version: Option<u64>,
+    csrf: String,
+    error: Option<Message>,
+}
+
+fn idea_form(
+    ctx: &Ctx,
+    project: &Project,
+    action: String,
+    heading: String,
+    input: &IdeaInput,
+    version: Option<u64>,
+    error: Option<Message>,
+) -> Response {
+    let tr = ctx.tr();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let body = IdeaFormPage {
+        tr,
+        action,
+        heading: heading.clone(),
+        project_title: project.title.clone(),
+        title: input.title.clone(),
+        body: input.body.clone(),
+        topics: project
+            .topics
+            .iter()
+            .map(|t| TopicOption {
+                code: t.code.clone(),
+                name: t.name.clone(),
+                selected: input.topic == t.code,
+            })
+            .collect(),
+        version,
+        csrf: ctx.csrf_token(),
+        error,
+    };
+    page(ctx, status, &heading, &body)
+}
+
+fn idea_input(form: &Form) -> IdeaInput {
+    IdeaInput {
+        title: form.get("title").to_string(),
+        body: form.get("body").to_string(),
+        topic: form.get("topic").to_string(),
+    }
+}
+
+/// GET /ideas/projects/{id}/new
+pub(super) async fn new_idea_page(
+    id: String,
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    _query: HashMap<String, String>,
+) -> Response {
+    let path = format!("/ideas/projects/{id}/new");
+    if viewer(&ctx).is_none() {
+        return to_signin(&path);
+    }
+    let project = match parse_project(&id) {
+        Ok(pid) => service::project(&ideas, viewer(&ctx), &pid).await,
+        Err(p) => return error_page(&ctx, p),
+    };
+    match project {
+        Ok(project) => {
+            let heading = ctx.tr().t("ideas-new-title");
+            idea_form(
+                &ctx,
+                &project,
+                path,
+                heading,
+                &IdeaInput::default(),
+                None,
+                None,
+            )
+        }
+        Err(e) => error_page(&ctx, e.problem()),
+    }
+}
+
+/// POST /ideas/projects/{id}/new
+pub(super) async fn new_idea_submit(
+    id: String,
+    ctx: Ctx,
+    form: Form,
+    ideas: Arc<Ideas>,
+) -> Response {
+    let path = format!("/ideas/projects/{id}/new");
+    let Some(author) = viewer(&ctx) else {
+        return to_signin(&path);
+    };
+    let project = match parse_project(&id) {
+        Ok(pid) => match service::project(&ideas, Some(author), &pid).await {
+            Ok(p) => p,
+            Err(e) => return error_page(&ctx, e.problem()),
+        },
+        Err(p) => return error_page(&ctx, p),
+    };
+    let input = idea_input(&form);
+    let outcome = match service::admit(&ctx.platform.limits, IdeasLimit::Submit, author) {
+        Ok(()) => service::submit(&ideas, author, &project.id, &input)
+            .await
+            .map_err(IdeaError::problem),
+        Err(p) => Err(p),
+    };
+    match outcome {
+        Ok(idea) => respond::see_other(&format!("/ideas/{}?done=submitted", idea.id)),
+        Err(problem) => {
+            let heading = ctx.tr().t("ideas-new-title");
+            let message = Message::of(&ctx, &problem);
+            idea_form(&ctx, &project, path, heading, &input, None, Some(message))
+        }
+    }
+}
+
+/// GET /ideas/{id}/edit
+pub(super) async fn edit_page(
+    id: String,
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    _query: HashMap<String, String>,
+) -> Response {
+    let path = format!("/ideas/{id}/edit");
+    if viewer(&ctx).is_none() {
+        return to_signin(&path);
+    }
+    let found = match parse_idea(&id) {
+        Ok(iid) => service::idea(&ideas, viewer(&ctx), &iid).await,
+        Err(p) => return error_page(&ctx, p),
+    };
+    match found {
+        Ok((idea, project)) => {
+            let input = IdeaInput {
+                title: idea.title.clone(),
+                body: idea.body.clone(),
+                topic: idea.topic.clone(),
+            };
+            let heading = ctx.tr().t("ideas-edit-title");
+            idea_form(
+                &ctx,
+                &project,
+                path,
+                heading,
+                &input,
+                Some(idea.version),
+                None,
+            )
+        }
+        Err(e) => error_page(&ctx, e.problem()),
+    }
+}
+
+/// POST /ideas/{id}/edit
+pub(super) async fn edit_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
+    let path = format!("/ideas/{id}/edit");
+    let Some(author) = viewer(&ctx) else {
+        return to_signin(&path);
+    };
+    let (idea, project) = match parse_idea(&id) {
+        Ok(iid) => match service::idea(&ideas, Some(author), &iid).await {
+            Ok(found) => found,
+            Err(e) => return error_page(&ctx, e.problem()),
+        },
+        Err(p) => return error_page(&ctx, p),
+    };
+    let input = idea_input(&form);
+    let version = form.get("version").parse::<u64>().ok();
+    let outcome = match service::admit(&ctx.platform.limits, IdeasLimit::Submit, author) {
+        Ok(()) => service::edit(&ideas, author, &idea.id, version, &input)
+            .await
+            .map_err(IdeaError::problem),
+        Err(p) => Err(p),
+    };
+    match outcome {
+        Ok(saved) => respond::see_other(&format!("/ideas/{}?done=saved", saved.id)),
+        Err(problem) => {
+            let heading = ctx.tr().t("ideas-edit-title");
+            let message = Message::of(&ctx, &problem);
+            idea_form(
+                &ctx,
+                &project,
+                path,
+                heading,
+                &input,
+                version,
+                Some(message),
+            )
+        }
+    }
+}
+
+// ---- An idea ----
+
+pub struct CommentRow {
+    pub id: String,
+    pub text: Vec<Vec<String>>,
+    pub hidden: bool,
+    pub when: String,
+    pub mine: bool,
+    pub replies: Vec<CommentRow>,
+}
+
+pub struct UpdateRow {
+    pub when: String,
+    pub outcome: String,
+    pub text: Vec<Vec<String>>,
+}
+
+#[derive(Template)]
+#[template(path = "ideas_idea.html")]
+struct IdeaPage<'a> {
+    tr: Tr<'a>,
+    id: String,
+    project_id: String,
+    project_title: String,
+    title: String,
+    body: Vec<Vec<String>>,
+    topic: String,
+    status_code: &'static str,
+    status_label: String,
+    submitted: String,
+    supports: String,
+    supported: bool,
+    may_support: bool,
+    following: bool,
+    signed_in: bool,
+    signin_href: String,
+    mine: bool,
+    may_edit: bool,
+    /// The rejection's reason and the moderator's note, for the author.
+    reason: Option<String>,
+    note: Option<String>,
+    may_appeal: bool,
+    appeal_state: Option<String>,
+    merged_into: Option<String>,
+    outcome: Option<String>,
+    updates: Vec<UpdateRow>,
+    may_comment: bool,
+    comments: Vec<CommentRow>,
+    csrf: String,
+}
+
+/// GET /ideas/{id}
+pub(super) async fn idea_page(
+    id: String,
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    query: HashMap<String, String>,
+) -> Response {
+    let result = async {
+        let me = viewer(&ctx);
+        let (idea, project) = service::idea(&ideas, me, &parse_idea(&id)?).await?;
+        let (supported, following) = match me {
+            Some(v) => (
+                service::supports(&ideas, v, &idea.id).await?,
+                service::follows(&ideas, v, &idea.id).await?,
+            ),
+            None => (false, false),
+        };
+        let comments = service::comments(&ideas, me, &idea.id, None, 200).await?;
+        let body = idea_view(
+            &ctx,
+            &idea,
+            &project,
+            supported,
+            following,
+            &comments,
+            clock::now(),
+        );
+        Ok(page_done(&ctx, &query, &idea.title, &body))
+    }
+    .await;
+    result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
+}
+
+fn idea_view<'a>(
+    ctx: &'a Ctx,
+    idea: &Idea,
+    project: &Project,
+    supported: bool,
+    following: bool,
+    comments: &[crate::model::Comment],
+    now: time::OffsetDateTime,
+) -> IdeaPage<'a> {
+    let tr = ctx.tr();
+    let me = viewer(ctx);
+    let author = me.is_some_and(|v| v.id == idea.author_id);
+    let mine = me.is_some_and(|v| idea.credited().any(|c| *c == v.id));
+    let may_support = me.is_some_and(|v| rules::may_support(idea, project, v, now).is_ok());
+    let may_comment = me.is_some_and(|v| rules::may_comment(idea, project, v, None, now).is_ok());
+    let may_edit = me.is_some_and(|v| rules::may_edit(idea, project, v, now).is_ok());
+    let may_appeal = author && idea.status == Status::Rejected && idea.appeal.is_none();
+    let appeal_state = idea
+        .appeal
+        .as_ref()
+        .filter(|_| author)
+        .map(|a| match a.upheld {
+            None => tr.t("ideas-appeal-waiting"),
+            Some(true) => tr.t("ideas-appeal-granted"),
+            Some(false) => tr.t("ideas-appeal-refused"),
+        });
+    IdeaPage {
+        tr,
+        id: idea.id.to_string(),
+        project_id: project.id.to_string(),
+        project_title: project.title.clone(),
+        title: idea.title.clone(),
+        body: text_of(&idea.body),
+        topic: project
+            .topic(&idea.topic)
+            .map(|t| t.name.clone())
+            .unwrap_or_default(),
+        status_code: idea.status.as_str(),
+        status_label: status_label(tr, idea.status),
+        submitted: show_time(tr, idea.created_at),
+        supports: tr.n(
+            "ideas-supports",
+            i64::try_from(idea.supports).unwrap_or(i64::MAX),
+        ),
+        supported,
+        may_support,
+        following,
+        signed_in: me.is_some(),
+        signin_href: signin_href(&format!("/ideas/{}", idea.id)),
+        mine,
+        may_edit,
+        reason: idea
+            .reason
+            .filter(|_| author)
+            .map(|r| tr.t(&format!("ideas-reason-{}", r.as_str()))),
+        note: idea.note.clone().filter(|_| author),
+        may_appeal,
+        appeal_state,
+        merged_into: idea.merged_into.as_ref().map(|i| i.to_string()),
+        outcome: idea
+            .outcome
+            .map(|o| tr.t(&format!("ideas-outcome-{}", o.as_str()))),
+        updates: idea
+            .updates
+            .iter()
+            .map(|u| UpdateRow {
+                when: show_date(tr, u.at),
+                outcome: tr.t(&format!("ideas-outcome-{}", u.outcome.as_str())),
+                text: text_of(&u.text),
+            })
+            .collect(),
+        may_comment,
+        comments: threads(tr, me.map(|v| &v.id), comments),
+        csrf: ctx.csrf_token(),
+    }
+}
+
+/// Top-level comments in order, each with its replies.
+fn threads(
+    tr: Tr<'_>,
+    me: Option<&veche_core::id::AccountId>,
+    comments: &[crate::model::Comment],
+) -> Vec<CommentRow> {
+    let row = |c: &crate::model::Comment| CommentRow {
+        id: c.id.to_string(),
+        text: text_of(&c.text),
+        hidden: c.hidden || c.kept == Some(false),
+        when: show_time(tr, c.created_at),
+        mine: me == Some(&c.author_id),
+        replies: Vec::new(),
+    };
+    let mut out: Vec<CommentRow> = comments
+        .iter()
+        .filter(|c| c.parent.is_none())
+        .map(row)
+        .collect();
+    for reply in comments.iter().filter(|c| c.parent.is_some()) {
+        let parent = reply.parent.as_ref().map(|p| p.to_string());
+        if let Some(top) = out.iter_mut().find(|t| Some(&t.id) == parent.as_ref()) {
+            top.replies.push(row(reply));
+        }
+    }
+    out
+}
+
+/// What a resident's form on an idea page does, and the confirmation it asks for.
+async fn act_on_idea(
+    id: &str,
+    ctx: &Ctx,
+    act: impl std::future::Future<Output = Result<&'static str, Problem>>,
+) -> Response {
+    match act.await {
+        Ok(done) => respond::see_other(&format!("/ideas/{id}?done={done}")),
+        Err(problem) => error_page(ctx, problem),
+    }
+}
+
+/// POST /ideas/{id}/support (`on` = 1 supports, 0 withdraws)
+pub(super) async fn support_submit(
+    id: String,
+    ctx: Ctx,
+    form: Form,
+    ideas: Arc<Ideas>,
+) -> Response {
+    let Some(who) = viewer(&ctx) else {
+        return to_signin(&format!("/ideas/{id}"));
+    };
+    let on = form.get("on") == "1";
+    act_on_idea(&id, &ctx, async {
+        service::admit(&ctx.platform.limits, IdeasLimit::Support, who)?;
+        service::support(&ideas, who, &parse_idea(&id)?, on).await?;
+        Ok(if on { "supported" } else { "withdrawn" })
+    })
+    .await
+}
+
+/// POST /ideas/{id}/follow (`on` = 1 follows, 0 stops)
+pub(super) async fn follow_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
+    let Some(who) = viewer(&ctx) else {
+        return to_signin(&format!("/ideas/{id}"));
+    };
+    let on = form.get("on") == "1";
+    act_on_idea(&id, &ctx, async {
+        service::follow(&ideas, who, &parse_idea(&id)?, on).await?;
+        Ok(if on { "followed" } else { "unfollowed" })
+    })
+    .await
+}
+
+/// POST /ideas/{id}/comments (`text`, optional `parent`)
+pub(super) async fn comment_submit(
+    id: String,
+    ctx: Ctx,
+    form: Form,
+    ideas: Arc<Ideas>,
+) -> Response {
+    let Some(who) = viewer(&ctx) else {
+        return to_signin(&format!("/ideas/{id}"));
+    };
+    let input = CommentInput {
+        text: form.get("text").to_string(),
+        parent: Some(form.get("parent").to_string()).filter(|p| !p.is_empty()),
+    };
+    act_on_idea(&id, &ctx, async {
+        service::admit(&ctx.platform.limits, IdeasLimit::Comment, who)?;
+        service::comment(&ideas, who, &parse_idea(&id)?, &input).await?;
+        Ok("commented")
+    })
+    .await
+}
+
+/// POST /ideas/{id}/appeal (`text`)
+pub(super) async fn appeal_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
+    let Some(who) = viewer(&ctx) else {
+        return to_signin(&format!("/ideas/{id}"));
+    };
+    let text = form.get("text").to_string();
+    act_on_idea(&id, &ctx, async {
+        service::appeal(&ideas, who, &parse_idea(&id)?, &text).await?;
+        Ok("appealed")
+    })
+    .await
+}
+
+/// POST /idea-comments/{id}/report
+pub(super) async fn report_submit(
+    id: String,
+    ctx: Ctx,
+    _form: Form,
+    ideas: Arc<Ideas>,
+) -> Response {
+    let Some(who) = viewer(&ctx) else {
+        return to_signin("/ideas");
+    };
+    let reported = async {
+        service::admit(&ctx.platform.limits, IdeasLimit::Report, who)?;
+        let comment_id = CommentId::parse(&id).ok_or_else(Problem::not_found)?;
+        Ok::<_, Problem>(service::report(&ideas, who, &comment_id).await?)
+    }
+    .await;
+    match reported {
+        Ok(comment) => respond::see_other(&format!("/ideas/{}?done=reported", comment.idea_id)),
+        Err(problem) => error_page(&ctx, problem),
+    }
+}
