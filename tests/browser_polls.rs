@@ -60,23 +60,6 @@ async fn person(
 // Steps a person takes
 // ------------------------------------------------------------------------------------------------
 
-async fn sign_in(client: &Client, app: &TestApp, email: &str) -> TestResult {
-    client.goto(&app.url("/signin")).await?;
-    let submit = fill_sign_in(client, email, PASSWORD).await?;
-    click_to_navigate(client, submit).await?;
-    wait_for(client, "[data-testid='profile-link']", WAIT).await?;
-    Ok(())
-}
-
-async fn sign_out(client: &Client, app: &TestApp) -> TestResult {
-    click_to_navigate(
-        client,
-        wait_for(client, "[data-testid='signout']", WAIT).await?,
-    )
-    .await?;
-    wait_signed_out(client, app).await
-}
-
 /// Presses a button that sends a form and waits for the page it leads to: the flash message
 /// `done` (a catalog key) on the editor.
 async fn press_in_editor(client: &Client, app: &TestApp, button: &str, done: &str) -> TestResult {

@@ -543,6 +543,26 @@ pub async fn fill_sign_in(client: &Client, email: &str, password: &str) -> TestR
     wait_for(client, "form[action='/signin'] button[type='submit']", WAIT).await
 }
 
+/// Signs in through the sign-in page with [`super::PASSWORD`] and waits for the signed-in
+/// header.
+pub async fn sign_in(client: &Client, app: &TestApp, email: &str) -> TestResult {
+    client.goto(&app.url("/signin")).await?;
+    let submit = fill_sign_in(client, email, super::PASSWORD).await?;
+    click_to_navigate(client, submit).await?;
+    wait_for(client, "[data-testid='profile-link']", WAIT).await?;
+    Ok(())
+}
+
+/// Signs out with the header's button and waits for the home page.
+pub async fn sign_out(client: &Client, app: &TestApp) -> TestResult {
+    click_to_navigate(
+        client,
+        wait_for(client, "[data-testid='signout']", WAIT).await?,
+    )
+    .await?;
+    wait_signed_out(client, app).await
+}
+
 /// Waits for the home page after signing out: the header offers to sign in again.
 pub async fn wait_signed_out(client: &Client, app: &TestApp) -> TestResult {
     wait_for_path(client, app, "/").await?;
