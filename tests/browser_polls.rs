@@ -28,7 +28,7 @@ use veche_polls::pages::moscow_input_value;
 
 use common::browser::*;
 use common::fixtures::email_of;
-use common::{member, organisation, sealing, TestApp, KHAMOVNIKI, MITINO, PASSWORD};
+use common::{member, organisation, sealing, TestApp, KHAMOVNIKI, MITINO};
 
 // ------------------------------------------------------------------------------------------------
 // The app's side
