@@ -200,6 +200,42 @@ impl PollTexts {
     }
 }
 
+/// What residents and officials write in the ideas: a project, two ideas, a moderator's
+/// note, an appeal, a comment.
+struct IdeaTexts {
+    project_title: String,
+    project_description: String,
+    /// A topic's and a criterion's names take 100 characters: one item each.
+    topic: String,
+    criterion: String,
+    /// An idea's title takes 140 characters: one item each.
+    title_a: String,
+    body_a: String,
+    title_b: String,
+    body_b: String,
+    note: String,
+    appeal: String,
+    comment: String,
+}
+
+impl IdeaTexts {
+    fn new() -> IdeaTexts {
+        IdeaTexts {
+            project_title: one("Проект", 0),
+            project_description: all("Описание проекта"),
+            topic: one("Тема", 1),
+            criterion: one("Критерий", 2),
+            title_a: one("Идея", 3),
+            body_a: all("Текст идеи А"),
+            title_b: one("Идея", 4),
+            body_b: all("Текст идеи Б"),
+            note: all("Примечание"),
+            appeal: all("Жалоба"),
+            comment: all("Комментарий"),
+        }
+    }
+}
+
 /// A page to fetch, and the written fields it must show (escaped).
 struct Page {
     path: String,
@@ -399,6 +435,77 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
     .await;
     assert_eq!(published["status"], "published");
 
+    // The official runs an ideas project; the resident proposes two ideas and comments on
+    // the first, which the admin (a moderator too) approves; the second is rejected with a
+    // note, and its author appeals.
+    let ix = IdeaTexts::new();
+    let now = veche_core::clock::now();
+    let project = post(
+        &app,
+        &official,
+        "/api/v1/idea-projects",
+        json!({
+            "title": ix.project_title,
+            "description": ix.project_description,
+            "topics": [{"code": "parks", "name": ix.topic}],
+            "criteria": [{"code": "benefit", "name": ix.criterion}],
+            "audience": "city",
+            "proposals": rfc3339(now - time::Duration::minutes(1)),
+            "discussion": rfc3339(now + time::Duration::days(1)),
+            "review": rfc3339(now + time::Duration::days(2)),
+            "results": rfc3339(now + time::Duration::days(3)),
+        }),
+    )
+    .await;
+    let project = project["id"].as_str().unwrap().to_string();
+    post(
+        &app,
+        &official,
+        &format!("/api/v1/idea-projects/{project}/publication"),
+        json!(null),
+    )
+    .await;
+    let mut idea_ids = Vec::new();
+    for (title, body) in [(&ix.title_a, &ix.body_a), (&ix.title_b, &ix.body_b)] {
+        let idea = post(
+            &app,
+            &resident,
+            &format!("/api/v1/idea-projects/{project}/ideas"),
+            json!({"title": title, "body": body, "topic": "parks"}),
+        )
+        .await;
+        idea_ids.push(idea["id"].as_str().unwrap().to_string());
+    }
+    let (idea_a, idea_b) = (&idea_ids[0], &idea_ids[1]);
+    post(
+        &app,
+        &admin,
+        &format!("/api/v1/ideas/{idea_a}/decision"),
+        json!({"action": "approve"}),
+    )
+    .await;
+    post(
+        &app,
+        &admin,
+        &format!("/api/v1/ideas/{idea_b}/decision"),
+        json!({"action": "reject", "reason": "unclear", "note": ix.note}),
+    )
+    .await;
+    post(
+        &app,
+        &resident,
+        &format!("/api/v1/ideas/{idea_b}/appeal"),
+        json!({"text": ix.appeal}),
+    )
+    .await;
+    post(
+        &app,
+        &resident,
+        &format!("/api/v1/ideas/{idea_a}/comments"),
+        json!({"text": ix.comment}),
+    )
+    .await;
+
     // ---- Every page, as each role ----
     let [o, d] = [&w.polls[0], &w.polls[1]];
     let mut open_page = o.everything();
@@ -410,6 +517,34 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
     let public = |extra: Vec<Page>| {
         let mut pages = vec![
             page("/", &[]),
+            page("/ideas", &[&ix.project_title]),
+            page(
+                format!("/ideas/projects/{project}"),
+                &[
+                    &ix.project_title,
+                    &ix.project_description,
+                    &ix.topic,
+                    &ix.title_a,
+                ],
+            ),
+            page(
+                format!("/ideas/{idea_a}"),
+                &[
+                    &ix.project_title,
+                    &ix.title_a,
+                    &ix.body_a,
+                    &ix.topic,
+                    &ix.comment,
+                ],
+            ),
+            page(
+                format!("/ideas/projects/{project}/log"),
+                &[&ix.project_title],
+            ),
+            page(
+                format!("/ideas/projects/{project}/results"),
+                &[&ix.project_title],
+            ),
             page("/polls", &[&o.title, &d.title]),
             page(format!("/polls/{open}"), &open_page),
             page(format!("/polls/{done}"), &done_page),
@@ -437,6 +572,18 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         receipt_pages.push(page(format!("/polls/{id}/receipts/{receipt}"), &shows));
     }
     let mut resident_pages = public(vec![
+        page(
+            format!("/ideas/{idea_b}"),
+            &[&ix.title_b, &ix.body_b, &ix.note],
+        ),
+        page(
+            format!("/ideas/{idea_b}/edit"),
+            &[&ix.title_b, &ix.body_b, &ix.topic],
+        ),
+        page(
+            format!("/ideas/projects/{project}/new"),
+            &[&ix.project_title, &ix.topic],
+        ),
         page("/profile", &tokens),
         page("/profile/notifications", &[]),
         page("/me/points", &[&o.title, &d.title]),
@@ -466,6 +613,10 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
 
     let names: Vec<&str> = w.names.iter().map(String::as_str).collect();
     let mut admin_pages = public(vec![
+        page(
+            "/moderation/ideas",
+            &[&ix.title_b, &ix.body_b, &ix.appeal, &ix.project_title],
+        ),
         page("/profile", &[]),
         page("/admin/accounts", &names),
         page("/admin/organisations", &[&w.organisation]),
