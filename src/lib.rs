@@ -11,7 +11,9 @@
 //! - [`polls_cli`]: `veche polls …` (recount, seal, export, verify a receipt or an export).
 
 pub mod admin;
+pub mod bench;
 pub mod config;
+pub mod ideas_cli;
 pub mod openapi;
 pub mod ops;
 pub mod polls_cli;

@@ -41,6 +41,13 @@ enum Command {
         #[command(flatten)]
         settings: SettingsArgs,
     },
+    /// Ideas: seeding for the load script.
+    Ideas {
+        #[command(subcommand)]
+        task: IdeasTask,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
     /// Polls: recount, seal, export, and checks of receipts and exports. Exits 1 when a check
     /// finds something wrong.
     Polls {
@@ -93,6 +100,21 @@ enum PollsTask {
         /// Ballots of made-up residents already in the poll.
         #[arg(long, default_value_t = 0)]
         ballots: usize,
+        #[arg(long)]
+        tokens_out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdeasTask {
+    /// Seed a project of many ideas, residents with API tokens and a moderator for
+    /// `scripts/bench-ideas`.
+    #[command(hide = true)]
+    BenchSeed {
+        #[arg(long, default_value_t = 50_000)]
+        ideas: usize,
+        #[arg(long, default_value_t = 10_000)]
+        residents: usize,
         #[arg(long)]
         tokens_out: PathBuf,
     },
@@ -284,6 +306,26 @@ async fn main() -> ExitCode {
                     } else {
                         ExitCode::from(1)
                     }
+                }
+                Err(e) => failure(e),
+            }
+        }
+        Command::Ideas { task, settings } => {
+            let settings = match load(&settings, false) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            let result = match task {
+                IdeasTask::BenchSeed {
+                    ideas,
+                    residents,
+                    tokens_out,
+                } => veche::ideas_cli::bench_seed(&settings, ideas, residents, &tokens_out).await,
+            };
+            match result {
+                Ok(report) => {
+                    println!("{}", report.text);
+                    ExitCode::SUCCESS
                 }
                 Err(e) => failure(e),
             }

@@ -257,66 +257,11 @@ pub async fn bench_seed(
     ballots: usize,
     tokens_out: &Path,
 ) -> anyhow::Result<Report> {
-    use veche_core::accounts::model::{Account, ApiToken, BirthYear, DisplayName, Email, Role};
-    use veche_core::id::TokenId;
     let parts = crate::assemble(settings, CancellationToken::new()).await?;
     let polls = parts.service::<Polls>()?;
     let platform = parts.platform.clone();
-    let directory = platform.directory();
-    let districts: Vec<_> = directory.districts.iter().map(|d| d.id.clone()).collect();
-    if districts.is_empty() {
-        return Err(anyhow!("no districts in the store"));
-    }
-    // One password hash for every bench account: they sign in with tokens, never passwords.
-    let hash = veche_core::accounts::service::hash_password(
-        &veche_core::accounts::model::Password::parse(&veche_core::random::password())
-            .map_err(|e| anyhow!("{e:?}"))?,
-    )
-    .await
-    .map_err(|e| anyhow!("{e}"))?;
-    let run = ulid::Ulid::new().to_string().to_lowercase();
-    let now = veche_core::clock::now();
-    let mut tokens = String::with_capacity(residents * 48);
-    let mut tasks = futures::stream::iter(0..residents)
-        .map(|i| {
-            let platform = platform.clone();
-            let hash = hash.clone();
-            let district = districts[i % districts.len()].clone();
-            let run = run.clone();
-            async move {
-                let account = Account::new(
-                    Email::parse(&format!("bench-{run}-{i}@bench.veche.example"))
-                        .map_err(|e| anyhow!("{e:?}"))?,
-                    DisplayName::parse(&format!("Житель {i}")).map_err(|e| anyhow!("{e:?}"))?,
-                    district,
-                    BirthYear::from_trusted(1950 + (i % 55) as i32),
-                    hash,
-                    [Role::Resident].into_iter().collect(),
-                    now,
-                );
-                platform.store.insert_account(&account).await?;
-                let secret = format!("vch_{}", veche_core::random::token());
-                platform
-                    .store
-                    .insert_token(&ApiToken {
-                        id: TokenId::generate(),
-                        account_id: account.id.clone(),
-                        name: "bench".into(),
-                        hash: veche_core::random::token_hash(&secret),
-                        created_at: now,
-                        last_used_at: None,
-                    })
-                    .await?;
-                Ok::<String, anyhow::Error>(secret)
-            }
-        })
-        .buffer_unordered(64);
-    while let Some(secret) = tasks.next().await {
-        tokens.push_str(&secret?);
-        tokens.push('\n');
-    }
-    std::fs::write(tokens_out, tokens)
-        .with_context(|| format!("cannot write {}", tokens_out.display()))?;
+    let districts = crate::bench::districts(&platform)?;
+    crate::bench::residents_with_tokens(&platform, residents, &[], tokens_out).await?;
     let poll = veche_polls::demo::bench_poll(&polls, ballots, &districts)
         .await
         .map_err(failed)?;

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use time::Duration;
 use veche_core::accounts::model::{Account, BirthYear, DisplayName, Email, Role};
+use veche_core::id::DistrictId;
 use veche_core::clock;
 use veche_core::platform::Platform;
 
@@ -371,4 +372,98 @@ async fn furnish(
             .await?;
     }
     Ok(())
+}
+
+/// A made-up account, kept in memory only: the author of bench data.
+fn bench_account(n: usize, district: &DistrictId) -> IdeaResult<Account> {
+    let invalid = |_| IdeaError::Invalid(crate::rules::Refused::new("bench", "invalid"));
+    Ok(Account::new(
+        Email::parse(&format!("bench-author-{n}@bench.veche.example")).map_err(invalid)?,
+        DisplayName::parse(&format!("Автор {n}")).map_err(invalid)?,
+        district.clone(),
+        BirthYear::from_trusted(1980),
+        String::new(),
+        BTreeSet::from([Role::Resident, Role::Official]),
+        clock::now(),
+    ))
+}
+
+/// `scripts/bench-ideas`' project: in its discussion stage, holding `count` ideas made from
+/// the labelled pairs, each text with its own address (so that every request stands in the
+/// project a few hundred times in other words, the hard case for finding duplicates); a
+/// twentieth wait in the moderation queue, the rest are approved. Returns the project's id and
+/// the approved ideas' ids.
+pub async fn bench_project(
+    ideas: &Ideas,
+    districts: &[DistrictId],
+    count: usize,
+) -> IdeaResult<(crate::model::ProjectId, Vec<crate::model::IdeaId>)> {
+    use futures::StreamExt;
+    let district = districts.first().ok_or(IdeaError::NotFound)?;
+    let organiser = bench_account(0, district)?;
+    let now = clock::now();
+    let fields = ProjectFields {
+        title: "Нагрузочный проект".into(),
+        description: "Проект для замеров скорости.".into(),
+        topics: TOPICS
+            .iter()
+            .map(|(code, name)| Label {
+                code: code.to_string(),
+                name: name.to_string(),
+            })
+            .collect(),
+        criteria: Vec::new(),
+        audience: Audience::City,
+        schedule: Schedule {
+            proposals: now - Duration::days(20),
+            discussion: now - Duration::days(1),
+            review: now + Duration::days(30),
+            results: now + Duration::days(60),
+        },
+    };
+    let project = Project {
+        published: true,
+        ..rules::new_project(fields, &organiser, now - Duration::days(25))
+    };
+    ideas.store.insert_project(&project).await?;
+    let written = written_ideas();
+    let streets = ["Лесная", "Садовая", "Школьная", "Парковая", "Мира", "Гагарина", "Полевая"];
+    let authors: Vec<Account> = (1..=50)
+        .map(|n| bench_account(n, &districts[n % districts.len()]))
+        .collect::<IdeaResult<_>>()?;
+    let made: Vec<IdeaResult<Option<crate::model::IdeaId>>> = futures::stream::iter(0..count)
+        .map(|n| {
+            let (title, body) = &written[n % written.len()];
+            let street = streets[n % streets.len()];
+            let house = n % 97 + 1;
+            let fields = IdeaFields {
+                title: title.clone(),
+                body: format!("{body} Адрес: улица {street}, дом {house}."),
+                topic: topic_of(title, body).to_string(),
+            };
+            let at = project.schedule.proposals + Duration::seconds(n as i64 * 30);
+            let idea = rules::new_idea(&project, &authors[n % authors.len()], fields, at);
+            let pending = n % 20 == 7;
+            let idea = if pending {
+                idea
+            } else {
+                Idea {
+                    status: Status::Approved,
+                    queued_at: None,
+                    ..idea
+                }
+            };
+            async move {
+                ideas.store.insert_idea(&idea, &IdeaIndex::of(&idea)).await?;
+                Ok((!pending).then_some(idea.id))
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    let mut approved = Vec::new();
+    for m in made {
+        approved.extend(m?);
+    }
+    Ok((project.id, approved))
 }

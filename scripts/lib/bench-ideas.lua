@@ -1,0 +1,95 @@
+-- wrk script for scripts/bench-ideas: requests of one kind, each thread on its own slice.
+--
+--   wrk -t T -c C -d Ds -s scripts/lib/bench-ideas.lua http://127.0.0.1:PORT \
+--     -- MODE T LIST_FILE TOKENS_FILE
+--
+-- MODE support: every request is `PUT /api/v1/ideas/{id}/support` by a different resident:
+--   thread i of T takes the tokens on lines i, i+T, … of TOKENS_FILE, and the ideas of
+--   LIST_FILE (one id per line) in turn from its own offset.
+-- MODE get: every request is a GET of the next path of LIST_FILE (one per line), with the
+--   first token of TOKENS_FILE as its bearer ("-": anonymous).
+--
+-- done() prints one line that scripts/bench-ideas reads:
+--   MODE ok=N other=N other_statuses=CODE:N,… duration_us=N p50_us=N p99_us=N max_us=N
+--   errors=connect:N,read:N,write:N,status:N,timeout:N
+
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  thread:set("tid", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  mode = args[1]
+  local nthreads = tonumber(args[2])
+  local list = {}
+  for line in io.lines(args[3]) do
+    if line ~= "" then list[#list + 1] = line end
+  end
+  items = list
+  tokens = {}
+  if args[4] ~= "-" then
+    local n = 0
+    for line in io.lines(args[4]) do
+      if line ~= "" and (mode ~= "support" or n % nthreads == tid) then
+        tokens[#tokens + 1] = line
+      end
+      n = n + 1
+    end
+  end
+  if #items == 0 or (mode == "support" and #tokens == 0) then
+    io.stderr:write("bench-ideas.lua: nothing to send for thread " .. tid .. "\n")
+    os.exit(1)
+  end
+  sent, ok, other = 0, 0, 0
+  others = {}
+end
+
+function request()
+  sent = sent + 1
+  if mode == "support" then
+    local token = tokens[(sent - 1) % #tokens + 1]
+    local idea = items[(tid * 7919 + sent) % #items + 1]
+    return wrk.format("PUT", "/api/v1/ideas/" .. idea .. "/support", {
+      ["Authorization"] = "Bearer " .. token,
+    })
+  end
+  local headers = {}
+  if #tokens > 0 then headers["Authorization"] = "Bearer " .. tokens[1] end
+  return wrk.format("GET", items[(tid * 31 + sent) % #items + 1], headers)
+end
+
+function response(status, headers, body)
+  if status == 200 then
+    ok = ok + 1
+  else
+    other = other + 1
+    local key = tostring(status)
+    others[key] = (others[key] or 0) + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local t_ok, t_other = 0, 0
+  local totals = {}
+  for _, thread in ipairs(threads) do
+    t_ok = t_ok + (thread:get("ok") or 0)
+    t_other = t_other + (thread:get("other") or 0)
+    for code, n in pairs(thread:get("others") or {}) do
+      totals[code] = (totals[code] or 0) + n
+    end
+  end
+  local listed = {}
+  for code, n in pairs(totals) do table.insert(listed, code .. ":" .. n) end
+  table.sort(listed)
+  local e = summary.errors
+  io.write(string.format(
+    "%s ok=%d other=%d other_statuses=%s duration_us=%d p50_us=%d p99_us=%d max_us=%d "
+      .. "errors=connect:%d,read:%d,write:%d,status:%d,timeout:%d\n",
+    mode, t_ok, t_other, (#listed > 0 and table.concat(listed, ",") or "-"), summary.duration,
+    latency:percentile(50), latency:percentile(99), latency.max, e.connect, e.read, e.write,
+    e.status, e.timeout))
+end
