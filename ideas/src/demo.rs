@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use time::Duration;
 use veche_core::accounts::model::{Account, BirthYear, DisplayName, Email, Role};
-use veche_core::id::DistrictId;
 use veche_core::clock;
+use veche_core::id::DistrictId;
 use veche_core::platform::Platform;
 
 use crate::log::{Action, Entry};
@@ -427,7 +427,15 @@ pub async fn bench_project(
     };
     ideas.store.insert_project(&project).await?;
     let written = written_ideas();
-    let streets = ["Лесная", "Садовая", "Школьная", "Парковая", "Мира", "Гагарина", "Полевая"];
+    let streets = [
+        "Лесная",
+        "Садовая",
+        "Школьная",
+        "Парковая",
+        "Мира",
+        "Гагарина",
+        "Полевая",
+    ];
     let authors: Vec<Account> = (1..=50)
         .map(|n| bench_account(n, &districts[n % districts.len()]))
         .collect::<IdeaResult<_>>()?;
@@ -454,7 +462,10 @@ pub async fn bench_project(
                 }
             };
             async move {
-                ideas.store.insert_idea(&idea, &IdeaIndex::of(&idea)).await?;
+                ideas
+                    .store
+                    .insert_idea(&idea, &IdeaIndex::of(&idea))
+                    .await?;
                 Ok((!pending).then_some(idea.id))
             }
         })

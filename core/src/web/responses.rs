@@ -60,3 +60,69 @@ pub enum Limited {
     #[response(status = 429, description = "`rate_limited`, with `Retry-After`")]
     TooMany(ProblemDocument),
 }
+
+/// The headers of a change authenticated by a session cookie, for `params(...)`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct CsrfHeader {
+    /// Required when authenticated by the session cookie.
+    #[param(rename = "X-CSRF-Token")]
+    pub csrf: Option<String>,
+}
+
+/// The headers of a change to a versioned resource, for `params(...)`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct VersionHeaders {
+    /// The version changed, as in the `ETag` (`"3"` or `3`; default: the current one).
+    #[param(rename = "If-Match")]
+    pub if_match: Option<String>,
+    /// Required when authenticated by the session cookie.
+    #[param(rename = "X-CSRF-Token")]
+    pub csrf: Option<String>,
+}
+
+/// The headers of a creation, for `params(...)`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct CreateHeaders {
+    /// The same key and body within 24 hours returns the first answer.
+    #[param(rename = "Idempotency-Key")]
+    pub idempotency_key: Option<String>,
+    /// Required when authenticated by the session cookie.
+    #[param(rename = "X-CSRF-Token")]
+    pub csrf: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::IntoParams;
+
+    use super::*;
+
+    #[test]
+    fn the_header_sets_name_the_real_headers() {
+        let names = |params: Vec<utoipa::openapi::path::Parameter>| {
+            params
+                .into_iter()
+                .map(|p| {
+                    assert!(matches!(p.parameter_in, ParameterIn::Header));
+                    p.name
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(CsrfHeader::into_params(|| None)), ["X-CSRF-Token"]);
+        assert_eq!(
+            names(VersionHeaders::into_params(|| None)),
+            ["If-Match", "X-CSRF-Token"]
+        );
+        assert_eq!(
+            names(CreateHeaders::into_params(|| None)),
+            ["Idempotency-Key", "X-CSRF-Token"]
+        );
+    }
+}

@@ -13,7 +13,7 @@ use veche_core::web::cursor::{decode_cursor, encode_cursor, parse_limit};
 use veche_core::web::idempotency::{self, Outcome};
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
-use veche_core::web::responses::{Change, Guarded, Limited};
+use veche_core::web::responses::{Change, CreateHeaders, CsrfHeader, Guarded, Limited};
 
 use super::{comment_id, finish, idea_id, viewer, Body};
 use crate::model::CommentId;
@@ -84,8 +84,7 @@ pub async fn list_comments(
 #[utoipa::path(post, path = "/api/v1/ideas/{id}/comments", tag = "ideas",
     request_body = CommentInput,
     params(("id" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "The same key and body within 24 hours returns the first answer"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        CreateHeaders),
     responses((status = 201, description = "Posted; `Location`", body = CommentView),
         Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
@@ -119,7 +118,7 @@ pub async fn post_comment(
 /// decides.
 #[utoipa::path(post, path = "/api/v1/idea-comments/{id}/reports", tag = "ideas",
     params(("id" = String, Path),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        CsrfHeader),
     responses((status = 200, body = CommentView), Guarded, Limited,
         (status = 422, description = "`validation_failed`: `comment`/`already_reported`, `comment`/`own_comment`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]

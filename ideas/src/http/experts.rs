@@ -11,7 +11,7 @@ use veche_core::platform::Ctx;
 use veche_core::web::precondition::parse_if_match;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
-use veche_core::web::responses::{Change, Guarded};
+use veche_core::web::responses::{Change, CsrfHeader, Guarded, VersionHeaders};
 
 use super::ideas::idea_response;
 use super::inputs::{OutcomeInput, RankedView, RankingView};
@@ -25,8 +25,7 @@ use crate::views::{IdeaList, IdeaView};
 /// the project, before the results).
 #[utoipa::path(method(put, delete), path = "/api/v1/ideas/{id}/shortlist", tag = "ideas",
     params(("id" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The version changed (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        VersionHeaders),
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn shortlist(
@@ -59,7 +58,7 @@ pub async fn shortlist(
 #[utoipa::path(put, path = "/api/v1/ideas/{id}/score", tag = "ideas",
     request_body = ScoreInput,
     params(("id" = String, Path),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        CsrfHeader),
     responses((status = 204, description = "Scored"), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn score(
@@ -119,8 +118,7 @@ pub async fn ranking(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
 #[utoipa::path(post, path = "/api/v1/ideas/{id}/updates", tag = "ideas",
     request_body = OutcomeInput,
     params(("id" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The version changed (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        VersionHeaders),
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn advance(

@@ -13,7 +13,9 @@ use veche_core::web::idempotency::{self, Outcome};
 use veche_core::web::precondition::{parse_if_match, set_etag};
 use veche_core::web::problem::ProblemDocument;
 use veche_core::web::respond;
-use veche_core::web::responses::{Change, Guarded, Limited, SignedIn};
+use veche_core::web::responses::{
+    Change, CreateHeaders, CsrfHeader, Guarded, Limited, SignedIn, VersionHeaders,
+};
 
 use super::inputs::{list_request, SupportCount};
 use super::{finish, idea_id, keyed_cursor, project_id, viewer, Body};
@@ -83,8 +85,7 @@ pub async fn list_ideas(
 #[utoipa::path(post, path = "/api/v1/idea-projects/{id}/ideas", tag = "ideas",
     request_body = IdeaInput,
     params(("id" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "The same key and body within 24 hours returns the first answer"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        CreateHeaders),
     responses((status = 201, description = "Submitted; `Location` and `ETag`", body = IdeaView),
         Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
@@ -139,8 +140,7 @@ pub async fn get_idea(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
 #[utoipa::path(put, path = "/api/v1/ideas/{id}", tag = "ideas",
     request_body = IdeaInput,
     params(("id" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The version edited (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        VersionHeaders),
     responses((status = 200, body = IdeaView), Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
 pub async fn edit_idea(
@@ -167,7 +167,7 @@ pub async fn edit_idea(
 /// times it is sent); `DELETE` withdraws the support.
 #[utoipa::path(method(put, delete), path = "/api/v1/ideas/{id}/support", tag = "ideas",
     params(("id" = String, Path),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        CsrfHeader),
     responses((status = 200, body = SupportCount), Guarded, Limited,
         (status = 422, description = "`validation_failed`: `stage`/`supports_closed`, `idea`/`not_approved`, `project`/`not_in_audience`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
@@ -192,7 +192,7 @@ pub async fn support_idea(id: String, method: Method, ctx: Ctx, ideas: Arc<Ideas
 /// `PUT` follows an idea (its outcome is emailed); `DELETE` stops following it.
 #[utoipa::path(method(put, delete), path = "/api/v1/ideas/{id}/follow", tag = "ideas",
     params(("id" = String, Path),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        CsrfHeader),
     responses((status = 204, description = "Done"), SignedIn,
         (status = 404, description = "`not_found`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]

@@ -14,7 +14,7 @@ use veche_core::web::cursor::{encode_cursor, parse_limit};
 use veche_core::web::precondition::parse_if_match;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
-use veche_core::web::responses::{Change, Guarded};
+use veche_core::web::responses::{Change, CsrfHeader, Guarded, VersionHeaders};
 
 use super::discussion::comment_cursor;
 use super::ideas::idea_response;
@@ -72,8 +72,7 @@ pub async fn queue(ctx: Ctx, ideas: Arc<Ideas>, query: HashMap<String, String>) 
 #[utoipa::path(post, path = "/api/v1/ideas/{id}/decision", tag = "ideas",
     request_body = DecisionInput,
     params(("id" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The version decided (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        VersionHeaders),
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn decide(
@@ -107,7 +106,7 @@ pub async fn decide(
 /// idea's outcome is reported on its own.
 #[utoipa::path(post, path = "/api/v1/moderation/ideas/decisions", tag = "ideas",
     request_body = BulkDecisionInput,
-    params(("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    params(CsrfHeader),
     responses((status = 200, body = Vec<BulkResult>), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn decide_many(
@@ -166,7 +165,7 @@ pub async fn decide_many(
 #[utoipa::path(post, path = "/api/v1/ideas/{id}/appeal", tag = "ideas",
     request_body = AppealInput,
     params(("id" = String, Path),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        CsrfHeader),
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn appeal(
@@ -190,8 +189,7 @@ pub async fn appeal(
 #[utoipa::path(post, path = "/api/v1/ideas/{id}/appeal/decision", tag = "ideas",
     request_body = AppealDecisionInput,
     params(("id" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The version decided (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        VersionHeaders),
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn decide_appeal(
@@ -263,7 +261,7 @@ pub async fn reported_comments(
 #[utoipa::path(post, path = "/api/v1/idea-comments/{id}/moderation", tag = "ideas",
     request_body = KeepInput,
     params(("id" = String, Path),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        CsrfHeader),
     responses((status = 200, body = CommentView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn moderate_comment(

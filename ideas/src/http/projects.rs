@@ -16,7 +16,7 @@ use veche_core::web::idempotency::{self, Outcome};
 use veche_core::web::precondition::{parse_if_match, set_etag};
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
-use veche_core::web::responses::{Change, Guarded, SignedIn};
+use veche_core::web::responses::{Change, CreateHeaders, Guarded, SignedIn, VersionHeaders};
 
 use super::inputs::{ExpertsInput, LogView};
 use super::{finish, keyed_cursor, project_id, viewer, Body};
@@ -70,8 +70,7 @@ pub async fn list_projects(
 /// Creates a draft project (officials and admins), run by the creator's organisation.
 #[utoipa::path(post, path = "/api/v1/idea-projects", tag = "ideas",
     request_body = ProjectInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body within 24 hours returns the first answer"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    params(CreateHeaders),
     responses((status = 201, description = "Created; `Location` and `ETag`", body = ProjectView),
         SignedIn, Change,
         (status = 403, description = "`forbidden`: not an official or admin", body = ProblemDocument)),
@@ -120,8 +119,7 @@ pub async fn get_project(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
 #[utoipa::path(put, path = "/api/v1/idea-projects/{id}", tag = "ideas",
     request_body = ProjectInput,
     params(("id" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The version edited (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        VersionHeaders),
     responses((status = 200, body = ProjectView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn replace_project(
@@ -154,8 +152,7 @@ pub async fn replace_project(
 /// Publishes a draft project: residents see it and its stages follow the clock.
 #[utoipa::path(post, path = "/api/v1/idea-projects/{id}/publication", tag = "ideas",
     params(("id" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The version published (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        VersionHeaders),
     responses((status = 200, body = ProjectView), Guarded,
         (status = 409, description = "`already_published`, `version_conflict`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
@@ -186,8 +183,7 @@ pub async fn publish_project(
 #[utoipa::path(put, path = "/api/v1/idea-projects/{id}/experts", tag = "ideas",
     request_body = ExpertsInput,
     params(("id" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The version changed (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        VersionHeaders),
     responses((status = 200, body = ProjectView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn set_experts(
