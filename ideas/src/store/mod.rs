@@ -9,7 +9,7 @@
 //! - an idea is found by its exact key, its band keys and its search stems through indexes,
 //!   never by reading every idea of a project.
 
-mod mongo;
+pub mod mongo;
 mod sqlite;
 
 use std::collections::{BTreeSet, HashMap};

@@ -59,6 +59,96 @@ const SCORE_TIMES: &[&str] = &["at"];
 /// (an idea out of the queue holds `null`), and it is an index range.
 const NEVER: mongodb::bson::DateTime = mongodb::bson::DateTime::MIN;
 
+/// Every index the adapter makes: (collection, keys in order with 1 or -1, name). Each query of
+/// the adapter is served by one of them (`ideas/tests/indexes.rs` lists the queries and checks
+/// the server holds an index for each); uniqueness is each collection's `_id`.
+pub const INDEXES: &[(&str, &[(&str, i32)], &str)] = &[
+    (
+        "idea_projects",
+        &[("published", 1), ("created_at", -1), ("_id", -1)],
+        "published_created",
+    ),
+    (
+        "idea_projects",
+        &[("created_at", -1), ("_id", -1)],
+        "created",
+    ),
+    (
+        "ideas",
+        &[
+            ("project_id", 1),
+            ("status", 1),
+            ("created_at", -1),
+            ("_id", -1),
+        ],
+        "newest",
+    ),
+    (
+        "ideas",
+        &[
+            ("project_id", 1),
+            ("status", 1),
+            ("supports", -1),
+            ("_id", -1),
+        ],
+        "supported",
+    ),
+    (
+        "ideas",
+        &[
+            ("project_id", 1),
+            ("topic", 1),
+            ("created_at", -1),
+            ("_id", -1),
+        ],
+        "topic",
+    ),
+    (
+        "ideas",
+        &[("author_id", 1), ("created_at", -1), ("_id", -1)],
+        "author",
+    ),
+    ("ideas", &[("project_id", 1), ("exact", 1)], "exact"),
+    ("ideas", &[("project_id", 1), ("bands", 1)], "bands"),
+    ("ideas", &[("project_id", 1), ("stems", 1)], "stems"),
+    ("ideas", &[("queued_at", 1), ("_id", 1)], "queue"),
+    (
+        "ideas",
+        &[("project_id", 1), ("queued_at", 1), ("_id", 1)],
+        "project_queue",
+    ),
+    ("ideas", &[("mail_due.since", 1)], "mail_due"),
+    (
+        "ideas",
+        &[("project_id", 1), ("shortlisted", 1), ("created_at", -1)],
+        "shortlisted",
+    ),
+    (
+        "ideas",
+        &[("project_id", 1), ("outcome", 1), ("created_at", -1)],
+        "outcome",
+    ),
+    (
+        "idea_supports",
+        &[("account_id", 1), ("idea_id", 1)],
+        "account_idea",
+    ),
+    ("idea_supports", &[("idea_id", 1)], "idea"),
+    ("idea_comments", &[("idea_id", 1), ("_id", 1)], "idea_id"),
+    ("idea_comments", &[("awaiting", 1), ("_id", 1)], "awaiting"),
+    (
+        "idea_follows",
+        &[("idea_id", 1), ("account_id", 1)],
+        "idea_account",
+    ),
+    ("idea_scores", &[("project_id", 1)], "project"),
+    (
+        "idea_decisions",
+        &[("project_id", 1), ("day", 1)],
+        "project_day",
+    ),
+];
+
 pub struct MongoIdeas {
     db: Mongo,
 }
@@ -179,112 +269,12 @@ impl MongoIdeas {
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
-        let indexes: &[(&str, Document, &str, bool)] = &[
-            (
-                "idea_projects",
-                doc! { "published": 1, "created_at": -1, "_id": -1 },
-                "published_created",
-                false,
-            ),
-            (
-                "ideas",
-                doc! { "project_id": 1, "status": 1, "created_at": -1, "_id": -1 },
-                "newest",
-                false,
-            ),
-            (
-                "ideas",
-                doc! { "project_id": 1, "status": 1, "supports": -1, "_id": -1 },
-                "supported",
-                false,
-            ),
-            (
-                "ideas",
-                doc! { "project_id": 1, "topic": 1, "created_at": -1, "_id": -1 },
-                "topic",
-                false,
-            ),
-            (
-                "ideas",
-                doc! { "author_id": 1, "created_at": -1, "_id": -1 },
-                "author",
-                false,
-            ),
-            (
-                "ideas",
-                doc! { "project_id": 1, "exact": 1 },
-                "exact",
-                false,
-            ),
-            (
-                "ideas",
-                doc! { "project_id": 1, "bands": 1 },
-                "bands",
-                false,
-            ),
-            (
-                "ideas",
-                doc! { "project_id": 1, "stems": 1 },
-                "stems",
-                false,
-            ),
-            ("ideas", doc! { "queued_at": 1, "_id": 1 }, "queue", false),
-            ("ideas", doc! { "mail_due.since": 1 }, "mail_due", false),
-            (
-                "ideas",
-                doc! { "project_id": 1, "shortlisted": 1, "created_at": -1 },
-                "shortlisted",
-                false,
-            ),
-            (
-                "ideas",
-                doc! { "project_id": 1, "outcome": 1, "created_at": -1 },
-                "outcome",
-                false,
-            ),
-            (
-                "ideas",
-                doc! { "project_id": 1, "queued_at": 1, "_id": 1 },
-                "project_queue",
-                false,
-            ),
-            (
-                "idea_supports",
-                doc! { "account_id": 1, "idea_id": 1 },
-                "account_idea",
-                false,
-            ),
-            ("idea_supports", doc! { "idea_id": 1 }, "idea", false),
-            (
-                "idea_comments",
-                doc! { "idea_id": 1, "_id": 1 },
-                "idea_id",
-                false,
-            ),
-            (
-                "idea_comments",
-                doc! { "awaiting": 1, "_id": 1 },
-                "awaiting",
-                false,
-            ),
-            (
-                "idea_follows",
-                doc! { "idea_id": 1, "account_id": 1 },
-                "idea_account",
-                false,
-            ),
-            ("idea_scores", doc! { "project_id": 1 }, "project", false),
-            (
-                "idea_decisions",
-                doc! { "project_id": 1, "day": 1 },
-                "project_day",
-                false,
-            ),
-        ];
-        for (collection, keys, name, unique) in indexes {
-            self.db
-                .ensure_index(collection, keys.clone(), name, *unique)
-                .await?;
+        for (collection, keys, name) in INDEXES {
+            let keys: Document = keys
+                .iter()
+                .map(|(field, order)| (field.to_string(), Bson::Int32(*order)))
+                .collect();
+            self.db.ensure_index(collection, keys, name, false).await?;
         }
         Ok(())
     }
@@ -563,12 +553,12 @@ impl IdeaStore for MongoIdeas {
             return Ok(Vec::new());
         }
         let bands: Vec<i64> = fingerprint.bands.iter().map(|b| as_i64(*b)).collect();
+        // Each branch names the project, so that each is one index's range.
         let filter = doc! {
-            "project_id": project.as_str(),
             "status": { "$ne": "merged" },
             "$or": [
-                { "exact": fingerprint.exact.as_str() },
-                { "bands": { "$in": bands } },
+                { "project_id": project.as_str(), "exact": fingerprint.exact.as_str() },
+                { "project_id": project.as_str(), "bands": { "$in": bands } },
             ],
         };
         let docs: Vec<Document> = self

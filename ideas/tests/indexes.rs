@@ -1,0 +1,179 @@
+//! Every query the MongoDB adapter sends has an index a real MongoDB would use for it: its
+//! equality fields first, then its range or sort fields in order. FerretDB (the test server)
+//! scans whatever the indexes, so its timings say nothing of this; the query list below is the
+//! adapter's, written out, and the test checks the adapter's index table against it and that
+//! the server holds every index after the store is opened.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+
+use veche_core::storage::Backend;
+use veche_ideas::store::mongo::INDEXES;
+
+/// (what, collection, equality fields, range or sort fields in order).
+const QUERIES: &[(&str, &str, &[&str], &[&str])] = &[
+    (
+        "published projects, newest first",
+        "idea_projects",
+        &["published"],
+        &["created_at", "_id"],
+    ),
+    (
+        "all projects (officials), newest first",
+        "idea_projects",
+        &[],
+        &["created_at", "_id"],
+    ),
+    (
+        "a project's ideas of a status, newest first",
+        "ideas",
+        &["project_id", "status"],
+        &["created_at", "_id"],
+    ),
+    (
+        "a project's ideas of a status, most supported first",
+        "ideas",
+        &["project_id", "status"],
+        &["supports", "_id"],
+    ),
+    (
+        "a project's ideas of a topic",
+        "ideas",
+        &["project_id", "topic"],
+        &["created_at", "_id"],
+    ),
+    (
+        "an author's ideas",
+        "ideas",
+        &["author_id"],
+        &["created_at", "_id"],
+    ),
+    (
+        "search: the ideas holding a stem",
+        "ideas",
+        &["project_id", "stems"],
+        &[],
+    ),
+    (
+        "duplicates: the same exact key",
+        "ideas",
+        &["project_id", "exact"],
+        &[],
+    ),
+    (
+        "duplicates: a shared band key",
+        "ideas",
+        &["project_id", "bands"],
+        &[],
+    ),
+    (
+        "the queue of every project, oldest first",
+        "ideas",
+        &[],
+        &["queued_at", "_id"],
+    ),
+    (
+        "a project's queue, oldest first",
+        "ideas",
+        &["project_id"],
+        &["queued_at", "_id"],
+    ),
+    (
+        "emails owed, oldest first",
+        "ideas",
+        &[],
+        &["mail_due.since"],
+    ),
+    (
+        "the shortlist",
+        "ideas",
+        &["project_id", "shortlisted"],
+        &[],
+    ),
+    ("the results", "ideas", &["project_id"], &["outcome"]),
+    (
+        "which of a page's ideas a resident supports",
+        "idea_supports",
+        &["account_id", "idea_id"],
+        &[],
+    ),
+    (
+        "an idea's supports (a merge, a recount)",
+        "idea_supports",
+        &["idea_id"],
+        &[],
+    ),
+    (
+        "an idea's comments in order",
+        "idea_comments",
+        &["idea_id"],
+        &["_id"],
+    ),
+    (
+        "reported comments in order",
+        "idea_comments",
+        &["awaiting"],
+        &["_id"],
+    ),
+    (
+        "an idea's followers in order",
+        "idea_follows",
+        &["idea_id"],
+        &["account_id"],
+    ),
+    ("a project's scores", "idea_scores", &["project_id"], &[]),
+    (
+        "a project's decisions by day",
+        "idea_decisions",
+        &["project_id"],
+        &["day"],
+    ),
+];
+
+/// The index of `collection` serving a query, if any: its keys begin with the equality fields
+/// (in any order), then the range or sort fields in order.
+fn serving(collection: &str, equal: &[&str], then: &[&str]) -> Option<&'static str> {
+    INDEXES.iter().find_map(|(c, keys, name)| {
+        if *c != collection || keys.len() < equal.len() + then.len() {
+            return None;
+        }
+        let fields: Vec<&str> = keys.iter().map(|(f, _)| *f).collect();
+        let head: BTreeSet<&str> = fields[..equal.len()].iter().copied().collect();
+        let wanted: BTreeSet<&str> = equal.iter().copied().collect();
+        (head == wanted && fields[equal.len()..equal.len() + then.len()] == *then).then_some(*name)
+    })
+}
+
+#[test]
+fn every_query_has_an_index() {
+    for (what, collection, equal, then) in QUERIES {
+        assert!(
+            serving(collection, equal, then).is_some(),
+            "{what}: no index on {collection} begins with {equal:?} then {then:?}"
+        );
+    }
+    // The check can fail: a query on fields no index begins with is caught.
+    assert!(serving("ideas", &["topic"], &["supports"]).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_holds_every_index_after_the_store_opens() {
+    veche_core::testing::on_mongo("ideas_indexes", |backend| async move {
+        veche_ideas::store::open(&backend).await.unwrap();
+        let Backend::Mongo(db) = &backend else {
+            unreachable!("on_mongo gives MongoDB")
+        };
+        for (collection, _, name) in INDEXES {
+            let names: Vec<String> = db
+                .collection::<mongodb::bson::Document>(collection)
+                .list_index_names()
+                .await
+                .unwrap();
+            assert!(
+                names.iter().any(|n| n == name),
+                "{collection}.{name}: {names:?}"
+            );
+        }
+    })
+    .await;
+}
