@@ -59,10 +59,13 @@ const SCORE_TIMES: &[&str] = &["at"];
 /// (an idea out of the queue holds `null`), and it is an index range.
 const NEVER: mongodb::bson::DateTime = mongodb::bson::DateTime::MIN;
 
+/// An index's fields in order, each ascending (1) or descending (-1).
+pub type IndexKeys = &'static [(&'static str, i32)];
+
 /// Every index the adapter makes: (collection, keys in order with 1 or -1, name). Each query of
 /// the adapter is served by one of them (`ideas/tests/indexes.rs` lists the queries and checks
 /// the server holds an index for each); uniqueness is each collection's `_id`.
-pub const INDEXES: &[(&str, &[(&str, i32)], &str)] = &[
+pub const INDEXES: &[(&str, IndexKeys, &str)] = &[
     (
         "idea_projects",
         &[("published", 1), ("created_at", -1), ("_id", -1)],
