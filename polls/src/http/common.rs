@@ -14,6 +14,8 @@ use warp::Filter;
 use veche_core::accounts::model::Account;
 use veche_core::clock;
 use veche_core::platform::Ctx;
+use veche_core::web::precondition::set_etag;
+pub(super) use veche_core::web::precondition::{parse_if_match, required_if_match};
 use veche_core::web::problem::Problem;
 use veche_core::web::{parse_json, respond};
 
@@ -68,36 +70,11 @@ pub(super) fn set_header(response: &mut Response, name: header::HeaderName, valu
     }
 }
 
-pub(super) fn set_etag(response: &mut Response, version: u64) {
-    set_header(response, header::ETAG, &format!("\"{version}\""));
-}
-
 /// A poll as the API shows it, with its version as the `ETag`.
 pub(super) fn poll_response(status: StatusCode, poll: &Poll) -> Response {
     let mut response = respond::json(status, &PollView::new(poll, clock::now()));
     set_etag(&mut response, poll.version);
     response
-}
-
-/// The version in `If-Match` (`"3"` or `3`); `None` when the header is absent.
-pub(super) fn parse_if_match(raw: Option<&str>) -> Result<Option<u64>, Problem> {
-    let Some(raw) = raw else {
-        return Ok(None);
-    };
-    let raw = raw.trim();
-    let bare = raw
-        .strip_prefix('"')
-        .and_then(|r| r.strip_suffix('"'))
-        .unwrap_or(raw);
-    bare.parse::<u64>()
-        .map(Some)
-        .map_err(|_| Problem::bad_request("invalid_header").with("field", "If-Match"))
-}
-
-/// The version in `If-Match`, which this request must carry (else 428).
-pub(super) fn required_if_match(raw: Option<&str>) -> Result<u64, Problem> {
-    parse_if_match(raw)?
-        .ok_or_else(|| Problem::new(StatusCode::PRECONDITION_REQUIRED, "precondition_required"))
 }
 
 /// The poll, fresh from the store; 404 when missing or not visible to the caller.

@@ -24,6 +24,7 @@ use warp::Filter;
 
 use veche_core::platform::{Ctx, Platform};
 use veche_core::web::idempotency;
+use veche_core::web::precondition::if_match;
 use veche_core::web::problem::ProblemDocument;
 use veche_core::web::{api_ctx, json_body};
 
@@ -77,10 +78,6 @@ pub const DECISION_LIMIT: u64 = 64 * 1024;
 pub const CLOSE_LIMIT: usize = 16 * 1024;
 /// The longest reason for closing a poll early, in characters.
 pub const REASON_MAX: usize = 1000;
-
-fn if_match() -> impl Filter<Extract = (Option<String>,), Error = warp::Rejection> + Clone {
-    warp::header::optional::<String>("if-match")
-}
 
 /// `GET /api/v1/polls/{id}/{tail}`, answered by `handler`.
 fn get_route<H, F>(

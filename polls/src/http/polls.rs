@@ -13,11 +13,12 @@ use veche_core::accounts::model::{Account, Invalid};
 use veche_core::clock;
 use veche_core::platform::Ctx;
 use veche_core::web::idempotency::{self, Outcome};
+use veche_core::web::precondition::set_etag;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 
 use super::common::{
-    finish, parse_id, parse_if_match, poll_response, required_if_match, set_etag, visible, Body,
+    finish, parse_id, parse_if_match, poll_response, required_if_match, visible, Body,
 };
 use super::inputs::{CloseInput, PublicationInput};
 use super::responses::Managed;
