@@ -526,7 +526,7 @@ async fn duplicates_are_found_through_the_index_and_re_indexed_on_edit(backend: 
                         !c.fingerprint.terms.is_empty(),
                         "candidates carry their terms"
                     );
-                    c.idea.id
+                    c.id
                 })
                 .collect();
             ids.sort();
@@ -551,16 +551,26 @@ async fn duplicates_are_found_through_the_index_and_re_indexed_on_edit(backend: 
     exact.sort();
     assert_eq!(found(exact_only).await, exact);
 
-    // Term counts: «пандус» is in three of the project's four ideas.
-    let pandus = IdeaIndex::of(&near)
-        .fingerprint
-        .terms
-        .iter()
-        .map(|(h, _)| *h)
-        .collect::<Vec<_>>();
-    let counts = store.term_counts(&p.id, &pandus).await.unwrap();
+    // Term counts: «пандус» is in three of the project's four ideas; the other project's copy
+    // counts in its own project only.
+    let pandus = IdeaIndex::of(&near).fingerprint.terms;
+    let holding = |counts: &veche_ideas::store::TermCounts| {
+        pandus
+            .iter()
+            .filter_map(|(h, _)| counts.holding.get(h).copied())
+            .max()
+    };
+    let counts = store.term_counts(&p.id).await.unwrap();
     assert_eq!(counts.ideas, 4);
-    assert_eq!(counts.holding.values().copied().max(), Some(3));
+    assert_eq!(holding(&counts), Some(3));
+    assert_eq!(store.term_counts(&other.id).await.unwrap().ideas, 1);
+    // The best candidates come whole by id.
+    let whole = store
+        .ideas_by_id(&[original.id.clone(), same.id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(whole.len(), 2);
+    assert!(whole.contains(&original) && whole.contains(&same));
 
     // The near one is edited into something else: it is found no more, and its terms are
     // counted no more.
@@ -580,9 +590,9 @@ async fn duplicates_are_found_through_the_index_and_re_indexed_on_edit(backend: 
     let mut left = vec![original.id.clone(), same.id.clone()];
     left.sort();
     assert_eq!(found(probe).await, left);
-    let counts = store.term_counts(&p.id, &pandus).await.unwrap();
+    let counts = store.term_counts(&p.id).await.unwrap();
     assert_eq!(counts.ideas, 4);
-    assert_eq!(counts.holding.values().copied().max(), Some(2));
+    assert_eq!(holding(&counts), Some(2));
     let search = IdeaQuery {
         stems: veche_ideas::text::search_stems("каток"),
         ..IdeaQuery::new(p.id.clone(), 10)

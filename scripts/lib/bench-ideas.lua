@@ -73,6 +73,7 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
+  local mode = threads[1]:get("mode")
   local t_ok, t_other = 0, 0
   local totals = {}
   for _, thread in ipairs(threads) do

@@ -2,7 +2,9 @@
 //! the store, and records what officials and moderators did in the audit log. Pages and the
 //! API call these and nothing below them.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use veche_core::accounts::model::Account;
 use veche_core::clock;
@@ -12,6 +14,7 @@ use veche_core::StoreError;
 
 use crate::model::{Idea, IdeaId, Project, ProjectId};
 use crate::rules::{self, Refused};
+use crate::similar::Corpus;
 use crate::store::IdeaStore;
 
 mod discussion;
@@ -38,6 +41,9 @@ pub struct IdeasConfig {
     /// How long an owed email waits before the sweep sends it (the request that made the
     /// change normally queues it at once).
     pub mail_grace: std::time::Duration,
+    /// How long a project's term counts (what duplicate scores weigh terms by) are reused
+    /// before they are read again: they move slowly and only shade the scores.
+    pub corpus_ttl: std::time::Duration,
 }
 
 impl Default for IdeasConfig {
@@ -46,6 +52,7 @@ impl Default for IdeasConfig {
             candidates: 200,
             suggestions: 5,
             mail_grace: std::time::Duration::from_secs(60),
+            corpus_ttl: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -55,11 +62,40 @@ pub struct Ideas {
     /// Private to the crate: pages and the API go through the use cases.
     pub(crate) store: Arc<dyn IdeaStore>,
     pub config: IdeasConfig,
+    /// Each project's term counts and when they were read.
+    corpus: RwLock<HashMap<ProjectId, (Instant, Arc<Corpus>)>>,
 }
 
 impl Ideas {
     pub fn new(store: Arc<dyn IdeaStore>, config: IdeasConfig) -> Ideas {
-        Ideas { store, config }
+        Ideas {
+            store,
+            config,
+            corpus: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The project's term counts, read at most once per `corpus_ttl`.
+    pub(crate) async fn corpus(&self, project: &ProjectId) -> IdeaResult<Arc<Corpus>> {
+        if let Ok(cache) = self.corpus.read() {
+            if let Some((at, corpus)) = cache.get(project) {
+                if at.elapsed() < self.config.corpus_ttl {
+                    return Ok(corpus.clone());
+                }
+            }
+        }
+        let counts = self.store.term_counts(project).await?;
+        let corpus = Arc::new(Corpus {
+            ideas: counts.ideas,
+            holding: counts.holding,
+        });
+        if let Ok(mut cache) = self.corpus.write() {
+            if cache.len() > 1000 {
+                cache.clear();
+            }
+            cache.insert(project.clone(), (Instant::now(), corpus.clone()));
+        }
+        Ok(corpus)
     }
 
     /// The ideas store itself, for tests that inspect what is stored.

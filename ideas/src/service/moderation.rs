@@ -10,8 +10,8 @@ use super::*;
 use crate::log::{Action, Entry, Summary};
 use crate::model::{Reason, Status};
 use crate::rules::{Decision, DecisionInput, BULK_MAX};
-use crate::similar::{self, Corpus, Fingerprint};
-use crate::store::{Candidate, QueueStats};
+use crate::similar::{self, Fingerprint};
+use crate::store::QueueStats;
 
 /// An idea of the project that looks like the one being decided.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,44 +85,36 @@ pub async fn queue(
 }
 
 /// The idea's likely duplicates among its project's ideas, best first: candidates come from
-/// the index (the same exact key, or a shared band key), and only they are scored.
+/// the index (the same exact key, or shared band keys, the most shared first), only they are
+/// scored (against the project's term counts, cached), and only the best are read whole.
 pub async fn duplicates(ideas: &Ideas, idea: &Idea, limit: usize) -> IdeaResult<Vec<Suggestion>> {
     let fingerprint = Fingerprint::of(&idea.title, &idea.body);
-    let candidates: Vec<Candidate> = ideas
+    let candidates: Vec<(IdeaId, Fingerprint)> = ideas
         .store
         .candidates(&idea.project_id, &fingerprint, ideas.config.candidates)
         .await?
         .into_iter()
-        .filter(|c| c.idea.id != idea.id)
+        .filter(|c| c.id != idea.id)
+        .map(|c| (c.id, c.fingerprint))
         .collect();
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let terms: BTreeSet<u64> = fingerprint
-        .terms
-        .iter()
-        .chain(candidates.iter().flat_map(|c| c.fingerprint.terms.iter()))
-        .map(|(h, _)| *h)
-        .collect();
-    let terms: Vec<u64> = terms.into_iter().collect();
-    let counts = ideas.store.term_counts(&idea.project_id, &terms).await?;
-    let corpus = Corpus {
-        ideas: counts.ideas,
-        holding: counts.holding,
-    };
-    let keyed: Vec<(usize, Fingerprint)> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (i, c.fingerprint.clone()))
-        .collect();
-    Ok(similar::rank(&fingerprint, &keyed, &corpus, limit)
+    let corpus = ideas.corpus(&idea.project_id).await?;
+    let ranked = similar::rank(&fingerprint, &candidates, &corpus, limit);
+    let ids: Vec<IdeaId> = ranked.iter().map(|m| m.key.clone()).collect();
+    let found = ideas.store.ideas_by_id(&ids).await?;
+    Ok(ranked
         .into_iter()
         .filter_map(|m| {
-            let c = candidates.get(m.key)?;
+            let other = found.iter().find(|i| i.id == m.key)?;
+            let exact = candidates
+                .iter()
+                .any(|(id, fp)| *id == m.key && fp.exact == fingerprint.exact);
             Some(Suggestion {
-                exact: c.fingerprint.exact == fingerprint.exact,
-                merge_target: rules::merge_target(idea, &c.idea).is_ok(),
-                idea: c.idea.clone(),
+                exact,
+                merge_target: rules::merge_target(idea, other).is_ok(),
+                idea: other.clone(),
                 score: m.score,
             })
         })

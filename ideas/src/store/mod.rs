@@ -109,10 +109,11 @@ pub struct QueueStats {
     pub oldest: Option<OffsetDateTime>,
 }
 
-/// An idea that shares the exact key or a band key with the one being looked at.
+/// An idea that shares the exact key or a band key with the one being looked at: its id and
+/// what scoring reads (the idea itself is read only for the few that score high).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
-    pub idea: Idea,
+    pub id: IdeaId,
     pub fingerprint: Fingerprint,
 }
 
@@ -163,14 +164,18 @@ pub trait IdeaStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<Idea>>;
     async fn queue_stats(&self, project: Option<&ProjectId>) -> StoreResult<QueueStats>;
     /// The project's ideas sharing `fingerprint`'s exact key or one of its band keys (at most
-    /// `limit`), merged ones left out.
+    /// `limit`; those sharing the most bands first where the store can tell), merged ones left
+    /// out.
     async fn candidates(
         &self,
         project: &ProjectId,
         fingerprint: &Fingerprint,
         limit: usize,
     ) -> StoreResult<Vec<Candidate>>;
-    async fn term_counts(&self, project: &ProjectId, terms: &[u64]) -> StoreResult<TermCounts>;
+    /// The ideas with these ids (those that exist), in no particular order.
+    async fn ideas_by_id(&self, ids: &[IdeaId]) -> StoreResult<Vec<Idea>>;
+    /// How many of the project's ideas hold each term (every term), and how many ideas it has.
+    async fn term_counts(&self, project: &ProjectId) -> StoreResult<TermCounts>;
     /// Ideas owing an email since before `before`, oldest debt first.
     async fn mail_owed(&self, before: OffsetDateTime, limit: usize) -> StoreResult<Vec<Idea>>;
     /// The email the idea owed at `version` is queued: the debt is cleared (a newer change's

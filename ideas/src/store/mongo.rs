@@ -568,38 +568,46 @@ impl IdeaStore for MongoIdeas {
             .ideas_col()
             .find(filter)
             .limit(as_i64(limit as u64))
-            .projection(doc! { "bands": 0, "stems": 0 })
+            .projection(doc! { "_id": 1, "exact": 1, "terms": 1, "weights": 1 })
             .await?
             .try_collect()
             .await?;
-        docs.into_iter()
-            .map(|mut d| {
-                let exact = d.get_str("exact").unwrap_or_default().to_string();
-                let terms = terms_from(&d);
-                for field in ["exact", "terms", "weights"] {
-                    d.remove(field);
-                }
-                Ok(Candidate {
-                    idea: idea_from(d)?,
+        Ok(docs
+            .iter()
+            .filter_map(|d| {
+                Some(Candidate {
+                    id: IdeaId::from_trusted(d.get_str("_id").ok()?.to_string()),
                     fingerprint: Fingerprint {
-                        exact,
-                        terms,
+                        exact: d.get_str("exact").unwrap_or_default().to_string(),
+                        terms: terms_from(d),
                         bands: Vec::new(),
                     },
                 })
             })
-            .collect()
+            .collect())
     }
 
-    async fn term_counts(&self, project: &ProjectId, terms: &[u64]) -> StoreResult<TermCounts> {
-        let ids: Vec<String> = terms
-            .iter()
-            .map(|t| term_id(project, Some(*t)))
-            .chain([term_id(project, None)])
-            .collect();
+    async fn ideas_by_id(&self, ids: &[IdeaId]) -> StoreResult<Vec<Idea>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<&str> = ids.iter().map(|i| i.as_str()).collect();
+        let docs: Vec<Document> = self
+            .ideas_col()
+            .find(doc! { "_id": { "$in": ids } })
+            .projection(without_index())
+            .await?
+            .try_collect()
+            .await?;
+        docs.into_iter().map(idea_from).collect()
+    }
+
+    async fn term_counts(&self, project: &ProjectId) -> StoreResult<TermCounts> {
+        // The project's counts are the `_id`s beginning `PROJECT:` (an index range).
+        let prefix = format!("^{}:", project.as_str());
         let docs: Vec<Document> = self
             .col("idea_terms")
-            .find(doc! { "_id": { "$in": &ids } })
+            .find(doc! { "_id": { "$regex": prefix } })
             .await?
             .try_collect()
             .await?;

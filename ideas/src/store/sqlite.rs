@@ -43,7 +43,7 @@ CREATE TABLE ideas (
     mail_due INTEGER,
     supports INTEGER NOT NULL DEFAULT 0,
     exact TEXT NOT NULL,
-    terms TEXT NOT NULL,
+    terms BLOB NOT NULL,
     version INTEGER NOT NULL,
     doc TEXT NOT NULL
 );
@@ -201,7 +201,7 @@ fn write_index(conn: &Connection, idea: &Idea, index: &IdeaIndex) -> StoreResult
 fn clear_index(conn: &Connection, idea: &IdeaId, project: &str) -> StoreResult<()> {
     conn.execute_cached("DELETE FROM idea_bands WHERE idea_id = ?1", [idea.as_str()])?;
     conn.execute_cached("DELETE FROM idea_stems WHERE idea_id = ?1", [idea.as_str()])?;
-    let old: Option<String> = conn
+    let old: Option<Vec<u8>> = conn
         .query_row_cached(
             "SELECT terms FROM ideas WHERE id = ?1",
             [idea.as_str()],
@@ -209,11 +209,33 @@ fn clear_index(conn: &Connection, idea: &IdeaId, project: &str) -> StoreResult<(
         )
         .optional()?;
     if let Some(old) = old {
-        let terms: Vec<(u64, f32)> = decode("idea's terms", &old)?;
-        let hashes: Vec<u64> = terms.iter().map(|(h, _)| *h).collect();
+        let hashes: Vec<u64> = terms_of(&old).iter().map(|(h, _)| *h).collect();
         add_terms(conn, project, &hashes, -1)?;
     }
     Ok(())
+}
+
+/// An idea's terms as stored: 12 bytes each, the hash then the weight, little-endian (read
+/// back for every duplicate candidate, so no text to parse).
+fn terms_blob(terms: &[(u64, f32)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(terms.len() * 12);
+    for (hash, weight) in terms {
+        out.extend_from_slice(&hash.to_le_bytes());
+        out.extend_from_slice(&weight.to_le_bytes());
+    }
+    out
+}
+
+fn terms_of(blob: &[u8]) -> Vec<(u64, f32)> {
+    blob.chunks_exact(12)
+        .map(|c| {
+            let mut hash = [0u8; 8];
+            let mut weight = [0u8; 4];
+            hash.copy_from_slice(&c[..8]);
+            weight.copy_from_slice(&c[8..]);
+            (u64::from_le_bytes(hash), f32::from_le_bytes(weight))
+        })
+        .collect()
 }
 
 fn set_supports(conn: &Connection, idea: &str) -> StoreResult<u64> {
@@ -355,7 +377,7 @@ impl IdeaStore for SqliteIdeas {
         values.extend([
             Value::Integer(as_i64(idea.supports)),
             Value::Text(index.fingerprint.exact.clone()),
-            Value::Text(json(&index.fingerprint.terms)?),
+            Value::Blob(terms_blob(&index.fingerprint.terms)),
         ]);
         let sql = format!(
             "INSERT INTO ideas ({}, supports, exact, terms) VALUES ({})",
@@ -424,7 +446,7 @@ impl IdeaStore for SqliteIdeas {
                         params![
                             idea.id.as_str(),
                             index.fingerprint.exact,
-                            json(&index.fingerprint.terms)?
+                            terms_blob(&index.fingerprint.terms)
                         ],
                     )?;
                     write_index(conn, &idea, index)?;
@@ -570,72 +592,91 @@ impl IdeaStore for SqliteIdeas {
         fingerprint: &Fingerprint,
         limit: usize,
     ) -> StoreResult<Vec<Candidate>> {
+        // The ideas sharing the most band keys first (the same exact key counts as all of
+        // them), so that the `limit` scored are the likeliest.
         let mut args: Vec<Value> = vec![
             Value::Text(project.to_string()),
             Value::Text(fingerprint.exact.clone()),
+            Value::Integer(as_i64(fingerprint.bands.len() as u64 + 1)),
         ];
         let mut sql = String::from(
-            "SELECT doc, supports, exact, terms FROM ideas WHERE status != 'merged' AND id IN (
-             SELECT id FROM ideas WHERE project_id = ?1 AND exact = ?2",
+            "WITH shared (idea_id, n) AS (
+               SELECT id, ?3 FROM ideas WHERE project_id = ?1 AND exact = ?2",
         );
         if !fingerprint.bands.is_empty() {
             sql.push_str(
-                " UNION SELECT idea_id FROM idea_bands WHERE project_id = ?1 AND band IN (",
+                " UNION ALL SELECT idea_id, 1 FROM idea_bands WHERE project_id = ?1 AND band IN (",
             );
-            sql.push_str(&vec!["?"; fingerprint.bands.len()].join(", "));
+            let first = args.len() + 1;
+            sql.push_str(&numbered(first, fingerprint.bands.len()));
             sql.push(')');
             args.extend(fingerprint.bands.iter().map(|b| Value::Integer(as_i64(*b))));
         }
-        sql.push_str(") LIMIT ?");
+        sql.push_str(&format!(
+            "), best AS (SELECT idea_id, SUM(n) AS n FROM shared GROUP BY idea_id)
+             SELECT ideas.id, ideas.exact, ideas.terms FROM best JOIN ideas ON ideas.id = best.idea_id
+             WHERE ideas.status != 'merged' ORDER BY best.n DESC, ideas.id LIMIT ?{}",
+            args.len() + 1
+        ));
         args.push(Value::Integer(as_i64(limit as u64)));
         let rows = self
             .db
             .query_all(sql, params_from_iter(args), |r| {
                 Ok((
                     r.get::<_, String>(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
                 ))
             })
             .await?;
-        rows.into_iter()
-            .map(|(doc, supports, exact, terms)| {
-                let idea = idea_from(&doc, supports)?;
-                let terms: Vec<(u64, f32)> = decode("idea's terms", &terms)?;
-                let fingerprint = Fingerprint {
+        Ok(rows
+            .into_iter()
+            .map(|(id, exact, terms)| Candidate {
+                id: IdeaId::from_trusted(id),
+                fingerprint: Fingerprint {
                     exact,
-                    terms,
+                    terms: terms_of(&terms),
                     bands: Vec::new(),
-                };
-                Ok(Candidate { idea, fingerprint })
+                },
             })
-            .collect()
+            .collect())
     }
 
-    async fn term_counts(&self, project: &ProjectId, terms: &[u64]) -> StoreResult<TermCounts> {
-        let project = project.to_string();
-        let terms: Vec<i64> = terms.iter().map(|t| as_i64(*t)).collect();
-        self.db
-            .read(move |conn| {
-                let mut out = TermCounts::default();
-                let mut stmt = conn.prepare_cached(
-                    "SELECT n FROM idea_terms WHERE project_id = ?1 AND term = ?2",
-                )?;
-                for term in terms.iter().copied().chain([IDEA_COUNT]) {
-                    let n: Option<i64> = stmt
-                        .query_row(params![project, term], |r| r.get(0))
-                        .optional()?;
-                    let n = u64::try_from(n.unwrap_or(0)).unwrap_or(0);
-                    if term == IDEA_COUNT {
-                        out.ideas = n;
-                    } else if n > 0 {
-                        out.holding.insert(term as u64, n);
-                    }
-                }
-                Ok(out)
-            })
-            .await
+    async fn ideas_by_id(&self, ids: &[IdeaId]) -> StoreResult<Vec<Idea>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT doc, supports FROM ideas WHERE id IN ({})",
+            numbered(1, ids.len())
+        );
+        let args: Vec<Value> = ids.iter().map(|i| Value::Text(i.to_string())).collect();
+        let rows = self
+            .db
+            .query_all(sql, params_from_iter(args), idea_row)
+            .await?;
+        ideas_from(rows)
+    }
+
+    async fn term_counts(&self, project: &ProjectId) -> StoreResult<TermCounts> {
+        let rows = self
+            .db
+            .query_all(
+                "SELECT term, n FROM idea_terms WHERE project_id = ?1 AND n > 0",
+                [project.to_string()],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .await?;
+        let mut out = TermCounts::default();
+        for (term, n) in rows {
+            let n = u64::try_from(n).unwrap_or(0);
+            if term == IDEA_COUNT {
+                out.ideas = n;
+            } else {
+                out.holding.insert(term as u64, n);
+            }
+        }
+        Ok(out)
     }
 
     async fn mail_owed(&self, before: OffsetDateTime, limit: usize) -> StoreResult<Vec<Idea>> {
