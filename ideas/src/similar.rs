@@ -144,15 +144,17 @@ impl Corpus {
     }
 }
 
-/// Weighted overlap of two term lists (sorted by hash), counting only the terms `keep`
-/// passes, each weighed by its rarity: (shared, union, sum of a, sum of b).
-fn overlap(
+/// Weighted overlaps of two term lists (sorted by hash), each term weighed by its rarity, for
+/// each of the `keeps` (which terms it counts, by weight): (shared, union, sum of a, sum of b)
+/// per keep. One walk of both lists, each term's rarity looked up once (scoring a few hundred
+/// candidates per idea of the moderation queue is a hot path).
+fn overlaps<const K: usize>(
     a: &[(u64, f32)],
     b: &[(u64, f32)],
     corpus: &Corpus,
-    keep: impl Fn(f32) -> bool,
-) -> [f32; 4] {
-    let (mut shared, mut union, mut sum_a, mut sum_b) = (0.0_f32, 0.0_f32, 0.0_f32, 0.0_f32);
+    keeps: [&dyn Fn(f32) -> bool; K],
+) -> [[f32; 4]; K] {
+    let mut out = [[0.0_f32; 4]; K];
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {
         let order = match (a.get(i), b.get(j)) {
@@ -176,14 +178,16 @@ fn overlap(
             }
         };
         let rarity = corpus.rarity(term);
-        let x = if keep(x) { x * rarity } else { 0.0 };
-        let y = if keep(y) { y * rarity } else { 0.0 };
-        shared += x.min(y);
-        union += x.max(y);
-        sum_a += x;
-        sum_b += y;
+        for (keep, [shared, union, sum_a, sum_b]) in keeps.iter().zip(out.iter_mut()) {
+            let x = if keep(x) { x * rarity } else { 0.0 };
+            let y = if keep(y) { y * rarity } else { 0.0 };
+            *shared += x.min(y);
+            *union += x.max(y);
+            *sum_a += x;
+            *sum_b += y;
+        }
     }
-    [shared, union, sum_a, sum_b]
+    out
 }
 
 /// The larger of the weighted Jaccard similarity and a discounted containment (a short idea
@@ -214,10 +218,15 @@ pub fn score(a: &Fingerprint, b: &Fingerprint, corpus: &Corpus) -> f32 {
         return 1.0;
     }
     let word = text::Kind::Word.weight();
-    let [shared, union, _, _] = overlap(&a.terms, &b.terms, corpus, |w| w >= word * text::TITLE);
+    let titled = |w: f32| w >= word * text::TITLE;
+    let asked = |w: f32| w >= word;
+    let any = |_: f32| true;
+    let [of_title, of_words, of_all] =
+        overlaps(&a.terms, &b.terms, corpus, [&titled, &asked, &any]);
+    let [shared, union, _, _] = of_title;
     let title = if union > 0.0 { shared / union } else { 0.0 };
-    let what = similarity(overlap(&a.terms, &b.terms, corpus, |w| w >= word));
-    let all = similarity(overlap(&a.terms, &b.terms, corpus, |_| true));
+    let what = similarity(of_words);
+    let all = similarity(of_all);
     (TITLED * title + (1.0 - TITLED) * (WHAT * what + (1.0 - WHAT) * all)).min(0.99)
 }
 
