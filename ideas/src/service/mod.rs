@@ -41,8 +41,10 @@ pub struct IdeasConfig {
     /// How long an owed email waits before the sweep sends it (the request that made the
     /// change normally queues it at once).
     pub mail_grace: std::time::Duration,
-    /// How long a project's term counts (what duplicate scores weigh terms by) are reused
-    /// before they are read again: they move slowly and only shade the scores.
+    /// How long a project's term counts (what duplicate scores weigh terms by), and a queued
+    /// idea's likely duplicates, are reused before they are read again: the counts move slowly
+    /// and only shade the scores; a duplicate submitted meanwhile shows beside the idea after
+    /// at most this long (and beside itself at once).
     pub corpus_ttl: std::time::Duration,
 }
 
@@ -64,7 +66,12 @@ pub struct Ideas {
     pub config: IdeasConfig,
     /// Each project's term counts and when they were read.
     corpus: RwLock<HashMap<ProjectId, (Instant, Arc<Corpus>)>>,
+    /// Each queued idea's likely duplicates (at the idea's version): ids, scores, exact or not.
+    suggested: RwLock<HashMap<(IdeaId, u64), (Instant, Arc<Vec<Scored>>)>>,
 }
+
+/// A likely duplicate as found: its id, its score, whether it is an exact copy.
+pub(crate) type Scored = (IdeaId, f32, bool);
 
 impl Ideas {
     pub fn new(store: Arc<dyn IdeaStore>, config: IdeasConfig) -> Ideas {
@@ -72,6 +79,26 @@ impl Ideas {
             store,
             config,
             corpus: RwLock::new(HashMap::new()),
+            suggested: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The likely duplicates found for `idea` at its version less than `corpus_ttl` ago.
+    pub(crate) fn suggested(&self, idea: &Idea) -> Option<Arc<Vec<Scored>>> {
+        let cache = self.suggested.read().ok()?;
+        let (at, found) = cache.get(&(idea.id.clone(), idea.version))?;
+        (at.elapsed() < self.config.corpus_ttl).then(|| found.clone())
+    }
+
+    pub(crate) fn remember_suggested(&self, idea: &Idea, found: Arc<Vec<Scored>>) {
+        if let Ok(mut cache) = self.suggested.write() {
+            if cache.len() > 10_000 {
+                cache.retain(|_, (at, _)| at.elapsed() < self.config.corpus_ttl);
+                if cache.len() > 10_000 {
+                    cache.clear();
+                }
+            }
+            cache.insert((idea.id.clone(), idea.version), (Instant::now(), found));
         }
     }
 

@@ -88,6 +88,37 @@ pub async fn queue(
 /// the index (the same exact key, or shared band keys, the most shared first), only they are
 /// scored (against the project's term counts, cached), and only the best are read whole.
 pub async fn duplicates(ideas: &Ideas, idea: &Idea, limit: usize) -> IdeaResult<Vec<Suggestion>> {
+    let scored = match ideas.suggested(idea) {
+        Some(found) => found,
+        None => {
+            let found = std::sync::Arc::new(score_candidates(ideas, idea).await?);
+            ideas.remember_suggested(idea, found.clone());
+            found
+        }
+    };
+    let ids: Vec<IdeaId> = scored
+        .iter()
+        .take(limit)
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    let found = ideas.store.ideas_by_id(&ids).await?;
+    Ok(scored
+        .iter()
+        .take(limit)
+        .filter_map(|(id, score, exact)| {
+            let other = found.iter().find(|i| i.id == *id)?;
+            Some(Suggestion {
+                exact: *exact,
+                merge_target: rules::merge_target(idea, other).is_ok(),
+                idea: other.clone(),
+                score: *score,
+            })
+        })
+        .collect())
+}
+
+/// The most likely duplicates of `idea`, best first (at most [`SCORED_MAX`]).
+async fn score_candidates(ideas: &Ideas, idea: &Idea) -> IdeaResult<Vec<super::Scored>> {
     let fingerprint = Fingerprint::of(&idea.title, &idea.body);
     let candidates: Vec<(IdeaId, Fingerprint)> = ideas
         .store
@@ -101,25 +132,21 @@ pub async fn duplicates(ideas: &Ideas, idea: &Idea, limit: usize) -> IdeaResult<
         return Ok(Vec::new());
     }
     let corpus = ideas.corpus(&idea.project_id).await?;
-    let ranked = similar::rank(&fingerprint, &candidates, &corpus, limit);
-    let ids: Vec<IdeaId> = ranked.iter().map(|m| m.key.clone()).collect();
-    let found = ideas.store.ideas_by_id(&ids).await?;
-    Ok(ranked
-        .into_iter()
-        .filter_map(|m| {
-            let other = found.iter().find(|i| i.id == m.key)?;
-            let exact = candidates
-                .iter()
-                .any(|(id, fp)| *id == m.key && fp.exact == fingerprint.exact);
-            Some(Suggestion {
-                exact,
-                merge_target: rules::merge_target(idea, other).is_ok(),
-                idea: other.clone(),
-                score: m.score,
+    Ok(
+        similar::rank(&fingerprint, &candidates, &corpus, SCORED_MAX)
+            .into_iter()
+            .map(|m| {
+                let exact = candidates
+                    .iter()
+                    .any(|(id, fp)| *id == m.key && fp.exact == fingerprint.exact);
+                (m.key, m.score, exact)
             })
-        })
-        .collect())
+            .collect(),
+    )
 }
+
+/// The most likely duplicates kept for an idea (more than any page shows).
+const SCORED_MAX: usize = 20;
 
 /// A moderator's decision on one idea: approve, reject with a reason, send back for changes,
 /// or merge into another idea. Of two moderators deciding one idea at once, one wins and the

@@ -119,6 +119,9 @@ CREATE TABLE idea_decisions (
 CREATE INDEX idea_decisions_project ON idea_decisions (project_id, day, action, reason);
 "#];
 
+/// The most ideas one band key brings to an idea's duplicate candidates.
+const BAND_FANOUT: usize = 50;
+
 /// The row of `idea_terms` that counts a project's ideas (term hashes are never negative).
 const IDEA_COUNT: i64 = -1;
 
@@ -603,14 +606,16 @@ impl IdeaStore for SqliteIdeas {
             "WITH shared (idea_id, n) AS (
                SELECT id, ?3 FROM ideas WHERE project_id = ?1 AND exact = ?2",
         );
-        if !fingerprint.bands.is_empty() {
-            sql.push_str(
-                " UNION ALL SELECT idea_id, 1 FROM idea_bands WHERE project_id = ?1 AND band IN (",
-            );
-            let first = args.len() + 1;
-            sql.push_str(&numbered(first, fingerprint.bands.len()));
-            sql.push(')');
-            args.extend(fingerprint.bands.iter().map(|b| Value::Integer(as_i64(*b))));
+        // Each band contributes at most BAND_FANOUT ideas: a band most of a project holds (a
+        // common word in short titles) says little, and reading all of it would make the work
+        // per idea grow with the project.
+        for band in &fingerprint.bands {
+            args.push(Value::Integer(as_i64(*band)));
+            sql.push_str(&format!(
+                " UNION ALL SELECT idea_id, 1 FROM (SELECT idea_id FROM idea_bands
+                   WHERE project_id = ?1 AND band = ?{} LIMIT {BAND_FANOUT})",
+                args.len()
+            ));
         }
         sql.push_str(&format!(
             "), best AS (SELECT idea_id, SUM(n) AS n FROM shared GROUP BY idea_id)
