@@ -67,8 +67,11 @@ pub struct Ideas {
     /// Each project's term counts and when they were read.
     corpus: RwLock<HashMap<ProjectId, (Instant, Arc<Corpus>)>>,
     /// Each queued idea's likely duplicates (at the idea's version): ids, scores, exact or not.
-    suggested: RwLock<HashMap<(IdeaId, u64), (Instant, Arc<Vec<Scored>>)>>,
+    suggested: RwLock<HashMap<(IdeaId, u64), Found>>,
 }
+
+/// Likely duplicates found at an instant.
+type Found = (Instant, Arc<Vec<Scored>>);
 
 /// A likely duplicate as found: its id, its score, whether it is an exact copy.
 pub(crate) type Scored = (IdeaId, f32, bool);
