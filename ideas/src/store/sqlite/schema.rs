@@ -1,0 +1,280 @@
+//! The ideas' SQLite schema and what the adapter's methods share: the rows, the terms'
+//! binary form, an idea's index rows and its columns.
+
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use time::OffsetDateTime;
+use veche_core::clock::to_millis;
+use veche_core::storage::CachedStatements;
+use veche_core::{StoreError, StoreResult};
+
+use crate::model::{Idea, IdeaId};
+use crate::store::IdeaIndex;
+
+pub(super) const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE idea_projects (
+    id TEXT PRIMARY KEY,
+    published INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX idea_projects_created ON idea_projects (published, created_at, id);
+CREATE TABLE ideas (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    district_id TEXT NOT NULL,
+    author_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    queued_at INTEGER,
+    shortlisted INTEGER NOT NULL,
+    outcome TEXT,
+    mail_due INTEGER,
+    supports INTEGER NOT NULL DEFAULT 0,
+    exact TEXT NOT NULL,
+    terms BLOB NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX ideas_newest ON ideas (project_id, status, created_at, id);
+CREATE INDEX ideas_supported ON ideas (project_id, status, supports, id);
+CREATE INDEX ideas_topic ON ideas (project_id, topic, created_at, id);
+CREATE INDEX ideas_author ON ideas (author_id, created_at, id);
+CREATE INDEX ideas_exact ON ideas (project_id, exact);
+CREATE INDEX ideas_queue ON ideas (queued_at, id) WHERE queued_at IS NOT NULL;
+CREATE INDEX ideas_project_queue ON ideas (project_id, queued_at, id) WHERE queued_at IS NOT NULL;
+CREATE INDEX ideas_shortlisted ON ideas (project_id, created_at, id) WHERE shortlisted = 1;
+CREATE INDEX ideas_outcome ON ideas (project_id, created_at, id) WHERE outcome IS NOT NULL;
+CREATE INDEX ideas_mail_due ON ideas (mail_due) WHERE mail_due IS NOT NULL;
+CREATE TABLE idea_bands (
+    project_id TEXT NOT NULL,
+    band INTEGER NOT NULL,
+    idea_id TEXT NOT NULL,
+    PRIMARY KEY (project_id, band, idea_id)
+) WITHOUT ROWID;
+CREATE INDEX idea_bands_idea ON idea_bands (idea_id);
+CREATE TABLE idea_stems (
+    project_id TEXT NOT NULL,
+    stem TEXT NOT NULL,
+    idea_id TEXT NOT NULL,
+    PRIMARY KEY (project_id, stem, idea_id)
+) WITHOUT ROWID;
+CREATE INDEX idea_stems_idea ON idea_stems (idea_id);
+CREATE TABLE idea_terms (
+    project_id TEXT NOT NULL,
+    term INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (project_id, term)
+) WITHOUT ROWID;
+CREATE TABLE idea_supports (
+    idea_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (idea_id, account_id)
+) WITHOUT ROWID;
+CREATE INDEX idea_supports_account ON idea_supports (account_id, idea_id);
+CREATE TABLE idea_comments (
+    id TEXT PRIMARY KEY,
+    idea_id TEXT NOT NULL,
+    awaiting INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX idea_comments_idea ON idea_comments (idea_id, id);
+CREATE INDEX idea_comments_awaiting ON idea_comments (awaiting, id) WHERE awaiting = 1;
+CREATE TABLE idea_follows (
+    idea_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    PRIMARY KEY (idea_id, account_id)
+) WITHOUT ROWID;
+CREATE TABLE idea_scores (
+    idea_id TEXT NOT NULL,
+    expert_id TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (idea_id, expert_id)
+);
+CREATE INDEX idea_scores_project ON idea_scores (project_id);
+CREATE TABLE idea_decisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id TEXT NOT NULL,
+    idea_id TEXT NOT NULL,
+    moderator_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    reason TEXT,
+    at INTEGER NOT NULL,
+    day TEXT NOT NULL
+);
+CREATE INDEX idea_decisions_project ON idea_decisions (project_id, day, action, reason);
+"#];
+
+/// The row of `idea_terms` that counts a project's ideas (term hashes are never negative).
+pub(super) const IDEA_COUNT: i64 = -1;
+
+pub(super) fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("encoding: {e}")))
+}
+
+pub(super) fn decode<T: serde::de::DeserializeOwned>(what: &str, doc: &str) -> StoreResult<T> {
+    serde_json::from_str(doc)
+        .map_err(|e| StoreError::Internal(format!("a stored {what} does not decode: {e}")))
+}
+
+/// An idea from its `doc` and `supports` columns (the count lives in its column only).
+pub(super) fn idea_from(doc: &str, supports: i64) -> StoreResult<Idea> {
+    let mut idea: Idea = decode("idea", doc)?;
+    idea.supports = u64::try_from(supports).unwrap_or(0);
+    Ok(idea)
+}
+
+pub(super) fn idea_row(row: &Row<'_>) -> rusqlite::Result<(String, i64)> {
+    Ok((row.get(0)?, row.get(1)?))
+}
+
+pub(super) fn ideas_from(rows: Vec<(String, i64)>) -> StoreResult<Vec<Idea>> {
+    rows.iter().map(|(doc, n)| idea_from(doc, *n)).collect()
+}
+
+pub(super) fn text_row(row: &Row<'_>) -> rusqlite::Result<String> {
+    row.get(0)
+}
+
+pub(super) fn as_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+pub(super) fn add_terms(
+    conn: &Connection,
+    project: &str,
+    terms: &[u64],
+    delta: i64,
+) -> StoreResult<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO idea_terms (project_id, term, n) VALUES (?1, ?2, ?3)
+         ON CONFLICT (project_id, term) DO UPDATE SET n = n + excluded.n",
+    )?;
+    for term in terms.iter().map(|t| as_i64(*t)).chain([IDEA_COUNT]) {
+        stmt.execute(params![project, term, delta])?;
+    }
+    Ok(())
+}
+
+/// Writes an idea's band keys, stems and terms (after its old ones are gone).
+pub(super) fn write_index(conn: &Connection, idea: &Idea, index: &IdeaIndex) -> StoreResult<()> {
+    let project = idea.project_id.as_str();
+    let id = idea.id.as_str();
+    let mut bands = conn.prepare_cached(
+        "INSERT OR IGNORE INTO idea_bands (project_id, band, idea_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for band in &index.fingerprint.bands {
+        bands.execute(params![project, as_i64(*band), id])?;
+    }
+    let mut stems = conn.prepare_cached(
+        "INSERT OR IGNORE INTO idea_stems (project_id, stem, idea_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for stem in &index.stems {
+        stems.execute(params![project, stem, id])?;
+    }
+    add_terms(conn, project, &index.term_hashes(), 1)
+}
+
+pub(super) fn clear_index(conn: &Connection, idea: &IdeaId, project: &str) -> StoreResult<()> {
+    conn.execute_cached("DELETE FROM idea_bands WHERE idea_id = ?1", [idea.as_str()])?;
+    conn.execute_cached("DELETE FROM idea_stems WHERE idea_id = ?1", [idea.as_str()])?;
+    let old: Option<Vec<u8>> = conn
+        .query_row_cached(
+            "SELECT terms FROM ideas WHERE id = ?1",
+            [idea.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(old) = old {
+        let hashes: Vec<u64> = terms_of(&old).iter().map(|(h, _)| *h).collect();
+        add_terms(conn, project, &hashes, -1)?;
+    }
+    Ok(())
+}
+
+/// An idea's terms as stored: 12 bytes each, the hash then the weight, little-endian (read
+/// back for every duplicate candidate, so no text to parse).
+pub(super) fn terms_blob(terms: &[(u64, f32)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(terms.len() * 12);
+    for (hash, weight) in terms {
+        out.extend_from_slice(&hash.to_le_bytes());
+        out.extend_from_slice(&weight.to_le_bytes());
+    }
+    out
+}
+
+pub(super) fn terms_of(blob: &[u8]) -> Vec<(u64, f32)> {
+    blob.chunks_exact(12)
+        .map(|c| {
+            let mut hash = [0u8; 8];
+            let mut weight = [0u8; 4];
+            hash.copy_from_slice(&c[..8]);
+            weight.copy_from_slice(&c[8..]);
+            (u64::from_le_bytes(hash), f32::from_le_bytes(weight))
+        })
+        .collect()
+}
+
+pub(super) fn set_supports(conn: &Connection, idea: &str) -> StoreResult<u64> {
+    let n: i64 = conn.query_row_cached(
+        "SELECT COUNT(*) FROM idea_supports WHERE idea_id = ?1",
+        [idea],
+        |r| r.get(0),
+    )?;
+    conn.execute_cached(
+        "UPDATE ideas SET supports = ?2 WHERE id = ?1",
+        params![idea, n],
+    )?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The columns an idea's queries read, its document last; the first two (id, project) never
+/// change.
+pub(super) const IDEA_COLUMNS: [&str; 13] = [
+    "id",
+    "project_id",
+    "status",
+    "topic",
+    "district_id",
+    "author_id",
+    "created_at",
+    "queued_at",
+    "shortlisted",
+    "outcome",
+    "mail_due",
+    "version",
+    "doc",
+];
+
+pub(super) fn idea_values(idea: &Idea) -> StoreResult<Vec<Value>> {
+    let millis =
+        |at: Option<OffsetDateTime>| at.map_or(Value::Null, |at| Value::Integer(to_millis(at)));
+    Ok(vec![
+        Value::Text(idea.id.to_string()),
+        Value::Text(idea.project_id.to_string()),
+        Value::Text(idea.status.as_str().to_string()),
+        Value::Text(idea.topic.clone()),
+        Value::Text(idea.district_id.to_string()),
+        Value::Text(idea.author_id.to_string()),
+        Value::Integer(to_millis(idea.created_at)),
+        millis(idea.queued_at),
+        Value::Integer(i64::from(idea.shortlisted)),
+        idea.outcome
+            .map_or(Value::Null, |o| Value::Text(o.as_str().to_string())),
+        millis(idea.mail_due.map(|m| m.since)),
+        Value::Integer(as_i64(idea.version)),
+        Value::Text(json(idea)?),
+    ])
+}
+
+pub(super) fn numbered(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
