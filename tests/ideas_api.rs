@@ -537,8 +537,298 @@ async fn submissions_are_rate_limited_and_comments_report_and_hide(app: TestApp)
     app.stop().await;
 }
 
+/// The open data: every decided idea with its supports and decision, a rejected one without
+/// its text, nobody's account, note or appeal; CSV and JSON; limited per address.
+async fn open_data_holds_decisions_and_no_personal_data(app: TestApp) {
+    let api = Api::new(&app);
+    let p = people(&app, 0).await;
+    let (author_id, author) = resident(&app, KHAMOVNIKI, 1990, true, &[]).await;
+    let (_, neighbour) = resident(&app, KHAMOVNIKI, 1991, true, &[]).await;
+    let project = published_project(&api, &p.official).await;
+    let mut ids = Vec::new();
+    // Two ideas a minute each (this group's limit): the third is the neighbour's.
+    for (who, title, body) in [
+        (
+            &author,
+            "Скамейки, урны и фонари",
+            "Поставить скамейки и урны вдоль пруда, сесть негде.",
+        ),
+        (
+            &author,
+            "=HYPERLINK(\"http://x\")",
+            "Мой телефон +7 999 000-00-00, позвоните мне.",
+        ),
+        (
+            &neighbour,
+            "Каток в парке",
+            "Залить каток в парке зимой для всех жителей района.",
+        ),
+    ] {
+        let idea = submit(&api, &project, who, title, body)
+            .await
+            .json_if(StatusCode::CREATED);
+        ids.push(idea["id"].as_str().unwrap().to_string());
+    }
+    for (id, decision) in [
+        (&ids[0], json!({"action": "approve"})),
+        (
+            &ids[1],
+            json!({"action": "reject", "reason": "abusive", "note": "Уберите телефон Ивана Петрова"}),
+        ),
+    ] {
+        api.send(
+            Method::POST,
+            &format!("/api/v1/ideas/{id}/decision"),
+            Some(&p.moderators[0]),
+            Some(&decision),
+            &[],
+        )
+        .await
+        .json_if(StatusCode::OK);
+    }
+
+    // JSON, to anyone: the two decided ideas, newest first; the pending one is not there.
+    let json_reply = api
+        .send(
+            Method::GET,
+            &format!("/api/v1/idea-projects/{project}/open-data.json"),
+            None,
+            None,
+            &[],
+        )
+        .await;
+    let data = json_reply.json_if(StatusCode::OK);
+    assert_eq!(
+        json_reply.header("content-disposition").as_deref(),
+        Some(format!("attachment; filename=\"ideas-{project}.json\"").as_str())
+    );
+    assert_eq!(data["format"], "veche-ideas-v1");
+    let rows = data["ideas"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{data}");
+    assert_eq!(rows[0]["id"], ids[1].as_str());
+    assert_eq!(rows[0]["status"], "rejected");
+    assert_eq!(rows[0]["reason"], "abusive");
+    assert_eq!(
+        rows[0]["title"],
+        Value::Null,
+        "a refused text is not republished"
+    );
+    assert_eq!(rows[1]["title"], "Скамейки, урны и фонари");
+    assert_eq!(rows[1]["supports"], 0);
+    assert!(
+        rows[1]["submitted_on"].as_str().unwrap().len() == 10,
+        "a day, not an instant"
+    );
+    for secret in [
+        author_id.as_str(),
+        "Ивана Петрова",
+        "+7 999",
+        "Тестовый Житель",
+    ] {
+        assert!(
+            !json_reply.text.contains(secret),
+            "{secret} leaked: {}",
+            json_reply.text
+        );
+    }
+
+    // CSV: a header and a row per decided idea; commas quoted.
+    let csv = api
+        .send(
+            Method::GET,
+            &format!("/api/v1/idea-projects/{project}/open-data.csv"),
+            None,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    assert_eq!(
+        csv.header("content-type").as_deref(),
+        Some("text/csv; charset=utf-8")
+    );
+    let lines: Vec<&str> = csv.text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "id,title,topic,district_id,status,reason,submitted_on,decided_on,merged_into,supports,shortlisted,outcome"
+    );
+    assert_eq!(lines.len(), 3, "{}", csv.text);
+    assert!(
+        lines[2].starts_with(&format!("{},\"Скамейки, урны и фонари\",parks,", ids[0])),
+        "{}",
+        lines[2]
+    );
+
+    // An unknown project is a 404; a third download within the minute is refused.
+    let unknown = api
+        .send(
+            Method::GET,
+            "/api/v1/idea-projects/01ARZ3NDEKTSV4RRFFQ69G5FAV/open-data.csv",
+            None,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(unknown.code(), problem(404, "not_found"));
+    let limited = api
+        .send(
+            Method::GET,
+            &format!("/api/v1/idea-projects/{project}/open-data.json"),
+            None,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(limited.code(), problem(429, "rate_limited"));
+    app.stop().await;
+}
+
+/// A picture sent as it is: a JPEG a phone made, with its location in EXIF.
+fn phone_photo() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(2400, 1800, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x ^ y) % 239) as u8])
+    });
+    let mut plain = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut plain, image::ImageFormat::Jpeg)
+        .unwrap();
+    let plain = plain.into_inner();
+    let payload = b"Exif\0\0MM\0*GPSLatitude 55.7558 GPSLongitude 37.6173";
+    let len = u16::try_from(payload.len() + 2).unwrap().to_be_bytes();
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1, len[0], len[1]]);
+    out.extend_from_slice(payload);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+async fn upload(api: &Api<'_>, token: Option<&str>, body: Vec<u8>) -> Reply {
+    let mut request = api
+        .client
+        .post(api.app.url("/api/v1/uploads"))
+        .header("content-type", "image/jpeg")
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    Reply::of(request.send().await.unwrap()).await
+}
+
+/// An idea's picture: uploaded (checked by content, kept without its metadata), named in the
+/// idea, served for good; what is not a picture, or not uploaded here, is refused.
+async fn an_idea_carries_a_picture_checked_by_content(app: TestApp) {
+    let api = Api::new(&app);
+    let p = people(&app, 2).await;
+    let project = published_project(&api, &p.official).await;
+    let author = &p.residents[0];
+
+    assert_eq!(
+        upload(&api, None, phone_photo()).await.code(),
+        problem(401, "unauthorized")
+    );
+    let script = upload(&api, Some(author), b"<svg onload=alert(1)>".to_vec()).await;
+    assert_eq!(script.code(), problem(422, "validation_failed"));
+    assert_eq!(script.json()["reason"], "not_an_image");
+
+    let sent = upload(&api, Some(author), phone_photo())
+        .await
+        .json_if(StatusCode::CREATED);
+    let hash = sent["hash"].as_str().unwrap().to_string();
+    assert_eq!(hash.len(), 64);
+    assert_eq!(sent["url"], format!("/media/{hash}"));
+    let again = upload(&api, Some(author), phone_photo())
+        .await
+        .json_if(StatusCode::CREATED);
+    assert_eq!(
+        again["hash"],
+        hash.as_str(),
+        "the same picture, the same name"
+    );
+
+    let media = api
+        .client
+        .get(app.url(&format!("/media/{hash}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(media.status(), StatusCode::OK);
+    let header = |name: &str| {
+        media
+            .headers()
+            .get(name)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(header("content-type"), "image/jpeg");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert!(header("cache-control").contains("immutable"));
+    let bytes = media.bytes().await.unwrap();
+    let stored = image::load_from_memory(&bytes).unwrap();
+    assert_eq!(
+        (stored.width(), stored.height()),
+        (1600, 1200),
+        "scaled to 1600 a side"
+    );
+    assert!(
+        !bytes.windows(11).any(|w| w == b"GPSLatitude"),
+        "no location kept"
+    );
+    let unknown = api
+        .client
+        .get(app.url(&format!("/media/{}", "0".repeat(64))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    // An idea names the picture; a hash never uploaded, or not a hash, is refused.
+    let mut body = idea_body(
+        "Фонтан во дворе",
+        "Вернуть фонтан во двор дома 5, как было раньше.",
+    );
+    body["image"] = json!("f".repeat(64));
+    let unknown_image = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/idea-projects/{project}/ideas"),
+            Some(author),
+            Some(&body),
+            &[],
+        )
+        .await;
+    assert_eq!(unknown_image.code(), problem(422, "validation_failed"));
+    assert_eq!(unknown_image.json()["reason"], "unknown_image");
+    body["image"] = json!("../../etc/passwd");
+    let bad_ref = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/idea-projects/{project}/ideas"),
+            Some(author),
+            Some(&body),
+            &[],
+        )
+        .await;
+    assert_eq!(bad_ref.json()["reason"], "invalid_image");
+    body["image"] = json!(hash);
+    let idea = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/idea-projects/{project}/ideas"),
+            Some(&p.residents[1]),
+            Some(&body),
+            &[],
+        )
+        .await
+        .json_if(StatusCode::CREATED);
+    assert_eq!(idea["image"], hash.as_str());
+    app.stop().await;
+}
+
 fn two_ideas_a_minute(settings: &mut veche::config::Settings) {
     rate(settings, "idea_submit", "2/min");
+    rate(settings, "idea_export", "3/min");
 }
 
 on_both_stores_with!(
@@ -548,5 +838,7 @@ on_both_stores_with!(
         an_idea_goes_from_submission_to_the_public_log,
         supports_count_once_and_move_with_the_stage,
         submissions_are_rate_limited_and_comments_report_and_hide,
+        open_data_holds_decisions_and_no_personal_data,
+        an_idea_carries_a_picture_checked_by_content,
     ]
 );

@@ -505,6 +505,15 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         json!({"text": ix.comment}),
     )
     .await;
+    // The official puts the first forward to the experts (the review page lists it).
+    call(
+        &app,
+        &official,
+        Method::PUT,
+        &format!("/api/v1/ideas/{idea_a}/shortlist"),
+        None,
+    )
+    .await;
 
     // ---- Every page, as each role ----
     let [o, d] = [&w.polls[0], &w.polls[1]];
@@ -602,6 +611,10 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
     draft_editor.push(&w.draft.description);
     let official_pages = public(vec![
         page("/profile", &[]),
+        page(
+            format!("/ideas/projects/{project}/review"),
+            &[&ix.project_title, &ix.title_a],
+        ),
         page("/official/polls", &[&o.title, &d.title, &w.draft.title]),
         page(format!("/official/polls/{draft}"), &draft_editor),
         page("/official/polls/new", &[]),

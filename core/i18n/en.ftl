@@ -333,3 +333,7 @@ err-precondition_required-detail = Send the version you are changing in the If-M
 err-invalid_filter = Unknown filter value
 err-invalid_filter-detail = Check the parameters in the address: the one with an unknown value is named in "field".
 time-msk = Moscow time
+
+## Uploaded pictures (core's web kit).
+invalid-image-too_large = The picture is too large: at most 8 MB.
+invalid-image-not_an_image = This file is not a picture we can read: send a JPEG, PNG or WebP photo.

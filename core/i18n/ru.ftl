@@ -333,3 +333,7 @@ err-precondition_required-detail = Передайте в заголовке If-M
 err-invalid_filter = Неизвестное значение фильтра
 err-invalid_filter-detail = Проверьте параметры в адресе: поле с неизвестным значением указано в «field».
 time-msk = МСК
+
+## Загруженные изображения (веб-набор ядра).
+invalid-image-too_large = Изображение слишком большое: не больше 8 МБ.
+invalid-image-not_an_image = Этот файл не удаётся прочитать как изображение: пришлите фото в формате JPEG, PNG или WebP.

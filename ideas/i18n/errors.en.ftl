@@ -16,6 +16,8 @@ ideas-invalid-body-required = Describe the idea.
 ideas-invalid-body-too_short = Describe the idea in more detail: at least 20 characters.
 ideas-invalid-body-too_long = The text is too long: at most 5,000 characters.
 ideas-invalid-body-invalid_characters = The text holds characters that are not allowed.
+ideas-invalid-image-invalid_image = The picture's reference is not valid: send the `hash` that uploading it answered.
+ideas-invalid-image-unknown_image = That picture was not uploaded here: upload it first, then name its hash.
 ideas-invalid-description-too_long = The project's description is too long: at most 10,000 characters.
 ideas-invalid-description-invalid_characters = The project's description holds characters that are not allowed.
 ideas-invalid-text-required = Write the text.
@@ -123,9 +125,27 @@ mail-idea_outcome-body = { $name }, the idea "{ $title }" has a new status: { $o
 }.
 mail-idea_outcome-action = Open the idea
 mail-idea_outcome-digest = "{ $title }": a new status
+mail-idea_stage-subject = { $stage ->
+    [discussion] Support the ideas of "{ $title }"
+    [review] The experts are reading the ideas of "{ $title }"
+   *[results] The results of "{ $title }"
+}
+mail-idea_stage-body = { $name }, you took part in "{ $title }". { $stage ->
+    [discussion] Its ideas are now open for support and discussion: support the ones you want carried out.
+    [review] Supports are closed; the experts are now scoring the ideas put forward to them.
+   *[results] Its results are out: see which ideas were accepted and follow them as they are carried out.
+}
+mail-idea_stage-action = Open the project
+mail-idea_stage-digest = "{ $title }": { $stage ->
+    [discussion] supports are open
+    [review] the experts' review began
+   *[results] the results are out
+}
 
 ## Kinds of email on the settings page
 kind-idea_decided = Decisions on my ideas
 kind-idea_decided-hint = An email when a moderator approves, rejects, sends back or merges your idea.
 kind-idea_outcome = What becomes of ideas I follow
 kind-idea_outcome-hint = An email when an idea you proposed or follow is accepted, taken into work or done.
+kind-idea_stage = Projects I take part in
+kind-idea_stage-hint = An email when a project you proposed, supported, discussed or followed ideas in opens supports, starts the experts' review or announces its results.

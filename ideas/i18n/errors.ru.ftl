@@ -16,6 +16,8 @@ ideas-invalid-body-required = Опишите идею.
 ideas-invalid-body-too_short = Опишите идею подробнее: не меньше 20 символов.
 ideas-invalid-body-too_long = Описание слишком длинное: не больше 5 000 символов.
 ideas-invalid-body-invalid_characters = В описании есть недопустимые символы.
+ideas-invalid-image-invalid_image = Ссылка на изображение неверна: укажите `hash`, который вернула загрузка.
+ideas-invalid-image-unknown_image = Такое изображение здесь не загружали: сначала загрузите его, затем укажите его hash.
 ideas-invalid-description-too_long = Описание проекта слишком длинное: не больше 10 000 символов.
 ideas-invalid-description-invalid_characters = В описании проекта есть недопустимые символы.
 ideas-invalid-text-required = Напишите текст.
@@ -123,9 +125,27 @@ mail-idea_outcome-body = { $name }, у идеи «{ $title }» новый ста
 }.
 mail-idea_outcome-action = Открыть идею
 mail-idea_outcome-digest = Идея «{ $title }»: новый статус
+mail-idea_stage-subject = { $stage ->
+    [discussion] Поддержите идеи проекта «{ $title }»
+    [review] Эксперты оценивают идеи проекта «{ $title }»
+   *[results] Итоги проекта «{ $title }»
+}
+mail-idea_stage-body = { $name }, вы участвовали в проекте «{ $title }». { $stage ->
+    [discussion] Теперь его идеи можно поддерживать и обсуждать: поддержите те, которые хотите увидеть в жизни.
+    [review] Поддержка завершена; эксперты оценивают идеи, переданные им на экспертизу.
+   *[results] Подведены итоги: посмотрите, какие идеи приняты, и следите за их реализацией.
+}
+mail-idea_stage-action = Открыть проект
+mail-idea_stage-digest = «{ $title }»: { $stage ->
+    [discussion] открыта поддержка идей
+    [review] началась экспертиза
+   *[results] подведены итоги
+}
 
 ## Виды уведомлений на странице настроек
 kind-idea_decided = Решения по моим идеям
 kind-idea_decided-hint = Письмо, когда модератор одобряет, отклоняет, возвращает на доработку или объединяет вашу идею.
 kind-idea_outcome = Судьба идей, за которыми я слежу
 kind-idea_outcome-hint = Письмо, когда идею, которую вы предложили или на которую подписались, принимают, берут в работу или реализуют.
+kind-idea_stage = Проекты, в которых я участвую
+kind-idea_stage-hint = Письмо, когда в проекте, где вы предлагали, поддерживали, обсуждали идеи или следили за ними, открывается поддержка, начинается экспертиза или подводятся итоги.

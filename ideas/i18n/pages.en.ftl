@@ -149,6 +149,19 @@ ideas-action-appeal_granted = Appeal granted
 ideas-action-appeal_refused = Appeal refused
 ideas-results-title = Results: { $project }
 ideas-results-none = No results yet.
+ideas-results-author = Author: { $names }
+ideas-results-authors = Authors: { $names }
+ideas-results-more = { $count ->
+    [one] and one more resident
+   *[other] and { $count } more residents
+}
+ideas-results-residents = { $count ->
+    [one] Author: a resident
+   *[other] Authors: { $count } residents
+}
+ideas-open-data = Open data (decided ideas, supports and decisions; no personal data):
+ideas-open-data-csv = CSV
+ideas-open-data-json = JSON
 
 ideas-flash-submitted = Idea sent: everyone will see it once a moderator has checked it.
 ideas-flash-saved = Idea saved.
@@ -163,3 +176,39 @@ ideas-flash-decided = Decision taken.
 ideas-flash-bulk = The decision was applied to the ticked ideas.
 ideas-flash-bulk-partly = The decision was not applied to every idea: others changed some first. Check the queue.
 ideas-flash-moderated = Done.
+
+ideas-review-link = Expert review
+ideas-review-title = Expert review: { $project }
+ideas-review-hint-expert = Mark each idea from 1 (weak) to 5 (strong) on every criterion and say why in a note. You can change your marks until the review ends.
+ideas-review-hint-reader = The shortlisted ideas, ranked by the experts' mean mark, then by residents' supports.
+ideas-review-agreement = Experts' agreement (Kendall's W, 0 = none, 1 = full): { $w }
+ideas-review-none = No idea has been put forward to the experts yet.
+ideas-review-ranking = Ranking
+ideas-review-col-idea = Idea
+ideas-review-col-score = Mean mark
+ideas-review-col-experts = Scored by
+ideas-review-col-supports = Supports
+ideas-review-experts = { $scored } of { $count ->
+    [one] { $count } expert
+   *[other] { $count } experts
+}
+ideas-review-note = Note for the panel
+ideas-review-score = Save marks
+ideas-review-rescore = Change marks
+ideas-review-scored = You have scored this idea.
+ideas-flash-scored = Your marks are saved.
+ideas-organiser-title = For the organisers
+ideas-organiser-shortlisted = Put forward to the experts.
+ideas-organiser-not-shortlisted = Not put forward to the experts.
+ideas-organiser-shortlist = Put forward to the experts
+ideas-organiser-unshortlist = Take back from the experts
+ideas-organiser-outcome = Next step
+ideas-organiser-update = What residents should know (optional)
+ideas-organiser-outcome-send = Record the step
+ideas-flash-shortlisted = The idea is put forward to the experts.
+ideas-flash-unshortlisted = The idea is taken back from the experts.
+ideas-flash-outcome = The step is recorded; the authors and followers are told.
+ideas-field-image = A picture (optional)
+ideas-field-image-hint = A JPEG, PNG or WebP photo of up to 8 MB. We keep a copy without its location or camera data.
+ideas-image-current = The idea's picture
+ideas-image-remove = Remove the picture

@@ -153,6 +153,22 @@ ideas-action-appeal_granted = Жалоба удовлетворена
 ideas-action-appeal_refused = Жалоба отклонена
 ideas-results-title = Итоги: { $project }
 ideas-results-none = Итогов пока нет.
+ideas-results-author = Автор: { $names }
+ideas-results-authors = Авторы: { $names }
+ideas-results-more = { $count ->
+    [one] и ещё { $count } житель
+    [few] и ещё { $count } жителя
+   *[many] и ещё { $count } жителей
+}
+ideas-results-residents = { $count ->
+    [1] Автор: житель
+    [one] Авторы: { $count } житель
+    [few] Авторы: { $count } жителя
+   *[many] Авторы: { $count } жителей
+}
+ideas-open-data = Открытые данные (рассмотренные идеи, поддержки и решения; без персональных данных):
+ideas-open-data-csv = CSV
+ideas-open-data-json = JSON
 
 ideas-flash-submitted = Идея отправлена: после проверки модератором её увидят все.
 ideas-flash-saved = Идея сохранена.
@@ -167,3 +183,39 @@ ideas-flash-decided = Решение принято.
 ideas-flash-bulk = Решение применено к отмеченным идеям.
 ideas-flash-bulk-partly = Решение применено не ко всем идеям: другие уже изменили. Проверьте очередь.
 ideas-flash-moderated = Готово.
+
+ideas-review-link = Экспертная оценка
+ideas-review-title = Экспертная оценка: { $project }
+ideas-review-hint-expert = Оцените каждую идею по каждому критерию от 1 (слабо) до 5 (сильно) и поясните оценку в заметке. Оценки можно менять до конца экспертизы.
+ideas-review-hint-reader = Идеи, переданные экспертам, по средней оценке экспертов, затем по поддержкам жителей.
+ideas-review-agreement = Согласованность экспертов (W Кендалла, 0 — нет, 1 — полная): { $w }
+ideas-review-none = Экспертам пока не передано ни одной идеи.
+ideas-review-ranking = Рейтинг
+ideas-review-col-idea = Идея
+ideas-review-col-score = Средняя оценка
+ideas-review-col-experts = Оценили
+ideas-review-col-supports = Поддержки
+ideas-review-experts = { $scored } из { $count ->
+    [one] { $count } эксперта
+   *[other] { $count } экспертов
+}
+ideas-review-note = Заметка для экспертов
+ideas-review-score = Сохранить оценки
+ideas-review-rescore = Изменить оценки
+ideas-review-scored = Вы оценили эту идею.
+ideas-flash-scored = Оценки сохранены.
+ideas-organiser-title = Для организаторов
+ideas-organiser-shortlisted = Передана экспертам.
+ideas-organiser-not-shortlisted = Не передана экспертам.
+ideas-organiser-shortlist = Передать экспертам
+ideas-organiser-unshortlist = Отозвать у экспертов
+ideas-organiser-outcome = Следующий шаг
+ideas-organiser-update = Что важно знать жителям (необязательно)
+ideas-organiser-outcome-send = Записать шаг
+ideas-flash-shortlisted = Идея передана экспертам.
+ideas-flash-unshortlisted = Идея отозвана у экспертов.
+ideas-flash-outcome = Шаг записан; авторы и подписчики получат уведомление.
+ideas-field-image = Изображение (необязательно)
+ideas-field-image-hint = Фото в формате JPEG, PNG или WebP, до 8 МБ. Мы храним копию без геопозиции и данных камеры.
+ideas-image-current = Изображение к идее
+ideas-image-remove = Убрать изображение

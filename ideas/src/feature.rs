@@ -64,7 +64,10 @@ impl Feature for IdeasFeature {
         let store = crate::store::open(&platform.backend)
             .await
             .context("preparing the ideas store")?;
-        let ideas = Arc::new(Ideas::new(store, self.config.clone()));
+        let uploads = veche_core::web::uploads::open(&platform.backend)
+            .await
+            .context("preparing the upload store")?;
+        let ideas = Arc::new(Ideas::new(store, self.config.clone()).with_uploads(uploads));
         Ok(Arc::new(RunningIdeas { platform, ideas }))
     }
 }

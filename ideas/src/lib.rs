@@ -60,5 +60,7 @@ veche_core::limit_enum! {
         Comment = ("idea_comment", "20/min"),
         /// Reports of abusive comments.
         Report = ("idea_report", "30/h"),
+        /// Open-data downloads, per address (each reads a whole project).
+        Export = ("idea_export", "60/h"),
     }
 }

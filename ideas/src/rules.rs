@@ -272,6 +272,10 @@ pub struct IdeaInput {
     pub title: String,
     pub body: String,
     pub topic: String,
+    /// The idea's picture: the `hash` an upload answered (`POST /api/v1/uploads`). Absent, the
+    /// idea has none (an edit without it removes the picture).
+    #[serde(default)]
+    pub image: Option<String>,
 }
 
 /// What a valid idea input sets.
@@ -296,6 +300,21 @@ pub fn idea_fields(input: &IdeaInput, project: &Project) -> Result<IdeaFields, R
         body,
         topic: topic.to_string(),
     })
+}
+
+/// The picture an idea input names, checked for form (`invalid_image`); whether it was really
+/// uploaded is the service's to check.
+pub fn image_ref(input: &IdeaInput) -> Result<Option<String>, Refused> {
+    match input
+        .image
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        None => Ok(None),
+        Some(h) if veche_core::web::uploads::is_hash(h) => Ok(Some(h.to_string())),
+        Some(_) => Err(Invalid::new("image", "invalid_image")),
+    }
 }
 
 /// Whether the resident may submit an idea now: proposals open, and inside the audience.

@@ -137,6 +137,8 @@ pub struct IdeaView {
     pub title: String,
     pub body: String,
     pub topic: String,
+    /// The picture's hash (served from `/media/{hash}`), if it has one.
+    pub image: Option<String>,
     pub district_id: String,
     /// `pending`, `changes_requested`, `approved`, `rejected` or `merged`.
     #[schema(value_type = String)]
@@ -172,6 +174,7 @@ impl IdeaView {
             id: idea.id.to_string(),
             project_id: idea.project_id.to_string(),
             title: idea.title.clone(),
+            image: idea.image.clone(),
             body: idea.body.clone(),
             topic: idea.topic.clone(),
             district_id: idea.district_id.to_string(),

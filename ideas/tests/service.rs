@@ -123,6 +123,7 @@ fn idea_input(title: &str, body: &str) -> IdeaInput {
         title: title.into(),
         body: body.into(),
         topic: "parks".into(),
+        image: None,
     }
 }
 

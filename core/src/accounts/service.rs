@@ -569,3 +569,22 @@ pub async fn create_admin(
     })?;
     Ok((account, Some(password)))
 }
+
+/// The names to credit these accounts by in public (the authors of an accepted idea): an
+/// account that is blocked, unverified or gone is left out, so a page shows it as "a
+/// resident". One store read per distinct account.
+pub async fn display_names(
+    accounts: &Accounts,
+    ids: &[AccountId],
+) -> Result<BTreeMap<AccountId, String>, crate::error::StoreError> {
+    let wanted: BTreeSet<&AccountId> = ids.iter().collect();
+    let mut names = BTreeMap::new();
+    for id in wanted {
+        if let Some(account) = accounts.store.account(id).await? {
+            if account.state == AccountState::Active {
+                names.insert(id.clone(), account.display_name.as_str().to_string());
+            }
+        }
+    }
+    Ok(names)
+}

@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod pages;
+pub mod uploads;
 pub mod views;
 
 use std::any::Any;
@@ -36,7 +37,8 @@ pub(crate) fn by_own_session(ctx: &Ctx, account: &crate::id::AccountId) -> bool 
 }
 
 /// The accounts, as a feature: core's catalog and limits, the account emails' kinds, the
-/// admin's navigation entry, the account API and pages.
+/// admin's navigation entry, the account API and pages; and `/media/{hash}`, where the
+/// pictures of every feature are read.
 pub struct AccountsFeature;
 
 #[async_trait]
@@ -63,12 +65,17 @@ impl Feature for AccountsFeature {
 
     async fn start(&self, platform: Arc<Platform>) -> anyhow::Result<Arc<dyn Running>> {
         platform.limits.require::<CoreLimit>()?;
-        Ok(Arc::new(RunningAccounts { platform }))
+        let uploads = crate::web::uploads::open(&platform.backend)
+            .await
+            .map_err(|e| anyhow::anyhow!("preparing the upload store: {e}"))?;
+        Ok(Arc::new(RunningAccounts { platform, uploads }))
     }
 }
 
 struct RunningAccounts {
     platform: Arc<Platform>,
+    /// Serves `/media/{hash}`: the pictures every feature's forms take in.
+    uploads: Arc<dyn crate::web::uploads::UploadStore>,
 }
 
 impl Running for RunningAccounts {
@@ -76,11 +83,28 @@ impl Running for RunningAccounts {
         Ok(crate::web::combine(vec![
             http::routes(self.platform.clone())?,
             pages::routes(self.platform.clone()),
+            warp::Filter::boxed(crate::web::uploads::routes(self.uploads.clone())),
+            {
+                use warp::Filter;
+                let store = self.uploads.clone();
+                warp::path!("api" / "v1" / "uploads")
+                    .and(warp::post())
+                    .and(crate::web::api_ctx(self.platform.clone()))
+                    .and(warp::any().map(move || store.clone()))
+                    .and(warp::body::content_length_limit(
+                        crate::web::uploads::MAX_BYTES as u64,
+                    ))
+                    .and(warp::body::bytes())
+                    .then(uploads::upload)
+                    .boxed()
+            },
         ]))
     }
 
     fn openapi(&self) -> Option<utoipa::openapi::OpenApi> {
-        Some(http::AccountsApi::openapi())
+        let mut doc = http::AccountsApi::openapi();
+        doc.merge(uploads::UploadsApi::openapi());
+        Some(doc)
     }
 
     fn service(&self) -> Arc<dyn Any + Send + Sync> {

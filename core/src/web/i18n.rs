@@ -190,6 +190,18 @@ impl<'a> Tr<'a> {
             .t_args(self.lang, key, &[("count", FluentValue::from(count))])
     }
 
+    /// A counted message with one more argument: "2 of { $count } experts".
+    pub fn n1(&self, key: &str, count: i64, name: &str, value: i64) -> String {
+        self.catalog.t_args(
+            self.lang,
+            key,
+            &[
+                ("count", FluentValue::from(count)),
+                (name, FluentValue::from(value)),
+            ],
+        )
+    }
+
     pub fn code(&self) -> &'static str {
         self.lang.code()
     }

@@ -20,6 +20,7 @@ pub mod ratelimit;
 pub mod respond;
 pub mod responses;
 pub mod show;
+pub mod uploads;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};

@@ -184,6 +184,8 @@ pub enum CoreLimit {
     /// for a resident who lost the first email, too few to flood someone's mailbox.
     ResetIp,
     ResetEmail,
+    /// Pictures uploaded through the API, per account: each is decoded and encoded again.
+    Upload,
 }
 
 impl LimitName for CoreLimit {
@@ -196,6 +198,7 @@ impl LimitName for CoreLimit {
         CoreLimit::VerifyResend,
         CoreLimit::ResetIp,
         CoreLimit::ResetEmail,
+        CoreLimit::Upload,
     ];
 
     fn name(self) -> &'static str {
@@ -208,6 +211,7 @@ impl LimitName for CoreLimit {
             CoreLimit::VerifyResend => "verify_resend",
             CoreLimit::ResetIp => "reset_ip",
             CoreLimit::ResetEmail => "reset_email",
+            CoreLimit::Upload => "upload",
         }
     }
 
@@ -221,6 +225,7 @@ impl LimitName for CoreLimit {
             CoreLimit::VerifyResend => "5/h",
             CoreLimit::ResetIp => "10/h",
             CoreLimit::ResetEmail => "3/h",
+            CoreLimit::Upload => "30/h",
         }
     }
 }

@@ -90,3 +90,23 @@ pub fn cookie(name: &str, value: &str, max_age_secs: u64, secure: bool) -> Strin
 pub fn clear_cookie(name: &str, secure: bool) -> String {
     cookie(name, "", 0, secure)
 }
+
+/// A download: `body` as `content_type`, offered to save as `filename` (which the caller
+/// builds from ids and fixed words, never from user text).
+pub fn attachment(
+    body: impl Into<bytes::Bytes>,
+    content_type: &'static str,
+    filename: &str,
+) -> Response {
+    let body: bytes::Bytes = body.into();
+    let mut response = Response::new(body.into());
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}

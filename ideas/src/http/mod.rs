@@ -32,6 +32,7 @@ mod experts;
 mod ideas;
 mod inputs;
 mod moderation;
+mod open_data;
 mod projects;
 
 pub(crate) use inputs::list_request;
@@ -296,6 +297,16 @@ pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Respon
             .and(ctx())
             .then(experts::results)
             .boxed(),
+        warp::path!("api" / "v1" / "idea-projects" / String / "open-data.json")
+            .and(warp::get())
+            .and(ctx())
+            .then(open_data::open_data_json)
+            .boxed(),
+        warp::path!("api" / "v1" / "idea-projects" / String / "open-data.csv")
+            .and(warp::get())
+            .and(ctx())
+            .then(open_data::open_data_csv)
+            .boxed(),
         crate::pages::routes(p.clone(), ideas.clone()),
     ])
 }
@@ -310,7 +321,8 @@ pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Respon
         discussion::post_comment, discussion::report_comment, moderation::queue,
         moderation::decide_many, moderation::decide, moderation::appeal,
         moderation::decide_appeal, moderation::reported_comments, moderation::moderate_comment,
-        experts::shortlist, experts::score, experts::ranking, experts::advance, experts::results),
+        experts::shortlist, experts::score, experts::ranking, experts::advance, experts::results,
+        open_data::open_data_json, open_data::open_data_csv),
     components(schemas(ProjectInput, crate::rules::LabelInput, IdeaInput, CommentInput,
         DecisionInput, ScoreInput, ExpertsInput, AppealInput, AppealDecisionInput,
         BulkDecisionInput, BulkItem, BulkResult, KeepInput, OutcomeInput, SupportCount,
@@ -318,6 +330,7 @@ pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Respon
         crate::views::IdeaList, crate::views::CommentView, crate::views::CommentList,
         crate::views::QueueItemView, crate::views::QueueList, crate::views::SuggestionView,
         crate::views::LabelView, crate::views::ScheduleView, crate::views::AppealView,
-        crate::views::UpdateView, inputs::LogView, inputs::RankingView, inputs::RankedView)),
+        crate::views::UpdateView, inputs::LogView, inputs::RankingView, inputs::RankedView,
+        crate::service::OpenData, crate::service::OpenIdea)),
     tags((name = "ideas", description = "Crowdsourcing projects and ideas")))]
 pub struct IdeasApi;

@@ -10,6 +10,8 @@
 mod moderation;
 mod public;
 mod residents;
+mod review;
+mod submit;
 mod views;
 
 use std::collections::HashMap;
@@ -23,6 +25,7 @@ use veche_core::accounts::model::Account;
 use veche_core::platform::{Ctx, Platform};
 use veche_core::web::i18n::Tr;
 use veche_core::web::pages::page_with_flash;
+use veche_core::web::uploads::multipart_form;
 use veche_core::web::{form, page_ctx};
 
 use crate::service::Ideas;
@@ -40,6 +43,12 @@ pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Respon
     let get = || warp::get().and(page_ctx(p.clone())).and(w()).and(query());
     // A form: (Ctx, Form, ideas), its CSRF token checked.
     let post = || warp::post().and(form(p.clone())).and(w());
+    // A form with a picture: (Ctx, Form, Files, ideas).
+    let with_files = || {
+        warp::post()
+            .and(multipart_form(p.clone(), submit::FORM_LIMIT))
+            .and(w())
+    };
 
     veche_core::web::combine(vec![
         warp::path!("ideas")
@@ -52,11 +61,11 @@ pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Respon
             .boxed(),
         warp::path!("ideas" / "projects" / String / "new")
             .and(get())
-            .then(residents::new_idea_page)
+            .then(submit::new_idea_page)
             .boxed(),
         warp::path!("ideas" / "projects" / String / "new")
-            .and(post())
-            .then(residents::new_idea_submit)
+            .and(with_files())
+            .then(submit::new_idea_submit)
             .boxed(),
         warp::path!("ideas" / "projects" / String / "log")
             .and(get())
@@ -66,17 +75,33 @@ pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Respon
             .and(get())
             .then(public::results_page)
             .boxed(),
+        warp::path!("ideas" / "projects" / String / "review")
+            .and(get())
+            .then(review::review_page)
+            .boxed(),
+        warp::path!("ideas" / String / "score")
+            .and(post())
+            .then(review::score_submit)
+            .boxed(),
+        warp::path!("ideas" / String / "shortlist")
+            .and(post())
+            .then(review::shortlist_submit)
+            .boxed(),
+        warp::path!("ideas" / String / "outcome")
+            .and(post())
+            .then(review::outcome_submit)
+            .boxed(),
         warp::path!("ideas" / String)
             .and(get())
             .then(residents::idea_page)
             .boxed(),
         warp::path!("ideas" / String / "edit")
             .and(get())
-            .then(residents::edit_page)
+            .then(submit::edit_page)
             .boxed(),
         warp::path!("ideas" / String / "edit")
-            .and(post())
-            .then(residents::edit_submit)
+            .and(with_files())
+            .then(submit::edit_submit)
             .boxed(),
         warp::path!("ideas" / String / "support")
             .and(post())
@@ -137,6 +162,10 @@ fn flash(tr: Tr<'_>, done: Option<&String>) -> Option<String> {
         "bulk" => "ideas-flash-bulk",
         "bulk_partly" => "ideas-flash-bulk-partly",
         "moderated" => "ideas-flash-moderated",
+        "scored" => "ideas-flash-scored",
+        "shortlisted" => "ideas-flash-shortlisted",
+        "unshortlisted" => "ideas-flash-unshortlisted",
+        "outcome" => "ideas-flash-outcome",
         _ => return None,
     };
     Some(tr.t(key))

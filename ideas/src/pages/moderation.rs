@@ -37,6 +37,8 @@ pub struct QueueRow {
     pub version: u64,
     pub title: String,
     pub body: Vec<Vec<String>>,
+    /// The picture's hash: a moderator sees what residents would.
+    pub image: Option<String>,
     pub project: String,
     pub waiting: String,
     pub appeal: Option<Vec<Vec<String>>>,
@@ -119,6 +121,7 @@ pub(super) async fn queue_page(
                     version: idea.version,
                     title: idea.title.clone(),
                     body: text_of(&idea.body),
+                    image: idea.image.clone(),
                     project: title_of(&idea.project_id),
                     waiting: idea
                         .queued_at

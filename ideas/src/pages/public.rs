@@ -98,6 +98,8 @@ pub struct ResultRow {
     pub outcome_code: &'static str,
     pub outcome: String,
     pub supports: String,
+    /// "Authors: …", crediting the author and those whose ideas were merged in.
+    pub authors: String,
     pub steps: Vec<(String, String, Vec<Vec<String>>)>,
 }
 
@@ -108,6 +110,24 @@ struct ResultsPage<'a> {
     project_id: String,
     project_title: String,
     rows: Vec<ResultRow>,
+}
+
+/// "Authors: Анна К., Пётр and 2 more residents", or "Authors: 3 residents" when none is named.
+fn credits(tr: Tr<'_>, names: &[String], unnamed: usize) -> String {
+    let unnamed = i64::try_from(unnamed).unwrap_or(i64::MAX);
+    if names.is_empty() {
+        return tr.n("ideas-results-residents", unnamed);
+    }
+    let mut listed = names.join(", ");
+    if unnamed > 0 {
+        listed = format!("{listed} {}", tr.n("ideas-results-more", unnamed));
+    }
+    let key = if names.len() == 1 && unnamed == 0 {
+        "ideas-results-author"
+    } else {
+        "ideas-results-authors"
+    };
+    tr.t1(key, "names", &listed)
 }
 
 fn outcome_label(tr: Tr<'_>, outcome: Outcome) -> String {
@@ -124,11 +144,12 @@ pub(super) async fn results_page(
     let result = async {
         let pid = ProjectId::parse(&id).ok_or_else(Problem::not_found)?;
         let project = service::project(&ideas, viewer(&ctx), &pid).await?;
-        let found = service::results(&ideas, viewer(&ctx), &pid).await?;
+        let found = service::credited_results(&ctx.platform, &ideas, viewer(&ctx), &pid).await?;
         let tr = ctx.tr();
         let rows = found
             .iter()
-            .filter_map(|idea| {
+            .filter_map(|credited| {
+                let idea = &credited.idea;
                 let outcome = idea.outcome?;
                 Some(ResultRow {
                     id: idea.id.to_string(),
@@ -139,6 +160,7 @@ pub(super) async fn results_page(
                         "ideas-supports",
                         i64::try_from(idea.supports).unwrap_or(i64::MAX),
                     ),
+                    authors: credits(tr, &credited.names, credited.unnamed),
                     steps: idea
                         .updates
                         .iter()

@@ -5,29 +5,28 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
-use http::StatusCode;
 use warp::reply::Response;
 
 use veche_core::clock;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
-use veche_core::web::pages::{error_page, page};
+use veche_core::web::pages::error_page;
 use veche_core::web::problem::Problem;
-use veche_core::web::show::{show_date, show_time, signin_href, to_signin, Message};
+use veche_core::web::show::{show_date, show_time, signin_href, to_signin};
 use veche_core::web::{respond, Form};
 
 use super::views::{stage_label, stage_when, status_label, text_of, IdeaCard, ProjectCard};
 use super::{page_done, viewer, PAGE_SIZE};
 use crate::model::{CommentId, Idea, IdeaId, Project, ProjectId, Stage, Status};
-use crate::rules::{self, CommentInput, IdeaInput};
-use crate::service::{self, IdeaError, Ideas};
+use crate::rules::{self, CommentInput};
+use crate::service::{self, Ideas};
 use crate::IdeasLimit;
 
-fn parse_project(raw: &str) -> Result<ProjectId, Problem> {
+pub(super) fn parse_project(raw: &str) -> Result<ProjectId, Problem> {
     ProjectId::parse(raw).ok_or_else(Problem::not_found)
 }
 
-fn parse_idea(raw: &str) -> Result<IdeaId, Problem> {
+pub(super) fn parse_idea(raw: &str) -> Result<IdeaId, Problem> {
     IdeaId::parse(raw).ok_or_else(Problem::not_found)
 }
 
@@ -100,6 +99,8 @@ struct ProjectPage<'a> {
     next_href: Option<String>,
     csrf: String,
     results: bool,
+    /// The project's experts and those who run it: a link to the review.
+    reviewer: bool,
 }
 
 /// GET /ideas/projects/{id}?q=&topic=&sort=&mine=&cursor=
@@ -164,6 +165,9 @@ pub(super) async fn project_page(
             next_href,
             csrf: ctx.csrf_token(),
             results: stage == Stage::Results,
+            reviewer: viewer(&ctx).is_some_and(|v| {
+                project.experts.contains(&v.id) || crate::rules::may_manage(v, &project)
+            }),
         };
         Ok(page_done(&ctx, &query, &project.title, &body))
     }
@@ -183,212 +187,6 @@ fn stages(tr: Tr<'_>, project: &Project, current: Stage) -> Vec<(String, String,
     .into_iter()
     .map(|(stage, at)| (stage_label(tr, stage), show_date(tr, at), stage == current))
     .collect()
-}
-
-// ---- Submitting and editing ----
-
-#[derive(Template)]
-#[template(path = "ideas_form.html")]
-struct IdeaFormPage<'a> {
-    tr: Tr<'a>,
-    action: String,
-    heading: String,
-    project_title: String,
-    title: String,
-    body: String,
-    topics: Vec<TopicOption>,
-    version: Option<u64>,
-    csrf: String,
-    error: Option<Message>,
-}
-
-fn idea_form(
-    ctx: &Ctx,
-    project: &Project,
-    action: String,
-    heading: String,
-    input: &IdeaInput,
-    version: Option<u64>,
-    error: Option<Message>,
-) -> Response {
-    let tr = ctx.tr();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let body = IdeaFormPage {
-        tr,
-        action,
-        heading: heading.clone(),
-        project_title: project.title.clone(),
-        title: input.title.clone(),
-        body: input.body.clone(),
-        topics: project
-            .topics
-            .iter()
-            .map(|t| TopicOption {
-                code: t.code.clone(),
-                name: t.name.clone(),
-                selected: input.topic == t.code,
-            })
-            .collect(),
-        version,
-        csrf: ctx.csrf_token(),
-        error,
-    };
-    page(ctx, status, &heading, &body)
-}
-
-fn idea_input(form: &Form) -> IdeaInput {
-    IdeaInput {
-        title: form.get("title").to_string(),
-        body: form.get("body").to_string(),
-        topic: form.get("topic").to_string(),
-    }
-}
-
-/// GET /ideas/projects/{id}/new
-pub(super) async fn new_idea_page(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    _query: HashMap<String, String>,
-) -> Response {
-    let path = format!("/ideas/projects/{id}/new");
-    if viewer(&ctx).is_none() {
-        return to_signin(&path);
-    }
-    let project = match parse_project(&id) {
-        Ok(pid) => service::project(&ideas, viewer(&ctx), &pid).await,
-        Err(p) => return error_page(&ctx, p),
-    };
-    match project {
-        Ok(project) => {
-            let heading = ctx.tr().t("ideas-new-title");
-            idea_form(
-                &ctx,
-                &project,
-                path,
-                heading,
-                &IdeaInput::default(),
-                None,
-                None,
-            )
-        }
-        Err(e) => error_page(&ctx, e.problem()),
-    }
-}
-
-/// POST /ideas/projects/{id}/new
-pub(super) async fn new_idea_submit(
-    id: String,
-    ctx: Ctx,
-    form: Form,
-    ideas: Arc<Ideas>,
-) -> Response {
-    let path = format!("/ideas/projects/{id}/new");
-    let Some(author) = viewer(&ctx) else {
-        return to_signin(&path);
-    };
-    let project = match parse_project(&id) {
-        Ok(pid) => match service::project(&ideas, Some(author), &pid).await {
-            Ok(p) => p,
-            Err(e) => return error_page(&ctx, e.problem()),
-        },
-        Err(p) => return error_page(&ctx, p),
-    };
-    let input = idea_input(&form);
-    let outcome = match service::admit(&ctx.platform.limits, IdeasLimit::Submit, author) {
-        Ok(()) => service::submit(&ideas, author, &project.id, &input)
-            .await
-            .map_err(IdeaError::problem),
-        Err(p) => Err(p),
-    };
-    match outcome {
-        Ok(idea) => respond::see_other(&format!("/ideas/{}?done=submitted", idea.id)),
-        Err(problem) => {
-            let heading = ctx.tr().t("ideas-new-title");
-            let message = Message::of(&ctx, &problem);
-            idea_form(&ctx, &project, path, heading, &input, None, Some(message))
-        }
-    }
-}
-
-/// GET /ideas/{id}/edit
-pub(super) async fn edit_page(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    _query: HashMap<String, String>,
-) -> Response {
-    let path = format!("/ideas/{id}/edit");
-    if viewer(&ctx).is_none() {
-        return to_signin(&path);
-    }
-    let found = match parse_idea(&id) {
-        Ok(iid) => service::idea(&ideas, viewer(&ctx), &iid).await,
-        Err(p) => return error_page(&ctx, p),
-    };
-    match found {
-        Ok((idea, project)) => {
-            let input = IdeaInput {
-                title: idea.title.clone(),
-                body: idea.body.clone(),
-                topic: idea.topic.clone(),
-            };
-            let heading = ctx.tr().t("ideas-edit-title");
-            idea_form(
-                &ctx,
-                &project,
-                path,
-                heading,
-                &input,
-                Some(idea.version),
-                None,
-            )
-        }
-        Err(e) => error_page(&ctx, e.problem()),
-    }
-}
-
-/// POST /ideas/{id}/edit
-pub(super) async fn edit_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
-    let path = format!("/ideas/{id}/edit");
-    let Some(author) = viewer(&ctx) else {
-        return to_signin(&path);
-    };
-    let (idea, project) = match parse_idea(&id) {
-        Ok(iid) => match service::idea(&ideas, Some(author), &iid).await {
-            Ok(found) => found,
-            Err(e) => return error_page(&ctx, e.problem()),
-        },
-        Err(p) => return error_page(&ctx, p),
-    };
-    let input = idea_input(&form);
-    let version = form.get("version").parse::<u64>().ok();
-    let outcome = match service::admit(&ctx.platform.limits, IdeasLimit::Submit, author) {
-        Ok(()) => service::edit(&ideas, author, &idea.id, version, &input)
-            .await
-            .map_err(IdeaError::problem),
-        Err(p) => Err(p),
-    };
-    match outcome {
-        Ok(saved) => respond::see_other(&format!("/ideas/{}?done=saved", saved.id)),
-        Err(problem) => {
-            let heading = ctx.tr().t("ideas-edit-title");
-            let message = Message::of(&ctx, &problem);
-            idea_form(
-                &ctx,
-                &project,
-                path,
-                heading,
-                &input,
-                version,
-                Some(message),
-            )
-        }
-    }
 }
 
 // ---- An idea ----
@@ -417,6 +215,8 @@ struct IdeaPage<'a> {
     project_title: String,
     title: String,
     body: Vec<Vec<String>>,
+    /// The picture's hash, served from `/media/`.
+    image: Option<String>,
     topic: String,
     status_code: &'static str,
     status_label: String,
@@ -439,7 +239,19 @@ struct IdeaPage<'a> {
     updates: Vec<UpdateRow>,
     may_comment: bool,
     comments: Vec<CommentRow>,
+    /// For those who run the project: the shortlist and the outcome controls.
+    organiser: Option<OrganiserBox>,
     csrf: String,
+}
+
+/// What those who run a project may do to an approved idea: put it forward to the experts (or
+/// take it back) before the results; record its next outcome after.
+pub struct OrganiserBox {
+    pub version: u64,
+    pub shortlisted: bool,
+    pub may_shortlist: bool,
+    /// The outcomes still ahead of it (code, label), during the results.
+    pub outcomes: Vec<(&'static str, String)>,
 }
 
 /// GET /ideas/{id}
@@ -492,6 +304,18 @@ fn idea_view<'a>(
     let may_comment = me.is_some_and(|v| rules::may_comment(idea, project, v, None, now).is_ok());
     let may_edit = me.is_some_and(|v| rules::may_edit(idea, project, v, now).is_ok());
     let may_appeal = author && idea.status == Status::Rejected && idea.appeal.is_none();
+    let organiser = me
+        .filter(|v| rules::may_manage(v, project) && idea.status == Status::Approved)
+        .map(|v| OrganiserBox {
+            version: idea.version,
+            shortlisted: idea.shortlisted,
+            may_shortlist: rules::shortlisted(idea, project, v, !idea.shortlisted, now).is_ok(),
+            outcomes: crate::model::Outcome::ALL
+                .iter()
+                .filter(|o| rules::advance(idea, project, **o, "", now).is_ok())
+                .map(|o| (o.as_str(), tr.t(&format!("ideas-outcome-{}", o.as_str()))))
+                .collect(),
+        });
     let appeal_state = idea
         .appeal
         .as_ref()
@@ -508,6 +332,7 @@ fn idea_view<'a>(
         project_title: project.title.clone(),
         title: idea.title.clone(),
         body: text_of(&idea.body),
+        image: idea.image.clone(),
         topic: project
             .topic(&idea.topic)
             .map(|t| t.name.clone())
@@ -548,6 +373,7 @@ fn idea_view<'a>(
             .collect(),
         may_comment,
         comments: threads(tr, me.map(|v| &v.id), comments),
+        organiser,
         csrf: ctx.csrf_token(),
     }
 }
@@ -581,7 +407,7 @@ fn threads(
 }
 
 /// What a resident's form on an idea page does, and the confirmation it asks for.
-async fn act_on_idea(
+pub(super) async fn act_on_idea(
     id: &str,
     ctx: &Ctx,
     act: impl std::future::Future<Output = Result<&'static str, Problem>>,

@@ -81,6 +81,7 @@ fn input(title: &str, body: &str, topic: &str) -> IdeaInput {
         title: title.into(),
         body: body.into(),
         topic: topic.into(),
+        image: None,
     }
 }
 

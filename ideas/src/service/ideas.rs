@@ -24,7 +24,11 @@ pub async fn submit(
     let now = now();
     rules::may_submit(&project, author, now)?;
     let fields = rules::idea_fields(input, &project)?;
-    let idea = rules::new_idea(&project, author, fields, now);
+    let image = stored_image(ideas, input).await?;
+    let idea = Idea {
+        image,
+        ..rules::new_idea(&project, author, fields, now)
+    };
     ideas
         .store
         .insert_idea(&idea, &IdeaIndex::of(&idea))
@@ -45,9 +49,38 @@ pub async fn edit(
     let now = now();
     rules::may_edit(&idea, &project, author, now)?;
     let fields = rules::idea_fields(input, &project)?;
-    let next = rules::edited(&idea, fields, now);
+    let image = stored_image(ideas, input).await?;
+    let next = Idea {
+        image,
+        ..rules::edited(&idea, fields, now)
+    };
     save_idea(ideas, &next, expected, Some(&IdeaIndex::of(&next))).await?;
     Ok(next)
+}
+
+/// The picture an input names, if any: it must be one already checked and kept
+/// ([`accept_image`], or `POST /api/v1/uploads`).
+async fn stored_image(ideas: &Ideas, input: &IdeaInput) -> IdeaResult<Option<String>> {
+    let Some(hash) = rules::image_ref(input)? else {
+        return Ok(None);
+    };
+    let kept = match &ideas.uploads {
+        Some(uploads) => uploads.get(&hash).await?.is_some(),
+        None => false,
+    };
+    if !kept {
+        return Err(Refused::new("image", "unknown_image").into());
+    }
+    Ok(Some(hash))
+}
+
+/// Checks a picture a resident sent with the idea form (by its content: see
+/// [`veche_core::web::uploads::check_image`]) and keeps it; its hash, for [`IdeaInput::image`].
+pub async fn accept_image(ideas: &Ideas, raw: bytes::Bytes) -> Result<String, Problem> {
+    let Some(uploads) = &ideas.uploads else {
+        return Err(IdeaError::from(Refused::new("image", "unknown_image")).problem());
+    };
+    veche_core::web::uploads::accept(uploads.as_ref(), raw).await
 }
 
 /// An idea and its project, for a viewer allowed to see it.

@@ -22,6 +22,7 @@ mod experts;
 mod ideas;
 mod mail;
 mod moderation;
+mod open_data;
 mod projects;
 
 pub use discussion::*;
@@ -29,6 +30,7 @@ pub use experts::*;
 pub use ideas::*;
 pub use mail::*;
 pub use moderation::*;
+pub use open_data::*;
 pub use projects::*;
 
 /// The ideas' settings.
@@ -68,6 +70,8 @@ pub struct Ideas {
     corpus: RwLock<HashMap<ProjectId, (Instant, Arc<Corpus>)>>,
     /// Each queued idea's likely duplicates (at the idea's version): ids, scores, exact or not.
     suggested: RwLock<HashMap<(IdeaId, u64), Found>>,
+    /// Where ideas' pictures are kept (core's upload store); without it an idea takes none.
+    uploads: Option<Arc<dyn veche_core::web::uploads::UploadStore>>,
 }
 
 /// Likely duplicates found at an instant.
@@ -83,7 +87,17 @@ impl Ideas {
             config,
             corpus: RwLock::new(HashMap::new()),
             suggested: RwLock::new(HashMap::new()),
+            uploads: None,
         }
+    }
+
+    /// Lets ideas carry a picture, kept in `uploads`.
+    pub fn with_uploads(
+        mut self,
+        uploads: Arc<dyn veche_core::web::uploads::UploadStore>,
+    ) -> Ideas {
+        self.uploads = Some(uploads);
+        self
     }
 
     /// The likely duplicates found for `idea` at its version less than `corpus_ttl` ago.

@@ -1,0 +1,58 @@
+//! `POST /api/v1/uploads`: a signed-in resident's picture, checked by content and kept; its
+//! hash is what a feature's input names (an idea's `image`). Pages take pictures in their own
+//! forms (`multipart/form-data`); this is the same for API clients.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde::Serialize;
+use warp::reply::Response;
+
+use crate::platform::Ctx;
+use crate::web::problem::ProblemDocument;
+use crate::web::ratelimit::CoreLimit;
+use crate::web::respond;
+use crate::web::uploads::{self, UploadStore};
+
+/// What an upload answers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UploadView {
+    /// The picture's name: name it in an input (an idea's `image`).
+    pub hash: String,
+    /// Where it is served.
+    pub url: String,
+}
+
+/// Uploads a picture (the request body, `image/jpeg`, `image/png` or `image/webp`, up to 8 MB).
+/// Only the pixels are kept: it is decoded, scaled to at most 1600 pixels a side and stored as
+/// a new JPEG without the original's metadata. The same picture uploaded twice has one hash.
+#[utoipa::path(post, path = "/api/v1/uploads", tag = "accounts",
+    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 201, body = UploadView),
+        (status = 401, description = "`unauthorized`", body = ProblemDocument),
+        (status = 413, description = "`payload_too_large`", body = ProblemDocument),
+        (status = 422, description = "`validation_failed` (`image`: `too_large`, `not_an_image`)", body = ProblemDocument),
+        (status = 429, description = "`rate_limited`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn upload(ctx: Ctx, store: Arc<dyn UploadStore>, body: Bytes) -> Response {
+    let result = async {
+        let who = ctx.signed_in()?;
+        ctx.platform
+            .limits
+            .check(CoreLimit::Upload, who.account.id.as_str())?;
+        let hash = uploads::accept(store.as_ref(), body).await?;
+        let view = UploadView {
+            url: format!("/media/{hash}"),
+            hash,
+        };
+        Ok(respond::json(StatusCode::CREATED, &view))
+    }
+    .await;
+    ctx.finish(result)
+}
+
+/// The upload's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(upload), components(schemas(UploadView)))]
+pub struct UploadsApi;
