@@ -23,15 +23,8 @@ pub async fn create_project(
     let fields = rules::project_fields(input, &platform.directory())?;
     let project = rules::new_project(fields, actor, now());
     ideas.store.insert_project(&project).await?;
-    audit(
-        platform,
-        actor,
-        "idea_project.created",
-        format!("idea_project:{}", project.id),
-        None,
-        serde_json::json!({ "title": project.title }),
-    )
-    .await?;
+    let details = serde_json::json!({ "title": project.title });
+    audit_project(platform, actor, "idea_project.created", &project, details).await?;
     Ok(project)
 }
 
@@ -62,16 +55,21 @@ async fn save_project(
     if !ideas.store.replace_project(&next, expected).await? {
         return Err(IdeaError::Conflict("version_conflict"));
     }
-    audit(
-        platform,
-        actor,
-        action,
-        format!("idea_project:{}", next.id),
-        None,
-        serde_json::json!({ "version": next.version }),
-    )
-    .await?;
+    let details = serde_json::json!({ "version": next.version });
+    audit_project(platform, actor, action, &next, details).await?;
     Ok(next)
+}
+
+/// Records what `actor` did to `project` in the audit log.
+async fn audit_project(
+    platform: &Platform,
+    actor: &Account,
+    action: &str,
+    project: &Project,
+    details: serde_json::Value,
+) -> IdeaResult<()> {
+    let target = format!("idea_project:{}", project.id);
+    audit(platform, actor, action, target, None, details).await
 }
 
 /// Replaces what a project says, until its proposals open.
