@@ -24,13 +24,12 @@
 use async_trait::async_trait;
 use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
-use mongodb::options::FindOptions;
 use mongodb::Collection;
 use time::OffsetDateTime;
 use veche_core::clock::to_millis;
 use veche_core::id::AccountId;
 use veche_core::storage::mongo::{
-    bson_time, find_stored, from_stored, one_of, past, replace_versioned, to_stored,
+    bson_time, find_sorted, find_stored, from_stored, one_of, past, replace_versioned, to_stored,
 };
 use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
@@ -651,15 +650,10 @@ impl PollStore for MongoPolls {
         limit: usize,
     ) -> StoreResult<Vec<Ballot>> {
         let filter = doc! { "poll_id": poll.as_str() };
-        let documents: Vec<Document> = self
-            .coll(BALLOTS)
-            .find(past(filter, "receipt", "$gt", after.map(Receipt::as_str)))
-            .sort(doc! { "receipt": 1 })
-            .limit(limit.max(1) as i64)
-            .await?
-            .try_collect()
-            .await?;
-        documents.into_iter().map(ballot_from).collect()
+        let filter = past(filter, "receipt", "$gt", after.map(Receipt::as_str));
+        let sort = doc! { "receipt": 1 };
+        let found = find_sorted(&self.coll(BALLOTS), filter, sort, Some(limit.max(1))).await?;
+        found.into_iter().map(ballot_from).collect()
     }
 
     async fn voters(
@@ -670,16 +664,12 @@ impl PollStore for MongoPolls {
     ) -> StoreResult<Vec<AccountId>> {
         let filter = doc! { "poll_id": poll.as_str() };
         let filter = past(filter, "account_id", "$gt", after.map(AccountId::as_str));
-        let options = FindOptions::builder()
+        let docs: Vec<Document> = self
+            .coll(BALLOTS)
+            .find(filter)
             .sort(doc! { "account_id": 1 })
             .limit(limit.max(1) as i64)
             .projection(doc! { "account_id": 1 })
-            .build();
-        let docs: Vec<Document> = self
-            .db
-            .collection::<Document>(BALLOTS)
-            .find(filter)
-            .with_options(options)
             .await?
             .try_collect()
             .await?;
