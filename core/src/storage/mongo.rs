@@ -5,6 +5,7 @@
 //! `findAndModify`, and simple aggregation stages. No transactions, TTL indexes or `$lookup`.
 
 use std::future::IntoFuture;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
@@ -46,6 +47,42 @@ impl Index {
         keys.join("_")
     }
 }
+
+/// A collection's name with the type its documents are read as: one constant per collection
+/// in an adapter (`const SESSIONS: Named<SessionDoc> = Named::new("sessions")`), opened in a
+/// database with [`Named::of`] (`SESSIONS.of(&self.db)`).
+pub struct Named<T> {
+    name: &'static str,
+    documents: PhantomData<fn() -> T>,
+}
+
+impl<T> Named<T> {
+    pub const fn new(name: &'static str) -> Named<T> {
+        Named {
+            name,
+            documents: PhantomData,
+        }
+    }
+
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl<T: Send + Sync> Named<T> {
+    /// The collection in `db`, its documents read as `T`.
+    pub fn of(self, db: &Mongo) -> Collection<T> {
+        db.collection(self.name)
+    }
+}
+
+impl<T> Clone for Named<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Named<T> {}
 
 #[derive(Clone, Debug)]
 pub struct Mongo {
@@ -289,6 +326,51 @@ where
         find = find.limit(i64::try_from(limit).unwrap_or(i64::MAX));
     }
     Ok(find.await?.try_collect().await?)
+}
+
+/// `filter` narrowed to the documents whose `key` lies past `bound` (`op`: `$gt` for a page in
+/// ascending order, `$lt` in descending): where the next page of a keyset pagination starts.
+/// No bound: the first page, `filter` as it is.
+pub fn past(mut filter: Document, key: &str, op: &str, bound: Option<&str>) -> Document {
+    if let Some(bound) = bound {
+        filter.insert(key, doc! { op: bound });
+    }
+    filter
+}
+
+/// Narrows `filter` to the documents whose `key` is one of `values`; no values, no condition
+/// (a query's empty set of states means any state).
+pub fn one_of<'a>(filter: &mut Document, key: &str, values: impl IntoIterator<Item = &'a str>) {
+    let values: Vec<&str> = values.into_iter().collect();
+    if !values.is_empty() {
+        filter.insert(key, doc! { "$in": values });
+    }
+}
+
+/// The record stored under `_id` = `id` (its `times` as [`from_stored`] reads them), if any.
+pub async fn find_stored<T: DeserializeOwned>(
+    collection: &Collection<Document>,
+    id: &str,
+    times: &[&str],
+) -> StoreResult<Option<T>> {
+    let found = collection.find_one(doc! { "_id": id }).await?;
+    found.map(|d| from_stored(d, times)).transpose()
+}
+
+/// Replaces the versioned document `_id` = `id` by `document`, only while its `version` is
+/// still `expected`: false when another writer changed (or removed) it first. One conditional
+/// `replaceOne`, so optimistic concurrency needs no transaction.
+pub async fn replace_versioned(
+    collection: &Collection<Document>,
+    id: &str,
+    expected: u64,
+    document: Document,
+) -> StoreResult<bool> {
+    let version = i64::try_from(expected).unwrap_or(i64::MAX);
+    let result = collection
+        .replace_one(doc! { "_id": id, "version": version }, document)
+        .await?;
+    Ok(result.matched_count == 1)
 }
 
 /// The BSON date of an instant stored as integer milliseconds since the epoch (any BSON number

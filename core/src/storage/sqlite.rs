@@ -14,7 +14,10 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use rusqlite::types::FromSql;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::error::{StoreError, StoreResult};
@@ -157,6 +160,26 @@ impl Sqlite {
             .await
     }
 
+    /// Runs one statement through [`Sqlite::write`] whose count of changed rows says nothing
+    /// (an insert: a clashing key is [`StoreError::Conflict`]).
+    pub async fn run<P>(&self, sql: &'static str, params: P) -> StoreResult<()>
+    where
+        P: Params + Send + 'static,
+    {
+        self.execute(sql, params).await.map(|_| ())
+    }
+
+    /// The row `sql` finds by a key, if any, read by `from_row` (a point read, through
+    /// [`Sqlite::lookup`]).
+    pub fn lookup_row<T, P: Params>(
+        &self,
+        sql: &str,
+        params: P,
+        from_row: FromRow<T>,
+    ) -> StoreResult<Option<T>> {
+        self.lookup(|conn| Ok(conn.query_row_cached(sql, params, from_row).optional()?))
+    }
+
     /// The row `sql` finds, if any, read by `from_row` (through [`Sqlite::read`]).
     pub async fn query_optional<T, P>(
         &self,
@@ -173,6 +196,34 @@ impl Sqlite {
             Ok(row.optional()?)
         })
         .await
+    }
+
+    /// The JSON document in the first column of the row `sql` finds, if any, decoded (`what`
+    /// names it in the error; see [`from_json`]).
+    pub async fn query_json<T, P>(
+        &self,
+        sql: impl AsRef<str> + Send + 'static,
+        params: P,
+        what: &str,
+    ) -> StoreResult<Option<T>>
+    where
+        P: Params + Send + 'static,
+        T: DeserializeOwned,
+    {
+        let text = self.query_optional(sql, params, text_row).await?;
+        text.map(|text| from_json(what, &text)).transpose()
+    }
+
+    /// The JSON documents in the first column of every row `sql` finds, in its order, decoded
+    /// (`what` names them in the error; see [`from_json`]).
+    pub async fn query_json_all<T: DeserializeOwned>(
+        &self,
+        sql: impl AsRef<str> + Send + 'static,
+        params: impl Params + Send + 'static,
+        what: &str,
+    ) -> StoreResult<Vec<T>> {
+        let texts = self.query_all(sql, params, text_row).await?;
+        texts.iter().map(|text| from_json(what, text)).collect()
     }
 
     /// Every row `sql` finds, in its order, read by `from_row` (through [`Sqlite::read`]).
@@ -322,6 +373,28 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
 
 /// Reads a value from a row of a query's result.
 pub type FromRow<T> = fn(&Row<'_>) -> rusqlite::Result<T>;
+
+/// Reads a row's first column as text (a stored JSON document, say).
+pub fn text_row(row: &Row<'_>) -> rusqlite::Result<String> {
+    row.get(0)
+}
+
+/// A record as the JSON text stored in a `doc` column.
+pub fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("encoding: {e}")))
+}
+
+/// A stored JSON text read back; `what` names it in the error ("a stored poll does not
+/// decode").
+pub fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Internal(format!("a stored {what} does not decode: {e}")))
+}
+
+/// Reads a row's first two columns, as a pair (a [`FromRow`] for `key, value` queries).
+pub fn pair_row<A: FromSql, B: FromSql>(row: &Row<'_>) -> rusqlite::Result<(A, B)> {
+    Ok((row.get(0)?, row.get(1)?))
+}
 
 /// `query_row` and `execute` through the connection's statement cache: parsing and planning
 /// a statement costs more than running most of ours, and every store runs the same few

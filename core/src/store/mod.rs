@@ -38,6 +38,27 @@ pub struct AuditEntry {
     pub details: serde_json::Value,
 }
 
+impl AuditEntry {
+    /// What `actor` does now to `target`, under a fresh id.
+    pub fn now(
+        actor: &AccountId,
+        action: &str,
+        target: String,
+        reason: Option<String>,
+        details: serde_json::Value,
+    ) -> AuditEntry {
+        AuditEntry {
+            id: AuditId::generate(),
+            at: crate::clock::now(),
+            actor_id: actor.clone(),
+            action: action.to_string(),
+            target,
+            reason,
+            details,
+        }
+    }
+}
+
 pub use crate::web::idempotency::{IdempotencyRecord, IdempotencyStore, StoredResponse};
 
 /// The idempotency records are the web kit's port ([`IdempotencyStore`]), kept here too.

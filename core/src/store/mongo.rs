@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 use mongodb::bson::{doc, DateTime, Document};
 use mongodb::options::ReturnDocument;
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -15,7 +14,7 @@ use crate::accounts::model::{
 use crate::districts::{District, DistrictKind, Okrug};
 use crate::error::{StoreError, StoreResult};
 use crate::id::{AccountId, AuditId, DistrictId, OkrugId, OrganisationId, TokenId};
-use crate::storage::mongo::{bson_time, find_sorted, from_bson_time, Index};
+use crate::storage::mongo::{bson_time, find_sorted, from_bson_time, past, Index, Named};
 use crate::storage::Mongo;
 use crate::web::i18n::Lang;
 
@@ -39,6 +38,18 @@ const TIME_FIELDS: &[(&str, &[&str])] = &[
     ("audit_log", &["at"]),
     ("idempotency", &["created_at"]),
 ];
+
+/// The collections, each with the type its documents are read as.
+const ACCOUNTS: Named<AccountDoc> = Named::new("accounts");
+const EMAIL_TOKENS: Named<EmailTokenDoc> = Named::new("email_tokens");
+const SESSIONS: Named<SessionDoc> = Named::new("sessions");
+const API_TOKENS: Named<TokenDoc> = Named::new("api_tokens");
+const OKRUGS: Named<OkrugDoc> = Named::new("okrugs");
+const DISTRICTS: Named<DistrictDoc> = Named::new("districts");
+const ORGANISATIONS: Named<OrganisationDoc> = Named::new("organisations");
+const AUDIT_LOG: Named<AuditDoc> = Named::new("audit_log");
+const SETTINGS: Named<Document> = Named::new("settings");
+const IDEMPOTENCY: Named<IdempotencyDoc> = Named::new("idempotency");
 
 #[derive(Serialize, Deserialize)]
 struct AccountDoc {
@@ -223,37 +234,6 @@ impl MongoCoreStore {
             .await?;
         Ok(())
     }
-
-    fn accounts(&self) -> Collection<AccountDoc> {
-        self.db.collection("accounts")
-    }
-    fn email_tokens(&self) -> Collection<EmailTokenDoc> {
-        self.db.collection("email_tokens")
-    }
-    fn sessions(&self) -> Collection<SessionDoc> {
-        self.db.collection("sessions")
-    }
-    fn tokens(&self) -> Collection<TokenDoc> {
-        self.db.collection("api_tokens")
-    }
-    fn okrugs_coll(&self) -> Collection<OkrugDoc> {
-        self.db.collection("okrugs")
-    }
-    fn districts_coll(&self) -> Collection<DistrictDoc> {
-        self.db.collection("districts")
-    }
-    fn organisations_coll(&self) -> Collection<OrganisationDoc> {
-        self.db.collection("organisations")
-    }
-    fn audit(&self) -> Collection<AuditDoc> {
-        self.db.collection("audit_log")
-    }
-    fn settings(&self) -> Collection<Document> {
-        self.db.collection("settings")
-    }
-    fn idempotency_coll(&self) -> Collection<IdempotencyDoc> {
-        self.db.collection("idempotency")
-    }
 }
 
 impl MongoCoreStore {
@@ -264,8 +244,8 @@ impl MongoCoreStore {
             StoreError::Conflict(key)
                 if key == "unknown" || !(key.contains("email") || key.contains("_id")) =>
             {
-                match self
-                    .accounts()
+                match ACCOUNTS
+                    .of(&self.db)
                     .find_one(doc! { "email": account.email.as_str() })
                     .await
                 {
@@ -329,31 +309,35 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn insert_account(&self, account: &Account) -> StoreResult<()> {
-        match self.accounts().insert_one(AccountDoc::from(account)).await {
+        match ACCOUNTS
+            .of(&self.db)
+            .insert_one(AccountDoc::from(account))
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) => Err(self.name_account_conflict(e.into(), account).await),
         }
     }
 
     async fn account(&self, id: &AccountId) -> StoreResult<Option<Account>> {
-        Ok(self
-            .accounts()
+        Ok(ACCOUNTS
+            .of(&self.db)
             .find_one(doc! { "_id": id.as_str() })
             .await?
             .map(Account::from))
     }
 
     async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>> {
-        Ok(self
-            .accounts()
+        Ok(ACCOUNTS
+            .of(&self.db)
             .find_one(doc! { "email": email })
             .await?
             .map(Account::from))
     }
 
     async fn update_account(&self, account: &Account) -> StoreResult<()> {
-        let result = match self
-            .accounts()
+        let result = match ACCOUNTS
+            .of(&self.db)
             .replace_one(
                 doc! { "_id": account.id.as_str() },
                 AccountDoc::from(account),
@@ -377,7 +361,7 @@ impl CoreStore for MongoCoreStore {
         // `$lt` on a date matches dates only (type bracketing): accounts without the field are
         // not scanned.
         let found = find_sorted(
-            &self.accounts(),
+            &ACCOUNTS.of(&self.db),
             doc! { "mail_pending_since": { "$lt": bson_time(before) } },
             doc! { "mail_pending_since": 1 },
             Some(limit),
@@ -387,8 +371,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn clear_pending_mail(&self, id: &AccountId, since: OffsetDateTime) -> StoreResult<bool> {
-        let result = self
-            .accounts()
+        let result = ACCOUNTS
+            .of(&self.db)
             .update_one(
                 doc! { "_id": id.as_str(), "mail_pending_since": bson_time(since) },
                 doc! { "$unset": { "mail_pending_since": "" } },
@@ -398,7 +382,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn insert_email_token(&self, t: &EmailToken) -> StoreResult<()> {
-        self.email_tokens()
+        EMAIL_TOKENS
+            .of(&self.db)
             .insert_one(EmailTokenDoc {
                 hash: t.hash.clone(),
                 account_id: t.account_id.to_string(),
@@ -420,15 +405,15 @@ impl CoreStore for MongoCoreStore {
         // Read, then delete, and only the caller whose delete removed it has it: a delete is
         // atomic on every server, where `findOneAndDelete` is not on the test server (FerretDB
         // runs it as a read then a write).
-        let Some(found) = self
-            .email_tokens()
+        let Some(found) = EMAIL_TOKENS
+            .of(&self.db)
             .find_one(doc! { "_id": hash, "purpose": purpose.as_str() })
             .await?
         else {
             return Ok(None);
         };
-        let deleted = self
-            .email_tokens()
+        let deleted = EMAIL_TOKENS
+            .of(&self.db)
             .delete_one(doc! { "_id": hash })
             .await?
             .deleted_count;
@@ -442,16 +427,16 @@ impl CoreStore for MongoCoreStore {
         account: &AccountId,
         purpose: TokenPurpose,
     ) -> StoreResult<u64> {
-        Ok(self
-            .email_tokens()
+        Ok(EMAIL_TOKENS
+            .of(&self.db)
             .delete_many(doc! { "account_id": account.as_str(), "purpose": purpose.as_str() })
             .await?
             .deleted_count)
     }
 
     async fn delete_expired_email_tokens(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        Ok(self
-            .email_tokens()
+        Ok(EMAIL_TOKENS
+            .of(&self.db)
             .delete_many(doc! { "expires_at": { "$lte": bson_time(now) } })
             .await?
             .deleted_count)
@@ -468,12 +453,10 @@ impl CoreStore for MongoCoreStore {
         if let Some(state) = query.state {
             filter.insert("state", state.as_str());
         }
-        if let Some(before) = &query.before {
-            filter.insert("_id", doc! { "$lt": before.as_str() });
-        }
+        let before = query.before.as_ref().map(AccountId::as_str);
         let docs = find_sorted(
-            &self.accounts(),
-            filter,
+            &ACCOUNTS.of(&self.db),
+            past(filter, "_id", "$lt", before),
             doc! { "_id": -1 },
             Some(query.limit),
         )
@@ -494,15 +477,20 @@ impl CoreStore for MongoCoreStore {
             ids.dedup();
             filter.insert("district_id", doc! { "$in": ids });
         }
-        if let Some(after) = after {
-            filter.insert("_id", doc! { "$gt": after.as_str() });
-        }
-        let docs = find_sorted(&self.accounts(), filter, doc! { "_id": 1 }, Some(limit)).await?;
+        let filter = past(filter, "_id", "$gt", after.map(AccountId::as_str));
+        let docs = find_sorted(
+            &ACCOUNTS.of(&self.db),
+            filter,
+            doc! { "_id": 1 },
+            Some(limit),
+        )
+        .await?;
         Ok(docs.into_iter().map(Account::from).collect())
     }
 
     async fn insert_session(&self, s: &Session) -> StoreResult<()> {
-        self.sessions()
+        SESSIONS
+            .of(&self.db)
             .insert_one(SessionDoc {
                 id_hash: s.id_hash.clone(),
                 account_id: s.account_id.to_string(),
@@ -515,8 +503,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
-        Ok(self
-            .sessions()
+        Ok(SESSIONS
+            .of(&self.db)
             .find_one(doc! { "_id": id_hash })
             .await?
             .map(session_from_doc))
@@ -528,7 +516,7 @@ impl CoreStore for MongoCoreStore {
         last_seen_at: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> StoreResult<()> {
-        self.sessions()
+        SESSIONS.of(&self.db)
             .update_one(
                 doc! { "_id": id_hash },
                 doc! { "$set": { "last_seen_at": bson_time(last_seen_at), "expires_at": bson_time(expires_at) } },
@@ -538,29 +526,32 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        self.sessions().delete_one(doc! { "_id": id_hash }).await?;
+        SESSIONS
+            .of(&self.db)
+            .delete_one(doc! { "_id": id_hash })
+            .await?;
         Ok(())
     }
 
     async fn delete_sessions_of(&self, account: &AccountId) -> StoreResult<u64> {
-        Ok(self
-            .sessions()
+        Ok(SESSIONS
+            .of(&self.db)
             .delete_many(doc! { "account_id": account.as_str() })
             .await?
             .deleted_count)
     }
 
     async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        Ok(self
-            .sessions()
+        Ok(SESSIONS
+            .of(&self.db)
             .delete_many(doc! { "expires_at": { "$lte": bson_time(now) } })
             .await?
             .deleted_count)
     }
 
     async fn insert_token(&self, t: &ApiToken) -> StoreResult<()> {
-        let inserted = self
-            .tokens()
+        let inserted = API_TOKENS
+            .of(&self.db)
             .insert_one(TokenDoc {
                 id: t.id.to_string(),
                 account_id: t.account_id.to_string(),
@@ -574,7 +565,11 @@ impl CoreStore for MongoCoreStore {
             Ok(_) => Ok(()),
             // FerretDB does not name the clashing index: the tokens have two unique keys.
             Err(StoreError::Conflict(key)) if key == "unknown" => {
-                match self.tokens().find_one(doc! { "hash": &t.hash }).await? {
+                match API_TOKENS
+                    .of(&self.db)
+                    .find_one(doc! { "hash": &t.hash })
+                    .await?
+                {
                     Some(other) if other.id != t.id.as_str() => {
                         Err(StoreError::Conflict("hash_1".into()))
                     }
@@ -586,8 +581,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<ApiToken>> {
-        Ok(self
-            .tokens()
+        Ok(API_TOKENS
+            .of(&self.db)
             .find_one(doc! { "hash": hash })
             .await?
             .map(token_from_doc))
@@ -595,7 +590,7 @@ impl CoreStore for MongoCoreStore {
 
     async fn tokens_of(&self, account: &AccountId) -> StoreResult<Vec<ApiToken>> {
         let docs = find_sorted(
-            &self.tokens(),
+            &API_TOKENS.of(&self.db),
             doc! { "account_id": account.as_str() },
             doc! { "_id": 1 },
             None,
@@ -606,7 +601,8 @@ impl CoreStore for MongoCoreStore {
 
     async fn touch_tokens(&self, hashes: &[String], at: OffsetDateTime) -> StoreResult<()> {
         for chunk in hashes.chunks(1000) {
-            self.tokens()
+            API_TOKENS
+                .of(&self.db)
                 .update_many(
                     doc! { "hash": { "$in": chunk } },
                     doc! { "$set": { "last_used_at": bson_time(at) } },
@@ -617,8 +613,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn delete_token(&self, account: &AccountId, id: &TokenId) -> StoreResult<bool> {
-        Ok(self
-            .tokens()
+        Ok(API_TOKENS
+            .of(&self.db)
             .delete_one(doc! { "_id": id.as_str(), "account_id": account.as_str() })
             .await?
             .deleted_count
@@ -626,8 +622,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn delete_tokens_of(&self, account: &AccountId) -> StoreResult<u64> {
-        Ok(self
-            .tokens()
+        Ok(API_TOKENS
+            .of(&self.db)
             .delete_many(doc! { "account_id": account.as_str() })
             .await?
             .deleted_count)
@@ -635,7 +631,7 @@ impl CoreStore for MongoCoreStore {
 
     async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()> {
         for o in okrugs {
-            self.okrugs_coll()
+            OKRUGS.of(&self.db)
                 .update_one(
                     doc! { "_id": o.id.as_str() },
                     doc! { "$set": { "abbrev": &o.abbrev, "name_ru": &o.name_ru, "name_en": &o.name_en } },
@@ -644,7 +640,8 @@ impl CoreStore for MongoCoreStore {
                 .await?;
         }
         for d in districts {
-            self.districts_coll()
+            DISTRICTS
+                .of(&self.db)
                 .update_one(
                     doc! { "_id": d.id.as_str() },
                     doc! { "$set": {
@@ -663,13 +660,13 @@ impl CoreStore for MongoCoreStore {
     async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64> {
         let district_ids: Vec<&str> = districts.iter().map(|d| d.id.as_str()).collect();
         let okrug_ids: Vec<&str> = okrugs.iter().map(|o| o.id.as_str()).collect();
-        let removed_districts = self
-            .districts_coll()
+        let removed_districts = DISTRICTS
+            .of(&self.db)
             .delete_many(doc! { "_id": { "$nin": district_ids } })
             .await?
             .deleted_count;
-        let removed_okrugs = self
-            .okrugs_coll()
+        let removed_okrugs = OKRUGS
+            .of(&self.db)
             .delete_many(doc! { "_id": { "$nin": okrug_ids } })
             .await?
             .deleted_count;
@@ -677,7 +674,7 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn okrugs(&self) -> StoreResult<Vec<Okrug>> {
-        let docs = find_sorted(&self.okrugs_coll(), doc! {}, doc! { "_id": 1 }, None).await?;
+        let docs = find_sorted(&OKRUGS.of(&self.db), doc! {}, doc! { "_id": 1 }, None).await?;
         Ok(docs
             .into_iter()
             .map(|d| Okrug {
@@ -690,7 +687,7 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn districts(&self) -> StoreResult<Vec<District>> {
-        let docs = find_sorted(&self.districts_coll(), doc! {}, doc! { "_id": 1 }, None).await?;
+        let docs = find_sorted(&DISTRICTS.of(&self.db), doc! {}, doc! { "_id": 1 }, None).await?;
         Ok(docs
             .into_iter()
             .map(|d| District {
@@ -704,7 +701,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn insert_organisation(&self, o: &Organisation) -> StoreResult<()> {
-        self.organisations_coll()
+        ORGANISATIONS
+            .of(&self.db)
             .insert_one(OrganisationDoc {
                 id: o.id.to_string(),
                 name: o.name.clone(),
@@ -715,8 +713,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn organisation(&self, id: &OrganisationId) -> StoreResult<Option<Organisation>> {
-        Ok(self
-            .organisations_coll()
+        Ok(ORGANISATIONS
+            .of(&self.db)
             .find_one(doc! { "_id": id.as_str() })
             .await?
             .map(organisation_from_doc))
@@ -724,7 +722,7 @@ impl CoreStore for MongoCoreStore {
 
     async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
         let docs = find_sorted(
-            &self.organisations_coll(),
+            &ORGANISATIONS.of(&self.db),
             doc! {},
             doc! { "name": 1, "_id": 1 },
             None,
@@ -734,7 +732,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn insert_audit(&self, e: &AuditEntry) -> StoreResult<()> {
-        self.audit()
+        AUDIT_LOG
+            .of(&self.db)
             .insert_one(AuditDoc {
                 id: e.id.to_string(),
                 at: bson_time(e.at),
@@ -753,11 +752,14 @@ impl CoreStore for MongoCoreStore {
         before: Option<&AuditId>,
         limit: usize,
     ) -> StoreResult<Vec<AuditEntry>> {
-        let filter = match before {
-            Some(before) => doc! { "_id": { "$lt": before.as_str() } },
-            None => doc! {},
-        };
-        let docs = find_sorted(&self.audit(), filter, doc! { "_id": -1 }, Some(limit)).await?;
+        let filter = past(doc! {}, "_id", "$lt", before.map(AuditId::as_str));
+        let docs = find_sorted(
+            &AUDIT_LOG.of(&self.db),
+            filter,
+            doc! { "_id": -1 },
+            Some(limit),
+        )
+        .await?;
         Ok(docs
             .into_iter()
             .map(|d| AuditEntry {
@@ -773,8 +775,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
-        let upsert = self
-            .settings()
+        let upsert = SETTINGS
+            .of(&self.db)
             .find_one_and_update(
                 doc! { "_id": key },
                 doc! { "$setOnInsert": { "value": value } },
@@ -786,7 +788,7 @@ impl CoreStore for MongoCoreStore {
             Ok(found) => found,
             // Two servers upserting the same new key at once: one wins, the other reads its value.
             Err(e) if matches!(StoreError::from(e.clone()), StoreError::Conflict(_)) => {
-                self.settings().find_one(doc! { "_id": key }).await?
+                SETTINGS.of(&self.db).find_one(doc! { "_id": key }).await?
             }
             Err(e) => return Err(e.into()),
         };
@@ -796,8 +798,8 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
-        Ok(self
-            .idempotency_coll()
+        Ok(IDEMPOTENCY
+            .of(&self.db)
             .delete_many(doc! { "created_at": { "$lt": bson_time(cutoff) } })
             .await?
             .deleted_count)
@@ -807,7 +809,8 @@ impl CoreStore for MongoCoreStore {
 #[async_trait]
 impl IdempotencyStore for MongoCoreStore {
     async fn reserve_idempotency(&self, r: &IdempotencyRecord) -> StoreResult<()> {
-        self.idempotency_coll()
+        IDEMPOTENCY
+            .of(&self.db)
             .insert_one(IdempotencyDoc {
                 key_hash: r.key_hash.clone(),
                 request_hash: r.request_hash.clone(),
@@ -821,8 +824,8 @@ impl IdempotencyStore for MongoCoreStore {
     }
 
     async fn idempotency(&self, key_hash: &str) -> StoreResult<Option<IdempotencyRecord>> {
-        Ok(self
-            .idempotency_coll()
+        Ok(IDEMPOTENCY
+            .of(&self.db)
             .find_one(doc! { "_id": key_hash })
             .await?
             .map(|d| IdempotencyRecord {
@@ -841,7 +844,7 @@ impl IdempotencyStore for MongoCoreStore {
     }
 
     async fn complete_idempotency(&self, key_hash: &str, r: &StoredResponse) -> StoreResult<()> {
-        self.idempotency_coll()
+        IDEMPOTENCY.of(&self.db)
             .update_one(
                 doc! { "_id": key_hash },
                 doc! { "$set": { "status": i32::from(r.status), "body": &r.body, "location": r.location.clone() } },
@@ -851,7 +854,8 @@ impl IdempotencyStore for MongoCoreStore {
     }
 
     async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()> {
-        self.idempotency_coll()
+        IDEMPOTENCY
+            .of(&self.db)
             .delete_one(doc! { "_id": key_hash })
             .await?;
         Ok(())

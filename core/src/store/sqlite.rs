@@ -267,24 +267,18 @@ impl CoreStore for SqliteCoreStore {
     }
 
     async fn account(&self, id: &AccountId) -> StoreResult<Option<Account>> {
-        let id = id.as_str().to_string();
-        self.db.lookup(move |conn| {
-            Ok(conn
-                .query_row_cached(
-                    &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
-                    [id],
-                    account_from_row,
-                )
-                .optional()?)
-        })
+        self.db.lookup_row(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+            [id.as_str()],
+            account_from_row,
+        )
     }
 
     async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>> {
-        let email = email.to_string();
         self.db
             .query_optional(
                 format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = ?1"),
-                [email],
+                [email.to_string()],
                 account_from_row,
             )
             .await
@@ -301,33 +295,27 @@ impl CoreStore for SqliteCoreStore {
     }
 
     async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Vec<Account>> {
-        let query = query.clone();
-        self.db
-            .read(move |conn| {
-                let mut sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE 1 = 1");
-                let mut args: Vec<String> = Vec::new();
-                if let Some(text) = &query.text {
-                    args.push(format!("%{}%", like_escape(text)));
-                    sql.push_str(&format!(" AND search LIKE ?{} ESCAPE '\\'", args.len()));
-                }
-                if let Some(role) = query.role {
-                    args.push(format!("%,{},%", role.as_str()));
-                    sql.push_str(&format!(" AND roles LIKE ?{}", args.len()));
-                }
-                if let Some(state) = query.state {
-                    args.push(state.as_str().to_string());
-                    sql.push_str(&format!(" AND state = ?{}", args.len()));
-                }
-                if let Some(before) = &query.before {
-                    args.push(before.as_str().to_string());
-                    sql.push_str(&format!(" AND id < ?{}", args.len()));
-                }
-                sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", query.limit));
-                let mut stmt = conn.prepare(&sql)?;
-                let rows = stmt.query_map(rusqlite::params_from_iter(args), account_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .await
+        let mut sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE 1 = 1");
+        let mut args: Vec<String> = Vec::new();
+        if let Some(text) = &query.text {
+            args.push(format!("%{}%", like_escape(text)));
+            sql.push_str(&format!(" AND search LIKE ?{} ESCAPE '\\'", args.len()));
+        }
+        if let Some(role) = query.role {
+            args.push(format!("%,{},%", role.as_str()));
+            sql.push_str(&format!(" AND roles LIKE ?{}", args.len()));
+        }
+        if let Some(state) = query.state {
+            args.push(state.as_str().to_string());
+            sql.push_str(&format!(" AND state = ?{}", args.len()));
+        }
+        if let Some(before) = &query.before {
+            args.push(before.as_str().to_string());
+            sql.push_str(&format!(" AND id < ?{}", args.len()));
+        }
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", query.limit));
+        let args = rusqlite::params_from_iter(args);
+        self.db.query_all(sql, args, account_from_row).await
     }
 
     async fn accounts_in_districts(
@@ -342,31 +330,25 @@ impl CoreStore for SqliteCoreStore {
         let mut districts: Vec<String> = districts.iter().map(|d| d.to_string()).collect();
         districts.sort();
         districts.dedup();
-        let after = after.map(|a| a.to_string());
-        self.db
-            .read(move |conn| {
-                // Served by `accounts_district (district_id, id)` for a few districts, by the
-                // primary key for the whole city.
-                let mut sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE state != ?1");
-                let mut args: Vec<String> = vec![AccountState::Blocked.as_str().to_string()];
-                if let Some(after) = after {
-                    args.push(after);
-                    sql.push_str(&format!(" AND id > ?{}", args.len()));
-                }
-                if !districts.is_empty() {
-                    let first = args.len() + 1;
-                    let marks: Vec<String> = (first..first + districts.len())
-                        .map(|n| format!("?{n}"))
-                        .collect();
-                    sql.push_str(&format!(" AND district_id IN ({})", marks.join(", ")));
-                    args.extend(districts);
-                }
-                sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
-                let mut stmt = conn.prepare(&sql)?;
-                let rows = stmt.query_map(rusqlite::params_from_iter(args), account_from_row)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .await
+        // Served by `accounts_district (district_id, id)` for a few districts, by the primary
+        // key for the whole city.
+        let mut sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE state != ?1");
+        let mut args: Vec<String> = vec![AccountState::Blocked.as_str().to_string()];
+        if let Some(after) = after {
+            args.push(after.to_string());
+            sql.push_str(&format!(" AND id > ?{}", args.len()));
+        }
+        if !districts.is_empty() {
+            let first = args.len() + 1;
+            let marks: Vec<String> = (first..first + districts.len())
+                .map(|n| format!("?{n}"))
+                .collect();
+            sql.push_str(&format!(" AND district_id IN ({})", marks.join(", ")));
+            args.extend(districts);
+        }
+        sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
+        let args = rusqlite::params_from_iter(args);
+        self.db.query_all(sql, args, account_from_row).await
     }
 
     async fn accounts_with_pending_mail(
@@ -399,23 +381,20 @@ impl CoreStore for SqliteCoreStore {
     }
 
     async fn insert_email_token(&self, token: &EmailToken) -> StoreResult<()> {
-        let t = token.clone();
+        let t = token;
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO email_tokens (hash, account_id, purpose, new_email, created_at, \
-                     expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        t.hash,
-                        t.account_id.as_str(),
-                        t.purpose.as_str(),
-                        t.new_email.as_ref().map(|e| e.as_str().to_string()),
-                        to_millis(t.created_at),
-                        to_millis(t.expires_at)
-                    ],
-                )?;
-                Ok(())
-            })
+            .run(
+                "INSERT INTO email_tokens (hash, account_id, purpose, new_email, created_at, \
+                 expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                (
+                    t.hash.clone(),
+                    t.account_id.to_string(),
+                    t.purpose.as_str(),
+                    t.new_email.as_ref().map(|e| e.to_string()),
+                    to_millis(t.created_at),
+                    to_millis(t.expires_at),
+                ),
+            )
             .await
     }
 
@@ -465,37 +444,29 @@ impl CoreStore for SqliteCoreStore {
     }
 
     async fn insert_session(&self, session: &Session) -> StoreResult<()> {
-        let s = session.clone();
+        let s = session;
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, expires_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![
-                        s.id_hash,
-                        s.account_id.as_str(),
-                        to_millis(s.created_at),
-                        to_millis(s.last_seen_at),
-                        to_millis(s.expires_at)
-                    ],
-                )?;
-                Ok(())
-            })
+            .run(
+                "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                (
+                    s.id_hash.clone(),
+                    s.account_id.to_string(),
+                    to_millis(s.created_at),
+                    to_millis(s.last_seen_at),
+                    to_millis(s.expires_at),
+                ),
+            )
             .await
     }
 
     async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
-        let id_hash = id_hash.to_string();
-        self.db.lookup(move |conn| {
-            Ok(conn
-                .query_row_cached(
-                    "SELECT id_hash, account_id, created_at, last_seen_at, expires_at \
-                         FROM sessions WHERE id_hash = ?1",
-                    [id_hash],
-                    session_from_row,
-                )
-                .optional()?)
-        })
+        self.db.lookup_row(
+            "SELECT id_hash, account_id, created_at, last_seen_at, expires_at \
+             FROM sessions WHERE id_hash = ?1",
+            [id_hash],
+            session_from_row,
+        )
     }
 
     async fn renew_session(
@@ -539,38 +510,30 @@ impl CoreStore for SqliteCoreStore {
     }
 
     async fn insert_token(&self, token: &ApiToken) -> StoreResult<()> {
-        let t = token.clone();
+        let t = token;
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO api_tokens (id, account_id, name, hash, created_at, last_used_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        t.id.as_str(),
-                        t.account_id.as_str(),
-                        t.name,
-                        t.hash,
-                        to_millis(t.created_at),
-                        t.last_used_at.map(to_millis)
-                    ],
-                )?;
-                Ok(())
-            })
+            .run(
+                "INSERT INTO api_tokens (id, account_id, name, hash, created_at, last_used_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                (
+                    t.id.to_string(),
+                    t.account_id.to_string(),
+                    t.name.clone(),
+                    t.hash.clone(),
+                    to_millis(t.created_at),
+                    t.last_used_at.map(to_millis),
+                ),
+            )
             .await
     }
 
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<ApiToken>> {
-        let hash = hash.to_string();
-        self.db.lookup(move |conn| {
-            Ok(conn
-                .query_row_cached(
-                    "SELECT id, account_id, name, hash, created_at, last_used_at \
-                         FROM api_tokens WHERE hash = ?1",
-                    [hash],
-                    token_from_row,
-                )
-                .optional()?)
-        })
+        self.db.lookup_row(
+            "SELECT id, account_id, name, hash, created_at, last_used_at \
+             FROM api_tokens WHERE hash = ?1",
+            [hash],
+            token_from_row,
+        )
     }
 
     async fn tokens_of(&self, account: &AccountId) -> StoreResult<Vec<ApiToken>> {
@@ -672,40 +635,31 @@ impl CoreStore for SqliteCoreStore {
     }
 
     async fn okrugs(&self) -> StoreResult<Vec<Okrug>> {
+        let sql = "SELECT id, abbrev, name_ru, name_en FROM okrugs ORDER BY id";
         self.db
-            .read(|conn| {
-                let mut stmt =
-                    conn.prepare("SELECT id, abbrev, name_ru, name_en FROM okrugs ORDER BY id")?;
-                let rows = stmt.query_map([], |row| {
-                    Ok(Okrug {
-                        id: OkrugId::from_trusted(row.get(0)?),
-                        abbrev: row.get(1)?,
-                        name_ru: row.get(2)?,
-                        name_en: row.get(3)?,
-                    })
-                })?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            .query_all(sql, [], |row| {
+                Ok(Okrug {
+                    id: OkrugId::from_trusted(row.get(0)?),
+                    abbrev: row.get(1)?,
+                    name_ru: row.get(2)?,
+                    name_en: row.get(3)?,
+                })
             })
             .await
     }
 
     async fn districts(&self) -> StoreResult<Vec<District>> {
+        let sql = "SELECT id, okrug_id, name_ru, name_en, kind FROM districts ORDER BY id";
         self.db
-            .read(|conn| {
-                let mut stmt = conn.prepare(
-                    "SELECT id, okrug_id, name_ru, name_en, kind FROM districts ORDER BY id",
-                )?;
-                let rows = stmt.query_map([], |row| {
-                    let kind: String = row.get(4)?;
-                    Ok(District {
-                        id: DistrictId::from_trusted(row.get(0)?),
-                        okrug_id: OkrugId::from_trusted(row.get(1)?),
-                        name_ru: row.get(2)?,
-                        name_en: row.get(3)?,
-                        kind: DistrictKind::parse(&kind).unwrap_or(DistrictKind::MunicipalDistrict),
-                    })
-                })?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            .query_all(sql, [], |row| {
+                let kind: String = row.get(4)?;
+                Ok(District {
+                    id: DistrictId::from_trusted(row.get(0)?),
+                    okrug_id: OkrugId::from_trusted(row.get(1)?),
+                    name_ru: row.get(2)?,
+                    name_en: row.get(3)?,
+                    kind: DistrictKind::parse(&kind).unwrap_or(DistrictKind::MunicipalDistrict),
+                })
             })
             .await
     }
@@ -713,12 +667,11 @@ impl CoreStore for SqliteCoreStore {
     async fn insert_organisation(&self, organisation: &Organisation) -> StoreResult<()> {
         let o = organisation;
         self.db
-            .execute(
+            .run(
                 "INSERT INTO organisations (id, name, created_at) VALUES (?1, ?2, ?3)",
                 (o.id.to_string(), o.name.clone(), to_millis(o.created_at)),
             )
-            .await?;
-        Ok(())
+            .await
     }
 
     async fn organisation(&self, id: &OrganisationId) -> StoreResult<Option<Organisation>> {
@@ -743,24 +696,21 @@ impl CoreStore for SqliteCoreStore {
     }
 
     async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        let e = entry.clone();
+        let e = entry;
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO audit_log (id, at, actor_id, action, target, reason, details) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
-                        e.id.as_str(),
-                        to_millis(e.at),
-                        e.actor_id.as_str(),
-                        e.action,
-                        e.target,
-                        e.reason,
-                        e.details.to_string()
-                    ],
-                )?;
-                Ok(())
-            })
+            .run(
+                "INSERT INTO audit_log (id, at, actor_id, action, target, reason, details) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                (
+                    e.id.to_string(),
+                    to_millis(e.at),
+                    e.actor_id.to_string(),
+                    e.action.clone(),
+                    e.target.clone(),
+                    e.reason.clone(),
+                    e.details.to_string(),
+                ),
+            )
             .await
     }
 
@@ -808,23 +758,20 @@ impl CoreStore for SqliteCoreStore {
 #[async_trait]
 impl IdempotencyStore for SqliteCoreStore {
     async fn reserve_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()> {
-        let r = record.clone();
+        let r = record;
         self.db
-            .write(move |conn| {
-                conn.execute_cached(
-                    "INSERT INTO idempotency (key_hash, request_hash, status, body, location, created_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        r.key_hash,
-                        r.request_hash,
-                        r.response.as_ref().map(|s| s.status),
-                        r.response.as_ref().map(|s| s.body.clone()),
-                        r.response.as_ref().and_then(|s| s.location.clone()),
-                        to_millis(r.created_at)
-                    ],
-                )?;
-                Ok(())
-            })
+            .run(
+                "INSERT INTO idempotency (key_hash, request_hash, status, body, location, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                (
+                    r.key_hash.clone(),
+                    r.request_hash.clone(),
+                    r.response.as_ref().map(|s| s.status),
+                    r.response.as_ref().map(|s| s.body.clone()),
+                    r.response.as_ref().and_then(|s| s.location.clone()),
+                    to_millis(r.created_at),
+                ),
+            )
             .await
     }
 

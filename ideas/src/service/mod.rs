@@ -9,6 +9,7 @@ use std::time::Instant;
 use veche_core::accounts::model::Account;
 use veche_core::clock;
 use veche_core::platform::Platform;
+use veche_core::store::AuditEntry;
 use veche_core::web::problem::Problem;
 use veche_core::StoreError;
 
@@ -260,12 +261,8 @@ pub(crate) async fn audit(
     reason: Option<String>,
     details: serde_json::Value,
 ) -> IdeaResult<()> {
-    veche_core::accounts::service::audit(platform, &actor.id, action, target, reason, details)
-        .await
-        .map_err(|e| match e {
-            veche_core::accounts::service::AccountError::Store(s) => IdeaError::Store(s),
-            other => IdeaError::Store(StoreError::internal(other)),
-        })?;
+    let entry = AuditEntry::now(&actor.id, action, target, reason, details);
+    platform.store.insert_audit(&entry).await?;
     Ok(())
 }
 

@@ -23,15 +23,8 @@ pub async fn create_project(
     let fields = rules::project_fields(input, &platform.directory())?;
     let project = rules::new_project(fields, actor, now());
     ideas.store.insert_project(&project).await?;
-    audit(
-        platform,
-        actor,
-        "idea_project.created",
-        format!("idea_project:{}", project.id),
-        None,
-        serde_json::json!({ "title": project.title }),
-    )
-    .await?;
+    let details = serde_json::json!({ "title": project.title });
+    audit_project(platform, actor, "idea_project.created", &project, details).await?;
     Ok(project)
 }
 
@@ -62,16 +55,39 @@ async fn save_project(
     if !ideas.store.replace_project(&next, expected).await? {
         return Err(IdeaError::Conflict("version_conflict"));
     }
-    audit(
-        platform,
-        actor,
-        action,
-        format!("idea_project:{}", next.id),
-        None,
-        serde_json::json!({ "version": next.version }),
-    )
-    .await?;
+    let details = serde_json::json!({ "version": next.version });
+    audit_project(platform, actor, action, &next, details).await?;
     Ok(next)
+}
+
+/// Records what `actor` did to `project` in the audit log.
+async fn audit_project(
+    platform: &Platform,
+    actor: &Account,
+    action: &str,
+    project: &Project,
+    details: serde_json::Value,
+) -> IdeaResult<()> {
+    let target = format!("idea_project:{}", project.id);
+    audit(platform, actor, action, target, None, details).await
+}
+
+/// Changes a project `actor` runs, at the version they expect: `change` makes the next project
+/// from the current one (or refuses), and it is stored unless someone changed the project
+/// meanwhile, and audited as `action`.
+async fn change_project(
+    platform: &Platform,
+    ideas: &Ideas,
+    actor: &Account,
+    id: &ProjectId,
+    expected: Option<u64>,
+    action: &str,
+    change: impl FnOnce(Project) -> IdeaResult<Project>,
+) -> IdeaResult<Project> {
+    let project = managed_project(ideas, actor, id).await?;
+    let expected = expected_version(project.version, expected)?;
+    let next = change(project)?;
+    save_project(platform, ideas, actor, next, expected, action).await
 }
 
 /// Replaces what a project says, until its proposals open.
@@ -83,27 +99,20 @@ pub async fn update_project(
     expected: Option<u64>,
     input: &ProjectInput,
 ) -> IdeaResult<Project> {
-    let project = managed_project(ideas, actor, id).await?;
-    let expected = expected_version(project.version, expected)?;
-    rules::may_edit_project(&project, now())?;
-    let fields = rules::project_fields(input, &platform.directory())?;
-    let next = Project {
-        title: fields.title,
-        description: fields.description,
-        topics: fields.topics,
-        criteria: fields.criteria,
-        audience: fields.audience,
-        schedule: fields.schedule,
-        ..project
-    };
-    save_project(
-        platform,
-        ideas,
-        actor,
-        next,
-        expected,
-        "idea_project.updated",
-    )
+    let action = "idea_project.updated";
+    change_project(platform, ideas, actor, id, expected, action, |project| {
+        rules::may_edit_project(&project, now())?;
+        let fields = rules::project_fields(input, &platform.directory())?;
+        Ok(Project {
+            title: fields.title,
+            description: fields.description,
+            topics: fields.topics,
+            criteria: fields.criteria,
+            audience: fields.audience,
+            schedule: fields.schedule,
+            ..project
+        })
+    })
     .await
 }
 
@@ -115,23 +124,16 @@ pub async fn publish_project(
     id: &ProjectId,
     expected: Option<u64>,
 ) -> IdeaResult<Project> {
-    let project = managed_project(ideas, actor, id).await?;
-    let expected = expected_version(project.version, expected)?;
-    if project.published {
-        return Err(IdeaError::Conflict("already_published"));
-    }
-    let next = Project {
-        published: true,
-        ..project
-    };
-    save_project(
-        platform,
-        ideas,
-        actor,
-        next,
-        expected,
-        "idea_project.published",
-    )
+    let action = "idea_project.published";
+    change_project(platform, ideas, actor, id, expected, action, |project| {
+        if project.published {
+            return Err(IdeaError::Conflict("already_published"));
+        }
+        Ok(Project {
+            published: true,
+            ..project
+        })
+    })
     .await
 }
 

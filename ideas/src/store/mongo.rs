@@ -23,7 +23,9 @@ use mongodb::bson::{doc, Bson, Document};
 use mongodb::Collection;
 use time::OffsetDateTime;
 use veche_core::id::AccountId;
-use veche_core::storage::mongo::{bson_time, find_sorted, from_stored, to_stored};
+use veche_core::storage::mongo::{
+    bson_time, find_sorted, find_stored, from_stored, one_of, past, replace_versioned, to_stored,
+};
 use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
@@ -346,22 +348,18 @@ impl IdeaStore for MongoIdeas {
     }
 
     async fn project(&self, id: &ProjectId) -> StoreResult<Option<Project>> {
-        let found = self
-            .projects_col()
-            .find_one(doc! { "_id": id.as_str() })
-            .await?;
-        found.map(|d| from_stored(d, PROJECT_TIMES)).transpose()
+        find_stored(&self.projects_col(), id.as_str(), PROJECT_TIMES).await
     }
 
     async fn replace_project(&self, project: &Project, expected: u64) -> StoreResult<bool> {
-        let result = self
-            .projects_col()
-            .replace_one(
-                doc! { "_id": project.id.as_str(), "version": as_i64(expected) },
-                to_stored(project, PROJECT_TIMES)?,
-            )
-            .await?;
-        Ok(result.matched_count == 1)
+        let document = to_stored(project, PROJECT_TIMES)?;
+        replace_versioned(
+            &self.projects_col(),
+            project.id.as_str(),
+            expected,
+            document,
+        )
+        .await
     }
 
     async fn projects(
@@ -447,10 +445,11 @@ impl IdeaStore for MongoIdeas {
 
     async fn ideas(&self, query: &IdeaQuery) -> StoreResult<Vec<Idea>> {
         let mut filter = doc! { "project_id": query.project_id.as_str() };
-        if !query.statuses.is_empty() {
-            let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
-            filter.insert("status", doc! { "$in": statuses });
-        }
+        one_of(
+            &mut filter,
+            "status",
+            query.statuses.iter().map(|s| s.as_str()),
+        );
         if let Some(topic) = &query.topic {
             filter.insert("topic", topic.as_str());
         }
@@ -758,24 +757,19 @@ impl IdeaStore for MongoIdeas {
     }
 
     async fn comment(&self, id: &CommentId) -> StoreResult<Option<Comment>> {
-        let found = self
-            .col("idea_comments")
-            .find_one(doc! { "_id": id.as_str() })
-            .await?;
-        found.map(|d| from_stored(d, COMMENT_TIMES)).transpose()
+        find_stored(&self.col("idea_comments"), id.as_str(), COMMENT_TIMES).await
     }
 
     async fn replace_comment(&self, comment: &Comment, expected: u64) -> StoreResult<bool> {
         let mut document = to_stored(comment, COMMENT_TIMES)?;
         document.insert("awaiting", comment_awaits(comment));
-        let result = self
-            .col("idea_comments")
-            .replace_one(
-                doc! { "_id": comment.id.as_str(), "version": as_i64(expected) },
-                document,
-            )
-            .await?;
-        Ok(result.matched_count == 1)
+        replace_versioned(
+            &self.col("idea_comments"),
+            comment.id.as_str(),
+            expected,
+            document,
+        )
+        .await
     }
 
     async fn comments(
@@ -784,13 +778,10 @@ impl IdeaStore for MongoIdeas {
         after: Option<&CommentId>,
         limit: usize,
     ) -> StoreResult<Vec<Comment>> {
-        let mut filter = doc! { "idea_id": idea.as_str() };
-        if let Some(after) = after {
-            filter.insert("_id", doc! { "$gt": after.as_str() });
-        }
+        let filter = doc! { "idea_id": idea.as_str() };
         let docs = find_sorted(
             &self.col("idea_comments"),
-            filter,
+            past(filter, "_id", "$gt", after.map(CommentId::as_str)),
             doc! { "_id": 1 },
             Some(limit),
         )
@@ -805,13 +796,10 @@ impl IdeaStore for MongoIdeas {
         after: Option<&CommentId>,
         limit: usize,
     ) -> StoreResult<Vec<Comment>> {
-        let mut filter = doc! { "awaiting": true };
-        if let Some(after) = after {
-            filter.insert("_id", doc! { "$gt": after.as_str() });
-        }
+        let filter = doc! { "awaiting": true };
         let docs = find_sorted(
             &self.col("idea_comments"),
-            filter,
+            past(filter, "_id", "$gt", after.map(CommentId::as_str)),
             doc! { "awaiting": 1, "_id": 1 },
             Some(limit),
         )
@@ -852,13 +840,10 @@ impl IdeaStore for MongoIdeas {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<AccountId>> {
-        let mut filter = doc! { "idea_id": idea.as_str() };
-        if let Some(after) = after {
-            filter.insert("account_id", doc! { "$gt": after.as_str() });
-        }
+        let filter = doc! { "idea_id": idea.as_str() };
         let docs = find_sorted(
             &self.col("idea_follows"),
-            filter,
+            past(filter, "account_id", "$gt", after.map(AccountId::as_str)),
             doc! { "idea_id": 1, "account_id": 1 },
             Some(limit),
         )

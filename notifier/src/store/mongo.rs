@@ -7,7 +7,6 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use mongodb::bson::{doc, DateTime, Document};
 use mongodb::options::ReturnDocument;
-use mongodb::Collection;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -15,7 +14,7 @@ use veche_core::accounts::model::Email;
 use veche_core::clock;
 use veche_core::id::AccountId;
 use veche_core::notify::{Kind, Recipient};
-use veche_core::storage::mongo::{bson_time, find_sorted, from_bson_time, Index};
+use veche_core::storage::mongo::{bson_time, find_sorted, from_bson_time, past, Index, Named};
 use veche_core::storage::Mongo;
 use veche_core::web::i18n::Lang;
 use veche_core::{StoreError, StoreResult};
@@ -121,6 +120,12 @@ struct SuppressionDoc {
     at: DateTime,
 }
 
+/// The collections, each with the type its documents are read as.
+const OUTBOX: Named<JobDoc> = Named::new("outbox");
+const OUTBOX_CLAIMS: Named<Document> = Named::new("outbox_claims");
+const MAIL_PREFERENCES: Named<PreferenceDoc> = Named::new("mail_preferences");
+const MAIL_SUPPRESSIONS: Named<SuppressionDoc> = Named::new("mail_suppressions");
+
 pub struct MongoOutbox {
     db: Mongo,
 }
@@ -161,26 +166,13 @@ impl MongoOutbox {
         Ok(())
     }
 
-    fn jobs(&self) -> Collection<JobDoc> {
-        self.db.collection("outbox")
-    }
-    fn claims(&self) -> Collection<Document> {
-        self.db.collection("outbox_claims")
-    }
-    fn preferences_coll(&self) -> Collection<PreferenceDoc> {
-        self.db.collection("mail_preferences")
-    }
-    fn suppressions(&self) -> Collection<SuppressionDoc> {
-        self.db.collection("mail_suppressions")
-    }
-
     async fn find_jobs(
         &self,
         filter: Document,
         sort: Document,
         limit: usize,
     ) -> StoreResult<Vec<Job>> {
-        let found = find_sorted(&self.jobs(), filter, sort, Some(limit)).await?;
+        let found = find_sorted(&OUTBOX.of(&self.db), filter, sort, Some(limit)).await?;
         Ok(found.into_iter().map(Job::from).collect())
     }
 }
@@ -188,7 +180,7 @@ impl MongoOutbox {
 #[async_trait]
 impl OutboxStore for MongoOutbox {
     async fn insert(&self, job: &Job) -> StoreResult<bool> {
-        match self.jobs().insert_one(JobDoc::from(job)).await {
+        match OUTBOX.of(&self.db).insert_one(JobDoc::from(job)).await {
             Ok(_) => Ok(true),
             // The id is a fresh ULID: a duplicate is the idempotency key.
             Err(e) => match StoreError::from(e) {
@@ -215,7 +207,7 @@ impl OutboxStore for MongoOutbox {
         // Workers read the same oldest due jobs: each tries them in its own random order, from a
         // window four times its batch, so that they rarely race for the same one.
         let mut candidates = find_sorted(
-            &self.jobs(),
+            &OUTBOX.of(&self.db),
             doc! { "state": "queued", "next_at": { "$lte": bson_time(now) } },
             doc! { "next_at": 1, "_id": 1 },
             Some(limit * 4),
@@ -228,8 +220,8 @@ impl OutboxStore for MongoOutbox {
                 break;
             }
             let claim_no = candidate.claims + 1;
-            let gate = self
-                .claims()
+            let gate = OUTBOX_CLAIMS
+                .of(&self.db)
                 .insert_one(doc! {
                     "_id": format!("{}:{claim_no}", candidate.id),
                     "lease": lease,
@@ -241,8 +233,8 @@ impl OutboxStore for MongoOutbox {
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e),
             }
-            let won = self
-                .jobs()
+            let won = OUTBOX
+                .of(&self.db)
                 .find_one_and_update(
                     doc! { "_id": &candidate.id, "claims": candidate.claims, "state": "queued" },
                     doc! {
@@ -297,24 +289,24 @@ impl OutboxStore for MongoOutbox {
                 "state": state, "lease": null, "updated_at": now, "digest_day": day,
             } },
         };
-        let result = self
-            .jobs()
+        let result = OUTBOX
+            .of(&self.db)
             .update_one(doc! { "_id": id.as_str(), "lease": lease }, update)
             .await?;
         Ok(result.matched_count == 1)
     }
 
     async fn job(&self, id: &JobId) -> StoreResult<Option<Job>> {
-        Ok(self
-            .jobs()
+        Ok(OUTBOX
+            .of(&self.db)
             .find_one(doc! { "_id": id.as_str() })
             .await?
             .map(Job::from))
     }
 
     async fn job_by_key(&self, key: &str) -> StoreResult<Option<Job>> {
-        Ok(self
-            .jobs()
+        Ok(OUTBOX
+            .of(&self.db)
             .find_one(doc! { "key": key })
             .await?
             .map(Job::from))
@@ -326,16 +318,18 @@ impl OutboxStore for MongoOutbox {
         before: Option<&JobId>,
         limit: usize,
     ) -> StoreResult<Vec<Job>> {
-        let mut filter = doc! { "state": state.as_str() };
-        if let Some(before) = before {
-            filter.insert("_id", doc! { "$lt": before.as_str() });
-        }
+        let filter = past(
+            doc! { "state": state.as_str() },
+            "_id",
+            "$lt",
+            before.map(JobId::as_str),
+        );
         self.find_jobs(filter, doc! { "_id": -1 }, limit).await
     }
 
     async fn requeue(&self, id: &JobId, now: OffsetDateTime) -> StoreResult<bool> {
-        let result = self
-            .jobs()
+        let result = OUTBOX
+            .of(&self.db)
             .update_one(
                 doc! { "_id": id.as_str(), "state": "dead" },
                 doc! { "$set": {
@@ -386,8 +380,8 @@ impl OutboxStore for MongoOutbox {
         through_day: &str,
         digest_id: &JobId,
     ) -> StoreResult<u64> {
-        let result = self
-            .jobs()
+        let result = OUTBOX
+            .of(&self.db)
             .update_many(
                 doc! {
                     "account_id": account.as_str(),
@@ -402,7 +396,7 @@ impl OutboxStore for MongoOutbox {
 
     async fn attached(&self, digest_id: &JobId) -> StoreResult<Vec<Job>> {
         let found = find_sorted(
-            &self.jobs(),
+            &OUTBOX.of(&self.db),
             doc! { "digest_id": digest_id.as_str() },
             doc! { "_id": 1 },
             None,
@@ -413,11 +407,11 @@ impl OutboxStore for MongoOutbox {
 
     async fn purge(&self, cutoff: OffsetDateTime) -> StoreResult<u64> {
         // A claim gate only matters while its claim could be raced: an hour is plenty.
-        self.claims()
+        OUTBOX_CLAIMS.of(&self.db)
             .delete_many(doc! { "at": { "$lt": bson_time(cutoff.min(clock::now() - std::time::Duration::from_secs(3600))) } })
             .await?;
-        Ok(self
-            .jobs()
+        Ok(OUTBOX
+            .of(&self.db)
             .delete_many(doc! {
                 "state": { "$in": ["sent", "skipped", "digested"] },
                 "updated_at": { "$lt": bson_time(cutoff) },
@@ -427,8 +421,8 @@ impl OutboxStore for MongoOutbox {
     }
 
     async fn preferences(&self, account: &AccountId) -> StoreResult<Preferences> {
-        let found: Vec<PreferenceDoc> = self
-            .preferences_coll()
+        let found: Vec<PreferenceDoc> = MAIL_PREFERENCES
+            .of(&self.db)
             .find(doc! { "account_id": account.as_str() })
             .await?
             .try_collect()
@@ -445,7 +439,8 @@ impl OutboxStore for MongoOutbox {
         kind: &str,
         delivery: Delivery,
     ) -> StoreResult<()> {
-        self.preferences_coll()
+        MAIL_PREFERENCES
+            .of(&self.db)
             .replace_one(
                 doc! { "_id": format!("{account}:{kind}") },
                 PreferenceDoc {
@@ -461,7 +456,8 @@ impl OutboxStore for MongoOutbox {
     }
 
     async fn suppress(&self, s: &Suppression) -> StoreResult<()> {
-        self.suppressions()
+        MAIL_SUPPRESSIONS
+            .of(&self.db)
             .replace_one(
                 doc! { "_id": s.email.as_str() },
                 SuppressionDoc {
@@ -476,8 +472,8 @@ impl OutboxStore for MongoOutbox {
     }
 
     async fn suppression(&self, email: &Email) -> StoreResult<Option<Suppression>> {
-        Ok(self
-            .suppressions()
+        Ok(MAIL_SUPPRESSIONS
+            .of(&self.db)
             .find_one(doc! { "_id": email.as_str() })
             .await?
             .map(|d| Suppression {
@@ -488,8 +484,8 @@ impl OutboxStore for MongoOutbox {
     }
 
     async fn unsuppress(&self, email: &Email) -> StoreResult<bool> {
-        Ok(self
-            .suppressions()
+        Ok(MAIL_SUPPRESSIONS
+            .of(&self.db)
             .delete_one(doc! { "_id": email.as_str() })
             .await?
             .deleted_count

@@ -9,6 +9,7 @@ use veche_core::accounts::model::Email;
 use veche_core::clock::{from_millis, to_millis};
 use veche_core::id::AccountId;
 use veche_core::notify::{Kind, Recipient};
+use veche_core::storage::sqlite::pair_row;
 use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::web::i18n::Lang;
 use veche_core::StoreResult;
@@ -277,23 +278,16 @@ impl OutboxStore for SqliteOutbox {
     }
 
     async fn counts(&self) -> StoreResult<BTreeMap<JobState, u64>> {
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare("SELECT state, COUNT(*) FROM outbox GROUP BY state")?;
-                let rows = stmt.query_map([], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-                })?;
-                let mut counts: BTreeMap<JobState, u64> =
-                    JobState::ALL.into_iter().map(|s| (s, 0)).collect();
-                for row in rows {
-                    let (state, n) = row?;
-                    if let Some(state) = JobState::parse(&state) {
-                        counts.insert(state, n.max(0) as u64);
-                    }
-                }
-                Ok(counts)
-            })
-            .await
+        let sql = "SELECT state, COUNT(*) FROM outbox GROUP BY state";
+        let rows: Vec<(String, i64)> = self.db.query_all(sql, [], pair_row).await?;
+        let mut counts: BTreeMap<JobState, u64> =
+            JobState::ALL.into_iter().map(|s| (s, 0)).collect();
+        for (state, n) in rows {
+            if let Some(state) = JobState::parse(&state) {
+                counts.insert(state, n.max(0) as u64);
+            }
+        }
+        Ok(counts)
     }
 
     async fn held_through(&self, through_day: &str, limit: usize) -> StoreResult<Vec<Job>> {
@@ -352,24 +346,18 @@ impl OutboxStore for SqliteOutbox {
     }
 
     async fn preferences(&self, account: &AccountId) -> StoreResult<Preferences> {
-        let account = account.to_string();
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn
-                    .prepare("SELECT kind, delivery FROM mail_preferences WHERE account_id = ?1")?;
-                let rows = stmt.query_map([account], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-                })?;
-                let mut prefs = Preferences::new();
-                for row in rows {
-                    let (kind, delivery) = row?;
-                    if let Ok(delivery) = Delivery::parse(&delivery) {
-                        prefs.insert(kind, delivery);
-                    }
-                }
-                Ok(prefs)
-            })
-            .await
+        let sql = "SELECT kind, delivery FROM mail_preferences WHERE account_id = ?1";
+        let rows: Vec<(String, String)> = self
+            .db
+            .query_all(sql, [account.to_string()], pair_row)
+            .await?;
+        let mut prefs = Preferences::new();
+        for (kind, delivery) in rows {
+            if let Ok(delivery) = Delivery::parse(&delivery) {
+                prefs.insert(kind, delivery);
+            }
+        }
+        Ok(prefs)
     }
 
     async fn set_preference(
@@ -379,24 +367,22 @@ impl OutboxStore for SqliteOutbox {
         delivery: Delivery,
     ) -> StoreResult<()> {
         self.db
-            .execute(
+            .run(
                 "INSERT INTO mail_preferences (account_id, kind, delivery) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (account_id, kind) DO UPDATE SET delivery = excluded.delivery",
                 (account.to_string(), kind.to_string(), delivery.as_str()),
             )
-            .await?;
-        Ok(())
+            .await
     }
 
     async fn suppress(&self, s: &Suppression) -> StoreResult<()> {
         self.db
-            .execute(
+            .run(
                 "INSERT INTO mail_suppressions (email, reason, at) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, at = excluded.at",
                 (s.email.to_string(), s.reason.clone(), to_millis(s.at)),
             )
-            .await?;
-        Ok(())
+            .await
     }
 
     async fn suppression(&self, email: &Email) -> StoreResult<Option<Suppression>> {

@@ -2,6 +2,7 @@
 //! its audit entries.
 
 use serde_json::{json, Value};
+use veche_core::store::AuditEntry;
 
 use super::*;
 
@@ -290,19 +291,9 @@ impl AuditLog<'_> {
         reason: Option<String>,
         details: Value,
     ) -> PollResult<()> {
-        veche_core::accounts::service::audit(
-            self.platform,
-            &self.actor.id,
-            action,
-            format!("poll:{}", poll.id),
-            reason,
-            details,
-        )
-        .await
-        .map_err(|e| match e {
-            veche_core::accounts::service::AccountError::Store(s) => PollError::Store(s),
-            other => PollError::Store(StoreError::internal(other)),
-        })?;
+        let target = format!("poll:{}", poll.id);
+        let entry = AuditEntry::now(&self.actor.id, action, target, reason, details);
+        self.platform.store.insert_audit(&entry).await?;
         Ok(())
     }
 }

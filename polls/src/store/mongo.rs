@@ -24,12 +24,13 @@
 use async_trait::async_trait;
 use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
-use mongodb::options::FindOptions;
 use mongodb::Collection;
 use time::OffsetDateTime;
 use veche_core::clock::to_millis;
 use veche_core::id::AccountId;
-use veche_core::storage::mongo::{bson_time, from_stored, to_stored};
+use veche_core::storage::mongo::{
+    bson_time, find_sorted, find_stored, from_stored, one_of, past, replace_versioned, to_stored,
+};
 use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
@@ -312,6 +313,12 @@ impl MongoPolls {
         self.db.collection(name)
     }
 
+    /// The ballot `filter` finds (by a unique key: the voter's or the receipt), if any.
+    async fn ballot_where(&self, filter: Document) -> StoreResult<Option<Ballot>> {
+        let found = self.coll(BALLOTS).find_one(filter).await?;
+        found.map(ballot_from).transpose()
+    }
+
     /// Adds `delta` to one counter document of the poll (created on first use). Two first
     /// upserts of one document may race: the loser sees a duplicate key and tries again, now
     /// as a plain update.
@@ -501,14 +508,8 @@ impl PollStore for MongoPolls {
     }
 
     async fn replace_poll(&self, poll: &Poll, expected: u64) -> StoreResult<bool> {
-        let result = self
-            .coll(POLLS)
-            .replace_one(
-                doc! { "_id": poll.id.as_str(), "version": expected as i64 },
-                to_stored(&PollRecord::from(poll), POLL_TIMES)?,
-            )
-            .await?;
-        Ok(result.matched_count == 1)
+        let document = to_stored(&PollRecord::from(poll), POLL_TIMES)?;
+        replace_versioned(&self.coll(POLLS), poll.id.as_str(), expected, document).await
     }
 
     async fn freeze(&self, id: &PollId) -> StoreResult<()> {
@@ -531,19 +532,18 @@ impl PollStore for MongoPolls {
 
     async fn list_polls(&self, query: &PollQuery) -> StoreResult<Vec<Poll>> {
         let mut filter = Document::new();
-        if !query.phases.is_empty() {
-            let phases: Vec<&str> = query.phases.iter().map(|p| p.as_str()).collect();
-            filter.insert("phase", doc! { "$in": phases });
-        }
+        one_of(
+            &mut filter,
+            "phase",
+            query.phases.iter().map(|p| p.as_str()),
+        );
         if let Some(org) = &query.organisation {
             filter.insert("organisation_id", org.as_str());
         }
-        if let Some(before) = &query.before {
-            filter.insert("_id", doc! { "$lt": before.as_str() });
-        }
+        let before = query.before.as_ref().map(PollId::as_str);
         let documents: Vec<Document> = self
             .coll(POLLS)
-            .find(filter)
+            .find(past(filter, "_id", "$lt", before))
             .sort(doc! { "_id": -1 })
             .limit(query.limit.max(1) as i64)
             .await?
@@ -630,11 +630,8 @@ impl PollStore for MongoPolls {
     }
 
     async fn ballot_of(&self, poll: &PollId, account: &AccountId) -> StoreResult<Option<Ballot>> {
-        self.coll(BALLOTS)
-            .find_one(doc! { "poll_id": poll.as_str(), "account_id": account.as_str() })
-            .await?
-            .map(ballot_from)
-            .transpose()
+        self.ballot_where(doc! { "poll_id": poll.as_str(), "account_id": account.as_str() })
+            .await
     }
 
     async fn ballot_by_receipt(
@@ -642,11 +639,8 @@ impl PollStore for MongoPolls {
         poll: &PollId,
         receipt: &Receipt,
     ) -> StoreResult<Option<Ballot>> {
-        self.coll(BALLOTS)
-            .find_one(doc! { "poll_id": poll.as_str(), "receipt": receipt.as_str() })
-            .await?
-            .map(ballot_from)
-            .transpose()
+        self.ballot_where(doc! { "poll_id": poll.as_str(), "receipt": receipt.as_str() })
+            .await
     }
 
     async fn ballots_page(
@@ -655,19 +649,11 @@ impl PollStore for MongoPolls {
         after: Option<&Receipt>,
         limit: usize,
     ) -> StoreResult<Vec<Ballot>> {
-        let mut filter = doc! { "poll_id": poll.as_str() };
-        if let Some(after) = after {
-            filter.insert("receipt", doc! { "$gt": after.as_str() });
-        }
-        let documents: Vec<Document> = self
-            .coll(BALLOTS)
-            .find(filter)
-            .sort(doc! { "receipt": 1 })
-            .limit(limit.max(1) as i64)
-            .await?
-            .try_collect()
-            .await?;
-        documents.into_iter().map(ballot_from).collect()
+        let filter = doc! { "poll_id": poll.as_str() };
+        let filter = past(filter, "receipt", "$gt", after.map(Receipt::as_str));
+        let sort = doc! { "receipt": 1 };
+        let found = find_sorted(&self.coll(BALLOTS), filter, sort, Some(limit.max(1))).await?;
+        found.into_iter().map(ballot_from).collect()
     }
 
     async fn voters(
@@ -676,20 +662,14 @@ impl PollStore for MongoPolls {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<AccountId>> {
-        let mut filter = doc! { "poll_id": poll.as_str() };
-        if let Some(after) = after {
-            filter.insert("account_id", doc! { "$gt": after.as_str() });
-        }
-        let options = FindOptions::builder()
+        let filter = doc! { "poll_id": poll.as_str() };
+        let filter = past(filter, "account_id", "$gt", after.map(AccountId::as_str));
+        let docs: Vec<Document> = self
+            .coll(BALLOTS)
+            .find(filter)
             .sort(doc! { "account_id": 1 })
             .limit(limit.max(1) as i64)
             .projection(doc! { "account_id": 1 })
-            .build();
-        let docs: Vec<Document> = self
-            .db
-            .collection::<Document>(BALLOTS)
-            .find(filter)
-            .with_options(options)
             .await?
             .try_collect()
             .await?;
@@ -818,11 +798,8 @@ impl PollStore for MongoPolls {
     }
 
     async fn seal(&self, poll: &PollId) -> StoreResult<Option<Seal>> {
-        self.coll(SEALS)
-            .find_one(doc! { "_id": poll.as_str() })
-            .await?
-            .map(|d| from_stored::<SealRecord>(d, SEAL_TIMES).map(Seal::from))
-            .transpose()
+        let found = find_stored(&self.coll(SEALS), poll.as_str(), SEAL_TIMES).await?;
+        Ok(found.map(|record: SealRecord| Seal::from(record)))
     }
 
     async fn points_history(

@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use time::OffsetDateTime;
 use veche_core::clock::{from_millis, to_millis};
 use veche_core::id::AccountId;
+use veche_core::storage::sqlite::{from_json, pair_row, text_row, to_json};
 use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
@@ -74,19 +75,8 @@ impl SqlitePolls {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("encoding: {e}")))
-}
-
-/// A stored JSON text read back; `what` names it in the error ("a stored poll does not
-/// decode").
-fn decode<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> StoreResult<T> {
-    serde_json::from_str(text)
-        .map_err(|e| StoreError::Internal(format!("a stored {what} does not decode: {e}")))
-}
-
 fn poll_from_doc(doc: &str) -> StoreResult<Poll> {
-    Poll::try_from(decode::<PollRecord>(doc, "poll")?)
+    Poll::try_from(from_json::<PollRecord>("poll", doc)?)
 }
 
 /// A poll's row: id, phase, organisation, version, and the whole record as JSON.
@@ -94,7 +84,7 @@ type PollRow = (String, String, Option<String>, i64, String);
 
 fn poll_row(poll: &Poll) -> StoreResult<PollRow> {
     let record = PollRecord::from(poll);
-    let doc = json(&record)?;
+    let doc = to_json(&record)?;
     Ok((
         record.id,
         record.phase,
@@ -102,11 +92,6 @@ fn poll_row(poll: &Poll) -> StoreResult<PollRow> {
         record.version,
         doc,
     ))
-}
-
-/// The first column of a row, as text (a stored JSON document).
-fn text_column(row: &Row<'_>) -> rusqlite::Result<String> {
-    row.get(0)
 }
 
 fn ballot_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<Ballot>> {
@@ -149,7 +134,7 @@ fn collect_ballots(
 
 /// Inserts one ballot and its counters; `Ok(false)` when the resident already voted.
 fn insert_ballot(conn: &Connection, b: &Ballot) -> StoreResult<bool> {
-    let answers = json(&answer_records(&b.answers))?;
+    let answers = to_json(&answer_records(&b.answers))?;
     let inserted = conn
         .prepare_cached(&format!(
             "INSERT INTO ballots ({BALLOT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
@@ -202,14 +187,9 @@ impl PollStore for SqlitePolls {
     }
 
     async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>> {
-        let id = id.to_string();
-        self.db.lookup(move |conn| {
-            conn.prepare_cached("SELECT doc FROM polls WHERE id = ?1")?
-                .query_row([id], |row| row.get::<_, String>(0))
-                .optional()?
-                .map(|doc| poll_from_doc(&doc))
-                .transpose()
-        })
+        let sql = "SELECT doc FROM polls WHERE id = ?1";
+        let doc = self.db.lookup_row(sql, [id.as_str()], text_row)?;
+        doc.map(|doc| poll_from_doc(&doc)).transpose()
     }
 
     async fn replace_poll(&self, poll: &Poll, expected: u64) -> StoreResult<bool> {
@@ -394,11 +374,8 @@ impl PollStore for SqlitePolls {
             .read(move |conn| {
                 let mut stmt =
                     conn.prepare_cached("SELECT key, n FROM poll_counters WHERE poll_id = ?1")?;
-                let rows = stmt.query_map([poll], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-                })?;
                 let mut counters = Counters::default();
-                for row in rows {
+                for row in stmt.query_map([poll], pair_row::<String, i64>)? {
                     let (k, n) = row?;
                     counters.add(&k, n);
                 }
@@ -441,7 +418,7 @@ impl PollStore for SqlitePolls {
             .execute(
                 "INSERT INTO poll_blocks (poll_id, idx, receipts) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (poll_id, idx) DO UPDATE SET receipts = excluded.receipts",
-                (poll.to_string(), index, json(&entries)?),
+                (poll.to_string(), index, to_json(&entries)?),
             )
             .await?;
         Ok(())
@@ -450,13 +427,12 @@ impl PollStore for SqlitePolls {
     async fn block(&self, poll: &PollId, index: u32) -> StoreResult<Option<Vec<Entry>>> {
         let sql = "SELECT receipts FROM poll_blocks WHERE poll_id = ?1 AND idx = ?2";
         let params = (poll.to_string(), index);
-        let text = self.db.query_optional(sql, params, text_column).await?;
-        text.map(|t| decode(&t, "block")).transpose()
+        self.db.query_json(sql, params, "block").await
     }
 
     async fn save_seal(&self, seal: &Seal) -> StoreResult<()> {
         let record = SealRecord::from(seal);
-        let doc = json(&record)?;
+        let doc = to_json(&record)?;
         self.db
             .execute(
                 "INSERT INTO poll_seals (poll_id, doc) VALUES (?1, ?2) \
@@ -469,12 +445,8 @@ impl PollStore for SqlitePolls {
 
     async fn seal(&self, poll: &PollId) -> StoreResult<Option<Seal>> {
         let sql = "SELECT doc FROM poll_seals WHERE poll_id = ?1";
-        let doc = self
-            .db
-            .query_optional(sql, [poll.to_string()], text_column)
-            .await?;
-        doc.map(|d| decode::<SealRecord>(&d, "seal").map(Seal::from))
-            .transpose()
+        let seal = self.db.query_json(sql, [poll.to_string()], "seal").await?;
+        Ok(seal.map(|record: SealRecord| Seal::from(record)))
     }
 
     async fn points_history(

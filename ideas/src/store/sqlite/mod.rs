@@ -10,6 +10,7 @@ use rusqlite::{params, params_from_iter, OptionalExtension};
 use time::OffsetDateTime;
 use veche_core::clock::{from_millis, to_millis};
 use veche_core::id::AccountId;
+use veche_core::storage::sqlite::{pair_row, text_row, to_json};
 use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
@@ -39,14 +40,28 @@ impl SqliteIdeas {
     pub async fn migrate(&self) -> StoreResult<()> {
         self.db.migrate("ideas", MIGRATIONS).await
     }
+
+    /// Replaces a versioned record's row while its version is still `expected`: false when
+    /// another writer changed it first. `sql` sets the id `?1`, the column beside the
+    /// document `?2`, the version `?3`, the document `?4`, and expects the version `?5`.
+    async fn replace_versioned(
+        &self,
+        sql: &'static str,
+        (id, column, version): (String, bool, u64),
+        doc: String,
+        expected: u64,
+    ) -> StoreResult<bool> {
+        let params = (id, column, as_i64(version), doc, as_i64(expected));
+        Ok(self.db.execute(sql, params).await? == 1)
+    }
 }
 
 #[async_trait]
 impl IdeaStore for SqliteIdeas {
     async fn insert_project(&self, project: &Project) -> StoreResult<()> {
-        let doc = json(project)?;
+        let doc = to_json(project)?;
         self.db
-            .execute(
+            .run(
                 "INSERT INTO idea_projects (id, published, created_at, version, doc)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 (
@@ -57,39 +72,20 @@ impl IdeaStore for SqliteIdeas {
                     doc,
                 ),
             )
-            .await?;
-        Ok(())
+            .await
     }
 
     async fn project(&self, id: &ProjectId) -> StoreResult<Option<Project>> {
-        let id = id.to_string();
-        let doc = self
-            .db
-            .query_optional(
-                "SELECT doc FROM idea_projects WHERE id = ?1",
-                [id],
-                text_row,
-            )
-            .await?;
-        doc.map(|d| decode("project", &d)).transpose()
+        let sql = "SELECT doc FROM idea_projects WHERE id = ?1";
+        self.db.query_json(sql, [id.to_string()], "project").await
     }
 
     async fn replace_project(&self, project: &Project, expected: u64) -> StoreResult<bool> {
-        let changed = self
-            .db
-            .execute(
-                "UPDATE idea_projects SET published = ?2, version = ?3, doc = ?4
-                 WHERE id = ?1 AND version = ?5",
-                (
-                    project.id.to_string(),
-                    project.published,
-                    as_i64(project.version),
-                    json(project)?,
-                    as_i64(expected),
-                ),
-            )
-            .await?;
-        Ok(changed == 1)
+        let sql = "UPDATE idea_projects SET published = ?2, version = ?3, doc = ?4
+                   WHERE id = ?1 AND version = ?5";
+        let row = (project.id.to_string(), project.published, project.version);
+        self.replace_versioned(sql, row, to_json(project)?, expected)
+            .await
     }
 
     async fn projects(
@@ -109,11 +105,8 @@ impl IdeaStore for SqliteIdeas {
         }
         sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
         args.push(Value::Integer(as_i64(limit as u64)));
-        let docs = self
-            .db
-            .query_all(sql, params_from_iter(args), text_row)
-            .await?;
-        docs.iter().map(|d| decode("project", d)).collect()
+        let args = params_from_iter(args);
+        self.db.query_json_all(sql, args, "project").await
     }
 
     async fn insert_idea(&self, idea: &Idea, index: &IdeaIndex) -> StoreResult<()> {
@@ -139,12 +132,12 @@ impl IdeaStore for SqliteIdeas {
 
     async fn idea(&self, id: &IdeaId) -> StoreResult<Option<Idea>> {
         let id = id.to_string();
-        let row = self
+        let row: Option<(String, i64)> = self
             .db
             .query_optional(
                 "SELECT doc, supports FROM ideas WHERE id = ?1",
                 [id],
-                idea_row,
+                pair_row,
             )
             .await?;
         row.map(|(doc, n)| idea_from(&doc, n)).transpose()
@@ -257,7 +250,7 @@ impl IdeaStore for SqliteIdeas {
         args.push(Value::Integer(as_i64(query.limit as u64)));
         let rows = self
             .db
-            .query_all(sql, params_from_iter(args), idea_row)
+            .query_all(sql, params_from_iter(args), pair_row)
             .await?;
         ideas_from(rows)
     }
@@ -283,7 +276,7 @@ impl IdeaStore for SqliteIdeas {
                             Value::Text(id),
                             Value::Integer(limit),
                         ]),
-                        idea_row,
+                        pair_row,
                     )
                     .await?
             }
@@ -297,7 +290,7 @@ impl IdeaStore for SqliteIdeas {
                             Value::Text(id),
                             Value::Integer(limit),
                         ]),
-                        idea_row,
+                        pair_row,
                     )
                     .await?
             }
@@ -399,7 +392,7 @@ impl IdeaStore for SqliteIdeas {
         let args: Vec<Value> = ids.iter().map(|i| Value::Text(i.to_string())).collect();
         let rows = self
             .db
-            .query_all(sql, params_from_iter(args), idea_row)
+            .query_all(sql, params_from_iter(args), pair_row)
             .await?;
         ideas_from(rows)
     }
@@ -435,7 +428,7 @@ impl IdeaStore for SqliteIdeas {
                     Value::Integer(to_millis(before)),
                     Value::Integer(as_i64(limit as u64)),
                 ]),
-                idea_row,
+                pair_row,
             )
             .await?;
         ideas_from(rows)
@@ -536,7 +529,7 @@ impl IdeaStore for SqliteIdeas {
 
     async fn insert_comment(&self, comment: &Comment) -> StoreResult<()> {
         self.db
-            .execute(
+            .run(
                 "INSERT INTO idea_comments (id, idea_id, awaiting, version, doc)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 (
@@ -544,41 +537,27 @@ impl IdeaStore for SqliteIdeas {
                     comment.idea_id.to_string(),
                     comment_awaits(comment),
                     as_i64(comment.version),
-                    json(comment)?,
+                    to_json(comment)?,
                 ),
             )
-            .await?;
-        Ok(())
+            .await
     }
 
     async fn comment(&self, id: &CommentId) -> StoreResult<Option<Comment>> {
-        let doc = self
-            .db
-            .query_optional(
-                "SELECT doc FROM idea_comments WHERE id = ?1",
-                [id.to_string()],
-                text_row,
-            )
-            .await?;
-        doc.map(|d| decode("comment", &d)).transpose()
+        let sql = "SELECT doc FROM idea_comments WHERE id = ?1";
+        self.db.query_json(sql, [id.to_string()], "comment").await
     }
 
     async fn replace_comment(&self, comment: &Comment, expected: u64) -> StoreResult<bool> {
-        let changed = self
-            .db
-            .execute(
-                "UPDATE idea_comments SET awaiting = ?2, version = ?3, doc = ?4
-                 WHERE id = ?1 AND version = ?5",
-                (
-                    comment.id.to_string(),
-                    comment_awaits(comment),
-                    as_i64(comment.version),
-                    json(comment)?,
-                    as_i64(expected),
-                ),
-            )
-            .await?;
-        Ok(changed == 1)
+        let sql = "UPDATE idea_comments SET awaiting = ?2, version = ?3, doc = ?4
+                   WHERE id = ?1 AND version = ?5";
+        let row = (
+            comment.id.to_string(),
+            comment_awaits(comment),
+            comment.version,
+        );
+        self.replace_versioned(sql, row, to_json(comment)?, expected)
+            .await
     }
 
     async fn comments(
@@ -587,19 +566,17 @@ impl IdeaStore for SqliteIdeas {
         after: Option<&CommentId>,
         limit: usize,
     ) -> StoreResult<Vec<Comment>> {
-        let docs = self
-            .db
-            .query_all(
+        self.db
+            .query_json_all(
                 "SELECT doc FROM idea_comments WHERE idea_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
                 params_from_iter([
                     Value::Text(idea.to_string()),
                     Value::Text(after.map(|a| a.to_string()).unwrap_or_default()),
                     Value::Integer(as_i64(limit as u64)),
                 ]),
-                text_row,
+                "comment",
             )
-            .await?;
-        docs.iter().map(|d| decode("comment", d)).collect()
+            .await
     }
 
     async fn reported_comments(
@@ -607,18 +584,16 @@ impl IdeaStore for SqliteIdeas {
         after: Option<&CommentId>,
         limit: usize,
     ) -> StoreResult<Vec<Comment>> {
-        let docs = self
-            .db
-            .query_all(
+        self.db
+            .query_json_all(
                 "SELECT doc FROM idea_comments WHERE awaiting = 1 AND id > ?1 ORDER BY id LIMIT ?2",
                 params_from_iter([
                     Value::Text(after.map(|a| a.to_string()).unwrap_or_default()),
                     Value::Integer(as_i64(limit as u64)),
                 ]),
-                text_row,
+                "comment",
             )
-            .await?;
-        docs.iter().map(|d| decode("comment", d)).collect()
+            .await
     }
 
     async fn follow(&self, idea: &IdeaId, account: &AccountId, on: bool) -> StoreResult<bool> {
@@ -670,30 +645,27 @@ impl IdeaStore for SqliteIdeas {
 
     async fn save_score(&self, score: &Score) -> StoreResult<()> {
         self.db
-            .execute(
+            .run(
                 "INSERT INTO idea_scores (idea_id, expert_id, project_id, doc) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (idea_id, expert_id) DO UPDATE SET doc = excluded.doc",
                 (
                     score.idea_id.to_string(),
                     score.expert_id.to_string(),
                     score.project_id.to_string(),
-                    json(score)?,
+                    to_json(score)?,
                 ),
             )
-            .await?;
-        Ok(())
+            .await
     }
 
     async fn scores(&self, project: &ProjectId) -> StoreResult<Vec<Score>> {
-        let docs = self
-            .db
-            .query_all(
+        self.db
+            .query_json_all(
                 "SELECT doc FROM idea_scores WHERE project_id = ?1 ORDER BY idea_id, expert_id",
                 [project.to_string()],
-                text_row,
+                "score",
             )
-            .await?;
-        docs.iter().map(|d| decode("score", d)).collect()
+            .await
     }
 
     async fn log_decision(
@@ -703,7 +675,7 @@ impl IdeaStore for SqliteIdeas {
         entry: &Entry,
     ) -> StoreResult<()> {
         self.db
-            .execute(
+            .run(
                 "INSERT INTO idea_decisions (project_id, idea_id, moderator_id, action, reason, at, day)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 (
@@ -716,8 +688,7 @@ impl IdeaStore for SqliteIdeas {
                     day_of(entry.at),
                 ),
             )
-            .await?;
-        Ok(())
+            .await
     }
 
     async fn log_counts(&self, project: &ProjectId) -> StoreResult<Vec<Count>> {

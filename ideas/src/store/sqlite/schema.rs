@@ -2,11 +2,12 @@
 //! binary form, an idea's index rows and its columns.
 
 use rusqlite::types::Value;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 use veche_core::clock::to_millis;
+use veche_core::storage::sqlite::{from_json, to_json};
 use veche_core::storage::CachedStatements;
-use veche_core::{StoreError, StoreResult};
+use veche_core::StoreResult;
 
 use crate::model::{Idea, IdeaId};
 use crate::store::IdeaIndex;
@@ -113,32 +114,15 @@ CREATE INDEX idea_decisions_project ON idea_decisions (project_id, day, action, 
 /// The row of `idea_terms` that counts a project's ideas (term hashes are never negative).
 pub(super) const IDEA_COUNT: i64 = -1;
 
-pub(super) fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("encoding: {e}")))
-}
-
-pub(super) fn decode<T: serde::de::DeserializeOwned>(what: &str, doc: &str) -> StoreResult<T> {
-    serde_json::from_str(doc)
-        .map_err(|e| StoreError::Internal(format!("a stored {what} does not decode: {e}")))
-}
-
 /// An idea from its `doc` and `supports` columns (the count lives in its column only).
 pub(super) fn idea_from(doc: &str, supports: i64) -> StoreResult<Idea> {
-    let mut idea: Idea = decode("idea", doc)?;
+    let mut idea: Idea = from_json("idea", doc)?;
     idea.supports = u64::try_from(supports).unwrap_or(0);
     Ok(idea)
 }
 
-pub(super) fn idea_row(row: &Row<'_>) -> rusqlite::Result<(String, i64)> {
-    Ok((row.get(0)?, row.get(1)?))
-}
-
 pub(super) fn ideas_from(rows: Vec<(String, i64)>) -> StoreResult<Vec<Idea>> {
     rows.iter().map(|(doc, n)| idea_from(doc, *n)).collect()
-}
-
-pub(super) fn text_row(row: &Row<'_>) -> rusqlite::Result<String> {
-    row.get(0)
 }
 
 pub(super) fn as_i64(n: u64) -> i64 {
@@ -268,7 +252,7 @@ pub(super) fn idea_values(idea: &Idea) -> StoreResult<Vec<Value>> {
             .map_or(Value::Null, |o| Value::Text(o.as_str().to_string())),
         millis(idea.mail_due.map(|m| m.since)),
         Value::Integer(as_i64(idea.version)),
-        Value::Text(json(idea)?),
+        Value::Text(to_json(idea)?),
     ])
 }
 
