@@ -105,6 +105,17 @@ pub struct Recipient {
     pub name: Option<String>,
 }
 
+impl Recipient {
+    /// An account's own address, under its display name.
+    pub fn account(account: &crate::accounts::model::Account) -> Recipient {
+        Recipient {
+            account_id: Some(account.id.clone()),
+            email: account.email.clone(),
+            name: Some(account.display_name.as_str().to_string()),
+        }
+    }
+}
+
 /// One email a feature asks for.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Notification {

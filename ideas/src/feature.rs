@@ -90,9 +90,10 @@ impl Running for RunningIdeas {
         Some(crate::http::IdeasApi::openapi())
     }
 
-    /// Pays the emails that changes still owe (a crash between a change and its email), on
-    /// every server: the debt is cleared by version and the notifier's key makes a second
-    /// queueing a no-op, so two servers sweeping at once send each email once.
+    /// Pays the emails that changes still owe (a crash between a change and its email), and
+    /// tells participants of a stage that began, on every server: debts are cleared by version,
+    /// announcements recorded on the project, and the notifier's key makes a second queueing a
+    /// no-op, so two servers at it at once send each email once.
     fn spawn_tasks(&self) {
         let platform = self.platform.clone();
         let ideas = self.ideas.clone();
@@ -104,6 +105,9 @@ impl Running for RunningIdeas {
                 }
                 if let Err(e) = service::sweep_mail(&platform, &ideas).await {
                     tracing::warn!(error = %e, "sweeping the ideas' owed emails (retried)");
+                }
+                if let Err(e) = service::announce_stages(&platform, &ideas).await {
+                    tracing::warn!(error = %e, "announcing the projects' stages (retried)");
                 }
             }
         });

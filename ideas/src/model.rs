@@ -121,6 +121,10 @@ pub struct Project {
     /// The experts of this project (the expert role is given per project).
     pub experts: BTreeSet<AccountId>,
     pub published: bool,
+    /// The last stage its participants were told had begun (see
+    /// [`crate::rules::stage_to_announce`]).
+    #[serde(default)]
+    pub announced: Option<Stage>,
     pub created_by: AccountId,
     #[serde(with = "millis")]
     pub created_at: OffsetDateTime,

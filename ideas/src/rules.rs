@@ -205,6 +205,7 @@ pub fn new_project(fields: ProjectFields, creator: &Account, now: OffsetDateTime
         organisation_id: creator.organisation_id.clone(),
         experts: BTreeSet::new(),
         published: false,
+        announced: None,
         created_by: creator.id.clone(),
         created_at: now,
         updated_at: now,
@@ -971,6 +972,9 @@ pub fn advance(
 pub fn idea_district(author: &Account) -> DistrictId {
     author.district_id.clone()
 }
+
+mod announce;
+pub use announce::*;
 
 #[cfg(test)]
 mod tests;

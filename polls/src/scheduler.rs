@@ -100,11 +100,7 @@ async fn enqueue(
 ) -> PollResult<()> {
     let notification = Notification {
         kind: kind.kind(),
-        recipient: Recipient {
-            account_id: Some(account.id.clone()),
-            email: account.email.clone(),
-            name: Some(account.display_name.as_str().to_string()),
-        },
+        recipient: Recipient::account(account),
         locale: account.lang,
         data: [
             ("title".to_string(), poll.title.clone()),

@@ -55,6 +55,7 @@ fn project() -> Project {
         organisation_id: Some(OrganisationId::from_trusted("org".into())),
         experts: BTreeSet::new(),
         published: true,
+        announced: None,
         created_by: AccountId::generate(),
         created_at: t0(),
         updated_at: t0(),

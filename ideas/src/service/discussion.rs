@@ -41,6 +41,7 @@ pub async fn comment(
     rules::may_comment(&idea, &project, author, parent.as_ref(), now)?;
     let comment = rules::new_comment(&idea, author, input, parent.as_ref(), now)?;
     ideas.store.insert_comment(&comment).await?;
+    ideas.took_part(&project.id, &author.id).await;
     Ok(comment)
 }
 

@@ -33,6 +33,7 @@ pub async fn submit(
         .store
         .insert_idea(&idea, &IdeaIndex::of(&idea))
         .await?;
+    ideas.took_part(&project.id, &author.id).await;
     Ok(idea)
 }
 
@@ -181,6 +182,7 @@ pub async fn support(ideas: &Ideas, account: &Account, id: &IdeaId, on: bool) ->
     rules::may_support(&idea, &project, account, now)?;
     if on {
         ideas.store.support(&idea.id, &account.id, now).await?;
+        ideas.took_part(&project.id, &account.id).await;
     } else {
         ideas.store.withdraw(&idea.id, &account.id).await?;
     }
@@ -203,8 +205,11 @@ pub async fn supports(ideas: &Ideas, account: &Account, id: &IdeaId) -> IdeaResu
 
 /// Follows an idea (`on`: hear of its outcome) or stops following it.
 pub async fn follow(ideas: &Ideas, account: &Account, id: &IdeaId, on: bool) -> IdeaResult<()> {
-    let (idea, _) = visible_idea(ideas, Some(account), id).await?;
+    let (idea, project) = visible_idea(ideas, Some(account), id).await?;
     ideas.store.follow(&idea.id, &account.id, on).await?;
+    if on {
+        ideas.took_part(&project.id, &account.id).await;
+    }
     Ok(())
 }
 

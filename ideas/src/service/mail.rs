@@ -20,7 +20,7 @@ pub const IDEA_DECIDED: KindSpec = KindSpec::optional("idea_decided");
 pub const IDEA_OUTCOME: KindSpec = KindSpec::optional("idea_outcome");
 
 /// The ideas' notification kinds.
-pub const KINDS: &[KindSpec] = &[IDEA_DECIDED, IDEA_OUTCOME];
+pub const KINDS: &[KindSpec] = &[IDEA_DECIDED, IDEA_OUTCOME, super::IDEA_STAGE];
 
 /// Followers read per page when an outcome is announced.
 const FOLLOWERS_PAGE: usize = 500;
@@ -92,11 +92,7 @@ fn notification(kind: &KindSpec, account: &Account, idea: &Idea) -> Notification
     }
     Notification {
         kind: kind.kind(),
-        recipient: Recipient {
-            account_id: Some(account.id.clone()),
-            email: account.email.clone(),
-            name: Some(account.display_name.as_str().to_string()),
-        },
+        recipient: Recipient::account(account),
         locale: account.lang,
         data,
         idempotency_key: format!("{}:{}:{}:{}", kind.name, idea.id, idea.version, account.id),

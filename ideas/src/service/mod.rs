@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use veche_core::accounts::model::Account;
 use veche_core::clock;
+use veche_core::id::AccountId;
 use veche_core::platform::Platform;
 use veche_core::store::AuditEntry;
 use veche_core::web::problem::Problem;
@@ -25,6 +26,7 @@ mod mail;
 mod moderation;
 mod open_data;
 mod projects;
+mod stages;
 
 pub use discussion::*;
 pub use experts::*;
@@ -33,6 +35,7 @@ pub use mail::*;
 pub use moderation::*;
 pub use open_data::*;
 pub use projects::*;
+pub use stages::*;
 
 /// The ideas' settings.
 #[derive(Clone, Debug)]
@@ -73,6 +76,9 @@ pub struct Ideas {
     suggested: RwLock<HashMap<(IdeaId, u64), Found>>,
     /// Where ideas' pictures are kept (core's upload store); without it an idea takes none.
     uploads: Option<Arc<dyn veche_core::web::uploads::UploadStore>>,
+    /// Participants this server recorded lately, so that a resident's tenth support writes
+    /// nothing more.
+    recorded: RwLock<std::collections::HashSet<(ProjectId, AccountId)>>,
 }
 
 /// Likely duplicates found at an instant.
@@ -89,6 +95,28 @@ impl Ideas {
             corpus: RwLock::new(HashMap::new()),
             suggested: RwLock::new(HashMap::new()),
             uploads: None,
+            recorded: RwLock::new(std::collections::HashSet::new()),
+        }
+    }
+
+    /// Records that `account` took part in `project`, so that they hear when its stages begin.
+    /// A failure is logged, not returned: what the resident did stands, and the cost is one
+    /// email of news they may miss.
+    pub(crate) async fn took_part(&self, project: &ProjectId, account: &AccountId) {
+        let key = (project.clone(), account.clone());
+        if self.recorded.read().is_ok_and(|seen| seen.contains(&key)) {
+            return;
+        }
+        match self.store.participate(project, account).await {
+            Ok(()) => {
+                if let Ok(mut seen) = self.recorded.write() {
+                    if seen.len() >= 100_000 {
+                        seen.clear();
+                    }
+                    seen.insert(key);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, project = %project, "recording a participant"),
         }
     }
 

@@ -233,6 +233,18 @@ pub trait IdeaStore: Send + Sync + 'static {
         limit: usize,
     ) -> StoreResult<Vec<AccountId>>;
 
+    // ---- Participants ----
+    /// Records that the resident took part in the project (proposed, supported, commented on
+    /// or followed an idea): they hear when its stages begin. Idempotent.
+    async fn participate(&self, project: &ProjectId, account: &AccountId) -> StoreResult<()>;
+    /// The project's participants in account order after `after`.
+    async fn participants(
+        &self,
+        project: &ProjectId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>>;
+
     // ---- Experts ----
     /// Stores an expert's scores of an idea, replacing their earlier ones.
     async fn save_score(&self, score: &Score) -> StoreResult<()>;

@@ -152,6 +152,11 @@ pub const INDEXES: &[(&str, IndexKeys, &str)] = &[
         &[("project_id", 1), ("day", 1)],
         "project_day",
     ),
+    (
+        "idea_participants",
+        &[("project_id", 1), ("account_id", 1)],
+        "project_accounts",
+    ),
 ];
 
 pub struct MongoIdeas {
@@ -281,7 +286,94 @@ impl MongoIdeas {
                 .collect();
             self.db.ensure_index(collection, keys, name, false).await?;
         }
-        Ok(())
+        self.fill_participants().await
+    }
+
+    /// A page of the accounts in `collection` whose `field` is `value`, in account order after
+    /// `after` (the index on `field, account_id` serves it).
+    async fn accounts_after(
+        &self,
+        collection: &str,
+        (field, value): (&str, &str),
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>> {
+        let docs = find_sorted(
+            &self.col(collection),
+            past(
+                doc! { field: value },
+                "account_id",
+                "$gt",
+                after.map(AccountId::as_str),
+            ),
+            doc! { field: 1, "account_id": 1 },
+            Some(limit),
+        )
+        .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| d.get_str("account_id").ok())
+            .map(|a| AccountId::from_trusted(a.to_string()))
+            .collect())
+    }
+
+    /// Fills `idea_participants` from what was stored before it existed, once per database
+    /// (a `migrations` document records it): each idea's author, supporters, followers and
+    /// commenters. Idempotent, so a run cut short is finished by the next start.
+    async fn fill_participants(&self) -> StoreResult<()> {
+        const DONE: &str = "ideas_participants_filled";
+        let migrations = self.col("migrations");
+        if migrations.find_one(doc! { "_id": DONE }).await?.is_some() {
+            return Ok(());
+        }
+        let mut project_of = std::collections::HashMap::new();
+        let mut pairs = BTreeSet::new();
+        let mut ideas = self
+            .ideas_col()
+            .find(doc! {})
+            .projection(doc! { "project_id": 1, "author_id": 1 })
+            .await?;
+        while let Some(d) = ideas.try_next().await? {
+            if let (Ok(id), Ok(project), Ok(author)) = (
+                d.get_str("_id"),
+                d.get_str("project_id"),
+                d.get_str("author_id"),
+            ) {
+                project_of.insert(id.to_string(), project.to_string());
+                pairs.insert((project.to_string(), author.to_string()));
+            }
+        }
+        for (collection, who) in [
+            ("idea_supports", "account_id"),
+            ("idea_follows", "account_id"),
+            ("idea_comments", "author_id"),
+        ] {
+            let mut found = self
+                .col(collection)
+                .find(doc! {})
+                .projection(doc! { "idea_id": 1, who: 1 })
+                .await?;
+            while let Some(d) = found.try_next().await? {
+                let project = d.get_str("idea_id").ok().and_then(|i| project_of.get(i));
+                if let (Some(project), Ok(account)) = (project, d.get_str(who)) {
+                    pairs.insert((project.clone(), account.to_string()));
+                }
+            }
+        }
+        let documents: Vec<Document> = pairs
+            .iter()
+            .map(|(project, account)| {
+                doc! {
+                    "_id": pair_id(project, account),
+                    "project_id": project,
+                    "account_id": account,
+                }
+            })
+            .collect();
+        for chunk in documents.chunks(1000) {
+            insert_missing(&self.col("idea_participants"), chunk.to_vec()).await?;
+        }
+        insert_missing(&migrations, vec![doc! { "_id": DONE }]).await
     }
 
     async fn add_terms(&self, project: &ProjectId, terms: &[u64], delta: i64) -> StoreResult<()> {
@@ -840,19 +932,28 @@ impl IdeaStore for MongoIdeas {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<AccountId>> {
-        let filter = doc! { "idea_id": idea.as_str() };
-        let docs = find_sorted(
-            &self.col("idea_follows"),
-            past(filter, "account_id", "$gt", after.map(AccountId::as_str)),
-            doc! { "idea_id": 1, "account_id": 1 },
-            Some(limit),
-        )
-        .await?;
-        Ok(docs
-            .iter()
-            .filter_map(|d| d.get_str("account_id").ok())
-            .map(|a| AccountId::from_trusted(a.to_string()))
-            .collect())
+        self.accounts_after("idea_follows", ("idea_id", idea.as_str()), after, limit)
+            .await
+    }
+
+    async fn participate(&self, project: &ProjectId, account: &AccountId) -> StoreResult<()> {
+        let document = doc! {
+            "_id": pair_id(project.as_str(), account.as_str()),
+            "project_id": project.as_str(),
+            "account_id": account.as_str(),
+        };
+        insert_missing(&self.col("idea_participants"), vec![document]).await
+    }
+
+    async fn participants(
+        &self,
+        project: &ProjectId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>> {
+        let key = ("project_id", project.as_str());
+        self.accounts_after("idea_participants", key, after, limit)
+            .await
     }
 
     async fn save_score(&self, score: &Score) -> StoreResult<()> {

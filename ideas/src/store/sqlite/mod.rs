@@ -54,6 +54,30 @@ impl SqliteIdeas {
         let params = (id, column, as_i64(version), doc, as_i64(expected));
         Ok(self.db.execute(sql, params).await? == 1)
     }
+
+    /// A page of accounts `sql` lists for `key` (`?1`), in order after `after` (`?2`), at most
+    /// `limit` (`?3`).
+    async fn accounts_after(
+        &self,
+        sql: &'static str,
+        key: String,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>> {
+        let found = self
+            .db
+            .query_all(
+                sql,
+                params_from_iter([
+                    Value::Text(key),
+                    Value::Text(after.map(|a| a.to_string()).unwrap_or_default()),
+                    Value::Integer(as_i64(limit as u64)),
+                ]),
+                text_row,
+            )
+            .await?;
+        Ok(found.into_iter().map(AccountId::from_trusted).collect())
+    }
 }
 
 #[async_trait]
@@ -627,20 +651,31 @@ impl IdeaStore for SqliteIdeas {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<AccountId>> {
-        let found = self
-            .db
-            .query_all(
-                "SELECT account_id FROM idea_follows WHERE idea_id = ?1 AND account_id > ?2
-                 ORDER BY account_id LIMIT ?3",
-                params_from_iter([
-                    Value::Text(idea.to_string()),
-                    Value::Text(after.map(|a| a.to_string()).unwrap_or_default()),
-                    Value::Integer(as_i64(limit as u64)),
-                ]),
-                text_row,
+        let sql = "SELECT account_id FROM idea_follows WHERE idea_id = ?1 AND account_id > ?2
+                   ORDER BY account_id LIMIT ?3";
+        self.accounts_after(sql, idea.to_string(), after, limit)
+            .await
+    }
+
+    async fn participate(&self, project: &ProjectId, account: &AccountId) -> StoreResult<()> {
+        self.db
+            .run(
+                "INSERT OR IGNORE INTO idea_participants (project_id, account_id) VALUES (?1, ?2)",
+                (project.to_string(), account.to_string()),
             )
-            .await?;
-        Ok(found.into_iter().map(AccountId::from_trusted).collect())
+            .await
+    }
+
+    async fn participants(
+        &self,
+        project: &ProjectId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>> {
+        let sql = "SELECT account_id FROM idea_participants WHERE project_id = ?1
+                   AND account_id > ?2 ORDER BY account_id LIMIT ?3";
+        self.accounts_after(sql, project.to_string(), after, limit)
+            .await
     }
 
     async fn save_score(&self, score: &Score) -> StoreResult<()> {

@@ -12,7 +12,8 @@ use veche_core::StoreResult;
 use crate::model::{Idea, IdeaId};
 use crate::store::IdeaIndex;
 
-pub(super) const MIGRATIONS: &[&str] = &[r#"
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE idea_projects (
     id TEXT PRIMARY KEY,
     published INTEGER NOT NULL,
@@ -109,7 +110,25 @@ CREATE TABLE idea_decisions (
     day TEXT NOT NULL
 );
 CREATE INDEX idea_decisions_project ON idea_decisions (project_id, day, action, reason);
-"#];
+"#,
+    // Who took part in each project (they hear when its stages begin); filled from what is
+    // already stored.
+    r#"
+CREATE TABLE idea_participants (
+    project_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    PRIMARY KEY (project_id, account_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO idea_participants SELECT project_id, author_id FROM ideas;
+INSERT OR IGNORE INTO idea_participants
+    SELECT i.project_id, s.account_id FROM idea_supports s JOIN ideas i ON i.id = s.idea_id;
+INSERT OR IGNORE INTO idea_participants
+    SELECT i.project_id, f.account_id FROM idea_follows f JOIN ideas i ON i.id = f.idea_id;
+INSERT OR IGNORE INTO idea_participants
+    SELECT i.project_id, json_extract(c.doc, '$.author_id')
+    FROM idea_comments c JOIN ideas i ON i.id = c.idea_id;
+"#,
+];
 
 /// The row of `idea_terms` that counts a project's ideas (term hashes are never negative).
 pub(super) const IDEA_COUNT: i64 = -1;
