@@ -15,6 +15,7 @@ use veche_core::web::i18n::{FluentValue, Lang, Tr};
 use veche_core::web::pages::{error_page, page_with_flash};
 use veche_core::web::problem::Problem;
 use veche_core::web::respond;
+pub use veche_core::web::show::paragraphs;
 
 use crate::model::{Poll, PollId, Status};
 use crate::pages::{MSK, OFFICIAL_PATH};
@@ -131,22 +132,6 @@ pub fn moscow_input_value(at: Option<OffsetDateTime>) -> String {
 /// Input the page itself could not read (a date, a number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BadInput;
-
-/// A text as paragraphs (split at blank lines) of lines, so that the template can put `<br>`
-/// between lines while escaping every line.
-pub fn paragraphs(text: &str) -> Vec<Vec<String>> {
-    text.replace("\r\n", "\n")
-        .split("\n\n")
-        .map(|p| {
-            p.lines()
-                .map(str::trim_end)
-                .filter(|l| !l.trim().is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .filter(|p| !p.is_empty())
-        .collect()
-}
 
 /// A share as people write it: `40,5 %` in Russian, `40.5%` in English.
 pub fn show_percent(percent: f64, lang: Lang) -> String {

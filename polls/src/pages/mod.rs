@@ -77,10 +77,7 @@ pub const MSK: UtcOffset = time::macros::offset!(+3);
 
 pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Response,)> {
     let p = platform;
-    let w = move || {
-        let polls = polls.clone();
-        warp::any().map(move || polls.clone())
-    };
+    let w = move || crate::http::with_polls(polls.clone());
     let query = warp::query::<HashMap<String, String>>;
     // A page: (Ctx, polls). A form: (Ctx, Form, polls), CSRF checked; with `?dir=`, the query
     // first.
