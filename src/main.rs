@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use veche::bench::Seeding;
 use veche::config::{LogFormat, Settings, SettingsArgs};
 use veche::polls_cli::Report;
 
@@ -109,13 +110,11 @@ enum PollsTask {
     /// Seed residents with API tokens and an open poll for `scripts/bench-polls`.
     #[command(hide = true)]
     BenchSeed {
-        #[arg(long, default_value_t = 10_000)]
-        residents: usize,
+        #[command(flatten)]
+        seeding: Seeding,
         /// Ballots of made-up residents already in the poll.
         #[arg(long, default_value_t = 0)]
         ballots: usize,
-        #[arg(long)]
-        tokens_out: PathBuf,
     },
 }
 
@@ -134,10 +133,8 @@ enum IdeasTask {
     BenchSeed {
         #[arg(long, default_value_t = 50_000)]
         ideas: usize,
-        #[arg(long, default_value_t = 10_000)]
-        residents: usize,
-        #[arg(long)]
-        tokens_out: PathBuf,
+        #[command(flatten)]
+        seeding: Seeding,
     },
 }
 
@@ -312,21 +309,17 @@ async fn polls_task(task: PollsTask, settings: &Settings) -> anyhow::Result<Repo
         PollsTask::VerifyExport { file, published } => {
             polls_cli::verify_export(Some(settings), &file, published.as_deref()).await
         }
-        PollsTask::BenchSeed {
-            residents,
-            ballots,
-            tokens_out,
-        } => polls_cli::bench_seed(settings, residents, ballots, &tokens_out).await,
+        PollsTask::BenchSeed { seeding, ballots } => {
+            polls_cli::bench_seed(settings, &seeding, ballots).await
+        }
     }
 }
 
 async fn ideas_task(task: IdeasTask, settings: &Settings) -> anyhow::Result<Report> {
     match task {
-        IdeasTask::BenchSeed {
-            ideas,
-            residents,
-            tokens_out,
-        } => veche::ideas_cli::bench_seed(settings, ideas, residents, &tokens_out).await,
+        IdeasTask::BenchSeed { ideas, seeding } => {
+            veche::ideas_cli::bench_seed(settings, &seeding, ideas).await
+        }
     }
 }
 

@@ -23,7 +23,7 @@ pub(super) fn parse_short_duration(raw: &str) -> Option<Duration> {
 }
 
 pub(super) fn polls_settings(
-    args: &SettingsArgs,
+    args: &PollsArgs,
     file: &FilePolls,
     errors: &mut Vec<String>,
 ) -> veche_polls::PollsConfig {
@@ -31,7 +31,7 @@ pub(super) fn polls_settings(
     let max_in_flight = setting(
         errors,
         "VECHE_POLLS_MAX_IN_FLIGHT",
-        pick(&args.polls_max_in_flight, &file.max_in_flight),
+        pick(&args.max_in_flight, &file.max_in_flight),
         d.max_in_flight as u64,
         whole_number(1, 1_000_000),
     ) as usize;
@@ -39,14 +39,14 @@ pub(super) fn polls_settings(
     let seal_grace = setting(
         errors,
         "VECHE_POLLS_SEAL_GRACE",
-        pick(&args.polls_seal_grace, &file.seal_grace),
+        pick(&args.seal_grace, &file.seal_grace),
         d.seal_grace,
         short_duration(true, examples),
     );
     let tick = setting(
         errors,
         "VECHE_POLLS_TICK",
-        pick(&args.polls_tick, &file.tick),
+        pick(&args.tick, &file.tick),
         d.tick,
         short_duration(false, examples),
     );
@@ -59,7 +59,7 @@ pub(super) fn polls_settings(
 }
 
 pub(super) fn mail_settings(
-    args: &SettingsArgs,
+    args: &MailArgs,
     file: &FileMail,
     store: &StoreSettings,
     errors: &mut Vec<String>,
@@ -68,14 +68,14 @@ pub(super) fn mail_settings(
     let max_attempts = setting(
         errors,
         "VECHE_MAIL_MAX_ATTEMPTS",
-        pick(&args.mail_max_attempts, &file.max_attempts),
+        pick(&args.max_attempts, &file.max_attempts),
         u64::from(d.max_attempts),
         whole_number(1, 100),
     ) as u32;
     let concurrency = setting(
         errors,
         "VECHE_MAIL_CONCURRENCY",
-        pick(&args.mail_concurrency, &file.concurrency),
+        pick(&args.concurrency, &file.concurrency),
         d.concurrency as u64,
         whole_number(1, 256),
     ) as usize;
@@ -98,18 +98,18 @@ pub(super) fn mail_settings(
     };
     let backoff = duration(
         "VECHE_MAIL_BACKOFF",
-        &args.mail_backoff,
+        &args.backoff,
         &file.backoff,
         d.backoff,
     );
     let backoff_max = duration(
         "VECHE_MAIL_BACKOFF_MAX",
-        &args.mail_backoff_max,
+        &args.backoff_max,
         &file.backoff_max,
         d.backoff_max,
     );
-    let lease = duration("VECHE_MAIL_LEASE", &args.mail_lease, &file.lease, d.lease);
-    let poll = duration("VECHE_MAIL_POLL", &args.mail_poll, &file.poll, d.poll);
+    let lease = duration("VECHE_MAIL_LEASE", &args.lease, &file.lease, d.lease);
+    let poll = duration("VECHE_MAIL_POLL", &args.poll, &file.poll, d.poll);
     if backoff_max < backoff {
         errors.push(
             "VECHE_MAIL_BACKOFF / VECHE_MAIL_BACKOFF_MAX: need backoff <= backoff_max".into(),
@@ -136,7 +136,7 @@ pub(super) fn mail_settings(
         parse_utc_offset,
     );
     let dir = args
-        .mail_dir
+        .dir
         .clone()
         .or(file.dir.clone())
         .unwrap_or_else(|| match store {
@@ -158,7 +158,7 @@ pub(super) fn mail_settings(
 }
 
 pub(super) fn smtp_settings(
-    args: &SettingsArgs,
+    args: &SmtpArgs,
     file: &FileSmtp,
     public_url: &url::Url,
     errors: &mut Vec<String>,
@@ -166,7 +166,7 @@ pub(super) fn smtp_settings(
     let tls = setting(
         errors,
         "VECHE_SMTP_TLS",
-        pick(&args.smtp_tls, &file.tls),
+        pick(&args.tls, &file.tls),
         SmtpTls::StartTls,
         one_of(
             &[
@@ -182,7 +182,7 @@ pub(super) fn smtp_settings(
         SmtpTls::Tls => 465,
         SmtpTls::None => 25,
     };
-    let port = match &args.smtp_port {
+    let port = match &args.port {
         Some(raw) => raw
             .parse::<u16>()
             .ok()
@@ -194,7 +194,7 @@ pub(super) fn smtp_settings(
         None => file.port.unwrap_or(default_port),
     };
     let host = args
-        .smtp_host
+        .host
         .clone()
         .or(file.host.clone())
         .filter(|h| !h.trim().is_empty());
@@ -206,11 +206,11 @@ pub(super) fn smtp_settings(
     let password = secret_setting(
         errors,
         "VECHE_SMTP_PASSWORD_FILE",
-        &args.smtp_password,
-        &args.smtp_password_file,
+        &args.password,
+        &args.password_file,
         &file.password,
     );
-    let username = args.smtp_username.clone().or(file.username.clone());
+    let username = args.username.clone().or(file.username.clone());
     let credentials = match (username, password) {
         (Some(u), Some(p)) => Some((u, Secret::new(p))),
         (None, None) => None,
@@ -220,7 +220,7 @@ pub(super) fn smtp_settings(
         }
     };
     let from = args
-        .smtp_from
+        .from
         .clone()
         .or(file.from.clone())
         .unwrap_or_else(|| format!("noreply@{}", public_url.host_str().unwrap_or("localhost")));

@@ -15,7 +15,7 @@ use veche_core::web::i18n::{FluentValue, Lang, Tr};
 use veche_core::web::pages::{error_page, page_with_flash};
 use veche_core::web::problem::Problem;
 use veche_core::web::respond;
-pub use veche_core::web::show::paragraphs;
+pub use veche_core::web::show::{paragraphs, show_time};
 
 use crate::model::{Poll, PollId, Status};
 use crate::pages::{MSK, OFFICIAL_PATH};
@@ -89,20 +89,6 @@ impl Message {
 
 pub(super) fn status_label(tr: Tr<'_>, status: Status) -> String {
     tr.t(&format!("polls-status-{}", status.as_str()))
-}
-
-/// A time as people read it: Moscow time, marked as such.
-pub(super) fn show_time(tr: Tr<'_>, at: OffsetDateTime) -> String {
-    let local = at.to_offset(MSK);
-    let text = match tr.lang {
-        Lang::Ru => local.format(time::macros::format_description!(
-            "[day].[month].[year] [hour]:[minute]"
-        )),
-        Lang::En => local.format(time::macros::format_description!(
-            "[day] [month repr:short] [year], [hour]:[minute]"
-        )),
-    };
-    format!("{} {}", text.unwrap_or_default(), tr.t("polls-msk"))
 }
 
 /// A `datetime-local` value (`2025-05-01T12:00`, seconds optional, a space for the `T` accepted
