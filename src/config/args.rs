@@ -109,39 +109,31 @@ pub struct SettingsArgs {
 #[command(next_help_heading = "SMTP")]
 pub struct SmtpArgs {
     /// SMTP server host for outgoing email.
-    #[arg(long = "smtp-host", env = "VECHE_SMTP_HOST", value_name = "HOST")]
-    pub host: Option<String>,
+    #[arg(long, env = "VECHE_SMTP_HOST", value_name = "HOST")]
+    pub smtp_host: Option<String>,
     /// SMTP port. [default: 587 for starttls, 465 for tls, 25 for none]
-    #[arg(long = "smtp-port", env = "VECHE_SMTP_PORT", value_name = "PORT")]
-    pub port: Option<String>,
+    #[arg(long, env = "VECHE_SMTP_PORT", value_name = "PORT")]
+    pub smtp_port: Option<String>,
     /// SMTP transport security: `starttls`, `tls` or `none`. [default: starttls]
-    #[arg(long = "smtp-tls", env = "VECHE_SMTP_TLS", value_name = "MODE")]
-    pub tls: Option<String>,
+    #[arg(long, env = "VECHE_SMTP_TLS", value_name = "MODE")]
+    pub smtp_tls: Option<String>,
     /// SMTP user name (set together with the password).
-    #[arg(
-        long = "smtp-username",
-        env = "VECHE_SMTP_USERNAME",
-        value_name = "USER"
-    )]
-    pub username: Option<String>,
+    #[arg(long, env = "VECHE_SMTP_USERNAME", value_name = "USER")]
+    pub smtp_username: Option<String>,
     /// SMTP password.
     #[arg(
-        long = "smtp-password",
+        long,
         env = "VECHE_SMTP_PASSWORD",
         value_name = "PASSWORD",
         hide_env_values = true
     )]
-    pub password: Option<String>,
+    pub smtp_password: Option<String>,
     /// A file holding the SMTP password.
-    #[arg(
-        long = "smtp-password-file",
-        env = "VECHE_SMTP_PASSWORD_FILE",
-        value_name = "FILE"
-    )]
-    pub password_file: Option<PathBuf>,
+    #[arg(long, env = "VECHE_SMTP_PASSWORD_FILE", value_name = "FILE")]
+    pub smtp_password_file: Option<PathBuf>,
     /// The sender of Veche's email, e.g. `Вече <noreply@city.example>`. [default: noreply@HOST of the public URL]
-    #[arg(long = "smtp-from", env = "VECHE_SMTP_FROM", value_name = "ADDRESS")]
-    pub from: Option<String>,
+    #[arg(long, env = "VECHE_SMTP_FROM", value_name = "ADDRESS")]
+    pub smtp_from: Option<String>,
 }
 
 /// The email queue and its delivery worker (the file's `[mail]`).
@@ -154,44 +146,28 @@ pub struct MailArgs {
     pub worker: Option<String>,
     /// With no SMTP host set, emails are written as .eml files into this folder.
     /// [default: DATA_DIR/mail]
-    #[arg(long = "mail-dir", env = "VECHE_MAIL_DIR", value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    #[arg(long, env = "VECHE_MAIL_DIR", value_name = "DIR")]
+    pub mail_dir: Option<PathBuf>,
     /// Delivery attempts before an email is dead-lettered. [default: 8]
-    #[arg(
-        long = "mail-max-attempts",
-        env = "VECHE_MAIL_MAX_ATTEMPTS",
-        value_name = "N"
-    )]
-    pub max_attempts: Option<String>,
+    #[arg(long, env = "VECHE_MAIL_MAX_ATTEMPTS", value_name = "N")]
+    pub mail_max_attempts: Option<String>,
     /// The wait after a first failed attempt; doubled after each next one (with jitter).
     /// [default: 30s]
-    #[arg(
-        long = "mail-backoff",
-        env = "VECHE_MAIL_BACKOFF",
-        value_name = "DURATION"
-    )]
-    pub backoff: Option<String>,
+    #[arg(long, env = "VECHE_MAIL_BACKOFF", value_name = "DURATION")]
+    pub mail_backoff: Option<String>,
     /// The longest wait between attempts. [default: 1h]
-    #[arg(
-        long = "mail-backoff-max",
-        env = "VECHE_MAIL_BACKOFF_MAX",
-        value_name = "DURATION"
-    )]
-    pub backoff_max: Option<String>,
+    #[arg(long, env = "VECHE_MAIL_BACKOFF_MAX", value_name = "DURATION")]
+    pub mail_backoff_max: Option<String>,
     /// How long a worker holds a claimed email before another may take it over. Keep it well
     /// above the SMTP timeout (60s). [default: 5m]
-    #[arg(long = "mail-lease", env = "VECHE_MAIL_LEASE", value_name = "DURATION")]
-    pub lease: Option<String>,
+    #[arg(long, env = "VECHE_MAIL_LEASE", value_name = "DURATION")]
+    pub mail_lease: Option<String>,
     /// Emails sent at once, and SMTP connections kept open. [default: 8]
-    #[arg(
-        long = "mail-concurrency",
-        env = "VECHE_MAIL_CONCURRENCY",
-        value_name = "N"
-    )]
-    pub concurrency: Option<String>,
+    #[arg(long, env = "VECHE_MAIL_CONCURRENCY", value_name = "N")]
+    pub mail_concurrency: Option<String>,
     /// The longest pause of an idle worker before it looks for due emails again. [default: 1s]
-    #[arg(long = "mail-poll", env = "VECHE_MAIL_POLL", value_name = "DURATION")]
-    pub poll: Option<String>,
+    #[arg(long, env = "VECHE_MAIL_POLL", value_name = "DURATION")]
+    pub mail_poll: Option<String>,
     /// Local hour (0-23) after which the previous day's digests are sent. [default: 8]
     #[arg(long, env = "VECHE_DIGEST_HOUR", value_name = "HOUR")]
     pub digest_hour: Option<String>,
@@ -206,21 +182,13 @@ pub struct MailArgs {
 pub struct PollsArgs {
     /// Ballots handled at once before new ones are refused with 503 and Retry-After (load
     /// shedding instead of queueing into timeouts). [default: 4096]
-    #[arg(
-        long = "polls-max-in-flight",
-        env = "VECHE_POLLS_MAX_IN_FLIGHT",
-        value_name = "N"
-    )]
-    pub max_in_flight: Option<String>,
+    #[arg(long, env = "VECHE_POLLS_MAX_IN_FLIGHT", value_name = "N")]
+    pub polls_max_in_flight: Option<String>,
     /// How long after a poll closes it is sealed (ballots sent just before the close still
     /// count). [default: 60s]
-    #[arg(
-        long = "polls-seal-grace",
-        env = "VECHE_POLLS_SEAL_GRACE",
-        value_name = "DURATION"
-    )]
-    pub seal_grace: Option<String>,
+    #[arg(long, env = "VECHE_POLLS_SEAL_GRACE", value_name = "DURATION")]
+    pub polls_seal_grace: Option<String>,
     /// How often polls are checked for opening, sealing and announcements. [default: 15s]
-    #[arg(long = "polls-tick", env = "VECHE_POLLS_TICK", value_name = "DURATION")]
-    pub tick: Option<String>,
+    #[arg(long, env = "VECHE_POLLS_TICK", value_name = "DURATION")]
+    pub polls_tick: Option<String>,
 }

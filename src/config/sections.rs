@@ -31,7 +31,7 @@ pub(super) fn polls_settings(
     let max_in_flight = setting(
         errors,
         "VECHE_POLLS_MAX_IN_FLIGHT",
-        pick(&args.max_in_flight, &file.max_in_flight),
+        pick(&args.polls_max_in_flight, &file.max_in_flight),
         d.max_in_flight as u64,
         whole_number(1, 1_000_000),
     ) as usize;
@@ -39,14 +39,14 @@ pub(super) fn polls_settings(
     let seal_grace = setting(
         errors,
         "VECHE_POLLS_SEAL_GRACE",
-        pick(&args.seal_grace, &file.seal_grace),
+        pick(&args.polls_seal_grace, &file.seal_grace),
         d.seal_grace,
         short_duration(true, examples),
     );
     let tick = setting(
         errors,
         "VECHE_POLLS_TICK",
-        pick(&args.tick, &file.tick),
+        pick(&args.polls_tick, &file.tick),
         d.tick,
         short_duration(false, examples),
     );
@@ -68,14 +68,14 @@ pub(super) fn mail_settings(
     let max_attempts = setting(
         errors,
         "VECHE_MAIL_MAX_ATTEMPTS",
-        pick(&args.max_attempts, &file.max_attempts),
+        pick(&args.mail_max_attempts, &file.max_attempts),
         u64::from(d.max_attempts),
         whole_number(1, 100),
     ) as u32;
     let concurrency = setting(
         errors,
         "VECHE_MAIL_CONCURRENCY",
-        pick(&args.concurrency, &file.concurrency),
+        pick(&args.mail_concurrency, &file.concurrency),
         d.concurrency as u64,
         whole_number(1, 256),
     ) as usize;
@@ -98,18 +98,18 @@ pub(super) fn mail_settings(
     };
     let backoff = duration(
         "VECHE_MAIL_BACKOFF",
-        &args.backoff,
+        &args.mail_backoff,
         &file.backoff,
         d.backoff,
     );
     let backoff_max = duration(
         "VECHE_MAIL_BACKOFF_MAX",
-        &args.backoff_max,
+        &args.mail_backoff_max,
         &file.backoff_max,
         d.backoff_max,
     );
-    let lease = duration("VECHE_MAIL_LEASE", &args.lease, &file.lease, d.lease);
-    let poll = duration("VECHE_MAIL_POLL", &args.poll, &file.poll, d.poll);
+    let lease = duration("VECHE_MAIL_LEASE", &args.mail_lease, &file.lease, d.lease);
+    let poll = duration("VECHE_MAIL_POLL", &args.mail_poll, &file.poll, d.poll);
     if backoff_max < backoff {
         errors.push(
             "VECHE_MAIL_BACKOFF / VECHE_MAIL_BACKOFF_MAX: need backoff <= backoff_max".into(),
@@ -136,7 +136,7 @@ pub(super) fn mail_settings(
         parse_utc_offset,
     );
     let dir = args
-        .dir
+        .mail_dir
         .clone()
         .or(file.dir.clone())
         .unwrap_or_else(|| match store {
@@ -166,7 +166,7 @@ pub(super) fn smtp_settings(
     let tls = setting(
         errors,
         "VECHE_SMTP_TLS",
-        pick(&args.tls, &file.tls),
+        pick(&args.smtp_tls, &file.tls),
         SmtpTls::StartTls,
         one_of(
             &[
@@ -182,7 +182,7 @@ pub(super) fn smtp_settings(
         SmtpTls::Tls => 465,
         SmtpTls::None => 25,
     };
-    let port = match &args.port {
+    let port = match &args.smtp_port {
         Some(raw) => raw
             .parse::<u16>()
             .ok()
@@ -194,7 +194,7 @@ pub(super) fn smtp_settings(
         None => file.port.unwrap_or(default_port),
     };
     let host = args
-        .host
+        .smtp_host
         .clone()
         .or(file.host.clone())
         .filter(|h| !h.trim().is_empty());
@@ -206,11 +206,11 @@ pub(super) fn smtp_settings(
     let password = secret_setting(
         errors,
         "VECHE_SMTP_PASSWORD_FILE",
-        &args.password,
-        &args.password_file,
+        &args.smtp_password,
+        &args.smtp_password_file,
         &file.password,
     );
-    let username = args.username.clone().or(file.username.clone());
+    let username = args.smtp_username.clone().or(file.username.clone());
     let credentials = match (username, password) {
         (Some(u), Some(p)) => Some((u, Secret::new(p))),
         (None, None) => None,
@@ -220,7 +220,7 @@ pub(super) fn smtp_settings(
         }
     };
     let from = args
-        .from
+        .smtp_from
         .clone()
         .or(file.from.clone())
         .unwrap_or_else(|| format!("noreply@{}", public_url.host_str().unwrap_or("localhost")));

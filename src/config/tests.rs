@@ -38,8 +38,8 @@ fn every_bad_value_is_named() {
             session_idle: Some("forever".into()),
             secret_key: Some("abc".into()),
             smtp: SmtpArgs {
-                port: Some("0".into()),
-                username: Some("u".into()),
+                smtp_port: Some("0".into()),
+                smtp_username: Some("u".into()),
                 ..Default::default()
             },
             ..Default::default()

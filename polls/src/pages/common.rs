@@ -14,23 +14,12 @@ use veche_core::platform::Ctx;
 use veche_core::web::i18n::{FluentValue, Lang, Tr};
 use veche_core::web::pages::{error_page, page_with_flash};
 use veche_core::web::problem::Problem;
-use veche_core::web::respond;
-pub use veche_core::web::show::{paragraphs, show_time};
+pub use veche_core::web::show::{paragraphs, show_time, signin_href, to_signin, Message};
 
 use crate::model::{Poll, PollId, Status};
 use crate::pages::{MSK, OFFICIAL_PATH};
 use crate::rules::{self, Ineligible};
 use crate::service::{self, Polls};
-
-/// Pages that need a signed-in account send others to sign in and come back to `path`.
-pub(super) fn to_signin(path: &str) -> Response {
-    respond::see_other(&signin_href(path))
-}
-
-pub(super) fn signin_href(path: &str) -> String {
-    let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
-    format!("/signin?next={next}")
-}
 
 pub(super) fn viewer(ctx: &Ctx) -> Option<&Account> {
     ctx.principal.as_ref().map(|p| &p.account)
@@ -64,26 +53,11 @@ pub(super) fn page_with_done<T: Template>(
     page_with_flash(ctx, StatusCode::OK, title, body, flash)
 }
 
-/// A problem's title and detail in the page's language, for a form shown again.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct Message {
-    pub title: String,
-    pub detail: String,
-}
-
-impl Message {
-    /// The title and detail of the problem's document (as the API would answer it).
-    pub(super) fn of(ctx: &Ctx, problem: &Problem) -> Message {
-        let document = problem.to_json(&ctx.platform.catalog, ctx.lang);
-        serde_json::from_value(document).unwrap_or_default()
-    }
-
-    pub(super) fn page(tr: Tr<'_>, key: &str) -> Message {
-        Message {
-            title: tr.t("polls-form-error-title"),
-            detail: tr.t(key),
-        }
+/// A refusal the page itself makes (a form it could not read), as a form's message.
+pub(super) fn page_message(tr: Tr<'_>, key: &str) -> Message {
+    Message {
+        title: tr.t("polls-form-error-title"),
+        detail: tr.t(key),
     }
 }
 
