@@ -1,14 +1,39 @@
 //! What the bench seeds of every feature share: residents with API tokens, written one per
 //! line to a file the load scripts read.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
 use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
 use veche_core::accounts::model::{Account, ApiToken, BirthYear, DisplayName, Email, Role};
 use veche_core::id::{DistrictId, TokenId};
 use veche_core::Platform;
+
+use crate::Settings;
+
+/// What every bench seed makes first: `residents` residents with API tokens, the tokens
+/// written one per line to `tokens_out` (the flags of every `bench-seed`).
+#[derive(Clone, Debug, clap::Args)]
+pub struct Seeding {
+    #[arg(long, default_value_t = 10_000)]
+    pub residents: usize,
+    #[arg(long)]
+    pub tokens_out: PathBuf,
+}
+
+/// The platform and the service `T` of a started feature, with the residents of `seeding`
+/// made: where every bench seed begins.
+pub async fn seeded<T: Send + Sync + 'static>(
+    settings: &Settings,
+    seeding: &Seeding,
+) -> anyhow::Result<(Arc<Platform>, Arc<T>)> {
+    let parts = crate::assemble(settings, CancellationToken::new()).await?;
+    let service = parts.service::<T>()?;
+    residents_with_tokens(&parts.platform, seeding.residents, &[], &seeding.tokens_out).await?;
+    Ok((parts.platform, service))
+}
 
 /// Every district of the directory (an error when there is none).
 pub fn districts(platform: &Platform) -> anyhow::Result<Vec<DistrictId>> {

@@ -1,12 +1,10 @@
 //! `veche ideas …`: what operators and the load scripts run against the ideas' store.
 
-use std::path::Path;
-
 use anyhow::{anyhow, Context};
-use tokio_util::sync::CancellationToken;
 use veche_core::accounts::model::Role;
 use veche_ideas::Ideas;
 
+use crate::bench::Seeding;
 use crate::polls_cli::Report;
 use crate::Settings;
 
@@ -17,14 +15,11 @@ use crate::Settings;
 /// approved ideas' ids (one per line in `TOKENS_OUT.ideas`). Prints the project id.
 pub async fn bench_seed(
     settings: &Settings,
+    seeding: &Seeding,
     ideas: usize,
-    residents: usize,
-    tokens_out: &Path,
 ) -> anyhow::Result<Report> {
-    let parts = crate::assemble(settings, CancellationToken::new()).await?;
-    let service = parts.service::<Ideas>()?;
-    let platform = parts.platform.clone();
-    crate::bench::residents_with_tokens(&platform, residents, &[], tokens_out).await?;
+    let (platform, service) = crate::bench::seeded::<Ideas>(settings, seeding).await?;
+    let tokens_out = &seeding.tokens_out;
     let moderator = tokens_out.with_extension("moderator");
     crate::bench::residents_with_tokens(&platform, 1, &[Role::Moderator], &moderator).await?;
     let districts = crate::bench::districts(&platform)?;

@@ -33,7 +33,7 @@ pub use config::Settings;
 use config::StoreSettings;
 use veche_core::accounts::demo::DemoAccount;
 use veche_core::accounts::{Accounts, CoreConfig};
-use veche_core::feature::{Feature, Running};
+use veche_core::feature::{Declaration, Feature, Running};
 use veche_core::notify::KindSpec;
 use veche_core::platform::Ctx;
 use veche_core::storage::{Backend, Mongo, Sqlite};
@@ -175,17 +175,20 @@ pub async fn assemble(settings: &Settings, shutdown: CancellationToken) -> anyho
         }
     };
     let mut features = features(settings);
-    let kinds: Vec<&'static [KindSpec]> = features.iter().map(|f| f.notification_kinds()).collect();
+    let kinds: Vec<&'static [KindSpec]> = features.iter().map(|f| f.declaration().kinds).collect();
     let outbox = Arc::new(
         Outbox::open(&backend, &kinds)
             .await
             .context("preparing the email outbox")?,
     );
     features.insert(0, Box::new(NotifierFeature::new(outbox.clone())));
-    let catalogs: Vec<(&'static str, &'static str)> =
-        features.iter().flat_map(|f| f.catalogs()).collect();
+    let declarations: Vec<Declaration> = features.iter().map(|f| f.declaration()).collect();
+    let catalogs: Vec<_> = declarations.iter().map(|d| d.catalog).collect();
     let catalog = Catalog::new(&catalogs).map_err(anyhow::Error::msg)?;
-    let declared: Vec<_> = features.iter().flat_map(|f| f.limits()).collect();
+    let declared: Vec<_> = declarations
+        .iter()
+        .flat_map(|d| d.limits.iter().copied())
+        .collect();
     let limits = Limits::build(&declared, &settings.rates).map_err(anyhow::Error::msg)?;
     let config = CoreConfig {
         public_url: settings.public_url.clone(),
@@ -195,16 +198,20 @@ pub async fn assemble(settings: &Settings, shutdown: CancellationToken) -> anyho
     let accounts = Accounts::new(store, config, secret, shutdown, outbox.clone());
     let mut platform = Platform::new(backend, accounts, catalog, limits);
     // Features in their order; the notifier's admin page after the others' entries.
-    let (notifier, rest) = features.split_at(1);
-    platform.nav = rest.iter().chain(notifier).flat_map(|f| f.nav()).collect();
+    let (notifier, rest) = declarations.split_at(1);
+    platform.nav = rest
+        .iter()
+        .chain(notifier)
+        .flat_map(|d| d.nav.clone())
+        .collect();
     platform.reload_directory().await?;
     let platform = Arc::new(platform);
     let mut running = Vec::with_capacity(features.len());
-    for feature in &features {
+    for (feature, declared) in features.iter().zip(&declarations) {
         let started = feature
             .start(platform.clone())
             .await
-            .with_context(|| format!("starting the {} feature", feature.name()))?;
+            .with_context(|| format!("starting the {} feature", declared.name))?;
         running.push(started);
     }
     Ok(Parts {

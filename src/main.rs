@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use veche::bench::Seeding;
 use veche::config::{LogFormat, Settings, SettingsArgs};
+use veche::polls_cli::Report;
 
 #[derive(Parser)]
 #[command(
@@ -58,6 +60,19 @@ enum Command {
     },
 }
 
+impl Command {
+    /// Its settings' flags, and whether it asks for the demo.
+    fn settings(&self) -> (&SettingsArgs, bool) {
+        match self {
+            Command::Serve { demo, settings } => (settings, *demo),
+            Command::Worker { settings }
+            | Command::Admin { settings, .. }
+            | Command::Ideas { settings, .. }
+            | Command::Polls { settings, .. } => (settings, false),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum PollsTask {
     /// Recompute a poll's counts from its ballots and report the drift (exit 1 when drift is
@@ -73,9 +88,9 @@ enum PollsTask {
     /// Write a sealed poll's public ballot export (never an account).
     Export {
         poll: String,
-        /// `json` or `csv`.
-        #[arg(long, default_value = "json")]
-        format: String,
+        /// The form of the file.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
         /// The file to write (default: standard output).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -95,14 +110,19 @@ enum PollsTask {
     /// Seed residents with API tokens and an open poll for `scripts/bench-polls`.
     #[command(hide = true)]
     BenchSeed {
-        #[arg(long, default_value_t = 10_000)]
-        residents: usize,
+        #[command(flatten)]
+        seeding: Seeding,
         /// Ballots of made-up residents already in the poll.
         #[arg(long, default_value_t = 0)]
         ballots: usize,
-        #[arg(long)]
-        tokens_out: PathBuf,
     },
+}
+
+/// The forms of a ballot export.
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Json,
+    Csv,
 }
 
 #[derive(Subcommand)]
@@ -113,10 +133,8 @@ enum IdeasTask {
     BenchSeed {
         #[arg(long, default_value_t = 50_000)]
         ideas: usize,
-        #[arg(long, default_value_t = 10_000)]
-        residents: usize,
-        #[arg(long)]
-        tokens_out: PathBuf,
+        #[command(flatten)]
+        seeding: Seeding,
     },
 }
 
@@ -200,156 +218,137 @@ async fn main() -> ExitCode {
         demo: false,
         settings: SettingsArgs::default(),
     });
+    let (args, demo) = command.settings();
+    let settings = match load(args, demo) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     match command {
-        Command::Serve { demo, settings } => {
-            let settings = match load(&settings, demo) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            let store = match &settings.store {
-                veche::config::StoreSettings::Mongo { .. } => "MongoDB".to_string(),
-                veche::config::StoreSettings::Sqlite { dir, .. } => {
-                    format!("embedded SQLite in {}", dir.display())
-                }
-            };
-            let app = match veche::build(settings.clone()).await {
-                Ok(app) => app,
-                Err(e) => return failure(e.context("cannot start")),
-            };
-            tracing::info!(addr = %app.addr, store, "Veche is running");
-            if !app.demo_accounts.is_empty() {
-                println!("\nDemo accounts (passwords are new at every start):");
-                for account in &app.demo_accounts {
-                    println!(
-                        "  {:<10} {:<32} {}",
-                        account.role.as_str(),
-                        account.email,
-                        account.password
-                    );
-                }
-            }
+        Command::Serve { .. } => serve(settings).await,
+        Command::Worker { .. } => work(settings).await,
+        Command::Polls { task, .. } => report(polls_task(task, &settings).await),
+        Command::Ideas { task, .. } => report(ideas_task(task, &settings).await),
+        Command::Admin { task, .. } => report(admin_task(task, &settings).await),
+    }
+}
+
+/// `veche serve`: the web server until Ctrl+C or SIGTERM.
+async fn serve(settings: Settings) -> ExitCode {
+    let store = match &settings.store {
+        veche::config::StoreSettings::Mongo { .. } => "MongoDB".to_string(),
+        veche::config::StoreSettings::Sqlite { dir, .. } => {
+            format!("embedded SQLite in {}", dir.display())
+        }
+    };
+    let app = match veche::build(settings.clone()).await {
+        Ok(app) => app,
+        Err(e) => return failure(e.context("cannot start")),
+    };
+    tracing::info!(addr = %app.addr, store, "Veche is running");
+    if !app.demo_accounts.is_empty() {
+        println!("\nDemo accounts (passwords are new at every start):");
+        for account in &app.demo_accounts {
             println!(
-                "\nVeche is running at http://{}/ (store: {store}). Press Ctrl+C to stop.",
-                app.addr
+                "  {:<10} {:<32} {}",
+                account.role.as_str(),
+                account.email,
+                account.password
             );
-            if settings.smtp.host.is_none() {
-                println!(
-                    "No SMTP server is set (VECHE_SMTP_HOST): emails are written to {}\n",
-                    settings.mail.dir.display()
-                );
+        }
+    }
+    println!(
+        "\nVeche is running at http://{}/ (store: {store}). Press Ctrl+C to stop.",
+        app.addr
+    );
+    if settings.smtp.host.is_none() {
+        println!(
+            "No SMTP server is set (VECHE_SMTP_HOST): emails are written to {}\n",
+            settings.mail.dir.display()
+        );
+    } else {
+        println!();
+    }
+    let token = app.shutdown_token();
+    shutdown_signal().await;
+    tracing::info!("stopping");
+    token.cancel();
+    app.wait().await;
+    ExitCode::SUCCESS
+}
+
+/// `veche worker`: the email outbox's delivery until Ctrl+C or SIGTERM.
+async fn work(settings: Settings) -> ExitCode {
+    let token = tokio_util::sync::CancellationToken::new();
+    let stop = token.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping the worker after its current round");
+        stop.cancel();
+    });
+    match veche::run_worker(settings, token).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => failure(e.context("worker")),
+    }
+}
+
+async fn polls_task(task: PollsTask, settings: &Settings) -> anyhow::Result<Report> {
+    use veche::polls_cli;
+    match task {
+        PollsTask::Recount { poll, fix } => polls_cli::recount(settings, &poll, fix).await,
+        PollsTask::Seal { poll } => polls_cli::seal(settings, &poll).await,
+        PollsTask::Export { poll, format, out } => {
+            let format = match format {
+                ExportFormat::Json => veche_polls::export::Format::Json,
+                ExportFormat::Csv => veche_polls::export::Format::Csv,
+            };
+            polls_cli::export_ballots(settings, &poll, format, out.as_deref()).await
+        }
+        PollsTask::VerifyReceipt { poll, receipt } => {
+            polls_cli::verify_receipt(settings, &poll, &receipt).await
+        }
+        PollsTask::VerifyExport { file, published } => {
+            polls_cli::verify_export(Some(settings), &file, published.as_deref()).await
+        }
+        PollsTask::BenchSeed { seeding, ballots } => {
+            polls_cli::bench_seed(settings, &seeding, ballots).await
+        }
+    }
+}
+
+async fn ideas_task(task: IdeasTask, settings: &Settings) -> anyhow::Result<Report> {
+    match task {
+        IdeasTask::BenchSeed { ideas, seeding } => {
+            veche::ideas_cli::bench_seed(settings, &seeding, ideas).await
+        }
+    }
+}
+
+async fn admin_task(task: AdminTask, settings: &Settings) -> anyhow::Result<Report> {
+    let text = match task {
+        AdminTask::CreateAdmin { email, name } => {
+            veche::admin::create_admin(settings, &email, &name).await
+        }
+        AdminTask::ImportDistricts { file, replace } => {
+            veche::admin::import_districts(settings, &file, replace).await
+        }
+    }?;
+    Ok(Report { text, ok: true })
+}
+
+/// Prints a task's report: exit code 1 for a report of something wrong, the error's for an
+/// error.
+fn report(result: anyhow::Result<Report>) -> ExitCode {
+    match result {
+        Ok(report) => {
+            if !report.text.is_empty() {
+                println!("{}", report.text);
+            }
+            if report.ok {
+                ExitCode::SUCCESS
             } else {
-                println!();
-            }
-            let token = app.shutdown_token();
-            shutdown_signal().await;
-            tracing::info!("stopping");
-            token.cancel();
-            app.wait().await;
-            ExitCode::SUCCESS
-        }
-        Command::Worker { settings } => {
-            let settings = match load(&settings, false) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            let token = tokio_util::sync::CancellationToken::new();
-            let stop = token.clone();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                tracing::info!("stopping the worker after its current round");
-                stop.cancel();
-            });
-            match veche::run_worker(settings, token).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => failure(e.context("worker")),
+                ExitCode::from(1)
             }
         }
-        Command::Polls { task, settings } => {
-            let settings = match load(&settings, false) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            use veche::polls_cli;
-            let result = match task {
-                PollsTask::Recount { poll, fix } => polls_cli::recount(&settings, &poll, fix).await,
-                PollsTask::Seal { poll } => polls_cli::seal(&settings, &poll).await,
-                PollsTask::Export { poll, format, out } => {
-                    let format = match format.as_str() {
-                        "json" => veche_polls::export::Format::Json,
-                        "csv" => veche_polls::export::Format::Csv,
-                        other => {
-                            eprintln!("veche: --format {other:?}: use json or csv");
-                            return ExitCode::from(2);
-                        }
-                    };
-                    polls_cli::export_ballots(&settings, &poll, format, out.as_deref()).await
-                }
-                PollsTask::VerifyReceipt { poll, receipt } => {
-                    polls_cli::verify_receipt(&settings, &poll, &receipt).await
-                }
-                PollsTask::VerifyExport { file, published } => {
-                    polls_cli::verify_export(Some(&settings), &file, published.as_deref()).await
-                }
-                PollsTask::BenchSeed {
-                    residents,
-                    ballots,
-                    tokens_out,
-                } => polls_cli::bench_seed(&settings, residents, ballots, &tokens_out).await,
-            };
-            match result {
-                Ok(report) => {
-                    if !report.text.is_empty() {
-                        println!("{}", report.text);
-                    }
-                    if report.ok {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::from(1)
-                    }
-                }
-                Err(e) => failure(e),
-            }
-        }
-        Command::Ideas { task, settings } => {
-            let settings = match load(&settings, false) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            let result = match task {
-                IdeasTask::BenchSeed {
-                    ideas,
-                    residents,
-                    tokens_out,
-                } => veche::ideas_cli::bench_seed(&settings, ideas, residents, &tokens_out).await,
-            };
-            match result {
-                Ok(report) => {
-                    println!("{}", report.text);
-                    ExitCode::SUCCESS
-                }
-                Err(e) => failure(e),
-            }
-        }
-        Command::Admin { task, settings } => {
-            let settings = match load(&settings, false) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            let result = match task {
-                AdminTask::CreateAdmin { email, name } => {
-                    veche::admin::create_admin(&settings, &email, &name).await
-                }
-                AdminTask::ImportDistricts { file, replace } => {
-                    veche::admin::import_districts(&settings, &file, replace).await
-                }
-            };
-            match result {
-                Ok(message) => {
-                    println!("{message}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => failure(e),
-            }
-        }
+        Err(e) => failure(e),
     }
 }

@@ -14,6 +14,7 @@ use veche_polls::service::{self, PollError};
 use veche_polls::verify;
 use veche_polls::Polls;
 
+use crate::bench::Seeding;
 use crate::Settings;
 
 /// What a task printed, and whether it found everything in order (the exit code).
@@ -253,15 +254,11 @@ pub async fn verify_export(
 /// poll). Prints the poll id and the first question's id and option ids.
 pub async fn bench_seed(
     settings: &Settings,
-    residents: usize,
+    seeding: &Seeding,
     ballots: usize,
-    tokens_out: &Path,
 ) -> anyhow::Result<Report> {
-    let parts = crate::assemble(settings, CancellationToken::new()).await?;
-    let polls = parts.service::<Polls>()?;
-    let platform = parts.platform.clone();
+    let (platform, polls) = crate::bench::seeded::<Polls>(settings, seeding).await?;
     let districts = crate::bench::districts(&platform)?;
-    crate::bench::residents_with_tokens(&platform, residents, &[], tokens_out).await?;
     let poll = veche_polls::demo::bench_poll(&polls, ballots, &districts)
         .await
         .map_err(failed)?;

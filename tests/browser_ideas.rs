@@ -10,22 +10,17 @@
 
 mod common;
 
-use fantoccini::Client;
 use veche_core::accounts::model::Role;
 use veche_core::web::i18n::Lang;
-use veche_ideas::model::{Audience, Label, Project, Schedule, Stage, Status};
-use veche_ideas::rules::{self, IdeaFields, ProjectFields};
+use veche_ideas::model::{Label, Project, Schedule, Stage, Status};
 
 use common::browser::*;
-use common::fixtures::email_of;
+use common::fixtures::{email_of, open_project, stored_idea};
 use common::{member, TestApp, KHAMOVNIKI};
 
 /// A published project taking ideas, and a neighbour's pending idea in it. Returns the project.
 async fn project_with_an_idea(app: &TestApp, neighbour: &veche_core::id::AccountId) -> Project {
-    let now = veche_core::clock::now();
-    let day = time::Duration::days(1);
     let ideas = app.ideas();
-    let store = ideas.store();
     let author = app
         .platform()
         .store
@@ -33,55 +28,24 @@ async fn project_with_an_idea(app: &TestApp, neighbour: &veche_core::id::Account
         .await
         .expect("store")
         .expect("the neighbour");
-    let fields = ProjectFields {
-        title: "Доступная среда в районе".into(),
-        description: "Что мешает ходить по району с коляской или на костылях.".into(),
-        topics: vec![Label {
-            code: "access".into(),
-            name: "Доступность".into(),
-        }],
-        criteria: Vec::new(),
-        audience: Audience::City,
-        schedule: Schedule {
-            proposals: now - day,
-            discussion: now + day * 7,
-            review: now + day * 14,
-            results: now + day * 21,
-        },
-    };
-    let project = Project {
-        published: true,
-        ..rules::new_project(fields, &author, now)
-    };
-    store.insert_project(&project).await.expect("project");
-    let idea = rules::new_idea(
-        &project,
+    let project = open_project(
+        &ideas,
         &author,
-        IdeaFields {
-            title: "Пандус у входа в поликлинику".into(),
-            body: "У входа в поликлинику нет пандуса, с детской коляской не заехать.".into(),
-            topic: "access".into(),
-        },
-        now - time::Duration::hours(3),
+        (
+            "Доступная среда в районе",
+            "Что мешает ходить по району с коляской или на костылях.",
+        ),
+        ("access", "Доступность"),
+        time::Duration::days(7),
+    )
+    .await;
+    let idea = (
+        "Пандус у входа в поликлинику",
+        "У входа в поликлинику нет пандуса, с детской коляской не заехать.",
     );
-    store
-        .insert_idea(&idea, &veche_ideas::store::IdeaIndex::of(&idea))
-        .await
-        .expect("idea");
+    let at = veche_core::clock::now() - time::Duration::hours(3);
+    stored_idea(&ideas, &project, &author, idea, at, false).await;
     project
-}
-
-/// Presses a button that sends a form, and checks the confirmation on the page it leads to.
-async fn press(client: &Client, app: &TestApp, css: &str, done: &str) -> TestResult {
-    click_to_navigate(client, wait_for(client, css, WAIT).await?).await?;
-    let flash = text_of(client, "p.flash").await?;
-    assert_eq!(
-        flash,
-        msg(app, Lang::Ru, done),
-        "after {css}: {}",
-        describe(client).await
-    );
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -60,20 +60,6 @@ async fn person(
 // Steps a person takes
 // ------------------------------------------------------------------------------------------------
 
-/// Presses a button that sends a form and waits for the page it leads to: the flash message
-/// `done` (a catalog key) on the editor.
-async fn press_in_editor(client: &Client, app: &TestApp, button: &str, done: &str) -> TestResult {
-    click_to_navigate(client, wait_for(client, button, WAIT).await?).await?;
-    let flash = text_of(client, "p.flash").await?;
-    assert_eq!(
-        flash,
-        msg(app, Lang::Ru, done),
-        "after {button}: {}",
-        describe(client).await
-    );
-    Ok(())
-}
-
 /// The status the poll editor shows (its `data-status`: draft, open, closed…).
 async fn editor_status(client: &Client) -> TestResult<String> {
     let status = wait_for(client, "[data-testid='poll-status']", WAIT).await?;
@@ -235,7 +221,7 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
                 required.click().await?;
             }
             fill(&client, "#new-options", &Q1_OPTIONS.join("\n")).await?;
-            press_in_editor(&client, app, "#add-question-submit", "polls-flash-saved").await?;
+            press(&client, app, "#add-question-submit", "polls-flash-saved").await?;
             // …and a multiple-choice one, up to two answers, optional.
             fill(&client, "#new-text", Q2).await?;
             wait_for(&client, "#new-kind", WAIT)
@@ -248,7 +234,7 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
                 required.click().await?;
             }
             fill(&client, "#new-options", &Q2_OPTIONS.join("\n")).await?;
-            press_in_editor(&client, app, "#add-question-submit", "polls-flash-saved").await?;
+            press(&client, app, "#add-question-submit", "polls-flash-saved").await?;
             let headings = client
                 .find_all(Locator::Css("#questions article.question h3"))
                 .await?;
@@ -291,7 +277,7 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
                 Some(KHAMOVNIKI),
                 "Хамовники is chosen in the list"
             );
-            press_in_editor(&client, app, "#settings-submit", "polls-flash-saved").await?;
+            press(&client, app, "#settings-submit", "polls-flash-saved").await?;
             let stored = stored_poll(app, &poll_id).await?;
             assert_eq!(moscow_input_value(stored.opens_at), opens);
             assert_eq!(moscow_input_value(stored.closes_at), closes);
@@ -309,7 +295,7 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
             assert_eq!(stored.questions.len(), 2);
 
             // Schedule: the opening time has passed, so the poll is open at once.
-            press_in_editor(&client, app, "#schedule-submit", "polls-flash-scheduled").await?;
+            press(&client, app, "#schedule-submit", "polls-flash-scheduled").await?;
             assert_eq!(editor_status(&client).await?, "open");
             assert_eq!(
                 text_of(&client, "[data-testid='poll-status']").await?,
@@ -455,7 +441,7 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
             take_back(&client, official_jar).await?;
             client.goto(&app.url(&editor)).await?;
             fill(&client, "#reason", "Голосов достаточно.").await?;
-            press_in_editor(&client, app, "#close-submit", "polls-flash-closed").await?;
+            press(&client, app, "#close-submit", "polls-flash-closed").await?;
             assert_eq!(editor_status(&client).await?, "closed");
             client.delete_all_cookies().await?;
 

@@ -69,22 +69,13 @@ async fn people(app: &TestApp, residents: usize) -> People {
 /// A published project (by `official`); its id.
 async fn published_project(api: &Api<'_>, official: &str) -> String {
     let created = api
-        .send(
-            Method::POST,
-            "/api/v1/idea-projects",
-            Some(official),
-            Some(&project_body()),
-            &[],
-        )
+        .post("/api/v1/idea-projects", Some(official), &project_body())
         .await
         .json_if(StatusCode::CREATED);
     let id = created["id"].as_str().unwrap().to_string();
-    api.send(
-        Method::POST,
+    api.act(
         &format!("/api/v1/idea-projects/{id}/publication"),
         Some(official),
-        None,
-        &[],
     )
     .await
     .json_if(StatusCode::OK);
@@ -92,12 +83,10 @@ async fn published_project(api: &Api<'_>, official: &str) -> String {
 }
 
 async fn submit(api: &Api<'_>, project: &str, token: &str, title: &str, body: &str) -> Reply {
-    api.send(
-        Method::POST,
+    api.post(
         &format!("/api/v1/idea-projects/{project}/ideas"),
         Some(token),
-        Some(&idea_body(title, body)),
-        &[],
+        &idea_body(title, body),
     )
     .await
 }
@@ -107,12 +96,10 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
     let p = people(&app, 3).await;
     // A resident may not create a project.
     let refused = api
-        .send(
-            Method::POST,
+        .post(
             "/api/v1/idea-projects",
             Some(&p.residents[0]),
-            Some(&project_body()),
-            &[],
+            &project_body(),
         )
         .await;
     assert_eq!(refused.code(), problem(403, "forbidden"));
@@ -120,12 +107,10 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
 
     // Bad input is refused with a clear code and stores nothing.
     let unknown = api
-        .send(
-            Method::POST,
+        .post(
             &format!("/api/v1/idea-projects/{project}/ideas"),
             Some(&p.residents[0]),
-            Some(&json!({"title": "Скамейки у пруда", "body": "x", "topic": "parks", "extra": 1})),
-            &[],
+            &json!({"title": "Скамейки у пруда", "body": "x", "topic": "parks", "extra": 1}),
         )
         .await;
     assert_eq!(unknown.code(), problem(400, "unknown_field"));
@@ -172,44 +157,23 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
 
     // A pending idea is its author's and the moderators' only.
     let hidden = api
-        .send(
-            Method::GET,
-            &format!("/api/v1/ideas/{first_id}"),
-            Some(&p.residents[2]),
-            None,
-            &[],
-        )
+        .get(&format!("/api/v1/ideas/{first_id}"), Some(&p.residents[2]))
         .await;
     assert_eq!(hidden.code(), problem(404, "not_found"));
     let own = api
-        .send(
-            Method::GET,
-            &format!("/api/v1/ideas/{first_id}"),
-            Some(&p.residents[0]),
-            None,
-            &[],
-        )
+        .get(&format!("/api/v1/ideas/{first_id}"), Some(&p.residents[0]))
         .await;
     assert_eq!(own.header("etag").as_deref(), Some("\"1\""));
 
     // The queue: oldest first, with the likely duplicate beside the second idea.
     let resident_queue = api
-        .send(
-            Method::GET,
-            "/api/v1/moderation/ideas",
-            Some(&p.residents[0]),
-            None,
-            &[],
-        )
+        .get("/api/v1/moderation/ideas", Some(&p.residents[0]))
         .await;
     assert_eq!(resident_queue.code(), problem(403, "forbidden"));
     let queue = api
-        .send(
-            Method::GET,
+        .get(
             &format!("/api/v1/moderation/ideas?project={project}"),
             Some(&p.moderators[0]),
-            None,
-            &[],
         )
         .await
         .json_if(StatusCode::OK);
@@ -224,47 +188,39 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
 
     // Two moderators decide the first idea on the version they saw: one wins.
     let approve = api
-        .send(
+        .if_match(
             Method::POST,
             &format!("/api/v1/ideas/{first_id}/decision"),
-            Some(&p.moderators[0]),
+            &p.moderators[0],
             Some(&json!({"action": "approve"})),
-            &[("if-match", "\"1\"")],
+            "\"1\"",
         )
         .await;
     assert_eq!(approve.status, StatusCode::OK, "{}", approve.text);
     assert_eq!(approve.header("etag").as_deref(), Some("\"2\""));
     let late = api
-        .send(
+        .if_match(
             Method::POST,
             &format!("/api/v1/ideas/{first_id}/decision"),
-            Some(&p.moderators[1]),
+            &p.moderators[1],
             Some(&json!({"action": "reject", "reason": "unclear"})),
-            &[("if-match", "\"1\"")],
+            "\"1\"",
         )
         .await;
     assert_eq!(late.code(), problem(409, "version_conflict"));
     // The second is merged into the first: its author is credited there.
     let merged = api
-        .send(
-            Method::POST,
+        .post(
             &format!("/api/v1/ideas/{second_id}/decision"),
             Some(&p.moderators[1]),
-            Some(&json!({"action": "merge", "into": first_id})),
-            &[],
+            &json!({"action": "merge", "into": first_id}),
         )
         .await
         .json_if(StatusCode::OK);
     assert_eq!(merged["status"], "merged");
     assert_eq!(merged["merged_into"], first_id.as_str());
     let credited = api
-        .send(
-            Method::GET,
-            &format!("/api/v1/ideas/{first_id}"),
-            Some(&p.residents[1]),
-            None,
-            &[],
-        )
+        .get(&format!("/api/v1/ideas/{first_id}"), Some(&p.residents[1]))
         .await
         .json_if(StatusCode::OK);
     assert_eq!(
@@ -274,25 +230,20 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
 
     // Supports wait for the discussion.
     let early = api
-        .send(
-            Method::PUT,
+        .put(
             &format!("/api/v1/ideas/{first_id}/support"),
             Some(&p.residents[2]),
-            None,
-            &[],
         )
         .await;
     assert_eq!(early.code(), problem(422, "validation_failed"));
     assert_eq!(early.json()["reason"], "supports_closed");
 
     // Residents find it by another form of its words.
+    let q = "%D0%BF%D0%B0%D0%BD%D0%B4%D1%83%D1%81%D1%8B"; // «пандусы»
     let found = api
-        .send(
-            Method::GET,
-            &format!("/api/v1/idea-projects/{project}/ideas?q=%D0%BF%D0%B0%D0%BD%D0%B4%D1%83%D1%81%D1%8B"),
+        .get(
+            &format!("/api/v1/idea-projects/{project}/ideas?q={q}"),
             None,
-            None,
-            &[],
         )
         .await
         .json_if(StatusCode::OK);
@@ -302,24 +253,18 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
         "«пандусы» finds «пандуса»"
     );
     let pending = api
-        .send(
-            Method::GET,
+        .get(
             &format!("/api/v1/idea-projects/{project}/ideas?status=pending"),
             Some(&p.residents[2]),
-            None,
-            &[],
         )
         .await;
     assert_eq!(pending.code(), problem(403, "forbidden"));
 
     // The public log, for anyone: counts only.
     let log = api
-        .send(
-            Method::GET,
+        .get(
             &format!("/api/v1/idea-projects/{project}/moderation-log"),
             None,
-            None,
-            &[],
         )
         .await
         .json_if(StatusCode::OK);
@@ -343,12 +288,10 @@ async fn supports_count_once_and_move_with_the_stage(app: TestApp) {
     .await
     .json_if(StatusCode::CREATED);
     let id = idea["id"].as_str().unwrap().to_string();
-    api.send(
-        Method::POST,
+    api.post(
         &format!("/api/v1/ideas/{id}/decision"),
         Some(&p.moderators[0]),
-        Some(&json!({"action": "approve"})),
-        &[],
+        &json!({"action": "approve"}),
     )
     .await
     .json_if(StatusCode::OK);
@@ -374,28 +317,20 @@ async fn supports_count_once_and_move_with_the_stage(app: TestApp) {
 
     // Forty concurrent supports by one resident count once.
     let path = format!("/api/v1/ideas/{id}/support");
-    let tries = (0..40).map(|_| api.send(Method::PUT, &path, Some(&p.residents[1]), None, &[]));
+    let tries = (0..40).map(|_| api.put(&path, Some(&p.residents[1])));
     for reply in futures::future::join_all(tries).await {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     }
     for token in &p.residents[2..] {
-        api.send(Method::PUT, &path, Some(token), None, &[])
-            .await
-            .json_if(StatusCode::OK);
+        api.put(&path, Some(token)).await.json_if(StatusCode::OK);
     }
     let withdrawn = api
-        .send(Method::DELETE, &path, Some(&p.residents[3]), None, &[])
+        .delete(&path, Some(&p.residents[3]))
         .await
         .json_if(StatusCode::OK);
     assert_eq!(withdrawn["supports"], 2);
     let read = api
-        .send(
-            Method::GET,
-            &format!("/api/v1/ideas/{id}"),
-            Some(&p.residents[1]),
-            None,
-            &[],
-        )
+        .get(&format!("/api/v1/ideas/{id}"), Some(&p.residents[1]))
         .await
         .json_if(StatusCode::OK);
     assert_eq!(read["supports"], 2);
@@ -431,12 +366,9 @@ async fn submissions_are_rate_limited_and_comments_report_and_hide(app: TestApp)
     assert_eq!(third.code(), problem(429, "rate_limited"));
     assert!(third.header("retry-after").is_some());
     let listed = api
-        .send(
-            Method::GET,
+        .get(
             &format!("/api/v1/idea-projects/{project}/ideas?mine=true"),
             Some(&p.residents[0]),
-            None,
-            &[],
         )
         .await
         .json_if(StatusCode::OK);
@@ -447,87 +379,57 @@ async fn submissions_are_rate_limited_and_comments_report_and_hide(app: TestApp)
     );
 
     // Comments: three reports hide one until a moderator keeps it.
-    api.send(
-        Method::POST,
+    api.post(
         &format!("/api/v1/ideas/{}/decision", ids[0]),
         Some(&p.moderators[0]),
-        Some(&json!({"action": "approve"})),
-        &[],
+        &json!({"action": "approve"}),
     )
     .await
     .json_if(StatusCode::OK);
     let comment = api
-        .send(
-            Method::POST,
+        .post(
             &format!("/api/v1/ideas/{}/comments", ids[0]),
             Some(&p.residents[0]),
-            Some(&json!({"text": "<script>alert(1)</script> Приходите на открытие!"})),
-            &[],
+            &json!({"text": "<script>alert(1)</script> Приходите на открытие!"}),
         )
         .await
         .json_if(StatusCode::CREATED);
     let comment_id = comment["id"].as_str().unwrap().to_string();
     for token in &p.residents[1..4] {
-        api.send(
-            Method::POST,
+        api.act(
             &format!("/api/v1/idea-comments/{comment_id}/reports"),
             Some(token),
-            None,
-            &[],
         )
         .await
         .json_if(StatusCode::OK);
     }
     let again = api
-        .send(
-            Method::POST,
+        .act(
             &format!("/api/v1/idea-comments/{comment_id}/reports"),
             Some(&p.residents[1]),
-            None,
-            &[],
         )
         .await;
     assert_eq!(again.json()["reason"], "already_reported");
     let seen = api
-        .send(
-            Method::GET,
-            &format!("/api/v1/ideas/{}/comments", ids[0]),
-            None,
-            None,
-            &[],
-        )
+        .get(&format!("/api/v1/ideas/{}/comments", ids[0]), None)
         .await
         .json_if(StatusCode::OK);
     assert_eq!(seen["items"][0]["hidden"], true);
     assert_eq!(seen["items"][0]["text"], "");
     let reported = api
-        .send(
-            Method::GET,
-            "/api/v1/moderation/idea-comments",
-            Some(&p.moderators[1]),
-            None,
-            &[],
-        )
+        .get("/api/v1/moderation/idea-comments", Some(&p.moderators[1]))
         .await
         .json_if(StatusCode::OK);
     assert_eq!(reported["items"][0]["reports"], 3);
-    api.send(
-        Method::POST,
+    api.post(
         &format!("/api/v1/idea-comments/{comment_id}/moderation"),
         Some(&p.moderators[1]),
-        Some(&json!({"keep": true})),
-        &[],
+        &json!({"keep": true}),
     )
     .await
     .json_if(StatusCode::OK);
     let shown = api
-        .send(
-            Method::GET,
-            &format!("/api/v1/ideas/{}/comments", ids[0]),
-            None,
-            None,
-            &[],
-        )
+        .get(&format!("/api/v1/ideas/{}/comments", ids[0]), None)
         .await
         .json_if(StatusCode::OK);
     assert_eq!(

@@ -3,52 +3,90 @@
 //! dependency. Features do not know each other; they know core.
 //!
 //! A feature has two halves:
-//! - [`Feature`]: what is known before the platform exists (message catalogs, rate limits,
-//!   notification kinds, navigation entries), gathered from every feature to build the
-//!   platform, its catalog and its limits;
+//! - [`Feature`]: what is known before the platform exists (its [`Declaration`]: message
+//!   catalog, rate limits, notification kinds, navigation entries), gathered from every
+//!   feature to build the platform, its catalog and its limits;
 //! - [`Running`]: the feature started on the platform ([`Feature::start`] prepares its store:
 //!   tables, indexes, migrations): its routes (API and pages), OpenAPI paths, background tasks
 //!   and demo data.
+//!
+//! A feature that is one service on the platform (polls, ideas) implements
+//! [`FeatureService`] on its service type, which lists only what is its own;
+//! [`ServiceFeature`] does the wiring both halves share.
 
 use std::any::Any;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
+use anyhow::Context;
 use async_trait::async_trait;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
 use crate::notify::KindSpec;
 use crate::platform::{NavItem, Platform};
-use crate::web::ratelimit::Declared;
+use crate::storage::Backend;
+use crate::web::ratelimit::{declare, Declared, LimitName, Limits, UndeclaredLimit};
 
 /// The routes of a feature: API and pages, boxed (see [`crate::web::combine`]).
 pub type Routes = BoxedFilter<(Response,)>;
 
 /// What a feature declares before the platform is built.
-#[async_trait]
-pub trait Feature: Send + Sync + 'static {
+pub struct Declaration {
     /// A short name, for logs and start errors.
-    fn name(&self) -> &'static str;
+    pub name: &'static str,
+    /// Its message catalog in Fluent syntax: (Russian, English).
+    pub catalog: (&'static str, &'static str),
+    /// The rate limits its routes take (its limit type's, see [`Declaration::new`]).
+    pub limits: Vec<Declared>,
+    /// Whether a platform's limits hold every one of them.
+    require: fn(&Limits) -> Result<(), UndeclaredLimit>,
+    /// The kinds of notification it may enqueue.
+    pub kinds: &'static [KindSpec],
+    /// Its entries of the main navigation, in order.
+    pub nav: Vec<NavItem>,
+}
 
-    /// Message catalogs in Fluent syntax: (Russian, English).
-    fn catalogs(&self) -> Vec<(&'static str, &'static str)> {
-        Vec::new()
-    }
-
-    /// The rate limits its routes take ([`crate::web::ratelimit::declare`] of its limit type).
-    fn limits(&self) -> Vec<Declared> {
-        Vec::new()
+impl Declaration {
+    /// A feature called `name`, with its catalog and the limits of its limit type `L`.
+    pub fn new<L: LimitName>(
+        name: &'static str,
+        catalog: (&'static str, &'static str),
+    ) -> Declaration {
+        Declaration {
+            name,
+            catalog,
+            limits: declare::<L>(),
+            require: Limits::require::<L>,
+            kinds: &[],
+            nav: Vec::new(),
+        }
     }
 
     /// The kinds of notification it may enqueue.
-    fn notification_kinds(&self) -> &'static [KindSpec] {
-        &[]
+    pub fn kinds(mut self, kinds: &'static [KindSpec]) -> Declaration {
+        self.kinds = kinds;
+        self
     }
 
-    /// Its entries of the main navigation, in order.
-    fn nav(&self) -> Vec<NavItem> {
-        Vec::new()
+    /// One more entry of the main navigation.
+    pub fn nav(mut self, item: NavItem) -> Declaration {
+        self.nav.push(item);
+        self
     }
+
+    /// Fails unless `limits` hold every limit it declared: its routes take them, so a
+    /// platform without them must not start it.
+    pub fn require(&self, limits: &Limits) -> Result<(), UndeclaredLimit> {
+        (self.require)(limits)
+    }
+}
+
+/// A feature, as the binary lists it.
+#[async_trait]
+pub trait Feature: Send + Sync + 'static {
+    /// What it declares before the platform exists.
+    fn declaration(&self) -> Declaration;
 
     /// Prepares its store on the platform's backend and starts its service.
     async fn start(&self, platform: Arc<Platform>) -> anyhow::Result<Arc<dyn Running>>;
@@ -77,4 +115,119 @@ pub trait Running: Send + Sync + 'static {
 
     /// Its service, for the binary's command line and for tests (`App::service::<T>()`).
     fn service(&self) -> Arc<dyn Any + Send + Sync>;
+}
+
+/// The service of a feature that is one service on the platform: what is its own (its
+/// declaration, how it opens, its routes, tasks and demo); [`ServiceFeature`] makes it a
+/// [`Feature`].
+#[async_trait]
+pub trait FeatureService: Sized + Send + Sync + 'static {
+    /// The settings the application chooses for it.
+    type Config: Clone + Send + Sync + 'static;
+    /// Its part of the OpenAPI document.
+    type Api: utoipa::OpenApi;
+
+    /// What it declares before the platform exists.
+    fn declaration() -> Declaration;
+
+    /// Prepares its store on `backend` (tables, indexes, migrations) and makes the service.
+    async fn open(backend: &Backend, config: Self::Config) -> anyhow::Result<Self>;
+
+    /// Its API routes and pages.
+    fn routes(self: Arc<Self>, platform: Arc<Platform>) -> Routes;
+
+    /// Starts its background tasks (they stop on `platform.shutdown`).
+    fn spawn_tasks(self: Arc<Self>, _platform: Arc<Platform>) {}
+
+    /// Seeds its demo data, after the demo accounts exist.
+    async fn seed_demo(&self, _platform: &Platform) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// The feature made of a [`FeatureService`], with the settings the application chose:
+/// starting it requires its limits, opens the service (errors say which store) and runs it.
+pub struct ServiceFeature<S: FeatureService> {
+    config: S::Config,
+    service: PhantomData<fn() -> S>,
+}
+
+impl<S: FeatureService> ServiceFeature<S> {
+    pub fn new(config: S::Config) -> ServiceFeature<S> {
+        ServiceFeature {
+            config,
+            service: PhantomData,
+        }
+    }
+}
+
+#[async_trait]
+impl<S: FeatureService> Feature for ServiceFeature<S> {
+    fn declaration(&self) -> Declaration {
+        S::declaration()
+    }
+
+    async fn start(&self, platform: Arc<Platform>) -> anyhow::Result<Arc<dyn Running>> {
+        let declared = S::declaration();
+        declared.require(&platform.limits)?;
+        let service = S::open(&platform.backend, self.config.clone())
+            .await
+            .with_context(|| format!("preparing the {} store", declared.name))?;
+        Ok(Arc::new(Started {
+            name: declared.name,
+            platform,
+            service: Arc::new(service),
+        }))
+    }
+}
+
+/// A [`FeatureService`] running on the platform.
+struct Started<S> {
+    name: &'static str,
+    platform: Arc<Platform>,
+    service: Arc<S>,
+}
+
+#[async_trait]
+impl<S: FeatureService> Running for Started<S> {
+    fn routes(&self) -> anyhow::Result<Routes> {
+        Ok(self.service.clone().routes(self.platform.clone()))
+    }
+
+    fn openapi(&self) -> Option<utoipa::openapi::OpenApi> {
+        Some(<S::Api as utoipa::OpenApi>::openapi())
+    }
+
+    fn spawn_tasks(&self) {
+        self.service.clone().spawn_tasks(self.platform.clone());
+    }
+
+    async fn seed_demo(&self) -> anyhow::Result<()> {
+        self.service
+            .seed_demo(&self.platform)
+            .await
+            .with_context(|| format!("seeding the demo {}", self.name))
+    }
+
+    fn service(&self) -> Arc<dyn Any + Send + Sync> {
+        self.service.clone()
+    }
+}
+
+/// A feature's message catalog in one language: the calling crate's files
+/// `i18n/<part>.<lang>.ftl`, in the order named, as one text (read at build time).
+///
+/// ```ignore
+/// pub const POLLS_RU: &str = veche_core::catalog_text!("ru", "errors", "pages");
+/// ```
+#[macro_export]
+macro_rules! catalog_text {
+    ($lang:literal, $first:literal $(, $part:literal)* $(,)?) => {
+        concat!(
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/i18n/", $first, ".", $lang, ".ftl"))
+            $(, "\n", include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"), "/i18n/", $part, ".", $lang, ".ftl"
+            )))*
+        )
+    };
 }

@@ -94,6 +94,17 @@ async fn sign_up(platform: &Platform, address: &str, lang: Lang) -> Account {
     service::sign_up(platform, input, lang).await.unwrap()
 }
 
+/// A platform on `backend` and the account of `address`, just signed up (unverified).
+async fn one_signed_up(
+    backend: Backend,
+    address: &str,
+    lang: Lang,
+) -> (Arc<Platform>, Arc<Outbox>, Account) {
+    let (platform, outbox) = platform(backend).await;
+    let account = sign_up(&platform, address, lang).await;
+    (platform, outbox, account)
+}
+
 /// The secret of a link `PATH?token=SECRET` in a notification.
 fn secret(notification: &Notification, path: &str) -> String {
     let link = &notification.data["link"];
@@ -109,8 +120,7 @@ async fn stored(platform: &Platform, id: &AccountId) -> Account {
 // ------------------------------------------------------------------------------- tests ---
 
 async fn signing_up_sends_a_link_that_activates_the_account_once(backend: Backend) {
-    let (platform, outbox) = platform(backend).await;
-    let account = sign_up(&platform, "ivan@example.com", Lang::En).await;
+    let (platform, outbox, account) = one_signed_up(backend, "ivan@example.com", Lang::En).await;
     assert_eq!(account.state, AccountState::Unverified);
 
     let sent = outbox.of_kind("verify_email");
@@ -152,8 +162,7 @@ async fn signing_up_sends_a_link_that_activates_the_account_once(backend: Backen
 }
 
 async fn a_resent_link_works_and_spends_the_earlier_ones(backend: Backend) {
-    let (platform, outbox) = platform(backend).await;
-    let account = sign_up(&platform, "maria@example.com", Lang::Ru).await;
+    let (platform, outbox, account) = one_signed_up(backend, "maria@example.com", Lang::Ru).await;
     mail::resend_verification(&platform, &account)
         .await
         .unwrap();
@@ -173,8 +182,8 @@ async fn a_resent_link_works_and_spends_the_earlier_ones(backend: Backend) {
 }
 
 async fn a_reset_link_sets_a_new_password_and_ends_every_session(backend: Backend) {
-    let (platform, outbox) = platform(backend).await;
-    let account = sign_up(&platform, "ivan.petrov@example.com", Lang::Ru).await;
+    let (platform, outbox, account) =
+        one_signed_up(backend, "ivan.petrov@example.com", Lang::Ru).await;
     let session = service::start_session(&platform, &account.id)
         .await
         .unwrap();

@@ -1,17 +1,13 @@
 //! Ideas as a feature of the application: what `src/` lists to plug them in.
 
-use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use async_trait::async_trait;
-use utoipa::OpenApi;
 use veche_core::accounts::model::Role;
-use veche_core::feature::{Feature, Routes, Running};
-use veche_core::notify::KindSpec;
+use veche_core::feature::{Declaration, FeatureService, Routes, ServiceFeature};
 use veche_core::platform::{NavItem, Platform};
-use veche_core::web::ratelimit::{declare, Declared};
+use veche_core::storage::Backend;
 
 use crate::service::{self, Ideas, IdeasConfig};
 use crate::{IdeasLimit, IDEAS_EN, IDEAS_RU};
@@ -20,107 +16,57 @@ use crate::{IdeasLimit, IDEAS_EN, IDEAS_RU};
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
 /// Ideas, with the settings the application chose for them.
-pub struct IdeasFeature {
-    config: IdeasConfig,
-}
-
-impl IdeasFeature {
-    pub fn new(config: IdeasConfig) -> IdeasFeature {
-        IdeasFeature { config }
-    }
-}
+pub type IdeasFeature = ServiceFeature<Ideas>;
 
 #[async_trait]
-impl Feature for IdeasFeature {
-    fn name(&self) -> &'static str {
-        "ideas"
-    }
+impl FeatureService for Ideas {
+    type Config = IdeasConfig;
+    type Api = crate::http::IdeasApi;
 
-    fn catalogs(&self) -> Vec<(&'static str, &'static str)> {
-        vec![(IDEAS_RU, IDEAS_EN)]
-    }
-
-    fn limits(&self) -> Vec<Declared> {
-        declare::<IdeasLimit>()
-    }
-
-    fn notification_kinds(&self) -> &'static [KindSpec] {
-        service::KINDS
-    }
-
-    fn nav(&self) -> Vec<NavItem> {
-        vec![
-            NavItem::new("/ideas", "nav-ideas", None),
-            NavItem::new(
+    fn declaration() -> Declaration {
+        Declaration::new::<IdeasLimit>("ideas", (IDEAS_RU, IDEAS_EN))
+            .kinds(service::KINDS)
+            .nav(NavItem::new("/ideas", "nav-ideas", None))
+            .nav(NavItem::new(
                 "/moderation/ideas",
                 "nav-moderation-ideas",
                 Some(Role::Moderator),
-            ),
-        ]
+            ))
     }
 
-    async fn start(&self, platform: Arc<Platform>) -> anyhow::Result<Arc<dyn Running>> {
-        platform.limits.require::<IdeasLimit>()?;
-        let store = crate::store::open(&platform.backend)
-            .await
-            .context("preparing the ideas store")?;
-        let uploads = veche_core::web::uploads::open(&platform.backend)
-            .await
-            .context("preparing the upload store")?;
-        let ideas = Arc::new(Ideas::new(store, self.config.clone()).with_uploads(uploads));
-        Ok(Arc::new(RunningIdeas { platform, ideas }))
-    }
-}
-
-struct RunningIdeas {
-    platform: Arc<Platform>,
-    ideas: Arc<Ideas>,
-}
-
-#[async_trait]
-impl Running for RunningIdeas {
-    fn routes(&self) -> anyhow::Result<Routes> {
-        Ok(crate::http::routes(
-            self.platform.clone(),
-            self.ideas.clone(),
-        ))
+    async fn open(backend: &Backend, config: IdeasConfig) -> anyhow::Result<Ideas> {
+        let store = crate::store::open(backend).await?;
+        let uploads = veche_core::web::uploads::open(backend).await?;
+        Ok(Ideas::new(store, config).with_uploads(uploads))
     }
 
-    fn openapi(&self) -> Option<utoipa::openapi::OpenApi> {
-        Some(crate::http::IdeasApi::openapi())
+    fn routes(self: Arc<Ideas>, platform: Arc<Platform>) -> Routes {
+        crate::http::routes(platform, self)
     }
 
     /// Pays the emails that changes still owe (a crash between a change and its email), and
     /// tells participants of a stage that began, on every server: debts are cleared by version,
     /// announcements recorded on the project, and the notifier's key makes a second queueing a
     /// no-op, so two servers at it at once send each email once.
-    fn spawn_tasks(&self) {
-        let platform = self.platform.clone();
-        let ideas = self.ideas.clone();
+    fn spawn_tasks(self: Arc<Ideas>, platform: Arc<Platform>) {
         tokio::spawn(async move {
             loop {
                 tokio::select! {
                     _ = platform.shutdown.cancelled() => break,
                     _ = tokio::time::sleep(SWEEP_EVERY) => {}
                 }
-                if let Err(e) = service::sweep_mail(&platform, &ideas).await {
+                if let Err(e) = service::sweep_mail(&platform, &self).await {
                     tracing::warn!(error = %e, "sweeping the ideas' owed emails (retried)");
                 }
-                if let Err(e) = service::announce_stages(&platform, &ideas).await {
+                if let Err(e) = service::announce_stages(&platform, &self).await {
                     tracing::warn!(error = %e, "announcing the projects' stages (retried)");
                 }
             }
         });
     }
 
-    async fn seed_demo(&self) -> anyhow::Result<()> {
-        crate::demo::seed(&self.platform, &self.ideas)
-            .await
-            .context("seeding the demo ideas")?;
+    async fn seed_demo(&self, platform: &Platform) -> anyhow::Result<()> {
+        crate::demo::seed(platform, self).await?;
         Ok(())
-    }
-
-    fn service(&self) -> Arc<dyn Any + Send + Sync> {
-        self.ideas.clone()
     }
 }

@@ -38,16 +38,8 @@ pub use service::{Ideas, IdeasConfig};
 
 /// The ideas' messages: problem codes, refusals and emails (`errors.*.ftl`), pages
 /// (`pages.*.ftl`).
-pub const IDEAS_RU: &str = concat!(
-    include_str!("../i18n/errors.ru.ftl"),
-    "\n",
-    include_str!("../i18n/pages.ru.ftl")
-);
-pub const IDEAS_EN: &str = concat!(
-    include_str!("../i18n/errors.en.ftl"),
-    "\n",
-    include_str!("../i18n/pages.en.ftl")
-);
+pub const IDEAS_RU: &str = veche_core::catalog_text!("ru", "errors", "pages");
+pub const IDEAS_EN: &str = veche_core::catalog_text!("en", "errors", "pages");
 
 veche_core::limit_enum! {
     /// The ideas' rate limits, per account (`VECHE_RATE_<NAME>` overrides).

@@ -13,7 +13,9 @@ use veche_core::storage::Backend;
 use veche_core::testing::notify::Recorder;
 use veche_core::testing::server::{platform_on, user, user_with, PlatformSpec, UserSpec};
 use veche_ideas::log::Action;
-use veche_ideas::model::{Idea, Outcome, Project, Reason, Status};
+use veche_ideas::model::{
+    Comment, CommentId, Idea, IdeaId, Outcome, Project, Reason, Schedule, Status,
+};
 use veche_ideas::rules::{
     CommentInput, DecisionInput, IdeaInput, LabelInput, ProjectInput, ScoreInput,
 };
@@ -54,6 +56,65 @@ async fn world(backend: Backend) -> World {
         official,
         moderator,
         other_moderator,
+    }
+}
+
+impl World {
+    /// `author`'s idea in `project`, submitted (pending).
+    async fn submit(&self, author: &Account, project: &Project, title: &str, body: &str) -> Idea {
+        service::submit(&self.ideas, author, &project.id, &idea_input(title, body))
+            .await
+            .unwrap()
+    }
+
+    /// A moderator's decision on the idea `id`, made on `version`.
+    async fn decide(
+        &self,
+        moderator: &Account,
+        id: &IdeaId,
+        version: Option<u64>,
+        input: &DecisionInput,
+    ) -> Result<Idea, IdeaError> {
+        service::decide(&self.platform, &self.ideas, moderator, id, version, input).await
+    }
+
+    /// `author`'s comment on the idea `id` (a reply to `parent`).
+    async fn comment(
+        &self,
+        author: &Account,
+        id: &IdeaId,
+        text: &str,
+        parent: Option<&CommentId>,
+    ) -> Result<Comment, IdeaError> {
+        let input = CommentInput {
+            text: text.into(),
+            parent: parent.map(CommentId::to_string),
+        };
+        service::comment(&self.ideas, author, id, &input).await
+    }
+
+    /// `project` as stored, its schedule changed by `change` straight in the store (the clock
+    /// is the store's; an edit may not move a stage that began).
+    async fn reschedule(&self, project: &Project, change: impl FnOnce(&mut Schedule)) -> Project {
+        let stored = self
+            .ideas
+            .store()
+            .project(&project.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut moved = Project {
+            version: stored.version + 1,
+            ..stored.clone()
+        };
+        change(&mut moved.schedule);
+        assert!(self
+            .ideas
+            .store()
+            .replace_project(&moved, stored.version)
+            .await
+            .unwrap());
+        moved
     }
 }
 
@@ -100,19 +161,8 @@ async fn open_project(w: &World) -> Project {
     .await
     .unwrap();
     // Schedule it in the past through the store (an edit may not start a stage that began).
-    let started = Project {
-        schedule: veche_ideas::model::Schedule {
-            proposals: clock::now() - Duration::hours(1),
-            ..draft.schedule
-        },
-        ..draft.clone()
-    };
-    assert!(w
-        .ideas
-        .store()
-        .replace_project(&started, draft.version)
-        .await
-        .unwrap());
+    w.reschedule(&draft, |s| s.proposals = clock::now() - Duration::hours(1))
+        .await;
     service::publish_project(&w.platform, &w.ideas, &w.official, &draft.id, None)
         .await
         .unwrap()
@@ -143,27 +193,18 @@ fn approve() -> DecisionInput {
     }
 }
 
-/// Moves the project's stages so that `stage` is under way now.
+/// Moves the project's stages so that its discussion is under way now.
 async fn move_to_discussion(w: &World, project: &Project) -> Project {
     let now = clock::now();
-    let stored = w.ideas.store().project(&project.id).await.unwrap().unwrap();
-    let moved = Project {
-        schedule: veche_ideas::model::Schedule {
+    w.reschedule(project, |s| {
+        *s = Schedule {
             proposals: now - Duration::days(2),
             discussion: now - Duration::days(1),
             review: now + Duration::days(1),
             results: now + Duration::days(2),
-        },
-        version: stored.version + 1,
-        ..stored.clone()
-    };
-    assert!(w
-        .ideas
-        .store()
-        .replace_project(&moved, stored.version)
-        .await
-        .unwrap());
-    moved
+        }
+    })
+    .await
 }
 
 fn invalid(e: IdeaError) -> (&'static str, &'static str) {
@@ -260,17 +301,14 @@ async fn an_idea_is_moderated_appealed_and_its_author_is_told(backend: Backend) 
     let w = world(backend).await;
     let project = open_project(&w).await;
     let anna = user(&w.platform, &[]).await.account;
-    let idea = service::submit(
-        &w.ideas,
-        &anna,
-        &project.id,
-        &idea_input(
+    let idea = w
+        .submit(
+            &anna,
+            &project,
             "Скамейки у пруда",
             "Поставить скамейки вдоль пруда, сесть негде.",
-        ),
-    )
-    .await
-    .unwrap();
+        )
+        .await;
     let edited = service::edit(
         &w.ideas,
         &anna,
@@ -303,20 +341,17 @@ async fn an_idea_is_moderated_appealed_and_its_author_is_told(backend: Backend) 
     assert_eq!(page.items[0].idea.title, "Скамейки у Большого пруда");
 
     // Two moderators decide at once on the version they saw: one wins.
-    let first = service::decide(
-        &w.platform,
-        &w.ideas,
-        &w.moderator,
-        &idea.id,
-        Some(edited.version),
-        &reject("off_topic", "Это не про парки"),
-    )
-    .await
-    .unwrap();
+    let first = w
+        .decide(
+            &w.moderator,
+            &idea.id,
+            Some(edited.version),
+            &reject("off_topic", "Это не про парки"),
+        )
+        .await
+        .unwrap();
     assert!(matches!(
-        service::decide(
-            &w.platform,
-            &w.ideas,
+        w.decide(
             &w.other_moderator,
             &idea.id,
             Some(edited.version),
@@ -400,39 +435,30 @@ async fn the_queue_suggests_duplicates_and_a_merge_moves_supports(backend: Backe
         user(&w.platform, &[]).await.account,
         user(&w.platform, &[]).await.account,
     ];
-    let original = service::submit(
-        &w.ideas,
-        &anna,
-        &project.id,
-        &idea_input(
+    let original = w
+        .submit(
+            &anna,
+            &project,
             "Пандус у входа в поликлинику",
             "У входа в поликлинику нет пандуса, с детской коляской не заехать.",
-        ),
-    )
-    .await
-    .unwrap();
-    let reworded = service::submit(
-        &w.ideas,
-        &boris,
-        &project.id,
-        &idea_input(
+        )
+        .await;
+    let reworded = w
+        .submit(
+            &boris,
+            &project,
             "Нужен пандус в поликлинике",
             "Сделайте пандус у поликлиники: с коляской невозможно войти внутрь.",
-        ),
-    )
-    .await
-    .unwrap();
-    let unrelated = service::submit(
-        &w.ideas,
-        &vera,
-        &project.id,
-        &idea_input(
+        )
+        .await;
+    let unrelated = w
+        .submit(
+            &vera,
+            &project,
             "Фонари в парке",
             "Поставить фонари на тёмных аллеях парка у пруда.",
-        ),
-    )
-    .await
-    .unwrap();
+        )
+        .await;
     let page = service::queue(&w.ideas, &w.moderator, Some(&project.id), None, 10)
         .await
         .unwrap();
@@ -444,26 +470,12 @@ async fn the_queue_suggests_duplicates_and_a_merge_moves_supports(backend: Backe
     assert!(suggested[0].merge_target);
     assert!(item(unrelated.id.clone()).duplicates.is_empty());
 
-    service::decide(
-        &w.platform,
-        &w.ideas,
-        &w.moderator,
-        &original.id,
-        None,
-        &approve(),
-    )
-    .await
-    .unwrap();
-    service::decide(
-        &w.platform,
-        &w.ideas,
-        &w.moderator,
-        &reworded.id,
-        None,
-        &approve(),
-    )
-    .await
-    .unwrap();
+    w.decide(&w.moderator, &original.id, None, &approve())
+        .await
+        .unwrap();
+    w.decide(&w.moderator, &reworded.id, None, &approve())
+        .await
+        .unwrap();
     let project = move_to_discussion(&w, &project).await;
     // Vera supports both; a hundred tries of one support store one.
     for (who, idea) in [(&vera, &original), (&vera, &reworded), (&anna, &reworded)] {
@@ -487,16 +499,10 @@ async fn the_queue_suggests_duplicates_and_a_merge_moves_supports(backend: Backe
         into: Some(original.id.to_string()),
         ..DecisionInput::default()
     };
-    let merged = service::decide(
-        &w.platform,
-        &w.ideas,
-        &w.moderator,
-        &reworded.id,
-        None,
-        &merge,
-    )
-    .await
-    .unwrap();
+    let merged = w
+        .decide(&w.moderator, &reworded.id, None, &merge)
+        .await
+        .unwrap();
     assert_eq!(merged.status, Status::Merged);
     let (target, _) = service::idea(&w.ideas, Some(&anna), &original.id)
         .await
@@ -518,28 +524,18 @@ async fn supports_comments_reports_experts_and_outcomes(backend: Backend) {
     let w = world(backend).await;
     let project = open_project(&w).await;
     let anna = user(&w.platform, &[]).await.account;
-    let idea = service::submit(
-        &w.ideas,
-        &anna,
-        &project.id,
-        &idea_input(
+    let idea = w
+        .submit(
+            &anna,
+            &project,
             "Каток в парке",
             "Залить каток в парке зимой для всех жителей.",
-        ),
-    )
-    .await
-    .unwrap();
+        )
+        .await;
     // Supports wait for the discussion.
-    service::decide(
-        &w.platform,
-        &w.ideas,
-        &w.moderator,
-        &idea.id,
-        None,
-        &approve(),
-    )
-    .await
-    .unwrap();
+    w.decide(&w.moderator, &idea.id, None, &approve())
+        .await
+        .unwrap();
     let refused = service::support(&w.ideas, &anna, &idea.id, true)
         .await
         .unwrap_err();
@@ -590,39 +586,18 @@ async fn supports_comments_reports_experts_and_outcomes(backend: Backend) {
     ));
 
     // A comment reported by three residents is hidden until a moderator keeps it.
-    let said = service::comment(
-        &w.ideas,
-        &anna,
-        &idea.id,
-        &CommentInput {
-            text: "Приходите все на открытие!".into(),
-            parent: None,
-        },
-    )
-    .await
-    .unwrap();
-    let reply = service::comment(
-        &w.ideas,
-        &readers[0],
-        &idea.id,
-        &CommentInput {
-            text: "Обязательно придём".into(),
-            parent: Some(said.id.to_string()),
-        },
-    )
-    .await
-    .unwrap();
-    let refused = service::comment(
-        &w.ideas,
-        &readers[1],
-        &idea.id,
-        &CommentInput {
-            text: "Ответ на ответ".into(),
-            parent: Some(reply.id.to_string()),
-        },
-    )
-    .await
-    .unwrap_err();
+    let said = w
+        .comment(&anna, &idea.id, "Приходите все на открытие!", None)
+        .await
+        .unwrap();
+    let reply = w
+        .comment(&readers[0], &idea.id, "Обязательно придём", Some(&said.id))
+        .await
+        .unwrap();
+    let refused = w
+        .comment(&readers[1], &idea.id, "Ответ на ответ", Some(&reply.id))
+        .await
+        .unwrap_err();
     assert_eq!(invalid(refused), ("parent", "too_deep"));
     for r in &readers[..3] {
         service::report(&w.ideas, r, &said.id).await.unwrap();
@@ -663,23 +638,16 @@ async fn supports_comments_reports_experts_and_outcomes(backend: Backend) {
         .await
         .unwrap();
     let now = clock::now();
-    let stored = w.ideas.store().project(&project.id).await.unwrap().unwrap();
-    let in_review = Project {
-        schedule: veche_ideas::model::Schedule {
-            discussion: now - Duration::days(2),
-            proposals: now - Duration::days(3),
-            review: now - Duration::hours(1),
-            results: now + Duration::days(1),
-        },
-        version: stored.version + 1,
-        ..stored.clone()
-    };
-    assert!(w
-        .ideas
-        .store()
-        .replace_project(&in_review, stored.version)
-        .await
-        .unwrap());
+    let in_review = w
+        .reschedule(&project, |s| {
+            *s = Schedule {
+                discussion: now - Duration::days(2),
+                proposals: now - Duration::days(3),
+                review: now - Duration::hours(1),
+                results: now + Duration::days(1),
+            }
+        })
+        .await;
     for (expert, mark) in experts.iter().zip([4u8, 5]) {
         let input = ScoreInput {
             marks: [("benefit".to_string(), mark), ("cost".to_string(), 3)].into(),
@@ -704,20 +672,8 @@ async fn supports_comments_reports_experts_and_outcomes(backend: Backend) {
     service::follow(&w.ideas, &readers[2], &idea.id, true)
         .await
         .unwrap();
-    let after_results = Project {
-        schedule: veche_ideas::model::Schedule {
-            results: now - Duration::minutes(1),
-            ..in_review.schedule
-        },
-        version: in_review.version + 1,
-        ..in_review.clone()
-    };
-    assert!(w
-        .ideas
-        .store()
-        .replace_project(&after_results, in_review.version)
-        .await
-        .unwrap());
+    w.reschedule(&in_review, |s| s.results = now - Duration::minutes(1))
+        .await;
     service::advance(
         &w.platform,
         &w.ideas,
@@ -750,14 +706,14 @@ async fn the_sweep_pays_owed_emails_and_finishes_interrupted_merges(backend: Bac
     let mut submitted: Vec<Idea> = Vec::new();
     for (who, title) in [(&anna, "Каток в парке"), (&boris, "Зимний каток в парке")]
     {
-        let idea = service::submit(
-            &w.ideas,
-            who,
-            &project.id,
-            &idea_input(title, "Залить каток в парке зимой для всех жителей."),
-        )
-        .await
-        .unwrap();
+        let idea = w
+            .submit(
+                who,
+                &project,
+                title,
+                "Залить каток в парке зимой для всех жителей.",
+            )
+            .await;
         submitted.push(idea);
     }
     // A merge whose process died after storing the decision: the decision and its debt are

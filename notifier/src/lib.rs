@@ -33,9 +33,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use utoipa::OpenApi;
 use veche_core::accounts::model::Role;
-use veche_core::feature::{Feature, Routes, Running};
+use veche_core::feature::{Declaration, Feature, Routes, Running};
 use veche_core::platform::{NavItem, Platform};
-use veche_core::web::ratelimit::{declare, Declared, LimitName};
+use veche_core::web::ratelimit::LimitName;
 
 pub use outbox::Outbox;
 pub use worker::{Worker, WorkerConfig};
@@ -87,20 +87,12 @@ impl NotifierFeature {
 
 #[async_trait]
 impl Feature for NotifierFeature {
-    fn name(&self) -> &'static str {
-        "notifier"
-    }
-
-    fn catalogs(&self) -> Vec<(&'static str, &'static str)> {
-        vec![(NOTIFIER_RU, NOTIFIER_EN)]
-    }
-
-    fn limits(&self) -> Vec<Declared> {
-        declare::<NotifierLimit>()
-    }
-
-    fn nav(&self) -> Vec<NavItem> {
-        vec![NavItem::new("/admin/mail", "nav-mail", Some(Role::Admin))]
+    fn declaration(&self) -> Declaration {
+        Declaration::new::<NotifierLimit>("notifier", (NOTIFIER_RU, NOTIFIER_EN)).nav(NavItem::new(
+            "/admin/mail",
+            "nav-mail",
+            Some(Role::Admin),
+        ))
     }
 
     async fn start(&self, platform: Arc<Platform>) -> anyhow::Result<Arc<dyn Running>> {

@@ -539,9 +539,8 @@ async fn admin_retry_submit(id: String, ctx: Ctx, form: Form, outbox: Arc<Outbox
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use veche_core::accounts::model::Role;
+    use veche_core::testing::keys_named;
     use veche_core::web::i18n::Lang;
 
     use super::*;
@@ -773,21 +772,14 @@ mod tests {
             include_str!("../templates/unsubscribed.html"),
             include_str!("../templates/admin_mail.html"),
         ];
-        let mut keys = BTreeSet::new();
-        for text in sources {
-            for call in ["t(\"", "t1(\""] {
-                for (at, _) in text.match_indices(call) {
-                    let before = text[..at].chars().next_back();
-                    if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
-                        continue;
-                    }
-                    let rest = &text[at + call.len()..];
-                    if let Some(end) = rest.find('"') {
-                        keys.insert(rest[..end].to_string());
-                    }
-                }
-            }
-        }
+        let after_a_name = |before: &str| {
+            before
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        let mut keys = keys_named(&sources, "t(\"", after_a_name);
+        keys.extend(keys_named(&sources, "t1(\"", after_a_name));
         assert!(keys.len() > 30, "the scan found too few keys: {keys:?}");
         keys.extend(
             [

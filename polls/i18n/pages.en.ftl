@@ -8,7 +8,6 @@ nav-official-polls = Manage polls
 
 ## Shared
 
-polls-msk = Moscow time
 polls-msk-note = Times are Moscow time (UTC+3).
 polls-form-error-title = Please check what you entered
 polls-more = More

@@ -8,7 +8,6 @@ nav-official-polls = Мои опросы (управление)
 
 ## Общее
 
-polls-msk = МСК
 polls-msk-note = Время указывается московское (UTC+3).
 polls-form-error-title = Проверьте введённые данные
 polls-more = Ещё

@@ -58,16 +58,8 @@ pub mod kinds {
 }
 
 /// The polls' messages: problem codes and emails (`errors.*.ftl`), pages (`pages.*.ftl`).
-pub const POLLS_RU: &str = concat!(
-    include_str!("../i18n/errors.ru.ftl"),
-    "\n",
-    include_str!("../i18n/pages.ru.ftl")
-);
-pub const POLLS_EN: &str = concat!(
-    include_str!("../i18n/errors.en.ftl"),
-    "\n",
-    include_str!("../i18n/pages.en.ftl")
-);
+pub const POLLS_RU: &str = veche_core::catalog_text!("ru", "errors", "pages");
+pub const POLLS_EN: &str = veche_core::catalog_text!("en", "errors", "pages");
 
 #[cfg(test)]
 mod shape {

@@ -17,14 +17,7 @@
 -- used_max is the most tokens one thread took: the next run may start at FIRST + T × used_max.
 -- wrapped > 0 means a thread ran out of tokens and reused some (those requests answer 409).
 
-local threads = {}
-local next_id = 0
-
-function setup(thread)
-  thread:set("tid", next_id)
-  next_id = next_id + 1
-  table.insert(threads, thread)
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "bench-common.lua")
 
 function init(args)
   -- args[0] is the URL; ours follow.
@@ -93,35 +86,23 @@ function response(status, headers, body)
     c503 = c503 + 1
   else
     cother = cother + 1
-    local key = tostring(status)
-    others[key] = (others[key] or 0) + 1
+    count_other(status)
   end
 end
 
 function done(summary, latency, requests)
   local t = { c201 = 0, c409 = 0, c429 = 0, c503 = 0, cother = 0, used = 0, wrapped = 0 }
   local used_max = 0
-  local other_totals = {}
   for _, thread in ipairs(threads) do
     for k, _ in pairs(t) do
       t[k] = t[k] + (thread:get(k) or 0)
     end
     used_max = math.max(used_max, thread:get("used") or 0)
-    local o = thread:get("others") or {}
-    for code, n in pairs(o) do
-      other_totals[code] = (other_totals[code] or 0) + n
-    end
   end
-  local listed = {}
-  for code, n in pairs(other_totals) do
-    table.insert(listed, code .. ":" .. n)
-  end
-  table.sort(listed)
-  local e = summary.errors
   io.write(string.format(
     "ballots 201=%d 409=%d 429=%d 503=%d other=%d other_statuses=%s sent=%d used_max=%d wrapped=%d "
-      .. "duration_us=%d p50_us=%d p99_us=%d max_us=%d errors=connect:%d,read:%d,write:%d,status:%d,timeout:%d\n",
-    t.c201, t.c409, t.c429, t.c503, t.cother, (#listed > 0 and table.concat(listed, ",") or "-"),
-    t.used, used_max, t.wrapped, summary.duration, latency:percentile(50), latency:percentile(99),
-    latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+      .. "duration_us=%d p50_us=%d p99_us=%d max_us=%d %s\n",
+    t.c201, t.c409, t.c429, t.c503, t.cother, other_statuses(), t.used, used_max, t.wrapped,
+    summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    socket_errors(summary)))
 end

@@ -13,14 +13,7 @@
 --   MODE ok=N other=N other_statuses=CODE:N,… duration_us=N p50_us=N p99_us=N max_us=N
 --   errors=connect:N,read:N,write:N,status:N,timeout:N
 
-local threads = {}
-local next_id = 0
-
-function setup(thread)
-  thread:set("tid", next_id)
-  next_id = next_id + 1
-  table.insert(threads, thread)
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "bench-common.lua")
 
 function init(args)
   mode = args[1]
@@ -67,30 +60,19 @@ function response(status, headers, body)
     ok = ok + 1
   else
     other = other + 1
-    local key = tostring(status)
-    others[key] = (others[key] or 0) + 1
+    count_other(status)
   end
 end
 
 function done(summary, latency, requests)
   local mode = threads[1]:get("mode")
   local t_ok, t_other = 0, 0
-  local totals = {}
   for _, thread in ipairs(threads) do
     t_ok = t_ok + (thread:get("ok") or 0)
     t_other = t_other + (thread:get("other") or 0)
-    for code, n in pairs(thread:get("others") or {}) do
-      totals[code] = (totals[code] or 0) + n
-    end
   end
-  local listed = {}
-  for code, n in pairs(totals) do table.insert(listed, code .. ":" .. n) end
-  table.sort(listed)
-  local e = summary.errors
   io.write(string.format(
-    "%s ok=%d other=%d other_statuses=%s duration_us=%d p50_us=%d p99_us=%d max_us=%d "
-      .. "errors=connect:%d,read:%d,write:%d,status:%d,timeout:%d\n",
-    mode, t_ok, t_other, (#listed > 0 and table.concat(listed, ",") or "-"), summary.duration,
-    latency:percentile(50), latency:percentile(99), latency.max, e.connect, e.read, e.write,
-    e.status, e.timeout))
+    "%s ok=%d other=%d other_statuses=%s duration_us=%d p50_us=%d p99_us=%d max_us=%d %s\n",
+    mode, t_ok, t_other, other_statuses(), summary.duration, latency:percentile(50),
+    latency:percentile(99), latency.max, socket_errors(summary)))
 end

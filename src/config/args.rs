@@ -96,6 +96,18 @@ pub struct SettingsArgs {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+    #[command(flatten)]
+    pub mail: MailArgs,
+    #[command(flatten)]
+    pub polls: PollsArgs,
+}
+
+/// The SMTP server for outgoing email (the file's `[smtp]`).
+#[derive(clap::Args, Clone, Debug, Default)]
+#[command(next_help_heading = "SMTP")]
+pub struct SmtpArgs {
     /// SMTP server host for outgoing email.
     #[arg(long, env = "VECHE_SMTP_HOST", value_name = "HOST")]
     pub smtp_host: Option<String>,
@@ -122,6 +134,12 @@ pub struct SettingsArgs {
     /// The sender of Veche's email, e.g. `Вече <noreply@city.example>`. [default: noreply@HOST of the public URL]
     #[arg(long, env = "VECHE_SMTP_FROM", value_name = "ADDRESS")]
     pub smtp_from: Option<String>,
+}
+
+/// The email queue and its delivery worker (the file's `[mail]`).
+#[derive(clap::Args, Clone, Debug, Default)]
+#[command(next_help_heading = "Mail queue")]
+pub struct MailArgs {
     /// Run the email delivery worker inside `veche serve` (`on`), or leave it to separate
     /// `veche worker` processes (`off`). [default: on]
     #[arg(long, env = "VECHE_WORKER", value_name = "on|off")]
@@ -156,6 +174,12 @@ pub struct SettingsArgs {
     /// The platform's local time as an offset from UTC, for digest days. [default: +03:00]
     #[arg(long, env = "VECHE_UTC_OFFSET", value_name = "+HH:MM")]
     pub utc_offset: Option<String>,
+}
+
+/// The polls (the file's `[polls]`).
+#[derive(clap::Args, Clone, Debug, Default)]
+#[command(next_help_heading = "Polls")]
+pub struct PollsArgs {
     /// Ballots handled at once before new ones are refused with 503 and Retry-After (load
     /// shedding instead of queueing into timeouts). [default: 4096]
     #[arg(long, env = "VECHE_POLLS_MAX_IN_FLIGHT", value_name = "N")]

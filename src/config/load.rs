@@ -186,9 +186,9 @@ impl Settings {
         }
 
         let metrics_token = pick(&args.metrics_token, &file.metrics_token).map(Secret::new);
-        let smtp = smtp_settings(args, &file.smtp, &public_url, &mut errors);
-        let mail = mail_settings(args, &file.mail, &store, &mut errors);
-        let polls = polls_settings(args, &file.polls, &mut errors);
+        let smtp = smtp_settings(&args.smtp, &file.smtp, &public_url, &mut errors);
+        let mail = mail_settings(&args.mail, &file.mail, &store, &mut errors);
+        let polls = polls_settings(&args.polls, &file.polls, &mut errors);
 
         if errors.is_empty() {
             Ok(Settings {

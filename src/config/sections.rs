@@ -23,7 +23,7 @@ pub(super) fn parse_short_duration(raw: &str) -> Option<Duration> {
 }
 
 pub(super) fn polls_settings(
-    args: &SettingsArgs,
+    args: &PollsArgs,
     file: &FilePolls,
     errors: &mut Vec<String>,
 ) -> veche_polls::PollsConfig {
@@ -59,7 +59,7 @@ pub(super) fn polls_settings(
 }
 
 pub(super) fn mail_settings(
-    args: &SettingsArgs,
+    args: &MailArgs,
     file: &FileMail,
     store: &StoreSettings,
     errors: &mut Vec<String>,
@@ -158,7 +158,7 @@ pub(super) fn mail_settings(
 }
 
 pub(super) fn smtp_settings(
-    args: &SettingsArgs,
+    args: &SmtpArgs,
     file: &FileSmtp,
     public_url: &url::Url,
     errors: &mut Vec<String>,

@@ -37,8 +37,11 @@ fn every_bad_value_is_named() {
             log_format: Some("xml".into()),
             session_idle: Some("forever".into()),
             secret_key: Some("abc".into()),
-            smtp_port: Some("0".into()),
-            smtp_username: Some("u".into()),
+            smtp: SmtpArgs {
+                smtp_port: Some("0".into()),
+                smtp_username: Some("u".into()),
+                ..Default::default()
+            },
             ..Default::default()
         },
         false,

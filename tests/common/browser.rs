@@ -291,6 +291,20 @@ pub async fn click_to_navigate(client: &Client, element: Element) -> TestResult 
     wait_until_replaced(client, old).await
 }
 
+/// Presses the button `css`, which sends a form, and checks the confirmation (the flash
+/// message `done`, a catalog key, in Russian) on the page it leads to.
+pub async fn press(client: &Client, app: &TestApp, css: &str, done: &str) -> TestResult {
+    click_to_navigate(client, wait_for(client, css, WAIT).await?).await?;
+    let flash = text_of(client, "p.flash").await?;
+    assert_eq!(
+        flash,
+        msg(app, Lang::Ru, done),
+        "after {css}: {}",
+        describe(client).await
+    );
+    Ok(())
+}
+
 /// Waits until the document `old` (its `<html>`) belongs to is gone and the next one loaded.
 pub async fn wait_until_replaced(client: &Client, old: Element) -> TestResult {
     let old = &old;

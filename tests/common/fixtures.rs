@@ -186,61 +186,107 @@ pub async fn poll_with_a_ballot(polls: &veche_polls::Polls) -> (String, String) 
     (poll.id.to_string(), ballot.receipt.to_string())
 }
 
-/// A published project in its proposals stage with an approved idea and a comment on it, for
-/// requests that must name things that exist. Returns (project, idea, comment) ids.
-pub async fn an_idea_with_a_comment(ideas: &veche_ideas::Ideas) -> (String, String, String) {
-    use veche_ideas::model::{Audience, Label, Project, Schedule, Status};
-    use veche_ideas::rules::{self, CommentInput, IdeaFields, ProjectFields};
+/// A project of `author`, published, one topic (code, name), in its proposals stage since a
+/// day ago; each later stage begins `stage` after the one before. Stored.
+pub async fn open_project(
+    ideas: &veche_ideas::Ideas,
+    author: &veche_core::accounts::model::Account,
+    (title, description): (&str, &str),
+    (code, name): (&str, &str),
+    stage: time::Duration,
+) -> veche_ideas::model::Project {
+    use veche_ideas::model::{Audience, Label, Project, Schedule};
     let now = veche_core::clock::now();
-    let day = time::Duration::days(1);
-    let author = veche_core::testing::account("author@example.org", "Автор Идеи");
-    let fields = ProjectFields {
-        title: "Парки района".into(),
-        description: String::new(),
+    let [discussion, review, results] = [1, 2, 3].map(|n| now + stage * n);
+    let fields = veche_ideas::rules::ProjectFields {
+        title: title.into(),
+        description: description.into(),
         topics: vec![Label {
-            code: "parks".into(),
-            name: "Парки".into(),
+            code: code.into(),
+            name: name.into(),
         }],
         criteria: Vec::new(),
         audience: Audience::City,
         schedule: Schedule {
-            proposals: now - day,
-            discussion: now + day,
-            review: now + day * 2,
-            results: now + day * 3,
+            proposals: now - time::Duration::days(1),
+            discussion,
+            review,
+            results,
         },
     };
     let project = Project {
         published: true,
-        ..rules::new_project(fields, &author, now)
+        ..veche_ideas::rules::new_project(fields, author, now)
     };
-    let store = ideas.store();
-    store.insert_project(&project).await.expect("project");
-    let idea = rules::new_idea(
-        &project,
-        &author,
-        IdeaFields {
-            title: "Скамейки у пруда".into(),
-            body: "Поставить скамейки вдоль пруда, сесть негде.".into(),
-            topic: "parks".into(),
-        },
-        now,
-    );
-    let idea = veche_ideas::model::Idea {
-        status: Status::Approved,
-        queued_at: None,
-        ..idea
+    ideas
+        .store()
+        .insert_project(&project)
+        .await
+        .expect("project");
+    project
+}
+
+/// An idea of `author` on the project's first topic, made at `at`: waiting in the moderation
+/// queue, or `approved` (out of it). Stored.
+pub async fn stored_idea(
+    ideas: &veche_ideas::Ideas,
+    project: &veche_ideas::model::Project,
+    author: &veche_core::accounts::model::Account,
+    (title, body): (&str, &str),
+    at: time::OffsetDateTime,
+    approved: bool,
+) -> veche_ideas::model::Idea {
+    let fields = veche_ideas::rules::IdeaFields {
+        title: title.into(),
+        body: body.into(),
+        topic: project.topics[0].code.clone(),
     };
-    store
+    let mut idea = veche_ideas::rules::new_idea(project, author, fields, at);
+    if approved {
+        idea.status = veche_ideas::model::Status::Approved;
+        idea.queued_at = None;
+    }
+    ideas
+        .store()
         .insert_idea(&idea, &veche_ideas::store::IdeaIndex::of(&idea))
         .await
         .expect("idea");
+    idea
+}
+
+/// A published project in its proposals stage with an approved idea and a comment on it, for
+/// requests that must name things that exist. Returns (project, idea, comment) ids.
+pub async fn an_idea_with_a_comment(ideas: &veche_ideas::Ideas) -> (String, String, String) {
+    use veche_ideas::rules::{self, CommentInput};
+    let now = veche_core::clock::now();
+    let author = veche_core::testing::account("author@example.org", "Автор Идеи");
+    let project = open_project(
+        ideas,
+        &author,
+        ("Парки района", ""),
+        ("parks", "Парки"),
+        time::Duration::days(1),
+    )
+    .await;
+    let idea = stored_idea(
+        ideas,
+        &project,
+        &author,
+        (
+            "Скамейки у пруда",
+            "Поставить скамейки вдоль пруда, сесть негде.",
+        ),
+        now,
+        true,
+    )
+    .await;
     let input = CommentInput {
         text: "Поддерживаю".into(),
         parent: None,
     };
     let comment = rules::new_comment(&idea, &author, &input, None, now).expect("comment");
-    store
+    ideas
+        .store()
         .insert_comment(&comment)
         .await
         .expect("comment stored");

@@ -214,6 +214,16 @@ impl<'a> Api<'a> {
         self.send(Method::POST, path, token, None, &[]).await
     }
 
+    /// A PUT without a body (a support given).
+    pub async fn put(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(Method::PUT, path, token, None, &[]).await
+    }
+
+    /// A DELETE without a body (a support withdrawn).
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(Method::DELETE, path, token, None, &[]).await
+    }
+
     /// A request naming the version it changes (`If-Match`).
     pub async fn if_match(
         &self,

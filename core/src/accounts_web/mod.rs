@@ -15,11 +15,11 @@ use async_trait::async_trait;
 use utoipa::OpenApi;
 
 use crate::accounts::model::Role;
-use crate::feature::{Feature, Routes, Running};
-use crate::notify::{kinds, KindSpec};
+use crate::feature::{Declaration, Feature, Routes, Running};
+use crate::notify::kinds;
 use crate::platform::{Ctx, NavItem, Platform};
 use crate::web::i18n::{CORE_EN, CORE_RU};
-use crate::web::ratelimit::{declare, CoreLimit, Declared};
+use crate::web::ratelimit::CoreLimit;
 
 /// Makes `response` clear this browser's session cookie (its session has ended).
 pub(crate) fn clear_session_cookie(ctx: &Ctx, response: &mut warp::reply::Response) {
@@ -43,24 +43,10 @@ pub struct AccountsFeature;
 
 #[async_trait]
 impl Feature for AccountsFeature {
-    fn name(&self) -> &'static str {
-        "accounts"
-    }
-
-    fn catalogs(&self) -> Vec<(&'static str, &'static str)> {
-        vec![(CORE_RU, CORE_EN)]
-    }
-
-    fn limits(&self) -> Vec<Declared> {
-        declare::<CoreLimit>()
-    }
-
-    fn notification_kinds(&self) -> &'static [KindSpec] {
-        kinds::ACCOUNT
-    }
-
-    fn nav(&self) -> Vec<NavItem> {
-        vec![NavItem::new("/admin/accounts", "nav-admin", Some(Role::Admin)).section("/admin")]
+    fn declaration(&self) -> Declaration {
+        Declaration::new::<CoreLimit>("accounts", (CORE_RU, CORE_EN))
+            .kinds(kinds::ACCOUNT)
+            .nav(NavItem::new("/admin/accounts", "nav-admin", Some(Role::Admin)).section("/admin"))
     }
 
     async fn start(&self, platform: Arc<Platform>) -> anyhow::Result<Arc<dyn Running>> {

@@ -149,3 +149,28 @@ pub mod mongo;
 pub mod notify;
 pub mod server;
 pub mod smtp;
+
+/// The string literals that follow `opener` in `sources`, except where `skip` (given the text
+/// before the opener) passes one over: the catalog keys pages and templates name, for a test
+/// that each is in the catalogs. The opener holds the literal's opening quote and may hold its
+/// start (`t("`, or `"polls-`, whose `polls-` is part of the key).
+pub fn keys_named(
+    sources: &[&str],
+    opener: &str,
+    skip: impl Fn(&str) -> bool,
+) -> std::collections::BTreeSet<String> {
+    let start = opener.rfind('"').map_or(0, |quote| quote + 1);
+    let mut keys = std::collections::BTreeSet::new();
+    for text in sources {
+        for (at, _) in text.match_indices(opener) {
+            if skip(&text[..at]) {
+                continue;
+            }
+            let rest = &text[at + start..];
+            if let Some(end) = rest.find('"') {
+                keys.insert(rest[..end].to_string());
+            }
+        }
+    }
+    keys
+}

@@ -14,22 +14,12 @@ use veche_core::platform::Ctx;
 use veche_core::web::i18n::{FluentValue, Lang, Tr};
 use veche_core::web::pages::{error_page, page_with_flash};
 use veche_core::web::problem::Problem;
-use veche_core::web::respond;
+pub use veche_core::web::show::{paragraphs, show_time, signin_href, to_signin, Message};
 
 use crate::model::{Poll, PollId, Status};
 use crate::pages::{MSK, OFFICIAL_PATH};
 use crate::rules::{self, Ineligible};
 use crate::service::{self, Polls};
-
-/// Pages that need a signed-in account send others to sign in and come back to `path`.
-pub(super) fn to_signin(path: &str) -> Response {
-    respond::see_other(&signin_href(path))
-}
-
-pub(super) fn signin_href(path: &str) -> String {
-    let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
-    format!("/signin?next={next}")
-}
 
 pub(super) fn viewer(ctx: &Ctx) -> Option<&Account> {
     ctx.principal.as_ref().map(|p| &p.account)
@@ -63,45 +53,16 @@ pub(super) fn page_with_done<T: Template>(
     page_with_flash(ctx, StatusCode::OK, title, body, flash)
 }
 
-/// A problem's title and detail in the page's language, for a form shown again.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct Message {
-    pub title: String,
-    pub detail: String,
-}
-
-impl Message {
-    /// The title and detail of the problem's document (as the API would answer it).
-    pub(super) fn of(ctx: &Ctx, problem: &Problem) -> Message {
-        let document = problem.to_json(&ctx.platform.catalog, ctx.lang);
-        serde_json::from_value(document).unwrap_or_default()
-    }
-
-    pub(super) fn page(tr: Tr<'_>, key: &str) -> Message {
-        Message {
-            title: tr.t("polls-form-error-title"),
-            detail: tr.t(key),
-        }
+/// A refusal the page itself makes (a form it could not read), as a form's message.
+pub(super) fn page_message(tr: Tr<'_>, key: &str) -> Message {
+    Message {
+        title: tr.t("polls-form-error-title"),
+        detail: tr.t(key),
     }
 }
 
 pub(super) fn status_label(tr: Tr<'_>, status: Status) -> String {
     tr.t(&format!("polls-status-{}", status.as_str()))
-}
-
-/// A time as people read it: Moscow time, marked as such.
-pub(super) fn show_time(tr: Tr<'_>, at: OffsetDateTime) -> String {
-    let local = at.to_offset(MSK);
-    let text = match tr.lang {
-        Lang::Ru => local.format(time::macros::format_description!(
-            "[day].[month].[year] [hour]:[minute]"
-        )),
-        Lang::En => local.format(time::macros::format_description!(
-            "[day] [month repr:short] [year], [hour]:[minute]"
-        )),
-    };
-    format!("{} {}", text.unwrap_or_default(), tr.t("polls-msk"))
 }
 
 /// A `datetime-local` value (`2025-05-01T12:00`, seconds optional, a space for the `T` accepted
@@ -131,22 +92,6 @@ pub fn moscow_input_value(at: Option<OffsetDateTime>) -> String {
 /// Input the page itself could not read (a date, a number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BadInput;
-
-/// A text as paragraphs (split at blank lines) of lines, so that the template can put `<br>`
-/// between lines while escaping every line.
-pub fn paragraphs(text: &str) -> Vec<Vec<String>> {
-    text.replace("\r\n", "\n")
-        .split("\n\n")
-        .map(|p| {
-            p.lines()
-                .map(str::trim_end)
-                .filter(|l| !l.trim().is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .filter(|p| !p.is_empty())
-        .collect()
-}
 
 /// A share as people write it: `40,5 %` in Russian, `40.5%` in English.
 pub fn show_percent(percent: f64, lang: Lang) -> String {

@@ -47,7 +47,6 @@ pub use results::Download;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use time::UtcOffset;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::Filter;
@@ -72,15 +71,11 @@ const OFFICIAL_PATH: &str = "/official/polls";
 const PAGE_SIZE: usize = 30;
 
 /// Moscow time: officials type the poll's times in it and every page shows times in it.
-/// Moscow has kept UTC+3 all year since 2014.
-pub const MSK: UtcOffset = time::macros::offset!(+3);
+pub use veche_core::web::show::MSK;
 
 pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Response,)> {
     let p = platform;
-    let w = move || {
-        let polls = polls.clone();
-        warp::any().map(move || polls.clone())
-    };
+    let w = move || crate::http::with_polls(polls.clone());
     let query = warp::query::<HashMap<String, String>>;
     // A page: (Ctx, polls). A form: (Ctx, Form, polls), CSRF checked; with `?dir=`, the query
     // first.

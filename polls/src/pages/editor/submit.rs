@@ -14,7 +14,7 @@ use veche_core::web::problem::Problem;
 use veche_core::web::{respond, Form};
 
 use crate::model::{Poll, PollId, Status};
-use crate::pages::common::{load_managed, Message};
+use crate::pages::common::{load_managed, page_message, Message};
 use crate::pages::editor::edits::{
     add_option, add_question, edit_question, move_option, move_question, remove_option,
     remove_question, Dir, EditError, QuestionForm, SettingsForm,
@@ -167,7 +167,7 @@ where
                 },
             );
             keep.error = Some(EditorError {
-                message: Message::page(ctx.tr(), refused.key()),
+                message: page_message(ctx.tr(), refused.key()),
                 field: refused.field().map(str::to_string),
                 question: place.question,
                 section: place.section,

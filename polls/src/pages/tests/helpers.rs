@@ -1,10 +1,9 @@
 //! Charts, times, texts and the catalogs' keys.
 
-use std::collections::BTreeSet;
-
 use time::OffsetDateTime;
 
 use veche_core::clock;
+use veche_core::testing::keys_named;
 use veche_core::web::i18n::{Lang, Tr};
 
 use super::catalog;
@@ -181,10 +180,7 @@ fn datetime_local_values_are_moscow_time() {
 fn texts_are_split_and_numbers_written_per_language() {
     assert_eq!(
         paragraphs("Первый\r\nвторой\n\n\nТретий\n"),
-        vec![
-            vec!["Первый".to_string(), "второй".into()],
-            vec!["Третий".into()]
-        ]
+        [vec!["Первый", "второй"], vec!["Третий"]]
     );
     assert!(paragraphs("  \n ").is_empty());
     assert_eq!(show_percent(33.3, Lang::Ru), "33,3 %");
@@ -234,19 +230,8 @@ fn every_key_used_is_in_the_catalogs() {
         include_str!("../../../templates/question_charts.html"),
         include_str!("../../../templates/decision.html"),
     ];
-    let mut keys = BTreeSet::new();
-    for text in sources {
-        for (at, _) in text.match_indices("\"polls-") {
-            // `id="polls-open"` is an element id, not a key.
-            if text[..at].ends_with('=') {
-                continue;
-            }
-            let rest = &text[at + 1..];
-            if let Some(end) = rest.find('"') {
-                keys.insert(rest[..end].to_string());
-            }
-        }
-    }
+    // `id="polls-open"` is an element id, not a key.
+    let mut keys = keys_named(&sources, "\"polls-", |before| before.ends_with('='));
     assert!(
         keys.len() > 150,
         "the scan found too few keys: {}",
