@@ -838,6 +838,36 @@ async fn shortlists_results_and_owed_emails(backend: Backend) {
     assert_eq!(stored.version, accepted.version);
 }
 
+async fn participants_are_kept_once_per_project_in_account_order(backend: Backend) {
+    let store = open(&backend).await;
+    let (a, b) = (
+        project("Парки", Duration::ZERO),
+        project("Дворы", Duration::ZERO),
+    );
+    let mut ids: Vec<AccountId> = (0..7).map(|n| resident(n).id).collect();
+    let elsewhere = ids[0].clone();
+    for id in &ids {
+        store.participate(&a.id, id).await.unwrap();
+    }
+    // Again, and in another project: neither counts twice nor leaks across.
+    store.participate(&a.id, &ids[3]).await.unwrap();
+    store.participate(&b.id, &elsewhere).await.unwrap();
+    ids.sort();
+    let first = store.participants(&a.id, None, 4).await.unwrap();
+    let second = store.participants(&a.id, first.last(), 4).await.unwrap();
+    assert_eq!(first.len(), 4);
+    assert_eq!([first, second].concat(), ids);
+    assert_eq!(
+        store.participants(&b.id, None, 10).await.unwrap(),
+        [elsewhere]
+    );
+    assert!(store
+        .participants(&a.id, ids.last(), 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 veche_core::contract_tests!(
     shortlists_results_and_owed_emails,
     projects_round_trip_with_versions_and_pages,
@@ -847,4 +877,5 @@ veche_core::contract_tests!(
     one_support_per_resident_and_a_merge_counts_nobody_twice,
     duplicates_are_found_through_the_index_and_re_indexed_on_edit,
     comments_follows_scores_and_the_log,
+    participants_are_kept_once_per_project_in_account_order,
 );

@@ -795,10 +795,107 @@ async fn demo_on_sqlite() {
     veche_core::testing::on_sqlite(the_demo_has_a_project_in_each_stage_and_a_long_queue).await;
 }
 
+async fn participants_hear_when_a_stage_begins(backend: Backend) {
+    let w = world(backend).await;
+    let project = open_project(&w).await;
+    // The author, a supporter, a follower, a commenter, and one who only looks.
+    let mut residents = Vec::new();
+    for _ in 0..5 {
+        residents.push(user(&w.platform, &[]).await.account);
+    }
+    let idea = w
+        .submit(
+            &residents[0],
+            &project,
+            "Скамейки у пруда",
+            "Поставить скамейки вдоль пруда, сесть негде.",
+        )
+        .await;
+    w.decide(&w.moderator, &idea.id, None, &approve())
+        .await
+        .unwrap();
+    let told = |stage: &str| {
+        let mut to: Vec<String> = w
+            .mail
+            .of_kind("idea_stage")
+            .iter()
+            .filter(|n| n.data["stage"] == stage)
+            .map(|n| n.recipient.account_id.as_ref().unwrap().to_string())
+            .collect();
+        to.sort();
+        to
+    };
+    let ids = |n: &[usize]| {
+        let mut ids: Vec<String> = n.iter().map(|i| residents[*i].id.to_string()).collect();
+        ids.sort();
+        ids
+    };
+
+    // Proposals are not announced; discussion is, to who took part so far: the author.
+    assert_eq!(
+        service::announce_stages(&w.platform, &w.ideas)
+            .await
+            .unwrap(),
+        0
+    );
+    let project = move_to_discussion(&w, &project).await;
+    assert_eq!(
+        service::announce_stages(&w.platform, &w.ideas)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(told("discussion"), ids(&[0]));
+    let mail = &w.mail.of_kind("idea_stage")[0];
+    assert_eq!(mail.data["link"], format!("/ideas/projects/{}", project.id));
+    assert_eq!(mail.data["title"], project.title);
+    assert_eq!(
+        service::announce_stages(&w.platform, &w.ideas)
+            .await
+            .unwrap(),
+        0,
+        "once"
+    );
+
+    // Supporting, following and commenting make participants; looking on does not.
+    service::support(&w.ideas, &residents[1], &idea.id, true)
+        .await
+        .unwrap();
+    service::follow(&w.ideas, &residents[2], &idea.id, true)
+        .await
+        .unwrap();
+    w.comment(
+        &residents[3],
+        &idea.id,
+        "Поддерживаю, особенно у детской площадки.",
+        None,
+    )
+    .await
+    .unwrap();
+    service::idea(&w.ideas, Some(&residents[4]), &idea.id)
+        .await
+        .unwrap();
+    w.reschedule(&project, |s| {
+        s.review = clock::now() - Duration::minutes(1);
+        s.results = clock::now() + Duration::days(1);
+    })
+    .await;
+    assert_eq!(
+        service::announce_stages(&w.platform, &w.ideas)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(told("review"), ids(&[0, 1, 2, 3]));
+    let stored = w.ideas.store().project(&project.id).await.unwrap().unwrap();
+    assert_eq!(stored.announced, Some(veche_ideas::model::Stage::Review));
+}
+
 veche_core::contract_tests!(
     projects_are_drafts_until_published_by_those_who_run_them,
     an_idea_is_moderated_appealed_and_its_author_is_told,
     the_queue_suggests_duplicates_and_a_merge_moves_supports,
     supports_comments_reports_experts_and_outcomes,
     the_sweep_pays_owed_emails_and_finishes_interrupted_merges,
+    participants_hear_when_a_stage_begins,
 );

@@ -740,3 +740,41 @@ fn decisions_and_outcomes_owe_an_email_until_it_is_queued() {
     let accepted = advance(&approved, &p, Outcome::Accepted, "", later).unwrap();
     assert_eq!(accepted.mail_due.map(|m| m.mail), Some(Mail::Outcome));
 }
+
+#[test]
+fn a_stage_is_announced_once_when_it_begins_and_only_the_current_one() {
+    use crate::model::Stage;
+    let now = time::OffsetDateTime::now_utc();
+    let day = time::Duration::days(1);
+    let at = |stages: [i32; 4]| Project {
+        schedule: crate::model::Schedule {
+            proposals: now + day * stages[0],
+            discussion: now + day * stages[1],
+            review: now + day * stages[2],
+            results: now + day * stages[3],
+        },
+        ..project()
+    };
+    // Proposals are not announced (residents learn of a project where they find it).
+    assert_eq!(stage_to_announce(&at([-1, 1, 2, 3]), now), None);
+    let discussion = at([-2, -1, 1, 2]);
+    assert_eq!(stage_to_announce(&discussion, now), Some(Stage::Discussion));
+    let told = announced(&discussion, Stage::Discussion, now);
+    assert_eq!(told.version, discussion.version + 1);
+    assert_eq!(stage_to_announce(&told, now), None, "once");
+    // Review and results follow; a stage passed unannounced is skipped for the current one.
+    let results = Project {
+        schedule: at([-4, -3, -2, -1]).schedule,
+        ..told
+    };
+    assert_eq!(stage_to_announce(&results, now), Some(Stage::Results));
+    let draft = Project {
+        published: false,
+        ..discussion
+    };
+    assert_eq!(
+        stage_to_announce(&draft, now),
+        None,
+        "a draft has no participants"
+    );
+}
