@@ -368,16 +368,23 @@ pub fn form<S: Site>(
             let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
                 .map_err(|_| Problem::bad_request("invalid_form").reject())?;
             let form = Form { fields };
-            if !ctx.csrf_ok(form.get("csrf")) {
-                tracing::warn!("form without a valid CSRF token refused");
-                return Err(Problem::forbidden()
-                    .with_detail("err-csrf_failed-detail")
-                    .with("reason", "csrf_failed")
-                    .reject());
-            }
-            Ok((ctx, form))
+            check_csrf(&ctx, &form)?;
+            Ok::<_, warp::Rejection>((ctx, form))
         })
         .untuple_one()
+}
+
+/// A form's `csrf` field checked against the request: a 403 when missing or wrong (the form
+/// does nothing).
+pub(crate) fn check_csrf<S: Site>(ctx: &Ctx<S>, form: &Form) -> Result<(), warp::Rejection> {
+    if ctx.csrf_ok(form.get("csrf")) {
+        return Ok(());
+    }
+    tracing::warn!("form without a valid CSRF token refused");
+    Err(Problem::forbidden()
+        .with_detail("err-csrf_failed-detail")
+        .with("reason", "csrf_failed")
+        .reject())
 }
 
 /// The fields of a submitted form.

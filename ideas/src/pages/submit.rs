@@ -18,7 +18,9 @@ use veche_core::web::{respond, Form};
 
 use super::residents::{parse_idea, parse_project, TopicOption};
 use super::viewer;
-use crate::model::Project;
+use veche_core::accounts::model::Account;
+
+use crate::model::{Idea, Project};
 use crate::rules::IdeaInput;
 use crate::service::{self, IdeaError, Ideas};
 use crate::IdeasLimit;
@@ -43,24 +45,48 @@ struct IdeaFormPage<'a> {
     error: Option<Message>,
 }
 
+/// Which form: a new idea in a project, or an edit of an idea (at a version).
+struct Target {
+    action: String,
+    heading: &'static str,
+    version: Option<u64>,
+}
+
+impl Target {
+    fn new_idea(project: &str) -> Target {
+        Target {
+            action: format!("/ideas/projects/{project}/new"),
+            heading: "ideas-new-title",
+            version: None,
+        }
+    }
+
+    fn edit(idea: &str, version: Option<u64>) -> Target {
+        Target {
+            action: format!("/ideas/{idea}/edit"),
+            heading: "ideas-edit-title",
+            version,
+        }
+    }
+}
+
+/// The form, filled with `input`; with the problem that refused it (422), if any.
 fn idea_form(
     ctx: &Ctx,
     project: &Project,
-    action: String,
-    heading: String,
+    target: Target,
     input: &IdeaInput,
-    version: Option<u64>,
-    error: Option<Message>,
+    problem: Option<Problem>,
 ) -> Response {
     let tr = ctx.tr();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
+    let (status, error) = match problem {
+        Some(p) => (StatusCode::UNPROCESSABLE_ENTITY, Some(Message::of(ctx, &p))),
+        None => (StatusCode::OK, None),
     };
+    let heading = tr.t(target.heading);
     let body = IdeaFormPage {
         tr,
-        action,
+        action: target.action,
         heading: heading.clone(),
         project_title: project.title.clone(),
         title: input.title.clone(),
@@ -74,7 +100,7 @@ fn idea_form(
                 selected: input.topic == t.code,
             })
             .collect(),
-        version,
+        version: target.version,
         image: input.image.clone(),
         csrf: ctx.csrf_token(),
         error,
@@ -83,7 +109,7 @@ fn idea_form(
 }
 
 /// The idea as the form sent it: the picture kept before (`image`, unless `image_remove` is
-/// ticked); a new file replaces it once checked ([`with_new_image`]).
+/// ticked); a new file replaces it once checked ([`prepare`]).
 fn idea_input(form: &Form) -> IdeaInput {
     IdeaInput {
         title: form.get("title").to_string(),
@@ -94,16 +120,36 @@ fn idea_input(form: &Form) -> IdeaInput {
     }
 }
 
-/// Checks and keeps the picture the form carries (`image_file`), if any, naming it in `input`.
-async fn with_new_image(
+/// What a submission goes through before the service: the author's limit first (a picture
+/// costs CPU to check), then the picture the form carries (`image_file`), checked and kept.
+async fn prepare(
+    ctx: &Ctx,
     ideas: &Ideas,
     files: &Files,
+    author: &Account,
     input: &mut IdeaInput,
 ) -> Result<(), Problem> {
+    service::admit(&ctx.platform.limits, IdeasLimit::Submit, author)?;
     if let Some(raw) = files.get("image_file") {
         input.image = Some(service::accept_image(ideas, raw.clone()).await?);
     }
     Ok(())
+}
+
+/// To the idea with a confirmation, or the form again with what refused it (nothing typed is
+/// lost; the picture, once kept, stays named in the form).
+fn answer(
+    ctx: &Ctx,
+    project: &Project,
+    target: Target,
+    input: &IdeaInput,
+    outcome: Result<Idea, Problem>,
+    done: &str,
+) -> Response {
+    match outcome {
+        Ok(idea) => respond::see_other(&format!("/ideas/{}?done={done}", idea.id)),
+        Err(problem) => idea_form(ctx, project, target, input, Some(problem)),
+    }
 }
 
 /// GET /ideas/projects/{id}/new
@@ -113,28 +159,16 @@ pub(super) async fn new_idea_page(
     ideas: Arc<Ideas>,
     _query: HashMap<String, String>,
 ) -> Response {
-    let path = format!("/ideas/projects/{id}/new");
+    let target = Target::new_idea(&id);
     if viewer(&ctx).is_none() {
-        return to_signin(&path);
+        return to_signin(&target.action);
     }
-    let project = match parse_project(&id) {
-        Ok(pid) => service::project(&ideas, viewer(&ctx), &pid).await,
-        Err(p) => return error_page(&ctx, p),
+    let found = async {
+        Ok::<_, Problem>(service::project(&ideas, viewer(&ctx), &parse_project(&id)?).await?)
     };
-    match project {
-        Ok(project) => {
-            let heading = ctx.tr().t("ideas-new-title");
-            idea_form(
-                &ctx,
-                &project,
-                path,
-                heading,
-                &IdeaInput::default(),
-                None,
-                None,
-            )
-        }
-        Err(e) => error_page(&ctx, e.problem()),
+    match found.await {
+        Ok(project) => idea_form(&ctx, &project, target, &IdeaInput::default(), None),
+        Err(p) => error_page(&ctx, p),
     }
 }
 
@@ -146,36 +180,25 @@ pub(super) async fn new_idea_submit(
     files: Files,
     ideas: Arc<Ideas>,
 ) -> Response {
-    let path = format!("/ideas/projects/{id}/new");
+    let target = Target::new_idea(&id);
     let Some(author) = viewer(&ctx) else {
-        return to_signin(&path);
+        return to_signin(&target.action);
     };
-    let project = match parse_project(&id) {
-        Ok(pid) => match service::project(&ideas, Some(author), &pid).await {
-            Ok(p) => p,
-            Err(e) => return error_page(&ctx, e.problem()),
-        },
+    let found = async {
+        Ok::<_, Problem>(service::project(&ideas, Some(author), &parse_project(&id)?).await?)
+    };
+    let project = match found.await {
+        Ok(p) => p,
         Err(p) => return error_page(&ctx, p),
     };
     let mut input = idea_input(&form);
-    // Admitted first: a picture costs CPU to check.
-    let outcome = match service::admit(&ctx.platform.limits, IdeasLimit::Submit, author) {
-        Ok(()) => match with_new_image(&ideas, &files, &mut input).await {
-            Ok(()) => service::submit(&ideas, author, &project.id, &input)
-                .await
-                .map_err(IdeaError::problem),
-            Err(p) => Err(p),
-        },
+    let outcome = match prepare(&ctx, &ideas, &files, author, &mut input).await {
+        Ok(()) => service::submit(&ideas, author, &project.id, &input)
+            .await
+            .map_err(IdeaError::problem),
         Err(p) => Err(p),
     };
-    match outcome {
-        Ok(idea) => respond::see_other(&format!("/ideas/{}?done=submitted", idea.id)),
-        Err(problem) => {
-            let heading = ctx.tr().t("ideas-new-title");
-            let message = Message::of(&ctx, &problem);
-            idea_form(&ctx, &project, path, heading, &input, None, Some(message))
-        }
-    }
+    answer(&ctx, &project, target, &input, outcome, "submitted")
 }
 
 /// GET /ideas/{id}/edit
@@ -185,15 +208,12 @@ pub(super) async fn edit_page(
     ideas: Arc<Ideas>,
     _query: HashMap<String, String>,
 ) -> Response {
-    let path = format!("/ideas/{id}/edit");
     if viewer(&ctx).is_none() {
-        return to_signin(&path);
+        return to_signin(&Target::edit(&id, None).action);
     }
-    let found = match parse_idea(&id) {
-        Ok(iid) => service::idea(&ideas, viewer(&ctx), &iid).await,
-        Err(p) => return error_page(&ctx, p),
-    };
-    match found {
+    let found =
+        async { Ok::<_, Problem>(service::idea(&ideas, viewer(&ctx), &parse_idea(&id)?).await?) };
+    match found.await {
         Ok((idea, project)) => {
             let input = IdeaInput {
                 title: idea.title.clone(),
@@ -201,18 +221,15 @@ pub(super) async fn edit_page(
                 topic: idea.topic.clone(),
                 image: idea.image.clone(),
             };
-            let heading = ctx.tr().t("ideas-edit-title");
             idea_form(
                 &ctx,
                 &project,
-                path,
-                heading,
+                Target::edit(&id, Some(idea.version)),
                 &input,
-                Some(idea.version),
                 None,
             )
         }
-        Err(e) => error_page(&ctx, e.problem()),
+        Err(p) => error_page(&ctx, p),
     }
 }
 
@@ -224,42 +241,22 @@ pub(super) async fn edit_submit(
     files: Files,
     ideas: Arc<Ideas>,
 ) -> Response {
-    let path = format!("/ideas/{id}/edit");
+    let target = Target::edit(&id, form.get("version").parse::<u64>().ok());
     let Some(author) = viewer(&ctx) else {
-        return to_signin(&path);
+        return to_signin(&target.action);
     };
-    let (idea, project) = match parse_idea(&id) {
-        Ok(iid) => match service::idea(&ideas, Some(author), &iid).await {
-            Ok(found) => found,
-            Err(e) => return error_page(&ctx, e.problem()),
-        },
+    let found =
+        async { Ok::<_, Problem>(service::idea(&ideas, Some(author), &parse_idea(&id)?).await?) };
+    let (idea, project) = match found.await {
+        Ok(found) => found,
         Err(p) => return error_page(&ctx, p),
     };
     let mut input = idea_input(&form);
-    let version = form.get("version").parse::<u64>().ok();
-    let outcome = match service::admit(&ctx.platform.limits, IdeasLimit::Submit, author) {
-        Ok(()) => match with_new_image(&ideas, &files, &mut input).await {
-            Ok(()) => service::edit(&ideas, author, &idea.id, version, &input)
-                .await
-                .map_err(IdeaError::problem),
-            Err(p) => Err(p),
-        },
+    let outcome = match prepare(&ctx, &ideas, &files, author, &mut input).await {
+        Ok(()) => service::edit(&ideas, author, &idea.id, target.version, &input)
+            .await
+            .map_err(IdeaError::problem),
         Err(p) => Err(p),
     };
-    match outcome {
-        Ok(saved) => respond::see_other(&format!("/ideas/{}?done=saved", saved.id)),
-        Err(problem) => {
-            let heading = ctx.tr().t("ideas-edit-title");
-            let message = Message::of(&ctx, &problem);
-            idea_form(
-                &ctx,
-                &project,
-                path,
-                heading,
-                &input,
-                version,
-                Some(message),
-            )
-        }
-    }
+    answer(&ctx, &project, target, &input, outcome, "saved")
 }

@@ -166,14 +166,8 @@ pub fn multipart_form<S: Site>(
                     }
                 }
             }
-            if !ctx.csrf_ok(form.get("csrf")) {
-                tracing::warn!("form without a valid CSRF token refused");
-                return Err(Problem::forbidden()
-                    .with_detail("err-csrf_failed-detail")
-                    .with("reason", "csrf_failed")
-                    .reject());
-            }
-            Ok((ctx, form, files))
+            super::check_csrf(&ctx, &form)?;
+            Ok::<_, warp::Rejection>((ctx, form, files))
         })
         .untuple_one()
 }
