@@ -121,6 +121,12 @@ const QUERIES: &[(&str, &str, &[&str], &[&str])] = &[
         &["idea_id"],
         &["account_id"],
     ),
+    (
+        "a project's participants in order (stage announcements)",
+        "idea_participants",
+        &["project_id"],
+        &["account_id"],
+    ),
     ("a project's scores", "idea_scores", &["project_id"], &[]),
     (
         "a project's decisions by day",
