@@ -304,7 +304,7 @@ pub async fn get_preferences(req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
         let list = preference_list(&req.state, &who.account.id).await?;
-        Ok(respond::json(StatusCode::OK, &list))
+        Ok(respond::ok(&list))
     })
     .await
 }
@@ -331,7 +331,7 @@ pub async fn put_preferences(req: Req<PreferencesInput>) -> Response {
             .collect();
         prefs::set_preferences(&req.state, &who.account.id, &changes).await?;
         let list = preference_list(&req.state, &who.account.id).await?;
-        Ok(respond::json(StatusCode::OK, &list))
+        Ok(respond::ok(&list))
     })
     .await
 }
@@ -347,13 +347,10 @@ pub async fn admin_dead_letters(req: Req) -> Response {
     req.answer(async {
         req.with_role(Role::Admin)?;
         let (jobs, next_cursor) = dead_letters(&req.state, &req.query()?).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &MailJobPage {
-                items: jobs.iter().map(MailJobView::from).collect(),
-                next_cursor,
-            },
-        ))
+        Ok(respond::ok(&MailJobPage {
+            items: jobs.iter().map(MailJobView::from).collect(),
+            next_cursor,
+        }))
     })
     .await
 }
@@ -388,7 +385,7 @@ pub async fn admin_mail_stats(req: Req) -> Response {
     req.answer(async {
         req.with_role(Role::Admin)?;
         let counts = state_counts(&req.state).await?;
-        Ok(respond::json(StatusCode::OK, &MailStats { counts }))
+        Ok(respond::ok(&MailStats { counts }))
     })
     .await
 }

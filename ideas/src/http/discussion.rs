@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use http::StatusCode;
 use serde_json::json;
 use warp::reply::Response;
 
@@ -12,7 +11,7 @@ use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 use veche_core::web::responses::{Change, CreateHeaders, CsrfHeader, Guarded, Limited};
 
-use super::{comment_id, idea_id, viewer, Req};
+use super::{comment_id, create, idea_id, viewer, Req};
 use crate::model::{Comment, CommentId};
 use crate::rules::CommentInput;
 use crate::service;
@@ -54,10 +53,7 @@ pub async fn list_comments(id: String, req: Req) -> Response {
         let after = comment_cursor(&query)?;
         let (viewer, idea) = (viewer(&req), idea_id(&id)?);
         let page = service::comments(&req.state, viewer, &idea, after.as_ref(), limit + 1).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &comment_list(page, limit, viewer),
-        ))
+        Ok(respond::ok(&comment_list(page, limit, viewer)))
     })
     .await
 }
@@ -71,20 +67,19 @@ pub async fn list_comments(id: String, req: Req) -> Response {
         Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
 pub async fn post_comment(id: String, req: Req<CommentInput>) -> Response {
-    req.answer(async {
-        let who = req.signed_in()?;
-        let idea = idea_id(&id)?;
-        let input = req.input()?;
-        req.once("ideas.comment", || async {
-            service::admit(&req.platform.limits, IdeasLimit::Comment, &who.account)?;
-            let comment = service::comment(&req.state, &who.account, &idea, input).await?;
+    let route = ("ideas.comment", IdeasLimit::Comment);
+    create(
+        &req,
+        route,
+        idea_id(&id),
+        |req, who, idea, input| async move {
+            let comment = service::comment(&req.state, who, &idea, input).await?;
             Ok(Outcome::created(
-                format!("/api/v1/ideas/{}/comments", idea),
-                json!(CommentView::new(&comment, Some(&who.account))),
+                format!("/api/v1/ideas/{idea}/comments"),
+                json!(CommentView::new(&comment, Some(who))),
             ))
-        })
-        .await
-    })
+        },
+    )
     .await
 }
 
@@ -101,10 +96,7 @@ pub async fn report_comment(id: String, req: Req) -> Response {
         let who = req.signed_in()?;
         service::admit(&req.platform.limits, IdeasLimit::Report, &who.account)?;
         let comment = service::report(&req.state, &who.account, &comment_id(&id)?).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &CommentView::new(&comment, Some(&who.account)),
-        ))
+        Ok(respond::ok(&CommentView::new(&comment, Some(&who.account))))
     })
     .await
 }

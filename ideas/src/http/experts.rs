@@ -1,16 +1,16 @@
 //! The shortlist, the experts' scores and ranking, and after the results each accepted
 //! idea's outcome; the results everyone reads.
 
-use http::{Method, StatusCode};
+use http::Method;
 use warp::reply::Response;
 
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 use veche_core::web::responses::{Change, CsrfHeader, Guarded, VersionHeaders};
 
-use super::ideas::idea_response;
+use super::ideas::changed_idea;
 use super::inputs::{OutcomeInput, RankedView, RankingView};
-use super::{idea_id, project_id, viewer, Req};
+use super::{change, idea_id, project_id, viewer, Req};
 use crate::model::Outcome;
 use crate::rules::{Refused, ScoreInput};
 use crate::service;
@@ -24,12 +24,9 @@ use crate::views::{IdeaList, IdeaView};
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn shortlist(id: String, req: Req) -> Response {
-    req.answer(async {
-        let (who, expected, _) = req.change()?;
+    change(&req, changed_idea, |req, who, expected, _| async move {
         let (id, on) = (idea_id(&id)?, req.method() == Method::PUT);
-        let idea =
-            service::shortlist(&req.platform, &req.state, &who.account, &id, expected, on).await?;
-        Ok(idea_response(&req, StatusCode::OK, &idea, None))
+        Ok(service::shortlist(&req.platform, &req.state, who, &id, expected, on).await?)
     })
     .await
 }
@@ -75,13 +72,10 @@ pub async fn ranking(id: String, req: Req) -> Response {
                 })
             })
             .collect();
-        Ok(respond::json(
-            StatusCode::OK,
-            &RankingView {
-                items,
-                agreement: ranking.agreement,
-            },
-        ))
+        Ok(respond::ok(&RankingView {
+            items,
+            agreement: ranking.agreement,
+        }))
     })
     .await
 }
@@ -95,22 +89,12 @@ pub async fn ranking(id: String, req: Req) -> Response {
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn advance(id: String, req: Req<OutcomeInput>) -> Response {
-    req.answer(async {
-        let (who, expected, input) = req.change()?;
+    change(&req, changed_idea, |req, who, expected, input| async move {
         let outcome = Outcome::parse(&input.outcome)
             .ok_or_else(|| Problem::invalid(Refused::new("outcome", "invalid")))?;
         let (id, text) = (idea_id(&id)?, &input.text);
-        let idea = service::advance(
-            &req.platform,
-            &req.state,
-            &who.account,
-            &id,
-            expected,
-            outcome,
-            text,
-        )
-        .await?;
-        Ok(idea_response(&req, StatusCode::OK, &idea, None))
+        let ideas = &req.state;
+        Ok(service::advance(&req.platform, ideas, who, &id, expected, outcome, text).await?)
     })
     .await
 }
@@ -124,16 +108,13 @@ pub async fn advance(id: String, req: Req<OutcomeInput>) -> Response {
 pub async fn results(id: String, req: Req) -> Response {
     req.answer(async {
         let found = service::results(&req.state, viewer(&req), &project_id(&id)?).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &IdeaList {
-                items: found
-                    .iter()
-                    .map(|i| IdeaView::new(i, viewer(&req), None))
-                    .collect(),
-                next_cursor: None,
-            },
-        ))
+        Ok(respond::ok(&IdeaList {
+            items: found
+                .iter()
+                .map(|i| IdeaView::new(i, viewer(&req), None))
+                .collect(),
+            next_cursor: None,
+        }))
     })
     .await
 }

@@ -14,7 +14,7 @@ use veche_core::web::responses::{
 };
 
 use super::inputs::{list_request, SupportCount};
-use super::{idea_id, keyed_cursor, project_id, viewer, Req};
+use super::{change, create, idea_id, keyed_cursor, project_id, viewer, Req};
 use crate::model::Idea;
 use crate::rules::IdeaInput;
 use crate::service;
@@ -31,6 +31,11 @@ pub(super) fn idea_response(
     let mut response = respond::json(status, &IdeaView::new(idea, viewer(ctx), supported));
     set_etag(&mut response, idea.version);
     response
+}
+
+/// A changed idea as the API shows it to the caller.
+pub(super) fn changed_idea(ctx: &Ctx, idea: &Idea) -> Response {
+    idea_response(ctx, StatusCode::OK, idea, None)
 }
 
 /// A project's ideas, approved ones by default; filtered by topic, district and words
@@ -53,20 +58,17 @@ pub async fn list_ideas(id: String, req: Req) -> Response {
         let request = list_request(&req.query()?)?;
         let page = service::list(&req.state, viewer(&req), &project_id(&id)?, &request).await?;
         let signed_in = viewer(&req).is_some();
-        Ok(respond::json(
-            StatusCode::OK,
-            &IdeaList {
-                items: page
-                    .ideas
-                    .iter()
-                    .map(|i| {
-                        let supported = signed_in.then(|| page.supported.contains(&i.id));
-                        IdeaView::new(i, viewer(&req), supported)
-                    })
-                    .collect(),
-                next_cursor: page.next.map(|(key, id)| keyed_cursor(key, id.as_str())),
-            },
-        ))
+        Ok(respond::ok(&IdeaList {
+            items: page
+                .ideas
+                .iter()
+                .map(|i| {
+                    let supported = signed_in.then(|| page.supported.contains(&i.id));
+                    IdeaView::new(i, viewer(&req), supported)
+                })
+                .collect(),
+            next_cursor: page.next.map(|(key, id)| keyed_cursor(key, id.as_str())),
+        }))
     })
     .await
 }
@@ -80,20 +82,19 @@ pub async fn list_ideas(id: String, req: Req) -> Response {
         Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
 pub async fn submit_idea(id: String, req: Req<IdeaInput>) -> Response {
-    req.answer(async {
-        let who = req.signed_in()?;
-        let project = project_id(&id)?;
-        let input = req.input()?;
-        req.once("ideas.submit", || async {
-            service::admit(&req.platform.limits, IdeasLimit::Submit, &who.account)?;
-            let idea = service::submit(&req.state, &who.account, &project, input).await?;
+    let route = ("ideas.submit", IdeasLimit::Submit);
+    create(
+        &req,
+        route,
+        project_id(&id),
+        |req, who, project, input| async move {
+            let idea = service::submit(&req.state, who, &project, input).await?;
             Ok(Outcome::created(
                 format!("/api/v1/ideas/{}", idea.id),
-                json!(IdeaView::new(&idea, Some(&who.account), Some(false))),
+                json!(IdeaView::new(&idea, Some(who), Some(false))),
             ))
-        })
-        .await
-    })
+        },
+    )
     .await
 }
 
@@ -125,11 +126,9 @@ pub async fn get_idea(id: String, req: Req) -> Response {
     responses((status = 200, body = IdeaView), Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
 pub async fn edit_idea(id: String, req: Req<IdeaInput>) -> Response {
-    req.answer(async {
-        let (who, expected, input) = req.change()?;
-        service::admit(&req.platform.limits, IdeasLimit::Submit, &who.account)?;
-        let idea = service::edit(&req.state, &who.account, &idea_id(&id)?, expected, input).await?;
-        Ok(idea_response(&req, StatusCode::OK, &idea, None))
+    change(&req, changed_idea, |req, who, expected, input| async move {
+        service::admit(&req.platform.limits, IdeasLimit::Submit, who)?;
+        Ok(service::edit(&req.state, who, &idea_id(&id)?, expected, input).await?)
     })
     .await
 }
@@ -148,13 +147,10 @@ pub async fn support_idea(id: String, req: Req) -> Response {
         service::admit(&req.platform.limits, IdeasLimit::Support, &who.account)?;
         let on = req.method() == Method::PUT;
         let supports = service::support(&req.state, &who.account, &idea_id(&id)?, on).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &SupportCount {
-                supports,
-                supported: on,
-            },
-        ))
+        Ok(respond::ok(&SupportCount {
+            supports,
+            supported: on,
+        }))
     })
     .await
 }

@@ -9,20 +9,24 @@
 //! queries the API reads.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use warp::filters::BoxedFilter;
 use warp::path;
 use warp::reply::Response;
 
+use veche_core::accounts::model::Account;
 use veche_core::platform::{Ctx, Platform};
 use veche_core::web::api::{Api, NoBody, Request};
 use veche_core::web::cursor::{decode_cursor, encode_cursor};
+use veche_core::web::idempotency::Outcome;
 use veche_core::web::problem::Problem;
 
 use crate::model::{CommentId, IdeaId, ProjectId};
 use crate::rules::{CommentInput, DecisionInput, IdeaInput, ProjectInput, ScoreInput};
-use crate::service::Ideas;
+use crate::service::{self, Ideas};
+use crate::IdeasLimit;
 
 mod discussion;
 mod experts;
@@ -47,8 +51,52 @@ pub const BULK_LIMIT: u64 = 64 * 1024;
 /// An ideas API request with body `B`.
 type Req<B = NoBody> = Request<Platform, Arc<Ideas>, B>;
 
-fn viewer(ctx: &Ctx) -> Option<&veche_core::accounts::model::Account> {
+fn viewer(ctx: &Ctx) -> Option<&Account> {
     ctx.principal.as_ref().map(|p| &p.account)
+}
+
+/// A creation by the signed-in caller under the parent `parent` holds (read before the body),
+/// at most once per `Idempotency-Key` of `route` and within the caller's `limit`: `act` makes
+/// it, given who asks, the parent and the body.
+async fn create<'r, B, K, Fut>(
+    req: &'r Req<B>,
+    (route, limit): (&str, IdeasLimit),
+    parent: Result<K, Problem>,
+    act: impl FnOnce(&'r Req<B>, &'r Account, K, &'r B) -> Fut,
+) -> Response
+where
+    Fut: Future<Output = Result<Outcome, Problem>>,
+{
+    req.answer(async {
+        let who = req.signed_in()?;
+        let parent = parent?;
+        let input = req.input()?;
+        req.once(route, || async {
+            service::admit(&req.platform.limits, limit, &who.account)?;
+            act(req, &who.account, parent, input).await
+        })
+        .await
+    })
+    .await
+}
+
+/// A change to a versioned resource by the signed-in caller: `act` makes it, given who asks,
+/// the version in `If-Match` and the body (checked in that order); the answer `show`s what it
+/// changed.
+async fn change<'r, B, T, Fut>(
+    req: &'r Req<B>,
+    show: fn(&Ctx, &T) -> Response,
+    act: impl FnOnce(&'r Req<B>, &'r Account, Option<u64>, &'r B) -> Fut,
+) -> Response
+where
+    Fut: Future<Output = Result<T, Problem>>,
+{
+    req.answer(async {
+        let (who, expected, input) = req.change()?;
+        let changed = act(req, &who.account, expected, input).await?;
+        Ok(show(req, &changed))
+    })
+    .await
 }
 
 fn project_id(raw: &str) -> Result<ProjectId, Problem> {

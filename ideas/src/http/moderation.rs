@@ -11,9 +11,9 @@ use veche_core::web::respond;
 use veche_core::web::responses::{Change, CsrfHeader, Guarded, VersionHeaders};
 
 use super::discussion::{comment_cursor, comment_list};
-use super::ideas::idea_response;
+use super::ideas::{changed_idea, idea_response};
 use super::inputs::{AppealDecisionInput, AppealInput, BulkDecisionInput, BulkResult, KeepInput};
-use super::{comment_id, idea_id, keyed_cursor, Req};
+use super::{change, comment_id, idea_id, keyed_cursor, Req};
 use crate::model::{IdeaId, ProjectId};
 use crate::rules::DecisionInput;
 use crate::service;
@@ -42,20 +42,17 @@ pub async fn queue(req: Req) -> Response {
         let after = super::cursor_after(&query, IdeaId::parse)?;
         let page = service::queue(&req.state, &who.account, project.as_ref(), after, limit).await?;
         let now = clock::now();
-        Ok(respond::json(
-            StatusCode::OK,
-            &QueueList {
-                items: page
-                    .items
-                    .iter()
-                    .map(|i| QueueItemView::new(i, &who.account))
-                    .collect(),
-                next_cursor: page.next.map(|(key, id)| keyed_cursor(key, id.as_str())),
-                waiting: page.stats.waiting,
-                oldest: page.stats.oldest,
-                oldest_age_seconds: page.stats.oldest.map(|o| (now - o).whole_seconds()),
-            },
-        ))
+        Ok(respond::ok(&QueueList {
+            items: page
+                .items
+                .iter()
+                .map(|i| QueueItemView::new(i, &who.account))
+                .collect(),
+            next_cursor: page.next.map(|(key, id)| keyed_cursor(key, id.as_str())),
+            waiting: page.stats.waiting,
+            oldest: page.stats.oldest,
+            oldest_age_seconds: page.stats.oldest.map(|o| (now - o).whole_seconds()),
+        }))
     })
     .await
 }
@@ -70,19 +67,9 @@ pub async fn queue(req: Req) -> Response {
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn decide(id: String, req: Req<DecisionInput>) -> Response {
-    req.answer(async {
-        let (who, expected, input) = req.change()?;
+    change(&req, changed_idea, |req, who, expected, input| async move {
         let id = idea_id(&id)?;
-        let idea = service::decide(
-            &req.platform,
-            &req.state,
-            &who.account,
-            &id,
-            expected,
-            input,
-        )
-        .await?;
-        Ok(idea_response(&req, StatusCode::OK, &idea, None))
+        Ok(service::decide(&req.platform, &req.state, who, &id, expected, input).await?)
     })
     .await
 }
@@ -136,7 +123,7 @@ pub async fn decide_many(req: Req<BulkDecisionInput>) -> Response {
                 }
             })
             .collect();
-        Ok(respond::json(StatusCode::OK, &results))
+        Ok(respond::ok(&results))
     })
     .await
 }
@@ -166,19 +153,9 @@ pub async fn appeal(id: String, req: Req<AppealInput>) -> Response {
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn decide_appeal(id: String, req: Req<AppealDecisionInput>) -> Response {
-    req.answer(async {
-        let (who, expected, input) = req.change()?;
+    change(&req, changed_idea, |req, who, expected, input| async move {
         let (id, overturn) = (idea_id(&id)?, input.overturn);
-        let idea = service::decide_appeal(
-            &req.platform,
-            &req.state,
-            &who.account,
-            &id,
-            expected,
-            overturn,
-        )
-        .await?;
-        Ok(idea_response(&req, StatusCode::OK, &idea, None))
+        Ok(service::decide_appeal(&req.platform, &req.state, who, &id, expected, overturn).await?)
     })
     .await
 }
@@ -197,10 +174,7 @@ pub async fn reported_comments(req: Req) -> Response {
         let after = comment_cursor(&query)?;
         let page =
             service::reported_comments(&req.state, &who.account, after.as_ref(), limit + 1).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &comment_list(page, limit, Some(&who.account)),
-        ))
+        Ok(respond::ok(&comment_list(page, limit, Some(&who.account))))
     })
     .await
 }
@@ -218,10 +192,7 @@ pub async fn moderate_comment(id: String, req: Req<KeepInput>) -> Response {
         let (keep, id) = (req.input()?.keep, comment_id(&id)?);
         let comment =
             service::moderate_comment(&req.platform, &req.state, &who.account, &id, keep).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &CommentView::new(&comment, Some(&who.account)),
-        ))
+        Ok(respond::ok(&CommentView::new(&comment, Some(&who.account))))
     })
     .await
 }

@@ -1,6 +1,5 @@
 //! Projects: list, create, read, replace, publish, set experts, and the public moderation log.
 
-use http::StatusCode;
 use serde_json::json;
 use warp::reply::Response;
 
@@ -15,18 +14,15 @@ use veche_core::web::respond;
 use veche_core::web::responses::{Change, CreateHeaders, Guarded, SignedIn, VersionHeaders};
 
 use super::inputs::{ExpertsInput, LogView};
-use super::{keyed_cursor, project_id, viewer, Req};
+use super::{change, keyed_cursor, project_id, viewer, Req};
 use crate::model::{Project, ProjectId};
 use crate::rules::ProjectInput;
 use crate::service;
 use crate::views::{ProjectList, ProjectView};
 
 /// A project as the API shows it, its version as the `ETag`.
-pub(super) fn project_response(ctx: &Ctx, status: StatusCode, project: &Project) -> Response {
-    let mut response = respond::json(
-        status,
-        &ProjectView::new(project, viewer(ctx), clock::now()),
-    );
+pub(super) fn project_response(ctx: &Ctx, project: &Project) -> Response {
+    let mut response = respond::ok(&ProjectView::new(project, viewer(ctx), clock::now()));
     set_etag(&mut response, project.version);
     response
 }
@@ -45,16 +41,13 @@ pub async fn list_projects(req: Req) -> Response {
         let after = super::cursor_after(&query, ProjectId::parse)?;
         let (page, next) = service::projects(&req.state, viewer(&req), after, limit).await?;
         let now = clock::now();
-        Ok(respond::json(
-            StatusCode::OK,
-            &ProjectList {
-                items: page
-                    .iter()
-                    .map(|p| ProjectView::new(p, viewer(&req), now))
-                    .collect(),
-                next_cursor: next.map(|(key, id)| keyed_cursor(key, id.as_str())),
-            },
-        ))
+        Ok(respond::ok(&ProjectList {
+            items: page
+                .iter()
+                .map(|p| ProjectView::new(p, viewer(&req), now))
+                .collect(),
+            next_cursor: next.map(|(key, id)| keyed_cursor(key, id.as_str())),
+        }))
     })
     .await
 }
@@ -93,7 +86,7 @@ pub async fn create_project(req: Req<ProjectInput>) -> Response {
 pub async fn get_project(id: String, req: Req) -> Response {
     req.answer(async {
         let project = service::project(&req.state, viewer(&req), &project_id(&id)?).await?;
-        Ok(project_response(&req, StatusCode::OK, &project))
+        Ok(project_response(&req, &project))
     })
     .await
 }
@@ -107,20 +100,17 @@ pub async fn get_project(id: String, req: Req) -> Response {
     responses((status = 200, body = ProjectView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn replace_project(id: String, req: Req<ProjectInput>) -> Response {
-    req.answer(async {
-        let (who, expected, input) = req.change()?;
-        let id = project_id(&id)?;
-        let project = service::update_project(
-            &req.platform,
-            &req.state,
-            &who.account,
-            &id,
-            expected,
-            input,
-        )
-        .await?;
-        Ok(project_response(&req, StatusCode::OK, &project))
-    })
+    change(
+        &req,
+        project_response,
+        |req, who, expected, input| async move {
+            let id = project_id(&id)?;
+            Ok(
+                service::update_project(&req.platform, &req.state, who, &id, expected, input)
+                    .await?,
+            )
+        },
+    )
     .await
 }
 
@@ -132,13 +122,9 @@ pub async fn replace_project(id: String, req: Req<ProjectInput>) -> Response {
         (status = 409, description = "`already_published`, `version_conflict`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn publish_project(id: String, req: Req) -> Response {
-    req.answer(async {
-        let (who, expected, _) = req.change()?;
+    change(&req, project_response, |req, who, expected, _| async move {
         let id = project_id(&id)?;
-        let project =
-            service::publish_project(&req.platform, &req.state, &who.account, &id, expected)
-                .await?;
-        Ok(project_response(&req, StatusCode::OK, &project))
+        Ok(service::publish_project(&req.platform, &req.state, who, &id, expected).await?)
     })
     .await
 }
@@ -151,29 +137,26 @@ pub async fn publish_project(id: String, req: Req) -> Response {
     responses((status = 200, body = ProjectView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn set_experts(id: String, req: Req<ExpertsInput>) -> Response {
-    req.answer(async {
-        let (who, expected, input) = req.change()?;
-        let experts = input
-            .experts
-            .iter()
-            .map(|raw| {
-                AccountId::parse(raw).ok_or_else(|| {
-                    Problem::invalid(crate::rules::Refused::new("experts", "unknown_account"))
+    change(
+        &req,
+        project_response,
+        |req, who, expected, input| async move {
+            let experts = input
+                .experts
+                .iter()
+                .map(|raw| {
+                    AccountId::parse(raw).ok_or_else(|| {
+                        Problem::invalid(crate::rules::Refused::new("experts", "unknown_account"))
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let id = project_id(&id)?;
-        let project = service::set_experts(
-            &req.platform,
-            &req.state,
-            &who.account,
-            &id,
-            expected,
-            &experts,
-        )
-        .await?;
-        Ok(project_response(&req, StatusCode::OK, &project))
-    })
+                .collect::<Result<Vec<_>, _>>()?;
+            let id = project_id(&id)?;
+            Ok(
+                service::set_experts(&req.platform, &req.state, who, &id, expected, &experts)
+                    .await?,
+            )
+        },
+    )
     .await
 }
 
@@ -187,7 +170,7 @@ pub async fn set_experts(id: String, req: Req<ExpertsInput>) -> Response {
 pub async fn moderation_log(id: String, req: Req) -> Response {
     req.answer(async {
         let summary = service::moderation_log(&req.state, viewer(&req), &project_id(&id)?).await?;
-        Ok(respond::json(StatusCode::OK, &LogView::from(summary)))
+        Ok(respond::ok(&LogView::from(summary)))
     })
     .await
 }

@@ -1,7 +1,6 @@
 //! Voting (the hot path), one's own ballot, and receipts.
 
 use futures::FutureExt;
-use http::StatusCode;
 use serde_json::json;
 use warp::reply::Response;
 
@@ -12,6 +11,7 @@ use veche_core::web::respond;
 
 use super::common::{parse_id, visible_cached, Req};
 use super::inputs::{BallotCreated, ReceiptBallot, ReceiptView};
+use super::responses::Create;
 use crate::model::Receipt;
 use crate::rules::BallotInput;
 use crate::service::{self, PollError};
@@ -29,8 +29,7 @@ fn count_refusal(code: &str) {
 #[utoipa::path(post, path = "/api/v1/polls/{id}/ballots", tag = "polls",
     request_body = BallotInput,
     params(("id" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "The same key and body within 24 hours returns the first answer"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Create),
     responses((status = 201, description = "Stored; `Location` is the receipt", body = BallotCreated),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`, `invalid_idempotency_key`", body = ProblemDocument),
         (status = 401, body = ProblemDocument),
@@ -95,7 +94,7 @@ pub async fn my_ballot(id: String, req: Req) -> Response {
             .await
             .map_err(PollError::problem)?
             .ok_or_else(Problem::not_found)?;
-        Ok(respond::json(StatusCode::OK, &BallotView::from(&ballot)))
+        Ok(respond::ok(&BallotView::from(&ballot)))
     })
     .await
 }
@@ -127,7 +126,7 @@ pub async fn get_receipt(id: String, receipt: String, req: Req) -> Response {
             proof: steps,
             included,
         };
-        Ok(respond::json(StatusCode::OK, &view))
+        Ok(respond::ok(&view))
     })
     .await
 }

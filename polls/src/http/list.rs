@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use http::StatusCode;
 use warp::reply::Response;
 
 use veche_core::accounts::model::Role;
@@ -211,7 +210,7 @@ pub async fn list_polls(req: Req) -> Response {
     req.answer(async {
         let filter = ListFilter::parse(&req.query()?)?;
         let page = poll_page(&req, &req.state, filter).await?;
-        Ok(respond::json(StatusCode::OK, &page))
+        Ok(respond::ok(&page))
     })
     .await
 }

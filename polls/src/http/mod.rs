@@ -18,7 +18,9 @@ use std::sync::Arc;
 
 use warp::filters::BoxedFilter;
 use warp::path;
+use warp::path::end;
 use warp::reply::Response;
+use warp::Filter;
 
 use veche_core::platform::Platform;
 use veche_core::web::api::Api;
@@ -77,56 +79,35 @@ pub const REASON_MAX: usize = 1000;
 pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Response,)> {
     let api = Api::new(platform.clone(), polls.clone()).no_store();
     let (draft, ballot) = (api.limit(POLL_LIMIT), api.limit(BALLOT_LIMIT));
+    // `/api/v1/polls/{id}/TAIL`.
+    let poll = |tail| {
+        path!("api" / "v1" / "polls" / String / ..)
+            .and(path(tail))
+            .and(end())
+    };
     veche_core::web::combine(vec![
         api.get(path!("api" / "v1" / "polls"), list_polls),
         draft.post(path!("api" / "v1" / "polls"), create_poll),
         api.get(path!("api" / "v1" / "polls" / String), get_poll),
         draft.put(path!("api" / "v1" / "polls" / String), replace_poll),
         api.delete(path!("api" / "v1" / "polls" / String), delete_poll),
-        api.post(
-            path!("api" / "v1" / "polls" / String / "schedule"),
-            schedule_poll,
-        ),
-        api.post(
-            path!("api" / "v1" / "polls" / String / "unschedule"),
-            unschedule_poll,
-        ),
-        api.limit(CLOSE_LIMIT)
-            .post(path!("api" / "v1" / "polls" / String / "close"), close_poll),
-        api.limit(DECISION_LIMIT).post(
-            path!("api" / "v1" / "polls" / String / "publication"),
-            publish_poll,
-        ),
-        ballot.post(
-            path!("api" / "v1" / "polls" / String / "ballots"),
-            cast_ballot,
-        ),
-        api.get(path!("api" / "v1" / "polls" / String / "ballot"), my_ballot),
+        api.post(poll("schedule"), schedule_poll),
+        api.post(poll("unschedule"), unschedule_poll),
+        api.limit(CLOSE_LIMIT).post(poll("close"), close_poll),
+        api.limit(DECISION_LIMIT)
+            .post(poll("publication"), publish_poll),
+        ballot.post(poll("ballots"), cast_ballot),
+        api.get(poll("ballot"), my_ballot),
         api.get(
             path!("api" / "v1" / "polls" / String / "receipts" / String),
             get_receipt,
         ),
-        api.get(
-            path!("api" / "v1" / "polls" / String / "results"),
-            get_results,
-        ),
-        api.get(
-            path!("api" / "v1" / "polls" / String / "results.csv"),
-            get_results_csv,
-        ),
-        api.get(path!("api" / "v1" / "polls" / String / "seal"), get_seal),
-        api.get(
-            path!("api" / "v1" / "polls" / String / "ballots.json"),
-            export_ballots_json,
-        ),
-        api.get(
-            path!("api" / "v1" / "polls" / String / "ballots.csv"),
-            export_ballots_csv,
-        ),
-        api.get(
-            path!("api" / "v1" / "polls" / String / "dashboard"),
-            get_dashboard,
-        ),
+        api.get(poll("results"), get_results),
+        api.get(poll("results.csv"), get_results_csv),
+        api.get(poll("seal"), get_seal),
+        api.get(poll("ballots.json"), export_ballots_json),
+        api.get(poll("ballots.csv"), export_ballots_csv),
+        api.get(poll("dashboard"), get_dashboard),
         api.get(path!("api" / "v1" / "me" / "points"), my_points),
         crate::pages::routes(platform, polls),
     ])

@@ -1,6 +1,5 @@
 //! `GET /api/v1/me/points`: a resident's balance and history.
 
-use http::StatusCode;
 use time::OffsetDateTime;
 use warp::reply::Response;
 
@@ -69,14 +68,11 @@ pub async fn my_points(req: Req) -> Response {
                 at: e.at,
             })
             .collect();
-        Ok(respond::json(
-            StatusCode::OK,
-            &PointsPage {
-                balance,
-                items,
-                next_cursor,
-            },
-        ))
+        Ok(respond::ok(&PointsPage {
+            balance,
+            items,
+            next_cursor,
+        }))
     })
     .await
 }

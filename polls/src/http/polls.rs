@@ -18,7 +18,7 @@ use veche_core::web::respond;
 
 use super::common::{parse_id, poll_response, visible, Req};
 use super::inputs::{CloseInput, PublicationInput};
-use super::responses::Managed;
+use super::responses::{Create, Csrf, Managed};
 use super::REASON_MAX;
 use crate::model::PollId;
 use crate::rules::{self, PollInput};
@@ -28,8 +28,7 @@ use crate::views::PollView;
 /// Creates a draft (officials and admins). The draft belongs to the official's organisation.
 #[utoipa::path(post, path = "/api/v1/polls", tag = "polls",
     request_body = PollInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body within 24 hours returns the first answer"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    params(Create),
     responses((status = 201, description = "Created; `Location` and `ETag` headers", body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`, `invalid_idempotency_key`", body = ProblemDocument),
         (status = 401, body = ProblemDocument),
@@ -89,7 +88,7 @@ pub async fn get_poll(id: String, req: Req) -> Response {
     request_body = PollInput,
     params(("id" = String, Path),
         ("If-Match" = String, Header, description = "The version edited, as in the `ETag` (`\"3\"` or `3`)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 200, description = "`ETag` holds the new version", body = PollView),
         (status = 400, description = "`invalid_header` (If-Match not a version), `invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
         Managed,
@@ -107,7 +106,7 @@ pub async fn replace_poll(id: String, req: Req<PollInput>) -> Response {
 #[utoipa::path(delete, path = "/api/v1/polls/{id}", tag = "polls",
     params(("id" = String, Path),
         ("If-Match" = String, Header, description = "The draft's version"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 204, description = "Deleted"),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
@@ -190,7 +189,7 @@ async fn expected_version(
 #[utoipa::path(post, path = "/api/v1/polls/{id}/schedule", tag = "polls",
     params(("id" = String, Path),
         ("If-Match" = Option<String>, Header, description = "The version scheduled (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
@@ -211,7 +210,7 @@ pub async fn schedule_poll(id: String, req: Req) -> Response {
 #[utoipa::path(post, path = "/api/v1/polls/{id}/unschedule", tag = "polls",
     params(("id" = String, Path),
         ("If-Match" = Option<String>, Header, description = "The version (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
@@ -255,7 +254,7 @@ pub(super) fn close_reason(input: Option<&CloseInput>) -> Result<Option<String>,
 #[utoipa::path(post, path = "/api/v1/polls/{id}/close", tag = "polls",
     request_body(content = Option<CloseInput>, description = "Optional"),
     params(("id" = String, Path),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`", body = ProblemDocument),
         Managed,
@@ -273,7 +272,7 @@ pub async fn close_poll(id: String, req: Req<Optional<CloseInput>>) -> Response 
 #[utoipa::path(post, path = "/api/v1/polls/{id}/publication", tag = "polls",
     request_body = PublicationInput,
     params(("id" = String, Path),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
         Managed,

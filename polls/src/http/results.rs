@@ -7,7 +7,7 @@ use std::task::{Context, Poll as TaskPoll};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use http::{header, HeaderValue, StatusCode};
+use http::{header, HeaderValue};
 use warp::reply::Response;
 use warp::Reply;
 
@@ -178,7 +178,7 @@ pub async fn get_seal(id: String, req: Req) -> Response {
             ballots: seal.ballots,
             counters: seal.counters.public(),
         };
-        let mut response = respond::json(StatusCode::OK, &published);
+        let mut response = respond::ok(&published);
         if public {
             set_header(&mut response, header::CACHE_CONTROL, PUBLIC_CACHE);
         }
@@ -262,7 +262,7 @@ pub async fn get_dashboard(id: String, req: Req) -> Response {
         }
         let counts = polls.counts(&poll).await.map_err(PollError::problem)?;
         let dashboard = Dashboard::new(&poll, &counts, &req.platform.directory(), req.lang, now);
-        Ok(respond::json(StatusCode::OK, &dashboard))
+        Ok(respond::ok(&dashboard))
     })
     .await
 }

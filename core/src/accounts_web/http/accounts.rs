@@ -1,6 +1,5 @@
 //! Sign-up, sessions, the signed-in account (`/api/v1/accounts`, `/sessions`, `/me`).
 
-use http::StatusCode;
 use serde_json::json;
 use warp::reply::Response;
 
@@ -130,13 +129,10 @@ pub async fn sign_out(req: Req) -> Response {
 pub async fn me(req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &Me {
-                account: AccountView::from(&who.account),
-                csrf_token: who.session_hash().map(|_| req.csrf_token()),
-            },
-        ))
+        Ok(respond::ok(&Me {
+            account: AccountView::from(&who.account),
+            csrf_token: who.session_hash().map(|_| req.csrf_token()),
+        }))
     })
     .await
 }
@@ -160,7 +156,7 @@ pub async fn update_me(req: Req<ProfileInput>) -> Response {
             .map(DisplayName::parse)
             .transpose()?;
         let updated = service::update_profile(&req.platform, &who.account, district, name).await?;
-        Ok(respond::json(StatusCode::OK, &AccountView::from(&updated)))
+        Ok(respond::ok(&AccountView::from(&updated)))
     })
     .await
 }

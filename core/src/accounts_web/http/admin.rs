@@ -2,7 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use http::StatusCode;
 use serde_json::json;
 use warp::reply::Response;
 
@@ -31,13 +30,10 @@ pub async fn admin_list_accounts(req: Req) -> Response {
         fetch.limit = query.limit + 1;
         let accounts = req.platform.store.list_accounts(&fetch).await?;
         let (accounts, next_cursor) = split_page(accounts, query.limit, |a| a.id.to_string());
-        Ok(respond::json(
-            StatusCode::OK,
-            &AccountPage {
-                items: accounts.iter().map(AccountView::from).collect(),
-                next_cursor,
-            },
-        ))
+        Ok(respond::ok(&AccountPage {
+            items: accounts.iter().map(AccountView::from).collect(),
+            next_cursor,
+        }))
     })
     .await
 }
@@ -83,7 +79,7 @@ pub async fn admin_set_roles(id: String, req: Req<RolesInput>) -> Response {
             input.reason.as_deref(),
         )
         .await?;
-        Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
+        Ok(respond::ok(&AccountView::from(&account)))
     })
     .await
 }
@@ -113,7 +109,7 @@ async fn set_blocked(id: String, req: Req<ReasonInput>, block: bool) -> Response
         } else {
             service::unblock(&req.platform, &admin, &id, Some(&input.reason)).await?
         };
-        Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
+        Ok(respond::ok(&AccountView::from(&account)))
     })
     .await
 }
@@ -133,7 +129,7 @@ pub async fn admin_list_organisations(req: Req) -> Response {
     req.answer(async {
         req.with_role(Role::Admin)?;
         let items = req.platform.store.organisations().await?;
-        Ok(respond::json(StatusCode::OK, &OrganisationList { items }))
+        Ok(respond::ok(&OrganisationList { items }))
     })
     .await
 }
@@ -182,10 +178,7 @@ pub async fn admin_audit(req: Req) -> Response {
             .list_audit(before.as_ref(), limit + 1)
             .await?;
         let (items, next_cursor) = split_page(items, limit, |e| e.id.to_string());
-        Ok(respond::json(
-            StatusCode::OK,
-            &AuditPage { items, next_cursor },
-        ))
+        Ok(respond::ok(&AuditPage { items, next_cursor }))
     })
     .await
 }

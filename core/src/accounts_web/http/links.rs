@@ -66,7 +66,7 @@ async fn use_link(link: AccountLink, req: Req<LinkTokenInput>) -> Response {
             AccountLink::Verification => mail::verify_email(&req.platform, token).await?,
             AccountLink::EmailChange => mail::confirm_email_change(&req.platform, token).await?,
         };
-        Ok(respond::json(StatusCode::OK, &me_view(&req, &account)))
+        Ok(respond::ok(&me_view(&req, &account)))
     })
     .await
 }

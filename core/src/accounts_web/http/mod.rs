@@ -9,7 +9,6 @@ mod tokens;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use http::StatusCode;
 use warp::filters::BoxedFilter;
 use warp::path;
 use warp::reply::Response;
@@ -40,7 +39,7 @@ async fn account_view(ctx: &Ctx, id: &AccountId) -> Result<Response, Problem> {
         .account(id)
         .await?
         .ok_or_else(Problem::not_found)?;
-    Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
+    Ok(respond::ok(&AccountView::from(&account)))
 }
 
 /// An accounts API request with body `B`.
@@ -119,13 +118,10 @@ pub fn routes(platform: Arc<Platform>) -> Result<BoxedFilter<(Response,)>, Undec
     responses((status = 200, body = DistrictList)))]
 pub async fn districts(req: Req) -> Response {
     let directory = req.platform.directory();
-    let mut response = respond::json(
-        StatusCode::OK,
-        &DistrictList {
-            okrugs: directory.okrugs.clone(),
-            districts: directory.districts.clone(),
-        },
-    );
+    let mut response = respond::ok(&DistrictList {
+        okrugs: directory.okrugs.clone(),
+        districts: directory.districts.clone(),
+    });
     response.headers_mut().insert(
         http::header::CACHE_CONTROL,
         http::HeaderValue::from_static("public, max-age=3600"),

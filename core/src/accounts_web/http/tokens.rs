@@ -21,12 +21,9 @@ pub async fn list_tokens(req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
         let tokens = req.platform.store.tokens_of(&who.account.id).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &TokenList {
-                items: tokens.iter().map(TokenView::from).collect(),
-            },
-        ))
+        Ok(respond::ok(&TokenList {
+            items: tokens.iter().map(TokenView::from).collect(),
+        }))
     })
     .await
 }
