@@ -67,19 +67,14 @@ pub async fn list_comments(id: String, req: Req) -> Response {
         Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
 pub async fn post_comment(id: String, req: Req<CommentInput>) -> Response {
-    let route = ("ideas.comment", IdeasLimit::Comment);
-    create(
-        &req,
-        route,
-        idea_id(&id),
-        |req, who, idea, input| async move {
-            let comment = service::comment(&req.state, who, &idea, input).await?;
-            Ok(Outcome::created(
-                format!("/api/v1/ideas/{idea}/comments"),
-                json!(CommentView::new(&comment, Some(who))),
-            ))
-        },
-    )
+    let at = ("ideas.comment", IdeasLimit::Comment, idea_id(&id));
+    create(&req, at, |req, who, idea, input| async move {
+        let comment = service::comment(&req.state, who, &idea, input).await?;
+        Ok(Outcome::created(
+            format!("/api/v1/ideas/{idea}/comments"),
+            json!(CommentView::new(&comment, Some(who))),
+        ))
+    })
     .await
 }
 

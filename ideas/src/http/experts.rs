@@ -8,7 +8,6 @@ use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 use veche_core::web::responses::{Change, CsrfHeader, Guarded, VersionHeaders};
 
-use super::ideas::changed_idea;
 use super::inputs::{OutcomeInput, RankedView, RankingView};
 use super::{change, idea_id, project_id, viewer, Req};
 use crate::model::Outcome;
@@ -24,7 +23,7 @@ use crate::views::{IdeaList, IdeaView};
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn shortlist(id: String, req: Req) -> Response {
-    change(&req, changed_idea, |req, who, expected, _| async move {
+    change(&req, |req, who, expected, _| async move {
         let (id, on) = (idea_id(&id)?, req.method() == Method::PUT);
         Ok(service::shortlist(&req.platform, &req.state, who, &id, expected, on).await?)
     })
@@ -89,7 +88,7 @@ pub async fn ranking(id: String, req: Req) -> Response {
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn advance(id: String, req: Req<OutcomeInput>) -> Response {
-    change(&req, changed_idea, |req, who, expected, input| async move {
+    change(&req, |req, who, expected, input| async move {
         let outcome = Outcome::parse(&input.outcome)
             .ok_or_else(|| Problem::invalid(Refused::new("outcome", "invalid")))?;
         let (id, text) = (idea_id(&id)?, &input.text);

@@ -33,11 +33,6 @@ pub(super) fn idea_response(
     response
 }
 
-/// A changed idea as the API shows it to the caller.
-pub(super) fn changed_idea(ctx: &Ctx, idea: &Idea) -> Response {
-    idea_response(ctx, StatusCode::OK, idea, None)
-}
-
 /// A project's ideas, approved ones by default; filtered by topic, district and words
 /// («велодорожки» finds «велодорожку»), newest or most supported first.
 #[utoipa::path(get, path = "/api/v1/idea-projects/{id}/ideas", tag = "ideas",
@@ -82,19 +77,14 @@ pub async fn list_ideas(id: String, req: Req) -> Response {
         Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
 pub async fn submit_idea(id: String, req: Req<IdeaInput>) -> Response {
-    let route = ("ideas.submit", IdeasLimit::Submit);
-    create(
-        &req,
-        route,
-        project_id(&id),
-        |req, who, project, input| async move {
-            let idea = service::submit(&req.state, who, &project, input).await?;
-            Ok(Outcome::created(
-                format!("/api/v1/ideas/{}", idea.id),
-                json!(IdeaView::new(&idea, Some(who), Some(false))),
-            ))
-        },
-    )
+    let at = ("ideas.submit", IdeasLimit::Submit, project_id(&id));
+    create(&req, at, |req, who, project, input| async move {
+        let idea = service::submit(&req.state, who, &project, input).await?;
+        Ok(Outcome::created(
+            format!("/api/v1/ideas/{}", idea.id),
+            json!(IdeaView::new(&idea, Some(who), Some(false))),
+        ))
+    })
     .await
 }
 
@@ -126,7 +116,7 @@ pub async fn get_idea(id: String, req: Req) -> Response {
     responses((status = 200, body = IdeaView), Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
 pub async fn edit_idea(id: String, req: Req<IdeaInput>) -> Response {
-    change(&req, changed_idea, |req, who, expected, input| async move {
+    change(&req, |req, who, expected, input| async move {
         service::admit(&req.platform.limits, IdeasLimit::Submit, who)?;
         Ok(service::edit(&req.state, who, &idea_id(&id)?, expected, input).await?)
     })

@@ -23,7 +23,7 @@ use veche_core::web::cursor::{decode_cursor, encode_cursor};
 use veche_core::web::idempotency::Outcome;
 use veche_core::web::problem::Problem;
 
-use crate::model::{CommentId, IdeaId, ProjectId};
+use crate::model::{CommentId, Idea, IdeaId, Project, ProjectId};
 use crate::rules::{CommentInput, DecisionInput, IdeaInput, ProjectInput, ScoreInput};
 use crate::service::{self, Ideas};
 use crate::IdeasLimit;
@@ -60,8 +60,7 @@ fn viewer(ctx: &Ctx) -> Option<&Account> {
 /// it, given who asks, the parent and the body.
 async fn create<'r, B, K, Fut>(
     req: &'r Req<B>,
-    (route, limit): (&str, IdeasLimit),
-    parent: Result<K, Problem>,
+    (route, limit, parent): (&str, IdeasLimit, Result<K, Problem>),
     act: impl FnOnce(&'r Req<B>, &'r Account, K, &'r B) -> Fut,
 ) -> Response
 where
@@ -80,12 +79,29 @@ where
     .await
 }
 
+/// What a change answers with: the resource as the API shows it to the caller, its version as
+/// the `ETag`.
+trait Shown {
+    fn shown(&self, ctx: &Ctx) -> Response;
+}
+
+impl Shown for Idea {
+    fn shown(&self, ctx: &Ctx) -> Response {
+        ideas::idea_response(ctx, http::StatusCode::OK, self, None)
+    }
+}
+
+impl Shown for Project {
+    fn shown(&self, ctx: &Ctx) -> Response {
+        projects::project_response(ctx, self)
+    }
+}
+
 /// A change to a versioned resource by the signed-in caller: `act` makes it, given who asks,
-/// the version in `If-Match` and the body (checked in that order); the answer `show`s what it
+/// the version in `If-Match` and the body (checked in that order); the answer shows what it
 /// changed.
-async fn change<'r, B, T, Fut>(
+async fn change<'r, B, T: Shown, Fut>(
     req: &'r Req<B>,
-    show: fn(&Ctx, &T) -> Response,
     act: impl FnOnce(&'r Req<B>, &'r Account, Option<u64>, &'r B) -> Fut,
 ) -> Response
 where
@@ -93,8 +109,7 @@ where
 {
     req.answer(async {
         let (who, expected, input) = req.change()?;
-        let changed = act(req, &who.account, expected, input).await?;
-        Ok(show(req, &changed))
+        Ok(act(req, &who.account, expected, input).await?.shown(req))
     })
     .await
 }

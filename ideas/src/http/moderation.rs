@@ -6,12 +6,13 @@ use warp::reply::Response;
 
 use veche_core::clock;
 use veche_core::web::cursor::parse_limit;
+use veche_core::web::input::query_param;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 use veche_core::web::responses::{Change, CsrfHeader, Guarded, VersionHeaders};
 
 use super::discussion::{comment_cursor, comment_list};
-use super::ideas::{changed_idea, idea_response};
+use super::ideas::idea_response;
 use super::inputs::{AppealDecisionInput, AppealInput, BulkDecisionInput, BulkResult, KeepInput};
 use super::{change, comment_id, idea_id, keyed_cursor, Req};
 use crate::model::{IdeaId, ProjectId};
@@ -32,13 +33,7 @@ pub async fn queue(req: Req) -> Response {
         let who = req.signed_in()?;
         let query = req.query()?;
         let limit = parse_limit(&query)?;
-        let project =
-            match query.get("project").filter(|p| !p.is_empty()) {
-                None => None,
-                Some(raw) => Some(ProjectId::parse(raw).ok_or_else(|| {
-                    Problem::bad_request("invalid_filter").with("field", "project")
-                })?),
-            };
+        let project = query_param(&query, "project", ProjectId::parse, "invalid_filter")?;
         let after = super::cursor_after(&query, IdeaId::parse)?;
         let page = service::queue(&req.state, &who.account, project.as_ref(), after, limit).await?;
         let now = clock::now();
@@ -67,7 +62,7 @@ pub async fn queue(req: Req) -> Response {
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn decide(id: String, req: Req<DecisionInput>) -> Response {
-    change(&req, changed_idea, |req, who, expected, input| async move {
+    change(&req, |req, who, expected, input| async move {
         let id = idea_id(&id)?;
         Ok(service::decide(&req.platform, &req.state, who, &id, expected, input).await?)
     })
@@ -153,7 +148,7 @@ pub async fn appeal(id: String, req: Req<AppealInput>) -> Response {
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn decide_appeal(id: String, req: Req<AppealDecisionInput>) -> Response {
-    change(&req, changed_idea, |req, who, expected, input| async move {
+    change(&req, |req, who, expected, input| async move {
         let (id, overturn) = (idea_id(&id)?, input.overturn);
         Ok(service::decide_appeal(&req.platform, &req.state, who, &id, expected, overturn).await?)
     })

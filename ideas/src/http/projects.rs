@@ -100,17 +100,10 @@ pub async fn get_project(id: String, req: Req) -> Response {
     responses((status = 200, body = ProjectView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn replace_project(id: String, req: Req<ProjectInput>) -> Response {
-    change(
-        &req,
-        project_response,
-        |req, who, expected, input| async move {
-            let id = project_id(&id)?;
-            Ok(
-                service::update_project(&req.platform, &req.state, who, &id, expected, input)
-                    .await?,
-            )
-        },
-    )
+    change(&req, |req, who, expected, input| async move {
+        let id = project_id(&id)?;
+        Ok(service::update_project(&req.platform, &req.state, who, &id, expected, input).await?)
+    })
     .await
 }
 
@@ -122,7 +115,7 @@ pub async fn replace_project(id: String, req: Req<ProjectInput>) -> Response {
         (status = 409, description = "`already_published`, `version_conflict`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn publish_project(id: String, req: Req) -> Response {
-    change(&req, project_response, |req, who, expected, _| async move {
+    change(&req, |req, who, expected, _| async move {
         let id = project_id(&id)?;
         Ok(service::publish_project(&req.platform, &req.state, who, &id, expected).await?)
     })
@@ -137,26 +130,19 @@ pub async fn publish_project(id: String, req: Req) -> Response {
     responses((status = 200, body = ProjectView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
 pub async fn set_experts(id: String, req: Req<ExpertsInput>) -> Response {
-    change(
-        &req,
-        project_response,
-        |req, who, expected, input| async move {
-            let experts = input
-                .experts
-                .iter()
-                .map(|raw| {
-                    AccountId::parse(raw).ok_or_else(|| {
-                        Problem::invalid(crate::rules::Refused::new("experts", "unknown_account"))
-                    })
+    change(&req, |req, who, expected, input| async move {
+        let experts = input
+            .experts
+            .iter()
+            .map(|raw| {
+                AccountId::parse(raw).ok_or_else(|| {
+                    Problem::invalid(crate::rules::Refused::new("experts", "unknown_account"))
                 })
-                .collect::<Result<Vec<_>, _>>()?;
-            let id = project_id(&id)?;
-            Ok(
-                service::set_experts(&req.platform, &req.state, who, &id, expected, &experts)
-                    .await?,
-            )
-        },
-    )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let id = project_id(&id)?;
+        Ok(service::set_experts(&req.platform, &req.state, who, &id, expected, &experts).await?)
+    })
     .await
 }
 

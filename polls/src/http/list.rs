@@ -8,6 +8,7 @@ use veche_core::accounts::model::Role;
 use veche_core::clock;
 use veche_core::platform::Ctx;
 use veche_core::web::cursor::{after, encode_cursor, parse_limit};
+use veche_core::web::input::query_param;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 
@@ -31,13 +32,7 @@ struct ListFilter {
 
 impl ListFilter {
     fn parse(query: &HashMap<String, String>) -> Result<ListFilter, Problem> {
-        let status =
-            match query.get("status").map(String::as_str) {
-                None | Some("") => None,
-                Some(raw) => Some(Status::parse(raw).ok_or_else(|| {
-                    Problem::bad_request("invalid_status").with("field", "status")
-                })?),
-            };
+        let status = query_param(query, "status", Status::parse, "invalid_status")?;
         let eligible = match query.get("eligible").map(String::as_str) {
             None | Some("") | Some("false") => false,
             Some("true") => true,

@@ -19,6 +19,7 @@ use crate::id::AccountId;
 use crate::platform::{Ctx, Platform};
 use crate::web::api::{Api, NoBody, Request};
 use crate::web::cursor::{decode_cursor, parse_limit};
+use crate::web::input::query_param;
 use crate::web::problem::{Problem, ProblemDocument};
 use crate::web::ratelimit::by_ip;
 use crate::web::ratelimit::CoreLimit::{ResetIp, SigninIp, SignupIp};
@@ -138,20 +139,8 @@ pub fn account_query(query: &HashMap<String, String>) -> Result<AccountQuery, Pr
     if text.as_ref().is_some_and(|t| t.chars().count() > 100) {
         return Err(Problem::bad_request("invalid_query").with("field", "q"));
     }
-    let role = match query.get("role").map(String::as_str) {
-        None | Some("") => None,
-        Some(r) => Some(
-            Role::parse(r)
-                .ok_or_else(|| Problem::bad_request("invalid_role").with("field", "role"))?,
-        ),
-    };
-    let state = match query.get("state").map(String::as_str) {
-        None | Some("") => None,
-        Some(s) => Some(
-            AccountState::parse(s)
-                .ok_or_else(|| Problem::bad_request("invalid_state").with("field", "state"))?,
-        ),
-    };
+    let role = query_param(query, "role", Role::parse, "invalid_role")?;
+    let state = query_param(query, "state", AccountState::parse, "invalid_state")?;
     let before = match query.get("cursor") {
         None => None,
         Some(c) => Some(
