@@ -63,8 +63,15 @@ pub async fn queue(req: Req) -> Response {
     security(("session" = []), ("bearer" = [])))]
 pub async fn decide(id: String, req: Req<DecisionInput>) -> Response {
     change(&req, |req, who, expected, input| async move {
-        let id = idea_id(&id)?;
-        Ok(service::decide(&req.platform, &req.state, who, &id, expected, input).await?)
+        Ok(service::decide(
+            &req.platform,
+            &req.state,
+            who,
+            &idea_id(&id)?,
+            expected,
+            input,
+        )
+        .await?)
     })
     .await
 }
