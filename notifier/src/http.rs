@@ -7,13 +7,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use warp::filters::BoxedFilter;
+use warp::path;
 use warp::reply::Response;
 use warp::Filter;
 
@@ -22,19 +22,20 @@ use veche_core::accounts::model::Role;
 use veche_core::accounts::service;
 use veche_core::clock;
 use veche_core::id::AccountId;
-use veche_core::platform::Ctx;
 use veche_core::platform::Platform;
-use veche_core::web::cursor::{decode_cursor, parse_limit, split_page};
+use veche_core::web::api::{Api, NoBody, Request};
+use veche_core::web::cursor::{after, parse_limit, split_page};
 use veche_core::web::problem::Problem;
 use veche_core::web::problem::ProblemDocument;
 use veche_core::web::ratelimit::{self, UndeclaredLimit};
-use veche_core::web::{api_ctx, json_body, respond, JSON_LIMIT};
+use veche_core::web::respond;
 
 use crate::model::{Delivery, Job, JobId, JobState};
 use crate::outbox::Outbox;
 use crate::prefs::{self, PrefsError};
 
-type Body<T> = Result<T, Problem>;
+/// A notifier API request with body `B`.
+type Req<B = NoBody> = Request<Platform, Arc<Outbox>, B>;
 
 /// A filter handing every route the outbox.
 pub(crate) fn with_outbox(
@@ -48,46 +49,31 @@ pub fn routes(
     platform: Arc<Platform>,
     outbox: Arc<Outbox>,
 ) -> Result<BoxedFilter<(Response,)>, UndeclaredLimit> {
-    let p = platform;
-    let get_prefs = warp::path!("api" / "v1" / "me" / "notifications")
-        .and(warp::get())
-        .and(api_ctx(p.clone()))
-        .and(with_outbox(outbox.clone()))
-        .then(get_preferences);
-    let put_prefs = warp::path!("api" / "v1" / "me" / "notifications")
-        .and(warp::put())
-        .and(ratelimit::by_ip(
-            p.limits.get(NotifierLimit::UnsubscribeIp)?,
-        ))
-        .and(api_ctx(p.clone()))
-        .and(with_outbox(outbox.clone()))
-        .and(json_body::<PreferencesInput>(JSON_LIMIT))
-        .then(put_preferences);
-    let dead = warp::path!("api" / "v1" / "admin" / "mail" / "dead")
-        .and(warp::get())
-        .and(api_ctx(p.clone()))
-        .and(with_outbox(outbox.clone()))
-        .and(warp::query::<HashMap<String, String>>())
-        .then(admin_dead_letters);
-    let retry = warp::path!("api" / "v1" / "admin" / "mail" / "dead" / String / "retry")
-        .and(warp::post())
-        .and(api_ctx(p.clone()))
-        .and(with_outbox(outbox.clone()))
-        .then(admin_retry_mail);
-    let stats = warp::path!("api" / "v1" / "admin" / "mail" / "stats")
-        .and(warp::get())
-        .and(api_ctx(p.clone()))
-        .and(with_outbox(outbox.clone()))
-        .then(admin_mail_stats);
-    let routes: Vec<BoxedFilter<(Response,)>> = vec![
-        get_prefs.boxed(),
-        put_prefs.boxed(),
-        dead.boxed(),
-        retry.boxed(),
-        stats.boxed(),
-        crate::pages::routes(p, outbox)?,
-    ];
-    Ok(veche_core::web::combine(routes))
+    let api = Api::new(platform.clone(), outbox.clone());
+    let unsubscribe = ratelimit::by_ip(platform.limits.get(NotifierLimit::UnsubscribeIp)?);
+    Ok(veche_core::web::combine(vec![
+        api.get(
+            path!("api" / "v1" / "me" / "notifications"),
+            get_preferences,
+        ),
+        api.guarded(unsubscribe).put(
+            path!("api" / "v1" / "me" / "notifications"),
+            put_preferences,
+        ),
+        api.get(
+            path!("api" / "v1" / "admin" / "mail" / "dead"),
+            admin_dead_letters,
+        ),
+        api.post(
+            path!("api" / "v1" / "admin" / "mail" / "dead" / String / "retry"),
+            admin_retry_mail,
+        ),
+        api.get(
+            path!("api" / "v1" / "admin" / "mail" / "stats"),
+            admin_mail_stats,
+        ),
+        crate::pages::routes(platform, outbox)?,
+    ]))
 }
 
 // ---- Views ----
@@ -246,13 +232,7 @@ pub async fn dead_letters(
     query: &HashMap<String, String>,
 ) -> Result<(Vec<Job>, Option<String>), Problem> {
     let limit = parse_limit(query)?;
-    let before = match query.get("cursor").filter(|c| !c.is_empty()) {
-        None => None,
-        Some(c) => Some(
-            JobId::parse(&decode_cursor(c)?)
-                .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))?,
-        ),
-    };
+    let before = after(query, JobId::parse)?;
     let jobs = outbox
         .store
         .list(JobState::Dead, before.as_ref(), limit + 1)
@@ -320,14 +300,13 @@ pub async fn retry_dead(
         (status = 401, description = "`unauthorized`, `invalid_token`", body = ProblemDocument),
         (status = 503, description = "`unavailable`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn get_preferences(ctx: Ctx, outbox: Arc<Outbox>) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let list = preference_list(&outbox, &who.account.id).await?;
-        Ok(respond::json(StatusCode::OK, &list))
-    }
-    .await;
-    ctx.finish(result)
+pub async fn get_preferences(req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let list = preference_list(&req.state, &who.account.id).await?;
+        Ok(respond::ok(&list))
+    })
+    .await
 }
 
 /// Changes how you receive some kinds of notification; answers with every kind's delivery.
@@ -341,26 +320,20 @@ pub async fn get_preferences(ctx: Ctx, outbox: Arc<Outbox>) -> Response {
         (status = 422, description = "`validation_failed` with `field` `kind` (reason `unknown_kind`: unknown, or essential and so not adjustable) or `delivery` (reason `invalid_delivery`); nothing is changed", body = ProblemDocument),
         (status = 429, description = "`rate_limited`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn put_preferences(
-    ctx: Ctx,
-    outbox: Arc<Outbox>,
-    body: Body<PreferencesInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let input = body?;
+pub async fn put_preferences(req: Req<PreferencesInput>) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let input = req.input()?;
         let changes: Vec<(String, String)> = input
             .kinds
-            .into_iter()
-            .map(|k| (k.kind, k.delivery))
+            .iter()
+            .map(|k| (k.kind.clone(), k.delivery.clone()))
             .collect();
-        prefs::set_preferences(&outbox, &who.account.id, &changes).await?;
-        let list = preference_list(&outbox, &who.account.id).await?;
-        Ok(respond::json(StatusCode::OK, &list))
-    }
-    .await;
-    ctx.finish(result)
+        prefs::set_preferences(&req.state, &who.account.id, &changes).await?;
+        let list = preference_list(&req.state, &who.account.id).await?;
+        Ok(respond::ok(&list))
+    })
+    .await
 }
 
 /// Admin: emails that could not be delivered (dead letters), newest first.
@@ -370,24 +343,16 @@ pub async fn put_preferences(
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument),
         (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn admin_dead_letters(
-    ctx: Ctx,
-    outbox: Arc<Outbox>,
-    query: HashMap<String, String>,
-) -> Response {
-    let result = async {
-        ctx.with_role(Role::Admin)?;
-        let (jobs, next_cursor) = dead_letters(&outbox, &query).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &MailJobPage {
-                items: jobs.iter().map(MailJobView::from).collect(),
-                next_cursor,
-            },
-        ))
-    }
-    .await;
-    ctx.finish(result)
+pub async fn admin_dead_letters(req: Req) -> Response {
+    req.answer(async {
+        req.with_role(Role::Admin)?;
+        let (jobs, next_cursor) = dead_letters(&req.state, &req.query()?).await?;
+        Ok(respond::ok(&MailJobPage {
+            items: jobs.iter().map(MailJobView::from).collect(),
+            next_cursor,
+        }))
+    })
+    .await
 }
 
 /// Admin: sends a dead letter again (fresh attempts; the address's suppression, if any, is
@@ -399,17 +364,16 @@ pub async fn admin_dead_letters(
         (status = 404, description = "`not_found`: no such job", body = ProblemDocument),
         (status = 409, description = "`not_dead`: the job is not a dead letter", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn admin_retry_mail(id: String, ctx: Ctx, outbox: Arc<Outbox>) -> Response {
-    let result = async {
-        let admin = ctx.with_role(Role::Admin)?.account.id.clone();
-        let job = retry_dead(&ctx.platform, &outbox, &admin, &id).await?;
+pub async fn admin_retry_mail(id: String, req: Req) -> Response {
+    req.answer(async {
+        let admin = &req.with_role(Role::Admin)?.account.id;
+        let job = retry_dead(&req.platform, &req.state, admin, &id).await?;
         Ok(respond::json(
             StatusCode::ACCEPTED,
             &MailJobView::from(&job),
         ))
-    }
-    .await;
-    ctx.finish(result)
+    })
+    .await
 }
 
 /// Admin: how many outbox jobs are in each state.
@@ -417,14 +381,13 @@ pub async fn admin_retry_mail(id: String, ctx: Ctx, outbox: Arc<Outbox>) -> Resp
     responses((status = 200, body = MailStats),
         (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn admin_mail_stats(ctx: Ctx, outbox: Arc<Outbox>) -> Response {
-    let result = async {
-        ctx.with_role(Role::Admin)?;
-        let counts = state_counts(&outbox).await?;
-        Ok(respond::json(StatusCode::OK, &MailStats { counts }))
-    }
-    .await;
-    ctx.finish(result)
+pub async fn admin_mail_stats(req: Req) -> Response {
+    req.answer(async {
+        req.with_role(Role::Admin)?;
+        let counts = state_counts(&req.state).await?;
+        Ok(respond::ok(&MailStats { counts }))
+    })
+    .await
 }
 
 /// The notifier's part of the OpenAPI document.

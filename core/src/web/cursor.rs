@@ -34,7 +34,25 @@ pub fn decode_cursor(raw: &str) -> Result<String, Problem> {
         .decode(raw)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))
+        .ok_or_else(invalid_cursor)
+}
+
+fn invalid_cursor() -> Problem {
+    Problem::bad_request("invalid_cursor").with("field", "cursor")
+}
+
+/// Where a list resumes: the key in the query's `cursor`, read by `parse` (absent or empty:
+/// from the start); `invalid_cursor` when it is not one of ours.
+pub fn after<T>(
+    query: &HashMap<String, String>,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>, Problem> {
+    match query.get("cursor").filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(raw) => parse(&decode_cursor(raw)?)
+            .map(Some)
+            .ok_or_else(invalid_cursor),
+    }
 }
 
 /// Rows fetched with `limit + 1` become a page of at most `limit` and, when there was more,

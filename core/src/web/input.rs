@@ -1,6 +1,6 @@
-//! What every feature's input checks share: free text, trimmed and bounded.
+//! What every feature's input checks share: free text, trimmed and bounded; query parameters.
 
-use crate::web::problem::Invalid;
+use crate::web::problem::{Invalid, Problem};
 
 /// Trims a text, bounds its length in characters (`required` when empty and `min` > 0,
 /// `too_short`, `too_long`), and refuses control characters (`invalid_characters`), except
@@ -28,6 +28,22 @@ pub fn clean_text(
         return Err(Invalid::new(field, "invalid_characters"));
     }
     Ok(text.replace("\r\n", "\n"))
+}
+
+/// The query parameter `name` read by `parse` (absent or empty: `None`); a 400 `code` naming
+/// the field when it does not read.
+pub fn query_param<T>(
+    query: &std::collections::HashMap<String, String>,
+    name: &'static str,
+    parse: impl FnOnce(&str) -> Option<T>,
+    code: &'static str,
+) -> Result<Option<T>, Problem> {
+    match query.get(name).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(raw) => parse(raw)
+            .map(Some)
+            .ok_or_else(|| Problem::bad_request(code).with("field", name)),
+    }
 }
 
 #[cfg(test)]

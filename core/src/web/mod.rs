@@ -6,6 +6,7 @@
 //! implements [`Site`], which resolves who is asking into its own principal type
 //! ([`auth::Identity`]) and hands the kit its catalog, secret and navigation.
 
+pub mod api;
 pub mod auth;
 pub mod cursor;
 pub mod html;
@@ -308,14 +309,7 @@ pub fn json_body<T: DeserializeOwned + Send>(
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::body::bytes())
         .map(|content_type: Option<String>, body: bytes::Bytes| {
-            let is_json = content_type
-                .as_deref()
-                .and_then(|c| c.split(';').next())
-                .is_some_and(|c| {
-                    let c = c.trim().to_ascii_lowercase();
-                    c == "application/json" || c.ends_with("+json")
-                });
-            let parsed = if !is_json {
+            let parsed = if !is_json(content_type.as_deref()) {
                 Err(Problem::new(
                     http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "unsupported_media_type",
@@ -326,6 +320,16 @@ pub fn json_body<T: DeserializeOwned + Send>(
             (parsed, body)
         })
         .untuple_one()
+}
+
+/// Whether a `Content-Type` names JSON (`application/json` or `…+json`).
+pub fn is_json(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|c| c.split(';').next())
+        .is_some_and(|c| {
+            let c = c.trim().to_ascii_lowercase();
+            c == "application/json" || c.ends_with("+json")
+        })
 }
 
 /// Strict JSON parsing with problem codes: `unknown_field`, `invalid_json`, `invalid_type`.
@@ -372,6 +376,13 @@ pub fn form<S: Site>(
             Ok::<_, warp::Rejection>((ctx, form))
         })
         .untuple_one()
+}
+
+/// A filter that hands each request a clone of `value` (a feature's service, for its routes).
+pub fn with_state<T: Clone + Send + Sync + 'static>(
+    value: T,
+) -> impl Filter<Extract = (T,), Error = std::convert::Infallible> + Clone {
+    warp::any().map(move || value.clone())
 }
 
 /// A form's `csrf` field checked against the request: a 403 when missing or wrong (the form

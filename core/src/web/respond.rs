@@ -21,6 +21,11 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     response
 }
 
+/// `200 OK` with `value` as JSON.
+pub fn ok<T: Serialize>(value: &T) -> Response {
+    json(StatusCode::OK, value)
+}
+
 /// `201 Created` with a `Location` header.
 pub fn created<T: Serialize>(location: &str, value: &T) -> Response {
     let mut response = json(StatusCode::CREATED, value);

@@ -1,24 +1,20 @@
 //! Comments on an idea: read, write (one level of replies), report an abusive one.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use bytes::Bytes;
-use http::StatusCode;
 use serde_json::json;
 use warp::reply::Response;
 
-use veche_core::platform::Ctx;
-use veche_core::web::cursor::{decode_cursor, encode_cursor, parse_limit};
-use veche_core::web::idempotency::{self, Outcome};
+use veche_core::web::cursor::{after, parse_limit, split_page};
+use veche_core::web::idempotency::Outcome;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 use veche_core::web::responses::{Change, CreateHeaders, CsrfHeader, Guarded, Limited};
 
-use super::{comment_id, finish, idea_id, viewer, Body};
-use crate::model::CommentId;
+use super::{comment_id, create, idea_id, viewer, Req};
+use crate::model::{Comment, CommentId};
 use crate::rules::CommentInput;
-use crate::service::{self, Ideas};
+use crate::service;
 use crate::views::{CommentList, CommentView};
 use crate::IdeasLimit;
 
@@ -26,11 +22,19 @@ use crate::IdeasLimit;
 pub(super) fn comment_cursor(
     query: &HashMap<String, String>,
 ) -> Result<Option<CommentId>, Problem> {
-    match query.get("cursor").filter(|c| !c.is_empty()) {
-        None => Ok(None),
-        Some(raw) => CommentId::parse(&decode_cursor(raw)?)
-            .map(Some)
-            .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor")),
+    after(query, CommentId::parse)
+}
+
+/// A page of comments fetched with one more than `limit`, as the API shows them to `viewer`.
+pub(super) fn comment_list(
+    page: Vec<Comment>,
+    limit: usize,
+    viewer: Option<&veche_core::accounts::model::Account>,
+) -> CommentList {
+    let (page, next_cursor) = split_page(page, limit, |c| c.id.to_string());
+    CommentList {
+        items: page.iter().map(|c| CommentView::new(c, viewer)).collect(),
+        next_cursor,
     }
 }
 
@@ -42,42 +46,16 @@ pub(super) fn comment_cursor(
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument),
         (status = 404, description = "`not_found`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn list_comments(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    query: HashMap<String, String>,
-) -> Response {
-    let result = async {
+pub async fn list_comments(id: String, req: Req) -> Response {
+    req.answer(async {
+        let query = req.query()?;
         let limit = parse_limit(&query)?;
         let after = comment_cursor(&query)?;
-        let mut page = service::comments(
-            &ideas,
-            viewer(&ctx),
-            &idea_id(&id)?,
-            after.as_ref(),
-            limit + 1,
-        )
-        .await?;
-        let next = if page.len() > limit {
-            page.truncate(limit);
-            page.last().map(|c| encode_cursor(c.id.as_str()))
-        } else {
-            None
-        };
-        Ok(respond::json(
-            StatusCode::OK,
-            &CommentList {
-                items: page
-                    .iter()
-                    .map(|c| CommentView::new(c, viewer(&ctx)))
-                    .collect(),
-                next_cursor: next,
-            },
-        ))
-    }
-    .await;
-    finish(&ctx, result)
+        let (viewer, idea) = (viewer(&req), idea_id(&id)?);
+        let page = service::comments(&req.state, viewer, &idea, after.as_ref(), limit + 1).await?;
+        Ok(respond::ok(&comment_list(page, limit, viewer)))
+    })
+    .await
 }
 
 /// A comment on an approved idea (proposals to review), or a reply to a top-level comment.
@@ -88,30 +66,16 @@ pub async fn list_comments(
     responses((status = 201, description = "Posted; `Location`", body = CommentView),
         Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
-pub async fn post_comment(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    key: Option<String>,
-    body: Body<CommentInput>,
-    raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let idea = idea_id(&id)?;
-        let input = body?;
-        idempotency::once(&ctx, "ideas.comment", key, &raw, || async {
-            service::admit(&ctx.platform.limits, IdeasLimit::Comment, &who.account)?;
-            let comment = service::comment(&ideas, &who.account, &idea, &input).await?;
-            Ok(Outcome::created(
-                format!("/api/v1/ideas/{}/comments", idea),
-                json!(CommentView::new(&comment, Some(&who.account))),
-            ))
-        })
-        .await
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn post_comment(id: String, req: Req<CommentInput>) -> Response {
+    let at = ("ideas.comment", IdeasLimit::Comment, idea_id(&id));
+    create(&req, at, |req, who, idea, input| async move {
+        let comment = service::comment(&req.state, who, &idea, input).await?;
+        Ok(Outcome::created(
+            format!("/api/v1/ideas/{idea}/comments"),
+            json!(CommentView::new(&comment, Some(who))),
+        ))
+    })
+    .await
 }
 
 /// Reports a comment as abusive (once per resident); three reports hide it until a moderator
@@ -122,16 +86,12 @@ pub async fn post_comment(
     responses((status = 200, body = CommentView), Guarded, Limited,
         (status = 422, description = "`validation_failed`: `comment`/`already_reported`, `comment`/`own_comment`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn report_comment(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        service::admit(&ctx.platform.limits, IdeasLimit::Report, &who.account)?;
-        let comment = service::report(&ideas, &who.account, &comment_id(&id)?).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &CommentView::new(&comment, Some(&who.account)),
-        ))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn report_comment(id: String, req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        service::admit(&req.platform.limits, IdeasLimit::Report, &who.account)?;
+        let comment = service::report(&req.state, &who.account, &comment_id(&id)?).await?;
+        Ok(respond::ok(&CommentView::new(&comment, Some(&who.account))))
+    })
+    .await
 }

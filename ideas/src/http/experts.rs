@@ -1,24 +1,18 @@
 //! The shortlist, the experts' scores and ranking, and after the results each accepted
 //! idea's outcome; the results everyone reads.
 
-use std::sync::Arc;
-
-use bytes::Bytes;
-use http::{Method, StatusCode};
+use http::Method;
 use warp::reply::Response;
 
-use veche_core::platform::Ctx;
-use veche_core::web::precondition::parse_if_match;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 use veche_core::web::responses::{Change, CsrfHeader, Guarded, VersionHeaders};
 
-use super::ideas::idea_response;
 use super::inputs::{OutcomeInput, RankedView, RankingView};
-use super::{finish, idea_id, project_id, viewer, Body};
+use super::{change, idea_id, project_id, viewer, Req};
 use crate::model::Outcome;
 use crate::rules::{Refused, ScoreInput};
-use crate::service::{self, Ideas};
+use crate::service;
 use crate::views::{IdeaList, IdeaView};
 
 /// `PUT` puts an approved idea forward to the experts; `DELETE` takes it back (those who run
@@ -28,29 +22,12 @@ use crate::views::{IdeaList, IdeaView};
         VersionHeaders),
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
-pub async fn shortlist(
-    id: String,
-    method: Method,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    if_match: Option<String>,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let expected = parse_if_match(if_match.as_deref())?;
-        let idea = service::shortlist(
-            &ctx.platform,
-            &ideas,
-            &who.account,
-            &idea_id(&id)?,
-            expected,
-            method == Method::PUT,
-        )
-        .await?;
-        Ok(idea_response(&ctx, StatusCode::OK, &idea, None))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn shortlist(id: String, req: Req) -> Response {
+    change(&req, |req, who, expected, _| async move {
+        let (id, on) = (idea_id(&id)?, req.method() == Method::PUT);
+        Ok(service::shortlist(&req.platform, &req.state, who, &id, expected, on).await?)
+    })
+    .await
 }
 
 /// An expert's marks (1 to 5 on every criterion of the project) and note for a shortlisted
@@ -61,21 +38,14 @@ pub async fn shortlist(
         CsrfHeader),
     responses((status = 204, description = "Scored"), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
-pub async fn score(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    body: Body<ScoreInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let input = body?;
-        service::score(&ideas, &who.account, &idea_id(&id)?, &input).await?;
+pub async fn score(id: String, req: Req<ScoreInput>) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let input = req.input()?;
+        service::score(&req.state, &who.account, &idea_id(&id)?, input).await?;
         Ok(respond::no_content())
-    }
-    .await;
-    finish(&ctx, result)
+    })
+    .await
 }
 
 /// The shortlisted ideas ranked by the experts' score, then supports, with how much the
@@ -84,10 +54,10 @@ pub async fn score(
     params(("id" = String, Path)),
     responses((status = 200, body = RankingView), Guarded),
     security(("session" = []), ("bearer" = [])))]
-pub async fn ranking(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let ranking = service::ranking(&ideas, &who.account, &project_id(&id)?).await?;
+pub async fn ranking(id: String, req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let ranking = service::ranking(&req.state, &who.account, &project_id(&id)?).await?;
         let items = ranking
             .ranked
             .iter()
@@ -101,16 +71,12 @@ pub async fn ranking(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
                 })
             })
             .collect();
-        Ok(respond::json(
-            StatusCode::OK,
-            &RankingView {
-                items,
-                agreement: ranking.agreement,
-            },
-        ))
-    }
-    .await;
-    finish(&ctx, result)
+        Ok(respond::ok(&RankingView {
+            items,
+            agreement: ranking.agreement,
+        }))
+    })
+    .await
 }
 
 /// An accepted idea's next step after the results (`accepted`, `in_work`, `done`; only
@@ -121,34 +87,15 @@ pub async fn ranking(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
         VersionHeaders),
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
-pub async fn advance(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    if_match: Option<String>,
-    body: Body<OutcomeInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let expected = parse_if_match(if_match.as_deref())?;
-        let input = body?;
+pub async fn advance(id: String, req: Req<OutcomeInput>) -> Response {
+    change(&req, |req, who, expected, input| async move {
         let outcome = Outcome::parse(&input.outcome)
             .ok_or_else(|| Problem::invalid(Refused::new("outcome", "invalid")))?;
-        let idea = service::advance(
-            &ctx.platform,
-            &ideas,
-            &who.account,
-            &idea_id(&id)?,
-            expected,
-            outcome,
-            &input.text,
-        )
-        .await?;
-        Ok(idea_response(&ctx, StatusCode::OK, &idea, None))
-    }
-    .await;
-    finish(&ctx, result)
+        let (id, text) = (idea_id(&id)?, &input.text);
+        let ideas = &req.state;
+        Ok(service::advance(&req.platform, ideas, who, &id, expected, outcome, text).await?)
+    })
+    .await
 }
 
 /// The project's results: the ideas with an outcome, their steps dated.
@@ -157,20 +104,16 @@ pub async fn advance(
     responses((status = 200, body = IdeaList),
         (status = 404, description = "`not_found`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn results(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
-    let result = async {
-        let found = service::results(&ideas, viewer(&ctx), &project_id(&id)?).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &IdeaList {
-                items: found
-                    .iter()
-                    .map(|i| IdeaView::new(i, viewer(&ctx), None))
-                    .collect(),
-                next_cursor: None,
-            },
-        ))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn results(id: String, req: Req) -> Response {
+    req.answer(async {
+        let found = service::results(&req.state, viewer(&req), &project_id(&id)?).await?;
+        Ok(respond::ok(&IdeaList {
+            items: found
+                .iter()
+                .map(|i| IdeaView::new(i, viewer(&req), None))
+                .collect(),
+            next_cursor: None,
+        }))
+    })
+    .await
 }

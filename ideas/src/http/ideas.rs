@@ -1,16 +1,12 @@
 //! Ideas: list and search a project's ideas, submit, read, edit, support and follow one.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use bytes::Bytes;
 use http::{Method, StatusCode};
 use serde_json::json;
 use warp::reply::Response;
 
 use veche_core::platform::Ctx;
-use veche_core::web::idempotency::{self, Outcome};
-use veche_core::web::precondition::{parse_if_match, set_etag};
+use veche_core::web::idempotency::Outcome;
+use veche_core::web::precondition::set_etag;
 use veche_core::web::problem::ProblemDocument;
 use veche_core::web::respond;
 use veche_core::web::responses::{
@@ -18,10 +14,10 @@ use veche_core::web::responses::{
 };
 
 use super::inputs::{list_request, SupportCount};
-use super::{finish, idea_id, keyed_cursor, project_id, viewer, Body};
+use super::{change, create, idea_id, keyed_cursor, project_id, viewer, Req};
 use crate::model::Idea;
 use crate::rules::IdeaInput;
-use crate::service::{self, Ideas};
+use crate::service;
 use crate::views::{IdeaList, IdeaView};
 use crate::IdeasLimit;
 
@@ -52,33 +48,24 @@ pub(super) fn idea_response(
         (status = 403, description = "`forbidden`: a status the caller may not list", body = ProblemDocument),
         (status = 404, description = "`not_found`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn list_ideas(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    query: HashMap<String, String>,
-) -> Response {
-    let result = async {
-        let request = list_request(&query)?;
-        let page = service::list(&ideas, viewer(&ctx), &project_id(&id)?, &request).await?;
-        let signed_in = viewer(&ctx).is_some();
-        Ok(respond::json(
-            StatusCode::OK,
-            &IdeaList {
-                items: page
-                    .ideas
-                    .iter()
-                    .map(|i| {
-                        let supported = signed_in.then(|| page.supported.contains(&i.id));
-                        IdeaView::new(i, viewer(&ctx), supported)
-                    })
-                    .collect(),
-                next_cursor: page.next.map(|(key, id)| keyed_cursor(key, id.as_str())),
-            },
-        ))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn list_ideas(id: String, req: Req) -> Response {
+    req.answer(async {
+        let request = list_request(&req.query()?)?;
+        let page = service::list(&req.state, viewer(&req), &project_id(&id)?, &request).await?;
+        let signed_in = viewer(&req).is_some();
+        Ok(respond::ok(&IdeaList {
+            items: page
+                .ideas
+                .iter()
+                .map(|i| {
+                    let supported = signed_in.then(|| page.supported.contains(&i.id));
+                    IdeaView::new(i, viewer(&req), supported)
+                })
+                .collect(),
+            next_cursor: page.next.map(|(key, id)| keyed_cursor(key, id.as_str())),
+        }))
+    })
+    .await
 }
 
 /// Submits an idea during the project's proposals stage; it waits for a moderator.
@@ -89,30 +76,16 @@ pub async fn list_ideas(
     responses((status = 201, description = "Submitted; `Location` and `ETag`", body = IdeaView),
         Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
-pub async fn submit_idea(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    key: Option<String>,
-    body: Body<IdeaInput>,
-    raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let project = project_id(&id)?;
-        let input = body?;
-        idempotency::once(&ctx, "ideas.submit", key, &raw, || async {
-            service::admit(&ctx.platform.limits, IdeasLimit::Submit, &who.account)?;
-            let idea = service::submit(&ideas, &who.account, &project, &input).await?;
-            Ok(Outcome::created(
-                format!("/api/v1/ideas/{}", idea.id),
-                json!(IdeaView::new(&idea, Some(&who.account), Some(false))),
-            ))
-        })
-        .await
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn submit_idea(id: String, req: Req<IdeaInput>) -> Response {
+    let at = ("ideas.submit", IdeasLimit::Submit, project_id(&id));
+    create(&req, at, |req, who, project, input| async move {
+        let idea = service::submit(&req.state, who, &project, input).await?;
+        Ok(Outcome::created(
+            format!("/api/v1/ideas/{}", idea.id),
+            json!(IdeaView::new(&idea, Some(who), Some(false))),
+        ))
+    })
+    .await
 }
 
 /// An idea: approved and merged ones for everyone who sees the project; others for their
@@ -122,17 +95,16 @@ pub async fn submit_idea(
     responses((status = 200, description = "`ETag` holds the version", body = IdeaView),
         (status = 404, description = "`not_found`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn get_idea(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
-    let result = async {
-        let (idea, _) = service::idea(&ideas, viewer(&ctx), &idea_id(&id)?).await?;
-        let supported = match viewer(&ctx) {
-            Some(v) => Some(service::supports(&ideas, v, &idea.id).await?),
+pub async fn get_idea(id: String, req: Req) -> Response {
+    req.answer(async {
+        let (idea, _) = service::idea(&req.state, viewer(&req), &idea_id(&id)?).await?;
+        let supported = match viewer(&req) {
+            Some(v) => Some(service::supports(&req.state, v, &idea.id).await?),
             None => None,
         };
-        Ok(idea_response(&ctx, StatusCode::OK, &idea, supported))
-    }
-    .await;
-    finish(&ctx, result)
+        Ok(idea_response(&req, StatusCode::OK, &idea, supported))
+    })
+    .await
 }
 
 /// The author's edit, until a moderator decides (or after it was sent back for changes),
@@ -143,24 +115,12 @@ pub async fn get_idea(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
         VersionHeaders),
     responses((status = 200, body = IdeaView), Guarded, Change, Limited),
     security(("session" = []), ("bearer" = [])))]
-pub async fn edit_idea(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    if_match: Option<String>,
-    body: Body<IdeaInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let expected = parse_if_match(if_match.as_deref())?;
-        let input = body?;
-        service::admit(&ctx.platform.limits, IdeasLimit::Submit, &who.account)?;
-        let idea = service::edit(&ideas, &who.account, &idea_id(&id)?, expected, &input).await?;
-        Ok(idea_response(&ctx, StatusCode::OK, &idea, None))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn edit_idea(id: String, req: Req<IdeaInput>) -> Response {
+    change(&req, |req, who, expected, input| async move {
+        service::admit(&req.platform.limits, IdeasLimit::Submit, who)?;
+        Ok(service::edit(&req.state, who, &idea_id(&id)?, expected, input).await?)
+    })
+    .await
 }
 
 /// `PUT` supports an approved idea during discussion (once per resident, however many
@@ -171,22 +131,18 @@ pub async fn edit_idea(
     responses((status = 200, body = SupportCount), Guarded, Limited,
         (status = 422, description = "`validation_failed`: `stage`/`supports_closed`, `idea`/`not_approved`, `project`/`not_in_audience`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn support_idea(id: String, method: Method, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        service::admit(&ctx.platform.limits, IdeasLimit::Support, &who.account)?;
-        let on = method == Method::PUT;
-        let supports = service::support(&ideas, &who.account, &idea_id(&id)?, on).await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &SupportCount {
-                supports,
-                supported: on,
-            },
-        ))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn support_idea(id: String, req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        service::admit(&req.platform.limits, IdeasLimit::Support, &who.account)?;
+        let on = req.method() == Method::PUT;
+        let supports = service::support(&req.state, &who.account, &idea_id(&id)?, on).await?;
+        Ok(respond::ok(&SupportCount {
+            supports,
+            supported: on,
+        }))
+    })
+    .await
 }
 
 /// `PUT` follows an idea (its outcome is emailed); `DELETE` stops following it.
@@ -196,12 +152,12 @@ pub async fn support_idea(id: String, method: Method, ctx: Ctx, ideas: Arc<Ideas
     responses((status = 204, description = "Done"), SignedIn,
         (status = 404, description = "`not_found`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn follow_idea(id: String, method: Method, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        service::follow(&ideas, &who.account, &idea_id(&id)?, method == Method::PUT).await?;
+pub async fn follow_idea(id: String, req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let on = req.method() == Method::PUT;
+        service::follow(&req.state, &who.account, &idea_id(&id)?, on).await?;
         Ok(respond::no_content())
-    }
-    .await;
-    finish(&ctx, result)
+    })
+    .await
 }

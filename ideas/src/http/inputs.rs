@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use veche_core::id::DistrictId;
 use veche_core::web::cursor::parse_limit;
+use veche_core::web::input::query_param;
 use veche_core::web::problem::Problem;
 
 use crate::model::{IdeaId, Status};
@@ -163,25 +164,13 @@ fn flag(query: &HashMap<String, String>, name: &'static str) -> Result<bool, Pro
 /// A list request from the query string: `status`, `topic`, `district`, `q`, `sort`
 /// (`newest` or `supports`), `mine`, `cursor`, `limit`.
 pub(crate) fn list_request(query: &HashMap<String, String>) -> Result<ListRequest, Problem> {
-    let status = match query.get("status").map(String::as_str) {
-        None | Some("") => None,
-        Some(raw) => Some(
-            Status::parse(raw)
-                .ok_or_else(|| Problem::bad_request("invalid_filter").with("field", "status"))?,
-        ),
-    };
+    let status = query_param(query, "status", Status::parse, "invalid_filter")?;
     let by_supports = match query.get("sort").map(String::as_str) {
         None | Some("") | Some("newest") => false,
         Some("supports") => true,
         Some(_) => return Err(Problem::bad_request("invalid_filter").with("field", "sort")),
     };
-    let district = match query.get("district").filter(|d| !d.is_empty()) {
-        None => None,
-        Some(raw) => Some(
-            DistrictId::parse(raw)
-                .ok_or_else(|| Problem::bad_request("invalid_filter").with("field", "district"))?,
-        ),
-    };
+    let district = query_param(query, "district", DistrictId::parse, "invalid_filter")?;
     let words = query.get("q").cloned().unwrap_or_default();
     if words.chars().count() > 200 {
         return Err(Problem::bad_request("invalid_filter").with("field", "q"));

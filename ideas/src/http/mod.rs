@@ -9,23 +9,24 @@
 //! queries the API reads.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
-use http::{header, HeaderValue};
 use warp::filters::BoxedFilter;
+use warp::path;
 use warp::reply::Response;
-use warp::Filter;
 
+use veche_core::accounts::model::Account;
 use veche_core::platform::{Ctx, Platform};
+use veche_core::web::api::{Api, NoBody, Request};
 use veche_core::web::cursor::{decode_cursor, encode_cursor};
-use veche_core::web::idempotency;
-use veche_core::web::precondition::if_match;
+use veche_core::web::idempotency::Outcome;
 use veche_core::web::problem::Problem;
-use veche_core::web::{api_ctx, json_body};
 
-use crate::model::{CommentId, IdeaId, ProjectId};
+use crate::model::{CommentId, Idea, IdeaId, Project, ProjectId};
 use crate::rules::{CommentInput, DecisionInput, IdeaInput, ProjectInput, ScoreInput};
-use crate::service::Ideas;
+use crate::service::{self, Ideas};
+use crate::IdeasLimit;
 
 mod discussion;
 mod experts;
@@ -48,26 +49,70 @@ pub const IDEA_LIMIT: u64 = 64 * 1024;
 /// Largest bulk decision (up to 100 ideas).
 pub const BULK_LIMIT: u64 = 64 * 1024;
 
-type Body<T> = Result<T, Problem>;
+/// An ideas API request with body `B`.
+type Req<B = NoBody> = Request<Platform, Arc<Ideas>, B>;
 
-/// The answer, or the problem document in the request's language; never cached.
-fn finish(ctx: &Ctx, result: Result<Response, Problem>) -> Response {
-    let mut response = ctx.finish(result);
-    response
-        .headers_mut()
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
-    response
-}
-
-fn with_ideas(
-    ideas: Arc<Ideas>,
-) -> impl Filter<Extract = (Arc<Ideas>,), Error = std::convert::Infallible> + Clone {
-    warp::any().map(move || ideas.clone())
-}
-
-fn viewer(ctx: &Ctx) -> Option<&veche_core::accounts::model::Account> {
+fn viewer(ctx: &Ctx) -> Option<&Account> {
     ctx.principal.as_ref().map(|p| &p.account)
+}
+
+/// A creation by the signed-in caller under the parent `parent` holds (read before the body),
+/// at most once per `Idempotency-Key` of `route` and within the caller's `limit`: `act` makes
+/// it, given who asks, the parent and the body.
+async fn create<'r, B, K, Fut>(
+    req: &'r Req<B>,
+    (route, limit, parent): (&str, IdeasLimit, Result<K, Problem>),
+    act: impl FnOnce(&'r Req<B>, &'r Account, K, &'r B) -> Fut,
+) -> Response
+where
+    Fut: Future<Output = Result<Outcome, Problem>>,
+{
+    req.answer(async {
+        let who = req.signed_in()?;
+        let parent = parent?;
+        let input = req.input()?;
+        req.once(route, || async {
+            service::admit(&req.platform.limits, limit, &who.account)?;
+            act(req, &who.account, parent, input).await
+        })
+        .await
+    })
+    .await
+}
+
+/// What a change answers with: the resource as the API shows it to the caller, its version as
+/// the `ETag`.
+trait Shown {
+    fn shown(&self, ctx: &Ctx) -> Response;
+}
+
+impl Shown for Idea {
+    fn shown(&self, ctx: &Ctx) -> Response {
+        ideas::idea_response(ctx, http::StatusCode::OK, self, None)
+    }
+}
+
+impl Shown for Project {
+    fn shown(&self, ctx: &Ctx) -> Response {
+        projects::project_response(ctx, self)
+    }
+}
+
+/// A change to a versioned resource by the signed-in caller: `act` makes it, given who asks,
+/// the version in `If-Match` and the body (checked in that order); the answer shows what it
+/// changed.
+async fn change<'r, B, T: Shown, Fut>(
+    req: &'r Req<B>,
+    act: impl FnOnce(&'r Req<B>, &'r Account, Option<u64>, &'r B) -> Fut,
+) -> Response
+where
+    Fut: Future<Output = Result<T, Problem>>,
+{
+    req.answer(async {
+        let (who, expected, input) = req.change()?;
+        Ok(act(req, &who.account, expected, input).await?.shown(req))
+    })
+    .await
 }
 
 fn project_id(raw: &str) -> Result<ProjectId, Problem> {
@@ -113,201 +158,133 @@ fn parse_keyed_cursor(query: &HashMap<String, String>) -> Result<Option<(i64, St
         .ok_or_else(|| Problem::bad_request("invalid_cursor").with("field", "cursor"))
 }
 
-/// Every ideas route: the JSON API and the pages of [`crate::pages`].
+/// Every ideas route: the JSON API (never cached) and the pages of [`crate::pages`].
 pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Response,)> {
-    let p = platform;
-    let ctx = || api_ctx(p.clone()).and(with_ideas(ideas.clone()));
-    let query = || warp::query::<HashMap<String, String>>();
-
+    let api = Api::new(platform.clone(), ideas.clone())
+        .no_store()
+        .limit(IDEA_LIMIT);
+    let project_api = api.limit(PROJECT_LIMIT);
     veche_core::web::combine(vec![
         // Projects.
-        warp::path!("api" / "v1" / "idea-projects")
-            .and(warp::get())
-            .and(ctx())
-            .and(query())
-            .then(projects::list_projects)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-projects")
-            .and(warp::post())
-            .and(ctx())
-            .and(idempotency::key())
-            .and(json_body::<ProjectInput>(PROJECT_LIMIT))
-            .then(projects::create_project)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-projects" / String)
-            .and(warp::get())
-            .and(ctx())
-            .then(projects::get_project)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-projects" / String)
-            .and(warp::put())
-            .and(ctx())
-            .and(if_match())
-            .and(json_body::<ProjectInput>(PROJECT_LIMIT))
-            .then(projects::replace_project)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-projects" / String / "publication")
-            .and(warp::post())
-            .and(ctx())
-            .and(if_match())
-            .then(projects::publish_project)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-projects" / String / "experts")
-            .and(warp::put())
-            .and(ctx())
-            .and(if_match())
-            .and(json_body::<ExpertsInput>(IDEA_LIMIT))
-            .then(projects::set_experts)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-projects" / String / "moderation-log")
-            .and(warp::get())
-            .and(ctx())
-            .then(projects::moderation_log)
-            .boxed(),
+        api.get(
+            path!("api" / "v1" / "idea-projects"),
+            projects::list_projects,
+        ),
+        project_api.post(
+            path!("api" / "v1" / "idea-projects"),
+            projects::create_project,
+        ),
+        api.get(
+            path!("api" / "v1" / "idea-projects" / String),
+            projects::get_project,
+        ),
+        project_api.put(
+            path!("api" / "v1" / "idea-projects" / String),
+            projects::replace_project,
+        ),
+        api.post(
+            path!("api" / "v1" / "idea-projects" / String / "publication"),
+            projects::publish_project,
+        ),
+        api.put(
+            path!("api" / "v1" / "idea-projects" / String / "experts"),
+            projects::set_experts,
+        ),
+        api.get(
+            path!("api" / "v1" / "idea-projects" / String / "moderation-log"),
+            projects::moderation_log,
+        ),
         // Ideas.
-        warp::path!("api" / "v1" / "idea-projects" / String / "ideas")
-            .and(warp::get())
-            .and(ctx())
-            .and(query())
-            .then(ideas::list_ideas)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-projects" / String / "ideas")
-            .and(warp::post())
-            .and(ctx())
-            .and(idempotency::key())
-            .and(json_body::<IdeaInput>(IDEA_LIMIT))
-            .then(ideas::submit_idea)
-            .boxed(),
-        warp::path!("api" / "v1" / "ideas" / String)
-            .and(warp::get())
-            .and(ctx())
-            .then(ideas::get_idea)
-            .boxed(),
-        warp::path!("api" / "v1" / "ideas" / String)
-            .and(warp::put())
-            .and(ctx())
-            .and(if_match())
-            .and(json_body::<IdeaInput>(IDEA_LIMIT))
-            .then(ideas::edit_idea)
-            .boxed(),
-        warp::path!("api" / "v1" / "ideas" / String / "support")
-            .and(warp::put().or(warp::delete()).unify())
-            .and(warp::method())
-            .and(ctx())
-            .then(ideas::support_idea)
-            .boxed(),
-        warp::path!("api" / "v1" / "ideas" / String / "follow")
-            .and(warp::put().or(warp::delete()).unify())
-            .and(warp::method())
-            .and(ctx())
-            .then(ideas::follow_idea)
-            .boxed(),
+        api.get(
+            path!("api" / "v1" / "idea-projects" / String / "ideas"),
+            ideas::list_ideas,
+        ),
+        api.post(
+            path!("api" / "v1" / "idea-projects" / String / "ideas"),
+            ideas::submit_idea,
+        ),
+        api.get(path!("api" / "v1" / "ideas" / String), ideas::get_idea),
+        api.put(path!("api" / "v1" / "ideas" / String), ideas::edit_idea),
+        api.put_or_delete(
+            path!("api" / "v1" / "ideas" / String / "support"),
+            ideas::support_idea,
+        ),
+        api.put_or_delete(
+            path!("api" / "v1" / "ideas" / String / "follow"),
+            ideas::follow_idea,
+        ),
         // Discussion.
-        warp::path!("api" / "v1" / "ideas" / String / "comments")
-            .and(warp::get())
-            .and(ctx())
-            .and(query())
-            .then(discussion::list_comments)
-            .boxed(),
-        warp::path!("api" / "v1" / "ideas" / String / "comments")
-            .and(warp::post())
-            .and(ctx())
-            .and(idempotency::key())
-            .and(json_body::<CommentInput>(IDEA_LIMIT))
-            .then(discussion::post_comment)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-comments" / String / "reports")
-            .and(warp::post())
-            .and(ctx())
-            .then(discussion::report_comment)
-            .boxed(),
+        api.get(
+            path!("api" / "v1" / "ideas" / String / "comments"),
+            discussion::list_comments,
+        ),
+        api.post(
+            path!("api" / "v1" / "ideas" / String / "comments"),
+            discussion::post_comment,
+        ),
+        api.post(
+            path!("api" / "v1" / "idea-comments" / String / "reports"),
+            discussion::report_comment,
+        ),
         // Moderation.
-        warp::path!("api" / "v1" / "moderation" / "ideas")
-            .and(warp::get())
-            .and(ctx())
-            .and(query())
-            .then(moderation::queue)
-            .boxed(),
-        warp::path!("api" / "v1" / "moderation" / "ideas" / "decisions")
-            .and(warp::post())
-            .and(ctx())
-            .and(json_body::<BulkDecisionInput>(BULK_LIMIT))
-            .then(moderation::decide_many)
-            .boxed(),
-        warp::path!("api" / "v1" / "ideas" / String / "decision")
-            .and(warp::post())
-            .and(ctx())
-            .and(if_match())
-            .and(json_body::<DecisionInput>(IDEA_LIMIT))
-            .then(moderation::decide)
-            .boxed(),
-        warp::path!("api" / "v1" / "ideas" / String / "appeal")
-            .and(warp::post())
-            .and(ctx())
-            .and(json_body::<AppealInput>(IDEA_LIMIT))
-            .then(moderation::appeal)
-            .boxed(),
-        warp::path!("api" / "v1" / "ideas" / String / "appeal" / "decision")
-            .and(warp::post())
-            .and(ctx())
-            .and(if_match())
-            .and(json_body::<AppealDecisionInput>(IDEA_LIMIT))
-            .then(moderation::decide_appeal)
-            .boxed(),
-        warp::path!("api" / "v1" / "moderation" / "idea-comments")
-            .and(warp::get())
-            .and(ctx())
-            .and(query())
-            .then(moderation::reported_comments)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-comments" / String / "moderation")
-            .and(warp::post())
-            .and(ctx())
-            .and(json_body::<KeepInput>(IDEA_LIMIT))
-            .then(moderation::moderate_comment)
-            .boxed(),
+        api.get(
+            path!("api" / "v1" / "moderation" / "ideas"),
+            moderation::queue,
+        ),
+        api.limit(BULK_LIMIT).post(
+            path!("api" / "v1" / "moderation" / "ideas" / "decisions"),
+            moderation::decide_many,
+        ),
+        api.post(
+            path!("api" / "v1" / "ideas" / String / "decision"),
+            moderation::decide,
+        ),
+        api.post(
+            path!("api" / "v1" / "ideas" / String / "appeal"),
+            moderation::appeal,
+        ),
+        api.post(
+            path!("api" / "v1" / "ideas" / String / "appeal" / "decision"),
+            moderation::decide_appeal,
+        ),
+        api.get(
+            path!("api" / "v1" / "moderation" / "idea-comments"),
+            moderation::reported_comments,
+        ),
+        api.post(
+            path!("api" / "v1" / "idea-comments" / String / "moderation"),
+            moderation::moderate_comment,
+        ),
         // Experts and results.
-        warp::path!("api" / "v1" / "ideas" / String / "shortlist")
-            .and(warp::put().or(warp::delete()).unify())
-            .and(warp::method())
-            .and(ctx())
-            .and(if_match())
-            .then(experts::shortlist)
-            .boxed(),
-        warp::path!("api" / "v1" / "ideas" / String / "score")
-            .and(warp::put())
-            .and(ctx())
-            .and(json_body::<ScoreInput>(IDEA_LIMIT))
-            .then(experts::score)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-projects" / String / "ranking")
-            .and(warp::get())
-            .and(ctx())
-            .then(experts::ranking)
-            .boxed(),
-        warp::path!("api" / "v1" / "ideas" / String / "updates")
-            .and(warp::post())
-            .and(ctx())
-            .and(if_match())
-            .and(json_body::<OutcomeInput>(IDEA_LIMIT))
-            .then(experts::advance)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-projects" / String / "results")
-            .and(warp::get())
-            .and(ctx())
-            .then(experts::results)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-projects" / String / "open-data.json")
-            .and(warp::get())
-            .and(ctx())
-            .then(open_data::open_data_json)
-            .boxed(),
-        warp::path!("api" / "v1" / "idea-projects" / String / "open-data.csv")
-            .and(warp::get())
-            .and(ctx())
-            .then(open_data::open_data_csv)
-            .boxed(),
-        crate::pages::routes(p.clone(), ideas.clone()),
+        api.put_or_delete(
+            path!("api" / "v1" / "ideas" / String / "shortlist"),
+            experts::shortlist,
+        ),
+        api.put(
+            path!("api" / "v1" / "ideas" / String / "score"),
+            experts::score,
+        ),
+        api.get(
+            path!("api" / "v1" / "idea-projects" / String / "ranking"),
+            experts::ranking,
+        ),
+        api.post(
+            path!("api" / "v1" / "ideas" / String / "updates"),
+            experts::advance,
+        ),
+        api.get(
+            path!("api" / "v1" / "idea-projects" / String / "results"),
+            experts::results,
+        ),
+        api.get(
+            path!("api" / "v1" / "idea-projects" / String / "open-data.json"),
+            open_data::open_data_json,
+        ),
+        api.get(
+            path!("api" / "v1" / "idea-projects" / String / "open-data.csv"),
+            open_data::open_data_csv,
+        ),
+        crate::pages::routes(platform, ideas),
     ])
 }
 

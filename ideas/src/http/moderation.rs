@@ -1,28 +1,23 @@
 //! Moderators: the queue with likely duplicates, decisions (one, or many at once), appeals,
 //! and reported comments. Authors: their appeal.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use bytes::Bytes;
 use http::StatusCode;
 use warp::reply::Response;
 
 use veche_core::clock;
-use veche_core::platform::Ctx;
-use veche_core::web::cursor::{encode_cursor, parse_limit};
-use veche_core::web::precondition::parse_if_match;
+use veche_core::web::cursor::parse_limit;
+use veche_core::web::input::query_param;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 use veche_core::web::responses::{Change, CsrfHeader, Guarded, VersionHeaders};
 
-use super::discussion::comment_cursor;
+use super::discussion::{comment_cursor, comment_list};
 use super::ideas::idea_response;
 use super::inputs::{AppealDecisionInput, AppealInput, BulkDecisionInput, BulkResult, KeepInput};
-use super::{comment_id, finish, idea_id, keyed_cursor, Body};
+use super::{change, comment_id, idea_id, keyed_cursor, Req};
 use crate::model::{IdeaId, ProjectId};
 use crate::rules::DecisionInput;
-use crate::service::{self, Ideas};
+use crate::service;
 use crate::views::{CommentList, CommentView, IdeaView, QueueItemView, QueueList};
 
 /// The ideas waiting for a moderator, longest waiting first, each with its likely duplicates
@@ -33,37 +28,28 @@ use crate::views::{CommentList, CommentView, IdeaView, QueueItemView, QueueList}
     responses((status = 200, body = QueueList), Guarded,
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn queue(ctx: Ctx, ideas: Arc<Ideas>, query: HashMap<String, String>) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
+pub async fn queue(req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let query = req.query()?;
         let limit = parse_limit(&query)?;
-        let project =
-            match query.get("project").filter(|p| !p.is_empty()) {
-                None => None,
-                Some(raw) => Some(ProjectId::parse(raw).ok_or_else(|| {
-                    Problem::bad_request("invalid_filter").with("field", "project")
-                })?),
-            };
+        let project = query_param(&query, "project", ProjectId::parse, "invalid_filter")?;
         let after = super::cursor_after(&query, IdeaId::parse)?;
-        let page = service::queue(&ideas, &who.account, project.as_ref(), after, limit).await?;
+        let page = service::queue(&req.state, &who.account, project.as_ref(), after, limit).await?;
         let now = clock::now();
-        Ok(respond::json(
-            StatusCode::OK,
-            &QueueList {
-                items: page
-                    .items
-                    .iter()
-                    .map(|i| QueueItemView::new(i, &who.account))
-                    .collect(),
-                next_cursor: page.next.map(|(key, id)| keyed_cursor(key, id.as_str())),
-                waiting: page.stats.waiting,
-                oldest: page.stats.oldest,
-                oldest_age_seconds: page.stats.oldest.map(|o| (now - o).whole_seconds()),
-            },
-        ))
-    }
-    .await;
-    finish(&ctx, result)
+        Ok(respond::ok(&QueueList {
+            items: page
+                .items
+                .iter()
+                .map(|i| QueueItemView::new(i, &who.account))
+                .collect(),
+            next_cursor: page.next.map(|(key, id)| keyed_cursor(key, id.as_str())),
+            waiting: page.stats.waiting,
+            oldest: page.stats.oldest,
+            oldest_age_seconds: page.stats.oldest.map(|o| (now - o).whole_seconds()),
+        }))
+    })
+    .await
 }
 
 /// A moderator's decision on an idea: `approve`, `reject` (with a reason), `send_back`
@@ -75,31 +61,19 @@ pub async fn queue(ctx: Ctx, ideas: Arc<Ideas>, query: HashMap<String, String>) 
         VersionHeaders),
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
-pub async fn decide(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    if_match: Option<String>,
-    body: Body<DecisionInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let expected = parse_if_match(if_match.as_deref())?;
-        let input = body?;
-        let idea = service::decide(
-            &ctx.platform,
-            &ideas,
-            &who.account,
+pub async fn decide(id: String, req: Req<DecisionInput>) -> Response {
+    change(&req, |req, who, expected, input| async move {
+        Ok(service::decide(
+            &req.platform,
+            &req.state,
+            who,
             &idea_id(&id)?,
             expected,
-            &input,
+            input,
         )
-        .await?;
-        Ok(idea_response(&ctx, StatusCode::OK, &idea, None))
-    }
-    .await;
-    finish(&ctx, result)
+        .await?)
+    })
+    .await
 }
 
 /// Approves or rejects up to 100 ideas at once, each at the version the moderator saw; each
@@ -109,15 +83,10 @@ pub async fn decide(
     params(CsrfHeader),
     responses((status = 200, body = Vec<BulkResult>), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
-pub async fn decide_many(
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    body: Body<BulkDecisionInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let input = body?;
+pub async fn decide_many(req: Req<BulkDecisionInput>) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let input = req.input()?;
         let items = input
             .ideas
             .iter()
@@ -134,7 +103,8 @@ pub async fn decide_many(
             into: None,
         };
         let outcomes =
-            service::decide_many(&ctx.platform, &ideas, &who.account, &items, &decision).await?;
+            service::decide_many(&req.platform, &req.state, &who.account, &items, &decision)
+                .await?;
         let results: Vec<BulkResult> = outcomes
             .into_iter()
             .map(|o| match o.result {
@@ -155,10 +125,9 @@ pub async fn decide_many(
                 }
             })
             .collect();
-        Ok(respond::json(StatusCode::OK, &results))
-    }
-    .await;
-    finish(&ctx, result)
+        Ok(respond::ok(&results))
+    })
+    .await
 }
 
 /// The author's appeal against a rejection, once per idea; another moderator decides it.
@@ -168,21 +137,14 @@ pub async fn decide_many(
         CsrfHeader),
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
-pub async fn appeal(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    body: Body<AppealInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let input = body?;
-        let idea = service::appeal(&ideas, &who.account, &idea_id(&id)?, &input.text).await?;
-        Ok(idea_response(&ctx, StatusCode::OK, &idea, None))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn appeal(id: String, req: Req<AppealInput>) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let input = req.input()?;
+        let idea = service::appeal(&req.state, &who.account, &idea_id(&id)?, &input.text).await?;
+        Ok(idea_response(&req, StatusCode::OK, &idea, None))
+    })
+    .await
 }
 
 /// A moderator other than the one who rejected the idea decides the appeal.
@@ -192,31 +154,12 @@ pub async fn appeal(
         VersionHeaders),
     responses((status = 200, body = IdeaView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
-pub async fn decide_appeal(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    if_match: Option<String>,
-    body: Body<AppealDecisionInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let expected = parse_if_match(if_match.as_deref())?;
-        let input = body?;
-        let idea = service::decide_appeal(
-            &ctx.platform,
-            &ideas,
-            &who.account,
-            &idea_id(&id)?,
-            expected,
-            input.overturn,
-        )
-        .await?;
-        Ok(idea_response(&ctx, StatusCode::OK, &idea, None))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn decide_appeal(id: String, req: Req<AppealDecisionInput>) -> Response {
+    change(&req, |req, who, expected, input| async move {
+        let (id, overturn) = (idea_id(&id)?, input.overturn);
+        Ok(service::decide_appeal(&req.platform, &req.state, who, &id, expected, overturn).await?)
+    })
+    .await
 }
 
 /// Reported comments no moderator has looked at yet, oldest first.
@@ -225,36 +168,17 @@ pub async fn decide_appeal(
     responses((status = 200, body = CommentList), Guarded,
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn reported_comments(
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    query: HashMap<String, String>,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
+pub async fn reported_comments(req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let query = req.query()?;
         let limit = parse_limit(&query)?;
         let after = comment_cursor(&query)?;
-        let mut page =
-            service::reported_comments(&ideas, &who.account, after.as_ref(), limit + 1).await?;
-        let next = if page.len() > limit {
-            page.truncate(limit);
-            page.last().map(|c| encode_cursor(c.id.as_str()))
-        } else {
-            None
-        };
-        Ok(respond::json(
-            StatusCode::OK,
-            &CommentList {
-                items: page
-                    .iter()
-                    .map(|c| CommentView::new(c, Some(&who.account)))
-                    .collect(),
-                next_cursor: next,
-            },
-        ))
-    }
-    .await;
-    finish(&ctx, result)
+        let page =
+            service::reported_comments(&req.state, &who.account, after.as_ref(), limit + 1).await?;
+        Ok(respond::ok(&comment_list(page, limit, Some(&who.account))))
+    })
+    .await
 }
 
 /// A moderator keeps a reported comment (shown again) or removes it.
@@ -264,29 +188,13 @@ pub async fn reported_comments(
         CsrfHeader),
     responses((status = 200, body = CommentView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
-pub async fn moderate_comment(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    body: Body<KeepInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let input = body?;
-        let comment = service::moderate_comment(
-            &ctx.platform,
-            &ideas,
-            &who.account,
-            &comment_id(&id)?,
-            input.keep,
-        )
-        .await?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &CommentView::new(&comment, Some(&who.account)),
-        ))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn moderate_comment(id: String, req: Req<KeepInput>) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let (keep, id) = (req.input()?.keep, comment_id(&id)?);
+        let comment =
+            service::moderate_comment(&req.platform, &req.state, &who.account, &id, keep).await?;
+        Ok(respond::ok(&CommentView::new(&comment, Some(&who.account))))
+    })
+    .await
 }

@@ -1,16 +1,13 @@
 //! The project's open data: every decided idea with its supports and decision, in JSON or
 //! CSV, without personal data (see [`crate::service::OpenIdea`]).
 
-use std::sync::Arc;
-
 use warp::reply::Response;
 
-use veche_core::platform::Ctx;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 
-use super::{finish, project_id, viewer};
-use crate::service::{self, Ideas, OpenData};
+use super::{project_id, viewer, Req};
+use crate::service::{self, OpenData};
 use crate::IdeasLimit;
 
 /// Which rendering of the export.
@@ -28,8 +25,8 @@ pub enum Format {
         (status = 404, description = "`not_found`", body = ProblemDocument),
         (status = 429, description = "`rate_limited`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn open_data_json(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
-    export(id, ctx, ideas, Format::Json).await
+pub async fn open_data_json(id: String, req: Req) -> Response {
+    export(id, req, Format::Json).await
 }
 
 /// The same open data as CSV (RFC 4180, a header row; cells a spreadsheet would run as a
@@ -40,18 +37,18 @@ pub async fn open_data_json(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response
         (status = 404, description = "`not_found`", body = ProblemDocument),
         (status = 429, description = "`rate_limited`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn open_data_csv(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
-    export(id, ctx, ideas, Format::Csv).await
+pub async fn open_data_csv(id: String, req: Req) -> Response {
+    export(id, req, Format::Csv).await
 }
 
-/// The export in `format`, for the API and the results page's download links alike.
-pub(crate) async fn export(id: String, ctx: Ctx, ideas: Arc<Ideas>, format: Format) -> Response {
-    let result = async {
+/// The export in `format`.
+async fn export(id: String, req: Req, format: Format) -> Response {
+    req.answer(async {
         let project = project_id(&id)?;
-        ctx.platform
+        req.platform
             .limits
-            .check_ip(IdeasLimit::Export, ctx.meta.client_ip)?;
-        let data = service::open_data(&ideas, viewer(&ctx), &project).await?;
+            .check_ip(IdeasLimit::Export, req.meta.client_ip)?;
+        let data = service::open_data(&req.state, viewer(&req), &project).await?;
         Ok(match format {
             Format::Json => respond::attachment(
                 serde_json::to_vec(&data).map_err(|_| Problem::internal())?,
@@ -64,7 +61,6 @@ pub(crate) async fn export(id: String, ctx: Ctx, ideas: Arc<Ideas>, format: Form
                 &format!("ideas-{project}.csv"),
             ),
         })
-    }
-    .await;
-    finish(&ctx, result)
+    })
+    .await
 }

@@ -1,10 +1,5 @@
 //! Projects: list, create, read, replace, publish, set experts, and the public moderation log.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use bytes::Bytes;
-use http::StatusCode;
 use serde_json::json;
 use warp::reply::Response;
 
@@ -12,25 +7,22 @@ use veche_core::clock;
 use veche_core::id::AccountId;
 use veche_core::platform::Ctx;
 use veche_core::web::cursor::parse_limit;
-use veche_core::web::idempotency::{self, Outcome};
-use veche_core::web::precondition::{parse_if_match, set_etag};
+use veche_core::web::idempotency::Outcome;
+use veche_core::web::precondition::set_etag;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 use veche_core::web::responses::{Change, CreateHeaders, Guarded, SignedIn, VersionHeaders};
 
 use super::inputs::{ExpertsInput, LogView};
-use super::{finish, keyed_cursor, project_id, viewer, Body};
+use super::{change, keyed_cursor, project_id, viewer, Req};
 use crate::model::{Project, ProjectId};
 use crate::rules::ProjectInput;
-use crate::service::{self, Ideas};
+use crate::service;
 use crate::views::{ProjectList, ProjectView};
 
 /// A project as the API shows it, its version as the `ETag`.
-pub(super) fn project_response(ctx: &Ctx, status: StatusCode, project: &Project) -> Response {
-    let mut response = respond::json(
-        status,
-        &ProjectView::new(project, viewer(ctx), clock::now()),
-    );
+pub(super) fn project_response(ctx: &Ctx, project: &Project) -> Response {
+    let mut response = respond::ok(&ProjectView::new(project, viewer(ctx), clock::now()));
     set_etag(&mut response, project.version);
     response
 }
@@ -42,29 +34,22 @@ pub(super) fn project_response(ctx: &Ctx, status: StatusCode, project: &Project)
     responses((status = 200, body = ProjectList),
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn list_projects(
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    query: HashMap<String, String>,
-) -> Response {
-    let result = async {
+pub async fn list_projects(req: Req) -> Response {
+    req.answer(async {
+        let query = req.query()?;
         let limit = parse_limit(&query)?;
         let after = super::cursor_after(&query, ProjectId::parse)?;
-        let (page, next) = service::projects(&ideas, viewer(&ctx), after, limit).await?;
+        let (page, next) = service::projects(&req.state, viewer(&req), after, limit).await?;
         let now = clock::now();
-        Ok(respond::json(
-            StatusCode::OK,
-            &ProjectList {
-                items: page
-                    .iter()
-                    .map(|p| ProjectView::new(p, viewer(&ctx), now))
-                    .collect(),
-                next_cursor: next.map(|(key, id)| keyed_cursor(key, id.as_str())),
-            },
-        ))
-    }
-    .await;
-    finish(&ctx, result)
+        Ok(respond::ok(&ProjectList {
+            items: page
+                .iter()
+                .map(|p| ProjectView::new(p, viewer(&req), now))
+                .collect(),
+            next_cursor: next.map(|(key, id)| keyed_cursor(key, id.as_str())),
+        }))
+    })
+    .await
 }
 
 /// Creates a draft project (officials and admins), run by the creator's organisation.
@@ -75,28 +60,21 @@ pub async fn list_projects(
         SignedIn, Change,
         (status = 403, description = "`forbidden`: not an official or admin", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn create_project(
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    key: Option<String>,
-    body: Body<ProjectInput>,
-    raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let input = body?;
-        idempotency::once(&ctx, "ideas.project.create", key, &raw, || async {
+pub async fn create_project(req: Req<ProjectInput>) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let input = req.input()?;
+        req.once("ideas.project.create", || async {
             let project =
-                service::create_project(&ctx.platform, &ideas, &who.account, &input).await?;
+                service::create_project(&req.platform, &req.state, &who.account, input).await?;
             Ok(Outcome::created(
                 format!("/api/v1/idea-projects/{}", project.id),
                 json!(ProjectView::new(&project, Some(&who.account), clock::now())),
             ))
         })
         .await
-    }
-    .await;
-    finish(&ctx, result)
+    })
+    .await
 }
 
 /// A project. Drafts are visible only to those who run them.
@@ -105,13 +83,12 @@ pub async fn create_project(
     responses((status = 200, description = "`ETag` holds the version", body = ProjectView),
         (status = 404, description = "`not_found`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn get_project(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
-    let result = async {
-        let project = service::project(&ideas, viewer(&ctx), &project_id(&id)?).await?;
-        Ok(project_response(&ctx, StatusCode::OK, &project))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn get_project(id: String, req: Req) -> Response {
+    req.answer(async {
+        let project = service::project(&req.state, viewer(&req), &project_id(&id)?).await?;
+        Ok(project_response(&req, &project))
+    })
+    .await
 }
 
 /// Replaces what a project says (those who run it), until its proposals open. `If-Match`
@@ -122,31 +99,12 @@ pub async fn get_project(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
         VersionHeaders),
     responses((status = 200, body = ProjectView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
-pub async fn replace_project(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    if_match: Option<String>,
-    body: Body<ProjectInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let expected = parse_if_match(if_match.as_deref())?;
-        let input = body?;
-        let project = service::update_project(
-            &ctx.platform,
-            &ideas,
-            &who.account,
-            &project_id(&id)?,
-            expected,
-            &input,
-        )
-        .await?;
-        Ok(project_response(&ctx, StatusCode::OK, &project))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn replace_project(id: String, req: Req<ProjectInput>) -> Response {
+    change(&req, |req, who, expected, input| async move {
+        let id = project_id(&id)?;
+        Ok(service::update_project(&req.platform, &req.state, who, &id, expected, input).await?)
+    })
+    .await
 }
 
 /// Publishes a draft project: residents see it and its stages follow the clock.
@@ -156,27 +114,12 @@ pub async fn replace_project(
     responses((status = 200, body = ProjectView), Guarded,
         (status = 409, description = "`already_published`, `version_conflict`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn publish_project(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    if_match: Option<String>,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let expected = parse_if_match(if_match.as_deref())?;
-        let project = service::publish_project(
-            &ctx.platform,
-            &ideas,
-            &who.account,
-            &project_id(&id)?,
-            expected,
-        )
-        .await?;
-        Ok(project_response(&ctx, StatusCode::OK, &project))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn publish_project(id: String, req: Req) -> Response {
+    change(&req, |req, who, expected, _| async move {
+        let id = project_id(&id)?;
+        Ok(service::publish_project(&req.platform, &req.state, who, &id, expected).await?)
+    })
+    .await
 }
 
 /// Sets the project's experts (accounts holding the expert role).
@@ -186,18 +129,8 @@ pub async fn publish_project(
         VersionHeaders),
     responses((status = 200, body = ProjectView), Guarded, Change),
     security(("session" = []), ("bearer" = [])))]
-pub async fn set_experts(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    if_match: Option<String>,
-    body: Body<ExpertsInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let expected = parse_if_match(if_match.as_deref())?;
-        let input = body?;
+pub async fn set_experts(id: String, req: Req<ExpertsInput>) -> Response {
+    change(&req, |req, who, expected, input| async move {
         let experts = input
             .experts
             .iter()
@@ -207,19 +140,10 @@ pub async fn set_experts(
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let project = service::set_experts(
-            &ctx.platform,
-            &ideas,
-            &who.account,
-            &project_id(&id)?,
-            expected,
-            &experts,
-        )
-        .await?;
-        Ok(project_response(&ctx, StatusCode::OK, &project))
-    }
-    .await;
-    finish(&ctx, result)
+        let id = project_id(&id)?;
+        Ok(service::set_experts(&req.platform, &req.state, who, &id, expected, &experts).await?)
+    })
+    .await
 }
 
 /// The project's public moderation log: decisions by action, rejections by reason, and both
@@ -229,11 +153,10 @@ pub async fn set_experts(
     responses((status = 200, body = LogView),
         (status = 404, description = "`not_found`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn moderation_log(id: String, ctx: Ctx, ideas: Arc<Ideas>) -> Response {
-    let result = async {
-        let summary = service::moderation_log(&ideas, viewer(&ctx), &project_id(&id)?).await?;
-        Ok(respond::json(StatusCode::OK, &LogView::from(summary)))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn moderation_log(id: String, req: Req) -> Response {
+    req.answer(async {
+        let summary = service::moderation_log(&req.state, viewer(&req), &project_id(&id)?).await?;
+        Ok(respond::ok(&LogView::from(summary)))
+    })
+    .await
 }

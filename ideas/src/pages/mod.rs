@@ -35,10 +35,7 @@ const PAGE_SIZE: usize = 20;
 
 pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Response,)> {
     let p = platform;
-    let w = move || {
-        let ideas = ideas.clone();
-        warp::any().map(move || ideas.clone())
-    };
+    let w = move || veche_core::web::with_state(ideas.clone());
     let query = warp::query::<HashMap<String, String>>;
     let get = || warp::get().and(page_ctx(p.clone())).and(w()).and(query());
     // A form: (Ctx, Form, ideas), its CSRF token checked.

@@ -1,23 +1,20 @@
 //! Voting (the hot path), one's own ballot, and receipts.
 
-use std::sync::Arc;
-
-use bytes::Bytes;
-use http::StatusCode;
+use futures::FutureExt;
 use serde_json::json;
 use warp::reply::Response;
 
 use veche_core::clock;
-use veche_core::platform::Ctx;
-use veche_core::web::idempotency::{self, Outcome};
+use veche_core::web::idempotency::Outcome;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 
-use super::common::{finish, parse_id, visible_cached, Body};
+use super::common::{parse_id, visible_cached, Req};
 use super::inputs::{BallotCreated, ReceiptBallot, ReceiptView};
+use super::responses::Create;
 use crate::model::Receipt;
 use crate::rules::BallotInput;
-use crate::service::{self, PollError, Polls};
+use crate::service::{self, PollError};
 use crate::views::BallotView;
 
 /// Counts a refused ballot by its code (shed ballots have their own counter).
@@ -32,8 +29,7 @@ fn count_refusal(code: &str) {
 #[utoipa::path(post, path = "/api/v1/polls/{id}/ballots", tag = "polls",
     request_body = BallotInput,
     params(("id" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "The same key and body within 24 hours returns the first answer"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Create),
     responses((status = 201, description = "Stored; `Location` is the receipt", body = BallotCreated),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`, `invalid_idempotency_key`", body = ProblemDocument),
         (status = 401, body = ProblemDocument),
@@ -45,24 +41,16 @@ fn count_refusal(code: &str) {
         (status = 429, description = "`rate_limited` (per account and per IP), with `Retry-After`", body = ProblemDocument),
         (status = 503, description = "`overloaded` (too many ballots in flight; `Retry-After: 1`), `unavailable`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn cast_ballot(
-    id: String,
-    ctx: Ctx,
-    polls: Arc<Polls>,
-    key: Option<String>,
-    body: Body<BallotInput>,
-    raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
+pub async fn cast_ballot(id: String, req: Req<BallotInput>) -> Response {
+    let vote = async {
+        let (who, polls) = (req.signed_in()?, &req.state);
         // Held until the answer is built.
         let _in_flight =
-            polls.admit_ballot(&ctx.platform.limits, ctx.meta.client_ip, &who.account.id)?;
+            polls.admit_ballot(&req.platform.limits, req.meta.client_ip, &who.account.id)?;
         let id = parse_id(&id)?;
-        let input = body?;
-        let route = format!("polls.ballots:{id}");
-        idempotency::once(&ctx, &route, key, &raw, || async {
-            let voted = service::vote(&ctx.platform, &polls, &who.account, &id, &input)
+        let input = req.input()?;
+        req.once(&format!("polls.ballots:{id}"), || async {
+            let voted = service::vote(&req.platform, polls, &who.account, &id, input)
                 .await
                 .map_err(PollError::problem)?;
             let ballot = &voted.ballot;
@@ -82,12 +70,13 @@ pub async fn cast_ballot(
             ))
         })
         .await
-    }
-    .await;
-    if let Err(problem) = &result {
-        count_refusal(problem.code);
-    }
-    finish(&ctx, result)
+    };
+    req.answer(vote.inspect(|result| {
+        if let Err(problem) = result {
+            count_refusal(problem.code);
+        }
+    }))
+    .await
 }
 
 /// Your own ballot in a poll.
@@ -97,18 +86,17 @@ pub async fn cast_ballot(
         (status = 401, body = ProblemDocument),
         (status = 404, description = "`not_found`: no such poll, or you did not vote in it", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn my_ballot(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
+pub async fn my_ballot(id: String, req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
         let id = parse_id(&id)?;
-        let ballot = service::has_voted(&polls, &id, Some(&who.account))
+        let ballot = service::has_voted(&req.state, &id, Some(&who.account))
             .await
             .map_err(PollError::problem)?
             .ok_or_else(Problem::not_found)?;
-        Ok(respond::json(StatusCode::OK, &BallotView::from(&ballot)))
-    }
-    .await;
-    finish(&ctx, result)
+        Ok(respond::ok(&BallotView::from(&ballot)))
+    })
+    .await
 }
 
 /// Checks a receipt (public: the receipt is the key). Once the poll is sealed, the answer holds
@@ -118,11 +106,11 @@ pub async fn my_ballot(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     responses((status = 200, body = ReceiptView),
         (status = 404, description = "`not_found`: no such poll or receipt", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn get_receipt(id: String, receipt: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
-    let result = async {
-        let poll = visible_cached(&polls, &ctx, &id).await?;
+pub async fn get_receipt(id: String, receipt: String, req: Req) -> Response {
+    req.answer(async {
+        let poll = visible_cached(&req.state, &req, &id).await?;
         let receipt = Receipt::parse(&receipt).ok_or_else(Problem::not_found)?;
-        let (ballot, proof) = service::receipt(&polls, &poll, &receipt)
+        let (ballot, proof) = service::receipt(&req.state, &poll, &receipt)
             .await
             .map_err(PollError::problem)?;
         let (root, steps, included) = match proof {
@@ -138,8 +126,7 @@ pub async fn get_receipt(id: String, receipt: String, ctx: Ctx, polls: Arc<Polls
             proof: steps,
             included,
         };
-        Ok(respond::json(StatusCode::OK, &view))
-    }
-    .await;
-    finish(&ctx, result)
+        Ok(respond::ok(&view))
+    })
+    .await
 }

@@ -1,48 +1,26 @@
-//! What every handler shares: the answer's last touches, ids, `If-Match`, who may see a
-//! poll and its results, and an optional JSON body.
+//! What every handler shares: ids, who may see a poll and its results, the answer's headers.
 
 use std::sync::Arc;
 
-use bytes::Buf;
-use futures::{Stream, StreamExt};
 use http::{header, HeaderValue, StatusCode};
-use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use warp::reply::Response;
-use warp::Filter;
 
 use veche_core::accounts::model::Account;
 use veche_core::clock;
-use veche_core::platform::Ctx;
+use veche_core::platform::{Ctx, Platform};
+use veche_core::web::api::{NoBody, Request};
 use veche_core::web::precondition::set_etag;
-pub(super) use veche_core::web::precondition::{parse_if_match, required_if_match};
 use veche_core::web::problem::Problem;
-use veche_core::web::{parse_json, respond};
+use veche_core::web::respond;
 
 use crate::model::{Poll, PollId, Status, Visibility};
 use crate::rules;
 use crate::service::{self, PollError, Polls};
 use crate::views::PollView;
 
-pub(super) type Body<T> = Result<T, Problem>;
-
-/// The answer, or the problem document in the request's language. Anything not marked
-/// cacheable is `no-store`.
-pub(super) fn finish(ctx: &Ctx, result: Result<Response, Problem>) -> Response {
-    let mut response = ctx.finish(result);
-    response
-        .headers_mut()
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
-    response
-}
-
-/// A filter handing every route the polls' state.
-pub(crate) fn with_polls(
-    polls: Arc<Polls>,
-) -> impl Filter<Extract = (Arc<Polls>,), Error = std::convert::Infallible> + Clone {
-    warp::any().map(move || polls.clone())
-}
+/// A polls API request with body `B`.
+pub(super) type Req<B = NoBody> = Request<Platform, Arc<Polls>, B>;
 
 pub(super) fn viewer(ctx: &Ctx) -> Option<&Account> {
     ctx.principal.as_ref().map(|p| &p.account)
@@ -122,69 +100,4 @@ pub(super) async fn results_allowed(
 /// them): only once the poll is sealed.
 pub(super) fn publicly_final(poll: &Poll, now: OffsetDateTime) -> bool {
     poll.seal.is_some() && rules::may_see_results(poll, None, false, now)
-}
-
-pub(super) fn is_json(content_type: Option<&str>) -> bool {
-    content_type
-        .and_then(|c| c.split(';').next())
-        .is_some_and(|c| {
-            let c = c.trim().to_ascii_lowercase();
-            c == "application/json" || c.ends_with("+json")
-        })
-}
-
-pub(super) fn too_large() -> Problem {
-    Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
-}
-
-/// Reads a body of at most `limit` bytes, whether or not the client said its length.
-pub(super) async fn read_limited<S, B>(body: S, limit: usize) -> Result<Vec<u8>, Problem>
-where
-    S: Stream<Item = Result<B, warp::Error>>,
-    B: Buf,
-{
-    let mut body = std::pin::pin!(body);
-    let mut out = Vec::new();
-    while let Some(chunk) = body.next().await {
-        let mut chunk = chunk.map_err(|_| Problem::bad_request("invalid_json"))?;
-        if out.len() + chunk.remaining() > limit {
-            return Err(too_large());
-        }
-        while chunk.has_remaining() {
-            let part = chunk.chunk();
-            let n = part.len();
-            out.extend_from_slice(part);
-            chunk.advance(n);
-        }
-    }
-    Ok(out)
-}
-
-/// An optional JSON body: none at all (no `Content-Length`, or an empty body) is `None`;
-/// anything else must be JSON of at most `limit` bytes, parsed strictly like
-/// [`veche_core::web::json_body`].
-pub(super) fn optional_json_body<T: DeserializeOwned + Send + 'static>(
-    limit: usize,
-) -> impl Filter<Extract = (Result<Option<T>, Problem>,), Error = warp::Rejection> + Clone {
-    warp::header::optional::<u64>("content-length")
-        .and(warp::header::optional::<String>("content-type"))
-        .and(warp::body::stream())
-        .then(
-            move |length: Option<u64>, content_type: Option<String>, body| async move {
-                if length.is_some_and(|n| n > limit as u64) {
-                    return Err(too_large());
-                }
-                let bytes = read_limited(body, limit).await?;
-                if bytes.iter().all(u8::is_ascii_whitespace) {
-                    return Ok(None);
-                }
-                if !is_json(content_type.as_deref()) {
-                    return Err(Problem::new(
-                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                        "unsupported_media_type",
-                    ));
-                }
-                parse_json::<T>(&bytes).map(Some)
-            },
-        )
 }

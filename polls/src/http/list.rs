@@ -1,19 +1,18 @@
 //! `GET /api/v1/polls`: the polls the caller may see, filtered and paged.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use http::StatusCode;
 use warp::reply::Response;
 
 use veche_core::accounts::model::Role;
 use veche_core::clock;
 use veche_core::platform::Ctx;
-use veche_core::web::cursor::{decode_cursor, encode_cursor, parse_limit};
+use veche_core::web::cursor::{after, encode_cursor, parse_limit};
+use veche_core::web::input::query_param;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 
-use super::common::{finish, invalid_filter, viewer};
+use super::common::{invalid_filter, viewer, Req};
 use super::inputs::{PollPage, PollSummary};
 use crate::model::{Phase, Poll, PollId, PollQuery, Status};
 use crate::rules;
@@ -33,13 +32,7 @@ struct ListFilter {
 
 impl ListFilter {
     fn parse(query: &HashMap<String, String>) -> Result<ListFilter, Problem> {
-        let status =
-            match query.get("status").map(String::as_str) {
-                None | Some("") => None,
-                Some(raw) => Some(Status::parse(raw).ok_or_else(|| {
-                    Problem::bad_request("invalid_status").with("field", "status")
-                })?),
-            };
+        let status = query_param(query, "status", Status::parse, "invalid_status")?;
         let eligible = match query.get("eligible").map(String::as_str) {
             None | Some("") | Some("false") => false,
             Some("true") => true,
@@ -51,13 +44,7 @@ impl ListFilter {
             Some(_) => return Err(invalid_filter("organisation")),
         };
         let limit = parse_limit(query)?;
-        let before =
-            match query.get("cursor").filter(|c| !c.is_empty()) {
-                None => None,
-                Some(c) => Some(PollId::parse(&decode_cursor(c)?).ok_or_else(|| {
-                    Problem::bad_request("invalid_cursor").with("field", "cursor")
-                })?),
-            };
+        let before = after(query, PollId::parse)?;
         Ok(ListFilter {
             status,
             eligible,
@@ -214,12 +201,11 @@ async fn poll_page(ctx: &Ctx, polls: &Polls, filter: ListFilter) -> Result<PollP
         (status = 403, description = "`forbidden`: `organisation=mine` for a resident", body = ProblemDocument),
         (status = 503, description = "`unavailable`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn list_polls(ctx: Ctx, polls: Arc<Polls>, query: HashMap<String, String>) -> Response {
-    let result = async {
-        let filter = ListFilter::parse(&query)?;
-        let page = poll_page(&ctx, &polls, filter).await?;
-        Ok(respond::json(StatusCode::OK, &page))
-    }
-    .await;
-    finish(&ctx, result)
+pub async fn list_polls(req: Req) -> Response {
+    req.answer(async {
+        let filter = ListFilter::parse(&req.query()?)?;
+        let page = poll_page(&req, &req.state, filter).await?;
+        Ok(respond::ok(&page))
+    })
+    .await
 }

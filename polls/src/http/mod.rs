@@ -14,19 +14,17 @@
 //! seal, ballot export, dashboard) and [`points`]; [`inputs`] holds the types the API reads and
 //! shows, [`common`] the helpers every handler shares.
 
-use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 
 use warp::filters::BoxedFilter;
+use warp::path;
+use warp::path::end;
 use warp::reply::Response;
 use warp::Filter;
 
-use veche_core::platform::{Ctx, Platform};
-use veche_core::web::idempotency;
-use veche_core::web::precondition::if_match;
+use veche_core::platform::Platform;
+use veche_core::web::api::Api;
 use veche_core::web::problem::ProblemDocument;
-use veche_core::web::{api_ctx, json_body};
 
 use crate::model::{AgeBracket, Status, Visibility};
 use crate::rules::{
@@ -51,7 +49,6 @@ mod results;
 mod tests;
 
 pub use ballots::{cast_ballot, get_receipt, my_ballot};
-pub(crate) use common::with_polls;
 pub use inputs::{
     BallotCreated, CloseInput, PointsItem, PointsPage, PollPage, PollSummary, PublicationInput,
     ReceiptBallot, ReceiptView, SealDocument,
@@ -66,8 +63,6 @@ pub use results::{
     export_ballots_csv, export_ballots_json, get_dashboard, get_results, get_results_csv, get_seal,
 };
 
-use common::optional_json_body;
-
 /// Largest poll (create, replace) a request may carry.
 pub const POLL_LIMIT: u64 = 256 * 1024;
 /// Largest ballot a request may carry.
@@ -75,119 +70,46 @@ pub const BALLOT_LIMIT: u64 = 64 * 1024;
 /// Largest publication (the decision is up to 10,000 characters).
 pub const DECISION_LIMIT: u64 = 64 * 1024;
 /// Largest body of `close` (an optional reason).
-pub const CLOSE_LIMIT: usize = 16 * 1024;
+pub const CLOSE_LIMIT: u64 = 16 * 1024;
 /// The longest reason for closing a poll early, in characters.
 pub const REASON_MAX: usize = 1000;
 
-/// `GET /api/v1/polls/{id}/{tail}`, answered by `handler`.
-fn get_route<H, F>(
-    platform: &Arc<Platform>,
-    polls: &Arc<Polls>,
-    tail: &'static str,
-    handler: H,
-) -> BoxedFilter<(Response,)>
-where
-    H: Fn(String, Ctx, Arc<Polls>) -> F + Clone + Send + Sync + 'static,
-    F: Future<Output = Response> + Send + 'static,
-{
-    warp::path!("api" / "v1" / "polls" / String / ..)
-        .and(warp::path(tail))
-        .and(warp::path::end())
-        .and(warp::get())
-        .and(api_ctx(platform.clone()))
-        .and(with_polls(polls.clone()))
-        .then(handler)
-        .boxed()
-}
-
-/// Every polls route: the JSON API below and the pages of [`crate::pages`].
+/// Every polls route: the JSON API below (never cached unless a handler says so) and the
+/// pages of [`crate::pages`].
 pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Response,)> {
-    let p = platform;
-    // After the path and the method, every route takes the request's context and the polls.
-    let ctx = || api_ctx(p.clone()).and(with_polls(polls.clone()));
-
+    let api = Api::new(platform.clone(), polls.clone()).no_store();
+    let (draft, ballot) = (api.limit(POLL_LIMIT), api.limit(BALLOT_LIMIT));
+    // `/api/v1/polls/{id}/TAIL`.
+    let poll = |tail| {
+        path!("api" / "v1" / "polls" / String / ..)
+            .and(path(tail))
+            .and(end())
+    };
     veche_core::web::combine(vec![
-        warp::path!("api" / "v1" / "polls")
-            .and(warp::get())
-            .and(ctx())
-            .and(warp::query::<HashMap<String, String>>())
-            .then(list_polls)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls")
-            .and(warp::post())
-            .and(ctx())
-            .and(idempotency::key())
-            .and(json_body::<PollInput>(POLL_LIMIT))
-            .then(create_poll)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String)
-            .and(warp::get())
-            .and(ctx())
-            .then(get_poll)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String)
-            .and(warp::put())
-            .and(ctx())
-            .and(if_match())
-            .and(json_body::<PollInput>(POLL_LIMIT))
-            .then(replace_poll)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String)
-            .and(warp::delete())
-            .and(ctx())
-            .and(if_match())
-            .then(delete_poll)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "schedule")
-            .and(warp::post())
-            .and(ctx())
-            .and(if_match())
-            .then(schedule_poll)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "unschedule")
-            .and(warp::post())
-            .and(ctx())
-            .and(if_match())
-            .then(unschedule_poll)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "close")
-            .and(warp::post())
-            .and(ctx())
-            .and(optional_json_body::<CloseInput>(CLOSE_LIMIT))
-            .then(close_poll)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "publication")
-            .and(warp::post())
-            .and(ctx())
-            .and(json_body::<PublicationInput>(DECISION_LIMIT))
-            .then(publish_poll)
-            .boxed(),
-        warp::path!("api" / "v1" / "polls" / String / "ballots")
-            .and(warp::post())
-            .and(ctx())
-            .and(idempotency::key())
-            .and(json_body::<BallotInput>(BALLOT_LIMIT))
-            .then(cast_ballot)
-            .boxed(),
-        get_route(&p, &polls, "ballot", my_ballot),
-        warp::path!("api" / "v1" / "polls" / String / "receipts" / String)
-            .and(warp::get())
-            .and(ctx())
-            .then(get_receipt)
-            .boxed(),
-        get_route(&p, &polls, "results", get_results),
-        get_route(&p, &polls, "results.csv", get_results_csv),
-        get_route(&p, &polls, "seal", get_seal),
-        get_route(&p, &polls, "ballots.json", export_ballots_json),
-        get_route(&p, &polls, "ballots.csv", export_ballots_csv),
-        get_route(&p, &polls, "dashboard", get_dashboard),
-        warp::path!("api" / "v1" / "me" / "points")
-            .and(warp::get())
-            .and(ctx())
-            .and(warp::query::<HashMap<String, String>>())
-            .then(my_points)
-            .boxed(),
-        crate::pages::routes(p.clone(), polls.clone()),
+        api.get(path!("api" / "v1" / "polls"), list_polls),
+        draft.post(path!("api" / "v1" / "polls"), create_poll),
+        api.get(path!("api" / "v1" / "polls" / String), get_poll),
+        draft.put(path!("api" / "v1" / "polls" / String), replace_poll),
+        api.delete(path!("api" / "v1" / "polls" / String), delete_poll),
+        api.post(poll("schedule"), schedule_poll),
+        api.post(poll("unschedule"), unschedule_poll),
+        api.limit(CLOSE_LIMIT).post(poll("close"), close_poll),
+        api.limit(DECISION_LIMIT)
+            .post(poll("publication"), publish_poll),
+        ballot.post(poll("ballots"), cast_ballot),
+        api.get(poll("ballot"), my_ballot),
+        api.get(
+            path!("api" / "v1" / "polls" / String / "receipts" / String),
+            get_receipt,
+        ),
+        api.get(poll("results"), get_results),
+        api.get(poll("results.csv"), get_results_csv),
+        api.get(poll("seal"), get_seal),
+        api.get(poll("ballots.json"), export_ballots_json),
+        api.get(poll("ballots.csv"), export_ballots_csv),
+        api.get(poll("dashboard"), get_dashboard),
+        api.get(path!("api" / "v1" / "me" / "points"), my_points),
+        crate::pages::routes(platform, polls),
     ])
 }
 

@@ -1,25 +1,21 @@
 //! `GET /api/v1/me/points`: a resident's balance and history.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use http::StatusCode;
 use time::OffsetDateTime;
 use warp::reply::Response;
 
 use veche_core::clock;
-use veche_core::platform::Ctx;
-use veche_core::web::cursor::{decode_cursor, encode_cursor, parse_limit};
+use veche_core::web::cursor::{decode_cursor, parse_limit, split_page};
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 
-use super::common::finish;
+use super::common::Req;
 use super::inputs::{PointsItem, PointsPage};
 use crate::model::PollId;
-use crate::service::{self, PollError, Polls};
+use crate::service::{self, PollError};
 
-pub(super) fn points_cursor(at: OffsetDateTime, poll: &PollId) -> String {
-    encode_cursor(&format!("{}:{poll}", clock::to_millis(at)))
+/// The key of a points entry in a cursor: `MILLIS:POLL`.
+pub(super) fn points_key(at: OffsetDateTime, poll: &PollId) -> String {
+    format!("{}:{poll}", clock::to_millis(at))
 }
 
 pub(super) fn parse_points_cursor(raw: &str) -> Result<(OffsetDateTime, PollId), Problem> {
@@ -39,31 +35,25 @@ pub(super) fn parse_points_cursor(raw: &str) -> Result<(OffsetDateTime, PollId),
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument),
         (status = 401, body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn my_points(ctx: Ctx, polls: Arc<Polls>, query: HashMap<String, String>) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
+pub async fn my_points(req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let query = req.query()?;
         let limit = parse_limit(&query)?;
         let before = match query.get("cursor").filter(|c| !c.is_empty()) {
             None => None,
             Some(c) => Some(parse_points_cursor(c)?),
         };
-        let (balance, mut entries) = service::points(&polls, &who.account.id, before, limit + 1)
+        let polls = &req.state;
+        let (balance, entries) = service::points(polls, &who.account.id, before, limit + 1)
             .await
             .map_err(PollError::problem)?;
-        let next_cursor = if entries.len() > limit {
-            entries.truncate(limit);
-            entries.last().map(|e| points_cursor(e.at, &e.poll_id))
-        } else {
-            None
-        };
-        let titles = futures::future::try_join_all(entries.iter().map(|e| {
-            let polls = &polls;
-            async move {
-                match polls.cached(&e.poll_id).await {
-                    Ok(poll) => Ok(Some(poll.title.clone())),
-                    Err(PollError::NotFound) => Ok(None),
-                    Err(other) => Err(other),
-                }
+        let (entries, next_cursor) = split_page(entries, limit, |e| points_key(e.at, &e.poll_id));
+        let titles = futures::future::try_join_all(entries.iter().map(|e| async move {
+            match polls.cached(&e.poll_id).await {
+                Ok(poll) => Ok(Some(poll.title.clone())),
+                Err(PollError::NotFound) => Ok(None),
+                Err(other) => Err(other),
             }
         }))
         .await
@@ -78,15 +68,11 @@ pub async fn my_points(ctx: Ctx, polls: Arc<Polls>, query: HashMap<String, Strin
                 at: e.at,
             })
             .collect();
-        Ok(respond::json(
-            StatusCode::OK,
-            &PointsPage {
-                balance,
-                items,
-                next_cursor,
-            },
-        ))
-    }
-    .await;
-    finish(&ctx, result)
+        Ok(respond::ok(&PointsPage {
+            balance,
+            items,
+            next_cursor,
+        }))
+    })
+    .await
 }

@@ -2,9 +2,7 @@
 //! publish it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
-use bytes::Bytes;
 use http::StatusCode;
 use serde_json::json;
 use warp::reply::Response;
@@ -12,16 +10,15 @@ use warp::reply::Response;
 use veche_core::accounts::model::{Account, Invalid};
 use veche_core::clock;
 use veche_core::platform::Ctx;
-use veche_core::web::idempotency::{self, Outcome};
+use veche_core::web::api::Optional;
+use veche_core::web::idempotency::Outcome;
 use veche_core::web::precondition::set_etag;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 
-use super::common::{
-    finish, parse_id, parse_if_match, poll_response, required_if_match, visible, Body,
-};
+use super::common::{parse_id, poll_response, visible, Req};
 use super::inputs::{CloseInput, PublicationInput};
-use super::responses::Managed;
+use super::responses::{Create, Csrf, Managed};
 use super::REASON_MAX;
 use crate::model::PollId;
 use crate::rules::{self, PollInput};
@@ -31,8 +28,7 @@ use crate::views::PollView;
 /// Creates a draft (officials and admins). The draft belongs to the official's organisation.
 #[utoipa::path(post, path = "/api/v1/polls", tag = "polls",
     request_body = PollInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body within 24 hours returns the first answer"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    params(Create),
     responses((status = 201, description = "Created; `Location` and `ETag` headers", body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`, `invalid_idempotency_key`", body = ProblemDocument),
         (status = 401, body = ProblemDocument),
@@ -41,40 +37,34 @@ use crate::views::PollView;
         (status = 413, description = "`payload_too_large` (256 KiB)", body = ProblemDocument),
         (status = 422, description = "`validation_failed` with `field`, `reason` and `at` (e.g. `questions[1].options`); `idempotency_key_reused`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn create_poll(
-    ctx: Ctx,
-    polls: Arc<Polls>,
-    key: Option<String>,
-    body: Body<PollInput>,
-    raw: Bytes,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
+pub async fn create_poll(req: Req<PollInput>) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
         if !rules::is_official(&who.account) {
             return Err(Problem::forbidden());
         }
-        let input = body?;
+        let input = req.input()?;
         // A new poll's version is 1; a replayed creation is that same first version.
         let version = AtomicU64::new(1);
-        let mut response = idempotency::once(&ctx, "polls.create", key, &raw, || async {
-            let poll = service::create(&ctx.platform, &polls, &who.account, &input)
-                .await
-                .map_err(PollError::problem)?;
-            version.store(poll.version, Ordering::Relaxed);
-            tracing::info!(poll = %poll.id, "poll created");
-            Ok(Outcome::created(
-                format!("/api/v1/polls/{}", poll.id),
-                json!(PollView::new(&poll, clock::now())),
-            ))
-        })
-        .await?;
+        let mut response = req
+            .once("polls.create", || async {
+                let poll = service::create(&req.platform, &req.state, &who.account, input)
+                    .await
+                    .map_err(PollError::problem)?;
+                version.store(poll.version, Ordering::Relaxed);
+                tracing::info!(poll = %poll.id, "poll created");
+                Ok(Outcome::created(
+                    format!("/api/v1/polls/{}", poll.id),
+                    json!(PollView::new(&poll, clock::now())),
+                ))
+            })
+            .await?;
         if response.status() == StatusCode::CREATED {
             set_etag(&mut response, version.load(Ordering::Relaxed));
         }
         Ok(response)
-    }
-    .await;
-    finish(&ctx, result)
+    })
+    .await
 }
 
 /// A poll. Drafts are visible only to those who manage them.
@@ -83,13 +73,12 @@ pub async fn create_poll(
     responses((status = 200, description = "`ETag` holds the version", body = PollView),
         (status = 404, description = "`not_found`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn get_poll(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
-    let result = async {
-        let poll = visible(&polls, &ctx, &id).await?;
+pub async fn get_poll(id: String, req: Req) -> Response {
+    req.answer(async {
+        let poll = visible(&req.state, &req, &id).await?;
         Ok(poll_response(StatusCode::OK, &poll))
-    }
-    .await;
-    finish(&ctx, result)
+    })
+    .await
 }
 
 /// Replaces a poll's contents (those who manage it). Name the version you edited in `If-Match`.
@@ -99,7 +88,7 @@ pub async fn get_poll(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     request_body = PollInput,
     params(("id" = String, Path),
         ("If-Match" = String, Header, description = "The version edited, as in the `ETag` (`\"3\"` or `3`)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 200, description = "`ETag` holds the new version", body = PollView),
         (status = 400, description = "`invalid_header` (If-Match not a version), `invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
         Managed,
@@ -108,90 +97,76 @@ pub async fn get_poll(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
         (status = 422, description = "`validation_failed` with `field` and `reason`", body = ProblemDocument),
         (status = 428, description = "`precondition_required`: no If-Match", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn replace_poll(
-    id: String,
-    ctx: Ctx,
-    polls: Arc<Polls>,
-    if_match: Option<String>,
-    body: Body<PollInput>,
-    _raw: Bytes,
-) -> Response {
-    change_poll(id, ctx, polls, Change::Replace { if_match, body }).await
+pub async fn replace_poll(id: String, req: Req<PollInput>) -> Response {
+    req.answer(change_poll(&id, &req, &req.state, Change::Replace(&req)))
+        .await
 }
 
 /// Deletes a draft. Name its version in `If-Match`.
 #[utoipa::path(delete, path = "/api/v1/polls/{id}", tag = "polls",
     params(("id" = String, Path),
         ("If-Match" = String, Header, description = "The draft's version"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 204, description = "Deleted"),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
         (status = 409, description = "`not_a_draft`, `version_conflict`", body = ProblemDocument),
         (status = 428, description = "`precondition_required`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn delete_poll(
-    id: String,
-    ctx: Ctx,
-    polls: Arc<Polls>,
-    if_match: Option<String>,
-) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
+pub async fn delete_poll(id: String, req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
         let id = parse_id(&id)?;
-        let expected = required_if_match(if_match.as_deref())?;
-        service::delete(&ctx.platform, &polls, &who.account, &id, expected)
+        let expected = req.required_version()?;
+        service::delete(&req.platform, &req.state, &who.account, &id, expected)
             .await
             .map_err(PollError::problem)?;
         Ok(respond::no_content())
-    }
-    .await;
-    finish(&ctx, result)
+    })
+    .await
 }
 
-/// A change to a poll those who manage it make, with what its request carried.
-enum Change {
-    Replace {
-        if_match: Option<String>,
-        body: Body<PollInput>,
-    },
+/// A change to a poll those who manage it make, with the request that asks for it.
+enum Change<'a> {
+    Replace(&'a Req<PollInput>),
     /// Into the schedule or out of it, from the version in `If-Match` (default: the current).
-    Plan(Plan, Option<String>),
-    Close(Body<Option<CloseInput>>),
-    Publish(Body<PublicationInput>),
+    Plan(Plan, &'a Req),
+    Close(&'a Req<Optional<CloseInput>>),
+    Publish(&'a Req<PublicationInput>),
 }
 
 /// Makes `change` to poll `id` as the signed-in caller, and answers with the poll changed and
 /// its new version as the `ETag`.
-async fn change_poll(id: String, ctx: Ctx, polls: Arc<Polls>, change: Change) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let id = parse_id(&id)?;
-        let (platform, account) = (&ctx.platform, &who.account);
-        let poll = match change {
-            Change::Replace { if_match, body } => {
-                let expected = required_if_match(if_match.as_deref())?;
-                let input = body?;
-                service::update(platform, &polls, account, &id, expected, &input).await
-            }
-            Change::Plan(plan, if_match) => {
-                let expected = expected_version(&polls, account, &id, if_match.as_deref()).await?;
-                service::apply_plan(platform, &polls, account, &id, expected, plan).await
-            }
-            Change::Close(body) => {
-                let reason = close_reason(body?)?;
-                service::close(platform, &polls, account, &id, reason).await
-            }
-            Change::Publish(body) => {
-                let input = body?;
-                service::publish(platform, &polls, account, &id, &input.decision).await
-            }
+async fn change_poll(
+    id: &str,
+    ctx: &Ctx,
+    polls: &Polls,
+    change: Change<'_>,
+) -> Result<Response, Problem> {
+    let who = ctx.signed_in()?;
+    let id = parse_id(id)?;
+    let (platform, account) = (&ctx.platform, &who.account);
+    let poll = match change {
+        Change::Replace(req) => {
+            let expected = req.required_version()?;
+            let input = req.input()?;
+            service::update(platform, polls, account, &id, expected, input).await
         }
-        .map_err(PollError::problem)?;
-        Ok(poll_response(StatusCode::OK, &poll))
+        Change::Plan(plan, req) => {
+            let expected = expected_version(polls, account, &id, req.version()?).await?;
+            service::apply_plan(platform, polls, account, &id, expected, plan).await
+        }
+        Change::Close(req) => {
+            let reason = close_reason(req.input()?.0.as_ref())?;
+            service::close(platform, polls, account, &id, reason).await
+        }
+        Change::Publish(req) => {
+            let input = req.input()?;
+            service::publish(platform, polls, account, &id, &input.decision).await
+        }
     }
-    .await;
-    finish(&ctx, result)
+    .map_err(PollError::problem)?;
+    Ok(poll_response(StatusCode::OK, &poll))
 }
 
 /// The version a state change starts from: `If-Match` when given, else the current one.
@@ -199,9 +174,9 @@ async fn expected_version(
     polls: &Polls,
     who: &Account,
     id: &PollId,
-    if_match: Option<&str>,
+    if_match: Option<u64>,
 ) -> Result<u64, Problem> {
-    match parse_if_match(if_match)? {
+    match if_match {
         Some(v) => Ok(v),
         None => Ok(service::managed(polls, who, id)
             .await
@@ -214,45 +189,47 @@ async fn expected_version(
 #[utoipa::path(post, path = "/api/v1/polls/{id}/schedule", tag = "polls",
     params(("id" = String, Path),
         ("If-Match" = Option<String>, Header, description = "The version scheduled (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
         (status = 409, description = "`not_a_draft`, `version_conflict`", body = ProblemDocument),
         (status = 422, description = "`validation_failed`: `questions`/`required`, `opens_at`/`schedule_required`, `closes_at`/`in_the_past`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn schedule_poll(
-    id: String,
-    ctx: Ctx,
-    polls: Arc<Polls>,
-    if_match: Option<String>,
-) -> Response {
-    change_poll(id, ctx, polls, Change::Plan(Plan::Schedule, if_match)).await
+pub async fn schedule_poll(id: String, req: Req) -> Response {
+    req.answer(change_poll(
+        &id,
+        &req,
+        &req.state,
+        Change::Plan(Plan::Schedule, &req),
+    ))
+    .await
 }
 
 /// Moves a scheduled poll that has not opened yet back to drafts.
 #[utoipa::path(post, path = "/api/v1/polls/{id}/unschedule", tag = "polls",
     params(("id" = String, Path),
         ("If-Match" = Option<String>, Header, description = "The version (default: the current one)"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
         (status = 409, description = "`not_scheduled`, `version_conflict`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn unschedule_poll(
-    id: String,
-    ctx: Ctx,
-    polls: Arc<Polls>,
-    if_match: Option<String>,
-) -> Response {
-    change_poll(id, ctx, polls, Change::Plan(Plan::Unschedule, if_match)).await
+pub async fn unschedule_poll(id: String, req: Req) -> Response {
+    req.answer(change_poll(
+        &id,
+        &req,
+        &req.state,
+        Change::Plan(Plan::Unschedule, &req),
+    ))
+    .await
 }
 
 /// The reason for closing early: trimmed, at most [`REASON_MAX`] characters, no control
 /// characters but line breaks; empty means none.
-pub(super) fn close_reason(input: Option<CloseInput>) -> Result<Option<String>, Problem> {
-    let Some(raw) = input.and_then(|i| i.reason) else {
+pub(super) fn close_reason(input: Option<&CloseInput>) -> Result<Option<String>, Problem> {
+    let Some(raw) = input.and_then(|i| i.reason.as_ref()) else {
         return Ok(None);
     };
     let text = raw.trim().replace("\r\n", "\n");
@@ -277,7 +254,7 @@ pub(super) fn close_reason(input: Option<CloseInput>) -> Result<Option<String>, 
 #[utoipa::path(post, path = "/api/v1/polls/{id}/close", tag = "polls",
     request_body(content = Option<CloseInput>, description = "Optional"),
     params(("id" = String, Path),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`", body = ProblemDocument),
         Managed,
@@ -286,32 +263,23 @@ pub(super) fn close_reason(input: Option<CloseInput>) -> Result<Option<String>, 
         (status = 415, description = "`unsupported_media_type`: a body that is not JSON", body = ProblemDocument),
         (status = 422, description = "`validation_failed`: `reason`/`too_long` (over 1000 characters), `reason`/`invalid_characters`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn close_poll(
-    id: String,
-    ctx: Ctx,
-    polls: Arc<Polls>,
-    body: Body<Option<CloseInput>>,
-) -> Response {
-    change_poll(id, ctx, polls, Change::Close(body)).await
+pub async fn close_poll(id: String, req: Req<Optional<CloseInput>>) -> Response {
+    req.answer(change_poll(&id, &req, &req.state, Change::Close(&req)))
+        .await
 }
 
 /// Publishes a closed poll's results with what the city decided, or updates that text later.
 #[utoipa::path(post, path = "/api/v1/polls/{id}/publication", tag = "polls",
     request_body = PublicationInput,
     params(("id" = String, Path),
-        ("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+        Csrf),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
         Managed,
         (status = 409, description = "`not_closed`, `not_sealed_yet`, `version_conflict`", body = ProblemDocument),
         (status = 422, description = "`validation_failed`: `decision`/`required`, `decision`/`too_long`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn publish_poll(
-    id: String,
-    ctx: Ctx,
-    polls: Arc<Polls>,
-    body: Body<PublicationInput>,
-    _raw: Bytes,
-) -> Response {
-    change_poll(id, ctx, polls, Change::Publish(body)).await
+pub async fn publish_poll(id: String, req: Req<PublicationInput>) -> Response {
+    req.answer(change_poll(&id, &req, &req.state, Change::Publish(&req)))
+        .await
 }

@@ -7,7 +7,7 @@ use std::task::{Context, Poll as TaskPoll};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use http::{header, HeaderValue, StatusCode};
+use http::{header, HeaderValue};
 use warp::reply::Response;
 use warp::Reply;
 
@@ -17,8 +17,8 @@ use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 
 use super::common::{
-    finish, not_sealed, parse_id, publicly_final, results_allowed, results_hidden, set_header,
-    viewer, visible_cached,
+    not_sealed, parse_id, publicly_final, results_allowed, results_hidden, set_header, viewer,
+    visible_cached, Req,
 };
 use super::inputs::SealDocument;
 use super::responses::{Hidden, Managed, Unsealed};
@@ -60,12 +60,12 @@ fn attachment(response: &mut Response, content_type: &'static str, filename: &st
 /// The results the caller may see, rendered by `render` as `format` (or the same rendering
 /// made a moment ago from the same counts), the poll, and whether a shared cache may keep them.
 async fn visible_results(
-    ctx: &Ctx,
-    polls: &Polls,
+    req: &Req,
     id: &str,
     format: &'static str,
     render: fn(&Results) -> Result<Bytes, Problem>,
 ) -> Result<(Bytes, Arc<Poll>, bool), Problem> {
+    let (ctx, polls): (&Ctx, &Polls) = (req, &req.state);
     let poll = visible_cached(polls, ctx, id).await?;
     let now = clock::now();
     if !results_allowed(polls, viewer(ctx), &poll, now).await? {
@@ -112,16 +112,15 @@ fn cache_results(response: &mut Response, public: bool) {
     responses((status = 200, body = Results),
         Hidden),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn get_results(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
-    let result = async {
-        let (body, _, public) = visible_results(&ctx, &polls, &id, "json", results_json).await?;
+pub async fn get_results(id: String, req: Req) -> Response {
+    req.answer(async {
+        let (body, _, public) = visible_results(&req, &id, "json", results_json).await?;
         let mut response = Response::new(body.into());
         set_header(&mut response, header::CONTENT_TYPE, "application/json");
         cache_results(&mut response, public);
         Ok(response)
-    }
-    .await;
-    finish(&ctx, result)
+    })
+    .await
 }
 
 /// The results as CSV: one row per option and group (`total`, `district`, `age`).
@@ -130,9 +129,9 @@ pub async fn get_results(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
     responses((status = 200, description = "An attachment", body = String, content_type = "text/csv"),
         Hidden),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn get_results_csv(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
-    let result = async {
-        let (body, poll, public) = visible_results(&ctx, &polls, &id, "csv", results_csv).await?;
+pub async fn get_results_csv(id: String, req: Req) -> Response {
+    req.answer(async {
+        let (body, poll, public) = visible_results(&req, &id, "csv", results_csv).await?;
         let mut response = Response::new(body.into());
         attachment(
             &mut response,
@@ -141,9 +140,8 @@ pub async fn get_results_csv(id: String, ctx: Ctx, polls: Arc<Polls>) -> Respons
         );
         cache_results(&mut response, public);
         Ok(response)
-    }
-    .await;
-    finish(&ctx, result)
+    })
+    .await
 }
 
 /// A sealed poll whose results the caller may see.
@@ -167,10 +165,10 @@ async fn sealed_poll(ctx: &Ctx, polls: &Polls, id: &str) -> Result<(Arc<Poll>, b
     responses((status = 200, body = SealDocument),
         Unsealed),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn get_seal(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
-    let result = async {
-        let (poll, public) = sealed_poll(&ctx, &polls, &id).await?;
-        let seal = service::published_seal(&polls, &poll.id)
+pub async fn get_seal(id: String, req: Req) -> Response {
+    req.answer(async {
+        let (poll, public) = sealed_poll(&req, &req.state, &id).await?;
+        let seal = service::published_seal(&req.state, &poll.id)
             .await
             .map_err(PollError::problem)?
             .ok_or_else(not_sealed)?;
@@ -180,26 +178,25 @@ pub async fn get_seal(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
             ballots: seal.ballots,
             counters: seal.counters.public(),
         };
-        let mut response = respond::json(StatusCode::OK, &published);
+        let mut response = respond::ok(&published);
         if public {
             set_header(&mut response, header::CACHE_CONTROL, PUBLIC_CACHE);
         }
         Ok(response)
-    }
-    .await;
-    finish(&ctx, result)
+    })
+    .await
 }
 
 /// The public ballot export of a sealed poll, streamed from the store page by page.
-async fn export_ballots(id: String, ctx: Ctx, polls: Arc<Polls>, format: Format) -> Response {
-    let result = async {
-        let (poll, public) = sealed_poll(&ctx, &polls, &id).await?;
+async fn export_ballots(id: String, req: Req, format: Format) -> Response {
+    req.answer(async {
+        let (poll, public) = sealed_poll(&req, &req.state, &id).await?;
         let (content_type, extension) = match format {
             Format::Json => ("application/json", "json"),
             Format::Csv => ("text/csv; charset=utf-8", "csv"),
         };
         let poll_id = poll.id.clone();
-        let chunks = export::stream(polls.clone(), (*poll).clone(), format).map(move |chunk| {
+        let chunks = export::stream(req.state.clone(), (*poll).clone(), format).map(move |chunk| {
             chunk.map(Bytes::from).map_err(|e| {
                 // The status is sent already: the client sees a cut-off body.
                 tracing::error!(poll = %poll_id, error = %e, "ballot export failed midway");
@@ -217,9 +214,8 @@ async fn export_ballots(id: String, ctx: Ctx, polls: Arc<Polls>, format: Format)
             set_header(&mut response, header::CACHE_CONTROL, PUBLIC_CACHE);
         }
         Ok(response)
-    }
-    .await;
-    finish(&ctx, result)
+    })
+    .await
 }
 
 /// The public ballot export as JSON: `{format, poll_id, questions, ballots: [...]}`. Each
@@ -230,8 +226,8 @@ async fn export_ballots(id: String, ctx: Ctx, polls: Arc<Polls>, format: Format)
     responses((status = 200, description = "An attachment (`veche-ballots-v1`)", body = Object, content_type = "application/json"),
         Unsealed),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn export_ballots_json(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
-    export_ballots(id, ctx, polls, Format::Json).await
+pub async fn export_ballots_json(id: String, req: Req) -> Response {
+    export_ballots(id, req, Format::Json).await
 }
 
 /// The public ballot export as CSV: `poll_id,ballot_id,receipt,district,age_bracket` and one
@@ -241,8 +237,8 @@ pub async fn export_ballots_json(id: String, ctx: Ctx, polls: Arc<Polls>) -> Res
     responses((status = 200, description = "An attachment", body = String, content_type = "text/csv"),
         Unsealed),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn export_ballots_csv(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
-    export_ballots(id, ctx, polls, Format::Csv).await
+pub async fn export_ballots_csv(id: String, req: Req) -> Response {
+    export_ballots(id, req, Format::Csv).await
 }
 
 /// The live view of a poll for those who manage it: turnout by district (exact), ballots per
@@ -253,11 +249,11 @@ pub async fn export_ballots_csv(id: String, ctx: Ctx, polls: Arc<Polls>) -> Resp
         Managed,
         (status = 409, description = "`not_open_yet`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn get_dashboard(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
+pub async fn get_dashboard(id: String, req: Req) -> Response {
+    req.answer(async {
+        let (who, polls) = (req.signed_in()?, &req.state);
         let id = parse_id(&id)?;
-        let poll = service::managed(&polls, &who.account, &id)
+        let poll = service::managed(polls, &who.account, &id)
             .await
             .map_err(PollError::problem)?;
         let now = clock::now();
@@ -265,9 +261,8 @@ pub async fn get_dashboard(id: String, ctx: Ctx, polls: Arc<Polls>) -> Response 
             return Err(Problem::conflict("not_open_yet"));
         }
         let counts = polls.counts(&poll).await.map_err(PollError::problem)?;
-        let dashboard = Dashboard::new(&poll, &counts, &ctx.platform.directory(), ctx.lang, now);
-        Ok(respond::json(StatusCode::OK, &dashboard))
-    }
-    .await;
-    finish(&ctx, result)
+        let dashboard = Dashboard::new(&poll, &counts, &req.platform.directory(), req.lang, now);
+        Ok(respond::ok(&dashboard))
+    })
+    .await
 }

@@ -75,7 +75,7 @@ pub use veche_core::web::show::MSK;
 
 pub fn routes(platform: Arc<Platform>, polls: Arc<Polls>) -> BoxedFilter<(Response,)> {
     let p = platform;
-    let w = move || crate::http::with_polls(polls.clone());
+    let w = move || veche_core::web::with_state(polls.clone());
     let query = warp::query::<HashMap<String, String>>;
     // A page: (Ctx, polls). A form: (Ctx, Form, polls), CSRF checked; with `?dir=`, the query
     // first.

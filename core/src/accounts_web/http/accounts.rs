@@ -1,7 +1,5 @@
 //! Sign-up, sessions, the signed-in account (`/api/v1/accounts`, `/sessions`, `/me`).
 
-use bytes::Bytes;
-use http::StatusCode;
 use serde_json::json;
 use warp::reply::Response;
 
@@ -10,7 +8,7 @@ use crate::accounts::service::{self, AccountError, SignUpInput};
 use crate::accounts_web::views::*;
 use crate::id::AccountId;
 use crate::platform::Ctx;
-use crate::web::idempotency::{self, Outcome};
+use crate::web::idempotency::Outcome;
 use crate::web::problem::{Problem, ProblemDocument};
 use crate::web::ratelimit::CoreLimit;
 use crate::web::respond;
@@ -28,19 +26,14 @@ use super::*;
         (status = 422, description = "`validation_failed` (with `field`, `reason`, `errors`), `idempotency_key_reused`", body = ProblemDocument),
         (status = 429, description = "`rate_limited`", body = ProblemDocument),
     ))]
-pub async fn create_account(
-    ctx: Ctx,
-    key: Option<String>,
-    body: Body<SignUpInput>,
-    raw: Bytes,
-) -> Response {
-    let result = async {
-        let input = body?;
-        idempotency::once(&ctx, "accounts.create", key, &raw, || async {
+pub async fn create_account(req: Req<SignUpInput>) -> Response {
+    req.answer(async {
+        let input = req.input()?;
+        req.once("accounts.create", || async {
             let signup = input
-                .parse(&ctx.platform.directory())
+                .parse(&req.platform.directory())
                 .map_err(AccountError::Invalid)?;
-            let account = service::sign_up(&ctx.platform, signup, ctx.lang).await?;
+            let account = service::sign_up(&req.platform, signup, req.lang).await?;
             tracing::info!(account = %account.id, "account created");
             Ok(Outcome::created(
                 format!("/api/v1/accounts/{}", account.id),
@@ -48,26 +41,24 @@ pub async fn create_account(
             ))
         })
         .await
-    }
-    .await;
-    ctx.finish(result)
+    })
+    .await
 }
 
 /// An account: your own, or any for an admin (404 otherwise).
 #[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts",
     params(("id" = String, Path)),
     responses((status = 200, body = AccountView), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
-pub async fn get_account(id: String, ctx: Ctx) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
+pub async fn get_account(id: String, req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
         let id = AccountId::parse(&id).ok_or_else(Problem::not_found)?;
         if who.account.id != id && !who.account.has_role(Role::Admin) {
             return Err(Problem::not_found());
         }
-        account_view(&ctx, &id).await
-    }
-    .await;
-    ctx.finish(result)
+        account_view(&req, &id).await
+    })
+    .await
 }
 
 /// Sign in: sets the `veche_session` cookie.
@@ -80,18 +71,18 @@ pub async fn get_account(id: String, ctx: Ctx) -> Response {
         (status = 403, description = "`account_blocked`", body = ProblemDocument),
         (status = 429, description = "`rate_limited`", body = ProblemDocument),
     ))]
-pub async fn sign_in(ctx: Ctx, body: Body<SignInInput>, _raw: Bytes) -> Response {
-    let result = async {
-        let input = body?;
+pub async fn sign_in(req: Req<SignInInput>) -> Response {
+    req.answer(async {
+        let input = req.input()?;
         let email_key = input.email.trim().to_lowercase();
-        ctx.platform
+        req.platform
             .limits
             .check(CoreLimit::SigninAccount, &email_key)?;
         let account =
-            service::check_credentials(&ctx.platform, &input.email, &input.password).await?;
-        let secret = service::start_session(&ctx.platform, &account.id).await?;
+            service::check_credentials(&req.platform, &input.email, &input.password).await?;
+        let secret = service::start_session(&req.platform, &account.id).await?;
         let csrf = crate::random::mac(
-            &ctx.platform.secret,
+            &req.platform.secret,
             "csrf",
             &format!("session:{}", crate::random::token_hash(&secret)),
         );
@@ -104,12 +95,11 @@ pub async fn sign_in(ctx: Ctx, body: Body<SignInInput>, _raw: Bytes) -> Response
         );
         respond::add_cookie(
             &mut response,
-            &service::session_cookie(&ctx.platform, &secret),
+            &service::session_cookie(&req.platform, &secret),
         );
         Ok(response)
-    }
-    .await;
-    ctx.finish(result)
+    })
+    .await
 }
 
 /// Sign out: ends the session of the cookie.
@@ -118,48 +108,43 @@ pub async fn sign_in(ctx: Ctx, body: Body<SignInInput>, _raw: Bytes) -> Response
     responses((status = 204, description = "Signed out"), (status = 401, body = ProblemDocument),
         (status = 403, description = "missing or wrong CSRF token", body = ProblemDocument),
         (status = 422, description = "`no_session`: authenticated by a token", body = ProblemDocument)))]
-pub async fn sign_out(ctx: Ctx) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
+pub async fn sign_out(req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
         let hash = who
             .session_hash()
             .ok_or_else(|| Problem::unprocessable("no_session"))?;
-        service::end_session(&ctx.platform, hash).await?;
+        service::end_session(&req.platform, hash).await?;
         let mut response = respond::no_content();
-        crate::accounts_web::clear_session_cookie(&ctx, &mut response);
+        crate::accounts_web::clear_session_cookie(&req, &mut response);
         Ok(response)
-    }
-    .await;
-    ctx.finish(result)
+    })
+    .await
 }
 
 /// The signed-in account.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
     responses((status = 200, body = Me), (status = 401, description = "`unauthorized`, `invalid_token`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn me(ctx: Ctx) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        Ok(respond::json(
-            StatusCode::OK,
-            &Me {
-                account: AccountView::from(&who.account),
-                csrf_token: who.session_hash().map(|_| ctx.csrf_token()),
-            },
-        ))
-    }
-    .await;
-    ctx.finish(result)
+pub async fn me(req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        Ok(respond::ok(&Me {
+            account: AccountView::from(&who.account),
+            csrf_token: who.session_hash().map(|_| req.csrf_token()),
+        }))
+    })
+    .await
 }
 
 /// Changes your district or display name.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = ProfileInput,
     responses((status = 200, body = AccountView), (status = 401, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
-pub async fn update_me(ctx: Ctx, body: Body<ProfileInput>, _raw: Bytes) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let input = body?;
-        let directory = ctx.platform.directory();
+pub async fn update_me(req: Req<ProfileInput>) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let input = req.input()?;
+        let directory = req.platform.directory();
         let district = input
             .district_id
             .as_deref()
@@ -170,11 +155,10 @@ pub async fn update_me(ctx: Ctx, body: Body<ProfileInput>, _raw: Bytes) -> Respo
             .as_deref()
             .map(DisplayName::parse)
             .transpose()?;
-        let updated = service::update_profile(&ctx.platform, &who.account, district, name).await?;
-        Ok(respond::json(StatusCode::OK, &AccountView::from(&updated)))
-    }
-    .await;
-    ctx.finish(result)
+        let updated = service::update_profile(&req.platform, &who.account, district, name).await?;
+        Ok(respond::ok(&AccountView::from(&updated)))
+    })
+    .await
 }
 
 /// Changes your password; every session of the account ends (sign in again).
@@ -182,26 +166,25 @@ pub async fn update_me(ctx: Ctx, body: Body<ProfileInput>, _raw: Bytes) -> Respo
     responses((status = 204, description = "Changed; all sessions ended"), (status = 401, body = ProblemDocument),
         (status = 422, description = "`wrong_password`, `validation_failed`", body = ProblemDocument),
         (status = 429, body = ProblemDocument)))]
-pub async fn change_password(ctx: Ctx, body: Body<PasswordInput>, _raw: Bytes) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let input = body?;
-        ctx.platform
+pub async fn change_password(req: Req<PasswordInput>) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let input = req.input()?;
+        req.platform
             .limits
             .check(CoreLimit::PasswordAccount, who.account.id.as_str())?;
         service::change_password(
-            &ctx.platform,
+            &req.platform,
             &who.account,
             &input.current_password,
             &input.new_password,
         )
         .await?;
         let mut response = respond::no_content();
-        crate::accounts_web::clear_session_cookie(&ctx, &mut response);
+        crate::accounts_web::clear_session_cookie(&req, &mut response);
         Ok(response)
-    }
-    .await;
-    ctx.finish(result)
+    })
+    .await
 }
 
 /// The answer of the link-following routes: the account, shaped as `GET /api/v1/me` answers

@@ -1,9 +1,7 @@
 //! The admin's API: accounts, roles, blocks, organisations, the audit log.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use bytes::Bytes;
-use http::StatusCode;
 use serde_json::json;
 use warp::reply::Response;
 
@@ -11,9 +9,8 @@ use crate::accounts::model::Role;
 use crate::accounts::service::{self, AccountError};
 use crate::accounts_web::views::*;
 use crate::id::{AccountId, AuditId, OrganisationId};
-use crate::platform::Ctx;
 use crate::web::cursor::{decode_cursor, parse_limit, split_page};
-use crate::web::idempotency::{self, Outcome};
+use crate::web::idempotency::Outcome;
 use crate::web::problem::{Problem, ProblemDocument};
 use crate::web::respond;
 
@@ -25,37 +22,32 @@ use super::*;
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = AccountPage), (status = 400, body = ProblemDocument),
         AdminErrors))]
-pub async fn admin_list_accounts(ctx: Ctx, query: HashMap<String, String>) -> Response {
-    let result = async {
-        ctx.with_role(Role::Admin)?;
-        let query = account_query(&query)?;
+pub async fn admin_list_accounts(req: Req) -> Response {
+    req.answer(async {
+        req.with_role(Role::Admin)?;
+        let query = account_query(&req.query()?)?;
         let mut fetch = query.clone();
         fetch.limit = query.limit + 1;
-        let accounts = ctx.platform.store.list_accounts(&fetch).await?;
+        let accounts = req.platform.store.list_accounts(&fetch).await?;
         let (accounts, next_cursor) = split_page(accounts, query.limit, |a| a.id.to_string());
-        Ok(respond::json(
-            StatusCode::OK,
-            &AccountPage {
-                items: accounts.iter().map(AccountView::from).collect(),
-                next_cursor,
-            },
-        ))
-    }
-    .await;
-    ctx.finish(result)
+        Ok(respond::ok(&AccountPage {
+            items: accounts.iter().map(AccountView::from).collect(),
+            next_cursor,
+        }))
+    })
+    .await
 }
 
 /// Admin: one account.
 #[utoipa::path(get, path = "/api/v1/admin/accounts/{id}", tag = "admin", params(("id" = String, Path)),
     responses((status = 200, body = AccountView), AdminAccountErrors))]
-pub async fn admin_get_account(id: String, ctx: Ctx) -> Response {
-    let result = async {
-        ctx.with_role(Role::Admin)?;
+pub async fn admin_get_account(id: String, req: Req) -> Response {
+    req.answer(async {
+        req.with_role(Role::Admin)?;
         let id = AccountId::parse(&id).ok_or_else(Problem::not_found)?;
-        account_view(&ctx, &id).await
-    }
-    .await;
-    ctx.finish(result)
+        account_view(&req, &id).await
+    })
+    .await
 }
 
 /// Admin: sets the roles of an account (resident is always kept; an official needs an
@@ -65,15 +57,10 @@ pub async fn admin_get_account(id: String, ctx: Ctx) -> Response {
     responses((status = 200, body = AccountView), AdminAccountErrors,
         (status = 409, description = "`self_lockout`", body = ProblemDocument),
         (status = 422, description = "`organisation_required`, `unknown_organisation`", body = ProblemDocument)))]
-pub async fn admin_set_roles(
-    id: String,
-    ctx: Ctx,
-    body: Body<RolesInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let admin = ctx.with_role(Role::Admin)?.account.clone();
-        let input = body?;
+pub async fn admin_set_roles(id: String, req: Req<RolesInput>) -> Response {
+    req.answer(async {
+        let admin = req.with_role(Role::Admin)?.account.clone();
+        let input = req.input()?;
         let id = AccountId::parse(&id).ok_or_else(Problem::not_found)?;
         let organisation = match input.organisation_id.as_deref() {
             None | Some("") => None,
@@ -82,9 +69,9 @@ pub async fn admin_set_roles(
                     .ok_or_else(|| Problem::from(AccountError::UnknownOrganisation))?,
             ),
         };
-        let roles: BTreeSet<Role> = input.roles.into_iter().collect();
+        let roles: BTreeSet<Role> = input.roles.iter().copied().collect();
         let account = service::set_roles(
-            &ctx.platform,
+            &req.platform,
             &admin,
             &id,
             roles,
@@ -92,10 +79,9 @@ pub async fn admin_set_roles(
             input.reason.as_deref(),
         )
         .await?;
-        Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
-    }
-    .await;
-    ctx.finish(result)
+        Ok(respond::ok(&AccountView::from(&account)))
+    })
+    .await
 }
 
 /// Admin: blocks (or unblocks) an account, with a reason. Audited.
@@ -104,20 +90,28 @@ pub async fn admin_set_roles(
     responses((status = 200, body = AccountView), AdminAccountErrors,
         (status = 409, description = "`self_lockout`", body = ProblemDocument),
         (status = 422, description = "`reason_required`", body = ProblemDocument)))]
-pub async fn admin_block(id: String, ctx: Ctx, body: Body<ReasonInput>, block: bool) -> Response {
-    let result = async {
-        let admin = ctx.with_role(Role::Admin)?.account.clone();
-        let input = body?;
+pub async fn admin_block(id: String, req: Req<ReasonInput>) -> Response {
+    set_blocked(id, req, true).await
+}
+
+/// Admin: lifts a block (documented by [`admin_unblock_doc`]).
+pub async fn admin_unblock(id: String, req: Req<ReasonInput>) -> Response {
+    set_blocked(id, req, false).await
+}
+
+async fn set_blocked(id: String, req: Req<ReasonInput>, block: bool) -> Response {
+    req.answer(async {
+        let admin = req.with_role(Role::Admin)?.account.clone();
+        let input = req.input()?;
         let id = AccountId::parse(&id).ok_or_else(Problem::not_found)?;
         let account = if block {
-            service::block(&ctx.platform, &admin, &id, Some(&input.reason)).await?
+            service::block(&req.platform, &admin, &id, Some(&input.reason)).await?
         } else {
-            service::unblock(&ctx.platform, &admin, &id, Some(&input.reason)).await?
+            service::unblock(&req.platform, &admin, &id, Some(&input.reason)).await?
         };
-        Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
-    }
-    .await;
-    ctx.finish(result)
+        Ok(respond::ok(&AccountView::from(&account)))
+    })
+    .await
 }
 
 /// Admin: lifts a block, with a reason. Audited.
@@ -131,14 +125,13 @@ pub(super) fn admin_unblock_doc() {}
 /// Admin: the organisations.
 #[utoipa::path(get, path = "/api/v1/admin/organisations", tag = "admin",
     responses((status = 200, body = OrganisationList), AdminErrors))]
-pub async fn admin_list_organisations(ctx: Ctx) -> Response {
-    let result = async {
-        ctx.with_role(Role::Admin)?;
-        let items = ctx.platform.store.organisations().await?;
-        Ok(respond::json(StatusCode::OK, &OrganisationList { items }))
-    }
-    .await;
-    ctx.finish(result)
+pub async fn admin_list_organisations(req: Req) -> Response {
+    req.answer(async {
+        req.with_role(Role::Admin)?;
+        let items = req.platform.store.organisations().await?;
+        Ok(respond::ok(&OrganisationList { items }))
+    })
+    .await
 }
 
 /// Admin: creates an organisation. Audited.
@@ -146,36 +139,31 @@ pub async fn admin_list_organisations(ctx: Ctx) -> Response {
     params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 201, body = crate::accounts::model::Organisation), AdminErrors,
         (status = 422, body = ProblemDocument)))]
-pub async fn admin_create_organisation(
-    ctx: Ctx,
-    key: Option<String>,
-    body: Body<OrganisationInput>,
-    raw: Bytes,
-) -> Response {
-    let result = async {
-        let admin = ctx.with_role(Role::Admin)?.account.clone();
-        let input = body?;
-        idempotency::once(&ctx, "organisations.create", key, &raw, || async {
+pub async fn admin_create_organisation(req: Req<OrganisationInput>) -> Response {
+    req.answer(async {
+        let admin = req.with_role(Role::Admin)?.account.clone();
+        let input = req.input()?;
+        req.once("organisations.create", || async {
             let organisation =
-                service::create_organisation(&ctx.platform, &admin, &input.name).await?;
+                service::create_organisation(&req.platform, &admin, &input.name).await?;
             Ok(Outcome::created(
                 format!("/api/v1/admin/organisations/{}", organisation.id),
                 json!(organisation),
             ))
         })
         .await
-    }
-    .await;
-    ctx.finish(result)
+    })
+    .await
 }
 
 /// Admin: the audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin",
     params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = AuditPage), AdminErrors))]
-pub async fn admin_audit(ctx: Ctx, query: HashMap<String, String>) -> Response {
-    let result = async {
-        ctx.with_role(Role::Admin)?;
+pub async fn admin_audit(req: Req) -> Response {
+    req.answer(async {
+        req.with_role(Role::Admin)?;
+        let query = req.query()?;
         let limit = parse_limit(&query)?;
         let before = match query.get("cursor") {
             None => None,
@@ -184,17 +172,13 @@ pub async fn admin_audit(ctx: Ctx, query: HashMap<String, String>) -> Response {
                     .ok_or_else(|| Problem::bad_request("invalid_cursor"))?,
             ),
         };
-        let items = ctx
+        let items = req
             .platform
             .store
             .list_audit(before.as_ref(), limit + 1)
             .await?;
         let (items, next_cursor) = split_page(items, limit, |e| e.id.to_string());
-        Ok(respond::json(
-            StatusCode::OK,
-            &AuditPage { items, next_cursor },
-        ))
-    }
-    .await;
-    ctx.finish(result)
+        Ok(respond::ok(&AuditPage { items, next_cursor }))
+    })
+    .await
 }

@@ -1,6 +1,5 @@
 //! What arrives by email: address confirmation, password resets, a change of address.
 
-use bytes::Bytes;
 use http::StatusCode;
 use warp::reply::Response;
 
@@ -8,7 +7,6 @@ use crate::accounts::mail;
 use crate::accounts::model::{AccountState, Email};
 use crate::accounts::service::AccountError;
 use crate::accounts_web::views::*;
-use crate::platform::Ctx;
 use crate::web::problem::{Problem, ProblemDocument};
 use crate::web::ratelimit::CoreLimit;
 use crate::web::respond;
@@ -27,21 +25,20 @@ use super::*;
         (status = 503, description = "`unavailable`: the email could not be queued; retry", body = ProblemDocument),
     ),
     security(("session" = []), ("bearer" = [])))]
-pub async fn resend_verification(ctx: Ctx) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
+pub async fn resend_verification(req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
         // Checked before the limit, so that a confirmed account does not use it up.
         if who.account.state != AccountState::Unverified {
             return Err(AccountError::AlreadyVerified.into());
         }
-        ctx.platform
+        req.platform
             .limits
             .check(CoreLimit::VerifyResend, who.account.id.as_str())?;
-        mail::resend_verification(&ctx.platform, &who.account).await?;
+        mail::resend_verification(&req.platform, &who.account).await?;
         Ok(respond::json(StatusCode::ACCEPTED, &Accepted {}))
-    }
-    .await;
-    ctx.finish(result)
+    })
+    .await
 }
 
 /// Confirms an address with the `token` of the emailed link; the account becomes active.
@@ -51,8 +48,8 @@ pub async fn resend_verification(ctx: Ctx) -> Response {
         (status = 200, description = "Confirmed (also when it was already); the account as `GET /api/v1/me` shows it", body = Me),
         LinkErrors,
     ))]
-pub async fn verify_email(ctx: Ctx, body: Body<LinkTokenInput>, _raw: Bytes) -> Response {
-    use_link(ctx, body, AccountLink::Verification).await
+pub async fn verify_email(req: Req<LinkTokenInput>) -> Response {
+    use_link(AccountLink::Verification, req).await
 }
 
 /// The emailed links whose use answers with the account.
@@ -62,17 +59,16 @@ enum AccountLink {
 }
 
 /// Uses the token of an emailed link; answers the account as `GET /api/v1/me` shows it.
-async fn use_link(ctx: Ctx, body: Body<LinkTokenInput>, link: AccountLink) -> Response {
-    let result = async {
-        let token = body?.token;
+async fn use_link(link: AccountLink, req: Req<LinkTokenInput>) -> Response {
+    req.answer(async {
+        let token = &req.input()?.token;
         let account = match link {
-            AccountLink::Verification => mail::verify_email(&ctx.platform, &token).await?,
-            AccountLink::EmailChange => mail::confirm_email_change(&ctx.platform, &token).await?,
+            AccountLink::Verification => mail::verify_email(&req.platform, token).await?,
+            AccountLink::EmailChange => mail::confirm_email_change(&req.platform, token).await?,
         };
-        Ok(respond::json(StatusCode::OK, &me_view(&ctx, &account)))
-    }
-    .await;
-    ctx.finish(result)
+        Ok(respond::ok(&me_view(&req, &account)))
+    })
+    .await
 }
 
 /// Asks for a password-reset link (valid 1 hour). The answer is the same whether or not an
@@ -86,22 +82,17 @@ async fn use_link(ctx: Ctx, body: Body<LinkTokenInput>, link: AccountLink) -> Re
         (status = 429, description = "`rate_limited` (10 an hour per client, 3 an hour per address)", body = ProblemDocument),
         (status = 503, body = ProblemDocument),
     ))]
-pub async fn request_password_reset(
-    ctx: Ctx,
-    body: Body<PasswordResetInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let input = body?;
+pub async fn request_password_reset(req: Req<PasswordResetInput>) -> Response {
+    req.answer(async {
+        let input = req.input()?;
         let email = Email::parse(&input.email)?;
-        ctx.platform
+        req.platform
             .limits
             .check(CoreLimit::ResetEmail, email.as_str())?;
-        mail::request_password_reset(&ctx.platform, email.as_str()).await?;
+        mail::request_password_reset(&req.platform, email.as_str()).await?;
         Ok(respond::json(StatusCode::ACCEPTED, &Accepted {}))
-    }
-    .await;
-    ctx.finish(result)
+    })
+    .await
 }
 
 /// Sets a new password with the `token` of a reset link. Every session of the account ends.
@@ -113,25 +104,20 @@ pub async fn request_password_reset(
         LinkErrors,
         (status = 422, description = "`validation_failed` (field `new_password`)", body = ProblemDocument),
     ))]
-pub async fn confirm_password_reset(
-    ctx: Ctx,
-    body: Body<PasswordResetConfirmInput>,
-    _raw: Bytes,
-) -> Response {
-    let result = async {
-        let input = body?;
+pub async fn confirm_password_reset(req: Req<PasswordResetConfirmInput>) -> Response {
+    req.answer(async {
+        let input = req.input()?;
         let account =
-            mail::reset_password(&ctx.platform, &input.token, &input.new_password).await?;
+            mail::reset_password(&req.platform, &input.token, &input.new_password).await?;
         let mut response = respond::no_content();
-        let own_session = crate::accounts_web::by_own_session(&ctx, &account.id);
+        let own_session = crate::accounts_web::by_own_session(&req, &account.id);
         if own_session {
             // That session ended with the others.
-            crate::accounts_web::clear_session_cookie(&ctx, &mut response);
+            crate::accounts_web::clear_session_cookie(&req, &mut response);
         }
         Ok(response)
-    }
-    .await;
-    ctx.finish(result)
+    })
+    .await
 }
 
 /// Starts a change of your address: a link (valid 24 hours) goes to the new address, and the
@@ -149,15 +135,15 @@ pub async fn confirm_password_reset(
         (status = 503, body = ProblemDocument),
     ),
     security(("session" = []), ("bearer" = [])))]
-pub async fn request_email_change(ctx: Ctx, body: Body<EmailChangeInput>, _raw: Bytes) -> Response {
-    let result = async {
-        let who = ctx.signed_in()?;
-        let input = body?;
-        ctx.platform
+pub async fn request_email_change(req: Req<EmailChangeInput>) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let input = req.input()?;
+        req.platform
             .limits
             .check(CoreLimit::PasswordAccount, who.account.id.as_str())?;
         let requested = mail::request_email_change(
-            &ctx.platform,
+            &req.platform,
             &who.account,
             &input.new_email,
             &input.current_password,
@@ -170,9 +156,8 @@ pub async fn request_email_change(ctx: Ctx, body: Body<EmailChangeInput>, _raw: 
             }
             Err(e) => Err(e.into()),
         }
-    }
-    .await;
-    ctx.finish(result)
+    })
+    .await
 }
 
 /// Confirms a new address with the `token` of the link sent to it; the address changes.
@@ -183,6 +168,6 @@ pub async fn request_email_change(ctx: Ctx, body: Body<EmailChangeInput>, _raw: 
         LinkErrors,
         (status = 409, description = "`email_taken`: another account took the address meanwhile", body = ProblemDocument),
     ))]
-pub async fn confirm_email_change(ctx: Ctx, body: Body<LinkTokenInput>, _raw: Bytes) -> Response {
-    use_link(ctx, body, AccountLink::EmailChange).await
+pub async fn confirm_email_change(req: Req<LinkTokenInput>) -> Response {
+    use_link(AccountLink::EmailChange, req).await
 }

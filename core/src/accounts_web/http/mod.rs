@@ -9,22 +9,22 @@ mod tokens;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use http::StatusCode;
 use warp::filters::BoxedFilter;
+use warp::path;
 use warp::reply::Response;
-use warp::Filter;
 
 use super::views::*;
 use crate::accounts::model::{AccountQuery, AccountState, Role};
-use crate::accounts::service::SignUpInput;
 use crate::id::AccountId;
 use crate::platform::{Ctx, Platform};
+use crate::web::api::{Api, NoBody, Request};
 use crate::web::cursor::{decode_cursor, parse_limit};
-use crate::web::idempotency::{self};
+use crate::web::input::query_param;
 use crate::web::problem::{Problem, ProblemDocument};
-use crate::web::ratelimit::{self, CoreLimit, UndeclaredLimit};
+use crate::web::ratelimit::by_ip;
+use crate::web::ratelimit::CoreLimit::{ResetIp, SigninIp, SignupIp};
+use crate::web::ratelimit::UndeclaredLimit;
 use crate::web::respond;
-use crate::web::{api_ctx, json_body, JSON_LIMIT};
 
 use accounts::*;
 use admin::*;
@@ -40,161 +40,89 @@ async fn account_view(ctx: &Ctx, id: &AccountId) -> Result<Response, Problem> {
         .account(id)
         .await?
         .ok_or_else(Problem::not_found)?;
-    Ok(respond::json(StatusCode::OK, &AccountView::from(&account)))
+    Ok(respond::ok(&AccountView::from(&account)))
 }
 
-type Body<T> = Result<T, Problem>;
+/// An accounts API request with body `B`.
+type Req<B = NoBody> = Request<Platform, (), B>;
 
 /// Every accounts API route.
 pub fn routes(platform: Arc<Platform>) -> Result<BoxedFilter<(Response,)>, UndeclaredLimit> {
-    let p = platform;
-    let get = || warp::get().and(api_ctx(p.clone()));
-    let post = || warp::post().and(api_ctx(p.clone()));
-    let query = warp::query::<HashMap<String, String>>;
-    let create_account = warp::path!("api" / "v1" / "accounts")
-        .and(warp::post())
-        .and(ratelimit::by_ip(p.limits.get(CoreLimit::SignupIp)?))
-        .and(api_ctx(p.clone()))
-        .and(idempotency::key())
-        .and(json_body::<SignUpInput>(JSON_LIMIT))
-        .then(create_account);
-    let get_account = warp::path!("api" / "v1" / "accounts" / String)
-        .and(get())
-        .then(get_account);
-    let sign_in = warp::path!("api" / "v1" / "sessions")
-        .and(warp::post())
-        .and(ratelimit::by_ip(p.limits.get(CoreLimit::SigninIp)?))
-        .and(api_ctx(p.clone()))
-        .and(json_body::<SignInInput>(JSON_LIMIT))
-        .then(sign_in);
-    let sign_out = warp::path!("api" / "v1" / "sessions" / "current")
-        .and(warp::delete())
-        .and(api_ctx(p.clone()))
-        .then(sign_out);
-    let me = warp::path!("api" / "v1" / "me").and(get()).then(me);
-    let update_me = warp::path!("api" / "v1" / "me")
-        .and(warp::patch())
-        .and(api_ctx(p.clone()))
-        .and(json_body::<ProfileInput>(JSON_LIMIT))
-        .then(update_me);
-    let change_password = warp::path!("api" / "v1" / "me" / "password")
-        .and(post())
-        .and(json_body::<PasswordInput>(JSON_LIMIT))
-        .then(change_password);
-    let resend_verification = warp::path!("api" / "v1" / "me" / "verification")
-        .and(post())
-        .then(resend_verification);
-    let verify_email = warp::path!("api" / "v1" / "email-verifications")
-        .and(post())
-        .and(json_body::<LinkTokenInput>(JSON_LIMIT))
-        .then(verify_email);
-    let request_reset = warp::path!("api" / "v1" / "password-resets")
-        .and(warp::post())
-        .and(ratelimit::by_ip(p.limits.get(CoreLimit::ResetIp)?))
-        .and(api_ctx(p.clone()))
-        .and(json_body::<PasswordResetInput>(JSON_LIMIT))
-        .then(request_password_reset);
-    let confirm_reset = warp::path!("api" / "v1" / "password-resets" / "confirm")
-        .and(post())
-        .and(json_body::<PasswordResetConfirmInput>(JSON_LIMIT))
-        .then(confirm_password_reset);
-    let change_email = warp::path!("api" / "v1" / "me" / "email")
-        .and(post())
-        .and(json_body::<EmailChangeInput>(JSON_LIMIT))
-        .then(request_email_change);
-    let confirm_email = warp::path!("api" / "v1" / "email-changes" / "confirm")
-        .and(post())
-        .and(json_body::<LinkTokenInput>(JSON_LIMIT))
-        .then(confirm_email_change);
-    let list_tokens = warp::path!("api" / "v1" / "tokens")
-        .and(get())
-        .then(list_tokens);
-    let create_token = warp::path!("api" / "v1" / "tokens")
-        .and(post())
-        .and(idempotency::key())
-        .and(json_body::<TokenInput>(JSON_LIMIT))
-        .then(create_token);
-    let delete_token = warp::path!("api" / "v1" / "tokens" / String)
-        .and(warp::delete())
-        .and(api_ctx(p.clone()))
-        .then(delete_token);
-    let districts = warp::path!("api" / "v1" / "districts")
-        .and(get())
-        .then(districts);
-    let admin_list = warp::path!("api" / "v1" / "admin" / "accounts")
-        .and(get())
-        .and(query())
-        .then(admin_list_accounts);
-    let admin_get = warp::path!("api" / "v1" / "admin" / "accounts" / String)
-        .and(get())
-        .then(admin_get_account);
-    let admin_roles = warp::path!("api" / "v1" / "admin" / "accounts" / String / "roles")
-        .and(warp::put())
-        .and(api_ctx(p.clone()))
-        .and(json_body::<RolesInput>(JSON_LIMIT))
-        .then(admin_set_roles);
-    let block = warp::path!("api" / "v1" / "admin" / "accounts" / String / "block")
-        .and(post())
-        .and(json_body::<ReasonInput>(JSON_LIMIT))
-        .then(|id, ctx, body, _raw| admin_block(id, ctx, body, true));
-    let unblock = warp::path!("api" / "v1" / "admin" / "accounts" / String / "unblock")
-        .and(post())
-        .and(json_body::<ReasonInput>(JSON_LIMIT))
-        .then(|id, ctx, body, _raw| admin_block(id, ctx, body, false));
-    let admin_orgs = warp::path!("api" / "v1" / "admin" / "organisations")
-        .and(get())
-        .then(admin_list_organisations);
-    let admin_create_org = warp::path!("api" / "v1" / "admin" / "organisations")
-        .and(post())
-        .and(idempotency::key())
-        .and(json_body::<OrganisationInput>(JSON_LIMIT))
-        .then(admin_create_organisation);
-    let admin_audit = warp::path!("api" / "v1" / "admin" / "audit")
-        .and(get())
-        .and(query())
-        .then(admin_audit);
-    let routes: Vec<BoxedFilter<(Response,)>> = vec![
-        create_account.boxed(),
-        get_account.boxed(),
-        sign_in.boxed(),
-        sign_out.boxed(),
-        me.boxed(),
-        update_me.boxed(),
-        change_password.boxed(),
-        resend_verification.boxed(),
-        verify_email.boxed(),
-        request_reset.boxed(),
-        confirm_reset.boxed(),
-        change_email.boxed(),
-        confirm_email.boxed(),
-        list_tokens.boxed(),
-        create_token.boxed(),
-        delete_token.boxed(),
-        districts.boxed(),
-        admin_list.boxed(),
-        admin_get.boxed(),
-        admin_roles.boxed(),
-        block.boxed(),
-        unblock.boxed(),
-        admin_orgs.boxed(),
-        admin_create_org.boxed(),
-        admin_audit.boxed(),
-    ];
-    Ok(crate::web::combine(routes))
+    let api = Api::new(platform.clone(), ());
+    // The routes a client's IP may call only so often.
+    let limited = |name| Ok::<_, UndeclaredLimit>(api.guarded(by_ip(platform.limits.get(name)?)));
+    let (signup, signin, reset) = (limited(SignupIp)?, limited(SigninIp)?, limited(ResetIp)?);
+    Ok(crate::web::combine(vec![
+        signup.post(path!("api" / "v1" / "accounts"), create_account),
+        api.get(path!("api" / "v1" / "accounts" / String), get_account),
+        signin.post(path!("api" / "v1" / "sessions"), sign_in),
+        api.delete(path!("api" / "v1" / "sessions" / "current"), sign_out),
+        api.get(path!("api" / "v1" / "me"), me),
+        api.patch(path!("api" / "v1" / "me"), update_me),
+        api.post(path!("api" / "v1" / "me" / "password"), change_password),
+        api.post(
+            path!("api" / "v1" / "me" / "verification"),
+            resend_verification,
+        ),
+        api.post(path!("api" / "v1" / "email-verifications"), verify_email),
+        reset.post(
+            path!("api" / "v1" / "password-resets"),
+            request_password_reset,
+        ),
+        api.post(
+            path!("api" / "v1" / "password-resets" / "confirm"),
+            confirm_password_reset,
+        ),
+        api.post(path!("api" / "v1" / "me" / "email"), request_email_change),
+        api.post(
+            path!("api" / "v1" / "email-changes" / "confirm"),
+            confirm_email_change,
+        ),
+        api.get(path!("api" / "v1" / "tokens"), list_tokens),
+        api.post(path!("api" / "v1" / "tokens"), create_token),
+        api.delete(path!("api" / "v1" / "tokens" / String), delete_token),
+        api.get(path!("api" / "v1" / "districts"), districts),
+        api.get(
+            path!("api" / "v1" / "admin" / "accounts"),
+            admin_list_accounts,
+        ),
+        api.get(
+            path!("api" / "v1" / "admin" / "accounts" / String),
+            admin_get_account,
+        ),
+        api.put(
+            path!("api" / "v1" / "admin" / "accounts" / String / "roles"),
+            admin_set_roles,
+        ),
+        api.post(
+            path!("api" / "v1" / "admin" / "accounts" / String / "block"),
+            admin_block,
+        ),
+        api.post(
+            path!("api" / "v1" / "admin" / "accounts" / String / "unblock"),
+            admin_unblock,
+        ),
+        api.get(
+            path!("api" / "v1" / "admin" / "organisations"),
+            admin_list_organisations,
+        ),
+        api.post(
+            path!("api" / "v1" / "admin" / "organisations"),
+            admin_create_organisation,
+        ),
+        api.get(path!("api" / "v1" / "admin" / "audit"), admin_audit),
+    ]))
 }
 
 /// The districts and okrugs (public).
 #[utoipa::path(get, path = "/api/v1/districts", tag = "districts",
     responses((status = 200, body = DistrictList)))]
-pub async fn districts(ctx: Ctx) -> Response {
-    let directory = ctx.platform.directory();
-    let mut response = respond::json(
-        StatusCode::OK,
-        &DistrictList {
-            okrugs: directory.okrugs.clone(),
-            districts: directory.districts.clone(),
-        },
-    );
+pub async fn districts(req: Req) -> Response {
+    let directory = req.platform.directory();
+    let mut response = respond::ok(&DistrictList {
+        okrugs: directory.okrugs.clone(),
+        districts: directory.districts.clone(),
+    });
     response.headers_mut().insert(
         http::header::CACHE_CONTROL,
         http::HeaderValue::from_static("public, max-age=3600"),
@@ -211,20 +139,8 @@ pub fn account_query(query: &HashMap<String, String>) -> Result<AccountQuery, Pr
     if text.as_ref().is_some_and(|t| t.chars().count() > 100) {
         return Err(Problem::bad_request("invalid_query").with("field", "q"));
     }
-    let role = match query.get("role").map(String::as_str) {
-        None | Some("") => None,
-        Some(r) => Some(
-            Role::parse(r)
-                .ok_or_else(|| Problem::bad_request("invalid_role").with("field", "role"))?,
-        ),
-    };
-    let state = match query.get("state").map(String::as_str) {
-        None | Some("") => None,
-        Some(s) => Some(
-            AccountState::parse(s)
-                .ok_or_else(|| Problem::bad_request("invalid_state").with("field", "state"))?,
-        ),
-    };
+    let role = query_param(query, "role", Role::parse, "invalid_role")?;
+    let state = query_param(query, "state", AccountState::parse, "invalid_state")?;
     let before = match query.get("cursor") {
         None => None,
         Some(c) => Some(

@@ -1,14 +1,14 @@
 //! What needs no server: every problem code and message in the catalog, every route in the
 //! OpenAPI document, `If-Match`, the close reason and the points cursor.
 
-use crate::http::common::{parse_if_match, required_if_match};
-use crate::http::points::{parse_points_cursor, points_cursor};
+use crate::http::points::{parse_points_cursor, points_key};
 use crate::http::polls::close_reason;
 use crate::http::{CloseInput, PollsApi, REASON_MAX};
 use crate::model::PollId;
 use veche_core::clock;
 use veche_core::web::cursor::encode_cursor;
 use veche_core::web::i18n::Lang;
+use veche_core::web::precondition::{parse_if_match, required_if_match};
 
 use super::catalog;
 
@@ -185,7 +185,7 @@ fn if_match_takes_a_version_with_or_without_quotes() {
 #[test]
 fn a_close_reason_is_optional_and_bounded() {
     let reason = |r: &str| {
-        close_reason(Some(CloseInput {
+        close_reason(Some(&CloseInput {
             reason: Some(r.into()),
         }))
     };
@@ -211,7 +211,7 @@ fn a_close_reason_is_optional_and_bounded() {
 fn points_cursors_round_trip() {
     let at = clock::from_millis(1_760_000_000_123);
     let poll = PollId::generate();
-    let cursor = points_cursor(at, &poll);
+    let cursor = encode_cursor(&points_key(at, &poll));
     let (back_at, back_poll) = parse_points_cursor(&cursor).unwrap();
     assert_eq!((back_at, back_poll), (at, poll));
     assert!(parse_points_cursor("%%%").is_err());
