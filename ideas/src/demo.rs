@@ -241,6 +241,11 @@ pub async fn seed(platform: &Platform, ideas: &Ideas) -> IdeaResult<usize> {
             experts: BTreeSet::from([expert.id.clone()]),
             ..rules::new_project(fields, &official, created)
         };
+        // Seeded as running all along: its participants were told of its stage.
+        let project = Project {
+            announced: Some(project.stage(clock::now())),
+            ..project
+        };
         ideas.store.insert_project(&project).await?;
         let count = stage.ideas.min(written.len());
         for n in 0..count {
@@ -423,6 +428,9 @@ pub async fn bench_project(
     };
     let project = Project {
         published: true,
+        // Running all along: its participants were told of its discussion (no burst of
+        // emails competes with the measurements).
+        announced: Some(crate::model::Stage::Discussion),
         ..rules::new_project(fields, &organiser, now - Duration::days(25))
     };
     ideas.store.insert_project(&project).await?;
