@@ -105,13 +105,15 @@ pub fn attachment(
 ) -> Response {
     let body: bytes::Bytes = body.into();
     let mut response = Response::new(body.into());
+    mark_attachment(&mut response, content_type, filename);
     response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+}
+
+/// Makes `response` (a streamed one too) a download of `content_type` named `filename`.
+pub fn mark_attachment(response: &mut Response, content_type: &'static str, filename: &str) {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, v);
+        headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    response
 }

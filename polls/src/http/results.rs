@@ -7,7 +7,7 @@ use std::task::{Context, Poll as TaskPoll};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use http::{header, HeaderValue};
+use http::header;
 use warp::reply::Response;
 use warp::Reply;
 
@@ -44,17 +44,6 @@ impl<S: Stream + Send> Stream for SyncStream<S> {
         };
         inner.as_mut().poll_next(cx)
     }
-}
-
-fn attachment(response: &mut Response, content_type: &'static str, filename: &str) {
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    set_header(
-        response,
-        header::CONTENT_DISPOSITION,
-        &format!("attachment; filename=\"{filename}\""),
-    );
 }
 
 /// The results the caller may see, rendered by `render` as `format` (or the same rendering
@@ -133,7 +122,7 @@ pub async fn get_results_csv(id: String, req: Req) -> Response {
     req.answer(async {
         let (body, poll, public) = visible_results(&req, &id, "csv", results_csv).await?;
         let mut response = Response::new(body.into());
-        attachment(
+        respond::mark_attachment(
             &mut response,
             "text/csv; charset=utf-8",
             &format!("poll-{}-results.csv", poll.id),
@@ -205,7 +194,7 @@ async fn export_ballots(id: String, req: Req, format: Format) -> Response {
         });
         let mut response =
             warp::reply::stream(SyncStream(Mutex::new(Box::pin(chunks)))).into_response();
-        attachment(
+        respond::mark_attachment(
             &mut response,
             content_type,
             &format!("poll-{}-ballots.{extension}", poll.id),
