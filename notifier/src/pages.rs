@@ -23,6 +23,7 @@ use veche_core::web::pages::format_time;
 use veche_core::web::pages::{error_page, page, page_with_flash};
 use veche_core::web::problem::Problem;
 use veche_core::web::ratelimit::{self, UndeclaredLimit};
+use veche_core::web::show::to_signin;
 use veche_core::web::{form, page_ctx, respond, Form};
 
 use crate::http::{dead_letters, retry_dead, state_counts, with_outbox};
@@ -93,12 +94,6 @@ pub fn routes(
         admin_retry.boxed(),
     ];
     Ok(veche_core::web::combine(routes))
-}
-
-/// Pages that need a signed-in account send others to sign in and come back to `path`.
-fn to_signin(path: &str) -> Response {
-    let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
-    respond::see_other(&format!("/signin?next={next}"))
 }
 
 /// A kind's name for people (`kind-<name>` in the catalogs), or the kind itself when a feature

@@ -12,6 +12,7 @@ use crate::web::html::Html;
 use crate::web::i18n::{Lang, Tr};
 use crate::web::problem::Problem;
 use crate::web::respond;
+use crate::web::show::to_signin;
 use crate::web::{Ctx, Site, BROWSER_COOKIE};
 
 /// An entry of the main navigation, as a feature declares it.
@@ -202,6 +203,23 @@ pub fn error_page<S: Site>(ctx: &Ctx<S>, problem: Problem) -> Response {
             .insert(http::header::RETRY_AFTER, http::HeaderValue::from(retry));
     }
     response
+}
+
+/// A form's action that needs a signed-in visitor. Without one, the visitor signs in and
+/// comes back to `back`; with one, `act` runs: its answer is the path to go to next (a
+/// `303 See Other`), its refusal the error page.
+pub async fn signed_in_action<S: Site>(
+    ctx: &Ctx<S>,
+    back: &str,
+    act: impl AsyncFnOnce(&S::Principal) -> Result<String, Problem>,
+) -> Response {
+    let Some(who) = ctx.principal.as_ref() else {
+        return to_signin(back);
+    };
+    match act(who).await {
+        Ok(next) => respond::see_other(&next),
+        Err(problem) => error_page(ctx, problem),
+    }
 }
 
 /// An instant as pages show it: `2026-12-04 18:30 UTC`.

@@ -10,10 +10,10 @@ use warp::reply::Response;
 use veche_core::clock;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
-use veche_core::web::pages::error_page;
+use veche_core::web::pages::{error_page, signed_in_action};
 use veche_core::web::problem::Problem;
 use veche_core::web::show::to_signin;
-use veche_core::web::{respond, Form};
+use veche_core::web::Form;
 
 use super::views::{stage_label, text_of};
 use super::{page_done, viewer, PAGE_SIZE};
@@ -197,14 +197,14 @@ pub(super) async fn queue_page(
 }
 
 /// Back to the queue (the same project's), with a confirmation.
-fn back(form: &Form, done: &str) -> Response {
+fn back(form: &Form, done: &str) -> String {
     let project = form.get("project");
     let project = if ProjectId::parse(project).is_some() {
         project
     } else {
         ""
     };
-    respond::see_other(&format!("{QUEUE_PATH}?project={project}&done={done}"))
+    format!("{QUEUE_PATH}?project={project}&done={done}")
 }
 
 fn decision_of(form: &Form) -> DecisionInput {
@@ -219,41 +219,25 @@ fn decision_of(form: &Form) -> DecisionInput {
 
 /// POST /moderation/ideas/{id}/decision (`action`, `reason`, `note`, `into`, `version`)
 pub(super) async fn decide_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
-    let Some(me) = viewer(&ctx) else {
-        return to_signin(QUEUE_PATH);
-    };
-    let decided = async {
+    signed_in_action(&ctx, QUEUE_PATH, async |who| {
+        let (platform, me) = (&ctx.platform, &who.account);
         let idea = IdeaId::parse(&id).ok_or_else(Problem::not_found)?;
         let version = form.get("version").parse::<u64>().ok();
         if form.get("action") == "appeal" {
             let overturn = form.get("overturn") == "1";
-            service::decide_appeal(&ctx.platform, &ideas, me, &idea, version, overturn).await?;
+            service::decide_appeal(platform, &ideas, me, &idea, version, overturn).await?;
         } else {
-            service::decide(
-                &ctx.platform,
-                &ideas,
-                me,
-                &idea,
-                version,
-                &decision_of(&form),
-            )
-            .await?;
+            let decision = decision_of(&form);
+            service::decide(platform, &ideas, me, &idea, version, &decision).await?;
         }
-        Ok::<_, Problem>(())
-    }
-    .await;
-    match decided {
-        Ok(()) => back(&form, "decided"),
-        Err(problem) => error_page(&ctx, problem),
-    }
+        Ok(back(&form, "decided"))
+    })
+    .await
 }
 
 /// POST /moderation/ideas/bulk (`ideas` = `ID:VERSION` ticked, `action`, `reason`, `note`)
 pub(super) async fn bulk_submit(ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
-    let Some(me) = viewer(&ctx) else {
-        return to_signin(QUEUE_PATH);
-    };
-    let decided = async {
+    signed_in_action(&ctx, QUEUE_PATH, async |who| {
         let items = form
             .all("ideas")
             .iter()
@@ -263,16 +247,13 @@ pub(super) async fn bulk_submit(ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Resp
                     .ok_or_else(|| Problem::bad_request("invalid_form"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let decision = decision_of(&form);
         let outcomes =
-            service::decide_many(&ctx.platform, &ideas, me, &items, &decision_of(&form)).await?;
-        Ok::<_, Problem>(outcomes.iter().filter(|o| o.result.is_err()).count())
-    }
-    .await;
-    match decided {
-        Ok(0) => back(&form, "bulk"),
-        Ok(_) => back(&form, "bulk_partly"),
-        Err(problem) => error_page(&ctx, problem),
-    }
+            service::decide_many(&ctx.platform, &ideas, &who.account, &items, &decision).await?;
+        let failed = outcomes.iter().any(|o| o.result.is_err());
+        Ok(back(&form, if failed { "bulk_partly" } else { "bulk" }))
+    })
+    .await
 }
 
 /// POST /moderation/idea-comments/{id} (`keep` = 1 shows it again, 0 removes it)
@@ -282,18 +263,11 @@ pub(super) async fn comment_submit(
     form: Form,
     ideas: Arc<Ideas>,
 ) -> Response {
-    let Some(me) = viewer(&ctx) else {
-        return to_signin(QUEUE_PATH);
-    };
-    let moderated = async {
+    signed_in_action(&ctx, QUEUE_PATH, async |who| {
         let comment = CommentId::parse(&id).ok_or_else(Problem::not_found)?;
         let keep = form.get("keep") == "1";
-        service::moderate_comment(&ctx.platform, &ideas, me, &comment, keep).await?;
-        Ok::<_, Problem>(())
-    }
-    .await;
-    match moderated {
-        Ok(()) => back(&form, "moderated"),
-        Err(problem) => error_page(&ctx, problem),
-    }
+        service::moderate_comment(&ctx.platform, &ideas, &who.account, &comment, keep).await?;
+        Ok(back(&form, "moderated"))
+    })
+    .await
 }

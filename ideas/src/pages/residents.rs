@@ -7,13 +7,14 @@ use std::sync::Arc;
 use askama::Template;
 use warp::reply::Response;
 
+use veche_core::accounts::model::Account;
 use veche_core::clock;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
-use veche_core::web::pages::error_page;
+use veche_core::web::pages::{error_page, signed_in_action};
 use veche_core::web::problem::Problem;
-use veche_core::web::show::{show_date, show_time, signin_href, to_signin};
-use veche_core::web::{respond, Form};
+use veche_core::web::show::{show_date, show_time, signin_href};
+use veche_core::web::Form;
 
 use super::views::{stage_label, stage_when, status_label, text_of, IdeaCard, ProjectCard};
 use super::{page_done, viewer, PAGE_SIZE};
@@ -406,16 +407,19 @@ fn threads(
     out
 }
 
-/// What a resident's form on an idea page does, and the confirmation it asks for.
+/// What a signed-in resident's form on an idea page does: `act` gets the resident and the
+/// idea, and names the confirmation shown back on the idea's page.
 pub(super) async fn act_on_idea(
     id: &str,
     ctx: &Ctx,
-    act: impl std::future::Future<Output = Result<&'static str, Problem>>,
+    act: impl AsyncFnOnce(&Account, IdeaId) -> Result<&'static str, Problem>,
 ) -> Response {
-    match act.await {
-        Ok(done) => respond::see_other(&format!("/ideas/{id}?done={done}")),
-        Err(problem) => error_page(ctx, problem),
-    }
+    let back = format!("/ideas/{id}");
+    signed_in_action(ctx, &back, async |who| {
+        let done = act(&who.account, parse_idea(id)?).await?;
+        Ok(format!("{back}?done={done}"))
+    })
+    .await
 }
 
 /// POST /ideas/{id}/support (`on` = 1 supports, 0 withdraws)
@@ -425,13 +429,10 @@ pub(super) async fn support_submit(
     form: Form,
     ideas: Arc<Ideas>,
 ) -> Response {
-    let Some(who) = viewer(&ctx) else {
-        return to_signin(&format!("/ideas/{id}"));
-    };
     let on = form.get("on") == "1";
-    act_on_idea(&id, &ctx, async {
+    act_on_idea(&id, &ctx, async |who, idea| {
         service::admit(&ctx.platform.limits, IdeasLimit::Support, who)?;
-        service::support(&ideas, who, &parse_idea(&id)?, on).await?;
+        service::support(&ideas, who, &idea, on).await?;
         Ok(if on { "supported" } else { "withdrawn" })
     })
     .await
@@ -439,12 +440,9 @@ pub(super) async fn support_submit(
 
 /// POST /ideas/{id}/follow (`on` = 1 follows, 0 stops)
 pub(super) async fn follow_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
-    let Some(who) = viewer(&ctx) else {
-        return to_signin(&format!("/ideas/{id}"));
-    };
     let on = form.get("on") == "1";
-    act_on_idea(&id, &ctx, async {
-        service::follow(&ideas, who, &parse_idea(&id)?, on).await?;
+    act_on_idea(&id, &ctx, async |who, idea| {
+        service::follow(&ideas, who, &idea, on).await?;
         Ok(if on { "followed" } else { "unfollowed" })
     })
     .await
@@ -457,16 +455,13 @@ pub(super) async fn comment_submit(
     form: Form,
     ideas: Arc<Ideas>,
 ) -> Response {
-    let Some(who) = viewer(&ctx) else {
-        return to_signin(&format!("/ideas/{id}"));
-    };
     let input = CommentInput {
         text: form.get("text").to_string(),
         parent: Some(form.get("parent").to_string()).filter(|p| !p.is_empty()),
     };
-    act_on_idea(&id, &ctx, async {
+    act_on_idea(&id, &ctx, async |who, idea| {
         service::admit(&ctx.platform.limits, IdeasLimit::Comment, who)?;
-        service::comment(&ideas, who, &parse_idea(&id)?, &input).await?;
+        service::comment(&ideas, who, &idea, &input).await?;
         Ok("commented")
     })
     .await
@@ -474,35 +469,20 @@ pub(super) async fn comment_submit(
 
 /// POST /ideas/{id}/appeal (`text`)
 pub(super) async fn appeal_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
-    let Some(who) = viewer(&ctx) else {
-        return to_signin(&format!("/ideas/{id}"));
-    };
-    let text = form.get("text").to_string();
-    act_on_idea(&id, &ctx, async {
-        service::appeal(&ideas, who, &parse_idea(&id)?, &text).await?;
+    act_on_idea(&id, &ctx, async |who, idea| {
+        service::appeal(&ideas, who, &idea, form.get("text")).await?;
         Ok("appealed")
     })
     .await
 }
 
 /// POST /idea-comments/{id}/report
-pub(super) async fn report_submit(
-    id: String,
-    ctx: Ctx,
-    _form: Form,
-    ideas: Arc<Ideas>,
-) -> Response {
-    let Some(who) = viewer(&ctx) else {
-        return to_signin("/ideas");
-    };
-    let reported = async {
-        service::admit(&ctx.platform.limits, IdeasLimit::Report, who)?;
+pub(super) async fn report_submit(id: String, ctx: Ctx, _: Form, ideas: Arc<Ideas>) -> Response {
+    signed_in_action(&ctx, "/ideas", async |who| {
+        service::admit(&ctx.platform.limits, IdeasLimit::Report, &who.account)?;
         let comment_id = CommentId::parse(&id).ok_or_else(Problem::not_found)?;
-        Ok::<_, Problem>(service::report(&ideas, who, &comment_id).await?)
-    }
-    .await;
-    match reported {
-        Ok(comment) => respond::see_other(&format!("/ideas/{}?done=reported", comment.idea_id)),
-        Err(problem) => error_page(&ctx, problem),
-    }
+        let comment = service::report(&ideas, &who.account, &comment_id).await?;
+        Ok(format!("/ideas/{}?done=reported", comment.idea_id))
+    })
+    .await
 }

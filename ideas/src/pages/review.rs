@@ -12,12 +12,12 @@ use warp::reply::Response;
 use veche_core::clock;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
-use veche_core::web::pages::error_page;
+use veche_core::web::pages::{error_page, signed_in_action};
 use veche_core::web::problem::Problem;
 use veche_core::web::show::to_signin;
-use veche_core::web::{respond, Form};
+use veche_core::web::Form;
 
-use super::residents::{act_on_idea, parse_idea};
+use super::residents::act_on_idea;
 use super::views::{excerpt, stage_label};
 use super::{page_done, viewer};
 use crate::model::{IdeaId, Outcome, ProjectId, Stage};
@@ -157,15 +157,11 @@ pub(super) async fn review_page(
 
 /// POST /ideas/{id}/score (`project`, `mark-CODE` per criterion, `note`)
 pub(super) async fn score_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
-    let project = ProjectId::parse(form.get("project"));
-    let back = match &project {
+    let back = match ProjectId::parse(form.get("project")) {
         Some(p) => format!("/ideas/projects/{p}/review"),
         None => "/ideas".to_string(),
     };
-    let Some(me) = viewer(&ctx) else {
-        return to_signin(&back);
-    };
-    let scored = async {
+    signed_in_action(&ctx, &back, async |me| {
         let idea = IdeaId::parse(&id).ok_or_else(Problem::not_found)?;
         let marks = form
             .fields
@@ -184,14 +180,10 @@ pub(super) async fn score_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Id
             marks,
             note: form.get("note").to_string(),
         };
-        service::score(&ideas, me, &idea, &input).await?;
-        Ok::<_, Problem>(())
-    }
-    .await;
-    match scored {
-        Ok(()) => respond::see_other(&format!("{back}?done=scored#idea-{id}")),
-        Err(problem) => error_page(&ctx, problem),
-    }
+        service::score(&ideas, &me.account, &idea, &input).await?;
+        Ok(format!("{back}?done=scored#idea-{id}"))
+    })
+    .await
 }
 
 /// POST /ideas/{id}/shortlist (`on` = 1 puts it forward to the experts, 0 takes it back;
@@ -202,13 +194,9 @@ pub(super) async fn shortlist_submit(
     form: Form,
     ideas: Arc<Ideas>,
 ) -> Response {
-    let Some(who) = viewer(&ctx) else {
-        return to_signin(&format!("/ideas/{id}"));
-    };
     let on = form.get("on") == "1";
     let version = form.get("version").parse::<u64>().ok();
-    act_on_idea(&id, &ctx, async {
-        let idea = parse_idea(&id)?;
+    act_on_idea(&id, &ctx, async |who, idea| {
         service::shortlist(&ctx.platform, &ideas, who, &idea, version, on).await?;
         Ok(if on { "shortlisted" } else { "unshortlisted" })
     })
@@ -223,12 +211,8 @@ pub(super) async fn outcome_submit(
     form: Form,
     ideas: Arc<Ideas>,
 ) -> Response {
-    let Some(who) = viewer(&ctx) else {
-        return to_signin(&format!("/ideas/{id}"));
-    };
     let version = form.get("version").parse::<u64>().ok();
-    act_on_idea(&id, &ctx, async {
-        let idea = parse_idea(&id)?;
+    act_on_idea(&id, &ctx, async |who, idea| {
         let outcome = Outcome::parse(form.get("outcome"))
             .ok_or_else(|| Problem::bad_request("invalid_form").with("field", "outcome"))?;
         let text = form.get("text");
