@@ -485,12 +485,12 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
                 for (option, want) in question.options.iter().zip(votes) {
                     let bar = wait_for(
                         &client,
-                        &format!("{chart} rect.bar[data-option='{}']", option.id),
+                        &format!("{chart} rect.bar[data-key='{}']", option.id),
                         WAIT,
                     )
                     .await?;
                     assert_eq!(
-                        bar.attr("data-votes").await?.as_deref(),
+                        bar.attr("data-count").await?.as_deref(),
                         Some(want.to_string().as_str()),
                         "{}: {}",
                         question.text,
@@ -505,7 +505,7 @@ async fn a_district_poll_from_creation_to_verified_receipts() {
             // The first question's winner has every ballot: its bar is full and reads 100 %.
             let full = poll.questions[0].options[0].id.to_string();
             let row = format!(
-                "#results-{} svg g.bar-row[data-option='{full}']",
+                "#results-{} svg g.bar-row[data-key='{full}']",
                 poll.questions[0].id
             );
             assert_eq!(

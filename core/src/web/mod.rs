@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod chart;
 pub mod cursor;
 pub mod html;
 pub mod i18n;

@@ -123,15 +123,6 @@ pub(super) fn points_label(tr: Tr<'_>, points: u32) -> String {
     tr.n("polls-points", i64::from(points))
 }
 
-/// The first `max` characters of `text`, with an ellipsis when cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    format!("{}…", cut.trim_end())
-}
-
 /// The poll's times, points and results' visibility, each as a label and a value.
 pub(super) fn poll_facts(tr: Tr<'_>, poll: &Poll) -> Vec<(String, String)> {
     let mut facts = Vec::new();

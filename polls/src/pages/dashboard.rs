@@ -14,9 +14,9 @@ use veche_core::web::pages::{error_page, page};
 use veche_core::web::Html;
 
 use crate::model::Status;
-use crate::pages::charts::{
-    column_chart, fill_hours, question_charts, render_chart, QuestionChart,
-};
+use veche_core::web::chart::{self, column_chart};
+
+use crate::pages::charts::{fill_hours, question_charts, QuestionChart};
 use crate::pages::common::{
     load_visible, official, parse_poll_id, show_percent, show_time, status_label, votes_label,
 };
@@ -122,7 +122,7 @@ pub(super) async fn dashboard_page(raw_id: String, ctx: Ctx, polls: Arc<Polls>) 
                 percent: show_percent(t.percent, ctx.lang),
             })
             .collect(),
-        hours_svg: render_chart(&chart),
+        hours_svg: chart::render(&chart),
         hours: points
             .into_iter()
             .map(|(hour, ballots)| HourRow { hour, ballots })

@@ -25,11 +25,10 @@ mod results;
 mod tests;
 
 pub use charts::{
-    bar_chart, breakdown, column_chart, fill_hours, percent_attr, AxisLabel, BarChart, BarRow,
-    Breakdown, BreakdownRow, ChartRow, Column, ColumnChart, ColumnGroup, QuestionChart,
+    bar_chart, breakdown, fill_hours, Breakdown, BreakdownRow, ChartRow, ColumnGroup, QuestionChart,
 };
 pub use common::{
-    moscow_input_value, paragraphs, parse_moscow_time, show_percent, truncate, BadInput, Message,
+    moscow_input_value, paragraphs, parse_moscow_time, show_percent, BadInput, Message,
 };
 pub use dashboard::{HourRow, TurnoutRow};
 pub use editor::{

@@ -252,7 +252,7 @@ async fn a_poll_from_draft_to_published_through_the_pages() {
     let r = rig.get(&results, Some(&anna)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("<svg class=\"chart chart-bars\""));
-    assert!(r.body.contains(&format!("class=\"bar\" x=\"0\" y=\"24\" width=\"0%\" height=\"20\" fill=\"#8c1c13\" data-option=\"{}\"", poll.questions[0].options[0].id)), "{}", r.body);
+    assert!(r.body.contains(&format!("class=\"bar\" x=\"0\" y=\"24\" width=\"0%\" height=\"20\" fill=\"#8c1c13\" data-key=\"{}\"", poll.questions[0].options[0].id)), "{}", r.body);
     assert!(r.body.contains("&#60;10"), "small cells hidden");
     assert!(!r.body.contains("/ballots.csv"), "exports only once sealed");
 

@@ -8,12 +8,14 @@ use veche_core::web::i18n::{Lang, Tr};
 
 use super::catalog;
 use crate::model::{PollId, Status};
-use crate::pages::charts::{
-    bar_chart, column_chart, fill_hours, render_chart, BAR_HEIGHT, BAR_ROW, COLUMNS_BASE,
-    COLUMNS_TOP, LABEL_MAX,
+use veche_core::web::chart::{
+    column_chart, render as render_chart, BAR_HEIGHT, BAR_ROW, COLUMNS_BASE, COLUMNS_TOP, LABEL_MAX,
 };
+use veche_core::web::show::truncate;
+
+use crate::pages::charts::{bar_chart, fill_hours};
 use crate::pages::common::{
-    flash, moscow_input_value, paragraphs, parse_moscow_time, show_percent, truncate, BadInput,
+    flash, moscow_input_value, paragraphs, parse_moscow_time, show_percent, BadInput,
 };
 use crate::pages::points::{parse_points_cursor, points_cursor};
 use crate::rules::Ineligible;
@@ -94,7 +96,7 @@ fn chart_labels_are_escaped_and_long_ones_cut() {
         svg.contains(r#"class="bar" x="0" y="24" width="100%""#),
         "{svg}"
     );
-    assert!(svg.contains(r#"width="33.33%""#) && svg.contains(r#"data-votes="1""#));
+    assert!(svg.contains(r#"width="33.33%""#) && svg.contains(r#"data-count="1""#));
     assert!(
         !svg.contains(&format!(">{long}</text>")),
         "the label is cut in the chart"
