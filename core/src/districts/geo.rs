@@ -18,8 +18,8 @@ use serde_json::Value;
 use super::{parse_import, District, ImportError};
 use crate::id::DistrictId;
 
-/// A position as GeoJSON orders it: longitude, then latitude, in degrees (WGS84).
-pub type LonLat = [f64; 2];
+/// Positions and boxes are the map kit's, so that boundaries draw without conversion.
+pub use crate::web::map::{BBox, LonLat};
 
 /// A closed ring of positions (the last may repeat the first; it need not).
 pub type Ring = Vec<LonLat>;
@@ -31,47 +31,10 @@ pub struct Polygon {
     pub holes: Vec<Ring>,
 }
 
-/// A longitude/latitude box, edges included.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BBox {
-    pub min_lon: f64,
-    pub min_lat: f64,
-    pub max_lon: f64,
-    pub max_lat: f64,
-}
-
-impl BBox {
-    /// The box around `points`; `None` when there are none.
-    pub fn around<'a>(points: impl IntoIterator<Item = &'a LonLat>) -> Option<BBox> {
-        let mut points = points.into_iter();
-        let first = points.next()?;
-        let mut b = BBox {
-            min_lon: first[0],
-            min_lat: first[1],
-            max_lon: first[0],
-            max_lat: first[1],
-        };
-        for p in points {
-            b.min_lon = b.min_lon.min(p[0]);
-            b.max_lon = b.max_lon.max(p[0]);
-            b.min_lat = b.min_lat.min(p[1]);
-            b.max_lat = b.max_lat.max(p[1]);
-        }
-        Some(b)
-    }
-
-    /// The box around both.
-    pub fn union(self, other: BBox) -> BBox {
-        BBox {
-            min_lon: self.min_lon.min(other.min_lon),
-            min_lat: self.min_lat.min(other.min_lat),
-            max_lon: self.max_lon.max(other.max_lon),
-            max_lat: self.max_lat.max(other.max_lat),
-        }
-    }
-
-    pub fn contains(&self, lat: f64, lon: f64) -> bool {
-        lon >= self.min_lon && lon <= self.max_lon && lat >= self.min_lat && lat <= self.max_lat
+impl Polygon {
+    /// The rings as GeoJSON lists them: the outer ring, then the holes.
+    pub fn rings(&self) -> impl Iterator<Item = &Ring> {
+        std::iter::once(&self.outer).chain(&self.holes)
     }
 }
 
@@ -87,11 +50,8 @@ impl Boundary {
     /// a MongoDB-compatible store without nested arrays could not keep the coordinates as
     /// arrays).
     pub fn geometry_json(&self) -> String {
-        let coordinates: Vec<Vec<&Ring>> = self
-            .polygons
-            .iter()
-            .map(|p| std::iter::once(&p.outer).chain(&p.holes).collect())
-            .collect();
+        let coordinates: Vec<Vec<&Ring>> =
+            self.polygons.iter().map(|p| p.rings().collect()).collect();
         serde_json::json!({ "type": "MultiPolygon", "coordinates": coordinates }).to_string()
     }
 
@@ -187,6 +147,8 @@ impl Area {
 pub struct Boundaries {
     areas: Vec<Area>,
     bbox: Option<BBox>,
+    /// The outlines for maps, made on first use ([`Boundaries::outlines`]).
+    pub(super) outlines: OnceLock<Arc<crate::web::map::Outlines>>,
 }
 
 impl Boundaries {
@@ -200,7 +162,11 @@ impl Boundaries {
             .filter_map(Area::new)
             .collect();
         let bbox = areas.iter().map(|a| a.bbox).reduce(BBox::union);
-        Boundaries { areas, bbox }
+        Boundaries {
+            areas,
+            bbox,
+            outlines: OnceLock::new(),
+        }
     }
 
     /// The district the point is in, or `None` outside every district. A point on a border

@@ -4,6 +4,7 @@
 //! (whose boundaries are kept too: [`geo`]).
 
 pub mod geo;
+pub mod map;
 
 use serde::{Deserialize, Serialize};
 
