@@ -1687,6 +1687,9 @@ async fn platform_boundaries_follow_the_store(backend: Backend) {
     assert_eq!(boundaries.locate(50.2, 10.2), DistrictId::parse("11111111"));
     assert_eq!(boundaries.locate(50.5, 10.5), None, "in the hole");
     assert_eq!(boundaries.locate(50.5, 11.5), DistrictId::parse("22222222"));
+    // Read again unchanged: the same boundaries, not a copy (their map outlines are kept).
+    platform.reload_directory().await.unwrap();
+    assert!(Arc::ptr_eq(&boundaries, &platform.boundaries()));
 }
 
 // ------------------------------------------------------------------------- organisations ---

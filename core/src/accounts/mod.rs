@@ -187,8 +187,14 @@ impl Accounts {
             okrugs: self.store.okrugs().await?,
             districts: self.store.districts().await?,
         };
-        let boundaries =
+        let mut boundaries =
             Boundaries::for_districts(self.store.boundaries().await?, &fresh.districts);
+        // Unchanged (the usual re-read): the current ones stay, with the map outlines made of
+        // them.
+        let current = self.boundaries();
+        if !Arc::ptr_eq(&current, &boundaries) && current.iter().eq(boundaries.iter()) {
+            boundaries = current;
+        }
         match self.directory.write() {
             Ok(mut d) => *d = Arc::new(fresh),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(fresh),
