@@ -59,6 +59,8 @@ fn a_square_with_a_hole() {
     );
     assert_eq!(b.locate(-1.0, 5.0), None);
     assert_eq!(b.locate(11.0, 5.0), None);
+    assert_eq!(b.locate(f64::NAN, 5.0), None);
+    assert_eq!(b.locate(5.0, f64::INFINITY), None);
     // Without the hole's district, the hole is nowhere.
     let only_square = Boundaries::new(b.iter().filter(|x| x.district_id == id("1")).cloned());
     assert_eq!(only_square.locate(5.0, 5.0), None);
