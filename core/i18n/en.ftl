@@ -337,3 +337,12 @@ time-msk = Moscow time
 ## Uploaded pictures (core's web kit).
 invalid-image-too_large = The picture is too large: at most 8 MB.
 invalid-image-not_an_image = This file is not a picture we can read: send a JPEG, PNG or WebP photo.
+
+## Maps (core's web kit).
+map-attribution = Map data:
+map-suppressed = Too few to show
+map-no-data = No data
+map-cluster = { $count ->
+    [one] { $count } item here
+   *[other] { $count } items here
+}

@@ -8,11 +8,11 @@
 //!    [`storage::Sqlite`] with its group-commit writer, and the [`storage::Backend`] chosen at
 //!    start).
 //! 3. the web kit: [`web`] (request context over a [`web::Site`], problem documents and
-//!    `Invalid`, cursors, i18n, typed HTML, CSRF, idempotency, rate limits, the layout). It
-//!    knows nothing of accounts.
-//! 4. accounts: [`districts`], [`accounts`] (model, rules, authentication, account emails,
-//!    demo accounts), [`store`] (the core store port and its two adapters), [`notify`] (the
-//!    notification port).
+//!    `Invalid`, cursors, i18n, typed HTML, CSRF, idempotency, rate limits, the layout, SVG
+//!    maps). It knows nothing of accounts.
+//! 4. accounts: [`districts`] (and their boundaries, [`districts::geo`]), [`accounts`] (model,
+//!    rules, authentication, account emails, demo accounts), [`store`] (the core store port and
+//!    its two adapters), [`notify`] (the notification port).
 //! 5. platform: [`platform`] ([`platform::Platform`], the state every route and task holds;
 //!    the [`platform::Ctx`] of every route), [`feature`] (what a feature crate describes of
 //!    itself).

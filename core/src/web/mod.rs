@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod idempotency;
 pub mod input;
 mod limit_enum;
+pub mod map;
 pub mod pages;
 pub mod precondition;
 pub mod problem;

@@ -16,6 +16,7 @@ mod common;
 mod dashboard;
 mod editor;
 mod list;
+mod maps;
 mod official;
 mod points;
 mod poll;

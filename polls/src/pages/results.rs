@@ -16,6 +16,7 @@ use crate::pages::charts::{breakdown, question_charts, Breakdown, QuestionChart}
 use crate::pages::common::{
     load_visible, paragraphs, show_time, status_label, viewer, votes_label,
 };
+use crate::pages::maps::{results_maps, ResultsMap};
 use crate::rules;
 use crate::service::{self, Polls};
 use crate::views::Results;
@@ -37,6 +38,8 @@ struct ResultsPage<'a> {
     ballots: String,
     charts: Vec<QuestionChart>,
     districts: Breakdown,
+    /// Ballots and each question's leader by district, drawn from the same cells as the table.
+    maps: Vec<ResultsMap>,
     ages: Breakdown,
     root: Option<String>,
     decision: Option<Vec<Vec<String>>>,
@@ -130,6 +133,7 @@ pub(super) async fn results_page(raw_id: String, ctx: Ctx, polls: Arc<Polls>) ->
         ballots: votes_label(tr, results.ballots),
         charts: question_charts(tr, &results),
         districts: breakdown(&results, &results.districts),
+        maps: results_maps(tr, &results, &ctx.platform.boundaries(), &directory),
         ages: breakdown(&results, &results.age_brackets),
         root: results.root.clone(),
         decision: poll.decision.as_deref().map(paragraphs),

@@ -208,6 +208,7 @@ fn every_key_used_is_in_the_catalogs() {
         include_str!("../poll.rs"),
         include_str!("../receipts.rs"),
         include_str!("../results.rs"),
+        include_str!("../maps.rs"),
         include_str!("../points.rs"),
         include_str!("../official.rs"),
         include_str!("../editor/mod.rs"),

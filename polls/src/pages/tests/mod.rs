@@ -4,6 +4,7 @@
 mod edits;
 mod flows;
 mod helpers;
+mod maps;
 
 use std::sync::Arc;
 
