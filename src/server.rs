@@ -25,8 +25,9 @@ use veche_core::web::problem::Problem;
 use veche_core::web::{cookie, RequestMeta, REQUEST};
 use veche_core::Platform;
 
-/// The largest request body any route accepts; routes set smaller limits of their own.
-pub const MAX_BODY: u64 = 1024 * 1024;
+/// The largest request body any route accepts (a form with its photos); routes set smaller
+/// limits of their own.
+pub const MAX_BODY: u64 = veche_core::web::uploads::MAX_REQUEST_BYTES;
 
 pub struct ServerOptions {
     pub trust_forwarded: bool,
