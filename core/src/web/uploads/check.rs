@@ -6,11 +6,16 @@
 //! header, against [`MAX_PIXELS`], before a single pixel is decoded: a 30,000 × 30,000 PNG
 //! of a few hundred kilobytes is refused without allocating its 2.7 GB of pixels.
 //!
-//! A JPEG (what phones send) is decoded at a reduced scale when it is much larger than what
-//! is kept: the decoder's inverse DCT makes a half, quarter or eighth of each 8×8 block
-//! directly, so a 12-megapixel photo is never decoded whole. One decode feeds both the picture
-//! and the thumbnail (made from the scaled picture). The EXIF orientation a phone writes
-//! instead of turning its pixels is applied, since the EXIF itself is not kept.
+//! What it costs (`cargo bench -p veche-core --bench uploads`): a 12-megapixel phone JPEG of
+//! 2 MB is mostly its decoding (zune-jpeg, with the CPU's vector instructions), then a
+//! scaling to 1600 pixels with vector instructions too (`fast_image_resize`) and the encoding
+//! (`jpeg-encoder`, also vectorised, several times faster than `image`'s own). One decode
+//! feeds both the picture and the thumbnail (made from the scaled picture). Decoding at a
+//! reduced DCT scale (`jpeg-decoder`'s `scale`, ½ to ⅛) was measured and is slower: its
+//! entropy decoding, which no scale skips, costs more than zune-jpeg's whole decode.
+//!
+//! The EXIF orientation a phone writes instead of turning its pixels is applied, since the
+//! EXIF itself is not kept.
 
 use fast_image_resize as fr;
 
@@ -84,7 +89,7 @@ pub fn check_image(raw: &[u8]) -> Result<Upload, Invalid> {
 
 /// The thumbnail of a picture kept before thumbnails were made (a JPEG this module wrote).
 pub fn thumb_of(jpeg: &[u8]) -> Result<Thumb, Invalid> {
-    let thumb = shrink(decode_jpeg_within(jpeg, THUMB_SIDE)?, THUMB_SIDE)?;
+    let thumb = shrink(decode_jpeg(jpeg)?, THUMB_SIDE)?;
     let bytes = encode(&thumb, THUMB_QUALITY)?;
     Ok(Thumb {
         hash: hash_of(&bytes),
@@ -125,54 +130,34 @@ fn fit(width: u32, height: u32, side: u32) -> (u32, u32) {
     (scale(width).max(1), scale(height).max(1))
 }
 
-/// A JPEG, decoded no larger than needed to make a picture of [`MAX_SIDE`].
+/// A JPEG, its dimensions checked from its header before it is decoded, its EXIF orientation
+/// applied.
 fn decode_jpeg(raw: &[u8]) -> Result<Rgb, Invalid> {
-    decode_jpeg_within(raw, MAX_SIDE)
-}
-
-/// A JPEG, decoded at the smallest of the decoder's scales (1, ½, ¼, ⅛) that still covers
-/// `side` on the longest side, its EXIF orientation applied.
-fn decode_jpeg_within(raw: &[u8], side: u32) -> Result<Rgb, Invalid> {
-    let mut decoder = jpeg_decoder::Decoder::new(raw);
-    decoder.read_info().map_err(|_| not_an_image())?;
-    let info = decoder.info().ok_or_else(not_an_image)?;
-    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    let options = zune_core::options::DecoderOptions::default()
+        .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::RGB)
+        .set_max_width(MAX_INPUT_SIDE as usize)
+        .set_max_height(MAX_INPUT_SIDE as usize);
+    let mut decoder =
+        zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(raw), options);
+    decoder.decode_headers().map_err(|_| not_an_image())?;
+    let (width, height) = decoder.dimensions().ok_or_else(not_an_image)?;
+    let (width, height) = (width as u32, height as u32);
     check_dimensions(width, height)?;
-    let (want_w, want_h) = fit(width, height, side);
-    // Both within u16: the header's own sides are.
-    let (out_w, out_h) = decoder
-        .scale(want_w as u16, want_h as u16)
-        .map_err(|_| not_an_image())?;
+    if decoder.output_colorspace() != Some(zune_core::colorspace::ColorSpace::RGB) {
+        return Err(not_an_image());
+    }
     let pixels = decoder.decode().map_err(|_| not_an_image())?;
-    let (out_w, out_h) = (u32::from(out_w), u32::from(out_h));
-    let count = out_w as usize * out_h as usize;
-    let rgb = match info.pixel_format {
-        jpeg_decoder::PixelFormat::RGB24 => pixels,
-        jpeg_decoder::PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
-        jpeg_decoder::PixelFormat::L16 => pixels
-            .chunks_exact(2)
-            .flat_map(|l| [l[0], l[0], l[0]])
-            .collect(),
-        jpeg_decoder::PixelFormat::CMYK32 => pixels
-            .chunks_exact(4)
-            .flat_map(|p| {
-                // The decoder undoes Adobe's inversion: each value is ink coverage's inverse.
-                let k = u16::from(p[3]);
-                [p[0], p[1], p[2]].map(|c| (u16::from(c) * k / 255) as u8)
-            })
-            .collect(),
-    };
-    if rgb.len() < count * 3 {
+    if pixels.len() < width as usize * height as usize * 3 {
         return Err(not_an_image());
     }
     let decoded = Rgb {
-        width: out_w,
-        height: out_h,
-        pixels: rgb,
+        width,
+        height,
+        pixels,
     };
     let orientation = decoder
-        .exif_data()
-        .and_then(image::metadata::Orientation::from_exif_chunk);
+        .exif()
+        .and_then(|exif| image::metadata::Orientation::from_exif_chunk(exif));
     Ok(match orientation {
         Some(o) if o != image::metadata::Orientation::NoTransforms => oriented(decoded, o)?,
         _ => decoded,

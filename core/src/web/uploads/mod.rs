@@ -210,19 +210,47 @@ fn checking() -> &'static tokio::sync::Semaphore {
     })
 }
 
+/// How many files sent recently [`accept`] remembers the outcome of.
+const RECENT: usize = 4096;
+
+/// The files sent recently, by the blake3 hash of their bytes, with the hash of the picture
+/// kept for each: the same file sent again (a form sent twice, a retry, the same photo in
+/// several reports) is not decoded again. Checking is a pure function of the bytes, so the
+/// answer is the same; the store is still asked whether it keeps the picture.
+fn recent() -> &'static std::sync::Mutex<std::collections::HashMap<[u8; 32], String>> {
+    static RECENT_FILES: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<[u8; 32], String>>,
+    > = std::sync::OnceLock::new();
+    RECENT_FILES.get_or_init(Default::default)
+}
+
 /// Checks a picture and keeps it; its hash, to refer to it by.
 pub async fn accept(store: &dyn UploadStore, raw: Bytes) -> Result<String, Problem> {
+    let sent = *blake3::hash(&raw).as_bytes();
+    let known = recent().lock().ok().and_then(|r| r.get(&sent).cloned());
+    if let Some(hash) = known {
+        if store.info(&hash).await.map_err(Problem::from)?.is_some() {
+            return Ok(hash);
+        }
+    }
     let permit = checking()
         .acquire()
         .await
         .map_err(|_| Problem::internal())?;
-    // Decoding and encoding a photo takes milliseconds of CPU: off the request threads.
+    // Decoding and encoding a photo takes tens of milliseconds of CPU: off the request threads.
     let upload = tokio::task::spawn_blocking(move || check_image(&raw))
         .await
         .map_err(|_| Problem::internal())?
         .map_err(Problem::invalid)?;
     drop(permit);
     store.put(&upload).await.map_err(Problem::from)?;
+    if let Ok(mut recent) = recent().lock() {
+        // Forgetting them all now and then is enough: a miss costs one check.
+        if recent.len() >= RECENT {
+            recent.clear();
+        }
+        recent.insert(sent, upload.hash.clone());
+    }
     Ok(upload.hash)
 }
 

@@ -63,12 +63,12 @@ fn a_small_webp_keeps_its_size_and_its_thumbnail_is_smaller() {
 }
 
 #[test]
-fn a_large_jpeg_is_decoded_at_a_reduced_scale_and_still_fills_the_side() {
-    // 4000 × 3000 decodes at ½ (2000 × 1500), then scales to exactly 1600 × 1200.
+fn a_large_jpeg_is_scaled_to_fill_exactly_the_longest_side() {
+    // 4000 × 3000 scales to exactly 1600 × 1200, its thumbnail to 320 × 240.
     let upload = check_image(&picture(4000, 3000, image::ImageFormat::Jpeg)).unwrap();
     assert_eq!((upload.width, upload.height), (1600, 1200));
     assert_eq!((upload.thumb.width, upload.thumb.height), (320, 240));
-    // 2400 × 1800 is too small for ½: decoded whole, scaled to 1600 × 1200.
+    // 2400 × 1800 (the size of the ideas API test photo) too.
     let upload = check_image(&picture(2400, 1800, image::ImageFormat::Jpeg)).unwrap();
     assert_eq!((upload.width, upload.height), (1600, 1200));
     let stored = image::load_from_memory(&upload.bytes).unwrap();
