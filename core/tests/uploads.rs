@@ -441,6 +441,131 @@ async fn pictures_kept_the_old_way_move_when_the_store_opens(backend: Backend) {
     }
 }
 
+// ---- Over HTTP ----
+
+/// Sends `body` to `path` as `POST` with `headers`, and reads the answer: status, head and
+/// body bytes. The server may answer (and stop reading) before the body is all sent.
+async fn post(
+    addr: std::net::SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut all = vec![("Host", "localhost"), ("Connection", "close")];
+    all.extend_from_slice(headers);
+    let head = veche_core::testing::http::request_head("POST", path, &all, Some(body.len()));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let _ = stream.write_all(body).await;
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw).await;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, raw[split + 4..].to_vec())
+}
+
+/// `GET path`: status, head and body bytes.
+async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let head = veche_core::testing::http::request_head(
+        "GET",
+        path,
+        &[("Host", "localhost"), ("Connection", "close")],
+        None,
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, raw[split + 4..].to_vec())
+}
+
+/// `POST /api/v1/uploads` and `/media/{hash}`, `/media/{hash}/thumb`: a 20 MB body is refused
+/// unread (413), a text file by its content (422), a photo kept without its position with
+/// the addresses of the picture and its thumbnail, both served for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_are_uploaded_and_served_over_http() {
+    use veche_core::feature::Feature;
+    use veche_core::testing::server;
+    let (backend, _dir) = server::sqlite();
+    let platform = server::platform_on(
+        backend.clone(),
+        server::PlatformSpec::default(),
+        std::sync::Arc::new(veche_core::testing::notify::Recorder::default()),
+    )
+    .await;
+    let running = veche_core::accounts_web::AccountsFeature
+        .start(platform.clone())
+        .await
+        .unwrap();
+    let addr = server::serve(&platform, running.routes().unwrap()).await;
+    let user = server::user(&platform, &[veche_core::accounts::model::Role::Resident]).await;
+    let auth = [
+        ("Authorization", user.bearer.as_str()),
+        ("Content-Type", "image/jpeg"),
+    ];
+
+    let (status, _, body) = post(addr, "/api/v1/uploads", &auth, &vec![0xFF; 20 << 20]).await;
+    assert_eq!(status, 413, "{}", String::from_utf8_lossy(&body));
+    let (status, _, body) = post(
+        addr,
+        "/api/v1/uploads",
+        &auth,
+        b"just text, called photo.jpg",
+    )
+    .await;
+    assert_eq!(status, 422);
+    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(problem["reason"], "not_an_image");
+    assert_eq!(stored_count(&backend).await, 0);
+
+    let (status, _, body) = post(
+        addr,
+        "/api/v1/uploads",
+        &auth,
+        &with_exif(&jpeg(2000, 1000), 1),
+    )
+    .await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let sent: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let hash = sent["hash"].as_str().unwrap();
+    assert_eq!(sent["url"], format!("/media/{hash}"));
+    assert_eq!(sent["thumb_url"], format!("/media/{hash}/thumb"));
+
+    let (status, head, picture) = get(addr, &format!("/media/{hash}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: image/jpeg"),
+        "{head}"
+    );
+    assert!(head.contains("immutable"), "{head}");
+    assert_eq!(gps_latitude(&picture), None);
+    let picture = image::load_from_memory(&picture).unwrap();
+    assert_eq!((picture.width(), picture.height()), (1600, 800));
+    let (status, head, thumb) = get(addr, &format!("/media/{hash}/thumb")).await;
+    assert_eq!(status, 200);
+    assert!(head.contains("immutable"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-content-type-options: nosniff"),
+        "{head}"
+    );
+    let thumb = image::load_from_memory_with_format(&thumb, image::ImageFormat::Jpeg).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (320, 160));
+    let zeros = "0".repeat(64);
+    assert_eq!(get(addr, &format!("/media/{zeros}/thumb")).await.0, 404);
+    assert_eq!(
+        get(addr, "/media/..%2F..%2Fveche.sqlite3/thumb").await.0,
+        404
+    );
+}
+
 veche_core::contract_tests!(
     uploads_round_trip_once_by_hash,
     a_photo_is_kept_without_its_location,
