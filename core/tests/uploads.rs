@@ -443,21 +443,22 @@ async fn pictures_kept_the_old_way_move_when_the_store_opens(backend: Backend) {
 
 // ---- Over HTTP ----
 
-/// Sends `body` to `path` as `POST` with `headers`, and reads the answer: status, head and
+/// Sends one request (`body`, if any, with its length) and reads the answer: status, head and
 /// body bytes. The server may answer (and stop reading) before the body is all sent.
-async fn post(
+async fn exchange(
     addr: std::net::SocketAddr,
+    method: &str,
     path: &str,
     headers: &[(&str, &str)],
-    body: &[u8],
+    body: Option<&[u8]>,
 ) -> (u16, String, Vec<u8>) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let mut all = vec![("Host", "localhost"), ("Connection", "close")];
     all.extend_from_slice(headers);
-    let head = veche_core::testing::http::request_head("POST", path, &all, Some(body.len()));
+    let head = veche_core::testing::http::request_head(method, path, &all, body.map(<[u8]>::len));
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream.write_all(head.as_bytes()).await.unwrap();
-    let _ = stream.write_all(body).await;
+    let _ = stream.write_all(body.unwrap_or_default()).await;
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw).await;
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
@@ -466,23 +467,17 @@ async fn post(
     (status, head, raw[split + 4..].to_vec())
 }
 
-/// `GET path`: status, head and body bytes.
+async fn post(
+    addr: std::net::SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    exchange(addr, "POST", path, headers, Some(body)).await
+}
+
 async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String, Vec<u8>) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let head = veche_core::testing::http::request_head(
-        "GET",
-        path,
-        &[("Host", "localhost"), ("Connection", "close")],
-        None,
-    );
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head, raw[split + 4..].to_vec())
+    exchange(addr, "GET", path, &[], None).await
 }
 
 /// `POST /api/v1/uploads` and `/media/{hash}`, `/media/{hash}/thumb`: a 20 MB body is refused
