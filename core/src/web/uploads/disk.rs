@@ -108,3 +108,54 @@ fn write_once(path: &Path, tmp: &Path, bytes: &[u8]) -> StoreResult<()> {
         .map_err(|e| io_error("syncing", folder, e))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test]
+    async fn a_file_is_named_by_its_hash_written_once_and_no_part_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = DiskBlobs::new(dir.path().join("media"));
+        blobs.prepare().unwrap();
+        let bytes = Bytes::from_static(b"a picture's bytes");
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        blobs.put(&hash, bytes.clone()).await.unwrap();
+        blobs.put(&hash, bytes.clone()).await.unwrap();
+        let folder = dir.path().join("media").join(&hash[..2]);
+        assert_eq!(files_in(&folder), vec![format!("{hash}.jpg")]);
+        assert!(files_in(&dir.path().join("media").join("tmp")).is_empty());
+        assert_eq!(blobs.get(&hash).await.unwrap(), Some(bytes));
+        assert_eq!(blobs.get(&"0".repeat(64)).await.unwrap(), None);
+        assert_eq!(blobs.get("../../veche.sqlite3").await.unwrap(), None);
+        assert!(blobs.put("../x", Bytes::new()).await.is_err());
+    }
+
+    #[test]
+    fn what_a_crash_left_half_written_is_removed_at_the_next_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = DiskBlobs::new(dir.path().to_path_buf());
+        blobs.prepare().unwrap();
+        let tmp = dir.path().join("tmp");
+        let stale = std::fs::File::create(tmp.join("old.part")).unwrap();
+        let two_hours = std::time::Duration::from_secs(7200);
+        stale
+            .set_modified(std::time::SystemTime::now() - two_hours)
+            .unwrap();
+        std::fs::File::create(tmp.join("being-written.part")).unwrap();
+        blobs.prepare().unwrap();
+        assert_eq!(files_in(&tmp), vec!["being-written.part".to_string()]);
+    }
+}
