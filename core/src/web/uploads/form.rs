@@ -19,6 +19,20 @@ pub const MAX_FILES: u64 = 5;
 /// the text. The server's own limit on every request is at least this.
 pub const MAX_REQUEST_BYTES: u64 = form_limit(MAX_FILES);
 
+/// The largest body a request may send as its `Content-Type` says, before any route reads
+/// it: a form with files ([`MAX_REQUEST_BYTES`]) or a picture sent whole ([`MAX_BYTES`]);
+/// anything else `otherwise`. The route that takes the request holds it to its own limit.
+pub fn body_limit(content_type: Option<&str>, otherwise: u64) -> u64 {
+    let essence = content_type
+        .and_then(|t| t.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase());
+    match essence.as_deref() {
+        Some("multipart/form-data") => MAX_REQUEST_BYTES.max(otherwise),
+        Some("image/jpeg" | "image/png" | "image/webp") => (MAX_BYTES as u64).max(otherwise),
+        _ => otherwise,
+    }
+}
+
 /// The limit of a form carrying up to `files` files of [`MAX_BYTES`] each, and its text: the
 /// `limit` to give [`multipart_form`].
 pub const fn form_limit(files: u64) -> u64 {

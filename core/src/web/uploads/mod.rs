@@ -38,7 +38,7 @@ pub use check::{
     check_image, thumb_of, CONTENT_TYPE, MAX_BYTES, MAX_INPUT_SIDE, MAX_PIXELS, MAX_SIDE,
     THUMB_SIDE,
 };
-pub use form::{form_limit, multipart_form, Files, MAX_FILES, MAX_REQUEST_BYTES};
+pub use form::{body_limit, form_limit, multipart_form, Files, MAX_FILES, MAX_REQUEST_BYTES};
 
 use super::problem::Problem;
 use crate::error::StoreResult;

@@ -133,6 +133,21 @@ fn what_is_not_a_readable_picture_is_refused() {
 }
 
 #[test]
+fn only_bodies_that_carry_pictures_may_be_large() {
+    let small = 1024 * 1024;
+    assert_eq!(body_limit(None, small), small);
+    assert_eq!(body_limit(Some("application/json"), small), small);
+    assert_eq!(body_limit(Some("image/svg+xml"), small), small);
+    assert_eq!(body_limit(Some("image/JPEG"), small), MAX_BYTES as u64);
+    assert_eq!(
+        body_limit(Some("multipart/form-data; boundary=x"), small),
+        MAX_REQUEST_BYTES
+    );
+    assert_eq!(MAX_REQUEST_BYTES, form_limit(MAX_FILES));
+    assert!(form_limit(5) > 5 * MAX_BYTES as u64);
+}
+
+#[test]
 fn hashes_are_exactly_64_lowercase_hex_digits() {
     assert!(is_hash(&"a".repeat(64)));
     assert!(!is_hash(&"A".repeat(64)));
