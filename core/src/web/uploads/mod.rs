@@ -3,10 +3,9 @@
 //!
 //! An upload is believed for nothing it says about itself: not its name, not its declared
 //! type. [`check_image`] reads the bytes: at most [`MAX_BYTES`]; a JPEG, PNG or WebP by its
-//! signature; at most [`MAX_PIXELS`] by its header, before anything is decoded; decoded (a
-//! JPEG at a reduced scale when it is much larger than what is kept), scaled down to at most
-//! [`MAX_SIDE`] pixels a side and encoded again as a JPEG, with a thumbnail of at most
-//! [`THUMB_SIDE`]. What is stored is those new JPEGs, so nothing of the original file
+//! signature; at most [`MAX_PIXELS`] by its header, before anything is decoded; decoded
+//! (turned upright as its EXIF orientation says), scaled down to at most [`MAX_SIDE`] pixels
+//! a side and encoded again as a JPEG, with a thumbnail of at most [`THUMB_SIDE`]. What is stored is those new JPEGs, so nothing of the original file
 //! survives: no EXIF (a phone's GPS position), no comments, no trailing payload. A JPEG's
 //! blake3 hash is its name: the same picture is stored once and served from `/media/{hash}`
 //! (its thumbnail from `/media/{hash}/thumb`) forever (`immutable`).
