@@ -25,7 +25,8 @@ use veche_core::web::problem::Problem;
 use veche_core::web::{cookie, RequestMeta, REQUEST};
 use veche_core::Platform;
 
-/// The largest request body any route accepts; routes set smaller limits of their own.
+/// The largest request body any route accepts, but those that carry pictures (see
+/// [`veche_core::web::uploads::body_limit`]); routes set smaller limits of their own.
 pub const MAX_BODY: u64 = 1024 * 1024;
 
 pub struct ServerOptions {
@@ -166,12 +167,16 @@ where
     };
     let method = request.method().clone();
     let span = tracing::info_span!("request", id = %meta.id, method = %method, path = %meta.path);
-    let too_large = request
-        .headers()
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
+    let header = |name| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let limit = veche_core::web::uploads::body_limit(header(http::header::CONTENT_TYPE), MAX_BODY);
+    let too_large = header(http::header::CONTENT_LENGTH)
         .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > MAX_BODY);
+        .is_some_and(|n| n > limit);
     let mut response = if too_large {
         Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             .into_response(&platform.catalog, meta.lang)

@@ -714,6 +714,39 @@ async fn oversized_bodies_are_refused_with_413_before_parsing() {
     app.stop().await;
 }
 
+/// A photo of a few megabytes passes the server's own limit on bodies (a picture, or a form
+/// with files, may be large; its route holds it to 10 MB), and one past 10 MB does not.
+#[tokio::test]
+async fn a_photo_of_megabytes_is_taken_and_one_past_the_limit_refused() {
+    let (app, client) = TestApp::with_client().await;
+    let (_, token) =
+        common::fixtures::resident(&app, KHAMOVNIKI, 1980, true, &[Role::Resident]).await;
+    let mut grain = 0x2545_F491_4F6C_DD1Du64;
+    let noise = image::RgbImage::from_fn(1500, 1000, |_, _| {
+        grain ^= grain << 13;
+        grain ^= grain >> 7;
+        grain ^= grain << 17;
+        image::Rgb([grain as u8, (grain >> 8) as u8, (grain >> 16) as u8])
+    });
+    let mut photo = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut photo, 95)
+        .encode_image(&noise)
+        .unwrap();
+    assert!(photo.len() > 2 * 1024 * 1024, "{} bytes", photo.len());
+    let upload = |body: Vec<u8>| {
+        client
+            .post(app.url("/api/v1/uploads"))
+            .bearer_auth(&token)
+            .header("content-type", "image/jpeg")
+            .body(body)
+            .fetch()
+    };
+    assert_eq!(upload(photo).await.status(), StatusCode::CREATED);
+    let r = upload(vec![0xFF; 11 * 1024 * 1024]).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
     let (app, client) = TestApp::with_client().await;

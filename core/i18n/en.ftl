@@ -335,7 +335,8 @@ err-invalid_filter-detail = Check the parameters in the address: the one with an
 time-msk = Moscow time
 
 ## Uploaded pictures (core's web kit).
-invalid-image-too_large = The picture is too large: at most 8 MB.
+invalid-image-too_large = The picture is too large: at most 10 MB.
+invalid-image-too_many_pixels = The picture has too many pixels: at most 50 megapixels, 16,384 a side.
 invalid-image-not_an_image = This file is not a picture we can read: send a JPEG, PNG or WebP photo.
 
 ## Maps (core's web kit).

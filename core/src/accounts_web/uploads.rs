@@ -22,17 +22,21 @@ pub struct UploadView {
     pub hash: String,
     /// Where it is served.
     pub url: String,
+    /// Where its thumbnail (at most 320 pixels a side) is served.
+    pub thumb_url: String,
 }
 
-/// Uploads a picture (the request body, `image/jpeg`, `image/png` or `image/webp`, up to 8 MB).
-/// Only the pixels are kept: it is decoded, scaled to at most 1600 pixels a side and stored as
-/// a new JPEG without the original's metadata. The same picture uploaded twice has one hash.
+/// Uploads a picture (the request body, `image/jpeg`, `image/png` or `image/webp`, up to 10 MB
+/// and 50 megapixels). Only the pixels are kept: it is decoded, turned upright, scaled to at
+/// most 1600 pixels a side and stored as a new JPEG without the original's metadata (no EXIF,
+/// no GPS position), with a thumbnail of at most 320. The same picture uploaded twice has one
+/// hash.
 #[utoipa::path(post, path = "/api/v1/uploads", tag = "accounts",
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses((status = 201, body = UploadView),
         (status = 401, description = "`unauthorized`", body = ProblemDocument),
         (status = 413, description = "`payload_too_large`", body = ProblemDocument),
-        (status = 422, description = "`validation_failed` (`image`: `too_large`, `not_an_image`)", body = ProblemDocument),
+        (status = 422, description = "`validation_failed` (`image`: `too_large`, `too_many_pixels`, `not_an_image`)", body = ProblemDocument),
         (status = 429, description = "`rate_limited`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn upload(ctx: Ctx, store: Arc<dyn UploadStore>, body: Bytes) -> Response {
@@ -43,7 +47,8 @@ pub async fn upload(ctx: Ctx, store: Arc<dyn UploadStore>, body: Bytes) -> Respo
             .check(CoreLimit::Upload, who.account.id.as_str())?;
         let hash = uploads::accept(store.as_ref(), body).await?;
         let view = UploadView {
-            url: format!("/media/{hash}"),
+            url: uploads::url(&hash),
+            thumb_url: uploads::thumb_url(&hash),
             hash,
         };
         Ok(respond::json(StatusCode::CREATED, &view))

@@ -128,6 +128,9 @@ async fn recover(
     let problem = match rejection.find::<Rejected>() {
         Some(Rejected(p)) => p.clone(),
         None if rejection.is_not_found() => Problem::not_found(),
+        None if rejection.find::<warp::reject::PayloadTooLarge>().is_some() => {
+            Problem::new(http::StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+        }
         None => Problem::new(http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
     };
     Ok(problem.into_response(&platform.catalog, Lang::Ru))

@@ -25,8 +25,8 @@ use crate::rules::IdeaInput;
 use crate::service::{self, IdeaError, Ideas};
 use crate::IdeasLimit;
 
-/// The largest idea form: the text and a picture of up to 8 MB.
-pub(super) const FORM_LIMIT: u64 = 9 * 1024 * 1024;
+/// The largest idea form: the text and one picture.
+pub(super) const FORM_LIMIT: u64 = veche_core::web::uploads::form_limit(1);
 
 #[derive(Template)]
 #[template(path = "ideas_form.html")]

@@ -66,7 +66,7 @@ async fn stored_image(ideas: &Ideas, input: &IdeaInput) -> IdeaResult<Option<Str
         return Ok(None);
     };
     let kept = match &ideas.uploads {
-        Some(uploads) => uploads.get(&hash).await?.is_some(),
+        Some(uploads) => uploads.info(&hash).await?.is_some(),
         None => false,
     };
     if !kept {

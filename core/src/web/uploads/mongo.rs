@@ -1,86 +1,277 @@
-//! Uploads on MongoDB: one document a picture in `uploads`, its hash the `_id` (a picture is at
-//! most a few hundred kilobytes after [`super::check_image`], far below the 16 MB document
-//! limit). Reads and writes go by `_id`: no other index is needed.
+//! Uploads on MongoDB: the JPEGs in GridFS (bucket `media`: `media.files`, `media.chunks`),
+//! each file named `{hash}.jpg`; one document a picture in `uploads`, its hash the `_id` (so
+//! unique), with its sides, size and thumbnail.
+//!
+//! Putting the same picture from two servers at once may write its files twice; the one whose
+//! `uploads` document lost the race deletes its own files (by their `_id`, never by name,
+//! which would take the winner's too). A server stopped between its files and its document
+//! leaves files no document names: never read, harmless.
+//!
+//! Pictures were kept inside their `uploads` document before (`bytes`): opening the store
+//! moves each into GridFS with a thumbnail and then drops `bytes` from the document, a few at
+//! a time; one an older server writes meanwhile is still served from its document.
 
 use async_trait::async_trait;
-use mongodb::bson::spec::BinarySubtype;
-use mongodb::bson::{doc, Binary, Document};
+use bytes::Bytes;
+use futures::io::{AsyncReadExt, AsyncWriteExt};
+use futures::TryStreamExt;
+use mongodb::bson::{doc, Bson, Document};
+use mongodb::gridfs::GridFsBucket;
+use mongodb::options::GridFsBucketOptions;
 
-use super::{Upload, UploadStore};
+use super::{Upload, UploadInfo, UploadStore};
 use crate::error::{StoreError, StoreResult};
 use crate::storage::mongo::{bson_time, from_bson_time};
 use crate::storage::Mongo;
 
+/// How many old pictures are moved at once.
+const MOVE_BATCH: i64 = 32;
+
 pub struct MongoUploads {
     db: Mongo,
-}
-
-impl MongoUploads {
-    pub fn new(db: Mongo) -> Self {
-        MongoUploads { db }
-    }
-
-    pub async fn migrate(&self) -> StoreResult<()> {
-        Ok(())
-    }
-
-    fn col(&self) -> mongodb::Collection<Document> {
-        self.db.collection("uploads")
-    }
+    bucket: GridFsBucket,
 }
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Internal(format!("upload document without a valid `{what}`"))
 }
 
+fn io_error(e: std::io::Error) -> StoreError {
+    StoreError::Unavailable(format!("GridFS: {e}"))
+}
+
+fn file_name(hash: &str) -> String {
+    format!("{hash}.jpg")
+}
+
+impl MongoUploads {
+    pub fn new(db: Mongo) -> Self {
+        let options = GridFsBucketOptions::builder()
+            .bucket_name("media".to_string())
+            .build();
+        let bucket = db.db().gridfs_bucket(options);
+        MongoUploads { db, bucket }
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        while self.move_old_pictures().await? > 0 {}
+        Ok(())
+    }
+
+    fn col(&self) -> mongodb::Collection<Document> {
+        self.db.collection("uploads")
+    }
+
+    /// Writes one GridFS file; its `_id`.
+    async fn write_file(&self, hash: &str, bytes: &[u8]) -> StoreResult<Bson> {
+        let mut stream = self.bucket.open_upload_stream(file_name(hash)).await?;
+        stream.write_all(bytes).await.map_err(io_error)?;
+        stream.close().await.map_err(io_error)?;
+        Ok(stream.id().clone())
+    }
+
+    /// Writes the picture's and the thumbnail's files; their `_id`s.
+    async fn write_files(&self, upload: &Upload) -> StoreResult<Vec<Bson>> {
+        let thumb = self
+            .write_file(&upload.thumb.hash, &upload.thumb.bytes)
+            .await?;
+        let picture = match self.write_file(&upload.hash, &upload.bytes).await {
+            Ok(id) => id,
+            Err(e) => {
+                self.delete_files(vec![thumb]).await;
+                return Err(e);
+            }
+        };
+        Ok(vec![picture, thumb])
+    }
+
+    /// Deletes files this server wrote and no document names (best effort: one left over
+    /// is never read).
+    async fn delete_files(&self, ids: Vec<Bson>) {
+        for id in ids {
+            if let Err(e) = self.bucket.delete(id).await {
+                tracing::warn!(error = %e, "deleting an unused GridFS file");
+            }
+        }
+    }
+
+    /// Moves up to [`MOVE_BATCH`] pictures kept inside their documents to GridFS; how many.
+    async fn move_old_pictures(&self) -> StoreResult<usize> {
+        let old: Vec<Document> = self
+            .col()
+            .find(doc! { "bytes": { "$exists": true } })
+            .limit(MOVE_BATCH)
+            .await?
+            .try_collect()
+            .await?;
+        for d in &old {
+            let upload = super::with_thumb(old_upload(d)?).await?;
+            let files = self.write_files(&upload).await?;
+            let moved = self
+                .col()
+                .update_one(
+                    doc! { "_id": &upload.hash, "bytes": { "$exists": true } },
+                    doc! {
+                        "$set": info_fields(&upload.info(), &files),
+                        "$unset": { "bytes": "" },
+                    },
+                )
+                .await?;
+            if moved.modified_count == 0 {
+                // Another server moved it meanwhile.
+                self.delete_files(files).await;
+            }
+        }
+        Ok(old.len())
+    }
+
+    /// The bytes of a picture an older server kept inside its document.
+    async fn bytes_in_document(&self, hash: &str) -> StoreResult<Option<Bytes>> {
+        let found = self
+            .col()
+            .find_one(doc! { "_id": hash, "bytes": { "$exists": true } })
+            .projection(doc! { "bytes": 1 })
+            .await?;
+        Ok(found
+            .and_then(|d| d.get_binary_generic("bytes").ok().cloned())
+            .map(Bytes::from))
+    }
+}
+
+/// The fields of an `uploads` document but its `_id`.
+fn info_fields(i: &UploadInfo, files: &[Bson]) -> Document {
+    doc! {
+        "content_type": &i.content_type,
+        "width": i64::from(i.width),
+        "height": i64::from(i.height),
+        "size": i64::try_from(i.size).unwrap_or(i64::MAX),
+        "created_at": bson_time(i.created_at),
+        "thumb": {
+            "hash": &i.thumb_hash,
+            "width": i64::from(i.thumb_width),
+            "height": i64::from(i.thumb_height),
+        },
+        "files": files.to_vec(),
+    }
+}
+
+fn side(d: &Document, name: &str) -> StoreResult<u32> {
+    d.get_i64(name)
+        .ok()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| corrupt(name))
+}
+
+/// A picture as an older server kept it (the bytes inside the document, no thumbnail).
+fn old_upload(d: &Document) -> StoreResult<Upload> {
+    Ok(super::kept_before(
+        d.get_str("_id").map_err(|_| corrupt("_id"))?.to_string(),
+        d.get_str("content_type")
+            .map_err(|_| corrupt("content_type"))?
+            .to_string(),
+        (side(d, "width")?, side(d, "height")?),
+        Bytes::from(
+            d.get_binary_generic("bytes")
+                .map_err(|_| corrupt("bytes"))?
+                .clone(),
+        ),
+        from_bson_time(
+            *d.get_datetime("created_at")
+                .map_err(|_| corrupt("created_at"))?,
+        ),
+    ))
+}
+
+fn info_of(d: &Document) -> StoreResult<UploadInfo> {
+    let hash = d.get_str("_id").map_err(|_| corrupt("_id"))?.to_string();
+    let (width, height) = (side(d, "width")?, side(d, "height")?);
+    // A document an older server wrote has no thumbnail yet: the picture stands in.
+    let (thumb_hash, thumb_width, thumb_height) = match d.get_document("thumb") {
+        Ok(t) => (
+            t.get_str("hash")
+                .map_err(|_| corrupt("thumb.hash"))?
+                .to_string(),
+            side(t, "width")?,
+            side(t, "height")?,
+        ),
+        Err(_) => (hash.clone(), width, height),
+    };
+    let size = match d.get_i64("size") {
+        Ok(size) => u64::try_from(size).map_err(|_| corrupt("size"))?,
+        Err(_) => d.get_binary_generic("bytes").map_or(0, |b| b.len() as u64),
+    };
+    Ok(UploadInfo {
+        hash,
+        content_type: d
+            .get_str("content_type")
+            .map_err(|_| corrupt("content_type"))?
+            .to_string(),
+        width,
+        height,
+        size,
+        created_at: from_bson_time(
+            *d.get_datetime("created_at")
+                .map_err(|_| corrupt("created_at"))?,
+        ),
+        thumb_hash,
+        thumb_width,
+        thumb_height,
+    })
+}
+
 #[async_trait]
 impl UploadStore for MongoUploads {
     async fn put(&self, upload: &Upload) -> StoreResult<()> {
-        let inserted = self
+        if self.info(&upload.hash).await?.is_some() {
+            return Ok(());
+        }
+        let files = self.write_files(upload).await?;
+        let mut document = doc! { "_id": &upload.hash };
+        document.extend(info_fields(&upload.info(), &files));
+        match self
             .col()
-            .insert_one(doc! {
-                "_id": &upload.hash,
-                "content_type": &upload.content_type,
-                "width": i64::from(upload.width),
-                "height": i64::from(upload.height),
-                "bytes": Binary { subtype: BinarySubtype::Generic, bytes: upload.bytes.to_vec() },
-                "created_at": bson_time(upload.created_at),
-            })
-            .await;
-        match inserted.map_err(StoreError::from) {
-            // Content-addressed: the same picture is already there.
-            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            .insert_one(document)
+            .await
+            .map_err(StoreError::from)
+        {
+            Ok(_) => Ok(()),
+            // Content-addressed: the same picture was put meanwhile; ours are not needed.
+            Err(StoreError::Conflict(_)) => {
+                self.delete_files(files).await;
+                Ok(())
+            }
             Err(e) => Err(e),
         }
     }
 
-    async fn get(&self, hash: &str) -> StoreResult<Option<Upload>> {
-        let Some(d) = self.col().find_one(doc! { "_id": hash }).await? else {
-            return Ok(None);
-        };
-        let side = |name: &str| {
-            d.get_i64(name)
-                .ok()
-                .and_then(|v| u32::try_from(v).ok())
-                .ok_or_else(|| corrupt(name))
-        };
-        Ok(Some(Upload {
-            hash: hash.to_string(),
-            content_type: d
-                .get_str("content_type")
-                .map_err(|_| corrupt("content_type"))?
-                .to_string(),
-            width: side("width")?,
-            height: side("height")?,
-            bytes: bytes::Bytes::from(
-                d.get_binary_generic("bytes")
-                    .map_err(|_| corrupt("bytes"))?
-                    .clone(),
-            ),
-            created_at: from_bson_time(
-                *d.get_datetime("created_at")
-                    .map_err(|_| corrupt("created_at"))?,
-            ),
-        }))
+    async fn info(&self, hash: &str) -> StoreResult<Option<UploadInfo>> {
+        let found = self
+            .col()
+            .find_one(doc! { "_id": hash })
+            .projection(doc! { "bytes": 0 })
+            .await?;
+        found.as_ref().map(info_of).transpose()
     }
+
+    async fn bytes(&self, hash: &str) -> StoreResult<Option<Bytes>> {
+        let mut stream = match self
+            .bucket
+            .open_download_stream_by_name(file_name(hash))
+            .await
+        {
+            Ok(stream) => stream,
+            Err(e) if is_not_found(&e) => return self.bytes_in_document(hash).await,
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        stream.read_to_end(&mut out).await.map_err(io_error)?;
+        Ok(Some(Bytes::from(out)))
+    }
+}
+
+fn is_not_found(e: &mongodb::error::Error) -> bool {
+    matches!(
+        *e.kind,
+        mongodb::error::ErrorKind::GridFs(mongodb::error::GridFsErrorKind::FileNotFound { .. })
+    )
 }

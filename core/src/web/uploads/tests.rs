@@ -48,9 +48,51 @@ fn a_png_is_scaled_down_and_stored_as_a_jpeg_named_by_its_hash() {
 }
 
 #[test]
-fn a_small_webp_keeps_its_size() {
+fn a_small_webp_keeps_its_size_and_its_thumbnail_is_smaller() {
     let upload = check_image(&picture(300, 200, image::ImageFormat::WebP)).unwrap();
     assert_eq!((upload.width, upload.height), (300, 200));
+    assert_eq!((upload.thumb.width, upload.thumb.height), (300, 200));
+    let upload = check_image(&picture(1000, 400, image::ImageFormat::WebP)).unwrap();
+    assert_eq!((upload.thumb.width, upload.thumb.height), (320, 128));
+    let thumb = image::load_from_memory(&upload.thumb.bytes).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (320, 128));
+    assert_eq!(
+        upload.thumb.hash,
+        blake3::hash(&upload.thumb.bytes).to_hex().to_string()
+    );
+}
+
+#[test]
+fn a_large_jpeg_is_scaled_to_fill_exactly_the_longest_side() {
+    // 4000 × 3000 scales to exactly 1600 × 1200, its thumbnail to 320 × 240.
+    let upload = check_image(&picture(4000, 3000, image::ImageFormat::Jpeg)).unwrap();
+    assert_eq!((upload.width, upload.height), (1600, 1200));
+    assert_eq!((upload.thumb.width, upload.thumb.height), (320, 240));
+    // 2400 × 1800 (the size of the ideas API test photo) too.
+    let upload = check_image(&picture(2400, 1800, image::ImageFormat::Jpeg)).unwrap();
+    assert_eq!((upload.width, upload.height), (1600, 1200));
+    let stored = image::load_from_memory(&upload.bytes).unwrap();
+    assert_eq!((stored.width(), stored.height()), (1600, 1200));
+}
+
+#[test]
+fn a_transparent_png_and_a_grey_jpeg_become_colour_jpegs() {
+    let img = image::RgbaImage::from_fn(50, 40, |x, _| image::Rgba([0, 0, 0, (x * 5) as u8]));
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    let upload = check_image(&out.into_inner()).unwrap();
+    let stored = image::load_from_memory(&upload.bytes).unwrap().to_rgb8();
+    // Fully transparent black shows as the white page behind it.
+    assert!(stored.get_pixel(0, 20).0.iter().all(|&c| c > 240));
+    let grey = image::GrayImage::from_fn(64, 64, |x, y| image::Luma([((x + y) * 2) as u8]));
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageLuma8(grey)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .unwrap();
+    let upload = check_image(&out.into_inner()).unwrap();
+    assert_eq!((upload.width, upload.height), (64, 64));
 }
 
 #[test]
@@ -80,8 +122,29 @@ fn what_is_not_a_readable_picture_is_refused() {
     bomb[20..24].copy_from_slice(&20_000u32.to_be_bytes());
     let crc = crc_of(&bomb[12..29]);
     bomb[29..33].copy_from_slice(&crc.to_be_bytes());
-    assert_eq!(refused(&bomb), "not_an_image");
+    assert_eq!(refused(&bomb), "too_many_pixels");
+    // Within the sides, past the pixels: 9,000 × 6,000 is 54 megapixels.
+    bomb[16..20].copy_from_slice(&9_000u32.to_be_bytes());
+    bomb[20..24].copy_from_slice(&6_000u32.to_be_bytes());
+    let crc = crc_of(&bomb[12..29]);
+    bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+    assert_eq!(refused(&bomb), "too_many_pixels");
     assert_eq!(refused(&vec![0xFF; MAX_BYTES + 1]), "too_large");
+}
+
+#[test]
+fn only_bodies_that_carry_pictures_may_be_large() {
+    let small = 1024 * 1024;
+    assert_eq!(body_limit(None, small), small);
+    assert_eq!(body_limit(Some("application/json"), small), small);
+    assert_eq!(body_limit(Some("image/svg+xml"), small), small);
+    assert_eq!(body_limit(Some("image/JPEG"), small), MAX_BYTES as u64);
+    assert_eq!(
+        body_limit(Some("multipart/form-data; boundary=x"), small),
+        MAX_REQUEST_BYTES
+    );
+    assert_eq!(MAX_REQUEST_BYTES, form_limit(MAX_FILES));
+    assert!(form_limit(5) > 5 * MAX_BYTES as u64);
 }
 
 #[test]
