@@ -51,8 +51,7 @@ reports-invalid-organisation_kind-unknown = The kind is district_council, housin
 reports-invalid-kind-unknown = Unknown kind.
 reports-invalid-districts-too_many = Too many districts: at most 500.
 reports-invalid-districts-unknown_district = One of the districts is not in the directory.
-reports-invalid-account_id-unknown = There is no such account.
-reports-invalid-account_id-not_official = Only an official can belong to an organisation.
+reports-invalid-head-not_official = The head must be one of the organisation's officials.
 reports-invalid-radius-out_of_range = The radius is 1 to 2,000 metres.
 
 ## Names

@@ -51,8 +51,7 @@ reports-invalid-organisation_kind-unknown = Вид — district_council, housing
 reports-invalid-kind-unknown = Неизвестный вид.
 reports-invalid-districts-too_many = Слишком много районов: не больше 500.
 reports-invalid-districts-unknown_district = Одного из районов нет в справочнике.
-reports-invalid-account_id-unknown = Такой учётной записи нет.
-reports-invalid-account_id-not_official = В организации может состоять только сотрудник.
+reports-invalid-head-not_official = Руководитель должен быть сотрудником этой организации.
 reports-invalid-radius-out_of_range = Радиус — от 1 до 2000 метров.
 
 ## Названия

@@ -61,4 +61,10 @@ impl FeatureService for Reports {
             }
         });
     }
+
+    async fn seed_demo(&self, platform: &Platform) -> anyhow::Result<()> {
+        let made = crate::demo::seed(platform, self).await?;
+        tracing::info!(reports = made, "demo reports seeded");
+        Ok(())
+    }
 }

@@ -15,6 +15,7 @@
 //! - [`http`]: the JSON API and its OpenAPI document; [`views`]: what it shows (never the
 //!   author).
 
+pub mod demo;
 mod feature;
 pub mod http;
 pub mod model;

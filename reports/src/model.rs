@@ -62,35 +62,18 @@ pub struct Category {
     pub version: u64,
 }
 
-/// An organisation that answers reports in a set of districts.
+/// What reports add to one of core's organisations (its name and officials are core's: an
+/// official's `organisation_id`): the kind of organisation it is, the districts it serves,
+/// and its head, who hears of disputed answers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Organisation {
+pub struct Profile {
     #[serde(rename = "_id")]
     pub id: OrganisationId,
-    pub name_ru: String,
-    pub name_en: String,
     pub kind: OrgKind,
     pub districts: BTreeSet<DistrictId>,
+    /// One of its officials; without one, a dispute goes to all of them.
+    pub head: Option<AccountId>,
     pub version: u64,
-}
-
-impl Organisation {
-    pub fn name(&self, lang: veche_core::web::i18n::Lang) -> &str {
-        match lang {
-            veche_core::web::i18n::Lang::Ru => &self.name_ru,
-            veche_core::web::i18n::Lang::En => &self.name_en,
-        }
-    }
-}
-
-/// An official's membership of one organisation (an official belongs to one at most); its
-/// head hears of disputed answers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
-    #[serde(rename = "_id")]
-    pub account_id: AccountId,
-    pub organisation_id: OrganisationId,
-    pub head: bool,
 }
 
 veche_core::string_enum! {

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 use veche_core::id::AccountId;
 use veche_core::web::i18n::{Catalog, Lang};
 
-use crate::model::{
-    Actor, Answer, CalendarDay, Category, Member, Organisation, Report, Routing, Step,
-};
+use veche_core::accounts::model::Organisation;
+
+use crate::model::{Actor, Answer, CalendarDay, Category, Profile, Report, Routing, Step};
 use crate::rules::routing::reason_key;
 use crate::service::Nearby;
 
@@ -103,6 +103,7 @@ pub struct Viewing<'a> {
     pub now: OffsetDateTime,
     pub lang: Lang,
     pub catalog: &'a Catalog,
+    /// Core's organisations (their names).
     pub organisations: &'a [Organisation],
     pub directory: &'a veche_core::districts::Directory,
 }
@@ -113,7 +114,7 @@ impl Viewing<'_> {
             .organisations
             .iter()
             .find(|o| o.id == routing.organisation_id);
-        let name = organisation.map(|o| o.name(self.lang).to_string());
+        let name = organisation.map(|o| o.name.clone());
         let district = self
             .directory
             .district(routing.district_id.as_str())
@@ -258,54 +259,38 @@ pub struct CategoryList {
     pub items: Vec<CategoryView>,
 }
 
+/// What reports add to one of core's organisations, with its name.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OrganisationView {
+pub struct ProfileView {
     pub id: String,
-    pub name_ru: String,
-    pub name_en: String,
+    /// Core's name of the organisation.
+    pub name: Option<String>,
+    /// `district_council`, `housing`, `roads`, `parks`, `utilities`.
     pub kind: String,
     pub districts: Vec<String>,
+    pub head: Option<String>,
     pub version: u64,
 }
 
-impl From<&Organisation> for OrganisationView {
-    fn from(o: &Organisation) -> Self {
-        OrganisationView {
-            id: o.id.to_string(),
-            name_ru: o.name_ru.clone(),
-            name_en: o.name_en.clone(),
-            kind: o.kind.as_str().to_string(),
-            districts: o.districts.iter().map(|d| d.to_string()).collect(),
-            version: o.version,
+impl ProfileView {
+    pub fn new(profile: &Profile, organisations: &[Organisation]) -> ProfileView {
+        ProfileView {
+            id: profile.id.to_string(),
+            name: organisations
+                .iter()
+                .find(|o| o.id == profile.id)
+                .map(|o| o.name.clone()),
+            kind: profile.kind.as_str().to_string(),
+            districts: profile.districts.iter().map(|d| d.to_string()).collect(),
+            head: profile.head.as_ref().map(|h| h.to_string()),
+            version: profile.version,
         }
     }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OrganisationList {
-    pub items: Vec<OrganisationView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberView {
-    pub account_id: String,
-    pub organisation_id: String,
-    pub head: bool,
-}
-
-impl From<&Member> for MemberView {
-    fn from(m: &Member) -> Self {
-        MemberView {
-            account_id: m.account_id.to_string(),
-            organisation_id: m.organisation_id.to_string(),
-            head: m.head,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberList {
-    pub items: Vec<MemberView>,
+pub struct ProfileList {
+    pub items: Vec<ProfileView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

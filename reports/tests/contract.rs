@@ -11,8 +11,8 @@ use veche_core::id::{AccountId, DistrictId, OrganisationId};
 use veche_core::storage::Backend;
 use veche_core::StoreError;
 use veche_reports::model::{
-    CalendarDay, Category, CategoryId, DayKind, Mail, Member, OrgKind, Organisation, Place, Report,
-    RouteBasis, Routing, Status, WARNED_EARLY,
+    CalendarDay, Category, CategoryId, DayKind, Mail, OrgKind, Place, Profile, Report, RouteBasis,
+    Routing, Status, WARNED_EARLY,
 };
 use veche_reports::rules::{self, geo, ReportFields};
 use veche_reports::store::{self, ReportQuery, ReportStore};
@@ -39,13 +39,12 @@ fn category(id: &str) -> Category {
     }
 }
 
-fn organisation(id: &str) -> Organisation {
-    Organisation {
+fn profile(id: &str) -> Profile {
+    Profile {
         id: OrganisationId::from_trusted(id.into()),
-        name_ru: "Дороги".into(),
-        name_en: "Roads".into(),
         kind: OrgKind::Roads,
         districts: BTreeSet::from([DistrictId::from_trusted(KHAMOVNIKI.into())]),
+        head: None,
         version: 1,
     }
 }
@@ -83,7 +82,7 @@ fn routed(mut report: Report, org: &str, due: OffsetDateTime) -> Report {
 
 const POINT: (f64, f64) = (55.7355, 37.5885);
 
-async fn categories_and_organisations_keep_versions(backend: Backend) {
+async fn categories_and_profiles_keep_versions(backend: Backend) {
     let store = open(&backend).await;
     let pothole = category("pothole");
     assert!(store.put_category(&pothole, None).await.unwrap());
@@ -107,54 +106,24 @@ async fn categories_and_organisations_keep_versions(backend: Backend) {
     assert_eq!(all[1].name_en, "Potholes");
     assert_eq!(all[1].version, 2);
 
-    let roads = organisation("roads");
-    assert!(store.put_organisation(&roads, None).await.unwrap());
-    let wider = Organisation {
+    let roads = profile("roads");
+    assert!(store.put_profile(&roads, None).await.unwrap());
+    let wider = Profile {
         districts: BTreeSet::from([
             DistrictId::from_trusted(KHAMOVNIKI.into()),
             DistrictId::from_trusted(ARBAT.into()),
         ]),
+        head: Some(AccountId::generate()),
         version: 2,
         ..roads.clone()
     };
-    assert!(!store.put_organisation(&wider, Some(7)).await.unwrap());
-    assert!(store.put_organisation(&wider, Some(1)).await.unwrap());
-    assert_eq!(store.organisations().await.unwrap(), vec![wider]);
-}
-
-async fn officials_belong_to_one_organisation(backend: Backend) {
-    let store = open(&backend).await;
-    let (a, b) = (AccountId::generate(), AccountId::generate());
-    let roads = OrganisationId::from_trusted("roads".into());
-    let housing = OrganisationId::from_trusted("housing".into());
-    let member = |account: &AccountId, org: &OrganisationId, head| Member {
-        account_id: account.clone(),
-        organisation_id: org.clone(),
-        head,
-    };
-    store.set_member(&member(&a, &roads, true)).await.unwrap();
-    store.set_member(&member(&b, &roads, false)).await.unwrap();
-    assert_eq!(store.members(&roads).await.unwrap().len(), 2);
+    assert!(!store.put_profile(&wider, Some(7)).await.unwrap());
+    assert!(store.put_profile(&wider, Some(1)).await.unwrap());
+    store.put_profile(&profile("parks"), None).await.unwrap();
     assert_eq!(
-        store.member(&a).await.unwrap(),
-        Some(member(&a, &roads, true))
+        store.profiles().await.unwrap(),
+        vec![profile("parks"), wider]
     );
-    // Moving to another organisation leaves the first.
-    store
-        .set_member(&member(&a, &housing, false))
-        .await
-        .unwrap();
-    assert_eq!(
-        store.members(&roads).await.unwrap(),
-        vec![member(&b, &roads, false)]
-    );
-    assert_eq!(
-        store.members(&housing).await.unwrap(),
-        vec![member(&a, &housing, false)]
-    );
-    assert!(store.remove_member(&a).await.unwrap());
-    assert!(!store.remove_member(&a).await.unwrap());
-    assert_eq!(store.member(&a).await.unwrap(), None);
 }
 
 async fn calendar_entries_are_kept_by_date(backend: Backend) {
@@ -501,8 +470,7 @@ async fn a_resident_joins_once(backend: Backend) {
 }
 
 veche_core::contract_tests!(
-    categories_and_organisations_keep_versions,
-    officials_belong_to_one_organisation,
+    categories_and_profiles_keep_versions,
     calendar_entries_are_kept_by_date,
     reports_are_replaced_by_version_and_keep_their_joiners,
     open_reports_are_found_by_grid_cell,

@@ -75,12 +75,6 @@ const QUERIES: &[(&str, &str, &[&str], &[&str])] = &[
     ("answered reports to close", "reports", &[], &["closes_at"]),
     ("emails owed", "reports", &[], &["mail_since"]),
     (
-        "an organisation's officials",
-        "report_members",
-        &["organisation_id"],
-        &["_id"],
-    ),
-    (
         "a report's joiners in order",
         "report_joins",
         &["report_id"],

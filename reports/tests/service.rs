@@ -7,17 +7,18 @@ use std::sync::Arc;
 
 use time::Duration;
 use veche_core::accounts::model::{Account, Role};
+use veche_core::accounts::service::create_organisation;
 use veche_core::clock;
 use veche_core::id::{DistrictId, OrganisationId};
 use veche_core::platform::Platform;
 use veche_core::storage::Backend;
 use veche_core::testing::notify::Recorder;
-use veche_core::testing::server::{platform_on, user, PlatformSpec};
+use veche_core::testing::server::{platform_on, user, user_with, PlatformSpec, UserSpec};
 use veche_core::web::ratelimit::declare;
 use veche_reports::model::{Action, Actor, Category, Report, ReportId, RouteBasis, Status};
 use veche_reports::rules::{
-    AnswerInput, CategoryInput, DayInput, DecisionInput, MemberInput, NoteInput, OrganisationInput,
-    ReportInput, RerouteInput,
+    AnswerInput, CategoryInput, DayInput, DecisionInput, NoteInput, ProfileInput, ReportInput,
+    RerouteInput,
 };
 use veche_reports::service::{self, ReportError, Reports, ReportsConfig};
 use veche_reports::{ReportsLimit, REPORTS_EN, REPORTS_RU};
@@ -72,9 +73,28 @@ async fn world(backend: Backend) -> World {
         .with_locator(Arc::new(locate));
     let admin = user(&platform, &[Role::Admin]).await.account;
     let moderator = user(&platform, &[Role::Moderator]).await.account;
-    let head = user(&platform, &[Role::Official]).await.account;
-    let official = user(&platform, &[Role::Official]).await.account;
-    let other = user(&platform, &[Role::Official]).await.account;
+    // Core's organisations; officials belong to one by their account's `organisation_id`.
+    let roads = create_organisation(platform.accounts(), &admin, "Дороги ЦАО")
+        .await
+        .unwrap()
+        .id;
+    let other_roads = create_organisation(platform.accounts(), &admin, "Мосты")
+        .await
+        .unwrap()
+        .id;
+    let official_of = |org: &OrganisationId| UserSpec {
+        organisation: Some(org.clone()),
+        ..UserSpec::default()
+    };
+    let head = user_with(&platform, &[Role::Official], official_of(&roads))
+        .await
+        .account;
+    let official = user_with(&platform, &[Role::Official], official_of(&roads))
+        .await
+        .account;
+    let other = user_with(&platform, &[Role::Official], official_of(&other_roads))
+        .await
+        .account;
     let author = user(&platform, &[]).await.account;
     let resident = user(&platform, &[]).await.account;
     let category = |parent: Option<String>, name: &str, kind: &str| CategoryInput {
@@ -103,39 +123,19 @@ async fn world(backend: Backend) -> World {
     )
     .await
     .unwrap();
-    let org = |name: &str, districts: &[&str]| OrganisationInput {
-        name_ru: name.into(),
-        name_en: name.into(),
+    let profile = |districts: &[&str], head: Option<&Account>| ProfileInput {
         kind: "roads".into(),
         districts: districts.iter().map(|d| d.to_string()).collect(),
+        head: head.map(|h| h.id.to_string()),
     };
-    let roads = service::create_organisation(
-        &platform,
-        &reports,
-        &admin,
-        &org("Дороги ЦАО", &[KHAMOVNIKI]),
-    )
-    .await
-    .unwrap()
-    .id;
-    let other_roads =
-        service::create_organisation(&platform, &reports, &admin, &org("Мосты", &[ARBAT]))
-            .await
-            .unwrap()
-            .id;
-    for (who, org, head) in [
-        (&head, &roads, true),
-        (&official, &roads, false),
-        (&other, &other_roads, false),
-    ] {
-        let input = MemberInput {
-            account_id: who.id.to_string(),
-            head,
-        };
-        service::set_member(&platform, &reports, &admin, org, &input)
-            .await
-            .unwrap();
-    }
+    let input = profile(&[KHAMOVNIKI], Some(&head));
+    service::set_profile(&platform, &reports, &admin, &roads, None, &input)
+        .await
+        .unwrap();
+    let input = profile(&[ARBAT], None);
+    service::set_profile(&platform, &reports, &admin, &other_roads, None, &input)
+        .await
+        .unwrap();
     World {
         platform,
         reports,
@@ -902,29 +902,57 @@ async fn filing_refuses_what_it_cannot_place(backend: Backend) {
 
 async fn only_admins_administer_and_the_calendar_moves_deadlines(backend: Backend) {
     let w = world(backend).await;
-    let input = OrganisationInput {
-        name_ru: "Жилищник".into(),
-        name_en: "Housing".into(),
-        kind: "housing".into(),
+    let input = ProfileInput {
+        kind: "roads".into(),
         districts: vec![KHAMOVNIKI.into()],
+        head: None,
     };
     for who in [&w.moderator, &w.official, &w.resident] {
-        let denied = service::create_organisation(&w.platform, &w.reports, who, &input).await;
-        assert!(matches!(denied, Err(ReportError::Forbidden)));
+        let denied =
+            service::set_profile(&w.platform, &w.reports, who, &w.roads, None, &input).await;
+        assert!(matches!(denied, Err(ReportError::Forbidden)), "{denied:?}");
     }
-    let unknown = OrganisationInput {
+    let refused = |input: ProfileInput| {
+        let w = &w;
+        async move {
+            match service::set_profile(&w.platform, &w.reports, &w.admin, &w.roads, None, &input)
+                .await
+            {
+                Err(ReportError::Invalid(i)) => (i.field, i.code),
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let unknown = ProfileInput {
         districts: vec!["99999999".into()],
         ..input.clone()
     };
-    let refused = service::create_organisation(&w.platform, &w.reports, &w.admin, &unknown).await;
-    assert!(matches!(refused, Err(ReportError::Invalid(_))));
-    let members = service::members(&w.reports, &w.head, &w.roads)
-        .await
-        .unwrap();
-    assert_eq!(members.len(), 2);
-    assert!(service::members(&w.reports, &w.other, &w.roads)
-        .await
-        .is_err());
+    assert_eq!(refused(unknown).await, ("districts", "unknown_district"));
+    // The head must be one of the organisation's officials.
+    let foreign_head = ProfileInput {
+        head: Some(w.other.id.to_string()),
+        ..input.clone()
+    };
+    assert_eq!(refused(foreign_head).await, ("head", "not_official"));
+    // A stale version is a conflict; the current one changes it.
+    let stale =
+        service::set_profile(&w.platform, &w.reports, &w.admin, &w.roads, Some(7), &input).await;
+    assert!(matches!(
+        stale,
+        Err(ReportError::Conflict("version_conflict"))
+    ));
+    let changed =
+        service::set_profile(&w.platform, &w.reports, &w.admin, &w.roads, Some(1), &input)
+            .await
+            .unwrap();
+    assert_eq!((changed.version, changed.head), (2, None));
+    // An organisation core does not know has no profile.
+    let nowhere = OrganisationId::generate();
+    let missing =
+        service::set_profile(&w.platform, &w.reports, &w.admin, &nowhere, None, &input).await;
+    assert!(matches!(missing, Err(ReportError::NotFound)));
+    let officials = service::officials(&w.platform, &w.roads).await.unwrap();
+    assert_eq!(officials.len(), 2);
     // Every working day of the next three weeks made a holiday: a deadline moves past them.
     let before = w.routed().await.deadline.unwrap();
     let today = clock::now()

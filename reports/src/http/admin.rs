@@ -3,7 +3,7 @@
 
 use warp::reply::Response;
 
-use veche_core::id::{AccountId, OrganisationId};
+use veche_core::id::OrganisationId;
 use veche_core::web::idempotency::Outcome;
 use veche_core::web::precondition::set_etag;
 use veche_core::web::problem::{Problem, ProblemDocument};
@@ -12,12 +12,9 @@ use veche_core::web::responses::{Change, CreateHeaders, CsrfHeader, Guarded, Ver
 
 use super::Req;
 use crate::model::CategoryId;
-use crate::rules::{CategoryInput, DayInput, MemberInput, OrganisationInput};
+use crate::rules::{CategoryInput, DayInput, ProfileInput};
 use crate::service;
-use crate::views::{
-    CategoryList, CategoryView, DayList, DayView, MemberList, MemberView, OrganisationList,
-    OrganisationView,
-};
+use crate::views::{CategoryList, CategoryView, DayList, DayView, ProfileList, ProfileView};
 
 fn organisation_id(raw: &str) -> Result<OrganisationId, Problem> {
     OrganisationId::parse(raw).ok_or_else(Problem::not_found)
@@ -91,54 +88,39 @@ pub async fn update_category(id: String, req: Req<CategoryInput>) -> Response {
     .await
 }
 
-/// Every organisation that answers reports, with the districts it serves.
+/// The organisations that answer reports: what reports add to core's organisations (kind,
+/// districts served, head), with their names.
 #[utoipa::path(get, path = "/api/v1/report-organisations", tag = "reports",
-    responses((status = 200, body = OrganisationList)),
+    responses((status = 200, body = ProfileList)),
     security((), ("session" = []), ("bearer" = [])))]
-pub async fn list_organisations(req: Req) -> Response {
+pub async fn list_profiles(req: Req) -> Response {
     req.answer(async {
-        let all = service::organisations(&req.state).await?;
-        Ok(respond::ok(&OrganisationList {
-            items: all.iter().map(OrganisationView::from).collect(),
+        let profiles = service::profiles(&req.state).await?;
+        let names = service::organisation_names(&req.platform).await?;
+        Ok(respond::ok(&ProfileList {
+            items: profiles
+                .iter()
+                .map(|p| ProfileView::new(p, &names))
+                .collect(),
         }))
     })
     .await
 }
 
-/// A new organisation (admins).
-#[utoipa::path(post, path = "/api/v1/report-organisations", tag = "reports",
-    request_body = OrganisationInput,
-    params(CreateHeaders),
-    responses((status = 201, body = OrganisationView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
-pub async fn create_organisation(req: Req<OrganisationInput>) -> Response {
-    req.answer(async {
-        let who = req.signed_in()?;
-        let input = req.input()?;
-        req.once("reports.organisation", || async {
-            let org = service::create_organisation(&req.platform, &req.state, &who.account, input)
-                .await?;
-            Ok(Outcome::created(
-                format!("/api/v1/report-organisations/{}", org.id),
-                serde_json::json!(OrganisationView::from(&org)),
-            ))
-        })
-        .await
-    })
-    .await
-}
-
-/// An admin's change to an organisation, at the version in `If-Match`.
+/// Sets what reports add to one of core's organisations (admins): its kind, the districts it
+/// serves, its head (one of its officials). Creates it, or changes it at the version in
+/// `If-Match`.
 #[utoipa::path(put, path = "/api/v1/report-organisations/{id}", tag = "reports",
-    request_body = OrganisationInput,
+    request_body = ProfileInput,
     params(("id" = String, Path), VersionHeaders),
-    responses((status = 200, body = OrganisationView), Guarded, Change),
+    responses((status = 200, body = ProfileView), Guarded, Change,
+        (status = 404, description = "`not_found`: no such organisation in core", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn update_organisation(id: String, req: Req<OrganisationInput>) -> Response {
+pub async fn set_profile(id: String, req: Req<ProfileInput>) -> Response {
     req.answer(async {
         let (who, expected, input) = req.change()?;
         let id = organisation_id(&id)?;
-        let org = service::update_organisation(
+        let profile = service::set_profile(
             &req.platform,
             &req.state,
             &who.account,
@@ -147,59 +129,11 @@ pub async fn update_organisation(id: String, req: Req<OrganisationInput>) -> Res
             input,
         )
         .await?;
-        Ok(with_etag(&OrganisationView::from(&org), org.version))
-    })
-    .await
-}
-
-/// The organisation's officials (admins, and its own officials).
-#[utoipa::path(get, path = "/api/v1/report-organisations/{id}/members", tag = "reports",
-    params(("id" = String, Path)),
-    responses((status = 200, body = MemberList), Guarded,
-        (status = 404, description = "`not_found`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
-pub async fn list_members(id: String, req: Req) -> Response {
-    req.answer(async {
-        let who = req.signed_in()?;
-        let members = service::members(&req.state, &who.account, &organisation_id(&id)?).await?;
-        Ok(respond::ok(&MemberList {
-            items: members.iter().map(MemberView::from).collect(),
-        }))
-    })
-    .await
-}
-
-/// Makes an official a member (or the head) of the organisation, moving them from another
-/// (admins).
-#[utoipa::path(post, path = "/api/v1/report-organisations/{id}/members", tag = "reports",
-    request_body = MemberInput,
-    params(("id" = String, Path), CsrfHeader),
-    responses((status = 200, body = MemberView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
-pub async fn set_member(id: String, req: Req<MemberInput>) -> Response {
-    req.answer(async {
-        let who = req.signed_in()?;
-        let input = req.input()?;
-        let id = organisation_id(&id)?;
-        let member =
-            service::set_member(&req.platform, &req.state, &who.account, &id, input).await?;
-        Ok(respond::ok(&MemberView::from(&member)))
-    })
-    .await
-}
-
-/// Removes an official from the organisation (admins).
-#[utoipa::path(delete, path = "/api/v1/report-organisations/{id}/members/{account_id}", tag = "reports",
-    params(("id" = String, Path), ("account_id" = String, Path), CsrfHeader),
-    responses((status = 204, description = "Removed"), Guarded),
-    security(("session" = []), ("bearer" = [])))]
-pub async fn remove_member(id: String, account: String, req: Req) -> Response {
-    req.answer(async {
-        let who = req.signed_in()?;
-        let id = organisation_id(&id)?;
-        let account = AccountId::parse(&account).ok_or_else(Problem::not_found)?;
-        service::remove_member(&req.platform, &req.state, &who.account, &id, &account).await?;
-        Ok(respond::no_content())
+        let names = service::organisation_names(&req.platform).await?;
+        Ok(with_etag(
+            &ProfileView::new(&profile, &names),
+            profile.version,
+        ))
     })
     .await
 }

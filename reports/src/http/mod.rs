@@ -62,7 +62,7 @@ fn after(query: &HashMap<String, String>) -> Result<After, Problem> {
 
 /// Shows reports to the caller: the names routing reasons need are read once.
 async fn viewing<R, T>(req: &Req<R>, show: impl FnOnce(&Viewing<'_>) -> T) -> Result<T, Problem> {
-    let organisations = service::organisations(&req.state).await?;
+    let organisations = service::organisation_names(&req.platform).await?;
     let directory = req.platform.directory();
     let viewing = Viewing {
         viewer: viewer(req).map(|a| &a.id),
@@ -177,27 +177,11 @@ pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Re
         ),
         api.get(
             path!("api" / "v1" / "report-organisations"),
-            admin::list_organisations,
-        ),
-        api.post(
-            path!("api" / "v1" / "report-organisations"),
-            admin::create_organisation,
+            admin::list_profiles,
         ),
         api.put(
             path!("api" / "v1" / "report-organisations" / String),
-            admin::update_organisation,
-        ),
-        api.get(
-            path!("api" / "v1" / "report-organisations" / String / "members"),
-            admin::list_members,
-        ),
-        api.post(
-            path!("api" / "v1" / "report-organisations" / String / "members"),
-            admin::set_member,
-        ),
-        api.delete(
-            path!("api" / "v1" / "report-organisations" / String / "members" / String),
-            admin::remove_member,
+            admin::set_profile,
         ),
         api.get(path!("api" / "v1" / "report-calendar"), admin::list_days),
         api.put(
@@ -218,18 +202,14 @@ pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Re
         reports::my_reports, reports::get_report, reports::join_report, workflow::decide,
         workflow::start, workflow::answer, workflow::reroute, workflow::confirm,
         workflow::dispute, workflow::moderation_queue, workflow::queue, admin::list_categories,
-        admin::create_category, admin::update_category, admin::list_organisations,
-        admin::create_organisation, admin::update_organisation, admin::list_members,
-        admin::set_member, admin::remove_member, admin::list_days, admin::set_day,
-        admin::remove_day),
+        admin::create_category, admin::update_category, admin::list_profiles, admin::set_profile,
+        admin::list_days, admin::set_day, admin::remove_day),
     components(schemas(crate::rules::ReportInput, crate::rules::DecisionInput,
         crate::rules::AnswerInput, crate::rules::RerouteInput, crate::rules::NoteInput,
-        crate::rules::CategoryInput, crate::rules::OrganisationInput, crate::rules::MemberInput,
-        crate::rules::DayInput, crate::views::ReportView, crate::views::ReportList,
+        crate::rules::CategoryInput, crate::rules::ProfileInput, crate::rules::DayInput, crate::views::ReportView, crate::views::ReportList,
         crate::views::StepView, crate::views::AnswerView, crate::views::RoutingView,
         crate::views::NearbyView, crate::views::NearbyList, crate::views::JoinView,
-        crate::views::CategoryView, crate::views::CategoryList, crate::views::OrganisationView,
-        crate::views::OrganisationList, crate::views::MemberView, crate::views::MemberList,
-        crate::views::DayView, crate::views::DayList)),
+        crate::views::CategoryView, crate::views::CategoryList, crate::views::ProfileView,
+        crate::views::ProfileList, crate::views::DayView, crate::views::DayList)),
     tags((name = "reports", description = "Problem reports («Наш город»): filing, nearby duplicates, the workflow with deadlines, administration")))]
 pub struct ReportsApi;

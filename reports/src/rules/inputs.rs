@@ -9,7 +9,7 @@ use veche_core::web::input::clean_text;
 use veche_core::web::problem::Invalid;
 
 use super::{geo, Refused};
-use crate::model::{Category, CategoryId, DayKind, OrgKind, Organisation, Place, RejectReason};
+use crate::model::{Category, CategoryId, DayKind, OrgKind, Place, Profile, RejectReason};
 
 pub const DESCRIPTION_MIN: usize = 10;
 pub const DESCRIPTION_MAX: usize = 2_000;
@@ -289,23 +289,27 @@ pub fn category_fields(
     })
 }
 
+/// What reports add to one of core's organisations, as an admin sets it.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct OrganisationInput {
-    pub name_ru: String,
-    pub name_en: String,
+pub struct ProfileInput {
     /// `district_council`, `housing`, `roads`, `parks`, `utilities`.
     pub kind: String,
     /// The districts it serves (ids of `GET /api/v1/districts`).
     pub districts: Vec<String>,
+    /// Its head: one of its officials (hears of disputed answers).
+    #[serde(default)]
+    pub head: Option<String>,
 }
 
-pub fn organisation_fields(
-    input: &OrganisationInput,
+/// A profile as the input describes it (whether the head is one of the organisation's
+/// officials is the service's to check).
+pub fn profile_fields(
+    input: &ProfileInput,
     id: OrganisationId,
     version: u64,
     directory: &Directory,
-) -> Result<Organisation, Refused> {
+) -> Result<Profile, Refused> {
     if input.districts.len() > DISTRICTS_MAX {
         return Err(Invalid::new("districts", "too_many"));
     }
@@ -319,27 +323,19 @@ pub fn organisation_fields(
                 .ok_or(Invalid::new("districts", "unknown_district"))
         })
         .collect::<Result<BTreeSet<_>, _>>()?;
-    Ok(Organisation {
+    let head = input
+        .head
+        .as_deref()
+        .filter(|h| !h.trim().is_empty())
+        .map(|h| AccountId::parse(h.trim()).ok_or(Invalid::new("head", "not_official")))
+        .transpose()?;
+    Ok(Profile {
         id,
-        name_ru: clean_text(&input.name_ru, "name_ru", 1, NAME_MAX, false)?,
-        name_en: clean_text(&input.name_en, "name_en", 1, NAME_MAX, false)?,
         kind: OrgKind::parse(&input.kind).ok_or(Invalid::new("kind", "unknown"))?,
         districts,
+        head,
         version,
     })
-}
-
-/// An official's membership, as an admin sets it.
-#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MemberInput {
-    pub account_id: String,
-    #[serde(default)]
-    pub head: bool,
-}
-
-pub fn member_account(input: &MemberInput) -> Result<AccountId, Refused> {
-    AccountId::parse(&input.account_id).ok_or(Invalid::new("account_id", "unknown"))
 }
 
 /// What an admin says of a date.

@@ -2,14 +2,14 @@
 
 use veche_core::id::DistrictId;
 
-use crate::model::{Category, Organisation, RouteBasis, Routing};
+use crate::model::{Category, Profile, RouteBasis, Routing};
 
 /// The organisation of the category's kind serving the district (of several, the one with the
 /// smallest id, so that every server routes alike), and why.
 pub fn route(
     category: &Category,
     district: &DistrictId,
-    organisations: &[Organisation],
+    organisations: &[Profile],
 ) -> Option<Routing> {
     organisations
         .iter()
@@ -27,7 +27,7 @@ pub fn route(
 /// A routing someone chose (a moderator on acceptance, an official re-routing), with their
 /// words.
 pub fn chosen(
-    organisation: &Organisation,
+    organisation: &Profile,
     basis: RouteBasis,
     district: &DistrictId,
     note: Option<String>,
@@ -60,16 +60,15 @@ mod tests {
     use super::*;
     use crate::model::{CategoryId, OrgKind};
 
-    fn org(id: &str, kind: OrgKind, districts: &[&str]) -> Organisation {
-        Organisation {
+    fn org(id: &str, kind: OrgKind, districts: &[&str]) -> Profile {
+        Profile {
             id: OrganisationId::from_trusted(id.into()),
-            name_ru: id.into(),
-            name_en: id.into(),
             kind,
             districts: districts
                 .iter()
                 .map(|d| DistrictId::from_trusted(d.to_string()))
                 .collect::<BTreeSet<_>>(),
+            head: None,
             version: 1,
         }
     }

@@ -125,12 +125,11 @@ fn routed_report() -> Report {
         report_fields(&input("Мусор во дворе", vec![]), &litter(false), district()).unwrap();
     let mut report = new_report(fields, &author, datetime!(2026-10-16 09:00 UTC));
     let routing = routing::chosen(
-        &crate::model::Organisation {
+        &crate::model::Profile {
             id: OrganisationId::from_trusted("housing".into()),
-            name_ru: "Жилищник".into(),
-            name_en: "Housing".into(),
             kind: OrgKind::Housing,
             districts: Default::default(),
+            head: None,
             version: 1,
         },
         RouteBasis::Moderator,

@@ -1,13 +1,14 @@
 //! Admins: the category tree, the organisations and their officials, the calendar.
 
 use serde_json::json;
+use veche_core::accounts::model::Organisation;
 use veche_core::accounts::model::{Account, Role};
 use veche_core::id::{AccountId, OrganisationId};
 
 use super::*;
-use crate::model::{CalendarDay, Category, CategoryId, Member, Organisation};
+use crate::model::{CalendarDay, Category, CategoryId, Profile};
 use crate::rules::calendar::{format_date, parse_date};
-use crate::rules::{self, CategoryInput, DayInput, MemberInput, OrganisationInput};
+use crate::rules::{self, CategoryInput, DayInput, ProfileInput};
 
 fn admin_only(account: &Account) -> ReportResult<()> {
     if is_admin(account) {
@@ -103,167 +104,100 @@ pub async fn update_category(
     Ok(next)
 }
 
-/// Every organisation, by id.
-pub async fn organisations(reports: &Reports) -> ReportResult<Vec<Organisation>> {
-    Ok(reports.store.organisations().await?)
+/// Every organisation's profile (what reports add to core's organisations), by id.
+pub async fn profiles(reports: &Reports) -> ReportResult<Vec<Profile>> {
+    Ok(reports.store.profiles().await?)
 }
 
-/// The organisation, or 404.
-pub async fn organisation(reports: &Reports, id: &OrganisationId) -> ReportResult<Organisation> {
-    organisations(reports)
+/// The organisation's profile, or 404.
+pub async fn profile(reports: &Reports, id: &OrganisationId) -> ReportResult<Profile> {
+    profiles(reports)
         .await?
         .into_iter()
         .find(|o| &o.id == id)
         .ok_or(ReportError::NotFound)
 }
 
-/// A new organisation (an admin's).
-pub async fn create_organisation(
-    platform: &Platform,
-    reports: &Reports,
-    admin: &Account,
-    input: &OrganisationInput,
-) -> ReportResult<Organisation> {
-    admin_only(admin)?;
-    let directory = platform.directory();
-    let organisation =
-        rules::organisation_fields(input, OrganisationId::generate(), 1, &directory)?;
-    reports.store.put_organisation(&organisation, None).await?;
-    let details = json!({ "name": organisation.name_ru, "kind": organisation.kind.as_str() });
-    let target = format!("report_organisation:{}", organisation.id);
-    audit(
-        platform,
-        admin,
-        "report_organisation.create",
-        target,
-        None,
-        details,
-    )
-    .await?;
-    Ok(organisation)
+/// Core's organisations (their names).
+pub async fn organisation_names(platform: &Platform) -> ReportResult<Vec<Organisation>> {
+    Ok(platform.store.organisations().await?)
 }
 
-/// An admin's change to an organisation (its name, kind, districts), at the version they saw.
-pub async fn update_organisation(
+/// The official's organisation: core's `organisation_id` of an account holding the official
+/// role.
+pub fn organisation_of(account: &Account) -> Option<&OrganisationId> {
+    account
+        .organisation_id
+        .as_ref()
+        .filter(|_| account.has_role(Role::Official))
+}
+
+/// Officials read per page when an organisation is told something.
+const OFFICIALS_PAGE: usize = 500;
+
+/// The organisation's officials (core's accounts of it holding the official role).
+pub async fn officials(platform: &Platform, id: &OrganisationId) -> ReportResult<Vec<Account>> {
+    let mut out = Vec::new();
+    let mut after: Option<AccountId> = None;
+    loop {
+        let page = platform
+            .store
+            .accounts_of_organisation(id, after.as_ref(), OFFICIALS_PAGE)
+            .await?;
+        let full = page.len() == OFFICIALS_PAGE;
+        after = page.last().map(|a| a.id.clone());
+        out.extend(page.into_iter().filter(|a| a.has_role(Role::Official)));
+        if !full {
+            return Ok(out);
+        }
+    }
+}
+
+/// An admin sets what reports add to one of core's organisations: its kind, the districts it
+/// serves, its head (one of its officials). Creates the profile, or changes it at the version
+/// named (or the current one).
+pub async fn set_profile(
     platform: &Platform,
     reports: &Reports,
     admin: &Account,
     id: &OrganisationId,
     expected: Option<u64>,
-    input: &OrganisationInput,
-) -> ReportResult<Organisation> {
+    input: &ProfileInput,
+) -> ReportResult<Profile> {
     admin_only(admin)?;
-    let current = organisation(reports, id).await?;
-    let expected = expected_version(current.version, expected)?;
-    let directory = platform.directory();
-    let next = rules::organisation_fields(input, id.clone(), current.version + 1, &directory)?;
-    if !reports
+    platform
         .store
-        .put_organisation(&next, Some(expected))
+        .organisation(id)
         .await?
-    {
+        .ok_or(ReportError::NotFound)?;
+    let current = profiles(reports).await?.into_iter().find(|p| &p.id == id);
+    let version = current.as_ref().map_or(0, |c| c.version);
+    let expected = match &current {
+        Some(c) => Some(expected_version(c.version, expected)?),
+        None if expected.is_some() => return Err(ReportError::Conflict("version_conflict")),
+        None => None,
+    };
+    let directory = platform.directory();
+    let profile = rules::profile_fields(input, id.clone(), version + 1, &directory)?;
+    if let Some(head) = &profile.head {
+        let official = platform.store.account(head).await?;
+        if !official.is_some_and(|a| organisation_of(&a) == Some(id)) {
+            return Err(Refused::new("head", "not_official").into());
+        }
+    }
+    let stored = match reports.store.put_profile(&profile, expected).await {
+        Err(StoreError::Conflict(_)) => false,
+        other => other?,
+    };
+    if !stored {
         return Err(ReportError::Conflict("version_conflict"));
     }
-    let districts: Vec<&str> = next.districts.iter().map(|d| d.as_str()).collect();
-    let details = json!({ "name": next.name_ru, "districts": districts });
-    audit(
-        platform,
-        admin,
-        "report_organisation.update",
-        format!("report_organisation:{id}"),
-        None,
-        details,
-    )
-    .await?;
-    Ok(next)
-}
-
-/// The organisation's officials (admins, and the organisation's own officials).
-pub async fn members(
-    reports: &Reports,
-    viewer: &Account,
-    id: &OrganisationId,
-) -> ReportResult<Vec<Member>> {
-    let own = reports
-        .store
-        .member(&viewer.id)
-        .await?
-        .is_some_and(|m| &m.organisation_id == id);
-    if !is_admin(viewer) && !own {
-        return Err(ReportError::Forbidden);
-    }
-    organisation(reports, id).await?;
-    Ok(reports.store.members(id).await?)
-}
-
-/// Makes an official a member (or the head) of the organisation, moving them from another.
-pub async fn set_member(
-    platform: &Platform,
-    reports: &Reports,
-    admin: &Account,
-    id: &OrganisationId,
-    input: &MemberInput,
-) -> ReportResult<Member> {
-    admin_only(admin)?;
-    organisation(reports, id).await?;
-    let account_id = rules::member_account(input)?;
-    let account = platform
-        .store
-        .account(&account_id)
-        .await?
-        .ok_or(Refused::new("account_id", "unknown"))?;
-    if !account.has_role(Role::Official) {
-        return Err(Refused::new("account_id", "not_official").into());
-    }
-    let member = Member {
-        account_id,
-        organisation_id: id.clone(),
-        head: input.head,
-    };
-    reports.store.set_member(&member).await?;
-    let details = json!({ "account_id": member.account_id.as_str(), "head": member.head });
-    audit(
-        platform,
-        admin,
-        "report_member.set",
-        format!("report_organisation:{id}"),
-        None,
-        details,
-    )
-    .await?;
-    Ok(member)
-}
-
-/// Removes an official from the organisation (404 when not its member).
-pub async fn remove_member(
-    platform: &Platform,
-    reports: &Reports,
-    admin: &Account,
-    id: &OrganisationId,
-    account: &AccountId,
-) -> ReportResult<()> {
-    admin_only(admin)?;
-    let member = reports.store.member(account).await?;
-    if !matches!(member, Some(m) if &m.organisation_id == id) {
-        return Err(ReportError::NotFound);
-    }
-    reports.store.remove_member(account).await?;
-    let details = json!({ "account_id": account.as_str() });
-    audit(
-        platform,
-        admin,
-        "report_member.remove",
-        format!("report_organisation:{id}"),
-        None,
-        details,
-    )
-    .await?;
-    Ok(())
-}
-
-/// The official's organisation, if they belong to one.
-pub async fn membership(reports: &Reports, account: &AccountId) -> ReportResult<Option<Member>> {
-    Ok(reports.store.member(account).await?)
+    let districts: Vec<&str> = profile.districts.iter().map(|d| d.as_str()).collect();
+    let details = json!({ "kind": profile.kind.as_str(), "districts": districts,
+        "head": profile.head.as_ref().map(|h| h.as_str()) });
+    let target = format!("organisation:{id}");
+    audit(platform, admin, "report_profile.set", target, None, details).await?;
+    Ok(profile)
 }
 
 /// The admins' entries of the calendar, by date.

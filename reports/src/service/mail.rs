@@ -54,6 +54,7 @@ fn kind(mail: Mail) -> &'static KindSpec {
 
 /// Who receives a debt's email.
 async fn recipients(
+    platform: &Platform,
     reports: &Reports,
     report: &Report,
     due: &MailDue,
@@ -80,14 +81,26 @@ async fn recipients(
             let Some(org) = &due.organisation_id else {
                 return Ok(Vec::new());
             };
-            let members = reports.store.members(org).await?;
-            let heads: Vec<_> = members.iter().filter(|m| m.head).collect();
-            // A dispute goes to the head; an organisation without one hears of it through
-            // all its officials.
-            if due.mail == Mail::Disputed && !heads.is_empty() {
-                out.extend(heads.into_iter().map(|m| m.account_id.clone()));
-            } else {
-                out.extend(members.into_iter().map(|m| m.account_id));
+            let officials: Vec<AccountId> = officials(platform, org)
+                .await?
+                .into_iter()
+                .map(|a| a.id)
+                .collect();
+            // A dispute goes to the head (while one of its officials); an organisation
+            // without one hears of it through all its officials.
+            let head = match due.mail {
+                Mail::Disputed => super::profile(reports, org)
+                    .await
+                    .ok()
+                    .and_then(|p| p.head)
+                    .filter(|h| officials.contains(h)),
+                _ => None,
+            };
+            match head {
+                Some(head) => {
+                    out.insert(head);
+                }
+                None => out.extend(officials),
             }
         }
     }
@@ -100,16 +113,16 @@ fn moscow_time(at: Option<time::OffsetDateTime>) -> String {
         .unwrap_or_default()
 }
 
-/// What the email's texts read: the category's and the organisation's names (Russian,
-/// English).
+/// What the email's texts read: the category's names (Russian, English) and the
+/// organisation's (core's one name).
 struct Names {
     category: Option<(String, String)>,
-    organisation: Option<(String, String)>,
+    organisation: String,
 }
 
 impl Names {
-    fn pick(names: &Option<(String, String)>, lang: Lang) -> String {
-        match (names, lang) {
+    fn category(&self, lang: Lang) -> String {
+        match (&self.category, lang) {
             (Some((ru, _)), Lang::Ru) => ru.clone(),
             (Some((_, en)), Lang::En) => en.clone(),
             (None, _) => String::new(),
@@ -117,22 +130,24 @@ impl Names {
     }
 }
 
-async fn names(reports: &Reports, report: &Report, org: Option<&OrganisationId>) -> Names {
+async fn names(
+    platform: &Platform,
+    reports: &Reports,
+    report: &Report,
+    org: Option<&OrganisationId>,
+) -> ReportResult<Names> {
     let category = super::category(reports, &report.category_id)
         .await
         .ok()
         .map(|c| (c.name_ru, c.name_en));
     let organisation = match org {
-        Some(org) => super::organisation(reports, org)
-            .await
-            .ok()
-            .map(|o| (o.name_ru, o.name_en)),
+        Some(org) => platform.store.organisation(org).await?.map(|o| o.name),
         None => None,
     };
-    Names {
+    Ok(Names {
         category,
-        organisation,
-    }
+        organisation: organisation.unwrap_or_default(),
+    })
 }
 
 fn notification(due: &MailDue, account: &Account, report: &Report, names: &Names) -> Notification {
@@ -145,11 +160,8 @@ fn notification(due: &MailDue, account: &Account, report: &Report, names: &Names
             account.display_name.as_str().to_string(),
         ),
         ("status".to_string(), report.status.as_str().to_string()),
-        ("category".to_string(), Names::pick(&names.category, lang)),
-        (
-            "organisation".to_string(),
-            Names::pick(&names.organisation, lang),
-        ),
+        ("category".to_string(), names.category(lang)),
+        ("organisation".to_string(), names.organisation.clone()),
         ("deadline".to_string(), moscow_time(report.deadline)),
         (
             "address".to_string(),
@@ -171,8 +183,8 @@ pub async fn deliver(platform: &Platform, reports: &Reports, report: &Report) ->
         return Ok(());
     };
     for due in &report.mail_due {
-        let names = names(reports, report, due.organisation_id.as_ref()).await;
-        for id in recipients(reports, report, due).await? {
+        let names = names(platform, reports, report, due.organisation_id.as_ref()).await?;
+        for id in recipients(platform, reports, report, due).await? {
             let Some(account) = platform.store.account(&id).await? else {
                 continue;
             };

@@ -77,8 +77,8 @@ pub struct Reports {
     pub config: ReportsConfig,
     /// Where photos are kept (core's upload store); without it a report takes none.
     uploads: Option<Arc<dyn UploadStore>>,
-    /// Where a point lies; without it no report can be filed.
-    locator: Option<Locator>,
+    /// Where a point lies, when not by the platform's boundaries (tests).
+    locator: RwLock<Option<Locator>>,
     /// The calendar with admins' entries, and when it was read.
     calendar: RwLock<Option<(Instant, Arc<Calendar>)>>,
 }
@@ -89,7 +89,7 @@ impl Reports {
             store,
             config,
             uploads: None,
-            locator: None,
+            locator: RwLock::new(None),
             calendar: RwLock::new(None),
         }
     }
@@ -101,15 +101,26 @@ impl Reports {
     }
 
     /// Finds districts with `locator` (the district boundaries).
-    pub fn with_locator(mut self, locator: Locator) -> Reports {
-        self.locator = Some(locator);
+    pub fn with_locator(self, locator: Locator) -> Reports {
+        if let Ok(mut slot) = self.locator.write() {
+            *slot = Some(locator);
+        }
         self
+    }
+
+    /// Finds districts with `locator` from now on (black-box tests of a running app).
+    #[cfg(feature = "testing")]
+    pub fn set_locator(&self, locator: Locator) {
+        if let Ok(mut slot) = self.locator.write() {
+            *slot = Some(locator);
+        }
     }
 
     /// The district of a point, if it lies in one: by the locator this service was given
     /// (tests), else by the platform's district boundaries.
     pub(crate) fn locate(&self, platform: &Platform, lat: f64, lon: f64) -> Option<DistrictId> {
-        match &self.locator {
+        let locator = self.locator.read().ok().and_then(|l| l.clone());
+        match locator {
             Some(locate) => locate(lat, lon),
             None => platform_locate(platform, lat, lon),
         }
@@ -167,52 +178,19 @@ impl Reports {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    #[error("not found")]
-    NotFound,
-    #[error("forbidden")]
-    Forbidden,
-    #[error("invalid input: {0:?}")]
-    Invalid(Refused),
-    /// Someone changed it first (`version_conflict`), or the state does not allow it
-    /// (`invalid_transition`, `dispute_closed`).
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+/// The reports' refusal texts: `reports-invalid-FIELD-CODE`.
+pub struct ReportsTexts;
+
+impl veche_core::web::problem::RefusalTexts for ReportsTexts {
+    const PREFIX: &'static str = "reports";
 }
 
-impl From<Refused> for ReportError {
-    fn from(refused: Refused) -> Self {
-        ReportError::Invalid(refused)
-    }
-}
+/// What a reports use case answers instead of its result (`problem()` makes it a problem
+/// document): `Conflict` is `version_conflict` (someone changed it first), `invalid_transition`,
+/// `dispute_closed`, `report_closed` or `own_report`.
+pub type ReportError = veche_core::web::problem::ServiceError<ReportsTexts>;
 
 pub type ReportResult<T> = Result<T, ReportError>;
-
-impl From<ReportError> for Problem {
-    fn from(e: ReportError) -> Problem {
-        e.problem()
-    }
-}
-
-impl ReportError {
-    /// The problem document for this error (API); pages show the same title and detail.
-    pub fn problem(self) -> Problem {
-        match self {
-            ReportError::NotFound => Problem::not_found(),
-            ReportError::Forbidden => Problem::forbidden(),
-            // The reports' own texts: other features share field names with other bounds.
-            ReportError::Invalid(refused) => {
-                let key = format!("reports-invalid-{}-{}", refused.field, refused.code);
-                Problem::invalid(refused).with_detail(key)
-            }
-            ReportError::Conflict(code) => Problem::conflict(code),
-            ReportError::Store(e) => e.into(),
-        }
-    }
-}
 
 /// Takes one cell of a rate limit for the account: the same for the pages and the API.
 pub fn admit(

@@ -2,7 +2,7 @@
 //! status, overdue), an organisation's queue (overdue first), the moderators' queue, an
 //! author's own reports. Pages and the API call these same functions.
 
-use veche_core::accounts::model::{Account, Role};
+use veche_core::accounts::model::Account;
 use veche_core::id::{DistrictId, OrganisationId};
 
 use super::*;
@@ -30,21 +30,6 @@ pub fn may_see(
         || (organisation.is_some() && organisation == report.organisation_id())
 }
 
-/// The official's organisation (`None` for anyone else).
-pub(crate) async fn organisation_of(
-    reports: &Reports,
-    viewer: Option<&Account>,
-) -> ReportResult<Option<OrganisationId>> {
-    match viewer {
-        Some(v) if v.has_role(Role::Official) => Ok(reports
-            .store
-            .member(&v.id)
-            .await?
-            .map(|m| m.organisation_id)),
-        _ => Ok(None),
-    }
-}
-
 /// A report, for a viewer allowed to see it (404 otherwise).
 pub async fn report(
     reports: &Reports,
@@ -52,8 +37,8 @@ pub async fn report(
     id: &ReportId,
 ) -> ReportResult<Report> {
     let report = stored(reports, id).await?;
-    let organisation = organisation_of(reports, viewer).await?;
-    if !may_see(&report, viewer, organisation.as_ref()) {
+    let organisation = viewer.and_then(organisation_of);
+    if !may_see(&report, viewer, organisation) {
         return Err(ReportError::NotFound);
     }
     Ok(report)
@@ -125,8 +110,7 @@ pub async fn queue(
     after: After,
     limit: usize,
 ) -> ReportResult<Page> {
-    let own = organisation_of(reports, Some(viewer)).await?;
-    if !is_admin(viewer) && own.as_ref() != Some(organisation) {
+    if !is_admin(viewer) && organisation_of(viewer) != Some(organisation) {
         return Err(ReportError::Forbidden);
     }
     let limit = limit.clamp(1, PAGE_MAX);

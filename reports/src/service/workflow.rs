@@ -5,7 +5,7 @@
 //! `version_conflict`), in the report's history, owing its emails.
 
 use serde_json::json;
-use veche_core::accounts::model::{Account, Role};
+use veche_core::accounts::model::Account;
 
 use super::*;
 use crate::model::{Action, Actor, Answer, Mail, RouteBasis, Status};
@@ -32,19 +32,11 @@ async fn begin(
     action: Action,
 ) -> ReportResult<Transition> {
     let report = stored(reports, id).await?;
-    let organisation = if account.has_role(Role::Official) {
-        reports
-            .store
-            .member(&account.id)
-            .await?
-            .map(|m| m.organisation_id)
-    } else {
-        None
-    };
-    if !may_see(&report, Some(account), organisation.as_ref()) {
+    let organisation = organisation_of(account);
+    if !may_see(&report, Some(account), organisation) {
         return Err(ReportError::NotFound);
     }
-    let actors = workflow::actors(account, &report, organisation.as_ref());
+    let actors = workflow::actors(account, &report, organisation);
     let (to, role) = workflow::next(report.status, &actors, action).map_err(|r| match r {
         Refusal::Forbidden => ReportError::Forbidden,
         Refusal::WrongState => ReportError::Conflict("invalid_transition"),
@@ -133,7 +125,7 @@ pub async fn decide(
         Decision::Accept { organisation, note } => {
             let routing = match organisation {
                 Some(org) => {
-                    let org = super::organisation(reports, &org)
+                    let org = super::profile(reports, &org)
                         .await
                         .map_err(|_| Refused::new("organisation_id", "unknown"))?;
                     routing::chosen(
@@ -145,7 +137,7 @@ pub async fn decide(
                 }
                 None => {
                     let category = category(reports, &report.category_id).await?;
-                    let orgs = organisations(reports).await?;
+                    let orgs = profiles(reports).await?;
                     routing::route(&category, &report.district_id, &orgs)
                         .ok_or(Refused::new("organisation_id", "unroutable"))?
                 }
@@ -213,7 +205,7 @@ pub async fn reroute(
 ) -> ReportResult<Report> {
     let (organisation, note) = rules::reroute_fields(input)?;
     let t = begin(reports, actor, id, expected, Action::Reroute).await?;
-    let org = super::organisation(reports, &organisation)
+    let org = super::profile(reports, &organisation)
         .await
         .map_err(|_| Refused::new("organisation_id", "unknown"))?;
     if t.report.organisation_id() == Some(&org.id) {

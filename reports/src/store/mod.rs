@@ -24,9 +24,7 @@ use veche_core::id::{AccountId, DistrictId, OrganisationId};
 use veche_core::storage::Backend;
 use veche_core::StoreResult;
 
-use crate::model::{
-    CalendarDay, Category, CategoryId, Member, Organisation, Report, ReportId, Status,
-};
+use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
 
 /// A page position: the last item's sort key (an instant in milliseconds) and its id.
 pub type After = Option<(i64, ReportId)>;
@@ -87,28 +85,16 @@ impl Derived {
 
 #[async_trait]
 pub trait ReportStore: Send + Sync + 'static {
-    // ---- Categories and organisations (a few hundred: read whole) ----
+    // ---- Categories and organisations' profiles (a few hundred: read whole) ----
     /// Stores a new category (`expected` `None`; a taken id is a conflict) or replaces it when
     /// its stored version is `expected`; `false` when it is not.
     async fn put_category(&self, category: &Category, expected: Option<u64>) -> StoreResult<bool>;
     /// Every category, by id.
     async fn categories(&self) -> StoreResult<Vec<Category>>;
-    async fn put_organisation(
-        &self,
-        organisation: &Organisation,
-        expected: Option<u64>,
-    ) -> StoreResult<bool>;
-    /// Every organisation, by id.
-    async fn organisations(&self) -> StoreResult<Vec<Organisation>>;
-
-    // ---- Officials ----
-    /// Makes the account a member of the organisation (moving it from another).
-    async fn set_member(&self, member: &Member) -> StoreResult<()>;
-    /// `true` when the account was a member.
-    async fn remove_member(&self, account: &AccountId) -> StoreResult<bool>;
-    async fn member(&self, account: &AccountId) -> StoreResult<Option<Member>>;
-    /// The organisation's members, by account.
-    async fn members(&self, organisation: &OrganisationId) -> StoreResult<Vec<Member>>;
+    /// Stores an organisation's new profile, or replaces it at `expected` (as categories).
+    async fn put_profile(&self, profile: &Profile, expected: Option<u64>) -> StoreResult<bool>;
+    /// Every organisation's profile, by id.
+    async fn profiles(&self) -> StoreResult<Vec<Profile>>;
 
     // ---- The calendar (admins' entries) ----
     async fn set_day(&self, day: &CalendarDay) -> StoreResult<()>;

@@ -22,14 +22,11 @@ use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
 use super::{debts_after, After, Derived, ReportQuery, ReportStore};
-use crate::model::{
-    CalendarDay, Category, CategoryId, Member, Organisation, Report, ReportId, Status,
-};
+use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
 
 const REPORTS: Named<Document> = Named::new("reports");
 const CATEGORIES: Named<Document> = Named::new("report_categories");
-const ORGANISATIONS: Named<Document> = Named::new("report_organisations");
-const MEMBERS: Named<Document> = Named::new("report_members");
+const PROFILES: Named<Document> = Named::new("report_profiles");
 const DAYS: Named<Document> = Named::new("report_days");
 const JOINS: Named<Document> = Named::new("report_joins");
 
@@ -61,7 +58,6 @@ pub const INDEXES: &[Index] = &[
     Index::on("reports", &["next_check"]),
     Index::on("reports", &["closes_at"]),
     Index::on("reports", &["mail_since"]),
-    Index::on("report_members", &["organisation_id", "_id"]),
     Index::on("report_joins", &["report_id", "account_id"]),
 ];
 
@@ -196,52 +192,14 @@ impl ReportStore for MongoReports {
         self.all(CATEGORIES).await
     }
 
-    async fn put_organisation(
-        &self,
-        organisation: &Organisation,
-        expected: Option<u64>,
-    ) -> StoreResult<bool> {
-        let document = to_stored(organisation, &[])?;
-        self.put_versioned(ORGANISATIONS, document, organisation.id.as_str(), expected)
+    async fn put_profile(&self, profile: &Profile, expected: Option<u64>) -> StoreResult<bool> {
+        let document = to_stored(profile, &[])?;
+        self.put_versioned(PROFILES, document, profile.id.as_str(), expected)
             .await
     }
 
-    async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
-        self.all(ORGANISATIONS).await
-    }
-
-    async fn set_member(&self, member: &Member) -> StoreResult<()> {
-        self.col(MEMBERS)
-            .replace_one(
-                doc! { "_id": member.account_id.as_str() },
-                to_stored(member, &[])?,
-            )
-            .upsert(true)
-            .await?;
-        Ok(())
-    }
-
-    async fn remove_member(&self, account: &AccountId) -> StoreResult<bool> {
-        let result = self
-            .col(MEMBERS)
-            .delete_one(doc! { "_id": account.as_str() })
-            .await?;
-        Ok(result.deleted_count == 1)
-    }
-
-    async fn member(&self, account: &AccountId) -> StoreResult<Option<Member>> {
-        find_stored(&self.col(MEMBERS), account.as_str(), &[]).await
-    }
-
-    async fn members(&self, organisation: &OrganisationId) -> StoreResult<Vec<Member>> {
-        let documents = find_sorted(
-            &self.col(MEMBERS),
-            doc! { "organisation_id": organisation.as_str() },
-            doc! { "organisation_id": 1, "_id": 1 },
-            None,
-        )
-        .await?;
-        documents.into_iter().map(|d| from_stored(d, &[])).collect()
+    async fn profiles(&self) -> StoreResult<Vec<Profile>> {
+        self.all(PROFILES).await
     }
 
     async fn set_day(&self, day: &CalendarDay) -> StoreResult<()> {

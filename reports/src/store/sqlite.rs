@@ -13,19 +13,13 @@ use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::StoreResult;
 
 use super::{debts_after, After, Derived, ReportQuery, ReportStore};
-use crate::model::{
-    CalendarDay, Category, CategoryId, Member, Organisation, Report, ReportId, Status,
-};
+use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
 
 const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE IF NOT EXISTS report_categories (
     id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS report_organisations (
+CREATE TABLE IF NOT EXISTS report_profiles (
     id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS report_members (
-    account_id TEXT PRIMARY KEY, organisation_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS report_members_organisation
-    ON report_members (organisation_id, account_id);
 CREATE TABLE IF NOT EXISTS report_days (date TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reports (
     id TEXT PRIMARY KEY,
@@ -236,54 +230,18 @@ impl ReportStore for SqliteReports {
         .await
     }
 
-    async fn put_organisation(
-        &self,
-        organisation: &Organisation,
-        expected: Option<u64>,
-    ) -> StoreResult<bool> {
-        let row = (
-            organisation.id.to_string(),
-            organisation.version,
-            to_json(organisation)?,
-        );
-        self.put_versioned("report_organisations", row, expected)
-            .await
+    async fn put_profile(&self, profile: &Profile, expected: Option<u64>) -> StoreResult<bool> {
+        let row = (profile.id.to_string(), profile.version, to_json(profile)?);
+        self.put_versioned("report_profiles", row, expected).await
     }
 
-    async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
-        let sql = "SELECT doc FROM report_organisations ORDER BY id";
-        self.docs(sql, vec![], "organisation").await
-    }
-
-    async fn set_member(&self, member: &Member) -> StoreResult<()> {
-        self.db
-            .run(
-                "INSERT INTO report_members (account_id, organisation_id, doc) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (account_id) DO UPDATE SET organisation_id = ?2, doc = ?3",
-                (
-                    member.account_id.to_string(),
-                    member.organisation_id.to_string(),
-                    to_json(member)?,
-                ),
-            )
-            .await
-    }
-
-    async fn remove_member(&self, account: &AccountId) -> StoreResult<bool> {
-        let sql = "DELETE FROM report_members WHERE account_id = ?1";
-        Ok(self.db.execute(sql, [account.to_string()]).await? == 1)
-    }
-
-    async fn member(&self, account: &AccountId) -> StoreResult<Option<Member>> {
-        let sql = "SELECT doc FROM report_members WHERE account_id = ?1";
-        let text = self.db.lookup_row(sql, [account.as_str()], text_row)?;
-        text.map(|t| from_json("member", &t)).transpose()
-    }
-
-    async fn members(&self, organisation: &OrganisationId) -> StoreResult<Vec<Member>> {
-        let sql = "SELECT doc FROM report_members WHERE organisation_id = ?1 ORDER BY account_id";
-        self.docs(sql, vec![Value::Text(organisation.to_string())], "member")
-            .await
+    async fn profiles(&self) -> StoreResult<Vec<Profile>> {
+        self.docs(
+            "SELECT doc FROM report_profiles ORDER BY id",
+            vec![],
+            "profile",
+        )
+        .await
     }
 
     async fn set_day(&self, day: &CalendarDay) -> StoreResult<()> {
