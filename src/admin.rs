@@ -23,7 +23,8 @@ pub async fn create_admin(settings: &Settings, email: &str, name: &str) -> anyho
     })
 }
 
-/// `veche admin import-districts FILE [--replace]`: loads a city's districts and okrugs.
+/// `veche admin import-districts FILE [--replace]`: loads a city's districts and okrugs, and
+/// the boundaries a GeoJSON file gives (kept in the store, so every server shares them).
 pub async fn import_districts(
     settings: &Settings,
     file: &Path,
@@ -31,13 +32,15 @@ pub async fn import_districts(
 ) -> anyhow::Result<String> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let list = veche_core::districts::parse_any(&text)
-        .with_context(|| format!("{} is not a district list", file.display()))?;
+    let veche_core::districts::Import { list, boundaries } =
+        veche_core::districts::parse_import(&text)
+            .with_context(|| format!("{} is not a district list", file.display()))?;
     let platform = crate::platform(settings, CancellationToken::new()).await?;
     platform
         .store
         .upsert_districts(&list.okrugs, &list.districts)
         .await?;
+    platform.store.upsert_boundaries(&boundaries).await?;
     let removed = if replace {
         platform
             .store
@@ -47,9 +50,11 @@ pub async fn import_districts(
         0
     };
     Ok(format!(
-        "Imported {} okrugs and {} districts{}. Running servers pick them up within 10 minutes.",
+        "Imported {} okrugs and {} districts ({} with boundaries){}. Running servers pick them up \
+         within 10 minutes.",
         list.okrugs.len(),
         list.districts.len(),
+        boundaries.len(),
         if replace {
             format!("; removed {removed} not in the file")
         } else {

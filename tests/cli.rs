@@ -76,7 +76,8 @@ async fn import_districts_loads_another_city() {
     let geojson = json!({
         "type": "FeatureCollection",
         "features": [
-            { "type": "Feature", "properties": { "NAME": "Центральный", "OKTMO": "11111111", "OKATO_AO": "1000", "NAME_AO": "Первый", "TYPE_MO": "Муниципальный округ" }, "geometry": null },
+            { "type": "Feature", "properties": { "NAME": "Центральный", "OKTMO": "11111111", "OKATO_AO": "1000", "NAME_AO": "Первый", "TYPE_MO": "Муниципальный округ" },
+              "geometry": { "type": "Polygon", "coordinates": [[[10.0, 50.0], [11.0, 50.0], [11.0, 51.0], [10.0, 50.0]]] } },
             { "type": "Feature", "properties": { "NAME": "Заречный", "OKTMO": "22222222", "OKATO_AO": "1000", "NAME_AO": "Первый", "TYPE_MO": "Поселение" }, "geometry": null }
         ]
     });
@@ -95,7 +96,8 @@ async fn import_districts_loads_another_city() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 1 okrugs and 2 districts"));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("Imported 1 okrugs and 2 districts (1 with boundaries)"));
 
     let app = TestApp::spawn_in(dir.path()).await;
     let body = app.get_json(&app.client(), "/api/v1/districts").await;

@@ -7,29 +7,16 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::app::rate;
 use common::http::{problem, Api, Reply};
 use common::{member, organisation, TestApp, KHAMOVNIKI};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use veche_core::accounts::model::Role;
-use veche_core::id::DistrictId;
 
 const ARBAT: &str = "45374000";
-/// A point in "Khamovniki" (the test locator: south of 55.75° N).
+/// A point in Khamovniki (Plyushchikha), by the district boundaries.
 const POINT: (f64, f64) = (55.7355, 37.5885);
-
-/// Until the district boundaries are in core, the app finds districts with this: Moscow's
-/// centre split at 55.75° N.
-fn locate(lat: f64, lon: f64) -> Option<DistrictId> {
-    if !(55.5..56.0).contains(&lat) || !(37.3..37.9).contains(&lon) {
-        return None;
-    }
-    let id = if lat < 55.75 { KHAMOVNIKI } else { ARBAT };
-    Some(DistrictId::from_trusted(id.into()))
-}
 
 struct People {
     admin: String,
@@ -50,7 +37,6 @@ struct People {
 /// Categories (Roads → Pothole), two organisations with their officials and profiles, and
 /// residents.
 async fn people(app: &TestApp, api: &Api<'_>) -> People {
-    app.reports().set_locator(Arc::new(locate));
     let token = |who: (veche_core::id::AccountId, String)| who.1;
     let admin = token(member(app, KHAMOVNIKI, 1970, true, &[Role::Admin], None).await);
     let moderator = token(member(app, KHAMOVNIKI, 1975, true, &[Role::Moderator], None).await);

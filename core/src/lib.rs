@@ -10,7 +10,7 @@
 //! 3. the web kit: [`web`] (request context over a [`web::Site`], problem documents and
 //!    `Invalid`, cursors, i18n, typed HTML, CSRF, idempotency, rate limits, the layout). It
 //!    knows nothing of accounts.
-//! 4. accounts: [`districts`], [`accounts`] (model, rules, authentication, account emails,
+//! 4. accounts: [`districts`] (and their boundaries, [`districts::geo`]), [`accounts`] (model, rules, authentication, account emails,
 //!    demo accounts), [`store`] (the core store port and its two adapters), [`notify`] (the
 //!    notification port).
 //! 5. platform: [`platform`] ([`platform::Platform`], the state every route and task holds;

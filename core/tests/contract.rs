@@ -1617,6 +1617,121 @@ async fn districts_upsert_and_retain(backend: Backend) {
     );
 }
 
+/// A small imported city: two square districts side by side (lon 10–11 and 11–12, lat 50–51),
+/// the first with a square hole.
+fn two_square_city() -> districts::Import {
+    let text = serde_json::json!({
+        "type": "FeatureCollection",
+        "features": [
+            { "type": "Feature",
+              "properties": { "NAME": "Западный", "OKTMO": "11111111", "OKATO_AO": "1000", "NAME_AO": "Первый" },
+              "geometry": { "type": "Polygon", "coordinates": [
+                  [[10.0, 50.0], [11.0, 50.0], [11.0, 51.0], [10.0, 51.0], [10.0, 50.0]],
+                  [[10.4, 50.4], [10.6, 50.4], [10.6, 50.6], [10.4, 50.6], [10.4, 50.4]] ] } },
+            { "type": "Feature",
+              "properties": { "NAME": "Восточный", "OKTMO": "22222222", "OKATO_AO": "1000", "NAME_AO": "Первый" },
+              "geometry": { "type": "MultiPolygon", "coordinates": [
+                  [[[11.0, 50.0], [12.0, 50.0], [12.0, 51.0], [11.0, 51.0], [11.0, 50.0]]] ] } },
+            { "type": "Feature",
+              "properties": { "NAME": "Безграничный", "OKTMO": "33333333", "OKATO_AO": "1000", "NAME_AO": "Первый" },
+              "geometry": null }
+        ]
+    });
+    districts::parse_import(&text.to_string()).unwrap()
+}
+
+async fn boundaries_upsert_read_and_retain(backend: Backend) {
+    let store = open(&backend).await;
+    assert!(store.boundaries().await.unwrap().is_empty());
+    let city = two_square_city();
+    assert_eq!(city.list.districts.len(), 3);
+    assert_eq!(
+        city.boundaries.len(),
+        2,
+        "the feature without a geometry has none"
+    );
+    store
+        .upsert_districts(&city.list.okrugs, &city.list.districts)
+        .await
+        .unwrap();
+    store.upsert_boundaries(&city.boundaries).await.unwrap();
+    // Read back exactly, holes included, sorted by district id.
+    assert_eq!(store.boundaries().await.unwrap(), city.boundaries);
+    // Again: the same, not twice.
+    store.upsert_boundaries(&city.boundaries).await.unwrap();
+    assert_eq!(store.boundaries().await.unwrap(), city.boundaries);
+
+    // Replacing one district's boundary changes that one only.
+    let mut moved = city.boundaries[1].clone();
+    for point in &mut moved.polygons[0].outer {
+        point[1] += 5.0;
+    }
+    store.upsert_boundaries(&[moved.clone()]).await.unwrap();
+    assert_eq!(
+        store.boundaries().await.unwrap(),
+        vec![city.boundaries[0].clone(), moved.clone()]
+    );
+
+    // Moscow's Kuntsevo, five polygons and 1,598 positions, survives the trip.
+    let moscow = districts::geo::moscow_boundaries();
+    let kuntsevo = moscow
+        .get(&DistrictId::parse("45320000").unwrap())
+        .unwrap()
+        .clone();
+    assert_eq!(kuntsevo.polygons.len(), 5);
+    store.upsert_boundaries(&[kuntsevo.clone()]).await.unwrap();
+    let stored = store.boundaries().await.unwrap();
+    assert_eq!(stored.len(), 3);
+    assert!(
+        stored[2] == kuntsevo,
+        "Kuntsevo, last by id, comes back the same"
+    );
+
+    // Retaining districts drops the boundaries of those removed (the count is of districts
+    // and okrugs), keeps the others.
+    let keep = vec![city.list.districts[1].clone()];
+    let removed = store
+        .retain_districts(&city.list.okrugs, &keep)
+        .await
+        .unwrap();
+    assert_eq!(removed, 2);
+    assert_eq!(store.boundaries().await.unwrap(), vec![moved]);
+}
+
+async fn platform_boundaries_follow_the_store(backend: Backend) {
+    let notify = Arc::new(veche_core::testing::notify::Recorder::default());
+    let platform = veche_core::testing::server::platform_on(
+        backend,
+        veche_core::testing::server::PlatformSpec::default(),
+        notify,
+    )
+    .await;
+    // Moscow's districts and nothing stored: Moscow's built-in boundaries.
+    let red_square = platform.boundaries().locate(55.7539, 37.6208);
+    assert_eq!(red_square, DistrictId::parse("45382000"));
+    assert_eq!(platform.boundaries().len(), 146);
+
+    // Another city imported with its boundaries, replacing Moscow.
+    let city = two_square_city();
+    let store = &platform.store;
+    store
+        .upsert_districts(&city.list.okrugs, &city.list.districts)
+        .await
+        .unwrap();
+    store.upsert_boundaries(&city.boundaries).await.unwrap();
+    store
+        .retain_districts(&city.list.okrugs, &city.list.districts)
+        .await
+        .unwrap();
+    platform.reload_directory().await.unwrap();
+    let boundaries = platform.boundaries();
+    assert_eq!(boundaries.len(), 2);
+    assert_eq!(boundaries.locate(55.7539, 37.6208), None);
+    assert_eq!(boundaries.locate(50.2, 10.2), DistrictId::parse("11111111"));
+    assert_eq!(boundaries.locate(50.5, 10.5), None, "in the hole");
+    assert_eq!(boundaries.locate(50.5, 11.5), DistrictId::parse("22222222"));
+}
+
 // ------------------------------------------------------------------------- organisations ---
 
 async fn organisations_sorted_by_name(backend: Backend) {
@@ -2207,6 +2322,8 @@ veche_core::contract_tests!(
     clear_pending_mail_once,
     account_lang_round_trips,
     districts_upsert_and_retain,
+    boundaries_upsert_read_and_retain,
+    platform_boundaries_follow_the_store,
     organisations_sorted_by_name,
     audit_log_newest_first,
     setting_keeps_the_first_value,

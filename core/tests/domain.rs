@@ -584,6 +584,11 @@ const GEOJSON: &str = r#"{
 #[test]
 fn parses_a_geojson_feature_collection() {
     let list = districts::parse_any(GEOJSON).unwrap();
+    // A point and a null geometry: districts without boundaries.
+    assert!(districts::parse_import(GEOJSON)
+        .unwrap()
+        .boundaries
+        .is_empty());
     assert_eq!(list.okrugs.len(), 2);
     assert_eq!(list.districts.len(), 2);
 
@@ -636,6 +641,19 @@ fn refuses_malformed_district_files() {
         invalid(&GEOJSON.replace("45953000", "45383000")),
         "two districts, one id"
     );
+    let point = r#"{ "type": "Point", "coordinates": [37.57, 55.73] }"#;
+    assert!(GEOJSON.contains(point));
+    assert!(
+        invalid(&GEOJSON.replace(
+            point,
+            r#"{ "type": "Polygon", "coordinates": [[[37.5, 55.7], [37.6, 55.7]]] }"#
+        )),
+        "a ring of two positions"
+    );
+    assert!(format(&GEOJSON.replace(
+        point,
+        r#"{ "type": "MultiPolygon", "coordinates": 5 }"#
+    )));
     assert!(
         invalid(&GEOJSON.replace("\"45383000\"", "\"45 383 000\"")),
         "a bad id"

@@ -3,8 +3,9 @@
 //! few thousand reports in every state across Moscow, some of them overdue. Seeded once (when
 //! the store has no category yet).
 //!
-//! A report's district is where its point lies when the platform knows the district
-//! boundaries; until then the districts are taken in turn from the directory.
+//! A report's district is where its point lies (the district boundaries); a point outside
+//! every district (none in Moscow's box, but a city imported without boundaries) takes the
+//! districts of the directory in turn.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -20,7 +20,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
-use crate::districts::Directory;
+use crate::districts::{Boundaries, Directory};
 use crate::error::StoreResult;
 use crate::notify::Notify;
 use crate::store::CoreStore;
@@ -64,8 +64,9 @@ impl Default for CoreConfig {
 }
 
 /// The state the account rules work on: the core store, the notification port, the secret,
-/// the cached districts. The platform holds one and derefs to it, so every route and task
-/// reaches these as `platform.store`, `platform.directory()`, ….
+/// the cached districts and their boundaries. The platform holds one and derefs to it, so
+/// every route and task reaches these as `platform.store`, `platform.directory()`,
+/// `platform.boundaries()`, ….
 pub struct Accounts {
     pub store: Arc<dyn CoreStore>,
     pub config: CoreConfig,
@@ -77,6 +78,7 @@ pub struct Accounts {
     /// The notification port (the notifier's outbox).
     pub notify: Arc<dyn Notify>,
     directory: RwLock<Arc<Directory>>,
+    boundaries: RwLock<Arc<Boundaries>>,
     token_uses: Arc<Mutex<TokenUses>>,
 }
 
@@ -109,6 +111,7 @@ impl Accounts {
             shutdown,
             notify,
             directory: RwLock::new(Arc::new(Directory::default())),
+            boundaries: RwLock::new(Arc::new(Boundaries::default())),
             token_uses: Arc::new(Mutex::new(TokenUses::default())),
         }
     }
@@ -169,20 +172,35 @@ impl Accounts {
         }
     }
 
-    /// Re-reads districts and okrugs from the store.
+    /// The boundaries of the directory's districts, for [`Boundaries::locate`] and maps: the
+    /// stored ones (an imported city's), Moscow's built-in ones for Moscow's districts.
+    pub fn boundaries(&self) -> Arc<Boundaries> {
+        match self.boundaries.read() {
+            Ok(b) => b.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-reads districts, okrugs and boundaries from the store.
     pub async fn reload_directory(&self) -> StoreResult<()> {
         let fresh = Directory {
             okrugs: self.store.okrugs().await?,
             districts: self.store.districts().await?,
         };
+        let boundaries =
+            Boundaries::for_districts(self.store.boundaries().await?, &fresh.districts);
         match self.directory.write() {
             Ok(mut d) => *d = Arc::new(fresh),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(fresh),
         }
+        match self.boundaries.write() {
+            Ok(mut b) => *b = boundaries,
+            Err(poisoned) => *poisoned.into_inner() = boundaries,
+        }
         Ok(())
     }
 
-    /// One round of housekeeping: the directory re-read (an import from the CLI reaches
+    /// One round of housekeeping: the directory and boundaries re-read (an import from the CLI reaches
     /// running servers within ten minutes), expired sessions, idempotency records and email
     /// tokens swept.
     pub async fn housekeeping(&self) {

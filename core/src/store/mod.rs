@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use crate::accounts::model::{
     Account, AccountQuery, ApiToken, EmailToken, Organisation, Session, TokenPurpose,
 };
-use crate::districts::{District, Okrug};
+use crate::districts::{Boundary, District, Okrug};
 use crate::error::StoreResult;
 use crate::id::{AccountId, AuditId, DistrictId, OrganisationId, TokenId};
 use crate::storage::Backend;
@@ -152,12 +152,18 @@ pub trait CoreStore: IdempotencyStore {
     // Districts and okrugs.
     /// Inserts or updates every okrug and district given (by id).
     async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()>;
-    /// Removes the okrugs and districts whose ids are not listed (an import with `--replace`).
+    /// Removes the okrugs and districts whose ids are not listed (an import with `--replace`),
+    /// and the boundaries of the districts removed; counts the okrugs and districts.
     async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64>;
     /// Sorted by id.
     async fn okrugs(&self) -> StoreResult<Vec<Okrug>>;
     /// Sorted by id.
     async fn districts(&self) -> StoreResult<Vec<District>>;
+    /// Inserts or replaces the boundary of each district given (an import of a GeoJSON city).
+    async fn upsert_boundaries(&self, boundaries: &[Boundary]) -> StoreResult<()>;
+    /// Every stored boundary, sorted by district id. A district may have none (Moscow's are
+    /// built in, see [`crate::districts::Boundaries::for_districts`]).
+    async fn boundaries(&self) -> StoreResult<Vec<Boundary>>;
 
     // Organisations.
     async fn insert_organisation(&self, organisation: &Organisation) -> StoreResult<()>;
@@ -182,6 +188,14 @@ pub trait CoreStore: IdempotencyStore {
     // Idempotency: claims and answers are the supertrait's.
     /// Drops records created before `cutoff` (keys are remembered for 24 hours).
     async fn delete_idempotency_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// A boundary as both adapters keep it (its geometry's GeoJSON text), read back; one that
+/// does not parse is damaged data.
+fn stored_boundary(id: String, geometry: &str) -> StoreResult<Boundary> {
+    Boundary::from_geometry_json(DistrictId::from_trusted(id.clone()), geometry).map_err(|e| {
+        crate::StoreError::Internal(format!("the stored boundary of district {id}: {e}"))
+    })
 }
 
 /// Builds the core store for a backend and prepares its schema (idempotent).

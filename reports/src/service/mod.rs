@@ -41,10 +41,9 @@ pub use reading::*;
 pub use tasks::*;
 pub use workflow::*;
 
-/// The platform's district boundaries. Until core's `Boundaries` (branch `geo`) is merged
-/// there are none, and no point lies in a district.
-fn platform_locate(_platform: &Platform, _lat: f64, _lon: f64) -> Option<DistrictId> {
-    None
+/// The district of a point by the platform's district boundaries (core's `Boundaries`).
+fn platform_locate(platform: &Platform, lat: f64, lon: f64) -> Option<DistrictId> {
+    platform.boundaries().locate(lat, lon)
 }
 
 /// Finds the district a point lies in (the district boundaries).
@@ -78,7 +77,7 @@ pub struct Reports {
     /// Where photos are kept (core's upload store); without it a report takes none.
     uploads: Option<Arc<dyn UploadStore>>,
     /// Where a point lies, when not by the platform's boundaries (tests).
-    locator: RwLock<Option<Locator>>,
+    locator: Option<Locator>,
     /// The calendar with admins' entries, and when it was read.
     calendar: RwLock<Option<(Instant, Arc<Calendar>)>>,
 }
@@ -89,7 +88,7 @@ impl Reports {
             store,
             config,
             uploads: None,
-            locator: RwLock::new(None),
+            locator: None,
             calendar: RwLock::new(None),
         }
     }
@@ -100,27 +99,16 @@ impl Reports {
         self
     }
 
-    /// Finds districts with `locator` (the district boundaries).
-    pub fn with_locator(self, locator: Locator) -> Reports {
-        if let Ok(mut slot) = self.locator.write() {
-            *slot = Some(locator);
-        }
+    /// Finds districts with `locator` instead of the platform's boundaries (tests).
+    pub fn with_locator(mut self, locator: Locator) -> Reports {
+        self.locator = Some(locator);
         self
     }
 
-    /// Finds districts with `locator` from now on (black-box tests of a running app).
-    #[cfg(feature = "testing")]
-    pub fn set_locator(&self, locator: Locator) {
-        if let Ok(mut slot) = self.locator.write() {
-            *slot = Some(locator);
-        }
-    }
-
     /// The district of a point, if it lies in one: by the locator this service was given
-    /// (tests), else by the platform's district boundaries.
+    /// (tests that want districts of their own), else by the platform's district boundaries.
     pub(crate) fn locate(&self, platform: &Platform, lat: f64, lon: f64) -> Option<DistrictId> {
-        let locator = self.locator.read().ok().and_then(|l| l.clone());
-        match locator {
+        match &self.locator {
             Some(locate) => locate(lat, lon),
             None => platform_locate(platform, lat, lon),
         }

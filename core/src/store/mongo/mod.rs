@@ -1,4 +1,6 @@
-//! The core store on MongoDB.
+//! The core store on MongoDB; okrugs, districts and their boundaries in [`districts`].
+
+mod districts;
 
 use async_trait::async_trait;
 use mongodb::bson::{doc, DateTime, Document};
@@ -11,9 +13,9 @@ use crate::accounts::model::{
     Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, EmailToken,
     Organisation, Role, Session, TokenPurpose,
 };
-use crate::districts::{District, DistrictKind, Okrug};
+use crate::districts::{Boundary, District, Okrug};
 use crate::error::{StoreError, StoreResult};
-use crate::id::{AccountId, AuditId, DistrictId, OkrugId, OrganisationId, TokenId};
+use crate::id::{AccountId, AuditId, DistrictId, OrganisationId, TokenId};
 use crate::storage::mongo::{bson_time, find_sorted, from_bson_time, past, Index, Named};
 use crate::storage::Mongo;
 use crate::web::i18n::Lang;
@@ -44,8 +46,6 @@ const ACCOUNTS: Named<AccountDoc> = Named::new("accounts");
 const EMAIL_TOKENS: Named<EmailTokenDoc> = Named::new("email_tokens");
 const SESSIONS: Named<SessionDoc> = Named::new("sessions");
 const API_TOKENS: Named<TokenDoc> = Named::new("api_tokens");
-const OKRUGS: Named<OkrugDoc> = Named::new("okrugs");
-const DISTRICTS: Named<DistrictDoc> = Named::new("districts");
 const ORGANISATIONS: Named<OrganisationDoc> = Named::new("organisations");
 const AUDIT_LOG: Named<AuditDoc> = Named::new("audit_log");
 const SETTINGS: Named<Document> = Named::new("settings");
@@ -156,25 +156,6 @@ struct TokenDoc {
     hash: String,
     created_at: DateTime,
     last_used_at: Option<DateTime>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct OkrugDoc {
-    #[serde(rename = "_id")]
-    id: String,
-    abbrev: String,
-    name_ru: String,
-    name_en: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct DistrictDoc {
-    #[serde(rename = "_id")]
-    id: String,
-    okrug_id: String,
-    name_ru: String,
-    name_en: String,
-    kind: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -652,74 +633,27 @@ impl CoreStore for MongoCoreStore {
     }
 
     async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()> {
-        for o in okrugs {
-            OKRUGS.of(&self.db)
-                .update_one(
-                    doc! { "_id": o.id.as_str() },
-                    doc! { "$set": { "abbrev": &o.abbrev, "name_ru": &o.name_ru, "name_en": &o.name_en } },
-                )
-                .upsert(true)
-                .await?;
-        }
-        for d in districts {
-            DISTRICTS
-                .of(&self.db)
-                .update_one(
-                    doc! { "_id": d.id.as_str() },
-                    doc! { "$set": {
-                        "okrug_id": d.okrug_id.as_str(),
-                        "name_ru": &d.name_ru,
-                        "name_en": &d.name_en,
-                        "kind": d.kind.as_str(),
-                    } },
-                )
-                .upsert(true)
-                .await?;
-        }
-        Ok(())
+        districts::upsert(&self.db, okrugs, districts).await
     }
 
     async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64> {
-        let district_ids: Vec<&str> = districts.iter().map(|d| d.id.as_str()).collect();
-        let okrug_ids: Vec<&str> = okrugs.iter().map(|o| o.id.as_str()).collect();
-        let removed_districts = DISTRICTS
-            .of(&self.db)
-            .delete_many(doc! { "_id": { "$nin": district_ids } })
-            .await?
-            .deleted_count;
-        let removed_okrugs = OKRUGS
-            .of(&self.db)
-            .delete_many(doc! { "_id": { "$nin": okrug_ids } })
-            .await?
-            .deleted_count;
-        Ok(removed_districts + removed_okrugs)
+        districts::retain(&self.db, okrugs, districts).await
     }
 
     async fn okrugs(&self) -> StoreResult<Vec<Okrug>> {
-        let docs = find_sorted(&OKRUGS.of(&self.db), doc! {}, doc! { "_id": 1 }, None).await?;
-        Ok(docs
-            .into_iter()
-            .map(|d| Okrug {
-                id: OkrugId::from_trusted(d.id),
-                abbrev: d.abbrev,
-                name_ru: d.name_ru,
-                name_en: d.name_en,
-            })
-            .collect())
+        districts::okrugs(&self.db).await
     }
 
     async fn districts(&self) -> StoreResult<Vec<District>> {
-        let docs = find_sorted(&DISTRICTS.of(&self.db), doc! {}, doc! { "_id": 1 }, None).await?;
-        Ok(docs
-            .into_iter()
-            .map(|d| District {
-                id: DistrictId::from_trusted(d.id),
-                okrug_id: OkrugId::from_trusted(d.okrug_id),
-                name_ru: d.name_ru,
-                name_en: d.name_en,
-                kind: DistrictKind::parse(&d.kind).unwrap_or(DistrictKind::MunicipalDistrict),
-            })
-            .collect())
+        districts::districts(&self.db).await
+    }
+
+    async fn upsert_boundaries(&self, boundaries: &[Boundary]) -> StoreResult<()> {
+        districts::upsert_boundaries(&self.db, boundaries).await
+    }
+
+    async fn boundaries(&self) -> StoreResult<Vec<Boundary>> {
+        districts::boundaries(&self.db).await
     }
 
     async fn insert_organisation(&self, o: &Organisation) -> StoreResult<()> {

@@ -1,8 +1,13 @@
 //! Districts (районы) and okrugs (округа). Moscow's 12 okrugs and 146 districts and settlements
 //! are seeded at first start; `veche admin import-districts FILE` loads another city's list in
-//! the same JSON shape, or a GeoJSON file with the properties of `data/moscow-districts.geojson`.
+//! the same JSON shape, or a GeoJSON file with the properties of `data/moscow-districts.geojson`
+//! (whose boundaries are kept too: [`geo`]).
+
+pub mod geo;
 
 use serde::{Deserialize, Serialize};
+
+pub use geo::{Boundaries, Boundary};
 
 use crate::id::{DistrictId, OkrugId};
 
@@ -89,7 +94,7 @@ pub struct CityName {
 }
 
 /// Moscow, from OpenStreetMap data (© OpenStreetMap contributors, ODbL 1.0).
-const MOSCOW: &str = include_str!("../data/moscow-districts.json");
+const MOSCOW: &str = include_str!("../../data/moscow-districts.json");
 
 pub fn moscow() -> Result<DistrictList, ImportError> {
     parse_list(MOSCOW)
@@ -103,15 +108,42 @@ pub enum ImportError {
     Invalid(String),
 }
 
+impl ImportError {
+    /// The same error, saying which feature of the file it is in.
+    fn in_feature(self, index: usize) -> ImportError {
+        match self {
+            ImportError::Format(m) => ImportError::Format(format!("feature {index}: {m}")),
+            ImportError::Invalid(m) => ImportError::Invalid(format!("feature {index}: {m}")),
+        }
+    }
+}
+
+/// What an import file holds: the list, and the boundaries of the districts whose GeoJSON
+/// features have a geometry (none from our JSON shape).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Import {
+    pub list: DistrictList,
+    pub boundaries: Vec<Boundary>,
+}
+
 /// Reads a district list: our JSON shape, or a GeoJSON FeatureCollection whose features carry
 /// `NAME`, `OKTMO`, `NAME_AO`, `OKATO_AO` (and optionally `ABBREV_AO`, `TYPE_MO`, `NAME_EN`).
 pub fn parse_any(text: &str) -> Result<DistrictList, ImportError> {
+    parse_import(text).map(|import| import.list)
+}
+
+/// [`parse_any`], with the boundaries a GeoJSON file gives (`Polygon` or `MultiPolygon`
+/// geometries; a feature with a `null` geometry has none).
+pub fn parse_import(text: &str) -> Result<Import, ImportError> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| ImportError::Format(e.to_string()))?;
     if value.get("type").and_then(|t| t.as_str()) == Some("FeatureCollection") {
         parse_geojson(&value)
     } else {
-        parse_list(text)
+        Ok(Import {
+            list: parse_list(text)?,
+            boundaries: Vec::new(),
+        })
     }
 }
 
@@ -122,13 +154,14 @@ fn parse_list(text: &str) -> Result<DistrictList, ImportError> {
     Ok(list)
 }
 
-fn parse_geojson(value: &serde_json::Value) -> Result<DistrictList, ImportError> {
+fn parse_geojson(value: &serde_json::Value) -> Result<Import, ImportError> {
     let features = value
         .get("features")
         .and_then(|f| f.as_array())
         .ok_or_else(|| ImportError::Format("a FeatureCollection without features".into()))?;
     let mut okrugs: Vec<Okrug> = Vec::new();
     let mut districts = Vec::new();
+    let mut boundaries = Vec::new();
     for (index, feature) in features.iter().enumerate() {
         let props = feature
             .get("properties")
@@ -153,8 +186,17 @@ fn parse_geojson(value: &serde_json::Value) -> Result<DistrictList, ImportError>
             Some("Городской округ") => DistrictKind::CityDistrict,
             _ => DistrictKind::MunicipalDistrict,
         };
+        let id = parse_id(&need("OKTMO")?, DistrictId::parse)?;
+        let geometry = feature.get("geometry").unwrap_or(&serde_json::Value::Null);
+        let polygons = geo::parse_geometry(geometry).map_err(|e| e.in_feature(index))?;
+        if let Some(polygons) = polygons {
+            boundaries.push(Boundary {
+                district_id: id.clone(),
+                polygons,
+            });
+        }
         districts.push(District {
-            id: parse_id(&need("OKTMO")?, DistrictId::parse)?,
+            id,
             okrug_id: parse_id(&okrug_id, OkrugId::parse)?,
             name_en: text("NAME_EN").unwrap_or_else(|| transliterate(&name)),
             name_ru: name,
@@ -170,7 +212,7 @@ fn parse_geojson(value: &serde_json::Value) -> Result<DistrictList, ImportError>
         districts,
     };
     validate(&list)?;
-    Ok(list)
+    Ok(Import { list, boundaries })
 }
 
 fn parse_id<T>(raw: &str, parse: fn(&str) -> Option<T>) -> Result<T, ImportError> {

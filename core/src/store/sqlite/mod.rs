@@ -1,4 +1,6 @@
-//! The core store on SQLite.
+//! The core store on SQLite; okrugs, districts and their boundaries in [`districts`].
+
+mod districts;
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -10,9 +12,9 @@ use crate::accounts::model::{
     Organisation, Role, Session, TokenPurpose,
 };
 use crate::clock::{from_millis, to_millis};
-use crate::districts::{District, DistrictKind, Okrug};
+use crate::districts::{Boundary, District, Okrug};
 use crate::error::{StoreError, StoreResult};
-use crate::id::{AccountId, AuditId, DistrictId, OkrugId, OrganisationId, TokenId};
+use crate::id::{AccountId, AuditId, DistrictId, OrganisationId, TokenId};
 use crate::storage::{CachedStatements, Sqlite};
 use crate::web::i18n::Lang;
 
@@ -108,6 +110,12 @@ CREATE INDEX email_tokens_expiry ON email_tokens (expires_at);
 "#,
     r#"
 CREATE INDEX IF NOT EXISTS accounts_district ON accounts (district_id, id);
+"#,
+    r#"
+CREATE TABLE IF NOT EXISTS district_boundaries (
+    district_id TEXT PRIMARY KEY,
+    geometry TEXT NOT NULL
+);
 "#,
     r#"
 CREATE INDEX IF NOT EXISTS accounts_organisation ON accounts (organisation_id, id);
@@ -604,87 +612,27 @@ impl CoreStore for SqliteCoreStore {
     }
 
     async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()> {
-        let (okrugs, districts) = (okrugs.to_vec(), districts.to_vec());
-        self.db
-            .write(move |conn| {
-                let mut okrug_stmt = conn.prepare(
-                    "INSERT INTO okrugs (id, abbrev, name_ru, name_en) VALUES (?1, ?2, ?3, ?4) \
-                     ON CONFLICT (id) DO UPDATE SET abbrev = excluded.abbrev, \
-                     name_ru = excluded.name_ru, name_en = excluded.name_en",
-                )?;
-                for o in &okrugs {
-                    okrug_stmt.execute(params![o.id.as_str(), o.abbrev, o.name_ru, o.name_en])?;
-                }
-                let mut district_stmt = conn.prepare(
-                    "INSERT INTO districts (id, okrug_id, name_ru, name_en, kind) \
-                     VALUES (?1, ?2, ?3, ?4, ?5) \
-                     ON CONFLICT (id) DO UPDATE SET okrug_id = excluded.okrug_id, \
-                     name_ru = excluded.name_ru, name_en = excluded.name_en, kind = excluded.kind",
-                )?;
-                for d in &districts {
-                    district_stmt.execute(params![
-                        d.id.as_str(),
-                        d.okrug_id.as_str(),
-                        d.name_ru,
-                        d.name_en,
-                        d.kind.as_str()
-                    ])?;
-                }
-                Ok(())
-            })
-            .await
+        districts::upsert(&self.db, okrugs, districts).await
     }
 
     async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64> {
-        let okrug_ids: Vec<String> = okrugs.iter().map(|o| o.id.to_string()).collect();
-        let district_ids: Vec<String> = districts.iter().map(|d| d.id.to_string()).collect();
-        self.db
-            .write(move |conn| {
-                let mut removed = 0u64;
-                for (table, keep) in [("districts", &district_ids), ("okrugs", &okrug_ids)] {
-                    let existing: Vec<String> = conn
-                        .prepare(&format!("SELECT id FROM {table}"))?
-                        .query_map([], |row| row.get(0))?
-                        .collect::<Result<_, _>>()?;
-                    for id in existing.iter().filter(|id| !keep.contains(id)) {
-                        removed += conn
-                            .execute_cached(&format!("DELETE FROM {table} WHERE id = ?1"), [id])?
-                            as u64;
-                    }
-                }
-                Ok(removed)
-            })
-            .await
+        districts::retain(&self.db, okrugs, districts).await
     }
 
     async fn okrugs(&self) -> StoreResult<Vec<Okrug>> {
-        let sql = "SELECT id, abbrev, name_ru, name_en FROM okrugs ORDER BY id";
-        self.db
-            .query_all(sql, [], |row| {
-                Ok(Okrug {
-                    id: OkrugId::from_trusted(row.get(0)?),
-                    abbrev: row.get(1)?,
-                    name_ru: row.get(2)?,
-                    name_en: row.get(3)?,
-                })
-            })
-            .await
+        districts::okrugs(&self.db).await
     }
 
     async fn districts(&self) -> StoreResult<Vec<District>> {
-        let sql = "SELECT id, okrug_id, name_ru, name_en, kind FROM districts ORDER BY id";
-        self.db
-            .query_all(sql, [], |row| {
-                let kind: String = row.get(4)?;
-                Ok(District {
-                    id: DistrictId::from_trusted(row.get(0)?),
-                    okrug_id: OkrugId::from_trusted(row.get(1)?),
-                    name_ru: row.get(2)?,
-                    name_en: row.get(3)?,
-                    kind: DistrictKind::parse(&kind).unwrap_or(DistrictKind::MunicipalDistrict),
-                })
-            })
-            .await
+        districts::districts(&self.db).await
+    }
+
+    async fn upsert_boundaries(&self, boundaries: &[Boundary]) -> StoreResult<()> {
+        districts::upsert_boundaries(&self.db, boundaries).await
+    }
+
+    async fn boundaries(&self) -> StoreResult<Vec<Boundary>> {
+        districts::boundaries(&self.db).await
     }
 
     async fn insert_organisation(&self, organisation: &Organisation) -> StoreResult<()> {
