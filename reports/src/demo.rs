@@ -220,6 +220,15 @@ fn point(n: usize) -> (f64, f64) {
 
 /// Seeds the demo reports; `Ok(0)` when the store holds categories already.
 pub async fn seed(platform: &Platform, reports: &Reports) -> ReportResult<usize> {
+    seed_count(platform, reports, REPORTS).await
+}
+
+/// [`seed`] with `count` reports (tests seed fewer).
+pub async fn seed_count(
+    platform: &Platform,
+    reports: &Reports,
+    count: usize,
+) -> ReportResult<usize> {
     if !reports.store.categories().await?.is_empty() {
         return Ok(0);
     }
@@ -242,7 +251,7 @@ pub async fn seed(platform: &Platform, reports: &Reports) -> ReportResult<usize>
     }
     let now = clock::now();
     let mut made = 0;
-    for n in 0..REPORTS {
+    for n in 0..count {
         let (lat, lon) = point(n);
         let district = reports
             .locate(platform, lat, lon)
