@@ -1679,7 +1679,10 @@ async fn boundaries_upsert_read_and_retain(backend: Backend) {
         .unwrap()
         .clone();
     assert_eq!(kuntsevo.polygons.len(), 5);
-    store.upsert_boundaries(&[kuntsevo.clone()]).await.unwrap();
+    store
+        .upsert_boundaries(std::slice::from_ref(&kuntsevo))
+        .await
+        .unwrap();
     let stored = store.boundaries().await.unwrap();
     assert_eq!(stored.len(), 3);
     assert!(

@@ -25,8 +25,18 @@ use crate::service::{ReportError, ReportResult, Reports};
 /// How many reports the demo holds.
 const REPORTS: usize = 3_000;
 
-/// (parent, name ru, name en, kind, working days, photo required, radius m).
-const CATEGORIES: &[(Option<&str>, &str, &str, OrgKind, u32, bool, u32)] = &[
+/// A seeded category: (parent, name ru, name en, kind, working days, photo required, radius m).
+type CategorySeed = (
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    OrgKind,
+    u32,
+    bool,
+    u32,
+);
+
+const CATEGORIES: &[CategorySeed] = &[
     (None, "Дворы", "Yards", OrgKind::Housing, 8, false, 100),
     (
         Some("Дворы"),

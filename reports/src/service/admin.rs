@@ -181,7 +181,7 @@ pub async fn set_profile(
     let profile = rules::profile_fields(input, id.clone(), version + 1, &directory)?;
     if let Some(head) = &profile.head {
         let official = platform.store.account(head).await?;
-        if !official.is_some_and(|a| organisation_of(&a) == Some(id)) {
+        if official.is_none_or(|a| organisation_of(&a) != Some(id)) {
             return Err(Refused::new("head", "not_official").into());
         }
     }

@@ -271,7 +271,7 @@ pub(crate) async fn auto_close(
     report: &Report,
     at: time::OffsetDateTime,
 ) -> ReportResult<bool> {
-    if !report.closes_at().is_some_and(|due| due <= at) {
+    if report.closes_at().is_none_or(|due| due > at) {
         return Ok(false);
     }
     let Ok((to, role)) = workflow::next(report.status, &[Actor::System], Action::AutoClose) else {
