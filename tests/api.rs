@@ -5,7 +5,7 @@
 mod common;
 
 use common::app::rate;
-use common::fixtures::{an_idea_with_a_comment, poll_with_a_ballot};
+use common::fixtures::{a_public_report, an_idea_with_a_comment, poll_with_a_ballot};
 use common::http::{assert_problem, Fetch};
 use common::{problem_code, Store, TestApp, KHAMOVNIKI, MITINO, PASSWORD};
 use reqwest::{Method, StatusCode};
@@ -846,6 +846,15 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/organisations"),
     ("post", "/api/v1/admin/organisations"),
     ("get", "/api/v1/admin/audit"),
+    ("get", "/api/v1/reports"),
+    ("post", "/api/v1/reports"),
+    ("get", "/api/v1/reports/nearby"),
+    ("get", "/api/v1/reports/{id}"),
+    ("post", "/api/v1/reports/{id}/decision"),
+    ("post", "/api/v1/reports/{id}/answer"),
+    ("post", "/api/v1/reports/{id}/dispute"),
+    ("get", "/api/v1/report-organisations/{id}/queue"),
+    ("put", "/api/v1/report-calendar/{date}"),
 ];
 
 #[tokio::test]
@@ -879,6 +888,8 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
     let (poll_id, receipt) = poll_with_a_ballot(&polls).await;
     // And an idea with a comment, for the ideas' paths.
     let (project_id, idea_id, comment_id) = an_idea_with_a_comment(&app.ideas()).await;
+    // And a public report, for the reports' paths.
+    let report_id = a_public_report(&app.reports()).await;
     for (method, path) in &documented {
         // Every documented operation is served: anonymous requests get 401, 400-class input
         // errors or 200 — never the router's 404 or 405.
@@ -891,6 +902,8 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
             path.replace("{id}", &idea_id)
         } else if path.starts_with("/api/v1/idea-comments/{id}") {
             path.replace("{id}", &comment_id)
+        } else if path.starts_with("/api/v1/reports/{id}") {
+            path.replace("{id}", &report_id)
         } else {
             path.clone()
         };

@@ -1182,6 +1182,52 @@ async fn accounts_with_pending_mail_oldest_first(backend: Backend) {
 
 /// The residents of some districts (or of the whole city), paged in id order: never a blocked
 /// account, every other one exactly once.
+async fn accounts_of_an_organisation_page_in_id_order(backend: Backend) {
+    let store = open(&backend).await;
+    let (roads, parks) = (
+        OrganisationId::from_trusted("roads".into()),
+        OrganisationId::from_trusted("parks".into()),
+    );
+    let ids_up = ascending(5, AccountId::generate);
+    let plan = [
+        (Some(&roads), AccountState::Active),
+        (Some(&parks), AccountState::Active),
+        (Some(&roads), AccountState::Blocked),
+        (None, AccountState::Active),
+        (Some(&roads), AccountState::Unverified),
+    ];
+    for (i, (organisation, state)) in plan.iter().enumerate() {
+        let mut a = account_with(
+            ids_up[i].clone(),
+            &format!("o{i}@example.com"),
+            &format!("Сотрудник {i}"),
+        );
+        a.organisation_id = organisation.cloned();
+        a.state = *state;
+        store.insert_account(&a).await.unwrap();
+    }
+    let all = store
+        .accounts_of_organisation(&roads, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(ids(&all), vec![ids_up[0].clone(), ids_up[4].clone()]);
+    let first = store
+        .accounts_of_organisation(&roads, None, 1)
+        .await
+        .unwrap();
+    assert_eq!(ids(&first), vec![ids_up[0].clone()]);
+    let rest = store
+        .accounts_of_organisation(&roads, Some(&ids_up[0]), 10)
+        .await
+        .unwrap();
+    assert_eq!(ids(&rest), vec![ids_up[4].clone()]);
+    let other = store
+        .accounts_of_organisation(&parks, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(ids(&other), vec![ids_up[1].clone()]);
+}
+
 async fn accounts_in_districts_page_in_id_order(backend: Backend) {
     let store = open(&backend).await;
     let (north, south, east) = (
@@ -2262,6 +2308,7 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
 
 veche_core::contract_tests!(
     migration_is_idempotent,
+    accounts_of_an_organisation_page_in_id_order,
     account_round_trips,
     duplicate_email_is_a_conflict,
     update_account_replaces_the_record,

@@ -5,9 +5,8 @@
 //! the server holds every index after the store is opened.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeSet;
-
 use veche_core::storage::Backend;
+use veche_core::testing::mongo::index_serves;
 use veche_ideas::store::mongo::INDEXES;
 
 /// (what, collection, equality fields, range or sort fields in order).
@@ -136,17 +135,12 @@ const QUERIES: &[(&str, &str, &[&str], &[&str])] = &[
     ),
 ];
 
-/// The index of `collection` serving a query, if any: its keys begin with the equality fields
-/// (in any order), then the range or sort fields in order.
+/// The index of `collection` serving a query, if any (see
+/// [`veche_core::testing::mongo::index_serves`]).
 fn serving(collection: &str, equal: &[&str], then: &[&str]) -> Option<&'static str> {
     INDEXES.iter().find_map(|(c, keys, name)| {
-        if *c != collection || keys.len() < equal.len() + then.len() {
-            return None;
-        }
         let fields: Vec<&str> = keys.iter().map(|(f, _)| *f).collect();
-        let head: BTreeSet<&str> = fields[..equal.len()].iter().copied().collect();
-        let wanted: BTreeSet<&str> = equal.iter().copied().collect();
-        (head == wanted && fields[equal.len()..equal.len() + then.len()] == *then).then_some(*name)
+        (*c == collection && index_serves(&fields, equal, then)).then_some(*name)
     })
 }
 

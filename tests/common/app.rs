@@ -133,6 +133,12 @@ impl TestApp {
             .expect("a running app with ideas")
     }
 
+    pub fn reports(&self) -> Arc<veche_reports::Reports> {
+        self.running()
+            .service::<veche_reports::Reports>()
+            .expect("a running app with reports")
+    }
+
     pub fn outbox(&self) -> &Arc<veche_notifier::Outbox> {
         &self.running().outbox
     }

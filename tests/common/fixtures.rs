@@ -296,3 +296,32 @@ pub async fn an_idea_with_a_comment(ideas: &veche_ideas::Ideas) -> (String, Stri
         comment.id.to_string(),
     )
 }
+
+/// A report a moderator accepted (public), straight in the store, for requests that must name
+/// a report that exists. Returns its id.
+pub async fn a_public_report(reports: &veche_reports::Reports) -> String {
+    use veche_reports::model::{CategoryId, Place, Status};
+    use veche_reports::rules::{self, ReportFields};
+    let fields = ReportFields {
+        category_id: CategoryId::from_trusted("pothole".into()),
+        place: Place {
+            lat: 55.7355,
+            lon: 37.5885,
+            address: None,
+        },
+        district_id: veche_core::id::DistrictId::from_trusted(super::KHAMOVNIKI.into()),
+        description: "Яма посреди дороги".into(),
+        photos: Vec::new(),
+    };
+    let author = AccountId::generate();
+    let report = veche_reports::model::Report {
+        status: Status::Routed,
+        ..rules::new_report(fields, &author, veche_core::clock::now())
+    };
+    reports
+        .store()
+        .insert_report(&report)
+        .await
+        .expect("report stored");
+    report.id.to_string()
+}

@@ -86,6 +86,15 @@ pub trait CoreStore: IdempotencyStore {
         limit: usize,
     ) -> StoreResult<Vec<Account>>;
 
+    /// The accounts of an organisation (its officials; blocked ones left out), in id order
+    /// after `after`, at most `limit`: whom a feature tells of the organisation's work.
+    async fn accounts_of_organisation(
+        &self,
+        organisation: &OrganisationId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>>;
+
     /// Accounts that owe an email since before `before` (oldest first, at most `limit`).
     async fn accounts_with_pending_mail(
         &self,

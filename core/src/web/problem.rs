@@ -32,6 +32,79 @@ impl fmt::Display for Invalid {
     }
 }
 
+/// Where a feature's refusal texts are in the catalog: `PREFIX-invalid-FIELD-CODE`. Features
+/// share field names with other bounds (a poll's title is 3 to 200 characters, an idea's 5 to
+/// 140), so each reads its own.
+pub trait RefusalTexts: Send + Sync + 'static {
+    const PREFIX: &'static str;
+}
+
+/// What a feature's use case answers instead of its result, for features whose refusals are
+/// these five (ideas, reports); `T` names the feature's refusal texts. One mapping to a
+/// problem document ([`ServiceError::problem`]) serves the API and the pages.
+#[derive(thiserror::Error)]
+pub enum ServiceError<T: RefusalTexts> {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("invalid input: {0:?}")]
+    Invalid(Invalid),
+    /// Someone changed it first (`version_conflict`), or its state does not allow it (the code
+    /// says which).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Never made (its second field has no value): ties the error to its feature's texts.
+    #[doc(hidden)]
+    #[error("unreachable")]
+    Texts(std::marker::PhantomData<T>, std::convert::Infallible),
+}
+
+impl<T: RefusalTexts> fmt::Debug for ServiceError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServiceError::NotFound => f.write_str("NotFound"),
+            ServiceError::Forbidden => f.write_str("Forbidden"),
+            ServiceError::Invalid(i) => f.debug_tuple("Invalid").field(i).finish(),
+            ServiceError::Conflict(c) => f.debug_tuple("Conflict").field(c).finish(),
+            ServiceError::Store(e) => f.debug_tuple("Store").field(e).finish(),
+            ServiceError::Texts(_, never) => match *never {},
+        }
+    }
+}
+
+impl<T: RefusalTexts> From<Invalid> for ServiceError<T> {
+    fn from(refused: Invalid) -> Self {
+        ServiceError::Invalid(refused)
+    }
+}
+
+impl<T: RefusalTexts> ServiceError<T> {
+    /// The problem document for this error (API); pages show the same title and detail. A
+    /// refusal reads the feature's own text.
+    pub fn problem(self) -> Problem {
+        match self {
+            ServiceError::NotFound => Problem::not_found(),
+            ServiceError::Forbidden => Problem::forbidden(),
+            ServiceError::Invalid(refused) => {
+                let key = format!("{}-invalid-{}-{}", T::PREFIX, refused.field, refused.code);
+                Problem::invalid(refused).with_detail(key)
+            }
+            ServiceError::Conflict(code) => Problem::conflict(code),
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Texts(_, never) => match never {},
+        }
+    }
+}
+
+impl<T: RefusalTexts> From<ServiceError<T>> for Problem {
+    fn from(e: ServiceError<T>) -> Problem {
+        e.problem()
+    }
+}
+
 /// Where problem `type` URIs point. Documentation of each code lives under it.
 pub const TYPE_BASE: &str = "https://veche.example/problems/";
 
@@ -215,4 +288,45 @@ pub struct ProblemDocument {
     pub code: String,
     pub field: Option<String>,
     pub retry_after: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Texts;
+
+    impl RefusalTexts for Texts {
+        const PREFIX: &'static str = "things";
+    }
+
+    #[test]
+    fn a_service_error_is_its_problem_document() {
+        let refused: ServiceError<Texts> = Invalid::new("title", "too_long").into();
+        let problem = refused.problem();
+        assert_eq!(
+            (problem.status.as_u16(), problem.code),
+            (422, "validation_failed")
+        );
+        assert_eq!(
+            problem.detail_key.as_deref(),
+            Some("things-invalid-title-too_long")
+        );
+        assert_eq!(problem.field, Some("title"));
+        let conflict = Problem::from(ServiceError::<Texts>::Conflict("version_conflict"));
+        assert_eq!(
+            (conflict.status.as_u16(), conflict.code),
+            (409, "version_conflict")
+        );
+        assert_eq!(
+            ServiceError::<Texts>::NotFound.problem().status.as_u16(),
+            404
+        );
+        assert_eq!(
+            ServiceError::<Texts>::Forbidden.problem().status.as_u16(),
+            403
+        );
+        let store = ServiceError::<Texts>::from(StoreError::Unavailable("down".into()));
+        assert_eq!(store.problem().status.as_u16(), 503);
+    }
 }

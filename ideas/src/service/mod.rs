@@ -12,7 +12,6 @@ use veche_core::id::AccountId;
 use veche_core::platform::Platform;
 use veche_core::store::AuditEntry;
 use veche_core::web::problem::Problem;
-use veche_core::StoreError;
 
 use crate::model::{Idea, IdeaId, Project, ProjectId};
 use crate::rules::{self, Refused};
@@ -178,34 +177,19 @@ impl Ideas {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum IdeaError {
-    #[error("not found")]
-    NotFound,
-    #[error("forbidden")]
-    Forbidden,
-    #[error("invalid input: {0:?}")]
-    Invalid(Refused),
-    /// Someone changed it first (`version_conflict`), or the state does not allow it.
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+/// The ideas' refusal texts: `ideas-invalid-FIELD-CODE` (polls use the same field names with
+/// other bounds: a poll's title is 3 to 200 characters, an idea's 5 to 140).
+pub struct IdeasTexts;
+
+impl veche_core::web::problem::RefusalTexts for IdeasTexts {
+    const PREFIX: &'static str = "ideas";
 }
 
-impl From<Refused> for IdeaError {
-    fn from(refused: Refused) -> Self {
-        IdeaError::Invalid(refused)
-    }
-}
+/// What an ideas use case answers instead of its result (`problem()` makes it a problem
+/// document).
+pub type IdeaError = veche_core::web::problem::ServiceError<IdeasTexts>;
 
 pub type IdeaResult<T> = Result<T, IdeaError>;
-
-impl From<IdeaError> for Problem {
-    fn from(e: IdeaError) -> Problem {
-        e.problem()
-    }
-}
 
 /// Takes one cell of a rate limit for the account: the same for the pages and the API.
 pub fn admit(
@@ -214,24 +198,6 @@ pub fn admit(
     account: &Account,
 ) -> Result<(), Problem> {
     limits.check(limit, account.id.as_str())
-}
-
-impl IdeaError {
-    /// The problem document for this error (API); pages show the same title and detail.
-    pub fn problem(self) -> Problem {
-        match self {
-            IdeaError::NotFound => Problem::not_found(),
-            IdeaError::Forbidden => Problem::forbidden(),
-            // Refusals read ideas' own texts: polls use the same field names with other
-            // bounds (a poll's title is 3 to 200 characters, an idea's 5 to 140).
-            IdeaError::Invalid(refused) => {
-                let key = format!("ideas-invalid-{}-{}", refused.field, refused.code);
-                Problem::invalid(refused).with_detail(key)
-            }
-            IdeaError::Conflict(code) => Problem::conflict(code),
-            IdeaError::Store(e) => e.into(),
-        }
-    }
 }
 
 /// The project, for a viewer allowed to see it (404 otherwise: a draft is not announced).

@@ -206,6 +206,7 @@ impl MongoCoreStore {
             Index::on("organisations", &["name"]),
             Index::on("accounts", &["mail_pending_since"]),
             Index::on("accounts", &["district_id", "_id"]),
+            Index::on("accounts", &["organisation_id", "_id"]),
             Index::on("email_tokens", &["account_id", "purpose"]),
             Index::on("email_tokens", &["expires_at"]),
             Index::on("idempotency", &["created_at"]),
@@ -440,6 +441,27 @@ impl CoreStore for MongoCoreStore {
             past(filter, "_id", "$lt", before),
             doc! { "_id": -1 },
             Some(query.limit),
+        )
+        .await?;
+        Ok(docs.into_iter().map(Account::from).collect())
+    }
+
+    async fn accounts_of_organisation(
+        &self,
+        organisation: &OrganisationId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>> {
+        let filter = doc! {
+            "organisation_id": organisation.as_str(),
+            "state": { "$ne": AccountState::Blocked.as_str() },
+        };
+        let filter = past(filter, "_id", "$gt", after.map(AccountId::as_str));
+        let docs = find_sorted(
+            &ACCOUNTS.of(&self.db),
+            filter,
+            doc! { "organisation_id": 1, "_id": 1 },
+            Some(limit),
         )
         .await?;
         Ok(docs.into_iter().map(Account::from).collect())

@@ -117,6 +117,9 @@ CREATE TABLE IF NOT EXISTS district_boundaries (
     geometry TEXT NOT NULL
 );
 "#,
+    r#"
+CREATE INDEX IF NOT EXISTS accounts_organisation ON accounts (organisation_id, id);
+"#,
 ];
 
 pub struct SqliteCoreStore {
@@ -323,6 +326,26 @@ impl CoreStore for SqliteCoreStore {
         }
         sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", query.limit));
         let args = rusqlite::params_from_iter(args);
+        self.db.query_all(sql, args, account_from_row).await
+    }
+
+    async fn accounts_of_organisation(
+        &self,
+        organisation: &OrganisationId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>> {
+        // Served by `accounts_organisation (organisation_id, id)`.
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE organisation_id = ?1 AND state != ?2
+             AND id > ?3 ORDER BY id LIMIT ?4"
+        );
+        let args = (
+            organisation.to_string(),
+            AccountState::Blocked.as_str().to_string(),
+            after.map(|a| a.to_string()).unwrap_or_default(),
+            i64::try_from(limit).unwrap_or(i64::MAX),
+        );
         self.db.query_all(sql, args, account_from_row).await
     }
 

@@ -1,0 +1,188 @@
+//! The workflow: moderators' decisions and queue, officials' start, answer, re-routing and
+//! queue, authors' confirmation and dispute. Every transition names the version it was made on
+//! in `If-Match` (or acts on the current one): of two acting at once, the second is told
+//! `version_conflict`.
+
+use warp::reply::Response;
+
+use veche_core::id::OrganisationId;
+use veche_core::web::api::Optional;
+use veche_core::web::cursor::parse_limit;
+use veche_core::web::input::query_param;
+use veche_core::web::problem::{Problem, ProblemDocument};
+use veche_core::web::respond;
+use veche_core::web::responses::{Change, Guarded, Limited, SignedIn, VersionHeaders};
+
+use super::{after, cursor, report_id, transition, viewing, Req};
+use crate::rules::{AnswerInput, DecisionInput, NoteInput, RerouteInput};
+use crate::service;
+use crate::views::{ReportList, ReportView};
+use crate::ReportsLimit;
+
+/// A moderator's decision on a submitted report: `accept` (it goes to the organisation
+/// routing finds, or to `organisation_id` with a `note`, and its deadline starts) or `reject`
+/// (with a `reason`).
+#[utoipa::path(post, path = "/api/v1/reports/{id}/decision", tag = "reports",
+    request_body = DecisionInput,
+    params(("id" = String, Path), VersionHeaders),
+    responses((status = 200, body = ReportView), Guarded, Change,
+        (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn decide(id: String, req: Req<DecisionInput>) -> Response {
+    transition(&req, |req, who, expected, input| async move {
+        let id = report_id(&id)?;
+        Ok(service::decide(&req.platform, &req.state, who, &id, expected, input).await?)
+    })
+    .await
+}
+
+/// An official of the report's organisation takes it into work.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/start", tag = "reports",
+    params(("id" = String, Path), VersionHeaders),
+    responses((status = 200, body = ReportView), Guarded, Change,
+        (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn start(id: String, req: Req) -> Response {
+    transition(&req, |req, who, expected, _| async move {
+        let id = report_id(&id)?;
+        Ok(service::start(&req.platform, &req.state, who, &id, expected).await?)
+    })
+    .await
+}
+
+/// The organisation's answer: a text and photos. Its author has 15 days to confirm or dispute.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/answer", tag = "reports",
+    request_body = AnswerInput,
+    params(("id" = String, Path), VersionHeaders),
+    responses((status = 200, body = ReportView), Guarded, Change,
+        (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn answer(id: String, req: Req<AnswerInput>) -> Response {
+    transition(&req, |req, who, expected, input| async move {
+        let id = report_id(&id)?;
+        Ok(service::answer(&req.platform, &req.state, who, &id, expected, input).await?)
+    })
+    .await
+}
+
+/// Sends the report to another organisation with the reason everyone is shown (its officials
+/// or a moderator); the new organisation has the category's time from now.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/reroute", tag = "reports",
+    request_body = RerouteInput,
+    params(("id" = String, Path), VersionHeaders),
+    responses((status = 200, body = ReportView), Guarded, Change,
+        (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn reroute(id: String, req: Req<RerouteInput>) -> Response {
+    transition(&req, |req, who, expected, input| async move {
+        let id = report_id(&id)?;
+        Ok(service::reroute(&req.platform, &req.state, who, &id, expected, input).await?)
+    })
+    .await
+}
+
+/// The author confirms the answer: the report is closed. A body with a `note` is optional.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/confirmation", tag = "reports",
+    request_body(content = Option<NoteInput>),
+    params(("id" = String, Path), VersionHeaders),
+    responses((status = 200, body = ReportView), Guarded, Change, Limited,
+        (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn confirm(id: String, req: Req<Optional<NoteInput>>) -> Response {
+    transition(&req, |req, who, expected, input| async move {
+        service::admit(&req.platform.limits, ReportsLimit::Respond, who)?;
+        let id = report_id(&id)?;
+        let note = input.0.clone().unwrap_or_default();
+        Ok(service::confirm(&req.platform, &req.state, who, &id, expected, &note).await?)
+    })
+    .await
+}
+
+/// The author disputes the answer within 15 days (a `note` says why): the report is reopened
+/// with a new deadline and the organisation's head is told.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/dispute", tag = "reports",
+    request_body(content = Option<NoteInput>),
+    params(("id" = String, Path), VersionHeaders),
+    responses((status = 200, body = ReportView), Guarded, Change, Limited,
+        (status = 409, description = "`invalid_transition`, `dispute_closed`, `version_conflict`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn dispute(id: String, req: Req<Optional<NoteInput>>) -> Response {
+    transition(&req, |req, who, expected, input| async move {
+        service::admit(&req.platform.limits, ReportsLimit::Respond, who)?;
+        let id = report_id(&id)?;
+        let note = input.0.clone().unwrap_or_default();
+        Ok(service::dispute(&req.platform, &req.state, who, &id, expected, &note).await?)
+    })
+    .await
+}
+
+/// The reports waiting for a moderator, the longest waiting first.
+#[utoipa::path(get, path = "/api/v1/moderation/reports", tag = "reports",
+    params(("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = ReportList), Guarded,
+        (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn moderation_queue(req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let query = req.query()?;
+        let page = service::moderation_queue(
+            &req.state,
+            &who.account,
+            after(&query)?,
+            parse_limit(&query)?,
+        )
+        .await?;
+        viewing(&req, |v| {
+            respond::ok(&ReportList {
+                items: page.reports.iter().map(|r| v.report(r)).collect(),
+                next_cursor: cursor(page.next.clone()),
+            })
+        })
+        .await
+    })
+    .await
+}
+
+/// An organisation's queue: the reports it owes an answer to, the earliest deadline first (the
+/// overdue ones lead), or only the overdue ones. For its officials and admins.
+#[utoipa::path(get, path = "/api/v1/report-organisations/{id}/queue", tag = "reports",
+    params(("id" = String, Path),
+        ("overdue" = Option<bool>, Query, description = "Only those past their deadline"),
+        ("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = ReportList), SignedIn,
+        (status = 403, description = "`forbidden`: not an official of it", body = ProblemDocument),
+        (status = 400, description = "`invalid_filter`, `invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn queue(id: String, req: Req) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let organisation = OrganisationId::parse(&id).ok_or_else(Problem::not_found)?;
+        let query = req.query()?;
+        let overdue = query_param(
+            &query,
+            "overdue",
+            |v| v.parse::<bool>().ok(),
+            "invalid_filter",
+        )?
+        .unwrap_or(false);
+        let (after, limit) = (after(&query)?, parse_limit(&query)?);
+        let page = service::queue(
+            &req.state,
+            &who.account,
+            &organisation,
+            overdue,
+            after,
+            limit,
+        )
+        .await?;
+        viewing(&req, |v| {
+            respond::ok(&ReportList {
+                items: page.reports.iter().map(|r| v.report(r)).collect(),
+                next_cursor: cursor(page.next.clone()),
+            })
+        })
+        .await
+    })
+    .await
+}

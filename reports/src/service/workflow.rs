@@ -1,0 +1,293 @@
+//! Every transition of a report: moderators accept (routing it) or reject, officials of its
+//! organisation start, answer or re-route it, its author confirms or disputes the answer, the
+//! server closes it 15 days after an unanswered answer. Each is one conditional write on the
+//! version the actor saw (of two acting at once, one wins, the other is told
+//! `version_conflict`), in the report's history, owing its emails.
+
+use serde_json::json;
+use veche_core::accounts::model::Account;
+
+use super::*;
+use crate::model::{Action, Actor, Answer, Mail, RouteBasis, Status};
+use crate::rules::workflow::{self, Refusal};
+use crate::rules::{
+    self, calendar, routing, Act, AnswerInput, Decision, DecisionInput, NoteInput, RerouteInput,
+};
+
+/// What a transition starts from: the report, where it leads, who acts, the version it is
+/// made on.
+struct Transition {
+    report: Report,
+    to: Status,
+    role: Actor,
+    expected: u64,
+}
+
+/// Reads the report and asks the workflow whether `account` may take `action` on it now.
+async fn begin(
+    reports: &Reports,
+    account: &Account,
+    id: &ReportId,
+    expected: Option<u64>,
+    action: Action,
+) -> ReportResult<Transition> {
+    let report = stored(reports, id).await?;
+    let organisation = organisation_of(account);
+    if !may_see(&report, Some(account), organisation) {
+        return Err(ReportError::NotFound);
+    }
+    let actors = workflow::actors(account, &report, organisation);
+    let (to, role) = workflow::next(report.status, &actors, action).map_err(|r| match r {
+        Refusal::Forbidden => ReportError::Forbidden,
+        Refusal::WrongState => ReportError::Conflict("invalid_transition"),
+    })?;
+    let expected = expected_version(report.version, expected)?;
+    Ok(Transition {
+        report,
+        to,
+        role,
+        expected,
+    })
+}
+
+/// Stores the step, audits what staff did, and queues the emails it owes.
+async fn finish(
+    platform: &Platform,
+    reports: &Reports,
+    account: Option<&Account>,
+    (next, expected): (Report, u64),
+) -> ReportResult<Report> {
+    save(reports, &next, expected).await?;
+    if let (Some(account), Some(step)) = (account, next.history.last()) {
+        if matches!(step.role, Actor::Moderator | Actor::Official) {
+            let details = json!({
+                "status": step.status.as_str(),
+                "organisation_id": step.organisation_id.as_ref().map(|o| o.as_str()),
+            });
+            let action = format!("report.{}", step.action.as_str());
+            let target = format!("report:{}", next.id);
+            audit(
+                platform,
+                account,
+                &action,
+                target,
+                step.note.clone(),
+                details,
+            )
+            .await?;
+        }
+    }
+    deliver_or_leave(platform, reports, &next).await;
+    Ok(next)
+}
+
+fn act(t: &Transition, action: Action, by: &Account, note: Option<String>) -> Act {
+    Act {
+        action,
+        role: t.role,
+        by: Some(by.id.clone()),
+        note,
+        at: now(),
+    }
+}
+
+/// The deadline of a report in its category, counted from `from`.
+async fn deadline_from(
+    reports: &Reports,
+    report: &Report,
+    from: time::OffsetDateTime,
+) -> ReportResult<time::OffsetDateTime> {
+    let days = category(reports, &report.category_id)
+        .await
+        .map_or(rules::DEADLINE_DAYS_DEFAULT, |c| c.deadline_days);
+    Ok(calendar::deadline(&*reports.calendar().await?, from, days))
+}
+
+/// A moderator's decision on a submitted report: accepted, it goes to the organisation
+/// routing finds (or the one the moderator names, with a note) with its deadline; rejected,
+/// its author is told why.
+pub async fn decide(
+    platform: &Platform,
+    reports: &Reports,
+    moderator: &Account,
+    id: &ReportId,
+    expected: Option<u64>,
+    input: &DecisionInput,
+) -> ReportResult<Report> {
+    let decision = rules::decision(input)?;
+    let action = match decision {
+        Decision::Accept { .. } => Action::Accept,
+        Decision::Reject { .. } => Action::Reject,
+    };
+    let t = begin(reports, moderator, id, expected, action).await?;
+    let mut report = t.report.clone();
+    let next = match decision {
+        Decision::Accept { organisation, note } => {
+            let routing = match organisation {
+                Some(org) => {
+                    let org = super::profile(reports, &org)
+                        .await
+                        .map_err(|_| Refused::new("organisation_id", "unknown"))?;
+                    routing::chosen(
+                        &org,
+                        RouteBasis::Moderator,
+                        &report.district_id,
+                        note.clone(),
+                    )
+                }
+                None => {
+                    let category = category(reports, &report.category_id).await?;
+                    let orgs = profiles(reports).await?;
+                    routing::route(&category, &report.district_id, &orgs)
+                        .ok_or(Refused::new("organisation_id", "unroutable"))?
+                }
+            };
+            let step = act(&t, Action::Accept, moderator, note);
+            let deadline = deadline_from(reports, &report, step.at).await?;
+            rules::routed(&mut report, routing, step.at, deadline);
+            rules::stepped(&report, step, t.to, &[Mail::Routed])
+        }
+        Decision::Reject { reason, note } => {
+            report.reject_reason = Some(reason);
+            let note = note.or_else(|| Some(reason.as_str().to_string()));
+            rules::stepped(&report, act(&t, Action::Reject, moderator, note), t.to, &[])
+        }
+    };
+    finish(platform, reports, Some(moderator), (next, t.expected)).await
+}
+
+/// An official of the report's organisation takes it into work.
+pub async fn start(
+    platform: &Platform,
+    reports: &Reports,
+    official: &Account,
+    id: &ReportId,
+    expected: Option<u64>,
+) -> ReportResult<Report> {
+    let t = begin(reports, official, id, expected, Action::Start).await?;
+    let next = rules::stepped(&t.report, act(&t, Action::Start, official, None), t.to, &[]);
+    finish(platform, reports, Some(official), (next, t.expected)).await
+}
+
+/// The organisation's answer (text and photos); its author has 15 days to confirm or dispute.
+pub async fn answer(
+    platform: &Platform,
+    reports: &Reports,
+    official: &Account,
+    id: &ReportId,
+    expected: Option<u64>,
+    input: &AnswerInput,
+) -> ReportResult<Report> {
+    let (text, photos) = rules::answer_fields(input)?;
+    let t = begin(reports, official, id, expected, Action::Answer).await?;
+    reports.check_photos(&photos).await?;
+    let step = act(&t, Action::Answer, official, None);
+    let mut report = t.report.clone();
+    report.answer = Some(Answer {
+        text,
+        photos,
+        by: official.id.clone(),
+        at: step.at,
+    });
+    let next = rules::stepped(&report, step, t.to, &[]);
+    finish(platform, reports, Some(official), (next, t.expected)).await
+}
+
+/// Sends the report to another organisation, with the reason everyone is shown; the new
+/// organisation has the category's time from now.
+pub async fn reroute(
+    platform: &Platform,
+    reports: &Reports,
+    actor: &Account,
+    id: &ReportId,
+    expected: Option<u64>,
+    input: &RerouteInput,
+) -> ReportResult<Report> {
+    let (organisation, note) = rules::reroute_fields(input)?;
+    let t = begin(reports, actor, id, expected, Action::Reroute).await?;
+    let org = super::profile(reports, &organisation)
+        .await
+        .map_err(|_| Refused::new("organisation_id", "unknown"))?;
+    if t.report.organisation_id() == Some(&org.id) {
+        return Err(Refused::new("organisation_id", "same_organisation").into());
+    }
+    let mut report = t.report.clone();
+    let routing = routing::chosen(
+        &org,
+        RouteBasis::Rerouted,
+        &report.district_id,
+        Some(note.clone()),
+    );
+    let step = act(&t, Action::Reroute, actor, Some(note));
+    let deadline = deadline_from(reports, &report, step.at).await?;
+    rules::routed(&mut report, routing, step.at, deadline);
+    let next = rules::stepped(&report, step, t.to, &[Mail::Routed]);
+    finish(platform, reports, Some(actor), (next, t.expected)).await
+}
+
+/// The author confirms the answer: the report is closed.
+pub async fn confirm(
+    platform: &Platform,
+    reports: &Reports,
+    author: &Account,
+    id: &ReportId,
+    expected: Option<u64>,
+    input: &NoteInput,
+) -> ReportResult<Report> {
+    let note = rules::note(input.note.as_deref(), "note")?;
+    let t = begin(reports, author, id, expected, Action::Confirm).await?;
+    let next = rules::stepped(&t.report, act(&t, Action::Confirm, author, note), t.to, &[]);
+    finish(platform, reports, Some(author), (next, t.expected)).await
+}
+
+/// The author disputes the answer within 15 days: the report is reopened with a new
+/// deadline, and the organisation's head hears of it.
+pub async fn dispute(
+    platform: &Platform,
+    reports: &Reports,
+    author: &Account,
+    id: &ReportId,
+    expected: Option<u64>,
+    input: &NoteInput,
+) -> ReportResult<Report> {
+    let note = rules::note(input.note.as_deref(), "note")?;
+    let t = begin(reports, author, id, expected, Action::Dispute).await?;
+    let step = act(&t, Action::Dispute, author, note);
+    if !rules::may_dispute(&t.report, step.at) {
+        return Err(ReportError::Conflict("dispute_closed"));
+    }
+    let mut report = t.report.clone();
+    let deadline = deadline_from(reports, &report, step.at).await?;
+    rules::set_deadline(&mut report, step.at, deadline);
+    let next = rules::stepped(&report, step, t.to, &[Mail::Disputed]);
+    finish(platform, reports, Some(author), (next, t.expected)).await
+}
+
+/// Closes an answered report whose author said nothing for 15 days (the server's own step).
+/// `false` when it is not due, or another server closed it first.
+pub(crate) async fn auto_close(
+    platform: &Platform,
+    reports: &Reports,
+    report: &Report,
+    at: time::OffsetDateTime,
+) -> ReportResult<bool> {
+    if report.closes_at().is_none_or(|due| due > at) {
+        return Ok(false);
+    }
+    let Ok((to, role)) = workflow::next(report.status, &[Actor::System], Action::AutoClose) else {
+        return Ok(false);
+    };
+    let step = Act {
+        action: Action::AutoClose,
+        role,
+        by: None,
+        note: None,
+        at,
+    };
+    let next = rules::stepped(report, step, to, &[]);
+    match finish(platform, reports, None, (next, report.version)).await {
+        Ok(_) => Ok(true),
+        Err(ReportError::Conflict(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,186 @@
+//! The reports store: one trait, two adapters ([`sqlite`], [`mongo`]), one contract suite
+//! (`reports/tests/contract.rs`) run against both.
+//!
+//! What the store alone keeps true:
+//! - a change to a report, a category or an organisation names the version it was made on, so
+//!   that of two officials acting at once exactly one wins;
+//! - one join per resident per report (a unique key on (report, account)), and a report's
+//!   joiner count that only joins move;
+//! - every list is an index range: open reports near a point by grid cell, an organisation's
+//!   queue and overdue list by deadline, the public list by creation, the background checks
+//!   by the instant they are due.
+//!
+//! Beside each report the adapters keep what its queries filter and sort on, derived from
+//! the report itself ([`Derived`]), so they never drift from it.
+
+pub mod mongo;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use veche_core::id::{AccountId, DistrictId, OrganisationId};
+use veche_core::storage::Backend;
+use veche_core::StoreResult;
+
+use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
+
+/// A page position: the last item's sort key (an instant in milliseconds) and its id.
+pub type After = Option<(i64, ReportId)>;
+
+/// A page of the public list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReportQuery {
+    pub district_id: Option<DistrictId>,
+    pub category_id: Option<CategoryId>,
+    /// One status (a public one); any public status when `None`.
+    pub status: Option<Status>,
+    /// Only those past their deadline at this instant, the longest overdue first (else newest
+    /// first).
+    pub overdue_at: Option<OffsetDateTime>,
+    pub after: After,
+    pub limit: usize,
+}
+
+impl ReportQuery {
+    /// The cursor after `report` in this query's order.
+    pub fn cursor_of(&self, report: &Report) -> (i64, ReportId) {
+        let at = match self.overdue_at {
+            Some(_) => report.due().unwrap_or(report.created_at),
+            None => report.created_at,
+        };
+        (veche_core::clock::to_millis(at), report.id.clone())
+    }
+}
+
+/// What the adapters keep beside a report for its queries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Derived {
+    pub public: bool,
+    pub open: bool,
+    pub cell: i64,
+    pub organisation_id: Option<OrganisationId>,
+    pub due: Option<i64>,
+    pub next_check: Option<i64>,
+    pub closes_at: Option<i64>,
+    pub mail_since: Option<i64>,
+}
+
+impl Derived {
+    pub fn of(report: &Report) -> Derived {
+        let millis = |t: Option<OffsetDateTime>| t.map(veche_core::clock::to_millis);
+        Derived {
+            public: report.status.public(),
+            open: report.status.open(),
+            cell: crate::rules::geo::cell(report.place.lat, report.place.lon),
+            organisation_id: report.organisation_id().cloned(),
+            due: millis(report.due()),
+            next_check: millis(report.next_check()),
+            closes_at: millis(report.closes_at()),
+            mail_since: millis(report.mail_since()),
+        }
+    }
+}
+
+#[async_trait]
+pub trait ReportStore: Send + Sync + 'static {
+    // ---- Categories and organisations' profiles (a few hundred: read whole) ----
+    /// Stores a new category (`expected` `None`; a taken id is a conflict) or replaces it when
+    /// its stored version is `expected`; `false` when it is not.
+    async fn put_category(&self, category: &Category, expected: Option<u64>) -> StoreResult<bool>;
+    /// Every category, by id.
+    async fn categories(&self) -> StoreResult<Vec<Category>>;
+    /// Stores an organisation's new profile, or replaces it at `expected` (as categories).
+    async fn put_profile(&self, profile: &Profile, expected: Option<u64>) -> StoreResult<bool>;
+    /// Every organisation's profile, by id.
+    async fn profiles(&self) -> StoreResult<Vec<Profile>>;
+
+    // ---- The calendar (admins' entries) ----
+    async fn set_day(&self, day: &CalendarDay) -> StoreResult<()>;
+    /// `true` when there was an entry.
+    async fn remove_day(&self, date: &str) -> StoreResult<bool>;
+    /// Every entry, by date.
+    async fn days(&self) -> StoreResult<Vec<CalendarDay>>;
+
+    // ---- Reports ----
+    async fn insert_report(&self, report: &Report) -> StoreResult<()>;
+    async fn report(&self, id: &ReportId) -> StoreResult<Option<Report>>;
+    /// Replaces the report (all but its joiner count, which only joins move) when its stored
+    /// version is `expected`; `false` otherwise.
+    async fn replace_report(&self, report: &Report, expected: u64) -> StoreResult<bool>;
+    /// Open reports in these grid cells (of one category, or any), at most `limit`, newest
+    /// first.
+    async fn open_in_cells(
+        &self,
+        cells: &[i64],
+        category: Option<&CategoryId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Report>>;
+    /// A page of the public list.
+    async fn reports(&self, query: &ReportQuery) -> StoreResult<Vec<Report>>;
+    /// The reports an organisation owes an answer to, the earliest deadline first (the
+    /// overdue ones lead); only those due before `before` when given (the overdue list).
+    async fn queue(
+        &self,
+        organisation: &OrganisationId,
+        before: Option<OffsetDateTime>,
+        after: After,
+        limit: usize,
+    ) -> StoreResult<Vec<Report>>;
+    /// Reports of a status, oldest first (the moderators' queue: `submitted`).
+    async fn by_status(
+        &self,
+        status: Status,
+        after: After,
+        limit: usize,
+    ) -> StoreResult<Vec<Report>>;
+    /// An author's reports, newest first.
+    async fn by_author(
+        &self,
+        author: &AccountId,
+        after: After,
+        limit: usize,
+    ) -> StoreResult<Vec<Report>>;
+    /// Reports whose next deadline warning is due at `now`, the earliest first.
+    async fn checks_due(&self, now: OffsetDateTime, limit: usize) -> StoreResult<Vec<Report>>;
+    /// Answered reports whose time to dispute has run out at `now`, the earliest first.
+    async fn closing_due(&self, now: OffsetDateTime, limit: usize) -> StoreResult<Vec<Report>>;
+    /// Reports owing an email since before `before`, the oldest debt first.
+    async fn mail_owed(&self, before: OffsetDateTime, limit: usize) -> StoreResult<Vec<Report>>;
+    /// The emails the report owed up to `version` are queued: those debts go (a later
+    /// change's stay). Changes nothing else, not even the version.
+    async fn mail_sent(&self, id: &ReportId, version: u64) -> StoreResult<()>;
+
+    // ---- Joiners ----
+    /// `true` when this is the resident's first join of the report (its count moves then).
+    async fn join(
+        &self,
+        report: &ReportId,
+        account: &AccountId,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    async fn joined(&self, report: &ReportId, account: &AccountId) -> StoreResult<bool>;
+    /// The report's joiners in account order after `after`.
+    async fn joiners(
+        &self,
+        report: &ReportId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>>;
+}
+
+/// Builds the reports store for a backend and prepares its schema (idempotent).
+pub async fn open(backend: &Backend) -> StoreResult<Arc<dyn ReportStore>> {
+    veche_core::open_store!(backend, sqlite::SqliteReports, mongo::MongoReports)
+}
+
+/// A report's debts after the emails up to `version` were queued.
+fn debts_after(report: &Report, version: u64) -> Vec<crate::model::MailDue> {
+    report
+        .mail_due
+        .iter()
+        .filter(|m| m.version > version)
+        .cloned()
+        .collect()
+}

@@ -1,0 +1,443 @@
+//! The reports on MongoDB.
+//!
+//! A report is one document holding, beside the report, what its queries filter and sort on
+//! ([`Derived`]: `public`, `open`, `cell`, `organisation_id`, `due`, `next_check`,
+//! `closes_at`, `mail_since`), written with it in the same replace, so they never drift. Its
+//! joiner count is a field only joins move (`$inc`), never a replace. A join is one
+//! `insertOne` guarded by the unique `_id` (report, account), then the `$inc`.
+//!
+//! **Instants are BSON dates**: the fields in [`REPORT_TIMES`] become dates on the way in and
+//! integer milliseconds (what the model's serde reads) on the way out.
+
+use async_trait::async_trait;
+use mongodb::bson::{doc, Bson, DateTime, Document};
+use mongodb::Collection;
+use time::OffsetDateTime;
+use veche_core::clock::to_millis;
+use veche_core::id::{AccountId, OrganisationId};
+use veche_core::storage::mongo::{
+    bson_time, find_sorted, find_stored, from_stored, to_stored, Index, Named,
+};
+use veche_core::storage::Mongo;
+use veche_core::{StoreError, StoreResult};
+
+use super::{debts_after, After, Derived, ReportQuery, ReportStore};
+use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
+
+const REPORTS: Named<Document> = Named::new("reports");
+const CATEGORIES: Named<Document> = Named::new("report_categories");
+const PROFILES: Named<Document> = Named::new("report_profiles");
+const DAYS: Named<Document> = Named::new("report_days");
+const JOINS: Named<Document> = Named::new("report_joins");
+
+/// The instants of a report (dates in the store).
+pub const REPORT_TIMES: &[&str] = &[
+    "created_at",
+    "updated_at",
+    "routed_at",
+    "deadline",
+    "warn_at",
+    "answer.at",
+    "history.at",
+    "mail_due.since",
+];
+
+/// Every index the adapter makes. Each query of the adapter is served by one of them
+/// (`reports/tests/indexes.rs` lists the queries and checks); uniqueness is each collection's
+/// `_id`. A descending sort walks an ascending index backwards.
+pub const INDEXES: &[Index] = &[
+    Index::on("reports", &["cell", "open", "category_id"]),
+    Index::on("reports", &["public", "created_at", "_id"]),
+    Index::on("reports", &["district_id", "public", "created_at", "_id"]),
+    Index::on("reports", &["category_id", "public", "created_at", "_id"]),
+    Index::on("reports", &["status", "created_at", "_id"]),
+    Index::on("reports", &["due", "_id"]),
+    Index::on("reports", &["district_id", "due", "_id"]),
+    Index::on("reports", &["organisation_id", "due", "_id"]),
+    Index::on("reports", &["author_id", "created_at", "_id"]),
+    Index::on("reports", &["next_check"]),
+    Index::on("reports", &["closes_at"]),
+    Index::on("reports", &["mail_since"]),
+    Index::on("report_joins", &["report_id", "account_id"]),
+];
+
+/// The smallest BSON date: `due > NEVER` holds for every report with a deadline running and
+/// for no other (the others hold `null`), and it is an index range.
+const NEVER: DateTime = DateTime::MIN;
+
+pub struct MongoReports {
+    db: Mongo,
+}
+
+fn as_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn date(millis: Option<i64>) -> Bson {
+    millis.map_or(Bson::Null, |m| Bson::DateTime(DateTime::from_millis(m)))
+}
+
+fn report_document(report: &Report) -> StoreResult<Document> {
+    let mut document = to_stored(report, REPORT_TIMES)?;
+    let d = Derived::of(report);
+    document.insert("public", d.public);
+    document.insert("open", d.open);
+    document.insert("cell", d.cell);
+    document.insert(
+        "organisation_id",
+        d.organisation_id
+            .map_or(Bson::Null, |o| Bson::String(o.to_string())),
+    );
+    document.insert("due", date(d.due));
+    document.insert("next_check", date(d.next_check));
+    document.insert("closes_at", date(d.closes_at));
+    document.insert("mail_since", date(d.mail_since));
+    Ok(document)
+}
+
+fn report_from(document: Document) -> StoreResult<Report> {
+    from_stored(document, REPORT_TIMES)
+}
+
+fn reports_from(documents: Vec<Document>) -> StoreResult<Vec<Report>> {
+    documents.into_iter().map(report_from).collect()
+}
+
+/// `filter` narrowed to after a page position on `key` (descending or not).
+fn paged(mut filter: Document, key: &str, descending: bool, after: &After) -> Document {
+    let Some((at, id)) = after else {
+        return filter;
+    };
+    let op = if descending { "$lt" } else { "$gt" };
+    let at = DateTime::from_millis(*at);
+    filter.insert(
+        "$or",
+        vec![
+            doc! { key: { op: at } },
+            doc! { key: at, "_id": { op: id.as_str() } },
+        ],
+    );
+    filter
+}
+
+fn order(key: &str, descending: bool) -> Document {
+    let direction = if descending { -1 } else { 1 };
+    doc! { key: direction, "_id": direction }
+}
+
+impl MongoReports {
+    pub fn new(db: Mongo) -> Self {
+        MongoReports { db }
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        self.db.ensure_indexes(INDEXES).await
+    }
+
+    fn col(&self, named: Named<Document>) -> Collection<Document> {
+        named.of(&self.db)
+    }
+
+    async fn find(
+        &self,
+        filter: Document,
+        sort: Document,
+        limit: usize,
+    ) -> StoreResult<Vec<Report>> {
+        reports_from(find_sorted(&self.col(REPORTS), filter, sort, Some(limit)).await?)
+    }
+
+    async fn put_versioned(
+        &self,
+        named: Named<Document>,
+        document: Document,
+        id: &str,
+        expected: Option<u64>,
+    ) -> StoreResult<bool> {
+        match expected {
+            None => {
+                self.col(named).insert_one(document).await?;
+                Ok(true)
+            }
+            Some(expected) => {
+                veche_core::storage::mongo::replace_versioned(
+                    &self.col(named),
+                    id,
+                    expected,
+                    document,
+                )
+                .await
+            }
+        }
+    }
+
+    async fn all<T: serde::de::DeserializeOwned>(
+        &self,
+        named: Named<Document>,
+    ) -> StoreResult<Vec<T>> {
+        let documents = find_sorted(&self.col(named), doc! {}, doc! { "_id": 1 }, None).await?;
+        documents.into_iter().map(|d| from_stored(d, &[])).collect()
+    }
+}
+
+#[async_trait]
+impl ReportStore for MongoReports {
+    async fn put_category(&self, category: &Category, expected: Option<u64>) -> StoreResult<bool> {
+        let document = to_stored(category, &[])?;
+        self.put_versioned(CATEGORIES, document, category.id.as_str(), expected)
+            .await
+    }
+
+    async fn categories(&self) -> StoreResult<Vec<Category>> {
+        self.all(CATEGORIES).await
+    }
+
+    async fn put_profile(&self, profile: &Profile, expected: Option<u64>) -> StoreResult<bool> {
+        let document = to_stored(profile, &[])?;
+        self.put_versioned(PROFILES, document, profile.id.as_str(), expected)
+            .await
+    }
+
+    async fn profiles(&self) -> StoreResult<Vec<Profile>> {
+        self.all(PROFILES).await
+    }
+
+    async fn set_day(&self, day: &CalendarDay) -> StoreResult<()> {
+        self.col(DAYS)
+            .replace_one(doc! { "_id": day.date.as_str() }, to_stored(day, &[])?)
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
+    async fn remove_day(&self, date: &str) -> StoreResult<bool> {
+        let result = self.col(DAYS).delete_one(doc! { "_id": date }).await?;
+        Ok(result.deleted_count == 1)
+    }
+
+    async fn days(&self) -> StoreResult<Vec<CalendarDay>> {
+        self.all(DAYS).await
+    }
+
+    async fn insert_report(&self, report: &Report) -> StoreResult<()> {
+        self.col(REPORTS)
+            .insert_one(report_document(report)?)
+            .await?;
+        Ok(())
+    }
+
+    async fn report(&self, id: &ReportId) -> StoreResult<Option<Report>> {
+        find_stored(&self.col(REPORTS), id.as_str(), REPORT_TIMES).await
+    }
+
+    async fn replace_report(&self, report: &Report, expected: u64) -> StoreResult<bool> {
+        let mut fields = report_document(report)?;
+        fields.remove("joiners");
+        fields.remove("_id");
+        let result = self
+            .col(REPORTS)
+            .update_one(
+                doc! { "_id": report.id.as_str(), "version": as_i64(expected) },
+                doc! { "$set": fields },
+            )
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn open_in_cells(
+        &self,
+        cells: &[i64],
+        category: Option<&CategoryId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Report>> {
+        if cells.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut filter = doc! { "cell": { "$in": cells.to_vec() }, "open": true };
+        if let Some(category) = category {
+            filter.insert("category_id", category.as_str());
+        }
+        self.find(filter, order("created_at", true), limit).await
+    }
+
+    async fn reports(&self, query: &ReportQuery) -> StoreResult<Vec<Report>> {
+        let mut filter = doc! { "public": true };
+        if let Some(status) = query.status {
+            filter.insert("status", status.as_str());
+        }
+        if let Some(district) = &query.district_id {
+            filter.insert("district_id", district.as_str());
+        }
+        if let Some(category) = &query.category_id {
+            filter.insert("category_id", category.as_str());
+        }
+        let (filter, sort) = match query.overdue_at {
+            Some(now) => {
+                filter.insert("due", doc! { "$gt": NEVER, "$lte": bson_time(now) });
+                (
+                    paged(filter, "due", false, &query.after),
+                    order("due", false),
+                )
+            }
+            None => (
+                paged(filter, "created_at", true, &query.after),
+                order("created_at", true),
+            ),
+        };
+        self.find(filter, sort, query.limit).await
+    }
+
+    async fn queue(
+        &self,
+        organisation: &OrganisationId,
+        before: Option<OffsetDateTime>,
+        after: After,
+        limit: usize,
+    ) -> StoreResult<Vec<Report>> {
+        let mut due = doc! { "$gt": NEVER };
+        if let Some(before) = before {
+            due.insert("$lte", bson_time(before));
+        }
+        let filter = doc! { "organisation_id": organisation.as_str(), "due": due };
+        self.find(
+            paged(filter, "due", false, &after),
+            order("due", false),
+            limit,
+        )
+        .await
+    }
+
+    async fn by_status(
+        &self,
+        status: Status,
+        after: After,
+        limit: usize,
+    ) -> StoreResult<Vec<Report>> {
+        let filter = doc! { "status": status.as_str() };
+        let filter = paged(filter, "created_at", false, &after);
+        self.find(filter, order("created_at", false), limit).await
+    }
+
+    async fn by_author(
+        &self,
+        author: &AccountId,
+        after: After,
+        limit: usize,
+    ) -> StoreResult<Vec<Report>> {
+        let filter = paged(
+            doc! { "author_id": author.as_str() },
+            "created_at",
+            true,
+            &after,
+        );
+        self.find(filter, order("created_at", true), limit).await
+    }
+
+    async fn checks_due(&self, now: OffsetDateTime, limit: usize) -> StoreResult<Vec<Report>> {
+        let filter = doc! { "next_check": { "$gt": NEVER, "$lte": bson_time(now) } };
+        self.find(filter, doc! { "next_check": 1 }, limit).await
+    }
+
+    async fn closing_due(&self, now: OffsetDateTime, limit: usize) -> StoreResult<Vec<Report>> {
+        let filter = doc! { "closes_at": { "$gt": NEVER, "$lte": bson_time(now) } };
+        self.find(filter, doc! { "closes_at": 1 }, limit).await
+    }
+
+    async fn mail_owed(&self, before: OffsetDateTime, limit: usize) -> StoreResult<Vec<Report>> {
+        let filter = doc! { "mail_since": { "$gt": NEVER, "$lt": bson_time(before) } };
+        self.find(filter, doc! { "mail_since": 1 }, limit).await
+    }
+
+    async fn mail_sent(&self, id: &ReportId, version: u64) -> StoreResult<()> {
+        // Read, drop the queued debts, write back while nothing changed the report meanwhile
+        // (a change in between is retried on its new version: its own debts stay).
+        for _ in 0..5 {
+            let Some(report) = self.report(id).await? else {
+                return Ok(());
+            };
+            let remaining = debts_after(&report, version);
+            if remaining.len() == report.mail_due.len() {
+                return Ok(());
+            }
+            let since = remaining.iter().map(|m| m.since).min().map(to_millis);
+            let mut debts = Vec::with_capacity(remaining.len());
+            for debt in &remaining {
+                debts.push(Bson::Document(to_stored(debt, &["since"])?));
+            }
+            let result = self
+                .col(REPORTS)
+                .update_one(
+                    doc! { "_id": id.as_str(), "version": as_i64(report.version) },
+                    doc! { "$set": { "mail_due": debts, "mail_since": date(since) } },
+                )
+                .await?;
+            if result.matched_count == 1 {
+                return Ok(());
+            }
+        }
+        Err(StoreError::Conflict(
+            "report changing too often to clear its emails".into(),
+        ))
+    }
+
+    async fn join(
+        &self,
+        report: &ReportId,
+        account: &AccountId,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let inserted = self
+            .col(JOINS)
+            .insert_one(doc! {
+                "_id": format!("{report}|{account}"),
+                "report_id": report.as_str(),
+                "account_id": account.as_str(),
+                "at": bson_time(at),
+            })
+            .await;
+        match inserted.map_err(StoreError::from) {
+            Ok(_) => {}
+            Err(StoreError::Conflict(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        self.col(REPORTS)
+            .update_one(
+                doc! { "_id": report.as_str() },
+                doc! { "$inc": { "joiners": 1i64 } },
+            )
+            .await?;
+        Ok(true)
+    }
+
+    async fn joined(&self, report: &ReportId, account: &AccountId) -> StoreResult<bool> {
+        let found = self
+            .col(JOINS)
+            .find_one(doc! { "_id": format!("{report}|{account}") })
+            .await?;
+        Ok(found.is_some())
+    }
+
+    async fn joiners(
+        &self,
+        report: &ReportId,
+        after: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>> {
+        let mut filter = doc! { "report_id": report.as_str() };
+        if let Some(after) = after {
+            filter.insert("account_id", doc! { "$gt": after.as_str() });
+        }
+        let documents = find_sorted(
+            &self.col(JOINS),
+            filter,
+            doc! { "report_id": 1, "account_id": 1 },
+            Some(limit),
+        )
+        .await?;
+        Ok(documents
+            .iter()
+            .filter_map(|d| d.get_str("account_id").ok())
+            .map(|a| AccountId::from_trusted(a.to_string()))
+            .collect())
+    }
+}

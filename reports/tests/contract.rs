@@ -1,0 +1,482 @@
+//! The reports store's contract, run unchanged on SQLite and on MongoDB: every method of
+//! [`ReportStore`].
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use time::{Duration, OffsetDateTime};
+use veche_core::clock;
+use veche_core::id::{AccountId, DistrictId, OrganisationId};
+use veche_core::storage::Backend;
+use veche_core::StoreError;
+use veche_reports::model::{
+    CalendarDay, Category, CategoryId, DayKind, Mail, OrgKind, Place, Profile, Report, RouteBasis,
+    Routing, Status, WARNED_EARLY,
+};
+use veche_reports::rules::{self, geo, ReportFields};
+use veche_reports::store::{self, ReportQuery, ReportStore};
+
+const KHAMOVNIKI: &str = "45383000";
+const ARBAT: &str = "45374000";
+
+async fn open(backend: &Backend) -> Arc<dyn ReportStore> {
+    store::open(backend).await.unwrap()
+}
+
+fn category(id: &str) -> Category {
+    Category {
+        id: CategoryId::from_trusted(id.into()),
+        parent: None,
+        name_ru: "Яма".into(),
+        name_en: "Pothole".into(),
+        deadline_days: 8,
+        photo_required: false,
+        duplicate_radius_m: 100,
+        organisation_kind: OrgKind::Roads,
+        active: true,
+        version: 1,
+    }
+}
+
+fn profile(id: &str) -> Profile {
+    Profile {
+        id: OrganisationId::from_trusted(id.into()),
+        kind: OrgKind::Roads,
+        districts: BTreeSet::from([DistrictId::from_trusted(KHAMOVNIKI.into())]),
+        head: None,
+        version: 1,
+    }
+}
+
+/// A submitted report at a point, made `at`.
+fn report(category: &str, district: &str, (lat, lon): (f64, f64), at: OffsetDateTime) -> Report {
+    let fields = ReportFields {
+        category_id: CategoryId::from_trusted(category.into()),
+        place: Place {
+            lat,
+            lon,
+            address: None,
+        },
+        district_id: DistrictId::from_trusted(district.into()),
+        description: "Яма на дороге".into(),
+        photos: vec![],
+    };
+    rules::new_report(fields, &AccountId::generate(), at)
+}
+
+/// The report routed to `org` with a deadline `due`.
+fn routed(mut report: Report, org: &str, due: OffsetDateTime) -> Report {
+    let routing = Routing {
+        organisation_id: OrganisationId::from_trusted(org.into()),
+        basis: RouteBasis::Category,
+        kind: OrgKind::Roads,
+        district_id: report.district_id.clone(),
+        note: None,
+    };
+    let at = due - Duration::days(10);
+    rules::routed(&mut report, routing, at, due);
+    report.status = Status::Routed;
+    report
+}
+
+const POINT: (f64, f64) = (55.7355, 37.5885);
+
+async fn categories_and_profiles_keep_versions(backend: Backend) {
+    let store = open(&backend).await;
+    let pothole = category("pothole");
+    assert!(store.put_category(&pothole, None).await.unwrap());
+    let again = store.put_category(&pothole, None).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let mut renamed = Category {
+        name_en: "Potholes".into(),
+        version: 2,
+        ..pothole.clone()
+    };
+    assert!(store.put_category(&renamed, Some(1)).await.unwrap());
+    renamed.version = 3;
+    assert!(
+        !store.put_category(&renamed, Some(1)).await.unwrap(),
+        "stale"
+    );
+    store.put_category(&category("litter"), None).await.unwrap();
+    let all = store.categories().await.unwrap();
+    let ids: Vec<&str> = all.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["litter", "pothole"]);
+    assert_eq!(all[1].name_en, "Potholes");
+    assert_eq!(all[1].version, 2);
+
+    let roads = profile("roads");
+    assert!(store.put_profile(&roads, None).await.unwrap());
+    let wider = Profile {
+        districts: BTreeSet::from([
+            DistrictId::from_trusted(KHAMOVNIKI.into()),
+            DistrictId::from_trusted(ARBAT.into()),
+        ]),
+        head: Some(AccountId::generate()),
+        version: 2,
+        ..roads.clone()
+    };
+    assert!(!store.put_profile(&wider, Some(7)).await.unwrap());
+    assert!(store.put_profile(&wider, Some(1)).await.unwrap());
+    store.put_profile(&profile("parks"), None).await.unwrap();
+    assert_eq!(
+        store.profiles().await.unwrap(),
+        vec![profile("parks"), wider]
+    );
+}
+
+async fn calendar_entries_are_kept_by_date(backend: Backend) {
+    let store = open(&backend).await;
+    let day = |date: &str, kind| CalendarDay {
+        date: date.into(),
+        kind,
+    };
+    store
+        .set_day(&day("2026-11-07", DayKind::Working))
+        .await
+        .unwrap();
+    store
+        .set_day(&day("2026-11-06", DayKind::Working))
+        .await
+        .unwrap();
+    store
+        .set_day(&day("2026-11-06", DayKind::Holiday))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.days().await.unwrap(),
+        vec![
+            day("2026-11-06", DayKind::Holiday),
+            day("2026-11-07", DayKind::Working)
+        ]
+    );
+    assert!(store.remove_day("2026-11-06").await.unwrap());
+    assert!(!store.remove_day("2026-11-06").await.unwrap());
+    assert_eq!(store.days().await.unwrap().len(), 1);
+}
+
+async fn reports_are_replaced_by_version_and_keep_their_joiners(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let first = report("pothole", KHAMOVNIKI, POINT, now);
+    store.insert_report(&first).await.unwrap();
+    assert_eq!(
+        store.report(&first.id).await.unwrap().as_ref(),
+        Some(&first)
+    );
+    assert!(matches!(
+        store.insert_report(&first).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let joiner = AccountId::generate();
+    assert!(store.join(&first.id, &joiner, now).await.unwrap());
+    let mut next = routed(first.clone(), "roads", now + Duration::days(10));
+    next.version = 2;
+    rules::owe(&mut next, Mail::Routed, None, now);
+    assert!(store.replace_report(&next, 1).await.unwrap());
+    assert!(!store.replace_report(&next, 1).await.unwrap(), "stale");
+    let stored = store.report(&first.id).await.unwrap().unwrap();
+    assert_eq!(stored.joiners, 1, "a replace keeps the joiner count");
+    assert_eq!(stored, Report { joiners: 1, ..next });
+}
+
+async fn open_reports_are_found_by_grid_cell(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let due = now + Duration::days(10);
+    let near = routed(report("pothole", KHAMOVNIKI, POINT, now), "roads", due);
+    let other_kind = routed(
+        report("litter", KHAMOVNIKI, (55.7360, 37.5890), now),
+        "roads",
+        due,
+    );
+    let far = routed(
+        report("pothole", KHAMOVNIKI, (55.80, 37.70), now),
+        "roads",
+        due,
+    );
+    let submitted = report("pothole", KHAMOVNIKI, POINT, now);
+    let mut closed = routed(report("pothole", KHAMOVNIKI, POINT, now), "roads", due);
+    closed.status = Status::Closed;
+    for r in [&near, &other_kind, &far, &submitted, &closed] {
+        store.insert_report(r).await.unwrap();
+    }
+    let cells = geo::cells_within(POINT.0, POINT.1, 500);
+    let pothole = CategoryId::from_trusted("pothole".into());
+    let found = store
+        .open_in_cells(&cells, Some(&pothole), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&near.id]
+    );
+    let any = store.open_in_cells(&cells, None, 10).await.unwrap();
+    let ids: BTreeSet<_> = any.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(
+        ids,
+        BTreeSet::from([near.id.clone(), other_kind.id.clone()])
+    );
+    assert!(store.open_in_cells(&[], None, 10).await.unwrap().is_empty());
+}
+
+async fn the_public_list_filters_and_pages(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let mut all = Vec::new();
+    for i in 0..6 {
+        let district = if i % 2 == 0 { KHAMOVNIKI } else { ARBAT };
+        let category = if i < 3 { "pothole" } else { "litter" };
+        let at = now - Duration::hours(10 - i);
+        // Reports 0 and 1 are past their deadline.
+        let due = now + Duration::days(i - 2);
+        let r = routed(report(category, district, POINT, at), "roads", due);
+        store.insert_report(&r).await.unwrap();
+        all.push(r);
+    }
+    store
+        .insert_report(&report("pothole", KHAMOVNIKI, POINT, now))
+        .await
+        .unwrap();
+    let ids = |v: &[Report]| v.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    let q = |f: &dyn Fn(&mut ReportQuery)| {
+        let mut query = ReportQuery {
+            limit: 10,
+            ..ReportQuery::default()
+        };
+        f(&mut query);
+        query
+    };
+    // Newest first, the submitted one left out.
+    let everything = store.reports(&q(&|_| {})).await.unwrap();
+    let newest: Vec<_> = all.iter().rev().map(|r| r.id.clone()).collect();
+    assert_eq!(ids(&everything), newest);
+    let arbat = q(&|q| q.district_id = Some(DistrictId::from_trusted(ARBAT.into())));
+    assert_eq!(
+        ids(&store.reports(&arbat).await.unwrap()),
+        vec![all[5].id.clone(), all[3].id.clone(), all[1].id.clone()]
+    );
+    let litter = q(&|q| q.category_id = Some(CategoryId::from_trusted("litter".into())));
+    assert_eq!(store.reports(&litter).await.unwrap().len(), 3);
+    let submitted = q(&|q| q.status = Some(Status::Submitted));
+    assert!(
+        store.reports(&submitted).await.unwrap().is_empty(),
+        "not public"
+    );
+    let overdue = q(&|q| q.overdue_at = Some(now - Duration::minutes(1)));
+    assert_eq!(
+        ids(&store.reports(&overdue).await.unwrap()),
+        vec![all[0].id.clone(), all[1].id.clone()],
+        "the longest overdue first"
+    );
+    // Pages of two follow each other with nothing lost or repeated.
+    let mut query = q(&|q| q.limit = 2);
+    let mut paged = Vec::new();
+    loop {
+        let page = store.reports(&query).await.unwrap();
+        paged.extend(ids(&page));
+        match page.last() {
+            Some(last) if page.len() == 2 => query.after = Some(query.cursor_of(last)),
+            _ => break,
+        }
+    }
+    assert_eq!(paged, newest);
+}
+
+async fn an_organisation_owes_answers_by_deadline(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let org = OrganisationId::from_trusted("roads".into());
+    let late = routed(
+        report("pothole", KHAMOVNIKI, POINT, now),
+        "roads",
+        now - Duration::days(1),
+    );
+    let soon = routed(
+        report("pothole", KHAMOVNIKI, POINT, now),
+        "roads",
+        now + Duration::days(1),
+    );
+    let other = routed(
+        report("pothole", KHAMOVNIKI, POINT, now),
+        "parks",
+        now - Duration::days(2),
+    );
+    let mut answered = routed(
+        report("pothole", KHAMOVNIKI, POINT, now),
+        "roads",
+        now - Duration::days(3),
+    );
+    answered.status = Status::Answered;
+    for r in [&late, &soon, &other, &answered] {
+        store.insert_report(r).await.unwrap();
+    }
+    let queue = store.queue(&org, None, None, 10).await.unwrap();
+    assert_eq!(
+        queue.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&late.id, &soon.id]
+    );
+    let overdue = store.queue(&org, Some(now), None, 10).await.unwrap();
+    assert_eq!(
+        overdue.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&late.id]
+    );
+    let after = Some((clock::to_millis(late.deadline.unwrap()), late.id.clone()));
+    let rest = store.queue(&org, None, after, 10).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&soon.id]
+    );
+}
+
+async fn reports_are_listed_by_status_and_by_author(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let old = report("pothole", KHAMOVNIKI, POINT, now - Duration::hours(2));
+    let new = Report {
+        author_id: old.author_id.clone(),
+        ..report("pothole", KHAMOVNIKI, POINT, now - Duration::hours(1))
+    };
+    let routed = routed(report("pothole", KHAMOVNIKI, POINT, now), "roads", now);
+    for r in [&old, &new, &routed] {
+        store.insert_report(r).await.unwrap();
+    }
+    let queue = store.by_status(Status::Submitted, None, 10).await.unwrap();
+    assert_eq!(
+        queue.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&old.id, &new.id]
+    );
+    let after = Some((clock::to_millis(old.created_at), old.id.clone()));
+    let rest = store.by_status(Status::Submitted, after, 10).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&new.id]
+    );
+    let mine = store.by_author(&old.author_id, None, 10).await.unwrap();
+    assert_eq!(
+        mine.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&new.id, &old.id]
+    );
+    let after = Some((clock::to_millis(new.created_at), new.id.clone()));
+    let older = store.by_author(&old.author_id, after, 1).await.unwrap();
+    assert_eq!(
+        older.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&old.id]
+    );
+}
+
+async fn due_work_is_found_when_due(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    // Routed 10 days before a deadline 1 day ahead: its 80 % warning is due.
+    let warn = routed(
+        report("pothole", KHAMOVNIKI, POINT, now),
+        "roads",
+        now + Duration::days(1),
+    );
+    let mut warned = routed(
+        report("pothole", KHAMOVNIKI, POINT, now),
+        "roads",
+        now + Duration::days(1),
+    );
+    warned.warned = WARNED_EARLY;
+    let mut answered = routed(report("pothole", KHAMOVNIKI, POINT, now), "roads", now);
+    answered.status = Status::Answered;
+    answered.answer = Some(veche_reports::model::Answer {
+        text: "Заделали".into(),
+        photos: vec![],
+        by: AccountId::generate(),
+        at: now - Duration::days(16),
+    });
+    let mut owing = report("pothole", KHAMOVNIKI, POINT, now);
+    rules::owe(&mut owing, Mail::Status, None, now - Duration::minutes(5));
+    owing.version = 2;
+    rules::owe(&mut owing, Mail::Routed, None, now - Duration::minutes(4));
+    for r in [&warn, &warned, &answered, &owing] {
+        store.insert_report(r).await.unwrap();
+    }
+    let checks = store.checks_due(now, 10).await.unwrap();
+    assert_eq!(
+        checks.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&warn.id]
+    );
+    let closing = store.closing_due(now, 10).await.unwrap();
+    assert_eq!(
+        closing.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&answered.id]
+    );
+    assert!(store
+        .closing_due(now - Duration::days(2), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let owed = store.mail_owed(now, 10).await.unwrap();
+    assert_eq!(
+        owed.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&owing.id]
+    );
+    assert!(store
+        .mail_owed(now - Duration::minutes(6), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // The first debt is paid: the second stays, and the version does not move.
+    store.mail_sent(&owing.id, 1).await.unwrap();
+    let left = store.report(&owing.id).await.unwrap().unwrap();
+    assert_eq!(left.mail_due.len(), 1);
+    assert_eq!(left.mail_due[0].mail, Mail::Routed);
+    assert_eq!(left.version, 2);
+    assert_eq!(store.mail_owed(now, 10).await.unwrap().len(), 1);
+    store.mail_sent(&owing.id, 2).await.unwrap();
+    assert!(store.mail_owed(now, 10).await.unwrap().is_empty());
+    assert!(store
+        .report(&owing.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .mail_due
+        .is_empty());
+}
+
+async fn a_resident_joins_once(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let r = report("pothole", KHAMOVNIKI, POINT, now);
+    store.insert_report(&r).await.unwrap();
+    let resident = AccountId::generate();
+    let tries = (0..20).map(|_| {
+        let (store, id, resident) = (store.clone(), r.id.clone(), resident.clone());
+        tokio::spawn(async move { store.join(&id, &resident, now).await.unwrap() })
+    });
+    let firsts = futures::future::join_all(tries)
+        .await
+        .into_iter()
+        .filter(|j| *j.as_ref().unwrap())
+        .count();
+    assert_eq!(firsts, 1);
+    assert!(store.joined(&r.id, &resident).await.unwrap());
+    assert!(!store.joined(&r.id, &AccountId::generate()).await.unwrap());
+    let mut others: Vec<AccountId> = (0..3).map(|_| AccountId::generate()).collect();
+    for o in &others {
+        assert!(store.join(&r.id, o, now).await.unwrap());
+    }
+    assert_eq!(store.report(&r.id).await.unwrap().unwrap().joiners, 4);
+    others.push(resident);
+    others.sort();
+    let first = store.joiners(&r.id, None, 2).await.unwrap();
+    let rest = store.joiners(&r.id, first.last(), 10).await.unwrap();
+    assert_eq!([first, rest].concat(), others);
+}
+
+veche_core::contract_tests!(
+    categories_and_profiles_keep_versions,
+    calendar_entries_are_kept_by_date,
+    reports_are_replaced_by_version_and_keep_their_joiners,
+    open_reports_are_found_by_grid_cell,
+    the_public_list_filters_and_pages,
+    an_organisation_owes_answers_by_deadline,
+    reports_are_listed_by_status_and_by_author,
+    due_work_is_found_when_due,
+    a_resident_joins_once,
+);
