@@ -46,6 +46,19 @@ impl Deref for Platform {
 }
 
 impl Platform {
+    /// Writes an audit entry: who did what to `target`, why, and the details.
+    pub async fn audit(
+        &self,
+        actor: &crate::id::AccountId,
+        action: &str,
+        target: String,
+        reason: Option<String>,
+        details: serde_json::Value,
+    ) -> crate::error::StoreResult<()> {
+        let entry = crate::store::AuditEntry::now(actor, action, target, reason, details);
+        self.store.insert_audit(&entry).await
+    }
+
     /// The account state with what the web kit needs. Every part is required and of a
     /// distinct type; a builder would only hide a forgotten one until run time.
     pub fn new(backend: Backend, accounts: Accounts, catalog: Catalog, limits: Limits) -> Platform {

@@ -20,6 +20,8 @@ use crate::notify::{kinds, Notification, Recipient};
 use crate::random;
 use crate::store::AuditEntry;
 use crate::web::i18n::Lang;
+use crate::web::problem::Problem;
+use crate::web::ratelimit::{LimitName, Limits};
 
 /// Sign-up as submitted (API JSON or form), before parsing.
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -587,4 +589,9 @@ pub async fn display_names(
         }
     }
     Ok(names)
+}
+
+/// Takes one cell of a rate limit for the account: the same for a feature's pages and API.
+pub fn admit<L: LimitName>(limits: &Limits, limit: L, account: &Account) -> Result<(), Problem> {
+    limits.check(limit, account.id.as_str())
 }

@@ -62,6 +62,18 @@ pub enum ServiceError<T: RefusalTexts> {
     Texts(std::marker::PhantomData<T>, std::convert::Infallible),
 }
 
+/// The version a change expects: the one the caller names (`version_conflict` when it is not
+/// the current one), or the current one.
+pub fn expected_version<T: RefusalTexts>(
+    current: u64,
+    named: Option<u64>,
+) -> Result<u64, ServiceError<T>> {
+    match named {
+        Some(v) if v != current => Err(ServiceError::Conflict("version_conflict")),
+        _ => Ok(current),
+    }
+}
+
 impl<T: RefusalTexts> fmt::Debug for ServiceError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -109,9 +109,7 @@ pub async fn moderate_comment(
     if !ideas.store.replace_comment(&next, comment.version).await? {
         return Err(IdeaError::Conflict("version_conflict"));
     }
-    audit(
-        platform,
-        moderator,
+    platform.audit(&moderator.id,
         if keep {
             "idea_comment.kept"
         } else {

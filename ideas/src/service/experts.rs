@@ -25,19 +25,19 @@ pub async fn shortlist(
     let expected = expected_version(idea.version, expected)?;
     let next = rules::shortlisted(&idea, &project, actor, on, now())?;
     save_idea(ideas, &next, expected, None).await?;
-    audit(
-        platform,
-        actor,
-        if on {
-            "idea.shortlisted"
-        } else {
-            "idea.unshortlisted"
-        },
-        format!("idea:{}", idea.id),
-        None,
-        serde_json::json!({ "project": project.id.as_str() }),
-    )
-    .await?;
+    platform
+        .audit(
+            &actor.id,
+            if on {
+                "idea.shortlisted"
+            } else {
+                "idea.unshortlisted"
+            },
+            format!("idea:{}", idea.id),
+            None,
+            serde_json::json!({ "project": project.id.as_str() }),
+        )
+        .await?;
     Ok(next)
 }
 
@@ -103,15 +103,15 @@ pub async fn advance(
     let expected = expected_version(idea.version, expected)?;
     let next = rules::advance(&idea, &project, outcome, text, now())?;
     save_idea(ideas, &next, expected, None).await?;
-    audit(
-        platform,
-        actor,
-        "idea.outcome",
-        format!("idea:{}", idea.id),
-        None,
-        serde_json::json!({ "project": project.id.as_str(), "outcome": outcome.as_str() }),
-    )
-    .await?;
+    platform
+        .audit(
+            &actor.id,
+            "idea.outcome",
+            format!("idea:{}", idea.id),
+            None,
+            serde_json::json!({ "project": project.id.as_str(), "outcome": outcome.as_str() }),
+        )
+        .await?;
     deliver_or_leave(platform, ideas, &next).await;
     Ok(next)
 }

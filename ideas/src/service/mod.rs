@@ -9,8 +9,6 @@ use std::time::Instant;
 use veche_core::accounts::model::Account;
 use veche_core::clock;
 use veche_core::id::AccountId;
-use veche_core::platform::Platform;
-use veche_core::store::AuditEntry;
 use veche_core::web::problem::Problem;
 
 use crate::model::{Idea, IdeaId, Project, ProjectId};
@@ -191,14 +189,8 @@ pub type IdeaError = veche_core::web::problem::ServiceError<IdeasTexts>;
 
 pub type IdeaResult<T> = Result<T, IdeaError>;
 
-/// Takes one cell of a rate limit for the account: the same for the pages and the API.
-pub fn admit(
-    limits: &veche_core::web::ratelimit::Limits,
-    limit: crate::IdeasLimit,
-    account: &Account,
-) -> Result<(), Problem> {
-    limits.check(limit, account.id.as_str())
-}
+/// Takes one cell of a rate limit for the account (core's, for the pages and the API alike).
+pub use veche_core::accounts::service::admit;
 
 /// The project, for a viewer allowed to see it (404 otherwise: a draft is not announced).
 pub(crate) async fn visible_project(
@@ -246,26 +238,9 @@ pub(crate) async fn save_idea(
     }
 }
 
-/// Writes an audit entry for what an official or moderator did to `target`.
-pub(crate) async fn audit(
-    platform: &Platform,
-    actor: &Account,
-    action: &str,
-    target: String,
-    reason: Option<String>,
-    details: serde_json::Value,
-) -> IdeaResult<()> {
-    let entry = AuditEntry::now(&actor.id, action, target, reason, details);
-    platform.store.insert_audit(&entry).await?;
-    Ok(())
-}
-
 /// The version a change expects: the one the caller names, or the current one.
 pub(crate) fn expected_version(current: u64, named: Option<u64>) -> IdeaResult<u64> {
-    match named {
-        Some(v) if v != current => Err(IdeaError::Conflict("version_conflict")),
-        _ => Ok(current),
-    }
+    veche_core::web::problem::expected_version(current, named)
 }
 
 /// Now, at the store's millisecond precision.

@@ -220,19 +220,20 @@ async fn record(
         .store
         .log_decision(&idea.project_id, &moderator.id, &entry)
         .await?;
-    audit(
-        platform,
-        moderator,
-        &format!("idea.{}", action.as_str()),
-        format!("idea:{}", idea.id),
-        idea.note.clone(),
-        serde_json::json!({
-            "project": idea.project_id.as_str(),
-            "reason": reason.map(Reason::as_str),
-            "merged_into": idea.merged_into.as_ref().map(|i| i.as_str()),
-        }),
-    )
-    .await
+    platform
+        .audit(
+            &moderator.id,
+            &format!("idea.{}", action.as_str()),
+            format!("idea:{}", idea.id),
+            idea.note.clone(),
+            serde_json::json!({
+                "project": idea.project_id.as_str(),
+                "reason": reason.map(Reason::as_str),
+                "merged_into": idea.merged_into.as_ref().map(|i| i.as_str()),
+            }),
+        )
+        .await?;
+    Ok(())
 }
 
 /// After `merged` was merged into `into`: its authors credited on `into` and its supports

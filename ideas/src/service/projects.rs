@@ -69,7 +69,9 @@ async fn audit_project(
     details: serde_json::Value,
 ) -> IdeaResult<()> {
     let target = format!("idea_project:{}", project.id);
-    audit(platform, actor, action, target, None, details).await
+    Ok(platform
+        .audit(&actor.id, action, target, None, details)
+        .await?)
 }
 
 /// Changes a project `actor` runs, at the version they expect: `change` makes the next project

@@ -18,7 +18,7 @@ use warp::reply::Response;
 use veche_core::accounts::model::Account;
 use veche_core::platform::{Ctx, Platform};
 use veche_core::web::api::{Api, NoBody, Request};
-use veche_core::web::cursor::encode_cursor;
+use veche_core::web::cursor::{encode_cursor, parse_limit};
 use veche_core::web::precondition::set_etag;
 use veche_core::web::problem::Problem;
 use veche_core::web::respond;
@@ -26,7 +26,7 @@ use veche_core::web::respond;
 use crate::model::{Report, ReportId};
 use crate::service::{self, Reports};
 use crate::store::After;
-use crate::views::Viewing;
+use crate::views::{ReportList, Viewing};
 
 mod admin;
 mod reports;
@@ -73,6 +73,32 @@ async fn viewing<R, T>(req: &Req<R>, show: impl FnOnce(&Viewing<'_>) -> T) -> Re
         directory: &directory,
     };
     Ok(show(&viewing))
+}
+
+/// A page of reports as the API lists them, with the cursor of the next.
+async fn list_answer<R>(req: &Req<R>, page: &service::Page) -> Result<Response, Problem> {
+    viewing(req, |v| {
+        respond::ok(&ReportList {
+            items: page.reports.iter().map(|r| v.report(r)).collect(),
+            next_cursor: cursor(page.next.clone()),
+        })
+    })
+    .await
+}
+
+/// A list of the signed-in caller's (`cursor`, `limit`): `read` gets the caller and the page
+/// asked for.
+async fn caller_list(
+    req: &Req,
+    read: impl AsyncFnOnce(&Account, After, usize) -> service::ReportResult<service::Page>,
+) -> Response {
+    req.answer(async {
+        let who = req.signed_in()?;
+        let query = req.query()?;
+        let page = read(&who.account, after(&query)?, parse_limit(&query)?).await?;
+        list_answer(req, &page).await
+    })
+    .await
 }
 
 /// A report as the API shows it to the caller, its version as the `ETag`.

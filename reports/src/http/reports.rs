@@ -12,7 +12,7 @@ use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
 use veche_core::web::responses::{CreateHeaders, CsrfHeader, Guarded, Limited, SignedIn};
 
-use super::{after, cursor, report_id, report_response, viewer, viewing, Req};
+use super::{after, caller_list, list_answer, report_id, report_response, viewer, viewing, Req};
 use crate::model::{CategoryId, Status};
 use crate::rules::ReportInput;
 use crate::service::{self, ListRequest};
@@ -52,13 +52,7 @@ pub async fn list_reports(req: Req) -> Response {
             limit: parse_limit(&query)?,
         };
         let page = service::list(&req.state, &request).await?;
-        viewing(&req, |v| {
-            respond::ok(&ReportList {
-                items: page.reports.iter().map(|r| v.report(r)).collect(),
-                next_cursor: cursor(page.next.clone()),
-            })
-        })
-        .await
+        list_answer(&req, &page).await
     })
     .await
 }
@@ -139,23 +133,8 @@ pub async fn nearby_reports(req: Req) -> Response {
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn my_reports(req: Req) -> Response {
-    req.answer(async {
-        let who = req.signed_in()?;
-        let query = req.query()?;
-        let page = service::mine(
-            &req.state,
-            &who.account,
-            after(&query)?,
-            parse_limit(&query)?,
-        )
-        .await?;
-        viewing(&req, |v| {
-            respond::ok(&ReportList {
-                items: page.reports.iter().map(|r| v.report(r)).collect(),
-                next_cursor: cursor(page.next.clone()),
-            })
-        })
-        .await
+    caller_list(&req, async |who, after, limit| {
+        service::mine(&req.state, who, after, limit).await
     })
     .await
 }

@@ -10,10 +10,9 @@ use veche_core::web::api::Optional;
 use veche_core::web::cursor::parse_limit;
 use veche_core::web::input::query_param;
 use veche_core::web::problem::{Problem, ProblemDocument};
-use veche_core::web::respond;
 use veche_core::web::responses::{Change, Guarded, Limited, SignedIn, VersionHeaders};
 
-use super::{after, cursor, report_id, transition, viewing, Req};
+use super::{after, caller_list, list_answer, report_id, transition, Req};
 use crate::rules::{AnswerInput, DecisionInput, NoteInput, RerouteInput};
 use crate::service;
 use crate::views::{ReportList, ReportView};
@@ -89,13 +88,7 @@ pub async fn reroute(id: String, req: Req<RerouteInput>) -> Response {
         (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn confirm(id: String, req: Req<Optional<NoteInput>>) -> Response {
-    transition(&req, |req, who, expected, input| async move {
-        service::admit(&req.platform.limits, ReportsLimit::Respond, who)?;
-        let id = report_id(&id)?;
-        let note = input.0.clone().unwrap_or_default();
-        Ok(service::confirm(&req.platform, &req.state, who, &id, expected, &note).await?)
-    })
-    .await
+    author_reply(&id, &req, true).await
 }
 
 /// The author disputes the answer within 15 days (a `note` says why): the report is reopened
@@ -107,11 +100,21 @@ pub async fn confirm(id: String, req: Req<Optional<NoteInput>>) -> Response {
         (status = 409, description = "`invalid_transition`, `dispute_closed`, `version_conflict`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn dispute(id: String, req: Req<Optional<NoteInput>>) -> Response {
-    transition(&req, |req, who, expected, input| async move {
+    author_reply(&id, &req, false).await
+}
+
+/// The author's reply to the answer: `confirmed` closes the report, else it is disputed.
+async fn author_reply(id: &str, req: &Req<Optional<NoteInput>>, confirmed: bool) -> Response {
+    transition(req, |req, who, expected, input| async move {
         service::admit(&req.platform.limits, ReportsLimit::Respond, who)?;
-        let id = report_id(&id)?;
+        let id = report_id(id)?;
         let note = input.0.clone().unwrap_or_default();
-        Ok(service::dispute(&req.platform, &req.state, who, &id, expected, &note).await?)
+        let (platform, reports) = (&req.platform, &req.state);
+        Ok(if confirmed {
+            service::confirm(platform, reports, who, &id, expected, &note).await?
+        } else {
+            service::dispute(platform, reports, who, &id, expected, &note).await?
+        })
     })
     .await
 }
@@ -123,23 +126,8 @@ pub async fn dispute(id: String, req: Req<Optional<NoteInput>>) -> Response {
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn moderation_queue(req: Req) -> Response {
-    req.answer(async {
-        let who = req.signed_in()?;
-        let query = req.query()?;
-        let page = service::moderation_queue(
-            &req.state,
-            &who.account,
-            after(&query)?,
-            parse_limit(&query)?,
-        )
-        .await?;
-        viewing(&req, |v| {
-            respond::ok(&ReportList {
-                items: page.reports.iter().map(|r| v.report(r)).collect(),
-                next_cursor: cursor(page.next.clone()),
-            })
-        })
-        .await
+    caller_list(&req, async |who, after, limit| {
+        service::moderation_queue(&req.state, who, after, limit).await
     })
     .await
 }
@@ -176,13 +164,7 @@ pub async fn queue(id: String, req: Req) -> Response {
             limit,
         )
         .await?;
-        viewing(&req, |v| {
-            respond::ok(&ReportList {
-                items: page.reports.iter().map(|r| v.report(r)).collect(),
-                next_cursor: cursor(page.next.clone()),
-            })
-        })
-        .await
+        list_answer(&req, &page).await
     })
     .await
 }

@@ -62,15 +62,15 @@ pub async fn create_category(
     check_parent(&reports.store.categories().await?, &category)?;
     reports.store.put_category(&category, None).await?;
     let details = json!({ "name": category.name_ru });
-    audit(
-        platform,
-        admin,
-        "report_category.create",
-        format!("report_category:{}", category.id),
-        None,
-        details,
-    )
-    .await?;
+    platform
+        .audit(
+            &admin.id,
+            "report_category.create",
+            format!("report_category:{}", category.id),
+            None,
+            details,
+        )
+        .await?;
     Ok(category)
 }
 
@@ -92,15 +92,15 @@ pub async fn update_category(
         return Err(ReportError::Conflict("version_conflict"));
     }
     let details = json!({ "name": next.name_ru, "active": next.active });
-    audit(
-        platform,
-        admin,
-        "report_category.update",
-        format!("report_category:{id}"),
-        None,
-        details,
-    )
-    .await?;
+    platform
+        .audit(
+            &admin.id,
+            "report_category.update",
+            format!("report_category:{id}"),
+            None,
+            details,
+        )
+        .await?;
     Ok(next)
 }
 
@@ -196,7 +196,9 @@ pub async fn set_profile(
     let details = json!({ "kind": profile.kind.as_str(), "districts": districts,
         "head": profile.head.as_ref().map(|h| h.as_str()) });
     let target = format!("organisation:{id}");
-    audit(platform, admin, "report_profile.set", target, None, details).await?;
+    platform
+        .audit(&admin.id, "report_profile.set", target, None, details)
+        .await?;
     Ok(profile)
 }
 
@@ -228,15 +230,15 @@ pub async fn set_day(
     reports.store.set_day(&day).await?;
     reports.forget_calendar();
     let details = json!({ "kind": day.kind.as_str() });
-    audit(
-        platform,
-        admin,
-        "report_calendar.set",
-        format!("report_calendar:{}", day.date),
-        None,
-        details,
-    )
-    .await?;
+    platform
+        .audit(
+            &admin.id,
+            "report_calendar.set",
+            format!("report_calendar:{}", day.date),
+            None,
+            details,
+        )
+        .await?;
     Ok(day)
 }
 
@@ -254,15 +256,9 @@ pub async fn remove_day(
     }
     reports.forget_calendar();
     let target = format!("report_calendar:{date}");
-    audit(
-        platform,
-        admin,
-        "report_calendar.remove",
-        target,
-        None,
-        json!({}),
-    )
-    .await?;
+    platform
+        .audit(&admin.id, "report_calendar.remove", target, None, json!({}))
+        .await?;
     Ok(())
 }
 

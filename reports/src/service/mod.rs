@@ -17,8 +17,6 @@ use std::time::{Duration, Instant};
 use veche_core::accounts::model::{Account, Role};
 use veche_core::id::DistrictId;
 use veche_core::platform::Platform;
-use veche_core::store::AuditEntry;
-use veche_core::web::problem::Problem;
 use veche_core::web::uploads::UploadStore;
 use veche_core::StoreError;
 
@@ -149,7 +147,7 @@ impl Reports {
     pub(crate) async fn check_photos(&self, photos: &[String]) -> ReportResult<()> {
         for hash in photos {
             let kept = match &self.uploads {
-                Some(uploads) => uploads.get(hash).await?.is_some(),
+                Some(uploads) => uploads.info(hash).await?.is_some(),
                 None => false,
             };
             if !kept {
@@ -180,14 +178,8 @@ pub type ReportError = veche_core::web::problem::ServiceError<ReportsTexts>;
 
 pub type ReportResult<T> = Result<T, ReportError>;
 
-/// Takes one cell of a rate limit for the account: the same for the pages and the API.
-pub fn admit(
-    limits: &veche_core::web::ratelimit::Limits,
-    limit: crate::ReportsLimit,
-    account: &Account,
-) -> Result<(), Problem> {
-    limits.check(limit, account.id.as_str())
-}
+/// Takes one cell of a rate limit for the account (core's, for the pages and the API alike).
+pub use veche_core::accounts::service::admit;
 
 pub(crate) fn is_admin(account: &Account) -> bool {
     account.has_role(Role::Admin)
@@ -212,26 +204,9 @@ pub(crate) async fn save(reports: &Reports, next: &Report, expected: u64) -> Rep
     }
 }
 
-/// Writes an audit entry for what an official, moderator or admin did to `target`.
-pub(crate) async fn audit(
-    platform: &Platform,
-    actor: &Account,
-    action: &str,
-    target: String,
-    reason: Option<String>,
-    details: serde_json::Value,
-) -> ReportResult<()> {
-    let entry = AuditEntry::now(&actor.id, action, target, reason, details);
-    platform.store.insert_audit(&entry).await?;
-    Ok(())
-}
-
 /// The version a change expects: the one the caller names, or the current one.
 pub(crate) fn expected_version(current: u64, named: Option<u64>) -> ReportResult<u64> {
-    match named {
-        Some(v) if v != current => Err(ReportError::Conflict("version_conflict")),
-        _ => Ok(current),
-    }
+    veche_core::web::problem::expected_version(current, named)
 }
 
 /// Now, at the store's millisecond precision.

@@ -66,15 +66,9 @@ async fn finish(
             });
             let action = format!("report.{}", step.action.as_str());
             let target = format!("report:{}", next.id);
-            audit(
-                platform,
-                account,
-                &action,
-                target,
-                step.note.clone(),
-                details,
-            )
-            .await?;
+            platform
+                .audit(&account.id, &action, target, step.note.clone(), details)
+                .await?;
         }
     }
     deliver_or_leave(platform, reports, &next).await;
