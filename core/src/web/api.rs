@@ -373,6 +373,24 @@ impl<S: Site, St: Clone + Send + Sync + 'static> Api<S, St> {
     }
 }
 
+/// A route table, one line a route: `builder.method(path segments) => handler`, where
+/// `builder` is an [`Api`] (or one with another body limit or guard), `method` one of its
+/// route builders and the segments those of `warp::path!`. Gives the routes in the table's
+/// order, for [`crate::web::combine`]:
+///
+/// ```ignore
+/// let routes = veche_core::api_routes![
+///     api.get("api" / "v1" / "ideas" / String) => ideas::get_idea,
+///     bulk.post("api" / "v1" / "moderation" / "ideas" / "decisions") => moderation::decide_many,
+/// ];
+/// ```
+#[macro_export]
+macro_rules! api_routes {
+    ($($builder:ident . $method:ident ($($path:tt)*) => $handler:path),* $(,)?) => {
+        vec![$($builder.$method(::warp::path!($($path)*), $handler)),*]
+    };
+}
+
 /// The route builders of one method each.
 macro_rules! methods {
     ($($name:ident: $method:expr),*) => {

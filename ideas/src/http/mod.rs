@@ -13,7 +13,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use warp::filters::BoxedFilter;
-use warp::path;
 use warp::reply::Response;
 
 use veche_core::accounts::model::Account;
@@ -164,128 +163,46 @@ pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Respon
         .no_store()
         .limit(IDEA_LIMIT);
     let project_api = api.limit(PROJECT_LIMIT);
-    veche_core::web::combine(vec![
+    let bulk = api.limit(BULK_LIMIT);
+    let mut routes = veche_core::api_routes![
         // Projects.
-        api.get(
-            path!("api" / "v1" / "idea-projects"),
-            projects::list_projects,
-        ),
-        project_api.post(
-            path!("api" / "v1" / "idea-projects"),
-            projects::create_project,
-        ),
-        api.get(
-            path!("api" / "v1" / "idea-projects" / String),
-            projects::get_project,
-        ),
-        project_api.put(
-            path!("api" / "v1" / "idea-projects" / String),
-            projects::replace_project,
-        ),
-        api.post(
-            path!("api" / "v1" / "idea-projects" / String / "publication"),
-            projects::publish_project,
-        ),
-        api.put(
-            path!("api" / "v1" / "idea-projects" / String / "experts"),
-            projects::set_experts,
-        ),
-        api.get(
-            path!("api" / "v1" / "idea-projects" / String / "moderation-log"),
-            projects::moderation_log,
-        ),
+        api.get("api" / "v1" / "idea-projects") => projects::list_projects,
+        project_api.post("api" / "v1" / "idea-projects") => projects::create_project,
+        api.get("api" / "v1" / "idea-projects" / String) => projects::get_project,
+        project_api.put("api" / "v1" / "idea-projects" / String) => projects::replace_project,
+        api.post("api" / "v1" / "idea-projects" / String / "publication") => projects::publish_project,
+        api.put("api" / "v1" / "idea-projects" / String / "experts") => projects::set_experts,
+        api.get("api" / "v1" / "idea-projects" / String / "moderation-log") => projects::moderation_log,
         // Ideas.
-        api.get(
-            path!("api" / "v1" / "idea-projects" / String / "ideas"),
-            ideas::list_ideas,
-        ),
-        api.post(
-            path!("api" / "v1" / "idea-projects" / String / "ideas"),
-            ideas::submit_idea,
-        ),
-        api.get(path!("api" / "v1" / "ideas" / String), ideas::get_idea),
-        api.put(path!("api" / "v1" / "ideas" / String), ideas::edit_idea),
-        api.put_or_delete(
-            path!("api" / "v1" / "ideas" / String / "support"),
-            ideas::support_idea,
-        ),
-        api.put_or_delete(
-            path!("api" / "v1" / "ideas" / String / "follow"),
-            ideas::follow_idea,
-        ),
+        api.get("api" / "v1" / "idea-projects" / String / "ideas") => ideas::list_ideas,
+        api.post("api" / "v1" / "idea-projects" / String / "ideas") => ideas::submit_idea,
+        api.get("api" / "v1" / "ideas" / String) => ideas::get_idea,
+        api.put("api" / "v1" / "ideas" / String) => ideas::edit_idea,
+        api.put_or_delete("api" / "v1" / "ideas" / String / "support") => ideas::support_idea,
+        api.put_or_delete("api" / "v1" / "ideas" / String / "follow") => ideas::follow_idea,
         // Discussion.
-        api.get(
-            path!("api" / "v1" / "ideas" / String / "comments"),
-            discussion::list_comments,
-        ),
-        api.post(
-            path!("api" / "v1" / "ideas" / String / "comments"),
-            discussion::post_comment,
-        ),
-        api.post(
-            path!("api" / "v1" / "idea-comments" / String / "reports"),
-            discussion::report_comment,
-        ),
+        api.get("api" / "v1" / "ideas" / String / "comments") => discussion::list_comments,
+        api.post("api" / "v1" / "ideas" / String / "comments") => discussion::post_comment,
+        api.post("api" / "v1" / "idea-comments" / String / "reports") => discussion::report_comment,
         // Moderation.
-        api.get(
-            path!("api" / "v1" / "moderation" / "ideas"),
-            moderation::queue,
-        ),
-        api.limit(BULK_LIMIT).post(
-            path!("api" / "v1" / "moderation" / "ideas" / "decisions"),
-            moderation::decide_many,
-        ),
-        api.post(
-            path!("api" / "v1" / "ideas" / String / "decision"),
-            moderation::decide,
-        ),
-        api.post(
-            path!("api" / "v1" / "ideas" / String / "appeal"),
-            moderation::appeal,
-        ),
-        api.post(
-            path!("api" / "v1" / "ideas" / String / "appeal" / "decision"),
-            moderation::decide_appeal,
-        ),
-        api.get(
-            path!("api" / "v1" / "moderation" / "idea-comments"),
-            moderation::reported_comments,
-        ),
-        api.post(
-            path!("api" / "v1" / "idea-comments" / String / "moderation"),
-            moderation::moderate_comment,
-        ),
+        api.get("api" / "v1" / "moderation" / "ideas") => moderation::queue,
+        bulk.post("api" / "v1" / "moderation" / "ideas" / "decisions") => moderation::decide_many,
+        api.post("api" / "v1" / "ideas" / String / "decision") => moderation::decide,
+        api.post("api" / "v1" / "ideas" / String / "appeal") => moderation::appeal,
+        api.post("api" / "v1" / "ideas" / String / "appeal" / "decision") => moderation::decide_appeal,
+        api.get("api" / "v1" / "moderation" / "idea-comments") => moderation::reported_comments,
+        api.post("api" / "v1" / "idea-comments" / String / "moderation") => moderation::moderate_comment,
         // Experts and results.
-        api.put_or_delete(
-            path!("api" / "v1" / "ideas" / String / "shortlist"),
-            experts::shortlist,
-        ),
-        api.put(
-            path!("api" / "v1" / "ideas" / String / "score"),
-            experts::score,
-        ),
-        api.get(
-            path!("api" / "v1" / "idea-projects" / String / "ranking"),
-            experts::ranking,
-        ),
-        api.post(
-            path!("api" / "v1" / "ideas" / String / "updates"),
-            experts::advance,
-        ),
-        api.get(
-            path!("api" / "v1" / "idea-projects" / String / "results"),
-            experts::results,
-        ),
-        api.get(
-            path!("api" / "v1" / "idea-projects" / String / "open-data.json"),
-            open_data::open_data_json,
-        ),
-        api.get(
-            path!("api" / "v1" / "idea-projects" / String / "open-data.csv"),
-            open_data::open_data_csv,
-        ),
-        crate::pages::routes(platform, ideas),
-    ])
+        api.put_or_delete("api" / "v1" / "ideas" / String / "shortlist") => experts::shortlist,
+        api.put("api" / "v1" / "ideas" / String / "score") => experts::score,
+        api.get("api" / "v1" / "idea-projects" / String / "ranking") => experts::ranking,
+        api.post("api" / "v1" / "ideas" / String / "updates") => experts::advance,
+        api.get("api" / "v1" / "idea-projects" / String / "results") => experts::results,
+        api.get("api" / "v1" / "idea-projects" / String / "open-data.json") => open_data::open_data_json,
+        api.get("api" / "v1" / "idea-projects" / String / "open-data.csv") => open_data::open_data_csv,
+    ];
+    routes.push(crate::pages::routes(platform, ideas));
+    veche_core::web::combine(routes)
 }
 
 /// The ideas' part of the OpenAPI document.
