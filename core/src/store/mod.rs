@@ -61,9 +61,29 @@ impl AuditEntry {
 
 pub use crate::web::idempotency::{IdempotencyRecord, IdempotencyStore, StoredResponse};
 
+/// Okrugs, districts and their boundaries: a part of the core store, each adapter's in its
+/// `districts.rs`.
+#[async_trait]
+pub trait DistrictStore: Send + Sync {
+    /// Inserts or updates every okrug and district given (by id).
+    async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()>;
+    /// Removes the okrugs and districts whose ids are not listed (an import with `--replace`),
+    /// and the boundaries of the districts removed; counts the okrugs and districts.
+    async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64>;
+    /// Sorted by id.
+    async fn okrugs(&self) -> StoreResult<Vec<Okrug>>;
+    /// Sorted by id.
+    async fn districts(&self) -> StoreResult<Vec<District>>;
+    /// Inserts or replaces the boundary of each district given (an import of a GeoJSON city).
+    async fn upsert_boundaries(&self, boundaries: &[Boundary]) -> StoreResult<()>;
+    /// Every stored boundary, sorted by district id. A district may have none (Moscow's are
+    /// built in, see [`crate::districts::Boundaries::for_districts`]).
+    async fn boundaries(&self) -> StoreResult<Vec<Boundary>>;
+}
+
 /// The idempotency records are the web kit's port ([`IdempotencyStore`]), kept here too.
 #[async_trait]
-pub trait CoreStore: IdempotencyStore {
+pub trait CoreStore: IdempotencyStore + DistrictStore {
     /// This store as the web kit's idempotency port.
     fn as_idempotency(&self) -> &dyn IdempotencyStore;
 
@@ -148,22 +168,6 @@ pub trait CoreStore: IdempotencyStore {
     /// True when a token of this account with this id existed.
     async fn delete_token(&self, account: &AccountId, id: &TokenId) -> StoreResult<bool>;
     async fn delete_tokens_of(&self, account: &AccountId) -> StoreResult<u64>;
-
-    // Districts and okrugs.
-    /// Inserts or updates every okrug and district given (by id).
-    async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()>;
-    /// Removes the okrugs and districts whose ids are not listed (an import with `--replace`),
-    /// and the boundaries of the districts removed; counts the okrugs and districts.
-    async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64>;
-    /// Sorted by id.
-    async fn okrugs(&self) -> StoreResult<Vec<Okrug>>;
-    /// Sorted by id.
-    async fn districts(&self) -> StoreResult<Vec<District>>;
-    /// Inserts or replaces the boundary of each district given (an import of a GeoJSON city).
-    async fn upsert_boundaries(&self, boundaries: &[Boundary]) -> StoreResult<()>;
-    /// Every stored boundary, sorted by district id. A district may have none (Moscow's are
-    /// built in, see [`crate::districts::Boundaries::for_districts`]).
-    async fn boundaries(&self) -> StoreResult<Vec<Boundary>>;
 
     // Organisations.
     async fn insert_organisation(&self, organisation: &Organisation) -> StoreResult<()>;

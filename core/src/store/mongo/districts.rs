@@ -2,6 +2,7 @@
 //! geometry's text ([`Boundary::geometry_json`]), one document per district: the test server
 //! has no nested arrays, and nothing queries inside a geometry.
 
+use async_trait::async_trait;
 use mongodb::bson::doc;
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +11,7 @@ use crate::districts::{Boundary, District, DistrictKind, Okrug};
 use crate::error::StoreResult;
 use crate::id::{DistrictId, OkrugId};
 use crate::storage::mongo::{find_sorted, Named};
-use crate::storage::Mongo;
+use crate::store::DistrictStore;
 
 const OKRUGS: Named<OkrugDoc> = Named::new("okrugs");
 const DISTRICTS: Named<DistrictDoc> = Named::new("districts");
@@ -44,109 +45,110 @@ struct BoundaryDoc {
     geometry: String,
 }
 
-pub(super) async fn upsert(
-    db: &Mongo,
-    okrugs: &[Okrug],
-    districts: &[District],
-) -> StoreResult<()> {
-    for o in okrugs {
-        OKRUGS
-            .of(db)
-            .update_one(
-                doc! { "_id": o.id.as_str() },
-                doc! { "$set": { "abbrev": &o.abbrev, "name_ru": &o.name_ru, "name_en": &o.name_en } },
-            )
-            .upsert(true)
-            .await?;
+#[async_trait]
+impl DistrictStore for super::MongoCoreStore {
+    async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()> {
+        let db = &self.db;
+        for o in okrugs {
+            OKRUGS
+                .of(db)
+                .update_one(
+                    doc! { "_id": o.id.as_str() },
+                    doc! { "$set": { "abbrev": &o.abbrev, "name_ru": &o.name_ru, "name_en": &o.name_en } },
+                )
+                .upsert(true)
+                .await?;
+        }
+        for d in districts {
+            DISTRICTS
+                .of(db)
+                .update_one(
+                    doc! { "_id": d.id.as_str() },
+                    doc! { "$set": {
+                        "okrug_id": d.okrug_id.as_str(),
+                        "name_ru": &d.name_ru,
+                        "name_en": &d.name_en,
+                        "kind": d.kind.as_str(),
+                    } },
+                )
+                .upsert(true)
+                .await?;
+        }
+        Ok(())
     }
-    for d in districts {
-        DISTRICTS
+
+    /// Removes the okrugs and districts not listed, and the boundaries of the districts removed;
+    /// counts the okrugs and districts.
+    async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64> {
+        let db = &self.db;
+        let district_ids: Vec<&str> = districts.iter().map(|d| d.id.as_str()).collect();
+        let okrug_ids: Vec<&str> = okrugs.iter().map(|o| o.id.as_str()).collect();
+        let removed_districts = DISTRICTS
             .of(db)
-            .update_one(
-                doc! { "_id": d.id.as_str() },
-                doc! { "$set": {
-                    "okrug_id": d.okrug_id.as_str(),
-                    "name_ru": &d.name_ru,
-                    "name_en": &d.name_en,
-                    "kind": d.kind.as_str(),
-                } },
-            )
-            .upsert(true)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Removes the okrugs and districts not listed, and the boundaries of the districts removed;
-/// counts the okrugs and districts.
-pub(super) async fn retain(
-    db: &Mongo,
-    okrugs: &[Okrug],
-    districts: &[District],
-) -> StoreResult<u64> {
-    let district_ids: Vec<&str> = districts.iter().map(|d| d.id.as_str()).collect();
-    let okrug_ids: Vec<&str> = okrugs.iter().map(|o| o.id.as_str()).collect();
-    let removed_districts = DISTRICTS
-        .of(db)
-        .delete_many(doc! { "_id": { "$nin": &district_ids } })
-        .await?
-        .deleted_count;
-    let removed_okrugs = OKRUGS
-        .of(db)
-        .delete_many(doc! { "_id": { "$nin": okrug_ids } })
-        .await?
-        .deleted_count;
-    BOUNDARIES
-        .of(db)
-        .delete_many(doc! { "_id": { "$nin": district_ids } })
-        .await?;
-    Ok(removed_districts + removed_okrugs)
-}
-
-pub(super) async fn okrugs(db: &Mongo) -> StoreResult<Vec<Okrug>> {
-    let docs = find_sorted(&OKRUGS.of(db), doc! {}, doc! { "_id": 1 }, None).await?;
-    Ok(docs
-        .into_iter()
-        .map(|d| Okrug {
-            id: OkrugId::from_trusted(d.id),
-            abbrev: d.abbrev,
-            name_ru: d.name_ru,
-            name_en: d.name_en,
-        })
-        .collect())
-}
-
-pub(super) async fn districts(db: &Mongo) -> StoreResult<Vec<District>> {
-    let docs = find_sorted(&DISTRICTS.of(db), doc! {}, doc! { "_id": 1 }, None).await?;
-    Ok(docs
-        .into_iter()
-        .map(|d| District {
-            id: DistrictId::from_trusted(d.id),
-            okrug_id: OkrugId::from_trusted(d.okrug_id),
-            name_ru: d.name_ru,
-            name_en: d.name_en,
-            kind: DistrictKind::parse(&d.kind).unwrap_or(DistrictKind::MunicipalDistrict),
-        })
-        .collect())
-}
-
-pub(super) async fn upsert_boundaries(db: &Mongo, boundaries: &[Boundary]) -> StoreResult<()> {
-    for b in boundaries {
+            .delete_many(doc! { "_id": { "$nin": &district_ids } })
+            .await?
+            .deleted_count;
+        let removed_okrugs = OKRUGS
+            .of(db)
+            .delete_many(doc! { "_id": { "$nin": okrug_ids } })
+            .await?
+            .deleted_count;
         BOUNDARIES
             .of(db)
-            .update_one(
-                doc! { "_id": b.district_id.as_str() },
-                doc! { "$set": { "geometry": b.geometry_json() } },
-            )
-            .upsert(true)
+            .delete_many(doc! { "_id": { "$nin": district_ids } })
             .await?;
+        Ok(removed_districts + removed_okrugs)
     }
-    Ok(())
-}
 
-pub(super) async fn boundaries(db: &Mongo) -> StoreResult<Vec<Boundary>> {
-    let docs = find_sorted(&BOUNDARIES.of(db), doc! {}, doc! { "_id": 1 }, None).await?;
-    docs.into_iter()
-        .map(|d| stored_boundary(d.id, &d.geometry))
-        .collect()
+    async fn okrugs(&self) -> StoreResult<Vec<Okrug>> {
+        let db = &self.db;
+        let docs = find_sorted(&OKRUGS.of(db), doc! {}, doc! { "_id": 1 }, None).await?;
+        Ok(docs
+            .into_iter()
+            .map(|d| Okrug {
+                id: OkrugId::from_trusted(d.id),
+                abbrev: d.abbrev,
+                name_ru: d.name_ru,
+                name_en: d.name_en,
+            })
+            .collect())
+    }
+
+    async fn districts(&self) -> StoreResult<Vec<District>> {
+        let db = &self.db;
+        let docs = find_sorted(&DISTRICTS.of(db), doc! {}, doc! { "_id": 1 }, None).await?;
+        Ok(docs
+            .into_iter()
+            .map(|d| District {
+                id: DistrictId::from_trusted(d.id),
+                okrug_id: OkrugId::from_trusted(d.okrug_id),
+                name_ru: d.name_ru,
+                name_en: d.name_en,
+                kind: DistrictKind::parse(&d.kind).unwrap_or(DistrictKind::MunicipalDistrict),
+            })
+            .collect())
+    }
+
+    async fn upsert_boundaries(&self, boundaries: &[Boundary]) -> StoreResult<()> {
+        let db = &self.db;
+        for b in boundaries {
+            BOUNDARIES
+                .of(db)
+                .update_one(
+                    doc! { "_id": b.district_id.as_str() },
+                    doc! { "$set": { "geometry": b.geometry_json() } },
+                )
+                .upsert(true)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn boundaries(&self) -> StoreResult<Vec<Boundary>> {
+        let db = &self.db;
+        let docs = find_sorted(&BOUNDARIES.of(db), doc! {}, doc! { "_id": 1 }, None).await?;
+        docs.into_iter()
+            .map(|d| stored_boundary(d.id, &d.geometry))
+            .collect()
+    }
 }

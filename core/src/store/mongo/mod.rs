@@ -13,7 +13,6 @@ use crate::accounts::model::{
     Account, AccountQuery, AccountState, ApiToken, BirthYear, DisplayName, Email, EmailToken,
     Organisation, Role, Session, TokenPurpose,
 };
-use crate::districts::{Boundary, District, Okrug};
 use crate::error::{StoreError, StoreResult};
 use crate::id::{AccountId, AuditId, DistrictId, OrganisationId, TokenId};
 use crate::storage::mongo::{bson_time, find_sorted, from_bson_time, past, Index, Named};
@@ -630,30 +629,6 @@ impl CoreStore for MongoCoreStore {
             .delete_many(doc! { "account_id": account.as_str() })
             .await?
             .deleted_count)
-    }
-
-    async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()> {
-        districts::upsert(&self.db, okrugs, districts).await
-    }
-
-    async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64> {
-        districts::retain(&self.db, okrugs, districts).await
-    }
-
-    async fn okrugs(&self) -> StoreResult<Vec<Okrug>> {
-        districts::okrugs(&self.db).await
-    }
-
-    async fn districts(&self) -> StoreResult<Vec<District>> {
-        districts::districts(&self.db).await
-    }
-
-    async fn upsert_boundaries(&self, boundaries: &[Boundary]) -> StoreResult<()> {
-        districts::upsert_boundaries(&self.db, boundaries).await
-    }
-
-    async fn boundaries(&self) -> StoreResult<Vec<Boundary>> {
-        districts::boundaries(&self.db).await
     }
 
     async fn insert_organisation(&self, o: &Organisation) -> StoreResult<()> {

@@ -12,7 +12,6 @@ use crate::accounts::model::{
     Organisation, Role, Session, TokenPurpose,
 };
 use crate::clock::{from_millis, to_millis};
-use crate::districts::{Boundary, District, Okrug};
 use crate::error::{StoreError, StoreResult};
 use crate::id::{AccountId, AuditId, DistrictId, OrganisationId, TokenId};
 use crate::storage::{CachedStatements, Sqlite};
@@ -609,30 +608,6 @@ impl CoreStore for SqliteCoreStore {
         self.db
             .execute("DELETE FROM api_tokens WHERE account_id = ?1", [account])
             .await
-    }
-
-    async fn upsert_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<()> {
-        districts::upsert(&self.db, okrugs, districts).await
-    }
-
-    async fn retain_districts(&self, okrugs: &[Okrug], districts: &[District]) -> StoreResult<u64> {
-        districts::retain(&self.db, okrugs, districts).await
-    }
-
-    async fn okrugs(&self) -> StoreResult<Vec<Okrug>> {
-        districts::okrugs(&self.db).await
-    }
-
-    async fn districts(&self) -> StoreResult<Vec<District>> {
-        districts::districts(&self.db).await
-    }
-
-    async fn upsert_boundaries(&self, boundaries: &[Boundary]) -> StoreResult<()> {
-        districts::upsert_boundaries(&self.db, boundaries).await
-    }
-
-    async fn boundaries(&self) -> StoreResult<Vec<Boundary>> {
-        districts::boundaries(&self.db).await
     }
 
     async fn insert_organisation(&self, organisation: &Organisation) -> StoreResult<()> {
