@@ -197,6 +197,7 @@ pub async fn assemble(settings: &Settings, shutdown: CancellationToken) -> anyho
         public_url: settings.public_url.clone(),
         session_idle: settings.session_idle,
         session_max: settings.session_max,
+        identity_ttl: settings.identity_ttl,
     };
     let accounts = Accounts::new(store, config, secret, shutdown, outbox.clone());
     let mut platform = Platform::new(backend, accounts, catalog, limits);

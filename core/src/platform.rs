@@ -97,6 +97,27 @@ impl Platform {
         });
         self.limits.spawn_pruner(self.shutdown.clone());
         self.spawn_mail_relay();
+        self.spawn_identity_reader();
+    }
+
+    /// Every second, forgets the identities other servers (or the CLI) changed. See
+    /// [`crate::accounts::identity`].
+    pub fn spawn_identity_reader(self: &Arc<Self>) {
+        let platform = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(crate::accounts::identity::POLL_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = platform.shutdown.cancelled() => break,
+                    _ = tick.tick() => {
+                        if let Err(e) = platform.accounts.identity_round().await {
+                            tracing::warn!(error = %e, "reading identity revocations (retried)");
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /// Every 30 s, puts the emails that committed changes owe but that never reached the outbox

@@ -242,7 +242,7 @@ async fn a_reset_link_sets_a_new_password_and_ends_every_session(backend: Backen
     // A blocked account gets no link.
     let mut blocked = stored(&platform, &account.id).await;
     blocked.state = AccountState::Blocked;
-    platform.store.update_account(&blocked).await.unwrap();
+    platform.update_account(&blocked).await.unwrap();
     mail::request_password_reset(&platform, "ivan.petrov@example.com")
         .await
         .unwrap();

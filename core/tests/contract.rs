@@ -2306,7 +2306,35 @@ async fn millisecond_times_become_dates_at_open(backend: Backend) {
     assert_eq!(again.account(&waiting.id).await.unwrap(), Some(waiting));
 }
 
+/// Revocations come back from their instant on, oldest first, every one (two changes of
+/// one key in the same millisecond included), and the sweep drops only the older ones.
+async fn revocations_are_read_by_time_and_swept(backend: Backend) {
+    let store = open(&backend).await;
+    let base = clock::now();
+    let at = |secs: u64| base + Duration::from_secs(secs);
+    assert!(store.revocations_since(base).await.unwrap().is_empty());
+    store.insert_revocation("a:three", at(3)).await.unwrap();
+    store.insert_revocation("t:one", at(1)).await.unwrap();
+    store.insert_revocation("s:two", at(2)).await.unwrap();
+    store.insert_revocation("s:two", at(2)).await.unwrap();
+    let keys =
+        |list: Vec<(String, OffsetDateTime)>| list.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    assert_eq!(
+        keys(store.revocations_since(at(2)).await.unwrap()),
+        ["s:two", "s:two", "a:three"]
+    );
+    let all = store.revocations_since(base).await.unwrap();
+    assert_eq!(all[0], ("t:one".to_string(), at(1)));
+    assert_eq!(all.len(), 4);
+    assert_eq!(store.delete_revocations_before(at(2)).await.unwrap(), 1);
+    assert_eq!(
+        keys(store.revocations_since(base).await.unwrap()),
+        ["s:two", "s:two", "a:three"]
+    );
+}
+
 veche_core::contract_tests!(
+    revocations_are_read_by_time_and_swept,
     migration_is_idempotent,
     accounts_of_an_organisation_page_in_id_order,
     account_round_trips,

@@ -74,6 +74,10 @@ pub struct SettingsArgs {
     /// A session ends this long after sign-in, however much it is used. [default: 60d]
     #[arg(long, env = "VECHE_SESSION_MAX", value_name = "DURATION")]
     pub session_max: Option<String>,
+    /// How long a server keeps what a session or an API token resolved to (`0s`: not at all).
+    /// Changes made on another server reach it within about a second anyway. [default: 60s]
+    #[arg(long, env = "VECHE_IDENTITY_TTL", value_name = "DURATION")]
+    pub identity_ttl: Option<String>,
     /// How long in-flight requests may take to finish at shutdown. [default: 30s]
     #[arg(long, env = "VECHE_SHUTDOWN_GRACE", value_name = "DURATION")]
     pub shutdown_grace: Option<String>,

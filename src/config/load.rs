@@ -127,6 +127,16 @@ impl Settings {
             Duration::from_secs(60 * 86_400),
             parse_duration,
         );
+        let identity_ttl = setting(
+            &mut errors,
+            "VECHE_IDENTITY_TTL",
+            pick(&args.identity_ttl, &file.identity_ttl),
+            veche_core::accounts::identity::TTL,
+            parse_duration,
+        );
+        if identity_ttl > Duration::from_secs(3600) {
+            errors.push("VECHE_IDENTITY_TTL: at most 1h".into());
+        }
         let shutdown_grace = setting(
             &mut errors,
             "VECHE_SHUTDOWN_GRACE",
@@ -200,6 +210,7 @@ impl Settings {
                 log_filter,
                 session_idle,
                 session_max,
+                identity_ttl,
                 shutdown_grace,
                 trust_forwarded,
                 rates,
@@ -228,6 +239,7 @@ impl Settings {
             log_filter: "warn".into(),
             session_idle: Duration::from_secs(14 * 86_400),
             session_max: Duration::from_secs(60 * 86_400),
+            identity_ttl: veche_core::accounts::identity::TTL,
             shutdown_grace: Duration::from_secs(10),
             trust_forwarded: false,
             rates: BTreeMap::new(),

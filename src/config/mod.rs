@@ -115,6 +115,8 @@ pub struct Settings {
     pub log_filter: String,
     pub session_idle: Duration,
     pub session_max: Duration,
+    /// How long resolved identities are kept (see `veche_core::accounts::identity`).
+    pub identity_ttl: Duration,
     pub shutdown_grace: Duration,
     pub trust_forwarded: bool,
     pub rates: BTreeMap<String, RateSpec>,
@@ -140,6 +142,7 @@ struct FileSettings {
     sqlite_sync: Option<String>,
     session_idle: Option<String>,
     session_max: Option<String>,
+    identity_ttl: Option<String>,
     shutdown_grace: Option<String>,
     trust_forwarded: Option<bool>,
     metrics_token: Option<String>,

@@ -203,16 +203,19 @@ impl TestApp {
         body["csrf_token"].as_str().expect("csrf token").to_string()
     }
 
-    /// Gives an account roles directly in the store (the test's stand-in for `create-admin`).
+    /// Gives an account roles directly (the test's stand-in for `create-admin`); every server
+    /// forgets what its sessions and tokens resolved to, as after any change of an account.
     pub async fn grant(&self, email: &str, roles: &[Role]) {
-        let store = &self.platform().store;
         let mut account = self.account(email).await;
         account.roles = roles
             .iter()
             .copied()
             .chain([Role::Resident])
             .collect::<BTreeSet<_>>();
-        store.update_account(&account).await.expect("update");
+        self.platform()
+            .update_account(&account)
+            .await
+            .expect("update");
     }
 
     /// The stored account of `email` (which must exist).

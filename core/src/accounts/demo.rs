@@ -70,8 +70,8 @@ pub async fn seed(accounts: &Accounts) -> AccountResult<Vec<DemoAccount>> {
                 existing.password_hash = hash;
                 existing.state = AccountState::Active;
                 existing.updated_at = now;
-                accounts.store.update_account(&existing).await?;
-                accounts.store.delete_sessions_of(&existing.id).await?;
+                accounts.update_account(&existing).await?;
+                accounts.end_sessions_of(&existing.id).await?;
             }
             None => {
                 let account = Account {

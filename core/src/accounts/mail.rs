@@ -165,7 +165,7 @@ pub async fn verify_email(accounts: &Accounts, secret: &str) -> AccountResult<Ac
     }
     account.state = AccountState::Active;
     account.updated_at = clock::now();
-    accounts.store.update_account(&account).await?;
+    accounts.update_account(&account).await?;
     accounts
         .store
         .delete_email_tokens_of(&account.id, TokenPurpose::VerifyEmail)
@@ -245,8 +245,8 @@ pub async fn reset_password(
         account.state = AccountState::Active;
     }
     account.updated_at = clock::now();
-    accounts.store.update_account(&account).await?;
-    let ended = accounts.store.delete_sessions_of(&account.id).await?;
+    accounts.update_account(&account).await?;
+    let ended = accounts.end_sessions_of(&account.id).await?;
     accounts
         .store
         .delete_email_tokens_of(&account.id, TokenPurpose::PasswordReset)
@@ -324,7 +324,7 @@ pub async fn confirm_email_change(accounts: &Accounts, secret: &str) -> AccountR
         account.state = AccountState::Active;
     }
     account.updated_at = clock::now();
-    match accounts.store.update_account(&account).await {
+    match accounts.update_account(&account).await {
         Ok(()) => {}
         Err(e) if e.is_conflict_on("email") => return Err(AccountError::EmailTaken),
         Err(e) => return Err(e.into()),

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod identity;
 pub mod mail;
 pub mod model;
 pub mod password;
@@ -35,6 +36,8 @@ pub struct CoreConfig {
     pub session_idle: Duration,
     /// A session ends this long after sign-in whatever its use.
     pub session_max: Duration,
+    /// How long a server keeps what a session or a token resolved to ([`identity`]).
+    pub identity_ttl: Duration,
 }
 
 impl CoreConfig {
@@ -59,6 +62,7 @@ impl Default for CoreConfig {
                 .unwrap_or_else(|_| unreachable!()),
             session_idle: Duration::from_secs(14 * 86_400),
             session_max: Duration::from_secs(60 * 86_400),
+            identity_ttl: identity::TTL,
         }
     }
 }
@@ -80,6 +84,8 @@ pub struct Accounts {
     directory: RwLock<Arc<Directory>>,
     boundaries: RwLock<Arc<Boundaries>>,
     token_uses: Arc<Mutex<TokenUses>>,
+    /// What sessions and tokens resolved to, kept a minute (see [`identity`]).
+    pub identities: identity::Identities,
 }
 
 /// How long token uses gather before they are written together.
@@ -104,6 +110,7 @@ impl Accounts {
         shutdown: CancellationToken,
         notify: Arc<dyn Notify>,
     ) -> Accounts {
+        let config_ttl = config.identity_ttl;
         Accounts {
             store,
             config,
@@ -113,7 +120,49 @@ impl Accounts {
             directory: RwLock::new(Arc::new(Directory::default())),
             boundaries: RwLock::new(Arc::new(Boundaries::default())),
             token_uses: Arc::new(Mutex::new(TokenUses::default())),
+            identities: identity::Identities::new(config_ttl, identity::CAPACITY),
         }
+    }
+
+    /// Makes every server forget what it resolved of `key` (see [`identity`]): this one at
+    /// once, the others when they next read the revocations (within about a second). Call it
+    /// after the change is stored, never before: a request in between would keep the old state.
+    pub async fn forget(&self, key: &str) -> StoreResult<()> {
+        let now = crate::clock::now();
+        self.identities.evict(key, now);
+        self.store.insert_revocation(key, now).await
+    }
+
+    /// Stores `account` (replacing the stored one) and makes every server forget what its
+    /// sessions and tokens resolved to. Every change of an account goes through here.
+    pub async fn update_account(&self, account: &model::Account) -> StoreResult<()> {
+        self.store.update_account(account).await?;
+        self.forget(&identity::account_key(&account.id)).await
+    }
+
+    /// Ends every session of `account`, on every server; counts them.
+    pub async fn end_sessions_of(&self, account: &crate::id::AccountId) -> StoreResult<u64> {
+        let ended = self.store.delete_sessions_of(account).await?;
+        self.forget(&identity::account_key(account)).await?;
+        Ok(ended)
+    }
+
+    /// Deletes every API token of `account`, on every server; counts them.
+    pub async fn delete_tokens_of(&self, account: &crate::id::AccountId) -> StoreResult<u64> {
+        let deleted = self.store.delete_tokens_of(account).await?;
+        self.forget(&identity::account_key(account)).await?;
+        Ok(deleted)
+    }
+
+    /// Reads the revocations recorded since the last read (and [`identity::OVERLAP`] before
+    /// it) and forgets what they name. Every second, on every server.
+    pub async fn identity_round(&self) -> StoreResult<()> {
+        let now = crate::clock::now();
+        let since = self.identities.next_read(now);
+        let revocations = self.store.revocations_since(since).await?;
+        self.identities.apply(&revocations);
+        self.identities.prune(now);
+        Ok(())
     }
 
     /// Records that an API token was used at `at`, within about a second and without making
@@ -225,6 +274,10 @@ impl Accounts {
         }
         if let Err(e) = self.store.delete_expired_email_tokens(now).await {
             tracing::warn!(error = %e, "email token sweep");
+        }
+        let read_by_all = now - identity::OVERLAP * 4 - identity::TTL;
+        if let Err(e) = self.store.delete_revocations_before(read_by_all).await {
+            tracing::warn!(error = %e, "revocation sweep");
         }
     }
 

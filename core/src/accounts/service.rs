@@ -193,7 +193,22 @@ pub fn session_cookie(accounts: &Accounts, secret: &str) -> String {
 }
 
 pub async fn end_session(accounts: &Accounts, id_hash: &str) -> AccountResult<()> {
-    Ok(accounts.store.delete_session(id_hash).await?)
+    accounts.store.delete_session(id_hash).await?;
+    accounts
+        .forget(&super::identity::session_key(id_hash))
+        .await?;
+    Ok(())
+}
+
+/// The account as stored now: a change of one field writes the whole record, so it starts from
+/// the store, not from the signed-in principal's copy (kept up to a minute, see
+/// [`super::identity`]), which could carry back what another request changed meanwhile.
+async fn stored(accounts: &Accounts, id: &AccountId) -> AccountResult<Account> {
+    accounts
+        .store
+        .account(id)
+        .await?
+        .ok_or(AccountError::NotFound)
 }
 
 /// Changes the password after checking the current one, and ends every session of the account.
@@ -204,7 +219,8 @@ pub async fn change_password(
     new: &str,
 ) -> AccountResult<()> {
     let new = Password::parse_field(new, "new_password")?;
-    if !verify_password(current, &account.password_hash).await {
+    let mut updated = stored(accounts, &account.id).await?;
+    if !verify_password(current, &updated.password_hash).await {
         return Err(AccountError::WrongPassword);
     }
     if new.expose().to_lowercase() == account.email.as_str() {
@@ -214,11 +230,10 @@ pub async fn change_password(
         }
         .into());
     }
-    let mut updated = account.clone();
     updated.password_hash = hash_password(&new).await?;
     updated.updated_at = clock::now();
-    accounts.store.update_account(&updated).await?;
-    let ended = accounts.store.delete_sessions_of(&account.id).await?;
+    accounts.update_account(&updated).await?;
+    let ended = accounts.end_sessions_of(&account.id).await?;
     tracing::info!(account = %account.id, sessions_ended = ended, "password changed");
     Ok(())
 }
@@ -227,10 +242,10 @@ pub async fn set_language(accounts: &Accounts, account: &Account, lang: Lang) ->
     if account.lang == lang {
         return Ok(());
     }
-    let mut updated = account.clone();
+    let mut updated = stored(accounts, &account.id).await?;
     updated.lang = lang;
     updated.updated_at = clock::now();
-    Ok(accounts.store.update_account(&updated).await?)
+    Ok(accounts.update_account(&updated).await?)
 }
 
 /// Updates the profile fields a resident may change themselves.
@@ -240,7 +255,7 @@ pub async fn update_profile(
     district: Option<DistrictId>,
     display_name: Option<DisplayName>,
 ) -> AccountResult<Account> {
-    let mut updated = account.clone();
+    let mut updated = stored(accounts, &account.id).await?;
     if let Some(district) = district {
         updated.district_id = district;
     }
@@ -248,7 +263,7 @@ pub async fn update_profile(
         updated.display_name = name;
     }
     updated.updated_at = clock::now();
-    accounts.store.update_account(&updated).await?;
+    accounts.update_account(&updated).await?;
     Ok(updated)
 }
 
@@ -288,6 +303,10 @@ pub async fn revoke_token(
     id: &TokenId,
 ) -> AccountResult<()> {
     if accounts.store.delete_token(account, id).await? {
+        // By account: an entry is kept by the token's hash, which the id does not give.
+        accounts
+            .forget(&super::identity::account_key(account))
+            .await?;
         Ok(())
     } else {
         Err(AccountError::NotFound)
@@ -384,7 +403,7 @@ pub async fn set_roles(
     account.roles = roles;
     account.organisation_id = organisation;
     account.updated_at = clock::now();
-    accounts.store.update_account(&account).await?;
+    accounts.update_account(&account).await?;
     let after = json!({
         "roles": account.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "organisation_id": account.organisation_id.as_ref().map(|o| o.to_string()),
@@ -448,8 +467,8 @@ pub async fn block(
         return Err(AccountError::SelfLockout);
     }
     let (account, before) = set_state(accounts, target, AccountState::Blocked).await?;
-    let sessions = accounts.store.delete_sessions_of(target).await?;
-    let tokens = accounts.store.delete_tokens_of(target).await?;
+    let sessions = accounts.end_sessions_of(target).await?;
+    let tokens = accounts.delete_tokens_of(target).await?;
     audit(
         accounts,
         &actor.id,
@@ -476,7 +495,7 @@ async fn set_state(
     let before = account.state;
     account.state = state;
     account.updated_at = clock::now();
-    accounts.store.update_account(&account).await?;
+    accounts.update_account(&account).await?;
     Ok((account, before))
 }
 
@@ -538,7 +557,7 @@ pub async fn create_admin(
             existing.state = AccountState::Active;
         }
         existing.updated_at = clock::now();
-        accounts.store.update_account(&existing).await?;
+        accounts.update_account(&existing).await?;
         return Ok((existing, None));
     }
     let directory = accounts.directory();

@@ -81,9 +81,26 @@ pub trait DistrictStore: Send + Sync {
     async fn boundaries(&self) -> StoreResult<Vec<Boundary>>;
 }
 
+/// What each server must forget of the identities it resolved: an entry a change of an
+/// account, a session or a token leaves, read by every server every second (see
+/// [`crate::accounts::identity`]). A part of the core store, each adapter's in its
+/// `revocations.rs`.
+#[async_trait]
+pub trait RevocationStore: Send + Sync {
+    /// Records that what `key` names changed at `at`.
+    async fn insert_revocation(&self, key: &str, at: OffsetDateTime) -> StoreResult<()>;
+    /// The revocations recorded at or after `since`, oldest first.
+    async fn revocations_since(
+        &self,
+        since: OffsetDateTime,
+    ) -> StoreResult<Vec<(String, OffsetDateTime)>>;
+    /// Drops the revocations recorded before `cutoff`; counts them.
+    async fn delete_revocations_before(&self, cutoff: OffsetDateTime) -> StoreResult<u64>;
+}
+
 /// The idempotency records are the web kit's port ([`IdempotencyStore`]), kept here too.
 #[async_trait]
-pub trait CoreStore: IdempotencyStore + DistrictStore {
+pub trait CoreStore: IdempotencyStore + DistrictStore + RevocationStore {
     /// This store as the web kit's idempotency port.
     fn as_idempotency(&self) -> &dyn IdempotencyStore;
 

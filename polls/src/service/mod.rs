@@ -1,10 +1,10 @@
 //! The polls' use cases: officials create, schedule, close and publish polls; residents vote;
 //! sealing computes the root at close; recount repairs counters from the ballots.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -82,6 +82,8 @@ pub struct Polls {
     pub(crate) store: Arc<dyn PollStore>,
     pub config: PollsConfig,
     cache: RwLock<HashMap<PollId, (Arc<Poll>, Instant)>>,
+    /// The polls whose copy one request is reading again (see [`Polls::cached`]).
+    refreshing: Mutex<HashSet<PollId>>,
     results: RwLock<HashMap<PollId, CachedCounts>>,
     rendered: RwLock<HashMap<RenderKey, Rendered>>,
     in_flight: AtomicUsize,
@@ -127,6 +129,7 @@ impl Polls {
             store,
             config,
             cache: RwLock::new(HashMap::new()),
+            refreshing: Mutex::new(HashSet::new()),
             results: RwLock::new(HashMap::new()),
             rendered: RwLock::new(HashMap::new()),
             in_flight: AtomicUsize::new(0),
@@ -170,16 +173,25 @@ impl Polls {
         self.in_flight.load(Ordering::Acquire)
     }
 
-    /// The poll, from a cache at most `cache_ttl` old (voting reads it on every ballot).
+    /// The poll, from a cache at most `cache_ttl` old (voting reads it on every ballot). When
+    /// the copy is due, one request reads the poll again while the others go on with the copy
+    /// (older than `cache_ttl` by at most that one read): a spike of ballots costs one read a
+    /// `cache_ttl`, not one per request that arrives during the read.
     pub async fn cached(&self, id: &PollId) -> PollResult<Arc<Poll>> {
-        if let Ok(cache) = self.cache.read() {
-            if let Some((poll, at)) = cache.get(id) {
-                if at.elapsed() < self.config.cache_ttl {
-                    return Ok(poll.clone());
-                }
-            }
+        let kept = match self.cache.read() {
+            Ok(cache) => cache.get(id).cloned(),
+            Err(poisoned) => poisoned.into_inner().get(id).cloned(),
+        };
+        let Some((poll, at)) = kept else {
+            return self.refresh(id).await;
+        };
+        if at.elapsed() < self.config.cache_ttl {
+            return Ok(poll);
         }
-        self.refresh(id).await
+        match Refreshing::start(&self.refreshing, id) {
+            Some(_reading) => self.refresh(id).await,
+            None => Ok(poll),
+        }
     }
 
     async fn refresh(&self, id: &PollId) -> PollResult<Arc<Poll>> {
@@ -310,5 +322,36 @@ impl PollError {
             }
             PollError::Store(e) => e.into(),
         }
+    }
+}
+
+/// A poll being read again for the cache, by the request that holds this; the mark goes when
+/// it is dropped, also when that request goes away halfway.
+struct Refreshing<'a> {
+    set: &'a Mutex<HashSet<PollId>>,
+    id: PollId,
+}
+
+impl<'a> Refreshing<'a> {
+    /// Marks `id` as being read again, unless another request is at it.
+    fn start(set: &'a Mutex<HashSet<PollId>>, id: &PollId) -> Option<Refreshing<'a>> {
+        let mut marked = match set.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        marked.insert(id.clone()).then(|| Refreshing {
+            set,
+            id: id.clone(),
+        })
+    }
+}
+
+impl Drop for Refreshing<'_> {
+    fn drop(&mut self) {
+        let mut marked = match self.set.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        marked.remove(&self.id);
     }
 }

@@ -1,6 +1,7 @@
 //! The core store on MongoDB; okrugs, districts and their boundaries in [`districts`].
 
 mod districts;
+mod revocations;
 
 use async_trait::async_trait;
 use mongodb::bson::{doc, DateTime, Document};
@@ -209,6 +210,7 @@ impl MongoCoreStore {
             Index::on("email_tokens", &["account_id", "purpose"]),
             Index::on("email_tokens", &["expires_at"]),
             Index::on("idempotency", &["created_at"]),
+            Index::on("identity_revocations", &["at", "_id"]),
         ])
         .await?;
         db.convert_millis_to_dates("core_times_as_dates", TIME_FIELDS)

@@ -1,6 +1,7 @@
 //! The core store on SQLite; okrugs, districts and their boundaries in [`districts`].
 
 mod districts;
+mod revocations;
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -118,6 +119,14 @@ CREATE TABLE IF NOT EXISTS district_boundaries (
 "#,
     r#"
 CREATE INDEX IF NOT EXISTS accounts_organisation ON accounts (organisation_id, id);
+"#,
+    r#"
+CREATE TABLE IF NOT EXISTS identity_revocations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS identity_revocations_at ON identity_revocations (at);
 "#,
 ];
 
