@@ -159,19 +159,14 @@ fn list_of(raw: Option<&str>) -> Vec<&str> {
 /// A W3C datetime (ISO 8601 with a time zone), with or without seconds; a `+` a client left
 /// unencoded in the query string arrives as a space and is read as the `+` it was.
 pub fn parse_w3c(raw: &str) -> Option<OffsetDateTime> {
-    let mut text = raw.trim().to_string();
-    if text.len() > 19 && text.as_bytes().get(19) == Some(&b' ') {
-        text.replace_range(19..20, "+");
-    }
+    // A datetime holds no space: one there is the `+` of the offset, decoded as a space.
+    let text = raw.trim().replacen(' ', "+", 1);
     if let Ok(at) = OffsetDateTime::parse(&text, &Rfc3339) {
         return Some(at);
     }
     // `YYYY-MM-DDThh:mmTZD`: the W3C note's minutes precision.
-    if text.len() > 16 && text.as_bytes().get(16).is_some_and(|b| b"Z+- ".contains(b)) {
+    if text.len() > 16 && text.as_bytes().get(16).is_some_and(|b| b"Z+-".contains(b)) {
         let mut with_seconds = text.clone();
-        if with_seconds.as_bytes().get(16) == Some(&b' ') {
-            with_seconds.replace_range(16..17, "+");
-        }
         with_seconds.insert_str(16, ":00");
         return OffsetDateTime::parse(&with_seconds, &Rfc3339).ok();
     }
