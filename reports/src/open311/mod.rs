@@ -108,22 +108,32 @@ impl Open311 {
     /// value is 404 (the spec's "jurisdiction_id provided was not found").
     pub fn check_jurisdiction(&self) -> Result<(), Open311Error> {
         let ours = self.reports.config.open311_jurisdiction.as_deref();
-        match (ours, self.field("jurisdiction_id")) {
-            (Some(ours), Some(given)) if given != ours => Err(Open311Error::new(
-                StatusCode::NOT_FOUND,
-                self.platform.catalog.t_args(
-                    self.lang,
-                    "reports-open311-err-jurisdiction",
-                    &[("given", given.to_string().into())],
-                ),
-            )),
-            _ => Ok(()),
+        let given = self.field("jurisdiction_id");
+        if jurisdiction_served(ours, given) {
+            return Ok(());
         }
+        Err(Open311Error::new(
+            StatusCode::NOT_FOUND,
+            self.platform.catalog.t_args(
+                self.lang,
+                "reports-open311-err-jurisdiction",
+                &[("given", given.unwrap_or_default().to_string().into())],
+            ),
+        ))
     }
 
     /// The answer: `root` holding `doc`, in the request's format, with `status`.
     pub fn answer(&self, status: StatusCode, root: &'static str, doc: &Doc) -> Response {
         respond(self.format, self.lang, status, root, doc)
+    }
+}
+
+/// Whether a request naming `given` (or none) is served by an endpoint configured with `ours`
+/// (or none: any).
+fn jurisdiction_served(ours: Option<&str>, given: Option<&str>) -> bool {
+    match (ours, given) {
+        (Some(ours), Some(given)) => ours == given,
+        _ => true,
     }
 }
 
@@ -320,4 +330,36 @@ pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Re
         keys,
         rest.boxed(),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_configured_jurisdiction_is_the_only_one_served() {
+        assert!(jurisdiction_served(None, None));
+        assert!(jurisdiction_served(None, Some("sfgov.org")));
+        assert!(jurisdiction_served(Some("veche.example"), None));
+        assert!(jurisdiction_served(
+            Some("veche.example"),
+            Some("veche.example")
+        ));
+        assert!(!jurisdiction_served(
+            Some("veche.example"),
+            Some("sfgov.org")
+        ));
+    }
+
+    #[test]
+    fn the_suffix_chooses_the_format() {
+        assert_eq!(
+            Format::split("services.json"),
+            Some(("services", Format::Json))
+        );
+        assert_eq!(Format::split("0123.xml"), Some(("0123", Format::Xml)));
+        assert_eq!(Format::split("services.csv"), None);
+        assert_eq!(Format::split(".json"), None);
+        assert_eq!(Format::split("services"), None);
+    }
 }
