@@ -34,7 +34,10 @@ impl FeatureService for Reports {
     }
 
     fn routes(self: Arc<Reports>, platform: Arc<Platform>) -> Routes {
-        crate::http::routes(platform, self)
+        veche_core::web::combine(vec![
+            crate::http::routes(platform.clone(), self.clone()),
+            crate::open311::routes(platform.clone(), self.clone()),
+        ])
     }
 
     /// Every server claims the deadline warnings that are due (a conditional write on the

@@ -14,11 +14,13 @@
 //! - `store`: the port and its SQLite and MongoDB adapters (private; tests reach it).
 //! - [`http`]: the JSON API and its OpenAPI document; [`views`]: what it shows (never the
 //!   author).
+//! - [`open311`]: Open311 GeoReport v2 under `/open311/v2` (JSON and XML), over the service.
 
 pub mod demo;
 mod feature;
 pub mod http;
 pub mod model;
+pub mod open311;
 pub mod rules;
 pub mod views;
 

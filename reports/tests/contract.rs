@@ -15,7 +15,7 @@ use veche_reports::model::{
     Routing, Status, WARNED_EARLY,
 };
 use veche_reports::rules::{self, geo, ReportFields};
-use veche_reports::store::{self, ReportQuery, ReportStore};
+use veche_reports::store::{self, ReportQuery, ReportStore, SpanQuery};
 
 const KHAMOVNIKI: &str = "45383000";
 const ARBAT: &str = "45374000";
@@ -469,6 +469,88 @@ async fn a_resident_joins_once(backend: Backend) {
     assert_eq!([first, rest].concat(), others);
 }
 
+async fn public_reports_are_found_by_when_they_were_made(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let mut made = Vec::new();
+    for i in 0..6i64 {
+        let category = if i % 2 == 0 { "pothole" } else { "litter" };
+        let mut r = routed(
+            report(category, KHAMOVNIKI, POINT, now - Duration::days(i)),
+            "roads",
+            now + Duration::days(3),
+        );
+        if i == 3 {
+            r.status = Status::Closed;
+        }
+        store.insert_report(&r).await.unwrap();
+        made.push(r);
+    }
+    // Not public: never found.
+    store
+        .insert_report(&report("pothole", KHAMOVNIKI, POINT, now))
+        .await
+        .unwrap();
+    let ids = |v: &[Report]| v.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    let span = |from: i64, to: i64| SpanQuery {
+        from: now - Duration::days(from),
+        to: now - Duration::days(to),
+        statuses: vec![],
+        categories: vec![],
+        limit: 100,
+    };
+    // Both ends included, newest first.
+    let found = store.made_between(&span(4, 1)).await.unwrap();
+    assert_eq!(
+        ids(&found),
+        vec![
+            made[1].id.clone(),
+            made[2].id.clone(),
+            made[3].id.clone(),
+            made[4].id.clone()
+        ]
+    );
+    let limited = SpanQuery {
+        limit: 2,
+        ..span(10, 0)
+    };
+    assert_eq!(
+        ids(&store.made_between(&limited).await.unwrap()),
+        vec![made[0].id.clone(), made[1].id.clone()]
+    );
+    let closed = SpanQuery {
+        statuses: vec![Status::Closed],
+        ..span(10, 0)
+    };
+    assert_eq!(
+        ids(&store.made_between(&closed).await.unwrap()),
+        vec![made[3].id.clone()]
+    );
+    let open = SpanQuery {
+        statuses: vec![Status::Routed, Status::InProgress],
+        categories: vec![CategoryId::from_trusted("pothole".into())],
+        ..span(10, 0)
+    };
+    assert_eq!(
+        ids(&store.made_between(&open).await.unwrap()),
+        vec![made[0].id.clone(), made[2].id.clone(), made[4].id.clone()]
+    );
+    let both = SpanQuery {
+        categories: vec![
+            CategoryId::from_trusted("pothole".into()),
+            CategoryId::from_trusted("litter".into()),
+        ],
+        ..span(10, 0)
+    };
+    assert_eq!(store.made_between(&both).await.unwrap().len(), 6);
+    let submitted = SpanQuery {
+        statuses: vec![Status::Submitted],
+        ..span(10, 0)
+    };
+    assert!(store.made_between(&submitted).await.unwrap().is_empty());
+    assert!(store.made_between(&span(30, 20)).await.unwrap().is_empty());
+}
+
 veche_core::contract_tests!(
     categories_and_profiles_keep_versions,
     calendar_entries_are_kept_by_date,
@@ -479,4 +561,5 @@ veche_core::contract_tests!(
     reports_are_listed_by_status_and_by_author,
     due_work_is_found_when_due,
     a_resident_joins_once,
+    public_reports_are_found_by_when_they_were_made,
 );

@@ -30,6 +30,12 @@ const QUERIES: &[(&str, &str, &[&str], &[&str])] = &[
         &["created_at", "_id"],
     ),
     (
+        "Open311: public reports made within a span (statuses, categories filtered in it)",
+        "reports",
+        &["public"],
+        &["created_at", "_id"],
+    ),
+    (
         "a district's public list",
         "reports",
         &["district_id", "public"],

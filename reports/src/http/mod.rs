@@ -229,13 +229,14 @@ pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Re
         workflow::start, workflow::answer, workflow::reroute, workflow::confirm,
         workflow::dispute, workflow::moderation_queue, workflow::queue, admin::list_categories,
         admin::create_category, admin::update_category, admin::list_profiles, admin::set_profile,
-        admin::list_days, admin::set_day, admin::remove_day),
+        admin::list_days, admin::set_day, admin::remove_day, crate::open311::keys::issue_key),
     components(schemas(crate::rules::ReportInput, crate::rules::DecisionInput,
         crate::rules::AnswerInput, crate::rules::RerouteInput, crate::rules::NoteInput,
         crate::rules::CategoryInput, crate::rules::ProfileInput, crate::rules::DayInput, crate::views::ReportView, crate::views::ReportList,
         crate::views::StepView, crate::views::AnswerView, crate::views::RoutingView,
         crate::views::NearbyView, crate::views::NearbyList, crate::views::JoinView,
         crate::views::CategoryView, crate::views::CategoryList, crate::views::ProfileView,
-        crate::views::ProfileList, crate::views::DayView, crate::views::DayList)),
+        crate::views::ProfileList, crate::views::DayView, crate::views::DayList,
+        crate::open311::keys::KeyInput, crate::open311::keys::KeyIssued)),
     tags((name = "reports", description = "Problem reports («Наш город»): filing, nearby duplicates, the workflow with deadlines, administration")))]
 pub struct ReportsApi;

@@ -56,6 +56,9 @@ pub struct ReportsConfig {
     /// How long the calendar (admins' entries) is reused before it is read again: an entry
     /// an admin made on another server counts here after at most this long.
     pub calendar_ttl: Duration,
+    /// The Open311 `jurisdiction_id` this server answers for; another one is refused (404).
+    /// `None`: any is accepted (the spec's single-jurisdiction endpoint).
+    pub open311_jurisdiction: Option<String>,
 }
 
 impl Default for ReportsConfig {
@@ -63,6 +66,7 @@ impl Default for ReportsConfig {
         ReportsConfig {
             mail_grace: Duration::from_secs(60),
             calendar_ttl: Duration::from_secs(60),
+            open311_jurisdiction: None,
         }
     }
 }

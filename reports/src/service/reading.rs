@@ -160,3 +160,15 @@ pub async fn mine(
         (millis(r.created_at), r.id.clone())
     }))
 }
+
+/// What Open311's request list asks for (see [`crate::store::SpanQuery`]).
+pub type Span = crate::store::SpanQuery;
+
+/// Public reports made within a span, of some statuses and categories, newest first (at most
+/// `span.limit`): Open311's `GET requests`. A status that is not public is refused.
+pub async fn made_between(reports: &Reports, span: &Span) -> ReportResult<Vec<Report>> {
+    if span.statuses.iter().any(|s| !s.public()) {
+        return Err(ReportError::Forbidden);
+    }
+    Ok(reports.store.made_between(span).await?)
+}

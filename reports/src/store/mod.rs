@@ -54,6 +54,20 @@ impl ReportQuery {
     }
 }
 
+/// Public reports made within a span of time (both ends included), newest first: what
+/// Open311's `GET requests` asks for. An index range on (`public`, `created_at`); the statuses
+/// and categories filter within it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpanQuery {
+    pub from: OffsetDateTime,
+    pub to: OffsetDateTime,
+    /// Any of these statuses (public ones); any public status when empty.
+    pub statuses: Vec<Status>,
+    /// Any of these categories; any when empty.
+    pub categories: Vec<CategoryId>,
+    pub limit: usize,
+}
+
 /// What the adapters keep beside a report for its queries.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Derived {
@@ -168,6 +182,10 @@ pub trait ReportStore: Send + Sync + 'static {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<AccountId>>;
+
+    // ---- Open311 ----
+    /// Public reports made within the span, of its statuses and categories, newest first.
+    async fn made_between(&self, query: &SpanQuery) -> StoreResult<Vec<Report>>;
 }
 
 /// Builds the reports store for a backend and prepares its schema (idempotent).

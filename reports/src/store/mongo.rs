@@ -21,7 +21,7 @@ use veche_core::storage::mongo::{
 use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
-use super::{debts_after, After, Derived, ReportQuery, ReportStore};
+use super::{debts_after, After, Derived, ReportQuery, ReportStore, SpanQuery};
 use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
 
 const REPORTS: Named<Document> = Named::new("reports");
@@ -439,5 +439,25 @@ impl ReportStore for MongoReports {
             .filter_map(|d| d.get_str("account_id").ok())
             .map(|a| AccountId::from_trusted(a.to_string()))
             .collect())
+    }
+
+    async fn made_between(&self, query: &SpanQuery) -> StoreResult<Vec<Report>> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut filter = doc! {
+            "public": true,
+            "created_at": { "$gte": bson_time(query.from), "$lte": bson_time(query.to) },
+        };
+        if !query.statuses.is_empty() {
+            let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
+            filter.insert("status", doc! { "$in": statuses });
+        }
+        if !query.categories.is_empty() {
+            let categories: Vec<&str> = query.categories.iter().map(|c| c.as_str()).collect();
+            filter.insert("category_id", doc! { "$in": categories });
+        }
+        self.find(filter, order("created_at", true), query.limit)
+            .await
     }
 }

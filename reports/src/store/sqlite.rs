@@ -12,7 +12,7 @@ use veche_core::storage::sqlite::{from_json, pair_row, text_row, to_json};
 use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::StoreResult;
 
-use super::{debts_after, After, Derived, ReportQuery, ReportStore};
+use super::{debts_after, After, Derived, ReportQuery, ReportStore, SpanQuery};
 use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
 
 const MIGRATIONS: &[&str] = &[r#"
@@ -515,5 +515,37 @@ impl ReportStore for SqliteReports {
             .query_all(sql, params_from_iter(args), text_row)
             .await?;
         Ok(found.into_iter().map(AccountId::from_trusted).collect())
+    }
+
+    async fn made_between(&self, query: &SpanQuery) -> StoreResult<Vec<Report>> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut sql = String::from(
+            "SELECT doc, joiners FROM reports WHERE public = 1 AND created_at >= ? AND created_at <= ?",
+        );
+        let mut args = vec![
+            Value::Integer(to_millis(query.from)),
+            Value::Integer(to_millis(query.to)),
+        ];
+        if !query.statuses.is_empty() {
+            sql.push_str(&format!(" AND status IN ({})", marks(query.statuses.len())));
+            args.extend(
+                query
+                    .statuses
+                    .iter()
+                    .map(|s| Value::Text(s.as_str().into())),
+            );
+        }
+        if !query.categories.is_empty() {
+            sql.push_str(&format!(
+                " AND category_id IN ({})",
+                marks(query.categories.len())
+            ));
+            args.extend(query.categories.iter().map(|c| Value::Text(c.to_string())));
+        }
+        sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        args.push(Value::Integer(as_i64(query.limit as u64)));
+        self.select(sql, args).await
     }
 }
