@@ -8,6 +8,9 @@ use veche_core::feature::{Declaration, FeatureService, Routes, ServiceFeature};
 use veche_core::platform::Platform;
 use veche_core::storage::Backend;
 
+use veche_core::web::pages::NavItem;
+
+use crate::pages;
 use crate::service::{self, Reports, ReportsConfig};
 use crate::{ReportsLimit, REPORTS_EN, REPORTS_RU};
 
@@ -24,7 +27,9 @@ impl FeatureService for Reports {
     type Api = crate::http::ReportsApi;
 
     fn declaration() -> Declaration {
-        Declaration::new::<ReportsLimit>("reports", (REPORTS_RU, REPORTS_EN)).kinds(service::KINDS)
+        Declaration::new::<ReportsLimit>("reports", (REPORTS_RU, REPORTS_EN))
+            .kinds(service::KINDS)
+            .nav(NavItem::new(pages::REPORTS_PATH, "reports-nav", None))
     }
 
     async fn open(backend: &Backend, config: ReportsConfig) -> anyhow::Result<Reports> {
@@ -34,7 +39,10 @@ impl FeatureService for Reports {
     }
 
     fn routes(self: Arc<Reports>, platform: Arc<Platform>) -> Routes {
-        crate::http::routes(platform, self)
+        veche_core::web::combine(vec![
+            crate::http::routes(platform.clone(), self.clone()),
+            pages::routes(platform, self),
+        ])
     }
 
     /// Every server claims the deadline warnings that are due (a conditional write on the
