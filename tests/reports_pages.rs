@@ -470,6 +470,13 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
         .await
         .unwrap();
     assert!(mine.contains(&format!("data-report=\"{id}\"")), "{mine}");
+    // ...and, apart, the report joined.
+    let joined_at = mine.find("id=\"joined\"").expect("the joined section");
+    assert!(mine[..joined_at].contains(&format!("data-report=\"{id}\"")));
+    assert!(
+        mine[joined_at..].contains(&format!("data-report=\"{}\"", open.id)),
+        "{mine}"
+    );
     app.stop().await;
 }
 

@@ -107,3 +107,6 @@ reports-reject-abusive = It holds insults, threats or other people's personal da
 reports-reject-unclear = It cannot be understood as a problem at a place.
 reports-reject-advertising = Advertising or campaigning.
 reports-yours = Your report
+reports-mine-filed = Filed by me
+reports-mine-joined = Joined ("me too")
+reports-mine-joined-none = You have not joined a report.

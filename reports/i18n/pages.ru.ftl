@@ -109,3 +109,6 @@ reports-reject-abusive = В нём оскорбления, угрозы или �
 reports-reject-unclear = Из него не понять, какая проблема и где.
 reports-reject-advertising = Реклама или агитация.
 reports-yours = Ваше обращение
+reports-mine-filed = Поданные мной
+reports-mine-joined = К которым я присоединился
+reports-mine-joined-none = Вы ещё не присоединялись к обращениям.

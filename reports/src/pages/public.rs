@@ -253,9 +253,12 @@ struct MinePage<'a> {
     tr: Tr<'a>,
     cards: Vec<ReportCard>,
     next_href: Option<String>,
+    joined: Vec<ReportCard>,
+    joined_next_href: Option<String>,
 }
 
-/// GET /reports/mine?cursor=…
+/// GET /reports/mine?cursor=…&joined=… (the reports filed, and those joined, each list with
+/// its own position)
 pub(super) async fn mine_page(
     ctx: Ctx,
     reports: Arc<Reports>,
@@ -266,10 +269,15 @@ pub(super) async fn mine_page(
     };
     let result = async {
         let page = service::mine(&reports, me, after(&query)?, PAGE_SIZE).await?;
+        let joined_at = query
+            .get("joined")
+            .map(|j| HashMap::from([("cursor".to_string(), j.clone())]))
+            .unwrap_or_default();
+        let joined = service::joined_reports(&reports, me, after(&joined_at)?, PAGE_SIZE).await?;
         let names = Names::read(&ctx, &reports).await?;
-        Ok::<_, Problem>((page, names))
+        Ok::<_, Problem>((page, joined, names))
     };
-    let (page, names) = match result.await {
+    let (page, joined, names) = match result.await {
         Ok(found) => found,
         Err(p) => return error_page(&ctx, p),
     };
@@ -283,6 +291,13 @@ pub(super) async fn mine_page(
             .map(|r| ReportCard::new(tr, &names, r, now))
             .collect(),
         next_href: cursor(page.next.clone()).map(|c| format!("/reports/mine?cursor={c}")),
+        joined: joined
+            .reports
+            .iter()
+            .map(|r| ReportCard::new(tr, &names, r, now))
+            .collect(),
+        joined_next_href: cursor(joined.next.clone())
+            .map(|c| format!("/reports/mine?joined={c}#joined")),
     };
     page_done(&ctx, &query, &tr.t("reports-mine-title"), &body)
 }

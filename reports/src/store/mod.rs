@@ -168,6 +168,14 @@ pub trait ReportStore: Send + Sync + 'static {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<AccountId>>;
+    /// The reports a resident joined, the latest join first, each with the instant of the join
+    /// (milliseconds: the page position's key, with the report's id).
+    async fn joined_by(
+        &self,
+        account: &AccountId,
+        after: After,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, Report)>>;
 }
 
 /// Builds the reports store for a backend and prepares its schema (idempotent).
