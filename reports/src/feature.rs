@@ -7,7 +7,6 @@ use async_trait::async_trait;
 use veche_core::feature::{Declaration, FeatureService, Routes, ServiceFeature};
 use veche_core::platform::Platform;
 use veche_core::storage::Backend;
-
 use veche_core::web::pages::NavItem;
 
 use crate::pages;
