@@ -98,6 +98,11 @@ async fn step_one(client: &fantoccini::Client, app: &TestApp, category: &str) ->
     fill(client, "#lon", "37.5887").await?;
     fill(client, "#address", "Плющиха, 12").await?;
     assert_fits_the_screen(client, "the place form").await?;
+    let (checked, missing) = unlabelled_controls(client).await?;
+    assert!(
+        checked >= 4 && missing.is_empty(),
+        "the place form: {checked} controls, unlabelled: {missing:?}"
+    );
     click_to_navigate(
         client,
         wait_for(client, "#place-form button[type='submit']", WAIT).await?,
@@ -185,6 +190,8 @@ async fn a_resident_joins_the_nearby_report_then_files_another_with_a_photo_on_a
                     .send_keys(&photo.path().display().to_string())
                     .await?;
                 assert_fits_the_screen(&client, "the details form").await?;
+                let (checked, missing) = unlabelled_controls(&client).await?;
+                assert!(checked >= 2 && missing.is_empty(), "the details form: {checked} controls, unlabelled: {missing:?}");
                 press(
                     &client,
                     app,
@@ -231,6 +238,8 @@ async fn a_resident_joins_the_nearby_report_then_files_another_with_a_photo_on_a
                 assert_eq!(count(&client, "svg.map-svg circle.map-point").await?, 1);
                 assert_eq!(count(&client, &format!("article[data-report='{id}']")).await?, 1);
                 assert_fits_the_screen(&client, "the list and map").await?;
+                let (checked, missing) = unlabelled_controls(&client).await?;
+                assert!(checked >= 4 && missing.is_empty(), "the filters: {checked} controls, unlabelled: {missing:?}");
                 let (map_width, list_width) = {
                     let value = client
                         .execute(
