@@ -279,6 +279,31 @@ impl IdeaTexts {
     }
 }
 
+/// What residents, moderators and officials write into problem reports.
+struct ReportTexts {
+    description_a: String,
+    address_a: String,
+    description_b: String,
+    address_b: String,
+    reject_note: String,
+    answer: String,
+    dispute: String,
+}
+
+impl ReportTexts {
+    fn new() -> ReportTexts {
+        ReportTexts {
+            description_a: all("Описание проблемы А"),
+            address_a: all("Адрес А"),
+            description_b: all("Описание проблемы Б"),
+            address_b: all("Адрес Б"),
+            reject_note: all("Отклонено"),
+            answer: all("Ответ"),
+            dispute: all("Не согласен"),
+        }
+    }
+}
+
 /// A page to fetch, and the written fields it must show (escaped).
 struct Page {
     path: String,
@@ -545,6 +570,81 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
     )
     .await;
 
+    // The admin keeps a category and says the organisation answers for it in Khamovniki; the
+    // resident reports two problems: the first is accepted, answered by the official and
+    // disputed by the resident, the second rejected with a note.
+    let rx = ReportTexts::new();
+    let group = post(
+        &app,
+        &admin,
+        "/api/v1/report-categories",
+        json!({"name_ru": "Двор", "name_en": "Yard", "organisation_kind": "district_council"}),
+    )
+    .await;
+    let category = post(
+        &app,
+        &admin,
+        "/api/v1/report-categories",
+        json!({"parent": group["id"], "name_ru": "Мусор", "name_en": "Litter",
+            "organisation_kind": "district_council"}),
+    )
+    .await;
+    call(
+        &app,
+        &admin,
+        Method::PUT,
+        &format!(
+            "/api/v1/report-organisations/{}",
+            org["id"].as_str().unwrap()
+        ),
+        Some(json!({"kind": "district_council", "districts": [common::KHAMOVNIKI]})),
+    )
+    .await;
+    let mut report_ids = Vec::new();
+    for (description, address) in [
+        (&rx.description_a, &rx.address_a),
+        (&rx.description_b, &rx.address_b),
+    ] {
+        let report = post(
+            &app,
+            &resident,
+            "/api/v1/reports",
+            json!({"category_id": category["id"], "lat": 55.7355, "lon": 37.5885,
+                "address": address, "description": description}),
+        )
+        .await;
+        report_ids.push(report["id"].as_str().unwrap().to_string());
+    }
+    let (report_a, report_b) = (&report_ids[0], &report_ids[1]);
+    post(
+        &app,
+        &admin,
+        &format!("/api/v1/reports/{report_a}/decision"),
+        json!({"action": "accept"}),
+    )
+    .await;
+    post(
+        &app,
+        &admin,
+        &format!("/api/v1/reports/{report_b}/decision"),
+        json!({"action": "reject", "reason": "unclear", "note": rx.reject_note}),
+    )
+    .await;
+    post(
+        &app,
+        &official,
+        &format!("/api/v1/reports/{report_a}/answer"),
+        json!({"text": rx.answer}),
+    )
+    .await;
+    post(
+        &app,
+        &resident,
+        &format!("/api/v1/reports/{report_a}/dispute"),
+        json!({"note": rx.dispute}),
+    )
+    .await;
+
     // ---- Every page, as each role ----
     let [o, d] = [&w.polls[0], &w.polls[1]];
     let mut open_page = o.everything();
@@ -588,6 +688,11 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
             page(format!("/polls/{open}"), &open_page),
             page(format!("/polls/{done}"), &done_page),
             page(format!("/polls/{done}/results"), &done_results),
+            page("/reports", &[&rx.address_a]),
+            page(
+                format!("/reports/{report_a}"),
+                &[&rx.description_a, &rx.address_a, &rx.answer, &rx.dispute],
+            ),
         ];
         pages.extend(extra);
         pages
@@ -627,6 +732,12 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         page("/profile/notifications", &[]),
         page("/me/points", &[&o.title, &d.title]),
         page(format!("/polls/{open}/results"), &o.everything()),
+        page(
+            format!("/reports/{report_b}"),
+            &[&rx.description_b, &rx.address_b, &rx.reject_note],
+        ),
+        page("/reports/mine", &[&rx.address_a, &rx.address_b]),
+        page("/reports/new", &[]),
     ]);
     resident_pages.extend(receipt_pages);
 
@@ -668,6 +779,10 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
             &[&w.roles_reason, &w.block_reason, &w.close_reason],
         ),
         page("/admin/mail", &[]),
+        page(
+            format!("/reports/{report_b}"),
+            &[&rx.description_b, &rx.address_b, &rx.reject_note],
+        ),
     ]);
     let accounts = [official_id.clone(), resident_id.clone()]
         .into_iter()

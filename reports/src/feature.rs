@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use veche_core::feature::{Declaration, FeatureService, Routes, ServiceFeature};
 use veche_core::platform::Platform;
 use veche_core::storage::Backend;
+use veche_core::web::pages::NavItem;
 
+use crate::pages;
 use crate::service::{self, Reports, ReportsConfig};
 use crate::{ReportsLimit, REPORTS_EN, REPORTS_RU};
 
@@ -24,7 +26,9 @@ impl FeatureService for Reports {
     type Api = crate::http::ReportsApi;
 
     fn declaration() -> Declaration {
-        Declaration::new::<ReportsLimit>("reports", (REPORTS_RU, REPORTS_EN)).kinds(service::KINDS)
+        Declaration::new::<ReportsLimit>("reports", (REPORTS_RU, REPORTS_EN))
+            .kinds(service::KINDS)
+            .nav(NavItem::new(pages::REPORTS_PATH, "reports-nav", None))
     }
 
     async fn open(backend: &Backend, config: ReportsConfig) -> anyhow::Result<Reports> {
@@ -37,6 +41,7 @@ impl FeatureService for Reports {
         veche_core::web::combine(vec![
             crate::http::routes(platform.clone(), self.clone()),
             crate::open311::routes(platform.clone(), self.clone()),
+            pages::routes(platform, self),
         ])
     }
 

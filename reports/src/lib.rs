@@ -15,12 +15,15 @@
 //! - [`http`]: the JSON API and its OpenAPI document; [`views`]: what it shows (never the
 //!   author).
 //! - [`open311`]: Open311 GeoReport v2 under `/open311/v2` (JSON and XML), over the service.
+//! - [`pages`]: the residents' and the public's HTML pages (filing with the duplicate step,
+//!   one's own reports, a report, the list and map).
 
 pub mod demo;
 mod feature;
 pub mod http;
 pub mod model;
 pub mod open311;
+pub mod pages;
 pub mod rules;
 pub mod views;
 
@@ -36,9 +39,10 @@ pub mod service;
 pub use feature::ReportsFeature;
 pub use service::{Reports, ReportsConfig};
 
-/// The reports' messages: problem codes, refusals and emails (`errors.*.ftl`).
-pub const REPORTS_RU: &str = veche_core::catalog_text!("ru", "errors");
-pub const REPORTS_EN: &str = veche_core::catalog_text!("en", "errors");
+/// The reports' messages: problem codes, refusals and emails (`errors.*.ftl`), and the
+/// pages' texts (`pages.*.ftl`).
+pub const REPORTS_RU: &str = veche_core::catalog_text!("ru", "errors", "pages");
+pub const REPORTS_EN: &str = veche_core::catalog_text!("en", "errors", "pages");
 
 veche_core::limit_enum! {
     /// The reports' rate limits, per account (`VECHE_RATE_<NAME>` overrides).

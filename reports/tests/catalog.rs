@@ -157,3 +157,63 @@ fn every_email_renders_with_its_data() {
         }
     }
 }
+
+/// Every key the pages and their templates name as it stands (`("reports-…"`), and every key
+/// they make from a name (statuses, roles, actions, rejection reasons), in both languages.
+#[test]
+fn every_text_of_the_pages_is_in_the_catalog() {
+    use veche_reports::model::{Action, Actor, RejectReason};
+    let catalog = catalog();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sources(&root.join("src").join("pages"), &mut files);
+    for entry in std::fs::read_dir(root.join("templates")).unwrap() {
+        files.push(entry.unwrap().path());
+    }
+    let mut named = BTreeSet::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (at, _) in text.match_indices("(\"reports-") {
+            let at = at + 1;
+            let key: String = text[at + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            if text[at + 1 + key.len()..].starts_with('"') {
+                named.insert(key);
+            }
+        }
+    }
+    assert!(named.len() > 60, "{}", named.len());
+    let made = Action::ALL
+        .iter()
+        .map(|a| format!("reports-action-{}", a.as_str()))
+        .chain(
+            Actor::ALL
+                .iter()
+                .map(|a| format!("reports-role-{}", a.as_str())),
+        )
+        .chain(
+            RejectReason::ALL
+                .iter()
+                .map(|r| format!("reports-reject-{}", r.as_str())),
+        );
+    for key in named.into_iter().chain(made) {
+        for lang in [Lang::Ru, Lang::En] {
+            let text = catalog.t_args(
+                lang,
+                &key,
+                &[
+                    ("count", 2.into()),
+                    ("date", "1".into()),
+                    ("m", "1".into()),
+                    ("km", "1".into()),
+                ],
+            );
+            assert!(
+                catalog.has(&key) && !text.is_empty() && !text.contains('{'),
+                "{key} ({lang:?}): {text}"
+            );
+        }
+    }
+}

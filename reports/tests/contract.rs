@@ -551,6 +551,46 @@ async fn public_reports_are_found_by_when_they_were_made(backend: Backend) {
     assert!(store.made_between(&span(30, 20)).await.unwrap().is_empty());
 }
 
+async fn a_resident_s_joins_are_listed_latest_first(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let resident = AccountId::generate();
+    let mut reports = Vec::new();
+    for i in 0..3 {
+        let r = report("pothole", KHAMOVNIKI, POINT, now - Duration::hours(3 - i));
+        store.insert_report(&r).await.unwrap();
+        reports.push(r);
+    }
+    // Joined in the order 1, 0, 2; another resident's join is not theirs.
+    for (i, minutes) in [(1, 3), (0, 2), (2, 1)] {
+        let at = now - Duration::minutes(minutes);
+        assert!(store.join(&reports[i].id, &resident, at).await.unwrap());
+    }
+    store
+        .join(&reports[1].id, &AccountId::generate(), now)
+        .await
+        .unwrap();
+    let first = store.joined_by(&resident, None, 2).await.unwrap();
+    assert_eq!(
+        first.iter().map(|(_, r)| &r.id).collect::<Vec<_>>(),
+        vec![&reports[2].id, &reports[0].id]
+    );
+    assert_eq!(first[0].0, clock::to_millis(now - Duration::minutes(1)));
+    assert_eq!(first[1].1.joiners, 1);
+    let after = first.last().map(|(at, r)| (*at, r.id.clone()));
+    let rest = store.joined_by(&resident, after, 10).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|(_, r)| &r.id).collect::<Vec<_>>(),
+        vec![&reports[1].id]
+    );
+    assert_eq!(rest[0].1.joiners, 2);
+    assert!(store
+        .joined_by(&AccountId::generate(), None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 veche_core::contract_tests!(
     categories_and_profiles_keep_versions,
     calendar_entries_are_kept_by_date,
@@ -562,4 +602,5 @@ veche_core::contract_tests!(
     due_work_is_found_when_due,
     a_resident_joins_once,
     public_reports_are_found_by_when_they_were_made,
+    a_resident_s_joins_are_listed_latest_first,
 );

@@ -86,6 +86,12 @@ const QUERIES: &[(&str, &str, &[&str], &[&str])] = &[
         &["report_id"],
         &["account_id"],
     ),
+    (
+        "a resident's joins, the latest first",
+        "report_joins",
+        &["account_id"],
+        &["at", "report_id"],
+    ),
 ];
 
 fn served(collection: &str, equal: &[&str], then: &[&str]) -> bool {

@@ -16,7 +16,7 @@ pub const NEARBY_MAX: usize = 50;
 pub const NEARBY_DEFAULT_M: u32 = 500;
 
 /// An active leaf category: where a report may be filed.
-async fn leaf(reports: &Reports, raw: &str) -> ReportResult<Category> {
+pub(crate) async fn leaf(reports: &Reports, raw: &str) -> ReportResult<Category> {
     let all = categories(reports).await?;
     let id = CategoryId::parse(raw.trim()).ok_or(Refused::new("category_id", "unknown"))?;
     let category = all
@@ -123,4 +123,16 @@ pub async fn join(
 /// Whether the resident joined the report.
 pub async fn joined(reports: &Reports, account: &Account, id: &ReportId) -> ReportResult<bool> {
     Ok(reports.store.joined(id, &account.id).await?)
+}
+
+/// Checks a photo a resident sends with a form and keeps it (core's upload store); its hash,
+/// to name in a report or an answer.
+pub async fn accept_photo(
+    reports: &Reports,
+    raw: bytes::Bytes,
+) -> Result<String, veche_core::web::problem::Problem> {
+    let Some(uploads) = &reports.uploads else {
+        return Err(ReportError::from(Refused::new("photos", "unknown_photo")).problem());
+    };
+    veche_core::web::uploads::accept(uploads.as_ref(), raw).await
 }

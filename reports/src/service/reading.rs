@@ -172,3 +172,32 @@ pub async fn made_between(reports: &Reports, span: &Span) -> ReportResult<Vec<Re
     }
     Ok(reports.store.made_between(span).await?)
 }
+
+/// The reports a resident joined ("me too"), the latest join first. Only those anyone may
+/// see: a joined report is public.
+pub async fn joined_reports(
+    reports: &Reports,
+    resident: &Account,
+    after: After,
+    limit: usize,
+) -> ReportResult<Page> {
+    let limit = limit.clamp(1, PAGE_MAX);
+    let mut found = reports
+        .store
+        .joined_by(&resident.id, after, limit + 1)
+        .await?;
+    let next = if found.len() > limit {
+        found.truncate(limit);
+        found.last().map(|(at, r)| (*at, r.id.clone()))
+    } else {
+        None
+    };
+    Ok(Page {
+        reports: found
+            .into_iter()
+            .map(|(_, r)| r)
+            .filter(|r| r.status.public())
+            .collect(),
+        next,
+    })
+}

@@ -186,6 +186,14 @@ pub trait ReportStore: Send + Sync + 'static {
     // ---- Open311 ----
     /// Public reports made within the span, of its statuses and categories, newest first.
     async fn made_between(&self, query: &SpanQuery) -> StoreResult<Vec<Report>>;
+    /// The reports a resident joined, the latest join first, each with the instant of the join
+    /// (milliseconds: the page position's key, with the report's id).
+    async fn joined_by(
+        &self,
+        account: &AccountId,
+        after: After,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, Report)>>;
 }
 
 /// Builds the reports store for a backend and prepares its schema (idempotent).

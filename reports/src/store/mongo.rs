@@ -59,6 +59,7 @@ pub const INDEXES: &[Index] = &[
     Index::on("reports", &["closes_at"]),
     Index::on("reports", &["mail_since"]),
     Index::on("report_joins", &["report_id", "account_id"]),
+    Index::on("report_joins", &["account_id", "at", "report_id"]),
 ];
 
 /// The smallest BSON date: `due > NEVER` holds for every report with a deadline running and
@@ -459,5 +460,51 @@ impl ReportStore for MongoReports {
         }
         self.find(filter, order("created_at", true), query.limit)
             .await
+    }
+
+    async fn joined_by(
+        &self,
+        account: &AccountId,
+        after: After,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, Report)>> {
+        let mut filter = doc! { "account_id": account.as_str() };
+        if let Some((at, id)) = &after {
+            let at = DateTime::from_millis(*at);
+            filter.insert(
+                "$or",
+                vec![
+                    doc! { "at": { "$lt": at } },
+                    doc! { "at": at, "report_id": { "$lt": id.as_str() } },
+                ],
+            );
+        }
+        let joins = find_sorted(
+            &self.col(JOINS),
+            filter,
+            doc! { "account_id": -1, "at": -1, "report_id": -1 },
+            Some(limit),
+        )
+        .await?;
+        let joins: Vec<(i64, String)> = joins
+            .iter()
+            .filter_map(|d| {
+                let at = d.get_datetime("at").ok()?.timestamp_millis();
+                Some((at, d.get_str("report_id").ok()?.to_string()))
+            })
+            .collect();
+        let ids: Vec<&str> = joins.iter().map(|(_, id)| id.as_str()).collect();
+        let found = self
+            .find(doc! { "_id": { "$in": ids } }, doc! { "_id": 1 }, limit)
+            .await?;
+        Ok(joins
+            .into_iter()
+            .filter_map(|(at, id)| {
+                found
+                    .iter()
+                    .find(|r| r.id.as_str() == id)
+                    .map(|r| (at, r.clone()))
+            })
+            .collect())
     }
 }

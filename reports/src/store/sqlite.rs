@@ -15,7 +15,8 @@ use veche_core::StoreResult;
 use super::{debts_after, After, Derived, ReportQuery, ReportStore, SpanQuery};
 use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE IF NOT EXISTS report_categories (
     id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS report_profiles (
@@ -54,7 +55,10 @@ CREATE INDEX IF NOT EXISTS reports_mail_since ON reports (mail_since);
 CREATE TABLE IF NOT EXISTS report_joins (
     report_id TEXT NOT NULL, account_id TEXT NOT NULL, at INTEGER NOT NULL,
     PRIMARY KEY (report_id, account_id)) WITHOUT ROWID;
-"#];
+"#,
+    // A resident's joins, the latest first ("my reports").
+    "CREATE INDEX IF NOT EXISTS report_joins_account ON report_joins (account_id, at, report_id);",
+];
 
 /// The columns a report's row holds beside its document and joiner count, in order.
 const COLUMNS: &[&str] = &[
@@ -547,5 +551,36 @@ impl ReportStore for SqliteReports {
         sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
         args.push(Value::Integer(as_i64(query.limit as u64)));
         self.select(sql, args).await
+    }
+
+    async fn joined_by(
+        &self,
+        account: &AccountId,
+        after: After,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, Report)>> {
+        let mut sql = String::from(
+            "SELECT j.at, r.doc, r.joiners FROM report_joins j JOIN reports r ON r.id = j.report_id
+             WHERE j.account_id = ?",
+        );
+        let mut args = vec![Value::Text(account.to_string())];
+        if let Some((at, id)) = after {
+            sql.push_str(" AND (j.at, j.report_id) < (?, ?)");
+            args.extend([Value::Integer(at), Value::Text(id.to_string())]);
+        }
+        sql.push_str(" ORDER BY j.at DESC, j.report_id DESC LIMIT ?");
+        args.push(Value::Integer(as_i64(limit as u64)));
+        let rows = self
+            .db
+            .query_all(sql, params_from_iter(args), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    (r.get::<_, String>(1)?, r.get::<_, i64>(2)?),
+                ))
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(at, row)| Ok((at, report_from(row)?)))
+            .collect()
     }
 }

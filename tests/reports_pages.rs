@@ -1,0 +1,917 @@
+//! The reports' pages over HTTP, as a browser without JavaScript uses them: the real app on
+//! port 0, categories, organisations and other people's reports made through the service,
+//! everything the resident does through the pages' forms. Forms without their CSRF token are
+//! refused and change nothing; a refused form comes back filled with a clear message; every
+//! page is authorised (a report before moderation, or rejected, is its author's and the
+//! moderators'); the public list's filters and map.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use reqwest::{Client, StatusCode};
+use veche_core::accounts::model::{Account, Role};
+use veche_core::web::i18n::Lang;
+use veche_reports::model::{Report, ReportId, Status};
+use veche_reports::rules::{AnswerInput, CategoryInput, DecisionInput, ProfileInput, ReportInput};
+use veche_reports::service;
+
+use common::app::{rate, Store};
+use common::{member, organisation, TestApp, KHAMOVNIKI, MITINO};
+
+/// A point in Khamovniki (Plyushchikha), and one 60 m from it.
+const POINT: (f64, f64) = (55.7355, 37.5885);
+const NEAR: (f64, f64) = (55.7360, 37.5890);
+/// A point in Mitino.
+const MITINO_POINT: (f64, f64) = (55.8460, 37.3600);
+
+/// The city the tests file in: Roads → Pothole (radius 300 m) and Yards → Litter, a roads
+/// agency and a housing service serving Khamovniki and Mitino, their officials, a moderator.
+struct City {
+    pothole: String,
+    litter: String,
+    roads_group: String,
+    moderator: Account,
+    official: Account,
+}
+
+async fn account(app: &TestApp, id: &veche_core::id::AccountId) -> Account {
+    app.platform()
+        .store
+        .account(id)
+        .await
+        .expect("store")
+        .expect("account")
+}
+
+async fn city(app: &TestApp) -> City {
+    let (admin, _) = member(app, KHAMOVNIKI, 1970, true, &[Role::Admin], None).await;
+    let admin = account(app, &admin).await;
+    let (moderator, _) = member(app, KHAMOVNIKI, 1975, true, &[Role::Moderator], None).await;
+    let roads = organisation(app, "Дороги").await;
+    let housing = organisation(app, "Жилищник").await;
+    let (official, _) = member(
+        app,
+        KHAMOVNIKI,
+        1980,
+        true,
+        &[Role::Official],
+        Some(roads.clone()),
+    )
+    .await;
+    let (p, r) = (app.platform(), app.reports());
+    let category = |parent: Option<&str>, name: &str, kind: &str| CategoryInput {
+        parent: parent.map(str::to_string),
+        name_ru: name.to_string(),
+        name_en: format!("{name} (en)"),
+        deadline_days: None,
+        photo_required: false,
+        duplicate_radius_m: Some(300),
+        organisation_kind: kind.to_string(),
+        active: true,
+    };
+    let roads_group = service::create_category(p, &r, &admin, &category(None, "Дороги", "roads"))
+        .await
+        .unwrap();
+    let pothole = service::create_category(
+        p,
+        &r,
+        &admin,
+        &category(Some(roads_group.id.as_str()), "Яма", "roads"),
+    )
+    .await
+    .unwrap();
+    let yards = service::create_category(p, &r, &admin, &category(None, "Дворы", "housing"))
+        .await
+        .unwrap();
+    let litter = service::create_category(
+        p,
+        &r,
+        &admin,
+        &category(Some(yards.id.as_str()), "Мусор", "housing"),
+    )
+    .await
+    .unwrap();
+    for (org, kind) in [(&roads, "roads"), (&housing, "housing")] {
+        let input = ProfileInput {
+            kind: kind.to_string(),
+            districts: vec![KHAMOVNIKI.to_string(), MITINO.to_string()],
+            head: None,
+        };
+        service::set_profile(p, &r, &admin, org, None, &input)
+            .await
+            .unwrap();
+    }
+    City {
+        pothole: pothole.id.to_string(),
+        litter: litter.id.to_string(),
+        roads_group: roads_group.id.to_string(),
+        moderator: account(app, &moderator).await,
+        official: account(app, &official).await,
+    }
+}
+
+/// A report filed by a new resident through the service, accepted by the moderator unless
+/// `accept` is false. Returns it and its author.
+async fn filed(
+    app: &TestApp,
+    city: &City,
+    category: &str,
+    (lat, lon): (f64, f64),
+    description: &str,
+    accept: bool,
+) -> (Report, Account) {
+    let (author, _) = member(app, KHAMOVNIKI, 1960, true, &[], None).await;
+    let author = account(app, &author).await;
+    let input = ReportInput {
+        category_id: category.to_string(),
+        lat,
+        lon,
+        address: Some("Плющиха, 10".into()),
+        description: description.to_string(),
+        photos: Vec::new(),
+    };
+    let (p, r) = (app.platform(), app.reports());
+    let mut report = service::file(p, &r, &author, &input).await.unwrap();
+    if accept {
+        report = decide(app, city, &report.id, "accept", None).await;
+    }
+    (report, author)
+}
+
+async fn decide(
+    app: &TestApp,
+    city: &City,
+    id: &ReportId,
+    action: &str,
+    note: Option<&str>,
+) -> Report {
+    let input = DecisionInput {
+        action: action.to_string(),
+        reason: (action == "reject").then(|| "unclear".to_string()),
+        note: note.map(str::to_string),
+        organisation_id: None,
+    };
+    service::decide(
+        app.platform(),
+        &app.reports(),
+        &city.moderator,
+        id,
+        None,
+        &input,
+    )
+    .await
+    .unwrap()
+}
+
+async fn stored(app: &TestApp, id: &ReportId) -> Report {
+    app.reports().store().report(id).await.unwrap().unwrap()
+}
+
+/// A signed-in resident's browser (sign-up through the API), and their account.
+async fn resident(app: &TestApp, email: &str) -> (Client, Account) {
+    let (client, _) = app.signed_in(email, &[]).await;
+    (client, app.account(email).await)
+}
+
+/// The CSRF token of the first form of a page.
+async fn csrf_of(app: &TestApp, client: &Client, path: &str) -> String {
+    let body = app.get(client, path).await.text().await.unwrap();
+    let at = body
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a token")
+        + 19;
+    body[at..].split('"').next().unwrap().to_string()
+}
+
+async fn post_form(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A `multipart/form-data` POST of text fields and files (`name`, file name, bytes).
+async fn post_multipart(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, Vec<u8>)],
+) -> reqwest::Response {
+    let boundary = "----vecheboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, file, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    client
+        .post(app.url(path))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    picture
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .unwrap();
+    out.into_inner()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .expect("a redirect")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn msg(app: &TestApp, key: &str) -> String {
+    app.platform().catalog.t(Lang::Ru, key)
+}
+
+/// `text` as the page escapes it.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+async fn sqlite(adjust: impl FnOnce(&mut veche::config::Settings)) -> TestApp {
+    TestApp::spawn_with(Store::Sqlite, adjust).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_without_their_token_are_refused_and_change_nothing() {
+    let app = sqlite(|_| {}).await;
+    let city = city(&app).await;
+    let (open, _) = filed(
+        &app,
+        &city,
+        &city.pothole,
+        POINT,
+        "Яма у перехода, глубокая",
+        true,
+    )
+    .await;
+    let (client, me) = resident(&app, "anna@example.org").await;
+    let place = [
+        ("category", city.pothole.as_str()),
+        ("lat", "55.7355"),
+        ("lon", "37.5885"),
+    ];
+    let response = post_form(&app, &client, "/reports/new", &place).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let join = format!("/reports/{}/join", open.id);
+    let response = post_form(&app, &client, &join, &[("csrf", "forged")]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(stored(&app, &open.id).await.joiners, 0);
+    let mut fields = place.to_vec();
+    fields.push(("description", "Другая яма, ещё глубже первой"));
+    let response = post_multipart(&app, &client, "/reports/new/details", &fields, &[]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let mine = service::mine(&app.reports(), &me, None, 10).await.unwrap();
+    assert!(mine.reports.is_empty(), "nothing was filed");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_with_a_photo() {
+    let app = sqlite(|_| {}).await;
+    let city = city(&app).await;
+    let (open, _) = filed(
+        &app,
+        &city,
+        &city.pothole,
+        POINT,
+        "Яма у перехода, глубокая",
+        true,
+    )
+    .await;
+    // Not offered: another category, a report far away, one not yet accepted.
+    let (litter, _) = filed(
+        &app,
+        &city,
+        &city.litter,
+        POINT,
+        "Мусор во дворе не вывозят",
+        true,
+    )
+    .await;
+    let (far, _) = filed(
+        &app,
+        &city,
+        &city.pothole,
+        MITINO_POINT,
+        "Яма в Митине у школы",
+        true,
+    )
+    .await;
+    let (waiting, _) = filed(
+        &app,
+        &city,
+        &city.pothole,
+        NEAR,
+        "Яма ждёт модератора тут",
+        false,
+    )
+    .await;
+    let (client, me) = resident(&app, "boris@example.org").await;
+
+    // Step 1: the form lists the tree, groups not selectable.
+    let body = app.get(&client, "/reports/new").await.text().await.unwrap();
+    assert!(
+        body.contains(&format!("<option value=\"{}\">", city.pothole)),
+        "{body}"
+    );
+    assert!(body.contains(&format!("<option value=\"{}\" disabled>", city.roads_group)));
+    let csrf = csrf_of(&app, &client, "/reports/new").await;
+    let place = [
+        ("csrf", csrf.as_str()),
+        ("category", city.pothole.as_str()),
+        ("lat", "55.7358"),
+        ("lon", "37.5887"),
+        ("address", "Плющиха, 12"),
+    ];
+    let response = post_form(&app, &client, "/reports/new", &place).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains(&format!("data-nearby=\"{}\"", open.id)),
+        "{body}"
+    );
+    for other in [&litter.id, &far.id, &waiting.id] {
+        assert!(!body.contains(&other.to_string()), "{other} is not offered");
+    }
+    assert!(
+        body.contains("в 3") || body.contains(" м"),
+        "a distance: {body}"
+    );
+    assert!(
+        body.contains("/reports/new/details?category="),
+        "the way on"
+    );
+
+    // "Me too": the count goes up, once.
+    let join = format!("/reports/{}/join", open.id);
+    let response = post_form(&app, &client, &join, &[("csrf", &csrf)]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        format!("/reports/{}?done=joined", open.id)
+    );
+    assert_eq!(stored(&app, &open.id).await.joiners, 1);
+    let page = app
+        .get(&client, &location(&response))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&escaped(&msg(&app, "reports-flash-joined"))),
+        "{page}"
+    );
+    assert!(page.contains("data-testid=\"joined\""));
+    post_form(&app, &client, &join, &[("csrf", &csrf)]).await;
+    assert_eq!(
+        stored(&app, &open.id).await.joiners,
+        1,
+        "joining twice is once"
+    );
+
+    // Step 2: a different problem, with a photo.
+    let details = format!(
+        "/reports/new/details?category={}&lat=55.7358&lon=37.5887&address=%D0%9F%D0%BB%D1%8E%D1%89%D0%B8%D1%85%D0%B0",
+        city.pothole
+    );
+    let body = app.get(&client, &details).await.text().await.unwrap();
+    assert!(body.contains("enctype=\"multipart/form-data\""), "{body}");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("category", city.pothole.as_str()),
+        ("lat", "55.7358"),
+        ("lon", "37.5887"),
+        ("address", "Плющиха, 12"),
+        (
+            "description",
+            "Провал асфальта у люка, колесо уходит целиком",
+        ),
+    ];
+    let response = post_multipart(
+        &app,
+        &client,
+        "/reports/new/details",
+        &fields,
+        &[("photo_file", "pit.jpg", jpeg(800, 600))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let to = location(&response);
+    let id = to
+        .strip_prefix("/reports/")
+        .and_then(|t| t.strip_suffix("?done=filed"))
+        .expect("to the new report");
+    let report = stored(&app, &ReportId::parse(id).unwrap()).await;
+    assert_eq!(report.author_id, me.id);
+    assert_eq!(report.status, Status::Submitted);
+    assert_eq!(report.district_id.as_str(), KHAMOVNIKI);
+    assert_eq!(report.place.address.as_deref(), Some("Плющиха, 12"));
+    assert_eq!(report.photos.len(), 1);
+    let page = app.get(&client, &to).await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("/media/{}/thumb", report.photos[0])),
+        "{page}"
+    );
+    assert!(page.contains(&escaped(&msg(&app, "reports-flash-filed"))));
+    let thumb = app
+        .get(&client, &format!("/media/{}/thumb", report.photos[0]))
+        .await;
+    assert_eq!(thumb.status(), StatusCode::OK);
+
+    // My reports lists it.
+    let mine = app
+        .get(&client, "/reports/mine")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains(&format!("data-report=\"{id}\"")), "{mine}");
+    // ...and, apart, the report joined.
+    let joined_at = mine.find("id=\"joined\"").expect("the joined section");
+    assert!(mine[..joined_at].contains(&format!("data-report=\"{id}\"")));
+    assert!(
+        mine[joined_at..].contains(&format!("data-report=\"{}\"", open.id)),
+        "{mine}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_form_comes_back_filled_with_the_reason() {
+    let app = sqlite(|s| rate(s, "report_file", "3/h")).await;
+    let city = city(&app).await;
+    let (client, me) = resident(&app, "vera@example.org").await;
+    let csrf = csrf_of(&app, &client, "/reports/new").await;
+
+    // A point outside every district; a group instead of a category.
+    let response = post_form(
+        &app,
+        &client,
+        "/reports/new",
+        &[
+            ("csrf", &csrf),
+            ("category", &city.pothole),
+            ("lat", "59.9386"),
+            ("lon", "30.3141"),
+            ("address", "Невский, 1"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains(&escaped(&msg(
+            &app,
+            "reports-invalid-lat-outside_districts"
+        ))),
+        "{body}"
+    );
+    assert!(body.contains("value=\"59.9386\"") && body.contains("value=\"30.3141\""));
+    assert!(body.contains("value=\"Невский, 1\""));
+    assert!(body.contains(&format!("<option value=\"{}\" selected>", city.pothole)));
+    let response = post_form(
+        &app,
+        &client,
+        "/reports/new",
+        &[
+            ("csrf", &csrf),
+            ("category", &city.roads_group),
+            ("lat", "55.7355"),
+            ("lon", "37.5885"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains(&escaped(&msg(&app, "reports-invalid-category_id-not_leaf"))),
+        "{body}"
+    );
+
+    let step2 = |description: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("category", city.pothole.clone()),
+            ("lat", "55.7355".to_string()),
+            ("lon", "37.5885".to_string()),
+            ("description", description.to_string()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>,
+                files: Vec<(&'static str, &'static str, Vec<u8>)>| {
+        let (app, client) = (&app, &client);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_multipart(app, client, "/reports/new/details", &fields, &files).await
+        }
+    };
+    // Too long a description.
+    let long: &'static str = Box::leak("Очень длинное описание. ".repeat(90).into_boxed_str());
+    assert!(long.chars().count() > 2000);
+    let response = send(step2(long), vec![]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(body.contains(&escaped(&msg(&app, "reports-invalid-description-too_long"))));
+    assert!(body.contains(long.trim_end()), "the text is kept");
+    // A text file named .jpg: refused by its content; the description is kept.
+    let text = "Яма на тротуаре у подъезда, опасно";
+    let response = send(
+        step2(text),
+        vec![("photo_file", "pit.jpg", b"not a picture at all".to_vec())],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains(&escaped(&msg(&app, "invalid-image-not_an_image"))),
+        "{body}"
+    );
+    assert!(body.contains(text));
+    // A photo kept before a refusal stays named in the form.
+    let response = send(
+        step2("коротко"),
+        vec![("photo_file", "pit.jpg", jpeg(320, 240))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(body.contains(&escaped(&msg(
+        &app,
+        "reports-invalid-description-too_short"
+    ))));
+    let at = body
+        .find("name=\"photo\" value=\"")
+        .expect("the kept photo")
+        + 20;
+    let hash = body[at..].split('"').next().unwrap().to_string();
+    assert_eq!(hash.len(), 64);
+    // The limit (3 an hour, three taken above): refused with 429, the text kept.
+    let response = send(step2(text), vec![]).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body = response.text().await.unwrap();
+    assert!(body.contains(text) && body.contains("role=\"alert\""));
+    let mine = service::mine(&app.reports(), &me, None, 10).await.unwrap();
+    assert!(mine.reports.is_empty(), "nothing was filed");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_page_is_authorised() {
+    let app = sqlite(|_| {}).await;
+    let city = city(&app).await;
+    let anonymous = app.client();
+    for path in [
+        "/reports/new",
+        "/reports/mine",
+        "/reports/new/details?category=x",
+    ] {
+        let response = app.get(&anonymous, path).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(location(&response).starts_with("/signin?next="), "{path}");
+    }
+    let (author_client, _) = app.signed_in("author@example.org", &[]).await;
+    let author = app.account("author@example.org").await;
+    let input = ReportInput {
+        category_id: city.pothole.clone(),
+        lat: POINT.0,
+        lon: POINT.1,
+        address: None,
+        description: "Яма, которую ещё не проверили".into(),
+        photos: Vec::new(),
+    };
+    let waiting = service::file(app.platform(), &app.reports(), &author, &input)
+        .await
+        .unwrap();
+    let rejected = service::file(app.platform(), &app.reports(), &author, &input)
+        .await
+        .unwrap();
+    let note = "Непонятно, где именно яма";
+    decide(&app, &city, &rejected.id, "reject", Some(note)).await;
+    let (other, _) = app.signed_in("other@example.org", &[]).await;
+    let (moderator, _) = app
+        .signed_in("moderator@example.org", &[Role::Moderator])
+        .await;
+    for id in [&waiting.id, &rejected.id] {
+        let path = format!("/reports/{id}");
+        for (who, client) in [("anonymous", &anonymous), ("another resident", &other)] {
+            assert_eq!(
+                app.get(client, &path).await.status(),
+                StatusCode::NOT_FOUND,
+                "{who} {path}"
+            );
+        }
+        for (who, client) in [("the author", &author_client), ("a moderator", &moderator)] {
+            assert_eq!(
+                app.get(client, &path).await.status(),
+                StatusCode::OK,
+                "{who} {path}"
+            );
+        }
+    }
+    let page = app
+        .get(&author_client, &format!("/reports/{}", rejected.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(note) && page.contains(&escaped(&msg(&app, "reports-reject-unclear"))));
+    // A resident cannot join a report nobody may see yet, nor their own.
+    let csrf = csrf_of(&app, &other, "/reports/new").await;
+    let response = post_form(
+        &app,
+        &other,
+        &format!("/reports/{}/join", waiting.id),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let public = decide(&app, &city, &waiting.id, "accept", None).await;
+    let csrf = csrf_of(&app, &author_client, "/reports/new").await;
+    let response = post_form(
+        &app,
+        &author_client,
+        &format!("/reports/{}/join", public.id),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(stored(&app, &public.id).await.joiners, 0);
+    // The public page never names the author.
+    let page = app
+        .get(&anonymous, &format!("/reports/{}", public.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&escaped(&msg(&app, "reports-role-author"))),
+        "the history says the author filed"
+    );
+    assert!(!page.contains(author.display_name.as_str()), "{page}");
+    assert!(!page.contains(author.id.as_str()));
+    // Only the author confirms or disputes, and only an answered report.
+    let input = AnswerInput {
+        text: "Яму заделали 5 декабря".into(),
+        photos: Vec::new(),
+    };
+    service::answer(
+        app.platform(),
+        &app.reports(),
+        &city.official,
+        &public.id,
+        None,
+        &input,
+    )
+    .await
+    .unwrap();
+    let path = format!("/reports/{}", public.id);
+    let page = app.get(&other, &path).await.text().await.unwrap();
+    assert!(page.contains("Яму заделали 5 декабря") && !page.contains("data-testid=\"respond\""));
+    let csrf = csrf_of(&app, &other, "/reports/new").await;
+    let response = post_form(&app, &other, &format!("{path}/confirm"), &[("csrf", &csrf)]).await;
+    assert!(response.status().is_client_error(), "{}", response.status());
+    assert_eq!(stored(&app, &public.id).await.status, Status::Answered);
+    let page = app.get(&author_client, &path).await.text().await.unwrap();
+    assert!(page.contains("data-testid=\"respond\""), "{page}");
+    // A dispute needs its reason; the form comes back.
+    let csrf = csrf_of(&app, &author_client, &path).await;
+    let response = post_form(
+        &app,
+        &author_client,
+        &format!("{path}/dispute"),
+        &[("csrf", &csrf), ("note", "  ")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(stored(&app, &public.id).await.status, Status::Answered);
+    let reason = "Яма на месте, её только присыпали песком";
+    let too_long = format!("{reason} {}", "ещё ".repeat(600));
+    let response = post_form(
+        &app,
+        &author_client,
+        &format!("{path}/dispute"),
+        &[("csrf", &csrf), ("note", &too_long)],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains(too_long.trim_end()),
+        "the reason typed is kept"
+    );
+    let response = post_form(
+        &app,
+        &author_client,
+        &format!("{path}/dispute"),
+        &[("csrf", &csrf), ("note", reason)],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stored(&app, &public.id).await.status, Status::Reopened);
+    let page = app.get(&anonymous, &path).await.text().await.unwrap();
+    assert!(page.contains(reason), "the history shows the reason");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_list_filters_and_maps_the_reports() {
+    let app = sqlite(|_| {}).await;
+    let city = city(&app).await;
+    let (pit, _) = filed(
+        &app,
+        &city,
+        &city.pothole,
+        POINT,
+        "Яма у перехода, глубокая",
+        true,
+    )
+    .await;
+    let (mitino, _) = filed(
+        &app,
+        &city,
+        &city.pothole,
+        MITINO_POINT,
+        "Яма в Митине у школы",
+        true,
+    )
+    .await;
+    let (litter, _) = filed(
+        &app,
+        &city,
+        &city.litter,
+        NEAR,
+        "Мусор во дворе не вывозят",
+        true,
+    )
+    .await;
+    let (hidden, _) = filed(
+        &app,
+        &city,
+        &city.litter,
+        NEAR,
+        "Мусор, не проверенный модератором",
+        false,
+    )
+    .await;
+    // One is overdue: its deadline lies behind.
+    let mut late = stored(&app, &litter.id).await;
+    let version = late.version;
+    late.deadline = Some(veche_core::clock::now() - time::Duration::days(1));
+    late.version += 1;
+    assert!(app
+        .reports()
+        .store()
+        .replace_report(&late, version)
+        .await
+        .unwrap());
+    let anonymous = app.client();
+    let ids_on = |body: &str| {
+        [&pit.id, &mitino.id, &litter.id, &hidden.id]
+            .into_iter()
+            .filter(|id| body.contains(&format!("data-report=\"{id}\"")))
+            .map(|id| id.to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let set = |ids: &[&ReportId]| {
+        ids.iter()
+            .map(|id| id.to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let list = |query: String| {
+        let (app, anonymous) = (&app, &anonymous);
+        async move {
+            let response = app.get(anonymous, &format!("/reports{query}")).await;
+            assert_eq!(response.status(), StatusCode::OK, "{query}");
+            response.text().await.unwrap()
+        }
+    };
+    let all = list(String::new()).await;
+    assert_eq!(ids_on(&all), set(&[&pit.id, &mitino.id, &litter.id]));
+    assert!(all.contains("class=\"map-svg\""), "the map is drawn");
+    for id in [&pit.id, &mitino.id, &litter.id] {
+        assert!(
+            all.contains(&format!("href=\"/reports/{id}\"")),
+            "a point or card links to {id}"
+        );
+    }
+    assert!(
+        !all.contains(&hidden.id.to_string()),
+        "a report before moderation is not public"
+    );
+    assert_eq!(
+        ids_on(&list(format!("?district={MITINO}")).await),
+        set(&[&mitino.id])
+    );
+    let by_category = list(format!("?category={}", city.litter)).await;
+    assert_eq!(ids_on(&by_category), set(&[&litter.id]));
+    // The map's districts link to the list there, keeping the other filters.
+    assert!(
+        by_category.contains(&format!(
+            "href=\"/reports?district={MITINO}&#38;category={}\"",
+            city.litter
+        )),
+        "{by_category}"
+    );
+    assert_eq!(ids_on(&list("?overdue=1".into()).await), set(&[&litter.id]));
+    let overdue = list(format!("?district={KHAMOVNIKI}&overdue=1")).await;
+    assert!(overdue.contains("data-testid=\"overdue\""));
+    assert!(overdue.contains("id=\"f-overdue\" name=\"overdue\" value=\"1\" checked"));
+    assert!(ids_on(&list("?status=closed".into()).await).is_empty());
+    assert_eq!(ids_on(&list("?status=routed".into()).await).len(), 3);
+    for bad in [
+        "?status=submitted",
+        "?status=nonsense",
+        "?district=nowhere!",
+    ] {
+        let response = app.get(&anonymous, &format!("/reports{bad}")).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_pages_by_twenty_keeping_its_filters() {
+    let app = sqlite(|_| {}).await;
+    let city = city(&app).await;
+    for i in 0..23 {
+        filed(
+            &app,
+            &city,
+            &city.pothole,
+            POINT,
+            &format!("Яма номер {i} на Плющихе"),
+            true,
+        )
+        .await;
+    }
+    let anonymous = app.client();
+    let first = app
+        .get(&anonymous, &format!("/reports?category={}", city.pothole))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(first.matches("data-report=").count(), 20);
+    let at = first.find("rel=\"next\"").expect("a next page");
+    let href_at = first[..at].rfind("href=\"").unwrap() + 6;
+    let next = first[href_at..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&");
+    assert!(
+        next.contains(&format!("category={}", city.pothole)),
+        "{next}"
+    );
+    let second = app.get(&anonymous, &next).await.text().await.unwrap();
+    assert_eq!(second.matches("data-report=").count(), 3);
+    assert!(
+        second.contains("data-count=") || second.contains("map-point"),
+        "the map draws them"
+    );
+    app.stop().await;
+}
