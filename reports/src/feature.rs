@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use veche_core::accounts::model::Role;
 use veche_core::feature::{Declaration, FeatureService, Routes, ServiceFeature};
-use veche_core::platform::Platform;
+use veche_core::platform::{NavItem, Platform};
 use veche_core::storage::Backend;
 
 use crate::service::{self, Reports, ReportsConfig};
@@ -24,7 +25,33 @@ impl FeatureService for Reports {
     type Api = crate::http::ReportsApi;
 
     fn declaration() -> Declaration {
-        Declaration::new::<ReportsLimit>("reports", (REPORTS_RU, REPORTS_EN)).kinds(service::KINDS)
+        Declaration::new::<ReportsLimit>("reports", (REPORTS_RU, REPORTS_EN))
+            .kinds(service::KINDS)
+            .nav(NavItem::new(
+                "/moderation/reports",
+                "reports-office-nav-moderation",
+                Some(Role::Moderator),
+            ))
+            .nav(NavItem::new(
+                "/office/reports",
+                "reports-office-nav-queue",
+                Some(Role::Official),
+            ))
+            .nav(NavItem::new(
+                "/office/reports",
+                "reports-office-nav-queue",
+                Some(Role::Admin),
+            ))
+            .nav(NavItem::new(
+                "/office/dashboard",
+                "reports-office-nav-dashboard",
+                Some(Role::Official),
+            ))
+            .nav(NavItem::new(
+                "/office/dashboard",
+                "reports-office-nav-dashboard",
+                Some(Role::Admin),
+            ))
     }
 
     async fn open(backend: &Backend, config: ReportsConfig) -> anyhow::Result<Reports> {
@@ -34,7 +61,10 @@ impl FeatureService for Reports {
     }
 
     fn routes(self: Arc<Reports>, platform: Arc<Platform>) -> Routes {
-        crate::http::routes(platform, self)
+        veche_core::web::combine(vec![
+            crate::http::routes(platform.clone(), self.clone()),
+            crate::pages::routes(platform, self),
+        ])
     }
 
     /// Every server claims the deadline warnings that are due (a conditional write on the

@@ -19,6 +19,7 @@ pub mod demo;
 mod feature;
 pub mod http;
 pub mod model;
+mod pages;
 pub mod rules;
 pub mod views;
 
@@ -34,9 +35,10 @@ pub mod service;
 pub use feature::ReportsFeature;
 pub use service::{Reports, ReportsConfig};
 
-/// The reports' messages: problem codes, refusals and emails (`errors.*.ftl`).
-pub const REPORTS_RU: &str = veche_core::catalog_text!("ru", "errors");
-pub const REPORTS_EN: &str = veche_core::catalog_text!("en", "errors");
+/// The reports' messages: problem codes, refusals and emails (`errors.*.ftl`), the office's
+/// pages (`office.*.ftl`).
+pub const REPORTS_RU: &str = veche_core::catalog_text!("ru", "errors", "office");
+pub const REPORTS_EN: &str = veche_core::catalog_text!("en", "errors", "office");
 
 veche_core::limit_enum! {
     /// The reports' rate limits, per account (`VECHE_RATE_<NAME>` overrides).
