@@ -545,6 +545,86 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
     )
     .await;
 
+    // Reports: the admin makes a category and two organisations' profiles; the resident
+    // files two reports; the admin (a moderator) accepts the first and re-routes it away and
+    // back, with reasons; the official answers it. The second waits for a moderator.
+    let rx_category = format!("Категория {}", CORPUS[..6].join(" "));
+    let rx_address = all("Адрес");
+    let rx_description = all("Описание");
+    let rx_waiting = all("Ждёт");
+    let rx_away = all("Передано");
+    let rx_back = all("Вернули");
+    let rx_answer = all("Ответ");
+    let bridges = post(
+        &app,
+        &admin,
+        "/api/v1/admin/organisations",
+        json!({ "name": "Мосты" }),
+    )
+    .await;
+    for (id, kind) in [(&org["id"], "roads"), (&bridges["id"], "parks")] {
+        let id = id.as_str().unwrap();
+        call(
+            &app,
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/report-organisations/{id}"),
+            Some(json!({ "kind": kind, "districts": [common::KHAMOVNIKI] })),
+        )
+        .await;
+    }
+    let category = post(
+        &app,
+        &admin,
+        "/api/v1/report-categories",
+        json!({ "name_ru": rx_category, "name_en": rx_category, "organisation_kind": "roads" }),
+    )
+    .await;
+    let mut report_ids = Vec::new();
+    for description in [&rx_description, &rx_waiting] {
+        let report = post(
+            &app,
+            &resident,
+            "/api/v1/reports",
+            json!({ "category_id": category["id"], "lat": 55.7355, "lon": 37.5885,
+                "address": rx_address, "description": description }),
+        )
+        .await;
+        report_ids.push(report["id"].as_str().unwrap().to_string());
+    }
+    let report = &report_ids[0];
+    post(
+        &app,
+        &admin,
+        &format!("/api/v1/reports/{report}/decision"),
+        json!({ "action": "accept" }),
+    )
+    .await;
+    for (to, note) in [(&bridges["id"], &rx_away), (&org["id"], &rx_back)] {
+        post(
+            &app,
+            &admin,
+            &format!("/api/v1/reports/{report}/reroute"),
+            json!({ "organisation_id": to, "note": note }),
+        )
+        .await;
+    }
+    post(
+        &app,
+        &official,
+        &format!("/api/v1/reports/{report}/answer"),
+        json!({ "text": rx_answer }),
+    )
+    .await;
+    let office_report = [
+        rx_category.as_str(),
+        &rx_address,
+        &rx_description,
+        &rx_away,
+        &rx_back,
+        &rx_answer,
+    ];
+
     // ---- Every page, as each role ----
     let [o, d] = [&w.polls[0], &w.polls[1]];
     let mut open_page = o.everything();
@@ -652,6 +732,9 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         page(format!("/official/polls/{done}"), &done_editor),
         page(format!("/official/polls/{open}/dashboard"), &o.everything()),
         page(format!("/official/polls/{done}/dashboard"), &d.everything()),
+        page(format!("/office/reports/{report}"), &office_report),
+        page("/office/reports", &[]),
+        page("/office/dashboard", &[&rx_category, &w.organisation]),
     ]);
 
     let names: Vec<&str> = w.names.iter().map(String::as_str).collect();
@@ -668,6 +751,19 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
             &[&w.roles_reason, &w.block_reason, &w.close_reason],
         ),
         page("/admin/mail", &[]),
+        page(
+            "/moderation/reports",
+            &[&rx_category, &rx_address, &rx_waiting],
+        ),
+        page(format!("/office/reports/{report}"), &office_report),
+        page(
+            format!(
+                "/office/reports?organisation={}",
+                org["id"].as_str().unwrap()
+            ),
+            &[&w.organisation],
+        ),
+        page("/office/dashboard", &[&rx_category, &w.organisation]),
     ]);
     let accounts = [official_id.clone(), resident_id.clone()]
         .into_iter()

@@ -187,30 +187,6 @@ impl MongoReports {
         }
     }
 
-    /// The counts of `$group`ing the reports `filter` selects by `key` and the hours of
-    /// their answer; `overdue` counted apart (it depends on the instant asked about).
-    async fn group_counts(
-        &self,
-        filter: Document,
-        key: Option<&str>,
-    ) -> StoreResult<Vec<Document>> {
-        let mut id = doc! { "h": format!("${HOURS}") };
-        if let Some(key) = key {
-            id.insert("k", format!("${key}"));
-        }
-        let mut group = doc! { "_id": id, "reports": { "$sum": 1 } };
-        for field in FLAGS {
-            group.insert(field, doc! { "$sum": format!("${field}") });
-        }
-        let pipeline = vec![doc! { "$match": filter }, doc! { "$group": group }];
-        Ok(self
-            .col(REPORTS)
-            .aggregate(pipeline)
-            .await?
-            .try_collect()
-            .await?)
-    }
-
     fn col(&self, named: Named<Document>) -> Collection<Document> {
         named.of(&self.db)
     }
@@ -254,6 +230,32 @@ impl MongoReports {
     ) -> StoreResult<Vec<T>> {
         let documents = find_sorted(&self.col(named), doc! {}, doc! { "_id": 1 }, None).await?;
         documents.into_iter().map(|d| from_stored(d, &[])).collect()
+    }
+
+    /// The reports `filter` selects, counted by `key`, the hours of their answer and their
+    /// flags: one accumulator (`n`), the flags part of the group's key. (FerretDB v1 answers
+    /// only the first of several accumulators of a `$group`; a handful of flag combinations
+    /// per group costs nothing.)
+    async fn group_counts(
+        &self,
+        filter: Document,
+        key: Option<&str>,
+    ) -> StoreResult<Vec<Document>> {
+        let mut id = doc! { "h": format!("${HOURS}") };
+        if let Some(key) = key {
+            id.insert("k", format!("${key}"));
+        }
+        for field in FLAGS {
+            id.insert(field, format!("${field}"));
+        }
+        let group = doc! { "_id": id, "n": { "$sum": 1 } };
+        let pipeline = vec![doc! { "$match": filter }, doc! { "$group": group }];
+        Ok(self
+            .col(REPORTS)
+            .aggregate(pipeline)
+            .await?
+            .try_collect()
+            .await?)
     }
 }
 
@@ -541,7 +543,14 @@ impl ReportStore for MongoReports {
         let mut rows = Vec::with_capacity(groups.len());
         for group in &groups {
             let id = group.get_document("_id").map_err(StoreError::internal)?;
-            let flag = |field: &str| group.get(field).map_or(0, count);
+            let n = group.get("n").map_or(0, count);
+            let flag = |field: &str| {
+                if id.get(field).map_or(0, count) == 1 {
+                    n
+                } else {
+                    0
+                }
+            };
             rows.push(TallyRow {
                 key: key_of(id),
                 hours: match id.get("h") {
@@ -550,7 +559,7 @@ impl ReportStore for MongoReports {
                     Some(Bson::Double(h)) => Some(*h as i64),
                     _ => None,
                 },
-                reports: flag("reports"),
+                reports: n,
                 awaiting: flag(FLAGS[0]),
                 overdue: 0,
                 answered: flag(FLAGS[1]),
@@ -566,9 +575,9 @@ impl ReportStore for MongoReports {
         for group in self.group_counts(overdue, key).await? {
             let id = group.get_document("_id").map_err(StoreError::internal)?;
             let key = key_of(id);
-            let n = group.get("reports").map_or(0, count);
+            let n = group.get("n").map_or(0, count);
             match rows.iter_mut().find(|r| r.key == key && r.hours.is_none()) {
-                Some(row) => row.overdue = n,
+                Some(row) => row.overdue += n,
                 // Made overdue between the two groupings: counted in the second only.
                 None => rows.push(TallyRow {
                     key,
