@@ -709,6 +709,27 @@ async fn the_dashboard_counts_a_known_set_exactly(app: TestApp) {
             .status,
         StatusCode::FORBIDDEN
     );
+    // An official who is an admin too sees each office entry of the navigation once.
+    let (both, _) = member(
+        &app,
+        KHAMOVNIKI,
+        1985,
+        true,
+        &[Role::Official, Role::Admin],
+        Some(roads.clone()),
+    )
+    .await;
+    let both = browser(&app, &both).await;
+    let shown = page(&app, &both.client, "/office/dashboard").await;
+    assert_eq!(shown.status, StatusCode::OK);
+    for href in ["href=\"/office/reports\"", "href=\"/office/dashboard\""] {
+        assert_eq!(
+            shown.text.matches(href).count(),
+            1,
+            "{href}:\n{}",
+            shown.text
+        );
+    }
     // The OpenAPI document holds both.
     let doc = api
         .get("/api/v1/openapi.json", None)
