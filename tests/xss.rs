@@ -645,6 +645,86 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
     )
     .await;
 
+    // The office's pages: the admin makes a category and two organisations' profiles; the resident
+    // files two reports; the admin (a moderator) accepts the first and re-routes it away and
+    // back, with reasons; the official answers it. The second waits for a moderator.
+    let ox_category = format!("Категория {}", CORPUS[..6].join(" "));
+    let ox_address = all("Адрес");
+    let ox_description = all("Описание");
+    let ox_waiting = all("Ждёт");
+    let ox_away = all("Передано");
+    let ox_back = all("Вернули");
+    let ox_answer = all("Ответ");
+    let ox_bridges = post(
+        &app,
+        &admin,
+        "/api/v1/admin/organisations",
+        json!({ "name": "Мосты" }),
+    )
+    .await;
+    for (id, kind) in [(&org["id"], "roads"), (&ox_bridges["id"], "parks")] {
+        let id = id.as_str().unwrap();
+        call(
+            &app,
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/report-organisations/{id}"),
+            Some(json!({ "kind": kind, "districts": [common::KHAMOVNIKI] })),
+        )
+        .await;
+    }
+    let ox_cat = post(
+        &app,
+        &admin,
+        "/api/v1/report-categories",
+        json!({ "name_ru": ox_category, "name_en": ox_category, "organisation_kind": "roads" }),
+    )
+    .await;
+    let mut ox_ids = Vec::new();
+    for description in [&ox_description, &ox_waiting] {
+        let report = post(
+            &app,
+            &resident,
+            "/api/v1/reports",
+            json!({ "category_id": ox_cat["id"], "lat": 55.7355, "lon": 37.5885,
+                "address": ox_address, "description": description }),
+        )
+        .await;
+        ox_ids.push(report["id"].as_str().unwrap().to_string());
+    }
+    let ox_report = &ox_ids[0];
+    post(
+        &app,
+        &admin,
+        &format!("/api/v1/reports/{ox_report}/decision"),
+        json!({ "action": "accept" }),
+    )
+    .await;
+    for (to, note) in [(&ox_bridges["id"], &ox_away), (&org["id"], &ox_back)] {
+        post(
+            &app,
+            &admin,
+            &format!("/api/v1/reports/{ox_report}/reroute"),
+            json!({ "organisation_id": to, "note": note }),
+        )
+        .await;
+    }
+    post(
+        &app,
+        &official,
+        &format!("/api/v1/reports/{ox_report}/answer"),
+        json!({ "text": ox_answer }),
+    )
+    .await;
+    let ox_office_report = [
+        ox_category.as_str(),
+        &ox_address,
+        &ox_description,
+        &ox_away,
+        &ox_back,
+        &ox_answer,
+    ];
+
     // ---- Every page, as each role ----
     let [o, d] = [&w.polls[0], &w.polls[1]];
     let mut open_page = o.everything();
@@ -763,6 +843,9 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         page(format!("/official/polls/{done}"), &done_editor),
         page(format!("/official/polls/{open}/dashboard"), &o.everything()),
         page(format!("/official/polls/{done}/dashboard"), &d.everything()),
+        page(format!("/office/reports/{ox_report}"), &ox_office_report),
+        page("/office/reports", &[]),
+        page("/office/dashboard", &[&ox_category, &w.organisation]),
     ]);
 
     let names: Vec<&str> = w.names.iter().map(String::as_str).collect();
@@ -779,6 +862,19 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
             &[&w.roles_reason, &w.block_reason, &w.close_reason],
         ),
         page("/admin/mail", &[]),
+        page(
+            "/moderation/reports",
+            &[&ox_category, &ox_address, &ox_waiting],
+        ),
+        page(format!("/office/reports/{ox_report}"), &ox_office_report),
+        page(
+            format!(
+                "/office/reports?organisation={}",
+                org["id"].as_str().unwrap()
+            ),
+            &[&w.organisation],
+        ),
+        page("/office/dashboard", &[&ox_category, &w.organisation]),
         page(
             format!("/reports/{report_b}"),
             &[&rx.description_b, &rx.address_b, &rx.reject_note],

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use veche_core::accounts::model::Role;
 use veche_core::feature::{Declaration, FeatureService, Routes, ServiceFeature};
 use veche_core::platform::Platform;
 use veche_core::storage::Backend;
@@ -29,6 +30,31 @@ impl FeatureService for Reports {
         Declaration::new::<ReportsLimit>("reports", (REPORTS_RU, REPORTS_EN))
             .kinds(service::KINDS)
             .nav(NavItem::new(pages::REPORTS_PATH, "reports-nav", None))
+            .nav(NavItem::new(
+                "/moderation/reports",
+                "reports-office-nav-moderation",
+                Some(Role::Moderator),
+            ))
+            .nav(NavItem::new(
+                "/office/reports",
+                "reports-office-nav-queue",
+                Some(Role::Official),
+            ))
+            .nav(NavItem::new(
+                "/office/reports",
+                "reports-office-nav-queue",
+                Some(Role::Admin),
+            ))
+            .nav(NavItem::new(
+                "/office/dashboard",
+                "reports-office-nav-dashboard",
+                Some(Role::Official),
+            ))
+            .nav(NavItem::new(
+                "/office/dashboard",
+                "reports-office-nav-dashboard",
+                Some(Role::Admin),
+            ))
     }
 
     async fn open(backend: &Backend, config: ReportsConfig) -> anyhow::Result<Reports> {

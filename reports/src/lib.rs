@@ -39,10 +39,10 @@ pub mod service;
 pub use feature::ReportsFeature;
 pub use service::{Reports, ReportsConfig};
 
-/// The reports' messages: problem codes, refusals and emails (`errors.*.ftl`), and the
-/// pages' texts (`pages.*.ftl`).
-pub const REPORTS_RU: &str = veche_core::catalog_text!("ru", "errors", "pages");
-pub const REPORTS_EN: &str = veche_core::catalog_text!("en", "errors", "pages");
+/// The reports' messages: problem codes, refusals and emails (`errors.*.ftl`), the residents'
+/// and the public's pages (`pages.*.ftl`), the office's pages (`office.*.ftl`).
+pub const REPORTS_RU: &str = veche_core::catalog_text!("ru", "errors", "pages", "office");
+pub const REPORTS_EN: &str = veche_core::catalog_text!("en", "errors", "pages", "office");
 
 veche_core::limit_enum! {
     /// The reports' rate limits, per account (`VECHE_RATE_<NAME>` overrides).

@@ -11,11 +11,11 @@ use veche_core::id::{AccountId, DistrictId, OrganisationId};
 use veche_core::storage::Backend;
 use veche_core::StoreError;
 use veche_reports::model::{
-    CalendarDay, Category, CategoryId, DayKind, Mail, OrgKind, Place, Profile, Report, RouteBasis,
-    Routing, Status, WARNED_EARLY,
+    Action, Actor, Answer, CalendarDay, Category, CategoryId, DayKind, Mail, OrgKind, Place,
+    Profile, Report, RouteBasis, Routing, Status, WARNED_EARLY,
 };
 use veche_reports::rules::{self, geo, ReportFields};
-use veche_reports::store::{self, ReportQuery, ReportStore, SpanQuery};
+use veche_reports::store::{self, ReportQuery, ReportStore, SpanQuery, TallyBy, TallyRow};
 
 const KHAMOVNIKI: &str = "45383000";
 const ARBAT: &str = "45374000";
@@ -591,6 +591,151 @@ async fn a_resident_s_joins_are_listed_latest_first(backend: Backend) {
         .is_empty());
 }
 
+/// `report` after `action` at `at`, leading to `status` (an official's step).
+fn acted(report: &Report, action: Action, at: OffsetDateTime, status: Status) -> Report {
+    let act = rules::Act {
+        action,
+        role: Actor::Official,
+        by: None,
+        note: None,
+        at,
+    };
+    rules::stepped(report, act, status, &[])
+}
+
+/// `report` accepted at `at` for `org`, due at `due`.
+fn accepted_at(report: Report, org: &str, at: OffsetDateTime, due: OffsetDateTime) -> Report {
+    let mut r = routed(report, org, due);
+    r.routed_at = Some(at);
+    acted(&r, Action::Accept, at, Status::Routed)
+}
+
+fn answered_at(report: &Report, at: OffsetDateTime, status: Status) -> Report {
+    let mut r = report.clone();
+    r.answer = Some(Answer {
+        text: "Сделано".into(),
+        photos: vec![],
+        by: AccountId::generate(),
+        at,
+    });
+    acted(&r, Action::Answer, at, status)
+}
+
+/// The rows of one key, added up, and the histogram of their hours.
+fn summed(rows: &[TallyRow], key: &str) -> (TallyRow, Vec<(i64, u64)>) {
+    let mut total = TallyRow {
+        key: key.into(),
+        ..TallyRow::default()
+    };
+    let mut hours = Vec::new();
+    for r in rows.iter().filter(|r| r.key == key) {
+        total.reports += r.reports;
+        total.awaiting += r.awaiting;
+        total.overdue += r.overdue;
+        total.answered += r.answered;
+        total.on_time += r.on_time;
+        total.was_answered += r.was_answered;
+        total.reopened += r.reopened;
+        if let Some(h) = r.hours {
+            hours.push((h, r.answered));
+        }
+    }
+    hours.sort();
+    (total, hours)
+}
+
+async fn the_dashboard_counts_by_group_in_the_store(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let t0 = now - Duration::days(20);
+    let hour = Duration::hours(1);
+    let fresh = || report("pothole", KHAMOVNIKI, POINT, t0);
+    // Owed, due later; owed, overdue (in Arbat, another category).
+    let waiting = accepted_at(fresh(), "roads", t0, now + Duration::days(3));
+    let late = accepted_at(report("litter", ARBAT, POINT, t0), "roads", t0, now - hour);
+    // Answered after 5 h, on time; after 30 h, late.
+    let quick = answered_at(
+        &accepted_at(fresh(), "roads", t0, t0 + 10 * hour),
+        t0 + 5 * hour + Duration::minutes(59),
+        Status::Answered,
+    );
+    let slow = answered_at(
+        &accepted_at(fresh(), "roads", t0, t0 + hour),
+        t0 + 30 * hour,
+        Status::Answered,
+    );
+    // Answered, disputed after 50 h, answered again 10 h after the dispute, closed.
+    let first = answered_at(
+        &accepted_at(fresh(), "roads", t0, t0 + 40 * hour),
+        t0 + 2 * hour,
+        Status::Answered,
+    );
+    let mut disputed = first.clone();
+    rules::set_deadline(&mut disputed, t0 + 50 * hour, t0 + 70 * hour);
+    let disputed = acted(&disputed, Action::Dispute, t0 + 50 * hour, Status::Reopened);
+    let again = answered_at(&disputed, t0 + 60 * hour, Status::Answered);
+    let closed = acted(&again, Action::Confirm, t0 + 61 * hour, Status::Closed);
+    // Another organisation's, and one not routed yet.
+    let parks = accepted_at(fresh(), "parks", t0, now + Duration::days(1));
+    let submitted = fresh();
+    for r in [&waiting, &late, &quick, &slow, &parks, &submitted] {
+        store.insert_report(r).await.unwrap();
+    }
+    // The disputed one reaches its state through replaces (the columns follow the report).
+    store.insert_report(&first).await.unwrap();
+    assert!(store
+        .replace_report(&disputed, first.version)
+        .await
+        .unwrap());
+    assert!(store
+        .replace_report(&closed, disputed.version)
+        .await
+        .unwrap());
+
+    let roads = OrganisationId::from_trusted("roads".into());
+    let all = store.tally(Some(&roads), TallyBy::All, now).await.unwrap();
+    let (total, hours) = summed(&all, "");
+    let expected = TallyRow {
+        key: String::new(),
+        hours: None,
+        reports: 5,
+        awaiting: 2,
+        overdue: 1,
+        answered: 3,
+        on_time: 2,
+        was_answered: 3,
+        reopened: 1,
+    };
+    assert_eq!(total, expected);
+    assert_eq!(hours, vec![(5, 1), (10, 1), (30, 1)]);
+
+    let by_district = store
+        .tally(Some(&roads), TallyBy::District, now)
+        .await
+        .unwrap();
+    let (arbat, _) = summed(&by_district, ARBAT);
+    assert_eq!((arbat.reports, arbat.awaiting, arbat.overdue), (1, 1, 1));
+    let (khamovniki, k_hours) = summed(&by_district, KHAMOVNIKI);
+    assert_eq!((khamovniki.reports, khamovniki.overdue), (4, 0));
+    assert_eq!(k_hours, hours);
+    let by_category = store
+        .tally(Some(&roads), TallyBy::Category, now)
+        .await
+        .unwrap();
+    assert_eq!(summed(&by_category, "litter").0.overdue, 1);
+    assert_eq!(summed(&by_category, "pothole").0.answered, 3);
+    // Every organisation's: the parks' report too, never the unrouted one.
+    let everyone = store.tally(None, TallyBy::All, now).await.unwrap();
+    let (total, _) = summed(&everyone, "");
+    assert_eq!((total.reports, total.awaiting), (6, 3));
+    // Counted at another instant: nothing overdue before its deadline.
+    let earlier = store
+        .tally(Some(&roads), TallyBy::All, now - Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(summed(&earlier, "").0.overdue, 0);
+}
+
 veche_core::contract_tests!(
     categories_and_profiles_keep_versions,
     calendar_entries_are_kept_by_date,
@@ -603,4 +748,5 @@ veche_core::contract_tests!(
     a_resident_joins_once,
     public_reports_are_found_by_when_they_were_made,
     a_resident_s_joins_are_listed_latest_first,
+    the_dashboard_counts_by_group_in_the_store,
 );

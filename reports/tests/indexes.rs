@@ -77,6 +77,18 @@ const QUERIES: &[(&str, &str, &[&str], &[&str])] = &[
         &["author_id"],
         &["created_at", "_id"],
     ),
+    (
+        "the dashboard's grouping of an organisation's reports",
+        "reports",
+        &["organisation_id"],
+        &[],
+    ),
+    (
+        "the dashboard's overdue count of an organisation",
+        "reports",
+        &["organisation_id"],
+        &["due"],
+    ),
     ("deadline warnings due", "reports", &[], &["next_check"]),
     ("answered reports to close", "reports", &[], &["closes_at"]),
     ("emails owed", "reports", &[], &["mail_since"]),
@@ -131,6 +143,44 @@ async fn the_server_holds_every_index_after_the_store_opens() {
                 names.contains(&name),
                 "{}.{name}: {names:?}",
                 index.collection
+            );
+        }
+    })
+    .await;
+}
+
+/// On SQLite the dashboard's grouping (the adapter's query, written out) reads the covering
+/// index `reports_tally` alone: the organisation's range of it (every organisation's, for
+/// admins), never the table's rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_reads_only_its_covering_index_on_sqlite() {
+    veche_core::testing::on_sqlite(|backend| async move {
+        veche_reports::store::open(&backend).await.unwrap();
+        let Backend::Sqlite(db) = &backend else {
+            unreachable!("on_sqlite gives SQLite")
+        };
+        for (filter, organisation) in [
+            ("organisation_id = ?2", Some("org")),
+            ("organisation_id IS NOT NULL", None),
+        ] {
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT category_id, t_hours, COUNT(*), SUM(t_awaiting),
+                    SUM(due IS NOT NULL AND due <= ?1), SUM(t_answered), SUM(t_on_time),
+                    SUM(t_was_answered), SUM(t_reopened)
+                 FROM reports INDEXED BY reports_tally WHERE {filter} GROUP BY 1, 2"
+            );
+            let mut args = vec![rusqlite::types::Value::Integer(0)];
+            args.extend(organisation.map(|o| rusqlite::types::Value::Text(o.into())));
+            let plan: Vec<String> = db
+                .query_all(sql, rusqlite::params_from_iter(args), |row| {
+                    row.get::<_, String>(3)
+                })
+                .await
+                .unwrap();
+            let plan = plan.join(" | ");
+            assert!(
+                plan.contains("USING COVERING INDEX reports_tally"),
+                "{filter}: {plan}"
             );
         }
     })

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod chart;
+pub mod csv;
 pub mod cursor;
 pub mod html;
 pub mod i18n;

@@ -159,7 +159,8 @@ fn nav_links<P: Identity>(
             None => true,
             Some(role) => principal.is_some_and(|p| p.has_role(role)),
         };
-        if visible {
+        // An entry several roles reveal (officials' and admins') is shown once.
+        if visible && links.iter().all(|l| l.href != item.href) {
             links.push(NavLink {
                 href: item.href,
                 label: tr.t(item.label),

@@ -29,6 +29,7 @@ use crate::store::After;
 use crate::views::{ReportList, Viewing};
 
 mod admin;
+pub(crate) mod dashboard;
 mod reports;
 mod workflow;
 
@@ -218,6 +219,15 @@ pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Re
             path!("api" / "v1" / "report-calendar" / String),
             admin::remove_day,
         ),
+        // The dashboard.
+        api.get(
+            path!("api" / "v1" / "report-organisations" / String / "dashboard"),
+            dashboard::organisation_dashboard,
+        ),
+        api.get(
+            path!("api" / "v1" / "report-dashboard"),
+            dashboard::dashboard,
+        ),
     ])
 }
 
@@ -229,7 +239,8 @@ pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Re
         workflow::start, workflow::answer, workflow::reroute, workflow::confirm,
         workflow::dispute, workflow::moderation_queue, workflow::queue, admin::list_categories,
         admin::create_category, admin::update_category, admin::list_profiles, admin::set_profile,
-        admin::list_days, admin::set_day, admin::remove_day, crate::open311::keys::issue_key),
+        admin::list_days, admin::set_day, admin::remove_day, crate::open311::keys::issue_key,
+        dashboard::organisation_dashboard, dashboard::dashboard),
     components(schemas(crate::rules::ReportInput, crate::rules::DecisionInput,
         crate::rules::AnswerInput, crate::rules::RerouteInput, crate::rules::NoteInput,
         crate::rules::CategoryInput, crate::rules::ProfileInput, crate::rules::DayInput, crate::views::ReportView, crate::views::ReportList,
@@ -237,6 +248,7 @@ pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Re
         crate::views::NearbyView, crate::views::NearbyList, crate::views::JoinView,
         crate::views::CategoryView, crate::views::CategoryList, crate::views::ProfileView,
         crate::views::ProfileList, crate::views::DayView, crate::views::DayList,
-        crate::open311::keys::KeyInput, crate::open311::keys::KeyIssued)),
+        crate::open311::keys::KeyInput, crate::open311::keys::KeyIssued,
+        dashboard::DashboardView, dashboard::FiguresView, dashboard::GroupView)),
     tags((name = "reports", description = "Problem reports («Наш город»): filing, nearby duplicates, the workflow with deadlines, administration")))]
 pub struct ReportsApi;

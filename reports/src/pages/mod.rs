@@ -9,6 +9,7 @@
 //! The author of a report is never shown to anyone else.
 
 mod filing;
+pub mod office;
 mod public;
 mod report;
 mod views;
@@ -37,7 +38,9 @@ const PAGE_SIZE: usize = 20;
 /// The public list and map: the navigation's entry.
 pub const REPORTS_PATH: &str = "/reports";
 
+/// The residents' and the public's pages, and the office's ([`office`]).
 pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Response,)> {
+    let office = office::routes(platform.clone(), reports.clone());
     let p = platform;
     let w = move || veche_core::web::with_state(reports.clone());
     let query = warp::query::<HashMap<String, String>>;
@@ -93,6 +96,7 @@ pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Re
             .and(post())
             .then(report::dispute_submit)
             .boxed(),
+        office,
     ])
 }
 

@@ -15,6 +15,9 @@
 
 pub mod mongo;
 mod sqlite;
+mod tally;
+
+pub use tally::{Tallied, TallyBy, TallyRow};
 
 use std::sync::Arc;
 
@@ -194,6 +197,16 @@ pub trait ReportStore: Send + Sync + 'static {
         after: After,
         limit: usize,
     ) -> StoreResult<Vec<(i64, Report)>>;
+    // ---- The dashboard ----
+    /// The reports routed to an organisation (to any when `None`) counted by `by`'s key and
+    /// the whole hours their standing answer took ([`Tallied`]), `overdue` at `now`: one
+    /// grouping in the store, never the reports read.
+    async fn tally(
+        &self,
+        organisation: Option<&OrganisationId>,
+        by: TallyBy,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<TallyRow>>;
 }
 
 /// Builds the reports store for a backend and prepares its schema (idempotent).

@@ -10,6 +10,7 @@
 //! integer milliseconds (what the model's serde reads) on the way out.
 
 use async_trait::async_trait;
+use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, DateTime, Document};
 use mongodb::Collection;
 use time::OffsetDateTime;
@@ -21,7 +22,10 @@ use veche_core::storage::mongo::{
 use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
-use super::{debts_after, After, Derived, ReportQuery, ReportStore, SpanQuery};
+use super::tally::{FLAGS, HOURS};
+use super::{
+    debts_after, After, Derived, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy, TallyRow,
+};
 use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
 
 const REPORTS: Named<Document> = Named::new("reports");
@@ -29,6 +33,10 @@ const CATEGORIES: Named<Document> = Named::new("report_categories");
 const PROFILES: Named<Document> = Named::new("report_profiles");
 const DAYS: Named<Document> = Named::new("report_days");
 const JOINS: Named<Document> = Named::new("report_joins");
+/// Marks of one-off data migrations done (`_id`: the migration's name).
+const MIGRATED: Named<Document> = Named::new("report_migrations");
+/// The migration that derives the dashboard's fields of reports stored before them.
+const TALLY_MIGRATION: &str = "tally_fields";
 
 /// The instants of a report (dates in the store).
 pub const REPORT_TIMES: &[&str] = &[
@@ -93,6 +101,11 @@ fn report_document(report: &Report) -> StoreResult<Document> {
     document.insert("next_check", date(d.next_check));
     document.insert("closes_at", date(d.closes_at));
     document.insert("mail_since", date(d.mail_since));
+    let t = Tallied::of(report);
+    for (field, flag) in FLAGS.iter().zip(t.flags()) {
+        document.insert(*field, flag);
+    }
+    document.insert(HOURS, t.hours.map_or(Bson::Null, Bson::Int64));
     Ok(document)
 }
 
@@ -132,7 +145,49 @@ impl MongoReports {
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
-        self.db.ensure_indexes(INDEXES).await
+        self.db.ensure_indexes(INDEXES).await?;
+        self.tally_older_reports().await
+    }
+
+    /// Derives the dashboard's fields of reports stored before them, once (a mark in
+    /// `report_migrations` says it is done; two servers doing it at once write the same
+    /// values, each on the version it read).
+    async fn tally_older_reports(&self) -> StoreResult<()> {
+        let marks = self.col(MIGRATED);
+        if marks
+            .find_one(doc! { "_id": TALLY_MIGRATION })
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let mut cursor = self
+            .col(REPORTS)
+            .find(doc! { FLAGS[0]: { "$exists": false } })
+            .await?;
+        while let Some(document) = cursor.try_next().await? {
+            let report = report_from(document)?;
+            let fields = report_document(&report)?;
+            let mut set = Document::new();
+            for field in FLAGS.iter().chain([&HOURS]) {
+                if let Some(value) = fields.get(*field) {
+                    set.insert(*field, value.clone());
+                }
+            }
+            self.col(REPORTS)
+                .update_one(
+                    doc! { "_id": report.id.as_str(), "version": as_i64(report.version) },
+                    doc! { "$set": set },
+                )
+                .await?;
+        }
+        match marks.insert_one(doc! { "_id": TALLY_MIGRATION }).await {
+            Ok(_) => Ok(()),
+            Err(e) => match StoreError::from(e) {
+                StoreError::Conflict(_) => Ok(()),
+                other => Err(other),
+            },
+        }
     }
 
     fn col(&self, named: Named<Document>) -> Collection<Document> {
@@ -178,6 +233,32 @@ impl MongoReports {
     ) -> StoreResult<Vec<T>> {
         let documents = find_sorted(&self.col(named), doc! {}, doc! { "_id": 1 }, None).await?;
         documents.into_iter().map(|d| from_stored(d, &[])).collect()
+    }
+
+    /// The reports `filter` selects, counted by `key`, the hours of their answer and their
+    /// flags: one accumulator (`n`), the flags part of the group's key. (FerretDB v1 answers
+    /// only the first of several accumulators of a `$group`; a handful of flag combinations
+    /// per group costs nothing.)
+    async fn group_counts(
+        &self,
+        filter: Document,
+        key: Option<&str>,
+    ) -> StoreResult<Vec<Document>> {
+        let mut id = doc! { "h": format!("${HOURS}") };
+        if let Some(key) = key {
+            id.insert("k", format!("${key}"));
+        }
+        for field in FLAGS {
+            id.insert(field, format!("${field}"));
+        }
+        let group = doc! { "_id": id, "n": { "$sum": 1 } };
+        let pipeline = vec![doc! { "$match": filter }, doc! { "$group": group }];
+        Ok(self
+            .col(REPORTS)
+            .aggregate(pipeline)
+            .await?
+            .try_collect()
+            .await?)
     }
 }
 
@@ -506,5 +587,90 @@ impl ReportStore for MongoReports {
                     .map(|r| (at, r.clone()))
             })
             .collect())
+    }
+
+    async fn tally(
+        &self,
+        organisation: Option<&OrganisationId>,
+        by: TallyBy,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<TallyRow>> {
+        let key = match by {
+            TallyBy::All => None,
+            TallyBy::Category => Some("category_id"),
+            TallyBy::District => Some("district_id"),
+        };
+        // Both groupings match on the index (organisation_id, due, _id): equality on the
+        // organisation (or its whole range of strings), and for the overdue count the range
+        // of deadlines up to now.
+        let of_organisation = match organisation {
+            Some(o) => Bson::String(o.to_string()),
+            None => Bson::Document(doc! { "$gt": "" }),
+        };
+        let groups = self
+            .group_counts(doc! { "organisation_id": of_organisation.clone() }, key)
+            .await?;
+        let mut rows = Vec::with_capacity(groups.len());
+        for group in &groups {
+            let id = group.get_document("_id").map_err(StoreError::internal)?;
+            let n = group.get("n").map_or(0, count);
+            let flag = |field: &str| {
+                if id.get(field).map_or(0, count) == 1 {
+                    n
+                } else {
+                    0
+                }
+            };
+            rows.push(TallyRow {
+                key: key_of(id),
+                hours: match id.get("h") {
+                    Some(Bson::Int32(h)) => Some(i64::from(*h)),
+                    Some(Bson::Int64(h)) => Some(*h),
+                    Some(Bson::Double(h)) => Some(*h as i64),
+                    _ => None,
+                },
+                reports: n,
+                awaiting: flag(FLAGS[0]),
+                overdue: 0,
+                answered: flag(FLAGS[1]),
+                on_time: flag(FLAGS[2]),
+                was_answered: flag(FLAGS[3]),
+                reopened: flag(FLAGS[4]),
+            });
+        }
+        let overdue = doc! {
+            "organisation_id": of_organisation,
+            "due": { "$gt": NEVER, "$lte": bson_time(now) },
+        };
+        for group in self.group_counts(overdue, key).await? {
+            let id = group.get_document("_id").map_err(StoreError::internal)?;
+            let key = key_of(id);
+            let n = group.get("n").map_or(0, count);
+            match rows.iter_mut().find(|r| r.key == key && r.hours.is_none()) {
+                Some(row) => row.overdue += n,
+                // Made overdue between the two groupings: counted in the second only.
+                None => rows.push(TallyRow {
+                    key,
+                    overdue: n,
+                    ..TallyRow::default()
+                }),
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// A group's key (empty for the grouping of all).
+fn key_of(id: &Document) -> String {
+    id.get_str("k").unwrap_or_default().to_string()
+}
+
+/// A count as `$sum` gives it back (an integer of either width, or a double).
+fn count(value: &Bson) -> u64 {
+    match value {
+        Bson::Int32(n) => u64::try_from(*n).unwrap_or(0),
+        Bson::Int64(n) => u64::try_from(*n).unwrap_or(0),
+        Bson::Double(n) if *n > 0.0 => *n as u64,
+        _ => 0,
     }
 }
