@@ -208,6 +208,9 @@ fn every_text_of_the_pages_is_in_the_catalog() {
                     ("date", "1".into()),
                     ("m", "1".into()),
                     ("km", "1".into()),
+                    ("hours", 3.into()),
+                    ("reason", "Дороги".into()),
+                    ("status", "Открыто".into()),
                 ],
             );
             assert!(
