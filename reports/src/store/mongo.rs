@@ -46,7 +46,12 @@ pub const REPORT_TIMES: &[&str] = &[
 /// (`reports/tests/indexes.rs` lists the queries and checks); uniqueness is each collection's
 /// `_id`. A descending sort walks an ascending index backwards.
 pub const INDEXES: &[Index] = &[
-    Index::on("reports", &["cell", "open", "category_id"]),
+    // Near a point: an `$in` of cells, newest first (see `open_in_cells`).
+    Index::on("reports", &["open", "cell", "created_at", "_id"]),
+    Index::on(
+        "reports",
+        &["open", "category_id", "cell", "created_at", "_id"],
+    ),
     Index::on("reports", &["public", "created_at", "_id"]),
     Index::on("reports", &["district_id", "public", "created_at", "_id"]),
     Index::on("reports", &["category_id", "public", "created_at", "_id"]),
@@ -439,5 +444,21 @@ impl ReportStore for MongoReports {
             .filter_map(|d| d.get_str("account_id").ok())
             .map(|a| AccountId::from_trusted(a.to_string()))
             .collect())
+    }
+
+    async fn import_reports(&self, reports: &[Report]) -> StoreResult<u64> {
+        if reports.is_empty() {
+            return Ok(0);
+        }
+        let documents = reports
+            .iter()
+            .map(report_document)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let result = self
+            .col(REPORTS)
+            .insert_many(documents)
+            .ordered(false)
+            .await?;
+        Ok(result.inserted_ids.len() as u64)
     }
 }

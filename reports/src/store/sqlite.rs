@@ -15,7 +15,8 @@ use veche_core::StoreResult;
 use super::{debts_after, After, Derived, ReportQuery, ReportStore};
 use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE IF NOT EXISTS report_categories (
     id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS report_profiles (
@@ -54,7 +55,16 @@ CREATE INDEX IF NOT EXISTS reports_mail_since ON reports (mail_since);
 CREATE TABLE IF NOT EXISTS report_joins (
     report_id TEXT NOT NULL, account_id TEXT NOT NULL, at INTEGER NOT NULL,
     PRIMARY KEY (report_id, account_id)) WITHOUT ROWID;
-"#];
+"#,
+    // Open reports near a point, newest first, from the index alone: the candidates' order is read
+    // from the index entries, and only the reports kept are read whole.
+    r#"
+DROP INDEX IF EXISTS reports_open_cell;
+CREATE INDEX IF NOT EXISTS reports_open_cell_new ON reports (open, cell, created_at, id);
+CREATE INDEX IF NOT EXISTS reports_open_category_cell_new
+    ON reports (open, category_id, cell, created_at, id);
+"#,
+];
 
 /// The columns a report's row holds beside its document and joiner count, in order.
 const COLUMNS: &[&str] = &[
@@ -317,8 +327,11 @@ impl ReportStore for SqliteReports {
         if cells.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
+        // The newest are chosen from the index entries alone (`open, [category_id,] cell,
+        // created_at, id`); only the reports kept are read whole.
         let mut sql = format!(
-            "SELECT doc, joiners FROM reports WHERE open = 1 AND cell IN ({})",
+            "SELECT doc, joiners FROM reports WHERE rowid IN (
+               SELECT rowid FROM reports WHERE open = 1 AND cell IN ({})",
             marks(cells.len())
         );
         let mut args: Vec<Value> = cells.iter().map(|c| Value::Integer(*c)).collect();
@@ -326,7 +339,9 @@ impl ReportStore for SqliteReports {
             sql.push_str(" AND category_id = ?");
             args.push(Value::Text(category.to_string()));
         }
-        sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        sql.push_str(
+            " ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at DESC, id DESC",
+        );
         args.push(Value::Integer(as_i64(limit as u64)));
         self.select(sql, args).await
     }
@@ -515,5 +530,30 @@ impl ReportStore for SqliteReports {
             .query_all(sql, params_from_iter(args), text_row)
             .await?;
         Ok(found.into_iter().map(AccountId::from_trusted).collect())
+    }
+
+    async fn import_reports(&self, reports: &[Report]) -> StoreResult<u64> {
+        let mut rows = Vec::with_capacity(reports.len());
+        for report in reports {
+            let mut values = row_values(report)?;
+            values.push(Value::Integer(as_i64(report.joiners)));
+            rows.push(values);
+        }
+        let sql = format!(
+            "INSERT INTO reports ({}, joiners) VALUES ({})",
+            COLUMNS.join(", "),
+            marks(COLUMNS.len() + 1)
+        );
+        let count = rows.len() as u64;
+        // One job: every row in the same transaction, the statement prepared once.
+        self.db
+            .write(move |conn| {
+                let mut insert = conn.prepare_cached(&sql)?;
+                for values in rows {
+                    insert.execute(params_from_iter(values))?;
+                }
+                Ok(count)
+            })
+            .await
     }
 }
