@@ -192,7 +192,7 @@ pub async fn bench_reports(
     // The moderator has no organisation: no organisation of the demo's own is made.
     let profiles = seed_organisations(platform, reports, moderator).await?;
     let calendar = reports.calendar().await?;
-    let mut rng = Rng(0x5EED_0F_4E50_0275);
+    let mut rng = Rng(0x5EED_0F4E_5002_7500);
     let boundaries = platform.boundaries();
     let areas: Vec<Area> = boundaries
         .iter()
@@ -261,7 +261,7 @@ pub async fn bench_reports(
         .await
         .map_err(|e| StoreError::Internal(format!("the bench's report maker failed: {e}")))?;
     let mut organisations: Vec<(OrganisationId, u64)> = owed.into_iter().collect();
-    organisations.sort_by(|a, b| b.1.cmp(&a.1));
+    organisations.sort_by_key(|o| std::cmp::Reverse(o.1));
     made.organisations = organisations;
     Ok(made)
 }

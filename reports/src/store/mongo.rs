@@ -10,6 +10,7 @@
 //! integer milliseconds (what the model's serde reads) on the way out.
 
 use async_trait::async_trait;
+use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, DateTime, Document};
 use mongodb::Collection;
 use time::OffsetDateTime;
@@ -149,7 +150,19 @@ impl MongoReports {
         sort: Document,
         limit: usize,
     ) -> StoreResult<Vec<Report>> {
-        reports_from(find_sorted(&self.col(REPORTS), filter, sort, Some(limit)).await?)
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // The whole page in the first batch: one round trip (the server's first batch is
+        // otherwise 101 documents, and a proximity query reads up to 500).
+        let cursor = self
+            .col(REPORTS)
+            .find(filter)
+            .sort(sort)
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .batch_size(u32::try_from(limit).unwrap_or(u32::MAX))
+            .await?;
+        reports_from(cursor.try_collect().await?)
     }
 
     async fn put_versioned(
