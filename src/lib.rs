@@ -9,6 +9,7 @@
 //! - [`openapi`]: the OpenAPI document assembled from every crate.
 //! - [`admin`]: the admin tasks of the command line.
 //! - [`polls_cli`]: `veche polls …` (recount, seal, export, verify a receipt or an export).
+//! - [`reports_cli`]: `veche reports bench-seed` (the reports' load benchmark's data).
 
 pub mod admin;
 pub mod bench;
@@ -17,6 +18,7 @@ pub mod ideas_cli;
 pub mod openapi;
 pub mod ops;
 pub mod polls_cli;
+pub mod reports_cli;
 pub mod server;
 
 use std::net::SocketAddr;

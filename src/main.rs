@@ -50,6 +50,13 @@ enum Command {
         #[command(flatten)]
         settings: SettingsArgs,
     },
+    /// Reports: seeding for the load script.
+    Reports {
+        #[command(subcommand)]
+        task: ReportsTask,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
     /// Polls: recount, seal, export, and checks of receipts and exports. Exits 1 when a check
     /// finds something wrong.
     Polls {
@@ -68,6 +75,7 @@ impl Command {
             Command::Worker { settings }
             | Command::Admin { settings, .. }
             | Command::Ideas { settings, .. }
+            | Command::Reports { settings, .. }
             | Command::Polls { settings, .. } => (settings, false),
         }
     }
@@ -133,6 +141,19 @@ enum IdeasTask {
     BenchSeed {
         #[arg(long, default_value_t = 50_000)]
         ideas: usize,
+        #[command(flatten)]
+        seeding: Seeding,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportsTask {
+    /// Seed many reports (the demo's categories and organisations), residents with API
+    /// tokens and an official per organisation for `scripts/bench-reports`.
+    #[command(hide = true)]
+    BenchSeed {
+        #[arg(long, default_value_t = 1_000_000)]
+        reports: usize,
         #[command(flatten)]
         seeding: Seeding,
     },
@@ -228,6 +249,7 @@ async fn main() -> ExitCode {
         Command::Worker { .. } => work(settings).await,
         Command::Polls { task, .. } => report(polls_task(task, &settings).await),
         Command::Ideas { task, .. } => report(ideas_task(task, &settings).await),
+        Command::Reports { task, .. } => report(reports_task(task, &settings).await),
         Command::Admin { task, .. } => report(admin_task(task, &settings).await),
     }
 }
@@ -319,6 +341,14 @@ async fn ideas_task(task: IdeasTask, settings: &Settings) -> anyhow::Result<Repo
     match task {
         IdeasTask::BenchSeed { ideas, seeding } => {
             veche::ideas_cli::bench_seed(settings, &seeding, ideas).await
+        }
+    }
+}
+
+async fn reports_task(task: ReportsTask, settings: &Settings) -> anyhow::Result<Report> {
+    match task {
+        ReportsTask::BenchSeed { reports, seeding } => {
+            veche::reports_cli::bench_seed(settings, &seeding, reports).await
         }
     }
 }

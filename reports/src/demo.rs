@@ -7,6 +7,8 @@
 //! every district (none in Moscow's box, but a city imported without boundaries) takes the
 //! districts of the directory in turn.
 
+pub mod bench;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use time::{Duration, OffsetDateTime};
@@ -282,8 +284,15 @@ pub async fn seed_count(
         // Filed between an hour and sixty days ago.
         let filed = now - Duration::minutes(60 + (n as i64 * 7_919) % (60 * 24 * 60));
         let report = rules::new_report(fields, &author.id, filed);
-        let Some(report) = lifecycle(report, n, category, &profiles, &calendar, &moderator, now)
-        else {
+        let Some(report) = lifecycle(
+            report,
+            n % 20,
+            category,
+            &profiles,
+            &calendar,
+            &moderator,
+            now,
+        ) else {
             continue;
         };
         reports.store.insert_report(&report).await?;
@@ -298,19 +307,20 @@ pub async fn seed_count(
     Ok(made)
 }
 
-/// The report taken through its life up to a state chosen by `n` (between filing and now):
-/// every state is there, and some routed reports are overdue. Seeded reports owe no email and
-/// count as warned of what has passed, so no burst of emails follows the first start.
+/// The report taken through its life up to a state chosen by `stage` (0 to 19: submitted
+/// below 2, rejected at 2, routed below 7, in progress below 10, answered below 13, closed
+/// below 18, reopened above; between filing and now): every state is there, and some routed
+/// reports are overdue. Seeded reports owe no email and count as warned of what has passed,
+/// so no burst of emails follows the first start.
 fn lifecycle(
     mut report: Report,
-    n: usize,
+    stage: usize,
     category: &Category,
     profiles: &[Profile],
     calendar: &calendar::Calendar,
     moderator: &Account,
     now: OffsetDateTime,
 ) -> Option<Report> {
-    let stage = n % 20;
     let act = |action, role, at| Act {
         action,
         role,

@@ -736,7 +736,49 @@ async fn the_dashboard_counts_by_group_in_the_store(backend: Backend) {
     assert_eq!(summed(&earlier, "").0.overdue, 0);
 }
 
+async fn many_reports_are_imported_at_once(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let due = now + Duration::days(10);
+    let mut batch: Vec<Report> = (0..3)
+        .map(|i| {
+            let at = now - Duration::hours(3 - i);
+            routed(report("pothole", KHAMOVNIKI, POINT, at), "roads", due)
+        })
+        .collect();
+    batch[0].joiners = 3;
+    let mut closed = routed(report("pothole", KHAMOVNIKI, POINT, now), "roads", due);
+    closed.status = Status::Closed;
+    batch.push(closed.clone());
+    assert_eq!(store.import_reports(&batch).await.unwrap(), 4);
+    assert_eq!(store.import_reports(&[]).await.unwrap(), 0);
+    // As stored (instants to the millisecond): what the model's own form says.
+    let json = |r: &Report| serde_json::to_value(r).unwrap();
+    for r in &batch {
+        assert_eq!(json(&store.report(&r.id).await.unwrap().unwrap()), json(r));
+    }
+    // Found by the lists as reports inserted one by one are: near a point newest first, in
+    // their organisation's queue by deadline.
+    let cells = geo::cells_within(POINT.0, POINT.1, 500);
+    let newest = store.open_in_cells(&cells, None, 2).await.unwrap();
+    assert_eq!(
+        newest.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&batch[2].id, &batch[1].id]
+    );
+    let roads = OrganisationId::from_trusted("roads".into());
+    let queue = store.queue(&roads, None, None, 10).await.unwrap();
+    assert_eq!(queue.len(), 3);
+    // A taken id fails the call; what was stored stays as it was.
+    let mut again = batch[1].clone();
+    again.description = "Другое".into();
+    let fresh = report("pothole", KHAMOVNIKI, POINT, now);
+    assert!(store.import_reports(&[again, fresh]).await.is_err());
+    let kept = store.report(&batch[1].id).await.unwrap().unwrap();
+    assert_eq!(json(&kept), json(&batch[1]));
+}
+
 veche_core::contract_tests!(
+    many_reports_are_imported_at_once,
     categories_and_profiles_keep_versions,
     calendar_entries_are_kept_by_date,
     reports_are_replaced_by_version_and_keep_their_joiners,

@@ -5,23 +5,34 @@
 //! store is opened.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "service/world.rs"]
+#[allow(dead_code, unused_imports)]
+mod world;
+
 use veche_core::storage::Backend;
 use veche_core::testing::mongo::index_serves;
 use veche_reports::store::mongo::INDEXES;
 
+/// The MongoDB tests of this file one at a time: the round trips are counted from the
+/// driver's command events, which every test of the process sees.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// (what, collection, equality fields, range or sort fields in order).
 const QUERIES: &[(&str, &str, &[&str], &[&str])] = &[
+    // Near a point: `cell` `$in` the few cells around it (at most 81 for the largest radius),
+    // newest first. MongoDB turns an `$in` of under 200 values on an index field followed by
+    // the sort fields into one index scan per value, merged in sort order (no in-memory sort).
     (
         "open reports near a point",
         "reports",
-        &["cell", "open"],
-        &[],
+        &["open", "cell"],
+        &["created_at", "_id"],
     ),
     (
         "open reports of a category near a point (duplicates)",
         "reports",
-        &["cell", "open", "category_id"],
-        &[],
+        &["open", "category_id", "cell"],
+        &["created_at", "_id"],
     ),
     (
         "the public list, newest first",
@@ -126,6 +137,7 @@ fn every_query_has_an_index() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_holds_every_index_after_the_store_opens() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     veche_core::testing::on_mongo("reports_indexes", |backend| async move {
         veche_reports::store::open(&backend).await.unwrap();
         let Backend::Mongo(db) = &backend else {
@@ -182,6 +194,268 @@ async fn the_dashboard_reads_only_its_covering_index_on_sqlite() {
                 plan.contains("USING COVERING INDEX reports_tally"),
                 "{filter}: {plan}"
             );
+        }
+    })
+    .await;
+}
+
+/// Every command the MongoDB driver has completed so far in this process, by name (its
+/// command events, which the store records per command).
+fn commands() -> std::collections::BTreeMap<&'static str, u64> {
+    const NAMES: &[&str] = &[
+        "find",
+        "getMore",
+        "insert",
+        "update",
+        "delete",
+        "findAndModify",
+        "aggregate",
+        "count",
+        "distinct",
+        "createIndexes",
+        "listIndexes",
+        "killCursors",
+        "drop",
+    ];
+    NAMES
+        .iter()
+        .map(|name| {
+            let histogram =
+                veche_core::metrics::STORE_LATENCY.with_label_values(&["mongodb", name]);
+            (*name, histogram.get_sample_count())
+        })
+        .collect()
+}
+
+/// The round trips `operation` makes: their number and which commands.
+async fn round_trips<T>(operation: impl std::future::Future<Output = T>) -> (T, u64, String) {
+    let before = commands();
+    let out = operation.await;
+    let after = commands();
+    let mut total = 0;
+    let mut which = Vec::new();
+    for (name, n) in after {
+        let sent = n - before.get(name).copied().unwrap_or(0);
+        if sent > 0 {
+            total += sent;
+            which.push(format!("{sent} {name}"));
+        }
+    }
+    (out, total, which.join(", "))
+}
+
+/// A 1600 × 1200 photo at quality 90 (what a 2 MB phone photo is stored as, in size).
+fn photo() -> bytes::Bytes {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let img = image::RgbImage::from_fn(1600, 1200, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let grain = (state % 12) as u32;
+        image::Rgb([
+            (x * 200 / 1600 + grain) as u8,
+            (y * 200 / 1200 + grain) as u8,
+            ((x + y) * 100 / 2800 + 60 + grain) as u8,
+        ])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img)
+        .unwrap();
+    out.into()
+}
+
+/// The round trips of the reports' operations on MongoDB, counted from the driver's command
+/// events (caches warm: categories, profiles and the calendar are read at most once a
+/// minute). `cargo test -p veche-reports --test indexes -- --nocapture` prints them. The
+/// notifications go to a recorder here; on a server they add the outbox's insert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trips_per_operation() {
+    use world::*;
+    let _alone = ONE_AT_A_TIME.lock().await;
+    veche_core::testing::on_mongo("reports_round_trips", |backend| async move {
+        let w = world(backend.clone()).await;
+        let uploads = veche_core::web::uploads::open(&backend).await.unwrap();
+        let mut rows: Vec<(&str, u64, String)> = Vec::new();
+        let note = NoteInput::default();
+        // Open reports near the point, one of them overdue; the caches warmed.
+        let routed = w.routed().await;
+        let late = w.routed().await;
+        let mut overdue = w.stored(&late.id).await;
+        overdue.deadline = Some(clock::now() - Duration::days(1));
+        assert!(w
+            .reports
+            .store()
+            .replace_report(&overdue, overdue.version)
+            .await
+            .unwrap());
+        // More open reports around than the server's default first batch (101 documents).
+        let around: Vec<Report> = (0..150)
+            .map(|i| {
+                let mut r = Report {
+                    id: ReportId::generate(),
+                    ..routed.clone()
+                };
+                r.place.lat += f64::from(i) * 0.000_01;
+                r
+            })
+            .collect();
+        w.reports.store().import_reports(&around).await.unwrap();
+        service::nearby(&w.reports, POINT, None, Some(500))
+            .await
+            .unwrap();
+
+        let (near, n, which) =
+            round_trips(service::nearby(&w.reports, POINT, None, Some(500))).await;
+        assert_eq!(near.unwrap().len(), 50, "the nearest 50 of 152");
+        rows.push(("open reports within 500 m (152 there)", n, which));
+        let (near, n, which) = round_trips(service::nearby(
+            &w.reports,
+            POINT,
+            Some(&w.pothole.id),
+            None,
+        ))
+        .await;
+        assert!(near.unwrap().len() >= 2);
+        rows.push(("open reports of a category near a point", n, which));
+        let (page, n, which) = round_trips(service::queue(
+            &w.reports,
+            &w.official,
+            &w.roads,
+            true,
+            None,
+            20,
+        ))
+        .await;
+        assert_eq!(page.unwrap().reports.len(), 1, "the overdue one");
+        rows.push(("an organisation's overdue list", n, which));
+        let (page, n, which) = round_trips(service::queue(
+            &w.reports,
+            &w.official,
+            &w.roads,
+            false,
+            None,
+            20,
+        ))
+        .await;
+        assert_eq!(page.unwrap().reports.len(), 20, "a full page");
+        rows.push(("an organisation's queue", n, which));
+
+        let (hash, n, which) =
+            round_trips(veche_core::web::uploads::accept(uploads.as_ref(), photo())).await;
+        let hash = hash.unwrap();
+        rows.push(("a photo uploaded (a new one; GridFS)", n, which));
+        let input = ReportInput {
+            photos: vec![hash],
+            ..report_input(&w.pothole, POINT)
+        };
+        let (filed, n, which) =
+            round_trips(service::file(&w.platform, &w.reports, &w.author, &input)).await;
+        let filed = filed.unwrap();
+        rows.push(("filing, naming the photo", n, which));
+
+        let (_, n, which) = round_trips(service::decide(
+            &w.platform,
+            &w.reports,
+            &w.moderator,
+            &filed.id,
+            None,
+            &accept(),
+        ))
+        .await;
+        rows.push(("accept (routed)", n, which));
+        let (_, n, which) = round_trips(service::start(
+            &w.platform,
+            &w.reports,
+            &w.official,
+            &filed.id,
+            None,
+        ))
+        .await;
+        rows.push(("start", n, which));
+        let (_, n, which) = round_trips(service::answer(
+            &w.platform,
+            &w.reports,
+            &w.official,
+            &filed.id,
+            None,
+            &answer_input(),
+        ))
+        .await;
+        rows.push(("answer", n, which));
+        let (done, n, which) = round_trips(service::dispute(
+            &w.platform,
+            &w.reports,
+            &w.author,
+            &filed.id,
+            None,
+            &note,
+        ))
+        .await;
+        assert_eq!(done.unwrap().status, Status::Reopened);
+        rows.push(("dispute (reopened)", n, which));
+        let input = RerouteInput {
+            organisation_id: w.other_roads.to_string(),
+            note: "Это мост".into(),
+        };
+        let (_, n, which) = round_trips(service::reroute(
+            &w.platform,
+            &w.reports,
+            &w.official,
+            &routed.id,
+            None,
+            &input,
+        ))
+        .await;
+        rows.push(("reroute", n, which));
+        let answered = w.answered().await;
+        let (done, n, which) = round_trips(service::confirm(
+            &w.platform,
+            &w.reports,
+            &w.author,
+            &answered.id,
+            None,
+            &note,
+        ))
+        .await;
+        assert_eq!(done.unwrap().status, Status::Closed);
+        rows.push(("confirm (closed)", n, which));
+        let other = w.filed().await;
+        let reject = DecisionInput {
+            action: "reject".into(),
+            reason: Some("unclear".into()),
+            ..accept()
+        };
+        let (done, n, which) = round_trips(service::decide(
+            &w.platform,
+            &w.reports,
+            &w.moderator,
+            &other.id,
+            None,
+            &reject,
+        ))
+        .await;
+        assert_eq!(done.unwrap().status, Status::Rejected);
+        rows.push(("reject", n, which));
+
+        println!("| operation | round trips | commands |\n|---|---:|---|");
+        for (what, n, which) in &rows {
+            println!("| {what} | {n} | {which} |");
+        }
+        // A list is one query (a category's duplicates also read the categories, for the
+        // radius); a photo its GridFS files and its record; a filing the photo's record, the
+        // categories and one insert; a transition the report, its write, the audit entry, the
+        // email bookkeeping and the accounts it tells (officials, joiners, the head).
+        for (what, n, _) in &rows {
+            let most = match *what {
+                w if w.starts_with("a photo") => 12,
+                w if w.starts_with("open reports within") => 1,
+                "an organisation's overdue list" => 1,
+                w if w.starts_with("open") || w.starts_with("an organisation") => 2,
+                w if w.starts_with("filing") => 3,
+                _ => 20,
+            };
+            assert!(*n >= 1 && *n <= most, "{what}: {n} round trips");
         }
     })
     .await;

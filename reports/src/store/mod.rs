@@ -207,6 +207,12 @@ pub trait ReportStore: Send + Sync + 'static {
         by: TallyBy,
         now: OffsetDateTime,
     ) -> StoreResult<Vec<TallyRow>>;
+    // ---- Seeding ----
+    /// Stores many new reports at once, joiner counts as they say (benchmarks' seeding, a
+    /// migration): one transaction on SQLite, one unordered `insertMany` on MongoDB. A report
+    /// whose id is taken fails the call (on MongoDB the others are stored). Returns how many
+    /// were stored.
+    async fn import_reports(&self, reports: &[Report]) -> StoreResult<u64>;
 }
 
 /// Builds the reports store for a backend and prepares its schema (idempotent).

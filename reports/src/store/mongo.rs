@@ -54,7 +54,12 @@ pub const REPORT_TIMES: &[&str] = &[
 /// (`reports/tests/indexes.rs` lists the queries and checks); uniqueness is each collection's
 /// `_id`. A descending sort walks an ascending index backwards.
 pub const INDEXES: &[Index] = &[
-    Index::on("reports", &["cell", "open", "category_id"]),
+    // Near a point: an `$in` of cells, newest first (see `open_in_cells`).
+    Index::on("reports", &["open", "cell", "created_at", "_id"]),
+    Index::on(
+        "reports",
+        &["open", "category_id", "cell", "created_at", "_id"],
+    ),
     Index::on("reports", &["public", "created_at", "_id"]),
     Index::on("reports", &["district_id", "public", "created_at", "_id"]),
     Index::on("reports", &["category_id", "public", "created_at", "_id"]),
@@ -200,7 +205,19 @@ impl MongoReports {
         sort: Document,
         limit: usize,
     ) -> StoreResult<Vec<Report>> {
-        reports_from(find_sorted(&self.col(REPORTS), filter, sort, Some(limit)).await?)
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // The whole page in the first batch: one round trip (the server's first batch is
+        // otherwise 101 documents, and a proximity query reads up to 500).
+        let cursor = self
+            .col(REPORTS)
+            .find(filter)
+            .sort(sort)
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .batch_size(u32::try_from(limit).unwrap_or(u32::MAX))
+            .await?;
+        reports_from(cursor.try_collect().await?)
     }
 
     async fn put_versioned(
@@ -657,6 +674,22 @@ impl ReportStore for MongoReports {
             }
         }
         Ok(rows)
+    }
+
+    async fn import_reports(&self, reports: &[Report]) -> StoreResult<u64> {
+        if reports.is_empty() {
+            return Ok(0);
+        }
+        let documents = reports
+            .iter()
+            .map(report_document)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let result = self
+            .col(REPORTS)
+            .insert_many(documents)
+            .ordered(false)
+            .await?;
+        Ok(result.inserted_ids.len() as u64)
     }
 }
 

@@ -88,4 +88,53 @@ async fn the_demo_holds_every_state_once(backend: Backend) {
     );
 }
 
-veche_core::contract_tests!(the_demo_holds_every_state_once);
+/// The load benchmark's seed: every report at a point inside its own district, every state,
+/// some overdue, each organisation owing some; once only.
+async fn the_bench_seed_spreads_reports_over_the_districts(backend: Backend) {
+    let spec = PlatformSpec {
+        catalogs: vec![(REPORTS_RU, REPORTS_EN)],
+        limits: declare::<ReportsLimit>(),
+        ..PlatformSpec::default()
+    };
+    let platform = platform_on(backend.clone(), spec, Arc::new(Recorder::default())).await;
+    let store = veche_reports::store::open(&backend).await.unwrap();
+    let reports = Reports::new(store, ReportsConfig::default());
+    let moderator = user(&platform, &[Role::Moderator]).await.account;
+    let made = veche_reports::demo::bench::bench_reports(&platform, &reports, &moderator, 3_000)
+        .await
+        .unwrap();
+    assert_eq!(made.stored, 3_000);
+    assert_eq!(made.by_status.values().sum::<u64>(), 3_000);
+    assert_eq!(made.by_status.len(), 7, "every state: {:?}", made.by_status);
+    assert!(made.by_status["closed"] > 1_500, "most are closed");
+    assert!(made.overdue > 0);
+    assert!(!made.organisations.is_empty());
+    assert_eq!(made.districts, platform.boundaries().len());
+    let boundaries = platform.boundaries();
+    assert!(made
+        .dense
+        .iter()
+        .all(|&(lat, lon)| boundaries.locate(lat, lon).is_some()));
+    let page = service::list(
+        &reports,
+        &service::ListRequest {
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!page.reports.is_empty());
+    for r in &page.reports {
+        let district = boundaries.get(&r.district_id).unwrap();
+        assert!(district.contains(r.place.lat, r.place.lon), "{:?}", r.place);
+    }
+    let again =
+        veche_reports::demo::bench::bench_reports(&platform, &reports, &moderator, 10).await;
+    assert!(again.is_err(), "only into a store without categories");
+}
+
+veche_core::contract_tests!(
+    the_demo_holds_every_state_once,
+    the_bench_seed_spreads_reports_over_the_districts
+);
