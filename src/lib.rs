@@ -58,9 +58,7 @@ pub fn features(settings: &Settings) -> Vec<Box<dyn Feature>> {
         Box::new(veche_ideas::IdeasFeature::new(
             veche_ideas::IdeasConfig::default(),
         )),
-        Box::new(veche_reports::ReportsFeature::new(
-            veche_reports::ReportsConfig::default(),
-        )),
+        Box::new(veche_reports::ReportsFeature::new(settings.reports.clone())),
         Box::new(veche_core::accounts_web::AccountsFeature),
     ]
 }

@@ -78,6 +78,10 @@ pub struct SettingsArgs {
     /// Changes made on another server reach it within about a second anyway. [default: 60s]
     #[arg(long, env = "VECHE_IDENTITY_TTL", value_name = "DURATION")]
     pub identity_ttl: Option<String>,
+    /// The Open311 `jurisdiction_id` this server answers for (e.g. `mos.ru`); requests naming
+    /// another are refused. [default: any is accepted]
+    #[arg(long, env = "VECHE_OPEN311_JURISDICTION", value_name = "ID")]
+    pub open311_jurisdiction: Option<String>,
     /// How long in-flight requests may take to finish at shutdown. [default: 30s]
     #[arg(long, env = "VECHE_SHUTDOWN_GRACE", value_name = "DURATION")]
     pub shutdown_grace: Option<String>,

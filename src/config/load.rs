@@ -137,6 +137,19 @@ impl Settings {
         if identity_ttl > Duration::from_secs(3600) {
             errors.push("VECHE_IDENTITY_TTL: at most 1h".into());
         }
+        let open311_jurisdiction = pick(&args.open311_jurisdiction, &file.open311_jurisdiction);
+        if let Some(id) = &open311_jurisdiction {
+            let fits = |c: char| c.is_ascii_alphanumeric() || ".-_".contains(c);
+            if id.is_empty() || id.len() > 100 || !id.chars().all(fits) {
+                errors.push(format!(
+                    "VECHE_OPEN311_JURISDICTION: {id:?} is not a jurisdiction id (letters, digits, `.`, `-`, `_`; at most 100)"
+                ));
+            }
+        }
+        let reports = veche_reports::ReportsConfig {
+            open311_jurisdiction,
+            ..veche_reports::ReportsConfig::default()
+        };
         let shutdown_grace = setting(
             &mut errors,
             "VECHE_SHUTDOWN_GRACE",
@@ -218,6 +231,7 @@ impl Settings {
                 smtp,
                 mail,
                 polls,
+                reports,
                 demo,
             })
         } else {
@@ -256,6 +270,7 @@ impl Settings {
                 ..MailSettings::default()
             },
             polls: veche_polls::PollsConfig::default(),
+            reports: veche_reports::ReportsConfig::default(),
             demo: false,
         }
     }

@@ -124,6 +124,7 @@ pub struct Settings {
     pub smtp: SmtpSettings,
     pub mail: MailSettings,
     pub polls: veche_polls::PollsConfig,
+    pub reports: veche_reports::ReportsConfig,
     /// Seed one account of each role (random passwords printed at start) and demo content.
     pub demo: bool,
 }
@@ -143,6 +144,7 @@ struct FileSettings {
     session_idle: Option<String>,
     session_max: Option<String>,
     identity_ttl: Option<String>,
+    open311_jurisdiction: Option<String>,
     shutdown_grace: Option<String>,
     trust_forwarded: Option<bool>,
     metrics_token: Option<String>,

@@ -119,3 +119,28 @@ fn durations_parse() {
     );
     assert!(parse_duration("1w").is_err());
 }
+
+#[test]
+fn identity_ttl_and_open311_jurisdiction_are_read_and_checked() {
+    let s = load(SettingsArgs {
+        identity_ttl: Some("5m".into()),
+        open311_jurisdiction: Some("mos.ru".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.identity_ttl, Duration::from_secs(300));
+    assert_eq!(s.reports.open311_jurisdiction.as_deref(), Some("mos.ru"));
+    assert_eq!(
+        load(SettingsArgs::default()).unwrap().identity_ttl,
+        Duration::from_secs(60)
+    );
+    let err = load(SettingsArgs {
+        identity_ttl: Some("2h".into()),
+        open311_jurisdiction: Some("mos ru/<x>".into()),
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("VECHE_IDENTITY_TTL"), "{err}");
+    assert!(err.contains("VECHE_OPEN311_JURISDICTION"), "{err}");
+}
