@@ -204,21 +204,41 @@ async fn open_reports_are_found_by_grid_cell(backend: Backend) {
     }
     let cells = geo::cells_within(POINT.0, POINT.1, 500);
     let pothole = CategoryId::from_trusted("pothole".into());
+    let near_to = |category, radius_m, limit| store::Near {
+        cells: &cells,
+        category,
+        point: POINT,
+        radius_m,
+        limit,
+    };
     let found = store
-        .open_in_cells(&cells, Some(&pothole), 10)
+        .open_near(&near_to(Some(&pothole), 500, 10))
         .await
         .unwrap();
     assert_eq!(
         found.iter().map(|r| &r.id).collect::<Vec<_>>(),
         vec![&near.id]
     );
-    let any = store.open_in_cells(&cells, None, 10).await.unwrap();
-    let ids: BTreeSet<_> = any.iter().map(|r| r.id.clone()).collect();
+    // Nearest first: the pothole on the point, then the litter ~60 m away.
+    let any = store.open_near(&near_to(None, 500, 10)).await.unwrap();
     assert_eq!(
-        ids,
-        BTreeSet::from([near.id.clone(), other_kind.id.clone()])
+        any.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&near.id, &other_kind.id]
     );
-    assert!(store.open_in_cells(&[], None, 10).await.unwrap().is_empty());
+    // The radius and the limit hold; the joiner count comes with each report.
+    let closest = store.open_near(&near_to(None, 500, 1)).await.unwrap();
+    assert_eq!(closest.len(), 1);
+    assert_eq!(closest[0].id, near.id);
+    let tight = store.open_near(&near_to(None, 20, 10)).await.unwrap();
+    assert_eq!(
+        tight.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&near.id]
+    );
+    let none = store::Near {
+        cells: &[],
+        ..near_to(None, 500, 10)
+    };
+    assert!(store.open_near(&none).await.unwrap().is_empty());
 }
 
 async fn the_public_list_filters_and_pages(backend: Backend) {
@@ -757,14 +777,26 @@ async fn many_reports_are_imported_at_once(backend: Backend) {
     for r in &batch {
         assert_eq!(json(&store.report(&r.id).await.unwrap().unwrap()), json(r));
     }
-    // Found by the lists as reports inserted one by one are: near a point newest first, in
+    // Found by the lists as reports inserted one by one are: near a point (with their joiner
+    // counts), in
     // their organisation's queue by deadline.
     let cells = geo::cells_within(POINT.0, POINT.1, 500);
-    let newest = store.open_in_cells(&cells, None, 2).await.unwrap();
-    assert_eq!(
-        newest.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&batch[2].id, &batch[1].id]
-    );
+    let near = store
+        .open_near(&store::Near {
+            cells: &cells,
+            category: None,
+            point: POINT,
+            radius_m: 500,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    let found: BTreeSet<_> = near.iter().map(|r| (r.id.clone(), r.joiners)).collect();
+    let open: BTreeSet<_> = batch[..3]
+        .iter()
+        .map(|r| (r.id.clone(), r.joiners))
+        .collect();
+    assert_eq!(found, open);
     let roads = OrganisationId::from_trusted("roads".into());
     let queue = store.queue(&roads, None, None, 10).await.unwrap();
     assert_eq!(queue.len(), 3);

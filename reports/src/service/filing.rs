@@ -6,10 +6,8 @@ use veche_core::platform::Platform;
 use super::*;
 use crate::model::{Category, CategoryId};
 use crate::rules::{self, geo, ReportInput};
+use crate::store::Near;
 
-/// The most open reports a proximity query reads before the exact distance check (a 2 km
-/// circle in a dense district holds more; the nearest are what a resident wants).
-const NEARBY_READ: usize = 500;
 /// The most nearby reports shown.
 pub const NEARBY_MAX: usize = 50;
 /// The radius looked at when no category says.
@@ -83,19 +81,21 @@ pub async fn nearby(
     let cells = geo::cells_within(lat, lon, radius);
     let found = reports
         .store
-        .open_in_cells(&cells, category, NEARBY_READ)
+        .open_near(&Near {
+            cells: &cells,
+            category,
+            point: (lat, lon),
+            radius_m: radius,
+            limit: NEARBY_MAX,
+        })
         .await?;
-    let mut near: Vec<Nearby> = found
+    Ok(found
         .into_iter()
         .map(|report| {
             let distance_m = geo::distance_m((lat, lon), (report.place.lat, report.place.lon));
             Nearby { report, distance_m }
         })
-        .filter(|n| n.distance_m <= f64::from(radius))
-        .collect();
-    near.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
-    near.truncate(NEARBY_MAX);
-    Ok(near)
+        .collect())
 }
 
 /// A resident joins an open report ("me too"): they hear of it as its author does. Joining

@@ -58,6 +58,45 @@ impl ReportQuery {
 }
 
 /// Public reports made within a span of time (both ends included), newest first: what
+/// What "open reports near a point" asks for.
+#[derive(Clone, Copy, Debug)]
+pub struct Near<'a> {
+    /// The grid cells that cover the circle ([`crate::rules::geo::cells_within`]).
+    pub cells: &'a [i64],
+    pub category: Option<&'a CategoryId>,
+    /// (latitude, longitude).
+    pub point: (f64, f64),
+    pub radius_m: u32,
+    pub limit: usize,
+}
+
+/// The most candidates one lookup weighs (index entries, not reports): a circle in the
+/// densest part of a city holds a few thousand open reports.
+pub const NEAR_SCAN: usize = 20_000;
+
+impl Near<'_> {
+    /// Of candidates (id, latitude, longitude), the ids within the radius, nearest first (ties
+    /// by id), at most the limit: what both adapters read whole.
+    pub fn nearest(&self, candidates: Vec<(String, f64, f64)>) -> Vec<String> {
+        let radius = f64::from(self.radius_m);
+        let mut kept: Vec<(f64, String)> = candidates
+            .into_iter()
+            .map(|(id, lat, lon)| (crate::rules::geo::distance_m(self.point, (lat, lon)), id))
+            .filter(|(d, _)| *d <= radius)
+            .collect();
+        kept.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        kept.truncate(self.limit);
+        kept.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// `reports` (read by id, in any order) in the order of `ids`.
+    pub fn in_order(ids: &[String], reports: Vec<Report>) -> Vec<Report> {
+        let mut by_id: std::collections::HashMap<String, Report> =
+            reports.into_iter().map(|r| (r.id.to_string(), r)).collect();
+        ids.iter().filter_map(|id| by_id.remove(id)).collect()
+    }
+}
+
 /// Open311's `GET requests` asks for. An index range on (`public`, `created_at`); the statuses
 /// and categories filter within it.
 #[derive(Clone, Debug, PartialEq)]
@@ -126,14 +165,10 @@ pub trait ReportStore: Send + Sync + 'static {
     /// Replaces the report (all but its joiner count, which only joins move) when its stored
     /// version is `expected`; `false` otherwise.
     async fn replace_report(&self, report: &Report, expected: u64) -> StoreResult<bool>;
-    /// Open reports in these grid cells (of one category, or any), at most `limit`, newest
-    /// first.
-    async fn open_in_cells(
-        &self,
-        cells: &[i64],
-        category: Option<&CategoryId>,
-        limit: usize,
-    ) -> StoreResult<Vec<Report>>;
+    /// Open reports in the grid cells of `near` (of its category, or any) within its radius of
+    /// its point, the nearest first (ties by id), at most its limit. The candidates' places
+    /// are read from index entries; only the reports kept are read whole.
+    async fn open_near(&self, near: &Near<'_>) -> StoreResult<Vec<Report>>;
     /// A page of the public list.
     async fn reports(&self, query: &ReportQuery) -> StoreResult<Vec<Report>>;
     /// The reports an organisation owes an answer to, the earliest deadline first (the

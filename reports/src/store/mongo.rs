@@ -24,9 +24,10 @@ use veche_core::{StoreError, StoreResult};
 
 use super::tally::{FLAGS, HOURS};
 use super::{
-    debts_after, After, Derived, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy, TallyRow,
+    debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy,
+    TallyRow, NEAR_SCAN,
 };
-use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
+use crate::model::{CalendarDay, Category, Profile, Report, ReportId, Status};
 
 const REPORTS: Named<Document> = Named::new("reports");
 const CATEGORIES: Named<Document> = Named::new("report_categories");
@@ -54,11 +55,22 @@ pub const REPORT_TIMES: &[&str] = &[
 /// (`reports/tests/indexes.rs` lists the queries and checks); uniqueness is each collection's
 /// `_id`. A descending sort walks an ascending index backwards.
 pub const INDEXES: &[Index] = &[
-    // Near a point: an `$in` of cells, newest first (see `open_in_cells`).
-    Index::on("reports", &["open", "cell", "created_at", "_id"]),
+    // Near a point: an `$in` of cells, the candidates' places from the index entries (a
+    // covered query, see `open_near`).
     Index::on(
         "reports",
-        &["open", "category_id", "cell", "created_at", "_id"],
+        &["open", "cell", "place.lat", "place.lon", "_id"],
+    ),
+    Index::on(
+        "reports",
+        &[
+            "open",
+            "category_id",
+            "cell",
+            "place.lat",
+            "place.lon",
+            "_id",
+        ],
     ),
     Index::on("reports", &["public", "created_at", "_id"]),
     Index::on("reports", &["district_id", "public", "created_at", "_id"]),
@@ -343,20 +355,44 @@ impl ReportStore for MongoReports {
         Ok(result.matched_count == 1)
     }
 
-    async fn open_in_cells(
-        &self,
-        cells: &[i64],
-        category: Option<&CategoryId>,
-        limit: usize,
-    ) -> StoreResult<Vec<Report>> {
-        if cells.is_empty() {
+    async fn open_near(&self, near: &Near<'_>) -> StoreResult<Vec<Report>> {
+        if near.cells.is_empty() || near.limit == 0 {
             return Ok(Vec::new());
         }
-        let mut filter = doc! { "cell": { "$in": cells.to_vec() }, "open": true };
-        if let Some(category) = category {
+        let mut filter = doc! { "open": true, "cell": { "$in": near.cells.to_vec() } };
+        if let Some(category) = near.category {
             filter.insert("category_id", category.as_str());
         }
-        self.find(filter, order("created_at", true), limit).await
+        // Covered by the index: only the ids and places come back, in one batch.
+        let scan = i64::try_from(NEAR_SCAN).unwrap_or(i64::MAX);
+        let entries: Vec<Document> = self
+            .col(REPORTS)
+            .find(filter)
+            .projection(doc! { "_id": 1, "place.lat": 1, "place.lon": 1 })
+            .limit(scan)
+            .batch_size(u32::try_from(NEAR_SCAN).unwrap_or(u32::MAX))
+            .await?
+            .try_collect()
+            .await?;
+        let candidates = entries
+            .iter()
+            .filter_map(|d| {
+                let place = d.get_document("place").ok()?;
+                Some((
+                    d.get_str("_id").ok()?.to_string(),
+                    place.get_f64("lat").ok()?,
+                    place.get_f64("lon").ok()?,
+                ))
+            })
+            .collect();
+        let ids = near.nearest(candidates);
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self
+            .find(doc! { "_id": { "$in": ids.clone() } }, doc! {}, ids.len())
+            .await?;
+        Ok(Near::in_order(&ids, found))
     }
 
     async fn reports(&self, query: &ReportQuery) -> StoreResult<Vec<Report>> {

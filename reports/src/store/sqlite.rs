@@ -13,9 +13,10 @@ use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::StoreResult;
 
 use super::{
-    debts_after, After, Derived, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy, TallyRow,
+    debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy,
+    TallyRow, NEAR_SCAN,
 };
-use crate::model::{CalendarDay, Category, CategoryId, Profile, Report, ReportId, Status};
+use crate::model::{CalendarDay, Category, Profile, Report, ReportId, Status};
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -80,6 +81,18 @@ CREATE INDEX IF NOT EXISTS reports_open_cell_new ON reports (open, cell, created
 CREATE INDEX IF NOT EXISTS reports_open_category_cell_new
     ON reports (open, category_id, cell, created_at, id);
 "#,
+    // Open reports near a point, nearest first: the place in the index entries, so that the
+    // candidates are weighed without reading them, and only the nearest are read whole.
+    r#"
+ALTER TABLE reports ADD COLUMN lat REAL;
+ALTER TABLE reports ADD COLUMN lon REAL;
+UPDATE reports SET lat = json_extract(doc, '$.place.lat'), lon = json_extract(doc, '$.place.lon');
+DROP INDEX IF EXISTS reports_open_cell_new;
+DROP INDEX IF EXISTS reports_open_category_cell_new;
+CREATE INDEX IF NOT EXISTS reports_open_near ON reports (open, cell, lat, lon, id);
+CREATE INDEX IF NOT EXISTS reports_open_category_near
+    ON reports (open, category_id, cell, lat, lon, id);
+"#,
 ];
 
 /// The columns a report's row holds beside its document and joiner count, in order.
@@ -107,6 +120,8 @@ const COLUMNS: &[&str] = &[
     "t_reopened",
     "t_hours",
     "t_tallied",
+    "lat",
+    "lon",
 ];
 
 /// The writer's page cache while reports are imported: -N is N KiB (512 MB).
@@ -152,6 +167,7 @@ fn row_values(report: &Report) -> StoreResult<Vec<Value>> {
     let t = Tallied::of(report);
     values.extend(t.flags().map(Value::Integer));
     values.extend([int_or_null(t.hours), Value::Integer(1)]);
+    values.extend([Value::Real(report.place.lat), Value::Real(report.place.lon)]);
     Ok(values)
 }
 
@@ -402,32 +418,39 @@ impl ReportStore for SqliteReports {
             .await
     }
 
-    async fn open_in_cells(
-        &self,
-        cells: &[i64],
-        category: Option<&CategoryId>,
-        limit: usize,
-    ) -> StoreResult<Vec<Report>> {
-        if cells.is_empty() || limit == 0 {
+    async fn open_near(&self, near: &Near<'_>) -> StoreResult<Vec<Report>> {
+        if near.cells.is_empty() || near.limit == 0 {
             return Ok(Vec::new());
         }
-        // The newest are chosen from the index entries alone (`open, [category_id,] cell,
-        // created_at, id`); only the reports kept are read whole.
+        // The candidates from the index entries alone (`open, [category_id,] cell, lat, lon,
+        // id`): no report is read to be weighed.
         let mut sql = format!(
-            "SELECT doc, joiners FROM reports WHERE rowid IN (
-               SELECT rowid FROM reports WHERE open = 1 AND cell IN ({})",
-            marks(cells.len())
+            "SELECT id, lat, lon FROM reports WHERE open = 1 AND cell IN ({})",
+            marks(near.cells.len())
         );
-        let mut args: Vec<Value> = cells.iter().map(|c| Value::Integer(*c)).collect();
-        if let Some(category) = category {
+        let mut args: Vec<Value> = near.cells.iter().map(|c| Value::Integer(*c)).collect();
+        if let Some(category) = near.category {
             sql.push_str(" AND category_id = ?");
             args.push(Value::Text(category.to_string()));
         }
-        sql.push_str(
-            " ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at DESC, id DESC",
+        sql.push_str(" LIMIT ?");
+        args.push(Value::Integer(as_i64(NEAR_SCAN as u64)));
+        let candidates: Vec<(String, f64, f64)> = self
+            .db
+            .query_all(sql, params_from_iter(args), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .await?;
+        let ids = near.nearest(candidates);
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT doc, joiners FROM reports WHERE id IN ({})",
+            marks(ids.len())
         );
-        args.push(Value::Integer(as_i64(limit as u64)));
-        self.select(sql, args).await
+        let args = ids.iter().map(|id| Value::Text(id.clone())).collect();
+        Ok(Near::in_order(&ids, self.select(sql, args).await?))
     }
 
     async fn reports(&self, query: &ReportQuery) -> StoreResult<Vec<Report>> {
