@@ -119,6 +119,19 @@ async fn a_ballot_costs_one_shared_write_and_no_read_on_mongodb() {
         .post(&ballots, Some(&voters[BALLOTS]), &ballot(&poll))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // The scheduler announces the opening to the poll's residents in the background (a page
+    // of accounts and one read of their preferences per 500); wait until it has, so that what
+    // is counted below is the ballots'.
+    let id = veche_polls::model::PollId::parse(poll["id"].as_str().unwrap()).unwrap();
+    let deadline = Instant::now() + std::time::Duration::from_secs(120);
+    while !veche_polls::service::find(&app.polls(), &id)
+        .await
+        .unwrap()
+        .announced
+    {
+        assert!(Instant::now() < deadline, "the opening was not announced");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 
     let before = commands();
     let started = Instant::now();

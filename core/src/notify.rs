@@ -212,6 +212,21 @@ pub trait Notify: Send + Sync + 'static {
     /// sending happens in the worker, never inside the request. An opt-in kind the resident has
     /// not switched on is not stored ([`Enqueued::Declined`]).
     async fn enqueue(&self, notification: Notification) -> Result<Enqueued, NotifyError>;
+
+    /// Enqueues many notifications at once (an announcement to a page of residents), one
+    /// result each, in order; `Err` when the batch as a whole could not be looked at (the
+    /// store). The outbox reads the preferences of all their recipients in one round trip
+    /// instead of one each; the default enqueues them one by one.
+    async fn enqueue_all(
+        &self,
+        notifications: Vec<Notification>,
+    ) -> Result<Vec<Result<Enqueued, NotifyError>>, NotifyError> {
+        let mut results = Vec::with_capacity(notifications.len());
+        for notification in notifications {
+            results.push(self.enqueue(notification).await);
+        }
+        Ok(results)
+    }
 }
 
 /// The account kinds, defined here because accounts live in core.

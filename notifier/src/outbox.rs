@@ -1,18 +1,19 @@
 //! The port's implementation: [`Outbox::enqueue`] validates a notification, stores it as one job
 //! per idempotency key and wakes the worker of this process (if it runs one).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use veche_core::clock;
+use veche_core::id::AccountId;
 use veche_core::notify::{Enqueued, KindSpec, Notification, Notify, NotifyError};
 use veche_core::storage::Backend;
 use veche_core::web::problem::Invalid;
 use veche_core::StoreResult;
 
 use crate::metrics;
-use crate::model::{Delivery, Job};
+use crate::model::{Delivery, Job, Preferences};
 use crate::prefs;
 use crate::store::{self, OutboxStore};
 
@@ -60,9 +61,14 @@ impl Outbox {
     }
 }
 
-#[async_trait]
-impl Notify for Outbox {
-    async fn enqueue(&self, notification: Notification) -> Result<Enqueued, NotifyError> {
+impl Outbox {
+    /// Enqueues one notification; `known` holds the recipient's preferences when the caller
+    /// read them already (a batch), else they are read here when the kind needs them.
+    async fn enqueue_one(
+        &self,
+        notification: Notification,
+        known: Option<&Preferences>,
+    ) -> Result<Enqueued, NotifyError> {
         notification.validate().map_err(NotifyError::Invalid)?;
         let Some(spec) = self.kind(notification.kind.as_str()) else {
             return Err(NotifyError::UnknownKind(notification.kind.to_string()));
@@ -79,13 +85,20 @@ impl Notify for Outbox {
             // An opt-in kind is stored only for those who switched it on: a city-wide
             // announcement must not fill the outbox with jobs that would all be skipped. (Other
             // kinds are stored, and a resident's "off" is applied by the worker at delivery.)
-            if spec.opt_in
-                && prefs::delivery(&spec, &self.store.preferences(account).await?) == Delivery::Off
-            {
-                metrics::ENQUEUED
-                    .with_label_values(&[&kind, "declined"])
-                    .inc();
-                return Ok(Enqueued::Declined);
+            if spec.opt_in {
+                let declined = match known {
+                    Some(prefs) => prefs::delivery(&spec, prefs) == Delivery::Off,
+                    None => {
+                        prefs::delivery(&spec, &self.store.preferences(account).await?)
+                            == Delivery::Off
+                    }
+                };
+                if declined {
+                    metrics::ENQUEUED
+                        .with_label_values(&[&kind, "declined"])
+                        .inc();
+                    return Ok(Enqueued::Declined);
+                }
             }
         }
         let job = Job::from_notification(notification, clock::now());
@@ -102,5 +115,47 @@ impl Notify for Outbox {
                 .inc();
             Ok(Enqueued::Duplicate)
         }
+    }
+}
+
+#[async_trait]
+impl Notify for Outbox {
+    async fn enqueue(&self, notification: Notification) -> Result<Enqueued, NotifyError> {
+        self.enqueue_one(notification, None).await
+    }
+
+    /// One read of the preferences for every opt-in recipient of the batch, then one insert
+    /// per notification that is stored (an opt-in announcement stores few).
+    async fn enqueue_all(
+        &self,
+        notifications: Vec<Notification>,
+    ) -> Result<Vec<Result<Enqueued, NotifyError>>, NotifyError> {
+        let mut accounts: Vec<AccountId> = notifications
+            .iter()
+            .filter(|n| {
+                self.kind(n.kind.as_str())
+                    .is_some_and(|k| !k.essential && k.opt_in)
+            })
+            .filter_map(|n| n.recipient.account_id.clone())
+            .collect();
+        accounts.sort();
+        accounts.dedup();
+        let known = if accounts.is_empty() {
+            HashMap::new()
+        } else {
+            self.store.preferences_of(&accounts).await?
+        };
+        let none = Preferences::new();
+        let mut results = Vec::with_capacity(notifications.len());
+        for notification in notifications {
+            let prefs = match &notification.recipient.account_id {
+                Some(account) if accounts.binary_search(account).is_ok() => {
+                    Some(known.get(account).unwrap_or(&none))
+                }
+                _ => None,
+            };
+            results.push(self.enqueue_one(notification, prefs).await);
+        }
+        Ok(results)
     }
 }

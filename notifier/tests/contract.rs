@@ -406,6 +406,22 @@ async fn preferences_and_suppressions_round_trip(backend: Backend) {
         .unwrap()
         .is_empty());
 
+    // Many accounts at once: those that set something, each with all of theirs; the others
+    // absent; more than one statement's worth on SQLite.
+    let other = AccountId::generate();
+    store
+        .set_preference(&other, "poll_opened", Delivery::Immediately)
+        .await
+        .unwrap();
+    let mut asked: Vec<AccountId> = (0..1_200).map(|_| AccountId::generate()).collect();
+    asked.push(other.clone());
+    asked.insert(0, account.clone());
+    let many = store.preferences_of(&asked).await.unwrap();
+    assert_eq!(many.len(), 2, "{many:?}");
+    assert_eq!(many[&account], prefs);
+    assert_eq!(many[&other]["poll_opened"], Delivery::Immediately);
+    assert!(store.preferences_of(&[]).await.unwrap().is_empty());
+
     let email = Email::parse("gone@example.org").unwrap();
     assert!(store.suppression(&email).await.unwrap().is_none());
     store

@@ -654,7 +654,76 @@ async fn injected_headers_are_encoded_even_past_validation(backend: Backend) {
     assert!(!m.subject.contains("pwned"));
 }
 
+/// A batch (an announcement to a page of residents) reads its recipients' preferences at once
+/// and answers each notification as `enqueue` would: stored for those who switched the opt-in
+/// kind on, declined for the rest, other kinds stored, a bad one refused alone.
+async fn a_batch_answers_each_notification_as_one_would(backend: Backend) {
+    let Some(rig) = rig(backend, &[], |_| {}).await else {
+        return;
+    };
+    let (on, never, off) = (
+        AccountId::generate(),
+        AccountId::generate(),
+        AccountId::generate(),
+    );
+    for (account, delivery) in [(&on, "immediately"), (&off, "off")] {
+        prefs::set_preferences(
+            &rig.outbox,
+            account,
+            &[("district_news".into(), delivery.into())],
+        )
+        .await
+        .unwrap();
+    }
+    let news = |account: &AccountId, key: &str| {
+        let mut n = note("district_news", "news@example.org", account, key);
+        n.data.insert("title".into(), "a new poll".into());
+        n
+    };
+    let results = rig
+        .outbox
+        .enqueue_all(vec![
+            news(&on, "batch-on"),
+            news(&never, "batch-never"),
+            news(&off, "batch-off"),
+            note("roles_changed", "news@example.org", &never, "batch-roles"),
+            note("no_such_kind", "news@example.org", &on, "batch-unknown"),
+            news(&on, "batch-on"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 6);
+    assert!(matches!(results[0], Ok(Enqueued::Queued(_))), "{results:?}");
+    assert!(matches!(results[1], Ok(Enqueued::Declined)), "{results:?}");
+    assert!(matches!(results[2], Ok(Enqueued::Declined)), "{results:?}");
+    assert!(matches!(results[3], Ok(Enqueued::Queued(_))), "{results:?}");
+    assert!(
+        matches!(
+            results[4],
+            Err(veche_core::notify::NotifyError::UnknownKind(_))
+        ),
+        "{results:?}"
+    );
+    assert!(matches!(results[5], Ok(Enqueued::Duplicate)), "{results:?}");
+    for (key, stored) in [
+        ("batch-on", true),
+        ("batch-never", false),
+        ("batch-off", false),
+        ("batch-roles", true),
+        ("batch-unknown", false),
+    ] {
+        assert_eq!(
+            rig.outbox.store.job_by_key(key).await.unwrap().is_some(),
+            stored,
+            "{key}"
+        );
+    }
+    assert_eq!(total_jobs(&rig).await, 2);
+    assert!(rig.outbox.enqueue_all(Vec::new()).await.unwrap().is_empty());
+}
+
 veche_core::contract_tests!(
+    a_batch_answers_each_notification_as_one_would,
     delivers_both_languages_with_headers,
     smtp_outage_is_retried_until_delivered,
     dead_letter_after_max_attempts_then_admin_retry,

@@ -91,14 +91,13 @@ fn link(poll: &Poll, tail: &str) -> String {
     format!("/polls/{}{tail}", poll.id)
 }
 
-async fn enqueue(
-    platform: &Platform,
+fn notification(
     kind: &veche_core::notify::KindSpec,
     account: &veche_core::accounts::model::Account,
     poll: &Poll,
     link: String,
-) -> PollResult<()> {
-    let notification = Notification {
+) -> Notification {
+    Notification {
         kind: kind.kind(),
         recipient: Recipient::account(account),
         locale: account.lang,
@@ -113,15 +112,33 @@ async fn enqueue(
         .into_iter()
         .collect(),
         idempotency_key: format!("{}:{}:{}", kind.name, poll.id, account.id),
-    };
-    match platform.notify.enqueue(notification).await {
-        Ok(_) => Ok(()),
-        Err(veche_core::notify::NotifyError::Store(e)) => Err(PollError::Store(e)),
-        Err(e) => {
-            // A notification this code built is refused: a bug, not a reason to stop the poll.
+    }
+}
+
+/// Enqueues a page's notifications in one batch (the outbox reads their recipients'
+/// preferences in one round trip). A store failure stops the announcement (the next pass
+/// repeats it, the idempotency keys drop what was enqueued); a notification refused as built
+/// is logged: a bug, not a reason to stop the poll.
+async fn enqueue(platform: &Platform, poll: &Poll, batch: Vec<Notification>) -> PollResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let results = platform.notify.enqueue_all(batch).await.map_err(refused)?;
+    for result in results {
+        if let Err(e) = result {
+            if let veche_core::notify::NotifyError::Store(e) = e {
+                return Err(PollError::Store(e));
+            }
             tracing::error!(error = %e, poll = %poll.id, "poll notification refused");
-            Ok(())
         }
+    }
+    Ok(())
+}
+
+fn refused(e: veche_core::notify::NotifyError) -> PollError {
+    match e {
+        veche_core::notify::NotifyError::Store(e) => PollError::Store(e),
+        other => PollError::Store(veche_core::StoreError::Internal(other.to_string())),
     }
 }
 
@@ -151,19 +168,13 @@ async fn announce_opening(platform: &Platform, polls: &Polls, poll: &Poll) -> Po
             .store
             .accounts_in_districts(&districts, after.as_ref(), PAGE)
             .await?;
-        for account in &page {
-            if rules::eligibility(poll, account, &directory, now).is_ok() {
-                enqueue(
-                    platform,
-                    &crate::kinds::POLL_OPENED,
-                    account,
-                    poll,
-                    link(poll, ""),
-                )
-                .await?;
-                told += 1;
-            }
-        }
+        let batch: Vec<Notification> = page
+            .iter()
+            .filter(|account| rules::eligibility(poll, account, &directory, now).is_ok())
+            .map(|account| notification(&crate::kinds::POLL_OPENED, account, poll, link(poll, "")))
+            .collect();
+        told += batch.len() as u64;
+        enqueue(platform, poll, batch).await?;
         match page.last() {
             Some(last) if page.len() == PAGE => after = Some(last.id.clone()),
             _ => break,
@@ -179,21 +190,21 @@ async fn announce_results(platform: &Platform, polls: &Polls, poll: &Poll) -> Po
     let mut told = 0u64;
     loop {
         let voters = polls.store.voters(&poll.id, after.as_ref(), PAGE).await?;
+        let mut batch = Vec::with_capacity(voters.len());
         for id in &voters {
             if let Some(account) = platform.store.account(id).await? {
                 if account.state != veche_core::accounts::model::AccountState::Blocked {
-                    enqueue(
-                        platform,
+                    batch.push(notification(
                         &crate::kinds::POLL_RESULTS,
                         &account,
                         poll,
                         link(poll, "/results"),
-                    )
-                    .await?;
-                    told += 1;
+                    ));
                 }
             }
         }
+        told += batch.len() as u64;
+        enqueue(platform, poll, batch).await?;
         match voters.last() {
             Some(last) if voters.len() == PAGE => after = Some(last.clone()),
             _ => break,

@@ -110,6 +110,17 @@ impl Mongo {
         options.command_event_handler = Some(mongodb::event::EventHandler::callback(
             |event: mongodb::event::command::CommandEvent| {
                 use mongodb::event::command::CommandEvent;
+                // Which command went to which collection (`RUST_LOG=veche_core::storage=trace`):
+                // what finds a round trip nobody expected. Never the command's body (it may
+                // carry a resident's data).
+                if let CommandEvent::Started(e) = &event {
+                    let target = e.command.iter().next().map(|(_, v)| v);
+                    tracing::trace!(
+                        command = %e.command_name,
+                        collection = target.and_then(|v| v.as_str()).unwrap_or("-"),
+                        "mongodb command"
+                    );
+                }
                 let (name, duration) = match &event {
                     CommandEvent::Succeeded(e) => (e.command_name.as_str(), e.duration),
                     CommandEvent::Failed(e) => (e.command_name.as_str(), e.duration),

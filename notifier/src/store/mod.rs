@@ -5,7 +5,7 @@
 mod mongo;
 mod sqlite;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -68,6 +68,11 @@ pub trait OutboxStore: Send + Sync + 'static {
     async fn purge(&self, cutoff: OffsetDateTime) -> StoreResult<u64>;
 
     async fn preferences(&self, account: &AccountId) -> StoreResult<Preferences>;
+    /// The preferences of many accounts in one round trip (accounts that set none are absent).
+    async fn preferences_of(
+        &self,
+        accounts: &[AccountId],
+    ) -> StoreResult<HashMap<AccountId, Preferences>>;
     async fn set_preference(
         &self,
         account: &AccountId,

@@ -1,7 +1,7 @@
 //! The outbox on MongoDB. Claims are single-document `findOneAndUpdate`s, so no two workers
 //! ever hold the same job, on one server or a sharded cluster, without transactions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
@@ -431,6 +431,32 @@ impl OutboxStore for MongoOutbox {
             .into_iter()
             .filter_map(|d| Delivery::parse(&d.delivery).ok().map(|v| (d.kind, v)))
             .collect())
+    }
+
+    async fn preferences_of(
+        &self,
+        accounts: &[AccountId],
+    ) -> StoreResult<HashMap<AccountId, Preferences>> {
+        let mut found: HashMap<AccountId, Preferences> = HashMap::new();
+        if accounts.is_empty() {
+            return Ok(found);
+        }
+        let ids: Vec<&str> = accounts.iter().map(|a| a.as_str()).collect();
+        let docs: Vec<PreferenceDoc> = MAIL_PREFERENCES
+            .of(&self.db)
+            .find(doc! { "account_id": { "$in": ids } })
+            .await?
+            .try_collect()
+            .await?;
+        for d in docs {
+            if let Ok(delivery) = Delivery::parse(&d.delivery) {
+                found
+                    .entry(AccountId::from_trusted(d.account_id))
+                    .or_default()
+                    .insert(d.kind, delivery);
+            }
+        }
+        Ok(found)
     }
 
     async fn set_preference(

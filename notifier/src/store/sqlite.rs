@@ -1,9 +1,9 @@
 //! The outbox on SQLite (the same database file as the domain data).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use rusqlite::{params, Row};
+use rusqlite::{params, params_from_iter, Row};
 use time::OffsetDateTime;
 use veche_core::accounts::model::Email;
 use veche_core::clock::{from_millis, to_millis};
@@ -358,6 +358,36 @@ impl OutboxStore for SqliteOutbox {
             }
         }
         Ok(prefs)
+    }
+
+    async fn preferences_of(
+        &self,
+        accounts: &[AccountId],
+    ) -> StoreResult<HashMap<AccountId, Preferences>> {
+        let mut found: HashMap<AccountId, Preferences> = HashMap::new();
+        // SQLite binds at most 32,766 parameters a statement; 500 keeps each statement small.
+        for chunk in accounts.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT account_id, kind, delivery FROM mail_preferences WHERE account_id IN ({marks})"
+            );
+            let ids: Vec<String> = chunk.iter().map(|a| a.to_string()).collect();
+            let rows: Vec<(String, String, String)> = self
+                .db
+                .query_all(sql, params_from_iter(ids), |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .await?;
+            for (account, kind, delivery) in rows {
+                if let Ok(delivery) = Delivery::parse(&delivery) {
+                    found
+                        .entry(AccountId::from_trusted(account))
+                        .or_default()
+                        .insert(kind, delivery);
+                }
+            }
+        }
+        Ok(found)
     }
 
     async fn set_preference(
