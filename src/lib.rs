@@ -192,7 +192,14 @@ pub async fn assemble(settings: &Settings, shutdown: CancellationToken) -> anyho
         .iter()
         .flat_map(|d| d.limits.iter().copied())
         .collect();
-    let limits = Limits::build(&declared, &settings.rates).map_err(anyhow::Error::msg)?;
+    let limits = Limits::build_for_replicas(&declared, &settings.rates, settings.replicas)
+        .map_err(anyhow::Error::msg)?;
+    if settings.replicas.get() > 1 {
+        tracing::info!(
+            replicas = settings.replicas.get(),
+            "rate limits divided among the servers: each allows its share of every budget"
+        );
+    }
     let config = CoreConfig {
         public_url: settings.public_url.clone(),
         session_idle: settings.session_idle,

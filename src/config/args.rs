@@ -96,6 +96,12 @@ pub struct SettingsArgs {
     /// reset_email, mail_recipient (emails to one address), unsubscribe_ip.
     #[arg(long, env = "VECHE_RATE", value_name = "LIST")]
     pub rate: Option<String>,
+    /// How many `veche serve` processes share the store behind one address. Every rate limit
+    /// is per server, so each server allows its configured budget divided by this (rounded
+    /// down, at least 1): a resident whose requests are spread over the servers gets about the
+    /// configured limit, not N times it (see docs/many-servers.md). [default: 1]
+    #[arg(long, env = "VECHE_REPLICAS", value_name = "N")]
+    pub replicas: Option<String>,
     /// Bearer token required to read /metrics (unset: /metrics is open; keep it internal).
     #[arg(
         long,

@@ -208,6 +208,17 @@ impl Settings {
             }
         }
 
+        // Parsed as a whole number in 1..=1000, so the fallback is never used when it is set.
+        let replicas = setting(
+            &mut errors,
+            "VECHE_REPLICAS",
+            pick(&args.replicas, &file.replicas),
+            1,
+            whole_number(1, 1000),
+        );
+        let replicas = std::num::NonZeroU32::new(u32::try_from(replicas).unwrap_or(1))
+            .unwrap_or(std::num::NonZeroU32::MIN);
+
         let metrics_token = pick(&args.metrics_token, &file.metrics_token).map(Secret::new);
         let smtp = smtp_settings(&args.smtp, &file.smtp, &public_url, &mut errors);
         let mail = mail_settings(&args.mail, &file.mail, &store, &mut errors);
@@ -227,6 +238,7 @@ impl Settings {
                 shutdown_grace,
                 trust_forwarded,
                 rates,
+                replicas,
                 metrics_token,
                 smtp,
                 mail,
@@ -257,6 +269,7 @@ impl Settings {
             shutdown_grace: Duration::from_secs(10),
             trust_forwarded: false,
             rates: BTreeMap::new(),
+            replicas: std::num::NonZeroU32::MIN,
             metrics_token: None,
             smtp: SmtpSettings {
                 host: None,

@@ -119,7 +119,11 @@ pub struct Settings {
     pub identity_ttl: Duration,
     pub shutdown_grace: Duration,
     pub trust_forwarded: bool,
+    /// The rate-limit overrides as configured: the deployment-wide budgets.
     pub rates: BTreeMap<String, RateSpec>,
+    /// How many servers share the store (`VECHE_REPLICAS`): each divides every rate limit's
+    /// budget by it ([`veche_core::web::ratelimit::RateSpec::per_replica`]).
+    pub replicas: std::num::NonZeroU32,
     pub metrics_token: Option<Secret>,
     pub smtp: SmtpSettings,
     pub mail: MailSettings,
@@ -148,6 +152,7 @@ struct FileSettings {
     shutdown_grace: Option<String>,
     trust_forwarded: Option<bool>,
     metrics_token: Option<String>,
+    replicas: Option<String>,
     #[serde(default)]
     rate: BTreeMap<String, String>,
     #[serde(default)]

@@ -144,3 +144,47 @@ fn identity_ttl_and_open311_jurisdiction_are_read_and_checked() {
     assert!(err.contains("VECHE_IDENTITY_TTL"), "{err}");
     assert!(err.contains("VECHE_OPEN311_JURISDICTION"), "{err}");
 }
+
+#[test]
+fn replicas_are_read_from_the_environment_and_checked() {
+    use std::num::NonZeroU32;
+    assert_eq!(
+        load(SettingsArgs::default()).unwrap().replicas,
+        NonZeroU32::MIN
+    );
+    let s = load(SettingsArgs {
+        replicas: Some("3".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.replicas.get(), 3);
+    for bad in ["0", "three", "-1", "1001", ""] {
+        let err = load(SettingsArgs {
+            replicas: Some(bad.into()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("VECHE_REPLICAS"), "{bad:?}: {err}");
+        assert!(err.contains("from 1 to 1000"), "{bad:?}: {err}");
+    }
+}
+
+/// The variable itself reaches the setting through clap's `env` (as `veche serve` reads it).
+#[test]
+fn the_replicas_variable_is_the_flag_s_environment() {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: SettingsArgs,
+    }
+    let from_flag = Cli::try_parse_from(["veche", "--replicas", "4"]).unwrap();
+    assert_eq!(from_flag.settings.replicas.as_deref(), Some("4"));
+    let arg = <Cli as clap::CommandFactory>::command()
+        .get_arguments()
+        .find(|a| a.get_id() == "replicas")
+        .map(|a| a.get_env().map(|e| e.to_os_string()))
+        .unwrap();
+    assert_eq!(arg.as_deref(), Some(std::ffi::OsStr::new("VECHE_REPLICAS")));
+}

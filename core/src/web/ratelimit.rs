@@ -57,6 +57,20 @@ impl RateSpec {
         Ok(RateSpec { count, period })
     }
 
+    /// One server's share of this budget when `replicas` servers enforce it each on their own
+    /// (governor keeps its cells in memory): the count divided by `replicas`, rounded down so
+    /// that the servers together never allow more than the budget, and at least 1 so that no
+    /// limit becomes a wall. The period stays. `30/min` over 3 servers is `10/min` each;
+    /// `10/min` over 3 is `3/min` each (9 in all); `2/h` over 3 is `1/h` each (3 in all: the
+    /// minimum wins over the budget).
+    pub fn per_replica(self, replicas: NonZeroU32) -> RateSpec {
+        let share = (self.count.get() / replicas.get()).max(1);
+        RateSpec {
+            count: NonZeroU32::new(share).unwrap_or(NonZeroU32::MIN),
+            period: self.period,
+        }
+    }
+
     fn quota(self) -> Quota {
         let per_cell = self.period / self.count.get();
         Quota::with_period(per_cell.max(Duration::from_nanos(1)))
@@ -238,13 +252,24 @@ impl Limits {
         declared: &[Declared],
         overrides: &BTreeMap<String, RateSpec>,
     ) -> Result<Limits, String> {
+        Self::build_for_replicas(declared, overrides, NonZeroU32::MIN)
+    }
+
+    /// [`Limits::build`] for one of `replicas` servers sharing a store: every budget (default
+    /// or override) is this server's share of it ([`RateSpec::per_replica`]).
+    pub fn build_for_replicas(
+        declared: &[Declared],
+        overrides: &BTreeMap<String, RateSpec>,
+        replicas: NonZeroU32,
+    ) -> Result<Limits, String> {
         let mut limiters = BTreeMap::new();
         for d in declared {
             let spec = match overrides.get(d.name) {
                 Some(spec) => *spec,
                 None => RateSpec::parse(d.default_rate)
                     .map_err(|e| format!("the default of rate limit {:?}: {e}", d.name))?,
-            };
+            }
+            .per_replica(replicas);
             if limiters
                 .insert(d.name, Arc::new(Limiter::new(d.name, spec)))
                 .is_some()
@@ -358,6 +383,58 @@ mod tests {
         assert!((1..=20).contains(&wait), "wait {wait}");
         // Other keys are not affected.
         assert!(limiter.check("other").is_ok());
+    }
+
+    fn spec(raw: &str) -> RateSpec {
+        RateSpec::parse(raw).unwrap()
+    }
+
+    fn n(v: u32) -> NonZeroU32 {
+        NonZeroU32::new(v).unwrap()
+    }
+
+    #[test]
+    fn a_budget_is_divided_among_the_replicas_rounded_down_at_least_one() {
+        // One server: the budget as configured.
+        assert_eq!(spec("30/min").per_replica(n(1)), spec("30/min"));
+        // Evenly divided.
+        assert_eq!(spec("30/min").per_replica(n(3)), spec("10/min"));
+        assert_eq!(spec("600/min").per_replica(n(4)), spec("150/min"));
+        // Rounded down: three servers together allow 9, never more than the budget of 10.
+        assert_eq!(spec("10/min").per_replica(n(3)), spec("3/min"));
+        assert_eq!(spec("20/h").per_replica(n(6)), spec("3/h"));
+        // At least one per server, even when the budget is smaller than the replicas.
+        assert_eq!(spec("2/h").per_replica(n(3)), spec("1/h"));
+        assert_eq!(spec("1/day").per_replica(n(1000)), spec("1/day"));
+        // The period stays.
+        assert_eq!(
+            spec("30/s").per_replica(n(3)).period,
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn limits_built_for_replicas_enforce_the_share_of_defaults_and_overrides() {
+        let mut overrides = BTreeMap::new();
+        overrides.insert("signin_ip".to_string(), spec("30/min"));
+        let limits = Limits::build_for_replicas(&declare::<CoreLimit>(), &overrides, n(3)).unwrap();
+        let quotas: BTreeMap<_, _> = limits.quotas().into_iter().collect();
+        assert_eq!(quotas["signin_ip"], spec("10/min"), "an override divided");
+        assert_eq!(
+            quotas["signin_account"],
+            spec("3/min"),
+            "a default (10/min) divided"
+        );
+        assert_eq!(quotas["reset_email"], spec("1/h"), "3/h over 3");
+        // Ten cells of signin_ip, then 429.
+        for _ in 0..10 {
+            assert!(limits.check(CoreLimit::SigninIp, "k").is_ok());
+        }
+        assert!(limits.check(CoreLimit::SigninIp, "k").is_err());
+        // build is one replica.
+        let one = Limits::build(&declare::<CoreLimit>(), &overrides).unwrap();
+        let quotas: BTreeMap<_, _> = one.quotas().into_iter().collect();
+        assert_eq!(quotas["signin_ip"], spec("30/min"));
     }
 
     #[test]

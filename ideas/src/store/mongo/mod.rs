@@ -338,6 +338,30 @@ impl MongoIdeas {
         Ok(())
     }
 
+    /// Sets an idea's `supports` to its support documents, after one was added or removed.
+    ///
+    /// Not `$inc`: the test server (FerretDB v1) runs `$inc` as a read and a write back, so
+    /// supports of one idea arriving at once on several servers (or on one) lost increments
+    /// (`tests/many_servers.rs` saw 17 counted of 24 stored). A count written by a writer that
+    /// counted before another support landed can be stale, so each writer counts again after
+    /// its write and writes again until the count it wrote is the count it sees: the last
+    /// write is then checked by a count made after it, and the field settles on the truth once
+    /// supports stop arriving. Bounded, since each round only repeats while others write.
+    async fn recount_supports(&self, idea: &IdeaId) -> StoreResult<()> {
+        let mut written = self.count_supports(idea.as_str()).await?;
+        for _ in 0..8 {
+            let now = self
+                .col("idea_supports")
+                .count_documents(doc! { "idea_id": idea.as_str() })
+                .await?;
+            if now == written {
+                return Ok(());
+            }
+            written = self.count_supports(idea.as_str()).await?;
+        }
+        Ok(())
+    }
+
     async fn count_supports(&self, idea: &str) -> StoreResult<u64> {
         let n = self
             .col("idea_supports")
@@ -712,12 +736,7 @@ impl IdeaStore for MongoIdeas {
                 .await,
         )?;
         if inserted {
-            self.ideas_col()
-                .update_one(
-                    doc! { "_id": idea.as_str() },
-                    doc! { "$inc": { "supports": 1i64 } },
-                )
-                .await?;
+            self.recount_supports(idea).await?;
         }
         Ok(inserted)
     }
@@ -728,12 +747,7 @@ impl IdeaStore for MongoIdeas {
             .delete_one(doc! { "_id": pair_id(idea.as_str(), account.as_str()) })
             .await?;
         if removed.deleted_count == 1 {
-            self.ideas_col()
-                .update_one(
-                    doc! { "_id": idea.as_str(), "supports": { "$gt": 0i64 } },
-                    doc! { "$inc": { "supports": -1i64 } },
-                )
-                .await?;
+            self.recount_supports(idea).await?;
         }
         Ok(removed.deleted_count == 1)
     }
