@@ -13,7 +13,9 @@
 --
 -- done() prints one line that scripts/bench-polls reads:
 --   ballots 201=N 409=N 429=N 503=N other=N other_statuses=CODE:N,… sent=N used_max=N
---   wrapped=N duration_us=N p50_us=N p99_us=N max_us=N errors=connect:N,read:N,write:N,status:N,timeout:N
+--   wrapped=N no_retry_after=N duration_us=N p50_us=N p99_us=N max_us=N
+--   errors=connect:N,read:N,write:N,status:N,timeout:N
+-- no_retry_after counts 429s and 503s that came without a Retry-After header.
 -- used_max is the most tokens one thread took: the next run may start at FIRST + T × used_max.
 -- wrapped > 0 means a thread ran out of tokens and reused some (those requests answer 409).
 
@@ -48,7 +50,7 @@ function init(args)
   end
 
   used, wrapped = 0, 0
-  c201, c409, c429, c503, cother = 0, 0, 0, 0, 0
+  c201, c409, c429, c503, cother, noretry = 0, 0, 0, 0, 0, 0
   others = {}
   if receipts_dir ~= nil and receipts_dir ~= "-" then
     acked = assert(io.open(receipts_dir .. "/acked-" .. tid .. ".txt", "a"))
@@ -82,8 +84,10 @@ function response(status, headers, body)
     c409 = c409 + 1
   elseif status == 429 then
     c429 = c429 + 1
+    if headers["Retry-After"] == nil and headers["retry-after"] == nil then noretry = noretry + 1 end
   elseif status == 503 then
     c503 = c503 + 1
+    if headers["Retry-After"] == nil and headers["retry-after"] == nil then noretry = noretry + 1 end
   else
     cother = cother + 1
     count_other(status)
@@ -91,7 +95,7 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local t = { c201 = 0, c409 = 0, c429 = 0, c503 = 0, cother = 0, used = 0, wrapped = 0 }
+  local t = { c201 = 0, c409 = 0, c429 = 0, c503 = 0, cother = 0, used = 0, wrapped = 0, noretry = 0 }
   local used_max = 0
   for _, thread in ipairs(threads) do
     for k, _ in pairs(t) do
@@ -101,8 +105,8 @@ function done(summary, latency, requests)
   end
   io.write(string.format(
     "ballots 201=%d 409=%d 429=%d 503=%d other=%d other_statuses=%s sent=%d used_max=%d wrapped=%d "
-      .. "duration_us=%d p50_us=%d p99_us=%d max_us=%d %s\n",
-    t.c201, t.c409, t.c429, t.c503, t.cother, other_statuses(), t.used, used_max, t.wrapped,
+      .. "no_retry_after=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d %s\n",
+    t.c201, t.c409, t.c429, t.c503, t.cother, other_statuses(), t.used, used_max, t.wrapped, t.noretry,
     summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
     socket_errors(summary)))
 end

@@ -16,7 +16,8 @@ use crate::store::{answers_from, AnswerRecord};
 use crate::tally::{self, Counters};
 use crate::verify::Entry;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE polls (
     id TEXT PRIMARY KEY,
     phase TEXT NOT NULL,
@@ -56,7 +57,34 @@ CREATE TABLE poll_seals (
     poll_id TEXT PRIMARY KEY,
     doc TEXT NOT NULL
 );
-"#];
+"#,
+    // Ballots kept in their one-per-resident key: the table itself is the (poll, account)
+    // B-tree, without a rowid table beside it nor an index on the ballot id (never looked up
+    // by it). A ballot now writes three B-trees (this, the receipts, the account's history)
+    // instead of five, so its transaction dirties fewer random pages (the WAL per ballot).
+    r#"
+CREATE TABLE ballots_by_voter (
+    poll_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    answers TEXT NOT NULL,
+    district_id TEXT NOT NULL,
+    age_bracket TEXT NOT NULL,
+    receipt TEXT NOT NULL,
+    points INTEGER NOT NULL,
+    cast_at INTEGER NOT NULL,
+    PRIMARY KEY (poll_id, account_id)
+) WITHOUT ROWID;
+INSERT INTO ballots_by_voter (poll_id, account_id, id, answers, district_id, age_bracket,
+                              receipt, points, cast_at)
+    SELECT poll_id, account_id, id, answers, district_id, age_bracket, receipt, points, cast_at
+    FROM ballots ORDER BY poll_id, account_id;
+DROP TABLE ballots;
+ALTER TABLE ballots_by_voter RENAME TO ballots;
+CREATE UNIQUE INDEX ballots_receipt ON ballots (poll_id, receipt);
+CREATE INDEX ballots_account ON ballots (account_id, cast_at, poll_id);
+"#,
+];
 
 const BALLOT_COLUMNS: &str =
     "id, poll_id, account_id, answers, district_id, age_bracket, receipt, points, cast_at";
@@ -494,5 +522,89 @@ impl PollStore for SqlitePolls {
                 Ok(sum.max(0) as u64)
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::store::PollStore;
+    use veche_core::storage::SyncMode;
+
+    /// Ballots stored under the first schema (a rowid table with an index on the ballot id)
+    /// are all there after the change to the table keyed by poll and account, found by voter,
+    /// by receipt and in the account's history, and the one-ballot rule holds on them.
+    #[tokio::test]
+    async fn ballots_stored_before_the_key_change_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Sqlite::open(dir.path(), SyncMode::Normal).unwrap();
+        let first: &'static [&'static str] = &MIGRATIONS[..1];
+        db.migrate("polls", first).await.unwrap();
+        db.write(|conn| {
+            for i in 0..3 {
+                conn.execute(
+                    &format!(
+                        "INSERT INTO ballots ({BALLOT_COLUMNS}) \
+                         VALUES (?1, 'poll-1', ?2, '[]', 'khamovniki', '18_24', ?3, 5, ?4)"
+                    ),
+                    params![
+                        format!("ballot-{i}"),
+                        format!("account-{i}"),
+                        format!("{i:064x}"),
+                        1_700_000_000_000i64 + i
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+
+        let store = SqlitePolls::new(db.clone());
+        store.migrate().await.unwrap();
+        let poll = PollId::from_trusted("poll-1".into());
+        let voter = AccountId::from_trusted("account-1".into());
+        let ballot = store.ballot_of(&poll, &voter).await.unwrap().unwrap();
+        assert_eq!(ballot.id.as_str(), "ballot-1");
+        assert_eq!(ballot.points, 5);
+        let receipt = Receipt::from_trusted(format!("{:064x}", 2));
+        let found = store.ballot_by_receipt(&poll, &receipt).await.unwrap();
+        assert_eq!(found.unwrap().account_id.as_str(), "account-2");
+        let page = store.ballots_page(&poll, None, 10).await.unwrap();
+        assert_eq!(page.len(), 3);
+
+        // The one-ballot rule is the table's key now.
+        let mut again = ballot.clone();
+        again.id = BallotId::from_trusted("ballot-again".into());
+        again.receipt = Receipt::from_trusted(format!("{:064x}", 9));
+        assert!(matches!(
+            store.cast(&again).await.unwrap(),
+            Cast::AlreadyVoted(first) if first.id.as_str() == "ballot-1"
+        ));
+        let layout: String = db
+            .read(|conn| {
+                Ok(conn.query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ballots'",
+                    [],
+                    |row| row.get(0),
+                )?)
+            })
+            .await
+            .unwrap();
+        assert!(layout.contains("WITHOUT ROWID"), "{layout}");
+        let indexes: i64 = db
+            .read(|conn| {
+                Ok(conn.query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ballots'",
+                    [],
+                    |row| row.get(0),
+                )?)
+            })
+            .await
+            .unwrap();
+        // The receipts and the account's history (the key needs no index of its own).
+        assert_eq!(indexes, 2);
     }
 }

@@ -1,0 +1,70 @@
+-- wrk script for scripts/bench-polls (VECHE_BENCH_SEEN=1): every resident of a token range
+-- opens the poll once (GET /api/v1/polls/POLL_ID with their bearer token), as the app does
+-- before a resident votes, so that the ballot run that follows comes from residents the server
+-- saw within the minute (their identities in memory, `VECHE_IDENTITY_TTL`).
+--
+--   wrk -t T -c C -d 2s -s scripts/lib/bench-seen.lua http://127.0.0.1:PORT \
+--     -- TOKENS_FILE FIRST END T POLL_ID
+--
+-- Thread i of T takes the lines FIRST+i, FIRST+i+T, … below END, each once; once all are
+-- sent it asks for /healthz until the run's time is up. wrk runs for its whole duration
+-- whatever the script does, so scripts/bench-polls runs it in short rounds, each starting
+-- where the slowest thread of the last one stopped (FIRST + T × used_min), until END.
+-- done() prints: seen 200=N other=N sent=N used_min=N
+
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "bench-common.lua")
+
+function init(args)
+  local tokens_file = args[1]
+  local first = tonumber(args[2])
+  local last = tonumber(args[3])
+  local nthreads = tonumber(args[4])
+  poll_path = "/api/v1/polls/" .. args[5]
+  tokens = {}
+  local n = 0
+  for line in io.lines(tokens_file) do
+    if n >= first and n < last and (n - first) % nthreads == tid and line ~= "" then
+      tokens[#tokens + 1] = line
+    end
+    n = n + 1
+  end
+  used, answered, c200, cother = 0, 0, 0, 0
+  others = {}
+end
+
+function request()
+  used = used + 1
+  local i = used
+  if i > #tokens then
+    used = #tokens
+    return wrk.format("GET", "/healthz")
+  end
+  return wrk.format("GET", poll_path, { ["Authorization"] = "Bearer " .. tokens[i] })
+end
+
+function response(status, headers, body)
+  if answered >= #tokens then
+    return -- a /healthz after the last token
+  end
+  answered = answered + 1
+  if status == 200 then
+    c200 = c200 + 1
+  else
+    cother = cother + 1
+    count_other(status)
+  end
+end
+
+function done(summary, latency, requests)
+  local t = { c200 = 0, cother = 0, answered = 0 }
+  local used_min = nil
+  for _, thread in ipairs(threads) do
+    for k, _ in pairs(t) do
+      t[k] = t[k] + (thread:get(k) or 0)
+    end
+    local a = thread:get("answered") or 0
+    if used_min == nil or a < used_min then used_min = a end
+  end
+  io.write(string.format("seen 200=%d other=%d other_statuses=%s sent=%d used_min=%d\n",
+    t.c200, t.cother, other_statuses(), t.answered, used_min or 0))
+end
