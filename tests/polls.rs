@@ -1115,6 +1115,64 @@ async fn a_retried_ballot_with_its_idempotency_key_replays_the_first_answer(app:
     app.stop().await;
 }
 
+/// A ballot whose server died after claiming its idempotency key (nothing answered, nothing
+/// stored): a retry within the claim's lease hears 409 `idempotency_in_progress` with when to
+/// try again; a retry after it takes the claim over and votes, and a replay of that retry
+/// answers as it did.
+async fn a_ballot_whose_server_died_midway_is_cast_by_a_later_retry(app: TestApp) {
+    use veche_core::web::idempotency::{IdempotencyRecord, CLAIM_LEASE};
+    use veche_core::web::Site;
+
+    let (api, _, poll) = an_open_poll(&app).await;
+    let (anna_id, anna) = voter(&app, KHAMOVNIKI).await;
+    let (boris_id, boris) = voter(&app, KHAMOVNIKI).await;
+    // The claims a server made before it died, as `once` makes them.
+    let claim = |account: &AccountId, key: &str, age: Duration| IdempotencyRecord {
+        key_hash: blake3::hash(
+            format!("account:{account}\0polls.ballots:{}\0{key}", id(&poll)).as_bytes(),
+        )
+        .to_hex()
+        .to_string(),
+        request_hash: blake3::hash(&serde_json::to_vec(&ballot(&poll, 0)).unwrap())
+            .to_hex()
+            .to_string(),
+        response: None,
+        created_at: veche_core::clock::now() - age,
+    };
+    let store = app.platform().idempotency();
+    store
+        .reserve_idempotency(&claim(&boris_id, "k-fresh", Duration::from_secs(5)))
+        .await
+        .unwrap();
+    store
+        .reserve_idempotency(&claim(
+            &anna_id,
+            "k-old",
+            CLAIM_LEASE + Duration::from_secs(60),
+        ))
+        .await
+        .unwrap();
+
+    let fresh = cast_with_key(&api, &poll, &boris, 0, "k-fresh").await;
+    assert_eq!(fresh.code(), problem(409, "idempotency_in_progress"));
+    let wait: u64 = fresh.header("retry-after").unwrap().parse().unwrap();
+    assert!((40..=60).contains(&wait), "retry after {wait} s");
+    assert!(stored_ballot(&app, &poll, &boris_id).await.is_none());
+
+    let retried = cast_with_key(&api, &poll, &anna, 0, "k-old").await;
+    assert_eq!(retried.status, StatusCode::CREATED, "{}", retried.text);
+    let stored = stored_ballot(&app, &poll, &anna_id).await.unwrap();
+    assert_eq!(json!(stored.receipt.as_str()), retried.json()["receipt"]);
+    let replayed = cast_with_key(&api, &poll, &anna, 0, "k-old").await;
+    assert_eq!(
+        replayed.header("idempotent-replayed").as_deref(),
+        Some("true")
+    );
+    assert_eq!(replayed.json(), retried.json());
+    assert_eq!(stored_count(&app, &poll).await, 1);
+    app.stop().await;
+}
+
 // ---- 6. Rate limit ----
 
 async fn a_third_ballot_within_the_minute_is_429_and_stored_nowhere(app: TestApp) {
@@ -1705,6 +1763,7 @@ on_both_stores!(
     every_refused_ballot_has_its_code_and_stores_nothing,
     a_ballot_gets_a_receipt_points_and_only_one_counts,
     a_retried_ballot_with_its_idempotency_key_replays_the_first_answer,
+    a_ballot_whose_server_died_midway_is_cast_by_a_later_retry,
     publishing_waits_for_the_seal_grace,
     officials_see_turnout_by_district_and_hour,
 );

@@ -2026,6 +2026,33 @@ async fn idempotency_lifecycle(backend: Backend) {
     let retried = pending("key-3", now + Duration::from_secs(2));
     store.reserve_idempotency(&retried).await.unwrap();
     assert_eq!(store.idempotency("key-3").await.unwrap(), Some(retried));
+
+    // An unanswered claim taken over (its server died): once, by the retry that read it.
+    let stale = store.idempotency("key-3").await.unwrap().unwrap();
+    let later = pending("key-3", now + Duration::from_secs(120));
+    assert!(store.take_over_idempotency(&stale, &later).await.unwrap());
+    assert_eq!(
+        store.idempotency("key-3").await.unwrap(),
+        Some(later.clone())
+    );
+    let rival = pending("key-3", now + Duration::from_secs(121));
+    assert!(
+        !store.take_over_idempotency(&stale, &rival).await.unwrap(),
+        "a claim read before the takeover is no longer the stored one"
+    );
+    // An answered claim is never taken over.
+    let answered = store.idempotency("key-1").await.unwrap().unwrap();
+    assert!(!store
+        .take_over_idempotency(&answered, &later)
+        .await
+        .unwrap());
+    assert!(store
+        .idempotency("key-1")
+        .await
+        .unwrap()
+        .unwrap()
+        .response
+        .is_some());
     assert_eq!(
         store.idempotency("key-1").await.unwrap().unwrap().response,
         Some(created)

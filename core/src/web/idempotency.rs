@@ -3,7 +3,12 @@
 //!
 //! The key is claimed in the store (a unique key) before the handler runs, so two concurrent
 //! requests with one key cannot both act: the second hears 409 `idempotency_in_progress`.
-//! A claim whose request failed with a 5xx is released so the client can retry.
+//! A claim whose request failed with a 5xx is released so the client can retry. A claim with no
+//! answer after [`CLAIM_LEASE`] belongs to a request whose server died midway (`kill -9`, a lost
+//! node): the next retry takes it over and acts, instead of hearing `idempotency_in_progress`
+//! until the key expires a day later. What that request had stored before it died is met by the
+//! feature's own rules on the retry (one ballot per resident: `already_voted` with the receipt;
+//! one support per idea; one account per address).
 
 use std::future::Future;
 
@@ -51,7 +56,20 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Gives a claim up (its request failed with a 5xx), so a retry may act.
     async fn release_idempotency(&self, key_hash: &str) -> StoreResult<()>;
+    /// Takes over a claim that never got its answer: the unanswered claim `stale`, as read,
+    /// becomes `claim` (its time). `false` when it was answered, released or taken over since
+    /// it was read, so that of two retries at once only one acts.
+    async fn take_over_idempotency(
+        &self,
+        stale: &IdempotencyRecord,
+        claim: &IdempotencyRecord,
+    ) -> StoreResult<bool>;
 }
+
+/// How long a claim may go unanswered before a retry takes it over: far longer than any request
+/// runs (the slowest, a report with five photos, takes under a second), so a claim this old is
+/// one whose server died.
+pub const CLAIM_LEASE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The most characters a key may have.
 pub const MAX_KEY_LEN: usize = 255;
@@ -124,16 +142,34 @@ where
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             let existing = store.idempotency(&key_hash).await?;
-            return match existing {
+            match existing {
                 Some(r) if r.request_hash != request_hash => {
-                    Err(Problem::unprocessable("idempotency_key_reused"))
+                    return Err(Problem::unprocessable("idempotency_key_reused"));
                 }
                 Some(IdempotencyRecord {
                     response: Some(stored),
                     ..
-                }) => Ok(replay(stored)),
-                _ => Err(Problem::conflict("idempotency_in_progress")),
-            };
+                }) => return Ok(replay(stored)),
+                Some(stale) => {
+                    let age = claim.created_at - stale.created_at;
+                    let lease =
+                        time::Duration::try_from(CLAIM_LEASE).unwrap_or(time::Duration::MINUTE);
+                    if age < lease {
+                        let left = (lease - age).whole_seconds().max(1) as u64;
+                        return Err(in_progress(left));
+                    }
+                    if !store.take_over_idempotency(&stale, &claim).await? {
+                        return Err(in_progress(1));
+                    }
+                    tracing::warn!(
+                        route,
+                        claimed_at = %stale.created_at,
+                        "an unanswered idempotency claim taken over (its server stopped midway?)"
+                    );
+                }
+                // Released (its request failed) between the claim and the read: try again.
+                None => return Err(in_progress(1)),
+            }
         }
         Err(e) => return Err(e.into()),
     }
@@ -162,6 +198,13 @@ where
     };
     store.complete_idempotency(&key_hash, &stored).await?;
     result.map(Outcome::into_response)
+}
+
+/// 409 `idempotency_in_progress`, with when to try again.
+fn in_progress(retry_after: u64) -> Problem {
+    let mut p = Problem::conflict("idempotency_in_progress");
+    p.retry_after = Some(retry_after);
+    p
 }
 
 fn replay(stored: StoredResponse) -> Response {

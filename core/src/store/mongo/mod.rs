@@ -793,4 +793,24 @@ impl IdempotencyStore for MongoCoreStore {
             .await?;
         Ok(())
     }
+
+    async fn take_over_idempotency(
+        &self,
+        stale: &IdempotencyRecord,
+        claim: &IdempotencyRecord,
+    ) -> StoreResult<bool> {
+        // On `_id`; the claim's time is the version that two retries race on.
+        let taken = IDEMPOTENCY
+            .of(&self.db)
+            .update_one(
+                doc! {
+                    "_id": &stale.key_hash,
+                    "status": null,
+                    "created_at": bson_time(stale.created_at),
+                },
+                doc! { "$set": { "created_at": bson_time(claim.created_at) } },
+            )
+            .await?;
+        Ok(taken.modified_count == 1)
+    }
 }

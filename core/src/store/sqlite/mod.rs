@@ -784,6 +784,26 @@ impl IdempotencyStore for SqliteCoreStore {
             .await?;
         Ok(())
     }
+
+    async fn take_over_idempotency(
+        &self,
+        stale: &IdempotencyRecord,
+        claim: &IdempotencyRecord,
+    ) -> StoreResult<bool> {
+        let changed = self
+            .db
+            .execute(
+                "UPDATE idempotency SET created_at = ?3 \
+                 WHERE key_hash = ?1 AND status IS NULL AND created_at = ?2",
+                (
+                    stale.key_hash.clone(),
+                    to_millis(stale.created_at),
+                    to_millis(claim.created_at),
+                ),
+            )
+            .await?;
+        Ok(changed == 1)
+    }
 }
 
 fn organisation_from_row(row: &Row<'_>) -> rusqlite::Result<Organisation> {
