@@ -12,7 +12,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use warp::filters::BoxedFilter;
-use warp::path;
 use warp::reply::Response;
 
 use veche_core::accounts::model::Account;
@@ -136,98 +135,35 @@ where
 /// Every reports route (the JSON API; never cached).
 pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Response,)> {
     let api = Api::new(platform, reports).no_store().limit(REPORT_LIMIT);
-    veche_core::web::combine(vec![
+    veche_core::web::combine(veche_core::api_routes![
         // Reports (the fixed paths before `{id}`).
-        api.get(path!("api" / "v1" / "reports"), reports::list_reports),
-        api.post(path!("api" / "v1" / "reports"), reports::file_report),
-        api.get(
-            path!("api" / "v1" / "reports" / "nearby"),
-            reports::nearby_reports,
-        ),
-        api.get(
-            path!("api" / "v1" / "reports" / "mine"),
-            reports::my_reports,
-        ),
-        api.get(
-            path!("api" / "v1" / "reports" / String),
-            reports::get_report,
-        ),
-        api.put(
-            path!("api" / "v1" / "reports" / String / "join"),
-            reports::join_report,
-        ),
+        api.get("api" / "v1" / "reports") => reports::list_reports,
+        api.post("api" / "v1" / "reports") => reports::file_report,
+        api.get("api" / "v1" / "reports" / "nearby") => reports::nearby_reports,
+        api.get("api" / "v1" / "reports" / "mine") => reports::my_reports,
+        api.get("api" / "v1" / "reports" / String) => reports::get_report,
+        api.put("api" / "v1" / "reports" / String / "join") => reports::join_report,
         // The workflow.
-        api.post(
-            path!("api" / "v1" / "reports" / String / "decision"),
-            workflow::decide,
-        ),
-        api.post(
-            path!("api" / "v1" / "reports" / String / "start"),
-            workflow::start,
-        ),
-        api.post(
-            path!("api" / "v1" / "reports" / String / "answer"),
-            workflow::answer,
-        ),
-        api.post(
-            path!("api" / "v1" / "reports" / String / "reroute"),
-            workflow::reroute,
-        ),
-        api.post(
-            path!("api" / "v1" / "reports" / String / "confirmation"),
-            workflow::confirm,
-        ),
-        api.post(
-            path!("api" / "v1" / "reports" / String / "dispute"),
-            workflow::dispute,
-        ),
-        api.get(
-            path!("api" / "v1" / "moderation" / "reports"),
-            workflow::moderation_queue,
-        ),
-        api.get(
-            path!("api" / "v1" / "report-organisations" / String / "queue"),
-            workflow::queue,
-        ),
+        api.post("api" / "v1" / "reports" / String / "decision") => workflow::decide,
+        api.post("api" / "v1" / "reports" / String / "start") => workflow::start,
+        api.post("api" / "v1" / "reports" / String / "answer") => workflow::answer,
+        api.post("api" / "v1" / "reports" / String / "reroute") => workflow::reroute,
+        api.post("api" / "v1" / "reports" / String / "confirmation") => workflow::confirm,
+        api.post("api" / "v1" / "reports" / String / "dispute") => workflow::dispute,
+        api.get("api" / "v1" / "moderation" / "reports") => workflow::moderation_queue,
+        api.get("api" / "v1" / "report-organisations" / String / "queue") => workflow::queue,
         // Administration.
-        api.get(
-            path!("api" / "v1" / "report-categories"),
-            admin::list_categories,
-        ),
-        api.post(
-            path!("api" / "v1" / "report-categories"),
-            admin::create_category,
-        ),
-        api.put(
-            path!("api" / "v1" / "report-categories" / String),
-            admin::update_category,
-        ),
-        api.get(
-            path!("api" / "v1" / "report-organisations"),
-            admin::list_profiles,
-        ),
-        api.put(
-            path!("api" / "v1" / "report-organisations" / String),
-            admin::set_profile,
-        ),
-        api.get(path!("api" / "v1" / "report-calendar"), admin::list_days),
-        api.put(
-            path!("api" / "v1" / "report-calendar" / String),
-            admin::set_day,
-        ),
-        api.delete(
-            path!("api" / "v1" / "report-calendar" / String),
-            admin::remove_day,
-        ),
+        api.get("api" / "v1" / "report-categories") => admin::list_categories,
+        api.post("api" / "v1" / "report-categories") => admin::create_category,
+        api.put("api" / "v1" / "report-categories" / String) => admin::update_category,
+        api.get("api" / "v1" / "report-organisations") => admin::list_profiles,
+        api.put("api" / "v1" / "report-organisations" / String) => admin::set_profile,
+        api.get("api" / "v1" / "report-calendar") => admin::list_days,
+        api.put("api" / "v1" / "report-calendar" / String) => admin::set_day,
+        api.delete("api" / "v1" / "report-calendar" / String) => admin::remove_day,
         // The dashboard.
-        api.get(
-            path!("api" / "v1" / "report-organisations" / String / "dashboard"),
-            dashboard::organisation_dashboard,
-        ),
-        api.get(
-            path!("api" / "v1" / "report-dashboard"),
-            dashboard::dashboard,
-        ),
+        api.get("api" / "v1" / "report-organisations" / String / "dashboard") => dashboard::organisation_dashboard,
+        api.get("api" / "v1" / "report-dashboard") => dashboard::dashboard,
     ])
 }
 
