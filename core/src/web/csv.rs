@@ -37,7 +37,9 @@ mod tests {
         assert_eq!(cell("a, b"), "\"a, b\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
         assert_eq!(cell("+7 999"), "'+7 999");
+        assert_eq!(cell("-1"), "'-1");
         assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(cell(""), "");
         assert_eq!(line(&["a".into(), "1".into()]), "a,1\r\n");

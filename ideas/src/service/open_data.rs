@@ -199,41 +199,7 @@ fn push_row(out: &mut String, cells: impl IntoIterator<Item = String>) {
         if n > 0 {
             out.push(',');
         }
-        out.push_str(&csv_cell(&cell));
+        out.push_str(&veche_core::web::csv::cell(&cell));
     }
     out.push_str("\r\n");
-}
-
-/// One CSV cell: quoted when it holds a comma, a quote or a line break (quotes doubled); a
-/// cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) is
-/// prefixed with `'` so that opening the file runs nothing a resident typed.
-pub(crate) fn csv_cell(raw: &str) -> String {
-    let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{raw}")
-    } else {
-        raw.to_string()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_cell;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a, b"), "\"a, b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+7 999"), "'+7 999");
-        assert_eq!(csv_cell("-1"), "'-1");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell(""), "");
-    }
 }
