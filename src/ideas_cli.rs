@@ -21,7 +21,7 @@ pub async fn bench_seed(
     let (platform, service) = crate::bench::seeded::<Ideas>(settings, seeding).await?;
     let tokens_out = &seeding.tokens_out;
     let moderator = tokens_out.with_extension("moderator");
-    crate::bench::residents_with_tokens(&platform, 1, &[Role::Moderator], &moderator).await?;
+    crate::bench::residents_with_tokens(&platform, 1, &[Role::Moderator], &moderator, None).await?;
     let districts = crate::bench::districts(&platform)?;
     let (project, approved) = veche_ideas::demo::bench_project(&service, &districts, ideas)
         .await

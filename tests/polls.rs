@@ -1759,11 +1759,84 @@ async fn an_oversized_ballot_leaves_no_dead_connection_behind() {
     app.stop().await;
 }
 
+/// What `scripts/bench-polls` votes through the form with: residents the bench seed signs in
+/// (`--sessions-out`). Each line's cookie and CSRF token are what the poll page carries and
+/// what its form needs: the vote is a 303 to the receipt and one stored ballot; the token of
+/// another session is refused and stores nothing.
+async fn a_bench_seeded_session_votes_through_the_form(app: TestApp) {
+    let (_, _, poll) = an_open_poll(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (tokens, sessions) = (dir.path().join("tokens"), dir.path().join("sessions"));
+    veche::bench::residents_with_tokens(app.platform(), 3, &[], &tokens, Some(&sessions))
+        .await
+        .unwrap();
+    let tokens = std::fs::read_to_string(&tokens).unwrap();
+    let sessions = std::fs::read_to_string(&sessions).unwrap();
+    let lines: Vec<(&str, &str)> = sessions
+        .lines()
+        .map(|l| l.split_once(' ').unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(tokens.lines().count(), 3);
+    let client = app.client();
+    let vote = |cookie: &str, csrf: &str| {
+        client
+            .post(app.url(&format!("/polls/{}/vote", id(&poll))))
+            .header("cookie", format!("veche_session={cookie}"))
+            .form(&[
+                ("csrf", csrf.to_string()),
+                (&format!("q_{}", question(&poll, 0)), option(&poll, 0, 1)),
+            ])
+            .send()
+    };
+
+    // The poll page of the first session carries its line's CSRF token.
+    let (cookie, csrf) = lines[0];
+    let page = client
+        .get(app.url(&format!("/polls/{}", id(&poll))))
+        .header("cookie", format!("veche_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("name=\"csrf\" value=\"{csrf}\"")),
+        "the poll page does not carry the seeded CSRF token"
+    );
+
+    // The second session with the first one's token: refused, nothing stored.
+    let r = vote(lines[1].0, csrf).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(stored_count(&app, &poll).await, 0);
+
+    // Each with its own: a 303 to the receipt, a ballot each; a second vote goes to the first.
+    let mut receipts = BTreeSet::new();
+    for (cookie, csrf) in &lines {
+        let r = vote(cookie, csrf).await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(location.ends_with("?done=voted"), "{location}");
+        receipts.insert(location);
+    }
+    assert_eq!(receipts.len(), 3);
+    assert_eq!(stored_count(&app, &poll).await, 3);
+    let again = vote(cookie, csrf).await.unwrap();
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert!(again.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("?done=already_voted"));
+    assert_eq!(stored_count(&app, &poll).await, 3);
+    app.stop().await;
+}
+
 on_both_stores!(
     every_refused_ballot_has_its_code_and_stores_nothing,
     a_ballot_gets_a_receipt_points_and_only_one_counts,
     a_retried_ballot_with_its_idempotency_key_replays_the_first_answer,
     a_ballot_whose_server_died_midway_is_cast_by_a_later_retry,
+    a_bench_seeded_session_votes_through_the_form,
     publishing_waits_for_the_seal_grace,
     officials_see_turnout_by_district_and_hour,
 );

@@ -1,9 +1,15 @@
 -- wrk script for scripts/bench-polls: every request is a ballot of a different resident.
 --
 --   wrk -t T -c C -d Ds --latency -s scripts/lib/bench-ballots.lua http://127.0.0.1:PORT \
---     -- TOKENS_FILE FIRST END T POLL_ID QUESTION_ID OPTION_IDS RECEIPTS_DIR
+--     -- TOKENS_FILE FIRST END T POLL_ID QUESTION_ID OPTION_IDS RECEIPTS_DIR [MODE]
 --
--- TOKENS_FILE holds one API token per line (`veche polls bench-seed --tokens-out`). Thread i
+-- MODE "api" (the default): TOKENS_FILE holds one API token per line (`veche polls bench-seed
+-- --tokens-out`), and each ballot is POST /api/v1/polls/POLL_ID/ballots with that bearer
+-- token and a JSON body, a 201 when cast. MODE "form": TOKENS_FILE holds a session per line,
+-- its cookie value and its CSRF token (`bench-seed --sessions-out`), and each ballot is what a
+-- browser sends from the poll page: POST /polls/POLL_ID/vote with the session cookie and the
+-- URL-encoded form (`csrf`, `q_QUESTION=OPTION`), cast when the answer is a 303 to the
+-- receipt (`…/receipts/RECEIPT?done=voted`; `done=already_voted` counts as a 409). Thread i
 -- (0-based) of T takes the lines FIRST+i, FIRST+i+T, FIRST+i+2T, … below END (0-based), and
 -- each request uses the next one, so no two requests of the run come from the same resident,
 -- and runs given disjoint FIRST..END ranges use different residents. OPTION_IDS is
@@ -27,7 +33,12 @@ function init(args)
   local first = tonumber(args[2])
   local last = tonumber(args[3])
   local nthreads = tonumber(args[4])
-  poll_path = "/api/v1/polls/" .. args[5] .. "/ballots"
+  form = args[9] == "form"
+  if form then
+    poll_path = "/polls/" .. args[5] .. "/vote"
+  else
+    poll_path = "/api/v1/polls/" .. args[5] .. "/ballots"
+  end
   question = args[6]
   options = {}
   for o in string.gmatch(args[7], "[^,]+") do
@@ -65,6 +76,13 @@ function request()
     i = (i - 1) % #tokens + 1
   end
   local option = options[used % #options + 1]
+  if form then
+    local cookie, csrf = string.match(tokens[i], "^(%S+) (%S+)$")
+    return wrk.format("POST", poll_path, {
+      ["Cookie"] = "veche_session=" .. cookie,
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+    }, "csrf=" .. csrf .. "&q_" .. question .. "=" .. option)
+  end
   local body = '{"answers":[{"question":"' .. question .. '","options":["' .. option .. '"]}]}'
   return wrk.format("POST", poll_path, {
     ["Authorization"] = "Bearer " .. tokens[i],
@@ -73,6 +91,15 @@ function request()
 end
 
 function response(status, headers, body)
+  if form then
+    -- The browser's answer: a 303 to the receipt page, which says whether this ballot was cast.
+    local location = status == 303 and (headers["Location"] or headers["location"]) or ""
+    if string.find(location, "done=voted", 1, true) then
+      status, body = 201, '"receipt":"' .. (string.match(location, "/receipts/(%x+)") or "?") .. '"'
+    elseif string.find(location, "done=already_voted", 1, true) then
+      status = 409
+    end
+  end
   if status == 201 then
     c201 = c201 + 1
     if acked then

@@ -4,7 +4,10 @@
 -- saw within the minute (their identities in memory, `VECHE_IDENTITY_TTL`).
 --
 --   wrk -t T -c C -d 2s -s scripts/lib/bench-seen.lua http://127.0.0.1:PORT \
---     -- TOKENS_FILE FIRST END T POLL_ID
+--     -- TOKENS_FILE FIRST END T POLL_ID [MODE]
+--
+-- MODE "form": TOKENS_FILE holds sessions (`COOKIE CSRF` a line), and each resident opens the
+-- poll's page (GET /polls/POLL_ID with the session cookie), as a browser does before voting.
 --
 -- Thread i of T takes the lines FIRST+i, FIRST+i+T, … below END, each once; once all are
 -- sent it asks for /healthz until the run's time is up. wrk runs for its whole duration
@@ -19,7 +22,8 @@ function init(args)
   local first = tonumber(args[2])
   local last = tonumber(args[3])
   local nthreads = tonumber(args[4])
-  poll_path = "/api/v1/polls/" .. args[5]
+  form = args[6] == "form"
+  poll_path = (form and "/polls/" or "/api/v1/polls/") .. args[5]
   tokens = {}
   local n = 0
   for line in io.lines(tokens_file) do
@@ -38,6 +42,9 @@ function request()
   if i > #tokens then
     used = #tokens
     return wrk.format("GET", "/healthz")
+  end
+  if form then
+    return wrk.format("GET", poll_path, { ["Cookie"] = "veche_session=" .. string.match(tokens[i], "^%S+") })
   end
   return wrk.format("GET", poll_path, { ["Authorization"] = "Bearer " .. tokens[i] })
 end

@@ -113,6 +113,17 @@ pub const JSON_LIMIT: u64 = 16 * 1024;
 /// Largest form body any core page accepts.
 pub const FORM_LIMIT: u64 = 16 * 1024;
 
+/// What the CSRF tokens of a session are bound to.
+fn session_binding(session_hash: &str) -> String {
+    format!("session:{session_hash}")
+}
+
+/// The CSRF token the pages of the session stored under `session_hash` carry: what a signed-in
+/// browser's forms send. For tools that make sessions outside a request (the load benchmark).
+pub fn session_csrf_token(secret: &[u8; 32], session_hash: &str) -> String {
+    crate::random::mac(secret, "csrf", &session_binding(session_hash))
+}
+
 /// Everything a handler needs to know about the request it serves.
 pub struct Ctx<S: Site> {
     /// The application's shared state.
@@ -259,7 +270,7 @@ fn build_ctx<S: Site>(
                         .map(str::to_string);
                     let (csrf_binding, new_browser_cookie) =
                         match principal.as_ref().and_then(|p| p.session_hash()) {
-                            Some(hash) => (Some(format!("session:{hash}")), None),
+                            Some(hash) => (Some(session_binding(hash)), None),
                             None => match browser {
                                 Some(b) => (Some(format!("browser:{b}")), None),
                                 None if !api => {
