@@ -2468,6 +2468,23 @@ mod sqlite_writer {
     /// back alone (their partial inserts too), with their own error; all the others commit.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn group_commit_isolates_failing_jobs() {
+        isolates_failing_jobs(|_| false).await;
+    }
+
+    /// The same when the jobs can run again (`write_rerunnable`: no savepoint each, the batch
+    /// run again when one fails): each failure still undoes only its own job.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rerunnable_jobs_fail_alone_too() {
+        isolates_failing_jobs(|_| true).await;
+    }
+
+    /// And when both kinds share the batches.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rerunnable_and_other_jobs_share_a_batch() {
+        isolates_failing_jobs(|n| n % 2 == 0).await;
+    }
+
+    async fn isolates_failing_jobs(rerunnable: fn(i64) -> bool) {
         let (_dir, db) = fresh().await;
         let (release, holder) = hold_writer(&db);
 
@@ -2475,28 +2492,31 @@ mod sqlite_writer {
             .map(|n| {
                 let db = db.clone();
                 tokio::spawn(async move {
-                    let result = db
-                        .write(move |conn| {
-                            conn.execute(
-                                "INSERT INTO rows (n, note) VALUES (?1, 'first')",
-                                params![n],
-                            )?;
-                            match fate(n) {
-                                Fate::Commits => {}
-                                Fate::ReturnsError => {
-                                    return Err(StoreError::Internal("refused on purpose".into()))
-                                }
-                                Fate::ViolatesUniqueKey => {
-                                    conn.execute(
-                                        "INSERT INTO rows (n, note) VALUES (?1, 'again')",
-                                        params![n],
-                                    )?;
-                                }
-                                Fate::Panics => panic!("job {n} panics on purpose"),
+                    let job = move |conn: &rusqlite::Connection| {
+                        conn.execute(
+                            "INSERT INTO rows (n, note) VALUES (?1, 'first')",
+                            params![n],
+                        )?;
+                        match fate(n) {
+                            Fate::Commits => {}
+                            Fate::ReturnsError => {
+                                return Err(StoreError::Internal("refused on purpose".into()))
                             }
-                            Ok(n)
-                        })
-                        .await;
+                            Fate::ViolatesUniqueKey => {
+                                conn.execute(
+                                    "INSERT INTO rows (n, note) VALUES (?1, 'again')",
+                                    params![n],
+                                )?;
+                            }
+                            Fate::Panics => panic!("job {n} panics on purpose"),
+                        }
+                        Ok(n)
+                    };
+                    let result = if rerunnable(n) {
+                        db.write_rerunnable(job).await
+                    } else {
+                        db.write(job).await
+                    };
                     (n, result)
                 })
             })

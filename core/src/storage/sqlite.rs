@@ -3,7 +3,10 @@
 //! Every write runs on one dedicated thread that owns the only writing connection. The thread
 //! takes all the write jobs waiting in its queue (up to [`MAX_BATCH`]), runs each inside its own
 //! savepoint of one transaction, commits once, and only then answers the callers. A job that
-//! fails rolls back to its savepoint without touching its neighbours. One commit for a batch of
+//! fails rolls back to its savepoint without touching its neighbours. A job that can run again
+//! from the start ([`Sqlite::write_rerunnable`]) runs without a savepoint, which spares SQLite a
+//! copy of every page it changes; should one fail, the batch is rolled back and those jobs run
+//! again, each in its savepoint. One commit for a batch of
 //! concurrent writes is what lets the embedded store keep up with a voting spike: the fsync cost
 //! is paid once per batch, not once per ballot. A caller is answered only after its transaction
 //! committed, so an acknowledged write survives `kill -9` of the process (WAL, `synchronous=NORMAL`
@@ -133,6 +136,39 @@ impl Sqlite {
         let job = Job {
             queued: started,
             work: Some(f),
+            outcome: None,
+            reply: Some(reply),
+        };
+        self.inner
+            .jobs
+            .send(Box::new(job))
+            .await
+            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
+        let result = answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
+        crate::metrics::STORE_LATENCY
+            .with_label_values(&["sqlite", "write"])
+            .observe(started.elapsed().as_secs_f64());
+        result
+    }
+
+    /// [`Sqlite::write`] for work that can run again from the start: an `Fn` whose only effects
+    /// are on the connection (the hot writes: a ballot, a support). It runs without a savepoint
+    /// of its own, so SQLite does not copy each page before the job changes it. If it fails,
+    /// the whole batch is rolled back and run again with every job in its own savepoint, so
+    /// that its failure still undoes only its own changes; failing is then the slow path, for
+    /// errors of the store, not for a refusal the caller expects.
+    pub async fn write_rerunnable<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: Fn(&Connection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let started = std::time::Instant::now();
+        let (reply, answer) = oneshot::channel();
+        let job = Rerunnable {
+            queued: started,
+            work: f,
             outcome: None,
             reply: Some(reply),
         };
@@ -422,12 +458,16 @@ impl CachedStatements for Connection {
     }
 }
 
-/// A unit of work for the writer thread: run inside a savepoint, then learn whether the
-/// batch committed.
+/// A unit of work for the writer thread: run inside a savepoint (unless it can run again),
+/// then learn whether the batch committed.
 trait WriteJob {
     /// Runs the work; true when it succeeded (its savepoint is released), false when it
     /// failed (its savepoint is rolled back).
     fn run(&mut self, conn: &Connection) -> bool;
+    /// Whether the work can run again from the start ([`Sqlite::write_rerunnable`]).
+    fn rerunnable(&self) -> bool {
+        false
+    }
     /// When the caller handed the job over.
     fn queued(&self) -> std::time::Instant;
     /// Answers the caller once the batch's fate is known.
@@ -463,18 +503,62 @@ where
     }
 
     fn finish(mut self: Box<Self>, commit: Result<(), &StoreError>) {
-        let answer = match (commit, self.outcome.take()) {
-            (Ok(()), Some(outcome)) => outcome,
-            (Ok(()), None) => Err(StoreError::Internal("write job did not run".into())),
-            (Err(e), _) => Err(match e {
-                StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-                other => StoreError::Internal(format!("commit failed: {other}")),
-            }),
-        };
+        let answer = answer(commit, self.outcome.take());
         if let Some(reply) = self.reply.take() {
             // The caller may have gone away (request cancelled); the write stands regardless.
             let _ = reply.send(answer);
         }
+    }
+}
+
+/// A job of [`Sqlite::write_rerunnable`]: its work is kept, so that it can run again.
+struct Rerunnable<F, T> {
+    queued: std::time::Instant,
+    work: F,
+    outcome: Option<StoreResult<T>>,
+    reply: Option<oneshot::Sender<StoreResult<T>>>,
+}
+
+impl<F, T> WriteJob for Rerunnable<F, T>
+where
+    F: Fn(&Connection) -> StoreResult<T>,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| (self.work)(conn))) {
+            Ok(outcome) => outcome,
+            Err(_) => Err(StoreError::Internal("a write job panicked".into())),
+        };
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn rerunnable(&self) -> bool {
+        true
+    }
+
+    fn queued(&self) -> std::time::Instant {
+        self.queued
+    }
+
+    fn finish(mut self: Box<Self>, commit: Result<(), &StoreError>) {
+        let answer = answer(commit, self.outcome.take());
+        if let Some(reply) = self.reply.take() {
+            let _ = reply.send(answer);
+        }
+    }
+}
+
+/// What a job's caller hears: its outcome once the batch committed, the commit's failure
+/// otherwise.
+fn answer<T>(commit: Result<(), &StoreError>, outcome: Option<StoreResult<T>>) -> StoreResult<T> {
+    match (commit, outcome) {
+        (Ok(()), Some(outcome)) => outcome,
+        (Ok(()), None) => Err(StoreError::Internal("write job did not run".into())),
+        (Err(e), _) => Err(match e {
+            StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+            other => StoreError::Internal(format!("commit failed: {other}")),
+        }),
     }
 }
 
@@ -511,17 +595,38 @@ fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<BoxedJob>) {
     }
 }
 
+/// Runs a batch in one transaction: the jobs that can run again first, without savepoints
+/// (the callers are concurrent, so their order is the writer's to choose); should one of them
+/// fail, the transaction is rolled back and they run again, each in its savepoint. Then the
+/// other jobs, each in its savepoint.
 fn run_batch(conn: &Connection, batch: &mut [BoxedJob]) -> StoreResult<()> {
     conn.execute_cached("BEGIN IMMEDIATE", [])?;
-    for job in batch.iter_mut() {
-        conn.execute_cached("SAVEPOINT job", [])?;
-        if job.run(conn) {
-            conn.execute_cached("RELEASE job", [])?;
-        } else {
-            conn.execute_cached("ROLLBACK TO job", [])?;
-            conn.execute_cached("RELEASE job", [])?;
+    let all_ran = batch
+        .iter_mut()
+        .filter(|job| job.rerunnable())
+        .all(|job| job.run(conn));
+    if !all_ran {
+        // A failed statement may have ended the transaction already (SQLITE_FULL does).
+        let _ = conn.execute_batch("ROLLBACK");
+        conn.execute_cached("BEGIN IMMEDIATE", [])?;
+        for job in batch.iter_mut().filter(|job| job.rerunnable()) {
+            run_in_savepoint(conn, job)?;
         }
     }
+    for job in batch.iter_mut().filter(|job| !job.rerunnable()) {
+        run_in_savepoint(conn, job)?;
+    }
     conn.execute_cached("COMMIT", [])?;
+    Ok(())
+}
+
+fn run_in_savepoint(conn: &Connection, job: &mut BoxedJob) -> StoreResult<()> {
+    conn.execute_cached("SAVEPOINT job", [])?;
+    if job.run(conn) {
+        conn.execute_cached("RELEASE job", [])?;
+    } else {
+        conn.execute_cached("ROLLBACK TO job", [])?;
+        conn.execute_cached("RELEASE job", [])?;
+    }
     Ok(())
 }

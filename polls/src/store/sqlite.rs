@@ -295,8 +295,9 @@ impl PollStore for SqlitePolls {
 
     async fn cast(&self, ballot: &Ballot) -> StoreResult<Cast> {
         let b = ballot.clone();
+        // Inserting again after a rollback is the same ballot: no savepoint needed.
         self.db
-            .write(move |conn| {
+            .write_rerunnable(move |conn| {
                 if insert_ballot(conn, &b)? {
                     return Ok(Cast::Stored);
                 }

@@ -477,7 +477,7 @@ impl IdeaStore for SqliteIdeas {
     ) -> StoreResult<bool> {
         let (idea, account) = (idea.to_string(), account.to_string());
         self.db
-            .write(move |conn| {
+            .write_rerunnable(move |conn| {
                 let added = conn.execute_cached(
                     "INSERT OR IGNORE INTO idea_supports (idea_id, account_id, at) VALUES (?1, ?2, ?3)",
                     params![idea, account, to_millis(at)],
