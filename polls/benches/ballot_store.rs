@@ -317,11 +317,22 @@ fn main() {
     let bare = || Floor {
         savepoints: false,
         counters: false,
+        checkpoints: true,
     };
     run(
         &format!("without savepoints nor counters, {batch}:"),
         batch,
         bare(),
+        &mut rng,
+    );
+    let appends = Floor {
+        checkpoints: false,
+        ..bare()
+    };
+    run(
+        &format!("… nor checkpoints during the run, {batch}:"),
+        batch,
+        appends,
         &mut rng,
     );
     conn.execute_batch("DROP INDEX ballots_receipt; DROP INDEX ballots_account;")
