@@ -330,7 +330,7 @@ async fn furnish(
     for who in residents.iter().take(supporters) {
         ideas
             .store
-            .support(&idea.id, &who.id, project.schedule.discussion)
+            .support(&idea.id, &who.id, project.schedule.discussion, None)
             .await?;
     }
     if idea.shortlisted {

@@ -14,7 +14,7 @@ use veche_ideas::log::{Action, Entry};
 use veche_ideas::model::{Audience, Idea, IdeaId, Label, Project, Reason, Schedule, Status};
 use veche_ideas::rules::{self, CommentInput, Decision, IdeaFields, ProjectFields};
 use veche_ideas::similar::Fingerprint;
-use veche_ideas::store::{self, IdeaIndex, IdeaQuery, IdeaStore, Sort};
+use veche_ideas::store::{self, IdeaIndex, IdeaQuery, IdeaStore, Sort, Supported};
 
 async fn open(backend: &Backend) -> Arc<dyn IdeaStore> {
     let store = store::open(backend).await.unwrap();
@@ -362,7 +362,7 @@ async fn ideas_are_filtered_searched_sorted_and_paged(backend: Backend) {
     for (n, idea) in ideas.iter().enumerate().take(4) {
         for r in 0..(n * 2 % 5) {
             store
-                .support(&idea.id, &resident(100 + r).id, clock::now())
+                .support(&idea.id, &resident(100 + r).id, clock::now(), None)
                 .await
                 .unwrap();
         }
@@ -413,29 +413,72 @@ async fn one_support_per_resident_and_a_merge_counts_nobody_twice(backend: Backe
 
     // A hundred concurrent supports by one resident: one stored.
     let anna = resident(10).id;
-    let tries = (0..100).map(|_| store.support(&a.id, &anna, clock::now()));
-    let stored = futures::future::join_all(tries)
+    let tries = (0..100).map(|_| store.support(&a.id, &anna, clock::now(), Some(&p.id)));
+    let answers: Vec<Supported> = futures::future::join_all(tries)
         .await
         .into_iter()
-        .filter(|r| *r.as_ref().unwrap())
-        .count();
-    assert_eq!(stored, 1);
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(answers.iter().filter(|s| s.changed).count(), 1);
+    // The first support's answer counts it; none counts more (on MongoDB the others may have
+    // read the count before the first one's recount).
+    assert!(answers.iter().any(|s| s.changed && s.supports == 1), "{answers:?}");
+    assert!(answers.iter().all(|s| s.supports <= 1), "{answers:?}");
     assert_eq!(store.idea(&a.id).await.unwrap().unwrap().supports, 1);
+    // Supporting made anna a participant of the project, once.
+    assert_eq!(
+        store.participants(&p.id, None, 10).await.unwrap(),
+        vec![anna.clone()]
+    );
 
     // Withdraw, support again.
-    assert!(store.withdraw(&a.id, &anna).await.unwrap());
-    assert!(!store.withdraw(&a.id, &anna).await.unwrap());
+    let withdrawn = store.withdraw(&a.id, &anna).await.unwrap();
+    assert_eq!(
+        withdrawn,
+        Supported {
+            changed: true,
+            supports: 0
+        }
+    );
+    assert!(!store.withdraw(&a.id, &anna).await.unwrap().changed);
     assert_eq!(store.idea(&a.id).await.unwrap().unwrap().supports, 0);
-    assert!(store.support(&a.id, &anna, clock::now()).await.unwrap());
+    let again = store
+        .support(&a.id, &anna, clock::now(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        Supported {
+            changed: true,
+            supports: 1
+        }
+    );
 
     // a: anna, boris, vera. b: boris, gleb. Merging a into b: b has anna, boris, vera, gleb.
     let [boris, vera, gleb] = [11, 12, 13].map(|n| resident(n).id);
     for who in [&boris, &vera] {
-        assert!(store.support(&a.id, who, clock::now()).await.unwrap());
+        assert!(
+            store
+                .support(&a.id, who, clock::now(), None)
+                .await
+                .unwrap()
+                .changed
+        );
     }
     for who in [&boris, &gleb] {
-        assert!(store.support(&b.id, who, clock::now()).await.unwrap());
+        assert!(
+            store
+                .support(&b.id, who, clock::now(), None)
+                .await
+                .unwrap()
+                .changed
+        );
     }
+    // Without `participant_of`, nobody else became a participant.
+    assert_eq!(
+        store.participants(&p.id, None, 10).await.unwrap(),
+        vec![anna.clone()]
+    );
     assert_eq!(
         store
             .supported(&boris, &[a.id.clone(), b.id.clone()])

@@ -180,18 +180,24 @@ pub async fn support(ideas: &Ideas, account: &Account, id: &IdeaId, on: bool) ->
     let (idea, project) = visible_idea(ideas, Some(account), id).await?;
     let now = now();
     rules::may_support(&idea, &project, account, now)?;
-    if on {
-        ideas.store.support(&idea.id, &account.id, now).await?;
-        ideas.took_part(&project.id, &account.id).await;
+    let done = if on {
+        // The resident takes part in the project in the same write, unless known to already.
+        let new_participant = !ideas.took_part_before(&project.id, &account.id);
+        let done = ideas
+            .store
+            .support(
+                &idea.id,
+                &account.id,
+                now,
+                new_participant.then_some(&project.id),
+            )
+            .await?;
+        ideas.has_taken_part(&project.id, &account.id);
+        done
     } else {
-        ideas.store.withdraw(&idea.id, &account.id).await?;
-    }
-    let after = ideas
-        .store
-        .idea(&idea.id)
-        .await?
-        .ok_or(IdeaError::NotFound)?;
-    Ok(after.supports)
+        ideas.store.withdraw(&idea.id, &account.id).await?
+    };
+    Ok(done.supports)
 }
 
 /// Whether the resident supports the idea.

@@ -100,20 +100,28 @@ impl Ideas {
     /// A failure is logged, not returned: what the resident did stands, and the cost is one
     /// email of news they may miss.
     pub(crate) async fn took_part(&self, project: &ProjectId, account: &AccountId) {
-        let key = (project.clone(), account.clone());
-        if self.recorded.read().is_ok_and(|seen| seen.contains(&key)) {
+        if self.took_part_before(project, account) {
             return;
         }
         match self.store.participate(project, account).await {
-            Ok(()) => {
-                if let Ok(mut seen) = self.recorded.write() {
-                    if seen.len() >= 100_000 {
-                        seen.clear();
-                    }
-                    seen.insert(key);
-                }
-            }
+            Ok(()) => self.has_taken_part(project, account),
             Err(e) => tracing::warn!(error = %e, project = %project, "recording a participant"),
+        }
+    }
+
+    /// Whether this server recorded lately that the resident takes part in the project.
+    pub(crate) fn took_part_before(&self, project: &ProjectId, account: &AccountId) -> bool {
+        let key = (project.clone(), account.clone());
+        self.recorded.read().is_ok_and(|seen| seen.contains(&key))
+    }
+
+    /// Remembers that the resident's taking part in the project is stored.
+    pub(crate) fn has_taken_part(&self, project: &ProjectId, account: &AccountId) {
+        if let Ok(mut seen) = self.recorded.write() {
+            if seen.len() >= 100_000 {
+                seen.clear();
+            }
+            seen.insert((project.clone(), account.clone()));
         }
     }
 

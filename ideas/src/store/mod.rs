@@ -124,6 +124,15 @@ pub struct TermCounts {
     pub holding: HashMap<u64, u64>,
 }
 
+/// What a support or its withdrawal did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Supported {
+    /// Whether it changed anything (a first support; a support withdrawn).
+    pub changed: bool,
+    /// The idea's count of supports after it.
+    pub supports: u64,
+}
+
 #[async_trait]
 pub trait IdeaStore: Send + Sync + 'static {
     // ---- Projects ----
@@ -183,15 +192,19 @@ pub trait IdeaStore: Send + Sync + 'static {
     async fn mail_sent(&self, idea: &IdeaId, version: u64) -> StoreResult<()>;
 
     // ---- Supports ----
-    /// `true` when this is the resident's first support of the idea.
+    /// The resident supports the idea (`changed`: their first support of it), and with
+    /// `participant_of`, takes part in that project (as [`IdeaStore::participate`]), in the
+    /// same write; the idea's count of supports after it.
     async fn support(
         &self,
         idea: &IdeaId,
         account: &AccountId,
         at: OffsetDateTime,
-    ) -> StoreResult<bool>;
-    /// `true` when the resident had supported the idea.
-    async fn withdraw(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<bool>;
+        participant_of: Option<&ProjectId>,
+    ) -> StoreResult<Supported>;
+    /// The resident withdraws their support (`changed`: they had supported the idea); the
+    /// idea's count of supports after it.
+    async fn withdraw(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<Supported>;
     /// Which of `ideas` the resident supports.
     async fn supported(
         &self,

@@ -30,7 +30,8 @@ use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
 use super::{
-    comment_awaits, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort, TermCounts,
+    comment_awaits, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort, Supported,
+    TermCounts,
 };
 use crate::log::{day_of, Action, Count, Entry};
 use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
@@ -347,7 +348,7 @@ impl MongoIdeas {
     /// its write and writes again until the count it wrote is the count it sees: the last
     /// write is then checked by a count made after it, and the field settles on the truth once
     /// supports stop arriving. Bounded, since each round only repeats while others write.
-    async fn recount_supports(&self, idea: &IdeaId) -> StoreResult<()> {
+    async fn recount_supports(&self, idea: &IdeaId) -> StoreResult<u64> {
         let mut written = self.count_supports(idea.as_str()).await?;
         for _ in 0..8 {
             let now = self
@@ -355,11 +356,26 @@ impl MongoIdeas {
                 .count_documents(doc! { "idea_id": idea.as_str() })
                 .await?;
             if now == written {
-                return Ok(());
+                return Ok(written);
             }
             written = self.count_supports(idea.as_str()).await?;
         }
-        Ok(())
+        Ok(written)
+    }
+
+    /// The idea's count of supports as stored (0 when there is no such idea).
+    async fn supports_of(&self, idea: &IdeaId) -> StoreResult<u64> {
+        let found = self
+            .ideas_col()
+            .find_one(doc! { "_id": idea.as_str() })
+            .projection(doc! { "supports": 1 })
+            .await?;
+        let supports = match found.as_ref().and_then(|d| d.get("supports")) {
+            Some(Bson::Int64(n)) => *n,
+            Some(Bson::Int32(n)) => i64::from(*n),
+            _ => 0,
+        };
+        Ok(u64::try_from(supports).unwrap_or(0))
     }
 
     async fn count_supports(&self, idea: &str) -> StoreResult<u64> {
@@ -724,7 +740,8 @@ impl IdeaStore for MongoIdeas {
         idea: &IdeaId,
         account: &AccountId,
         at: OffsetDateTime,
-    ) -> StoreResult<bool> {
+        participant_of: Option<&ProjectId>,
+    ) -> StoreResult<Supported> {
         let inserted = duplicates_are_fine(
             self.col("idea_supports")
                 .insert_one(doc! {
@@ -735,21 +752,32 @@ impl IdeaStore for MongoIdeas {
                 })
                 .await,
         )?;
-        if inserted {
-            self.recount_supports(idea).await?;
+        if let Some(project) = participant_of {
+            self.participate(project, account).await?;
         }
-        Ok(inserted)
+        let supports = if inserted {
+            self.recount_supports(idea).await?
+        } else {
+            self.supports_of(idea).await?
+        };
+        Ok(Supported {
+            changed: inserted,
+            supports,
+        })
     }
 
-    async fn withdraw(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<bool> {
+    async fn withdraw(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<Supported> {
         let removed = self
             .col("idea_supports")
             .delete_one(doc! { "_id": pair_id(idea.as_str(), account.as_str()) })
             .await?;
-        if removed.deleted_count == 1 {
-            self.recount_supports(idea).await?;
-        }
-        Ok(removed.deleted_count == 1)
+        let changed = removed.deleted_count == 1;
+        let supports = if changed {
+            self.recount_supports(idea).await?
+        } else {
+            self.supports_of(idea).await?
+        };
+        Ok(Supported { changed, supports })
     }
 
     async fn supported(

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, OptionalExtension};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use time::OffsetDateTime;
 use veche_core::clock::{from_millis, to_millis};
 use veche_core::id::AccountId;
@@ -15,7 +15,8 @@ use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
 use super::{
-    comment_awaits, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort, TermCounts,
+    comment_awaits, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort, Supported,
+    TermCounts,
 };
 use crate::log::{day_of, Action, Count, Entry};
 use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
@@ -474,8 +475,10 @@ impl IdeaStore for SqliteIdeas {
         idea: &IdeaId,
         account: &AccountId,
         at: OffsetDateTime,
-    ) -> StoreResult<bool> {
+        participant_of: Option<&ProjectId>,
+    ) -> StoreResult<Supported> {
         let (idea, account) = (idea.to_string(), account.to_string());
+        let project = participant_of.map(ToString::to_string);
         self.db
             .write_rerunnable(move |conn| {
                 let added = conn.execute_cached(
@@ -488,15 +491,21 @@ impl IdeaStore for SqliteIdeas {
                         [&idea],
                     )?;
                 }
-                Ok(added == 1)
+                if let Some(project) = &project {
+                    conn.execute_cached(
+                        "INSERT OR IGNORE INTO idea_participants (project_id, account_id) VALUES (?1, ?2)",
+                        [project, &account],
+                    )?;
+                }
+                supported(conn, &idea, added == 1)
             })
             .await
     }
 
-    async fn withdraw(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<bool> {
+    async fn withdraw(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<Supported> {
         let (idea, account) = (idea.to_string(), account.to_string());
         self.db
-            .write(move |conn| {
+            .write_rerunnable(move |conn| {
                 let removed = conn.execute_cached(
                     "DELETE FROM idea_supports WHERE idea_id = ?1 AND account_id = ?2",
                     [&idea, &account],
@@ -507,7 +516,7 @@ impl IdeaStore for SqliteIdeas {
                         [&idea],
                     )?;
                 }
-                Ok(removed == 1)
+                supported(conn, &idea, removed == 1)
             })
             .await
     }
@@ -759,4 +768,17 @@ impl IdeaStore for SqliteIdeas {
         counts.sort_by(super::log_order);
         Ok(counts)
     }
+}
+
+/// What a support's write did, with the idea's count read in the same transaction.
+fn supported(conn: &Connection, idea: &str, changed: bool) -> StoreResult<Supported> {
+    let supports: Option<i64> = conn
+        .query_row_cached("SELECT supports FROM ideas WHERE id = ?1", [idea], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    Ok(Supported {
+        changed,
+        supports: u64::try_from(supports.unwrap_or(0)).unwrap_or(0),
+    })
 }
