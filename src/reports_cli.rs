@@ -171,25 +171,7 @@ fn phone_photo() -> Vec<u8> {
     let (w, h) = (4000u32, 3000u32);
     [24u64, 16, 12, 8, 6, 4, 3, 2]
         .into_iter()
-        .map(|grain| {
-            let mut state = 0x9E37_79B9_7F4A_7C15u64;
-            let img = image::RgbImage::from_fn(w, h, |x, y| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let grain = (state % grain) as u32;
-                image::Rgb([
-                    ((x * 200 / w) + grain) as u8,
-                    ((y * 200 / h) + grain) as u8,
-                    (((x + y) * 100 / (w + h)) + 60 + grain) as u8,
-                ])
-            });
-            let mut out = Vec::new();
-            let encoded =
-                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img);
-            (encoded, out)
-        })
-        .filter_map(|(encoded, out)| encoded.ok().map(|()| out))
+        .filter_map(|grain| veche_core::web::uploads::phone_photo(w, h, grain).ok())
         .find(|photo| photo.len() <= 2_200_000)
         .unwrap_or_default()
 }

@@ -104,21 +104,7 @@ async fn a_duplicate_idea_is_proposed_on_a_phone_and_merged_by_a_moderator() {
                     text_of(&client, "[data-testid='status']").await?,
                     msg(app, Lang::Ru, "ideas-status-pending")
                 );
-                let width = poll_until(&client, WAIT, || async {
-                    let width = client
-                        .execute(
-                            "const i = document.querySelector(\"[data-testid='image']\"); \
-                             return i && i.complete ? i.naturalWidth : 0;",
-                            vec![],
-                        )
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    match width.as_u64() {
-                        Some(w) if w > 0 => Ok(w),
-                        _ => Err("the picture has not loaded".to_string()),
-                    }
-                })
-                .await?;
+                let width = loaded_width(&client, "image", "the picture").await?;
                 assert_eq!(width, 900, "the picture is served and shown");
                 let anna_idea = client
                     .current_url()

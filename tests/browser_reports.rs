@@ -21,20 +21,11 @@ use common::browser::*;
 use common::fixtures::email_of;
 use common::{member, organisation, TestApp, KHAMOVNIKI};
 
-async fn account(app: &TestApp, id: &veche_core::id::AccountId) -> Account {
-    app.platform()
-        .store
-        .account(id)
-        .await
-        .expect("store")
-        .expect("account")
-}
-
 /// Roads → Pothole and Yards → Litter, each with an organisation serving Khamovniki; returns
 /// the two categories and a moderator.
 async fn city(app: &TestApp) -> (String, String, Account) {
     let (admin, _) = member(app, KHAMOVNIKI, 1970, true, &[Role::Admin], None).await;
-    let admin = account(app, &admin).await;
+    let admin = app.account_of(&admin).await;
     let (moderator, _) = member(app, KHAMOVNIKI, 1975, true, &[Role::Moderator], None).await;
     let (p, r) = (app.platform(), app.reports());
     let mut leaves = Vec::new();
@@ -71,7 +62,7 @@ async fn city(app: &TestApp) -> (String, String, Account) {
     (
         leaves[0].clone(),
         leaves[1].clone(),
-        account(app, &moderator).await,
+        app.account_of(&moderator).await,
     )
 }
 
@@ -120,7 +111,7 @@ async fn a_resident_joins_the_nearby_report_then_files_another_with_a_photo_on_a
                 let (pothole, litter, moderator) = city(app).await;
                 // A neighbour's open pothole report 30 m away.
                 let (neighbour, _) = member(app, KHAMOVNIKI, 1960, true, &[], None).await;
-                let neighbour = account(app, &neighbour).await;
+                let neighbour = app.account_of(&neighbour).await;
                 let input = ReportInput {
                     category_id: pothole.clone(),
                     lat: 55.7355,
@@ -205,21 +196,7 @@ async fn a_resident_joins_the_nearby_report_then_files_another_with_a_photo_on_a
                     text_of(&client, "[data-testid='status']").await?,
                     msg(app, Lang::Ru, "reports-status-submitted")
                 );
-                let width = poll_until(&client, WAIT, || async {
-                    let width = client
-                        .execute(
-                            "const i = document.querySelector(\"[data-testid='thumb']\"); \
-                             return i && i.complete ? i.naturalWidth : 0;",
-                            vec![],
-                        )
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    match width.as_u64() {
-                        Some(w) if w > 0 => Ok(w),
-                        _ => Err("the thumbnail has not loaded".to_string()),
-                    }
-                })
-                .await?;
+                let width = loaded_width(&client, "thumb", "the thumbnail").await?;
                 assert!(width <= 400 && width > 0, "a thumbnail, not the photo: {width}");
                 assert_fits_the_screen(&client, "the report's page").await?;
                 let report = app.reports().store().report(&id).await?.ok_or("the report")?;

@@ -17,9 +17,9 @@ use veche_core::accounts::model::Role;
 use veche_core::web::i18n::Lang;
 
 use common::browser::*;
-use common::fixtures::email_of;
+use common::fixtures::{email_of, report_category, roads_agency};
 use common::http::Api;
-use common::{member, organisation, KHAMOVNIKI};
+use common::{member, official_of, organisation, KHAMOVNIKI};
 
 /// A point in Khamovniki (Plyushchikha).
 const POINT: (f64, f64) = (55.7355, 37.5885);
@@ -45,34 +45,10 @@ async fn a_report_is_accepted_answered_with_a_photo_disputed_and_reopened() {
                 let (moderator, _) =
                     member(app, KHAMOVNIKI, 1975, true, &[Role::Moderator], None).await;
                 let roads = organisation(app, "Дороги ЦАО").await;
-                let (official, _) = member(
-                    app,
-                    KHAMOVNIKI,
-                    1980,
-                    true,
-                    &[Role::Official],
-                    Some(roads.clone()),
-                )
-                .await;
+                let (official, _) = official_of(app, &roads, 1980).await;
                 let (_, author) = member(app, KHAMOVNIKI, 1990, true, &[], None).await;
-                let category = api
-                    .post(
-                        "/api/v1/report-categories",
-                        Some(&admin),
-                        &json!({ "name_ru": "Яма", "name_en": "Pothole",
-                            "organisation_kind": "roads" }),
-                    )
-                    .await
-                    .json_if(StatusCode::CREATED);
-                api.send(
-                    reqwest::Method::PUT,
-                    &format!("/api/v1/report-organisations/{roads}"),
-                    Some(&admin),
-                    Some(&json!({ "kind": "roads", "districts": [KHAMOVNIKI] })),
-                    &[],
-                )
-                .await
-                .json_if(StatusCode::OK);
+                let category = report_category(&api, &admin, None, ("Яма", "Pothole"), false).await;
+                roads_agency(&api, &admin, &roads, &[KHAMOVNIKI], None).await;
                 let filed = api
                     .post(
                         "/api/v1/reports",

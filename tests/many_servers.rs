@@ -24,9 +24,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::app::fresh_mongo_uri;
-use common::fixtures::{open_project, poll_input, stored_idea};
+use common::fixtures::{open_project, poll_input, report_category, roads_agency, stored_idea};
 use common::http::Api;
-use common::{member, organisation, Store, TestApp, KHAMOVNIKI, PASSWORD};
+use common::{member, official_of, organisation, Store, TestApp, KHAMOVNIKI, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use veche::config::{Secret, StoreSettings};
@@ -221,63 +221,22 @@ async fn three_servers_and_a_worker_survive_a_kill_and_agree() {
     .unwrap();
     let api = Api::new(&setup);
     let roads = organisation(&setup, "Дороги ЦАО").await;
-    let (head_id, _) = member(
-        &setup,
-        KHAMOVNIKI,
-        1970,
-        true,
-        &[Role::Official],
-        Some(roads.clone()),
-    )
-    .await;
+    let (head_id, _) = official_of(&setup, &roads, 1970).await;
     let (_, admin) = member(&setup, KHAMOVNIKI, 1970, true, &[Role::Admin], None).await;
     let official_org = organisation(&setup, "Управа района").await;
-    let (_, official) = member(
-        &setup,
-        KHAMOVNIKI,
-        1975,
-        true,
-        &[Role::Official],
-        Some(official_org),
-    )
-    .await;
+    let (_, official) = official_of(&setup, &official_org, 1975).await;
     let mut residents = Vec::new();
     for _ in 0..RESIDENTS {
         residents.push(member(&setup, KHAMOVNIKI, 1990, true, &[], None).await);
     }
     // Report categories (Дороги → Яма) and the roads agency serving Khamovniki.
-    let category = |parent: Option<&str>, name: &str| {
-        json!({ "parent": parent, "name_ru": name, "name_en": name,
-            "organisation_kind": "roads", "photo_required": false })
-    };
-    let parent = api
-        .post(
-            "/api/v1/report-categories",
-            Some(&admin),
-            &category(None, "Дороги"),
-        )
-        .await
-        .json_if(StatusCode::CREATED);
-    let pothole = api
-        .post(
-            "/api/v1/report-categories",
-            Some(&admin),
-            &category(parent["id"].as_str(), "Яма"),
-        )
-        .await
-        .json_if(StatusCode::CREATED)["id"]
+    let parent = report_category(&api, &admin, None, ("Дороги", "Дороги"), false).await;
+    let pothole = report_category(&api, &admin, parent["id"].as_str(), ("Яма", "Яма"), false).await
+        ["id"]
         .as_str()
         .unwrap()
         .to_string();
-    api.send(
-        reqwest::Method::PUT,
-        &format!("/api/v1/report-organisations/{roads}"),
-        Some(&admin),
-        Some(&json!({ "kind": "roads", "districts": [KHAMOVNIKI], "head": head_id.to_string() })),
-        &[],
-    )
-    .await
-    .json_if(StatusCode::OK);
+    roads_agency(&api, &admin, &roads, &[KHAMOVNIKI], Some(&head_id)).await;
     // A project in its supports stage (the discussion began a minute ago), three approved ideas.
     let ideas = setup.ideas();
     let author = veche_core::testing::account("author@example.org", "Автор Идеи");

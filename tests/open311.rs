@@ -11,8 +11,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::app::rate;
+use common::fixtures::{report_category, roads_agency};
 use common::http::{Api, Reply};
-use common::{member, organisation, TestApp, KHAMOVNIKI};
+use common::{member, official_of, organisation, TestApp, KHAMOVNIKI};
 use quick_xml::events::Event;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -121,46 +122,21 @@ async fn world(app: &TestApp, api: &Api<'_>) -> World {
         .await
         .1;
     let roads = organisation(app, "Дороги ЦАО").await;
-    let official = member(
-        app,
-        KHAMOVNIKI,
-        1980,
-        true,
-        &[Role::Official],
-        Some(roads.clone()),
-    )
-    .await
-    .1;
+    let official = official_of(app, &roads, 1980).await.1;
     let (author_id, author) = member(app, KHAMOVNIKI, 1990, true, &[], None).await;
     let (other_id, other) = member(app, KHAMOVNIKI, 1991, true, &[], None).await;
-    let category = |parent: Option<&str>, ru: &str, en: &str, photo: bool| {
-        json!({ "parent": parent, "name_ru": ru, "name_en": en,
-            "organisation_kind": "roads", "photo_required": photo })
-    };
-    let make = |body: Value| {
+    let make = |parent: Option<String>, names: (&'static str, &'static str), photo: bool| {
         let admin = admin.clone();
         async move {
-            let made = api
-                .post("/api/v1/report-categories", Some(&admin), &body)
-                .await
-                .json_if(StatusCode::CREATED);
+            let made = report_category(api, &admin, parent.as_deref(), names, photo).await;
             made["id"].as_str().unwrap().to_string()
         }
     };
-    let roads_group = make(category(None, "Дороги", "Roads", false)).await;
-    let pothole = make(category(Some(&roads_group), "Яма", "Pothole", false)).await;
-    let yards = make(category(None, "Дворы", "Yards", false)).await;
-    let litter = make(category(Some(&yards), "Мусор", "Litter", true)).await;
-    let body = json!({ "kind": "roads", "districts": [KHAMOVNIKI], "head": null });
-    api.send(
-        Method::PUT,
-        &format!("/api/v1/report-organisations/{roads}"),
-        Some(&admin),
-        Some(&body),
-        &[],
-    )
-    .await
-    .json_if(StatusCode::OK);
+    let roads_group = make(None, ("Дороги", "Roads"), false).await;
+    let pothole = make(Some(roads_group), ("Яма", "Pothole"), false).await;
+    let yards = make(None, ("Дворы", "Yards"), false).await;
+    let litter = make(Some(yards), ("Мусор", "Litter"), true).await;
+    roads_agency(api, &admin, &roads, &[KHAMOVNIKI], None).await;
     World {
         admin,
         moderator,

@@ -14,7 +14,7 @@ use common::fixtures::poll_input;
 use common::http::Fetch;
 use common::http::{problem, raw, Api, Reply};
 use common::{
-    assert_contains_all, member, okrug_of, organisation, resident, TestApp, KHAMOVNIKI, MITINO,
+    assert_contains_all, official_of, okrug_of, organisation, resident, TestApp, KHAMOVNIKI, MITINO,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -1567,16 +1567,8 @@ fn hour_of(at: time::OffsetDateTime) -> String {
 async fn officials_see_turnout_by_district_and_hour(app: TestApp) {
     let api = Api::new(&app);
     let org = organisation(&app, "Управа Хамовников").await;
-    let (_, official) = member(
-        &app,
-        KHAMOVNIKI,
-        1975,
-        true,
-        &[Role::Official],
-        Some(org.clone()),
-    )
-    .await;
-    let (_, colleague) = member(&app, KHAMOVNIKI, 1980, true, &[Role::Official], Some(org)).await;
+    let (_, official) = official_of(&app, &org, 1975).await;
+    let (_, colleague) = official_of(&app, &org, 1980).await;
     let stranger = an_official(&app).await;
     let (_, anna) = voter(&app, KHAMOVNIKI).await;
     let draft = create(

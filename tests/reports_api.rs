@@ -8,8 +8,9 @@
 mod common;
 
 use common::app::rate;
+use common::fixtures::{report_category, roads_agency};
 use common::http::{problem, Api, Reply};
-use common::{member, organisation, TestApp, KHAMOVNIKI};
+use common::{member, official_of, organisation, TestApp, KHAMOVNIKI};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use veche_core::accounts::model::Role;
@@ -42,77 +43,16 @@ async fn people(app: &TestApp, api: &Api<'_>) -> People {
     let moderator = token(member(app, KHAMOVNIKI, 1975, true, &[Role::Moderator], None).await);
     let roads = organisation(app, "Дороги ЦАО").await;
     let bridges = organisation(app, "Мосты").await;
-    let official_of = |org: &veche_core::id::OrganisationId| Some(org.clone());
-    let (head_id, head) = member(
-        app,
-        KHAMOVNIKI,
-        1970,
-        true,
-        &[Role::Official],
-        official_of(&roads),
-    )
-    .await;
-    let official = token(
-        member(
-            app,
-            KHAMOVNIKI,
-            1980,
-            true,
-            &[Role::Official],
-            official_of(&roads),
-        )
-        .await,
-    );
-    let other = token(
-        member(
-            app,
-            KHAMOVNIKI,
-            1980,
-            true,
-            &[Role::Official],
-            official_of(&bridges),
-        )
-        .await,
-    );
+    let (head_id, head) = official_of(app, &roads, 1970).await;
+    let official = token(official_of(app, &roads, 1980).await);
+    let other = token(official_of(app, &bridges, 1980).await);
     let (author_id, author) = member(app, KHAMOVNIKI, 1990, true, &[], None).await;
     let resident = token(member(app, KHAMOVNIKI, 1991, true, &[], None).await);
-    let category = |parent: Option<&str>, name: &str| {
-        json!({ "parent": parent, "name_ru": name, "name_en": name,
-            "organisation_kind": "roads", "photo_required": false })
-    };
-    let parent = api
-        .post(
-            "/api/v1/report-categories",
-            Some(&admin),
-            &category(None, "Дороги"),
-        )
-        .await
-        .json_if(StatusCode::CREATED);
-    let pothole = api
-        .post(
-            "/api/v1/report-categories",
-            Some(&admin),
-            &category(parent["id"].as_str(), "Яма"),
-        )
-        .await
-        .json_if(StatusCode::CREATED);
+    let parent = report_category(api, &admin, None, ("Дороги", "Дороги"), false).await;
+    let pothole = report_category(api, &admin, parent["id"].as_str(), ("Яма", "Яма"), false).await;
     assert_eq!(pothole["deadline_days"], 8);
-    for (org, district, head) in [
-        (&roads, KHAMOVNIKI, Some(&head_id)),
-        (&bridges, ARBAT, None),
-    ] {
-        let body = json!({ "kind": "roads", "districts": [district],
-            "head": head.map(|h| h.to_string()) });
-        api.send(
-            Method::PUT,
-            &format!("/api/v1/report-organisations/{org}"),
-            Some(&admin),
-            Some(&body),
-            &[],
-        )
-        .await
-        .json_if(StatusCode::OK);
-    }
+    roads_agency(api, &admin, &roads, &[KHAMOVNIKI], Some(&head_id)).await;
+    roads_agency(api, &admin, &bridges, &[ARBAT], None).await;
     People {
         admin,
         moderator,

@@ -10,9 +10,9 @@
 
 mod common;
 
-use common::fixtures::email_of;
-use common::http::{problem, Api, Reply};
-use common::{member, organisation, TestApp, KHAMOVNIKI, PASSWORD};
+use common::fixtures::{email_of, report_category, roads_agency};
+use common::http::{multipart, problem, Api, Reply};
+use common::{escaped, member, official_of, organisation, TestApp, KHAMOVNIKI, PASSWORD};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
@@ -63,56 +63,16 @@ async fn people(app: &TestApp, api: &Api<'_>) -> People {
     let (moderator2, _) = member(app, KHAMOVNIKI, 1976, true, &[Role::Moderator], None).await;
     let roads = organisation(app, "Дороги ЦАО").await;
     let bridges = organisation(app, "Мосты").await;
-    let official = member(
-        app,
-        KHAMOVNIKI,
-        1980,
-        true,
-        &[Role::Official],
-        Some(roads.clone()),
-    )
-    .await;
-    let other = member(
-        app,
-        KHAMOVNIKI,
-        1981,
-        true,
-        &[Role::Official],
-        Some(bridges.clone()),
-    )
-    .await;
+    let official = official_of(app, &roads, 1980).await;
+    let other = official_of(app, &bridges, 1981).await;
     let (_, author) = member(app, KHAMOVNIKI, 1990, true, &[], None).await;
     let (resident, _) = member(app, KHAMOVNIKI, 1991, true, &[], None).await;
-    let category = |parent: Option<&str>, name: &str| {
-        json!({ "parent": parent, "name_ru": name, "name_en": name,
-            "organisation_kind": "roads", "photo_required": false })
-    };
-    let made = |body: Value| {
-        let admin = admin.clone();
-        async move {
-            api.post("/api/v1/report-categories", Some(&admin), &body)
-                .await
-                .json_if(StatusCode::CREATED)["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        }
-    };
-    let parent = made(category(None, "Дороги")).await;
-    let pothole = made(category(Some(&parent), "Яма")).await;
-    let litter = made(category(Some(&parent), "Мусор")).await;
-    for (org, district) in [(&roads, KHAMOVNIKI), (&bridges, ARBAT)] {
-        let body = json!({ "kind": "roads", "districts": [district] });
-        api.send(
-            reqwest::Method::PUT,
-            &format!("/api/v1/report-organisations/{org}"),
-            Some(&admin),
-            Some(&body),
-            &[],
-        )
-        .await
-        .json_if(StatusCode::OK);
-    }
+    let id = |category: Value| category["id"].as_str().unwrap().to_string();
+    let parent = id(report_category(api, &admin, None, ("Дороги", "Дороги"), false).await);
+    let pothole = id(report_category(api, &admin, Some(&parent), ("Яма", "Яма"), false).await);
+    let litter = id(report_category(api, &admin, Some(&parent), ("Мусор", "Мусор"), false).await);
+    roads_agency(api, &admin, &roads, &[KHAMOVNIKI], None).await;
+    roads_agency(api, &admin, &bridges, &[ARBAT], None).await;
     People {
         admin,
         moderator,
@@ -173,30 +133,6 @@ async fn form(
     Reply::of(response).await
 }
 
-/// A `multipart/form-data` body of text fields and files; its content type.
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "veche-test-boundary-7f3a";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (i, (name, bytes)) in files.iter().enumerate() {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"p{i}.png\"\r\nContent-Type: image/png\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 async fn post_multipart(
     app: &TestApp,
     who: &Browser,
@@ -206,7 +142,13 @@ async fn post_multipart(
 ) -> Reply {
     let mut all = fields.to_vec();
     all.push(("csrf", &who.csrf));
-    let (content_type, body) = multipart(&all, files);
+    let names: Vec<String> = (0..files.len()).map(|i| format!("p{i}.png")).collect();
+    let files: Vec<_> = files
+        .iter()
+        .zip(&names)
+        .map(|((name, bytes), file)| (*name, file.as_str(), "image/png", *bytes))
+        .collect();
+    let (content_type, body) = multipart(&all, &files);
     let response = who
         .client
         .post(app.url(path))
@@ -224,15 +166,6 @@ fn png() -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     picture.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
-}
-
-/// `text` as a page shows it (escaped by askama).
-fn escaped(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
 }
 
 async fn moderators_decide_reports_once_on_the_queue_page(app: TestApp) {

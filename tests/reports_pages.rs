@@ -17,7 +17,8 @@ use veche_reports::rules::{AnswerInput, CategoryInput, DecisionInput, ProfileInp
 use veche_reports::service;
 
 use common::app::{rate, Store};
-use common::{member, organisation, TestApp, KHAMOVNIKI, MITINO};
+use common::http::multipart;
+use common::{escaped, member, official_of, organisation, TestApp, KHAMOVNIKI, MITINO};
 
 /// A point in Khamovniki (Plyushchikha), and one 60 m from it.
 const POINT: (f64, f64) = (55.7355, 37.5885);
@@ -35,30 +36,13 @@ struct City {
     official: Account,
 }
 
-async fn account(app: &TestApp, id: &veche_core::id::AccountId) -> Account {
-    app.platform()
-        .store
-        .account(id)
-        .await
-        .expect("store")
-        .expect("account")
-}
-
 async fn city(app: &TestApp) -> City {
     let (admin, _) = member(app, KHAMOVNIKI, 1970, true, &[Role::Admin], None).await;
-    let admin = account(app, &admin).await;
+    let admin = app.account_of(&admin).await;
     let (moderator, _) = member(app, KHAMOVNIKI, 1975, true, &[Role::Moderator], None).await;
     let roads = organisation(app, "Дороги").await;
     let housing = organisation(app, "Жилищник").await;
-    let (official, _) = member(
-        app,
-        KHAMOVNIKI,
-        1980,
-        true,
-        &[Role::Official],
-        Some(roads.clone()),
-    )
-    .await;
+    let (official, _) = official_of(app, &roads, 1980).await;
     let (p, r) = (app.platform(), app.reports());
     let category = |parent: Option<&str>, name: &str, kind: &str| CategoryInput {
         parent: parent.map(str::to_string),
@@ -106,13 +90,13 @@ async fn city(app: &TestApp) -> City {
         pothole: pothole.id.to_string(),
         litter: litter.id.to_string(),
         roads_group: roads_group.id.to_string(),
-        moderator: account(app, &moderator).await,
-        official: account(app, &official).await,
+        moderator: app.account_of(&moderator).await,
+        official: app.account_of(&official).await,
     }
 }
 
 /// A report filed by a new resident through the service, accepted by the moderator unless
-/// `accept` is false. Returns it and its author.
+/// `accept` is false.
 async fn filed(
     app: &TestApp,
     city: &City,
@@ -120,9 +104,9 @@ async fn filed(
     (lat, lon): (f64, f64),
     description: &str,
     accept: bool,
-) -> (Report, Account) {
+) -> Report {
     let (author, _) = member(app, KHAMOVNIKI, 1960, true, &[], None).await;
-    let author = account(app, &author).await;
+    let author = app.account_of(&author).await;
     let input = ReportInput {
         category_id: category.to_string(),
         lat,
@@ -136,7 +120,7 @@ async fn filed(
     if accept {
         report = decide(app, city, &report.id, "accept", None).await;
     }
-    (report, author)
+    report
 }
 
 async fn decide(
@@ -206,31 +190,14 @@ async fn post_multipart(
     fields: &[(&str, &str)],
     files: &[(&str, &str, Vec<u8>)],
 ) -> reqwest::Response {
-    let boundary = "----vecheboundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (name, file, bytes) in files {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: image/jpeg\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let files: Vec<_> = files
+        .iter()
+        .map(|(name, file, bytes)| (*name, *file, "image/jpeg", bytes.as_slice()))
+        .collect();
+    let (content_type, body) = multipart(fields, &files);
     client
         .post(app.url(path))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
+        .header("content-type", content_type)
         .body(body)
         .send()
         .await
@@ -262,15 +229,6 @@ fn msg(app: &TestApp, key: &str) -> String {
     app.platform().catalog.t(Lang::Ru, key)
 }
 
-/// `text` as the page escapes it.
-fn escaped(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
-}
-
 async fn sqlite(adjust: impl FnOnce(&mut veche::config::Settings)) -> TestApp {
     TestApp::spawn_with(Store::Sqlite, adjust).await.unwrap()
 }
@@ -279,7 +237,7 @@ async fn sqlite(adjust: impl FnOnce(&mut veche::config::Settings)) -> TestApp {
 async fn forms_without_their_token_are_refused_and_change_nothing() {
     let app = sqlite(|_| {}).await;
     let city = city(&app).await;
-    let (open, _) = filed(
+    let open = filed(
         &app,
         &city,
         &city.pothole,
@@ -313,7 +271,7 @@ async fn forms_without_their_token_are_refused_and_change_nothing() {
 async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_with_a_photo() {
     let app = sqlite(|_| {}).await;
     let city = city(&app).await;
-    let (open, _) = filed(
+    let open = filed(
         &app,
         &city,
         &city.pothole,
@@ -323,7 +281,7 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
     )
     .await;
     // Not offered: another category, a report far away, one not yet accepted.
-    let (litter, _) = filed(
+    let litter = filed(
         &app,
         &city,
         &city.litter,
@@ -332,7 +290,7 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
         true,
     )
     .await;
-    let (far, _) = filed(
+    let far = filed(
         &app,
         &city,
         &city.pothole,
@@ -341,7 +299,7 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
         true,
     )
     .await;
-    let (waiting, _) = filed(
+    let waiting = filed(
         &app,
         &city,
         &city.pothole,
@@ -761,7 +719,7 @@ async fn each_page_is_authorised() {
 async fn the_public_list_filters_and_maps_the_reports() {
     let app = sqlite(|_| {}).await;
     let city = city(&app).await;
-    let (pit, _) = filed(
+    let pit = filed(
         &app,
         &city,
         &city.pothole,
@@ -770,7 +728,7 @@ async fn the_public_list_filters_and_maps_the_reports() {
         true,
     )
     .await;
-    let (mitino, _) = filed(
+    let mitino = filed(
         &app,
         &city,
         &city.pothole,
@@ -779,7 +737,7 @@ async fn the_public_list_filters_and_maps_the_reports() {
         true,
     )
     .await;
-    let (litter, _) = filed(
+    let litter = filed(
         &app,
         &city,
         &city.litter,
@@ -788,7 +746,7 @@ async fn the_public_list_filters_and_maps_the_reports() {
         true,
     )
     .await;
-    let (hidden, _) = filed(
+    let hidden = filed(
         &app,
         &city,
         &city.litter,

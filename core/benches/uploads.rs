@@ -12,29 +12,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use veche_core::web::uploads::{self, check_image};
-
-/// A `w`×`h` JPEG like a phone's: a gradient with grain of `grain` levels, at quality 90.
-fn phone_photo(w: u32, h: u32, grain: u64) -> Vec<u8> {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        // xorshift: grain the encoder cannot drop.
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let grain = (state % grain) as u32;
-        image::Rgb([
-            ((x * 200 / w) + grain) as u8,
-            ((y * 200 / h) + grain) as u8,
-            (((x + y) * 100 / (w + h)) + 60 + grain) as u8,
-        ])
-    });
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
-        .encode_image(&img)
-        .unwrap();
-    out
-}
+use veche_core::web::uploads::{self, check_image, phone_photo};
 
 fn main() {
     // `cargo bench` passes `--bench`; without it (`cargo test --all-targets`) a small photo once.
@@ -47,7 +25,7 @@ fn main() {
     // The most grain that keeps the photo at about 2 MB, as a phone's is.
     let photo = [24, 16, 12, 8, 6, 4, 3, 2]
         .into_iter()
-        .map(|grain| phone_photo(w, h, grain))
+        .map(|grain| phone_photo(w, h, grain).unwrap())
         .find(|p| !full || p.len() <= 2_200_000)
         .unwrap();
     println!(

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use time::Duration;
+use veche_core::accounts::demo::demo_resident;
 use veche_core::accounts::model::{Account, BirthYear, DisplayName, Email, Role};
 use veche_core::clock;
 use veche_core::id::DistrictId;
@@ -116,34 +117,19 @@ async fn demo_account(platform: &Platform, address: &str) -> IdeaResult<Account>
         .ok_or(IdeaError::NotFound)
 }
 
+/// Residents who write the demo's ideas (they cannot sign in).
 async fn demo_residents(platform: &Platform, home: &Account) -> IdeaResult<Vec<Account>> {
     let mut out = Vec::new();
-    let now = clock::now();
     let names: Vec<String> = FIRST
         .iter()
         .flat_map(|f| LAST.iter().map(move |l| format!("{f} {l}")))
         .collect();
     for (n, full_name) in names.into_iter().enumerate() {
         let address = format!("resident{n}@ideas.demo.veche.example");
-        if let Some(existing) = platform.store.account_by_email(&address).await? {
-            out.push(existing);
-            continue;
+        let born = BirthYear::from_trusted(1960 + (n as i32 % 40));
+        if let Some(resident) = demo_resident(platform, &address, &full_name, home, born).await? {
+            out.push(resident);
         }
-        let (Ok(email), Ok(name)) = (Email::parse(&address), DisplayName::parse(&full_name)) else {
-            continue;
-        };
-        // No password: these residents write the demo's ideas and cannot sign in.
-        let account = Account::new(
-            email,
-            name,
-            home.district_id.clone(),
-            BirthYear::from_trusted(1960 + (n as i32 % 40)),
-            String::new(),
-            BTreeSet::from([Role::Resident]),
-            now,
-        );
-        platform.store.insert_account(&account).await?;
-        out.push(account);
     }
     Ok(out)
 }

@@ -12,7 +12,8 @@ pub mod bench;
 use std::collections::{BTreeMap, BTreeSet};
 
 use time::{Duration, OffsetDateTime};
-use veche_core::accounts::model::{Account, BirthYear, DisplayName, Email, Organisation, Role};
+use veche_core::accounts::demo::demo_resident;
+use veche_core::accounts::model::{Account, BirthYear, Organisation};
 use veche_core::clock;
 use veche_core::id::{DistrictId, OrganisationId};
 use veche_core::platform::Platform;
@@ -116,30 +117,15 @@ async fn demo_account(platform: &Platform, address: &str) -> ReportResult<Accoun
 /// Residents who file the demo's reports (they cannot sign in).
 async fn demo_residents(platform: &Platform, home: &Account) -> ReportResult<Vec<Account>> {
     let mut out = vec![home.clone()];
-    let now = clock::now();
     for n in 0..40 {
         let address = format!("resident{n}@reports.demo.veche.example");
-        if let Some(existing) = platform.store.account_by_email(&address).await? {
-            out.push(existing);
-            continue;
-        }
-        let (Ok(email), Ok(name)) = (
-            Email::parse(&address),
-            DisplayName::parse(&format!("Житель {n}")),
-        ) else {
-            continue;
-        };
-        let account = Account::new(
-            email,
-            name,
-            home.district_id.clone(),
+        let (name, born) = (
+            format!("Житель {n}"),
             BirthYear::from_trusted(1960 + n % 40),
-            String::new(),
-            BTreeSet::from([Role::Resident]),
-            now,
         );
-        platform.store.insert_account(&account).await?;
-        out.push(account);
+        if let Some(resident) = demo_resident(platform, &address, &name, home, born).await? {
+            out.push(resident);
+        }
     }
     Ok(out)
 }

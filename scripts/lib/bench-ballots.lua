@@ -46,14 +46,8 @@ function init(args)
   end
   local receipts_dir = args[8]
 
-  tokens = {}
-  local n = 0
-  for line in io.lines(tokens_file) do
-    if n >= first and n < last and (n - first) % nthreads == tid and line ~= "" then
-      tokens[#tokens + 1] = line
-    end
-    n = n + 1
-  end
+  local n
+  tokens, n = thread_tokens(tokens_file, first, last, nthreads)
   if #tokens == 0 then
     io.stderr:write("bench-ballots.lua: thread " .. tid .. " has no tokens (lines " .. first
       .. " to " .. last .. " of " .. n .. ")\n")
@@ -122,18 +116,14 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local t = { c201 = 0, c409 = 0, c429 = 0, c503 = 0, cother = 0, used = 0, wrapped = 0, noretry = 0 }
+  local t = thread_sums({ "c201", "c409", "c429", "c503", "cother", "used", "wrapped", "noretry" })
   local used_max = 0
   for _, thread in ipairs(threads) do
-    for k, _ in pairs(t) do
-      t[k] = t[k] + (thread:get(k) or 0)
-    end
     used_max = math.max(used_max, thread:get("used") or 0)
   end
   io.write(string.format(
     "ballots 201=%d 409=%d 429=%d 503=%d other=%d other_statuses=%s sent=%d used_max=%d wrapped=%d "
-      .. "no_retry_after=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d %s\n",
+      .. "no_retry_after=%d %s %s\n",
     t.c201, t.c409, t.c429, t.c503, t.cother, other_statuses(), t.used, used_max, t.wrapped, t.noretry,
-    summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
-    socket_errors(summary)))
+    latencies(summary, latency), socket_errors(summary)))
 end

@@ -1,7 +1,8 @@
 -- What the wrk scripts of scripts/bench-* share; each loads it from beside itself with
 --   dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "bench-common.lua")
 -- Threads are numbered 0, 1, … in their `tid`; a thread keeps the statuses it did not expect
--- in its `others` table (count_other), and done() sums them (other_statuses).
+-- in its `others` table (count_other), and done() sums them (other_statuses) and the threads'
+-- counters (thread_sums).
 
 threads = {}
 local next_id = 0
@@ -39,4 +40,37 @@ function socket_errors(summary)
   local e = summary.errors
   return string.format("errors=connect:%d,read:%d,write:%d,status:%d,timeout:%d",
     e.connect, e.read, e.write, e.status, e.timeout)
+end
+
+-- This thread's share of a token file: of its lines FIRST … below LAST, those at FIRST + tid,
+-- FIRST + tid + T, … (T threads); and how many lines the file has.
+function thread_tokens(tokens_file, first, last, nthreads)
+  local tokens, n = {}, 0
+  for line in io.lines(tokens_file) do
+    if n >= first and n < last and (n - first) % nthreads == tid and line ~= "" then
+      tokens[#tokens + 1] = line
+    end
+    n = n + 1
+  end
+  return tokens, n
+end
+
+-- The threads' counters named in `names` (each a global of every thread), summed: a table by
+-- name.
+function thread_sums(names)
+  local t = {}
+  for _, name in ipairs(names) do
+    t[name] = 0
+    for _, thread in ipairs(threads) do
+      t[name] = t[name] + (thread:get(name) or 0)
+    end
+  end
+  return t
+end
+
+-- The run's time and latencies, as the summary lines give them:
+-- "duration_us=N p50_us=N p99_us=N max_us=N".
+function latencies(summary, latency)
+  return string.format("duration_us=%d p50_us=%d p99_us=%d max_us=%d", summary.duration,
+    latency:percentile(50), latency:percentile(99), latency.max)
 end

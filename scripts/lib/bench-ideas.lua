@@ -66,13 +66,7 @@ end
 
 function done(summary, latency, requests)
   local mode = threads[1]:get("mode")
-  local t_ok, t_other = 0, 0
-  for _, thread in ipairs(threads) do
-    t_ok = t_ok + (thread:get("ok") or 0)
-    t_other = t_other + (thread:get("other") or 0)
-  end
-  io.write(string.format(
-    "%s ok=%d other=%d other_statuses=%s duration_us=%d p50_us=%d p99_us=%d max_us=%d %s\n",
-    mode, t_ok, t_other, other_statuses(), summary.duration, latency:percentile(50),
-    latency:percentile(99), latency.max, socket_errors(summary)))
+  local t = thread_sums({ "ok", "other" })
+  io.write(string.format("%s ok=%d other=%d other_statuses=%s %s %s\n", mode, t.ok, t.other,
+    other_statuses(), latencies(summary, latency), socket_errors(summary)))
 end

@@ -24,14 +24,7 @@ function init(args)
   local nthreads = tonumber(args[4])
   form = args[6] == "form"
   poll_path = (form and "/polls/" or "/api/v1/polls/") .. args[5]
-  tokens = {}
-  local n = 0
-  for line in io.lines(tokens_file) do
-    if n >= first and n < last and (n - first) % nthreads == tid and line ~= "" then
-      tokens[#tokens + 1] = line
-    end
-    n = n + 1
-  end
+  tokens = thread_tokens(tokens_file, first, last, nthreads)
   used, answered, c200, cother = 0, 0, 0, 0
   others = {}
 end
@@ -63,12 +56,9 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local t = { c200 = 0, cother = 0, answered = 0 }
+  local t = thread_sums({ "c200", "cother", "answered" })
   local used_min = nil
   for _, thread in ipairs(threads) do
-    for k, _ in pairs(t) do
-      t[k] = t[k] + (thread:get(k) or 0)
-    end
     local a = thread:get("answered") or 0
     if used_min == nil or a < used_min then used_min = a end
   end

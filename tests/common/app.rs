@@ -228,6 +228,19 @@ impl TestApp {
             .expect("account")
     }
 
+    /// The stored account of `id` (which must exist).
+    pub async fn account_of(
+        &self,
+        id: &veche_core::id::AccountId,
+    ) -> veche_core::accounts::model::Account {
+        self.platform()
+            .store
+            .account(id)
+            .await
+            .expect("store")
+            .expect("account")
+    }
+
     /// A signed-in client for a new account with the given roles, and its CSRF token.
     pub async fn signed_in(&self, email: &str, roles: &[Role]) -> (Client, String) {
         let client = self.client();

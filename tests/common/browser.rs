@@ -227,6 +227,26 @@ pub async fn wait_for_path(client: &Client, app: &TestApp, path: &str) -> TestRe
     .await
 }
 
+/// Waits until the picture `testid` (its `data-testid`) has loaded (`what` names it in the
+/// failure): its natural width.
+pub async fn loaded_width(client: &Client, testid: &str, what: &str) -> TestResult<u64> {
+    let script = format!(
+        "const i = document.querySelector(\"[data-testid='{testid}']\"); \
+         return i && i.complete ? i.naturalWidth : 0;"
+    );
+    poll_until(client, WAIT, || async {
+        let width = client
+            .execute(&script, vec![])
+            .await
+            .map_err(|e| e.to_string())?;
+        match width.as_u64() {
+            Some(w) if w > 0 => Ok(w),
+            _ => Err(format!("{what} has not loaded")),
+        }
+    })
+    .await
+}
+
 pub async fn text_of(client: &Client, css: &str) -> TestResult<String> {
     Ok(wait_for(client, css, WAIT)
         .await?

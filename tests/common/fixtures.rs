@@ -94,6 +94,25 @@ pub async fn member(
     (account.id, secret)
 }
 
+/// [`member`]: an active official of `organisation`, living in Khamovniki.
+pub async fn official_of(
+    app: &TestApp,
+    organisation: &OrganisationId,
+    birth_year: i32,
+) -> (AccountId, String) {
+    let roles = [Role::Official];
+    let organisation = Some(organisation.clone());
+    member(
+        app,
+        super::KHAMOVNIKI,
+        birth_year,
+        true,
+        &roles,
+        organisation,
+    )
+    .await
+}
+
 /// [`member`] with a fresh organisation of its own when `roles` holds [`Role::Official`].
 pub async fn resident(
     app: &TestApp,
@@ -324,4 +343,42 @@ pub async fn a_public_report(reports: &veche_reports::Reports) -> String {
         .await
         .expect("report stored");
     report.id.to_string()
+}
+
+/// A report category answered by roads agencies, made by `admin` through the API under
+/// `parent`, named `name_ru` and `name_en`, a photo `photo_required` or not: its document.
+pub async fn report_category(
+    api: &super::http::Api<'_>,
+    admin: &str,
+    parent: Option<&str>,
+    (name_ru, name_en): (&str, &str),
+    photo_required: bool,
+) -> Value {
+    let body = json!({ "parent": parent, "name_ru": name_ru, "name_en": name_en,
+        "organisation_kind": "roads", "photo_required": photo_required });
+    api.post("/api/v1/report-categories", Some(admin), &body)
+        .await
+        .json_if(reqwest::StatusCode::CREATED)
+}
+
+/// Makes `organisation` (through the API, as `admin`) a roads agency serving `districts`,
+/// with `head` (one of its officials) or none.
+pub async fn roads_agency(
+    api: &super::http::Api<'_>,
+    admin: &str,
+    organisation: &OrganisationId,
+    districts: &[&str],
+    head: Option<&AccountId>,
+) {
+    let body = json!({ "kind": "roads", "districts": districts,
+        "head": head.map(AccountId::to_string) });
+    api.send(
+        reqwest::Method::PUT,
+        &format!("/api/v1/report-organisations/{organisation}"),
+        Some(admin),
+        Some(&body),
+        &[],
+    )
+    .await
+    .json_if(reqwest::StatusCode::OK);
 }

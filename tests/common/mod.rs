@@ -23,7 +23,7 @@ pub mod http;
 pub mod mail;
 
 pub use app::{sealing, Store, TestApp};
-pub use fixtures::{member, okrug_of, organisation, resident};
+pub use fixtures::{member, official_of, okrug_of, organisation, resident};
 pub use http::problem_code;
 pub use mail::{mail_to, send_mail_to};
 
@@ -37,4 +37,13 @@ pub fn assert_contains_all(text: &str, parts: &[&str], what: &str) {
     for part in parts {
         assert!(text.contains(part), "{part} missing from {what}:\n{text}");
     }
+}
+
+/// `text` as a page shows it, escaped by askama (`&#60;` for `<`).
+pub fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
 }

@@ -9,6 +9,7 @@ use super::model::{
 use super::service::{hash_password, AccountResult};
 use super::Accounts;
 use crate::clock;
+use crate::error::StoreResult;
 use crate::id::OrganisationId;
 use crate::random;
 
@@ -96,4 +97,33 @@ pub async fn seed(accounts: &Accounts) -> AccountResult<Vec<DemoAccount>> {
         });
     }
     Ok(seeded)
+}
+
+/// A resident a feature's demo data is written by, who cannot sign in (no password): the
+/// account of `address` when it is there already, else a new one named `name`, living where
+/// `home` lives. `None` when the address or the name is not valid.
+pub async fn demo_resident(
+    accounts: &Accounts,
+    address: &str,
+    name: &str,
+    home: &Account,
+    birth_year: BirthYear,
+) -> StoreResult<Option<Account>> {
+    if let Some(existing) = accounts.store.account_by_email(address).await? {
+        return Ok(Some(existing));
+    }
+    let (Ok(email), Ok(name)) = (Email::parse(address), DisplayName::parse(name)) else {
+        return Ok(None);
+    };
+    let account = Account::new(
+        email,
+        name,
+        home.district_id.clone(),
+        birth_year,
+        String::new(),
+        BTreeSet::from([Role::Resident]),
+        clock::now(),
+    );
+    accounts.store.insert_account(&account).await?;
+    Ok(Some(account))
 }

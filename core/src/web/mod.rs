@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod input;
 mod limit_enum;
 pub mod map;
+pub mod page_routes;
 pub mod pages;
 pub mod precondition;
 pub mod problem;

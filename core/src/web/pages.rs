@@ -3,6 +3,8 @@
 //! the page as [`Html`], which only a rendered template can be: there is no way to hand it a
 //! string.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use http::StatusCode;
 use warp::reply::Response;
@@ -124,6 +126,33 @@ pub fn page<S: Site, T: Template>(
     body: &T,
 ) -> Response {
     page_with_flash(ctx, status, title, body, None)
+}
+
+/// The confirmations a feature's redirects name by a code (`?done=CODE`), each with its
+/// catalog key: a page shows only these, never text from the URL.
+pub struct Flashes(pub &'static [(&'static str, &'static str)]);
+
+impl Flashes {
+    /// The confirmation `done` names, in the page's language (none for an unknown code).
+    pub fn message(&self, tr: Tr<'_>, done: Option<&String>) -> Option<String> {
+        let done = done?;
+        self.0
+            .iter()
+            .find(|(code, _)| code == done)
+            .map(|(_, key)| tr.t(key))
+    }
+
+    /// A page (200) with the confirmation its redirect named (`?done=`).
+    pub fn page<S: Site, T: Template>(
+        &self,
+        ctx: &Ctx<S>,
+        query: &HashMap<String, String>,
+        title: &str,
+        body: &T,
+    ) -> Response {
+        let flash = self.message(ctx.tr(), query.get("done"));
+        page_with_flash(ctx, StatusCode::OK, title, body, flash)
+    }
 }
 
 /// [`page`] with a confirmation message above the content.

@@ -16,7 +16,7 @@ use veche_core::web::show::to_signin;
 use veche_core::web::Form;
 
 use super::views::{stage_label, text_of};
-use super::{page_done, viewer, PAGE_SIZE};
+use super::{viewer, DONE, PAGE_SIZE};
 use crate::model::{CommentId, IdeaId, ProjectId, Reason};
 use crate::rules::{self, DecisionInput};
 use crate::service::{self, Ideas};
@@ -190,7 +190,7 @@ pub(super) async fn queue_page(
                 .collect(),
             csrf: ctx.csrf_token(),
         };
-        Ok(page_done(&ctx, &query, &tr.t("ideas-queue-title"), &body))
+        Ok(DONE.page(&ctx, &query, &tr.t("ideas-queue-title"), &body))
     }
     .await;
     result.unwrap_or_else(|p| error_page(&ctx, p))

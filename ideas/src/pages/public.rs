@@ -13,7 +13,7 @@ use veche_core::web::problem::Problem;
 use veche_core::web::show::show_date;
 
 use super::views::text_of;
-use super::{page_done, viewer};
+use super::{viewer, DONE};
 use crate::log::Action;
 use crate::model::{Outcome, ProjectId, Reason};
 use crate::service::{self, Ideas};
@@ -86,7 +86,7 @@ pub(super) async fn log_page(
                 .collect(),
         };
         let title = tr.t1("ideas-log-title", "project", &project.title);
-        Ok(page_done(&ctx, &query, &title, &body))
+        Ok(DONE.page(&ctx, &query, &title, &body))
     }
     .await;
     result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
@@ -182,7 +182,7 @@ pub(super) async fn results_page(
             rows,
         };
         let title = tr.t1("ideas-results-title", "project", &project.title);
-        Ok(page_done(&ctx, &query, &title, &body))
+        Ok(DONE.page(&ctx, &query, &title, &body))
     }
     .await;
     result.unwrap_or_else(|p: Problem| error_page(&ctx, p))

@@ -17,7 +17,7 @@ use veche_core::web::show::{show_date, show_time, signin_href};
 use veche_core::web::Form;
 
 use super::views::{stage_label, stage_when, status_label, text_of, IdeaCard, ProjectCard};
-use super::{page_done, viewer, PAGE_SIZE};
+use super::{viewer, DONE, PAGE_SIZE};
 use crate::model::{CommentId, Idea, IdeaId, Project, ProjectId, Stage, Status};
 use crate::rules::{self, CommentInput};
 use crate::service::{self, Ideas};
@@ -64,7 +64,7 @@ pub(super) async fn projects_page(
             }),
             moderator: viewer(&ctx).is_some_and(rules::is_moderator),
         };
-        Ok(page_done(&ctx, &query, &tr.t("ideas-title"), &body))
+        Ok(DONE.page(&ctx, &query, &tr.t("ideas-title"), &body))
     }
     .await;
     result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
@@ -170,7 +170,7 @@ pub(super) async fn project_page(
                 project.experts.contains(&v.id) || crate::rules::may_manage(v, &project)
             }),
         };
-        Ok(page_done(&ctx, &query, &project.title, &body))
+        Ok(DONE.page(&ctx, &query, &project.title, &body))
     }
     .await;
     result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
@@ -282,7 +282,7 @@ pub(super) async fn idea_page(
             &comments,
             clock::now(),
         );
-        Ok(page_done(&ctx, &query, &idea.title, &body))
+        Ok(DONE.page(&ctx, &query, &idea.title, &body))
     }
     .await;
     result.unwrap_or_else(|p: Problem| error_page(&ctx, p))

@@ -19,7 +19,7 @@ use veche_core::web::Form;
 
 use super::residents::act_on_idea;
 use super::views::{excerpt, stage_label};
-use super::{page_done, viewer};
+use super::{viewer, DONE};
 use crate::model::{IdeaId, Outcome, ProjectId, Stage};
 use crate::rules::ScoreInput;
 use crate::service::{self, Ideas};
@@ -149,7 +149,7 @@ pub(super) async fn review_page(
             csrf: ctx.csrf_token(),
         };
         let title = tr.t1("ideas-review-title", "project", &project.title);
-        Ok(page_done(&ctx, &query, &title, &body))
+        Ok(DONE.page(&ctx, &query, &title, &body))
     }
     .await;
     result.unwrap_or_else(|p: Problem| error_page(&ctx, p))

@@ -1,10 +1,6 @@
 //! What every page family shares: the sign-in gate, flash messages, form messages, times,
 //! numbers and texts as people read them, and loading a poll the viewer may see or manage.
 
-use std::collections::HashMap;
-
-use askama::Template;
-use http::StatusCode;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use warp::reply::Response;
 
@@ -12,7 +8,7 @@ use veche_core::accounts::model::Account;
 use veche_core::districts::Directory;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::{FluentValue, Lang, Tr};
-use veche_core::web::pages::{error_page, page_with_flash};
+use veche_core::web::pages::{error_page, Flashes};
 use veche_core::web::problem::Problem;
 pub use veche_core::web::show::{paragraphs, show_time, signin_href, to_signin, Message};
 
@@ -25,33 +21,18 @@ pub(super) fn viewer(ctx: &Ctx) -> Option<&Account> {
     ctx.principal.as_ref().map(|p| &p.account)
 }
 
-/// Flash messages are chosen by a known code in the redirect, never by text from the URL.
-pub(super) fn flash(tr: Tr<'_>, done: Option<&String>) -> Option<String> {
-    let key = match done?.as_str() {
-        "voted" => "polls-flash-voted",
-        "already_voted" => "polls-flash-already-voted",
-        "created" => "polls-flash-created",
-        "saved" => "polls-flash-saved",
-        "scheduled" => "polls-flash-scheduled",
-        "unscheduled" => "polls-flash-unscheduled",
-        "deleted" => "polls-flash-deleted",
-        "closed" => "polls-flash-closed",
-        "published" => "polls-flash-published",
-        _ => return None,
-    };
-    Some(tr.t(key))
-}
-
-/// A page (200) with the flash message its redirect named (`?done=`).
-pub(super) fn page_with_done<T: Template>(
-    ctx: &Ctx,
-    query: &HashMap<String, String>,
-    title: &str,
-    body: &T,
-) -> Response {
-    let flash = flash(ctx.tr(), query.get("done"));
-    page_with_flash(ctx, StatusCode::OK, title, body, flash)
-}
+/// The confirmations the polls' redirects name (`?done=`).
+pub(super) const DONE: Flashes = Flashes(&[
+    ("voted", "polls-flash-voted"),
+    ("already_voted", "polls-flash-already-voted"),
+    ("created", "polls-flash-created"),
+    ("saved", "polls-flash-saved"),
+    ("scheduled", "polls-flash-scheduled"),
+    ("unscheduled", "polls-flash-unscheduled"),
+    ("deleted", "polls-flash-deleted"),
+    ("closed", "polls-flash-closed"),
+    ("published", "polls-flash-published"),
+]);
 
 /// A refusal the page itself makes (a form it could not read), as a form's message.
 pub(super) fn page_message(tr: Tr<'_>, key: &str) -> Message {

@@ -16,7 +16,7 @@ use veche_core::web::problem::Problem;
 use veche_core::web::{respond, Form};
 
 use crate::model::{PollQuery, Status};
-use crate::pages::common::{official, page_with_done, show_time, status_label, Message};
+use crate::pages::common::{official, show_time, status_label, Message, DONE};
 use crate::pages::list::cursor;
 use crate::pages::{OFFICIAL_PATH, PAGE_SIZE};
 use crate::rules::{self, PollInput};
@@ -109,7 +109,7 @@ pub(super) async fn official_list_page(
         rows,
         next_href,
     };
-    page_with_done(&ctx, &query, &tr.t("polls-official-title"), &body)
+    DONE.page(&ctx, &query, &tr.t("polls-official-title"), &body)
 }
 
 // ---- New poll ----

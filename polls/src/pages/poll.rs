@@ -15,8 +15,8 @@ use veche_core::web::{respond, Form};
 
 use crate::model::{Choice, Poll, Status};
 use crate::pages::common::{
-    audience_lines, flash, ineligible_text, load_visible, paragraphs, parse_poll_id, poll_facts,
-    show_time, signin_href, status_label, to_signin, viewer, votes_label, Message,
+    audience_lines, ineligible_text, load_visible, paragraphs, parse_poll_id, poll_facts,
+    show_time, signin_href, status_label, to_signin, viewer, votes_label, Message, DONE,
 };
 use crate::pages::OFFICIAL_PATH;
 use crate::rules::{self, AnswerInput, BallotInput, Ineligible};
@@ -112,7 +112,7 @@ pub(super) async fn poll_get(
     q: HashMap<String, String>,
 ) -> Response {
     let state = PollState {
-        flash: flash(ctx.tr(), q.get("done")),
+        flash: DONE.message(ctx.tr(), q.get("done")),
         ..Default::default()
     };
     poll_page(&ctx, &polls, &id, state).await

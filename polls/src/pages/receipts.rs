@@ -14,7 +14,7 @@ use veche_core::web::problem::Problem;
 use veche_core::web::respond;
 
 use crate::model::{Poll, Receipt};
-use crate::pages::common::{load_visible, page_with_done, status_label, t2, viewer};
+use crate::pages::common::{load_visible, status_label, t2, viewer, DONE};
 use crate::rules;
 use crate::service::{self, Polls};
 use crate::verify::{self, Side};
@@ -165,7 +165,7 @@ pub(super) async fn receipt_page(
         results_href: rules::may_see_results(&poll, me, voted, now)
             .then(|| format!("/polls/{}/results", poll.id)),
     };
-    page_with_done(&ctx, &query, &tr.t("polls-receipt-title"), &body)
+    DONE.page(&ctx, &query, &tr.t("polls-receipt-title"), &body)
 }
 
 /// GET /polls/{id}/receipts?receipt=…: the "check a receipt" form's target.

@@ -19,15 +19,12 @@ use std::sync::Arc;
 
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
-use warp::Filter;
 
 use veche_core::accounts::model::Account;
 use veche_core::platform::{Ctx, Platform};
-use veche_core::web::i18n::Tr;
-use veche_core::web::pages::page_with_flash;
+use veche_core::web::page_routes::Pages;
+use veche_core::web::pages::Flashes;
 use veche_core::web::problem::Problem;
-use veche_core::web::uploads::multipart_form;
-use veche_core::web::{form, page_ctx};
 
 use crate::model::ReportId;
 use crate::service::Reports;
@@ -41,63 +38,23 @@ pub const REPORTS_PATH: &str = "/reports";
 /// The residents' and the public's pages, and the office's ([`office`]).
 pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Response,)> {
     let office = office::routes(platform.clone(), reports.clone());
-    let p = platform;
-    let w = move || veche_core::web::with_state(reports.clone());
-    let query = warp::query::<HashMap<String, String>>;
-    let get = || warp::get().and(page_ctx(p.clone())).and(w()).and(query());
-    // A form: (Ctx, Form, reports), its CSRF token checked.
-    let post = || warp::post().and(form(p.clone())).and(w());
-    // A form with photos: (Ctx, Form, Files, reports).
-    let with_files = || {
-        warp::post()
-            .and(multipart_form(p.clone(), filing::FORM_LIMIT))
-            .and(w())
-    };
+    let pages = Pages::new(platform, reports).files(filing::FORM_LIMIT);
 
     // The fixed paths before `{id}`.
-    veche_core::web::combine(vec![
-        warp::path!("reports")
-            .and(get())
-            .then(public::list_page)
-            .boxed(),
-        warp::path!("reports" / "mine")
-            .and(get())
-            .then(public::mine_page)
-            .boxed(),
-        warp::path!("reports" / "new")
-            .and(get())
-            .then(filing::place_page)
-            .boxed(),
-        warp::path!("reports" / "new")
-            .and(post())
-            .then(filing::place_submit)
-            .boxed(),
-        warp::path!("reports" / "new" / "details")
-            .and(get())
-            .then(filing::details_page)
-            .boxed(),
-        warp::path!("reports" / "new" / "details")
-            .and(with_files())
-            .then(filing::details_submit)
-            .boxed(),
-        warp::path!("reports" / String)
-            .and(get())
-            .then(report::report_page)
-            .boxed(),
-        warp::path!("reports" / String / "join")
-            .and(post())
-            .then(report::join_submit)
-            .boxed(),
-        warp::path!("reports" / String / "confirm")
-            .and(post())
-            .then(report::confirm_submit)
-            .boxed(),
-        warp::path!("reports" / String / "dispute")
-            .and(post())
-            .then(report::dispute_submit)
-            .boxed(),
-        office,
-    ])
+    let mut routes = veche_core::page_routes![
+        pages.get("reports") => public::list_page,
+        pages.get("reports" / "mine") => public::mine_page,
+        pages.get("reports" / "new") => filing::place_page,
+        pages.post("reports" / "new") => filing::place_submit,
+        pages.get("reports" / "new" / "details") => filing::details_page,
+        pages.with_files("reports" / "new" / "details") => filing::details_submit,
+        pages.get("reports" / String) => report::report_page,
+        pages.post("reports" / String / "join") => report::join_submit,
+        pages.post("reports" / String / "confirm") => report::confirm_submit,
+        pages.post("reports" / String / "dispute") => report::dispute_submit,
+    ];
+    routes.push(office);
+    veche_core::web::combine(routes)
 }
 
 fn viewer(ctx: &Ctx) -> Option<&Account> {
@@ -108,28 +65,13 @@ fn parse_report(raw: &str) -> Result<ReportId, Problem> {
     ReportId::parse(raw).ok_or_else(Problem::not_found)
 }
 
-/// Confirmations are chosen by a known code in the redirect, never by text from the URL.
-fn flash(tr: Tr<'_>, done: Option<&String>) -> Option<String> {
-    let key = match done?.as_str() {
-        "filed" => "reports-flash-filed",
-        "joined" => "reports-flash-joined",
-        "confirmed" => "reports-flash-confirmed",
-        "disputed" => "reports-flash-disputed",
-        _ => return None,
-    };
-    Some(tr.t(key))
-}
-
-/// A page (200) with the confirmation its redirect named (`?done=`).
-fn page_done<T: askama::Template>(
-    ctx: &Ctx,
-    query: &HashMap<String, String>,
-    title: &str,
-    body: &T,
-) -> Response {
-    let flash = flash(ctx.tr(), query.get("done"));
-    page_with_flash(ctx, http::StatusCode::OK, title, body, flash)
-}
+/// The confirmations the residents' pages' redirects name (`?done=`).
+pub(super) const DONE: Flashes = Flashes(&[
+    ("filed", "reports-flash-filed"),
+    ("joined", "reports-flash-joined"),
+    ("confirmed", "reports-flash-confirmed"),
+    ("disputed", "reports-flash-disputed"),
+]);
 
 /// A page position as a cursor: `MILLIS:ID`, opaque to clients (as the API's).
 fn cursor(next: crate::store::After) -> Option<String> {

@@ -19,7 +19,7 @@ use veche_core::web::show::to_signin;
 use veche_core::web::Html;
 
 use super::views::{status_label, CategoryOption, Choice, Names, ReportCard};
-use super::{after, cursor, page_done, viewer, PAGE_SIZE, REPORTS_PATH};
+use super::{after, cursor, viewer, DONE, PAGE_SIZE, REPORTS_PATH};
 use crate::model::{CategoryId, Report, Status};
 use crate::service::{self, ListRequest, Reports, PAGE_MAX};
 
@@ -157,7 +157,7 @@ pub(super) async fn list_page(
         map_count: tr.n("reports-map-count", drawn.len() as i64),
         signed_in: viewer(&ctx).is_some(),
     };
-    page_done(&ctx, &query, &tr.t("reports-list-title"), &body)
+    DONE.page(&ctx, &query, &tr.t("reports-list-title"), &body)
 }
 
 /// The newest of the filter's reports, at most [`MAP_MAX`], for the map.
@@ -299,5 +299,5 @@ pub(super) async fn mine_page(
         joined_next_href: cursor(joined.next.clone())
             .map(|c| format!("/reports/mine?joined={c}#joined")),
     };
-    page_done(&ctx, &query, &tr.t("reports-mine-title"), &body)
+    DONE.page(&ctx, &query, &tr.t("reports-mine-title"), &body)
 }

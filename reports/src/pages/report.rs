@@ -17,7 +17,7 @@ use veche_core::web::show::{paragraphs, show_time, signin_href, to_signin, Messa
 use veche_core::web::Form;
 
 use super::views::{status_label, Names};
-use super::{page_done, parse_report, viewer};
+use super::{parse_report, viewer, DONE};
 use crate::model::{Actor, Report, Status};
 use crate::rules::NoteInput;
 use crate::service::{self, Reports};
@@ -109,7 +109,7 @@ pub(super) async fn report_page(
     };
     let body = report_body(&ctx, &names, &report, joined);
     let title = format!("{} — {}", body.category, body.district);
-    page_done(&ctx, &query, &title, &body)
+    DONE.page(&ctx, &query, &title, &body)
 }
 
 fn report_body<'a>(ctx: &'a Ctx, names: &Names, report: &Report, joined: bool) -> ReportPage<'a> {

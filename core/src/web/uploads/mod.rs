@@ -23,6 +23,7 @@ mod check;
 mod disk;
 mod form;
 mod mongo;
+mod sample;
 mod sqlite;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub use check::{
     THUMB_SIDE,
 };
 pub use form::{body_limit, form_limit, multipart_form, Files, MAX_FILES, MAX_REQUEST_BYTES};
+pub use sample::phone_photo;
 
 use super::problem::Problem;
 use crate::error::StoreResult;

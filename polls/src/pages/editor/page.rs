@@ -13,9 +13,7 @@ use veche_core::web::i18n::Tr;
 use veche_core::web::pages::page_with_flash;
 
 use crate::model::{Poll, Status, Visibility};
-use crate::pages::common::{
-    audience_lines, flash, load_managed, poll_facts, status_label, Message,
-};
+use crate::pages::common::{audience_lines, load_managed, poll_facts, status_label, Message, DONE};
 use crate::pages::editor::edits::{QuestionForm, SettingsForm};
 use crate::pages::poll::choice_hint;
 use crate::pages::OFFICIAL_PATH;
@@ -160,7 +158,7 @@ pub(in crate::pages) async fn editor_get(
         Err(response) => return response,
     };
     let state = EditorState {
-        flash: flash(ctx.tr(), q.get("done")),
+        flash: DONE.message(ctx.tr(), q.get("done")),
         ..Default::default()
     };
     editor_page(&ctx, &poll, state)

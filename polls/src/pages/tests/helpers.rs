@@ -15,7 +15,7 @@ use veche_core::web::show::truncate;
 
 use crate::pages::charts::{bar_chart, fill_hours};
 use crate::pages::common::{
-    flash, moscow_input_value, paragraphs, parse_moscow_time, show_percent, BadInput,
+    moscow_input_value, paragraphs, parse_moscow_time, show_percent, BadInput, DONE,
 };
 use crate::pages::points::{parse_points_cursor, points_cursor};
 use crate::rules::Ineligible;
@@ -272,7 +272,7 @@ fn every_key_used_is_in_the_catalogs() {
         "closed",
         "published",
     ] {
-        let text = flash(
+        let text = DONE.message(
             Tr {
                 catalog: &catalog,
                 lang: Lang::Ru,

@@ -118,6 +118,25 @@ pub(super) async fn dashboard_page(
     reports: Arc<Reports>,
     query: HashMap<String, String>,
 ) -> Response {
+    dashboard(ctx, reports, query, false).await
+}
+
+/// GET /office/dashboard.csv?organisation=
+pub(super) async fn dashboard_csv(
+    ctx: Ctx,
+    reports: Arc<Reports>,
+    query: HashMap<String, String>,
+) -> Response {
+    dashboard(ctx, reports, query, true).await
+}
+
+/// The dashboard the query asks for, as a page or (`csv`) as its CSV download.
+async fn dashboard(
+    ctx: Ctx,
+    reports: Arc<Reports>,
+    query: HashMap<String, String>,
+    csv: bool,
+) -> Response {
     if viewer(&ctx).is_none() {
         return to_signin(PATH);
     }
@@ -125,6 +144,9 @@ pub(super) async fn dashboard_page(
         let organisation = organisation(&ctx, &query)?;
         let lookup = Lookup::read(&ctx, &reports).await?;
         let view = view(&ctx, &reports, organisation.as_ref(), &lookup).await?;
+        if csv {
+            return Ok(csv_response(&view));
+        }
         let tr = ctx.tr();
         let admin = viewer(&ctx).is_some_and(|a| a.has_role(Role::Admin));
         let choices = if admin {
@@ -209,25 +231,6 @@ pub(super) async fn dashboard_page(
             &tr.t("reports-office-dashboard-title"),
             &body,
         ))
-    }
-    .await;
-    result.unwrap_or_else(|p| error_page(&ctx, p))
-}
-
-/// GET /office/dashboard.csv?organisation=
-pub(super) async fn dashboard_csv(
-    ctx: Ctx,
-    reports: Arc<Reports>,
-    query: HashMap<String, String>,
-) -> Response {
-    if viewer(&ctx).is_none() {
-        return to_signin(PATH);
-    }
-    let result = async {
-        let organisation = organisation(&ctx, &query)?;
-        let lookup = Lookup::read(&ctx, &reports).await?;
-        let view = view(&ctx, &reports, organisation.as_ref(), &lookup).await?;
-        Ok(csv_response(&view))
     }
     .await;
     result.unwrap_or_else(|p| error_page(&ctx, p))

@@ -17,17 +17,16 @@ use std::sync::Arc;
 
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
-use warp::Filter;
 
 use veche_core::accounts::model::{Account, Organisation};
 use veche_core::districts::Directory;
 use veche_core::platform::{Ctx, Platform};
 use veche_core::web::cursor::encode_cursor;
 use veche_core::web::i18n::Tr;
+use veche_core::web::page_routes::Pages;
+use veche_core::web::pages::Flashes;
 use veche_core::web::problem::Problem;
 use veche_core::web::show::{paragraphs, show_time};
-use veche_core::web::uploads::multipart_form;
-use veche_core::web::{form, page_ctx};
 
 use crate::http::dashboard::Names;
 use crate::model::{Category, Report, ReportId, Status};
@@ -38,53 +37,17 @@ use crate::store::After;
 const PAGE_SIZE: usize = 20;
 
 pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Response,)> {
-    let p = platform;
-    let w = move || veche_core::web::with_state(reports.clone());
-    let query = warp::query::<HashMap<String, String>>;
-    let get = || warp::get().and(page_ctx(p.clone())).and(w()).and(query());
-    let post = || warp::post().and(form(p.clone())).and(w());
-    let with_photos = || {
-        warp::post()
-            .and(multipart_form(p.clone(), queue::ANSWER_LIMIT))
-            .and(w())
-    };
-    veche_core::web::combine(vec![
-        warp::path!("moderation" / "reports")
-            .and(get())
-            .then(moderation::queue_page)
-            .boxed(),
-        warp::path!("moderation" / "reports" / String / "decision")
-            .and(post())
-            .then(moderation::decide_submit)
-            .boxed(),
-        warp::path!("office" / "reports")
-            .and(get())
-            .then(queue::queue_page)
-            .boxed(),
-        warp::path!("office" / "reports" / String)
-            .and(get())
-            .then(queue::report_page)
-            .boxed(),
-        warp::path!("office" / "reports" / String / "start")
-            .and(post())
-            .then(queue::start_submit)
-            .boxed(),
-        warp::path!("office" / "reports" / String / "answer")
-            .and(with_photos())
-            .then(queue::answer_submit)
-            .boxed(),
-        warp::path!("office" / "reports" / String / "reroute")
-            .and(post())
-            .then(queue::reroute_submit)
-            .boxed(),
-        warp::path!("office" / "dashboard")
-            .and(get())
-            .then(dashboard::dashboard_page)
-            .boxed(),
-        warp::path!("office" / "dashboard.csv")
-            .and(get())
-            .then(dashboard::dashboard_csv)
-            .boxed(),
+    let pages = Pages::new(platform, reports).files(queue::ANSWER_LIMIT);
+    veche_core::web::combine(veche_core::page_routes![
+        pages.get("moderation" / "reports") => moderation::queue_page,
+        pages.post("moderation" / "reports" / String / "decision") => moderation::decide_submit,
+        pages.get("office" / "reports") => queue::queue_page,
+        pages.get("office" / "reports" / String) => queue::report_page,
+        pages.post("office" / "reports" / String / "start") => queue::start_submit,
+        pages.with_files("office" / "reports" / String / "answer") => queue::answer_submit,
+        pages.post("office" / "reports" / String / "reroute") => queue::reroute_submit,
+        pages.get("office" / "dashboard") => dashboard::dashboard_page,
+        pages.get("office" / "dashboard.csv") => dashboard::dashboard_csv,
     ])
 }
 
@@ -193,14 +156,10 @@ impl Card {
     }
 }
 
-/// Confirmations are chosen by a known code in the redirect, never by text from the URL.
-fn flash(tr: Tr<'_>, done: Option<&String>) -> Option<String> {
-    let key = match done?.as_str() {
-        "rejected" => "reports-office-flash-rejected",
-        "started" => "reports-office-flash-started",
-        "answered" => "reports-office-flash-answered",
-        "rerouted" => "reports-office-flash-rerouted",
-        _ => return None,
-    };
-    Some(tr.t(key))
-}
+/// The confirmations the office's redirects name (`?done=`).
+pub(super) const DONE: Flashes = Flashes(&[
+    ("rejected", "reports-office-flash-rejected"),
+    ("started", "reports-office-flash-started"),
+    ("answered", "reports-office-flash-answered"),
+    ("rerouted", "reports-office-flash-rerouted"),
+]);

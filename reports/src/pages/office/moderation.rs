@@ -18,7 +18,7 @@ use veche_core::web::problem::Problem;
 use veche_core::web::show::{to_signin, Message};
 use veche_core::web::{respond, Form};
 
-use super::{after, cursor, flash, report_id, status_label, viewer, Card, Lookup, PAGE_SIZE};
+use super::{after, cursor, report_id, status_label, viewer, Card, Lookup, DONE, PAGE_SIZE};
 use crate::model::{RejectReason, ReportId};
 use crate::rules::DecisionInput;
 use crate::service::{self, Reports};
@@ -133,7 +133,7 @@ async fn render(
         };
         let flash = accepted_flash(ctx, reports, &lookup, query)
             .await
-            .or_else(|| flash(tr, query.get("done")));
+            .or_else(|| DONE.message(tr, query.get("done")));
         Ok(page_with_flash(
             ctx,
             status,

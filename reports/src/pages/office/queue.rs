@@ -19,7 +19,7 @@ use veche_core::web::show::{paragraphs, show_time, to_signin, Message};
 use veche_core::web::uploads::Files;
 use veche_core::web::{respond, Form};
 
-use super::{after, cursor, flash, report_id, status_label, viewer, Card, Lookup, PAGE_SIZE};
+use super::{after, cursor, report_id, status_label, viewer, Card, Lookup, DONE, PAGE_SIZE};
 use crate::model::{Action, Report, Status};
 use crate::rules::{AnswerInput, RerouteInput, PHOTOS_MAX};
 use crate::service::{self, organisation_of, Reports};
@@ -230,7 +230,13 @@ async fn render_report(
             tr.t("reports-office-report-title"),
             body.c.category
         );
-        Ok(page_with_flash(ctx, status, &title, &body, flash(tr, done)))
+        Ok(page_with_flash(
+            ctx,
+            status,
+            &title,
+            &body,
+            DONE.message(tr, done),
+        ))
     }
     .await;
     result.unwrap_or_else(|p| error_page(ctx, p))
