@@ -422,7 +422,10 @@ async fn one_support_per_resident_and_a_merge_counts_nobody_twice(backend: Backe
     assert_eq!(answers.iter().filter(|s| s.changed).count(), 1);
     // The first support's answer counts it; none counts more (on MongoDB the others may have
     // read the count before the first one's recount).
-    assert!(answers.iter().any(|s| s.changed && s.supports == 1), "{answers:?}");
+    assert!(
+        answers.iter().any(|s| s.changed && s.supports == 1),
+        "{answers:?}"
+    );
     assert!(answers.iter().all(|s| s.supports <= 1), "{answers:?}");
     assert_eq!(store.idea(&a.id).await.unwrap().unwrap().supports, 1);
     // Supporting made anna a participant of the project, once.
