@@ -205,10 +205,14 @@ async fn a_resident_joins_the_nearby_report_then_files_another_with_a_photo_on_a
                     text_of(&client, "[data-testid='status']").await?,
                     msg(app, Lang::Ru, "reports-status-submitted")
                 );
+                // The photo is processed in the background: the page says so until it is
+                // there, and shows it when opened again.
                 let width = poll_until(&client, WAIT, || async {
                     let width = client
                         .execute(
                             "const i = document.querySelector(\"[data-testid='thumb']\"); \
+                             if (!i && document.querySelector(\"[data-testid='photo-processing']\")) \
+                             { location.reload(); return 0; } \
                              return i && i.complete ? i.naturalWidth : 0;",
                             vec![],
                         )
