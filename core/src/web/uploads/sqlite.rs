@@ -187,8 +187,9 @@ impl UploadStore for SqliteUploads {
         // The file first: a row never names a file that is not there.
         self.quarantine.put(&p.hash, p.bytes.clone()).await?;
         let created_at = crate::clock::to_millis(p.created_at);
-        self.db
-            .run(
+        let inserted = self
+            .db
+            .execute(
                 "INSERT OR IGNORE INTO media (hash, content_type, width, height, size, created_at,
                      thumb_hash, thumb_width, thumb_height, state, claims, next_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 0, 0, 'processing', 0, ?6)",
@@ -201,7 +202,18 @@ impl UploadStore for SqliteUploads {
                     created_at,
                 ),
             )
-            .await
+            .await?;
+        // Sent twice at once, and the other one processed already: what was just written to
+        // the quarantine is nobody's to delete but ours.
+        if inserted == 0
+            && self
+                .info(&p.hash)
+                .await?
+                .is_some_and(|i| i.state != UploadState::Processing)
+        {
+            self.quarantine.remove(&p.hash).await?;
+        }
+        Ok(())
     }
 
     async fn claim(
