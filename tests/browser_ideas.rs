@@ -104,10 +104,13 @@ async fn a_duplicate_idea_is_proposed_on_a_phone_and_merged_by_a_moderator() {
                     text_of(&client, "[data-testid='status']").await?,
                     msg(app, Lang::Ru, "ideas-status-pending")
                 );
+                // The picture is processed in the background: until then its address answers
+                // 404, so the page is opened again until it shows.
                 let width = poll_until(&client, WAIT, || async {
                     let width = client
                         .execute(
                             "const i = document.querySelector(\"[data-testid='image']\"); \
+                             if (i && i.complete && i.naturalWidth === 0) { location.reload(); return 0; } \
                              return i && i.complete ? i.naturalWidth : 0;",
                             vec![],
                         )
