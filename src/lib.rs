@@ -352,7 +352,7 @@ async fn recover(
 }
 
 /// Runs the delivery worker on its own (`veche worker`) until `shutdown`: the outbox, the relay
-/// of owed emails, and `/healthz`, `/readyz` and `/metrics` on the listen address for the
+/// of owed emails, the uploaded photos' processing (`Running::spawn_work`), and `/healthz`, `/readyz` and `/metrics` on the listen address for the
 /// orchestrator. Returns once the worker finished its last round.
 pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<()> {
     let Parts {
@@ -362,6 +362,9 @@ pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> anyh
     } = assemble(&settings, shutdown.clone()).await?;
     let worker = worker(&settings, platform.clone(), outbox)?;
     platform.spawn_mail_relay();
+    for feature in &running {
+        feature.spawn_work();
+    }
     let recover_platform = platform.clone();
     let routes = ops::routes(
         platform.clone(),
@@ -425,10 +428,13 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         feature.spawn_tasks();
     }
     let worker_task = if settings.mail.worker {
+        for feature in &parts.running {
+            feature.spawn_work();
+        }
         Some(tokio::spawn(worker.clone().run(shutdown.clone())))
     } else {
         tracing::info!(
-            "VECHE_WORKER=off: emails are delivered by separate `veche worker` processes"
+            "VECHE_WORKER=off: emails are delivered and photos processed by separate `veche worker` processes"
         );
         None
     };

@@ -30,8 +30,9 @@ enum Command {
         #[command(flatten)]
         settings: SettingsArgs,
     },
-    /// Deliver the email outbox on its own (for deployments that run `serve` with
-    /// VECHE_WORKER=off). Serves /healthz, /readyz and /metrics on the listen address.
+    /// Deliver the email outbox and process uploaded photos on its own (for deployments that
+    /// run `serve` with VECHE_WORKER=off). Serves /healthz, /readyz and /metrics on the listen
+    /// address.
     Worker {
         #[command(flatten)]
         settings: SettingsArgs,
@@ -298,7 +299,8 @@ async fn serve(settings: Settings) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `veche worker`: the email outbox's delivery until Ctrl+C or SIGTERM.
+/// `veche worker`: the email outbox's delivery and the photos' processing until Ctrl+C or
+/// SIGTERM.
 async fn work(settings: Settings) -> ExitCode {
     let token = tokio_util::sync::CancellationToken::new();
     let stop = token.clone();

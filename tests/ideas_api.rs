@@ -647,12 +647,11 @@ async fn an_idea_carries_a_picture_checked_by_content(app: TestApp) {
         "the same picture, the same name"
     );
 
-    let media = api
-        .client
-        .get(app.url(&format!("/media/{hash}")))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(
+        sent["status"], "processing",
+        "checked from its header, processed later"
+    );
+    let media = app.processed(&api.client, &format!("/media/{hash}")).await;
     assert_eq!(media.status(), StatusCode::OK);
     let header = |name: &str| {
         media

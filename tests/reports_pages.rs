@@ -411,14 +411,21 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
     assert_eq!(report.photos.len(), 1);
     let page = app.get(&client, &to).await.text().await.unwrap();
     assert!(
-        page.contains(&format!("/media/{}/thumb", report.photos[0])),
-        "{page}"
+        page.contains(&format!("/media/{}/thumb", report.photos[0]))
+            || page.contains("data-testid=\"photo-processing\""),
+        "the photo, or that it is being processed: {page}"
     );
     assert!(page.contains(&escaped(&msg(&app, "reports-flash-filed"))));
     let thumb = app
-        .get(&client, &format!("/media/{}/thumb", report.photos[0]))
+        .processed(&client, &format!("/media/{}/thumb", report.photos[0]))
         .await;
     assert_eq!(thumb.status(), StatusCode::OK);
+    let page = app.get(&client, &to).await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("/media/{}/thumb", report.photos[0]))
+            && !page.contains("data-testid=\"photo-processing\""),
+        "{page}"
+    );
 
     // My reports lists it.
     let mine = app
@@ -435,6 +442,81 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
         mine[joined_at..].contains(&format!("data-report=\"{}\"", open.id)),
         "{mine}"
     );
+    app.stop().await;
+}
+
+/// A photo whose header is sound and whose body is not (a PNG cut in half) is taken with the
+/// report at once; the background work then drops it, and the report's page tells its author
+/// so, in place of the photo; the moderator sees no trace of it, and it is never served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_photo_is_dropped_and_its_author_is_told() {
+    let app = sqlite(|_| {}).await;
+    let city = city(&app).await;
+    let (client, _) = resident(&app, "boris@example.org").await;
+    let csrf = csrf_of(&app, &client, "/reports/new").await;
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(300, 200, |x, y| {
+        image::Rgb([(x * 3) as u8, (y * 7) as u8, ((x ^ y) * 5) as u8])
+    }))
+    .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+    .unwrap();
+    png.truncate(png.len() / 2);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("category", city.pothole.as_str()),
+        ("lat", "55.7358"),
+        ("lon", "37.5887"),
+        (
+            "description",
+            "Провал асфальта у люка, колесо уходит целиком",
+        ),
+    ];
+    let response = post_multipart(
+        &app,
+        &client,
+        "/reports/new/details",
+        &fields,
+        &[("photo_file", "pit.png", png)],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let to = location(&response);
+    let id = to
+        .strip_prefix("/reports/")
+        .and_then(|t| t.strip_suffix("?done=filed"))
+        .expect("to the new report");
+    let report = stored(&app, &ReportId::parse(id).unwrap()).await;
+    assert_eq!(report.photos.len(), 1, "taken with the report");
+    let photo = report.photos[0].clone();
+    let dropped = msg(&app, "reports-photo-dropped");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let page = loop {
+        let page = app.get(&client, &to).await.text().await.unwrap();
+        if page.contains("data-testid=\"photo-dropped\"") {
+            break page;
+        }
+        assert!(
+            page.contains("data-testid=\"photo-processing\""),
+            "processing until dropped: {page}"
+        );
+        assert!(std::time::Instant::now() < deadline, "not dropped in 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    };
+    assert!(page.contains(&escaped(&dropped)), "{page}");
+    assert!(!page.contains(&format!("/media/{photo}")), "{page}");
+    for path in [format!("/media/{photo}"), format!("/media/{photo}/thumb")] {
+        assert_eq!(
+            app.get(&client, &path).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    // The moderator (not its author) sees the report without it.
+    let (moderator, _) = app
+        .signed_in("moderator@example.org", &[Role::Moderator])
+        .await;
+    let page = app.get(&moderator, &to).await.text().await.unwrap();
+    assert!(page.contains("data-testid=\"category\""), "{page}");
+    assert!(!page.contains("photo-dropped"), "{page}");
     app.stop().await;
 }
 

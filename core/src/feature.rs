@@ -108,6 +108,11 @@ pub trait Running: Send + Sync + 'static {
     /// `veche serve` only, not by admin tasks.
     fn spawn_tasks(&self) {}
 
+    /// Starts its share of the background workers' work (core's: the photos waiting to be
+    /// processed), which stops on the platform's shutdown. Called by `veche serve` when it
+    /// runs the workers (`VECHE_WORKER=on`, the default) and by `veche worker`.
+    fn spawn_work(&self) {}
+
     /// Seeds its demo data (`veche serve --demo`), after the demo accounts exist.
     async fn seed_demo(&self) -> anyhow::Result<()> {
         Ok(())

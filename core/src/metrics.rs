@@ -94,6 +94,14 @@ pub static HTTP_IN_FLIGHT: LazyLock<prometheus::IntGauge> = LazyLock::new(|| {
     )))
 });
 
+pub static UPLOADS_PROCESSED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "veche_uploads_processed_total",
+        "Uploads processed in the background, by outcome (ready, dropped)",
+        &["outcome"],
+    )
+});
+
 pub static RATE_LIMITED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     counter_vec(
         "veche_rate_limited_total",
@@ -116,6 +124,7 @@ pub fn render() -> String {
     LazyLock::force(&STORE_BATCH);
     LazyLock::force(&SQLITE_WRITER);
     LazyLock::force(&RATE_LIMITED);
+    LazyLock::force(&UPLOADS_PROCESSED);
     LazyLock::force(&HTTP_IN_FLIGHT);
     let mut out = String::new();
     if let Err(e) = prometheus::TextEncoder::new().encode_utf8(&REGISTRY.gather(), &mut out) {

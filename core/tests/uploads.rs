@@ -1,9 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The upload store's contract, on both adapters, read back from where the bytes really are
-//! (the files under the data folder; GridFS): a photo with a GPS position is kept without
-//! it, with a thumbnail; the same photo twice is kept once, under its hash; what is refused
-//! (not a picture, too large, too many pixels) leaves nothing; pictures kept the old way
-//! (inside the table or the collection) move to the new place when the store opens.
+//! (the files under the data folder; GridFS): a photo with a GPS position waits in the
+//! quarantine as sent, then the background work keeps it without the position, with a
+//! thumbnail, and deletes what was sent; the same photo twice is one upload; what is refused
+//! at once (not a picture, too large, too many pixels) leaves nothing; a photo whose body does
+//! not decode is dropped and its record says so; two servers processing at once process each
+//! upload once; pictures kept the old way (inside the table or the collection) move to the
+//! new place when the store opens.
 
 use std::io::Cursor;
 use std::time::{Duration, Instant};
@@ -13,7 +16,7 @@ use futures::io::AsyncReadExt;
 use futures::TryStreamExt;
 use mongodb::bson::{doc, Document};
 use veche_core::storage::Backend;
-use veche_core::web::uploads::{self, Thumb, Upload};
+use veche_core::web::uploads::{self, process, Thumb, Upload, UploadState};
 
 // ---- Pictures made for the tests ----
 
@@ -269,8 +272,10 @@ async fn uploads_round_trip_once_by_hash(backend: Backend) {
     assert_eq!(store.bytes("../../etc/passwd").await.unwrap(), None);
 }
 
-/// A phone photo with its GPS position: kept, scaled, turned upright, without any of its
-/// EXIF, under its hash, with a thumbnail; sent twice, kept once.
+/// A phone photo with its GPS position: answered at once with the hash of the file sent,
+/// which waits in the quarantine (never a kept picture); processed in the background: kept,
+/// scaled, turned upright, without any of its EXIF, under its own hash, with a thumbnail, and
+/// the file sent deleted. Sent again, before or after: the same upload, no work.
 async fn a_photo_is_kept_without_its_location(backend: Backend) {
     let store = uploads::open(&backend).await.unwrap();
     // 800 wide, 600 high, but the phone says "turn 90° clockwise to view".
@@ -280,15 +285,58 @@ async fn a_photo_is_kept_without_its_location(backend: Backend) {
         Some("55 deg 45 min 21 sec"),
         "the photo sent carries a position"
     );
-    let hash = uploads::accept(store.as_ref(), Bytes::from(raw.clone()))
+    let id = uploads::accept(store.as_ref(), Bytes::from(raw.clone()))
         .await
         .unwrap();
-    let copies = stored_copies(&backend, &hash).await;
+    assert_eq!(
+        id,
+        blake3::hash(&raw).to_hex().as_str(),
+        "its id: the file's hash"
+    );
+    let waiting = store.info(&id).await.unwrap().unwrap();
+    assert_eq!(waiting.state, UploadState::Processing);
+    assert_eq!(
+        (waiting.width, waiting.height),
+        (800, 600),
+        "from its header"
+    );
+    assert_eq!(store.raw(&id).await.unwrap().as_deref(), Some(&raw[..]));
+    assert_eq!(
+        store.bytes(&id).await.unwrap(),
+        None,
+        "nothing kept to serve yet"
+    );
+    assert_eq!(store.get(&id).await.unwrap(), None);
+    assert_eq!(stored_count(&backend).await, 0);
+    let again = uploads::accept(store.as_ref(), Bytes::from(raw.clone()))
+        .await
+        .unwrap();
+    assert_eq!(again, id, "sent again while waiting: the same upload");
+
+    let done = process::drain(store.as_ref()).await.unwrap();
+    assert_eq!(
+        done,
+        vec![process::Done {
+            hash: id.clone(),
+            dropped: None,
+            settled: true
+        }],
+        "processed once"
+    );
+    let info = store.info(&id).await.unwrap().unwrap();
+    assert_eq!(info.state, UploadState::Ready);
+    assert_eq!(store.raw(&id).await.unwrap(), None, "the file sent is gone");
+    assert_eq!(
+        store.bytes(&id).await.unwrap(),
+        None,
+        "never kept by its own hash"
+    );
+    let copies = stored_copies(&backend, &info.picture_hash).await;
     assert_eq!(copies.len(), 1);
     let stored = &copies[0];
     assert_eq!(
         blake3::hash(stored).to_hex().as_str(),
-        hash,
+        info.picture_hash,
         "named by its hash"
     );
     assert_eq!(gps_latitude(stored), None, "no position kept");
@@ -300,8 +348,6 @@ async fn a_photo_is_kept_without_its_location(backend: Backend) {
         (600, 800),
         "turned upright"
     );
-
-    let info = store.info(&hash).await.unwrap().unwrap();
     assert_eq!(
         (info.width, info.height, info.size),
         (600, 800, stored.len() as u64)
@@ -312,13 +358,115 @@ async fn a_photo_is_kept_without_its_location(backend: Backend) {
     assert_eq!((thumb.width(), thumb.height()), (240, 320));
     assert_eq!((info.thumb_width, info.thumb_height), (240, 320));
     assert_eq!(app1_segments(&thumbs[0]), 0);
+    let kept = store.get(&id).await.unwrap().unwrap();
+    assert_eq!(&kept.bytes[..], &stored[..]);
 
     let again = uploads::accept(store.as_ref(), Bytes::from(raw))
         .await
         .unwrap();
-    assert_eq!(again, hash);
-    assert_eq!(stored_copies(&backend, &hash).await.len(), 1, "kept once");
+    assert_eq!(again, id);
+    assert_eq!(
+        process::drain(store.as_ref()).await.unwrap(),
+        vec![],
+        "no work"
+    );
+    assert_eq!(
+        stored_copies(&backend, &info.picture_hash).await.len(),
+        1,
+        "kept once"
+    );
     assert_eq!(stored_count(&backend).await, 2);
+}
+
+/// A PNG whose header is sound (it passes the request's checks) and whose body is cut off:
+/// accepted, then dropped by the background work, its record saying why; the file sent is
+/// deleted, nothing is kept, and sending it again is refused at once.
+async fn an_unreadable_photo_is_dropped_and_recorded(backend: Backend) {
+    let store = uploads::open(&backend).await.unwrap();
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(200, 100, |x, y| {
+        image::Rgb([(x * 3) as u8, (y * 5) as u8, ((x ^ y) * 7) as u8])
+    }))
+    .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+    .unwrap();
+    let broken = png[..png.len() / 2].to_vec();
+    assert!(uploads::sniff(&broken).is_ok(), "its header passes");
+    let id = uploads::accept(store.as_ref(), Bytes::from(broken.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.info(&id).await.unwrap().unwrap().state,
+        UploadState::Processing
+    );
+    let done = process::drain(store.as_ref()).await.unwrap();
+    assert_eq!(
+        done,
+        vec![process::Done {
+            hash: id.clone(),
+            dropped: Some("not_an_image"),
+            settled: true
+        }]
+    );
+    let info = store.info(&id).await.unwrap().unwrap();
+    assert_eq!(info.state, UploadState::Dropped);
+    assert_eq!(info.reason.as_deref(), Some("not_an_image"));
+    assert_eq!(store.raw(&id).await.unwrap(), None);
+    assert_eq!(store.get(&id).await.unwrap(), None);
+    assert_eq!(stored_count(&backend).await, 0);
+    let problem = uploads::accept(store.as_ref(), Bytes::from(broken))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        problem.extra["reason"], "not_an_image",
+        "known, refused at once"
+    );
+}
+
+/// Two servers on the same store process the uploads waiting at the same time: each upload
+/// is claimed, processed and settled by exactly one of them.
+async fn two_servers_process_each_upload_once(backend: Backend) {
+    let first = uploads::open(&backend).await.unwrap();
+    // The second server: its own connection to the same database.
+    let other = match &backend {
+        Backend::Sqlite(_) => backend.clone(),
+        Backend::Mongo(db) => {
+            let uri = veche_core::testing::mongodb_uri().unwrap();
+            let server = veche_core::storage::Mongo::connect(&uri).await.unwrap();
+            Backend::Mongo(server.with_database(db.db().name()))
+        }
+    };
+    let second = uploads::open(&other).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..12u32 {
+        let raw = jpeg(120 + n, 90);
+        ids.push(
+            uploads::accept(first.as_ref(), Bytes::from(raw))
+                .await
+                .unwrap(),
+        );
+    }
+    let (a, b) = tokio::join!(
+        process::drain(first.as_ref()),
+        process::drain(second.as_ref())
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut processed: Vec<String> = a.iter().chain(&b).map(|d| d.hash.clone()).collect();
+    assert!(a.iter().chain(&b).all(|d| d.settled && d.dropped.is_none()));
+    processed.sort();
+    ids.sort();
+    assert_eq!(processed, ids, "each once ({} and {})", a.len(), b.len());
+    for id in &ids {
+        assert_eq!(
+            second.info(id).await.unwrap().unwrap().state,
+            UploadState::Ready
+        );
+        assert_eq!(first.raw(id).await.unwrap(), None);
+    }
+    assert_eq!(
+        stored_count(&backend).await,
+        24,
+        "a picture and a thumbnail each, once"
+    );
 }
 
 /// The same picture put by several requests at once is kept once (on MongoDB, the requests
@@ -519,21 +667,33 @@ async fn photos_are_uploaded_and_served_over_http() {
     assert_eq!(problem["reason"], "not_an_image");
     assert_eq!(stored_count(&backend).await, 0);
 
-    let (status, _, body) = post(
-        addr,
-        "/api/v1/uploads",
-        &auth,
-        &with_exif(&jpeg(2000, 1000), 1),
-    )
-    .await;
+    let raw = with_exif(&jpeg(2000, 1000), 1);
+    let (status, _, body) = post(addr, "/api/v1/uploads", &auth, &raw).await;
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
     let sent: serde_json::Value = serde_json::from_slice(&body).unwrap();
     let hash = sent["hash"].as_str().unwrap();
     assert_eq!(sent["url"], format!("/media/{hash}"));
     assert_eq!(sent["thumb_url"], format!("/media/{hash}/thumb"));
+    assert_eq!(sent["status"], "processing");
 
-    let (status, head, picture) = get(addr, &format!("/media/{hash}")).await;
-    assert_eq!(status, 200);
+    // No background worker runs yet: the upload waits, and nothing of it is served.
+    for path in [format!("/media/{hash}"), format!("/media/{hash}/thumb")] {
+        let (status, _, body) = get(addr, &path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.windows(11).any(|w| w == b"GPSLatitude"));
+    }
+    // The worker (as `veche worker` or `veche serve` with the workers on starts it).
+    running.spawn_work();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (status, head, picture) = loop {
+        let answer = get(addr, &format!("/media/{hash}")).await;
+        if answer.0 != 404 || Instant::now() > deadline {
+            break answer;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert_eq!(status, 200, "processed within the deadline");
+    assert_ne!(picture, raw, "never the file sent");
     assert!(
         head.to_ascii_lowercase()
             .contains("content-type: image/jpeg"),
@@ -564,6 +724,8 @@ async fn photos_are_uploaded_and_served_over_http() {
 veche_core::contract_tests!(
     uploads_round_trip_once_by_hash,
     a_photo_is_kept_without_its_location,
+    an_unreadable_photo_is_dropped_and_recorded,
+    two_servers_process_each_upload_once,
     the_same_picture_put_at_once_is_kept_once,
     refused_files_leave_nothing_behind,
     pictures_kept_the_old_way_move_when_the_store_opens,

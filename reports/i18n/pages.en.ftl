@@ -64,6 +64,8 @@ reports-photos-kept = Photos sent already:
 reports-photo-keep = Keep this photo
 reports-details-send = File the report
 reports-photo = Photo of the problem
+reports-photo-processing = Photo being processed: it will appear shortly
+reports-photo-dropped = A photo you sent could not be read as a picture and was dropped
 reports-answer-photo = Photo of the answer
 
 reports-overdue = Overdue

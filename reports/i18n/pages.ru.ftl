@@ -66,6 +66,8 @@ reports-photos-kept = Уже отправленные фотографии:
 reports-photo-keep = Оставить эту фотографию
 reports-details-send = Подать обращение
 reports-photo = Фотография проблемы
+reports-photo-processing = Фотография обрабатывается и скоро появится
+reports-photo-dropped = Отправленный вами файл не удалось прочитать как фотографию, он не сохранён
 reports-answer-photo = Фотография к ответу
 
 reports-overdue = Просрочено

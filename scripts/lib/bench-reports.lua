@@ -9,7 +9,8 @@
 --   of LIST_FILE (`ORGANISATION TOKEN`: an official of it) in turn.
 -- MODE file: filing with one photo. A connection uploads the photo (`POST /api/v1/uploads`,
 --   PHOTO with a comment segment of its own, so every upload is a new file to the server: it
---   is decoded, scaled, encoded again and thumbnailed), then, once an upload has answered,
+--   is sniffed, its header read and kept in the quarantine; decoding, scaling, encoding and
+--   the thumbnail are the workers' background work), then, once an upload has answered,
 --   files a report naming it (`POST /api/v1/reports`; LIST_FILE: `CATEGORY LAT LON` per line).
 --   Every upload and every report is by a resident of its own (thread i of T takes the tokens
 --   on lines i, i+T, … of TOKENS_FILE), so no per-account limit decides the rate.

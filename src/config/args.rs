@@ -154,8 +154,9 @@ pub struct SmtpArgs {
 #[derive(clap::Args, Clone, Debug, Default)]
 #[command(next_help_heading = "Mail queue")]
 pub struct MailArgs {
-    /// Run the email delivery worker inside `veche serve` (`on`), or leave it to separate
-    /// `veche worker` processes (`off`). [default: on]
+    /// Run the background workers (email delivery, uploaded photos' processing) inside
+    /// `veche serve` (`on`), or leave them to separate `veche worker` processes (`off`).
+    /// [default: on]
     #[arg(long, env = "VECHE_WORKER", value_name = "on|off")]
     pub worker: Option<String>,
     /// With no SMTP host set, emails are written as .eml files into this folder.

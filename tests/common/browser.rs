@@ -228,10 +228,14 @@ pub async fn wait_for_path(client: &Client, app: &TestApp, path: &str) -> TestRe
 }
 
 /// Waits until the picture `testid` (its `data-testid`) has loaded (`what` names it in the
-/// failure): its natural width.
+/// failure): its natural width. A picture is processed in the background after its upload:
+/// until then the page says so (`photo-processing`) or its address answers 404, and the page
+/// is opened again until it shows.
 pub async fn loaded_width(client: &Client, testid: &str, what: &str) -> TestResult<u64> {
     let script = format!(
         "const i = document.querySelector(\"[data-testid='{testid}']\"); \
+         if ((!i && document.querySelector(\"[data-testid='photo-processing']\")) \
+             || (i && i.complete && i.naturalWidth === 0)) {{ location.reload(); return 0; }} \
          return i && i.complete ? i.naturalWidth : 0;"
     );
     poll_until(client, WAIT, || async {

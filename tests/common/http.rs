@@ -52,6 +52,23 @@ impl TestApp {
         client.get(self.url(path)).send().await.expect("request")
     }
 
+    /// GET `path` (a photo's `/media/…` address) until it answers something else than 404,
+    /// within 30 s: the upload was processed in the background. Its answer.
+    pub async fn processed(&self, client: &Client, path: &str) -> Response {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let response = self.get(client, path).await;
+            if response.status() != StatusCode::NOT_FOUND {
+                return response;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path} answers 404: the upload was not processed within 30 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
     /// GET `path`, its body as JSON (whatever the status).
     pub async fn get_json(&self, client: &Client, path: &str) -> Value {
         self.get(client, path).await.json().await.expect("json")

@@ -87,6 +87,10 @@ impl Running for RunningAccounts {
         ]))
     }
 
+    fn spawn_work(&self) {
+        crate::web::uploads::process::spawn(self.uploads.clone(), self.platform.shutdown.clone());
+    }
+
     fn openapi(&self) -> Option<utoipa::openapi::OpenApi> {
         let mut doc = http::AccountsApi::openapi();
         doc.merge(uploads::UploadsApi::openapi());

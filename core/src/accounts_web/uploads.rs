@@ -1,6 +1,7 @@
-//! `POST /api/v1/uploads`: a signed-in resident's picture, checked by content and kept; its
-//! hash is what a feature's input names (an idea's `image`). Pages take pictures in their own
-//! forms (`multipart/form-data`); this is the same for API clients.
+//! `POST /api/v1/uploads`: a signed-in resident's picture, checked by content and kept for the
+//! background work to process; its id is what a feature's input names (an idea's `image`).
+//! Pages take pictures in their own forms (`multipart/form-data`); this is the same for API
+//! clients.
 
 use std::sync::Arc;
 
@@ -24,13 +25,17 @@ pub struct UploadView {
     pub url: String,
     /// Where its thumbnail (at most 320 pixels a side) is served.
     pub thumb_url: String,
+    /// `processing` (both addresses answer 404 until it is `ready`; a file whose body does not
+    /// decode is then dropped) or `ready`.
+    pub status: &'static str,
 }
 
 /// Uploads a picture (the request body, `image/jpeg`, `image/png` or `image/webp`, up to 10 MB
-/// and 50 megapixels). Only the pixels are kept: it is decoded, turned upright, scaled to at
-/// most 1600 pixels a side and stored as a new JPEG without the original's metadata (no EXIF,
-/// no GPS position), with a thumbnail of at most 320. The same picture uploaded twice has one
-/// hash.
+/// and 50 megapixels, checked from its header at once). Only the pixels are kept: in the
+/// background it is decoded, turned upright, scaled to at most 1600 pixels a side and stored as
+/// a new JPEG without the original's metadata (no EXIF, no GPS position), with a thumbnail of
+/// at most 320; the file sent is never served, and is deleted then. The same file uploaded
+/// twice has one hash.
 #[utoipa::path(post, path = "/api/v1/uploads", tag = "accounts",
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses((status = 201, body = UploadView),
@@ -45,8 +50,9 @@ pub async fn upload(ctx: Ctx, store: Arc<dyn UploadStore>, body: Bytes) -> Respo
         ctx.platform
             .limits
             .check(CoreLimit::Upload, who.account.id.as_str())?;
-        let hash = uploads::accept(store.as_ref(), body).await?;
+        let (hash, state) = uploads::accept_upload(store.as_ref(), body).await?;
         let view = UploadView {
+            status: state.as_str(),
             url: uploads::url(&hash),
             thumb_url: uploads::thumb_url(&hash),
             hash,

@@ -59,14 +59,17 @@ pub async fn edit(
     Ok(next)
 }
 
-/// The picture an input names, if any: it must be one already checked and kept
-/// ([`accept_image`], or `POST /api/v1/uploads`).
+/// The picture an input names, if any: it must be one already uploaded ([`accept_image`], or
+/// `POST /api/v1/uploads`), kept or still being processed, and not dropped as unreadable.
 async fn stored_image(ideas: &Ideas, input: &IdeaInput) -> IdeaResult<Option<String>> {
     let Some(hash) = rules::image_ref(input)? else {
         return Ok(None);
     };
     let kept = match &ideas.uploads {
-        Some(uploads) => uploads.info(&hash).await?.is_some(),
+        Some(uploads) => uploads
+            .info(&hash)
+            .await?
+            .is_some_and(|i| i.state != veche_core::web::uploads::UploadState::Dropped),
         None => false,
     };
     if !kept {
@@ -75,8 +78,9 @@ async fn stored_image(ideas: &Ideas, input: &IdeaInput) -> IdeaResult<Option<Str
     Ok(Some(hash))
 }
 
-/// Checks a picture a resident sent with the idea form (by its content: see
-/// [`veche_core::web::uploads::check_image`]) and keeps it; its hash, for [`IdeaInput::image`].
+/// Checks a picture a resident sent with the idea form (by its content, from its header: see
+/// [`veche_core::web::uploads::accept`]) and keeps it for the background work; its hash, for
+/// [`IdeaInput::image`].
 pub async fn accept_image(ideas: &Ideas, raw: bytes::Bytes) -> Result<String, Problem> {
     let Some(uploads) = &ideas.uploads else {
         return Err(IdeaError::from(Refused::new("image", "unknown_image")).problem());

@@ -14,6 +14,7 @@ use veche_core::web::i18n::Tr;
 use veche_core::web::pages::{error_page, signed_in_action};
 use veche_core::web::problem::Problem;
 use veche_core::web::show::{paragraphs, show_time, signin_href, to_signin, Message};
+use veche_core::web::uploads::UploadState;
 use veche_core::web::Form;
 
 use super::views::{status_label, Names};
@@ -31,6 +32,13 @@ struct StepRow {
     who: String,
     status: String,
     note: Option<String>,
+}
+
+/// A photo of the report as its page shows it.
+struct PhotoBox {
+    hash: String,
+    /// `ready` (shown), `processing` (said so), `dropped` (said so to its author only).
+    state: &'static str,
 }
 
 struct AnswerBox {
@@ -51,7 +59,7 @@ struct ReportPage<'a> {
     lat: String,
     lon: String,
     description: Vec<Vec<String>>,
-    photos: Vec<String>,
+    photos: Vec<PhotoBox>,
     status_code: &'static str,
     status_label: String,
     overdue: bool,
@@ -101,18 +109,25 @@ pub(super) async fn report_page(
             Some(me) => service::joined(&reports, me, &report.id).await?,
             None => false,
         };
-        Ok::<_, Problem>((report, names, joined))
+        let photos = service::photo_states(&reports, &report.photos).await?;
+        Ok::<_, Problem>((report, names, joined, photos))
     };
-    let (report, names, joined) = match result.await {
+    let (report, names, joined, photos) = match result.await {
         Ok(found) => found,
         Err(p) => return error_page(&ctx, p),
     };
-    let body = report_body(&ctx, &names, &report, joined);
+    let body = report_body(&ctx, &names, &report, joined, photos);
     let title = format!("{} — {}", body.category, body.district);
     DONE.page(&ctx, &query, &title, &body)
 }
 
-fn report_body<'a>(ctx: &'a Ctx, names: &Names, report: &Report, joined: bool) -> ReportPage<'a> {
+fn report_body<'a>(
+    ctx: &'a Ctx,
+    names: &Names,
+    report: &Report,
+    joined: bool,
+    photos: Vec<(String, UploadState)>,
+) -> ReportPage<'a> {
     let tr = ctx.tr();
     let now = veche_core::clock::now();
     let me = viewer(ctx);
@@ -178,7 +193,14 @@ fn report_body<'a>(ctx: &'a Ctx, names: &Names, report: &Report, joined: bool) -
         lat: format!("{:.5}", report.place.lat),
         lon: format!("{:.5}", report.place.lon),
         description: paragraphs(&report.description),
-        photos: report.photos.clone(),
+        photos: photos
+            .into_iter()
+            .filter(|(_, state)| mine || *state != UploadState::Dropped)
+            .map(|(hash, state)| PhotoBox {
+                hash,
+                state: state.as_str(),
+            })
+            .collect(),
         status_code: report.status.as_str(),
         status_label: status_label(tr, report.status),
         overdue: report.overdue(now),
@@ -270,11 +292,12 @@ async fn respond_to_answer(
     let shown = async {
         let report = service::report(&reports, Some(who), &parse_report(&id)?).await?;
         let names = Names::read(&ctx, &reports).await?;
-        Ok::<_, Problem>((report, names))
+        let photos = service::photo_states(&reports, &report.photos).await?;
+        Ok::<_, Problem>((report, names, photos))
     };
     match shown.await {
-        Ok((report, names)) => {
-            let mut body = report_body(&ctx, &names, &report, false);
+        Ok((report, names, photos)) => {
+            let mut body = report_body(&ctx, &names, &report, false, photos);
             body.error = Some(Message::of(&ctx, &problem));
             body.note = note.note.unwrap_or_default();
             let title = format!("{} — {}", body.category, body.district);

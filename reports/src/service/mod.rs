@@ -149,11 +149,15 @@ impl Reports {
         }
     }
 
-    /// Whether the upload store holds each of `photos` (`unknown_photo` otherwise).
+    /// Whether the upload store holds each of `photos`, kept or still being processed
+    /// (`unknown_photo` otherwise, and for one dropped as unreadable).
     pub(crate) async fn check_photos(&self, photos: &[String]) -> ReportResult<()> {
         for hash in photos {
             let kept = match &self.uploads {
-                Some(uploads) => uploads.info(hash).await?.is_some(),
+                Some(uploads) => uploads
+                    .info(hash)
+                    .await?
+                    .is_some_and(|i| i.state != veche_core::web::uploads::UploadState::Dropped),
                 None => false,
             };
             if !kept {

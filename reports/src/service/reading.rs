@@ -201,3 +201,24 @@ pub async fn joined_reports(
         next,
     })
 }
+
+/// How each of a report's photos stands (core's upload store): being processed in the
+/// background, shown, or dropped because its file did not decode (which its author is told).
+pub async fn photo_states(
+    reports: &Reports,
+    photos: &[String],
+) -> ReportResult<Vec<(String, veche_core::web::uploads::UploadState)>> {
+    use veche_core::web::uploads::UploadState;
+    let mut states = Vec::with_capacity(photos.len());
+    for hash in photos {
+        let state = match &reports.uploads {
+            Some(uploads) => uploads
+                .info(hash)
+                .await?
+                .map_or(UploadState::Ready, |i| i.state),
+            None => UploadState::Ready,
+        };
+        states.push((hash.clone(), state));
+    }
+    Ok(states)
+}

@@ -20,6 +20,8 @@ use crate::error::{StoreError, StoreResult};
 #[derive(Clone, Debug)]
 pub struct DiskBlobs {
     root: PathBuf,
+    /// The files' extension: `jpg` for the pictures, `raw` for the quarantine's files as sent.
+    extension: &'static str,
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> StoreError {
@@ -29,7 +31,15 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> StoreError {
 impl DiskBlobs {
     /// The files under `root` (see [`DiskBlobs::prepare`]).
     pub fn new(root: PathBuf) -> DiskBlobs {
-        DiskBlobs { root }
+        DiskBlobs {
+            root,
+            extension: "jpg",
+        }
+    }
+
+    /// Files named `{hash}.{extension}` under `root` (the quarantine's are `raw`).
+    pub fn with_extension(root: PathBuf, extension: &'static str) -> DiskBlobs {
+        DiskBlobs { root, extension }
     }
 
     /// Creates the folder if needed and removes what a crash left half-written.
@@ -54,7 +64,11 @@ impl DiskBlobs {
 
     /// Where the picture named `hash` lives (`hash` is checked: 64 hex digits, no path).
     pub fn path_of(&self, hash: &str) -> Option<PathBuf> {
-        is_hash(hash).then(|| self.root.join(&hash[..2]).join(format!("{hash}.jpg")))
+        is_hash(hash).then(|| {
+            self.root
+                .join(&hash[..2])
+                .join(format!("{hash}.{}", self.extension))
+        })
     }
 
     /// Keeps `bytes` under `hash` (the caller's hash of them), durably; nothing when it is
@@ -79,6 +93,30 @@ impl DiskBlobs {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error("reading", &path, e)),
         }
+    }
+}
+
+impl DiskBlobs {
+    /// Removes the file named `hash`, if there (its folder synced, so the removal lasts).
+    pub async fn remove(&self, hash: &str) -> StoreResult<()> {
+        let Some(path) = self.path_of(hash) else {
+            return Ok(());
+        };
+        tokio::task::spawn_blocking(move || {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(io_error("removing", &path, e)),
+            }
+            if let Some(folder) = path.parent() {
+                std::fs::File::open(folder)
+                    .and_then(|dir| dir.sync_all())
+                    .map_err(|e| io_error("syncing", folder, e))?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("removing a file: {e}")))?
     }
 }
 

@@ -2,19 +2,34 @@
 //! and kept by content.
 //!
 //! An upload is believed for nothing it says about itself: not its name, not its declared
-//! type. [`check_image`] reads the bytes: at most [`MAX_BYTES`]; a JPEG, PNG or WebP by its
-//! signature; at most [`MAX_PIXELS`] by its header, before anything is decoded; decoded
-//! (turned upright as its EXIF orientation says), scaled down to at most [`MAX_SIDE`] pixels
-//! a side and encoded again as a JPEG, with a thumbnail of at most [`THUMB_SIDE`]. What is stored is those new JPEGs, so nothing of the original file
-//! survives: no EXIF (a phone's GPS position), no comments, no trailing payload. A JPEG's
-//! blake3 hash is its name: the same picture is stored once and served from `/media/{hash}`
-//! (its thumbnail from `/media/{hash}/thumb`) forever (`immutable`).
+//! type. A request does only the cheap checks ([`sniff`]): at most [`MAX_BYTES`]; a JPEG,
+//! PNG or WebP by its signature; at most [`MAX_PIXELS`] by its header, before anything is
+//! decoded. It then keeps the file as sent in a **quarantine** that is never served (the raw
+//! bytes may carry a phone's GPS position) and answers at once with the upload's id: the
+//! blake3 hash of the bytes sent, so the same file sent again is recognised without work.
+//!
+//! The decoding is background work ([`process`], run where background workers run: `veche
+//! serve` with `VECHE_WORKER=on`, or `veche worker`): each upload waiting is claimed (on
+//! MongoDB by a unique insert, so that of several servers one processes it), decoded (turned
+//! upright as its EXIF orientation says), scaled down to at most [`MAX_SIDE`] pixels a side
+//! and encoded again as a JPEG, with a thumbnail of at most [`THUMB_SIDE`] ([`check_image`]);
+//! what is stored is those new JPEGs, so nothing of the original file survives: no EXIF, no
+//! comments, no trailing payload. Then the raw bytes are deleted. A file whose body does not
+//! decode is **dropped**: its record says so and why ([`UploadState::Dropped`]), for the pages
+//! to tell whoever sent it. Until then an upload is [`UploadState::Processing`] and its
+//! addresses answer 404.
+//!
+//! A new JPEG's blake3 hash is its file's name: the same picture is stored once. It is served
+//! from `/media/{id}` (its thumbnail from `/media/{id}/thumb`), `id` the upload's, forever
+//! (`immutable`); pictures kept before uploads were processed in the background have their
+//! JPEG's hash as their id.
 //!
 //! Where the bytes live: on disk under the data folder for the embedded store
-//! (`media/ab/abcdef….jpg`, written atomically), in GridFS (bucket `media`) on
-//! MongoDB; what is known of each picture (size, sides, thumbnail) beside the rest of the
-//! store (the `media` table, the `uploads` collection). Pictures kept before, inside the
-//! table or collection itself, move to the new place when the store opens.
+//! (`media/ab/abcdef….jpg`, written atomically; the quarantine in `quarantine/`), in GridFS
+//! (buckets `media` and `quarantine`) on MongoDB; what is known of each upload (its state,
+//! sides, size, thumbnail) beside the rest of the store (the `media` table, the `uploads`
+//! collection). Pictures kept before, inside the table or collection itself, move to the new
+//! place when the store opens.
 //!
 //! Forms that carry files use [`multipart_form`]: the same CSRF check as [`super::form`],
 //! and a hard limit on the request's size ([`form_limit`]).
@@ -23,6 +38,7 @@ mod check;
 mod disk;
 mod form;
 mod mongo;
+pub mod process;
 mod sample;
 mod sqlite;
 
@@ -35,13 +51,13 @@ use warp::reply::Response;
 use warp::Filter;
 
 pub use check::{
-    check_image, thumb_of, CONTENT_TYPE, MAX_BYTES, MAX_INPUT_SIDE, MAX_PIXELS, MAX_SIDE,
-    THUMB_SIDE,
+    check_image, sniff, thumb_of, Sniffed, CONTENT_TYPE, MAX_BYTES, MAX_INPUT_SIDE, MAX_PIXELS,
+    MAX_SIDE, THUMB_SIDE,
 };
 pub use form::{body_limit, form_limit, multipart_form, Files, MAX_FILES, MAX_REQUEST_BYTES};
 pub use sample::phone_photo;
 
-use super::problem::Problem;
+use super::problem::{Invalid, Problem};
 use crate::error::StoreResult;
 use crate::storage::Backend;
 
@@ -68,10 +84,47 @@ pub struct Thumb {
     pub bytes: Bytes,
 }
 
-/// What the store knows of a kept picture, without its bytes.
+/// Where an upload is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UploadState {
+    /// Its raw bytes wait in the quarantine for the background work: nothing is served yet.
+    Processing,
+    /// Its picture and thumbnail are kept and served.
+    Ready,
+    /// Its body did not decode (or could not be processed): dropped, with the reason.
+    Dropped,
+}
+
+impl UploadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadState::Processing => "processing",
+            UploadState::Ready => "ready",
+            UploadState::Dropped => "dropped",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<UploadState> {
+        match raw {
+            "processing" => Some(UploadState::Processing),
+            "ready" => Some(UploadState::Ready),
+            "dropped" => Some(UploadState::Dropped),
+            _ => None,
+        }
+    }
+}
+
+/// What the store knows of an upload, without its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadInfo {
+    /// The upload's id: the hash of the file sent (of the JPEG kept, for pictures kept
+    /// before uploads were processed in the background).
     pub hash: String,
+    pub state: UploadState,
+    /// The kept JPEG's own hash, the name of its file (empty until it is [`UploadState::Ready`]).
+    pub picture_hash: String,
+    /// Why it was dropped (a refusal's code: `not_an_image`, `failed`).
+    pub reason: Option<String>,
     pub content_type: String,
     pub width: u32,
     pub height: u32,
@@ -89,6 +142,9 @@ impl Upload {
     pub fn info(&self) -> UploadInfo {
         UploadInfo {
             hash: self.hash.clone(),
+            state: UploadState::Ready,
+            picture_hash: self.hash.clone(),
+            reason: None,
             content_type: self.content_type.clone(),
             width: self.width,
             height: self.height,
@@ -119,12 +175,62 @@ pub fn thumb_url(hash: &str) -> String {
     format!("/media/{hash}/thumb")
 }
 
+/// A file sent and sniffed, to keep in the quarantine until it is processed.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    /// The upload's id: the blake3 hash of `bytes`.
+    pub hash: String,
+    /// The type its signature says (`image/jpeg`, `image/png`, `image/webp`).
+    pub content_type: String,
+    /// Its sides, from its header.
+    pub width: u32,
+    pub height: u32,
+    /// The file as sent.
+    pub bytes: Bytes,
+    pub created_at: time::OffsetDateTime,
+}
+
+/// An upload claimed for processing by this worker: its id, the claim's number, and its raw
+/// bytes (none when the quarantine lost them).
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    pub hash: String,
+    /// How many times it has been claimed, this claim included.
+    pub claim: i64,
+    pub raw: Option<Bytes>,
+}
+
+/// What processing an upload came to.
+#[derive(Clone, Debug)]
+pub enum Processed {
+    /// The picture and its thumbnail, to keep.
+    Ready(Upload),
+    /// Dropped, and why (a refusal's code).
+    Dropped(&'static str),
+}
+
 /// Where uploads are kept. Content-addressed: putting the same upload twice stores it once.
 #[async_trait]
 pub trait UploadStore: Send + Sync {
     /// Keeps the picture and its thumbnail (the bytes first, then what is known of them, so
-    /// that what [`UploadStore::info`] finds can always be read).
+    /// that what [`UploadStore::info`] finds can always be read), as ready under its own hash.
     async fn put(&self, upload: &Upload) -> StoreResult<()>;
+    /// Keeps a file sent in the quarantine, durably (the bytes first, then its record,
+    /// [`UploadState::Processing`]); nothing when its id is known already.
+    async fn quarantine(&self, pending: &Pending) -> StoreResult<()>;
+    /// Claims one upload waiting for processing whose last claim (if any) ended before `now`,
+    /// until `lease_until`: of several workers claiming at once, one gets it.
+    async fn claim(
+        &self,
+        now: time::OffsetDateTime,
+        lease_until: time::OffsetDateTime,
+    ) -> StoreResult<Option<Claimed>>;
+    /// Records what processing `claimed` came to, if the claim still holds (`false` when
+    /// another claim took it over): the picture's files and its record, or the drop; then the
+    /// raw bytes are deleted.
+    async fn settle(&self, claimed: &Claimed, outcome: &Processed) -> StoreResult<bool>;
+    /// The raw bytes of an upload in the quarantine (the background work; tests). Never served.
+    async fn raw(&self, hash: &str) -> StoreResult<Option<Bytes>>;
     /// What is known of the picture named `hash`, if it is kept.
     async fn info(&self, hash: &str) -> StoreResult<Option<UploadInfo>>;
     /// The bytes of a kept JPEG, a picture or a thumbnail, by its own hash.
@@ -135,14 +241,17 @@ pub trait UploadStore: Send + Sync {
         let Some(info) = self.info(hash).await? else {
             return Ok(None);
         };
+        if info.state != UploadState::Ready {
+            return Ok(None);
+        }
         let (Some(bytes), Some(thumb)) = (
-            self.bytes(&info.hash).await?,
+            self.bytes(&info.picture_hash).await?,
             self.bytes(&info.thumb_hash).await?,
         ) else {
             return Ok(None);
         };
         Ok(Some(Upload {
-            hash: info.hash,
+            hash: info.picture_hash,
             content_type: info.content_type,
             width: info.width,
             height: info.height,
@@ -202,57 +311,67 @@ async fn with_thumb(upload: Upload) -> StoreResult<Upload> {
     })
 }
 
-/// At most this many pictures are decoded at once, one a core: a burst of uploads queues
-/// here instead of holding a decoded picture each in memory.
-fn checking() -> &'static tokio::sync::Semaphore {
-    static CHECKING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    CHECKING.get_or_init(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-    })
-}
-
-/// How many files sent recently [`accept`] remembers the outcome of.
-const RECENT: usize = 4096;
-
-/// The files sent recently, by the blake3 hash of their bytes, with the hash of the picture
-/// kept for each: the same file sent again (a form sent twice, a retry, the same photo in
-/// several reports) is not decoded again. Checking is a pure function of the bytes, so the
-/// answer is the same; the store is still asked whether it keeps the picture.
-fn recent() -> &'static std::sync::Mutex<std::collections::HashMap<[u8; 32], String>> {
-    static RECENT_FILES: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<[u8; 32], String>>,
-    > = std::sync::OnceLock::new();
-    RECENT_FILES.get_or_init(Default::default)
-}
-
-/// Checks a picture and keeps it; its hash, to refer to it by.
+/// Checks a sent file cheaply ([`sniff`]), keeps it in the quarantine and wakes the
+/// background work; the upload's id, to refer to it by. The same file sent again answers the
+/// same id without work; one that was dropped as unreadable is refused again.
 pub async fn accept(store: &dyn UploadStore, raw: Bytes) -> Result<String, Problem> {
-    let sent = *blake3::hash(&raw).as_bytes();
-    let known = recent().lock().ok().and_then(|r| r.get(&sent).cloned());
-    if let Some(hash) = known {
-        if store.info(&hash).await.map_err(Problem::from)?.is_some() {
-            return Ok(hash);
-        }
+    accept_upload(store, raw).await.map(|(hash, _)| hash)
+}
+
+/// [`accept`], with the upload's state: [`UploadState::Processing`] for a new file,
+/// [`UploadState::Ready`] for one sent before and processed.
+pub async fn accept_upload(
+    store: &dyn UploadStore,
+    raw: Bytes,
+) -> Result<(String, UploadState), Problem> {
+    let sniffed = sniff(&raw).map_err(Problem::invalid)?;
+    let hash = blake3::hash(&raw).to_hex().to_string();
+    if let Some(known) = store.info(&hash).await.map_err(Problem::from)? {
+        return match known.state {
+            UploadState::Dropped => Err(Problem::invalid(Invalid::new("image", "not_an_image"))),
+            state => Ok((hash, state)),
+        };
     }
-    let permit = checking()
-        .acquire()
+    let content_type = match sniffed.format {
+        image::ImageFormat::Png => "image/png",
+        image::ImageFormat::WebP => "image/webp",
+        _ => "image/jpeg",
+    };
+    store
+        .quarantine(&Pending {
+            hash: hash.clone(),
+            content_type: content_type.to_string(),
+            width: sniffed.width,
+            height: sniffed.height,
+            bytes: raw,
+            created_at: crate::clock::now(),
+        })
         .await
-        .map_err(|_| Problem::internal())?;
-    // Decoding and encoding a photo takes tens of milliseconds of CPU: off the request threads.
-    let upload = tokio::task::spawn_blocking(move || check_image(&raw))
-        .await
-        .map_err(|_| Problem::internal())?
-        .map_err(Problem::invalid)?;
-    drop(permit);
-    store.put(&upload).await.map_err(Problem::from)?;
-    if let Ok(mut recent) = recent().lock() {
-        // Forgetting them all now and then is enough: a miss costs one check.
-        if recent.len() >= RECENT {
-            recent.clear();
-        }
-        recent.insert(sent, upload.hash.clone());
+        .map_err(Problem::from)?;
+    process::wake();
+    Ok((hash, UploadState::Processing))
+}
+
+/// The bytes `/media/{id}` serves: the kept JPEG of a ready upload (or `thumb`nail); a JPEG
+/// named by its own hash when no upload has that id; nothing while an upload is processed or
+/// once it is dropped. The quarantine is never read.
+async fn served(store: &dyn UploadStore, id: &str, thumb: bool) -> StoreResult<Option<Bytes>> {
+    if !is_hash(id) {
+        return Ok(None);
     }
-    Ok(upload.hash)
+    match store.info(id).await? {
+        Some(info) if info.state == UploadState::Ready => {
+            let name = if thumb {
+                &info.thumb_hash
+            } else {
+                &info.picture_hash
+            };
+            store.bytes(name).await
+        }
+        Some(_) => Ok(None),
+        None if thumb => Ok(None),
+        None => store.bytes(id).await,
+    }
 }
 
 /// `GET /media/{hash}` and `GET /media/{hash}/thumb`: a stored picture and its thumbnail,
@@ -266,27 +385,13 @@ pub fn routes(
         .and(warp::get())
         .and(warp::any().map(move || picture_store.clone()))
         .then(|hash: String, store: Arc<dyn UploadStore>| async move {
-            let found = if is_hash(&hash) {
-                store.bytes(&hash).await
-            } else {
-                Ok(None)
-            };
-            media_response(found)
+            media_response(served(store.as_ref(), &hash, false).await)
         });
     let thumb = warp::path!("media" / String / "thumb")
         .and(warp::get())
         .and(warp::any().map(move || store.clone()))
         .then(|hash: String, store: Arc<dyn UploadStore>| async move {
-            let found = async {
-                if !is_hash(&hash) {
-                    return Ok(None);
-                }
-                match store.info(&hash).await? {
-                    Some(info) => store.bytes(&info.thumb_hash).await,
-                    None => Ok(None),
-                }
-            };
-            media_response(found.await)
+            media_response(served(store.as_ref(), &hash, true).await)
         });
     picture.or(thumb).unify()
 }

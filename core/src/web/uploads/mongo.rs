@@ -7,6 +7,14 @@
 //! which would take the winner's too). A server stopped between its files and its document
 //! leaves files no document names: never read, harmless.
 //!
+//! Files as sent wait in GridFS bucket `quarantine` (`{hash}.raw`, never served) while their
+//! `uploads` document says `state: processing`. A worker claims one as the notifier claims an
+//! email: by inserting `<id>:<claim number>` into `upload_claims`, whose unique `_id` lets one
+//! claimant through (FerretDB runs `findOneAndUpdate` as a read and a write, so two workers
+//! could both win that), then moving the document's `next_at` to the lease's end and counting
+//! its `claims` up, conditioned on the count it read. Settling is conditioned on the claim's
+//! number too, so a worker whose lease ran out records nothing.
+//!
 //! Pictures were kept inside their `uploads` document before (`bytes`): opening the store
 //! moves each into GridFS with a thumbnail and then drops `bytes` from the document, a few at
 //! a time; one an older server writes meanwhile is still served from its document.
@@ -18,11 +26,15 @@ use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::gridfs::GridFsBucket;
 use mongodb::options::GridFsBucketOptions;
+use rand::seq::SliceRandom;
 
-use super::{Upload, UploadInfo, UploadStore};
+use super::{Claimed, Pending, Processed, Upload, UploadInfo, UploadState, UploadStore};
 use crate::error::{StoreError, StoreResult};
-use crate::storage::mongo::{bson_time, from_bson_time};
+use crate::storage::mongo::{bson_time, find_sorted, from_bson_time, Index};
 use crate::storage::Mongo;
+
+/// How many waiting uploads a claim looks at (each worker tries them in its own order).
+const CLAIM_WINDOW: usize = 8;
 
 /// How many old pictures are moved at once.
 const MOVE_BATCH: i64 = 32;
@@ -30,6 +42,8 @@ const MOVE_BATCH: i64 = 32;
 pub struct MongoUploads {
     db: Mongo,
     bucket: GridFsBucket,
+    /// The files as sent, waiting to be processed: never served.
+    quarantine: GridFsBucket,
 }
 
 fn corrupt(what: &str) -> StoreError {
@@ -44,22 +58,83 @@ fn file_name(hash: &str) -> String {
     format!("{hash}.jpg")
 }
 
+fn raw_name(hash: &str) -> String {
+    format!("{hash}.raw")
+}
+
+async fn read_all(bucket: &GridFsBucket, name: String) -> StoreResult<Option<Bytes>> {
+    let mut stream = match bucket.open_download_stream_by_name(name).await {
+        Ok(stream) => stream,
+        Err(e) if is_not_found(&e) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.map_err(io_error)?;
+    Ok(Some(Bytes::from(out)))
+}
+
 impl MongoUploads {
     pub fn new(db: Mongo) -> Self {
         let options = GridFsBucketOptions::builder()
             .bucket_name("media".to_string())
             .build();
         let bucket = db.db().gridfs_bucket(options);
-        MongoUploads { db, bucket }
+        let quarantine = db.db().gridfs_bucket(
+            GridFsBucketOptions::builder()
+                .bucket_name("quarantine".to_string())
+                .build(),
+        );
+        MongoUploads {
+            db,
+            bucket,
+            quarantine,
+        }
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
+        self.db
+            .ensure_indexes(&[
+                Index::on("uploads", &["state", "next_at"]),
+                Index::on("upload_claims", &["upload"]),
+            ])
+            .await?;
         while self.move_old_pictures().await? > 0 {}
         Ok(())
     }
 
     fn col(&self) -> mongodb::Collection<Document> {
         self.db.collection("uploads")
+    }
+
+    fn claims(&self) -> mongodb::Collection<Document> {
+        self.db.collection("upload_claims")
+    }
+
+    /// Deletes the quarantine's files of `hash` and the claims' gates (best effort: what is
+    /// left is never served).
+    async fn forget_raw(&self, hash: &str) {
+        let found: StoreResult<Vec<_>> = async {
+            Ok(self
+                .quarantine
+                .find(doc! { "filename": raw_name(hash) })
+                .await?
+                .try_collect()
+                .await?)
+        }
+        .await;
+        match found {
+            Ok(files) => {
+                for file in files {
+                    if let Err(e) = self.quarantine.delete(file.id).await {
+                        tracing::warn!(error = %e, "deleting a processed upload's raw bytes");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "finding a processed upload's raw bytes"),
+        }
+        if let Err(e) = self.claims().delete_many(doc! { "upload": hash }).await {
+            tracing::warn!(error = %e, "deleting an upload's claims");
+        }
     }
 
     /// Writes one GridFS file; its `_id`.
@@ -200,7 +275,19 @@ fn info_of(d: &Document) -> StoreResult<UploadInfo> {
         Ok(size) => u64::try_from(size).map_err(|_| corrupt("size"))?,
         Err(_) => d.get_binary_generic("bytes").map_or(0, |b| b.len() as u64),
     };
+    let state = match d.get_str("state") {
+        Ok(raw) => UploadState::parse(raw).ok_or_else(|| corrupt("state"))?,
+        Err(_) => UploadState::Ready,
+    };
+    let picture_hash = match (state, d.get_str("picture")) {
+        (UploadState::Ready, Ok(picture)) => picture.to_string(),
+        (UploadState::Ready, Err(_)) => hash.clone(),
+        _ => String::new(),
+    };
     Ok(UploadInfo {
+        state,
+        picture_hash,
+        reason: d.get_str("reason").ok().map(str::to_string),
         hash,
         content_type: d
             .get_str("content_type")
@@ -254,18 +341,137 @@ impl UploadStore for MongoUploads {
     }
 
     async fn bytes(&self, hash: &str) -> StoreResult<Option<Bytes>> {
-        let mut stream = match self
-            .bucket
-            .open_download_stream_by_name(file_name(hash))
+        match read_all(&self.bucket, file_name(hash)).await? {
+            Some(bytes) => Ok(Some(bytes)),
+            None => self.bytes_in_document(hash).await,
+        }
+    }
+
+    async fn quarantine(&self, p: &Pending) -> StoreResult<()> {
+        // The file first: a document never names a file that is not there.
+        let mut stream = self
+            .quarantine
+            .open_upload_stream(raw_name(&p.hash))
+            .await?;
+        stream.write_all(&p.bytes).await.map_err(io_error)?;
+        stream.close().await.map_err(io_error)?;
+        let file = stream.id().clone();
+        let inserted = self
+            .col()
+            .insert_one(doc! {
+                "_id": &p.hash,
+                "state": UploadState::Processing.as_str(),
+                "content_type": &p.content_type,
+                "width": i64::from(p.width),
+                "height": i64::from(p.height),
+                "size": i64::try_from(p.bytes.len()).unwrap_or(i64::MAX),
+                "created_at": bson_time(p.created_at),
+                "thumb": { "hash": "", "width": 0_i64, "height": 0_i64 },
+                "claims": 0_i64,
+                "next_at": bson_time(p.created_at),
+            })
             .await
-        {
-            Ok(stream) => stream,
-            Err(e) if is_not_found(&e) => return self.bytes_in_document(hash).await,
-            Err(e) => return Err(e.into()),
+            .map_err(StoreError::from);
+        match inserted {
+            Ok(_) => Ok(()),
+            // The same file was sent meanwhile (its id is its hash): ours is not needed.
+            Err(StoreError::Conflict(_)) => {
+                if let Err(e) = self.quarantine.delete(file).await {
+                    tracing::warn!(error = %e, "deleting an unused raw upload");
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn claim(
+        &self,
+        now: time::OffsetDateTime,
+        lease_until: time::OffsetDateTime,
+    ) -> StoreResult<Option<Claimed>> {
+        let mut candidates = find_sorted(
+            &self.col(),
+            doc! { "state": UploadState::Processing.as_str(), "next_at": { "$lte": bson_time(now) } },
+            doc! { "next_at": 1, "_id": 1 },
+            Some(CLAIM_WINDOW),
+        )
+        .await?;
+        candidates.shuffle(&mut rand::thread_rng());
+        for candidate in candidates {
+            let (Ok(hash), Ok(claims)) = (candidate.get_str("_id"), candidate.get_i64("claims"))
+            else {
+                continue;
+            };
+            let gate = self
+                .claims()
+                .insert_one(doc! {
+                    "_id": format!("{hash}:{}", claims + 1),
+                    "upload": hash,
+                    "at": bson_time(now),
+                })
+                .await;
+            match gate.map_err(StoreError::from) {
+                Ok(_) => {}
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+            let won = self
+                .col()
+                .update_one(
+                    doc! { "_id": hash, "claims": claims, "state": UploadState::Processing.as_str() },
+                    doc! {
+                        "$set": { "next_at": bson_time(lease_until) },
+                        "$inc": { "claims": 1_i64 },
+                    },
+                )
+                .await?;
+            if won.modified_count == 1 {
+                return Ok(Some(Claimed {
+                    hash: hash.to_string(),
+                    claim: claims + 1,
+                    raw: self.raw(hash).await?,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn settle(&self, claimed: &Claimed, outcome: &Processed) -> StoreResult<bool> {
+        let held = doc! {
+            "_id": &claimed.hash,
+            "state": UploadState::Processing.as_str(),
+            "claims": claimed.claim,
         };
-        let mut out = Vec::new();
-        stream.read_to_end(&mut out).await.map_err(io_error)?;
-        Ok(Some(Bytes::from(out)))
+        let (update, files) = match outcome {
+            Processed::Ready(upload) => {
+                let files = self.write_files(upload).await?;
+                let mut set = info_fields(&upload.info(), &files);
+                set.insert("state", UploadState::Ready.as_str());
+                set.insert("picture", &upload.hash);
+                // When it was sent stays.
+                set.remove("created_at");
+                (doc! { "$set": set, "$unset": { "next_at": "" } }, files)
+            }
+            Processed::Dropped(reason) => (
+                doc! {
+                    "$set": { "state": UploadState::Dropped.as_str(), "reason": *reason },
+                    "$unset": { "next_at": "" },
+                },
+                Vec::new(),
+            ),
+        };
+        let changed = self.col().update_one(held, update).await?;
+        if changed.modified_count == 0 {
+            self.delete_files(files).await;
+            return Ok(false);
+        }
+        self.forget_raw(&claimed.hash).await;
+        Ok(true)
+    }
+
+    async fn raw(&self, hash: &str) -> StoreResult<Option<Bytes>> {
+        read_all(&self.quarantine, raw_name(hash)).await
     }
 }
 
