@@ -241,6 +241,86 @@ async fn open_reports_are_found_by_grid_cell(backend: Backend) {
     assert!(store.open_near(&none).await.unwrap().is_empty());
 }
 
+/// The point `metres` from `from` along a bearing (degrees from north), on the sphere the
+/// distances are measured on.
+fn towards((lat, lon): (f64, f64), bearing: f64, metres: f64) -> (f64, f64) {
+    let d = metres / 6_371_008.8;
+    let (phi, theta) = (lat.to_radians(), bearing.to_radians());
+    let plat = (phi.sin() * d.cos() + phi.cos() * d.sin() * theta.cos()).asin();
+    let plon = lon.to_radians()
+        + (theta.sin() * d.sin() * phi.cos()).atan2(d.cos() - phi.sin() * plat.sin());
+    (plat.to_degrees(), plon.to_degrees())
+}
+
+/// The circle's edge decides, not the cells or the box the stores narrow their index ranges
+/// to: just inside it in every direction (its box's edges included) is found, just outside
+/// (the box's corners included) is not; the nearest come first, those at one place by id, and
+/// the limit cuts that order.
+async fn open_reports_are_found_to_the_circle_s_edge(backend: Backend) {
+    let store = open(&backend).await;
+    let now = clock::now();
+    let due = now + Duration::days(10);
+    let mut places = Vec::new();
+    for bearing in [0.0, 45.0, 90.0, 135.0, 180.0, 225.0, 270.0, 315.0] {
+        places.push(towards(POINT, bearing, 499.0));
+        places.push(towards(POINT, bearing, 501.0));
+    }
+    // The box's corner: within 500 m north and east, 600 m away.
+    places.push(towards(towards(POINT, 0.0, 430.0), 90.0, 430.0));
+    // Two at one place 100 m away, three at the point itself.
+    places.extend([towards(POINT, 300.0, 100.0); 2]);
+    places.extend([POINT; 3]);
+    let mut reports = Vec::new();
+    for (i, place) in places.iter().enumerate() {
+        let district = if i % 2 == 0 { KHAMOVNIKI } else { ARBAT };
+        let r = routed(report("pothole", district, *place, now), "roads", due);
+        store.insert_report(&r).await.unwrap();
+        reports.push(r);
+    }
+    let mut expected: Vec<(f64, String)> = reports
+        .iter()
+        .map(|r| {
+            (
+                geo::distance_m(POINT, (r.place.lat, r.place.lon)),
+                r.id.to_string(),
+            )
+        })
+        .filter(|(d, _)| *d <= 500.0)
+        .collect();
+    expected.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    assert_eq!(
+        expected.len(),
+        8 + 2 + 3,
+        "the places are where they are meant to be"
+    );
+    let cells = geo::cells_within(POINT.0, POINT.1, 500);
+    let pothole = CategoryId::from_trusted("pothole".into());
+    for category in [None, Some(&pothole)] {
+        for limit in [50, 4, 1] {
+            let found = store
+                .open_near(&store::Near {
+                    cells: &cells,
+                    category,
+                    point: POINT,
+                    radius_m: 500,
+                    limit,
+                })
+                .await
+                .unwrap();
+            let want: Vec<&str> = expected
+                .iter()
+                .take(limit)
+                .map(|(_, id)| id.as_str())
+                .collect();
+            assert_eq!(
+                found.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+                want,
+                "{category:?}, limit {limit}"
+            );
+        }
+    }
+}
+
 async fn the_public_list_filters_and_pages(backend: Backend) {
     let store = open(&backend).await;
     let now = clock::now();
@@ -815,6 +895,7 @@ veche_core::contract_tests!(
     calendar_entries_are_kept_by_date,
     reports_are_replaced_by_version_and_keep_their_joiners,
     open_reports_are_found_by_grid_cell,
+    open_reports_are_found_to_the_circle_s_edge,
     the_public_list_filters_and_pages,
     an_organisation_owes_answers_by_deadline,
     reports_are_listed_by_status_and_by_author,

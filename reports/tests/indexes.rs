@@ -230,6 +230,40 @@ async fn near_a_point_reads_only_a_covering_index_on_sqlite() {
     .await;
 }
 
+/// The adapter's query as it is sent since the candidates are narrowed to the circle's box:
+/// each cell's index range is bounded by the box's latitudes, its longitudes are checked on
+/// the index entries, and the rowid (in every entry) is what the nearest are read whole by.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn near_a_point_scans_only_the_box_s_latitudes_on_sqlite() {
+    veche_core::testing::on_sqlite(|backend| async move {
+        veche_reports::store::open(&backend).await.unwrap();
+        let Backend::Sqlite(db) = &backend else {
+            unreachable!("on_sqlite gives SQLite")
+        };
+        for (category, index) in [
+            ("", "reports_open_near"),
+            (" AND category_id = 'pothole'", "reports_open_category_near"),
+        ] {
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT rowid, id, lat, lon FROM reports
+                 WHERE open = 1 AND cell IN (1, 2, 3){category}
+                 AND lat BETWEEN 55.73 AND 55.74 AND lon BETWEEN 37.58 AND 37.60 LIMIT 20000"
+            );
+            let plan: Vec<String> = db
+                .query_all(sql, [], |row| row.get::<_, String>(3))
+                .await
+                .unwrap();
+            let plan = plan.join(" | ");
+            assert!(
+                plan.contains(&format!("USING COVERING INDEX {index}"))
+                    && plan.contains("cell=? AND lat>? AND lat<?"),
+                "{category}: {plan}"
+            );
+        }
+    })
+    .await;
+}
+
 /// Every command the MongoDB driver has completed so far in this process, by name (its
 /// command events, which the store records per command).
 fn commands() -> std::collections::BTreeMap<&'static str, u64> {

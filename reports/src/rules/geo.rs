@@ -42,12 +42,47 @@ pub fn cell(lat: f64, lon: f64) -> i64 {
     key(row(lat), col(lon))
 }
 
+/// Half the height and half the width, in degrees, of the box around a circle of `radius`
+/// metres about a point at latitude `lat`.
+fn half_box(lat: f64, radius: f64) -> (f64, f64) {
+    let dlat = radius / DEGREE_M;
+    let dlon = radius / (DEGREE_M * lat.to_radians().cos().max(0.01));
+    (dlat, dlon)
+}
+
+/// A box of latitudes and longitudes: (south, north, west, east), edges included.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BBox {
+    pub south: f64,
+    pub north: f64,
+    pub west: f64,
+    pub east: f64,
+}
+
+impl BBox {
+    pub fn contains(&self, lat: f64, lon: f64) -> bool {
+        (self.south..=self.north).contains(&lat) && (self.west..=self.east).contains(&lon)
+    }
+}
+
+/// A box holding every point within `radius_m` of the point (by [`distance_m`]), a little
+/// larger than the circle's own (by a metre and a thousandth of the radius, so that rounding
+/// never leaves a point of the circle out): what a proximity query narrows its cells' index
+/// ranges to before the exact distance.
+pub fn bbox_within(lat: f64, lon: f64, radius_m: u32) -> BBox {
+    let (dlat, dlon) = half_box(lat, f64::from(radius_m) * 1.001 + 1.0);
+    BBox {
+        south: lat - dlat,
+        north: lat + dlat,
+        west: lon - dlon,
+        east: lon + dlon,
+    }
+}
+
 /// The keys of the cells covering the box around a circle of `radius_m` (at most
 /// [`RADIUS_MAX_M`]) about the point, in ascending order.
 pub fn cells_within(lat: f64, lon: f64, radius_m: u32) -> Vec<i64> {
-    let radius = f64::from(radius_m.min(RADIUS_MAX_M));
-    let dlat = radius / DEGREE_M;
-    let dlon = radius / (DEGREE_M * lat.to_radians().cos().max(0.01));
+    let (dlat, dlon) = half_box(lat, f64::from(radius_m.min(RADIUS_MAX_M)));
     let (r0, r1) = (row(lat - dlat), row(lat + dlat));
     let (c0, c1) = (col(lon - dlon), col(lon + dlon));
     let mut keys = Vec::new();
@@ -111,6 +146,25 @@ mod tests {
             let (plat, plon) = (lat + dlat, lon + dlon);
             if distance_m((lat, lon), (plat, plon)) <= f64::from(radius) {
                 prop_assert!(cells_within(lat, lon, radius).contains(&cell(plat, plon)));
+            }
+        }
+
+        /// Every point within the radius lies in its box, up to the pole-most latitudes
+        /// allowed, where the degrees of longitude are narrowest.
+        #[test]
+        fn the_box_holds_the_circle(
+            lat in -85.0f64..85.0, lon in -179.0f64..179.0,
+            bearing in 0.0f64..360.0, frac in 0.0f64..=1.0, radius in 1u32..=RADIUS_MAX_M,
+        ) {
+            // The point at `frac` of the radius along the bearing, on the sphere.
+            let d = f64::from(radius) * frac / EARTH_M;
+            let (phi, theta) = (lat.to_radians(), bearing.to_radians());
+            let plat = (phi.sin() * d.cos() + phi.cos() * d.sin() * theta.cos()).asin();
+            let plon = lon.to_radians()
+                + (theta.sin() * d.sin() * phi.cos()).atan2(d.cos() - phi.sin() * plat.sin());
+            let (plat, plon) = (plat.to_degrees(), plon.to_degrees());
+            if distance_m((lat, lon), (plat, plon)) <= f64::from(radius) {
+                prop_assert!(bbox_within(lat, lon, radius).contains(plat, plon));
             }
         }
     }

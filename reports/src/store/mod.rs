@@ -75,18 +75,32 @@ pub struct Near<'a> {
 pub const NEAR_SCAN: usize = 20_000;
 
 impl Near<'_> {
-    /// Of candidates (id, latitude, longitude), the ids within the radius, nearest first (ties
-    /// by id), at most the limit: what both adapters read whole.
-    pub fn nearest(&self, candidates: Vec<(String, f64, f64)>) -> Vec<String> {
-        let radius = f64::from(self.radius_m);
-        let mut kept: Vec<(f64, String)> = candidates
-            .into_iter()
-            .map(|(id, lat, lon)| (crate::rules::geo::distance_m(self.point, (lat, lon)), id))
-            .filter(|(d, _)| *d <= radius)
-            .collect();
-        kept.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-        kept.truncate(self.limit);
-        kept.into_iter().map(|(_, id)| id).collect()
+    /// The box the candidates' places are narrowed to in the index ranges (the cells' keys
+    /// first, then the latitude and longitude): a little larger than the circle's, so the
+    /// exact distance decides ([`crate::rules::geo::bbox_within`]).
+    pub fn bbox(&self) -> crate::rules::geo::BBox {
+        crate::rules::geo::bbox_within(self.point.0, self.point.1, self.radius_m)
+    }
+
+    /// A candidate's distance from the point when it lies within the radius.
+    pub fn within(&self, lat: f64, lon: f64) -> Option<f64> {
+        let d = crate::rules::geo::distance_m(self.point, (lat, lon));
+        (d <= f64::from(self.radius_m)).then_some(d)
+    }
+
+    /// Of the candidates within the radius ([`Near::within`]: distance, id, whatever the
+    /// adapter reads them back by), the nearest first (ties by id), at most the limit: what
+    /// both adapters read whole.
+    pub fn nearest<K>(&self, mut kept: Vec<(f64, String, K)>) -> Vec<(f64, String, K)> {
+        let order = |a: &(f64, String, K), b: &(f64, String, K)| {
+            a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1))
+        };
+        if kept.len() > self.limit {
+            kept.select_nth_unstable_by(self.limit, order);
+            kept.truncate(self.limit);
+        }
+        kept.sort_by(order);
+        kept
     }
 
     /// `reports` (read by id, in any order) in the order of `ids`.

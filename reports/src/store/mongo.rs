@@ -359,10 +359,15 @@ impl ReportStore for MongoReports {
         if near.cells.is_empty() || near.limit == 0 {
             return Ok(Vec::new());
         }
+        // In each cell's index range only the circle's box: its latitudes bound the scan,
+        // its longitudes are checked on the index keys.
+        let bbox = near.bbox();
         let mut filter = doc! { "open": true, "cell": { "$in": near.cells.to_vec() } };
         if let Some(category) = near.category {
             filter.insert("category_id", category.as_str());
         }
+        filter.insert("place.lat", doc! { "$gte": bbox.south, "$lte": bbox.north });
+        filter.insert("place.lon", doc! { "$gte": bbox.west, "$lte": bbox.east });
         // Covered by the index: only the ids and places come back, in one batch.
         let scan = i64::try_from(NEAR_SCAN).unwrap_or(i64::MAX);
         let entries: Vec<Document> = self
@@ -374,18 +379,20 @@ impl ReportStore for MongoReports {
             .await?
             .try_collect()
             .await?;
-        let candidates = entries
+        let kept = entries
             .iter()
             .filter_map(|d| {
                 let place = d.get_document("place").ok()?;
-                Some((
-                    d.get_str("_id").ok()?.to_string(),
-                    place.get_f64("lat").ok()?,
-                    place.get_f64("lon").ok()?,
-                ))
+                let distance =
+                    near.within(place.get_f64("lat").ok()?, place.get_f64("lon").ok()?)?;
+                Some((distance, d.get_str("_id").ok()?.to_string(), ()))
             })
             .collect();
-        let ids = near.nearest(candidates);
+        let ids: Vec<String> = near
+            .nearest(kept)
+            .into_iter()
+            .map(|(_, id, ())| id)
+            .collect();
         if ids.is_empty() {
             return Ok(Vec::new());
         }

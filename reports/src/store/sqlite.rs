@@ -10,7 +10,7 @@ use veche_core::clock::to_millis;
 use veche_core::id::{AccountId, OrganisationId};
 use veche_core::storage::sqlite::{from_json, pair_row, text_row, to_json};
 use veche_core::storage::{CachedStatements, Sqlite};
-use veche_core::StoreResult;
+use veche_core::{StoreError, StoreResult};
 
 use super::{
     debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy,
@@ -423,9 +423,11 @@ impl ReportStore for SqliteReports {
             return Ok(Vec::new());
         }
         // The candidates from the index entries alone (`open, [category_id,] cell, lat, lon,
-        // id`): no report is read to be weighed.
+        // id`, and the rowid every entry ends with): in each cell only the latitudes of the
+        // circle's box are scanned, and only the entries within its longitudes come back; no
+        // report is read to be weighed.
         let mut sql = format!(
-            "SELECT id, lat, lon FROM reports WHERE open = 1 AND cell IN ({})",
+            "SELECT rowid, id, lat, lon FROM reports WHERE open = 1 AND cell IN ({})",
             marks(near.cells.len())
         );
         let mut args: Vec<Value> = near.cells.iter().map(|c| Value::Integer(*c)).collect();
@@ -433,24 +435,54 @@ impl ReportStore for SqliteReports {
             sql.push_str(" AND category_id = ?");
             args.push(Value::Text(category.to_string()));
         }
-        sql.push_str(" LIMIT ?");
+        let bbox = near.bbox();
+        sql.push_str(" AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ? LIMIT ?");
+        args.extend([bbox.south, bbox.north, bbox.west, bbox.east].map(Value::Real));
         args.push(Value::Integer(as_i64(NEAR_SCAN as u64)));
-        let candidates: Vec<(String, f64, f64)> = self
-            .db
-            .query_all(sql, params_from_iter(args), |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        let (point, radius_m, limit) = (near.point, near.radius_m, near.limit);
+        // One read, one snapshot: the nearest are then read whole by rowid, each through the
+        // table's own b-tree (no second index), in their order.
+        self.db
+            .read(move |conn| {
+                let near = Near {
+                    cells: &[],
+                    category: None,
+                    point,
+                    radius_m,
+                    limit,
+                };
+                let snapshot = conn.unchecked_transaction()?;
+                let mut kept: Vec<(f64, String, i64)> = Vec::new();
+                {
+                    let mut candidates = conn.prepare_cached(&sql)?;
+                    let mut rows = candidates.query(params_from_iter(args))?;
+                    while let Some(row) = rows.next()? {
+                        if let Some(d) = near.within(row.get(2)?, row.get(3)?) {
+                            kept.push((d, row.get(1)?, row.get(0)?));
+                        }
+                    }
+                }
+                let nearest = near.nearest(kept);
+                let mut found = Vec::with_capacity(nearest.len());
+                {
+                    let mut whole =
+                        conn.prepare_cached("SELECT doc, joiners FROM reports WHERE rowid = ?1")?;
+                    for (_, _, rowid) in &nearest {
+                        let mut rows = whole.query([rowid])?;
+                        if let Some(row) = rows.next()? {
+                            let doc = row.get_ref(0)?.as_str().map_err(|e| {
+                                StoreError::Internal(format!("a stored report's text: {e}"))
+                            })?;
+                            let mut report: Report = from_json("report", doc)?;
+                            report.joiners = u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0);
+                            found.push(report);
+                        }
+                    }
+                }
+                snapshot.commit()?;
+                Ok(found)
             })
-            .await?;
-        let ids = near.nearest(candidates);
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT doc, joiners FROM reports WHERE id IN ({})",
-            marks(ids.len())
-        );
-        let args = ids.iter().map(|id| Value::Text(id.clone())).collect();
-        Ok(Near::in_order(&ids, self.select(sql, args).await?))
+            .await
     }
 
     async fn reports(&self, query: &ReportQuery) -> StoreResult<Vec<Report>> {
