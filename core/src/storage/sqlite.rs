@@ -131,26 +131,13 @@ impl Sqlite {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let started = std::time::Instant::now();
-        let (reply, answer) = oneshot::channel();
-        let job = Job {
-            queued: started,
+        self.submit(|queued, reply| Job {
+            queued,
             work: Some(f),
             outcome: None,
             reply: Some(reply),
-        };
-        self.inner
-            .jobs
-            .send(Box::new(job))
-            .await
-            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
-        let result = answer
-            .await
-            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
-        crate::metrics::STORE_LATENCY
-            .with_label_values(&["sqlite", "write"])
-            .observe(started.elapsed().as_secs_f64());
-        result
+        })
+        .await
     }
 
     /// [`Sqlite::write`] for work that can run again from the start: an `Fn` whose only effects
@@ -164,17 +151,29 @@ impl Sqlite {
         F: Fn(&Connection) -> StoreResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let started = std::time::Instant::now();
-        let (reply, answer) = oneshot::channel();
-        let job = Rerunnable {
-            queued: started,
+        self.submit(|queued, reply| Rerunnable {
+            queued,
             work: f,
             outcome: None,
             reply: Some(reply),
-        };
+        })
+        .await
+    }
+
+    /// Hands the job `make` builds (from when it was queued and where to answer) to the
+    /// writer thread, and waits for its answer after the commit.
+    async fn submit<T, J>(
+        &self,
+        make: impl FnOnce(std::time::Instant, oneshot::Sender<StoreResult<T>>) -> J,
+    ) -> StoreResult<T>
+    where
+        J: WriteJob + Send + 'static,
+    {
+        let started = std::time::Instant::now();
+        let (reply, answer) = oneshot::channel();
         self.inner
             .jobs
-            .send(Box::new(job))
+            .send(Box::new(make(started, reply)))
             .await
             .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
         let result = answer
