@@ -13,6 +13,7 @@ mod common;
 
 use veche_core::accounts::model::{Account, Role};
 use veche_core::web::i18n::Lang;
+use veche_core::web::map::picker::{View, PICKER_SIZE};
 use veche_reports::model::{ReportId, Status};
 use veche_reports::rules::{CategoryInput, DecisionInput, ProfileInput, ReportInput};
 use veche_reports::service;
@@ -229,6 +230,195 @@ async fn a_resident_joins_the_nearby_report_then_files_another_with_a_photo_on_a
                 };
                 assert!(map_width > 200.0 && map_width <= f64::from(PHONE.0), "the map scales: {map_width}");
                 assert!((map_width - list_width).abs() < 40.0, "the list stacks under the map: {map_width} vs {list_width}");
+                Ok(())
+            })
+        },
+    )
+    .await;
+}
+
+/// The value of a form field, read now.
+async fn value_of(client: &fantoccini::Client, css: &str) -> TestResult<String> {
+    Ok(client
+        .find(fantoccini::Locator::Css(css))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default())
+}
+
+/// Taps the place picker `(dx, dy)` pixels off its centre and waits for step 1 to come back
+/// with the map at `zoom`.
+async fn tap_the_map(client: &fantoccini::Client, (dx, dy): (f64, f64), zoom: u8) -> TestResult {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+    let picker = wait_for(client, "[data-testid='place-picker']", WAIT).await?;
+    // Actions do not scroll: bring the map on screen first, as a resident would.
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&picker)?],
+        )
+        .await?;
+    let tap = MouseActions::new("finger".to_string())
+        .then(PointerAction::MoveToElement {
+            element: picker,
+            duration: None,
+            x: dx,
+            y: dy,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    client.perform_actions(tap).await?;
+    let want = zoom.to_string();
+    poll_until(client, WAIT, || {
+        let want = want.clone();
+        async move {
+            let now = match client
+                .find(fantoccini::Locator::Css("[data-testid='place-picker']"))
+                .await
+            {
+                Ok(e) => e.attr("data-zoom").await.ok().flatten(),
+                Err(_) => None,
+            };
+            (now.as_deref() == Some(want.as_str()))
+                .then_some(())
+                .ok_or(format!("the map at zoom {want}, not {now:?}"))
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_marks_the_place_by_their_location_or_by_tapping_the_map_on_a_phone() {
+    browser_test(
+        PHONE,
+        |_| {},
+        |client, app| {
+            Box::pin(async move {
+                let (pothole, _, _) = city(app).await;
+                let (id, _) = member(app, KHAMOVNIKI, 1991, true, &[], None).await;
+                sign_in(&client, app, &email_of(app, &id).await).await?;
+
+                // Her phone stands at Plyushchikha: "use my location" (the one script) fills
+                // the place in.
+                let origin = app.url("/");
+                place_the_device(&client, origin.trim_end_matches('/'), (55.7355, 37.5885)).await?;
+                client.goto(&app.url("/reports/new")).await?;
+                let locate = wait_for(&client, "[data-testid='locate']", WAIT).await?;
+                assert!(locate.is_displayed().await?, "the script shows its button");
+                locate.click().await?;
+                poll_until(&client, WAIT, || async {
+                    let lat = value_of(&client, "#lat").await.map_err(|e| e.to_string())?;
+                    (lat == "55.735500")
+                        .then_some(())
+                        .ok_or(format!("lat {lat:?}"))
+                })
+                .await?;
+                assert_eq!(value_of(&client, "#lon").await?, "37.588500");
+                let status = text_of(&client, "[data-locate-status]").await?;
+                assert_eq!(status, msg(app, Lang::Ru, "reports-locate-done"));
+
+                // Without it: the whole city's map; each tap marks the place under it and
+                // brings the map closer, the category kept.
+                client.goto(&app.url("/reports/new")).await?;
+                wait_for(&client, "#category", WAIT)
+                    .await?
+                    .select_by_value(&pothole)
+                    .await?;
+                fill(&client, "#address", "Плющиха, 12").await?;
+                assert_eq!(
+                    wait_for(&client, "[data-testid='place-picker']", WAIT)
+                        .await?
+                        .attr("data-zoom")
+                        .await?
+                        .as_deref(),
+                    Some("0")
+                );
+                let (width, height) = client
+                    .find(fantoccini::Locator::Css("[data-testid='place-picker']"))
+                    .await?
+                    .rectangle()
+                    .await
+                    .map(|(_, _, w, h)| (w, h))?;
+                assert!(
+                    (280.0..=284.0).contains(&width) && (280.0..=284.0).contains(&height),
+                    "the picker is shown at its own size: {width}×{height}"
+                );
+                // Plyushchikha's pixel on the whole map (its centre is outside the city).
+                let outlines = app.platform().boundaries().outlines();
+                let p = &outlines.projection;
+                let (x, y) = p.project(55.7355, 37.5885);
+                let whole = View::whole(p);
+                let per_pixel = whole.side(p) / f64::from(PICKER_SIZE);
+                let offset = ((x - whole.x) / per_pixel, (y - whole.y) / per_pixel);
+                tap_the_map(&client, offset, 1).await?;
+                let first: f64 = value_of(&client, "#lat").await?.parse()?;
+                assert!((first - 55.7355).abs() < 0.01, "{first}");
+                tap_the_map(&client, (0.0, 0.0), 2).await?;
+                let (lat, lon): (f64, f64) = (
+                    value_of(&client, "#lat").await?.parse()?,
+                    value_of(&client, "#lon").await?.parse()?,
+                );
+                // The centre of a view around the first mark is that mark again.
+                assert!((lat - first).abs() < 0.002, "{first} then {lat}");
+                let district = app
+                    .platform()
+                    .boundaries()
+                    .locate(lat, lon)
+                    .ok_or("the marked place lies in a district")?;
+                let note = text_of(&client, "[data-testid='picker-note']").await?;
+                assert!(
+                    note.contains(&district_name(app, district.as_str(), Lang::Ru)),
+                    "{note}"
+                );
+                assert_eq!(value_of(&client, "#category").await?, pothole);
+                assert_eq!(value_of(&client, "#address").await?, "Плющиха, 12");
+                assert_fits_the_screen(&client, "the place form with the map").await?;
+                // What she sees, kept for people to look at.
+                let picker = wait_for(&client, "[data-testid='place-picker']", WAIT).await?;
+                client
+                    .execute(
+                        "arguments[0].scrollIntoView({block: 'center'});",
+                        vec![serde_json::to_value(&picker)?],
+                    )
+                    .await?;
+                let dir = screenshot_dir();
+                std::fs::create_dir_all(&dir)?;
+                std::fs::write(
+                    dir.join("reports-place-picker-phone.png"),
+                    client.screenshot().await?,
+                )?;
+                let (checked, missing) = unlabelled_controls(&client).await?;
+                assert!(checked >= 5 && missing.is_empty(), "{checked}: {missing:?}");
+                // Farther, then on to the nearby step with the marked place.
+                click_to_navigate(
+                    &client,
+                    wait_for(&client, "button[name='pick_move'][value='farther']", WAIT).await?,
+                )
+                .await?;
+                assert_eq!(
+                    wait_for(&client, "[data-testid='place-picker']", WAIT)
+                        .await?
+                        .attr("data-zoom")
+                        .await?
+                        .as_deref(),
+                    Some("1")
+                );
+                click_to_navigate(
+                    &client,
+                    wait_for(&client, "#place-form button[type='submit']", WAIT).await?,
+                )
+                .await?;
+                wait_for(
+                    &client,
+                    "[data-testid='no-nearby'], article[data-nearby]",
+                    WAIT,
+                )
+                .await?;
                 Ok(())
             })
         },

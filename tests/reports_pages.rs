@@ -955,3 +955,171 @@ async fn the_list_pages_by_twenty_keeping_its_filters() {
     );
     app.stop().await;
 }
+
+/// The value of the input `name` in a page (the first such input).
+fn input_value(body: &str, name: &str) -> String {
+    let at = body
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("an input {name}"))
+        + name.len()
+        + 15;
+    body[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_marks_the_place_without_javascript() {
+    use veche_core::web::map::picker::{View, PICKER_SIZE};
+    let app = sqlite(|_| {}).await;
+    let city = city(&app).await;
+    let (client, me) = resident(&app, "vera@example.org").await;
+    let body = app.get(&client, "/reports/new").await.text().await.unwrap();
+    // The map to tap, the whole city first; the location button hidden until its script runs.
+    assert!(
+        body.contains("<input type=\"image\" name=\"pick\""),
+        "{body}"
+    );
+    assert_eq!(input_value(&body, "pick_z"), "0");
+    assert!(body.contains("data-locate hidden"));
+    assert!(body.contains("<script src=\"/static/place.js\"></script>"));
+    let csrf = csrf_of(&app, &client, "/reports/new").await;
+    let boundaries = app.platform().boundaries();
+    let outlines = boundaries.outlines();
+    let projection = &outlines.projection;
+    let half = f64::from(PICKER_SIZE / 2);
+
+    // A tap at the middle of a view around Plyushchikha marks Plyushchikha, in Khamovniki,
+    // and shows the map one step closer; what was typed stays.
+    let view = View::around(projection, POINT.0, POINT.1, 2);
+    let (x, y, z) = view.fields();
+    let tap = |view: (&str, &str, &str), px: &str, py: &str| {
+        vec![
+            ("csrf".to_string(), csrf.clone()),
+            ("category".to_string(), city.pothole.clone()),
+            ("lat".to_string(), String::new()),
+            ("lon".to_string(), String::new()),
+            ("address".to_string(), "Плющиха, 12".to_string()),
+            ("pick_x".to_string(), view.0.to_string()),
+            ("pick_y".to_string(), view.1.to_string()),
+            ("pick_z".to_string(), view.2.to_string()),
+            ("pick.x".to_string(), px.to_string()),
+            ("pick.y".to_string(), py.to_string()),
+        ]
+    };
+    let fields = tap((&x, &y, &z), &half.to_string(), &half.to_string());
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let response = post_form(&app, &client, "/reports/new", &pairs).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().await.unwrap();
+    let lat: f64 = input_value(&body, "lat").parse().unwrap();
+    let lon: f64 = input_value(&body, "lon").parse().unwrap();
+    assert!(
+        (lat - POINT.0).abs() < 1e-3 && (lon - POINT.1).abs() < 1e-3,
+        "{lat} {lon}"
+    );
+    assert_eq!(input_value(&body, "pick_z"), "3");
+    let district = app
+        .platform()
+        .directory()
+        .district(KHAMOVNIKI)
+        .unwrap()
+        .name(Lang::Ru)
+        .to_string();
+    assert!(
+        body.contains(&escaped(&app.platform().catalog.t_args(
+            Lang::Ru,
+            "reports-pick-marked",
+            &[("district", district.clone().into())]
+        ))),
+        "{body}"
+    );
+    assert!(body.contains("value=\"Плющиха, 12\""));
+    assert!(body.contains(&format!("<option value=\"{}\" selected>", city.pothole)));
+    assert!(body.contains("name=\"pick_move\" value=\"farther\""));
+    // The picture it shows marks the place and names the districts around it.
+    let src_at = body.find("src=\"/reports/new/map.svg?").unwrap() + 5;
+    let src = body[src_at..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&");
+    let picture = app.get(&client, &src).await;
+    assert_eq!(picture.status(), StatusCode::OK);
+    assert_eq!(
+        picture.headers()["content-type"].to_str().unwrap(),
+        "image/svg+xml; charset=utf-8"
+    );
+    let svg = picture.text().await.unwrap();
+    assert!(svg.contains("class=\"map-picker-mark\""), "{svg}");
+    assert!(svg.contains(&format!(">{district}</text>")), "{svg}");
+    // Nobody's data in it: anyone may have it, signed in or not.
+    let anonymous = Client::new();
+    let public = anonymous.get(app.url(&src)).send().await.unwrap();
+    assert_eq!(public.status(), StatusCode::OK);
+    // A view made by hand is the whole city, without labels.
+    let whole = app
+        .get(&client, "/reports/new/map.svg?pick_x=1&pick_y=1&pick_z=99")
+        .await;
+    let whole = whole.text().await.unwrap();
+    assert!(!whole.contains("<text") && !whole.contains("map-picker-mark"));
+
+    // A tap outside every district marks nothing and says so; the view stays.
+    let (wx, wy, wz) = View::whole(projection).fields();
+    let fields = tap((&wx, &wy, &wz), "0", "0");
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let body = post_form(&app, &client, "/reports/new", &pairs)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(input_value(&body, "lat"), "");
+    assert_eq!(input_value(&body, "pick_z"), "0");
+    assert!(
+        body.contains(&escaped(&msg(&app, "reports-pick-outside"))),
+        "{body}"
+    );
+    // A pixel off the picture, a view made by hand: the same, no error.
+    let fields = tap(("nope", "1", "77"), "9999", "-3");
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let response = post_form(&app, &client, "/reports/new", &pairs).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().await.unwrap();
+    assert_eq!(input_value(&body, "lat"), "");
+    assert_eq!(input_value(&body, "pick_z"), "0");
+
+    // Farther: one step back; the whole city: zoom 0.
+    for (ask, zoom) in [("farther", "2"), ("whole", "0")] {
+        let mut fields = tap((&x, &y, "3"), "", "");
+        fields.retain(|(k, _)| !k.starts_with("pick."));
+        fields.push(("pick_move".to_string(), ask.to_string()));
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let body = post_form(&app, &client, "/reports/new", &pairs)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(input_value(&body, "pick_z"), zoom, "{ask}");
+    }
+    // The map's taps are step 1 again, never a report, and a tap without the token is refused.
+    let mut fields = tap((&x, &y, &z), "140", "140");
+    fields.retain(|(k, _)| k != "csrf");
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let response = post_form(&app, &client, "/reports/new", &pairs).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let mine = service::mine(&app.reports(), &me, None, 10).await.unwrap();
+    assert!(mine.reports.is_empty());
+}

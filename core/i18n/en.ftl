@@ -343,6 +343,7 @@ invalid-image-not_an_image = This file is not a picture we can read: send a JPEG
 map-attribution = Map data:
 map-suppressed = Too few to show
 map-no-data = No data
+map-picker-title = The map: tap the place
 map-cluster = { $count ->
     [one] { $count } item here
    *[other] { $count } items here

@@ -343,6 +343,7 @@ invalid-image-not_an_image = Этот файл не удаётся прочит�
 map-attribution = Данные карты:
 map-suppressed = Слишком мало, чтобы показать
 map-no-data = Нет данных
+map-picker-title = Карта: нажмите на место
 map-cluster = { $count ->
     [one] { $count } объект здесь
     [few] { $count } объекта здесь

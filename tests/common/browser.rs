@@ -453,8 +453,8 @@ pub async fn assert_fits_the_screen(client: &Client, what: &str) -> TestResult {
     Ok(())
 }
 
-/// Every visible form control of the page with its `<label for=…>`: returns the controls
-/// checked and those lacking a (non-empty) label.
+/// Every visible form control of the page with its `<label for=…>` (an image button with its
+/// `alt`): returns the controls checked and those lacking a (non-empty) label.
 pub async fn unlabelled_controls(client: &Client) -> TestResult<(u64, Vec<String>)> {
     let value = client
         .execute(
@@ -466,6 +466,8 @@ pub async fn unlabelled_controls(client: &Client) -> TestResult<(u64, Vec<String
                 const style = window.getComputedStyle(el);
                 if (el.getClientRects().length === 0 || style.visibility === 'hidden') continue;
                 checked += 1;
+                // A picture that is a button is named by its text alternative.
+                if (el.type === 'image' && (el.alt || '').trim() !== '') continue;
                 const label = el.id ? document.querySelector('label[for="' + CSS.escape(el.id) + '"]') : null;
                 if (!label || label.textContent.trim() === '') missing.push(el.name || el.id || el.outerHTML);
             }
@@ -605,5 +607,48 @@ pub async fn sign_out(client: &Client, app: &TestApp) -> TestResult {
 pub async fn wait_signed_out(client: &Client, app: &TestApp) -> TestResult {
     wait_for_path(client, app, "/").await?;
     wait_for(client, "header .account a[href='/signin']", WAIT).await?;
+    Ok(())
+}
+
+/// A Chrome DevTools command through chromedriver (`POST /session/{id}/goog/cdp/execute`):
+/// what WebDriver has no command for (the device's position, permissions).
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Lets `origin` read the device's position and puts the device at `(lat, lon)`.
+pub async fn place_the_device(client: &Client, origin: &str, (lat, lon): (f64, f64)) -> TestResult {
+    client
+        .issue_cmd(Cdp {
+            cmd: "Browser.grantPermissions",
+            params: json!({ "origin": origin, "permissions": ["geolocation"] }),
+        })
+        .await?;
+    client
+        .issue_cmd(Cdp {
+            cmd: "Emulation.setGeolocationOverride",
+            params: json!({ "latitude": lat, "longitude": lon, "accuracy": 10 }),
+        })
+        .await?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::{Boundaries, Directory, District};
 use crate::web::i18n::Lang;
+use crate::web::map::picker::Label;
 use crate::web::map::{Area, Fill, Outlines};
 
 impl Boundaries {
@@ -68,6 +69,25 @@ pub fn district_areas(
                 fill,
                 href,
             }
+        })
+        .collect()
+}
+
+/// Every district's name in `lang` at its outline's anchor, for the place picker
+/// ([`crate::web::map::picker`]).
+pub fn district_labels(boundaries: &Boundaries, directory: &Directory, lang: Lang) -> Vec<Label> {
+    let outlines = boundaries.outlines();
+    boundaries
+        .iter()
+        .filter_map(|b| {
+            let id = b.district_id.as_str();
+            let (x, y) = outlines.anchor(id)?;
+            let name = directory.district(id).map_or(id, |d| d.name(lang));
+            Some(Label {
+                name: name.to_string(),
+                x,
+                y,
+            })
         })
         .collect()
 }

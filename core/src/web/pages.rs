@@ -260,3 +260,6 @@ pub fn format_time(at: &time::OffsetDateTime) -> String {
 
 /// The stylesheet, served at `/static/veche.css`.
 pub const STYLESHEET: &str = include_str!("../../static/veche.css");
+/// The one script: "use my location" on forms with a place (`data-locate`), served at
+/// `/static/place.js`. Pages work without it.
+pub const PLACE_SCRIPT: &str = include_str!("../../static/place.js");

@@ -4,6 +4,11 @@
 //! (`/reports/new/details`): the description and up to five photos (`multipart/form-data`),
 //! the category and place carried along. A refusal shows the form again, filled, with what
 //! refused it; photos already kept stay named in the form.
+//!
+//! The place can be typed, filled from the phone's position ("use my location", a script of
+//! the web kit's, `/static/place.js`), or tapped on the district map with no script at all:
+//! the map is the form's `<input type="image">` (core's `web::map::picker`), and a tap sends
+//! the form back to step 1 with the place marked and the map closer.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,8 +17,11 @@ use askama::Template;
 use http::StatusCode;
 use warp::reply::Response;
 
+use veche_core::districts::map::district_labels;
 use veche_core::platform::Ctx;
+use veche_core::web::html::Html;
 use veche_core::web::i18n::Tr;
+use veche_core::web::map::picker::{self, View, PICKER_SIZE};
 use veche_core::web::pages::{error_page, page};
 use veche_core::web::problem::Problem;
 use veche_core::web::show::{to_signin, Message};
@@ -98,17 +106,86 @@ async fn check_place(
 
 // ---- Step 1: the category and the place ----
 
+/// The picker's field names (`pick.x`/`pick.y`: the tap; `pick_x`, `pick_y`, `pick_z`: the view
+/// it was shown in).
+const PICK: &str = "pick";
+/// How close the map opens around a place already given (coming back to change it).
+const PICK_AROUND_ZOOM: u8 = 3;
+
+/// The map to tap, as step 1 shows it.
+struct PickerView {
+    /// The view's fields, sent back with the form.
+    x: String,
+    y: String,
+    z: String,
+    /// The picture of this view, with the place marked.
+    src: String,
+    size: u32,
+    zoomed: bool,
+    /// What the last tap marked, in words; or why it marked nothing.
+    note: Option<String>,
+}
+
+impl PickerView {
+    fn new(view: View, input: &PlaceInput, note: Option<String>) -> PickerView {
+        let (x, y, z) = view.fields();
+        let src = format!(
+            "{MAP_IMAGE}?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("pick_x", &x)
+                .append_pair("pick_y", &y)
+                .append_pair("pick_z", &z)
+                .append_pair("lat", &input.lat)
+                .append_pair("lon", &input.lon)
+                .finish()
+        );
+        PickerView {
+            x,
+            y,
+            z,
+            src,
+            size: PICKER_SIZE,
+            zoomed: view.zoom > 0,
+            note,
+        }
+    }
+}
+
+/// The picture behind the picker.
+const MAP_IMAGE: &str = "/reports/new/map.svg";
+
 #[derive(Template)]
 #[template(path = "reports_place.html")]
 struct PlacePage<'a> {
     tr: Tr<'a>,
     categories: Vec<CategoryOption>,
     input: PlaceInput,
+    /// None where the platform knows no district boundaries.
+    picker: Option<PickerView>,
     csrf: String,
     error: Option<Message>,
 }
 
-fn place_form(ctx: &Ctx, names: &Names, input: PlaceInput, problem: Option<Problem>) -> Response {
+/// The map's view for a place: around it when it is a point of the map, else the whole map.
+fn view_of(ctx: &Ctx, input: &PlaceInput) -> Option<View> {
+    let boundaries = ctx.platform.boundaries();
+    if boundaries.is_empty() {
+        return None;
+    }
+    let projection = &boundaries.outlines().projection;
+    Some(match input.point() {
+        Ok((lat, lon)) => View::around(projection, lat, lon, PICK_AROUND_ZOOM),
+        Err(_) => View::whole(projection),
+    })
+}
+
+fn place_form(
+    ctx: &Ctx,
+    names: &Names,
+    input: PlaceInput,
+    (view, note): (Option<View>, Option<String>),
+    problem: Option<Problem>,
+) -> Response {
     let tr = ctx.tr();
     let (status, error) = match problem {
         Some(p) => (p.status, Some(Message::of(ctx, &p))),
@@ -117,6 +194,9 @@ fn place_form(ctx: &Ctx, names: &Names, input: PlaceInput, problem: Option<Probl
     let body = PlacePage {
         tr,
         categories: names.category_options(&input.category),
+        picker: view
+            .or_else(|| view_of(ctx, &input))
+            .map(|view| PickerView::new(view, &input, note)),
         input,
         csrf: ctx.csrf_token(),
         error,
@@ -134,9 +214,105 @@ pub(super) async fn place_page(
         return to_signin(NEW);
     }
     match Names::read(&ctx, &reports).await {
-        Ok(names) => place_form(&ctx, &names, PlaceInput::from_query(&query), None),
+        Ok(names) => place_form(
+            &ctx,
+            &names,
+            PlaceInput::from_query(&query),
+            (None, None),
+            None,
+        ),
         Err(p) => error_page(&ctx, p),
     }
+}
+
+/// What a form sent to the picker asks (`None`: the form asks for step 2's way in, "Next").
+enum PickerAsk {
+    /// A tap at this pixel.
+    Tap(f64, f64),
+    Farther,
+    Whole,
+}
+
+impl PickerAsk {
+    fn of(form: &Form) -> Option<PickerAsk> {
+        let pixel = |axis: &str| {
+            form.get(&format!("{PICK}.{axis}"))
+                .trim()
+                .parse::<f64>()
+                .ok()
+        };
+        if let (Some(px), Some(py)) = (pixel("x"), pixel("y")) {
+            return Some(PickerAsk::Tap(px, py));
+        }
+        match form.get("pick_move") {
+            "farther" => Some(PickerAsk::Farther),
+            "whole" => Some(PickerAsk::Whole),
+            _ => None,
+        }
+    }
+}
+
+/// Step 1 again after a tap or a zoom: the place the tap marks filled in (one within a
+/// district: a tap elsewhere marks nothing and says so), the map moved.
+fn picked(ctx: &Ctx, names: &Names, form: &Form, ask: PickerAsk) -> Response {
+    let mut input = PlaceInput::from_form(form);
+    let boundaries = ctx.platform.boundaries();
+    let outlines = boundaries.outlines();
+    let projection = &outlines.projection;
+    let shown = View::from_fields(projection, PICK, |n| Some(form.get(n)))
+        .unwrap_or_else(|| View::whole(projection));
+    let tr = ctx.tr();
+    let (view, note) = match ask {
+        PickerAsk::Farther => (shown.farther(projection), None),
+        PickerAsk::Whole => (View::whole(projection), None),
+        PickerAsk::Tap(px, py) => {
+            let tapped = shown.tap(projection, px, py);
+            let district = tapped.and_then(|(lat, lon)| boundaries.locate(lat, lon));
+            match (tapped, district) {
+                (Some((lat, lon)), Some(district)) => {
+                    input.lat = format!("{lat:.6}");
+                    input.lon = format!("{lon:.6}");
+                    let name = names
+                        .directory
+                        .district(district.as_str())
+                        .map_or(district.as_str(), |d| d.name(tr.lang))
+                        .to_string();
+                    let note = tr.t1("reports-pick-marked", "district", &name);
+                    let view = View::around(projection, lat, lon, shown.zoom).closer();
+                    (view, Some(note))
+                }
+                _ => (shown, Some(tr.t("reports-pick-outside"))),
+            }
+        }
+    };
+    place_form(ctx, names, input, (Some(view), note), None)
+}
+
+/// GET /reports/new/map.svg?pick_x=…&pick_y=…&pick_z=…&lat=…&lon=…: the picker's picture of
+/// that view, the place marked (public: district lines and names, nothing of anyone's).
+pub(super) async fn map_image(
+    ctx: Ctx,
+    _reports: Arc<Reports>,
+    query: HashMap<String, String>,
+) -> Response {
+    let boundaries = ctx.platform.boundaries();
+    let outlines = boundaries.outlines();
+    let projection = &outlines.projection;
+    let view = View::from_fields(projection, PICK, |n| query.get(n).map(String::as_str))
+        .unwrap_or_else(|| View::whole(projection));
+    let mark = PlaceInput::from_query(&query).point().ok();
+    let tr = ctx.tr();
+    let labels = district_labels(&boundaries, &ctx.platform.directory(), tr.lang);
+    let svg: Html = picker::picker_svg(tr, &outlines, &labels, view, mark);
+    let mut response = Response::new(svg.into_string().into());
+    veche_core::web::respond::set_headers(
+        &mut response,
+        &[
+            (http::header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (http::header::CACHE_CONTROL, "private, max-age=600"),
+        ],
+    );
+    response
 }
 
 struct NearbyCard {
@@ -166,6 +342,9 @@ pub(super) async fn place_submit(ctx: Ctx, form: Form, reports: Arc<Reports>) ->
         Ok(names) => names,
         Err(p) => return error_page(&ctx, p),
     };
+    if let Some(ask) = PickerAsk::of(&form) {
+        return picked(&ctx, &names, &form, ask);
+    }
     let input = PlaceInput::from_form(&form);
     let found = async {
         let (category, point) = check_place(&ctx, &reports, &input).await?;
@@ -180,7 +359,7 @@ pub(super) async fn place_submit(ctx: Ctx, form: Form, reports: Arc<Reports>) ->
     };
     let (category, near) = match found.await {
         Ok(found) => found,
-        Err(p) => return place_form(&ctx, &names, input, Some(p)),
+        Err(p) => return place_form(&ctx, &names, input, (None, None), Some(p)),
     };
     let tr = ctx.tr();
     let now = veche_core::clock::now();
@@ -263,7 +442,7 @@ pub(super) async fn details_page(
     };
     match check_place(&ctx, &reports, &input).await {
         Ok(_) => details_form(&ctx, &names, input, Default::default(), None),
-        Err(p) => place_form(&ctx, &names, input, Some(p)),
+        Err(p) => place_form(&ctx, &names, input, (None, None), Some(p)),
     }
 }
 

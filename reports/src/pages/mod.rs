@@ -46,6 +46,7 @@ pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Re
         pages.get("reports" / "mine") => public::mine_page,
         pages.get("reports" / "new") => filing::place_page,
         pages.post("reports" / "new") => filing::place_submit,
+        pages.get("reports" / "new" / "map.svg") => filing::map_image,
         pages.get("reports" / "new" / "details") => filing::details_page,
         pages.with_files("reports" / "new" / "details") => filing::details_submit,
         pages.get("reports" / String) => report::report_page,

@@ -24,7 +24,7 @@ use crate::districts::{District, Okrug};
 use crate::id::AccountId;
 use crate::platform::{Ctx, Platform};
 use crate::web::i18n::{Lang, Tr};
-use crate::web::pages::{error_page, page, STYLESHEET};
+use crate::web::pages::{error_page, page, PLACE_SCRIPT, STYLESHEET};
 use crate::web::problem::Problem;
 use crate::web::{form, page_ctx, respond, safe_next};
 
@@ -109,19 +109,26 @@ pub fn routes(platform: Arc<Platform>) -> BoxedFilter<(Response,)> {
     let post = || warp::post().and(form(p.clone()));
     let query = warp::query::<HashMap<String, String>>;
     let home = warp::path::end().and(get()).map(|ctx: Ctx| home(&ctx));
-    let css = warp::path!("static" / "veche.css")
-        .and(warp::get())
-        .map(|| {
-            let mut response = Response::new(STYLESHEET.into());
+    let asset = |body: &'static str, content_type: &'static str| {
+        move || {
+            let mut response = Response::new(body.into());
             respond::set_headers(
                 &mut response,
                 &[
-                    (http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                    (http::header::CONTENT_TYPE, content_type),
                     (http::header::CACHE_CONTROL, "public, max-age=3600"),
                 ],
             );
             response
-        });
+        }
+    };
+    let css = warp::path!("static" / "veche.css")
+        .and(warp::get())
+        .map(asset(STYLESHEET, "text/css; charset=utf-8"))
+        .or(warp::path!("static" / "place.js")
+            .and(warp::get())
+            .map(asset(PLACE_SCRIPT, "text/javascript; charset=utf-8")))
+        .unify();
     let lang = warp::path!("lang" / String)
         .and(warp::get())
         .and(query())

@@ -110,6 +110,26 @@ impl Projection {
     }
 }
 
+/// A ring's area (its absolute value: either winding) and its centroid; `None` for a ring
+/// with no area.
+pub fn centroid(ring: &[(f64, f64)]) -> Option<(f64, (f64, f64))> {
+    let (mut twice_area, mut cx, mut cy) = (0.0, 0.0, 0.0);
+    for (i, &(x0, y0)) in ring.iter().enumerate() {
+        let (x1, y1) = ring[(i + 1) % ring.len()];
+        let cross = x0 * y1 - x1 * y0;
+        twice_area += cross;
+        cx += (x0 + x1) * cross;
+        cy += (y0 + y1) * cross;
+    }
+    if twice_area.abs() < f64::EPSILON {
+        return None;
+    }
+    Some((
+        twice_area.abs() / 2.0,
+        (cx / (3.0 * twice_area), cy / (3.0 * twice_area)),
+    ))
+}
+
 /// Douglas–Peucker: the fewest points of `line` that stay within `tolerance` of it. The first
 /// and last points are kept. Iterative, so a long line cannot overflow the stack.
 pub fn simplify(line: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {

@@ -18,6 +18,7 @@
 
 pub mod cluster;
 pub mod geometry;
+pub mod picker;
 pub mod scale;
 
 use std::collections::HashMap;
@@ -45,6 +46,8 @@ pub struct Outlines {
     pub projection: Projection,
     /// Each shape's id and path, in the order given.
     paths: Vec<(String, String)>,
+    /// Each shape's anchor for a label: the centroid of its largest ring, projected.
+    anchors: Vec<Option<(f64, f64)>>,
     index: HashMap<String, usize>,
 }
 
@@ -73,19 +76,27 @@ impl Outlines {
                 max_lat: 1.0,
             });
         let projection = Projection::fit(bbox, MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN);
+        let mut anchors = Vec::with_capacity(shapes.len());
         let paths: Vec<(String, String)> = shapes
             .into_iter()
             .map(|(id, rings)| {
                 let mut path = String::new();
+                let mut largest: Option<(f64, (f64, f64))> = None;
                 for ring in rings {
                     let projected: Vec<(f64, f64)> = ring
                         .iter()
                         .map(|p| projection.project(p[1], p[0]))
                         .collect();
+                    if let Some((area, centre)) = geometry::centroid(&projected) {
+                        if largest.is_none_or(|(a, _)| area > a) {
+                            largest = Some((area, centre));
+                        }
+                    }
                     if let Some(simple) = geometry::simplify_ring(&projected, SIMPLIFY) {
                         geometry::push_ring(&mut path, &simple);
                     }
                 }
+                anchors.push(largest.map(|(_, centre)| centre));
                 (id, path)
             })
             .collect();
@@ -97,8 +108,15 @@ impl Outlines {
         Outlines {
             projection,
             paths,
+            anchors,
             index,
         }
+    }
+
+    /// Where a shape's label goes: the centroid of its largest ring (outer rings and holes
+    /// alike are rings here; a hole is never the largest), in the picture's units.
+    pub fn anchor(&self, id: &str) -> Option<(f64, f64)> {
+        self.index.get(id).and_then(|&i| self.anchors[i])
     }
 
     /// The SVG path of a shape.

@@ -269,3 +269,191 @@ fn legend_buckets_follow_the_values() {
     // More steps than colours are not made.
     assert_eq!(Scale::quantiles(&values, 12).unwrap().len(), 5);
 }
+
+// ---- The place picker ----
+
+mod picker {
+    use super::super::picker::{picker_svg, Label, View, MAX_ZOOM, PICKER_SIZE};
+    use super::*;
+
+    fn near(a: (f64, f64), b: (f64, f64), within: f64) -> bool {
+        (a.0 - b.0).abs() < within && (a.1 - b.1).abs() < within
+    }
+
+    #[test]
+    fn a_tap_is_the_place_under_it_at_every_zoom() {
+        let outlines = two_squares();
+        let p = &outlines.projection;
+        let half = f64::from(PICKER_SIZE) / 2.0;
+        let whole = View::whole(p);
+        // The centre of the whole map is the middle of the two squares.
+        let centre = whole.tap(p, half, half).unwrap();
+        assert!(near(centre, (55.05, 37.1), 1e-3), "{centre:?}");
+        // Zoomed around a point, the picture's centre is that point, and a corner is half a
+        // side away from it.
+        for zoom in 0..=MAX_ZOOM {
+            let view = View::around(p, 55.02, 37.03, zoom);
+            assert_eq!(view.zoom, zoom);
+            let got = view.tap(p, half, half).unwrap();
+            assert!(near(got, (55.02, 37.03), 1e-9), "zoom {zoom}: {got:?}");
+            let side = view.side(p);
+            let corner = p.unproject(view.x - side / 2.0 + 1e-9, view.y - side / 2.0 + 1e-9);
+            if p.shows(view.x - side / 2.0, view.y - side / 2.0) {
+                let tapped = view.tap(p, 0.0, 0.0).unwrap();
+                assert!(near(tapped, corner, 1e-6), "zoom {zoom}");
+            }
+        }
+        // Each step halves the side.
+        let z1 = View::around(p, 55.02, 37.03, 1);
+        let z2 = z1.closer();
+        assert_eq!(z2.zoom, 2);
+        assert!((z1.side(p) / z2.side(p) - 2.0).abs() < 1e-12);
+        // A pixel outside the picture, or a place off the map, is no place.
+        assert_eq!(whole.tap(p, -1.0, half), None);
+        assert_eq!(whole.tap(p, half, f64::from(PICKER_SIZE) + 0.5), None);
+        let edge = View::around(p, 55.0001, 37.0001, 2);
+        assert_eq!(edge.tap(p, 0.0, f64::from(PICKER_SIZE)), None);
+    }
+
+    #[test]
+    fn zoom_stops_at_its_ends() {
+        let outlines = two_squares();
+        let p = &outlines.projection;
+        let mut view = View::around(p, 55.05, 37.05, 200);
+        assert_eq!(view.zoom, MAX_ZOOM);
+        view = view.closer();
+        assert_eq!(view.zoom, MAX_ZOOM);
+        view = view.farther(p);
+        assert_eq!(view.zoom, MAX_ZOOM - 1);
+        let mut out = View::around(p, 55.05, 37.05, 1);
+        out = out.farther(p);
+        assert_eq!(out, View::whole(p));
+        assert_eq!(out.farther(p), View::whole(p));
+        // A place off the map opens the whole map.
+        assert_eq!(View::around(p, 10.0, 10.0, 3), View::whole(p));
+    }
+
+    #[test]
+    fn a_view_from_a_form_is_checked() {
+        let outlines = two_squares();
+        let p = &outlines.projection;
+        let view = View::around(p, 55.05, 37.05, 3);
+        let (x, y, z) = view.fields();
+        let fields = |x: &str, y: &str, z: &str| {
+            let (x, y, z) = (x.to_string(), y.to_string(), z.to_string());
+            move |name: &str| -> Option<String> {
+                match name {
+                    "pick_x" => Some(x.clone()),
+                    "pick_y" => Some(y.clone()),
+                    "pick_z" => Some(z.clone()),
+                    _ => None,
+                }
+            }
+        };
+        let read = |get: &dyn Fn(&str) -> Option<String>| {
+            let owned: Vec<(String, Option<String>)> = ["pick_x", "pick_y", "pick_z"]
+                .iter()
+                .map(|n| (n.to_string(), get(n)))
+                .collect();
+            View::from_fields(p, "pick", |n| {
+                owned
+                    .iter()
+                    .find(|(k, _)| k == n)
+                    .and_then(|(_, v)| v.as_deref())
+            })
+        };
+        let back = read(&fields(&x, &y, &z)).unwrap();
+        assert!((back.x - view.x).abs() < 0.1 && (back.y - view.y).abs() < 0.1);
+        assert_eq!(back.zoom, 3);
+        for (x, y, z) in [
+            ("", "10", "1"),
+            ("abc", "10", "1"),
+            ("NaN", "10", "1"),
+            ("inf", "10", "1"),
+            ("10", "10", "-1"),
+            ("10", "10", "6"),
+            ("10", "10", "300"),
+            ("-5", "10", "1"),
+            ("10", "100000", "1"),
+        ] {
+            assert_eq!(read(&fields(x, y, z)), None, "{x} {y} {z}");
+        }
+        assert_eq!(read(&|_| None), None);
+    }
+
+    #[test]
+    fn the_picture_marks_the_place_labels_close_views_and_escapes_names() {
+        let catalog = catalog();
+        let tr = Tr {
+            catalog: &catalog,
+            lang: Lang::En,
+        };
+        let outlines = two_squares();
+        let p = &outlines.projection;
+        let (ax, ay) = outlines.anchor("a").unwrap();
+        // The anchor of a square with a hole is its outer ring's centre.
+        let (cx, cy) = p.project(55.05, 37.05);
+        assert!((ax - cx).abs() < 1e-6 && (ay - cy).abs() < 1e-6);
+        assert_eq!(outlines.anchor("nope"), None);
+        let labels = [Label {
+            name: "<script>alert(1)</script> & Co".to_string(),
+            x: ax,
+            y: ay,
+        }];
+        let whole = picker_svg(tr, &outlines, &labels, View::whole(p), Some((55.05, 37.05)));
+        assert!(whole.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(whole.contains("width=\"280\" height=\"280\""));
+        assert_eq!(whole.matches("<path ").count(), 2);
+        assert!(whole.contains("class=\"map-picker-mark\""));
+        // No labels on the whole map.
+        assert!(!whole.contains("<text"));
+        let close = View::around(p, 55.05, 37.05, 2);
+        let svg = picker_svg(tr, &outlines, &labels, close, Some((55.05, 37.05)));
+        assert!(
+            svg.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#38; Co"),
+            "{}",
+            svg.as_str()
+        );
+        assert!(!svg.contains("<script"));
+        // The view box is the view's square.
+        let side = close.side(p);
+        assert!(svg.contains(&format!("{} ", side)) || svg.contains(&format!("{:.3}", side)));
+        // A mark outside the view is not drawn.
+        let far = picker_svg(tr, &outlines, &labels, close, Some((55.0, 37.19)));
+        assert!(!far.contains("map-picker-mark"));
+        let none = picker_svg(tr, &outlines, &labels, close, None);
+        assert!(!none.contains("map-picker-mark"));
+    }
+}
+
+#[test]
+fn the_picker_leaves_out_labels_that_would_cross_and_keeps_the_nearest() {
+    use super::picker::{picker_svg, Label, View};
+    let catalog = catalog();
+    let tr = Tr {
+        catalog: &catalog,
+        lang: Lang::En,
+    };
+    let outlines = two_squares();
+    let p = &outlines.projection;
+    let view = View::around(p, 55.05, 37.1, 1);
+    let label = |name: &str, dx: f64, dy: f64| Label {
+        name: name.to_string(),
+        x: view.x + dx,
+        y: view.y + dy,
+    };
+    // Two long names a unit apart cross; a third far below does not.
+    let labels = [
+        label("Far-but-first-in-the-list", 3.0, 0.0),
+        label("Nearest-the-centre", 0.5, 0.0),
+        label("Below", 0.0, 150.0),
+    ];
+    let svg = picker_svg(tr, &outlines, &labels, view, None);
+    assert!(
+        svg.contains(">Nearest-the-centre</text>"),
+        "{}",
+        svg.as_str()
+    );
+    assert!(!svg.contains("Far-but-first-in-the-list"));
+    assert!(svg.contains(">Below</text>"));
+}
