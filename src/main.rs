@@ -9,6 +9,9 @@ use veche::bench::Seeding;
 use veche::config::{LogFormat, Settings, SettingsArgs};
 use veche::polls_cli::Report;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "veche",

@@ -628,6 +628,14 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String, Vec<u8>) {
     exchange(addr, "GET", path, &[], None).await
 }
 
+async fn get_with(
+    addr: std::net::SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String, Vec<u8>) {
+    exchange(addr, "GET", path, headers, None).await
+}
+
 /// `POST /api/v1/uploads` and `/media/{hash}`, `/media/{hash}/thumb`: a 20 MB body is refused
 /// unread (413), a text file by its content (422), a photo kept without its position with
 /// the addresses of the picture and its thumbnail, both served for good.
@@ -676,22 +684,52 @@ async fn photos_are_uploaded_and_served_over_http() {
     assert_eq!(sent["thumb_url"], format!("/media/{hash}/thumb"));
     assert_eq!(sent["status"], "processing");
 
-    // No background worker runs yet: the upload waits, and nothing of it is served.
+    // No background worker runs yet: the upload waits, and nothing of it is served: its
+    // addresses show the placeholder, never cached.
     for path in [format!("/media/{hash}"), format!("/media/{hash}/thumb")] {
-        let (status, _, body) = get(addr, &path).await;
-        assert_eq!(status, 404, "{path}");
+        let (status, head, body) = get(addr, &path).await;
+        assert_eq!(status, 200, "{path}");
+        let head = head.to_ascii_lowercase();
+        assert!(head.contains("content-type: image/svg+xml"), "{head}");
+        assert!(head.contains("cache-control: no-store"), "{head}");
+        assert_eq!(
+            body,
+            veche_core::web::uploads::PROCESSING_PLACEHOLDER.as_bytes()
+        );
         assert!(!body.windows(11).any(|w| w == b"GPSLatitude"));
     }
+    // Its state, for API clients.
+    let status_path = format!("/api/v1/uploads/{hash}");
+    let (status, _, body) = get_with(addr, &status_path, &auth[..1]).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let state: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(state["status"], "processing");
+    assert_eq!(state["hash"], hash);
+    let zeros = "0".repeat(64);
+    assert_eq!(
+        get_with(addr, &format!("/api/v1/uploads/{zeros}"), &auth[..1])
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        get_with(addr, "/api/v1/uploads/nope", &auth[..1]).await.0,
+        404
+    );
+    assert_eq!(get(addr, &status_path).await.0, 401, "signed in only");
     // The worker (as `veche worker` or `veche serve` with the workers on starts it).
     running.spawn_work();
     let deadline = Instant::now() + Duration::from_secs(60);
     let (status, head, picture) = loop {
         let answer = get(addr, &format!("/media/{hash}")).await;
-        if answer.0 != 404 || Instant::now() > deadline {
+        if !answer.1.to_ascii_lowercase().contains("image/svg+xml") || Instant::now() > deadline {
             break answer;
         }
         tokio::task::yield_now().await;
     };
+    let (_, _, body) = get_with(addr, &status_path, &auth[..1]).await;
+    let state: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(state["status"], "ready");
     assert_eq!(status, 200, "processed within the deadline");
     assert_ne!(picture, raw, "never the file sent");
     assert!(
@@ -713,7 +751,6 @@ async fn photos_are_uploaded_and_served_over_http() {
     );
     let thumb = image::load_from_memory_with_format(&thumb, image::ImageFormat::Jpeg).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (320, 160));
-    let zeros = "0".repeat(64);
     assert_eq!(get(addr, &format!("/media/{zeros}/thumb")).await.0, 404);
     assert_eq!(
         get(addr, "/media/..%2F..%2Fveche.sqlite3/thumb").await.0,

@@ -229,14 +229,18 @@ pub async fn wait_for_path(client: &Client, app: &TestApp, path: &str) -> TestRe
 
 /// Waits until the picture `testid` (its `data-testid`) has loaded (`what` names it in the
 /// failure): its natural width. A picture is processed in the background after its upload:
-/// until then the page says so (`photo-processing`) or its address answers 404, and the page
-/// is opened again until it shows.
+/// until then the page says so (`photo-processing`) or its address answers a placeholder, and
+/// the page is opened again until it shows.
 pub async fn loaded_width(client: &Client, testid: &str, what: &str) -> TestResult<u64> {
+    // The placeholder a processing photo's address answers is an SVG: its answer's type tells.
     let script = format!(
         "const i = document.querySelector(\"[data-testid='{testid}']\"); \
          if ((!i && document.querySelector(\"[data-testid='photo-processing']\")) \
              || (i && i.complete && i.naturalWidth === 0)) {{ location.reload(); return 0; }} \
-         return i && i.complete ? i.naturalWidth : 0;"
+         if (!i || !i.complete) return 0; \
+         return fetch(i.currentSrc).then(r => {{ \
+           if ((r.headers.get('content-type') || '').startsWith('image/svg')) {{ location.reload(); return 0; }} \
+           return i.naturalWidth; }});"
     );
     poll_until(client, WAIT, || async {
         let width = client

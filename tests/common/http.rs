@@ -52,18 +52,29 @@ impl TestApp {
         client.get(self.url(path)).send().await.expect("request")
     }
 
-    /// GET `path` (a photo's `/media/…` address) until it answers something else than 404,
-    /// within 30 s: the upload was processed in the background. Its answer.
+    /// GET `path` (a photo's `/media/…` address) until it answers something else than 404 or
+    /// the processing placeholder (an SVG), within 30 s: the upload was processed in the
+    /// background. Its answer.
     pub async fn processed(&self, client: &Client, path: &str) -> Response {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             let response = self.get(client, path).await;
-            if response.status() != StatusCode::NOT_FOUND {
+            let placeholder = response
+                .headers()
+                .get("content-type")
+                .is_some_and(|t| t.as_bytes().starts_with(b"image/svg+xml"));
+            if response.status() != StatusCode::NOT_FOUND && !placeholder {
                 return response;
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "{path} answers 404: the upload was not processed within 30 s"
+                "{path} answers {} ({}): the upload was not processed within 30 s",
+                response.status(),
+                if placeholder {
+                    "the placeholder"
+                } else {
+                    "nothing"
+                }
             );
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }

@@ -84,6 +84,16 @@ impl Running for RunningAccounts {
                     .then(uploads::upload)
                     .boxed()
             },
+            {
+                use warp::Filter;
+                let store = self.uploads.clone();
+                warp::path!("api" / "v1" / "uploads" / String)
+                    .and(warp::get())
+                    .and(crate::web::api_ctx(self.platform.clone()))
+                    .and(warp::any().map(move || store.clone()))
+                    .then(|hash, ctx, store| uploads::upload_state(ctx, store, hash))
+                    .boxed()
+            },
         ]))
     }
 

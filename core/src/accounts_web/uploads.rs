@@ -1,5 +1,6 @@
 //! `POST /api/v1/uploads`: a signed-in resident's picture, checked by content and kept for the
 //! background work to process; its id is what a feature's input names (an idea's `image`).
+//! `GET /api/v1/uploads/{hash}`: where its processing stands.
 //! Pages take pictures in their own forms (`multipart/form-data`); this is the same for API
 //! clients.
 
@@ -11,7 +12,7 @@ use serde::Serialize;
 use warp::reply::Response;
 
 use crate::platform::Ctx;
-use crate::web::problem::ProblemDocument;
+use crate::web::problem::{Problem, ProblemDocument};
 use crate::web::ratelimit::CoreLimit;
 use crate::web::respond;
 use crate::web::uploads::{self, UploadStore};
@@ -25,8 +26,9 @@ pub struct UploadView {
     pub url: String,
     /// Where its thumbnail (at most 320 pixels a side) is served.
     pub thumb_url: String,
-    /// `processing` (both addresses answer 404 until it is `ready`; a file whose body does not
-    /// decode is then dropped) or `ready`.
+    /// `processing` (until it is `ready`, both addresses answer a placeholder picture,
+    /// `image/svg+xml`, not to be cached), `ready`, or `dropped` (its body did not decode:
+    /// both addresses answer 404).
     pub status: &'static str,
 }
 
@@ -63,7 +65,37 @@ pub async fn upload(ctx: Ctx, store: Arc<dyn UploadStore>, body: Bytes) -> Respo
     ctx.finish(result)
 }
 
+/// Where an upload's processing stands (ask again while it is `processing`).
+#[utoipa::path(get, path = "/api/v1/uploads/{hash}", tag = "accounts",
+    params(("hash" = String, Path, description = "What the upload answered")),
+    responses((status = 200, body = UploadView),
+        (status = 401, description = "`unauthorized`", body = ProblemDocument),
+        (status = 404, description = "`not_found`: no upload of that hash", body = ProblemDocument)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn upload_state(ctx: Ctx, store: Arc<dyn UploadStore>, hash: String) -> Response {
+    let result = async {
+        ctx.signed_in()?;
+        if !uploads::is_hash(&hash) {
+            return Err(Problem::not_found());
+        }
+        let info = store
+            .info(&hash)
+            .await
+            .map_err(Problem::from)?
+            .ok_or_else(Problem::not_found)?;
+        let view = UploadView {
+            status: info.state.as_str(),
+            url: uploads::url(&hash),
+            thumb_url: uploads::thumb_url(&hash),
+            hash,
+        };
+        Ok(respond::json(StatusCode::OK, &view))
+    }
+    .await;
+    ctx.finish(result)
+}
+
 /// The upload's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(upload), components(schemas(UploadView)))]
+#[openapi(paths(upload, upload_state), components(schemas(UploadView)))]
 pub struct UploadsApi;

@@ -35,8 +35,10 @@ const QUEUE_DEPTH: usize = 8192;
 const LOOKUP_CONNECTIONS: usize = 16;
 /// The database file is read through a memory map up to this size: a page missing from a
 /// connection's own cache is then a memory access, not a `pread` (the connections share the
-/// OS page cache either way).
-const MMAP_BYTES: i64 = 1 << 30;
+/// OS page cache either way). This is the most SQLite allows unless built otherwise
+/// (`SQLITE_MAX_MMAP_SIZE`, 2 GiB less 64 KiB); a larger file is read through the map as far
+/// as it reaches and with `pread` beyond.
+const MMAP_BYTES: i64 = 0x7fff_0000;
 /// Statements kept prepared per connection (every statement of every store fits).
 const STATEMENT_CACHE: usize = 256;
 
@@ -269,7 +271,9 @@ impl Sqlite {
         from_row: FromRow<T>,
     ) -> StoreResult<Vec<T>> {
         self.read(move |conn| {
-            let mut stmt = conn.prepare(sql.as_ref())?;
+            // Kept prepared on the connection (up to `STATEMENT_CACHE`, least recently used
+            // first out): most reads are the same few statements.
+            let mut stmt = conn.prepare_cached(sql.as_ref())?;
             let rows = stmt.query_map(params, from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })

@@ -352,27 +352,51 @@ pub async fn accept_upload(
     Ok((hash, UploadState::Processing))
 }
 
-/// The bytes `/media/{id}` serves: the kept JPEG of a ready upload (or `thumb`nail); a JPEG
-/// named by its own hash when no upload has that id; nothing while an upload is processed or
-/// once it is dropped. The quarantine is never read.
-async fn served(store: &dyn UploadStore, id: &str, thumb: bool) -> StoreResult<Option<Bytes>> {
-    if !is_hash(id) {
-        return Ok(None);
-    }
-    match store.info(id).await? {
-        Some(info) if info.state == UploadState::Ready => {
-            let name = if thumb {
-                &info.thumb_hash
-            } else {
-                &info.picture_hash
-            };
-            store.bytes(name).await
-        }
-        Some(_) => Ok(None),
-        None if thumb => Ok(None),
-        None => store.bytes(id).await,
-    }
+/// What `/media/{id}` serves.
+enum Served {
+    /// The kept JPEG of a ready upload (or its thumbnail); a JPEG named by its own hash when no
+    /// upload has that id.
+    Picture(Bytes),
+    /// An upload still being processed: a placeholder picture, never cached, so that every
+    /// page showing the photo (a card, a list, a feed) shows something until it is ready.
+    Processing,
+    /// Nothing: no such picture, or an upload dropped. The quarantine is never read.
+    Nothing,
 }
+
+async fn served(store: &dyn UploadStore, id: &str, thumb: bool) -> StoreResult<Served> {
+    if !is_hash(id) {
+        return Ok(Served::Nothing);
+    }
+    let bytes = match store.info(id).await? {
+        Some(info) => match info.state {
+            UploadState::Ready => {
+                let name = if thumb {
+                    &info.thumb_hash
+                } else {
+                    &info.picture_hash
+                };
+                store.bytes(name).await?
+            }
+            UploadState::Processing => return Ok(Served::Processing),
+            UploadState::Dropped => None,
+        },
+        None if thumb => None,
+        None => store.bytes(id).await?,
+    };
+    Ok(bytes.map_or(Served::Nothing, Served::Picture))
+}
+
+/// The placeholder of a photo being processed: a grey 4:3 frame with an hourglass, no text
+/// (it serves every language), as an SVG document.
+pub const PROCESSING_PLACEHOLDER: &str = concat!(
+    r##"<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240" viewBox="0 0 320 240">"##,
+    r##"<rect width="320" height="240" fill="#e8e9eb"/>"##,
+    r##"<path d="M140 90h40v8l-14 22 14 22v8h-40v-8l14-22-14-22z" fill="none" stroke="#767d87" stroke-width="4" stroke-linejoin="round"/>"##,
+    r##"<path d="M148 146h24l-12-14z" fill="#767d87"/></svg>"##
+);
+/// The content type of the placeholder.
+pub const PLACEHOLDER_TYPE: &str = "image/svg+xml";
 
 /// `GET /media/{hash}` and `GET /media/{hash}/thumb`: a stored picture and its thumbnail,
 /// cached for good (a name is its content), never sniffed as anything else, never run as a
@@ -396,20 +420,25 @@ pub fn routes(
     picture.or(thumb).unify()
 }
 
-fn media_response(found: StoreResult<Option<Bytes>>) -> Response {
-    let bytes = match found {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => return super::respond::status_only(StatusCode::NOT_FOUND),
+fn media_response(found: StoreResult<Served>) -> Response {
+    let (body, content_type, cache) = match found {
+        Ok(Served::Picture(bytes)) => (bytes, CONTENT_TYPE, "public, max-age=31536000, immutable"),
+        Ok(Served::Processing) => (
+            Bytes::from_static(PROCESSING_PLACEHOLDER.as_bytes()),
+            PLACEHOLDER_TYPE,
+            "no-store",
+        ),
+        Ok(Served::Nothing) => return super::respond::status_only(StatusCode::NOT_FOUND),
         Err(e) => {
             tracing::warn!(error = %e, "reading an upload");
             return super::respond::status_only(StatusCode::SERVICE_UNAVAILABLE);
         }
     };
-    let mut response = Response::new(bytes.into());
+    let mut response = Response::new(body.into());
     let headers = response.headers_mut();
     for (name, value) in [
-        (header::CONTENT_TYPE, CONTENT_TYPE),
-        (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        (header::CONTENT_TYPE, content_type),
+        (header::CACHE_CONTROL, cache),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (
             header::CONTENT_SECURITY_POLICY,
