@@ -2,7 +2,9 @@
 //! annotations in every crate.
 
 use std::sync::Arc;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 
 use veche_core::feature::Running;
 
@@ -29,5 +31,13 @@ pub fn document(features: &[Arc<dyn Running>]) -> utoipa::openapi::OpenApi {
         "bearer",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
+    // What an operation asks unless it says otherwise: a session or a token. Public
+    // operations say `security(())` (anyone), or `security((), …)` (anyone, more when signed
+    // in); `tests/api.rs` checks each against what an anonymous request is answered.
+    let none: [&str; 0] = [];
+    doc.security = Some(vec![
+        SecurityRequirement::new("session", none),
+        SecurityRequirement::new("bearer", none),
+    ]);
     doc
 }

@@ -863,10 +863,18 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
     let doc: Value = app.get_json(&client, "/api/v1/openapi.json").await;
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = Vec::new();
+    // Unless an operation says otherwise, it asks for a session or a token.
+    let default = doc["security"].as_array().cloned().unwrap_or_default();
+    assert_eq!(default.len(), 2, "{default:?}");
     for (path, item) in paths {
         for method in ["get", "post", "put", "patch", "delete"] {
             if let Some(operation) = item.get(method) {
-                documented.push((method.to_string(), path.clone()));
+                // Public: its requirements (or the default) include the empty one.
+                let asks = operation["security"].as_array().unwrap_or(&default);
+                let public = asks
+                    .iter()
+                    .any(|r| r.as_object().is_some_and(|o| o.is_empty()));
+                documented.push((method.to_string(), path.clone(), public));
                 assert!(
                     operation["responses"]
                         .as_object()
@@ -878,7 +886,7 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
     }
     for (method, path) in API_ROUTES {
         assert!(
-            documented.iter().any(|(m, p)| m == method && p == path),
+            documented.iter().any(|(m, p, _)| m == method && p == path),
             "{method} {path} is not documented"
         );
     }
@@ -890,7 +898,8 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
     let (project_id, idea_id, comment_id) = an_idea_with_a_comment(&app.ideas()).await;
     // And a public report, for the reports' paths.
     let report_id = a_public_report(&app.reports()).await;
-    for (method, path) in &documented {
+    for (method, path, public) in &documented {
+        let documented_path = path.clone();
         // Every documented operation is served: anonymous requests get 401, 400-class input
         // errors or 200 — never the router's 404 or 405.
         let path = if path.starts_with("/api/v1/polls/{id}") {
@@ -925,6 +934,19 @@ async fn the_openapi_document_covers_every_endpoint_and_each_exists() {
             status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
             "{method} {path}: {status}"
         );
+        // What the document says of authentication is what an anonymous request meets.
+        if status == StatusCode::UNAUTHORIZED {
+            assert!(
+                !public,
+                "{method} {documented_path}: 401 to anyone, yet documented as public"
+            );
+        }
+        if status.is_success() {
+            assert!(
+                *public,
+                "{method} {documented_path}: {status} to anyone, yet documented as signed in only"
+            );
+        }
     }
     assert!(doc["components"]["schemas"]["ProblemDocument"].is_object());
     app.stop().await;

@@ -956,6 +956,20 @@ async fn the_list_pages_by_twenty_keeping_its_filters() {
     app.stop().await;
 }
 
+/// [`post_form`] of fields made at run time.
+async fn post_fields(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    fields: &[(String, String)],
+) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    post_form(app, client, path, &pairs).await
+}
+
 /// The value of the input `name` in a page (the first such input).
 fn input_value(body: &str, name: &str) -> String {
     let at = body
@@ -1006,11 +1020,7 @@ async fn the_map_marks_the_place_without_javascript() {
         ]
     };
     let fields = tap((&x, &y, &z), &half.to_string(), &half.to_string());
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let response = post_form(&app, &client, "/reports/new", &pairs).await;
+    let response = post_fields(&app, &client, "/reports/new", &fields).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.text().await.unwrap();
     let lat: f64 = input_value(&body, "lat").parse().unwrap();
@@ -1068,11 +1078,7 @@ async fn the_map_marks_the_place_without_javascript() {
     // A tap outside every district marks nothing and says so; the view stays.
     let (wx, wy, wz) = View::whole(projection).fields();
     let fields = tap((&wx, &wy, &wz), "0", "0");
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let body = post_form(&app, &client, "/reports/new", &pairs)
+    let body = post_fields(&app, &client, "/reports/new", &fields)
         .await
         .text()
         .await
@@ -1085,11 +1091,7 @@ async fn the_map_marks_the_place_without_javascript() {
     );
     // A pixel off the picture, a view made by hand: the same, no error.
     let fields = tap(("nope", "1", "77"), "9999", "-3");
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let response = post_form(&app, &client, "/reports/new", &pairs).await;
+    let response = post_fields(&app, &client, "/reports/new", &fields).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.text().await.unwrap();
     assert_eq!(input_value(&body, "lat"), "");
@@ -1100,11 +1102,7 @@ async fn the_map_marks_the_place_without_javascript() {
         let mut fields = tap((&x, &y, "3"), "", "");
         fields.retain(|(k, _)| !k.starts_with("pick."));
         fields.push(("pick_move".to_string(), ask.to_string()));
-        let pairs: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let body = post_form(&app, &client, "/reports/new", &pairs)
+        let body = post_fields(&app, &client, "/reports/new", &fields)
             .await
             .text()
             .await
@@ -1114,11 +1112,7 @@ async fn the_map_marks_the_place_without_javascript() {
     // The map's taps are step 1 again, never a report, and a tap without the token is refused.
     let mut fields = tap((&x, &y, &z), "140", "140");
     fields.retain(|(k, _)| k != "csrf");
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let response = post_form(&app, &client, "/reports/new", &pairs).await;
+    let response = post_fields(&app, &client, "/reports/new", &fields).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let mine = service::mine(&app.reports(), &me, None, 10).await.unwrap();
     assert!(mine.reports.is_empty());

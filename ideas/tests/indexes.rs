@@ -177,3 +177,43 @@ async fn the_server_holds_every_index_after_the_store_opens() {
     })
     .await;
 }
+
+/// On SQLite, which of a page's ideas a resident supports (the adapter's query, written out)
+/// seeks the supports' key once an idea: no index by account is kept, as every support would
+/// write it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_resident_supports_seeks_the_key_on_sqlite() {
+    veche_core::testing::on_sqlite(|backend| async move {
+        veche_ideas::store::open(&backend).await.unwrap();
+        let Backend::Sqlite(db) = &backend else {
+            unreachable!("on_sqlite gives SQLite")
+        };
+        let plan: Vec<String> = db
+            .query_all(
+                "EXPLAIN QUERY PLAN SELECT idea_id FROM idea_supports
+                 WHERE account_id = ? AND idea_id IN (?, ?, ?)",
+                ["a", "i1", "i2", "i3"],
+                |row| row.get::<_, String>(3),
+            )
+            .await
+            .unwrap();
+        let plan = plan.join(" | ");
+        assert!(
+            plan.contains("USING PRIMARY KEY (idea_id=? AND account_id=?)"),
+            "{plan}"
+        );
+        let indexes: Vec<String> = db
+            .query_all(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'idea_supports'",
+                [],
+                |row| row.get::<_, String>(0),
+            )
+            .await
+            .unwrap();
+        assert!(
+            indexes.iter().all(|n| n.starts_with("sqlite_autoindex")),
+            "{indexes:?}"
+        );
+    })
+    .await;
+}

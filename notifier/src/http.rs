@@ -298,8 +298,7 @@ pub async fn retry_dead(
 #[utoipa::path(get, path = "/api/v1/me/notifications", tag = "notifications",
     responses((status = 200, body = NotificationPreferences),
         (status = 401, description = "`unauthorized`, `invalid_token`", body = ProblemDocument),
-        (status = 503, description = "`unavailable`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 503, description = "`unavailable`", body = ProblemDocument)))]
 pub async fn get_preferences(req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -318,8 +317,7 @@ pub async fn get_preferences(req: Req) -> Response {
         (status = 401, body = ProblemDocument),
         (status = 403, description = "missing or wrong CSRF token", body = ProblemDocument),
         (status = 422, description = "`validation_failed` with `field` `kind` (reason `unknown_kind`: unknown, or essential and so not adjustable) or `delivery` (reason `invalid_delivery`); nothing is changed", body = ProblemDocument),
-        (status = 429, description = "`rate_limited`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 429, description = "`rate_limited`", body = ProblemDocument)))]
 pub async fn put_preferences(req: Req<PreferencesInput>) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -341,8 +339,7 @@ pub async fn put_preferences(req: Req<PreferencesInput>) -> Response {
     params(("limit" = Option<u32>, Query, description = "1 to 100, default 20"), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = MailJobPage),
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)))]
 pub async fn admin_dead_letters(req: Req) -> Response {
     req.answer(async {
         req.with_role(Role::Admin)?;
@@ -362,8 +359,7 @@ pub async fn admin_dead_letters(req: Req) -> Response {
     responses((status = 202, description = "Queued again", body = MailJobView),
         (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument),
         (status = 404, description = "`not_found`: no such job", body = ProblemDocument),
-        (status = 409, description = "`not_dead`: the job is not a dead letter", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 409, description = "`not_dead`: the job is not a dead letter", body = ProblemDocument)))]
 pub async fn admin_retry_mail(id: String, req: Req) -> Response {
     req.answer(async {
         let admin = &req.with_role(Role::Admin)?.account.id;
@@ -379,8 +375,7 @@ pub async fn admin_retry_mail(id: String, req: Req) -> Response {
 /// Admin: how many outbox jobs are in each state.
 #[utoipa::path(get, path = "/api/v1/admin/mail/stats", tag = "admin",
     responses((status = 200, body = MailStats),
-        (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)))]
 pub async fn admin_mail_stats(req: Req) -> Response {
     req.answer(async {
         req.with_role(Role::Admin)?;

@@ -211,6 +211,7 @@ fn every_text_of_the_pages_is_in_the_catalog() {
                     ("hours", 3.into()),
                     ("reason", "Дороги".into()),
                     ("status", "Открыто".into()),
+                    ("district", "Хамовники".into()),
                 ],
             );
             assert!(

@@ -233,6 +233,8 @@ pub async fn wait_for_path(client: &Client, app: &TestApp, path: &str) -> TestRe
 /// the page is opened again until it shows.
 pub async fn loaded_width(client: &Client, testid: &str, what: &str) -> TestResult<u64> {
     // The placeholder a processing photo's address answers is an SVG: its answer's type tells.
+    // Once the address answers the picture, the page may still show the placeholder it got
+    // before: the page is opened again until what it shows is the picture served.
     let script = format!(
         "const i = document.querySelector(\"[data-testid='{testid}']\"); \
          if ((!i && document.querySelector(\"[data-testid='photo-processing']\")) \
@@ -240,7 +242,9 @@ pub async fn loaded_width(client: &Client, testid: &str, what: &str) -> TestResu
          if (!i || !i.complete) return 0; \
          return fetch(i.currentSrc).then(r => {{ \
            if ((r.headers.get('content-type') || '').startsWith('image/svg')) {{ location.reload(); return 0; }} \
-           return i.naturalWidth; }});"
+           return r.blob().then(b => createImageBitmap(b)).then(p => {{ \
+             if (p.width === i.naturalWidth && p.height === i.naturalHeight) return i.naturalWidth; \
+             location.reload(); return 0; }}); }});"
     );
     poll_until(client, WAIT, || async {
         let width = client

@@ -32,6 +32,17 @@ pub struct UploadView {
     pub status: &'static str,
 }
 
+impl UploadView {
+    fn of(hash: String, state: uploads::UploadState) -> UploadView {
+        UploadView {
+            status: state.as_str(),
+            url: uploads::url(&hash),
+            thumb_url: uploads::thumb_url(&hash),
+            hash,
+        }
+    }
+}
+
 /// Uploads a picture (the request body, `image/jpeg`, `image/png` or `image/webp`, up to 10 MB
 /// and 50 megapixels, checked from its header at once). Only the pixels are kept: in the
 /// background it is decoded, turned upright, scaled to at most 1600 pixels a side and stored as
@@ -44,8 +55,7 @@ pub struct UploadView {
         (status = 401, description = "`unauthorized`", body = ProblemDocument),
         (status = 413, description = "`payload_too_large`", body = ProblemDocument),
         (status = 422, description = "`validation_failed` (`image`: `too_large`, `too_many_pixels`, `not_an_image`)", body = ProblemDocument),
-        (status = 429, description = "`rate_limited`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 429, description = "`rate_limited`", body = ProblemDocument)))]
 pub async fn upload(ctx: Ctx, store: Arc<dyn UploadStore>, body: Bytes) -> Response {
     let result = async {
         let who = ctx.signed_in()?;
@@ -53,13 +63,10 @@ pub async fn upload(ctx: Ctx, store: Arc<dyn UploadStore>, body: Bytes) -> Respo
             .limits
             .check(CoreLimit::Upload, who.account.id.as_str())?;
         let (hash, state) = uploads::accept_upload(store.as_ref(), body).await?;
-        let view = UploadView {
-            status: state.as_str(),
-            url: uploads::url(&hash),
-            thumb_url: uploads::thumb_url(&hash),
-            hash,
-        };
-        Ok(respond::json(StatusCode::CREATED, &view))
+        Ok(respond::json(
+            StatusCode::CREATED,
+            &UploadView::of(hash, state),
+        ))
     }
     .await;
     ctx.finish(result)
@@ -70,8 +77,7 @@ pub async fn upload(ctx: Ctx, store: Arc<dyn UploadStore>, body: Bytes) -> Respo
     params(("hash" = String, Path, description = "What the upload answered")),
     responses((status = 200, body = UploadView),
         (status = 401, description = "`unauthorized`", body = ProblemDocument),
-        (status = 404, description = "`not_found`: no upload of that hash", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 404, description = "`not_found`: no upload of that hash", body = ProblemDocument)))]
 pub async fn upload_state(ctx: Ctx, store: Arc<dyn UploadStore>, hash: String) -> Response {
     let result = async {
         ctx.signed_in()?;
@@ -83,13 +89,10 @@ pub async fn upload_state(ctx: Ctx, store: Arc<dyn UploadStore>, hash: String) -
             .await
             .map_err(Problem::from)?
             .ok_or_else(Problem::not_found)?;
-        let view = UploadView {
-            status: info.state.as_str(),
-            url: uploads::url(&hash),
-            thumb_url: uploads::thumb_url(&hash),
-            hash,
-        };
-        Ok(respond::json(StatusCode::OK, &view))
+        Ok(respond::json(
+            StatusCode::OK,
+            &UploadView::of(hash, info.state),
+        ))
     }
     .await;
     ctx.finish(result)

@@ -384,6 +384,19 @@ pub async fn replace_versioned(
     Ok(result.matched_count == 1)
 }
 
+/// Passes a claim's gate: inserts `gate` (its `_id` names the claim, say `<job>:<claim
+/// number>`) into `claims`, whose unique `_id` lets exactly one claimant through. False when
+/// another claimant passed first. `findOneAndUpdate` alone would do on MongoDB, but the test
+/// server (FerretDB) runs it as a read then a write, and two workers could take the same job;
+/// a unique insert is atomic on both. The claim itself (a version-guarded update) follows.
+pub async fn pass_gate(claims: &Collection<Document>, gate: Document) -> StoreResult<bool> {
+    match claims.insert_one(gate).await.map_err(StoreError::from) {
+        Ok(_) => Ok(true),
+        Err(StoreError::Conflict(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// The BSON date of an instant stored as integer milliseconds since the epoch (any BSON number
 /// type, as drivers and shells write integers differently), or `None` for anything else.
 pub fn date_from_millis(value: &Bson) -> Option<mongodb::bson::DateTime> {

@@ -64,8 +64,7 @@ pub async fn list_comments(id: String, req: Req) -> Response {
     params(("id" = String, Path),
         CreateHeaders),
     responses((status = 201, description = "Posted; `Location`", body = CommentView),
-        Guarded, Change, Limited),
-    security(("session" = []), ("bearer" = [])))]
+        Guarded, Change, Limited))]
 pub async fn post_comment(id: String, req: Req<CommentInput>) -> Response {
     let at = ("ideas.comment", IdeasLimit::Comment, idea_id(&id));
     create(&req, at, |req, who, idea, input| async move {
@@ -84,8 +83,7 @@ pub async fn post_comment(id: String, req: Req<CommentInput>) -> Response {
     params(("id" = String, Path),
         CsrfHeader),
     responses((status = 200, body = CommentView), Guarded, Limited,
-        (status = 422, description = "`validation_failed`: `comment`/`already_reported`, `comment`/`own_comment`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 422, description = "`validation_failed`: `comment`/`already_reported`, `comment`/`own_comment`", body = ProblemDocument)))]
 pub async fn report_comment(id: String, req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;

@@ -20,8 +20,7 @@ use crate::views::{IdeaList, IdeaView};
 #[utoipa::path(method(put, delete), path = "/api/v1/ideas/{id}/shortlist", tag = "ideas",
     params(("id" = String, Path),
         VersionHeaders),
-    responses((status = 200, body = IdeaView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = IdeaView), Guarded, Change))]
 pub async fn shortlist(id: String, req: Req) -> Response {
     change(&req, |req, who, expected, _| async move {
         let (id, on) = (idea_id(&id)?, req.method() == Method::PUT);
@@ -36,8 +35,7 @@ pub async fn shortlist(id: String, req: Req) -> Response {
     request_body = ScoreInput,
     params(("id" = String, Path),
         CsrfHeader),
-    responses((status = 204, description = "Scored"), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 204, description = "Scored"), Guarded, Change))]
 pub async fn score(id: String, req: Req<ScoreInput>) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -52,8 +50,7 @@ pub async fn score(id: String, req: Req<ScoreInput>) -> Response {
 /// experts agree (the project's experts and those who run it).
 #[utoipa::path(get, path = "/api/v1/idea-projects/{id}/ranking", tag = "ideas",
     params(("id" = String, Path)),
-    responses((status = 200, body = RankingView), Guarded),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = RankingView), Guarded))]
 pub async fn ranking(id: String, req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -85,8 +82,7 @@ pub async fn ranking(id: String, req: Req) -> Response {
     request_body = OutcomeInput,
     params(("id" = String, Path),
         VersionHeaders),
-    responses((status = 200, body = IdeaView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = IdeaView), Guarded, Change))]
 pub async fn advance(id: String, req: Req<OutcomeInput>) -> Response {
     change(&req, |req, who, expected, input| async move {
         let outcome = Outcome::parse(&input.outcome)

@@ -74,8 +74,7 @@ pub async fn list_ideas(id: String, req: Req) -> Response {
     params(("id" = String, Path),
         CreateHeaders),
     responses((status = 201, description = "Submitted; `Location` and `ETag`", body = IdeaView),
-        Guarded, Change, Limited),
-    security(("session" = []), ("bearer" = [])))]
+        Guarded, Change, Limited))]
 pub async fn submit_idea(id: String, req: Req<IdeaInput>) -> Response {
     let at = ("ideas.submit", IdeasLimit::Submit, project_id(&id));
     create(&req, at, |req, who, project, input| async move {
@@ -113,8 +112,7 @@ pub async fn get_idea(id: String, req: Req) -> Response {
     request_body = IdeaInput,
     params(("id" = String, Path),
         VersionHeaders),
-    responses((status = 200, body = IdeaView), Guarded, Change, Limited),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = IdeaView), Guarded, Change, Limited))]
 pub async fn edit_idea(id: String, req: Req<IdeaInput>) -> Response {
     change(&req, |req, who, expected, input| async move {
         service::admit(&req.platform.limits, IdeasLimit::Submit, who)?;
@@ -129,8 +127,7 @@ pub async fn edit_idea(id: String, req: Req<IdeaInput>) -> Response {
     params(("id" = String, Path),
         CsrfHeader),
     responses((status = 200, body = SupportCount), Guarded, Limited,
-        (status = 422, description = "`validation_failed`: `stage`/`supports_closed`, `idea`/`not_approved`, `project`/`not_in_audience`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 422, description = "`validation_failed`: `stage`/`supports_closed`, `idea`/`not_approved`, `project`/`not_in_audience`", body = ProblemDocument)))]
 pub async fn support_idea(id: String, req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -150,8 +147,7 @@ pub async fn support_idea(id: String, req: Req) -> Response {
     params(("id" = String, Path),
         CsrfHeader),
     responses((status = 204, description = "Done"), SignedIn,
-        (status = 404, description = "`not_found`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 404, description = "`not_found`", body = ProblemDocument)))]
 pub async fn follow_idea(id: String, req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;

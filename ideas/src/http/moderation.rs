@@ -26,8 +26,7 @@ use crate::views::{CommentList, CommentView, IdeaView, QueueItemView, QueueList}
     params(("project" = Option<String>, Query, description = "One project's queue (default: all)"),
         ("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = QueueList), Guarded,
-        (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]
 pub async fn queue(req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -59,8 +58,7 @@ pub async fn queue(req: Req) -> Response {
     request_body = DecisionInput,
     params(("id" = String, Path),
         VersionHeaders),
-    responses((status = 200, body = IdeaView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = IdeaView), Guarded, Change))]
 pub async fn decide(id: String, req: Req<DecisionInput>) -> Response {
     change(&req, |req, who, expected, input| async move {
         Ok(service::decide(
@@ -81,8 +79,7 @@ pub async fn decide(id: String, req: Req<DecisionInput>) -> Response {
 #[utoipa::path(post, path = "/api/v1/moderation/ideas/decisions", tag = "ideas",
     request_body = BulkDecisionInput,
     params(CsrfHeader),
-    responses((status = 200, body = Vec<BulkResult>), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = Vec<BulkResult>), Guarded, Change))]
 pub async fn decide_many(req: Req<BulkDecisionInput>) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -135,8 +132,7 @@ pub async fn decide_many(req: Req<BulkDecisionInput>) -> Response {
     request_body = AppealInput,
     params(("id" = String, Path),
         CsrfHeader),
-    responses((status = 200, body = IdeaView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = IdeaView), Guarded, Change))]
 pub async fn appeal(id: String, req: Req<AppealInput>) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -152,8 +148,7 @@ pub async fn appeal(id: String, req: Req<AppealInput>) -> Response {
     request_body = AppealDecisionInput,
     params(("id" = String, Path),
         VersionHeaders),
-    responses((status = 200, body = IdeaView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = IdeaView), Guarded, Change))]
 pub async fn decide_appeal(id: String, req: Req<AppealDecisionInput>) -> Response {
     change(&req, |req, who, expected, input| async move {
         let (id, overturn) = (idea_id(&id)?, input.overturn);
@@ -166,8 +161,7 @@ pub async fn decide_appeal(id: String, req: Req<AppealDecisionInput>) -> Respons
 #[utoipa::path(get, path = "/api/v1/moderation/idea-comments", tag = "ideas",
     params(("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = CommentList), Guarded,
-        (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]
 pub async fn reported_comments(req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -186,8 +180,7 @@ pub async fn reported_comments(req: Req) -> Response {
     request_body = KeepInput,
     params(("id" = String, Path),
         CsrfHeader),
-    responses((status = 200, body = CommentView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = CommentView), Guarded, Change))]
 pub async fn moderate_comment(id: String, req: Req<KeepInput>) -> Response {
     req.answer(async {
         let who = req.signed_in()?;

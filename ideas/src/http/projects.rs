@@ -58,8 +58,7 @@ pub async fn list_projects(req: Req) -> Response {
     params(CreateHeaders),
     responses((status = 201, description = "Created; `Location` and `ETag`", body = ProjectView),
         SignedIn, Change,
-        (status = 403, description = "`forbidden`: not an official or admin", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 403, description = "`forbidden`: not an official or admin", body = ProblemDocument)))]
 pub async fn create_project(req: Req<ProjectInput>) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -97,8 +96,7 @@ pub async fn get_project(id: String, req: Req) -> Response {
     request_body = ProjectInput,
     params(("id" = String, Path),
         VersionHeaders),
-    responses((status = 200, body = ProjectView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = ProjectView), Guarded, Change))]
 pub async fn replace_project(id: String, req: Req<ProjectInput>) -> Response {
     change(&req, |req, who, expected, input| async move {
         let id = project_id(&id)?;
@@ -112,8 +110,7 @@ pub async fn replace_project(id: String, req: Req<ProjectInput>) -> Response {
     params(("id" = String, Path),
         VersionHeaders),
     responses((status = 200, body = ProjectView), Guarded,
-        (status = 409, description = "`already_published`, `version_conflict`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 409, description = "`already_published`, `version_conflict`", body = ProblemDocument)))]
 pub async fn publish_project(id: String, req: Req) -> Response {
     change(&req, |req, who, expected, _| async move {
         let id = project_id(&id)?;
@@ -127,8 +124,7 @@ pub async fn publish_project(id: String, req: Req) -> Response {
     request_body = ExpertsInput,
     params(("id" = String, Path),
         VersionHeaders),
-    responses((status = 200, body = ProjectView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = ProjectView), Guarded, Change))]
 pub async fn set_experts(id: String, req: Req<ExpertsInput>) -> Response {
     change(&req, |req, who, expected, input| async move {
         let experts = input

@@ -14,7 +14,9 @@ use veche_core::accounts::model::Email;
 use veche_core::clock;
 use veche_core::id::AccountId;
 use veche_core::notify::{Kind, Recipient};
-use veche_core::storage::mongo::{bson_time, find_sorted, from_bson_time, past, Index, Named};
+use veche_core::storage::mongo::{
+    bson_time, find_sorted, from_bson_time, pass_gate, past, Index, Named,
+};
 use veche_core::storage::Mongo;
 use veche_core::web::i18n::Lang;
 use veche_core::{StoreError, StoreResult};
@@ -200,10 +202,8 @@ impl OutboxStore for MongoOutbox {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        // A claim is won by inserting `<job id>:<claim number>` into `outbox_claims`, whose
-        // unique `_id` lets exactly one claimant through. `findOneAndUpdate` alone would do on
-        // MongoDB, but the test server (FerretDB) runs it as a read then a write, and two
-        // workers could take the same job; a unique insert is atomic on both.
+        // A claim is won by inserting `<job id>:<claim number>` into `outbox_claims`
+        // (`pass_gate`), then the version-guarded update.
         // Workers read the same oldest due jobs: each tries them in its own random order, from a
         // window four times its batch, so that they rarely race for the same one.
         let mut candidates = find_sorted(
@@ -220,18 +220,13 @@ impl OutboxStore for MongoOutbox {
                 break;
             }
             let claim_no = candidate.claims + 1;
-            let gate = OUTBOX_CLAIMS
-                .of(&self.db)
-                .insert_one(doc! {
-                    "_id": format!("{}:{claim_no}", candidate.id),
-                    "lease": lease,
-                    "at": bson_time(now),
-                })
-                .await;
-            match gate.map_err(StoreError::from) {
-                Ok(_) => {}
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e),
+            let gate = doc! {
+                "_id": format!("{}:{claim_no}", candidate.id),
+                "lease": lease,
+                "at": bson_time(now),
+            };
+            if !pass_gate(&OUTBOX_CLAIMS.of(&self.db), gate).await? {
+                continue;
             }
             let won = OUTBOX
                 .of(&self.db)

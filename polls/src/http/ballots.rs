@@ -39,8 +39,7 @@ fn count_refusal(code: &str) {
         (status = 413, description = "`payload_too_large` (64 KiB)", body = ProblemDocument),
         (status = 422, description = "`missing_answer`, `too_many_choices`, `unknown_option`, `unknown_question`, `duplicate_answer`, `duplicate_option`, `empty_answer`, `empty_ballot`, `too_many_answers` (with `question` when one is concerned); `idempotency_key_reused`", body = ProblemDocument),
         (status = 429, description = "`rate_limited` (per account and per IP), with `Retry-After`", body = ProblemDocument),
-        (status = 503, description = "`overloaded` (too many ballots in flight; `Retry-After: 1`), `unavailable`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 503, description = "`overloaded` (too many ballots in flight; `Retry-After: 1`), `unavailable`", body = ProblemDocument)))]
 pub async fn cast_ballot(id: String, req: Req<BallotInput>) -> Response {
     let vote = async {
         let (who, polls) = (req.signed_in()?, &req.state);
@@ -84,8 +83,7 @@ pub async fn cast_ballot(id: String, req: Req<BallotInput>) -> Response {
     params(("id" = String, Path)),
     responses((status = 200, body = BallotView),
         (status = 401, body = ProblemDocument),
-        (status = 404, description = "`not_found`: no such poll, or you did not vote in it", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 404, description = "`not_found`: no such poll, or you did not vote in it", body = ProblemDocument)))]
 pub async fn my_ballot(id: String, req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;

@@ -33,8 +33,7 @@ pub(super) fn parse_points_cursor(raw: &str) -> Result<(OffsetDateTime, PollId),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
     responses((status = 200, body = PointsPage),
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument),
-        (status = 401, body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 401, body = ProblemDocument)))]
 pub async fn my_points(req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;

@@ -35,8 +35,7 @@ use crate::views::PollView;
         (status = 403, description = "`forbidden`: not an official or admin; missing CSRF token", body = ProblemDocument),
         (status = 409, description = "`idempotency_in_progress`", body = ProblemDocument),
         (status = 413, description = "`payload_too_large` (256 KiB)", body = ProblemDocument),
-        (status = 422, description = "`validation_failed` with `field`, `reason` and `at` (e.g. `questions[1].options`); `idempotency_key_reused`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 422, description = "`validation_failed` with `field`, `reason` and `at` (e.g. `questions[1].options`); `idempotency_key_reused`", body = ProblemDocument)))]
 pub async fn create_poll(req: Req<PollInput>) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -95,8 +94,7 @@ pub async fn get_poll(id: String, req: Req) -> Response {
         (status = 409, description = "`version_conflict`, `poll_closed`, `questions_frozen`, `already_open`", body = ProblemDocument),
         (status = 413, description = "`payload_too_large`", body = ProblemDocument),
         (status = 422, description = "`validation_failed` with `field` and `reason`", body = ProblemDocument),
-        (status = 428, description = "`precondition_required`: no If-Match", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 428, description = "`precondition_required`: no If-Match", body = ProblemDocument)))]
 pub async fn replace_poll(id: String, req: Req<PollInput>) -> Response {
     req.answer(change_poll(&id, &req, &req.state, Change::Replace(&req)))
         .await
@@ -111,8 +109,7 @@ pub async fn replace_poll(id: String, req: Req<PollInput>) -> Response {
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
         (status = 409, description = "`not_a_draft`, `version_conflict`", body = ProblemDocument),
-        (status = 428, description = "`precondition_required`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 428, description = "`precondition_required`", body = ProblemDocument)))]
 pub async fn delete_poll(id: String, req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -194,8 +191,7 @@ async fn expected_version(
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
         (status = 409, description = "`not_a_draft`, `version_conflict`", body = ProblemDocument),
-        (status = 422, description = "`validation_failed`: `questions`/`required`, `opens_at`/`schedule_required`, `closes_at`/`in_the_past`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 422, description = "`validation_failed`: `questions`/`required`, `opens_at`/`schedule_required`, `closes_at`/`in_the_past`", body = ProblemDocument)))]
 pub async fn schedule_poll(id: String, req: Req) -> Response {
     req.answer(change_poll(
         &id,
@@ -214,8 +210,7 @@ pub async fn schedule_poll(id: String, req: Req) -> Response {
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
-        (status = 409, description = "`not_scheduled`, `version_conflict`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 409, description = "`not_scheduled`, `version_conflict`", body = ProblemDocument)))]
 pub async fn unschedule_poll(id: String, req: Req) -> Response {
     req.answer(change_poll(
         &id,
@@ -261,8 +256,7 @@ pub(super) fn close_reason(input: Option<&CloseInput>) -> Result<Option<String>,
         (status = 409, description = "`not_open`", body = ProblemDocument),
         (status = 413, description = "`payload_too_large`", body = ProblemDocument),
         (status = 415, description = "`unsupported_media_type`: a body that is not JSON", body = ProblemDocument),
-        (status = 422, description = "`validation_failed`: `reason`/`too_long` (over 1000 characters), `reason`/`invalid_characters`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 422, description = "`validation_failed`: `reason`/`too_long` (over 1000 characters), `reason`/`invalid_characters`", body = ProblemDocument)))]
 pub async fn close_poll(id: String, req: Req<Optional<CloseInput>>) -> Response {
     req.answer(change_poll(&id, &req, &req.state, Change::Close(&req)))
         .await
@@ -277,8 +271,7 @@ pub async fn close_poll(id: String, req: Req<Optional<CloseInput>>) -> Response 
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
         Managed,
         (status = 409, description = "`not_closed`, `not_sealed_yet`, `version_conflict`", body = ProblemDocument),
-        (status = 422, description = "`validation_failed`: `decision`/`required`, `decision`/`too_long`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 422, description = "`validation_failed`: `decision`/`required`, `decision`/`too_long`", body = ProblemDocument)))]
 pub async fn publish_poll(id: String, req: Req<PublicationInput>) -> Response {
     req.answer(change_poll(&id, &req, &req.state, Change::Publish(&req)))
         .await

@@ -45,8 +45,7 @@ pub async fn list_categories(req: Req) -> Response {
 #[utoipa::path(post, path = "/api/v1/report-categories", tag = "reports",
     request_body = CategoryInput,
     params(CreateHeaders),
-    responses((status = 201, body = CategoryView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 201, body = CategoryView), Guarded, Change))]
 pub async fn create_category(req: Req<CategoryInput>) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -68,8 +67,7 @@ pub async fn create_category(req: Req<CategoryInput>) -> Response {
 #[utoipa::path(put, path = "/api/v1/report-categories/{id}", tag = "reports",
     request_body = CategoryInput,
     params(("id" = String, Path), VersionHeaders),
-    responses((status = 200, body = CategoryView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = CategoryView), Guarded, Change))]
 pub async fn update_category(id: String, req: Req<CategoryInput>) -> Response {
     req.answer(async {
         let (who, expected, input) = req.change()?;
@@ -114,8 +112,7 @@ pub async fn list_profiles(req: Req) -> Response {
     request_body = ProfileInput,
     params(("id" = String, Path), VersionHeaders),
     responses((status = 200, body = ProfileView), Guarded, Change,
-        (status = 404, description = "`not_found`: no such organisation in core", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 404, description = "`not_found`: no such organisation in core", body = ProblemDocument)))]
 pub async fn set_profile(id: String, req: Req<ProfileInput>) -> Response {
     req.answer(async {
         let (who, expected, input) = req.change()?;
@@ -158,8 +155,7 @@ pub async fn list_days(req: Req) -> Response {
 #[utoipa::path(put, path = "/api/v1/report-calendar/{date}", tag = "reports",
     request_body = DayInput,
     params(("date" = String, Path), CsrfHeader),
-    responses((status = 200, body = DayView), Guarded, Change),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = DayView), Guarded, Change))]
 pub async fn set_day(date: String, req: Req<DayInput>) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -173,8 +169,7 @@ pub async fn set_day(date: String, req: Req<DayInput>) -> Response {
 /// Removes an admin's entry for a date (back to the seeded calendar). Admins.
 #[utoipa::path(delete, path = "/api/v1/report-calendar/{date}", tag = "reports",
     params(("date" = String, Path), CsrfHeader),
-    responses((status = 204, description = "Removed"), Guarded),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 204, description = "Removed"), Guarded))]
 pub async fn remove_day(date: String, req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;

@@ -243,8 +243,7 @@ async fn answer(req: &Req, organisation: Option<OrganisationId>) -> Response {
     responses((status = 200, body = DashboardView),
         (status = 200, description = "`format=csv`: the same table as an attachment", body = String, content_type = "text/csv"),
         Guarded,
-        (status = 400, description = "`invalid_format`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 400, description = "`invalid_format`", body = ProblemDocument)))]
 pub async fn organisation_dashboard(id: String, req: Req) -> Response {
     match OrganisationId::parse(&id) {
         Some(organisation) => answer(&req, Some(organisation)).await,
@@ -258,8 +257,7 @@ pub async fn organisation_dashboard(id: String, req: Req) -> Response {
     responses((status = 200, body = DashboardView),
         (status = 200, description = "`format=csv`: the same table as an attachment", body = String, content_type = "text/csv"),
         Guarded,
-        (status = 400, description = "`invalid_format`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 400, description = "`invalid_format`", body = ProblemDocument)))]
 pub async fn dashboard(req: Req) -> Response {
     answer(&req, None).await
 }

@@ -66,8 +66,7 @@ pub async fn list_reports(req: Req) -> Response {
     responses((status = 201, description = "Filed; `Location` and `ETag`", body = ReportView),
         Guarded, Limited,
         (status = 400, description = "`invalid_json`, `unknown_field`", body = ProblemDocument),
-        (status = 422, description = "`validation_failed`: `category_id`, `lat` (`invalid_point`, `outside_districts`), `description`, `address`, `photos`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 422, description = "`validation_failed`: `category_id`, `lat` (`invalid_point`, `outside_districts`), `description`, `address`, `photos`", body = ProblemDocument)))]
 pub async fn file_report(req: Req<ReportInput>) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -95,8 +94,7 @@ pub async fn file_report(req: Req<ReportInput>) -> Response {
     responses((status = 200, body = NearbyList),
         (status = 400, description = "`invalid_filter`: a missing or unreadable point", body = ProblemDocument),
         (status = 422, description = "`validation_failed`: `lat` (`invalid_point`), `radius`", body = ProblemDocument),
-        (status = 429, description = "`rate_limited`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 429, description = "`rate_limited`", body = ProblemDocument)))]
 pub async fn nearby_reports(req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -130,8 +128,7 @@ pub async fn nearby_reports(req: Req) -> Response {
 #[utoipa::path(get, path = "/api/v1/reports/mine", tag = "reports",
     params(("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ReportList), SignedIn,
-        (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]
 pub async fn my_reports(req: Req) -> Response {
     caller_list(&req, async |who, after, limit| {
         service::mine(&req.state, who, after, limit).await
@@ -159,8 +156,7 @@ pub async fn get_report(id: String, req: Req) -> Response {
 #[utoipa::path(put, path = "/api/v1/reports/{id}/join", tag = "reports",
     params(("id" = String, Path), CsrfHeader),
     responses((status = 200, body = JoinView), Guarded, Limited,
-        (status = 409, description = "`report_closed`, `own_report`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 409, description = "`report_closed`, `own_report`", body = ProblemDocument)))]
 pub async fn join_report(id: String, req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;

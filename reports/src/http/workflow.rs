@@ -18,15 +18,25 @@ use crate::service;
 use crate::views::{ReportList, ReportView};
 use crate::ReportsLimit;
 
+/// What a transition answers beside [`Change`]'s: the report in another state than the
+/// action needs (after [`Change`] in `responses(...)`, so that its 409 says both).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum Transition {
+    #[response(
+        status = 409,
+        description = "`invalid_transition`: not in a state for this; `version_conflict`"
+    )]
+    Conflict(ProblemDocument),
+}
+
 /// A moderator's decision on a submitted report: `accept` (it goes to the organisation
 /// routing finds, or to `organisation_id` with a `note`, and its deadline starts) or `reject`
 /// (with a `reason`).
 #[utoipa::path(post, path = "/api/v1/reports/{id}/decision", tag = "reports",
     request_body = DecisionInput,
     params(("id" = String, Path), VersionHeaders),
-    responses((status = 200, body = ReportView), Guarded, Change,
-        (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = ReportView), Guarded, Change, Transition))]
 pub async fn decide(id: String, req: Req<DecisionInput>) -> Response {
     transition(&req, |req, who, expected, input| async move {
         let id = report_id(&id)?;
@@ -38,9 +48,7 @@ pub async fn decide(id: String, req: Req<DecisionInput>) -> Response {
 /// An official of the report's organisation takes it into work.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/start", tag = "reports",
     params(("id" = String, Path), VersionHeaders),
-    responses((status = 200, body = ReportView), Guarded, Change,
-        (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = ReportView), Guarded, Change, Transition))]
 pub async fn start(id: String, req: Req) -> Response {
     transition(&req, |req, who, expected, _| async move {
         let id = report_id(&id)?;
@@ -53,9 +61,7 @@ pub async fn start(id: String, req: Req) -> Response {
 #[utoipa::path(post, path = "/api/v1/reports/{id}/answer", tag = "reports",
     request_body = AnswerInput,
     params(("id" = String, Path), VersionHeaders),
-    responses((status = 200, body = ReportView), Guarded, Change,
-        (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = ReportView), Guarded, Change, Transition))]
 pub async fn answer(id: String, req: Req<AnswerInput>) -> Response {
     transition(&req, |req, who, expected, input| async move {
         let id = report_id(&id)?;
@@ -69,9 +75,7 @@ pub async fn answer(id: String, req: Req<AnswerInput>) -> Response {
 #[utoipa::path(post, path = "/api/v1/reports/{id}/reroute", tag = "reports",
     request_body = RerouteInput,
     params(("id" = String, Path), VersionHeaders),
-    responses((status = 200, body = ReportView), Guarded, Change,
-        (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = ReportView), Guarded, Change, Transition))]
 pub async fn reroute(id: String, req: Req<RerouteInput>) -> Response {
     transition(&req, |req, who, expected, input| async move {
         let id = report_id(&id)?;
@@ -85,8 +89,7 @@ pub async fn reroute(id: String, req: Req<RerouteInput>) -> Response {
     request_body(content = Option<NoteInput>),
     params(("id" = String, Path), VersionHeaders),
     responses((status = 200, body = ReportView), Guarded, Change, Limited,
-        (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)))]
 pub async fn confirm(id: String, req: Req<Optional<NoteInput>>) -> Response {
     author_reply(&id, &req, true).await
 }
@@ -97,8 +100,7 @@ pub async fn confirm(id: String, req: Req<Optional<NoteInput>>) -> Response {
     request_body(content = Option<NoteInput>),
     params(("id" = String, Path), VersionHeaders),
     responses((status = 200, body = ReportView), Guarded, Change, Limited,
-        (status = 409, description = "`invalid_transition`, `dispute_closed`, `version_conflict`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 409, description = "`invalid_transition`, `dispute_closed`, `version_conflict`", body = ProblemDocument)))]
 pub async fn dispute(id: String, req: Req<Optional<NoteInput>>) -> Response {
     author_reply(&id, &req, false).await
 }
@@ -123,8 +125,7 @@ async fn author_reply(id: &str, req: &Req<Optional<NoteInput>>, confirmed: bool)
 #[utoipa::path(get, path = "/api/v1/moderation/reports", tag = "reports",
     params(("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ReportList), Guarded,
-        (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]
 pub async fn moderation_queue(req: Req) -> Response {
     caller_list(&req, async |who, after, limit| {
         service::moderation_queue(&req.state, who, after, limit).await
@@ -140,8 +141,7 @@ pub async fn moderation_queue(req: Req) -> Response {
         ("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ReportList), SignedIn,
         (status = 403, description = "`forbidden`: not an official of it", body = ProblemDocument),
-        (status = 400, description = "`invalid_filter`, `invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 400, description = "`invalid_filter`, `invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]
 pub async fn queue(id: String, req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;

@@ -56,8 +56,7 @@ type Req<B> = Request<Platform, Arc<Reports>, B>;
     params(CreateHeaders),
     responses((status = 201, description = "The key, shown once", body = KeyIssued), Guarded,
         (status = 404, description = "`not_found`: no such account", body = ProblemDocument),
-        (status = 422, description = "`validation_failed`: `application`, `account_id` (`blocked`, `too_many_tokens`)", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 422, description = "`validation_failed`: `application`, `account_id` (`blocked`, `too_many_tokens`)", body = ProblemDocument)))]
 pub async fn issue_key(req: Req<KeyInput>) -> Response {
     req.answer(async {
         let admin = req.with_role(Role::Admin)?.account.clone();

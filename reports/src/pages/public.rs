@@ -142,11 +142,7 @@ pub(super) async fn list_page(
     }));
     let body = ListPage {
         tr,
-        cards: page
-            .reports
-            .iter()
-            .map(|r| ReportCard::new(tr, &names, r, now))
-            .collect(),
+        cards: ReportCard::all(tr, &names, &page.reports, now),
         districts: names.district_options(&filters.district),
         categories: names.category_options(&filters.category),
         statuses,
@@ -285,17 +281,9 @@ pub(super) async fn mine_page(
     let now = veche_core::clock::now();
     let body = MinePage {
         tr,
-        cards: page
-            .reports
-            .iter()
-            .map(|r| ReportCard::new(tr, &names, r, now))
-            .collect(),
+        cards: ReportCard::all(tr, &names, &page.reports, now),
         next_href: cursor(page.next.clone()).map(|c| format!("/reports/mine?cursor={c}")),
-        joined: joined
-            .reports
-            .iter()
-            .map(|r| ReportCard::new(tr, &names, r, now))
-            .collect(),
+        joined: ReportCard::all(tr, &names, &joined.reports, now),
         joined_next_href: cursor(joined.next.clone())
             .map(|c| format!("/reports/mine?joined={c}#joined")),
     };

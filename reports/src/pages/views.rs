@@ -157,6 +157,19 @@ pub struct ReportCard {
 }
 
 impl ReportCard {
+    /// A card each, in order.
+    pub fn all(
+        tr: Tr<'_>,
+        names: &Names,
+        reports: &[Report],
+        now: OffsetDateTime,
+    ) -> Vec<ReportCard> {
+        reports
+            .iter()
+            .map(|r| ReportCard::new(tr, names, r, now))
+            .collect()
+    }
+
     pub fn new(tr: Tr<'_>, names: &Names, report: &Report, now: OffsetDateTime) -> ReportCard {
         ReportCard {
             id: report.id.to_string(),

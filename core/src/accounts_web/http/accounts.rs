@@ -25,7 +25,8 @@ use super::*;
         (status = 409, description = "`email_taken`, `idempotency_in_progress`", body = ProblemDocument),
         (status = 422, description = "`validation_failed` (with `field`, `reason`, `errors`), `idempotency_key_reused`", body = ProblemDocument),
         (status = 429, description = "`rate_limited`", body = ProblemDocument),
-    ))]
+    ),
+    security(()))]
 pub async fn create_account(req: Req<SignUpInput>) -> Response {
     req.answer(async {
         let input = req.input()?;
@@ -70,7 +71,8 @@ pub async fn get_account(id: String, req: Req) -> Response {
         (status = 401, description = "`invalid_credentials` (the same for an unknown address and a wrong password)", body = ProblemDocument),
         (status = 403, description = "`account_blocked`", body = ProblemDocument),
         (status = 429, description = "`rate_limited`", body = ProblemDocument),
-    ))]
+    ),
+    security(()))]
 pub async fn sign_in(req: Req<SignInInput>) -> Response {
     req.answer(async {
         let input = req.input()?;
@@ -124,8 +126,7 @@ pub async fn sign_out(req: Req) -> Response {
 
 /// The signed-in account.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
-    responses((status = 200, body = Me), (status = 401, description = "`unauthorized`, `invalid_token`", body = ProblemDocument)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = Me), (status = 401, description = "`unauthorized`, `invalid_token`", body = ProblemDocument)))]
 pub async fn me(req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;

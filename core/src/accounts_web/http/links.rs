@@ -23,8 +23,7 @@ use super::*;
         (status = 409, description = "`already_verified`", body = ProblemDocument),
         (status = 429, description = "`rate_limited` (5 an hour per account)", body = ProblemDocument),
         (status = 503, description = "`unavailable`: the email could not be queued; retry", body = ProblemDocument),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn resend_verification(req: Req) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -47,7 +46,8 @@ pub async fn resend_verification(req: Req) -> Response {
     responses(
         (status = 200, description = "Confirmed (also when it was already); the account as `GET /api/v1/me` shows it", body = Me),
         LinkErrors,
-    ))]
+    ),
+    security(()))]
 pub async fn verify_email(req: Req<LinkTokenInput>) -> Response {
     use_link(AccountLink::Verification, req).await
 }
@@ -81,7 +81,8 @@ async fn use_link(link: AccountLink, req: Req<LinkTokenInput>) -> Response {
         (status = 422, description = "`validation_failed`: not an email address", body = ProblemDocument),
         (status = 429, description = "`rate_limited` (10 an hour per client, 3 an hour per address)", body = ProblemDocument),
         (status = 503, body = ProblemDocument),
-    ))]
+    ),
+    security(()))]
 pub async fn request_password_reset(req: Req<PasswordResetInput>) -> Response {
     req.answer(async {
         let input = req.input()?;
@@ -103,7 +104,8 @@ pub async fn request_password_reset(req: Req<PasswordResetInput>) -> Response {
         (status = 204, description = "Changed; sign in with the new password"),
         LinkErrors,
         (status = 422, description = "`validation_failed` (field `new_password`)", body = ProblemDocument),
-    ))]
+    ),
+    security(()))]
 pub async fn confirm_password_reset(req: Req<PasswordResetConfirmInput>) -> Response {
     req.answer(async {
         let input = req.input()?;
@@ -133,8 +135,7 @@ pub async fn confirm_password_reset(req: Req<PasswordResetConfirmInput>) -> Resp
         (status = 422, description = "`wrong_password`, `validation_failed` (field `new_email`: `invalid_email`, `unchanged`, …)", body = ProblemDocument),
         (status = 429, description = "`rate_limited`", body = ProblemDocument),
         (status = 503, body = ProblemDocument),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn request_email_change(req: Req<EmailChangeInput>) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
@@ -167,7 +168,8 @@ pub async fn request_email_change(req: Req<EmailChangeInput>) -> Response {
         (status = 200, description = "Changed; the account as `GET /api/v1/me` shows it", body = Me),
         LinkErrors,
         (status = 409, description = "`email_taken`: another account took the address meanwhile", body = ProblemDocument),
-    ))]
+    ),
+    security(()))]
 pub async fn confirm_email_change(req: Req<LinkTokenInput>) -> Response {
     use_link(AccountLink::EmailChange, req).await
 }

@@ -116,7 +116,8 @@ pub fn routes(platform: Arc<Platform>) -> Result<BoxedFilter<(Response,)>, Undec
 
 /// The districts and okrugs (public).
 #[utoipa::path(get, path = "/api/v1/districts", tag = "districts",
-    responses((status = 200, body = DistrictList)))]
+    responses((status = 200, body = DistrictList)),
+    security(()))]
 pub async fn districts(req: Req) -> Response {
     let directory = req.platform.directory();
     let mut response = respond::ok(&DistrictList {

@@ -160,13 +160,18 @@ fn catalog() -> Catalog {
     Catalog::core().unwrap()
 }
 
+/// Core's catalog in English.
+fn english(catalog: &Catalog) -> Tr<'_> {
+    Tr {
+        catalog,
+        lang: Lang::En,
+    }
+}
+
 #[test]
 fn the_map_escapes_labels_and_draws_fills_legend_and_attribution() {
     let catalog = catalog();
-    let tr = Tr {
-        catalog: &catalog,
-        lang: Lang::En,
-    };
+    let tr = english(&catalog);
     let outlines = two_squares();
     let points: Vec<MapPoint> = vec![
         MapPoint {
@@ -384,10 +389,7 @@ mod picker {
     #[test]
     fn the_picture_marks_the_place_labels_close_views_and_escapes_names() {
         let catalog = catalog();
-        let tr = Tr {
-            catalog: &catalog,
-            lang: Lang::En,
-        };
+        let tr = english(&catalog);
         let outlines = two_squares();
         let p = &outlines.projection;
         let (ax, ay) = outlines.anchor("a").unwrap();
@@ -430,10 +432,7 @@ mod picker {
 fn the_picker_leaves_out_labels_that_would_cross_and_keeps_the_nearest() {
     use super::picker::{picker_svg, Label, View};
     let catalog = catalog();
-    let tr = Tr {
-        catalog: &catalog,
-        lang: Lang::En,
-    };
+    let tr = english(&catalog);
     let outlines = two_squares();
     let p = &outlines.projection;
     let view = View::around(p, 55.05, 37.1, 1);

@@ -30,7 +30,7 @@ use rand::seq::SliceRandom;
 
 use super::{Claimed, Pending, Processed, Upload, UploadInfo, UploadState, UploadStore};
 use crate::error::{StoreError, StoreResult};
-use crate::storage::mongo::{bson_time, find_sorted, from_bson_time, Index};
+use crate::storage::mongo::{bson_time, find_sorted, from_bson_time, pass_gate, Index};
 use crate::storage::Mongo;
 
 /// How many waiting uploads a claim looks at (each worker tries them in its own order).
@@ -403,18 +403,13 @@ impl UploadStore for MongoUploads {
             else {
                 continue;
             };
-            let gate = self
-                .claims()
-                .insert_one(doc! {
-                    "_id": format!("{hash}:{}", claims + 1),
-                    "upload": hash,
-                    "at": bson_time(now),
-                })
-                .await;
-            match gate.map_err(StoreError::from) {
-                Ok(_) => {}
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e),
+            let gate = doc! {
+                "_id": format!("{hash}:{}", claims + 1),
+                "upload": hash,
+                "at": bson_time(now),
+            };
+            if !pass_gate(&self.claims(), gate).await? {
+                continue;
             }
             let won = self
                 .col()

@@ -69,6 +69,14 @@ fn folder(db: &Sqlite, name: &str) -> PathBuf {
 }
 
 impl SqliteUploads {
+    /// Writes a processed upload's picture and thumbnail to disk.
+    async fn put_files(&self, upload: &Upload) -> StoreResult<()> {
+        self.files
+            .put(&upload.thumb.hash, upload.thumb.bytes.clone())
+            .await?;
+        self.files.put(&upload.hash, upload.bytes.clone()).await
+    }
+
     pub fn new(db: Sqlite) -> Self {
         let files = DiskBlobs::new(folder(&db, "media"));
         let quarantine = DiskBlobs::with_extension(folder(&db, "quarantine"), "raw");
@@ -138,10 +146,7 @@ fn info_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadInfo> {
 impl UploadStore for SqliteUploads {
     async fn put(&self, upload: &Upload) -> StoreResult<()> {
         // The files first: a row never names a file that is not there.
-        self.files
-            .put(&upload.thumb.hash, upload.thumb.bytes.clone())
-            .await?;
-        self.files.put(&upload.hash, upload.bytes.clone()).await?;
+        self.put_files(upload).await?;
         let i = upload.info();
         self.db
             .run(
@@ -258,10 +263,7 @@ impl UploadStore for SqliteUploads {
         let changed = match outcome {
             Processed::Ready(upload) => {
                 // The files first: a ready row never names a file that is not there.
-                self.files
-                    .put(&upload.thumb.hash, upload.thumb.bytes.clone())
-                    .await?;
-                self.files.put(&upload.hash, upload.bytes.clone()).await?;
+                self.put_files(upload).await?;
                 let i = upload.info();
                 self.db
                     .execute(

@@ -62,105 +62,11 @@ const SCORE_TIMES: &[&str] = &["at"];
 /// (an idea out of the queue holds `null`), and it is an index range.
 const NEVER: mongodb::bson::DateTime = mongodb::bson::DateTime::MIN;
 
-/// An index's fields in order, each ascending (1) or descending (-1).
-pub type IndexKeys = &'static [(&'static str, i32)];
-
 mod fill;
+mod indexes;
+mod supports;
 
-/// Every index the adapter makes: (collection, keys in order with 1 or -1, name). Each query of
-/// the adapter is served by one of them (`ideas/tests/indexes.rs` lists the queries and checks
-/// the server holds an index for each); uniqueness is each collection's `_id`.
-pub const INDEXES: &[(&str, IndexKeys, &str)] = &[
-    (
-        "idea_projects",
-        &[("published", 1), ("created_at", -1), ("_id", -1)],
-        "published_created",
-    ),
-    (
-        "idea_projects",
-        &[("created_at", -1), ("_id", -1)],
-        "created",
-    ),
-    (
-        "ideas",
-        &[
-            ("project_id", 1),
-            ("status", 1),
-            ("created_at", -1),
-            ("_id", -1),
-        ],
-        "newest",
-    ),
-    (
-        "ideas",
-        &[
-            ("project_id", 1),
-            ("status", 1),
-            ("supports", -1),
-            ("_id", -1),
-        ],
-        "supported",
-    ),
-    (
-        "ideas",
-        &[
-            ("project_id", 1),
-            ("topic", 1),
-            ("created_at", -1),
-            ("_id", -1),
-        ],
-        "topic",
-    ),
-    (
-        "ideas",
-        &[("author_id", 1), ("created_at", -1), ("_id", -1)],
-        "author",
-    ),
-    ("ideas", &[("project_id", 1), ("exact", 1)], "exact"),
-    ("ideas", &[("project_id", 1), ("bands", 1)], "bands"),
-    ("ideas", &[("project_id", 1), ("stems", 1)], "stems"),
-    ("ideas", &[("queued_at", 1), ("_id", 1)], "queue"),
-    (
-        "ideas",
-        &[("project_id", 1), ("queued_at", 1), ("_id", 1)],
-        "project_queue",
-    ),
-    ("ideas", &[("mail_due.since", 1)], "mail_due"),
-    (
-        "ideas",
-        &[("project_id", 1), ("shortlisted", 1), ("created_at", -1)],
-        "shortlisted",
-    ),
-    (
-        "ideas",
-        &[("project_id", 1), ("outcome", 1), ("created_at", -1)],
-        "outcome",
-    ),
-    (
-        "idea_supports",
-        &[("account_id", 1), ("idea_id", 1)],
-        "account_idea",
-    ),
-    ("idea_supports", &[("idea_id", 1)], "idea"),
-    ("idea_comments", &[("idea_id", 1), ("_id", 1)], "idea_id"),
-    ("idea_comments", &[("awaiting", 1), ("_id", 1)], "awaiting"),
-    (
-        "idea_follows",
-        &[("idea_id", 1), ("account_id", 1)],
-        "idea_account",
-    ),
-    ("idea_scores", &[("project_id", 1)], "project"),
-    (
-        "idea_decisions",
-        &[("project_id", 1), ("day", 1)],
-        "project_day",
-    ),
-    (
-        "idea_participants",
-        &[("project_id", 1), ("account_id", 1)],
-        "project_accounts",
-    ),
-];
+pub use indexes::INDEXES;
 
 pub struct MongoIdeas {
     db: Mongo,
@@ -337,59 +243,6 @@ impl MongoIdeas {
         )
         .await?;
         Ok(())
-    }
-
-    /// Sets an idea's `supports` to its support documents, after one was added or removed.
-    ///
-    /// Not `$inc`: the test server (FerretDB v1) runs `$inc` as a read and a write back, so
-    /// supports of one idea arriving at once on several servers (or on one) lost increments
-    /// (`tests/many_servers.rs` saw 17 counted of 24 stored). A count written by a writer that
-    /// counted before another support landed can be stale, so each writer counts again after
-    /// its write and writes again until the count it wrote is the count it sees: the last
-    /// write is then checked by a count made after it, and the field settles on the truth once
-    /// supports stop arriving. Bounded, since each round only repeats while others write.
-    async fn recount_supports(&self, idea: &IdeaId) -> StoreResult<u64> {
-        let mut written = self.count_supports(idea.as_str()).await?;
-        for _ in 0..8 {
-            let now = self
-                .col("idea_supports")
-                .count_documents(doc! { "idea_id": idea.as_str() })
-                .await?;
-            if now == written {
-                return Ok(written);
-            }
-            written = self.count_supports(idea.as_str()).await?;
-        }
-        Ok(written)
-    }
-
-    /// The idea's count of supports as stored (0 when there is no such idea).
-    async fn supports_of(&self, idea: &IdeaId) -> StoreResult<u64> {
-        let found = self
-            .ideas_col()
-            .find_one(doc! { "_id": idea.as_str() })
-            .projection(doc! { "supports": 1 })
-            .await?;
-        let supports = match found.as_ref().and_then(|d| d.get("supports")) {
-            Some(Bson::Int64(n)) => *n,
-            Some(Bson::Int32(n)) => i64::from(*n),
-            _ => 0,
-        };
-        Ok(u64::try_from(supports).unwrap_or(0))
-    }
-
-    async fn count_supports(&self, idea: &str) -> StoreResult<u64> {
-        let n = self
-            .col("idea_supports")
-            .count_documents(doc! { "idea_id": idea })
-            .await?;
-        self.ideas_col()
-            .update_one(
-                doc! { "_id": idea },
-                doc! { "$set": { "supports": as_i64(n) } },
-            )
-            .await?;
-        Ok(n)
     }
 }
 

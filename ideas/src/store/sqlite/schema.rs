@@ -128,6 +128,12 @@ INSERT OR IGNORE INTO idea_participants
     SELECT i.project_id, json_extract(c.doc, '$.author_id')
     FROM idea_comments c JOIN ideas i ON i.id = c.idea_id;
 "#,
+    // A support wrote two random-key b-trees, the key and this index; the one query by account
+    // (which of a page's ideas the resident supports) seeks the key, `(idea_id, account_id)`,
+    // once an idea.
+    r#"
+DROP INDEX IF EXISTS idea_supports_account;
+"#,
 ];
 
 /// The row of `idea_terms` that counts a project's ideas (term hashes are never negative).
