@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod ops;
 pub mod polls_cli;
 pub mod reports_cli;
+pub mod router;
 pub mod server;
 
 use std::net::SocketAddr;
@@ -27,7 +28,6 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::Filter;
 
@@ -296,7 +296,7 @@ fn parse_hex_key(raw: &str) -> Option<[u8; 32]> {
 
 /// Every route of the application, with one `recover` that turns what no route answered into
 /// a problem document (API) or an error page (everything else).
-pub fn routes(parts: &Parts, settings: &Settings) -> anyhow::Result<BoxedFilter<(Response,)>> {
+pub fn routes(parts: &Parts, settings: &Settings) -> anyhow::Result<router::Router> {
     let platform = parts.platform.clone();
     let mut all = vec![ops::routes(
         platform.clone(),
@@ -307,10 +307,9 @@ pub fn routes(parts: &Parts, settings: &Settings) -> anyhow::Result<BoxedFilter<
         all.push(feature.routes()?);
     }
     let recover_platform = platform.clone();
-    Ok(veche_core::web::combine(all)
-        .recover(move |rejection| recover(recover_platform.clone(), rejection))
-        .unify()
-        .boxed())
+    Ok(router::Router::new(all, move |rejection| {
+        recover(recover_platform.clone(), rejection)
+    }))
 }
 
 async fn recover(
@@ -374,6 +373,7 @@ pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> anyh
     .recover(move |rejection| recover(recover_platform.clone(), rejection))
     .unify()
     .boxed();
+    let routes = router::Router::plain(routes);
     let (addr, server) = listen(&settings, routes, &platform, &shutdown).await?;
     tracing::info!(%addr, "worker health and metrics");
     worker.run(shutdown).await;
@@ -384,7 +384,7 @@ pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> anyh
 /// Binds the listen address and serves `routes` in a background task until `shutdown`.
 async fn listen(
     settings: &Settings,
-    routes: BoxedFilter<(Response,)>,
+    routes: router::Router,
     platform: &Arc<Platform>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
@@ -399,7 +399,7 @@ async fn listen(
     };
     let server = tokio::spawn(server::serve(
         listener,
-        routes,
+        Arc::new(routes),
         platform.clone(),
         options,
         shutdown.clone(),

@@ -14,10 +14,10 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_service::Service;
 use tracing::Instrument;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
+
+use crate::router::Router;
 
 use veche_core::metrics;
 use veche_core::web::i18n::Lang;
@@ -39,14 +39,13 @@ pub struct ServerOptions {
 /// finish (up to the grace period).
 pub async fn serve(
     listener: TcpListener,
-    routes: BoxedFilter<(Response,)>,
+    router: Arc<Router>,
     platform: Arc<Platform>,
     options: ServerOptions,
     shutdown: CancellationToken,
 ) {
     let options = Arc::new(options);
     let graceful = GracefulShutdown::new();
-    let service = warp::service(routes);
     loop {
         let (stream, peer) = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -61,7 +60,7 @@ pub async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let service = service.clone();
+        let router = router.clone();
         let platform = platform.clone();
         let options = options.clone();
         let per_request = hyper::service::service_fn(move |request: Request<Incoming>| {
@@ -70,7 +69,7 @@ pub async fn serve(
             // driver is never interrupted mid-operation, which the MongoDB driver pays for
             // with a stalled connection pool). The connection waits for the task's answer.
             let task = tokio::spawn(handle(
-                service.clone(),
+                router.clone(),
                 request,
                 peer,
                 platform.clone(),
@@ -147,16 +146,13 @@ fn language(request: &Request<Incoming>) -> Lang {
     )
 }
 
-async fn handle<S>(
-    mut routes: S,
+async fn handle(
+    router: Arc<Router>,
     request: Request<Incoming>,
     peer: SocketAddr,
     platform: Arc<Platform>,
     options: Arc<ServerOptions>,
-) -> Result<Response, Infallible>
-where
-    S: Service<Request<Incoming>, Response = Response, Error = Infallible>,
-{
+) -> Result<Response, Infallible> {
     let started = Instant::now();
     let _in_flight = InFlight::enter();
     let meta = RequestMeta {
@@ -181,7 +177,7 @@ where
         Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             .into_response(&platform.catalog, meta.lang)
     } else {
-        let future = routes.call(request);
+        let future = async move { router.answer(request).await };
         match REQUEST
             .scope(meta.clone(), future)
             .instrument(span.clone())
