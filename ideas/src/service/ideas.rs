@@ -181,7 +181,16 @@ pub async fn list(
 /// Supports an idea (`on`) or withdraws the support, during discussion; once per resident,
 /// whatever the number of tries. Returns the idea's count after.
 pub async fn support(ideas: &Ideas, account: &Account, id: &IdeaId, on: bool) -> IdeaResult<u64> {
-    let (idea, project) = visible_idea(ideas, Some(account), id).await?;
+    // As `visible_idea`, with the project kept from an earlier support at its stored version.
+    let (idea, version) = ideas
+        .store
+        .idea_and_project_version(id)
+        .await?
+        .ok_or(IdeaError::NotFound)?;
+    let project = ideas.project_at(&idea.project_id, version).await?;
+    if !rules::may_see_idea(&idea, &project, Some(account)) {
+        return Err(IdeaError::NotFound);
+    }
     let now = now();
     rules::may_support(&idea, &project, account, now)?;
     let done = if on {

@@ -76,6 +76,8 @@ pub struct Ideas {
     /// Participants this server recorded lately, so that a resident's tenth support writes
     /// nothing more.
     recorded: RwLock<std::collections::HashSet<(ProjectId, AccountId)>>,
+    /// Projects as read for supports, each at its version.
+    projects: RwLock<HashMap<ProjectId, Arc<Project>>>,
 }
 
 /// Likely duplicates found at an instant.
@@ -93,7 +95,33 @@ impl Ideas {
             suggested: RwLock::new(HashMap::new()),
             uploads: None,
             recorded: RwLock::new(std::collections::HashSet::new()),
+            projects: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// The project at `version`: the copy kept from an earlier support when it is at that
+    /// version, else read now (and kept). Every support of a project needs the same project.
+    pub(crate) async fn project_at(
+        &self,
+        id: &ProjectId,
+        version: u64,
+    ) -> IdeaResult<Arc<Project>> {
+        let kept = self.projects.read().ok().and_then(|kept| {
+            kept.get(id)
+                .filter(|project| project.version == version)
+                .cloned()
+        });
+        if let Some(project) = kept {
+            return Ok(project);
+        }
+        let project = Arc::new(self.store.project(id).await?.ok_or(IdeaError::NotFound)?);
+        if let Ok(mut kept) = self.projects.write() {
+            if kept.len() >= 10_000 {
+                kept.clear();
+            }
+            kept.insert(id.clone(), project.clone());
+        }
+        Ok(project)
     }
 
     /// Records that `account` took part in `project`, so that they hear when its stages begin.

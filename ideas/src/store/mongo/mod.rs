@@ -337,6 +337,23 @@ impl IdeaStore for MongoIdeas {
         found.map(idea_from).transpose()
     }
 
+    async fn idea_and_project_version(&self, id: &IdeaId) -> StoreResult<Option<(Idea, u64)>> {
+        let Some(idea) = self.idea(id).await? else {
+            return Ok(None);
+        };
+        let project = self
+            .projects_col()
+            .find_one(doc! { "_id": idea.project_id.as_str() })
+            .projection(doc! { "version": 1 })
+            .await?;
+        let version = project.and_then(|p| match p.get("version") {
+            Some(Bson::Int64(v)) => u64::try_from(*v).ok(),
+            Some(Bson::Int32(v)) => u64::try_from(*v).ok(),
+            _ => None,
+        });
+        Ok(version.map(|v| (idea, v)))
+    }
+
     async fn replace_idea(
         &self,
         idea: &Idea,

@@ -10,7 +10,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use time::OffsetDateTime;
 use veche_core::clock::{from_millis, to_millis};
 use veche_core::id::AccountId;
-use veche_core::storage::sqlite::{pair_row, text_row, to_json};
+use veche_core::storage::sqlite::{from_json, pair_row, text_row, to_json};
 use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
@@ -101,8 +101,10 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn project(&self, id: &ProjectId) -> StoreResult<Option<Project>> {
+        // A point read by the primary key, on the calling thread (every support reads it).
         let sql = "SELECT doc FROM idea_projects WHERE id = ?1";
-        self.db.query_json(sql, [id.to_string()], "project").await
+        let doc = self.db.lookup_row(sql, [id.as_str()], text_row)?;
+        doc.map(|doc| from_json("project", &doc)).transpose()
     }
 
     async fn replace_project(&self, project: &Project, expected: u64) -> StoreResult<bool> {
@@ -156,16 +158,25 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn idea(&self, id: &IdeaId) -> StoreResult<Option<Idea>> {
-        let id = id.to_string();
-        let row: Option<(String, i64)> = self
-            .db
-            .query_optional(
-                "SELECT doc, supports FROM ideas WHERE id = ?1",
-                [id],
-                pair_row,
-            )
-            .await?;
+        // A point read by the primary key, on the calling thread (every support reads it).
+        let sql = "SELECT doc, supports FROM ideas WHERE id = ?1";
+        let row: Option<(String, i64)> = self.db.lookup_row(sql, [id.as_str()], pair_row)?;
         row.map(|(doc, n)| idea_from(&doc, n)).transpose()
+    }
+
+    async fn idea_and_project_version(&self, id: &IdeaId) -> StoreResult<Option<(Idea, u64)>> {
+        let sql = "SELECT i.doc, i.supports, p.version FROM ideas i
+                   JOIN idea_projects p ON p.id = i.project_id WHERE i.id = ?1";
+        let row: Option<(String, i64, i64)> = self.db.lookup_row(sql, [id.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        row.map(|(doc, n, version)| {
+            Ok((
+                idea_from(&doc, n)?,
+                u64::try_from(version).unwrap_or_default(),
+            ))
+        })
+        .transpose()
     }
 
     async fn replace_idea(
