@@ -138,7 +138,7 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
         "У входа в поликлинику нет пандуса, с детской коляской не заехать.",
     )
     .await;
-    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    first.assert_status(StatusCode::CREATED);
     let first_id = first.json()["id"].as_str().unwrap().to_string();
     assert_eq!(
         first.header("location").as_deref(),
@@ -196,7 +196,7 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
             "\"1\"",
         )
         .await;
-    assert_eq!(approve.status, StatusCode::OK, "{}", approve.text);
+    approve.assert_status(StatusCode::OK);
     assert_eq!(approve.header("etag").as_deref(), Some("\"2\""));
     let late = api
         .if_match(
@@ -319,7 +319,7 @@ async fn supports_count_once_and_move_with_the_stage(app: TestApp) {
     let path = format!("/api/v1/ideas/{id}/support");
     let tries = (0..40).map(|_| api.put(&path, Some(&p.residents[1])));
     for reply in futures::future::join_all(tries).await {
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.assert_status(StatusCode::OK);
     }
     for token in &p.residents[2..] {
         api.put(&path, Some(token)).await.json_if(StatusCode::OK);
@@ -544,7 +544,7 @@ async fn open_data_holds_decisions_and_no_personal_data(app: TestApp) {
             &[],
         )
         .await;
-    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    csv.assert_status(StatusCode::OK);
     assert_eq!(
         csv.header("content-type").as_deref(),
         Some("text/csv; charset=utf-8")
