@@ -18,11 +18,9 @@ use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 use veche_core::accounts::model::Role;
 use veche_core::id::{AccountId, DistrictId, OrganisationId};
-use veche_reports::model::{
-    Action, CategoryId, OrgKind, Place, Report, RouteBasis, Routing, Status,
-};
+use veche_reports::model::{Action, CategoryId, Report, Status};
 use veche_reports::rules::{self, ReportFields};
-use veche_reports::testing::{acted, answered};
+use veche_reports::testing::{acted, answered, roads_routing};
 
 const ARBAT: &str = "45374000";
 /// A point in Khamovniki (Plyushchikha), by the district boundaries.
@@ -408,25 +406,14 @@ fn accepted(
     at: OffsetDateTime,
     due: OffsetDateTime,
 ) -> Report {
-    let fields = ReportFields {
-        category_id: CategoryId::from_trusted(category.into()),
-        place: Place {
-            lat: POINT.0,
-            lon: POINT.1,
-            address: None,
-        },
-        district_id: DistrictId::from_trusted(district.into()),
-        description: "Яма на дороге".into(),
-        photos: vec![],
-    };
+    let fields = ReportFields::unaddressed(
+        CategoryId::from_trusted(category.into()),
+        POINT,
+        DistrictId::from_trusted(district.into()),
+        "Яма на дороге".into(),
+    );
     let mut report = rules::new_report(fields, &AccountId::generate(), at);
-    let routing = Routing {
-        organisation_id: org.clone(),
-        basis: RouteBasis::Category,
-        kind: OrgKind::Roads,
-        district_id: report.district_id.clone(),
-        note: None,
-    };
+    let routing = roads_routing(&report, org.clone());
     rules::routed(&mut report, routing, at, due);
     acted(&report, Action::Accept, at, Status::Routed)
 }

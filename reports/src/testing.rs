@@ -2,10 +2,21 @@
 //! what the store's contract tests and the workspace's dashboard tests build their data from.
 
 use time::OffsetDateTime;
-use veche_core::id::AccountId;
+use veche_core::id::{AccountId, OrganisationId};
 
-use crate::model::{Action, Actor, Answer, Report, Status};
+use crate::model::{Action, Actor, Answer, OrgKind, Report, RouteBasis, Routing, Status};
 use crate::rules;
+
+/// How `report` goes by its category to the roads agency `organisation_id`.
+pub fn roads_routing(report: &Report, organisation_id: OrganisationId) -> Routing {
+    Routing {
+        organisation_id,
+        basis: RouteBasis::Category,
+        kind: OrgKind::Roads,
+        district_id: report.district_id.clone(),
+        note: None,
+    }
+}
 
 /// `report` after an official's `action` at `at`, leading to `status`.
 pub fn acted(report: &Report, action: Action, at: OffsetDateTime, status: Status) -> Report {

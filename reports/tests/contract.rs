@@ -11,12 +11,12 @@ use veche_core::id::{AccountId, DistrictId, OrganisationId};
 use veche_core::storage::Backend;
 use veche_core::StoreError;
 use veche_reports::model::{
-    Action, CalendarDay, Category, CategoryId, DayKind, Mail, OrgKind, Place, Profile, Report,
-    ReportId, RouteBasis, Routing, Status, WARNED_EARLY,
+    Action, CalendarDay, Category, CategoryId, DayKind, Mail, OrgKind, Profile, Report, ReportId,
+    Status, WARNED_EARLY,
 };
 use veche_reports::rules::{self, geo, ReportFields};
 use veche_reports::store::{self, ReportQuery, ReportStore, SpanQuery, TallyBy, TallyRow};
-use veche_reports::testing::{acted, answered};
+use veche_reports::testing::{acted, answered, roads_routing};
 
 const KHAMOVNIKI: &str = "45383000";
 const ARBAT: &str = "45374000";
@@ -51,30 +51,19 @@ fn profile(id: &str) -> Profile {
 }
 
 /// A submitted report at a point, made `at`.
-fn report(category: &str, district: &str, (lat, lon): (f64, f64), at: OffsetDateTime) -> Report {
-    let fields = ReportFields {
-        category_id: CategoryId::from_trusted(category.into()),
-        place: Place {
-            lat,
-            lon,
-            address: None,
-        },
-        district_id: DistrictId::from_trusted(district.into()),
-        description: "Яма на дороге".into(),
-        photos: vec![],
-    };
+fn report(category: &str, district: &str, place: (f64, f64), at: OffsetDateTime) -> Report {
+    let fields = ReportFields::unaddressed(
+        CategoryId::from_trusted(category.into()),
+        place,
+        DistrictId::from_trusted(district.into()),
+        "Яма на дороге".into(),
+    );
     rules::new_report(fields, &AccountId::generate(), at)
 }
 
 /// The report routed to `org` with a deadline `due`.
 fn routed(mut report: Report, org: &str, due: OffsetDateTime) -> Report {
-    let routing = Routing {
-        organisation_id: OrganisationId::from_trusted(org.into()),
-        basis: RouteBasis::Category,
-        kind: OrgKind::Roads,
-        district_id: report.district_id.clone(),
-        note: None,
-    };
+    let routing = roads_routing(&report, OrganisationId::from_trusted(org.into()));
     let at = due - Duration::days(10);
     rules::routed(&mut report, routing, at, due);
     report.status = Status::Routed;
