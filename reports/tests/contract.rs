@@ -72,6 +72,12 @@ fn routed(mut report: Report, org: &str, due: OffsetDateTime) -> Report {
 
 const POINT: (f64, f64) = (55.7355, 37.5885);
 
+/// Stores a report made `at` that no moderator has seen: never public, so never listed.
+async fn insert_unmoderated(store: &Arc<dyn ReportStore>, at: OffsetDateTime) {
+    let fresh = report("pothole", KHAMOVNIKI, POINT, at);
+    store.insert_report(&fresh).await.unwrap();
+}
+
 async fn categories_and_profiles_keep_versions(backend: Backend) {
     let store = open(&backend).await;
     let pothole = category("pothole");
@@ -321,10 +327,7 @@ async fn the_public_list_filters_and_pages(backend: Backend) {
         store.insert_report(&r).await.unwrap();
         all.push(r);
     }
-    store
-        .insert_report(&report("pothole", KHAMOVNIKI, POINT, now))
-        .await
-        .unwrap();
+    insert_unmoderated(&store, now).await;
     let q = |f: &dyn Fn(&mut ReportQuery)| {
         let mut query = ReportQuery {
             limit: 10,
@@ -541,11 +544,7 @@ async fn public_reports_are_found_by_when_they_were_made(backend: Backend) {
         store.insert_report(&r).await.unwrap();
         made.push(r);
     }
-    // Not public: never found.
-    store
-        .insert_report(&report("pothole", KHAMOVNIKI, POINT, now))
-        .await
-        .unwrap();
+    insert_unmoderated(&store, now).await;
     let span = |from: i64, to: i64| SpanQuery {
         from: now - Duration::days(from),
         to: now - Duration::days(to),
