@@ -378,24 +378,17 @@ impl PollStore for SqlitePolls {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<AccountId>> {
-        let poll = poll.to_string();
         let after = after.map(|a| a.to_string()).unwrap_or_default();
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT account_id FROM ballots WHERE poll_id = ?1 AND account_id > ?2 \
-                     ORDER BY account_id LIMIT ?3",
-                )?;
-                let rows = stmt.query_map(params![poll, after, limit as i64], |row| {
-                    row.get::<_, String>(0)
-                })?;
-                Ok(rows
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .map(AccountId::from_trusted)
-                    .collect())
-            })
-            .await
+        let ids = self
+            .db
+            .query_all(
+                "SELECT account_id FROM ballots WHERE poll_id = ?1 AND account_id > ?2 \
+                 ORDER BY account_id LIMIT ?3",
+                (poll.to_string(), after, limit as i64),
+                text_row,
+            )
+            .await?;
+        Ok(ids.into_iter().map(AccountId::from_trusted).collect())
     }
 
     async fn counters(&self, poll: &PollId) -> StoreResult<Counters> {
