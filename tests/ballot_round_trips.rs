@@ -90,11 +90,11 @@ async fn a_ballot_costs_one_shared_write_and_no_read_on_mongodb() {
         time::Duration::minutes(-1),
     );
     let r = api.post("/api/v1/polls", Some(&official), &input).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.assert_status(StatusCode::CREATED);
     let poll = r.json();
     let path = format!("/api/v1/polls/{}", poll["id"].as_str().unwrap());
     let r = api.act(&format!("{path}/schedule"), Some(&official)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.assert_status(StatusCode::OK);
     let poll = r.json();
     assert_eq!(poll["status"], "open");
 
@@ -110,7 +110,7 @@ async fn a_ballot_costs_one_shared_write_and_no_read_on_mongodb() {
             let api = &api;
             async move {
                 let r = api.get("/api/v1/me", Some(token)).await;
-                assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+                r.assert_status(StatusCode::OK);
             }
         })
         .await;
@@ -118,7 +118,7 @@ async fn a_ballot_costs_one_shared_write_and_no_read_on_mongodb() {
     let r = api
         .post(&ballots, Some(&voters[BALLOTS]), &ballot(&poll))
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.assert_status(StatusCode::CREATED);
     // The scheduler announces the opening to the poll's residents in the background (a page
     // of accounts and one read of their preferences per 500); wait until it has, so that what
     // is counted below is the ballots'.
@@ -140,7 +140,7 @@ async fn a_ballot_costs_one_shared_write_and_no_read_on_mongodb() {
             let (api, ballots, body) = (&api, &ballots, ballot(&poll));
             async move {
                 let r = api.post(ballots, Some(token), &body).await;
-                assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+                r.assert_status(StatusCode::CREATED);
             }
         })
         .await;

@@ -83,12 +83,26 @@ async fn published_project(api: &Api<'_>, official: &str) -> String {
 }
 
 async fn submit(api: &Api<'_>, project: &str, token: &str, title: &str, body: &str) -> Reply {
-    api.post(
-        &format!("/api/v1/idea-projects/{project}/ideas"),
-        Some(token),
-        &idea_body(title, body),
-    )
-    .await
+    submit_json(api, project, token, &idea_body(title, body)).await
+}
+
+/// The id of an idea submitted (201).
+async fn submitted(api: &Api<'_>, project: &str, token: &str, title: &str, body: &str) -> String {
+    let idea = submit(api, project, token, title, body)
+        .await
+        .json_if(StatusCode::CREATED);
+    idea["id"].as_str().unwrap().to_string()
+}
+
+/// The address of `rest` under `project`'s.
+fn in_project(project: &str, rest: &str) -> String {
+    format!("/api/v1/idea-projects/{project}/{rest}")
+}
+
+/// An idea submitted to `project` as the JSON `body`.
+async fn submit_json(api: &Api<'_>, project: &str, token: &str, body: &Value) -> Reply {
+    let path = in_project(project, "ideas");
+    api.post(&path, Some(token), body).await
 }
 
 async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
@@ -108,7 +122,7 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
     // Bad input is refused with a clear code and stores nothing.
     let unknown = api
         .post(
-            &format!("/api/v1/idea-projects/{project}/ideas"),
+            &in_project(&project, "ideas"),
             Some(&p.residents[0]),
             &json!({"title": "Скамейки у пруда", "body": "x", "topic": "parks", "extra": 1}),
         )
@@ -138,22 +152,20 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
         "У входа в поликлинику нет пандуса, с детской коляской не заехать.",
     )
     .await;
-    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    first.assert_status(StatusCode::CREATED);
     let first_id = first.json()["id"].as_str().unwrap().to_string();
     assert_eq!(
         first.header("location").as_deref(),
         Some(format!("/api/v1/ideas/{first_id}").as_str())
     );
-    let second = submit(
+    let second_id = submitted(
         &api,
         &project,
         &p.residents[1],
         "Нужен пандус в поликлинике",
         "Сделайте пандус у поликлиники: с коляской невозможно войти внутрь.",
     )
-    .await
-    .json_if(StatusCode::CREATED);
-    let second_id = second["id"].as_str().unwrap().to_string();
+    .await;
 
     // A pending idea is its author's and the moderators' only.
     let hidden = api
@@ -196,7 +208,7 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
             "\"1\"",
         )
         .await;
-    assert_eq!(approve.status, StatusCode::OK, "{}", approve.text);
+    approve.assert_status(StatusCode::OK);
     assert_eq!(approve.header("etag").as_deref(), Some("\"2\""));
     let late = api
         .if_match(
@@ -241,10 +253,7 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
     // Residents find it by another form of its words.
     let q = "%D0%BF%D0%B0%D0%BD%D0%B4%D1%83%D1%81%D1%8B"; // «пандусы»
     let found = api
-        .get(
-            &format!("/api/v1/idea-projects/{project}/ideas?q={q}"),
-            None,
-        )
+        .get(&in_project(&project, &format!("ideas?q={q}")), None)
         .await
         .json_if(StatusCode::OK);
     assert_eq!(
@@ -254,7 +263,7 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
     );
     let pending = api
         .get(
-            &format!("/api/v1/idea-projects/{project}/ideas?status=pending"),
+            &in_project(&project, "ideas?status=pending"),
             Some(&p.residents[2]),
         )
         .await;
@@ -262,10 +271,7 @@ async fn an_idea_goes_from_submission_to_the_public_log(app: TestApp) {
 
     // The public log, for anyone: counts only.
     let log = api
-        .get(
-            &format!("/api/v1/idea-projects/{project}/moderation-log"),
-            None,
-        )
+        .get(&in_project(&project, "moderation-log"), None)
         .await
         .json_if(StatusCode::OK);
     assert_eq!(log["decisions"]["approved"], 1);
@@ -278,16 +284,14 @@ async fn supports_count_once_and_move_with_the_stage(app: TestApp) {
     let api = Api::new(&app);
     let p = people(&app, 4).await;
     let project = published_project(&api, &p.official).await;
-    let idea = submit(
+    let id = submitted(
         &api,
         &project,
         &p.residents[0],
         "Каток в парке",
         "Залить каток в парке зимой для всех жителей района.",
     )
-    .await
-    .json_if(StatusCode::CREATED);
-    let id = idea["id"].as_str().unwrap().to_string();
+    .await;
     api.post(
         &format!("/api/v1/ideas/{id}/decision"),
         Some(&p.moderators[0]),
@@ -319,7 +323,7 @@ async fn supports_count_once_and_move_with_the_stage(app: TestApp) {
     let path = format!("/api/v1/ideas/{id}/support");
     let tries = (0..40).map(|_| api.put(&path, Some(&p.residents[1])));
     for reply in futures::future::join_all(tries).await {
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.assert_status(StatusCode::OK);
     }
     for token in &p.residents[2..] {
         api.put(&path, Some(token)).await.json_if(StatusCode::OK);
@@ -367,7 +371,7 @@ async fn submissions_are_rate_limited_and_comments_report_and_hide(app: TestApp)
     assert!(third.header("retry-after").is_some());
     let listed = api
         .get(
-            &format!("/api/v1/idea-projects/{project}/ideas?mine=true"),
+            &in_project(&project, "ideas?mine=true"),
             Some(&p.residents[0]),
         )
         .await
@@ -478,27 +482,17 @@ async fn open_data_holds_decisions_and_no_personal_data(app: TestApp) {
             json!({"action": "reject", "reason": "abusive", "note": "Уберите телефон Ивана Петрова"}),
         ),
     ] {
-        api.send(
-            Method::POST,
+        api.post(
             &format!("/api/v1/ideas/{id}/decision"),
             Some(&p.moderators[0]),
-            Some(&decision),
-            &[],
+            &decision,
         )
         .await
         .json_if(StatusCode::OK);
     }
 
     // JSON, to anyone: the two decided ideas, newest first; the pending one is not there.
-    let json_reply = api
-        .send(
-            Method::GET,
-            &format!("/api/v1/idea-projects/{project}/open-data.json"),
-            None,
-            None,
-            &[],
-        )
-        .await;
+    let json_reply = api.get(&in_project(&project, "open-data.json"), None).await;
     let data = json_reply.json_if(StatusCode::OK);
     assert_eq!(
         json_reply.header("content-disposition").as_deref(),
@@ -535,16 +529,8 @@ async fn open_data_holds_decisions_and_no_personal_data(app: TestApp) {
     }
 
     // CSV: a header and a row per decided idea; commas quoted.
-    let csv = api
-        .send(
-            Method::GET,
-            &format!("/api/v1/idea-projects/{project}/open-data.csv"),
-            None,
-            None,
-            &[],
-        )
-        .await;
-    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    let csv = api.get(&in_project(&project, "open-data.csv"), None).await;
+    csv.assert_status(StatusCode::OK);
     assert_eq!(
         csv.header("content-type").as_deref(),
         Some("text/csv; charset=utf-8")
@@ -563,24 +549,13 @@ async fn open_data_holds_decisions_and_no_personal_data(app: TestApp) {
 
     // An unknown project is a 404; a third download within the minute is refused.
     let unknown = api
-        .send(
-            Method::GET,
+        .get(
             "/api/v1/idea-projects/01ARZ3NDEKTSV4RRFFQ69G5FAV/open-data.csv",
             None,
-            None,
-            &[],
         )
         .await;
     assert_eq!(unknown.code(), problem(404, "not_found"));
-    let limited = api
-        .send(
-            Method::GET,
-            &format!("/api/v1/idea-projects/{project}/open-data.json"),
-            None,
-            None,
-            &[],
-        )
-        .await;
+    let limited = api.get(&in_project(&project, "open-data.json"), None).await;
     assert_eq!(limited.code(), problem(429, "rate_limited"));
     app.stop().await;
 }
@@ -690,37 +665,14 @@ async fn an_idea_carries_a_picture_checked_by_content(app: TestApp) {
         "Вернуть фонтан во двор дома 5, как было раньше.",
     );
     body["image"] = json!("f".repeat(64));
-    let unknown_image = api
-        .send(
-            Method::POST,
-            &format!("/api/v1/idea-projects/{project}/ideas"),
-            Some(author),
-            Some(&body),
-            &[],
-        )
-        .await;
+    let unknown_image = submit_json(&api, &project, author, &body).await;
     assert_eq!(unknown_image.code(), problem(422, "validation_failed"));
     assert_eq!(unknown_image.json()["reason"], "unknown_image");
     body["image"] = json!("../../etc/passwd");
-    let bad_ref = api
-        .send(
-            Method::POST,
-            &format!("/api/v1/idea-projects/{project}/ideas"),
-            Some(author),
-            Some(&body),
-            &[],
-        )
-        .await;
+    let bad_ref = submit_json(&api, &project, author, &body).await;
     assert_eq!(bad_ref.json()["reason"], "invalid_image");
     body["image"] = json!(hash);
-    let idea = api
-        .send(
-            Method::POST,
-            &format!("/api/v1/idea-projects/{project}/ideas"),
-            Some(&p.residents[1]),
-            Some(&body),
-            &[],
-        )
+    let idea = submit_json(&api, &project, &p.residents[1], &body)
         .await
         .json_if(StatusCode::CREATED);
     assert_eq!(idea["image"], hash.as_str());

@@ -636,7 +636,7 @@ async fn filing_is_rate_limited_and_admins_issue_application_keys(app: TestApp) 
     let refused = api
         .post("/api/v1/open311-keys", Some(&w.author), &body)
         .await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    refused.assert_status(StatusCode::FORBIDDEN);
     let issued = api
         .post("/api/v1/open311-keys", Some(&w.admin), &body)
         .await

@@ -72,7 +72,7 @@ async fn voter(app: &TestApp, district: &str) -> (AccountId, String) {
 
 async fn create(api: &Api<'_>, official: &str, input: &Value) -> Value {
     let r = api.post("/api/v1/polls", Some(official), input).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.assert_status(StatusCode::CREATED);
     r.json()
 }
 
@@ -85,7 +85,7 @@ async fn scheduled(api: &Api<'_>, official: &str, input: &Value) -> Value {
             Some(official),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.assert_status(StatusCode::OK);
     r.json()
 }
 
@@ -193,14 +193,14 @@ async fn refused(
 /// Casts `body` in `poll` as `token`; asserts 201 Created.
 async fn cast_ok(api: &Api<'_>, poll: &Value, token: &str, body: &Value) -> Reply {
     let r = cast_ballot(api, poll, token, body).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.assert_status(StatusCode::CREATED);
     r
 }
 
 /// GET `path` as `token`; asserts 200 OK.
 async fn get_ok(api: &Api<'_>, path: &str, token: Option<&str>) -> Reply {
     let r = api.get(path, token).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.assert_status(StatusCode::OK);
     r
 }
 
@@ -235,7 +235,7 @@ async fn act_code(api: &Api<'_>, poll: &Value, action: &str, token: &str) -> (u1
 /// answered.
 async fn act_ok(api: &Api<'_>, poll: &Value, action: &str, token: &str) -> Value {
     let r = api.act(&path(poll, action), Some(token)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.assert_status(StatusCode::OK);
     r.json()
 }
 
@@ -302,7 +302,7 @@ async fn a_poll_lives_from_draft_to_published_and_every_step_is_audited(app: Tes
     let r = api.post("/api/v1/polls", Some(&anna), &input).await;
     assert_eq!(r.code(), problem(403, "forbidden"));
     let r = api.post("/api/v1/polls", Some(&official), &input).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.assert_status(StatusCode::CREATED);
     let poll = r.json();
     let poll_path = path(&poll, "");
     assert_eq!(r.header("location"), Some(poll_path.clone()));
@@ -338,7 +338,7 @@ async fn a_poll_lives_from_draft_to_published_and_every_step_is_audited(app: Tes
     let r = api
         .if_match(Method::PUT, &poll_path, &official, Some(&edit), "\"1\"")
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.header("etag").as_deref(), Some("\"2\""));
     let edited = r.json();
     assert_eq!(edited["title"], "Парк «Дубки»: что построить");
@@ -438,7 +438,7 @@ async fn a_poll_lives_from_draft_to_published_and_every_step_is_audited(app: Tes
     let r = api
         .if_match(Method::DELETE, &path(&later, ""), &official, None, "\"3\"")
         .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    r.assert_status(StatusCode::NO_CONTENT);
     assert_eq!(
         get_code(&api, &path(&later, ""), Some(&official)).await,
         problem(404, "not_found")
@@ -462,7 +462,7 @@ async fn a_poll_lives_from_draft_to_published_and_every_step_is_audited(app: Tes
             &json!({"reason": "Хватит голосов"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.json()["status"], "closed");
     let closed = api.get(&poll_path, None).await.json();
     assert_eq!(
@@ -477,7 +477,7 @@ async fn a_poll_lives_from_draft_to_published_and_every_step_is_audited(app: Tes
     // Publishing seals first (the grace is zero), then publishes the decision.
     let decision = "Строим каток.\nРаботы начнутся весной.";
     let r = publish(&api, &poll, &official, &json!({"decision": decision})).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.assert_status(StatusCode::OK);
     let published = r.json();
     assert_eq!(published["status"], "published");
     assert!(
@@ -1093,10 +1093,10 @@ async fn a_retried_ballot_with_its_idempotency_key_replays_the_first_answer(app:
     let (anna_id, anna) = voter(&app, KHAMOVNIKI).await;
 
     let first = cast_with_key(&api, &poll, &anna, 0, "ballot-9f2c").await;
-    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    first.assert_status(StatusCode::CREATED);
     assert_eq!(first.header("idempotent-replayed"), None);
     let again = cast_with_key(&api, &poll, &anna, 0, "ballot-9f2c").await;
-    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    again.assert_status(StatusCode::CREATED);
     assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
     assert_eq!(again.json(), first.json());
     assert_eq!(again.header("location"), first.header("location"));
@@ -1160,7 +1160,7 @@ async fn a_ballot_whose_server_died_midway_is_cast_by_a_later_retry(app: TestApp
     assert!(stored_ballot(&app, &poll, &boris_id).await.is_none());
 
     let retried = cast_with_key(&api, &poll, &anna, 0, "k-old").await;
-    assert_eq!(retried.status, StatusCode::CREATED, "{}", retried.text);
+    retried.assert_status(StatusCode::CREATED);
     let stored = stored_ballot(&app, &poll, &anna_id).await.unwrap();
     assert_eq!(json!(stored.receipt.as_str()), retried.json()["receipt"]);
     let replayed = cast_with_key(&api, &poll, &anna, 0, "k-old").await;

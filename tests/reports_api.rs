@@ -126,7 +126,7 @@ async fn a_report_goes_from_filing_to_closed(app: TestApp) {
     let filed = api
         .post("/api/v1/reports", Some(&p.author), &report_body(&p))
         .await;
-    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.text);
+    filed.assert_status(StatusCode::CREATED);
     let report = filed.json();
     let id = report["id"].as_str().unwrap().to_string();
     assert_eq!(

@@ -18,10 +18,9 @@ use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 use veche_core::accounts::model::Role;
 use veche_core::id::{AccountId, DistrictId, OrganisationId};
-use veche_reports::model::{
-    Action, Actor, Answer, CategoryId, OrgKind, Place, Report, RouteBasis, Routing, Status,
-};
+use veche_reports::model::{Action, CategoryId, Report, Status};
 use veche_reports::rules::{self, ReportFields};
+use veche_reports::testing::{acted, answered, roads_routing};
 
 const ARBAT: &str = "45374000";
 /// A point in Khamovniki (Plyushchikha), by the district boundaries.
@@ -180,7 +179,7 @@ async fn moderators_decide_reports_once_on_the_queue_page(app: TestApp) {
 
     // The queue shows the report with what it says, and how long the queue has waited.
     let shown = page(&app, &moderator.client, queue).await;
-    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
+    shown.assert_status(StatusCode::OK);
     for part in [
         format!("data-queued=\"{id}\""),
         "Глубокая яма посреди дороги".to_string(),
@@ -218,12 +217,7 @@ async fn moderators_decide_reports_once_on_the_queue_page(app: TestApp) {
         true,
     )
     .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.text
-    );
+    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text.contains("data-testid=\"error\""));
     assert!(refused.text.contains(&escaped(note)), "{}", refused.text);
     assert!(refused
@@ -240,7 +234,7 @@ async fn moderators_decide_reports_once_on_the_queue_page(app: TestApp) {
         true,
     )
     .await;
-    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.text);
+    accepted.assert_status(StatusCode::SEE_OTHER);
     let back = accepted.header("location").unwrap();
     assert_eq!(back, format!("{queue}?done=accepted&report={id}"));
     let late = form(
@@ -255,7 +249,7 @@ async fn moderators_decide_reports_once_on_the_queue_page(app: TestApp) {
         true,
     )
     .await;
-    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.text);
+    late.assert_status(StatusCode::CONFLICT);
     let told = app.platform().catalog.t(
         veche_core::web::i18n::Lang::Ru,
         "reports-office-already-decided",
@@ -288,7 +282,7 @@ async fn officials_work_their_queue_and_others_change_nothing(app: TestApp) {
 
     // The official's queue holds it, with its deadline; the report's office view its forms.
     let queue = page(&app, &official.client, "/office/reports").await;
-    assert_eq!(queue.status, StatusCode::OK, "{}", queue.text);
+    queue.assert_status(StatusCode::OK);
     assert!(queue.text.contains(&format!("data-queued=\"{id}\"")));
     assert!(queue.text.contains("data-testid=\"deadline\""));
     let shown = page(&app, &official.client, &view).await;
@@ -303,7 +297,7 @@ async fn officials_work_their_queue_and_others_change_nothing(app: TestApp) {
             StatusCode::FORBIDDEN
         );
         let start = form(&app, who, &format!("{view}/start"), &[], true).await;
-        assert_eq!(start.status, StatusCode::FORBIDDEN, "{}", start.text);
+        start.assert_status(StatusCode::FORBIDDEN);
         let answer = post_multipart(
             &app,
             who,
@@ -312,7 +306,7 @@ async fn officials_work_their_queue_and_others_change_nothing(app: TestApp) {
             &[],
         )
         .await;
-        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.text);
+        answer.assert_status(StatusCode::FORBIDDEN);
     }
     let asked = format!("/office/reports?organisation={}", p.roads);
     assert_eq!(
@@ -324,27 +318,14 @@ async fn officials_work_their_queue_and_others_change_nothing(app: TestApp) {
         StatusCode::FORBIDDEN
     );
     // Without the CSRF token, the official's own step is refused too.
-    let forged = form(
-        &app,
-        &official,
-        &format!("{view}/start"),
-        &[("version", "2")],
-        false,
-    )
-    .await;
+    let start = format!("{view}/start");
+    let forged = form(&app, &official, &start, &[("version", "2")], false).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(status_of(&api, &p, &id).await, ("routed".into(), 2));
 
     // Taken into work.
-    let started = form(
-        &app,
-        &official,
-        &format!("{view}/start"),
-        &[("version", "2")],
-        true,
-    )
-    .await;
-    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text);
+    let started = form(&app, &official, &start, &[("version", "2")], true).await;
+    started.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(status_of(&api, &p, &id).await.0, "in_progress");
 
     // A re-routing without a reason comes back with the organisation chosen.
@@ -356,12 +337,7 @@ async fn officials_work_their_queue_and_others_change_nothing(app: TestApp) {
         true,
     )
     .await;
-    assert_eq!(
-        rerouted.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        rerouted.text
-    );
+    rerouted.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(rerouted
         .text
         .contains(&format!("<option value=\"{}\" selected>", p.bridges)));
@@ -376,12 +352,7 @@ async fn officials_work_their_queue_and_others_change_nothing(app: TestApp) {
         &[("photo_files", &photo)],
     )
     .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.text
-    );
+    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text.contains(long.trim_end()));
     assert!(refused.text.contains("data-testid=\"kept-photo\""));
     assert_eq!(status_of(&api, &p, &id).await.0, "in_progress");
@@ -409,7 +380,7 @@ async fn officials_work_their_queue_and_others_change_nothing(app: TestApp) {
         &[("photo_files", &other_photo)],
     )
     .await;
-    assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.text);
+    answered.assert_status(StatusCode::SEE_OTHER);
     let report = api
         .get(&format!("/api/v1/reports/{id}"), Some(&p.author))
         .await
@@ -435,49 +406,16 @@ fn accepted(
     at: OffsetDateTime,
     due: OffsetDateTime,
 ) -> Report {
-    let fields = ReportFields {
-        category_id: CategoryId::from_trusted(category.into()),
-        place: Place {
-            lat: POINT.0,
-            lon: POINT.1,
-            address: None,
-        },
-        district_id: DistrictId::from_trusted(district.into()),
-        description: "Яма на дороге".into(),
-        photos: vec![],
-    };
+    let fields = ReportFields::unaddressed(
+        CategoryId::from_trusted(category.into()),
+        POINT,
+        DistrictId::from_trusted(district.into()),
+        "Яма на дороге".into(),
+    );
     let mut report = rules::new_report(fields, &AccountId::generate(), at);
-    let routing = Routing {
-        organisation_id: org.clone(),
-        basis: RouteBasis::Category,
-        kind: OrgKind::Roads,
-        district_id: report.district_id.clone(),
-        note: None,
-    };
+    let routing = roads_routing(&report, org.clone());
     rules::routed(&mut report, routing, at, due);
     acted(&report, Action::Accept, at, Status::Routed)
-}
-
-fn acted(report: &Report, action: Action, at: OffsetDateTime, status: Status) -> Report {
-    let act = rules::Act {
-        action,
-        role: Actor::Official,
-        by: None,
-        note: None,
-        at,
-    };
-    rules::stepped(report, act, status, &[])
-}
-
-fn answered(report: &Report, at: OffsetDateTime) -> Report {
-    let mut r = report.clone();
-    r.answer = Some(Answer {
-        text: "Сделано".into(),
-        photos: vec![],
-        by: AccountId::generate(),
-        at,
-    });
-    acted(&r, Action::Answer, at, Status::Answered)
 }
 
 async fn the_dashboard_counts_a_known_set_exactly(app: TestApp) {
@@ -496,19 +434,22 @@ async fn the_dashboard_counts_a_known_set_exactly(app: TestApp) {
     let quick = answered(
         &accepted(&p.pothole, KHAMOVNIKI, roads, t0, t0 + 10 * hour),
         t0 + 5 * hour,
+        Status::Answered,
     );
     let slow = answered(
         &accepted(&p.pothole, KHAMOVNIKI, roads, t0, t0 + hour),
         t0 + 30 * hour,
+        Status::Answered,
     );
     let mut disputed = answered(
         &accepted(&p.pothole, KHAMOVNIKI, roads, t0, t0 + 40 * hour),
         t0 + 2 * hour,
+        Status::Answered,
     );
     rules::set_deadline(&mut disputed, t0 + 50 * hour, t0 + 70 * hour);
     let disputed = acted(&disputed, Action::Dispute, t0 + 50 * hour, Status::Reopened);
     let closed = acted(
-        &answered(&disputed, t0 + 60 * hour),
+        &answered(&disputed, t0 + 60 * hour, Status::Answered),
         Action::Confirm,
         t0 + 61 * hour,
         Status::Closed,
@@ -617,7 +558,7 @@ async fn the_dashboard_counts_a_known_set_exactly(app: TestApp) {
     // The page, and its CSV link, for the official; refused to others.
     let official = browser(&app, &p.official.0).await;
     let shown = page(&app, &official.client, "/office/dashboard").await;
-    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
+    shown.assert_status(StatusCode::OK);
     for part in [
         "<dd data-figure=\"reports\">5</dd>",
         "<dd data-figure=\"overdue\">1</dd>",

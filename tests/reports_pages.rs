@@ -25,6 +25,8 @@ const POINT: (f64, f64) = (55.7355, 37.5885);
 const NEAR: (f64, f64) = (55.7360, 37.5890);
 /// A point in Mitino.
 const MITINO_POINT: (f64, f64) = (55.8460, 37.3600);
+/// What a resident writes of the pit they file with a photo.
+const PIT_DESCRIPTION: &str = "Провал асфальта у люка, колесо уходит целиком";
 
 /// The city the tests file in: Roads → Pothole (radius 300 m) and Yards → Litter, a roads
 /// agency and a housing service serving Khamovniki and Mitino, their officials, a moderator.
@@ -54,28 +56,17 @@ async fn city(app: &TestApp) -> City {
         organisation_kind: kind.to_string(),
         active: true,
     };
-    let roads_group = service::create_category(p, &r, &admin, &category(None, "Дороги", "roads"))
-        .await
-        .unwrap();
-    let pothole = service::create_category(
-        p,
-        &r,
-        &admin,
-        &category(Some(roads_group.id.as_str()), "Яма", "roads"),
-    )
-    .await
-    .unwrap();
-    let yards = service::create_category(p, &r, &admin, &category(None, "Дворы", "housing"))
-        .await
-        .unwrap();
-    let litter = service::create_category(
-        p,
-        &r,
-        &admin,
-        &category(Some(yards.id.as_str()), "Мусор", "housing"),
-    )
-    .await
-    .unwrap();
+    let add = |parent: Option<String>, name: &'static str, kind: &'static str| {
+        let (admin, r) = (&admin, &r);
+        async move {
+            let input = category(parent.as_deref(), name, kind);
+            service::create_category(p, r, admin, &input).await.unwrap()
+        }
+    };
+    let roads_group = add(None, "Дороги", "roads").await;
+    let pothole = add(Some(roads_group.id.to_string()), "Яма", "roads").await;
+    let yards = add(None, "Дворы", "housing").await;
+    let litter = add(Some(yards.id.to_string()), "Мусор", "housing").await;
     for (org, kind) in [(&roads, "roads"), (&housing, "housing")] {
         let input = ProfileInput {
             kind: kind.to_string(),
@@ -95,15 +86,12 @@ async fn city(app: &TestApp) -> City {
     }
 }
 
-/// A report filed by a new resident through the service, accepted by the moderator unless
-/// `accept` is false.
-async fn filed(
+/// A report filed by a new resident through the service, not yet moderated.
+async fn unmoderated(
     app: &TestApp,
-    city: &City,
     category: &str,
     (lat, lon): (f64, f64),
     description: &str,
-    accept: bool,
 ) -> Report {
     let (author, _) = member(app, KHAMOVNIKI, 1960, true, &[], None).await;
     let author = app.account_of(&author).await;
@@ -116,11 +104,31 @@ async fn filed(
         photos: Vec::new(),
     };
     let (p, r) = (app.platform(), app.reports());
-    let mut report = service::file(p, &r, &author, &input).await.unwrap();
-    if accept {
-        report = decide(app, city, &report.id, "accept", None).await;
-    }
-    report
+    service::file(p, &r, &author, &input).await.unwrap()
+}
+
+/// A report filed by a new resident through the service and accepted by the moderator.
+async fn filed(
+    app: &TestApp,
+    city: &City,
+    category: &str,
+    place: (f64, f64),
+    description: &str,
+) -> Report {
+    let report = unmoderated(app, category, place, description).await;
+    decide(app, city, &report.id, "accept", None).await
+}
+
+/// The pothole by the crossing in Khamovniki, accepted: the report the nearby step offers.
+async fn the_pit(app: &TestApp, city: &City) -> Report {
+    let description = "Яма у перехода, глубокая";
+    filed(app, city, &city.pothole, POINT, description).await
+}
+
+/// A pothole in Mitino, accepted: far from the others.
+async fn mitino_pit(app: &TestApp, city: &City) -> Report {
+    let description = "Яма в Митине у школы";
+    filed(app, city, &city.pothole, MITINO_POINT, description).await
 }
 
 async fn decide(
@@ -160,7 +168,7 @@ async fn resident(app: &TestApp, email: &str) -> (Client, Account) {
 
 /// The CSRF token of the first form of a page.
 async fn csrf_of(app: &TestApp, client: &Client, path: &str) -> String {
-    let body = app.get(client, path).await.text().await.unwrap();
+    let body = app.page(client, path).await;
     let at = body
         .find("name=\"csrf\" value=\"")
         .expect("a form with a token")
@@ -204,6 +212,44 @@ async fn post_multipart(
         .unwrap()
 }
 
+/// Files a report through the details form with one photo (`name`, file name, bytes): the
+/// address the form sends to (the new report's page) and the report as stored.
+async fn file_with_photo(
+    app: &TestApp,
+    client: &Client,
+    fields: &[(&str, &str)],
+    photo: (&str, &str, Vec<u8>),
+) -> (String, Report) {
+    let response = post_multipart(app, client, "/reports/new/details", fields, &[photo]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let to = location(&response);
+    let id = to
+        .strip_prefix("/reports/")
+        .and_then(|t| t.strip_suffix("?done=filed"))
+        .expect("to the new report");
+    let report = stored(app, &ReportId::parse(id).unwrap()).await;
+    (to, report)
+}
+
+/// The page of a refused form (422), as sent back.
+async fn refused(response: reqwest::Response) -> String {
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    response.text().await.unwrap()
+}
+
+/// "Me too" on report `id` by `client`, with a token of theirs.
+async fn join(app: &TestApp, client: &Client, id: &ReportId) -> reqwest::Response {
+    let csrf = csrf_of(app, client, "/reports/new").await;
+    let join = format!("/reports/{id}/join");
+    post_form(app, client, &join, &[("csrf", &csrf)]).await
+}
+
+/// Checks that `me` has filed no report.
+async fn assert_nothing_filed(app: &TestApp, me: &Account) {
+    let mine = service::mine(&app.reports(), me, None, 10).await.unwrap();
+    assert!(mine.reports.is_empty(), "nothing was filed");
+}
+
 fn jpeg(width: u32, height: u32) -> Vec<u8> {
     let picture = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
@@ -229,23 +275,17 @@ fn msg(app: &TestApp, key: &str) -> String {
     app.platform().catalog.t(Lang::Ru, key)
 }
 
-async fn sqlite(adjust: impl FnOnce(&mut veche::config::Settings)) -> TestApp {
-    TestApp::spawn_with(Store::Sqlite, adjust).await.unwrap()
+/// An app on SQLite with its settings adjusted, and the city set up in it.
+async fn in_the_city(adjust: impl FnOnce(&mut veche::config::Settings)) -> (TestApp, City) {
+    let app = TestApp::spawn_with(Store::Sqlite, adjust).await.unwrap();
+    let city = city(&app).await;
+    (app, city)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_without_their_token_are_refused_and_change_nothing() {
-    let app = sqlite(|_| {}).await;
-    let city = city(&app).await;
-    let open = filed(
-        &app,
-        &city,
-        &city.pothole,
-        POINT,
-        "Яма у перехода, глубокая",
-        true,
-    )
-    .await;
+    let (app, city) = in_the_city(|_| {}).await;
+    let open = the_pit(&app, &city).await;
     let (client, me) = resident(&app, "anna@example.org").await;
     let place = [
         ("category", city.pothole.as_str()),
@@ -262,24 +302,14 @@ async fn forms_without_their_token_are_refused_and_change_nothing() {
     fields.push(("description", "Другая яма, ещё глубже первой"));
     let response = post_multipart(&app, &client, "/reports/new/details", &fields, &[]).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let mine = service::mine(&app.reports(), &me, None, 10).await.unwrap();
-    assert!(mine.reports.is_empty(), "nothing was filed");
+    assert_nothing_filed(&app, &me).await;
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_with_a_photo() {
-    let app = sqlite(|_| {}).await;
-    let city = city(&app).await;
-    let open = filed(
-        &app,
-        &city,
-        &city.pothole,
-        POINT,
-        "Яма у перехода, глубокая",
-        true,
-    )
-    .await;
+    let (app, city) = in_the_city(|_| {}).await;
+    let open = the_pit(&app, &city).await;
     // Not offered: another category, a report far away, one not yet accepted.
     let litter = filed(
         &app,
@@ -287,31 +317,14 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
         &city.litter,
         POINT,
         "Мусор во дворе не вывозят",
-        true,
     )
     .await;
-    let far = filed(
-        &app,
-        &city,
-        &city.pothole,
-        MITINO_POINT,
-        "Яма в Митине у школы",
-        true,
-    )
-    .await;
-    let waiting = filed(
-        &app,
-        &city,
-        &city.pothole,
-        NEAR,
-        "Яма ждёт модератора тут",
-        false,
-    )
-    .await;
+    let far = mitino_pit(&app, &city).await;
+    let waiting = unmoderated(&app, &city.pothole, NEAR, "Яма ждёт модератора тут").await;
     let (client, me) = resident(&app, "boris@example.org").await;
 
     // Step 1: the form lists the tree, groups not selectable.
-    let body = app.get(&client, "/reports/new").await.text().await.unwrap();
+    let body = app.page(&client, "/reports/new").await;
     assert!(
         body.contains(&format!("<option value=\"{}\">", city.pothole)),
         "{body}"
@@ -353,12 +366,7 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
         format!("/reports/{}?done=joined", open.id)
     );
     assert_eq!(stored(&app, &open.id).await.joiners, 1);
-    let page = app
-        .get(&client, &location(&response))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&client, &location(&response)).await;
     assert!(
         page.contains(&escaped(&msg(&app, "reports-flash-joined"))),
         "{page}"
@@ -376,40 +384,19 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
         "/reports/new/details?category={}&lat=55.7358&lon=37.5887&address=%D0%9F%D0%BB%D1%8E%D1%89%D0%B8%D1%85%D0%B0",
         city.pothole
     );
-    let body = app.get(&client, &details).await.text().await.unwrap();
+    let body = app.page(&client, &details).await;
     assert!(body.contains("enctype=\"multipart/form-data\""), "{body}");
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("category", city.pothole.as_str()),
-        ("lat", "55.7358"),
-        ("lon", "37.5887"),
-        ("address", "Плющиха, 12"),
-        (
-            "description",
-            "Провал асфальта у люка, колесо уходит целиком",
-        ),
-    ];
-    let response = post_multipart(
-        &app,
-        &client,
-        "/reports/new/details",
-        &fields,
-        &[("photo_file", "pit.jpg", jpeg(800, 600))],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let to = location(&response);
-    let id = to
-        .strip_prefix("/reports/")
-        .and_then(|t| t.strip_suffix("?done=filed"))
-        .expect("to the new report");
-    let report = stored(&app, &ReportId::parse(id).unwrap()).await;
+    let mut fields = place.to_vec();
+    fields.push(("description", PIT_DESCRIPTION));
+    let photo = ("photo_file", "pit.jpg", jpeg(800, 600));
+    let (to, report) = file_with_photo(&app, &client, &fields, photo).await;
+    let id = &report.id;
     assert_eq!(report.author_id, me.id);
     assert_eq!(report.status, Status::Submitted);
     assert_eq!(report.district_id.as_str(), KHAMOVNIKI);
     assert_eq!(report.place.address.as_deref(), Some("Плющиха, 12"));
     assert_eq!(report.photos.len(), 1);
-    let page = app.get(&client, &to).await.text().await.unwrap();
+    let page = app.page(&client, &to).await;
     assert!(
         page.contains(&format!("/media/{}/thumb", report.photos[0]))
             || page.contains("data-testid=\"photo-processing\""),
@@ -420,7 +407,7 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
         .processed(&client, &format!("/media/{}/thumb", report.photos[0]))
         .await;
     assert_eq!(thumb.status(), StatusCode::OK);
-    let page = app.get(&client, &to).await.text().await.unwrap();
+    let page = app.page(&client, &to).await;
     assert!(
         page.contains(&format!("/media/{}/thumb", report.photos[0]))
             && !page.contains("data-testid=\"photo-processing\""),
@@ -428,12 +415,7 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
     );
 
     // My reports lists it.
-    let mine = app
-        .get(&client, "/reports/mine")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let mine = app.page(&client, "/reports/mine").await;
     assert!(mine.contains(&format!("data-report=\"{id}\"")), "{mine}");
     // ...and, apart, the report joined.
     let joined_at = mine.find("id=\"joined\"").expect("the joined section");
@@ -450,8 +432,7 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
 /// so, in place of the photo; the moderator sees no trace of it, and it is never served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreadable_photo_is_dropped_and_its_author_is_told() {
-    let app = sqlite(|_| {}).await;
-    let city = city(&app).await;
+    let (app, city) = in_the_city(|_| {}).await;
     let (client, _) = resident(&app, "boris@example.org").await;
     let csrf = csrf_of(&app, &client, "/reports/new").await;
     let mut png = Vec::new();
@@ -466,32 +447,16 @@ async fn an_unreadable_photo_is_dropped_and_its_author_is_told() {
         ("category", city.pothole.as_str()),
         ("lat", "55.7358"),
         ("lon", "37.5887"),
-        (
-            "description",
-            "Провал асфальта у люка, колесо уходит целиком",
-        ),
+        ("description", PIT_DESCRIPTION),
     ];
-    let response = post_multipart(
-        &app,
-        &client,
-        "/reports/new/details",
-        &fields,
-        &[("photo_file", "pit.png", png)],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let to = location(&response);
-    let id = to
-        .strip_prefix("/reports/")
-        .and_then(|t| t.strip_suffix("?done=filed"))
-        .expect("to the new report");
-    let report = stored(&app, &ReportId::parse(id).unwrap()).await;
+    let (to, report) =
+        file_with_photo(&app, &client, &fields, ("photo_file", "pit.png", png)).await;
     assert_eq!(report.photos.len(), 1, "taken with the report");
     let photo = report.photos[0].clone();
     let dropped = msg(&app, "reports-photo-dropped");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let page = loop {
-        let page = app.get(&client, &to).await.text().await.unwrap();
+        let page = app.page(&client, &to).await;
         if page.contains("data-testid=\"photo-dropped\"") {
             break page;
         }
@@ -514,7 +479,7 @@ async fn an_unreadable_photo_is_dropped_and_its_author_is_told() {
     let (moderator, _) = app
         .signed_in("moderator@example.org", &[Role::Moderator])
         .await;
-    let page = app.get(&moderator, &to).await.text().await.unwrap();
+    let page = app.page(&moderator, &to).await;
     assert!(page.contains("data-testid=\"category\""), "{page}");
     assert!(!page.contains("photo-dropped"), "{page}");
     app.stop().await;
@@ -522,27 +487,19 @@ async fn an_unreadable_photo_is_dropped_and_its_author_is_told() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_form_comes_back_filled_with_the_reason() {
-    let app = sqlite(|s| rate(s, "report_file", "3/h")).await;
-    let city = city(&app).await;
+    let (app, city) = in_the_city(|s| rate(s, "report_file", "3/h")).await;
     let (client, me) = resident(&app, "vera@example.org").await;
     let csrf = csrf_of(&app, &client, "/reports/new").await;
 
     // A point outside every district; a group instead of a category.
-    let response = post_form(
-        &app,
-        &client,
-        "/reports/new",
-        &[
-            ("csrf", &csrf),
-            ("category", &city.pothole),
-            ("lat", "59.9386"),
-            ("lon", "30.3141"),
-            ("address", "Невский, 1"),
-        ],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body = response.text().await.unwrap();
+    let outside = [
+        ("csrf", csrf.as_str()),
+        ("category", &city.pothole),
+        ("lat", "59.9386"),
+        ("lon", "30.3141"),
+        ("address", "Невский, 1"),
+    ];
+    let body = refused(post_form(&app, &client, "/reports/new", &outside).await).await;
     assert!(
         body.contains(&escaped(&msg(
             &app,
@@ -553,20 +510,13 @@ async fn a_refused_form_comes_back_filled_with_the_reason() {
     assert!(body.contains("value=\"59.9386\"") && body.contains("value=\"30.3141\""));
     assert!(body.contains("value=\"Невский, 1\""));
     assert!(body.contains(&format!("<option value=\"{}\" selected>", city.pothole)));
-    let response = post_form(
-        &app,
-        &client,
-        "/reports/new",
-        &[
-            ("csrf", &csrf),
-            ("category", &city.roads_group),
-            ("lat", "55.7355"),
-            ("lon", "37.5885"),
-        ],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body = response.text().await.unwrap();
+    let group = [
+        ("csrf", csrf.as_str()),
+        ("category", &city.roads_group),
+        ("lat", "55.7355"),
+        ("lon", "37.5885"),
+    ];
+    let body = refused(post_form(&app, &client, "/reports/new", &group).await).await;
     assert!(
         body.contains(&escaped(&msg(&app, "reports-invalid-category_id-not_leaf"))),
         "{body}"
@@ -592,33 +542,21 @@ async fn a_refused_form_comes_back_filled_with_the_reason() {
     // Too long a description.
     let long: &'static str = Box::leak("Очень длинное описание. ".repeat(90).into_boxed_str());
     assert!(long.chars().count() > 2000);
-    let response = send(step2(long), vec![]).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body = response.text().await.unwrap();
+    let body = refused(send(step2(long), vec![]).await).await;
     assert!(body.contains(&escaped(&msg(&app, "reports-invalid-description-too_long"))));
     assert!(body.contains(long.trim_end()), "the text is kept");
     // A text file named .jpg: refused by its content; the description is kept.
     let text = "Яма на тротуаре у подъезда, опасно";
-    let response = send(
-        step2(text),
-        vec![("photo_file", "pit.jpg", b"not a picture at all".to_vec())],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body = response.text().await.unwrap();
+    let not_a_picture = ("photo_file", "pit.jpg", b"not a picture at all".to_vec());
+    let body = refused(send(step2(text), vec![not_a_picture]).await).await;
     assert!(
         body.contains(&escaped(&msg(&app, "invalid-image-not_an_image"))),
         "{body}"
     );
     assert!(body.contains(text));
     // A photo kept before a refusal stays named in the form.
-    let response = send(
-        step2("коротко"),
-        vec![("photo_file", "pit.jpg", jpeg(320, 240))],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body = response.text().await.unwrap();
+    let photo = ("photo_file", "pit.jpg", jpeg(320, 240));
+    let body = refused(send(step2("коротко"), vec![photo]).await).await;
     assert!(body.contains(&escaped(&msg(
         &app,
         "reports-invalid-description-too_short"
@@ -634,15 +572,13 @@ async fn a_refused_form_comes_back_filled_with_the_reason() {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let body = response.text().await.unwrap();
     assert!(body.contains(text) && body.contains("role=\"alert\""));
-    let mine = service::mine(&app.reports(), &me, None, 10).await.unwrap();
-    assert!(mine.reports.is_empty(), "nothing was filed");
+    assert_nothing_filed(&app, &me).await;
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_page_is_authorised() {
-    let app = sqlite(|_| {}).await;
-    let city = city(&app).await;
+    let (app, city) = in_the_city(|_| {}).await;
     let anonymous = app.client();
     for path in [
         "/reports/new",
@@ -693,40 +629,20 @@ async fn each_page_is_authorised() {
         }
     }
     let page = app
-        .get(&author_client, &format!("/reports/{}", rejected.id))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .page(&author_client, &format!("/reports/{}", rejected.id))
+        .await;
     assert!(page.contains(note) && page.contains(&escaped(&msg(&app, "reports-reject-unclear"))));
     // A resident cannot join a report nobody may see yet, nor their own.
-    let csrf = csrf_of(&app, &other, "/reports/new").await;
-    let response = post_form(
-        &app,
-        &other,
-        &format!("/reports/{}/join", waiting.id),
-        &[("csrf", &csrf)],
-    )
-    .await;
+    let response = join(&app, &other, &waiting.id).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let public = decide(&app, &city, &waiting.id, "accept", None).await;
-    let csrf = csrf_of(&app, &author_client, "/reports/new").await;
-    let response = post_form(
-        &app,
-        &author_client,
-        &format!("/reports/{}/join", public.id),
-        &[("csrf", &csrf)],
-    )
-    .await;
+    let response = join(&app, &author_client, &public.id).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert_eq!(stored(&app, &public.id).await.joiners, 0);
     // The public page never names the author.
     let page = app
-        .get(&anonymous, &format!("/reports/{}", public.id))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .page(&anonymous, &format!("/reports/{}", public.id))
+        .await;
     assert!(
         page.contains(&escaped(&msg(&app, "reports-role-author"))),
         "the history says the author filed"
@@ -749,13 +665,13 @@ async fn each_page_is_authorised() {
     .await
     .unwrap();
     let path = format!("/reports/{}", public.id);
-    let page = app.get(&other, &path).await.text().await.unwrap();
+    let page = app.page(&other, &path).await;
     assert!(page.contains("Яму заделали 5 декабря") && !page.contains("data-testid=\"respond\""));
     let csrf = csrf_of(&app, &other, "/reports/new").await;
     let response = post_form(&app, &other, &format!("{path}/confirm"), &[("csrf", &csrf)]).await;
     assert!(response.status().is_client_error(), "{}", response.status());
     assert_eq!(stored(&app, &public.id).await.status, Status::Answered);
-    let page = app.get(&author_client, &path).await.text().await.unwrap();
+    let page = app.page(&author_client, &path).await;
     assert!(page.contains("data-testid=\"respond\""), "{page}");
     // A dispute needs its reason; the form comes back.
     let csrf = csrf_of(&app, &author_client, &path).await;
@@ -792,49 +708,22 @@ async fn each_page_is_authorised() {
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(stored(&app, &public.id).await.status, Status::Reopened);
-    let page = app.get(&anonymous, &path).await.text().await.unwrap();
+    let page = app.page(&anonymous, &path).await;
     assert!(page.contains(reason), "the history shows the reason");
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_public_list_filters_and_maps_the_reports() {
-    let app = sqlite(|_| {}).await;
-    let city = city(&app).await;
-    let pit = filed(
+    let (app, city) = in_the_city(|_| {}).await;
+    let pit = the_pit(&app, &city).await;
+    let mitino = mitino_pit(&app, &city).await;
+    let litter = filed(&app, &city, &city.litter, NEAR, "Мусор во дворе не вывозят").await;
+    let hidden = unmoderated(
         &app,
-        &city,
-        &city.pothole,
-        POINT,
-        "Яма у перехода, глубокая",
-        true,
-    )
-    .await;
-    let mitino = filed(
-        &app,
-        &city,
-        &city.pothole,
-        MITINO_POINT,
-        "Яма в Митине у школы",
-        true,
-    )
-    .await;
-    let litter = filed(
-        &app,
-        &city,
-        &city.litter,
-        NEAR,
-        "Мусор во дворе не вывозят",
-        true,
-    )
-    .await;
-    let hidden = filed(
-        &app,
-        &city,
         &city.litter,
         NEAR,
         "Мусор, не проверенный модератором",
-        false,
     )
     .await;
     // One is overdue: its deadline lies behind.
@@ -915,26 +804,15 @@ async fn the_public_list_filters_and_maps_the_reports() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_list_pages_by_twenty_keeping_its_filters() {
-    let app = sqlite(|_| {}).await;
-    let city = city(&app).await;
+    let (app, city) = in_the_city(|_| {}).await;
     for i in 0..23 {
-        filed(
-            &app,
-            &city,
-            &city.pothole,
-            POINT,
-            &format!("Яма номер {i} на Плющихе"),
-            true,
-        )
-        .await;
+        let description = format!("Яма номер {i} на Плющихе");
+        filed(&app, &city, &city.pothole, POINT, &description).await;
     }
     let anonymous = app.client();
     let first = app
-        .get(&anonymous, &format!("/reports?category={}", city.pothole))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .page(&anonymous, &format!("/reports?category={}", city.pothole))
+        .await;
     assert_eq!(first.matches("data-report=").count(), 20);
     let at = first.find("rel=\"next\"").expect("a next page");
     let href_at = first[..at].rfind("href=\"").unwrap() + 6;
@@ -947,7 +825,7 @@ async fn the_list_pages_by_twenty_keeping_its_filters() {
         next.contains(&format!("category={}", city.pothole)),
         "{next}"
     );
-    let second = app.get(&anonymous, &next).await.text().await.unwrap();
+    let second = app.page(&anonymous, &next).await;
     assert_eq!(second.matches("data-report=").count(), 3);
     assert!(
         second.contains("data-count=") || second.contains("map-point"),
@@ -983,10 +861,9 @@ fn input_value(body: &str, name: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_map_marks_the_place_without_javascript() {
     use veche_core::web::map::picker::{View, PICKER_SIZE};
-    let app = sqlite(|_| {}).await;
-    let city = city(&app).await;
+    let (app, city) = in_the_city(|_| {}).await;
     let (client, me) = resident(&app, "vera@example.org").await;
-    let body = app.get(&client, "/reports/new").await.text().await.unwrap();
+    let body = app.page(&client, "/reports/new").await;
     // The map to tap, the whole city first; the location button hidden until its script runs.
     assert!(
         body.contains("<input type=\"image\" name=\"pick\""),

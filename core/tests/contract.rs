@@ -1462,6 +1462,11 @@ async fn clear_pending_mail_once(backend: Backend) {
 
 // ---------------------------------------------------------------------------------- lang ---
 
+/// The language of the stored account `id`.
+async fn lang_of(store: &Arc<dyn CoreStore>, id: &AccountId) -> Lang {
+    store.account(id).await.unwrap().unwrap().lang
+}
+
 async fn account_lang_round_trips(backend: Backend) {
     let store = open(&backend).await;
     let mut english = account("english@example.com", "English Speaker");
@@ -1482,10 +1487,7 @@ async fn account_lang_round_trips(backend: Backend) {
             .lang,
         Lang::En
     );
-    assert_eq!(
-        store.account(&russian.id).await.unwrap().unwrap().lang,
-        Lang::Ru
-    );
+    assert_eq!(lang_of(&store, &russian.id).await, Lang::Ru);
     let listed = store.list_accounts(&everything(10)).await.unwrap();
     let langs: Vec<(AccountId, Lang)> = listed.iter().map(|a| (a.id.clone(), a.lang)).collect();
     assert!(langs.contains(&(english.id.clone(), Lang::En)), "{langs:?}");
@@ -1495,17 +1497,11 @@ async fn account_lang_round_trips(backend: Backend) {
     let mut switched = russian.clone();
     switched.lang = Lang::En;
     store.update_account(&switched).await.unwrap();
-    assert_eq!(
-        store.account(&russian.id).await.unwrap().unwrap().lang,
-        Lang::En
-    );
+    assert_eq!(lang_of(&store, &russian.id).await, Lang::En);
     let mut back = english.clone();
     back.lang = Lang::Ru;
     store.update_account(&back).await.unwrap();
-    assert_eq!(
-        store.account(&english.id).await.unwrap().unwrap().lang,
-        Lang::Ru
-    );
+    assert_eq!(lang_of(&store, &english.id).await, Lang::Ru);
     back.lang = Lang::En;
     store.update_account(&back).await.unwrap();
     assert_eq!(store.account(&english.id).await.unwrap(), Some(back));

@@ -26,9 +26,12 @@ use veche_core::clock;
 use veche_core::id::{AccountId, DistrictId};
 use veche_core::storage::sqlite::{Sqlite, SyncMode};
 use veche_core::storage::Backend;
-use veche_polls::model::{AgeBracket, Answer, Ballot, BallotId, Poll};
+use veche_polls::model::{Ballot, Poll};
 use veche_polls::store::Cast;
-use veche_polls::{tally, verify};
+use veche_polls::tally;
+
+mod common;
+use common::random_ballot;
 
 /// The process's (or one thread's) CPU time in seconds, from `/proc` (Linux).
 fn cpu_seconds(stat: &str) -> f64 {
@@ -70,32 +73,16 @@ fn ballots(
     districts: &[DistrictId],
     rng: &mut impl Rng,
 ) -> Vec<Ballot> {
-    let q = &poll.questions[0];
     let now = clock::now();
     let mut all: Vec<Ballot> = (first..first + n)
         .map(|i| {
-            let answers = vec![Answer {
-                question: q.id.clone(),
-                options: vec![q.options[rng.gen_range(0..q.options.len())].id.clone()],
-            }];
-            let id = BallotId::generate();
-            let receipt = verify::receipt(poll.id.as_str(), id.as_str(), &answers);
-            Ballot {
-                id,
-                poll_id: poll.id.clone(),
-                // Time-ordered ids, as real accounts have, hashed into a random order: a
-                // resident's place in the (poll, account) key is unrelated to when they vote.
-                account_id: AccountId::from_trusted(format!(
-                    "{}",
-                    blake3::hash(format!("bench-{i}").as_bytes())
-                )),
-                answers,
-                district_id: districts[rng.gen_range(0..districts.len())].clone(),
-                age_bracket: AgeBracket::ALL[rng.gen_range(1..AgeBracket::ALL.len())],
-                receipt,
-                points: poll.points,
-                cast_at: now,
-            }
+            // Time-ordered ids, as real accounts have, hashed into a random order: a
+            // resident's place in the (poll, account) key is unrelated to when they vote.
+            let account = AccountId::from_trusted(format!(
+                "{}",
+                blake3::hash(format!("bench-{i}").as_bytes())
+            ));
+            random_ballot(poll, account, now, districts, rng)
         })
         .collect();
     all.shuffle(rng);

@@ -21,6 +21,9 @@ use veche_polls::tally::{self, Counters};
 use veche_polls::verify::{self, Blocks, Entry, BLOCK};
 use veche_polls::views::Results;
 
+mod common;
+use common::random_ballot;
+
 struct Sizes {
     receipts: usize,
     merkle: usize,
@@ -49,27 +52,11 @@ fn poll(options: usize) -> Poll {
 
 /// `n` ballots of made-up residents spread over the districts, each with its receipt.
 fn ballots(poll: &Poll, n: usize, districts: &[DistrictId], rng: &mut impl Rng) -> Vec<Ballot> {
-    let q = &poll.questions[0];
     let now = clock::now();
     (0..n)
         .map(|i| {
-            let answers = vec![Answer {
-                question: q.id.clone(),
-                options: vec![q.options[rng.gen_range(0..q.options.len())].id.clone()],
-            }];
-            let id = BallotId::generate();
-            let receipt = verify::receipt(poll.id.as_str(), id.as_str(), &answers);
-            Ballot {
-                id,
-                poll_id: poll.id.clone(),
-                account_id: AccountId::from_trusted(format!("bench-{i:09}")),
-                answers,
-                district_id: districts[rng.gen_range(0..districts.len())].clone(),
-                age_bracket: AgeBracket::ALL[rng.gen_range(1..AgeBracket::ALL.len())],
-                receipt,
-                points: poll.points,
-                cast_at: now,
-            }
+            let account = AccountId::from_trusted(format!("bench-{i:09}"));
+            random_ballot(poll, account, now, districts, rng)
         })
         .collect()
 }

@@ -19,8 +19,8 @@ use veche_core::id::{DistrictId, OrganisationId};
 use veche_core::platform::Platform;
 
 use crate::model::{
-    Action, Actor, Answer, Category, CategoryId, Mail, OrgKind, Place, Profile, RejectReason,
-    Report, Status, WARNED_DUE, WARNED_EARLY,
+    Action, Actor, Answer, Category, CategoryId, Mail, OrgKind, Profile, RejectReason, Report,
+    Status, WARNED_DUE, WARNED_EARLY,
 };
 use crate::rules::{self, calendar, routing, Act, ReportFields};
 use crate::service::{ReportError, ReportResult, Reports};
@@ -256,17 +256,9 @@ pub async fn seed_count(
             .unwrap_or_else(|| districts[n % districts.len()].clone());
         let category = leaves[n % leaves.len()];
         let author = &residents[n % residents.len()];
-        let fields = ReportFields {
-            category_id: category.id.clone(),
-            place: Place {
-                lat,
-                lon,
-                address: None,
-            },
-            district_id: district,
-            description: DESCRIPTIONS[n % DESCRIPTIONS.len()].to_string(),
-            photos: Vec::new(),
-        };
+        let description = DESCRIPTIONS[n % DESCRIPTIONS.len()].to_string();
+        let fields =
+            ReportFields::unaddressed(category.id.clone(), (lat, lon), district, description);
         // Filed between an hour and sixty days ago.
         let filed = now - Duration::minutes(60 + (n as i64 * 7_919) % (60 * 24 * 60));
         let report = rules::new_report(fields, &author.id, filed);

@@ -35,6 +35,8 @@ pub mod store;
 mod store;
 
 pub mod service;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use feature::ReportsFeature;
 pub use service::{Reports, ReportsConfig};

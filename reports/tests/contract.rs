@@ -11,11 +11,12 @@ use veche_core::id::{AccountId, DistrictId, OrganisationId};
 use veche_core::storage::Backend;
 use veche_core::StoreError;
 use veche_reports::model::{
-    Action, Actor, Answer, CalendarDay, Category, CategoryId, DayKind, Mail, OrgKind, Place,
-    Profile, Report, RouteBasis, Routing, Status, WARNED_EARLY,
+    Action, CalendarDay, Category, CategoryId, DayKind, Mail, OrgKind, Profile, Report, ReportId,
+    Status, WARNED_EARLY,
 };
 use veche_reports::rules::{self, geo, ReportFields};
 use veche_reports::store::{self, ReportQuery, ReportStore, SpanQuery, TallyBy, TallyRow};
+use veche_reports::testing::{acted, answered, roads_routing};
 
 const KHAMOVNIKI: &str = "45383000";
 const ARBAT: &str = "45374000";
@@ -50,30 +51,19 @@ fn profile(id: &str) -> Profile {
 }
 
 /// A submitted report at a point, made `at`.
-fn report(category: &str, district: &str, (lat, lon): (f64, f64), at: OffsetDateTime) -> Report {
-    let fields = ReportFields {
-        category_id: CategoryId::from_trusted(category.into()),
-        place: Place {
-            lat,
-            lon,
-            address: None,
-        },
-        district_id: DistrictId::from_trusted(district.into()),
-        description: "Яма на дороге".into(),
-        photos: vec![],
-    };
+fn report(category: &str, district: &str, place: (f64, f64), at: OffsetDateTime) -> Report {
+    let fields = ReportFields::unaddressed(
+        CategoryId::from_trusted(category.into()),
+        place,
+        DistrictId::from_trusted(district.into()),
+        "Яма на дороге".into(),
+    );
     rules::new_report(fields, &AccountId::generate(), at)
 }
 
 /// The report routed to `org` with a deadline `due`.
 fn routed(mut report: Report, org: &str, due: OffsetDateTime) -> Report {
-    let routing = Routing {
-        organisation_id: OrganisationId::from_trusted(org.into()),
-        basis: RouteBasis::Category,
-        kind: OrgKind::Roads,
-        district_id: report.district_id.clone(),
-        note: None,
-    };
+    let routing = roads_routing(&report, OrganisationId::from_trusted(org.into()));
     let at = due - Duration::days(10);
     rules::routed(&mut report, routing, at, due);
     report.status = Status::Routed;
@@ -81,6 +71,12 @@ fn routed(mut report: Report, org: &str, due: OffsetDateTime) -> Report {
 }
 
 const POINT: (f64, f64) = (55.7355, 37.5885);
+
+/// Stores a report made `at` that no moderator has seen: never public, so never listed.
+async fn insert_unmoderated(store: &Arc<dyn ReportStore>, at: OffsetDateTime) {
+    let fresh = report("pothole", KHAMOVNIKI, POINT, at);
+    store.insert_report(&fresh).await.unwrap();
+}
 
 async fn categories_and_profiles_keep_versions(backend: Backend) {
     let store = open(&backend).await;
@@ -215,25 +211,16 @@ async fn open_reports_are_found_by_grid_cell(backend: Backend) {
         .open_near(&near_to(Some(&pothole), 500, 10))
         .await
         .unwrap();
-    assert_eq!(
-        found.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&near.id]
-    );
+    assert_eq!(ids(&found), vec![near.id.clone()]);
     // Nearest first: the pothole on the point, then the litter ~60 m away.
     let any = store.open_near(&near_to(None, 500, 10)).await.unwrap();
-    assert_eq!(
-        any.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&near.id, &other_kind.id]
-    );
+    assert_eq!(ids(&any), vec![near.id.clone(), other_kind.id.clone()]);
     // The radius and the limit hold; the joiner count comes with each report.
     let closest = store.open_near(&near_to(None, 500, 1)).await.unwrap();
     assert_eq!(closest.len(), 1);
     assert_eq!(closest[0].id, near.id);
     let tight = store.open_near(&near_to(None, 20, 10)).await.unwrap();
-    assert_eq!(
-        tight.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&near.id]
-    );
+    assert_eq!(ids(&tight), vec![near.id.clone()]);
     let none = store::Near {
         cells: &[],
         ..near_to(None, 500, 10)
@@ -243,6 +230,11 @@ async fn open_reports_are_found_by_grid_cell(backend: Backend) {
 
 /// The point `metres` from `from` along a bearing (degrees from north), on the sphere the
 /// distances are measured on.
+/// The ids of `reports`, in their order.
+fn ids(reports: &[Report]) -> Vec<ReportId> {
+    reports.iter().map(|r| r.id.clone()).collect()
+}
+
 fn towards((lat, lon): (f64, f64), bearing: f64, metres: f64) -> (f64, f64) {
     let d = metres / 6_371_008.8;
     let (phi, theta) = (lat.to_radians(), bearing.to_radians());
@@ -335,11 +327,7 @@ async fn the_public_list_filters_and_pages(backend: Backend) {
         store.insert_report(&r).await.unwrap();
         all.push(r);
     }
-    store
-        .insert_report(&report("pothole", KHAMOVNIKI, POINT, now))
-        .await
-        .unwrap();
-    let ids = |v: &[Report]| v.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    insert_unmoderated(&store, now).await;
     let q = |f: &dyn Fn(&mut ReportQuery)| {
         let mut query = ReportQuery {
             limit: 10,
@@ -413,21 +401,12 @@ async fn an_organisation_owes_answers_by_deadline(backend: Backend) {
         store.insert_report(r).await.unwrap();
     }
     let queue = store.queue(&org, None, None, 10).await.unwrap();
-    assert_eq!(
-        queue.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&late.id, &soon.id]
-    );
+    assert_eq!(ids(&queue), vec![late.id.clone(), soon.id.clone()]);
     let overdue = store.queue(&org, Some(now), None, 10).await.unwrap();
-    assert_eq!(
-        overdue.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&late.id]
-    );
+    assert_eq!(ids(&overdue), vec![late.id.clone()]);
     let after = Some((clock::to_millis(late.deadline.unwrap()), late.id.clone()));
     let rest = store.queue(&org, None, after, 10).await.unwrap();
-    assert_eq!(
-        rest.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&soon.id]
-    );
+    assert_eq!(ids(&rest), vec![soon.id.clone()]);
 }
 
 async fn reports_are_listed_by_status_and_by_author(backend: Backend) {
@@ -443,27 +422,15 @@ async fn reports_are_listed_by_status_and_by_author(backend: Backend) {
         store.insert_report(r).await.unwrap();
     }
     let queue = store.by_status(Status::Submitted, None, 10).await.unwrap();
-    assert_eq!(
-        queue.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&old.id, &new.id]
-    );
+    assert_eq!(ids(&queue), vec![old.id.clone(), new.id.clone()]);
     let after = Some((clock::to_millis(old.created_at), old.id.clone()));
     let rest = store.by_status(Status::Submitted, after, 10).await.unwrap();
-    assert_eq!(
-        rest.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&new.id]
-    );
+    assert_eq!(ids(&rest), vec![new.id.clone()]);
     let mine = store.by_author(&old.author_id, None, 10).await.unwrap();
-    assert_eq!(
-        mine.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&new.id, &old.id]
-    );
+    assert_eq!(ids(&mine), vec![new.id.clone(), old.id.clone()]);
     let after = Some((clock::to_millis(new.created_at), new.id.clone()));
     let older = store.by_author(&old.author_id, after, 1).await.unwrap();
-    assert_eq!(
-        older.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&old.id]
-    );
+    assert_eq!(ids(&older), vec![old.id.clone()]);
 }
 
 async fn due_work_is_found_when_due(backend: Backend) {
@@ -497,25 +464,16 @@ async fn due_work_is_found_when_due(backend: Backend) {
         store.insert_report(r).await.unwrap();
     }
     let checks = store.checks_due(now, 10).await.unwrap();
-    assert_eq!(
-        checks.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&warn.id]
-    );
+    assert_eq!(ids(&checks), vec![warn.id.clone()]);
     let closing = store.closing_due(now, 10).await.unwrap();
-    assert_eq!(
-        closing.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&answered.id]
-    );
+    assert_eq!(ids(&closing), vec![answered.id.clone()]);
     assert!(store
         .closing_due(now - Duration::days(2), 10)
         .await
         .unwrap()
         .is_empty());
     let owed = store.mail_owed(now, 10).await.unwrap();
-    assert_eq!(
-        owed.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        vec![&owing.id]
-    );
+    assert_eq!(ids(&owed), vec![owing.id.clone()]);
     assert!(store
         .mail_owed(now - Duration::minutes(6), 10)
         .await
@@ -586,12 +544,7 @@ async fn public_reports_are_found_by_when_they_were_made(backend: Backend) {
         store.insert_report(&r).await.unwrap();
         made.push(r);
     }
-    // Not public: never found.
-    store
-        .insert_report(&report("pothole", KHAMOVNIKI, POINT, now))
-        .await
-        .unwrap();
-    let ids = |v: &[Report]| v.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    insert_unmoderated(&store, now).await;
     let span = |from: i64, to: i64| SpanQuery {
         from: now - Duration::days(from),
         to: now - Duration::days(to),
@@ -691,34 +644,11 @@ async fn a_resident_s_joins_are_listed_latest_first(backend: Backend) {
         .is_empty());
 }
 
-/// `report` after `action` at `at`, leading to `status` (an official's step).
-fn acted(report: &Report, action: Action, at: OffsetDateTime, status: Status) -> Report {
-    let act = rules::Act {
-        action,
-        role: Actor::Official,
-        by: None,
-        note: None,
-        at,
-    };
-    rules::stepped(report, act, status, &[])
-}
-
 /// `report` accepted at `at` for `org`, due at `due`.
 fn accepted_at(report: Report, org: &str, at: OffsetDateTime, due: OffsetDateTime) -> Report {
     let mut r = routed(report, org, due);
     r.routed_at = Some(at);
     acted(&r, Action::Accept, at, Status::Routed)
-}
-
-fn answered_at(report: &Report, at: OffsetDateTime, status: Status) -> Report {
-    let mut r = report.clone();
-    r.answer = Some(Answer {
-        text: "Сделано".into(),
-        photos: vec![],
-        by: AccountId::generate(),
-        at,
-    });
-    acted(&r, Action::Answer, at, status)
 }
 
 /// The rows of one key, added up, and the histogram of their hours.
@@ -754,18 +684,18 @@ async fn the_dashboard_counts_by_group_in_the_store(backend: Backend) {
     let waiting = accepted_at(fresh(), "roads", t0, now + Duration::days(3));
     let late = accepted_at(report("litter", ARBAT, POINT, t0), "roads", t0, now - hour);
     // Answered after 5 h, on time; after 30 h, late.
-    let quick = answered_at(
+    let quick = answered(
         &accepted_at(fresh(), "roads", t0, t0 + 10 * hour),
         t0 + 5 * hour + Duration::minutes(59),
         Status::Answered,
     );
-    let slow = answered_at(
+    let slow = answered(
         &accepted_at(fresh(), "roads", t0, t0 + hour),
         t0 + 30 * hour,
         Status::Answered,
     );
     // Answered, disputed after 50 h, answered again 10 h after the dispute, closed.
-    let first = answered_at(
+    let first = answered(
         &accepted_at(fresh(), "roads", t0, t0 + 40 * hour),
         t0 + 2 * hour,
         Status::Answered,
@@ -773,7 +703,7 @@ async fn the_dashboard_counts_by_group_in_the_store(backend: Backend) {
     let mut disputed = first.clone();
     rules::set_deadline(&mut disputed, t0 + 50 * hour, t0 + 70 * hour);
     let disputed = acted(&disputed, Action::Dispute, t0 + 50 * hour, Status::Reopened);
-    let again = answered_at(&disputed, t0 + 60 * hour, Status::Answered);
+    let again = answered(&disputed, t0 + 60 * hour, Status::Answered);
     let closed = acted(&again, Action::Confirm, t0 + 61 * hour, Status::Closed);
     // Another organisation's, and one not routed yet.
     let parks = accepted_at(fresh(), "parks", t0, now + Duration::days(1));

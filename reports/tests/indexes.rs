@@ -9,7 +9,10 @@
 #[allow(dead_code, unused_imports)]
 mod world;
 
-use veche_core::storage::Backend;
+use std::future::Future;
+
+use rusqlite::Params;
+use veche_core::storage::{Backend, Sqlite};
 use veche_core::testing::mongo::index_serves;
 use veche_reports::store::mongo::INDEXES;
 
@@ -161,35 +164,75 @@ async fn the_server_holds_every_index_after_the_store_opens() {
     .await;
 }
 
+/// Runs `check` on a fresh SQLite holding the reports' tables and indexes.
+async fn on_reports_sqlite<Fut>(check: impl FnOnce(Sqlite) -> Fut)
+where
+    Fut: Future<Output = ()>,
+{
+    veche_core::testing::on_sqlite(|backend| async move {
+        veche_reports::store::open(&backend).await.unwrap();
+        let Backend::Sqlite(db) = backend else {
+            unreachable!("on_sqlite gives SQLite")
+        };
+        check(db).await;
+    })
+    .await;
+}
+
+/// SQLite's plan for `sql` with `params`, its steps joined by ` | `.
+async fn query_plan(db: &Sqlite, sql: String, params: impl Params + Send + 'static) -> String {
+    let plan: Vec<String> = db
+        .query_all(format!("EXPLAIN QUERY PLAN {sql}"), params, |row| {
+            row.get::<_, String>(3)
+        })
+        .await
+        .unwrap();
+    plan.join(" | ")
+}
+
+/// Checks SQLite's plan of the candidates near a point (the adapter's query, written out:
+/// `columns` read, `and` the conditions after the cells'), with and without a category: the
+/// category's covering index alone answers it, and the plan holds each step of `also`.
+async fn check_near_plans(columns: &'static str, and: &'static str, also: &'static [&str]) {
+    on_reports_sqlite(|db| async move {
+        for (category, index) in [
+            ("", "reports_open_near"),
+            (" AND category_id = 'pothole'", "reports_open_category_near"),
+        ] {
+            let sql = format!(
+                "SELECT {columns} FROM reports
+                 WHERE open = 1 AND cell IN (1, 2, 3){category}{and} LIMIT 20000"
+            );
+            let plan = query_plan(&db, sql, []).await;
+            assert!(
+                plan.contains(&format!("USING COVERING INDEX {index}"))
+                    && also.iter().all(|step| plan.contains(step)),
+                "{category}: {plan}"
+            );
+        }
+    })
+    .await;
+}
+
 /// On SQLite the dashboard's grouping (the adapter's query, written out) reads the covering
 /// index `reports_tally` alone: the organisation's range of it (every organisation's, for
 /// admins), never the table's rows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_reads_only_its_covering_index_on_sqlite() {
-    veche_core::testing::on_sqlite(|backend| async move {
-        veche_reports::store::open(&backend).await.unwrap();
-        let Backend::Sqlite(db) = &backend else {
-            unreachable!("on_sqlite gives SQLite")
-        };
+    on_reports_sqlite(|db| async move {
         for (filter, organisation) in [
             ("organisation_id = ?2", Some("org")),
             ("organisation_id IS NOT NULL", None),
         ] {
             let sql = format!(
-                "EXPLAIN QUERY PLAN SELECT category_id, t_hours, COUNT(*), SUM(t_awaiting),
+                "SELECT category_id, t_hours, COUNT(*), SUM(t_awaiting),
                     SUM(due IS NOT NULL AND due <= ?1), SUM(t_answered), SUM(t_on_time),
                     SUM(t_was_answered), SUM(t_reopened)
                  FROM reports INDEXED BY reports_tally WHERE {filter} GROUP BY 1, 2"
             );
             let mut args = vec![rusqlite::types::Value::Integer(0)];
             args.extend(organisation.map(|o| rusqlite::types::Value::Text(o.into())));
-            let plan: Vec<String> = db
-                .query_all(sql, rusqlite::params_from_iter(args), |row| {
-                    row.get::<_, String>(3)
-                })
-                .await
-                .unwrap();
-            let plan = plan.join(" | ");
+            let plan = query_plan(&db, sql, rusqlite::params_from_iter(args)).await;
             assert!(
                 plan.contains("USING COVERING INDEX reports_tally"),
                 "{filter}: {plan}"
@@ -203,31 +246,7 @@ async fn the_dashboard_reads_only_its_covering_index_on_sqlite() {
 /// covering index alone, with and without a category: no report row is read to be weighed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn near_a_point_reads_only_a_covering_index_on_sqlite() {
-    veche_core::testing::on_sqlite(|backend| async move {
-        veche_reports::store::open(&backend).await.unwrap();
-        let Backend::Sqlite(db) = &backend else {
-            unreachable!("on_sqlite gives SQLite")
-        };
-        for (category, index) in [
-            ("", "reports_open_near"),
-            (" AND category_id = 'pothole'", "reports_open_category_near"),
-        ] {
-            let sql = format!(
-                "EXPLAIN QUERY PLAN SELECT id, lat, lon FROM reports
-                 WHERE open = 1 AND cell IN (1, 2, 3){category} LIMIT 20000"
-            );
-            let plan: Vec<String> = db
-                .query_all(sql, [], |row| row.get::<_, String>(3))
-                .await
-                .unwrap();
-            let plan = plan.join(" | ");
-            assert!(
-                plan.contains(&format!("USING COVERING INDEX {index}")),
-                "{category}: {plan}"
-            );
-        }
-    })
-    .await;
+    check_near_plans("id, lat, lon", "", &[]).await;
 }
 
 /// The adapter's query as it is sent since the candidates are narrowed to the circle's box:
@@ -235,32 +254,13 @@ async fn near_a_point_reads_only_a_covering_index_on_sqlite() {
 /// the index entries, and the rowid (in every entry) is what the nearest are read whole by.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn near_a_point_scans_only_the_box_s_latitudes_on_sqlite() {
-    veche_core::testing::on_sqlite(|backend| async move {
-        veche_reports::store::open(&backend).await.unwrap();
-        let Backend::Sqlite(db) = &backend else {
-            unreachable!("on_sqlite gives SQLite")
-        };
-        for (category, index) in [
-            ("", "reports_open_near"),
-            (" AND category_id = 'pothole'", "reports_open_category_near"),
-        ] {
-            let sql = format!(
-                "EXPLAIN QUERY PLAN SELECT rowid, id, lat, lon FROM reports
-                 WHERE open = 1 AND cell IN (1, 2, 3){category}
-                 AND lat BETWEEN 55.73 AND 55.74 AND lon BETWEEN 37.58 AND 37.60 LIMIT 20000"
-            );
-            let plan: Vec<String> = db
-                .query_all(sql, [], |row| row.get::<_, String>(3))
-                .await
-                .unwrap();
-            let plan = plan.join(" | ");
-            assert!(
-                plan.contains(&format!("USING COVERING INDEX {index}"))
-                    && plan.contains("cell=? AND lat>? AND lat<?"),
-                "{category}: {plan}"
-            );
-        }
-    })
+    let the_box =
+        "\n                 AND lat BETWEEN 55.73 AND 55.74 AND lon BETWEEN 37.58 AND 37.60";
+    check_near_plans(
+        "rowid, id, lat, lon",
+        the_box,
+        &["cell=? AND lat>? AND lat<?"],
+    )
     .await;
 }
 
@@ -292,21 +292,30 @@ fn commands() -> std::collections::BTreeMap<&'static str, u64> {
         .collect()
 }
 
-/// The round trips `operation` makes: their number and which commands.
-async fn round_trips<T>(operation: impl std::future::Future<Output = T>) -> (T, u64, String) {
-    let before = commands();
-    let out = operation.await;
-    let after = commands();
-    let mut total = 0;
-    let mut which = Vec::new();
-    for (name, n) in after {
-        let sent = n - before.get(name).copied().unwrap_or(0);
-        if sent > 0 {
-            total += sent;
-            which.push(format!("{sent} {name}"));
+/// The round trips of the operations measured, a row each: what, how many, which commands.
+#[derive(Default)]
+struct Trips {
+    rows: Vec<(&'static str, u64, String)>,
+}
+
+impl Trips {
+    /// Runs `operation`, records its round trips as `what`, and gives its result.
+    async fn count<T>(&mut self, what: &'static str, operation: impl Future<Output = T>) -> T {
+        let before = commands();
+        let out = operation.await;
+        let after = commands();
+        let mut total = 0;
+        let mut which = Vec::new();
+        for (name, n) in after {
+            let sent = n - before.get(name).copied().unwrap_or(0);
+            if sent > 0 {
+                total += sent;
+                which.push(format!("{sent} {name}"));
+            }
         }
+        self.rows.push((what, total, which.join(", ")));
+        out
     }
-    (out, total, which.join(", "))
 }
 
 /// A 1600 × 1200 photo at quality 90 (what a 2 MB phone photo is stored as, in size).
@@ -341,19 +350,14 @@ async fn round_trips_per_operation() {
     veche_core::testing::on_mongo("reports_round_trips", |backend| async move {
         let w = world(backend.clone()).await;
         let uploads = veche_core::web::uploads::open(&backend).await.unwrap();
-        let mut rows: Vec<(&str, u64, String)> = Vec::new();
+        let mut trips = Trips::default();
         let note = NoteInput::default();
         // Open reports near the point, one of them overdue; the caches warmed.
         let routed = w.routed().await;
         let late = w.routed().await;
         let mut overdue = w.stored(&late.id).await;
         overdue.deadline = Some(clock::now() - Duration::days(1));
-        assert!(w
-            .reports
-            .store()
-            .replace_report(&overdue, overdue.version)
-            .await
-            .unwrap());
+        w.replace(&overdue, overdue.version).await;
         // More open reports around than the server's default first batch (101 documents).
         let around: Vec<Report> = (0..150)
             .map(|i| {
@@ -370,141 +374,97 @@ async fn round_trips_per_operation() {
             .await
             .unwrap();
 
-        let (near, n, which) =
-            round_trips(service::nearby(&w.reports, POINT, None, Some(500))).await;
+        let near = trips
+            .count(
+                "open reports within 500 m (152 there)",
+                service::nearby(&w.reports, POINT, None, Some(500)),
+            )
+            .await;
         assert_eq!(near.unwrap().len(), 50, "the nearest 50 of 152");
-        rows.push(("open reports within 500 m (152 there)", n, which));
-        let (near, n, which) = round_trips(service::nearby(
-            &w.reports,
-            POINT,
-            Some(&w.pothole.id),
-            None,
-        ))
-        .await;
+        let near = trips
+            .count(
+                "open reports of a category near a point",
+                service::nearby(&w.reports, POINT, Some(&w.pothole.id), None),
+            )
+            .await;
         assert!(near.unwrap().len() >= 2);
-        rows.push(("open reports of a category near a point", n, which));
-        let (page, n, which) = round_trips(service::queue(
-            &w.reports,
-            &w.official,
-            &w.roads,
-            true,
-            None,
-            20,
-        ))
-        .await;
-        assert_eq!(page.unwrap().reports.len(), 1, "the overdue one");
-        rows.push(("an organisation's overdue list", n, which));
-        let (page, n, which) = round_trips(service::queue(
-            &w.reports,
-            &w.official,
-            &w.roads,
-            false,
-            None,
-            20,
-        ))
-        .await;
-        assert_eq!(page.unwrap().reports.len(), 20, "a full page");
-        rows.push(("an organisation's queue", n, which));
+        for (what, overdue, listed, why) in [
+            ("an organisation's overdue list", true, 1, "the overdue one"),
+            ("an organisation's queue", false, 20, "a full page"),
+        ] {
+            let queue = service::queue(&w.reports, &w.official, &w.roads, overdue, None, 20);
+            let page = trips.count(what, queue).await;
+            assert_eq!(page.unwrap().reports.len(), listed, "{why}");
+        }
 
-        let (hash, n, which) =
-            round_trips(veche_core::web::uploads::accept(uploads.as_ref(), photo())).await;
-        let hash = hash.unwrap();
-        rows.push(("a photo uploaded (a new one; GridFS)", n, which));
+        let hash = trips
+            .count(
+                "a photo uploaded (a new one; GridFS)",
+                veche_core::web::uploads::accept(uploads.as_ref(), photo()),
+            )
+            .await;
         let input = ReportInput {
-            photos: vec![hash],
+            photos: vec![hash.unwrap()],
             ..report_input(&w.pothole, POINT)
         };
-        let (filed, n, which) =
-            round_trips(service::file(&w.platform, &w.reports, &w.author, &input)).await;
+        let filed = trips
+            .count(
+                "filing, naming the photo",
+                service::file(&w.platform, &w.reports, &w.author, &input),
+            )
+            .await;
         let filed = filed.unwrap();
-        rows.push(("filing, naming the photo", n, which));
 
-        let (_, n, which) = round_trips(service::decide(
-            &w.platform,
-            &w.reports,
-            &w.moderator,
-            &filed.id,
-            None,
-            &accept(),
-        ))
-        .await;
-        rows.push(("accept (routed)", n, which));
-        let (_, n, which) = round_trips(service::start(
-            &w.platform,
-            &w.reports,
-            &w.official,
-            &filed.id,
-            None,
-        ))
-        .await;
-        rows.push(("start", n, which));
-        let (_, n, which) = round_trips(service::answer(
-            &w.platform,
-            &w.reports,
-            &w.official,
-            &filed.id,
-            None,
-            &answer_input(),
-        ))
-        .await;
-        rows.push(("answer", n, which));
-        let (done, n, which) = round_trips(service::dispute(
-            &w.platform,
-            &w.reports,
-            &w.author,
-            &filed.id,
-            None,
-            &note,
-        ))
-        .await;
+        let _ = trips
+            .count(
+                "accept (routed)",
+                w.decide(&w.moderator, &filed.id, None, &accept()),
+            )
+            .await;
+        let _ = trips
+            .count("start", w.start(&w.official, &filed.id, None))
+            .await;
+        let _ = trips
+            .count(
+                "answer",
+                w.answer(&w.official, &filed.id, None, &answer_input()),
+            )
+            .await;
+        let done = trips
+            .count(
+                "dispute (reopened)",
+                w.dispute(&w.author, &filed.id, None, &note),
+            )
+            .await;
         assert_eq!(done.unwrap().status, Status::Reopened);
-        rows.push(("dispute (reopened)", n, which));
         let input = RerouteInput {
             organisation_id: w.other_roads.to_string(),
             note: "Это мост".into(),
         };
-        let (_, n, which) = round_trips(service::reroute(
-            &w.platform,
-            &w.reports,
-            &w.official,
-            &routed.id,
-            None,
-            &input,
-        ))
-        .await;
-        rows.push(("reroute", n, which));
+        let _ = trips
+            .count("reroute", w.reroute(&w.official, &routed.id, None, &input))
+            .await;
         let answered = w.answered().await;
-        let (done, n, which) = round_trips(service::confirm(
-            &w.platform,
-            &w.reports,
-            &w.author,
-            &answered.id,
-            None,
-            &note,
-        ))
-        .await;
+        let done = trips
+            .count(
+                "confirm (closed)",
+                w.confirm(&w.author, &answered.id, None, &note),
+            )
+            .await;
         assert_eq!(done.unwrap().status, Status::Closed);
-        rows.push(("confirm (closed)", n, which));
         let other = w.filed().await;
         let reject = DecisionInput {
             action: "reject".into(),
             reason: Some("unclear".into()),
             ..accept()
         };
-        let (done, n, which) = round_trips(service::decide(
-            &w.platform,
-            &w.reports,
-            &w.moderator,
-            &other.id,
-            None,
-            &reject,
-        ))
-        .await;
+        let done = trips
+            .count("reject", w.decide(&w.moderator, &other.id, None, &reject))
+            .await;
         assert_eq!(done.unwrap().status, Status::Rejected);
-        rows.push(("reject", n, which));
 
         println!("| operation | round trips | commands |\n|---|---:|---|");
-        for (what, n, which) in &rows {
+        for (what, n, which) in &trips.rows {
             println!("| {what} | {n} | {which} |");
         }
         // A list is one query; open reports near a point two (the candidates' places from the
@@ -512,7 +472,7 @@ async fn round_trips_per_operation() {
         // the radius); a photo its GridFS files and its record; a filing the photo's record, the
         // categories and one insert; a transition the report, its write, the audit entry, the
         // email bookkeeping and the accounts it tells (officials, joiners, the head).
-        for (what, n, _) in &rows {
+        for (what, n, _) in &trips.rows {
             let most = match *what {
                 w if w.starts_with("a photo") => 12,
                 w if w.starts_with("open reports within") => 2,

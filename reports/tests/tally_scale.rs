@@ -9,57 +9,26 @@ use std::time::Instant;
 use time::Duration;
 use veche_core::clock;
 use veche_core::id::{AccountId, DistrictId, OrganisationId};
-use veche_reports::model::{
-    Action, Actor, Answer, CategoryId, OrgKind, Place, Report, ReportId, RouteBasis, Routing,
-    Status,
-};
+use veche_reports::model::{Action, CategoryId, Report, ReportId, Status};
 use veche_reports::rules::{self, ReportFields};
 use veche_reports::store::{self, TallyBy};
+use veche_reports::testing::{acted, answered as answered_at, roads_routing};
 
 const ORGANISATIONS: usize = 150;
 
 fn template(answered: bool, at: time::OffsetDateTime) -> Report {
-    let fields = ReportFields {
-        category_id: CategoryId::from_trusted("c0".into()),
-        place: Place {
-            lat: 55.75,
-            lon: 37.6,
-            address: None,
-        },
-        district_id: DistrictId::from_trusted("d0".into()),
-        description: "Яма на дороге у дома".into(),
-        photos: vec![],
-    };
+    let fields = ReportFields::unaddressed(
+        CategoryId::from_trusted("c0".into()),
+        (55.75, 37.6),
+        DistrictId::from_trusted("d0".into()),
+        "Яма на дороге у дома".into(),
+    );
     let mut report = rules::new_report(fields, &AccountId::generate(), at);
-    let routing = Routing {
-        organisation_id: OrganisationId::from_trusted("o0".into()),
-        basis: RouteBasis::Category,
-        kind: OrgKind::Roads,
-        district_id: report.district_id.clone(),
-        note: None,
-    };
+    let routing = roads_routing(&report, OrganisationId::from_trusted("o0".into()));
     rules::routed(&mut report, routing, at, at + Duration::days(10));
-    let act = |action, at| rules::Act {
-        action,
-        role: Actor::Official,
-        by: None,
-        note: None,
-        at,
-    };
-    report = rules::stepped(&report, act(Action::Accept, at), Status::Routed, &[]);
+    report = acted(&report, Action::Accept, at, Status::Routed);
     if answered {
-        report.answer = Some(Answer {
-            text: "Сделано".into(),
-            photos: vec![],
-            by: AccountId::generate(),
-            at: at + Duration::hours(30),
-        });
-        report = rules::stepped(
-            &report,
-            act(Action::Answer, at + Duration::hours(30)),
-            Status::Answered,
-            &[],
-        );
+        report = answered_at(&report, at + Duration::hours(30), Status::Answered);
     }
     report.mail_due.clear();
     report

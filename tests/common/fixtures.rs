@@ -319,19 +319,14 @@ pub async fn an_idea_with_a_comment(ideas: &veche_ideas::Ideas) -> (String, Stri
 /// A report a moderator accepted (public), straight in the store, for requests that must name
 /// a report that exists. Returns its id.
 pub async fn a_public_report(reports: &veche_reports::Reports) -> String {
-    use veche_reports::model::{CategoryId, Place, Status};
+    use veche_reports::model::{CategoryId, Status};
     use veche_reports::rules::{self, ReportFields};
-    let fields = ReportFields {
-        category_id: CategoryId::from_trusted("pothole".into()),
-        place: Place {
-            lat: 55.7355,
-            lon: 37.5885,
-            address: None,
-        },
-        district_id: veche_core::id::DistrictId::from_trusted(super::KHAMOVNIKI.into()),
-        description: "Яма посреди дороги".into(),
-        photos: Vec::new(),
-    };
+    let fields = ReportFields::unaddressed(
+        CategoryId::from_trusted("pothole".into()),
+        (55.7355, 37.5885),
+        veche_core::id::DistrictId::from_trusted(super::KHAMOVNIKI.into()),
+        "Яма посреди дороги".into(),
+    );
     let author = AccountId::generate();
     let report = veche_reports::model::Report {
         status: Status::Routed,

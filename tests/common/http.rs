@@ -52,6 +52,11 @@ impl TestApp {
         client.get(self.url(path)).send().await.expect("request")
     }
 
+    /// The body of `path` as `client` gets it, whatever the status.
+    pub async fn page(&self, client: &Client, path: &str) -> String {
+        self.get(client, path).await.text().await.expect("a body")
+    }
+
     /// GET `path` (a photo's `/media/…` address) until it answers something else than 404 or
     /// the processing placeholder (an SVG), within 30 s: the upload was processed in the
     /// background. Its answer.
@@ -160,9 +165,16 @@ impl Reply {
             .unwrap_or_else(|e| panic!("not JSON ({e}), status {}: {}", self.status, self.text))
     }
 
-    /// Asserts the status (naming the body when it is not), then the body as JSON.
-    pub fn json_if(&self, status: StatusCode) -> Value {
+    /// Asserts the status, naming the body when it is not.
+    #[track_caller]
+    pub fn assert_status(&self, status: StatusCode) {
         assert_eq!(self.status, status, "{}", self.text);
+    }
+
+    /// Asserts the status (naming the body when it is not), then the body as JSON.
+    #[track_caller]
+    pub fn json_if(&self, status: StatusCode) -> Value {
+        self.assert_status(status);
         self.json()
     }
 

@@ -101,6 +101,13 @@ impl SqlitePolls {
     pub async fn migrate(&self) -> StoreResult<()> {
         self.db.migrate("polls", MIGRATIONS).await
     }
+
+    /// The ballot in `poll` that `filter` (`?1` the poll, `?2` the other key) finds by `key`:
+    /// a point read.
+    fn ballot_by(&self, filter: &str, poll: &PollId, key: &str) -> StoreResult<Option<Ballot>> {
+        self.db
+            .lookup(|conn| ballot_where(conn, filter, poll.as_str(), key))
+    }
 }
 
 fn poll_from_doc(doc: &str) -> StoreResult<Poll> {
@@ -334,10 +341,7 @@ impl PollStore for SqlitePolls {
     }
 
     async fn ballot_of(&self, poll: &PollId, account: &AccountId) -> StoreResult<Option<Ballot>> {
-        let (poll, account) = (poll.to_string(), account.to_string());
-        self.db.lookup(move |conn| {
-            ballot_where(conn, "poll_id = ?1 AND account_id = ?2", &poll, &account)
-        })
+        self.ballot_by("poll_id = ?1 AND account_id = ?2", poll, account.as_str())
     }
 
     async fn ballot_by_receipt(
@@ -345,10 +349,7 @@ impl PollStore for SqlitePolls {
         poll: &PollId,
         receipt: &Receipt,
     ) -> StoreResult<Option<Ballot>> {
-        let (poll, receipt) = (poll.to_string(), receipt.to_string());
-        self.db.lookup(move |conn| {
-            ballot_where(conn, "poll_id = ?1 AND receipt = ?2", &poll, &receipt)
-        })
+        self.ballot_by("poll_id = ?1 AND receipt = ?2", poll, receipt.as_str())
     }
 
     async fn ballots_page(
@@ -377,24 +378,17 @@ impl PollStore for SqlitePolls {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<AccountId>> {
-        let poll = poll.to_string();
         let after = after.map(|a| a.to_string()).unwrap_or_default();
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT account_id FROM ballots WHERE poll_id = ?1 AND account_id > ?2 \
-                     ORDER BY account_id LIMIT ?3",
-                )?;
-                let rows = stmt.query_map(params![poll, after, limit as i64], |row| {
-                    row.get::<_, String>(0)
-                })?;
-                Ok(rows
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .map(AccountId::from_trusted)
-                    .collect())
-            })
-            .await
+        let ids = self
+            .db
+            .query_all(
+                "SELECT account_id FROM ballots WHERE poll_id = ?1 AND account_id > ?2 \
+                 ORDER BY account_id LIMIT ?3",
+                (poll.to_string(), after, limit as i64),
+                text_row,
+            )
+            .await?;
+        Ok(ids.into_iter().map(AccountId::from_trusted).collect())
     }
 
     async fn counters(&self, poll: &PollId) -> StoreResult<Counters> {
@@ -534,6 +528,16 @@ mod tests {
     use crate::store::PollStore;
     use veche_core::storage::SyncMode;
 
+    /// The one value `sql` (a query of `sqlite_master`) reads.
+    async fn schema_fact<T: rusqlite::types::FromSql + Send + 'static>(
+        db: &Sqlite,
+        sql: &'static str,
+    ) -> T {
+        db.read(move |conn| Ok(conn.query_row(sql, [], |row| row.get(0))?))
+            .await
+            .unwrap()
+    }
+
     /// Ballots stored under the first schema (a rowid table with an index on the ballot id)
     /// are all there after the change to the table keyed by poll and account, found by voter,
     /// by receipt and in the account's history, and the one-ballot rule holds on them.
@@ -584,27 +588,17 @@ mod tests {
             store.cast(&again).await.unwrap(),
             Cast::AlreadyVoted(first) if first.id.as_str() == "ballot-1"
         ));
-        let layout: String = db
-            .read(|conn| {
-                Ok(conn.query_row(
-                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ballots'",
-                    [],
-                    |row| row.get(0),
-                )?)
-            })
-            .await
-            .unwrap();
+        let layout: String = schema_fact(
+            &db,
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ballots'",
+        )
+        .await;
         assert!(layout.contains("WITHOUT ROWID"), "{layout}");
-        let indexes: i64 = db
-            .read(|conn| {
-                Ok(conn.query_row(
-                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ballots'",
-                    [],
-                    |row| row.get(0),
-                )?)
-            })
-            .await
-            .unwrap();
+        let indexes: i64 = schema_fact(
+            &db,
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ballots'",
+        )
+        .await;
         // The receipts and the account's history (the key needs no index of its own).
         assert_eq!(indexes, 2);
     }

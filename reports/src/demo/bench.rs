@@ -145,19 +145,11 @@ impl Plan {
             })
             .unwrap_or(&MIX[MIX.len() - 1]);
         let area = &self.areas[n % self.areas.len()];
-        let (lat, lon) = area.point(rng);
+        let place = area.point(rng);
         let category = &self.leaves[rng.below(self.leaves.len())];
-        let fields = ReportFields {
-            category_id: category.id.clone(),
-            place: Place {
-                lat,
-                lon,
-                address: None,
-            },
-            district_id: area.boundary.district_id.clone(),
-            description: DESCRIPTIONS[rng.below(DESCRIPTIONS.len())].to_string(),
-            photos: Vec::new(),
-        };
+        let description = DESCRIPTIONS[rng.below(DESCRIPTIONS.len())].to_string();
+        let district = area.boundary.district_id.clone();
+        let fields = ReportFields::unaddressed(category.id.clone(), place, district, description);
         let minutes = least * 60 + rng.below(((most - least) * 60).max(1) as usize) as i64;
         let filed = self.now - Duration::minutes(minutes.max(5));
         let author = &self.authors[rng.below(self.authors.len())];

@@ -53,6 +53,29 @@ pub struct ReportFields {
     pub photos: Vec<String>,
 }
 
+impl ReportFields {
+    /// The fields of a report made without a form (demo data, the benchmark's seed, tests):
+    /// `category_id` at `(lat, lon)` in `district_id`, no address, no photos.
+    pub fn unaddressed(
+        category_id: CategoryId,
+        (lat, lon): (f64, f64),
+        district_id: DistrictId,
+        description: String,
+    ) -> ReportFields {
+        ReportFields {
+            category_id,
+            place: Place {
+                lat,
+                lon,
+                address: None,
+            },
+            district_id,
+            description,
+            photos: Vec::new(),
+        }
+    }
+}
+
 /// A point as sent (`lat`, `lon`): on Earth, else `invalid_point`.
 pub fn point(lat: f64, lon: f64) -> Result<(f64, f64), Refused> {
     if geo::valid_point(lat, lon) {

@@ -6,9 +6,10 @@
 
 use serde_json::json;
 use veche_core::accounts::model::Account;
+use veche_core::id::OrganisationId;
 
 use super::*;
-use crate::model::{Action, Actor, Answer, Mail, RouteBasis, Status};
+use crate::model::{Action, Actor, Answer, Mail, Profile, RouteBasis, Routing, Status};
 use crate::rules::workflow::{self, Refusal};
 use crate::rules::{
     self, calendar, routing, Act, AnswerInput, Decision, DecisionInput, NoteInput, RerouteInput,
@@ -85,6 +86,44 @@ fn act(t: &Transition, action: Action, by: &Account, note: Option<String>) -> Ac
     }
 }
 
+/// A step that changes the report's status and history alone: `action` by `account`, with
+/// its note, on the report `id` at version `expected`.
+async fn status_step(
+    platform: &Platform,
+    reports: &Reports,
+    account: &Account,
+    id: &ReportId,
+    expected: Option<u64>,
+    action: Action,
+    note: Option<String>,
+) -> ReportResult<Report> {
+    let t = begin(reports, account, id, expected, action).await?;
+    let next = rules::stepped(&t.report, act(&t, action, account, note), t.to, &[]);
+    finish(platform, reports, Some(account), (next, t.expected)).await
+}
+
+/// The organisation an actor names for a report; one reports know nothing of is refused as
+/// the input's.
+async fn named_organisation(reports: &Reports, id: &OrganisationId) -> ReportResult<Profile> {
+    super::profile(reports, id)
+        .await
+        .map_err(|_| Refused::new("organisation_id", "unknown").into())
+}
+
+/// `report` routed by `routing` with its category's deadline counted from the step, and the
+/// step recorded, owing the email that tells the organisation.
+async fn routed_by(
+    reports: &Reports,
+    mut report: Report,
+    routing: Routing,
+    step: Act,
+    to: Status,
+) -> ReportResult<Report> {
+    let deadline = deadline_from(reports, &report, step.at).await?;
+    rules::routed(&mut report, routing, step.at, deadline);
+    Ok(rules::stepped(&report, step, to, &[Mail::Routed]))
+}
+
 /// The deadline of a report in its category, counted from `from`.
 async fn deadline_from(
     reports: &Reports,
@@ -119,9 +158,7 @@ pub async fn decide(
         Decision::Accept { organisation, note } => {
             let routing = match organisation {
                 Some(org) => {
-                    let org = super::profile(reports, &org)
-                        .await
-                        .map_err(|_| Refused::new("organisation_id", "unknown"))?;
+                    let org = named_organisation(reports, &org).await?;
                     routing::chosen(
                         &org,
                         RouteBasis::Moderator,
@@ -137,9 +174,7 @@ pub async fn decide(
                 }
             };
             let step = act(&t, Action::Accept, moderator, note);
-            let deadline = deadline_from(reports, &report, step.at).await?;
-            rules::routed(&mut report, routing, step.at, deadline);
-            rules::stepped(&report, step, t.to, &[Mail::Routed])
+            routed_by(reports, report, routing, step, t.to).await?
         }
         Decision::Reject { reason, note } => {
             report.reject_reason = Some(reason);
@@ -158,9 +193,16 @@ pub async fn start(
     id: &ReportId,
     expected: Option<u64>,
 ) -> ReportResult<Report> {
-    let t = begin(reports, official, id, expected, Action::Start).await?;
-    let next = rules::stepped(&t.report, act(&t, Action::Start, official, None), t.to, &[]);
-    finish(platform, reports, Some(official), (next, t.expected)).await
+    status_step(
+        platform,
+        reports,
+        official,
+        id,
+        expected,
+        Action::Start,
+        None,
+    )
+    .await
 }
 
 /// The organisation's answer (text and photos); its author has 15 days to confirm or dispute.
@@ -199,23 +241,18 @@ pub async fn reroute(
 ) -> ReportResult<Report> {
     let (organisation, note) = rules::reroute_fields(input)?;
     let t = begin(reports, actor, id, expected, Action::Reroute).await?;
-    let org = super::profile(reports, &organisation)
-        .await
-        .map_err(|_| Refused::new("organisation_id", "unknown"))?;
+    let org = named_organisation(reports, &organisation).await?;
     if t.report.organisation_id() == Some(&org.id) {
         return Err(Refused::new("organisation_id", "same_organisation").into());
     }
-    let mut report = t.report.clone();
     let routing = routing::chosen(
         &org,
         RouteBasis::Rerouted,
-        &report.district_id,
+        &t.report.district_id,
         Some(note.clone()),
     );
     let step = act(&t, Action::Reroute, actor, Some(note));
-    let deadline = deadline_from(reports, &report, step.at).await?;
-    rules::routed(&mut report, routing, step.at, deadline);
-    let next = rules::stepped(&report, step, t.to, &[Mail::Routed]);
+    let next = routed_by(reports, t.report.clone(), routing, step, t.to).await?;
     finish(platform, reports, Some(actor), (next, t.expected)).await
 }
 
@@ -229,9 +266,16 @@ pub async fn confirm(
     input: &NoteInput,
 ) -> ReportResult<Report> {
     let note = rules::note(input.note.as_deref(), "note")?;
-    let t = begin(reports, author, id, expected, Action::Confirm).await?;
-    let next = rules::stepped(&t.report, act(&t, Action::Confirm, author, note), t.to, &[]);
-    finish(platform, reports, Some(author), (next, t.expected)).await
+    status_step(
+        platform,
+        reports,
+        author,
+        id,
+        expected,
+        Action::Confirm,
+        note,
+    )
+    .await
 }
 
 /// The author disputes the answer within 15 days: the report is reopened with a new

@@ -7,30 +7,21 @@ async fn residents_see_nearby_reports_and_join_them(backend: Backend) {
     let w = world(backend).await;
     let routed = w.routed().await;
     // 50 m north: the open report is found; 300 m away it is not (the radius is 100 m).
-    let near = service::nearby(
-        &w.reports,
-        (POINT.0 + 0.00045, POINT.1),
-        Some(&w.pothole.id),
-        None,
-    )
-    .await
-    .unwrap();
+    let north = |by: f64| (POINT.0 + by, POINT.1);
+    let near = service::nearby(&w.reports, north(0.00045), Some(&w.pothole.id), None)
+        .await
+        .unwrap();
     assert_eq!(near.len(), 1);
     assert!(
         (40.0..60.0).contains(&near[0].distance_m),
         "{}",
         near[0].distance_m
     );
-    let far = service::nearby(
-        &w.reports,
-        (POINT.0 + 0.0027, POINT.1),
-        Some(&w.pothole.id),
-        None,
-    )
-    .await
-    .unwrap();
+    let far = service::nearby(&w.reports, north(0.0027), Some(&w.pothole.id), None)
+        .await
+        .unwrap();
     assert!(far.is_empty());
-    let wide = service::nearby(&w.reports, (POINT.0 + 0.0027, POINT.1), None, Some(500))
+    let wide = service::nearby(&w.reports, north(0.0027), None, Some(500))
         .await
         .unwrap();
     assert_eq!(wide.len(), 1);
@@ -48,16 +39,10 @@ async fn residents_see_nearby_reports_and_join_them(backend: Backend) {
     let own = service::join(&w.reports, &w.author, &routed.id).await;
     assert!(matches!(own, Err(ReportError::Conflict("own_report"))));
     // The joiner hears of the answer as the author does.
-    let answered = service::answer(
-        &w.platform,
-        &w.reports,
-        &w.official,
-        &routed.id,
-        None,
-        &answer_input(),
-    )
-    .await
-    .unwrap();
+    let answered = w
+        .answer(&w.official, &routed.id, None, &answer_input())
+        .await
+        .unwrap();
     let told: Vec<String> = w
         .mail
         .of_kind("report_status")
@@ -131,12 +116,7 @@ async fn lists_and_queues_put_the_overdue_first(backend: Backend) {
     let mut late = second.clone();
     late.deadline = Some(clock::now() - Duration::hours(1));
     late.version += 1;
-    assert!(w
-        .reports
-        .store()
-        .replace_report(&late, second.version)
-        .await
-        .unwrap());
+    w.replace(&late, second.version).await;
     let queue = service::queue(&w.reports, &w.official, &w.roads, false, None, 10)
         .await
         .unwrap();
@@ -309,12 +289,7 @@ async fn owed_emails_are_swept(backend: Backend) {
         None,
         clock::now() - Duration::minutes(5),
     );
-    assert!(w
-        .reports
-        .store()
-        .replace_report(&owing, routed.version)
-        .await
-        .unwrap());
+    w.replace(&owing, routed.version).await;
     let before = w.mail.of_kind("report_status").len();
     assert_eq!(
         service::sweep_mail(&w.platform, &w.reports).await.unwrap(),

@@ -4,16 +4,16 @@ use std::collections::BTreeSet;
 
 use super::world::*;
 
+/// A platform and the reports' service on `backend` as a server has them: no locator of the
+/// service's own, so the points are placed by the district boundaries.
+async fn as_served(backend: &Backend) -> (Arc<Platform>, Reports) {
+    let platform = platform_on(backend.clone(), spec(), Arc::new(Recorder::default())).await;
+    let store = veche_reports::store::open(backend).await.unwrap();
+    (platform, Reports::new(store, ReportsConfig::default()))
+}
+
 async fn the_demo_holds_every_state_once(backend: Backend) {
-    let spec = PlatformSpec {
-        catalogs: vec![(REPORTS_RU, REPORTS_EN)],
-        limits: declare::<ReportsLimit>(),
-        ..PlatformSpec::default()
-    };
-    let platform = platform_on(backend.clone(), spec, Arc::new(Recorder::default())).await;
-    let store = veche_reports::store::open(&backend).await.unwrap();
-    // No locator of its own: the points are placed by the district boundaries.
-    let reports = Reports::new(store, ReportsConfig::default());
+    let (platform, reports) = as_served(&backend).await;
     veche_core::accounts::demo::seed(platform.accounts())
         .await
         .unwrap();
@@ -91,14 +91,7 @@ async fn the_demo_holds_every_state_once(backend: Backend) {
 /// The load benchmark's seed: every report at a point inside its own district, every state,
 /// some overdue, each organisation owing some; once only.
 async fn the_bench_seed_spreads_reports_over_the_districts(backend: Backend) {
-    let spec = PlatformSpec {
-        catalogs: vec![(REPORTS_RU, REPORTS_EN)],
-        limits: declare::<ReportsLimit>(),
-        ..PlatformSpec::default()
-    };
-    let platform = platform_on(backend.clone(), spec, Arc::new(Recorder::default())).await;
-    let store = veche_reports::store::open(&backend).await.unwrap();
-    let reports = Reports::new(store, ReportsConfig::default());
+    let (platform, reports) = as_served(&backend).await;
     let moderator = user(&platform, &[Role::Moderator]).await.account;
     let made = veche_reports::demo::bench::bench_reports(&platform, &reports, &moderator, 3_000)
         .await

@@ -8,16 +8,10 @@ async fn a_report_goes_from_filing_to_closed(backend: Backend) {
     let filed = w.filed().await;
     assert_eq!(filed.status, Status::Submitted);
     assert_eq!(filed.district_id.as_str(), KHAMOVNIKI);
-    let routed = service::decide(
-        &w.platform,
-        &w.reports,
-        &w.moderator,
-        &filed.id,
-        Some(1),
-        &accept(),
-    )
-    .await
-    .unwrap();
+    let routed = w
+        .decide(&w.moderator, &filed.id, Some(1), &accept())
+        .await
+        .unwrap();
     assert_eq!(routed.status, Status::Routed);
     let routing = routed.routing.clone().unwrap();
     assert_eq!(routing.organisation_id, w.roads);
@@ -27,38 +21,21 @@ async fn a_report_goes_from_filing_to_closed(backend: Backend) {
         w.told("report_routed", &routed),
         ids(&[&w.head, &w.official])
     );
-    let started = service::start(
-        &w.platform,
-        &w.reports,
-        &w.official,
-        &filed.id,
-        Some(routed.version),
-    )
-    .await
-    .unwrap();
+    let started = w
+        .start(&w.official, &filed.id, Some(routed.version))
+        .await
+        .unwrap();
     assert_eq!(started.status, Status::InProgress);
-    let answered = service::answer(
-        &w.platform,
-        &w.reports,
-        &w.head,
-        &filed.id,
-        None,
-        &answer_input(),
-    )
-    .await
-    .unwrap();
+    let answered = w
+        .answer(&w.head, &filed.id, None, &answer_input())
+        .await
+        .unwrap();
     assert_eq!(answered.status, Status::Answered);
     assert_eq!(answered.answer.as_ref().unwrap().text, "Яму заделали");
-    let closed = service::confirm(
-        &w.platform,
-        &w.reports,
-        &w.author,
-        &filed.id,
-        None,
-        &NoteInput::default(),
-    )
-    .await
-    .unwrap();
+    let closed = w
+        .confirm(&w.author, &filed.id, None, &NoteInput::default())
+        .await
+        .unwrap();
     assert_eq!(closed.status, Status::Closed);
     let steps: Vec<(Action, Actor)> = closed.history.iter().map(|s| (s.action, s.role)).collect();
     assert_eq!(
@@ -96,49 +73,22 @@ async fn forbidden_transitions_change_nothing(backend: Backend) {
     };
     // A resident may not moderate; an official may not see a submitted report.
     assert!(matches!(
-        refused(
-            service::decide(
-                &w.platform,
-                &w.reports,
-                &w.resident,
-                &filed.id,
-                None,
-                &accept()
-            )
-            .await
-        ),
+        refused(w.decide(&w.resident, &filed.id, None, &accept()).await),
         ReportError::NotFound
     ));
     assert!(matches!(
-        refused(service::start(&w.platform, &w.reports, &w.official, &filed.id, None).await),
+        refused(w.start(&w.official, &filed.id, None).await),
         ReportError::NotFound
     ));
     // The author may see it, but not answer it nor confirm it yet.
     assert!(matches!(
-        refused(
-            service::answer(
-                &w.platform,
-                &w.reports,
-                &w.author,
-                &filed.id,
-                None,
-                &answer_input()
-            )
-            .await
-        ),
+        refused(w.answer(&w.author, &filed.id, None, &answer_input()).await),
         ReportError::Forbidden
     ));
     assert!(matches!(
         refused(
-            service::confirm(
-                &w.platform,
-                &w.reports,
-                &w.author,
-                &filed.id,
-                None,
-                &NoteInput::default()
-            )
-            .await
+            w.confirm(&w.author, &filed.id, None, &NoteInput::default())
+                .await
         ),
         ReportError::Conflict("invalid_transition")
     ));
@@ -148,70 +98,36 @@ async fn forbidden_transitions_change_nothing(backend: Backend) {
     let routed = w.stored(&w.routed().await.id).await;
     // Another organisation's official may not start or answer it.
     assert!(matches!(
-        refused(service::start(&w.platform, &w.reports, &w.other, &routed.id, None).await),
+        refused(w.start(&w.other, &routed.id, None).await),
         ReportError::Forbidden
     ));
     // A moderator may not answer; an official may not accept it again.
     assert!(matches!(
         refused(
-            service::answer(
-                &w.platform,
-                &w.reports,
-                &w.moderator,
-                &routed.id,
-                None,
-                &answer_input()
-            )
-            .await
+            w.answer(&w.moderator, &routed.id, None, &answer_input())
+                .await
         ),
         ReportError::Forbidden
     ));
     assert!(matches!(
-        refused(
-            service::decide(
-                &w.platform,
-                &w.reports,
-                &w.official,
-                &routed.id,
-                None,
-                &accept()
-            )
-            .await
-        ),
+        refused(w.decide(&w.official, &routed.id, None, &accept()).await),
         ReportError::Forbidden
     ));
     assert!(matches!(
-        refused(
-            service::decide(
-                &w.platform,
-                &w.reports,
-                &w.moderator,
-                &routed.id,
-                None,
-                &accept()
-            )
-            .await
-        ),
+        refused(w.decide(&w.moderator, &routed.id, None, &accept()).await),
         ReportError::Conflict("invalid_transition")
     ));
     // A resident who is not its author may not dispute it.
     assert!(matches!(
         refused(
-            service::dispute(
-                &w.platform,
-                &w.reports,
-                &w.resident,
-                &routed.id,
-                None,
-                &NoteInput::default()
-            )
-            .await
+            w.dispute(&w.resident, &routed.id, None, &NoteInput::default())
+                .await
         ),
         ReportError::Forbidden
     ));
     // A stale version is a conflict.
     assert!(matches!(
-        refused(service::start(&w.platform, &w.reports, &w.official, &routed.id, Some(1)).await),
+        refused(w.start(&w.official, &routed.id, Some(1)).await),
         ReportError::Conflict("version_conflict")
     ));
     assert_eq!(w.stored(&routed.id).await, routed, "nothing changed");
@@ -226,17 +142,7 @@ async fn forbidden_transitions_change_nothing(backend: Backend) {
     .await
     .unwrap();
     assert!(matches!(
-        refused(
-            service::decide(
-                &w.platform,
-                &w.reports,
-                &w.moderator,
-                &own.id,
-                None,
-                &accept()
-            )
-            .await
-        ),
+        refused(w.decide(&w.moderator, &own.id, None, &accept()).await),
         ReportError::Forbidden
     ));
 }
@@ -248,15 +154,8 @@ async fn two_officials_acting_at_once_one_wins(backend: Backend) {
     let input = answer_input();
     let (a, b) = at_once(
         &w,
-        service::start(&w.platform, &w.reports, &w.official, &routed.id, version),
-        service::answer(
-            &w.platform,
-            &w.reports,
-            &w.head,
-            &routed.id,
-            version,
-            &input,
-        ),
+        w.start(&w.official, &routed.id, version),
+        w.answer(&w.head, &routed.id, version, &input),
     )
     .await;
     let conflicts = [a.is_err(), b.is_err()].iter().filter(|e| **e).count();
@@ -275,16 +174,10 @@ async fn a_disputed_answer_reopens_and_its_head_hears(backend: Backend) {
     let note = NoteInput {
         note: Some("Яма на месте".into()),
     };
-    let reopened = service::dispute(
-        &w.platform,
-        &w.reports,
-        &w.author,
-        &answered.id,
-        None,
-        &note,
-    )
-    .await
-    .unwrap();
+    let reopened = w
+        .dispute(&w.author, &answered.id, None, &note)
+        .await
+        .unwrap();
     assert_eq!(reopened.status, Status::Reopened);
     assert!(reopened.deadline.unwrap() >= answered.deadline.unwrap());
     assert_eq!(reopened.warned, 0, "a new deadline's warnings start again");
@@ -294,26 +187,15 @@ async fn a_disputed_answer_reopens_and_its_head_hears(backend: Backend) {
     );
     assert_eq!(w.told("report_disputed", &reopened), ids(&[&w.head]));
     // The organisation answers again; the author now waits too long to dispute.
-    let again = service::answer(
-        &w.platform,
-        &w.reports,
-        &w.official,
-        &answered.id,
-        None,
-        &answer_input(),
-    )
-    .await
-    .unwrap();
+    let again = w
+        .answer(&w.official, &answered.id, None, &answer_input())
+        .await
+        .unwrap();
     let mut late = again.clone();
     late.answer.as_mut().unwrap().at = clock::now() - Duration::days(15) - Duration::minutes(1);
     late.version += 1;
-    assert!(w
-        .reports
-        .store()
-        .replace_report(&late, again.version)
-        .await
-        .unwrap());
-    let closed = service::dispute(&w.platform, &w.reports, &w.author, &late.id, None, &note).await;
+    w.replace(&late, again.version).await;
+    let closed = w.dispute(&w.author, &late.id, None, &note).await;
     assert!(
         matches!(closed, Err(ReportError::Conflict("dispute_closed"))),
         "{closed:?}"
@@ -342,16 +224,10 @@ async fn officials_and_moderators_reroute_with_a_reason(backend: Backend) {
         organisation_id: w.other_roads.to_string(),
         note: "Это мост, не дорога".into(),
     };
-    let rerouted = service::reroute(
-        &w.platform,
-        &w.reports,
-        &w.official,
-        &routed.id,
-        None,
-        &input,
-    )
-    .await
-    .unwrap();
+    let rerouted = w
+        .reroute(&w.official, &routed.id, None, &input)
+        .await
+        .unwrap();
     let routing = rerouted.routing.clone().unwrap();
     assert_eq!(routing.organisation_id, w.other_roads);
     assert_eq!(routing.basis, RouteBasis::Rerouted);
@@ -361,38 +237,21 @@ async fn officials_and_moderators_reroute_with_a_reason(backend: Backend) {
         ids(&[&w.head, &w.official, &w.other])
     );
     // The first organisation's officials no longer act on it; the new one's do.
-    let refused = service::start(&w.platform, &w.reports, &w.official, &routed.id, None).await;
+    let refused = w.start(&w.official, &routed.id, None).await;
     assert!(
         matches!(refused, Err(ReportError::Forbidden)),
         "{refused:?}"
     );
-    service::start(&w.platform, &w.reports, &w.other, &routed.id, None)
-        .await
-        .unwrap();
+    w.start(&w.other, &routed.id, None).await.unwrap();
     // Back by a moderator; the same organisation twice is refused.
     let back = RerouteInput {
         organisation_id: w.roads.to_string(),
         note: "Всё-таки дорога".into(),
     };
-    service::reroute(
-        &w.platform,
-        &w.reports,
-        &w.moderator,
-        &routed.id,
-        None,
-        &back,
-    )
-    .await
-    .unwrap();
-    let same = service::reroute(
-        &w.platform,
-        &w.reports,
-        &w.moderator,
-        &routed.id,
-        None,
-        &back,
-    )
-    .await;
+    w.reroute(&w.moderator, &routed.id, None, &back)
+        .await
+        .unwrap();
+    let same = w.reroute(&w.moderator, &routed.id, None, &back).await;
     assert!(matches!(same, Err(ReportError::Invalid(_))), "{same:?}");
 }
 
@@ -405,16 +264,10 @@ async fn a_rejection_says_why(backend: Backend) {
         note: Some("Уже есть такое сообщение".into()),
         organisation_id: None,
     };
-    let rejected = service::decide(
-        &w.platform,
-        &w.reports,
-        &w.moderator,
-        &filed.id,
-        None,
-        &input,
-    )
-    .await
-    .unwrap();
+    let rejected = w
+        .decide(&w.moderator, &filed.id, None, &input)
+        .await
+        .unwrap();
     assert_eq!(rejected.status, Status::Rejected);
     assert_eq!(
         rejected.reject_reason.map(|r| r.as_str()),

@@ -56,15 +56,19 @@ pub fn locate(lat: f64, lon: f64) -> Option<DistrictId> {
     Some(DistrictId::from_trusted(id.into()))
 }
 
-pub async fn world(backend: Backend) -> World {
-    let concurrent = matches!(backend, Backend::Sqlite(_));
-    let mail = Arc::new(Recorder::default());
-    let spec = PlatformSpec {
+/// The platform's make-up for the reports: their catalogs and limits.
+pub fn spec() -> PlatformSpec {
+    PlatformSpec {
         catalogs: vec![(REPORTS_RU, REPORTS_EN)],
         limits: declare::<ReportsLimit>(),
         ..PlatformSpec::default()
-    };
-    let platform = platform_on(backend.clone(), spec, mail.clone()).await;
+    }
+}
+
+pub async fn world(backend: Backend) -> World {
+    let concurrent = matches!(backend, Backend::Sqlite(_));
+    let mail = Arc::new(Recorder::default());
+    let platform = platform_on(backend.clone(), spec(), mail.clone()).await;
     let store = veche_reports::store::open(&backend).await.unwrap();
     let uploads = veche_core::web::uploads::open(&backend).await.unwrap();
     let reports = Reports::new(store, ReportsConfig::default())
@@ -194,30 +198,23 @@ impl World {
 
     pub async fn routed(&self) -> Report {
         let report = self.filed().await;
-        service::decide(
-            &self.platform,
-            &self.reports,
-            &self.moderator,
-            &report.id,
-            None,
-            &accept(),
-        )
-        .await
-        .unwrap()
+        self.decide(&self.moderator, &report.id, None, &accept())
+            .await
+            .unwrap()
     }
 
     pub async fn answered(&self) -> Report {
         let report = self.routed().await;
-        service::answer(
-            &self.platform,
-            &self.reports,
-            &self.official,
-            &report.id,
-            None,
-            &answer_input(),
-        )
-        .await
-        .unwrap()
+        self.answer(&self.official, &report.id, None, &answer_input())
+            .await
+            .unwrap()
+    }
+
+    /// Writes `report` over the stored one, which must be at version `expected`.
+    pub async fn replace(&self, report: &Report, expected: u64) {
+        let store = self.reports.store();
+        let replaced = store.replace_report(report, expected).await.unwrap();
+        assert!(replaced, "{} was at version {expected}", report.id);
     }
 
     pub async fn stored(&self, id: &ReportId) -> Report {
@@ -235,6 +232,47 @@ impl World {
             .collect();
         to.sort();
         to
+    }
+}
+
+/// A method of [`World`] for each workflow action that takes an input: the action on this
+/// world's platform and service, by `who` on report `id` at version `expected` (whatever
+/// version it is at when `None`).
+macro_rules! actions {
+    ($($action:ident($input:ty)),* $(,)?) => {
+        impl World {
+            $(
+                pub async fn $action(
+                    &self,
+                    who: &Account,
+                    id: &ReportId,
+                    expected: Option<u64>,
+                    input: &$input,
+                ) -> Result<Report, ReportError> {
+                    service::$action(&self.platform, &self.reports, who, id, expected, input).await
+                }
+            )*
+        }
+    };
+}
+
+actions!(
+    decide(DecisionInput),
+    answer(AnswerInput),
+    reroute(RerouteInput),
+    confirm(NoteInput),
+    dispute(NoteInput),
+);
+
+impl World {
+    /// An official starts work on report `id` (at version `expected`, or any).
+    pub async fn start(
+        &self,
+        who: &Account,
+        id: &ReportId,
+        expected: Option<u64>,
+    ) -> Result<Report, ReportError> {
+        service::start(&self.platform, &self.reports, who, id, expected).await
     }
 }
 
