@@ -217,3 +217,32 @@ async fn what_a_resident_supports_seeks_the_key_on_sqlite() {
     })
     .await;
 }
+
+/// On SQLite, what a support reads (the idea and its project's version, the adapter's query
+/// written out) is two primary-key seeks in one statement: no scan of either table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_support_reads_two_primary_keys_on_sqlite() {
+    veche_core::testing::on_sqlite(|backend| async move {
+        veche_ideas::store::open(&backend).await.unwrap();
+        let Backend::Sqlite(db) = &backend else {
+            unreachable!("on_sqlite gives SQLite")
+        };
+        let plan: Vec<String> = db
+            .query_all(
+                "EXPLAIN QUERY PLAN SELECT i.doc, i.supports, p.version FROM ideas i
+                 JOIN idea_projects p ON p.id = i.project_id WHERE i.id = ?1",
+                ["i1"],
+                |row| row.get::<_, String>(3),
+            )
+            .await
+            .unwrap();
+        assert_eq!(plan.len(), 2, "{plan:?}");
+        assert!(
+            plan.iter().all(|step| step.starts_with("SEARCH")
+                && step.contains("INDEX sqlite_autoindex_")
+                && step.contains("(id=?)")),
+            "{plan:?}"
+        );
+    })
+    .await;
+}

@@ -555,6 +555,17 @@ async fn supports_comments_reports_experts_and_outcomes(backend: Backend) {
             .unwrap(),
         3
     );
+    // A support reads the project it kept only while the stored one is at the same version:
+    // the stage moved in the store is seen by the next support (the refusal above was read
+    // at the project's first version, these supports at its second).
+    let closed = w
+        .reschedule(&project, |s| s.review = clock::now() - Duration::minutes(1))
+        .await;
+    let refused = service::support(&w.ideas, &readers[0], &idea.id, true)
+        .await
+        .unwrap_err();
+    assert_eq!(invalid(refused), ("stage", "supports_closed"));
+    let project = move_to_discussion(&w, &closed).await;
     let listed = service::list(
         &w.ideas,
         Some(&readers[1]),
