@@ -5,7 +5,7 @@
 //! the server holds every index after the store is opened.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use veche_core::storage::Backend;
+use veche_core::storage::{Backend, Sqlite};
 use veche_core::testing::mongo::index_serves;
 use veche_ideas::store::mongo::INDEXES;
 
@@ -183,20 +183,13 @@ async fn the_server_holds_every_index_after_the_store_opens() {
 /// write it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_a_resident_supports_seeks_the_key_on_sqlite() {
-    veche_core::testing::on_sqlite(|backend| async move {
-        veche_ideas::store::open(&backend).await.unwrap();
-        let Backend::Sqlite(db) = &backend else {
-            unreachable!("on_sqlite gives SQLite")
-        };
-        let plan: Vec<String> = db
-            .query_all(
-                "EXPLAIN QUERY PLAN SELECT idea_id FROM idea_supports
-                 WHERE account_id = ? AND idea_id IN (?, ?, ?)",
-                ["a", "i1", "i2", "i3"],
-                |row| row.get::<_, String>(3),
-            )
-            .await
-            .unwrap();
+    on_ideas_sqlite(|db| async move {
+        let plan = plan_of(
+            &db,
+            "SELECT idea_id FROM idea_supports WHERE account_id = ? AND idea_id IN (?, ?, ?)",
+            &["a", "i1", "i2", "i3"],
+        )
+        .await;
         let plan = plan.join(" | ");
         assert!(
             plan.contains("USING PRIMARY KEY (idea_id=? AND account_id=?)"),
@@ -222,20 +215,14 @@ async fn what_a_resident_supports_seeks_the_key_on_sqlite() {
 /// written out) is two primary-key seeks in one statement: no scan of either table.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_support_reads_two_primary_keys_on_sqlite() {
-    veche_core::testing::on_sqlite(|backend| async move {
-        veche_ideas::store::open(&backend).await.unwrap();
-        let Backend::Sqlite(db) = &backend else {
-            unreachable!("on_sqlite gives SQLite")
-        };
-        let plan: Vec<String> = db
-            .query_all(
-                "EXPLAIN QUERY PLAN SELECT i.doc, i.supports, p.version FROM ideas i
-                 JOIN idea_projects p ON p.id = i.project_id WHERE i.id = ?1",
-                ["i1"],
-                |row| row.get::<_, String>(3),
-            )
-            .await
-            .unwrap();
+    on_ideas_sqlite(|db| async move {
+        let plan = plan_of(
+            &db,
+            "SELECT i.doc, i.supports, p.version FROM ideas i
+             JOIN idea_projects p ON p.id = i.project_id WHERE i.id = ?1",
+            &["i1"],
+        )
+        .await;
         assert_eq!(plan.len(), 2, "{plan:?}");
         assert!(
             plan.iter().all(|step| step.starts_with("SEARCH")
@@ -245,4 +232,32 @@ async fn a_support_reads_two_primary_keys_on_sqlite() {
         );
     })
     .await;
+}
+
+/// Runs `test` on a fresh SQLite store with the ideas' tables.
+async fn on_ideas_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(Sqlite) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    veche_core::testing::on_sqlite(|backend| async move {
+        veche_ideas::store::open(&backend).await.unwrap();
+        let Backend::Sqlite(db) = backend else {
+            unreachable!("on_sqlite gives SQLite")
+        };
+        test(db).await
+    })
+    .await;
+}
+
+/// SQLite's plan for `sql` with `params`: one line a step.
+async fn plan_of(db: &Sqlite, sql: &str, params: &[&str]) -> Vec<String> {
+    let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+    db.query_all(
+        format!("EXPLAIN QUERY PLAN {sql}"),
+        rusqlite::params_from_iter(params),
+        |row| row.get::<_, String>(3),
+    )
+    .await
+    .unwrap()
 }

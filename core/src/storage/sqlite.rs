@@ -135,7 +135,7 @@ impl Sqlite {
     {
         self.submit(|queued, reply| Job {
             queued,
-            work: Some(f),
+            work: Once(Some(f)),
             outcome: None,
             reply: Some(reply),
         })
@@ -153,9 +153,9 @@ impl Sqlite {
         F: Fn(&Connection) -> StoreResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.submit(|queued, reply| Rerunnable {
+        self.submit(|queued, reply| Job {
             queued,
-            work: f,
+            work: Again(f),
             outcome: None,
             reply: Some(reply),
         })
@@ -477,28 +477,54 @@ trait WriteJob {
     fn finish(self: Box<Self>, commit: Result<(), &StoreError>);
 }
 
-struct Job<F, T> {
+/// A write job: its work, its outcome once run, and where to answer.
+struct Job<W, T> {
     queued: std::time::Instant,
-    work: Option<F>,
+    work: W,
     outcome: Option<StoreResult<T>>,
     reply: Option<oneshot::Sender<StoreResult<T>>>,
 }
 
-impl<F, T> WriteJob for Job<F, T>
-where
-    F: FnOnce(&Connection) -> StoreResult<T>,
-{
+/// The work of a job: run once ([`Once`], for [`Sqlite::write`]) or as often as the batch
+/// needs ([`Again`], for [`Sqlite::write_rerunnable`]).
+trait Work<T> {
+    const RERUNNABLE: bool;
+    /// Runs the work; `None` when a run-once work already ran.
+    fn call(&mut self, conn: &Connection) -> Option<StoreResult<T>>;
+}
+
+struct Once<F>(Option<F>);
+
+impl<T, F: FnOnce(&Connection) -> StoreResult<T>> Work<T> for Once<F> {
+    const RERUNNABLE: bool = false;
+    fn call(&mut self, conn: &Connection) -> Option<StoreResult<T>> {
+        self.0.take().map(|work| work(conn))
+    }
+}
+
+struct Again<F>(F);
+
+impl<T, F: Fn(&Connection) -> StoreResult<T>> Work<T> for Again<F> {
+    const RERUNNABLE: bool = true;
+    fn call(&mut self, conn: &Connection) -> Option<StoreResult<T>> {
+        Some((self.0)(conn))
+    }
+}
+
+impl<W: Work<T>, T> WriteJob for Job<W, T> {
     fn run(&mut self, conn: &Connection) -> bool {
-        let Some(work) = self.work.take() else {
-            return false;
-        };
-        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| work(conn))) {
-            Ok(outcome) => outcome,
+        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| self.work.call(conn))) {
+            Ok(Some(outcome)) => outcome,
+            Ok(None) => return false,
             Err(_) => Err(StoreError::Internal("a write job panicked".into())),
         };
         let ok = outcome.is_ok();
         self.outcome = Some(outcome);
         ok
+    }
+
+    fn rerunnable(&self) -> bool {
+        W::RERUNNABLE
     }
 
     fn queued(&self) -> std::time::Instant {
@@ -509,44 +535,6 @@ where
         let answer = answer(commit, self.outcome.take());
         if let Some(reply) = self.reply.take() {
             // The caller may have gone away (request cancelled); the write stands regardless.
-            let _ = reply.send(answer);
-        }
-    }
-}
-
-/// A job of [`Sqlite::write_rerunnable`]: its work is kept, so that it can run again.
-struct Rerunnable<F, T> {
-    queued: std::time::Instant,
-    work: F,
-    outcome: Option<StoreResult<T>>,
-    reply: Option<oneshot::Sender<StoreResult<T>>>,
-}
-
-impl<F, T> WriteJob for Rerunnable<F, T>
-where
-    F: Fn(&Connection) -> StoreResult<T>,
-{
-    fn run(&mut self, conn: &Connection) -> bool {
-        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| (self.work)(conn))) {
-            Ok(outcome) => outcome,
-            Err(_) => Err(StoreError::Internal("a write job panicked".into())),
-        };
-        let ok = outcome.is_ok();
-        self.outcome = Some(outcome);
-        ok
-    }
-
-    fn rerunnable(&self) -> bool {
-        true
-    }
-
-    fn queued(&self) -> std::time::Instant {
-        self.queued
-    }
-
-    fn finish(mut self: Box<Self>, commit: Result<(), &StoreError>) {
-        let answer = answer(commit, self.outcome.take());
-        if let Some(reply) = self.reply.take() {
             let _ = reply.send(answer);
         }
     }
