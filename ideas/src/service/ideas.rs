@@ -205,7 +205,9 @@ pub async fn support(ideas: &Ideas, account: &Account, id: &IdeaId, on: bool) ->
                 new_participant.then_some(&project.id),
             )
             .await?;
-        ideas.has_taken_part(&project.id, &account.id);
+        if new_participant {
+            ideas.has_taken_part(&project.id, &account.id);
+        }
         done
     } else {
         ideas.store.withdraw(&idea.id, &account.id).await?
