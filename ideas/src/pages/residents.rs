@@ -78,6 +78,21 @@ pub struct TopicOption {
     pub selected: bool,
 }
 
+impl TopicOption {
+    /// The project's topics as a form's choices, the one coded `selected` chosen.
+    pub fn all_of(project: &Project, selected: Option<&str>) -> Vec<TopicOption> {
+        project
+            .topics
+            .iter()
+            .map(|t| TopicOption {
+                code: t.code.clone(),
+                name: t.name.clone(),
+                selected: selected == Some(t.code.as_str()),
+            })
+            .collect()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "ideas_project.html")]
 struct ProjectPage<'a> {
@@ -143,15 +158,7 @@ pub(super) async fn project_page(
             stage_label: stage_label(tr, stage),
             when: stage_when(tr, &project, stage),
             stages: stages(tr, &project, stage),
-            topics: project
-                .topics
-                .iter()
-                .map(|t| TopicOption {
-                    code: t.code.clone(),
-                    name: t.name.clone(),
-                    selected: request.topic.as_deref() == Some(t.code.as_str()),
-                })
-                .collect(),
+            topics: TopicOption::all_of(&project, request.topic.as_deref()),
             words: request.words.clone(),
             by_supports: request.by_supports,
             mine: request.mine,
@@ -334,10 +341,7 @@ fn idea_view<'a>(
         title: idea.title.clone(),
         body: text_of(&idea.body),
         image: idea.image.clone(),
-        topic: project
-            .topic(&idea.topic)
-            .map(|t| t.name.clone())
-            .unwrap_or_default(),
+        topic: project.topic_name(&idea.topic),
         status_code: idea.status.as_str(),
         status_label: status_label(tr, idea.status),
         submitted: show_time(tr, idea.created_at),
