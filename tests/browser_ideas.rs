@@ -83,15 +83,14 @@ async fn a_duplicate_idea_is_proposed_on_a_phone_and_merged_by_a_moderator() {
                 )
                 .await?;
                 // A photo from the phone goes with it.
-                let photo = tempfile::Builder::new().suffix(".png").tempfile()?;
-                image::RgbImage::from_fn(900, 600, |x, y| {
-                    image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
-                })
-                .save_with_format(photo.path(), image::ImageFormat::Png)?;
-                wait_for(&client, "#image-file", WAIT)
-                    .await?
-                    .send_keys(&photo.path().display().to_string())
-                    .await?;
+                let _photo = attach_picture(
+                    &client,
+                    "#image-file",
+                    (900, 600),
+                    90,
+                    image::ImageFormat::Png,
+                )
+                .await?;
                 assert_fits_the_screen(&client, "the idea form").await?;
                 press(
                     &client,
