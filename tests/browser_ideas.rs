@@ -15,7 +15,7 @@ use veche_core::web::i18n::Lang;
 use veche_ideas::model::{Label, Project, Schedule, Stage, Status};
 
 use common::browser::*;
-use common::fixtures::{email_of, open_project, stored_idea};
+use common::fixtures::{email_of, open_project, reschedule, stored_idea};
 use common::{member, TestApp, KHAMOVNIKI};
 
 /// A published project taking ideas, and a neighbour's pending idea in it. Returns the project.
@@ -83,15 +83,14 @@ async fn a_duplicate_idea_is_proposed_on_a_phone_and_merged_by_a_moderator() {
                 )
                 .await?;
                 // A photo from the phone goes with it.
-                let photo = tempfile::Builder::new().suffix(".png").tempfile()?;
-                image::RgbImage::from_fn(900, 600, |x, y| {
-                    image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
-                })
-                .save_with_format(photo.path(), image::ImageFormat::Png)?;
-                wait_for(&client, "#image-file", WAIT)
-                    .await?
-                    .send_keys(&photo.path().display().to_string())
-                    .await?;
+                let _photo = attach_picture(
+                    &client,
+                    "#image-file",
+                    (900, 600),
+                    90,
+                    image::ImageFormat::Png,
+                )
+                .await?;
                 assert_fits_the_screen(&client, "the idea form").await?;
                 press(
                     &client,
@@ -175,26 +174,21 @@ async fn a_duplicate_idea_is_proposed_on_a_phone_and_merged_by_a_moderator() {
 async fn move_to(app: &TestApp, id: &veche_ideas::model::ProjectId, stage: Stage) -> TestResult {
     let now = veche_core::clock::now();
     let day = time::Duration::days(1);
-    let ideas = app.ideas();
-    let store = ideas.store();
-    let project = store.project(id).await?.ok_or("the project")?;
     // The stage's start lies a day back, the next stage's a day ahead.
     let starts = match stage {
         Stage::Review => [-3, -2, -1, 1],
         Stage::Results => [-4, -3, -2, -1],
         _ => return Err(format!("moving to {stage:?} is not needed here").into()),
     };
-    let next = Project {
-        schedule: Schedule {
+    reschedule(&app.ideas(), id, |s| {
+        *s = Schedule {
             proposals: now + day * starts[0],
             discussion: now + day * starts[1],
             review: now + day * starts[2],
             results: now + day * starts[3],
-        },
-        version: project.version + 1,
-        ..project.clone()
-    };
-    assert!(store.replace_project(&next, project.version).await?);
+        }
+    })
+    .await;
     Ok(())
 }
 

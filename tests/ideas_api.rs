@@ -6,6 +6,7 @@
 mod common;
 
 use common::app::rate;
+use common::fixtures::reschedule;
 use common::http::{problem, Api, Reply};
 use common::{resident, TestApp, KHAMOVNIKI};
 use reqwest::{Method, StatusCode};
@@ -300,24 +301,13 @@ async fn supports_count_once_and_move_with_the_stage(app: TestApp) {
     .await
     .json_if(StatusCode::OK);
     // The discussion begins (moved in the store: the clock is the store's, not the page's).
-    let ideas = app.ideas();
     let project_id = veche_ideas::model::ProjectId::parse(&project).unwrap();
-    let stored = ideas.store().project(&project_id).await.unwrap().unwrap();
     let now = veche_core::clock::now();
-    let moved = veche_ideas::model::Project {
-        schedule: veche_ideas::model::Schedule {
-            proposals: now - Duration::days(2),
-            discussion: now - Duration::minutes(1),
-            ..stored.schedule
-        },
-        version: stored.version + 1,
-        ..stored.clone()
-    };
-    assert!(ideas
-        .store()
-        .replace_project(&moved, stored.version)
-        .await
-        .unwrap());
+    reschedule(&app.ideas(), &project_id, |s| {
+        s.proposals = now - Duration::days(2);
+        s.discussion = now - Duration::minutes(1);
+    })
+    .await;
 
     // Forty concurrent supports by one resident count once.
     let path = format!("/api/v1/ideas/{id}/support");

@@ -32,6 +32,17 @@ const TOPICS: [(&str, &str); 5] = [
     ("ecology", "Экология"),
 ];
 
+/// The demo projects' topics.
+fn topic_labels() -> Vec<Label> {
+    TOPICS
+        .iter()
+        .map(|(code, name)| Label {
+            code: code.to_string(),
+            name: name.to_string(),
+        })
+        .collect()
+}
+
 const FIRST: [&str; 10] = [
     "Ирина",
     "Михаил",
@@ -201,13 +212,7 @@ pub async fn seed(platform: &Platform, ideas: &Ideas) -> IdeaResult<usize> {
         let fields = ProjectFields {
             title: stage.title.into(),
             description: stage.description.into(),
-            topics: TOPICS
-                .iter()
-                .map(|(code, name)| Label {
-                    code: code.to_string(),
-                    name: name.to_string(),
-                })
-                .collect(),
+            topics: topic_labels(),
             criteria: vec![
                 Label {
                     code: "benefit".into(),
@@ -396,13 +401,7 @@ pub async fn bench_project(
     let fields = ProjectFields {
         title: "Нагрузочный проект".into(),
         description: "Проект для замеров скорости.".into(),
-        topics: TOPICS
-            .iter()
-            .map(|(code, name)| Label {
-                code: code.to_string(),
-                name: name.to_string(),
-            })
-            .collect(),
+        topics: topic_labels(),
         criteria: Vec::new(),
         audience: Audience::City,
         schedule: Schedule {

@@ -146,6 +146,11 @@ impl Project {
     pub fn topic(&self, code: &str) -> Option<&Label> {
         self.topics.iter().find(|t| t.code == code)
     }
+
+    /// The name of the topic coded `code`; empty when the project has no such topic.
+    pub fn topic_name(&self, code: &str) -> String {
+        self.topic(code).map(|t| t.name.clone()).unwrap_or_default()
+    }
 }
 
 veche_core::string_enum! {

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use time::Duration;
 use veche_core::accounts::model::{Account, Role};
 use veche_core::clock;
-use veche_core::id::OrganisationId;
+use veche_core::id::{AccountId, OrganisationId};
 use veche_core::platform::Platform;
 use veche_core::storage::Backend;
 use veche_core::testing::notify::Recorder;
 use veche_core::testing::server::{platform_on, user, user_with, PlatformSpec, UserSpec};
 use veche_ideas::log::Action;
 use veche_ideas::model::{
-    Comment, CommentId, Idea, IdeaId, Outcome, Project, Reason, Schedule, Status,
+    Comment, CommentId, Idea, IdeaId, Outcome, Project, ProjectId, Reason, Schedule, Status,
 };
 use veche_ideas::rules::{
     CommentInput, DecisionInput, IdeaInput, LabelInput, ProjectInput, ScoreInput,
@@ -65,6 +65,32 @@ impl World {
         service::submit(&self.ideas, author, &project.id, &idea_input(title, body))
             .await
             .unwrap()
+    }
+
+    /// A new resident, no roles.
+    async fn resident(&self) -> Account {
+        user(&self.platform, &[]).await.account
+    }
+
+    /// A new resident and their idea `(title, body)` in `project`, submitted (pending).
+    async fn resident_idea(
+        &self,
+        project: &Project,
+        (title, body): (&str, &str),
+    ) -> (Account, Idea) {
+        let author = self.resident().await;
+        let idea = self.submit(&author, project, title, body).await;
+        (author, idea)
+    }
+
+    /// The official's setting of `project`'s experts (on any version).
+    async fn set_experts(
+        &self,
+        project: &ProjectId,
+        experts: &[AccountId],
+    ) -> Result<Project, IdeaError> {
+        let (platform, official) = (&self.platform, &self.official);
+        service::set_experts(platform, &self.ideas, official, project, None, experts).await
     }
 
     /// A moderator's decision on the idea `id`, made on `version`.
@@ -168,6 +194,18 @@ async fn open_project(w: &World) -> Project {
         .unwrap()
 }
 
+/// An idea asking for benches: `(title, body)`.
+const BENCHES: (&str, &str) = (
+    "Скамейки у пруда",
+    "Поставить скамейки вдоль пруда, сесть негде.",
+);
+
+/// An idea asking for a skating rink: `(title, body)`.
+const RINK: (&str, &str) = (
+    "Каток в парке",
+    "Залить каток в парке зимой для всех жителей.",
+);
+
 fn idea_input(title: &str, body: &str) -> IdeaInput {
     IdeaInput {
         title: title.into(),
@@ -216,7 +254,7 @@ fn invalid(e: IdeaError) -> (&'static str, &'static str) {
 
 async fn projects_are_drafts_until_published_by_those_who_run_them(backend: Backend) {
     let w = world(backend).await;
-    let resident = user(&w.platform, &[]).await.account;
+    let resident = w.resident().await;
     let input = project_input(Duration::hours(-1));
     assert!(matches!(
         service::create_project(&w.platform, &w.ideas, &resident, &input).await,
@@ -273,42 +311,22 @@ async fn projects_are_drafts_until_published_by_those_who_run_them(backend: Back
     );
     // Experts must hold the expert role.
     let expert = user(&w.platform, &[Role::Expert]).await.account;
-    let refused = service::set_experts(
-        &w.platform,
-        &w.ideas,
-        &w.official,
-        &draft.id,
-        None,
-        std::slice::from_ref(&resident.id),
-    )
-    .await
-    .unwrap_err();
+    let refused = w
+        .set_experts(&draft.id, std::slice::from_ref(&resident.id))
+        .await
+        .unwrap_err();
     assert_eq!(invalid(refused), ("experts", "not_an_expert"));
-    let with_expert = service::set_experts(
-        &w.platform,
-        &w.ideas,
-        &w.official,
-        &draft.id,
-        None,
-        std::slice::from_ref(&expert.id),
-    )
-    .await
-    .unwrap();
+    let with_expert = w
+        .set_experts(&draft.id, std::slice::from_ref(&expert.id))
+        .await
+        .unwrap();
     assert!(with_expert.experts.contains(&expert.id));
 }
 
 async fn an_idea_is_moderated_appealed_and_its_author_is_told(backend: Backend) {
     let w = world(backend).await;
     let project = open_project(&w).await;
-    let anna = user(&w.platform, &[]).await.account;
-    let idea = w
-        .submit(
-            &anna,
-            &project,
-            "Скамейки у пруда",
-            "Поставить скамейки вдоль пруда, сесть негде.",
-        )
-        .await;
+    let (anna, idea) = w.resident_idea(&project, BENCHES).await;
     let edited = service::edit(
         &w.ideas,
         &anna,
@@ -322,7 +340,7 @@ async fn an_idea_is_moderated_appealed_and_its_author_is_told(backend: Backend) 
     .await
     .unwrap();
     // Residents do not see a pending idea; its author does.
-    let boris = user(&w.platform, &[]).await.account;
+    let boris = w.resident().await;
     assert!(matches!(
         service::idea(&w.ideas, Some(&boris), &idea.id).await,
         Err(IdeaError::NotFound)
@@ -430,11 +448,7 @@ async fn an_idea_is_moderated_appealed_and_its_author_is_told(backend: Backend) 
 async fn the_queue_suggests_duplicates_and_a_merge_moves_supports(backend: Backend) {
     let w = world(backend).await;
     let project = open_project(&w).await;
-    let [anna, boris, vera] = [
-        user(&w.platform, &[]).await.account,
-        user(&w.platform, &[]).await.account,
-        user(&w.platform, &[]).await.account,
-    ];
+    let [anna, boris, vera] = [w.resident().await, w.resident().await, w.resident().await];
     let original = w
         .submit(
             &anna,
@@ -523,15 +537,7 @@ async fn the_queue_suggests_duplicates_and_a_merge_moves_supports(backend: Backe
 async fn supports_comments_reports_experts_and_outcomes(backend: Backend) {
     let w = world(backend).await;
     let project = open_project(&w).await;
-    let anna = user(&w.platform, &[]).await.account;
-    let idea = w
-        .submit(
-            &anna,
-            &project,
-            "Каток в парке",
-            "Залить каток в парке зимой для всех жителей.",
-        )
-        .await;
+    let (anna, idea) = w.resident_idea(&project, RINK).await;
     // Supports wait for the discussion.
     w.decide(&w.moderator, &idea.id, None, &approve())
         .await
@@ -642,9 +648,7 @@ async fn supports_comments_reports_experts_and_outcomes(backend: Backend) {
         user(&w.platform, &[Role::Expert]).await.account,
     ];
     let ids: Vec<_> = experts.iter().map(|e| e.id.clone()).collect();
-    service::set_experts(&w.platform, &w.ideas, &w.official, &project.id, None, &ids)
-        .await
-        .unwrap();
+    w.set_experts(&project.id, &ids).await.unwrap();
     service::shortlist(&w.platform, &w.ideas, &w.official, &idea.id, None, true)
         .await
         .unwrap();
@@ -712,20 +716,11 @@ async fn supports_comments_reports_experts_and_outcomes(backend: Backend) {
 async fn the_sweep_pays_owed_emails_and_finishes_interrupted_merges(backend: Backend) {
     let w = world(backend).await;
     let project = open_project(&w).await;
-    let anna = user(&w.platform, &[]).await.account;
-    let boris = user(&w.platform, &[]).await.account;
+    let anna = w.resident().await;
+    let boris = w.resident().await;
     let mut submitted: Vec<Idea> = Vec::new();
-    for (who, title) in [(&anna, "Каток в парке"), (&boris, "Зимний каток в парке")]
-    {
-        let idea = w
-            .submit(
-                who,
-                &project,
-                title,
-                "Залить каток в парке зимой для всех жителей.",
-            )
-            .await;
-        submitted.push(idea);
+    for (who, title) in [(&anna, RINK.0), (&boris, "Зимний каток в парке")] {
+        submitted.push(w.submit(who, &project, title, RINK.1).await);
     }
     // A merge whose process died after storing the decision: the decision and its debt are
     // stored, the credit and the supports are not.
@@ -812,15 +807,10 @@ async fn participants_hear_when_a_stage_begins(backend: Backend) {
     // The author, a supporter, a follower, a commenter, and one who only looks.
     let mut residents = Vec::new();
     for _ in 0..5 {
-        residents.push(user(&w.platform, &[]).await.account);
+        residents.push(w.resident().await);
     }
     let idea = w
-        .submit(
-            &residents[0],
-            &project,
-            "Скамейки у пруда",
-            "Поставить скамейки вдоль пруда, сесть негде.",
-        )
+        .submit(&residents[0], &project, BENCHES.0, BENCHES.1)
         .await;
     w.decide(&w.moderator, &idea.id, None, &approve())
         .await

@@ -29,10 +29,7 @@ dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "bench-common.
 
 function init(args)
   -- args[0] is the URL; ours follow.
-  local tokens_file = args[1]
-  local first = tonumber(args[2])
-  local last = tonumber(args[3])
-  local nthreads = tonumber(args[4])
+  local tokens_file, first, last, nthreads = token_args(args)
   form = args[9] == "form"
   if form then
     poll_path = "/polls/" .. args[5] .. "/vote"

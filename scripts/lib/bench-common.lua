@@ -42,6 +42,23 @@ function socket_errors(summary)
     e.connect, e.read, e.write, e.status, e.timeout)
 end
 
+-- Counts a response in the thread's `ok` when it is the one `expected`, else in its `other`
+-- and by status (count_other): for the scripts whose done() prints ok=N other=N.
+function count_ok(expected, status)
+  if expected then
+    ok = ok + 1
+  else
+    other = other + 1
+    count_other(status)
+  end
+end
+
+-- The arguments the token scripts begin with, TOKENS_FILE FIRST END THREADS: the file, and
+-- the three numbers.
+function token_args(args)
+  return args[1], tonumber(args[2]), tonumber(args[3]), tonumber(args[4])
+end
+
 -- This thread's share of a token file: of its lines FIRST … below LAST, those at FIRST + tid,
 -- FIRST + tid + T, … (T threads); and how many lines the file has.
 function thread_tokens(tokens_file, first, last, nthreads)

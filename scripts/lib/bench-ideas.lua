@@ -56,12 +56,7 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 200 then
-    ok = ok + 1
-  else
-    other = other + 1
-    count_other(status)
-  end
+  count_ok(status == 200, status)
 end
 
 function done(summary, latency, requests)

@@ -98,19 +98,14 @@ function request()
 end
 
 function response(status, headers, body)
-  if mode == "file" and status == 201 then
-    local hash = body:match('"thumb_url"') and body:match('"hash"%s*:%s*"(%x+)"')
-    if hash then
-      uploads = uploads + 1
-      hashes[#hashes + 1] = hash
-    else
-      ok = ok + 1
-    end
-  elseif mode ~= "file" and status == 200 then
-    ok = ok + 1
+  -- Filing: a 201 naming a thumbnail answers an upload, any other 201 a report.
+  local hash = mode == "file" and status == 201 and body:match('"thumb_url"')
+    and body:match('"hash"%s*:%s*"(%x+)"')
+  if hash then
+    uploads = uploads + 1
+    hashes[#hashes + 1] = hash
   else
-    other = other + 1
-    count_other(status)
+    count_ok(status == (mode == "file" and 201 or 200), status)
   end
 end
 

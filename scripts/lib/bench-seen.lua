@@ -18,14 +18,11 @@
 dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "bench-common.lua")
 
 function init(args)
-  local tokens_file = args[1]
-  local first = tonumber(args[2])
-  local last = tonumber(args[3])
-  local nthreads = tonumber(args[4])
+  local tokens_file, first, last, nthreads = token_args(args)
   form = args[6] == "form"
   poll_path = (form and "/polls/" or "/api/v1/polls/") .. args[5]
   tokens = thread_tokens(tokens_file, first, last, nthreads)
-  used, answered, c200, cother = 0, 0, 0, 0
+  used, answered, ok, other = 0, 0, 0, 0
   others = {}
 end
 
@@ -47,21 +44,16 @@ function response(status, headers, body)
     return -- a /healthz after the last token
   end
   answered = answered + 1
-  if status == 200 then
-    c200 = c200 + 1
-  else
-    cother = cother + 1
-    count_other(status)
-  end
+  count_ok(status == 200, status)
 end
 
 function done(summary, latency, requests)
-  local t = thread_sums({ "c200", "cother", "answered" })
+  local t = thread_sums({ "ok", "other", "answered" })
   local used_min = nil
   for _, thread in ipairs(threads) do
     local a = thread:get("answered") or 0
     if used_min == nil or a < used_min then used_min = a end
   end
   io.write(string.format("seen 200=%d other=%d other_statuses=%s sent=%d used_min=%d\n",
-    t.c200, t.cother, other_statuses(), t.answered, used_min or 0))
+    t.ok, t.other, other_statuses(), t.answered, used_min or 0))
 end

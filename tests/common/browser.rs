@@ -301,6 +301,29 @@ pub async fn fill(client: &Client, css: &str, text: &str) -> TestResult {
     Ok(())
 }
 
+/// Gives the file input `css` a made-up picture of `width` × `height` (red and green stripes,
+/// `blue` throughout) in a temporary file of `format`: the file lives as long as what this
+/// returns, so keep it until the form is sent.
+pub async fn attach_picture(
+    client: &Client,
+    css: &str,
+    (width, height): (u32, u32),
+    blue: u8,
+    format: image::ImageFormat,
+) -> TestResult<tempfile::NamedTempFile> {
+    let suffix = format!(".{}", format.extensions_str().first().unwrap_or(&"img"));
+    let picture = tempfile::Builder::new().suffix(&suffix).tempfile()?;
+    image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, blue])
+    })
+    .save_with_format(picture.path(), format)?;
+    wait_for(client, css, WAIT)
+        .await?
+        .send_keys(&picture.path().display().to_string())
+        .await?;
+    Ok(picture)
+}
+
 /// A message of the app's catalog.
 pub fn msg(app: &TestApp, lang: Lang, key: &str) -> String {
     app.platform().catalog.t(lang, key)

@@ -245,6 +245,29 @@ pub async fn open_project(
     project
 }
 
+/// The project `id` as stored, its schedule changed by `change` straight in the store, at the
+/// next version (the clock is the store's; an edit may not move a stage that began).
+pub async fn reschedule(
+    ideas: &veche_ideas::Ideas,
+    id: &veche_ideas::model::ProjectId,
+    change: impl FnOnce(&mut veche_ideas::model::Schedule),
+) -> veche_ideas::model::Project {
+    let stored = ideas
+        .store()
+        .project(id)
+        .await
+        .expect("read the project")
+        .expect("the project");
+    let mut moved = veche_ideas::model::Project {
+        version: stored.version + 1,
+        ..stored.clone()
+    };
+    change(&mut moved.schedule);
+    let replaced = ideas.store().replace_project(&moved, stored.version).await;
+    assert!(replaced.expect("store the project"));
+    moved
+}
+
 /// An idea of `author` on the project's first topic, made at `at`: waiting in the moderation
 /// queue, or `approved` (out of it). Stored.
 pub async fn stored_idea(

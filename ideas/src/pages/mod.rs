@@ -14,15 +14,18 @@ mod review;
 mod submit;
 mod views;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
+use warp::{Filter, Rejection};
 
 use veche_core::accounts::model::Account;
 use veche_core::platform::{Ctx, Platform};
 use veche_core::web::page_routes::Pages;
-use veche_core::web::pages::Flashes;
+use veche_core::web::pages::{error_page, Flashes};
+use veche_core::web::problem::Problem;
 
 use crate::service::Ideas;
 
@@ -30,19 +33,20 @@ use crate::service::Ideas;
 const PAGE_SIZE: usize = 20;
 
 pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Response,)> {
+    let views = Views(Pages::new(platform.clone(), ideas.clone()));
     let pages = Pages::new(platform, ideas).files(submit::FORM_LIMIT);
     veche_core::web::combine(veche_core::page_routes![
-        pages.get("ideas") => residents::projects_page,
-        pages.get("ideas" / "projects" / String) => residents::project_page,
+        views.page("ideas") => residents::projects_page,
+        views.page("ideas" / "projects" / String) => residents::project_page,
         pages.get("ideas" / "projects" / String / "new") => submit::new_idea_page,
         pages.with_files("ideas" / "projects" / String / "new") => submit::new_idea_submit,
-        pages.get("ideas" / "projects" / String / "log") => public::log_page,
-        pages.get("ideas" / "projects" / String / "results") => public::results_page,
-        pages.get("ideas" / "projects" / String / "review") => review::review_page,
+        views.page("ideas" / "projects" / String / "log") => public::log_page,
+        views.page("ideas" / "projects" / String / "results") => public::results_page,
+        views.page("ideas" / "projects" / String / "review") => review::review_page,
         pages.post("ideas" / String / "score") => review::score_submit,
         pages.post("ideas" / String / "shortlist") => review::shortlist_submit,
         pages.post("ideas" / String / "outcome") => review::outcome_submit,
-        pages.get("ideas" / String) => residents::idea_page,
+        views.page("ideas" / String) => residents::idea_page,
         pages.get("ideas" / String / "edit") => submit::edit_page,
         pages.with_files("ideas" / String / "edit") => submit::edit_submit,
         pages.post("ideas" / String / "support") => residents::support_submit,
@@ -50,11 +54,44 @@ pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Respon
         pages.post("ideas" / String / "comments") => residents::comment_submit,
         pages.post("ideas" / String / "appeal") => residents::appeal_submit,
         pages.post("idea-comments" / String / "report") => residents::report_submit,
-        pages.get("moderation" / "ideas") => moderation::queue_page,
+        views.page("moderation" / "ideas") => moderation::queue_page,
         pages.post("moderation" / "ideas" / String / "decision") => moderation::decide_submit,
         pages.post("moderation" / "ideas" / "bulk") => moderation::bulk_submit,
         pages.post("moderation" / "idea-comments" / String) => moderation::comment_submit,
     ])
+}
+
+/// What a page reads after its path, in one value (as an API handler's `Req`): the visitor's
+/// context, the ideas and the query.
+pub(super) struct Page {
+    ctx: Ctx,
+    ideas: Arc<Ideas>,
+    query: HashMap<String, String>,
+}
+
+impl Page {
+    /// The page `show` makes of the request, or the error page of the problem it meets.
+    async fn answer(
+        &self,
+        show: impl AsyncFnOnce(&Ctx, &Ideas, &HashMap<String, String>) -> Result<Response, Problem>,
+    ) -> Response {
+        match show(&self.ctx, &self.ideas, &self.query).await {
+            Ok(page) => page,
+            Err(problem) => error_page(&self.ctx, problem),
+        }
+    }
+}
+
+/// The pages' filter that gives a page its one [`Page`]: `views.page(path) => handler` in the
+/// route table.
+struct Views(Pages<Platform, Arc<Ideas>>);
+
+impl Views {
+    fn page(&self) -> impl Filter<Extract = (Page,), Error = Rejection> + Clone {
+        self.0
+            .get()
+            .map(|ctx, ideas, query| Page { ctx, ideas, query })
+    }
 }
 
 fn viewer(ctx: &Ctx) -> Option<&Account> {

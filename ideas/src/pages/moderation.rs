@@ -1,7 +1,6 @@
 //! The moderators' queue: each waiting idea beside its likely duplicates, with a form for one
 //! decision and a box to tick for a decision on many; reported comments below.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
@@ -10,13 +9,13 @@ use warp::reply::Response;
 use veche_core::clock;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
-use veche_core::web::pages::{error_page, signed_in_action};
+use veche_core::web::pages::signed_in_action;
 use veche_core::web::problem::Problem;
 use veche_core::web::show::to_signin;
 use veche_core::web::Form;
 
 use super::views::{stage_label, text_of};
-use super::{viewer, DONE, PAGE_SIZE};
+use super::{viewer, Page, DONE, PAGE_SIZE};
 use crate::model::{CommentId, IdeaId, ProjectId, Reason};
 use crate::rules::{self, DecisionInput};
 use crate::service::{self, Ideas};
@@ -82,15 +81,11 @@ fn waited(tr: Tr<'_>, since: time::OffsetDateTime, now: time::OffsetDateTime) ->
 }
 
 /// GET /moderation/ideas?project=&cursor=
-pub(super) async fn queue_page(
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    query: HashMap<String, String>,
-) -> Response {
-    let Some(me) = viewer(&ctx) else {
+pub(super) async fn queue_page(page: Page) -> Response {
+    let Some(me) = viewer(&page.ctx) else {
         return to_signin(QUEUE_PATH);
     };
-    let result = async {
+    page.answer(async |ctx, ideas, query| {
         if !rules::is_moderator(me) {
             return Err(Problem::forbidden());
         }
@@ -98,10 +93,10 @@ pub(super) async fn queue_page(
             Some(raw) => Some(ProjectId::parse(raw).ok_or_else(Problem::not_found)?),
             None => None,
         };
-        let after = crate::http::cursor_after(&query, IdeaId::parse)?;
-        let page = service::queue(&ideas, me, project.as_ref(), after, PAGE_SIZE).await?;
-        let (projects, _) = service::projects(&ideas, Some(me), None, 100).await?;
-        let reported = service::reported_comments(&ideas, me, None, 50).await?;
+        let after = crate::http::cursor_after(query, IdeaId::parse)?;
+        let page = service::queue(ideas, me, project.as_ref(), after, PAGE_SIZE).await?;
+        let (projects, _) = service::projects(ideas, Some(me), None, 100).await?;
+        let reported = service::reported_comments(ideas, me, None, 50).await?;
         let tr = ctx.tr();
         let now = clock::now();
         let title_of = |id: &ProjectId| {
@@ -190,10 +185,9 @@ pub(super) async fn queue_page(
                 .collect(),
             csrf: ctx.csrf_token(),
         };
-        Ok(DONE.page(&ctx, &query, &tr.t("ideas-queue-title"), &body))
-    }
-    .await;
-    result.unwrap_or_else(|p| error_page(&ctx, p))
+        Ok(DONE.page(ctx, query, &tr.t("ideas-queue-title"), &body))
+    })
+    .await
 }
 
 /// Back to the queue (the same project's), with a confirmation.

@@ -1,22 +1,17 @@
 //! What anyone may read of a project: its public moderation log and its results.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use askama::Template;
 use warp::reply::Response;
 
-use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
-use veche_core::web::pages::error_page;
 use veche_core::web::problem::Problem;
 use veche_core::web::show::show_date;
 
 use super::views::text_of;
-use super::{viewer, DONE};
+use super::{viewer, Page, DONE};
 use crate::log::Action;
 use crate::model::{Outcome, ProjectId, Reason};
-use crate::service::{self, Ideas};
+use crate::service;
 
 pub struct CountRow {
     pub label: String,
@@ -41,16 +36,11 @@ struct LogPage<'a> {
 }
 
 /// GET /ideas/projects/{id}/log
-pub(super) async fn log_page(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    query: HashMap<String, String>,
-) -> Response {
-    let result = async {
+pub(super) async fn log_page(id: String, page: Page) -> Response {
+    page.answer(async |ctx, ideas, query| {
         let pid = ProjectId::parse(&id).ok_or_else(Problem::not_found)?;
-        let project = service::project(&ideas, viewer(&ctx), &pid).await?;
-        let summary = service::moderation_log(&ideas, viewer(&ctx), &pid).await?;
+        let project = service::project(ideas, viewer(ctx), &pid).await?;
+        let summary = service::moderation_log(ideas, viewer(ctx), &pid).await?;
         let tr = ctx.tr();
         let action_label = |a: Action| tr.t(&format!("ideas-action-{}", a.as_str()));
         let body = LogPage {
@@ -86,10 +76,9 @@ pub(super) async fn log_page(
                 .collect(),
         };
         let title = tr.t1("ideas-log-title", "project", &project.title);
-        Ok(DONE.page(&ctx, &query, &title, &body))
-    }
-    .await;
-    result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
+        Ok(DONE.page(ctx, query, &title, &body))
+    })
+    .await
 }
 
 pub struct ResultRow {
@@ -135,16 +124,11 @@ fn outcome_label(tr: Tr<'_>, outcome: Outcome) -> String {
 }
 
 /// GET /ideas/projects/{id}/results
-pub(super) async fn results_page(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    query: HashMap<String, String>,
-) -> Response {
-    let result = async {
+pub(super) async fn results_page(id: String, page: Page) -> Response {
+    page.answer(async |ctx, ideas, query| {
         let pid = ProjectId::parse(&id).ok_or_else(Problem::not_found)?;
-        let project = service::project(&ideas, viewer(&ctx), &pid).await?;
-        let found = service::credited_results(&ctx.platform, &ideas, viewer(&ctx), &pid).await?;
+        let project = service::project(ideas, viewer(ctx), &pid).await?;
+        let found = service::credited_results(&ctx.platform, ideas, viewer(ctx), &pid).await?;
         let tr = ctx.tr();
         let rows = found
             .iter()
@@ -182,8 +166,7 @@ pub(super) async fn results_page(
             rows,
         };
         let title = tr.t1("ideas-results-title", "project", &project.title);
-        Ok(DONE.page(&ctx, &query, &title, &body))
-    }
-    .await;
-    result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
+        Ok(DONE.page(ctx, query, &title, &body))
+    })
+    .await
 }

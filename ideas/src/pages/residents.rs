@@ -1,7 +1,6 @@
 //! Residents' pages: the projects, a project's ideas (search, topic, order), submitting and
 //! editing an idea, an idea with its supports, follows, comments and the author's appeal.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
@@ -11,13 +10,13 @@ use veche_core::accounts::model::Account;
 use veche_core::clock;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
-use veche_core::web::pages::{error_page, signed_in_action};
+use veche_core::web::pages::signed_in_action;
 use veche_core::web::problem::Problem;
 use veche_core::web::show::{show_date, show_time, signin_href};
 use veche_core::web::Form;
 
 use super::views::{stage_label, stage_when, status_label, text_of, IdeaCard, ProjectCard};
-use super::{viewer, DONE, PAGE_SIZE};
+use super::{viewer, Page, DONE, PAGE_SIZE};
 use crate::model::{CommentId, Idea, IdeaId, Project, ProjectId, Stage, Status};
 use crate::rules::{self, CommentInput};
 use crate::service::{self, Ideas};
@@ -43,14 +42,10 @@ struct ProjectsPage<'a> {
 }
 
 /// GET /ideas
-pub(super) async fn projects_page(
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    query: HashMap<String, String>,
-) -> Response {
-    let result = async {
-        let after = crate::http::cursor_after(&query, ProjectId::parse)?;
-        let (found, next) = service::projects(&ideas, viewer(&ctx), after, PAGE_SIZE).await?;
+pub(super) async fn projects_page(page: Page) -> Response {
+    page.answer(async |ctx, ideas, query| {
+        let after = crate::http::cursor_after(query, ProjectId::parse)?;
+        let (found, next) = service::projects(ideas, viewer(ctx), after, PAGE_SIZE).await?;
         let tr = ctx.tr();
         let now = clock::now();
         let body = ProjectsPage {
@@ -62,12 +57,11 @@ pub(super) async fn projects_page(
                     crate::http::keyed_cursor(key, id.as_str())
                 )
             }),
-            moderator: viewer(&ctx).is_some_and(rules::is_moderator),
+            moderator: viewer(ctx).is_some_and(rules::is_moderator),
         };
-        Ok(DONE.page(&ctx, &query, &tr.t("ideas-title"), &body))
-    }
-    .await;
-    result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
+        Ok(DONE.page(ctx, query, &tr.t("ideas-title"), &body))
+    })
+    .await
 }
 
 // ---- A project and its ideas ----
@@ -76,6 +70,21 @@ pub struct TopicOption {
     pub code: String,
     pub name: String,
     pub selected: bool,
+}
+
+impl TopicOption {
+    /// The project's topics as a form's choices, the one coded `selected` chosen.
+    pub fn all_of(project: &Project, selected: Option<&str>) -> Vec<TopicOption> {
+        project
+            .topics
+            .iter()
+            .map(|t| TopicOption {
+                code: t.code.clone(),
+                name: t.name.clone(),
+                selected: selected == Some(t.code.as_str()),
+            })
+            .collect()
+    }
 }
 
 #[derive(Template)]
@@ -105,17 +114,12 @@ struct ProjectPage<'a> {
 }
 
 /// GET /ideas/projects/{id}?q=&topic=&sort=&mine=&cursor=
-pub(super) async fn project_page(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    query: HashMap<String, String>,
-) -> Response {
-    let result = async {
-        let project = service::project(&ideas, viewer(&ctx), &parse_project(&id)?).await?;
-        let mut request = crate::http::list_request(&query)?;
+pub(super) async fn project_page(id: String, page: Page) -> Response {
+    page.answer(async |ctx, ideas, query| {
+        let project = service::project(ideas, viewer(ctx), &parse_project(&id)?).await?;
+        let mut request = crate::http::list_request(query)?;
         request.limit = PAGE_SIZE;
-        let found = service::list(&ideas, viewer(&ctx), &project.id, &request).await?;
+        let found = service::list(ideas, viewer(ctx), &project.id, &request).await?;
         let tr = ctx.tr();
         let now = clock::now();
         let stage = project.stage(now);
@@ -133,7 +137,7 @@ pub(super) async fn project_page(
             q.append_pair("cursor", &crate::http::keyed_cursor(*key, id.as_str()));
             format!("/ideas/projects/{}?{}", project.id, q.finish())
         });
-        let signed_in = viewer(&ctx).is_some();
+        let signed_in = viewer(ctx).is_some();
         let body = ProjectPage {
             tr,
             id: project.id.to_string(),
@@ -143,15 +147,7 @@ pub(super) async fn project_page(
             stage_label: stage_label(tr, stage),
             when: stage_when(tr, &project, stage),
             stages: stages(tr, &project, stage),
-            topics: project
-                .topics
-                .iter()
-                .map(|t| TopicOption {
-                    code: t.code.clone(),
-                    name: t.name.clone(),
-                    selected: request.topic.as_deref() == Some(t.code.as_str()),
-                })
-                .collect(),
+            topics: TopicOption::all_of(&project, request.topic.as_deref()),
             words: request.words.clone(),
             by_supports: request.by_supports,
             mine: request.mine,
@@ -166,14 +162,13 @@ pub(super) async fn project_page(
             next_href,
             csrf: ctx.csrf_token(),
             results: stage == Stage::Results,
-            reviewer: viewer(&ctx).is_some_and(|v| {
+            reviewer: viewer(ctx).is_some_and(|v| {
                 project.experts.contains(&v.id) || crate::rules::may_manage(v, &project)
             }),
         };
-        Ok(DONE.page(&ctx, &query, &project.title, &body))
-    }
-    .await;
-    result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
+        Ok(DONE.page(ctx, query, &project.title, &body))
+    })
+    .await
 }
 
 /// The project's stages with their dates, the current one marked.
@@ -256,25 +251,20 @@ pub struct OrganiserBox {
 }
 
 /// GET /ideas/{id}
-pub(super) async fn idea_page(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    query: HashMap<String, String>,
-) -> Response {
-    let result = async {
-        let me = viewer(&ctx);
-        let (idea, project) = service::idea(&ideas, me, &parse_idea(&id)?).await?;
+pub(super) async fn idea_page(id: String, page: Page) -> Response {
+    page.answer(async |ctx, ideas, query| {
+        let me = viewer(ctx);
+        let (idea, project) = service::idea(ideas, me, &parse_idea(&id)?).await?;
         let (supported, following) = match me {
             Some(v) => (
-                service::supports(&ideas, v, &idea.id).await?,
-                service::follows(&ideas, v, &idea.id).await?,
+                service::supports(ideas, v, &idea.id).await?,
+                service::follows(ideas, v, &idea.id).await?,
             ),
             None => (false, false),
         };
-        let comments = service::comments(&ideas, me, &idea.id, None, 200).await?;
+        let comments = service::comments(ideas, me, &idea.id, None, 200).await?;
         let body = idea_view(
-            &ctx,
+            ctx,
             &idea,
             &project,
             supported,
@@ -282,10 +272,9 @@ pub(super) async fn idea_page(
             &comments,
             clock::now(),
         );
-        Ok(DONE.page(&ctx, &query, &idea.title, &body))
-    }
-    .await;
-    result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
+        Ok(DONE.page(ctx, query, &idea.title, &body))
+    })
+    .await
 }
 
 fn idea_view<'a>(
@@ -334,10 +323,7 @@ fn idea_view<'a>(
         title: idea.title.clone(),
         body: text_of(&idea.body),
         image: idea.image.clone(),
-        topic: project
-            .topic(&idea.topic)
-            .map(|t| t.name.clone())
-            .unwrap_or_default(),
+        topic: project.topic_name(&idea.topic),
         status_code: idea.status.as_str(),
         status_label: status_label(tr, idea.status),
         submitted: show_time(tr, idea.created_at),

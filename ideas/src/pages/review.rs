@@ -3,7 +3,6 @@
 //! experts marks every idea 1 to 5 on each criterion, with a note. Those who run the project
 //! read the same page without the forms.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
@@ -12,14 +11,14 @@ use warp::reply::Response;
 use veche_core::clock;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
-use veche_core::web::pages::{error_page, signed_in_action};
+use veche_core::web::pages::signed_in_action;
 use veche_core::web::problem::Problem;
 use veche_core::web::show::to_signin;
 use veche_core::web::Form;
 
 use super::residents::act_on_idea;
 use super::views::{excerpt, stage_label};
-use super::{viewer, DONE};
+use super::{viewer, Page, DONE};
 use crate::model::{IdeaId, Outcome, ProjectId, Stage};
 use crate::rules::ScoreInput;
 use crate::service::{self, Ideas};
@@ -68,20 +67,15 @@ fn one_decimal(x: f64) -> String {
 }
 
 /// GET /ideas/projects/{id}/review
-pub(super) async fn review_page(
-    id: String,
-    ctx: Ctx,
-    ideas: Arc<Ideas>,
-    query: HashMap<String, String>,
-) -> Response {
+pub(super) async fn review_page(id: String, page: Page) -> Response {
     let here = format!("/ideas/projects/{id}/review");
-    let Some(me) = viewer(&ctx) else {
+    let Some(me) = viewer(&page.ctx) else {
         return to_signin(&here);
     };
-    let result = async {
+    page.answer(async |ctx, ideas, query| {
         let pid = ProjectId::parse(&id).ok_or_else(Problem::not_found)?;
-        let project = service::project(&ideas, Some(me), &pid).await?;
-        let ranking = service::ranking(&ideas, me, &pid).await?;
+        let project = service::project(ideas, Some(me), &pid).await?;
+        let ranking = service::ranking(ideas, me, &pid).await?;
         let tr = ctx.tr();
         let stage = project.stage(clock::now());
         let scoring = stage == Stage::Review && project.experts.contains(&me.id);
@@ -149,10 +143,9 @@ pub(super) async fn review_page(
             csrf: ctx.csrf_token(),
         };
         let title = tr.t1("ideas-review-title", "project", &project.title);
-        Ok(DONE.page(&ctx, &query, &title, &body))
-    }
-    .await;
-    result.unwrap_or_else(|p: Problem| error_page(&ctx, p))
+        Ok(DONE.page(ctx, query, &title, &body))
+    })
+    .await
 }
 
 /// POST /ideas/{id}/score (`project`, `mark-CODE` per criterion, `note`)

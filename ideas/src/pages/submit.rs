@@ -91,15 +91,7 @@ fn idea_form(
         project_title: project.title.clone(),
         title: input.title.clone(),
         body: input.body.clone(),
-        topics: project
-            .topics
-            .iter()
-            .map(|t| TopicOption {
-                code: t.code.clone(),
-                name: t.name.clone(),
-                selected: input.topic == t.code,
-            })
-            .collect(),
+        topics: TopicOption::all_of(project, Some(input.topic.as_str())),
         version: target.version,
         image: input.image.clone(),
         csrf: ctx.csrf_token(),

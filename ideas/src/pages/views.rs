@@ -67,10 +67,7 @@ impl IdeaCard {
             id: idea.id.to_string(),
             title: idea.title.clone(),
             excerpt: excerpt(&idea.body, 240),
-            topic: project
-                .topic(&idea.topic)
-                .map(|t| t.name.clone())
-                .unwrap_or_default(),
+            topic: project.topic_name(&idea.topic),
             status_code: idea.status.as_str(),
             status_label: status_label(tr, idea.status),
             supports: tr.n(

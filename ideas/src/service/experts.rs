@@ -12,6 +12,24 @@ use crate::store::IdeaQuery;
 /// The most ideas a shortlist or a results page reads at once.
 const SHORTLIST_MAX: usize = 1000;
 
+/// Stores `next` if the idea is still at `expected` (see [`save_idea`]) and records what
+/// `actor` did to it, `action`, in the audit log.
+async fn save_audited(
+    platform: &Platform,
+    ideas: &Ideas,
+    actor: &Account,
+    next: &Idea,
+    expected: u64,
+    action: &str,
+    details: serde_json::Value,
+) -> IdeaResult<()> {
+    save_idea(ideas, next, expected, None).await?;
+    let target = format!("idea:{}", next.id);
+    Ok(platform
+        .audit(&actor.id, action, target, None, details)
+        .await?)
+}
+
 /// Puts an approved idea forward to the experts (`on`) or takes it back.
 pub async fn shortlist(
     platform: &Platform,
@@ -24,20 +42,13 @@ pub async fn shortlist(
     let (idea, project) = visible_idea(ideas, Some(actor), id).await?;
     let expected = expected_version(idea.version, expected)?;
     let next = rules::shortlisted(&idea, &project, actor, on, now())?;
-    save_idea(ideas, &next, expected, None).await?;
-    platform
-        .audit(
-            &actor.id,
-            if on {
-                "idea.shortlisted"
-            } else {
-                "idea.unshortlisted"
-            },
-            format!("idea:{}", idea.id),
-            None,
-            serde_json::json!({ "project": project.id.as_str() }),
-        )
-        .await?;
+    let action = if on {
+        "idea.shortlisted"
+    } else {
+        "idea.unshortlisted"
+    };
+    let details = serde_json::json!({ "project": project.id.as_str() });
+    save_audited(platform, ideas, actor, &next, expected, action, details).await?;
     Ok(next)
 }
 
@@ -102,16 +113,10 @@ pub async fn advance(
     }
     let expected = expected_version(idea.version, expected)?;
     let next = rules::advance(&idea, &project, outcome, text, now())?;
-    save_idea(ideas, &next, expected, None).await?;
-    platform
-        .audit(
-            &actor.id,
-            "idea.outcome",
-            format!("idea:{}", idea.id),
-            None,
-            serde_json::json!({ "project": project.id.as_str(), "outcome": outcome.as_str() }),
-        )
-        .await?;
+    let details =
+        serde_json::json!({ "project": project.id.as_str(), "outcome": outcome.as_str() });
+    let action = "idea.outcome";
+    save_audited(platform, ideas, actor, &next, expected, action, details).await?;
     deliver_or_leave(platform, ideas, &next).await;
     Ok(next)
 }

@@ -21,6 +21,7 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::Collection;
+use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use veche_core::id::AccountId;
 use veche_core::storage::mongo::{
@@ -219,11 +220,42 @@ impl MongoIdeas {
             Some(limit),
         )
         .await?;
-        Ok(docs
-            .iter()
-            .filter_map(|d| d.get_str("account_id").ok())
-            .map(|a| AccountId::from_trusted(a.to_string()))
-            .collect())
+        Ok(ids_at(&docs, "account_id", AccountId::from_trusted))
+    }
+
+    /// At most `limit` ideas matching `filter`, in `sort`'s order, read without their index.
+    async fn ideas_sorted(
+        &self,
+        filter: Document,
+        sort: Document,
+        limit: usize,
+    ) -> StoreResult<Vec<Idea>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let docs: Vec<Document> = self
+            .ideas_col()
+            .find(filter)
+            .sort(sort)
+            .limit(as_i64(limit as u64))
+            .projection(without_index())
+            .await?
+            .try_collect()
+            .await?;
+        docs.into_iter().map(idea_from).collect()
+    }
+
+    /// A page of the comments matching `filter` in `sort`'s order, past the comment `after`.
+    async fn comments_page(
+        &self,
+        filter: Document,
+        sort: Document,
+        after: Option<&CommentId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Comment>> {
+        let filter = past(filter, "_id", "$gt", after.map(CommentId::as_str));
+        let col = self.col("idea_comments");
+        find_all_stored(&col, filter, sort, Some(limit), COMMENT_TIMES).await
     }
 
     async fn add_terms(&self, project: &ProjectId, terms: &[u64], delta: i64) -> StoreResult<()> {
@@ -255,6 +287,27 @@ fn after_filter(key: &str, after: Option<(Bson, String)>, descending: bool) -> D
         { key: { op: value.clone() } },
         { key: value, "_id": { op: id } },
     ] }
+}
+
+/// The documents of `collection` matching `filter` in `sort`'s order (at most `limit`), read
+/// back with their `times` as stored.
+async fn find_all_stored<T: DeserializeOwned>(
+    collection: &Collection<Document>,
+    filter: Document,
+    sort: Document,
+    limit: Option<usize>,
+    times: &[&str],
+) -> StoreResult<Vec<T>> {
+    let docs = find_sorted(collection, filter, sort, limit).await?;
+    docs.into_iter().map(|d| from_stored(d, times)).collect()
+}
+
+/// The ids at `field` of the `docs` that have one, made by `id`.
+fn ids_at<T, C: FromIterator<T>>(docs: &[Document], field: &str, id: fn(String) -> T) -> C {
+    docs.iter()
+        .filter_map(|d| d.get_str(field).ok())
+        .map(|s| id(s.to_string()))
+        .collect()
 }
 
 fn and(parts: Vec<Document>) -> Document {
@@ -308,16 +361,15 @@ impl IdeaStore for MongoIdeas {
             )
         });
         let filter = and(vec![published, after_filter("created_at", after, true)]);
-        let docs = find_sorted(
+        let sort = doc! { "created_at": -1, "_id": -1 };
+        find_all_stored(
             &self.projects_col(),
             filter,
-            doc! { "created_at": -1, "_id": -1 },
+            sort,
             Some(limit),
+            PROJECT_TIMES,
         )
-        .await?;
-        docs.into_iter()
-            .map(|d| from_stored(d, PROJECT_TIMES))
-            .collect()
+        .await
     }
 
     async fn insert_idea(&self, idea: &Idea, index: &IdeaIndex) -> StoreResult<()> {
@@ -426,19 +478,8 @@ impl IdeaStore for MongoIdeas {
             (value, id.to_string())
         });
         let filter = and(vec![filter, after_filter(key, after, true)]);
-        if query.limit == 0 {
-            return Ok(Vec::new());
-        }
-        let docs: Vec<Document> = self
-            .ideas_col()
-            .find(filter)
-            .sort(doc! { key: -1, "_id": -1 })
-            .limit(as_i64(query.limit as u64))
-            .projection(without_index())
-            .await?
-            .try_collect()
-            .await?;
-        docs.into_iter().map(idea_from).collect()
+        let sort = doc! { key: -1, "_id": -1 };
+        self.ideas_sorted(filter, sort, query.limit).await
     }
 
     async fn queue(
@@ -458,19 +499,8 @@ impl IdeaStore for MongoIdeas {
             )
         });
         let filter = and(vec![queued, after_filter("queued_at", after, false)]);
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let docs: Vec<Document> = self
-            .ideas_col()
-            .find(filter)
-            .sort(doc! { "queued_at": 1, "_id": 1 })
-            .limit(as_i64(limit as u64))
-            .projection(without_index())
-            .await?
-            .try_collect()
-            .await?;
-        docs.into_iter().map(idea_from).collect()
+        let sort = doc! { "queued_at": 1, "_id": 1 };
+        self.ideas_sorted(filter, sort, limit).await
     }
 
     async fn queue_stats(&self, project: Option<&ProjectId>) -> StoreResult<QueueStats> {
@@ -580,19 +610,9 @@ impl IdeaStore for MongoIdeas {
     }
 
     async fn mail_owed(&self, before: OffsetDateTime, limit: usize) -> StoreResult<Vec<Idea>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let docs: Vec<Document> = self
-            .ideas_col()
-            .find(doc! { "mail_due.since": { "$lt": bson_time(before) } })
-            .sort(doc! { "mail_due.since": 1 })
-            .limit(as_i64(limit as u64))
-            .projection(without_index())
-            .await?
-            .try_collect()
-            .await?;
-        docs.into_iter().map(idea_from).collect()
+        let filter = doc! { "mail_due.since": { "$lt": bson_time(before) } };
+        let sort = doc! { "mail_due.since": 1 };
+        self.ideas_sorted(filter, sort, limit).await
     }
 
     async fn mail_sent(&self, idea: &IdeaId, version: u64) -> StoreResult<()> {
@@ -666,11 +686,7 @@ impl IdeaStore for MongoIdeas {
             .await?
             .try_collect()
             .await?;
-        Ok(docs
-            .iter()
-            .filter_map(|d| d.get_str("idea_id").ok())
-            .map(|i| IdeaId::from_trusted(i.to_string()))
-            .collect())
+        Ok(ids_at(&docs, "idea_id", IdeaId::from_trusted))
     }
 
     async fn move_supports(&self, from: &IdeaId, into: &IdeaId) -> StoreResult<u64> {
@@ -726,16 +742,8 @@ impl IdeaStore for MongoIdeas {
         limit: usize,
     ) -> StoreResult<Vec<Comment>> {
         let filter = doc! { "idea_id": idea.as_str() };
-        let docs = find_sorted(
-            &self.col("idea_comments"),
-            past(filter, "_id", "$gt", after.map(CommentId::as_str)),
-            doc! { "_id": 1 },
-            Some(limit),
-        )
-        .await?;
-        docs.into_iter()
-            .map(|d| from_stored(d, COMMENT_TIMES))
-            .collect()
+        self.comments_page(filter, doc! { "_id": 1 }, after, limit)
+            .await
     }
 
     async fn reported_comments(
@@ -744,16 +752,8 @@ impl IdeaStore for MongoIdeas {
         limit: usize,
     ) -> StoreResult<Vec<Comment>> {
         let filter = doc! { "awaiting": true };
-        let docs = find_sorted(
-            &self.col("idea_comments"),
-            past(filter, "_id", "$gt", after.map(CommentId::as_str)),
-            doc! { "awaiting": 1, "_id": 1 },
-            Some(limit),
-        )
-        .await?;
-        docs.into_iter()
-            .map(|d| from_stored(d, COMMENT_TIMES))
-            .collect()
+        self.comments_page(filter, doc! { "awaiting": 1, "_id": 1 }, after, limit)
+            .await
     }
 
     async fn follow(&self, idea: &IdeaId, account: &AccountId, on: bool) -> StoreResult<bool> {
@@ -823,16 +823,9 @@ impl IdeaStore for MongoIdeas {
     }
 
     async fn scores(&self, project: &ProjectId) -> StoreResult<Vec<Score>> {
-        let docs = find_sorted(
-            &self.col("idea_scores"),
-            doc! { "project_id": project.as_str() },
-            doc! { "_id": 1 },
-            None,
-        )
-        .await?;
-        docs.into_iter()
-            .map(|d| from_stored(d, SCORE_TIMES))
-            .collect()
+        let filter = doc! { "project_id": project.as_str() };
+        let sort = doc! { "_id": 1 };
+        find_all_stored(&self.col("idea_scores"), filter, sort, None, SCORE_TIMES).await
     }
 
     async fn log_decision(
