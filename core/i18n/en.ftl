@@ -333,6 +333,12 @@ err-precondition_required-detail = Send the version you are changing in the If-M
 err-invalid_filter = Unknown filter value
 err-invalid_filter-detail = Check the parameters in the address: the one with an unknown value is named in "field".
 time-msk = Moscow time
+waited-minutes = { $count } min
+waited-hours = { $count } h
+waited-days = { $count ->
+    [one] { $count } day
+   *[other] { $count } days
+}
 
 ## Uploaded pictures (core's web kit).
 invalid-image-too_large = The picture is too large: at most 10 MB.

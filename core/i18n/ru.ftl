@@ -333,6 +333,13 @@ err-precondition_required-detail = Передайте в заголовке If-M
 err-invalid_filter = Неизвестное значение фильтра
 err-invalid_filter-detail = Проверьте параметры в адресе: поле с неизвестным значением указано в «field».
 time-msk = МСК
+waited-minutes = { $count } мин
+waited-hours = { $count } ч
+waited-days = { $count ->
+    [one] { $count } день
+    [few] { $count } дня
+   *[many] { $count } дней
+}
 
 ## Загруженные изображения (веб-набор ядра).
 invalid-image-too_large = Изображение слишком большое: не больше 10 МБ.

@@ -96,12 +96,6 @@ ideas-queue-project = Project
 ideas-queue-all = All projects
 ideas-queue-show = Show
 ideas-queue-empty = The queue is empty.
-ideas-waited-minutes = { $count } min
-ideas-waited-hours = { $count } h
-ideas-waited-days = { $count ->
-    [one] { $count } day
-   *[other] { $count } days
-}
 ideas-waits = waiting
 ideas-bulk-title = One decision on several ideas
 ideas-bulk-hint = Tick ideas in the list below, choose the action and, to reject, the reason.

@@ -98,13 +98,6 @@ ideas-queue-project = Проект
 ideas-queue-all = Все проекты
 ideas-queue-show = Показать
 ideas-queue-empty = Очередь пуста.
-ideas-waited-minutes = { $count } мин
-ideas-waited-hours = { $count } ч
-ideas-waited-days = { $count ->
-    [one] { $count } день
-    [few] { $count } дня
-   *[many] { $count } дней
-}
 ideas-waits = ждёт
 ideas-bulk-title = Решение сразу по нескольким идеям
 ideas-bulk-hint = Отметьте идеи в списке ниже, выберите действие и, для отклонения, причину.

@@ -6,12 +6,6 @@ reports-office-moderation-title = Reports to moderate
 reports-office-moderation-empty = No report is waiting for a moderator.
 reports-office-oldest = The longest waiting has waited
 reports-office-waits = Waiting
-reports-office-waited-minutes = { $count } min
-reports-office-waited-hours = { $count } h
-reports-office-waited-days = { $count ->
-    [one] { $count } day
-   *[other] { $count } days
-}
 reports-office-decision = Decision
 reports-office-accept = Accept (routing finds the organisation)
 reports-office-reject = Reject

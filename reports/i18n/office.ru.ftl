@@ -6,13 +6,6 @@ reports-office-moderation-title = Сообщения на модерации
 reports-office-moderation-empty = Ни одно сообщение не ждёт модератора.
 reports-office-oldest = Дольше всех ждёт уже
 reports-office-waits = Ждёт
-reports-office-waited-minutes = { $count } мин
-reports-office-waited-hours = { $count } ч
-reports-office-waited-days = { $count ->
-    [one] { $count } день
-    [few] { $count } дня
-   *[many] { $count } дней
-}
 reports-office-decision = Решение
 reports-office-accept = Принять (организацию найдёт маршрутизация)
 reports-office-reject = Отклонить

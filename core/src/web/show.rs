@@ -39,6 +39,19 @@ pub fn show_date(tr: Tr<'_>, at: OffsetDateTime) -> String {
     text.unwrap_or_default()
 }
 
+/// How long something has waited, as people say it: minutes under an hour, hours under two
+/// days, then days (`waited-minutes`, `waited-hours`, `waited-days`).
+pub fn waited(tr: Tr<'_>, since: OffsetDateTime, now: OffsetDateTime) -> String {
+    let minutes = (now - since).whole_minutes().max(0);
+    if minutes < 60 {
+        tr.n("waited-minutes", minutes)
+    } else if minutes < 48 * 60 {
+        tr.n("waited-hours", minutes / 60)
+    } else {
+        tr.n("waited-days", minutes / (24 * 60))
+    }
+}
+
 /// A text as paragraphs (split at blank lines) of lines, so that a template can put `<br>`
 /// between lines while escaping every line.
 pub fn paragraphs(text: &str) -> Vec<Vec<String>> {

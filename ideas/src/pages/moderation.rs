@@ -11,7 +11,7 @@ use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
 use veche_core::web::pages::signed_in_action;
 use veche_core::web::problem::Problem;
-use veche_core::web::show::to_signin;
+use veche_core::web::show::{to_signin, waited};
 use veche_core::web::Form;
 
 use super::views::{stage_label, text_of};
@@ -66,18 +66,6 @@ struct QueuePage<'a> {
     next_href: Option<String>,
     reported: Vec<ReportedRow>,
     csrf: String,
-}
-
-/// How long something has waited, as people say it.
-fn waited(tr: Tr<'_>, since: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
-    let minutes = (now - since).whole_minutes().max(0);
-    if minutes < 60 {
-        tr.n("ideas-waited-minutes", minutes)
-    } else if minutes < 48 * 60 {
-        tr.n("ideas-waited-hours", minutes / 60)
-    } else {
-        tr.n("ideas-waited-days", minutes / (24 * 60))
-    }
 }
 
 /// GET /moderation/ideas?project=&cursor=

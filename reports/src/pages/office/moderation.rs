@@ -15,7 +15,7 @@ use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
 use veche_core::web::pages::{error_page, page_with_flash};
 use veche_core::web::problem::Problem;
-use veche_core::web::show::{to_signin, Message};
+use veche_core::web::show::{to_signin, waited, Message};
 use veche_core::web::{respond, Form};
 
 use super::{after, cursor, report_id, status_label, viewer, Card, Lookup, DONE, PAGE_SIZE};
@@ -45,18 +45,6 @@ struct QueuePage<'a> {
     next_href: Option<String>,
     csrf: String,
     error: Option<Message>,
-}
-
-/// How long something has waited, as people say it.
-pub(super) fn waited(tr: Tr<'_>, since: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
-    let minutes = (now - since).whole_minutes().max(0);
-    if minutes < 60 {
-        tr.n("reports-office-waited-minutes", minutes)
-    } else if minutes < 48 * 60 {
-        tr.n("reports-office-waited-hours", minutes / 60)
-    } else {
-        tr.n("reports-office-waited-days", minutes / (24 * 60))
-    }
 }
 
 /// A refused decision, to show again.

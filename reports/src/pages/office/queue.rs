@@ -10,6 +10,7 @@ use askama::Template;
 use http::StatusCode;
 use warp::reply::Response;
 
+use veche_core::accounts::model::Account;
 use veche_core::id::OrganisationId;
 use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
@@ -20,7 +21,7 @@ use veche_core::web::uploads::Files;
 use veche_core::web::{respond, Form};
 
 use super::{after, cursor, report_id, status_label, viewer, Card, Lookup, DONE, PAGE_SIZE};
-use crate::model::{Action, Report, Status};
+use crate::model::{Action, Report, ReportId, Status};
 use crate::rules::{AnswerInput, RerouteInput, PHOTOS_MAX};
 use crate::service::{self, organisation_of, Reports};
 
@@ -289,6 +290,28 @@ fn version(form: &Form) -> Option<u64> {
     form.get("version").parse::<u64>().ok()
 }
 
+/// An official's step from the report's page: to sign in when signed out; else `step` with
+/// the signed-in account, the report's id and what the form keeps, then [`after_step`] with
+/// its outcome (`form` the form to show again when refused, `done` the confirmation).
+async fn step_submit(
+    id: &str,
+    ctx: &Ctx,
+    reports: &Reports,
+    form: &'static str,
+    done: &str,
+    mut kept: Kept,
+    step: impl AsyncFnOnce(&Account, ReportId, &mut Kept) -> Result<Report, Problem>,
+) -> Response {
+    let Some(me) = viewer(ctx) else {
+        return to_signin(&format!("{QUEUE_PATH}/{id}"));
+    };
+    let outcome = match report_id(id) {
+        Ok(report) => step(me, report, &mut kept).await,
+        Err(p) => Err(p),
+    };
+    after_step(ctx, reports, id, form, outcome, kept, done).await
+}
+
 /// POST /office/reports/{id}/start (`version`)
 pub(super) async fn start_submit(
     id: String,
@@ -296,22 +319,17 @@ pub(super) async fn start_submit(
     form: Form,
     reports: Arc<Reports>,
 ) -> Response {
-    let Some(me) = viewer(&ctx) else {
-        return to_signin(&format!("{QUEUE_PATH}/{id}"));
-    };
-    let outcome = async {
-        let report = report_id(&id)?;
-        Ok(service::start(&ctx.platform, &reports, me, &report, version(&form)).await?)
-    }
-    .await;
-    after_step(
+    let kept = Kept::default();
+    step_submit(
+        &id,
         &ctx,
         &reports,
-        &id,
         "start",
-        outcome,
-        Kept::default(),
         "started",
+        kept,
+        async |me, report, _| {
+            Ok(service::start(&ctx.platform, &reports, me, &report, version(&form)).await?)
+        },
     )
     .await
 }
@@ -325,10 +343,7 @@ pub(super) async fn answer_submit(
     files: Files,
     reports: Arc<Reports>,
 ) -> Response {
-    let Some(me) = viewer(&ctx) else {
-        return to_signin(&format!("{QUEUE_PATH}/{id}"));
-    };
-    let mut kept = Kept {
+    let kept = Kept {
         text: form.get("text").to_string(),
         photos: form
             .all("photos")
@@ -338,28 +353,37 @@ pub(super) async fn answer_submit(
             .collect(),
         ..Kept::default()
     };
-    let outcome = async {
-        let report = report_id(&id)?;
-        // Only who may answer costs the server a photo's check.
-        service::office_report(&reports, me, &report).await?;
-        for raw in files.all("photo_files") {
-            if kept.photos.len() >= PHOTOS_MAX {
-                let refused = crate::rules::Refused::new("photos", "too_many");
-                return Err(service::ReportError::from(refused).problem());
+    step_submit(
+        &id,
+        &ctx,
+        &reports,
+        "answer",
+        "answered",
+        kept,
+        async |me, report, kept| {
+            // Only who may answer costs the server a photo's check.
+            service::office_report(&reports, me, &report).await?;
+            for raw in files.all("photo_files") {
+                if kept.photos.len() >= PHOTOS_MAX {
+                    let refused = crate::rules::Refused::new("photos", "too_many");
+                    return Err(service::ReportError::from(refused).problem());
+                }
+                let hash = service::accept_answer_photo(&reports, raw.clone()).await?;
+                if !kept.photos.contains(&hash) {
+                    kept.photos.push(hash);
+                }
             }
-            let hash = service::accept_answer_photo(&reports, raw.clone()).await?;
-            if !kept.photos.contains(&hash) {
-                kept.photos.push(hash);
-            }
-        }
-        let input = AnswerInput {
-            text: kept.text.clone(),
-            photos: kept.photos.clone(),
-        };
-        Ok(service::answer(&ctx.platform, &reports, me, &report, version(&form), &input).await?)
-    }
-    .await;
-    after_step(&ctx, &reports, &id, "answer", outcome, kept, "answered").await
+            let input = AnswerInput {
+                text: kept.text.clone(),
+                photos: kept.photos.clone(),
+            };
+            Ok(
+                service::answer(&ctx.platform, &reports, me, &report, version(&form), &input)
+                    .await?,
+            )
+        },
+    )
+    .await
 }
 
 /// POST /office/reports/{id}/reroute (`organisation_id`, `note`, `version`)
@@ -369,22 +393,28 @@ pub(super) async fn reroute_submit(
     form: Form,
     reports: Arc<Reports>,
 ) -> Response {
-    let Some(me) = viewer(&ctx) else {
-        return to_signin(&format!("{QUEUE_PATH}/{id}"));
-    };
     let kept = Kept {
         organisation: form.get("organisation_id").to_string(),
         note: form.get("note").to_string(),
         ..Kept::default()
     };
-    let outcome = async {
-        let report = report_id(&id)?;
-        let input = RerouteInput {
-            organisation_id: kept.organisation.clone(),
-            note: kept.note.clone(),
-        };
-        Ok(service::reroute(&ctx.platform, &reports, me, &report, version(&form), &input).await?)
-    }
-    .await;
-    after_step(&ctx, &reports, &id, "reroute", outcome, kept, "rerouted").await
+    step_submit(
+        &id,
+        &ctx,
+        &reports,
+        "reroute",
+        "rerouted",
+        kept,
+        async |me, report, kept| {
+            let input = RerouteInput {
+                organisation_id: kept.organisation.clone(),
+                note: kept.note.clone(),
+            };
+            Ok(
+                service::reroute(&ctx.platform, &reports, me, &report, version(&form), &input)
+                    .await?,
+            )
+        },
+    )
+    .await
 }
