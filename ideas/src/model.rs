@@ -295,7 +295,27 @@ pub struct Idea {
     pub version: u64,
 }
 
+/// What the rules on seeing and supporting an idea look at: its project, author and status
+/// (read without the idea's text where that is all a request needs: a support).
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdeaHead {
+    pub id: IdeaId,
+    pub project_id: ProjectId,
+    pub author_id: AccountId,
+    pub status: Status,
+}
+
 impl Idea {
+    /// The idea's [`IdeaHead`].
+    pub fn head(&self) -> IdeaHead {
+        IdeaHead {
+            id: self.id.clone(),
+            project_id: self.project_id.clone(),
+            author_id: self.author_id.clone(),
+            status: self.status,
+        }
+    }
+
     /// Whether a moderator has it to decide: a new idea, or an appeal not yet decided.
     pub fn awaits_moderation(&self) -> bool {
         self.queued_at.is_some()

@@ -13,8 +13,8 @@ use veche_core::web::input::clean_text;
 use veche_core::web::problem::Invalid;
 
 use crate::model::{
-    Appeal, Audience, Comment, Idea, Label, Mail, MailDue, Outcome, Project, Reason, Schedule,
-    Score, Stage, Status, Update,
+    Appeal, Audience, Comment, Idea, IdeaHead, Label, Mail, MailDue, Outcome, Project, Reason,
+    Schedule, Score, Stage, Status, Update,
 };
 
 pub const PROJECT_TITLE_MAX: usize = 200;
@@ -398,7 +398,7 @@ pub fn edited(idea: &Idea, fields: IdeaFields, now: OffsetDateTime) -> Idea {
 
 /// Who may see an idea: approved and merged ones everyone who sees the project; the others
 /// their author and moderators (and those who run the project).
-pub fn may_see_idea(idea: &Idea, project: &Project, viewer: Option<&Account>) -> bool {
+pub fn may_see_idea(idea: &IdeaHead, project: &Project, viewer: Option<&Account>) -> bool {
     if !may_see_project(project, viewer) {
         return false;
     }
@@ -658,7 +658,7 @@ pub fn decide_appeal(
 /// Whether the resident may support an idea, or withdraw a support, now: during discussion,
 /// an approved idea, inside the audience.
 pub fn may_support(
-    idea: &Idea,
+    idea: &IdeaHead,
     project: &Project,
     account: &Account,
     now: OffsetDateTime,

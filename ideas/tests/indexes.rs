@@ -211,14 +211,14 @@ async fn what_a_resident_supports_seeks_the_key_on_sqlite() {
     .await;
 }
 
-/// On SQLite, what a support reads (the idea and its project's version, the adapter's query
-/// written out) is two primary-key seeks in one statement: no scan of either table.
+/// On SQLite, what a support reads (the idea's head and its project's version, the adapter's
+/// query written out) is two primary-key seeks in one statement: no scan of either table.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_support_reads_two_primary_keys_on_sqlite() {
     on_ideas_sqlite(|db| async move {
         let plan = plan_of(
             &db,
-            "SELECT i.doc, i.supports, p.version FROM ideas i
+            "SELECT i.project_id, i.author_id, i.status, p.version FROM ideas i
              JOIN idea_projects p ON p.id = i.project_id WHERE i.id = ?1",
             &["i1"],
         )

@@ -290,7 +290,7 @@ fn idea_view<'a>(
     let me = viewer(ctx);
     let author = me.is_some_and(|v| v.id == idea.author_id);
     let mine = me.is_some_and(|v| idea.credited().any(|c| *c == v.id));
-    let may_support = me.is_some_and(|v| rules::may_support(idea, project, v, now).is_ok());
+    let may_support = me.is_some_and(|v| rules::may_support(&idea.head(), project, v, now).is_ok());
     let may_comment = me.is_some_and(|v| rules::may_comment(idea, project, v, None, now).is_ok());
     let may_edit = me.is_some_and(|v| rules::may_edit(idea, project, v, now).is_ok());
     let may_appeal = author && idea.status == Status::Rejected && idea.appeal.is_none();

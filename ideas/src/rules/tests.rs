@@ -421,12 +421,12 @@ fn supports_are_for_approved_ideas_during_discussion() {
         ..pending.clone()
     };
     assert_eq!(
-        may_support(&pending, &p, &anna, during(Stage::Discussion)),
+        may_support(&pending.head(), &p, &anna, during(Stage::Discussion)),
         Err(Invalid::new("idea", "not_approved"))
     );
-    assert!(may_support(&approved, &p, &anna, during(Stage::Discussion)).is_ok());
+    assert!(may_support(&approved.head(), &p, &anna, during(Stage::Discussion)).is_ok());
     assert_eq!(
-        may_support(&approved, &p, &anna, during(Stage::Review)),
+        may_support(&approved.head(), &p, &anna, during(Stage::Review)),
         Err(Invalid::new("stage", "supports_closed"))
     );
 }

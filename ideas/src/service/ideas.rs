@@ -181,10 +181,11 @@ pub async fn list(
 /// Supports an idea (`on`) or withdraws the support, during discussion; once per resident,
 /// whatever the number of tries. Returns the idea's count after.
 pub async fn support(ideas: &Ideas, account: &Account, id: &IdeaId, on: bool) -> IdeaResult<u64> {
-    // As `visible_idea`, with the project kept from an earlier support at its stored version.
+    // As `visible_idea`, with the idea's head only (not its text) and the project kept from an
+    // earlier support at its stored version.
     let (idea, version) = ideas
         .store
-        .idea_and_project_version(id)
+        .head_and_project_version(id)
         .await?
         .ok_or(IdeaError::NotFound)?;
     let project = ideas.project_at(&idea.project_id, version).await?;

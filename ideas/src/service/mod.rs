@@ -253,7 +253,7 @@ pub(crate) async fn visible_idea(
         .project(&idea.project_id)
         .await?
         .ok_or(IdeaError::NotFound)?;
-    if !rules::may_see_idea(&idea, &project, viewer) {
+    if !rules::may_see_idea(&idea.head(), &project, viewer) {
         return Err(IdeaError::NotFound);
     }
     Ok((idea, project))

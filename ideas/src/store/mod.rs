@@ -22,7 +22,7 @@ use veche_core::storage::Backend;
 use veche_core::StoreResult;
 
 use crate::log::{Count, Entry};
-use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Score, Status};
+use crate::model::{Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Score, Status};
 use crate::similar::Fingerprint;
 
 /// What is kept beside an idea to find it: its duplicate fingerprint and its search stems.
@@ -153,9 +153,10 @@ pub trait IdeaStore: Send + Sync + 'static {
     /// Stores a new idea with its index, and counts its terms in its project.
     async fn insert_idea(&self, idea: &Idea, index: &IdeaIndex) -> StoreResult<()>;
     async fn idea(&self, id: &IdeaId) -> StoreResult<Option<Idea>>;
-    /// The idea and its project's version: what a support checks, the project itself coming
-    /// from the service's copy at that version (one point read on SQLite).
-    async fn idea_and_project_version(&self, id: &IdeaId) -> StoreResult<Option<(Idea, u64)>>;
+    /// The idea's head and its project's version: what a support checks, without the idea's
+    /// text, the project itself coming from the service's copy at that version (one point
+    /// read on SQLite).
+    async fn head_and_project_version(&self, id: &IdeaId) -> StoreResult<Option<(IdeaHead, u64)>>;
     /// Replaces the idea (all but its support count, which only supports move) when its
     /// stored version is `expected`; `false` otherwise. `index` is the new index when the
     /// text changed (the old one is read and its terms uncounted).

@@ -35,7 +35,9 @@ use super::{
     TermCounts,
 };
 use crate::log::{day_of, Action, Count, Entry};
-use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
+use crate::model::{
+    Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Reason, Score, Status,
+};
 use crate::similar::Fingerprint;
 
 const PROJECT_TIMES: &[&str] = &[
@@ -389,13 +391,29 @@ impl IdeaStore for MongoIdeas {
         found.map(idea_from).transpose()
     }
 
-    async fn idea_and_project_version(&self, id: &IdeaId) -> StoreResult<Option<(Idea, u64)>> {
-        let Some(idea) = self.idea(id).await? else {
+    async fn head_and_project_version(&self, id: &IdeaId) -> StoreResult<Option<(IdeaHead, u64)>> {
+        let head = self
+            .ideas_col()
+            .find_one(doc! { "_id": id.as_str() })
+            .projection(doc! { "project_id": 1, "author_id": 1, "status": 1 })
+            .await?;
+        let Some(head) = head else {
             return Ok(None);
+        };
+        let field = |name: &str| {
+            head.get_str(name)
+                .map_err(|_| StoreError::Internal(format!("idea {id}: no {name}")))
+        };
+        let bad = |what: &str| StoreError::Internal(format!("idea {id}: bad {what}"));
+        let head = IdeaHead {
+            id: id.clone(),
+            project_id: ProjectId::parse(field("project_id")?).ok_or_else(|| bad("project_id"))?,
+            author_id: AccountId::parse(field("author_id")?).ok_or_else(|| bad("author_id"))?,
+            status: Status::parse(field("status")?).ok_or_else(|| bad("status"))?,
         };
         let project = self
             .projects_col()
-            .find_one(doc! { "_id": idea.project_id.as_str() })
+            .find_one(doc! { "_id": head.project_id.as_str() })
             .projection(doc! { "version": 1 })
             .await?;
         let version = project.and_then(|p| match p.get("version") {
@@ -403,7 +421,7 @@ impl IdeaStore for MongoIdeas {
             Some(Bson::Int32(v)) => u64::try_from(*v).ok(),
             _ => None,
         });
-        Ok(version.map(|v| (idea, v)))
+        Ok(version.map(|v| (head, v)))
     }
 
     async fn replace_idea(

@@ -19,7 +19,9 @@ use super::{
     TermCounts,
 };
 use crate::log::{day_of, Action, Count, Entry};
-use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
+use crate::model::{
+    Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Reason, Score, Status,
+};
 use crate::similar::Fingerprint;
 
 mod schema;
@@ -164,17 +166,22 @@ impl IdeaStore for SqliteIdeas {
         row.map(|(doc, n)| idea_from(&doc, n)).transpose()
     }
 
-    async fn idea_and_project_version(&self, id: &IdeaId) -> StoreResult<Option<(Idea, u64)>> {
-        let sql = "SELECT i.doc, i.supports, p.version FROM ideas i
+    async fn head_and_project_version(&self, id: &IdeaId) -> StoreResult<Option<(IdeaHead, u64)>> {
+        let sql = "SELECT i.project_id, i.author_id, i.status, p.version FROM ideas i
                    JOIN idea_projects p ON p.id = i.project_id WHERE i.id = ?1";
-        let row: Option<(String, i64, i64)> = self.db.lookup_row(sql, [id.as_str()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        type Row = (String, String, String, i64);
+        let row: Option<Row> = self.db.lookup_row(sql, [id.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
-        row.map(|(doc, n, version)| {
-            Ok((
-                idea_from(&doc, n)?,
-                u64::try_from(version).unwrap_or_default(),
-            ))
+        row.map(|(project, author, status, version)| {
+            let bad = |what: &str| StoreError::Internal(format!("idea {id}: bad {what}"));
+            let head = IdeaHead {
+                id: id.clone(),
+                project_id: ProjectId::parse(&project).ok_or_else(|| bad("project_id"))?,
+                author_id: AccountId::parse(&author).ok_or_else(|| bad("author_id"))?,
+                status: Status::parse(&status).ok_or_else(|| bad("status"))?,
+            };
+            Ok((head, u64::try_from(version).unwrap_or_default()))
         })
         .transpose()
     }
