@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use veche_core::id::{AccountId, DistrictId};
 use veche_core::storage::Backend;
-use veche_core::StoreResult;
+use veche_core::{StoreError, StoreResult};
 
 use crate::log::{Count, Entry};
 use crate::model::{Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Score, Status};
@@ -131,6 +131,23 @@ pub struct Supported {
     pub changed: bool,
     /// The idea's count of supports after it.
     pub supports: u64,
+}
+
+/// An idea's head from its stored fields (both adapters keep them as text beside the
+/// document); a field that does not parse is the store's error.
+pub(crate) fn head_from(
+    id: &IdeaId,
+    project: &str,
+    author: &str,
+    status: &str,
+) -> StoreResult<IdeaHead> {
+    let bad = |what: &str| StoreError::Internal(format!("idea {id}: bad {what}"));
+    Ok(IdeaHead {
+        id: id.clone(),
+        project_id: ProjectId::parse(project).ok_or_else(|| bad("project_id"))?,
+        author_id: AccountId::parse(author).ok_or_else(|| bad("author_id"))?,
+        status: Status::parse(status).ok_or_else(|| bad("status"))?,
+    })
 }
 
 #[async_trait]

@@ -31,13 +31,11 @@ use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
 use super::{
-    comment_awaits, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort, Supported,
-    TermCounts,
+    comment_awaits, head_from, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort,
+    Supported, TermCounts,
 };
 use crate::log::{day_of, Action, Count, Entry};
-use crate::model::{
-    Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Reason, Score, Status,
-};
+use crate::model::{Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Reason, Score};
 use crate::similar::Fingerprint;
 
 const PROJECT_TIMES: &[&str] = &[
@@ -404,13 +402,12 @@ impl IdeaStore for MongoIdeas {
             head.get_str(name)
                 .map_err(|_| StoreError::Internal(format!("idea {id}: no {name}")))
         };
-        let bad = |what: &str| StoreError::Internal(format!("idea {id}: bad {what}"));
-        let head = IdeaHead {
-            id: id.clone(),
-            project_id: ProjectId::parse(field("project_id")?).ok_or_else(|| bad("project_id"))?,
-            author_id: AccountId::parse(field("author_id")?).ok_or_else(|| bad("author_id"))?,
-            status: Status::parse(field("status")?).ok_or_else(|| bad("status"))?,
-        };
+        let head = head_from(
+            id,
+            field("project_id")?,
+            field("author_id")?,
+            field("status")?,
+        )?;
         let project = self
             .projects_col()
             .find_one(doc! { "_id": head.project_id.as_str() })

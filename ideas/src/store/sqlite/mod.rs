@@ -15,13 +15,11 @@ use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
 use super::{
-    comment_awaits, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort, Supported,
-    TermCounts,
+    comment_awaits, head_from, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort,
+    Supported, TermCounts,
 };
 use crate::log::{day_of, Action, Count, Entry};
-use crate::model::{
-    Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Reason, Score, Status,
-};
+use crate::model::{Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Reason, Score};
 use crate::similar::Fingerprint;
 
 mod schema;
@@ -174,13 +172,7 @@ impl IdeaStore for SqliteIdeas {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         row.map(|(project, author, status, version)| {
-            let bad = |what: &str| StoreError::Internal(format!("idea {id}: bad {what}"));
-            let head = IdeaHead {
-                id: id.clone(),
-                project_id: ProjectId::parse(&project).ok_or_else(|| bad("project_id"))?,
-                author_id: AccountId::parse(&author).ok_or_else(|| bad("author_id"))?,
-                status: Status::parse(&status).ok_or_else(|| bad("status"))?,
-            };
+            let head = head_from(id, &project, &author, &status)?;
             Ok((head, u64::try_from(version).unwrap_or_default()))
         })
         .transpose()
