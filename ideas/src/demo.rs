@@ -321,7 +321,7 @@ async fn furnish(
     for who in residents.iter().take(supporters) {
         ideas
             .store
-            .support(&idea.id, &who.id, project.schedule.discussion, None)
+            .support(&idea.id, &who.id, project.schedule.discussion, None, None)
             .await?;
     }
     if idea.shortlisted {

@@ -158,10 +158,15 @@ async fn ideas_round_trip_and_of_two_moderators_one_wins(backend: Backend) {
     assert_eq!(store.idea(&idea.id).await.unwrap().as_ref(), Some(&idea));
     // What a support reads: the idea's head and its project's version, which follows the
     // project.
-    assert_eq!(
-        store.head_and_project_version(&idea.id).await.unwrap(),
-        Some((idea.head(), p.version))
-    );
+    let reader = resident(9).id;
+    let check = |id: IdeaId| {
+        let (store, reader) = (store.clone(), reader.clone());
+        async move {
+            let found = store.support_check(&id, &reader).await.unwrap();
+            found.map(|c| (c.head, c.project_version))
+        }
+    };
+    assert_eq!(check(idea.id.clone()).await, Some((idea.head(), p.version)));
     let renamed = Project {
         title: "Парки и скверы".into(),
         version: p.version + 1,
@@ -169,16 +174,10 @@ async fn ideas_round_trip_and_of_two_moderators_one_wins(backend: Backend) {
     };
     assert!(store.replace_project(&renamed, p.version).await.unwrap());
     assert_eq!(
-        store.head_and_project_version(&idea.id).await.unwrap(),
+        check(idea.id.clone()).await,
         Some((idea.head(), p.version + 1))
     );
-    assert_eq!(
-        store
-            .head_and_project_version(&IdeaId::generate())
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(check(IdeaId::generate()).await, None);
     assert!(
         store
             .insert_idea(&idea, &IdeaIndex::of(&idea))
@@ -385,7 +384,7 @@ async fn ideas_are_filtered_searched_sorted_and_paged(backend: Backend) {
     for (n, idea) in ideas.iter().enumerate().take(4) {
         for r in 0..(n * 2 % 5) {
             store
-                .support(&idea.id, &resident(100 + r).id, clock::now(), None)
+                .support(&idea.id, &resident(100 + r).id, clock::now(), None, None)
                 .await
                 .unwrap();
         }
@@ -436,7 +435,7 @@ async fn one_support_per_resident_and_a_merge_counts_nobody_twice(backend: Backe
 
     // A hundred concurrent supports by one resident: one stored.
     let anna = resident(10).id;
-    let tries = (0..100).map(|_| store.support(&a.id, &anna, clock::now(), Some(&p.id)));
+    let tries = (0..100).map(|_| store.support(&a.id, &anna, clock::now(), Some(&p.id), None));
     let answers: Vec<Supported> = futures::future::join_all(tries)
         .await
         .into_iter()
@@ -469,7 +468,7 @@ async fn one_support_per_resident_and_a_merge_counts_nobody_twice(backend: Backe
     assert!(!store.withdraw(&a.id, &anna).await.unwrap().changed);
     assert_eq!(store.idea(&a.id).await.unwrap().unwrap().supports, 0);
     let again = store
-        .support(&a.id, &anna, clock::now(), None)
+        .support(&a.id, &anna, clock::now(), None, None)
         .await
         .unwrap();
     assert_eq!(
@@ -485,7 +484,7 @@ async fn one_support_per_resident_and_a_merge_counts_nobody_twice(backend: Backe
     for who in [&boris, &vera] {
         assert!(
             store
-                .support(&a.id, who, clock::now(), None)
+                .support(&a.id, who, clock::now(), None, None)
                 .await
                 .unwrap()
                 .changed
@@ -494,7 +493,7 @@ async fn one_support_per_resident_and_a_merge_counts_nobody_twice(backend: Backe
     for who in [&boris, &gleb] {
         assert!(
             store
-                .support(&b.id, who, clock::now(), None)
+                .support(&b.id, who, clock::now(), None, None)
                 .await
                 .unwrap()
                 .changed
@@ -935,6 +934,228 @@ async fn participants_are_kept_once_per_project_in_account_order(backend: Backen
         .await
         .unwrap()
         .is_empty());
+}
+
+/// SQLite only: supports pass through a journal beside the database before they reach the
+/// tables (`store/sqlite/supports.rs`).
+mod journal {
+    use std::path::Path;
+
+    use veche_core::storage::{Sqlite, SyncMode};
+
+    use super::*;
+
+    const JOURNAL: &str = "ideas-supports.journal";
+
+    async fn open_in(dir: &Path, sync: SyncMode) -> Arc<dyn IdeaStore> {
+        let db = Sqlite::open(dir, sync).unwrap();
+        store::open(&Backend::Sqlite(db)).await.unwrap()
+    }
+
+    /// A store holding a project and one idea in it.
+    async fn with_an_idea(dir: &Path) -> (Arc<dyn IdeaStore>, Project, Idea) {
+        let store = open_in(dir, SyncMode::Normal).await;
+        let p = project("Парки", Duration::ZERO);
+        store.insert_project(&p).await.unwrap();
+        let idea = idea_by(
+            &p,
+            &resident(1),
+            "Каток",
+            "Залить каток зимой.",
+            Duration::ZERO,
+        );
+        submit(&store, &idea).await;
+        (store, p, idea)
+    }
+
+    fn journal(dir: &Path) -> String {
+        std::fs::read_to_string(dir.join(JOURNAL)).unwrap()
+    }
+
+    fn append(dir: &Path, line: &str) {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.join(JOURNAL))
+            .unwrap();
+        writeln!(file, "{line}").unwrap();
+    }
+
+    async fn supporters(store: &Arc<dyn IdeaStore>, idea: &IdeaId, of: &[AccountId]) -> usize {
+        let mut n = 0;
+        for who in of {
+            let found = store.supported(who, std::slice::from_ref(idea)).await;
+            n += usize::from(found.unwrap().contains(idea));
+        }
+        n
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_support_is_in_the_journal_when_answered_and_what_a_crash_left_is_applied_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, p, idea) = with_an_idea(dir.path()).await;
+        let r: Vec<AccountId> = (0..7).map(|n| resident(n).id).collect();
+        let done = store.support(&idea.id, &r[2], clock::now(), Some(&p.id), None);
+        assert_eq!(
+            done.await.unwrap(),
+            Supported {
+                changed: true,
+                supports: 1
+            }
+        );
+        let line = journal(dir.path());
+        assert!(line.contains(&format!(" {} {} ", idea.id, r[2])), "{line}");
+        assert!(line.ends_with(&format!(" {}\n", p.id)), "{line}");
+        // Every other method sees it at once.
+        assert_eq!(store.idea(&idea.id).await.unwrap().unwrap().supports, 1);
+        drop(store);
+
+        // A crash after two more supports were answered, before they reached the tables.
+        let at = clock::to_millis(clock::now());
+        append(dir.path(), &format!("1000 {} {} {at} -", idea.id, r[3]));
+        append(
+            dir.path(),
+            &format!("1001 {} {} {at} {}", idea.id, r[4], p.id),
+        );
+        let store = open_in(dir.path(), SyncMode::Normal).await;
+        assert_eq!(store.idea(&idea.id).await.unwrap().unwrap().supports, 3);
+        assert_eq!(supporters(&store, &idea.id, &r[2..5]).await, 3);
+        let mut took_part = vec![r[2].clone(), r[4].clone()];
+        took_part.sort();
+        assert_eq!(
+            store.participants(&p.id, None, 10).await.unwrap(),
+            took_part
+        );
+        assert_eq!(
+            journal(dir.path()),
+            "",
+            "the journal is emptied once applied"
+        );
+        drop(store);
+
+        // A line the tables already hold (at or before the last applied) is not applied again,
+        // even for a resident who has not supported the idea.
+        append(dir.path(), &format!("1001 {} {} {at} -", idea.id, r[5]));
+        let store = open_in(dir.path(), SyncMode::Normal).await;
+        assert_eq!(store.idea(&idea.id).await.unwrap().unwrap().supports, 3);
+        assert_eq!(supporters(&store, &idea.id, &r[5..6]).await, 0);
+        // Numbering goes on after the lines applied; the support check's reading serves the
+        // support (and one read again, once supports were applied since, as well).
+        let seen = store
+            .support_check(&idea.id, &r[6])
+            .await
+            .unwrap()
+            .unwrap()
+            .seen;
+        assert!(seen.is_some());
+        let done = store
+            .support(&idea.id, &r[6], clock::now(), None, seen)
+            .await;
+        assert_eq!(done.unwrap().supports, 4);
+        let done = store
+            .support(&idea.id, &r[6], clock::now(), None, seen)
+            .await;
+        assert_eq!(
+            done.unwrap(),
+            Supported {
+                changed: false,
+                supports: 4
+            }
+        );
+        assert!(
+            journal(dir.path()).starts_with("1002 "),
+            "{}",
+            journal(dir.path())
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_line_that_is_not_a_support_stops_the_start_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _, idea) = with_an_idea(dir.path()).await;
+        drop(store);
+        append(dir.path(), &format!("7 {} resident", idea.id));
+        let db = Sqlite::open(dir.path(), SyncMode::Normal).unwrap();
+        let err = store::open(&Backend::Sqlite(db)).await.err().unwrap();
+        assert!(err.to_string().contains("line 1 of"), "{err}");
+        assert!(err.to_string().contains(JOURNAL), "{err}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_supports_each_answer_their_own_count_and_reads_see_them_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _, idea) = with_an_idea(dir.path()).await;
+        let residents: Vec<AccountId> = (100..1100).map(|n| resident(n).id).collect();
+        let supports = residents.iter().map(|r| {
+            let store = store.clone();
+            let (idea, r) = (idea.id.clone(), r.clone());
+            tokio::spawn(async move { store.support(&idea, &r, clock::now(), None, None).await })
+        });
+        // Reads run among them, each applying what waits.
+        let reads = (0..20).map(|_| {
+            let (store, idea) = (store.clone(), idea.id.clone());
+            tokio::spawn(async move { store.idea(&idea).await.map(|i| i.map(|i| i.supports)) })
+        });
+        let (supports, reads) = futures::join!(
+            futures::future::join_all(supports),
+            futures::future::join_all(reads)
+        );
+        let mut counts: Vec<u64> = supports
+            .into_iter()
+            .map(|s| s.unwrap().unwrap())
+            .inspect(|s| assert!(s.changed))
+            .map(|s| s.supports)
+            .collect();
+        counts.sort_unstable();
+        assert_eq!(counts, (1..=1000).collect::<Vec<u64>>());
+        for read in reads {
+            let n = read.unwrap().unwrap().unwrap();
+            assert!(n <= 1000, "{n}");
+        }
+        assert_eq!(store.idea(&idea.id).await.unwrap().unwrap().supports, 1000);
+        let stored = store
+            .supported(&residents[0], std::slice::from_ref(&idea.id))
+            .await
+            .unwrap();
+        assert!(stored.contains(&idea.id));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_second_store_and_a_fully_synced_one_write_straight_to_the_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, _, idea) = with_an_idea(dir.path()).await;
+        // The journal is the first store's: the second writes to the tables, and the first
+        // reads its support at once.
+        let second = open_in(dir.path(), SyncMode::Normal).await;
+        let bob = resident(7).id;
+        let done = second
+            .support(&idea.id, &bob, clock::now(), None, None)
+            .await
+            .unwrap();
+        assert!(done.changed);
+        assert!(!journal(dir.path()).contains(bob.as_str()));
+        assert_eq!(first.idea(&idea.id).await.unwrap().unwrap().supports, 1);
+        drop((first, second));
+
+        let full = tempfile::tempdir().unwrap();
+        let store = open_in(full.path(), SyncMode::Full).await;
+        let p = project("Дворы", Duration::ZERO);
+        store.insert_project(&p).await.unwrap();
+        let idea = idea_by(
+            &p,
+            &resident(1),
+            "Скамейки",
+            "Поставить скамейки.",
+            Duration::ZERO,
+        );
+        submit(&store, &idea).await;
+        let done = store
+            .support(&idea.id, &bob, clock::now(), None, None)
+            .await
+            .unwrap();
+        assert_eq!(done.supports, 1);
+        assert!(!full.path().join(JOURNAL).exists());
+    }
 }
 
 veche_core::contract_tests!(

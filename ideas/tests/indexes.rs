@@ -211,25 +211,41 @@ async fn what_a_resident_supports_seeks_the_key_on_sqlite() {
     .await;
 }
 
-/// On SQLite, what a support reads (the idea's head and its project's version, the adapter's
-/// query written out) is two primary-key seeks in one statement: no scan of either table.
+/// On SQLite, what a support reads (the idea's head, its project's version, the idea's count,
+/// the resident's support and the journal's last line applied: the adapter's query written
+/// out) is four key seeks in one statement: no scan of any table.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_support_reads_two_primary_keys_on_sqlite() {
+async fn a_support_reads_four_keys_on_sqlite() {
     on_ideas_sqlite(|db| async move {
         let plan = plan_of(
             &db,
-            "SELECT i.project_id, i.author_id, i.status, p.version FROM ideas i
-             JOIN idea_projects p ON p.id = i.project_id WHERE i.id = ?1",
-            &["i1"],
+            "SELECT i.project_id, i.author_id, i.status, p.version, i.supports,
+                    EXISTS (SELECT 1 FROM idea_supports WHERE idea_id = ?1 AND account_id = ?2),
+                    l.applied
+             FROM ideas i JOIN idea_projects p ON p.id = i.project_id, idea_support_log l
+             WHERE i.id = ?1 AND l.id = 1",
+            &["i1", "a1"],
         )
         .await;
-        assert_eq!(plan.len(), 2, "{plan:?}");
-        assert!(
-            plan.iter().all(|step| step.starts_with("SEARCH")
-                && step.contains("INDEX sqlite_autoindex_")
-                && step.contains("(id=?)")),
-            "{plan:?}"
-        );
+        let searches: Vec<&String> = plan.iter().filter(|s| s.starts_with("SEARCH")).collect();
+        assert_eq!(searches.len(), 4, "{plan:?}");
+        assert!(!plan.iter().any(|s| s.starts_with("SCAN")), "{plan:?}");
+        for (table, key) in [
+            ("i USING INDEX sqlite_autoindex_ideas", "(id=?)"),
+            ("p USING INDEX sqlite_autoindex_idea_projects", "(id=?)"),
+            (
+                "idea_supports USING PRIMARY KEY",
+                "(idea_id=? AND account_id=?)",
+            ),
+            ("l USING INTEGER PRIMARY KEY", "(rowid=?)"),
+        ] {
+            assert!(
+                searches
+                    .iter()
+                    .any(|s| s.contains(table) && s.contains(key)),
+                "{table} {key}: {plan:?}"
+            );
+        }
     })
     .await;
 }

@@ -1,9 +1,11 @@
 //! Storage handles. Each feature defines its store as a trait and implements it for both
 //! handles; [`Backend`] is chosen once at start from the configuration.
 
+pub mod journal;
 pub mod mongo;
 pub mod sqlite;
 
+pub use journal::Journal;
 pub use mongo::Mongo;
 pub use sqlite::{CachedStatements, Sqlite, SyncMode};
 

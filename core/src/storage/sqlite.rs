@@ -67,6 +67,7 @@ pub struct Sqlite {
 
 struct Inner {
     path: PathBuf,
+    sync: SyncMode,
     jobs: mpsc::Sender<BoxedJob>,
     readers: Mutex<Vec<Connection>>,
     /// One permit per reader connection.
@@ -114,6 +115,7 @@ impl Sqlite {
         Ok(Sqlite {
             inner: Arc::new(Inner {
                 path,
+                sync,
                 jobs: tx,
                 readers: Mutex::new(Vec::new()),
                 reading: Semaphore::new(reader_count()),
@@ -124,6 +126,11 @@ impl Sqlite {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// How hard the writer syncs to disk (a journal beside the store must not promise less).
+    pub fn sync_mode(&self) -> SyncMode {
+        self.inner.sync
     }
 
     /// Runs `f` on the writer connection inside a transaction shared with other concurrent

@@ -183,12 +183,15 @@ pub async fn list(
 pub async fn support(ideas: &Ideas, account: &Account, id: &IdeaId, on: bool) -> IdeaResult<u64> {
     // As `visible_idea`, with the idea's head only (not its text) and the project kept from an
     // earlier support at its stored version.
-    let (idea, version) = ideas
+    let check = ideas
         .store
-        .head_and_project_version(id)
+        .support_check(id, &account.id)
         .await?
         .ok_or(IdeaError::NotFound)?;
-    let project = ideas.project_at(&idea.project_id, version).await?;
+    let idea = check.head;
+    let project = ideas
+        .project_at(&idea.project_id, check.project_version)
+        .await?;
     if !rules::may_see_idea(&idea, &project, Some(account)) {
         return Err(IdeaError::NotFound);
     }
@@ -204,6 +207,7 @@ pub async fn support(ideas: &Ideas, account: &Account, id: &IdeaId, on: bool) ->
                 &account.id,
                 now,
                 new_participant.then_some(&project.id),
+                check.seen,
             )
             .await?;
         if new_participant {

@@ -133,6 +133,30 @@ pub struct Supported {
     pub supports: u64,
 }
 
+/// What a support checks, read in one go: the idea's head, its project's version (the project
+/// itself comes from the service's copy at that version), and what the store read of the
+/// resident's support, so as to answer it without reading again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SupportCheck {
+    pub head: IdeaHead,
+    pub project_version: u64,
+    /// Given back to [`IdeaStore::support`] (`None`: the store reads what it needs there).
+    pub seen: Option<Seen>,
+}
+
+/// A store's reading of an idea for one resident's support, for its own use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// The idea's stored count of supports.
+    pub(crate) supports: u64,
+    /// Whether the resident's support is stored.
+    pub(crate) supported: bool,
+    /// The store's mark of what the reading holds (SQLite: its journal's last line applied).
+    pub(crate) mark: u64,
+    /// The store's generation at the reading (SQLite: its batches of supports applied).
+    pub(crate) generation: u64,
+}
+
 /// An idea's head from its stored fields (both adapters keep them as text beside the
 /// document); a field that does not parse is the store's error.
 pub(crate) fn head_from(
@@ -170,10 +194,13 @@ pub trait IdeaStore: Send + Sync + 'static {
     /// Stores a new idea with its index, and counts its terms in its project.
     async fn insert_idea(&self, idea: &Idea, index: &IdeaIndex) -> StoreResult<()>;
     async fn idea(&self, id: &IdeaId) -> StoreResult<Option<Idea>>;
-    /// The idea's head and its project's version: what a support checks, without the idea's
-    /// text, the project itself coming from the service's copy at that version (one point
-    /// read on SQLite).
-    async fn head_and_project_version(&self, id: &IdeaId) -> StoreResult<Option<(IdeaHead, u64)>>;
+    /// What the resident's support (or its withdrawal) of the idea checks, without the idea's
+    /// text (one point read on SQLite).
+    async fn support_check(
+        &self,
+        id: &IdeaId,
+        account: &AccountId,
+    ) -> StoreResult<Option<SupportCheck>>;
     /// Replaces the idea (all but its support count, which only supports move) when its
     /// stored version is `expected`; `false` otherwise. `index` is the new index when the
     /// text changed (the old one is read and its terms uncounted).
@@ -215,13 +242,15 @@ pub trait IdeaStore: Send + Sync + 'static {
     // ---- Supports ----
     /// The resident supports the idea (`changed`: their first support of it), and with
     /// `participant_of`, takes part in that project (as [`IdeaStore::participate`]), in the
-    /// same write; the idea's count of supports after it.
+    /// same write; the idea's count of supports after it. `seen`: from the resident's
+    /// [`IdeaStore::support_check`] just before, if any.
     async fn support(
         &self,
         idea: &IdeaId,
         account: &AccountId,
         at: OffsetDateTime,
         participant_of: Option<&ProjectId>,
+        seen: Option<Seen>,
     ) -> StoreResult<Supported>;
     /// The resident withdraws their support (`changed`: they had supported the idea); the
     /// idea's count of supports after it.

@@ -31,11 +31,11 @@ use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
 use super::{
-    comment_awaits, head_from, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort,
-    Supported, TermCounts,
+    comment_awaits, head_from, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Seen, Sort,
+    SupportCheck, Supported, TermCounts,
 };
 use crate::log::{day_of, Action, Count, Entry};
-use crate::model::{Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Reason, Score};
+use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
 use crate::similar::Fingerprint;
 
 const PROJECT_TIMES: &[&str] = &[
@@ -389,7 +389,7 @@ impl IdeaStore for MongoIdeas {
         found.map(idea_from).transpose()
     }
 
-    async fn head_and_project_version(&self, id: &IdeaId) -> StoreResult<Option<(IdeaHead, u64)>> {
+    async fn support_check(&self, id: &IdeaId, _: &AccountId) -> StoreResult<Option<SupportCheck>> {
         let head = self
             .ideas_col()
             .find_one(doc! { "_id": id.as_str() })
@@ -418,7 +418,11 @@ impl IdeaStore for MongoIdeas {
             Some(Bson::Int32(v)) => u64::try_from(*v).ok(),
             _ => None,
         });
-        Ok(version.map(|v| (head, v)))
+        Ok(version.map(|project_version| SupportCheck {
+            head,
+            project_version,
+            seen: None,
+        }))
     }
 
     async fn replace_idea(
@@ -646,6 +650,7 @@ impl IdeaStore for MongoIdeas {
         account: &AccountId,
         at: OffsetDateTime,
         participant_of: Option<&ProjectId>,
+        _: Option<Seen>,
     ) -> StoreResult<Supported> {
         let inserted = duplicates_are_fine(
             self.col("idea_supports")

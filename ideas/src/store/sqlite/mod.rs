@@ -3,6 +3,7 @@
 //! each lookup is an index range.
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use rusqlite::types::Value;
@@ -15,31 +16,83 @@ use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
 use super::{
-    comment_awaits, head_from, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Sort,
-    Supported, TermCounts,
+    comment_awaits, head_from, Candidate, IdeaIndex, IdeaQuery, IdeaStore, QueueStats, Seen, Sort,
+    SupportCheck, Supported, TermCounts,
 };
 use crate::log::{day_of, Action, Count, Entry};
-use crate::model::{Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Reason, Score};
+use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
 use crate::similar::Fingerprint;
 
 mod schema;
+mod supports;
 
 use schema::*;
+use supports::{Journaled, SupportLog, SupportRow};
 
 /// The most ideas one band key brings to an idea's duplicate candidates.
 const BAND_FANOUT: usize = 50;
 
 pub struct SqliteIdeas {
     db: Sqlite,
+    /// The supports' journal, once the schema is ready (`None` in it: straight to the tables).
+    supports: OnceLock<Option<Arc<SupportLog>>>,
 }
 
 impl SqliteIdeas {
     pub fn new(db: Sqlite) -> Self {
-        SqliteIdeas { db }
+        SqliteIdeas {
+            db,
+            supports: OnceLock::new(),
+        }
     }
 
+    /// Prepares the schema, then applies the supports an earlier run journalled and did not
+    /// apply, before the store answers anything.
     pub async fn migrate(&self) -> StoreResult<()> {
-        self.db.migrate("ideas", MIGRATIONS).await
+        self.db.migrate("ideas", MIGRATIONS).await?;
+        if self.supports.get().is_none() {
+            let log = SupportLog::open(&self.db).await?;
+            // A second `migrate` of this store keeps the first's journal.
+            let _ = self.supports.set(log);
+        }
+        Ok(())
+    }
+
+    fn journal(&self) -> Option<&SupportLog> {
+        self.supports.get().and_then(Option::as_deref)
+    }
+
+    /// Every method but a support's own settles first: the supports answered and still
+    /// waiting for the tables reach them before anything else reads or writes.
+    async fn settled(&self) -> StoreResult<()> {
+        match self.journal() {
+            Some(log) => log.settle().await,
+            None => Ok(()),
+        }
+    }
+
+    /// A support written straight to the tables (no journal, or not for it).
+    async fn support_now(
+        &self,
+        idea: &IdeaId,
+        account: &AccountId,
+        at: OffsetDateTime,
+        participant_of: Option<&ProjectId>,
+    ) -> StoreResult<Supported> {
+        let (idea, account) = (idea.to_string(), account.to_string());
+        let project = participant_of.map(ToString::to_string);
+        self.db
+            .write_rerunnable(move |conn| {
+                let row = SupportRow {
+                    idea: &idea,
+                    account: &account,
+                    at: to_millis(at),
+                    project: project.as_deref(),
+                };
+                let added = supports::write_support(conn, &row)?;
+                supported(conn, &idea, added)
+            })
+            .await
     }
 
     /// Replaces a versioned record's row while its version is still `expected`: false when
@@ -121,6 +174,7 @@ impl IdeaStore for SqliteIdeas {
         after: Option<(i64, ProjectId)>,
         limit: usize,
     ) -> StoreResult<Vec<Project>> {
+        self.settled().await?;
         let mut sql = String::from("SELECT doc FROM idea_projects WHERE 1 = 1");
         let mut args: Vec<Value> = Vec::new();
         if !drafts {
@@ -137,6 +191,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn insert_idea(&self, idea: &Idea, index: &IdeaIndex) -> StoreResult<()> {
+        self.settled().await?;
         let mut values = idea_values(idea)?;
         values.extend([
             Value::Integer(as_i64(idea.supports)),
@@ -158,23 +213,56 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn idea(&self, id: &IdeaId) -> StoreResult<Option<Idea>> {
+        self.settled().await?;
         // A point read by the primary key, on the calling thread (every support reads it).
         let sql = "SELECT doc, supports FROM ideas WHERE id = ?1";
         let row: Option<(String, i64)> = self.db.lookup_row(sql, [id.as_str()], pair_row)?;
         row.map(|(doc, n)| idea_from(&doc, n)).transpose()
     }
 
-    async fn head_and_project_version(&self, id: &IdeaId) -> StoreResult<Option<(IdeaHead, u64)>> {
-        let sql = "SELECT i.project_id, i.author_id, i.status, p.version FROM ideas i
-                   JOIN idea_projects p ON p.id = i.project_id WHERE i.id = ?1";
-        type Row = (String, String, String, i64);
-        let row: Option<Row> = self.db.lookup_row(sql, [id.as_str()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?;
-        row.map(|(project, author, status, version)| {
-            let head = head_from(id, &project, &author, &status)?;
-            Ok((head, u64::try_from(version).unwrap_or_default()))
-        })
+    async fn support_check(
+        &self,
+        id: &IdeaId,
+        account: &AccountId,
+    ) -> StoreResult<Option<SupportCheck>> {
+        // The journal's generation before the reading, which holds the count, the resident's
+        // support and the journal's last line applied in one snapshot (see `supports.rs`).
+        let generation = self.journal().map(SupportLog::generation).transpose()?;
+        let sql = "SELECT i.project_id, i.author_id, i.status, p.version, i.supports,
+                          EXISTS (SELECT 1 FROM idea_supports
+                                  WHERE idea_id = ?1 AND account_id = ?2),
+                          l.applied
+                   FROM ideas i JOIN idea_projects p ON p.id = i.project_id,
+                        idea_support_log l
+                   WHERE i.id = ?1 AND l.id = 1";
+        type Row = (String, String, String, i64, i64, bool, i64);
+        let row: Option<Row> = self
+            .db
+            .lookup_row(sql, [id.as_str(), account.as_str()], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })?;
+        row.map(
+            |(project, author, status, version, supports, supported, applied)| {
+                Ok(SupportCheck {
+                    head: head_from(id, &project, &author, &status)?,
+                    project_version: u64::try_from(version).unwrap_or_default(),
+                    seen: generation.map(|generation| Seen {
+                        supports: u64::try_from(supports).unwrap_or_default(),
+                        supported,
+                        mark: u64::try_from(applied).unwrap_or_default(),
+                        generation,
+                    }),
+                })
+            },
+        )
         .transpose()
     }
 
@@ -184,6 +272,7 @@ impl IdeaStore for SqliteIdeas {
         expected: u64,
         index: Option<&IdeaIndex>,
     ) -> StoreResult<bool> {
+        self.settled().await?;
         let mut values = idea_values(idea)?;
         let changing = &IDEA_COLUMNS[2..];
         let sets: Vec<String> = changing
@@ -230,6 +319,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn ideas(&self, query: &IdeaQuery) -> StoreResult<Vec<Idea>> {
+        self.settled().await?;
         let mut sql = String::from("SELECT doc, supports FROM ideas WHERE project_id = ?");
         let mut args: Vec<Value> = vec![Value::Text(query.project_id.to_string())];
         if !query.statuses.is_empty() {
@@ -296,6 +386,7 @@ impl IdeaStore for SqliteIdeas {
         after: Option<(i64, IdeaId)>,
         limit: usize,
     ) -> StoreResult<Vec<Idea>> {
+        self.settled().await?;
         let (at, id) = after.map_or((i64::MIN, String::new()), |(at, id)| (at, id.to_string()));
         let limit = as_i64(limit as u64);
         let rows = match project {
@@ -334,6 +425,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn queue_stats(&self, project: Option<&ProjectId>) -> StoreResult<QueueStats> {
+        self.settled().await?;
         let project = project.map(|p| p.to_string());
         self.db
             .read(move |conn| {
@@ -364,6 +456,7 @@ impl IdeaStore for SqliteIdeas {
         fingerprint: &Fingerprint,
         limit: usize,
     ) -> StoreResult<Vec<Candidate>> {
+        self.settled().await?;
         // The ideas sharing the most band keys first (the same exact key counts as all of
         // them), so that the `limit` scored are the likeliest.
         let mut args: Vec<Value> = vec![
@@ -417,6 +510,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn ideas_by_id(&self, ids: &[IdeaId]) -> StoreResult<Vec<Idea>> {
+        self.settled().await?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -433,6 +527,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn term_counts(&self, project: &ProjectId) -> StoreResult<TermCounts> {
+        self.settled().await?;
         let rows = self
             .db
             .query_all(
@@ -454,6 +549,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn mail_owed(&self, before: OffsetDateTime, limit: usize) -> StoreResult<Vec<Idea>> {
+        self.settled().await?;
         let rows = self
             .db
             .query_all(
@@ -470,6 +566,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn mail_sent(&self, idea: &IdeaId, version: u64) -> StoreResult<()> {
+        self.settled().await?;
         self.db
             .execute(
                 "UPDATE ideas SET mail_due = NULL, doc = json_set(doc, '$.mail_due', json('null'))
@@ -486,33 +583,21 @@ impl IdeaStore for SqliteIdeas {
         account: &AccountId,
         at: OffsetDateTime,
         participant_of: Option<&ProjectId>,
+        seen: Option<Seen>,
     ) -> StoreResult<Supported> {
-        let (idea, account) = (idea.to_string(), account.to_string());
-        let project = participant_of.map(ToString::to_string);
-        self.db
-            .write_rerunnable(move |conn| {
-                let added = conn.execute_cached(
-                    "INSERT OR IGNORE INTO idea_supports (idea_id, account_id, at) VALUES (?1, ?2, ?3)",
-                    params![idea, account, to_millis(at)],
-                )?;
-                if added == 1 {
-                    conn.execute_cached(
-                        "UPDATE ideas SET supports = supports + 1 WHERE id = ?1",
-                        [&idea],
-                    )?;
-                }
-                if let Some(project) = &project {
-                    conn.execute_cached(
-                        "INSERT OR IGNORE INTO idea_participants (project_id, account_id) VALUES (?1, ?2)",
-                        [project, &account],
-                    )?;
-                }
-                supported(conn, &idea, added == 1)
-            })
-            .await
+        if let Some(log) = self.journal() {
+            let project = participant_of.map(ProjectId::as_str);
+            let at = to_millis(at);
+            match log.support(idea.as_str(), account.as_str(), at, project, seen)? {
+                Journaled::Done(done) => return Ok(done),
+                Journaled::Direct => log.settle().await?,
+            }
+        }
+        self.support_now(idea, account, at, participant_of).await
     }
 
     async fn withdraw(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<Supported> {
+        self.settled().await?;
         let (idea, account) = (idea.to_string(), account.to_string());
         self.db
             .write_rerunnable(move |conn| {
@@ -536,6 +621,7 @@ impl IdeaStore for SqliteIdeas {
         account: &AccountId,
         ideas: &[IdeaId],
     ) -> StoreResult<BTreeSet<IdeaId>> {
+        self.settled().await?;
         if ideas.is_empty() {
             return Ok(BTreeSet::new());
         }
@@ -555,6 +641,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn move_supports(&self, from: &IdeaId, into: &IdeaId) -> StoreResult<u64> {
+        self.settled().await?;
         let (from, into) = (from.to_string(), into.to_string());
         self.db
             .write(move |conn| {
@@ -571,6 +658,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn insert_comment(&self, comment: &Comment) -> StoreResult<()> {
+        self.settled().await?;
         self.db
             .run(
                 "INSERT INTO idea_comments (id, idea_id, awaiting, version, doc)
@@ -587,11 +675,13 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn comment(&self, id: &CommentId) -> StoreResult<Option<Comment>> {
+        self.settled().await?;
         let sql = "SELECT doc FROM idea_comments WHERE id = ?1";
         self.db.query_json(sql, [id.to_string()], "comment").await
     }
 
     async fn replace_comment(&self, comment: &Comment, expected: u64) -> StoreResult<bool> {
+        self.settled().await?;
         let sql = "UPDATE idea_comments SET awaiting = ?2, version = ?3, doc = ?4
                    WHERE id = ?1 AND version = ?5";
         let row = (
@@ -609,6 +699,7 @@ impl IdeaStore for SqliteIdeas {
         after: Option<&CommentId>,
         limit: usize,
     ) -> StoreResult<Vec<Comment>> {
+        self.settled().await?;
         self.db
             .query_json_all(
                 "SELECT doc FROM idea_comments WHERE idea_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
@@ -627,6 +718,7 @@ impl IdeaStore for SqliteIdeas {
         after: Option<&CommentId>,
         limit: usize,
     ) -> StoreResult<Vec<Comment>> {
+        self.settled().await?;
         self.db
             .query_json_all(
                 "SELECT doc FROM idea_comments WHERE awaiting = 1 AND id > ?1 ORDER BY id LIMIT ?2",
@@ -640,6 +732,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn follow(&self, idea: &IdeaId, account: &AccountId, on: bool) -> StoreResult<bool> {
+        self.settled().await?;
         let sql = if on {
             "INSERT OR IGNORE INTO idea_follows (idea_id, account_id) VALUES (?1, ?2)"
         } else {
@@ -653,6 +746,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn follows(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<bool> {
+        self.settled().await?;
         let found = self
             .db
             .query_optional(
@@ -670,6 +764,7 @@ impl IdeaStore for SqliteIdeas {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<AccountId>> {
+        self.settled().await?;
         let sql = "SELECT account_id FROM idea_follows WHERE idea_id = ?1 AND account_id > ?2
                    ORDER BY account_id LIMIT ?3";
         self.accounts_after(sql, idea.to_string(), after, limit)
@@ -677,6 +772,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn participate(&self, project: &ProjectId, account: &AccountId) -> StoreResult<()> {
+        self.settled().await?;
         self.db
             .run(
                 "INSERT OR IGNORE INTO idea_participants (project_id, account_id) VALUES (?1, ?2)",
@@ -691,6 +787,7 @@ impl IdeaStore for SqliteIdeas {
         after: Option<&AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<AccountId>> {
+        self.settled().await?;
         let sql = "SELECT account_id FROM idea_participants WHERE project_id = ?1
                    AND account_id > ?2 ORDER BY account_id LIMIT ?3";
         self.accounts_after(sql, project.to_string(), after, limit)
@@ -698,6 +795,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn save_score(&self, score: &Score) -> StoreResult<()> {
+        self.settled().await?;
         self.db
             .run(
                 "INSERT INTO idea_scores (idea_id, expert_id, project_id, doc) VALUES (?1, ?2, ?3, ?4)
@@ -713,6 +811,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn scores(&self, project: &ProjectId) -> StoreResult<Vec<Score>> {
+        self.settled().await?;
         self.db
             .query_json_all(
                 "SELECT doc FROM idea_scores WHERE project_id = ?1 ORDER BY idea_id, expert_id",
@@ -728,6 +827,7 @@ impl IdeaStore for SqliteIdeas {
         moderator: &AccountId,
         entry: &Entry,
     ) -> StoreResult<()> {
+        self.settled().await?;
         self.db
             .run(
                 "INSERT INTO idea_decisions (project_id, idea_id, moderator_id, action, reason, at, day)
@@ -746,6 +846,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn log_counts(&self, project: &ProjectId) -> StoreResult<Vec<Count>> {
+        self.settled().await?;
         let rows = self
             .db
             .query_all(

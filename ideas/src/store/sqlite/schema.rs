@@ -134,6 +134,15 @@ INSERT OR IGNORE INTO idea_participants
     r#"
 DROP INDEX IF EXISTS idea_supports_account;
 "#,
+    // Supports reach the tables through a journal (`supports.rs`): the last of its lines the
+    // tables hold, written in the same transaction as the supports.
+    r#"
+CREATE TABLE idea_support_log (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    applied INTEGER NOT NULL
+);
+INSERT INTO idea_support_log (id, applied) VALUES (1, 0);
+"#,
 ];
 
 /// The row of `idea_terms` that counts a project's ideas (term hashes are never negative).

@@ -1,0 +1,432 @@
+//! Supports through a journal: a support is answered once its line is in the journal beside the
+//! database (core's [`Journal`]: one `write(2)`, as durable as a commit under
+//! `synchronous=NORMAL`), and reaches the tables a few milliseconds later, in a batch with the
+//! supports around it. The request does not wait for the writer thread, its commit or the
+//! hand-offs to and from it: about half of what a support cost.
+//!
+//! What keeps this the same store as the direct write:
+//! - **Once per resident.** A support is new only when neither the tables nor the supports still
+//!   waiting (`claims`) hold it. The tables are read on the calling thread, with the number of
+//!   the last line they hold in the same snapshot, so a waiting support already committed is
+//!   not counted twice; and read again should a batch have left the waiting ones meanwhile
+//!   (`generation`), so that no support passes between the two.
+//! - **Counts.** The count answered is the idea's stored count plus its supports still waiting
+//!   that the snapshot did not hold.
+//! - **Every other method of the store settles first** ([`SupportLog::settle`]): while supports
+//!   wait, it applies them before it reads or writes, so it sees the store as if each support
+//!   had been written when answered (a withdrawal, a merge, a page's counts).
+//! - **A crash.** The applied batch records its last line in `idea_support_log` in the same
+//!   transaction. On the next start the journal's lines past it are applied before the store
+//!   is used (`kill -9` loses no acknowledged support).
+//! - **One writer of a journal.** The journal is locked while open; a second store on the same
+//!   database (another process, or a second open in this one) writes straight to the tables,
+//!   as does a store under `VECHE_SQLITE_SYNC=full`, whose commits are fsynced and whose
+//!   supports the journal would not match.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use rusqlite::{params, Connection};
+use tokio::sync::Notify;
+use veche_core::storage::{CachedStatements, Journal, Sqlite, SyncMode};
+use veche_core::{StoreError, StoreResult};
+
+use crate::store::{Seen, Supported};
+
+/// The journal's file in the data folder.
+pub(super) const JOURNAL: &str = "ideas-supports.journal";
+/// How long the applier gathers supports before it writes them to the tables.
+const WINDOW: Duration = Duration::from_millis(5);
+/// How long the applier waits after a failed batch before it tries again.
+const RETRY: Duration = Duration::from_secs(1);
+/// The journal is rewritten, down to the lines not yet applied, once it is this long.
+const REWRITE_BYTES: u64 = 1 << 20;
+/// The most supports waiting for the tables; past it a support is written straight to them
+/// (after those waiting), which holds the callers back while the writer catches up.
+const MAX_WAITING: usize = 50_000;
+/// How often a support reads the table again because a batch was applied while it read.
+const MAX_REREADS: usize = 8;
+
+/// The supports answered but not yet in the tables, and their journal.
+pub(super) struct SupportLog {
+    db: Sqlite,
+    state: Mutex<State>,
+    /// How many supports wait (`State::pending`'s length), read without the lock by every other
+    /// method of the store.
+    waiting: AtomicUsize,
+    /// Held while a batch is applied: one batch at a time, in the journal's order.
+    applying: tokio::sync::Mutex<()>,
+    /// Wakes the applier when a support arrives to an empty queue (and when the log is dropped).
+    wake: Arc<Notify>,
+}
+
+struct State {
+    journal: Journal,
+    next_seq: u64,
+    /// Answered, not yet in the tables, in the journal's order.
+    pending: VecDeque<Entry>,
+    /// `(idea, account)` of each pending support, with its line's number.
+    claims: HashMap<(String, String), u64>,
+    /// The line numbers of the pending supports of each idea, in order.
+    per_idea: HashMap<String, VecDeque<u64>>,
+    /// Bumped whenever applied supports leave `pending`.
+    generation: u64,
+}
+
+/// A journal line: one support.
+#[derive(Clone, Debug, PartialEq)]
+struct Entry {
+    seq: u64,
+    idea: String,
+    account: String,
+    at: i64,
+    /// The project the resident takes part in by this support, when not known to already.
+    project: Option<String>,
+}
+
+/// A support as written to the tables.
+pub(super) struct SupportRow<'a> {
+    pub idea: &'a str,
+    pub account: &'a str,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    pub project: Option<&'a str>,
+}
+
+impl Entry {
+    fn row(&self) -> SupportRow<'_> {
+        SupportRow {
+            idea: &self.idea,
+            account: &self.account,
+            at: self.at,
+            project: self.project.as_deref(),
+        }
+    }
+
+    fn line(&self) -> String {
+        let project = self.project.as_deref().unwrap_or(NO_PROJECT);
+        format!(
+            "{} {} {} {} {project}",
+            self.seq, self.idea, self.account, self.at
+        )
+    }
+
+    fn parse(line: &str) -> Option<Entry> {
+        let mut fields = line.split(' ');
+        let seq = fields.next()?.parse().ok()?;
+        let idea = fields.next()?;
+        let account = fields.next()?;
+        let at = fields.next()?.parse().ok()?;
+        let project = fields.next()?;
+        if fields.next().is_some() || !fits(idea) || !fits(account) || project.is_empty() {
+            return None;
+        }
+        Some(Entry {
+            seq,
+            idea: idea.to_string(),
+            account: account.to_string(),
+            at,
+            project: (project != NO_PROJECT).then(|| project.to_string()),
+        })
+    }
+}
+
+const NO_PROJECT: &str = "-";
+
+/// Whether an id can stand in a journal line as a field of its own.
+fn fits(id: &str) -> bool {
+    !id.is_empty() && id != NO_PROJECT && !id.contains(char::is_whitespace)
+}
+
+/// What [`SupportLog::support`] did.
+pub(super) enum Journaled {
+    Done(Supported),
+    /// Not for the journal (an unknown idea, an id the journal cannot hold, a queue full, a
+    /// resident already supporting who must yet be recorded as taking part): write it straight
+    /// to the tables, after [`SupportLog::settle`].
+    Direct,
+}
+
+impl SupportLog {
+    /// Opens the journal beside `db`, applies what an earlier run left in it, and starts the
+    /// applier. `None`: supports are written straight to the tables (see the module's text).
+    pub(super) async fn open(db: &Sqlite) -> StoreResult<Option<Arc<SupportLog>>> {
+        if db.sync_mode() == SyncMode::Full {
+            return Ok(None);
+        }
+        let Some(dir) = db.path().parent() else {
+            return Ok(None);
+        };
+        let Some((mut journal, lines)) = Journal::open(dir, JOURNAL)? else {
+            tracing::info!(
+                "the ideas' supports journal is open elsewhere: supports go straight to the tables"
+            );
+            return Ok(None);
+        };
+        let mut entries = Vec::with_capacity(lines.len());
+        for (n, line) in lines.iter().enumerate() {
+            let entry = Entry::parse(line).ok_or_else(|| {
+                StoreError::Internal(format!(
+                    "line {} of {} is not a support: {line:?}",
+                    n + 1,
+                    dir.join(JOURNAL).display()
+                ))
+            })?;
+            entries.push(entry);
+        }
+        let applied = applied_seq(db).await?;
+        let last = entries.iter().map(|e| e.seq).fold(applied, u64::max);
+        entries.retain(|e| e.seq > applied);
+        if !entries.is_empty() {
+            let count = entries.len();
+            apply(db, entries).await?;
+            tracing::info!(supports = count, "supports from the journal applied");
+        }
+        journal.rewrite([])?;
+        let wake = Arc::new(Notify::new());
+        let log = Arc::new(SupportLog {
+            db: db.clone(),
+            state: Mutex::new(State {
+                journal,
+                next_seq: last + 1,
+                pending: VecDeque::new(),
+                claims: HashMap::new(),
+                per_idea: HashMap::new(),
+                generation: 0,
+            }),
+            waiting: AtomicUsize::new(0),
+            applying: tokio::sync::Mutex::new(()),
+            wake: wake.clone(),
+        });
+        tokio::spawn(applier(Arc::downgrade(&log), wake));
+        Ok(Some(log))
+    }
+
+    /// The resident supports the idea: answered from the table and the supports waiting, the
+    /// support journalled when new. Runs on the calling thread (a point read and a write).
+    /// `seen`: the store's reading in the resident's support check just before, if any (it is
+    /// read here otherwise, and again should it be out of date).
+    pub(super) fn support(
+        &self,
+        idea: &str,
+        account: &str,
+        at: i64,
+        project: Option<&str>,
+        seen: Option<Seen>,
+    ) -> StoreResult<Journaled> {
+        if !fits(idea) || !fits(account) || !project.is_none_or(fits) {
+            return Ok(Journaled::Direct);
+        }
+        let mut seen = seen;
+        for _ in 0..MAX_REREADS {
+            let seen = match seen.take() {
+                Some(seen) => seen,
+                None => match self.read(idea, account)? {
+                    Some(seen) => seen,
+                    None => return Ok(Journaled::Direct),
+                },
+            };
+            let Seen {
+                supports: stored,
+                supported: exists,
+                mark: applied,
+                generation,
+            } = seen;
+            let mut state = self.state()?;
+            if state.generation != generation {
+                continue; // a batch left the waiting ones while the tables were read
+            }
+            // The waiting supports the snapshot does not hold (committed since, or not yet).
+            let waiting = state.per_idea.get(idea).map_or(0, |seqs| {
+                seqs.len() - seqs.partition_point(|seq| *seq <= applied)
+            });
+            let key = (idea.to_string(), account.to_string());
+            let claimed = state.claims.get(&key).is_some_and(|seq| *seq > applied);
+            if exists || claimed {
+                if project.is_some() {
+                    return Ok(Journaled::Direct);
+                }
+                return Ok(Journaled::Done(Supported {
+                    changed: false,
+                    supports: stored + waiting as u64,
+                }));
+            }
+            if state.pending.len() >= MAX_WAITING {
+                return Ok(Journaled::Direct);
+            }
+            let entry = Entry {
+                seq: state.next_seq,
+                idea: key.0.clone(),
+                account: key.1.clone(),
+                at,
+                project: project.map(str::to_string),
+            };
+            state.journal.append(&entry.line())?;
+            state.next_seq += 1;
+            let was_empty = state.pending.is_empty();
+            state.claims.insert(key, entry.seq);
+            let seqs = state.per_idea.entry(entry.idea.clone()).or_default();
+            seqs.push_back(entry.seq);
+            state.pending.push_back(entry);
+            self.waiting.store(state.pending.len(), Ordering::Release);
+            drop(state);
+            if was_empty {
+                self.wake.notify_one();
+            }
+            return Ok(Journaled::Done(Supported {
+                changed: true,
+                supports: stored + waiting as u64 + 1,
+            }));
+        }
+        Ok(Journaled::Direct)
+    }
+
+    /// The generation to read the tables at (see [`Seen`]).
+    pub(super) fn generation(&self) -> StoreResult<u64> {
+        Ok(self.state()?.generation)
+    }
+
+    /// The idea's count, the resident's support and the last line applied, in one snapshot;
+    /// `None` for an unknown idea.
+    fn read(&self, idea: &str, account: &str) -> StoreResult<Option<Seen>> {
+        let generation = self.generation()?;
+        let sql = "SELECT i.supports, EXISTS (SELECT 1 FROM idea_supports
+                       WHERE idea_id = ?1 AND account_id = ?2), l.applied
+                   FROM ideas i, idea_support_log l WHERE i.id = ?1 AND l.id = 1";
+        let row: Option<(i64, bool, i64)> = self.db.lookup_row(sql, [idea, account], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        Ok(row.map(|(supports, supported, applied)| Seen {
+            supports: u64::try_from(supports).unwrap_or(0),
+            supported,
+            mark: u64::try_from(applied).unwrap_or(0),
+            generation,
+        }))
+    }
+
+    /// Applies the supports waiting, if any: afterwards the tables hold every support answered
+    /// before the call.
+    pub(super) async fn settle(&self) -> StoreResult<()> {
+        if self.waiting.load(Ordering::Acquire) == 0 {
+            return Ok(());
+        }
+        self.apply_pending().await
+    }
+
+    async fn apply_pending(&self) -> StoreResult<()> {
+        let _one_at_a_time = self.applying.lock().await;
+        let batch: Vec<Entry> = self.state()?.pending.iter().cloned().collect();
+        let Some(last) = batch.last().map(|e| e.seq) else {
+            return Ok(());
+        };
+        apply(&self.db, batch).await?;
+        let mut state = self.state()?;
+        while state.pending.front().is_some_and(|e| e.seq <= last) {
+            let Some(entry) = state.pending.pop_front() else {
+                break;
+            };
+            if let Some(seqs) = state.per_idea.get_mut(&entry.idea) {
+                seqs.pop_front();
+                if seqs.is_empty() {
+                    state.per_idea.remove(&entry.idea);
+                }
+            }
+            state.claims.remove(&(entry.idea, entry.account));
+        }
+        state.generation += 1;
+        self.waiting.store(state.pending.len(), Ordering::Release);
+        if state.journal.len() > REWRITE_BYTES {
+            let lines: Vec<String> = state.pending.iter().map(Entry::line).collect();
+            if let Err(e) = state.journal.rewrite(lines.iter().map(String::as_str)) {
+                // The lines stay, applied or not: the next start skips those applied.
+                tracing::warn!(error = %e, "the supports' journal could not be rewritten");
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> StoreResult<MutexGuard<'_, State>> {
+        self.state
+            .lock()
+            .map_err(|_| StoreError::Internal("the supports' journal lock is poisoned".into()))
+    }
+}
+
+impl Drop for SupportLog {
+    fn drop(&mut self) {
+        // The applier finds the log gone and ends; what waited is in the journal, applied on
+        // the next start.
+        self.wake.notify_one();
+    }
+}
+
+/// Applies the supports waiting a few milliseconds after the first arrives, until none wait.
+async fn applier(log: Weak<SupportLog>, wake: Arc<Notify>) {
+    loop {
+        wake.notified().await;
+        loop {
+            tokio::time::sleep(WINDOW).await;
+            let Some(log) = log.upgrade() else {
+                return;
+            };
+            match log.apply_pending().await {
+                Ok(()) if log.waiting.load(Ordering::Acquire) == 0 => break,
+                Ok(()) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "supports could not be applied; trying again");
+                    drop(log);
+                    tokio::time::sleep(RETRY).await;
+                }
+            }
+        }
+    }
+}
+
+/// The last journal line the tables hold.
+async fn applied_seq(db: &Sqlite) -> StoreResult<u64> {
+    let sql = "SELECT applied FROM idea_support_log WHERE id = 1";
+    let applied: Option<i64> = db.query_optional(sql, [], |r| r.get(0)).await?;
+    Ok(applied.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+}
+
+/// Writes the supports to the tables as the direct write does, and the last one's line, in
+/// one transaction.
+async fn apply(db: &Sqlite, batch: Vec<Entry>) -> StoreResult<()> {
+    let Some(last) = batch.last().map(|e| e.seq) else {
+        return Ok(());
+    };
+    db.write_rerunnable(move |conn| {
+        for entry in &batch {
+            write_support(conn, &entry.row())?;
+        }
+        conn.execute_cached(
+            "UPDATE idea_support_log SET applied = ?1 WHERE id = 1 AND applied < ?1",
+            [i64::try_from(last).unwrap_or(i64::MAX)],
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// One support's rows: the support, the idea's count when it is new, the participation.
+pub(super) fn write_support(conn: &Connection, entry: &SupportRow<'_>) -> StoreResult<bool> {
+    let added = conn.execute_cached(
+        "INSERT OR IGNORE INTO idea_supports (idea_id, account_id, at) VALUES (?1, ?2, ?3)",
+        params![entry.idea, entry.account, entry.at],
+    )?;
+    if added == 1 {
+        conn.execute_cached(
+            "UPDATE ideas SET supports = supports + 1 WHERE id = ?1",
+            [entry.idea],
+        )?;
+    }
+    if let Some(project) = entry.project {
+        conn.execute_cached(
+            "INSERT OR IGNORE INTO idea_participants (project_id, account_id) VALUES (?1, ?2)",
+            [project, entry.account],
+        )?;
+    }
+    Ok(added == 1)
+}
