@@ -953,8 +953,8 @@ mod journal {
     }
 
     /// A store holding a project and one idea in it.
-    async fn with_an_idea(dir: &Path) -> (Arc<dyn IdeaStore>, Project, Idea) {
-        let store = open_in(dir, SyncMode::Normal).await;
+    async fn with_an_idea(dir: &Path, sync: SyncMode) -> (Arc<dyn IdeaStore>, Project, Idea) {
+        let store = open_in(dir, sync).await;
         let p = project("Парки", Duration::ZERO);
         store.insert_project(&p).await.unwrap();
         let idea = idea_by(
@@ -993,7 +993,7 @@ mod journal {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_support_is_in_the_journal_when_answered_and_what_a_crash_left_is_applied_once() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, p, idea) = with_an_idea(dir.path()).await;
+        let (store, p, idea) = with_an_idea(dir.path(), SyncMode::Normal).await;
         let r: Vec<AccountId> = (0..7).map(|n| resident(n).id).collect();
         let done = store.support(&idea.id, &r[2], clock::now(), Some(&p.id), None);
         assert_eq!(
@@ -1072,7 +1072,7 @@ mod journal {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_line_that_is_not_a_support_stops_the_start_naming_it() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, _, idea) = with_an_idea(dir.path()).await;
+        let (store, _, idea) = with_an_idea(dir.path(), SyncMode::Normal).await;
         drop(store);
         append(dir.path(), &format!("7 {} resident", idea.id));
         let db = Sqlite::open(dir.path(), SyncMode::Normal).unwrap();
@@ -1084,7 +1084,7 @@ mod journal {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_supports_each_answer_their_own_count_and_reads_see_them_all() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, _, idea) = with_an_idea(dir.path()).await;
+        let (store, _, idea) = with_an_idea(dir.path(), SyncMode::Normal).await;
         let residents: Vec<AccountId> = (100..1100).map(|n| resident(n).id).collect();
         let supports = residents.iter().map(|r| {
             let store = store.clone();
@@ -1123,7 +1123,7 @@ mod journal {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_second_store_and_a_fully_synced_one_write_straight_to_the_tables() {
         let dir = tempfile::tempdir().unwrap();
-        let (first, _, idea) = with_an_idea(dir.path()).await;
+        let (first, _, idea) = with_an_idea(dir.path(), SyncMode::Normal).await;
         // The journal is the first store's: the second writes to the tables, and the first
         // reads its support at once.
         let second = open_in(dir.path(), SyncMode::Normal).await;
@@ -1138,17 +1138,7 @@ mod journal {
         drop((first, second));
 
         let full = tempfile::tempdir().unwrap();
-        let store = open_in(full.path(), SyncMode::Full).await;
-        let p = project("Дворы", Duration::ZERO);
-        store.insert_project(&p).await.unwrap();
-        let idea = idea_by(
-            &p,
-            &resident(1),
-            "Скамейки",
-            "Поставить скамейки.",
-            Duration::ZERO,
-        );
-        submit(&store, &idea).await;
+        let (store, _, idea) = with_an_idea(full.path(), SyncMode::Full).await;
         let done = store
             .support(&idea.id, &bob, clock::now(), None, None)
             .await

@@ -119,14 +119,7 @@ impl Journal {
             text.push_str(line);
             text.push('\n');
         }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .open(&next)
-            .map_err(|e| cannot("create", &next, e))?;
-        file.write_all(text.as_bytes())
-            .map_err(|e| cannot("write", &next, e))?;
+        std::fs::write(&next, &text).map_err(|e| cannot("write", &next, e))?;
         std::fs::rename(&next, &self.path).map_err(|e| cannot("rename", &next, e))?;
         self.file = OpenOptions::new()
             .append(true)

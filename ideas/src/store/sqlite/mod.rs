@@ -586,9 +586,13 @@ impl IdeaStore for SqliteIdeas {
         seen: Option<Seen>,
     ) -> StoreResult<Supported> {
         if let Some(log) = self.journal() {
-            let project = participant_of.map(ProjectId::as_str);
-            let at = to_millis(at);
-            match log.support(idea.as_str(), account.as_str(), at, project, seen)? {
+            let row = SupportRow {
+                idea: idea.as_str(),
+                account: account.as_str(),
+                at: to_millis(at),
+                project: participant_of.map(ProjectId::as_str),
+            };
+            match log.support(&row, seen)? {
                 Journaled::Done(done) => return Ok(done),
                 Journaled::Direct => log.settle().await?,
             }

@@ -87,6 +87,7 @@ struct Entry {
 }
 
 /// A support as written to the tables.
+#[derive(Clone, Copy)]
 pub(super) struct SupportRow<'a> {
     pub idea: &'a str,
     pub account: &'a str,
@@ -210,12 +211,15 @@ impl SupportLog {
     /// read here otherwise, and again should it be out of date).
     pub(super) fn support(
         &self,
-        idea: &str,
-        account: &str,
-        at: i64,
-        project: Option<&str>,
+        row: &SupportRow<'_>,
         seen: Option<Seen>,
     ) -> StoreResult<Journaled> {
+        let SupportRow {
+            idea,
+            account,
+            at,
+            project,
+        } = *row;
         if !fits(idea) || !fits(account) || !project.is_none_or(fits) {
             return Ok(Journaled::Direct);
         }
