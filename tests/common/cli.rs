@@ -50,3 +50,63 @@ impl Run {
         self
     }
 }
+
+/// `veche serve` on the store in `data_dir`, on a free loopback port, answering `/healthz`;
+/// killed (SIGKILL) when dropped or by [`Served::kill`].
+pub struct Served {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl Served {
+    /// Starts the server with the extra `env`, and waits (30 s at the most) until it answers.
+    pub async fn start(data_dir: &Path, env: &[(&str, &str)]) -> Served {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let mut command = veche(data_dir);
+        command
+            .envs(env.iter().copied())
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
+        let child = command.spawn().expect("start veche serve");
+        let mut served = Served {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let client = reqwest::Client::new();
+        let healthz = format!("{}/healthz", served.base);
+        loop {
+            if let Ok(r) = client.get(&healthz).send().await {
+                if r.status().is_success() {
+                    return served;
+                }
+            }
+            if let Ok(Some(status)) = served.child.try_wait() {
+                panic!("veche serve ended before answering: {status}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "veche serve did not answer /healthz within 30 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Kills the server at once (SIGKILL: no shutdown, nothing flushed) and waits for it.
+    pub fn kill(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
