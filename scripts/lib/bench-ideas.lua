@@ -3,9 +3,14 @@
 --   wrk -t T -c C -d Ds -s scripts/lib/bench-ideas.lua http://127.0.0.1:PORT \
 --     -- MODE T LIST_FILE TOKENS_FILE
 --
--- MODE support: every request is `PUT /api/v1/ideas/{id}/support` by a different resident:
---   thread i of T takes the tokens on lines i, i+T, … of TOKENS_FILE, and the ideas of
---   LIST_FILE (one id per line) in turn from its own offset.
+-- MODE support: every request is `PUT /api/v1/ideas/{id}/support`, each a new support: thread
+--   i of T takes the tokens on lines i, i+T, … of TOKENS_FILE in turn, and a resident's k-th
+--   support is of the idea k places after its first (LIST_FILE: one id per line), so no pair
+--   comes twice before every resident has supported every idea. The first ideas of
+--   consecutive requests are consecutive lines of LIST_FILE (ideas in turn: neighbours in the
+--   store, the writes' best case).
+-- MODE support-random: the same, but consecutive requests' ideas are 7,919 lines apart (ideas
+--   at random: every write on pages of its own, the worst case).
 -- MODE get: every request is a GET of the next path of LIST_FILE (one per line), with the
 --   first token of TOKENS_FILE as its bearer ("-": anonymous).
 --
@@ -17,6 +22,8 @@ dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "bench-common.
 
 function init(args)
   mode = args[1]
+  supporting = mode == "support" or mode == "support-random"
+  spread = mode == "support-random" and 7919 or 1
   local nthreads = tonumber(args[2])
   local list = {}
   for line in io.lines(args[3]) do
@@ -27,13 +34,13 @@ function init(args)
   if args[4] ~= "-" then
     local n = 0
     for line in io.lines(args[4]) do
-      if line ~= "" and (mode ~= "support" or n % nthreads == tid) then
+      if line ~= "" and (not supporting or n % nthreads == tid) then
         tokens[#tokens + 1] = line
       end
       n = n + 1
     end
   end
-  if #items == 0 or (mode == "support" and #tokens == 0) then
+  if #items == 0 or (supporting and #tokens == 0) then
     io.stderr:write("bench-ideas.lua: nothing to send for thread " .. tid .. "\n")
     os.exit(1)
   end
@@ -43,9 +50,11 @@ end
 
 function request()
   sent = sent + 1
-  if mode == "support" then
-    local token = tokens[(sent - 1) % #tokens + 1]
-    local idea = items[(tid * 7919 + sent) % #items + 1]
+  if supporting then
+    local r = (sent - 1) % #tokens
+    local k = math.floor((sent - 1) / #tokens)
+    local token = tokens[r + 1]
+    local idea = items[(tid * 104729 + r * spread + k) % #items + 1]
     return wrk.format("PUT", "/api/v1/ideas/" .. idea .. "/support", {
       ["Authorization"] = "Bearer " .. token,
     })
