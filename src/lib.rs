@@ -90,7 +90,8 @@ impl App {
         find_service(&self.running)
     }
 
-    /// Waits until the server has stopped and drained, and the worker finished its round.
+    /// Waits until the server has stopped and drained and the worker finished its round;
+    /// then each feature writes what it held back (`Running::stopped`).
     pub async fn wait(self) {
         if let Err(e) = self.server.await {
             tracing::error!(error = %e, "server task");
@@ -98,6 +99,11 @@ impl App {
         if let Some(task) = self.worker_task {
             if let Err(e) = task.await {
                 tracing::error!(error = %e, "mail worker task");
+            }
+        }
+        for feature in &self.running {
+            if let Err(e) = feature.stopped().await {
+                tracing::error!(error = format!("{e:#}"), "a feature's stop");
             }
         }
     }

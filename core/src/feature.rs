@@ -118,6 +118,13 @@ pub trait Running: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Called once the server has stopped and drained: writes what the feature answered but
+    /// held back (ideas: the supports waiting in their journal), so that a stopped server's
+    /// database holds it all.
+    async fn stopped(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+
     /// Its service, for the binary's command line and for tests (`App::service::<T>()`).
     fn service(&self) -> Arc<dyn Any + Send + Sync>;
 }
@@ -143,6 +150,11 @@ pub trait FeatureService: Sized + Send + Sync + 'static {
 
     /// Starts its background tasks (they stop on `platform.shutdown`).
     fn spawn_tasks(self: Arc<Self>, _platform: Arc<Platform>) {}
+
+    /// See [`Running::stopped`].
+    async fn stopped(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
 
     /// Seeds its demo data, after the demo accounts exist.
     async fn seed_demo(&self, _platform: &Platform) -> anyhow::Result<()> {
@@ -212,6 +224,13 @@ impl<S: FeatureService> Running for Started<S> {
             .seed_demo(&self.platform)
             .await
             .with_context(|| format!("seeding the demo {}", self.name))
+    }
+
+    async fn stopped(&self) -> anyhow::Result<()> {
+        self.service
+            .stopped()
+            .await
+            .with_context(|| format!("stopping {}", self.name))
     }
 
     fn service(&self) -> Arc<dyn Any + Send + Sync> {

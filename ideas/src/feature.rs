@@ -69,4 +69,10 @@ impl FeatureService for Ideas {
         crate::demo::seed(platform, self).await?;
         Ok(())
     }
+
+    /// The supports answered and still in the journal reach the tables.
+    async fn stopped(&self) -> anyhow::Result<()> {
+        self.store.flush().await?;
+        Ok(())
+    }
 }

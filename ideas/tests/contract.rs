@@ -1070,6 +1070,30 @@ mod journal {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flush_writes_the_waiting_supports_to_the_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _, idea) = with_an_idea(dir.path(), SyncMode::Normal).await;
+        for n in 0..50 {
+            let who = resident(100 + n).id;
+            let done = store.support(&idea.id, &who, clock::now(), None, None);
+            assert!(done.await.unwrap().changed);
+        }
+        // Right away, well inside the applier's few milliseconds: the flush writes them.
+        store.flush().await.unwrap();
+        // Read past the store (which would apply them itself before reading).
+        let raw = rusqlite::Connection::open(dir.path().join("veche.sqlite3")).unwrap();
+        let count = |sql: &str| -> i64 {
+            raw.query_row(sql, [idea.id.as_str()], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(
+            count("SELECT COUNT(*) FROM idea_supports WHERE idea_id = ?1"),
+            50
+        );
+        assert_eq!(count("SELECT supports FROM ideas WHERE id = ?1"), 50);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_line_that_is_not_a_support_stops_the_start_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let (store, _, idea) = with_an_idea(dir.path(), SyncMode::Normal).await;

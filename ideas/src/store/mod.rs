@@ -261,6 +261,11 @@ pub trait IdeaStore: Send + Sync + 'static {
         account: &AccountId,
         ideas: &[IdeaId],
     ) -> StoreResult<BTreeSet<IdeaId>>;
+    /// Writes to the tables what the store answered and holds back (SQLite: the supports in
+    /// its journal; MongoDB holds nothing back).
+    async fn flush(&self) -> StoreResult<()> {
+        Ok(())
+    }
     /// Moves the supports of `from` to `into`, a resident supporting both counted once, and
     /// sets both counts from the supports (idempotent: a merge interrupted half-way is
     /// finished by running it again). Returns `into`'s count.

@@ -620,6 +620,10 @@ impl IdeaStore for SqliteIdeas {
             .await
     }
 
+    async fn flush(&self) -> StoreResult<()> {
+        self.settled().await
+    }
+
     async fn supported(
         &self,
         account: &AccountId,
