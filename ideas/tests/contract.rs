@@ -1144,6 +1144,123 @@ mod journal {
         assert!(stored.contains(&idea.id));
     }
 
+    async fn support(store: &Arc<dyn IdeaStore>, idea: &IdeaId, who: &AccountId) -> Supported {
+        store
+            .support(idea, who, clock::now(), None, None)
+            .await
+            .unwrap()
+    }
+
+    fn new(supports: u64) -> Supported {
+        Supported {
+            changed: true,
+            supports,
+        }
+    }
+
+    fn again(supports: u64) -> Supported {
+        Supported {
+            changed: false,
+            supports,
+        }
+    }
+
+    // After its first support an idea's supports by new residents are answered from memory:
+    // every other write to it must make the next one read the tables again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn supports_from_memory_stay_exact_across_withdrawals_and_merges() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, p, idea) = with_an_idea(dir.path(), SyncMode::Normal).await;
+        let into = idea_by(
+            &p,
+            &resident(2),
+            "Горка",
+            "Построить горку.",
+            Duration::ZERO,
+        );
+        submit(&store, &into).await;
+        let r: Vec<AccountId> = (10..20).map(|n| resident(n).id).collect();
+        for (n, who) in r[..5].iter().enumerate() {
+            assert_eq!(support(&store, &idea.id, who).await, new(n as u64 + 1));
+        }
+        assert_eq!(support(&store, &idea.id, &r[0]).await, again(5));
+        assert_eq!(store.withdraw(&idea.id, &r[1]).await.unwrap().supports, 4);
+        assert_eq!(support(&store, &idea.id, &r[5]).await, new(5));
+        // Withdrawn, then again: new again.
+        assert_eq!(support(&store, &idea.id, &r[1]).await, new(6));
+        assert_eq!(support(&store, &idea.id, &r[1]).await, again(6));
+
+        assert_eq!(support(&store, &into.id, &r[6]).await, new(1));
+        assert_eq!(store.move_supports(&idea.id, &into.id).await.unwrap(), 7);
+        // The target's count known again, then a resident whose support was merged into it:
+        // supported already, though the filter of supports never saw that pair.
+        assert_eq!(support(&store, &into.id, &r[7]).await, new(8));
+        assert_eq!(support(&store, &into.id, &r[0]).await, again(8));
+        assert_eq!(support(&store, &into.id, &r[8]).await, new(9));
+        assert_eq!(support(&store, &idea.id, &r[9]).await, new(1));
+        store.flush().await.unwrap();
+        assert_eq!(store.idea(&into.id).await.unwrap().unwrap().supports, 9);
+        assert_eq!(store.idea(&idea.id).await.unwrap().unwrap().supports, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_support_check_from_memory_sees_a_decision_and_a_project_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, p, idea) = with_an_idea(dir.path(), SyncMode::Normal).await;
+        let who = resident(30).id;
+        let check = |store: Arc<dyn IdeaStore>, id: IdeaId, who: AccountId| async move {
+            store.support_check(&id, &who).await.unwrap().unwrap()
+        };
+        let first = check(store.clone(), idea.id.clone(), who.clone()).await;
+        assert!(first.seen.is_some(), "the first check reads the tables");
+        let known = check(store.clone(), idea.id.clone(), who.clone()).await;
+        assert_eq!(known.seen, None, "the second is answered from memory");
+        assert_eq!((known.head, known.project_version), (first.head, p.version));
+
+        let stored = store.idea(&idea.id).await.unwrap().unwrap();
+        let rejected = Idea {
+            status: Status::Rejected,
+            version: stored.version + 1,
+            ..stored.clone()
+        };
+        assert!(store
+            .replace_idea(&rejected, stored.version, None)
+            .await
+            .unwrap());
+        let after = check(store.clone(), idea.id.clone(), who.clone()).await;
+        assert_eq!(after.head.status, Status::Rejected);
+
+        let edited = Project {
+            version: p.version + 1,
+            ..p.clone()
+        };
+        // Known again first, then the edit.
+        check(store.clone(), idea.id.clone(), who.clone()).await;
+        assert!(store.replace_project(&edited, p.version).await.unwrap());
+        let after = check(store.clone(), idea.id.clone(), who.clone()).await;
+        assert_eq!(after.project_version, p.version + 1);
+    }
+
+    // Another process writing supports to the same database (here a second store, which has
+    // no journal) is found out at the first store's next batch, which then reads the tables.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn supports_another_store_wrote_stop_the_answers_from_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, _, idea) = with_an_idea(dir.path(), SyncMode::Normal).await;
+        let (ann, bob, cid) = (resident(40).id, resident(41).id, resident(42).id);
+        assert_eq!(support(&first, &idea.id, &ann).await, new(1));
+        first.flush().await.unwrap();
+        let second = open_in(dir.path(), SyncMode::Normal).await;
+        assert_eq!(support(&second, &idea.id, &bob).await, new(2));
+        // Until its next batch the first store does not know of Bob: Cid's support is new, and
+        // its count may miss Bob's (the tables' stays right).
+        assert!(support(&first, &idea.id, &cid).await.changed);
+        first.flush().await.unwrap();
+        // Bob's support, which the first store's filter never saw: read from the tables.
+        assert_eq!(support(&first, &idea.id, &bob).await, again(3));
+        assert_eq!(first.idea(&idea.id).await.unwrap().unwrap().supports, 3);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_second_store_and_a_fully_synced_one_write_straight_to_the_tables() {
         let dir = tempfile::tempdir().unwrap();

@@ -39,6 +39,8 @@ const LOOKUP_CONNECTIONS: usize = 16;
 /// (`SQLITE_MAX_MMAP_SIZE`, 2 GiB less 64 KiB); a larger file is read through the map as far
 /// as it reaches and with `pread` beyond.
 const MMAP_BYTES: i64 = 0x7fff_0000;
+/// The writer connection's page cache, in KiB.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
 /// Statements kept prepared per connection (every statement of every store fits).
 const STATEMENT_CACHE: usize = 256;
 
@@ -107,6 +109,9 @@ impl Sqlite {
         conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
         // Each write job runs in a savepoint: its statement journal stays in memory.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // A batch of writes at random places dirties a page or more per row; past the default
+        // 2 MiB cache they spill to the WAL in the middle of the transaction and are read back.
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         std::thread::Builder::new()
             .name("sqlite-writer".into())

@@ -24,10 +24,11 @@ use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason,
 use crate::similar::Fingerprint;
 
 mod schema;
+mod seen;
 mod supports;
 
 use schema::*;
-use supports::{Journaled, SupportLog, SupportRow};
+use supports::{Changing, Journaled, SupportLog, SupportRow};
 
 /// The most ideas one band key brings to an idea's duplicate candidates.
 const BAND_FANOUT: usize = 50;
@@ -60,6 +61,12 @@ impl SqliteIdeas {
 
     fn journal(&self) -> Option<&SupportLog> {
         self.supports.get().and_then(Option::as_deref)
+    }
+
+    /// Marks a write to these ideas and projects as under way for the journal's memory (see
+    /// `supports.rs`), until the guard is dropped.
+    fn changing(&self, ideas: &[&str], projects: &[&str]) -> Option<Changing<'_>> {
+        self.journal().map(|log| log.changing(ideas, projects))
     }
 
     /// Every method but a support's own settles first: the supports answered and still
@@ -161,6 +168,7 @@ impl IdeaStore for SqliteIdeas {
     }
 
     async fn replace_project(&self, project: &Project, expected: u64) -> StoreResult<bool> {
+        let _changing = self.changing(&[], &[project.id.as_str()]);
         let sql = "UPDATE idea_projects SET published = ?2, version = ?3, doc = ?4
                    WHERE id = ?1 AND version = ?5";
         let row = (project.id.to_string(), project.published, project.version);
@@ -227,6 +235,15 @@ impl IdeaStore for SqliteIdeas {
     ) -> StoreResult<Option<SupportCheck>> {
         // The journal's generation before the reading, which holds the count, the resident's
         // support and the journal's last line applied in one snapshot (see `supports.rs`).
+        if let Some(log) = self.journal() {
+            if let Some((head, project_version)) = log.known_head(id.as_str())? {
+                return Ok(Some(SupportCheck {
+                    head,
+                    project_version,
+                    seen: None,
+                }));
+            }
+        }
         let generation = self.journal().map(SupportLog::generation).transpose()?;
         let sql = "SELECT i.project_id, i.author_id, i.status, p.version, i.supports,
                           EXISTS (SELECT 1 FROM idea_supports
@@ -249,21 +266,23 @@ impl IdeaStore for SqliteIdeas {
                     r.get(6)?,
                 ))
             })?;
-        row.map(
-            |(project, author, status, version, supports, supported, applied)| {
-                Ok(SupportCheck {
-                    head: head_from(id, &project, &author, &status)?,
-                    project_version: u64::try_from(version).unwrap_or_default(),
-                    seen: generation.map(|generation| Seen {
-                        supports: u64::try_from(supports).unwrap_or_default(),
-                        supported,
-                        mark: u64::try_from(applied).unwrap_or_default(),
-                        generation,
-                    }),
-                })
-            },
-        )
-        .transpose()
+        let Some((project, author, status, version, supports, supported, applied)) = row else {
+            return Ok(None);
+        };
+        let check = SupportCheck {
+            head: head_from(id, &project, &author, &status)?,
+            project_version: u64::try_from(version).unwrap_or_default(),
+            seen: generation.map(|generation| Seen {
+                supports: u64::try_from(supports).unwrap_or_default(),
+                supported,
+                mark: u64::try_from(applied).unwrap_or_default(),
+                generation,
+            }),
+        };
+        if let (Some(log), Some(generation)) = (self.journal(), generation) {
+            log.learn_head(&check.head, check.project_version, generation)?;
+        }
+        Ok(Some(check))
     }
 
     async fn replace_idea(
@@ -273,6 +292,7 @@ impl IdeaStore for SqliteIdeas {
         index: Option<&IdeaIndex>,
     ) -> StoreResult<bool> {
         self.settled().await?;
+        let _changing = self.changing(&[idea.id.as_str()], &[]);
         let mut values = idea_values(idea)?;
         let changing = &IDEA_COLUMNS[2..];
         let sets: Vec<String> = changing
@@ -596,12 +616,16 @@ impl IdeaStore for SqliteIdeas {
                 Journaled::Done(done) => return Ok(done),
                 Journaled::Direct => log.settle().await?,
             }
+            let _changing = log.changing(&[idea.as_str()], &[]);
+            log.seen_directly(idea.as_str(), account.as_str())?;
+            return self.support_now(idea, account, at, participant_of).await;
         }
         self.support_now(idea, account, at, participant_of).await
     }
 
     async fn withdraw(&self, idea: &IdeaId, account: &AccountId) -> StoreResult<Supported> {
         self.settled().await?;
+        let _changing = self.changing(&[idea.as_str()], &[]);
         let (idea, account) = (idea.to_string(), account.to_string());
         self.db
             .write_rerunnable(move |conn| {
@@ -650,6 +674,10 @@ impl IdeaStore for SqliteIdeas {
 
     async fn move_supports(&self, from: &IdeaId, into: &IdeaId) -> StoreResult<u64> {
         self.settled().await?;
+        let _changing = self.changing(&[from.as_str(), into.as_str()], &[]);
+        if let Some(log) = self.journal() {
+            log.merging_into(into.as_str())?;
+        }
         let (from, into) = (from.to_string(), into.to_string());
         self.db
             .write(move |conn| {

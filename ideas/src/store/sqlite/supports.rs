@@ -18,12 +18,22 @@
 //! - **A crash.** The applied batch records its last line in `idea_support_log` in the same
 //!   transaction. On the next start the journal's lines past it are applied before the store
 //!   is used (`kill -9` loses no acknowledged support).
+//! - **From memory.** Once a support has read an idea from the tables, the log keeps its head,
+//!   its project's version and its count (`Known`), and a filter of every `(idea, resident)`
+//!   the tables or the journal hold ([`SeenFilter`], built from the tables at the start). The
+//!   next support of that idea by a resident the filter has never seen is answered without
+//!   reading the tables. Every other write to an idea or a project (an edit, a moderation, a
+//!   withdrawal, a merge, a support written straight to the tables) forgets what is known of
+//!   it while it runs and once it is done ([`Changing`]), so that such a support reads again.
+//!   Should the tables ever hold a support the filter said was new — another process writing
+//!   this database, seen by `PRAGMA data_version` on the writer's connection — the log stops
+//!   answering from memory.
 //! - **One writer of a journal.** The journal is locked while open; a second store on the same
 //!   database (another process, or a second open in this one) writes straight to the tables,
 //!   as does a store under `VECHE_SQLITE_SYNC=full`, whose commits are fsynced and whose
 //!   supports the journal would not match.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -33,6 +43,8 @@ use tokio::sync::Notify;
 use veche_core::storage::{CachedStatements, Journal, Sqlite, SyncMode};
 use veche_core::{StoreError, StoreResult};
 
+use super::seen::SeenFilter;
+use crate::model::IdeaHead;
 use crate::store::{Seen, Supported};
 
 /// The journal's file in the data folder.
@@ -48,6 +60,9 @@ const REWRITE_BYTES: u64 = 1 << 20;
 const MAX_WAITING: usize = 50_000;
 /// How often a support reads the table again because a batch was applied while it read.
 const MAX_REREADS: usize = 8;
+/// The most ideas (and projects) whose heads and counts are kept; past it they are forgotten
+/// and read again.
+const MAX_KNOWN: usize = 250_000;
 
 /// The supports answered but not yet in the tables, and their journal.
 pub(super) struct SupportLog {
@@ -71,8 +86,120 @@ struct State {
     claims: HashMap<(String, String), u64>,
     /// The line numbers of the pending supports of each idea, in order.
     per_idea: HashMap<String, VecDeque<u64>>,
-    /// Bumped whenever applied supports leave `pending`.
+    /// Bumped whenever applied supports leave `pending`, and whenever a write of another kind
+    /// starts or ends ([`Changing`]).
     generation: u64,
+    known: Known,
+    /// `PRAGMA data_version` on the writer's connection at the last batch: it changes only when
+    /// another connection (another process) commits.
+    data_version: Option<i64>,
+}
+
+/// What the log answers a support from without reading the tables.
+struct Known {
+    /// Each idea's head as the tables hold it.
+    heads: HashMap<String, IdeaHead>,
+    /// Each project's version.
+    versions: HashMap<String, u64>,
+    /// Each idea's supports: those in the tables and those waiting.
+    counts: HashMap<String, u64>,
+    /// Ideas and projects with a write of another kind under way (how many).
+    changing_ideas: HashMap<String, usize>,
+    changing_projects: HashMap<String, usize>,
+    /// Ideas that supports were merged into: rows the filter was not given.
+    merged_into: HashSet<String>,
+    seen: SeenFilter,
+    /// False once the tables held a support answered as new (see the module's text).
+    trusted: bool,
+}
+
+impl Known {
+    /// The idea's count when the resident's support of it is certainly new.
+    fn count_if_new(&self, idea: &str, account: &str) -> Option<u64> {
+        if !self.trusted
+            || self.changing_ideas.contains_key(idea)
+            || self.merged_into.contains(idea)
+        {
+            return None;
+        }
+        let count = *self.counts.get(idea)?;
+        (!self.seen.may_hold(idea, account)).then_some(count)
+    }
+
+    fn learn_count(&mut self, idea: &str, count: u64) {
+        if !self.trusted || self.changing_ideas.contains_key(idea) {
+            return;
+        }
+        if self.counts.len() >= MAX_KNOWN && !self.counts.contains_key(idea) {
+            self.counts.clear();
+        }
+        self.counts.insert(idea.to_string(), count);
+    }
+
+    fn forget(&mut self, ideas: &[String], projects: &[String]) {
+        for idea in ideas {
+            self.heads.remove(idea);
+            self.counts.remove(idea);
+        }
+        for project in projects {
+            self.versions.remove(project);
+        }
+    }
+
+    fn distrust(&mut self) {
+        if self.trusted {
+            tracing::warn!(
+                "another process writes the ideas' supports to this database: supports now read \
+                 the tables"
+            );
+        }
+        self.trusted = false;
+        self.heads.clear();
+        self.versions.clear();
+        self.counts.clear();
+    }
+}
+
+/// A write of another kind to ideas or projects, under way: what the log knows of them is
+/// forgotten at its start and at its end (see [`SupportLog::changing`]).
+pub(super) struct Changing<'a> {
+    log: &'a SupportLog,
+    ideas: Vec<String>,
+    projects: Vec<String>,
+}
+
+impl Changing<'_> {
+    fn mark(&self, starting: bool) {
+        // A poisoned lock stops every support anyway.
+        let Ok(mut state) = self.log.state.lock() else {
+            return;
+        };
+        let known = &mut state.known;
+        for (ids, changing) in [
+            (&self.ideas, &mut known.changing_ideas),
+            (&self.projects, &mut known.changing_projects),
+        ] {
+            for id in ids {
+                if starting {
+                    *changing.entry(id.clone()).or_default() += 1;
+                } else if let Some(n) = changing.get_mut(id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        changing.remove(id);
+                    }
+                }
+            }
+        }
+        known.forget(&self.ideas, &self.projects);
+        // A support reading the tables across this write reads them again.
+        state.generation += 1;
+    }
+}
+
+impl Drop for Changing<'_> {
+    fn drop(&mut self) {
+        self.mark(false);
+    }
 }
 
 /// A journal line: one support.
@@ -186,6 +313,15 @@ impl SupportLog {
             tracing::info!(supports = count, "supports from the journal applied");
         }
         journal.rewrite([])?;
+        // The writer's mark first, the filter's reading after it: whatever another connection
+        // commits past the reading moves the mark.
+        let data_version = db.write(data_version).await?;
+        let seen = db.read(filter_from_tables).await?;
+        tracing::info!(
+            pairs = seen.pairs(),
+            bytes = seen.bytes(),
+            "supports filter built from the tables"
+        );
         let wake = Arc::new(Notify::new());
         let log = Arc::new(SupportLog {
             db: db.clone(),
@@ -196,6 +332,17 @@ impl SupportLog {
                 claims: HashMap::new(),
                 per_idea: HashMap::new(),
                 generation: 0,
+                known: Known {
+                    heads: HashMap::new(),
+                    versions: HashMap::new(),
+                    counts: HashMap::new(),
+                    changing_ideas: HashMap::new(),
+                    changing_projects: HashMap::new(),
+                    merged_into: HashSet::new(),
+                    seen,
+                    trusted: true,
+                },
+                data_version: Some(data_version),
             }),
             waiting: AtomicUsize::new(0),
             applying: tokio::sync::Mutex::new(()),
@@ -206,9 +353,9 @@ impl SupportLog {
     }
 
     /// The resident supports the idea: answered from the table and the supports waiting, the
-    /// support journalled when new. Runs on the calling thread (a point read and a write).
-    /// `seen`: the store's reading in the resident's support check just before, if any (it is
-    /// read here otherwise, and again should it be out of date).
+    /// support journalled when new. Runs on the calling thread (a point read, if any, and a
+    /// write). `seen`: the store's reading in the resident's support check just before, if any
+    /// (it is read here otherwise, and again should it be out of date).
     pub(super) fn support(
         &self,
         row: &SupportRow<'_>,
@@ -217,8 +364,8 @@ impl SupportLog {
         let SupportRow {
             idea,
             account,
-            at,
             project,
+            ..
         } = *row;
         if !fits(idea) || !fits(account) || !project.is_none_or(fits) {
             return Ok(Journaled::Direct);
@@ -227,10 +374,17 @@ impl SupportLog {
         for _ in 0..MAX_REREADS {
             let seen = match seen.take() {
                 Some(seen) => seen,
-                None => match self.read(idea, account)? {
-                    Some(seen) => seen,
-                    None => return Ok(Journaled::Direct),
-                },
+                None => {
+                    let state = self.state()?;
+                    if let Some(count) = state.known.count_if_new(idea, account) {
+                        return self.journal(state, row, count);
+                    }
+                    drop(state);
+                    match self.read(idea, account)? {
+                        Some(seen) => seen,
+                        None => return Ok(Journaled::Direct),
+                    }
+                }
             };
             let Seen {
                 supports: stored,
@@ -240,51 +394,138 @@ impl SupportLog {
             } = seen;
             let mut state = self.state()?;
             if state.generation != generation {
-                continue; // a batch left the waiting ones while the tables were read
+                continue; // a batch left the waiting ones, or a write began, while it read
+            }
+            if state.known.changing_ideas.contains_key(idea) {
+                // Another write to the idea is under way: after it, through the writer.
+                return Ok(Journaled::Direct);
             }
             // The waiting supports the snapshot does not hold (committed since, or not yet).
             let waiting = state.per_idea.get(idea).map_or(0, |seqs| {
                 seqs.len() - seqs.partition_point(|seq| *seq <= applied)
             });
-            let key = (idea.to_string(), account.to_string());
-            let claimed = state.claims.get(&key).is_some_and(|seq| *seq > applied);
+            let count = stored + waiting as u64;
+            let claimed = state
+                .claims
+                .get(&(idea.to_string(), account.to_string()))
+                .is_some_and(|seq| *seq > applied);
             if exists || claimed {
                 if project.is_some() {
                     return Ok(Journaled::Direct);
                 }
+                state.known.learn_count(idea, count);
                 return Ok(Journaled::Done(Supported {
                     changed: false,
-                    supports: stored + waiting as u64,
+                    supports: count,
                 }));
             }
-            if state.pending.len() >= MAX_WAITING {
-                return Ok(Journaled::Direct);
-            }
-            let entry = Entry {
-                seq: state.next_seq,
-                idea: key.0.clone(),
-                account: key.1.clone(),
-                at,
-                project: project.map(str::to_string),
-            };
-            state.journal.append(&entry.line())?;
-            state.next_seq += 1;
-            let was_empty = state.pending.is_empty();
-            state.claims.insert(key, entry.seq);
-            let seqs = state.per_idea.entry(entry.idea.clone()).or_default();
-            seqs.push_back(entry.seq);
-            state.pending.push_back(entry);
-            self.waiting.store(state.pending.len(), Ordering::Release);
-            drop(state);
-            if was_empty {
-                self.wake.notify_one();
-            }
-            return Ok(Journaled::Done(Supported {
-                changed: true,
-                supports: stored + waiting as u64 + 1,
-            }));
+            return self.journal(state, row, count);
         }
         Ok(Journaled::Direct)
+    }
+
+    /// Journals a new support of an idea that had `count` supports.
+    fn journal(
+        &self,
+        mut state: MutexGuard<'_, State>,
+        row: &SupportRow<'_>,
+        count: u64,
+    ) -> StoreResult<Journaled> {
+        if state.pending.len() >= MAX_WAITING {
+            return Ok(Journaled::Direct);
+        }
+        let entry = Entry {
+            seq: state.next_seq,
+            idea: row.idea.to_string(),
+            account: row.account.to_string(),
+            at: row.at,
+            project: row.project.map(str::to_string),
+        };
+        state.journal.append(&entry.line())?;
+        state.next_seq += 1;
+        let was_empty = state.pending.is_empty();
+        state.known.seen.insert(row.idea, row.account);
+        state.known.learn_count(row.idea, count + 1);
+        state
+            .claims
+            .insert((entry.idea.clone(), entry.account.clone()), entry.seq);
+        let seqs = state.per_idea.entry(entry.idea.clone()).or_default();
+        seqs.push_back(entry.seq);
+        state.pending.push_back(entry);
+        self.waiting.store(state.pending.len(), Ordering::Release);
+        drop(state);
+        if was_empty {
+            self.wake.notify_one();
+        }
+        Ok(Journaled::Done(Supported {
+            changed: true,
+            supports: count + 1,
+        }))
+    }
+
+    /// The idea's head and its project's version, when known (see the module's text).
+    pub(super) fn known_head(&self, idea: &str) -> StoreResult<Option<(IdeaHead, u64)>> {
+        let state = self.state()?;
+        let known = &state.known;
+        if !known.trusted {
+            return Ok(None);
+        }
+        Ok(known.heads.get(idea).and_then(|head| {
+            let version = known.versions.get(head.project_id.as_str())?;
+            Some((head.clone(), *version))
+        }))
+    }
+
+    /// Keeps the idea's head and its project's version, read from the tables at `generation`.
+    pub(super) fn learn_head(
+        &self,
+        head: &IdeaHead,
+        version: u64,
+        generation: u64,
+    ) -> StoreResult<()> {
+        let mut state = self.state()?;
+        if state.generation != generation {
+            return Ok(()); // something moved while it was read
+        }
+        let (idea, project) = (head.id.as_str(), head.project_id.as_str());
+        let known = &mut state.known;
+        if !known.trusted
+            || known.changing_ideas.contains_key(idea)
+            || known.changing_projects.contains_key(project)
+        {
+            return Ok(());
+        }
+        if known.heads.len() >= MAX_KNOWN && !known.heads.contains_key(idea) {
+            known.heads.clear();
+            known.versions.clear();
+        }
+        known.heads.insert(idea.to_string(), head.clone());
+        known.versions.insert(project.to_string(), version);
+        Ok(())
+    }
+
+    /// Marks a write of another kind to these ideas and projects as under way, until the
+    /// guard is dropped: what is known of them is forgotten (see the module's text).
+    pub(super) fn changing(&self, ideas: &[&str], projects: &[&str]) -> Changing<'_> {
+        let changing = Changing {
+            log: self,
+            ideas: ideas.iter().map(|i| i.to_string()).collect(),
+            projects: projects.iter().map(|p| p.to_string()).collect(),
+        };
+        changing.mark(true);
+        changing
+    }
+
+    /// A support about to be written straight to the tables (the filter must hold it first).
+    pub(super) fn seen_directly(&self, idea: &str, account: &str) -> StoreResult<()> {
+        self.state()?.known.seen.insert(idea, account);
+        Ok(())
+    }
+
+    /// Supports are about to be merged into the idea: rows the filter is not given.
+    pub(super) fn merging_into(&self, idea: &str) -> StoreResult<()> {
+        self.state()?.known.merged_into.insert(idea.to_string());
+        Ok(())
     }
 
     /// The generation to read the tables at (see [`Seen`]).
@@ -325,8 +566,15 @@ impl SupportLog {
         let Some(last) = batch.last().map(|e| e.seq) else {
             return Ok(());
         };
-        apply(&self.db, batch).await?;
+        let applied = apply(&self.db, batch).await?;
         let mut state = self.state()?;
+        let foreign = state
+            .data_version
+            .is_some_and(|mark| mark != applied.data_version);
+        if foreign || applied.not_new > 0 {
+            state.known.distrust();
+        }
+        state.data_version = Some(applied.data_version);
         while state.pending.front().is_some_and(|e| e.seq <= last) {
             let Some(entry) = state.pending.pop_front() else {
                 break;
@@ -395,23 +643,57 @@ async fn applied_seq(db: &Sqlite) -> StoreResult<u64> {
     Ok(applied.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
+/// What [`apply`] found.
+struct Applied {
+    /// Supports the tables held already.
+    not_new: usize,
+    /// The writer connection's `PRAGMA data_version` in the batch's transaction.
+    data_version: i64,
+}
+
 /// Writes the supports to the tables as the direct write does, and the last one's line, in
 /// one transaction.
-async fn apply(db: &Sqlite, batch: Vec<Entry>) -> StoreResult<()> {
-    let Some(last) = batch.last().map(|e| e.seq) else {
-        return Ok(());
-    };
+async fn apply(db: &Sqlite, batch: Vec<Entry>) -> StoreResult<Applied> {
+    let last = batch.last().map_or(0, |e| e.seq);
     db.write_rerunnable(move |conn| {
+        let mut not_new = 0;
         for entry in &batch {
-            write_support(conn, &entry.row())?;
+            if !write_support(conn, &entry.row())? {
+                not_new += 1;
+            }
         }
         conn.execute_cached(
             "UPDATE idea_support_log SET applied = ?1 WHERE id = 1 AND applied < ?1",
             [i64::try_from(last).unwrap_or(i64::MAX)],
         )?;
-        Ok(())
+        Ok(Applied {
+            not_new,
+            data_version: data_version(conn)?,
+        })
     })
     .await
+}
+
+/// `PRAGMA data_version` of the connection: moved by what other connections commit.
+fn data_version(conn: &Connection) -> StoreResult<i64> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+}
+
+/// The filter of the supports the tables hold, sized for as many again.
+fn filter_from_tables(conn: &Connection) -> StoreResult<SeenFilter> {
+    let planned: f64 = conn.query_row("SELECT TOTAL(supports) FROM ideas", [], |r| r.get(0))?;
+    let mut filter = SeenFilter::with_room_for(planned as u64);
+    let mut statement = conn.prepare("SELECT idea_id, account_id FROM idea_supports")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let text = |i| -> StoreResult<&str> {
+            row.get_ref(i)?
+                .as_str()
+                .map_err(|e| StoreError::Internal(format!("idea_supports: {e}")))
+        };
+        filter.insert(text(0)?, text(1)?);
+    }
+    Ok(filter)
 }
 
 /// One support's rows: the support, the idea's count when it is new, the participation.
