@@ -1241,6 +1241,48 @@ mod journal {
         assert_eq!(after.project_version, p.version + 1);
     }
 
+    // 50,000 supports waiting (the writer held up): the next one waits for a batch rather than
+    // being lost or written past the journal, and is answered once the writer goes on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn past_fifty_thousand_waiting_a_support_waits_for_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Sqlite::open(dir.path(), SyncMode::Normal).unwrap();
+        let store = store::open(&Backend::Sqlite(db.clone())).await.unwrap();
+        let p = project("Парки", Duration::ZERO);
+        store.insert_project(&p).await.unwrap();
+        let idea = idea_by(&p, &resident(1), "Каток", "Залить каток.", Duration::ZERO);
+        submit(&store, &idea).await;
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let holding = tokio::spawn({
+            let db = db.clone();
+            async move {
+                db.write(move |_| {
+                    let _ = held.recv();
+                    Ok(())
+                })
+                .await
+            }
+        });
+        let who = |n: usize| AccountId::from_trusted(format!("01BENCHRESIDENT{n:08}"));
+        for n in 0..50_000 {
+            assert_eq!(support(&store, &idea.id, &who(n)).await, new(n as u64 + 1));
+        }
+        let next = tokio::spawn({
+            let (store, idea, who) = (store.clone(), idea.id.clone(), who(50_000));
+            async move { support(&store, &idea, &who).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!next.is_finished(), "answered while 50,000 wait");
+        release.send(()).unwrap();
+        holding.await.unwrap().unwrap();
+        assert_eq!(next.await.unwrap(), new(50_001));
+        store.flush().await.unwrap();
+        assert_eq!(
+            store.idea(&idea.id).await.unwrap().unwrap().supports,
+            50_001
+        );
+    }
+
     // Another process writing supports to the same database (here a second store, which has
     // no journal) is found out at the first store's next batch, which then reads the tables.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

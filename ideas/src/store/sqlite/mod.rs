@@ -612,10 +612,15 @@ impl IdeaStore for SqliteIdeas {
                 at: to_millis(at),
                 project: participant_of.map(ProjectId::as_str),
             };
-            match log.support(&row, seen)? {
-                Journaled::Done(done) => return Ok(done),
-                Journaled::Direct => log.settle().await?,
+            let mut seen = seen;
+            loop {
+                match log.support(&row, seen.take())? {
+                    Journaled::Done(done) => return Ok(done),
+                    Journaled::Full(batches) => log.batch_after(batches).await?,
+                    Journaled::Direct => break,
+                }
             }
+            log.settle().await?;
             let _changing = log.changing(&[idea.as_str()], &[]);
             log.seen_directly(idea.as_str(), account.as_str())?;
             return self.support_now(idea, account, at, participant_of).await;

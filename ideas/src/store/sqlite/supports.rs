@@ -39,7 +39,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use rusqlite::{params, Connection};
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 use veche_core::storage::{CachedStatements, Journal, Sqlite, SyncMode};
 use veche_core::{StoreError, StoreResult};
 
@@ -55,9 +55,13 @@ const WINDOW: Duration = Duration::from_millis(5);
 const RETRY: Duration = Duration::from_secs(1);
 /// The journal is rewritten, down to the lines not yet applied, once it is this long.
 const REWRITE_BYTES: u64 = 1 << 20;
-/// The most supports waiting for the tables; past it a support is written straight to them
-/// (after those waiting), which holds the callers back while the writer catches up.
+/// The most supports waiting for the tables; past it a support waits for the applier's next
+/// batch, which holds callers to the writer's pace.
 const MAX_WAITING: usize = 50_000;
+/// Supports waiting that make the applier write at once, without its window: the writer is
+/// behind. (A batch takes all that wait: the more it holds, the more of its pages it shares,
+/// so a writer behind catches up.)
+const BEHIND: usize = 512;
 /// How often a support reads the table again because a batch was applied while it read.
 const MAX_REREADS: usize = 8;
 /// The most ideas (and projects) whose heads and counts are kept; past it they are forgotten
@@ -75,6 +79,8 @@ pub(super) struct SupportLog {
     applying: tokio::sync::Mutex<()>,
     /// Wakes the applier when a support arrives to an empty queue (and when the log is dropped).
     wake: Arc<Notify>,
+    /// How many batches were applied: what a support waits on when too many wait.
+    applied: watch::Sender<u64>,
 }
 
 struct State {
@@ -86,6 +92,8 @@ struct State {
     claims: HashMap<(String, String), u64>,
     /// The line numbers of the pending supports of each idea, in order.
     per_idea: HashMap<String, VecDeque<u64>>,
+    /// Batches applied (sent on `SupportLog::applied` too, under this lock).
+    batches: u64,
     /// Bumped whenever applied supports leave `pending`, and whenever a write of another kind
     /// starts or ends ([`Changing`]).
     generation: u64,
@@ -271,9 +279,12 @@ fn fits(id: &str) -> bool {
 /// What [`SupportLog::support`] did.
 pub(super) enum Journaled {
     Done(Supported),
-    /// Not for the journal (an unknown idea, an id the journal cannot hold, a queue full, a
-    /// resident already supporting who must yet be recorded as taking part): write it straight
-    /// to the tables, after [`SupportLog::settle`].
+    /// Too many supports wait: ask again once the applier has applied more batches than this
+    /// ([`SupportLog::batch_after`]).
+    Full(u64),
+    /// Not for the journal (an unknown idea, an id the journal cannot hold, a resident already
+    /// supporting who must yet be recorded as taking part): write it straight to the tables,
+    /// after [`SupportLog::settle`].
     Direct,
 }
 
@@ -331,6 +342,7 @@ impl SupportLog {
                 pending: VecDeque::new(),
                 claims: HashMap::new(),
                 per_idea: HashMap::new(),
+                batches: 0,
                 generation: 0,
                 known: Known {
                     heads: HashMap::new(),
@@ -347,6 +359,7 @@ impl SupportLog {
             waiting: AtomicUsize::new(0),
             applying: tokio::sync::Mutex::new(()),
             wake: wake.clone(),
+            applied: watch::Sender::new(0),
         });
         tokio::spawn(applier(Arc::downgrade(&log), wake));
         Ok(Some(log))
@@ -432,7 +445,7 @@ impl SupportLog {
         count: u64,
     ) -> StoreResult<Journaled> {
         if state.pending.len() >= MAX_WAITING {
-            return Ok(Journaled::Direct);
+            return Ok(Journaled::Full(state.batches));
         }
         let entry = Entry {
             seq: state.next_seq,
@@ -528,6 +541,14 @@ impl SupportLog {
         Ok(())
     }
 
+    /// Returns once more than `batches` batches were applied. While supports wait (as they do
+    /// when [`Journaled::Full`] says so), the applier goes on until none do.
+    pub(super) async fn batch_after(&self, batches: u64) -> StoreResult<()> {
+        let mut applied = self.applied.subscribe();
+        let done = applied.wait_for(|n| *n > batches).await.map(|_| ());
+        done.map_err(|_| StoreError::Internal("the supports' applier stopped".into()))
+    }
+
     /// The generation to read the tables at (see [`Seen`]).
     pub(super) fn generation(&self) -> StoreResult<u64> {
         Ok(self.state()?.generation)
@@ -557,9 +578,17 @@ impl SupportLog {
         if self.waiting.load(Ordering::Acquire) == 0 {
             return Ok(());
         }
-        self.apply_pending().await
+        let target = self.state()?.next_seq;
+        loop {
+            let next = self.state()?.pending.front().map(|e| e.seq);
+            if next.is_none_or(|seq| seq >= target) {
+                return Ok(());
+            }
+            self.apply_pending().await?;
+        }
     }
 
+    /// Applies the supports waiting, if any.
     async fn apply_pending(&self) -> StoreResult<()> {
         let _one_at_a_time = self.applying.lock().await;
         let batch: Vec<Entry> = self.state()?.pending.iter().cloned().collect();
@@ -588,6 +617,8 @@ impl SupportLog {
             state.claims.remove(&(entry.idea, entry.account));
         }
         state.generation += 1;
+        state.batches += 1;
+        self.applied.send_replace(state.batches);
         self.waiting.store(state.pending.len(), Ordering::Release);
         if state.journal.len() > REWRITE_BYTES {
             let lines: Vec<String> = state.pending.iter().map(Entry::line).collect();
@@ -614,15 +645,27 @@ impl Drop for SupportLog {
     }
 }
 
-/// Applies the supports waiting a few milliseconds after the first arrives, until none wait.
+/// Applies the supports waiting a few milliseconds after the first arrives (at once when the
+/// writer is behind), until none wait.
 async fn applier(log: Weak<SupportLog>, wake: Arc<Notify>) {
     loop {
         wake.notified().await;
         loop {
-            tokio::time::sleep(WINDOW).await;
+            // A batch's worth already waiting (the writer is behind): no window.
+            let behind = log
+                .upgrade()
+                .is_some_and(|log| log.waiting.load(Ordering::Acquire) >= BEHIND);
+            if !behind {
+                tokio::time::sleep(WINDOW).await;
+            }
             let Some(log) = log.upgrade() else {
                 return;
             };
+            if log.waiting.load(Ordering::Acquire) == 0 {
+                // Applied meanwhile (a read settled them): hold the log no longer, so that a
+                // store dropped now lets go of its journal at once.
+                break;
+            }
             match log.apply_pending().await {
                 Ok(()) if log.waiting.load(Ordering::Acquire) == 0 => break,
                 Ok(()) => {}
@@ -653,8 +696,12 @@ struct Applied {
 
 /// Writes the supports to the tables as the direct write does, and the last one's line, in
 /// one transaction.
-async fn apply(db: &Sqlite, batch: Vec<Entry>) -> StoreResult<Applied> {
+async fn apply(db: &Sqlite, mut batch: Vec<Entry>) -> StoreResult<Applied> {
     let last = batch.last().map_or(0, |e| e.seq);
+    // In the tables' order (ideas by id, a stable sort): each B-tree is walked forward rather
+    // than at random, about a tenth less of the writer's time at random. A pair stands at most
+    // once in a batch, so the order changes nothing else.
+    batch.sort_by(|a, b| a.idea.cmp(&b.idea));
     db.write_rerunnable(move |conn| {
         let mut not_new = 0;
         for entry in &batch {
