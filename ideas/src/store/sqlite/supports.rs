@@ -578,14 +578,7 @@ impl SupportLog {
         if self.waiting.load(Ordering::Acquire) == 0 {
             return Ok(());
         }
-        let target = self.state()?.next_seq;
-        loop {
-            let next = self.state()?.pending.front().map(|e| e.seq);
-            if next.is_none_or(|seq| seq >= target) {
-                return Ok(());
-            }
-            self.apply_pending().await?;
-        }
+        self.apply_pending().await
     }
 
     /// Applies the supports waiting, if any.
