@@ -411,6 +411,38 @@ async fn ideas_are_filtered_searched_sorted_and_paged(backend: Backend) {
             ("Велодорожка вдоль набережной".to_string(), 0),
         ]
     );
+
+    // A decision moves the idea between the statuses' lists, by supports as by date, with
+    // its count.
+    let mut rejected = store.idea(&ideas[3].id).await.unwrap().unwrap();
+    assert_eq!(rejected.supports, 1);
+    rejected.status = Status::Rejected;
+    rejected.version += 1;
+    assert!(store
+        .replace_idea(&rejected, rejected.version - 1, None)
+        .await
+        .unwrap());
+    let of_rejected = |sort| IdeaQuery {
+        statuses: vec![Status::Rejected],
+        sort,
+        ..IdeaQuery::new(p.id.clone(), 10)
+    };
+    for sort in [Sort::Supports, Sort::Newest] {
+        let found = store.ideas(&of_rejected(sort)).await.unwrap();
+        let found: Vec<(String, u64)> = found.into_iter().map(|i| (i.title, i.supports)).collect();
+        assert_eq!(found, [(rejected.title.clone(), 1)], "{sort:?}");
+        let left = titles(
+            store
+                .ideas(&IdeaQuery {
+                    sort,
+                    ..approved.clone()
+                })
+                .await
+                .unwrap(),
+        );
+        assert!(!left.contains(&rejected.title), "{sort:?}: {left:?}");
+        assert_eq!(left.len(), 3, "{sort:?}: {left:?}");
+    }
 }
 
 async fn one_support_per_resident_and_a_merge_counts_nobody_twice(backend: Backend) {
@@ -1090,7 +1122,10 @@ mod journal {
             count("SELECT COUNT(*) FROM idea_supports WHERE idea_id = ?1"),
             50
         );
-        assert_eq!(count("SELECT supports FROM ideas WHERE id = ?1"), 50);
+        assert_eq!(
+            count("SELECT supports FROM idea_tallies WHERE idea_id = ?1"),
+            50
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

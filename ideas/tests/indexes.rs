@@ -213,26 +213,28 @@ async fn what_a_resident_supports_seeks_the_key_on_sqlite() {
 
 /// On SQLite, what a support reads (the idea's head, its project's version, the idea's count,
 /// the resident's support and the journal's last line applied: the adapter's query written
-/// out) is four key seeks in one statement: no scan of any table.
+/// out) is five key seeks in one statement: no scan of any table.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_support_reads_four_keys_on_sqlite() {
+async fn a_support_reads_five_keys_on_sqlite() {
     on_ideas_sqlite(|db| async move {
         let plan = plan_of(
             &db,
-            "SELECT i.project_id, i.author_id, i.status, p.version, i.supports,
+            "SELECT i.project_id, i.author_id, i.status, p.version, t.supports,
                     EXISTS (SELECT 1 FROM idea_supports WHERE idea_id = ?1 AND account_id = ?2),
                     l.applied
-             FROM ideas i JOIN idea_projects p ON p.id = i.project_id, idea_support_log l
+             FROM ideas i JOIN idea_projects p ON p.id = i.project_id
+                  JOIN idea_tallies t ON t.idea_id = i.id, idea_support_log l
              WHERE i.id = ?1 AND l.id = 1",
             &["i1", "a1"],
         )
         .await;
         let searches: Vec<&String> = plan.iter().filter(|s| s.starts_with("SEARCH")).collect();
-        assert_eq!(searches.len(), 4, "{plan:?}");
+        assert_eq!(searches.len(), 5, "{plan:?}");
         assert!(!plan.iter().any(|s| s.starts_with("SCAN")), "{plan:?}");
         for (table, key) in [
             ("i USING INDEX sqlite_autoindex_ideas", "(id=?)"),
             ("p USING INDEX sqlite_autoindex_idea_projects", "(id=?)"),
+            ("t USING PRIMARY KEY", "(idea_id=?)"),
             (
                 "idea_supports USING PRIMARY KEY",
                 "(idea_id=? AND account_id=?)",
@@ -244,6 +246,43 @@ async fn a_support_reads_four_keys_on_sqlite() {
                     .iter()
                     .any(|s| s.contains(table) && s.contains(key)),
                 "{table} {key}: {plan:?}"
+            );
+        }
+    })
+    .await;
+}
+
+/// On SQLite, a page of a project's ideas of a status (the adapter's queries written out) walks
+/// an index in the page's order, the tallies' by supports and the ideas' by date, and seeks
+/// the other table's key for each idea: no scan, no sort.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_ideas_walks_an_index_in_its_order_on_sqlite() {
+    on_ideas_sqlite(|db| async move {
+        for (sql, walked, sought) in [
+            (
+                "SELECT i.doc, t.supports FROM ideas i JOIN idea_tallies t ON t.idea_id = i.id
+                 WHERE t.project_id = ? AND t.status IN (?) AND (t.supports, t.idea_id) < (?, ?)
+                 ORDER BY t.supports DESC, t.idea_id DESC LIMIT ?",
+                "t USING COVERING INDEX idea_tallies_supported",
+                "i USING INDEX sqlite_autoindex_ideas",
+            ),
+            (
+                "SELECT i.doc, t.supports FROM ideas i JOIN idea_tallies t ON t.idea_id = i.id
+                 WHERE i.project_id = ? AND i.status IN (?) AND (i.created_at, i.id) < (?, ?)
+                 ORDER BY i.created_at DESC, i.id DESC LIMIT ?",
+                "i USING INDEX ideas_newest",
+                "t USING PRIMARY KEY (idea_id=?)",
+            ),
+        ] {
+            let plan = plan_of(&db, sql, &["p1", "approved", "3", "i1", "20"]).await;
+            assert_eq!(plan.len(), 2, "{plan:?}");
+            assert!(
+                plan[0].starts_with("SEARCH") && plan[0].contains(walked),
+                "{plan:?}"
+            );
+            assert!(
+                plan[1].starts_with("SEARCH") && plan[1].contains(sought),
+                "{plan:?}"
             );
         }
     })

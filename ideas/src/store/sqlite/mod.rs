@@ -202,19 +202,28 @@ impl IdeaStore for SqliteIdeas {
         self.settled().await?;
         let mut values = idea_values(idea)?;
         values.extend([
-            Value::Integer(as_i64(idea.supports)),
             Value::Text(index.fingerprint.exact.clone()),
             Value::Blob(terms_blob(&index.fingerprint.terms)),
         ]);
         let sql = format!(
-            "INSERT INTO ideas ({}, supports, exact, terms) VALUES ({})",
+            "INSERT INTO ideas ({}, exact, terms) VALUES ({})",
             IDEA_COLUMNS.join(", "),
-            numbered(1, IDEA_COLUMNS.len() + 3)
+            numbered(1, IDEA_COLUMNS.len() + 2)
         );
         let (idea, index) = (idea.clone(), index.clone());
         self.db
             .write(move |conn| {
                 conn.execute_cached(&sql, params_from_iter(values))?;
+                conn.execute_cached(
+                    "INSERT INTO idea_tallies (idea_id, project_id, status, supports)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        idea.id.as_str(),
+                        idea.project_id.as_str(),
+                        idea.status.as_str(),
+                        as_i64(idea.supports)
+                    ],
+                )?;
                 write_index(conn, &idea, &index)
             })
             .await
@@ -223,7 +232,8 @@ impl IdeaStore for SqliteIdeas {
     async fn idea(&self, id: &IdeaId) -> StoreResult<Option<Idea>> {
         self.settled().await?;
         // A point read by the primary key, on the calling thread (every support reads it).
-        let sql = "SELECT doc, supports FROM ideas WHERE id = ?1";
+        let sql = "SELECT i.doc, t.supports FROM ideas i JOIN idea_tallies t ON t.idea_id = i.id
+                   WHERE i.id = ?1";
         let row: Option<(String, i64)> = self.db.lookup_row(sql, [id.as_str()], pair_row)?;
         row.map(|(doc, n)| idea_from(&doc, n)).transpose()
     }
@@ -245,11 +255,12 @@ impl IdeaStore for SqliteIdeas {
             }
         }
         let generation = self.journal().map(SupportLog::generation).transpose()?;
-        let sql = "SELECT i.project_id, i.author_id, i.status, p.version, i.supports,
+        let sql = "SELECT i.project_id, i.author_id, i.status, p.version, t.supports,
                           EXISTS (SELECT 1 FROM idea_supports
                                   WHERE idea_id = ?1 AND account_id = ?2),
                           l.applied
-                   FROM ideas i JOIN idea_projects p ON p.id = i.project_id,
+                   FROM ideas i JOIN idea_projects p ON p.id = i.project_id
+                        JOIN idea_tallies t ON t.idea_id = i.id,
                         idea_support_log l
                    WHERE i.id = ?1 AND l.id = 1";
         type Row = (String, String, String, i64, i64, bool, i64);
@@ -333,6 +344,12 @@ impl IdeaStore for SqliteIdeas {
                     write_index(conn, &idea, index)?;
                 }
                 let changed = conn.execute_cached(&sql, params_from_iter(values))?;
+                if changed == 1 {
+                    conn.execute_cached(
+                        "UPDATE idea_tallies SET status = ?2 WHERE idea_id = ?1",
+                        [idea.id.as_str(), idea.status.as_str()],
+                    )?;
+                }
                 Ok(changed == 1)
             })
             .await
@@ -340,10 +357,16 @@ impl IdeaStore for SqliteIdeas {
 
     async fn ideas(&self, query: &IdeaQuery) -> StoreResult<Vec<Idea>> {
         self.settled().await?;
-        let mut sql = String::from("SELECT doc, supports FROM ideas WHERE project_id = ?");
+        // By supports, the tally's project and status pick the tallies' index, which holds the
+        // order; by date, the idea's pick one of the ideas'.
+        let (keyed, key, key_id) = match query.sort {
+            Sort::Newest => ("i", "i.created_at", "i.id"),
+            Sort::Supports => ("t", "t.supports", "t.idea_id"),
+        };
+        let mut sql = format!("{IDEA_ROWS} WHERE {keyed}.project_id = ?");
         let mut args: Vec<Value> = vec![Value::Text(query.project_id.to_string())];
         if !query.statuses.is_empty() {
-            sql.push_str(" AND status IN (");
+            sql.push_str(&format!(" AND {keyed}.status IN ("));
             sql.push_str(&vec!["?"; query.statuses.len()].join(", "));
             sql.push(')');
             args.extend(
@@ -362,19 +385,19 @@ impl IdeaStore for SqliteIdeas {
             ("author_id", query.author_id.as_ref().map(|a| a.to_string())),
         ] {
             if let Some(value) = value {
-                sql.push_str(&format!(" AND {column} = ?"));
+                sql.push_str(&format!(" AND i.{column} = ?"));
                 args.push(Value::Text(value));
             }
         }
         if query.shortlisted {
-            sql.push_str(" AND shortlisted = 1");
+            sql.push_str(" AND i.shortlisted = 1");
         }
         if query.with_outcome {
-            sql.push_str(" AND outcome IS NOT NULL");
+            sql.push_str(" AND i.outcome IS NOT NULL");
         }
         if !query.stems.is_empty() {
             let one = "SELECT idea_id FROM idea_stems WHERE project_id = ? AND stem = ?";
-            sql.push_str(" AND id IN (");
+            sql.push_str(" AND i.id IN (");
             sql.push_str(&vec![one; query.stems.len()].join(" INTERSECT "));
             sql.push(')');
             for stem in &query.stems {
@@ -382,16 +405,12 @@ impl IdeaStore for SqliteIdeas {
                 args.push(Value::Text(stem.clone()));
             }
         }
-        let key = match query.sort {
-            Sort::Newest => "created_at",
-            Sort::Supports => "supports",
-        };
         if let Some((at, id)) = &query.after {
-            sql.push_str(&format!(" AND ({key}, id) < (?, ?)"));
+            sql.push_str(&format!(" AND ({key}, {key_id}) < (?, ?)"));
             args.push(Value::Integer(*at));
             args.push(Value::Text(id.to_string()));
         }
-        sql.push_str(&format!(" ORDER BY {key} DESC, id DESC LIMIT ?"));
+        sql.push_str(&format!(" ORDER BY {key} DESC, {key_id} DESC LIMIT ?"));
         args.push(Value::Integer(as_i64(query.limit as u64)));
         let rows = self
             .db
@@ -413,9 +432,11 @@ impl IdeaStore for SqliteIdeas {
             Some(project) => {
                 self.db
                     .query_all(
-                        "SELECT doc, supports FROM ideas WHERE project_id = ?1
-                         AND queued_at IS NOT NULL AND (queued_at, id) > (?2, ?3)
-                         ORDER BY queued_at, id LIMIT ?4",
+                        format!(
+                            "{IDEA_ROWS} WHERE i.project_id = ?1 AND i.queued_at IS NOT NULL
+                             AND (i.queued_at, i.id) > (?2, ?3) ORDER BY i.queued_at, i.id
+                             LIMIT ?4"
+                        ),
                         params_from_iter([
                             Value::Text(project.to_string()),
                             Value::Integer(at),
@@ -429,8 +450,11 @@ impl IdeaStore for SqliteIdeas {
             None => {
                 self.db
                     .query_all(
-                        "SELECT doc, supports FROM ideas WHERE queued_at IS NOT NULL
-                         AND (queued_at, id) > (?1, ?2) ORDER BY queued_at, id LIMIT ?3",
+                        format!(
+                            "{IDEA_ROWS} WHERE i.queued_at IS NOT NULL
+                             AND (i.queued_at, i.id) > (?1, ?2) ORDER BY i.queued_at, i.id
+                             LIMIT ?3"
+                        ),
                         params_from_iter([
                             Value::Integer(at),
                             Value::Text(id),
@@ -534,10 +558,7 @@ impl IdeaStore for SqliteIdeas {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT doc, supports FROM ideas WHERE id IN ({})",
-            numbered(1, ids.len())
-        );
+        let sql = format!("{IDEA_ROWS} WHERE i.id IN ({})", numbered(1, ids.len()));
         let args: Vec<Value> = ids.iter().map(|i| Value::Text(i.to_string())).collect();
         let rows = self
             .db
@@ -573,8 +594,10 @@ impl IdeaStore for SqliteIdeas {
         let rows = self
             .db
             .query_all(
-                "SELECT doc, supports FROM ideas WHERE mail_due IS NOT NULL AND mail_due < ?1
-                 ORDER BY mail_due LIMIT ?2",
+                format!(
+                    "{IDEA_ROWS} WHERE i.mail_due IS NOT NULL AND i.mail_due < ?1
+                     ORDER BY i.mail_due LIMIT ?2"
+                ),
                 params_from_iter([
                     Value::Integer(to_millis(before)),
                     Value::Integer(as_i64(limit as u64)),
@@ -640,7 +663,8 @@ impl IdeaStore for SqliteIdeas {
                 )?;
                 if removed == 1 {
                     conn.execute_cached(
-                        "UPDATE ideas SET supports = supports - 1 WHERE id = ?1 AND supports > 0",
+                        "UPDATE idea_tallies SET supports = supports - 1
+                         WHERE idea_id = ?1 AND supports > 0",
                         [&idea],
                     )?;
                 }
@@ -925,9 +949,11 @@ impl IdeaStore for SqliteIdeas {
 /// What a support's write did, with the idea's count read in the same transaction.
 fn supported(conn: &Connection, idea: &str, changed: bool) -> StoreResult<Supported> {
     let supports: Option<i64> = conn
-        .query_row_cached("SELECT supports FROM ideas WHERE id = ?1", [idea], |row| {
-            row.get(0)
-        })
+        .query_row_cached(
+            "SELECT supports FROM idea_tallies WHERE idea_id = ?1",
+            [idea],
+            |row| row.get(0),
+        )
         .optional()?;
     Ok(Supported {
         changed,

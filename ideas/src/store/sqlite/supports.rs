@@ -558,9 +558,9 @@ impl SupportLog {
     /// `None` for an unknown idea.
     fn read(&self, idea: &str, account: &str) -> StoreResult<Option<Seen>> {
         let generation = self.generation()?;
-        let sql = "SELECT i.supports, EXISTS (SELECT 1 FROM idea_supports
+        let sql = "SELECT t.supports, EXISTS (SELECT 1 FROM idea_supports
                        WHERE idea_id = ?1 AND account_id = ?2), l.applied
-                   FROM ideas i, idea_support_log l WHERE i.id = ?1 AND l.id = 1";
+                   FROM idea_tallies t, idea_support_log l WHERE t.idea_id = ?1 AND l.id = 1";
         let row: Option<(i64, bool, i64)> = self.db.lookup_row(sql, [idea, account], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
@@ -721,7 +721,8 @@ fn data_version(conn: &Connection) -> StoreResult<i64> {
 
 /// The filter of the supports the tables hold, sized for as many again.
 fn filter_from_tables(conn: &Connection) -> StoreResult<SeenFilter> {
-    let planned: f64 = conn.query_row("SELECT TOTAL(supports) FROM ideas", [], |r| r.get(0))?;
+    let planned: f64 =
+        conn.query_row("SELECT TOTAL(supports) FROM idea_tallies", [], |r| r.get(0))?;
     let mut filter = SeenFilter::with_room_for(planned as u64);
     let mut statement = conn.prepare("SELECT idea_id, account_id FROM idea_supports")?;
     let mut rows = statement.query([])?;
@@ -744,7 +745,7 @@ pub(super) fn write_support(conn: &Connection, entry: &SupportRow<'_>) -> StoreR
     )?;
     if added == 1 {
         conn.execute_cached(
-            "UPDATE ideas SET supports = supports + 1 WHERE id = ?1",
+            "UPDATE idea_tallies SET supports = supports + 1 WHERE idea_id = ?1",
             [entry.idea],
         )?;
     }
