@@ -1110,7 +1110,7 @@ mod journal {
             let done = store.support(&idea.id, &who, clock::now(), None, None);
             assert!(done.await.unwrap().changed);
         }
-        // Right away, well inside the applier's few milliseconds: the flush writes them.
+        // Right away, well inside the applier's 50 ms: the flush writes them.
         store.flush().await.unwrap();
         // Read past the store (which would apply them itself before reading).
         let raw = rusqlite::Connection::open(dir.path().join("veche.sqlite3")).unwrap();
