@@ -1128,6 +1128,40 @@ mod journal {
         );
     }
 
+    // With nothing else calling the store, the applier writes the waiting supports on its own
+    // once its window has passed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_applier_writes_the_waiting_supports_on_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _, idea) = with_an_idea(dir.path(), SyncMode::Normal).await;
+        for n in 0..20 {
+            assert_eq!(
+                support(&store, &idea.id, &resident(200 + n).id).await,
+                new(n as u64 + 1)
+            );
+        }
+        // Read past the store, which would apply them itself before reading.
+        let raw = rusqlite::Connection::open(dir.path().join("veche.sqlite3")).unwrap();
+        let tables = || -> (i64, i64) {
+            raw.query_row(
+                "SELECT (SELECT COUNT(*) FROM idea_supports WHERE idea_id = ?1),
+                        (SELECT supports FROM idea_tallies WHERE idea_id = ?1)",
+                [idea.id.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while tables() != (20, 20) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not applied within 10 s: {:?}",
+                tables()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_line_that_is_not_a_support_stops_the_start_naming_it() {
         let dir = tempfile::tempdir().unwrap();
