@@ -231,10 +231,8 @@ impl IdeaStore for SqliteIdeas {
 
     async fn idea(&self, id: &IdeaId) -> StoreResult<Option<Idea>> {
         self.settled().await?;
-        // A point read by the primary key, on the calling thread (every support reads it).
-        let sql = "SELECT i.doc, t.supports FROM ideas i JOIN idea_tallies t ON t.idea_id = i.id
-                   WHERE i.id = ?1";
-        let row: Option<(String, i64)> = self.db.lookup_row(sql, [id.as_str()], pair_row)?;
+        // A point read by the primary key, on the calling thread.
+        let row: Option<(String, i64)> = self.db.lookup_row(IDEA_BY_ID, [id.as_str()], pair_row)?;
         row.map(|(doc, n)| idea_from(&doc, n)).transpose()
     }
 

@@ -165,8 +165,14 @@ ALTER TABLE ideas DROP COLUMN supports;
 
 /// What an idea is read from: its row and its tally (every idea has one, written in the same
 /// transaction).
-pub(super) const IDEA_ROWS: &str =
-    "SELECT i.doc, t.supports FROM ideas i JOIN idea_tallies t ON t.idea_id = i.id";
+macro_rules! idea_rows {
+    () => {
+        "SELECT i.doc, t.supports FROM ideas i JOIN idea_tallies t ON t.idea_id = i.id"
+    };
+}
+pub(super) const IDEA_ROWS: &str = idea_rows!();
+/// One idea by its id (a point read, with no text to build for it).
+pub(super) const IDEA_BY_ID: &str = concat!(idea_rows!(), " WHERE i.id = ?1");
 
 /// The row of `idea_terms` that counts a project's ideas (term hashes are never negative).
 pub(super) const IDEA_COUNT: i64 = -1;
