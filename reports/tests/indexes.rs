@@ -433,7 +433,7 @@ async fn round_trips_per_operation() {
         let done = trips
             .count(
                 "dispute (reopened)",
-                w.dispute(&w.author, &filed.id, None, &note),
+                w.reply_to_answer(&w.author, &filed.id, None, &note, Reply::Dispute),
             )
             .await;
         assert_eq!(done.unwrap().status, Status::Reopened);
@@ -448,7 +448,7 @@ async fn round_trips_per_operation() {
         let done = trips
             .count(
                 "confirm (closed)",
-                w.confirm(&w.author, &answered.id, None, &note),
+                w.reply_to_answer(&w.author, &answered.id, None, &note, Reply::Confirm),
             )
             .await;
         assert_eq!(done.unwrap().status, Status::Closed);

@@ -14,7 +14,7 @@ use veche_core::web::responses::{Change, Guarded, Limited, SignedIn, VersionHead
 
 use super::{after, caller_list, list_answer, report_id, transition, Req};
 use crate::rules::{AnswerInput, DecisionInput, NoteInput, RerouteInput};
-use crate::service;
+use crate::service::{self, Reply};
 use crate::views::{ReportList, ReportView};
 use crate::ReportsLimit;
 
@@ -91,7 +91,7 @@ pub async fn reroute(id: String, req: Req<RerouteInput>) -> Response {
     responses((status = 200, body = ReportView), Guarded, Change, Limited,
         (status = 409, description = "`invalid_transition`, `version_conflict`", body = ProblemDocument)))]
 pub async fn confirm(id: String, req: Req<Optional<NoteInput>>) -> Response {
-    author_reply(&id, &req, true).await
+    author_reply(&id, &req, Reply::Confirm).await
 }
 
 /// The author disputes the answer within 15 days (a `note` says why): the report is reopened
@@ -102,21 +102,17 @@ pub async fn confirm(id: String, req: Req<Optional<NoteInput>>) -> Response {
     responses((status = 200, body = ReportView), Guarded, Change, Limited,
         (status = 409, description = "`invalid_transition`, `dispute_closed`, `version_conflict`", body = ProblemDocument)))]
 pub async fn dispute(id: String, req: Req<Optional<NoteInput>>) -> Response {
-    author_reply(&id, &req, false).await
+    author_reply(&id, &req, Reply::Dispute).await
 }
 
-/// The author's reply to the answer: `confirmed` closes the report, else it is disputed.
-async fn author_reply(id: &str, req: &Req<Optional<NoteInput>>, confirmed: bool) -> Response {
+/// The author's reply to the answer.
+async fn author_reply(id: &str, req: &Req<Optional<NoteInput>>, reply: Reply) -> Response {
     transition(req, |req, who, expected, input| async move {
         service::admit(&req.platform.limits, ReportsLimit::Respond, who)?;
         let id = report_id(id)?;
         let note = input.0.clone().unwrap_or_default();
         let (platform, reports) = (&req.platform, &req.state);
-        Ok(if confirmed {
-            service::confirm(platform, reports, who, &id, expected, &note).await?
-        } else {
-            service::dispute(platform, reports, who, &id, expected, &note).await?
-        })
+        Ok(service::reply_to_answer(platform, reports, who, &id, expected, &note, reply).await?)
     })
     .await
 }

@@ -21,7 +21,7 @@ use super::views::{status_label, Names};
 use super::{parse_report, viewer, DONE};
 use crate::model::{Actor, Report, Status};
 use crate::rules::NoteInput;
-use crate::service::{self, Reports};
+use crate::service::{self, Reply, Reports};
 use crate::views::Viewing;
 use crate::ReportsLimit;
 
@@ -263,7 +263,7 @@ async fn respond_to_answer(
     ctx: Ctx,
     form: Form,
     reports: Arc<Reports>,
-    dispute: bool,
+    reply: Reply,
 ) -> Response {
     let back = format!("/reports/{id}");
     let Some(who) = viewer(&ctx) else {
@@ -273,17 +273,16 @@ async fn respond_to_answer(
     let done = async {
         let id = parse_report(&id)?;
         service::admit(&ctx.platform.limits, ReportsLimit::Respond, who)?;
-        if dispute {
-            if note.note.is_none() {
-                let refused = crate::rules::Refused::new("note", "required");
-                return Err(service::ReportError::from(refused).into());
-            }
-            service::dispute(&ctx.platform, &reports, who, &id, version, &note).await?;
-            Ok::<_, Problem>(format!("/reports/{id}?done=disputed"))
-        } else {
-            service::confirm(&ctx.platform, &reports, who, &id, version, &note).await?;
-            Ok(format!("/reports/{id}?done=confirmed"))
+        if reply == Reply::Dispute && note.note.is_none() {
+            let refused = crate::rules::Refused::new("note", "required");
+            return Err(service::ReportError::from(refused).into());
         }
+        service::reply_to_answer(&ctx.platform, &reports, who, &id, version, &note, reply).await?;
+        let done = match reply {
+            Reply::Confirm => "confirmed",
+            Reply::Dispute => "disputed",
+        };
+        Ok::<_, Problem>(format!("/reports/{id}?done={done}"))
     };
     let problem = match done.await {
         Ok(next) => return veche_core::web::respond::see_other(&next),
@@ -314,7 +313,7 @@ pub(super) async fn confirm_submit(
     form: Form,
     reports: Arc<Reports>,
 ) -> Response {
-    respond_to_answer(id, ctx, form, reports, false).await
+    respond_to_answer(id, ctx, form, reports, Reply::Confirm).await
 }
 
 /// POST /reports/{id}/dispute: the author disputes the answer (a reason is required); the
@@ -325,5 +324,5 @@ pub(super) async fn dispute_submit(
     form: Form,
     reports: Arc<Reports>,
 ) -> Response {
-    respond_to_answer(id, ctx, form, reports, true).await
+    respond_to_answer(id, ctx, form, reports, Reply::Dispute).await
 }

@@ -256,39 +256,31 @@ pub async fn reroute(
     finish(platform, reports, Some(actor), (next, t.expected)).await
 }
 
-/// The author confirms the answer: the report is closed.
-pub async fn confirm(
-    platform: &Platform,
-    reports: &Reports,
-    author: &Account,
-    id: &ReportId,
-    expected: Option<u64>,
-    input: &NoteInput,
-) -> ReportResult<Report> {
-    let note = rules::note(input.note.as_deref(), "note")?;
-    status_step(
-        platform,
-        reports,
-        author,
-        id,
-        expected,
-        Action::Confirm,
-        note,
-    )
-    .await
+/// What an author says of the organisation's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// The report is closed.
+    Confirm,
+    /// Within 15 days: the report is reopened with a new deadline, and the organisation's
+    /// head hears of it.
+    Dispute,
 }
 
-/// The author disputes the answer within 15 days: the report is reopened with a new
-/// deadline, and the organisation's head hears of it.
-pub async fn dispute(
+/// The author's reply to the organisation's answer, with its note.
+pub async fn reply_to_answer(
     platform: &Platform,
     reports: &Reports,
     author: &Account,
     id: &ReportId,
     expected: Option<u64>,
     input: &NoteInput,
+    reply: Reply,
 ) -> ReportResult<Report> {
     let note = rules::note(input.note.as_deref(), "note")?;
+    if reply == Reply::Confirm {
+        let action = Action::Confirm;
+        return status_step(platform, reports, author, id, expected, action, note).await;
+    }
     let t = begin(reports, author, id, expected, Action::Dispute).await?;
     let step = act(&t, Action::Dispute, author, note);
     if !rules::may_dispute(&t.report, step.at) {

@@ -33,7 +33,13 @@ async fn a_report_goes_from_filing_to_closed(backend: Backend) {
     assert_eq!(answered.status, Status::Answered);
     assert_eq!(answered.answer.as_ref().unwrap().text, "Яму заделали");
     let closed = w
-        .confirm(&w.author, &filed.id, None, &NoteInput::default())
+        .reply_to_answer(
+            &w.author,
+            &filed.id,
+            None,
+            &NoteInput::default(),
+            Reply::Confirm,
+        )
         .await
         .unwrap();
     assert_eq!(closed.status, Status::Closed);
@@ -87,8 +93,14 @@ async fn forbidden_transitions_change_nothing(backend: Backend) {
     ));
     assert!(matches!(
         refused(
-            w.confirm(&w.author, &filed.id, None, &NoteInput::default())
-                .await
+            w.reply_to_answer(
+                &w.author,
+                &filed.id,
+                None,
+                &NoteInput::default(),
+                Reply::Confirm
+            )
+            .await
         ),
         ReportError::Conflict("invalid_transition")
     ));
@@ -120,8 +132,14 @@ async fn forbidden_transitions_change_nothing(backend: Backend) {
     // A resident who is not its author may not dispute it.
     assert!(matches!(
         refused(
-            w.dispute(&w.resident, &routed.id, None, &NoteInput::default())
-                .await
+            w.reply_to_answer(
+                &w.resident,
+                &routed.id,
+                None,
+                &NoteInput::default(),
+                Reply::Dispute
+            )
+            .await
         ),
         ReportError::Forbidden
     ));
@@ -175,7 +193,7 @@ async fn a_disputed_answer_reopens_and_its_head_hears(backend: Backend) {
         note: Some("Яма на месте".into()),
     };
     let reopened = w
-        .dispute(&w.author, &answered.id, None, &note)
+        .reply_to_answer(&w.author, &answered.id, None, &note, Reply::Dispute)
         .await
         .unwrap();
     assert_eq!(reopened.status, Status::Reopened);
@@ -195,7 +213,9 @@ async fn a_disputed_answer_reopens_and_its_head_hears(backend: Backend) {
     late.answer.as_mut().unwrap().at = clock::now() - Duration::days(15) - Duration::minutes(1);
     late.version += 1;
     w.replace(&late, again.version).await;
-    let closed = w.dispute(&w.author, &late.id, None, &note).await;
+    let closed = w
+        .reply_to_answer(&w.author, &late.id, None, &note, Reply::Dispute)
+        .await;
     assert!(
         matches!(closed, Err(ReportError::Conflict("dispute_closed"))),
         "{closed:?}"

@@ -19,7 +19,7 @@ pub use veche_reports::rules::{
     AnswerInput, CategoryInput, DayInput, DecisionInput, NoteInput, ProfileInput, ReportInput,
     RerouteInput,
 };
-pub use veche_reports::service::{self, ReportError, Reports, ReportsConfig};
+pub use veche_reports::service::{self, Reply, ReportError, Reports, ReportsConfig};
 pub use veche_reports::{ReportsLimit, REPORTS_EN, REPORTS_RU};
 
 pub const KHAMOVNIKI: &str = "45383000";
@@ -235,11 +235,11 @@ impl World {
     }
 }
 
-/// A method of [`World`] for each workflow action that takes an input: the action on this
-/// world's platform and service, by `who` on report `id` at version `expected` (whatever
-/// version it is at when `None`).
+/// A method of [`World`] for each workflow action that takes an input (and any further
+/// arguments the action takes): the action on this world's platform and service, by `who` on
+/// report `id` at version `expected` (whatever version it is at when `None`).
 macro_rules! actions {
-    ($($action:ident($input:ty)),* $(,)?) => {
+    ($($action:ident($input:ty $(, $arg:ident: $ty:ty)*)),* $(,)?) => {
         impl World {
             $(
                 pub async fn $action(
@@ -248,8 +248,10 @@ macro_rules! actions {
                     id: &ReportId,
                     expected: Option<u64>,
                     input: &$input,
+                    $($arg: $ty,)*
                 ) -> Result<Report, ReportError> {
-                    service::$action(&self.platform, &self.reports, who, id, expected, input).await
+                    let (platform, reports) = (&self.platform, &self.reports);
+                    service::$action(platform, reports, who, id, expected, input $(, $arg)*).await
                 }
             )*
         }
@@ -260,8 +262,7 @@ actions!(
     decide(DecisionInput),
     answer(AnswerInput),
     reroute(RerouteInput),
-    confirm(NoteInput),
-    dispute(NoteInput),
+    reply_to_answer(NoteInput, reply: Reply),
 );
 
 impl World {
