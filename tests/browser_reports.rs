@@ -172,15 +172,7 @@ async fn a_resident_joins_the_nearby_report_then_files_another_with_a_photo_on_a
                     "Контейнеры переполнены, мусор лежит на тротуаре третий день",
                 )
                 .await?;
-                let photo = tempfile::Builder::new().suffix(".jpg").tempfile()?;
-                image::RgbImage::from_fn(1200, 900, |x, y| {
-                    image::Rgb([(x % 256) as u8, (y % 256) as u8, 60])
-                })
-                .save_with_format(photo.path(), image::ImageFormat::Jpeg)?;
-                wait_for(&client, "#photo-file", WAIT)
-                    .await?
-                    .send_keys(&photo.path().display().to_string())
-                    .await?;
+                let _photo = attach_picture(&client, "#photo-file", (1200, 900), 60, image::ImageFormat::Jpeg).await?;
                 assert_fits_the_screen(&client, "the details form").await?;
                 let (checked, missing) = unlabelled_controls(&client).await?;
                 assert!(checked >= 2 && missing.is_empty(), "the details form: {checked} controls, unlabelled: {missing:?}");

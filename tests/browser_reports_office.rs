@@ -107,15 +107,14 @@ async fn a_report_is_accepted_answered_with_a_photo_disputed_and_reopened() {
                     "Яму заделали, переход отремонтирован.",
                 )
                 .await?;
-                let photo = tempfile::Builder::new().suffix(".png").tempfile()?;
-                image::RgbImage::from_fn(640, 480, |x, y| {
-                    image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
-                })
-                .save_with_format(photo.path(), image::ImageFormat::Png)?;
-                wait_for(&client, "#answer-photos", WAIT)
-                    .await?
-                    .send_keys(&photo.path().display().to_string())
-                    .await?;
+                let _photo = attach_picture(
+                    &client,
+                    "#answer-photos",
+                    (640, 480),
+                    120,
+                    image::ImageFormat::Png,
+                )
+                .await?;
                 assert_fits_the_screen(&client, "the answer form").await?;
                 press(
                     &client,

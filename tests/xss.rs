@@ -532,34 +532,31 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         idea_ids.push(idea["id"].as_str().unwrap().to_string());
     }
     let (idea_a, idea_b) = (&idea_ids[0], &idea_ids[1]);
-    post(
-        &app,
-        &admin,
-        &format!("/api/v1/ideas/{idea_a}/decision"),
-        json!({"action": "approve"}),
-    )
-    .await;
-    post(
-        &app,
-        &admin,
-        &format!("/api/v1/ideas/{idea_b}/decision"),
-        json!({"action": "reject", "reason": "unclear", "note": ix.note}),
-    )
-    .await;
-    post(
-        &app,
-        &resident,
-        &format!("/api/v1/ideas/{idea_b}/appeal"),
-        json!({"text": ix.appeal}),
-    )
-    .await;
-    post(
-        &app,
-        &resident,
-        &format!("/api/v1/ideas/{idea_a}/comments"),
-        json!({"text": ix.comment}),
-    )
-    .await;
+    let idea_steps = [
+        (
+            &admin,
+            format!("/api/v1/ideas/{idea_a}/decision"),
+            json!({"action": "approve"}),
+        ),
+        (
+            &admin,
+            format!("/api/v1/ideas/{idea_b}/decision"),
+            json!({"action": "reject", "reason": "unclear", "note": ix.note}),
+        ),
+        (
+            &resident,
+            format!("/api/v1/ideas/{idea_b}/appeal"),
+            json!({"text": ix.appeal}),
+        ),
+        (
+            &resident,
+            format!("/api/v1/ideas/{idea_a}/comments"),
+            json!({"text": ix.comment}),
+        ),
+    ];
+    for (who, path, body) in idea_steps {
+        post(&app, who, &path, body).await;
+    }
     // The official puts the first forward to the experts (the review page lists it).
     call(
         &app,
@@ -616,34 +613,31 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         report_ids.push(report["id"].as_str().unwrap().to_string());
     }
     let (report_a, report_b) = (&report_ids[0], &report_ids[1]);
-    post(
-        &app,
-        &admin,
-        &format!("/api/v1/reports/{report_a}/decision"),
-        json!({"action": "accept"}),
-    )
-    .await;
-    post(
-        &app,
-        &admin,
-        &format!("/api/v1/reports/{report_b}/decision"),
-        json!({"action": "reject", "reason": "unclear", "note": rx.reject_note}),
-    )
-    .await;
-    post(
-        &app,
-        &official,
-        &format!("/api/v1/reports/{report_a}/answer"),
-        json!({"text": rx.answer}),
-    )
-    .await;
-    post(
-        &app,
-        &resident,
-        &format!("/api/v1/reports/{report_a}/dispute"),
-        json!({"note": rx.dispute}),
-    )
-    .await;
+    let report_steps = [
+        (
+            &admin,
+            format!("/api/v1/reports/{report_a}/decision"),
+            json!({"action": "accept"}),
+        ),
+        (
+            &admin,
+            format!("/api/v1/reports/{report_b}/decision"),
+            json!({"action": "reject", "reason": "unclear", "note": rx.reject_note}),
+        ),
+        (
+            &official,
+            format!("/api/v1/reports/{report_a}/answer"),
+            json!({"text": rx.answer}),
+        ),
+        (
+            &resident,
+            format!("/api/v1/reports/{report_a}/dispute"),
+            json!({"note": rx.dispute}),
+        ),
+    ];
+    for (who, path, body) in report_steps {
+        post(&app, who, &path, body).await;
+    }
 
     // The office's pages: the admin makes a category and two organisations' profiles; the resident
     // files two reports; the admin (a moderator) accepts the first and re-routes it away and
