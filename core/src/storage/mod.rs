@@ -56,3 +56,66 @@ impl Backend {
         }
     }
 }
+
+/// Every item of a list a store reads in pages in key order (a key set, not an offset):
+/// `page(after, size)` answers up to `size` items after the key `after` (the first page with
+/// `None`); a shorter page is the last. The store methods of this shape take the last item of
+/// a page as the next page's key: followers, joiners, voters, participants.
+pub async fn every_page<T, E, F, Fut>(size: usize, mut page: F) -> Result<Vec<T>, E>
+where
+    T: Clone,
+    F: FnMut(Option<T>, usize) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, E>>,
+{
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let items = page(after, size).await?;
+        let full = items.len() == size;
+        after = items.last().cloned();
+        out.extend(items);
+        if !full || after.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::every_page;
+
+    /// Keys 0..n in pages after a key, as a store answers them; counts the reads.
+    async fn read_all(n: u32, size: usize) -> (Vec<u32>, usize) {
+        let mut reads = 0;
+        let all = every_page(size, |after: Option<u32>, size| {
+            reads += 1;
+            let from = after.map_or(0, |a| a + 1);
+            let page: Vec<u32> = (from..n).take(size).collect();
+            async move { Ok::<_, ()>(page) }
+        })
+        .await
+        .unwrap_or_default();
+        (all, reads)
+    }
+
+    #[tokio::test]
+    async fn every_page_reads_each_item_once_and_stops_at_a_short_page() {
+        assert_eq!(read_all(10, 3).await, ((0..10).collect(), 4));
+        // A last page that is exactly full takes one more (empty) read to be sure.
+        assert_eq!(read_all(9, 3).await, ((0..9).collect(), 4));
+        assert_eq!(read_all(0, 3).await, (Vec::new(), 1));
+        assert_eq!(read_all(2, 3).await, ((0..2).collect(), 1));
+    }
+
+    #[tokio::test]
+    async fn every_page_stops_at_the_first_error() {
+        let mut reads = 0;
+        let got = every_page(2, |_: Option<u32>, _| {
+            reads += 1;
+            async { Err::<Vec<u32>, _>("down") }
+        })
+        .await;
+        assert_eq!(got, Err("down"));
+        assert_eq!(reads, 1);
+    }
+}
