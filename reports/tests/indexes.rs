@@ -433,7 +433,7 @@ async fn round_trips_per_operation() {
         let done = trips
             .count(
                 "dispute (reopened)",
-                w.reply_to_answer(&w.author, &filed.id, None, &note, Reply::Dispute),
+                w.dispute(&w.author, &filed.id, None, &note),
             )
             .await;
         assert_eq!(done.unwrap().status, Status::Reopened);
@@ -448,7 +448,7 @@ async fn round_trips_per_operation() {
         let done = trips
             .count(
                 "confirm (closed)",
-                w.reply_to_answer(&w.author, &answered.id, None, &note, Reply::Confirm),
+                w.confirm(&w.author, &answered.id, None, &note),
             )
             .await;
         assert_eq!(done.unwrap().status, Status::Closed);

@@ -33,13 +33,7 @@ async fn a_report_goes_from_filing_to_closed(backend: Backend) {
     assert_eq!(answered.status, Status::Answered);
     assert_eq!(answered.answer.as_ref().unwrap().text, "Яму заделали");
     let closed = w
-        .reply_to_answer(
-            &w.author,
-            &filed.id,
-            None,
-            &NoteInput::default(),
-            Reply::Confirm,
-        )
+        .confirm(&w.author, &filed.id, None, &NoteInput::default())
         .await
         .unwrap();
     assert_eq!(closed.status, Status::Closed);
@@ -93,14 +87,8 @@ async fn forbidden_transitions_change_nothing(backend: Backend) {
     ));
     assert!(matches!(
         refused(
-            w.reply_to_answer(
-                &w.author,
-                &filed.id,
-                None,
-                &NoteInput::default(),
-                Reply::Confirm
-            )
-            .await
+            w.confirm(&w.author, &filed.id, None, &NoteInput::default())
+                .await
         ),
         ReportError::Conflict("invalid_transition")
     ));
@@ -132,14 +120,8 @@ async fn forbidden_transitions_change_nothing(backend: Backend) {
     // A resident who is not its author may not dispute it.
     assert!(matches!(
         refused(
-            w.reply_to_answer(
-                &w.resident,
-                &routed.id,
-                None,
-                &NoteInput::default(),
-                Reply::Dispute
-            )
-            .await
+            w.dispute(&w.resident, &routed.id, None, &NoteInput::default())
+                .await
         ),
         ReportError::Forbidden
     ));
@@ -193,7 +175,7 @@ async fn a_disputed_answer_reopens_and_its_head_hears(backend: Backend) {
         note: Some("Яма на месте".into()),
     };
     let reopened = w
-        .reply_to_answer(&w.author, &answered.id, None, &note, Reply::Dispute)
+        .dispute(&w.author, &answered.id, None, &note)
         .await
         .unwrap();
     assert_eq!(reopened.status, Status::Reopened);
@@ -213,9 +195,7 @@ async fn a_disputed_answer_reopens_and_its_head_hears(backend: Backend) {
     late.answer.as_mut().unwrap().at = clock::now() - Duration::days(15) - Duration::minutes(1);
     late.version += 1;
     w.replace(&late, again.version).await;
-    let closed = w
-        .reply_to_answer(&w.author, &late.id, None, &note, Reply::Dispute)
-        .await;
+    let closed = w.dispute(&w.author, &late.id, None, &note).await;
     assert!(
         matches!(closed, Err(ReportError::Conflict("dispute_closed"))),
         "{closed:?}"

@@ -235,20 +235,20 @@ impl World {
     }
 }
 
-/// A method of [`World`] for each workflow action that takes an input (and any further
-/// arguments the action takes): the action on this world's platform and service, by `who` on
-/// report `id` at version `expected` (whatever version it is at when `None`).
+/// A method of [`World`] for each workflow action that takes an input: `method` is the
+/// service's `action` (with any further arguments given here) on this world's platform and
+/// service, by `who` on report `id` at version `expected` (whatever version it is at when
+/// `None`).
 macro_rules! actions {
-    ($($action:ident($input:ty $(, $arg:ident: $ty:ty)*)),* $(,)?) => {
+    ($($method:ident: $action:ident($input:ty $(, $arg:expr)*)),* $(,)?) => {
         impl World {
             $(
-                pub async fn $action(
+                pub async fn $method(
                     &self,
                     who: &Account,
                     id: &ReportId,
                     expected: Option<u64>,
                     input: &$input,
-                    $($arg: $ty,)*
                 ) -> Result<Report, ReportError> {
                     let (platform, reports) = (&self.platform, &self.reports);
                     service::$action(platform, reports, who, id, expected, input $(, $arg)*).await
@@ -259,10 +259,11 @@ macro_rules! actions {
 }
 
 actions!(
-    decide(DecisionInput),
-    answer(AnswerInput),
-    reroute(RerouteInput),
-    reply_to_answer(NoteInput, reply: Reply),
+    decide: decide(DecisionInput),
+    answer: answer(AnswerInput),
+    reroute: reroute(RerouteInput),
+    confirm: reply_to_answer(NoteInput, Reply::Confirm),
+    dispute: reply_to_answer(NoteInput, Reply::Dispute),
 );
 
 impl World {
