@@ -245,6 +245,26 @@ impl SqliteReports {
         }
     }
 
+    /// The reports whose time in `column` (a time column, `NULL` when none is due) compares
+    /// with `at` by `op` (`<=` or `<`), the earliest first.
+    async fn due(
+        &self,
+        column: &str,
+        op: &str,
+        at: OffsetDateTime,
+        limit: usize,
+    ) -> StoreResult<Vec<Report>> {
+        let sql = format!(
+            "SELECT doc, joiners FROM reports WHERE {column} IS NOT NULL
+             AND {column} {op} ? ORDER BY {column} LIMIT ?"
+        );
+        let args = vec![
+            Value::Integer(to_millis(at)),
+            Value::Integer(as_i64(limit as u64)),
+        ];
+        self.select(sql, args).await
+    }
+
     /// The reports `sql` selects (`doc, joiners`) with `args`.
     async fn select(&self, sql: String, args: Vec<Value>) -> StoreResult<Vec<Report>> {
         let rows = self
@@ -289,12 +309,9 @@ impl SqliteReports {
     async fn docs<T: serde::de::DeserializeOwned>(
         &self,
         sql: &'static str,
-        args: Vec<Value>,
         what: &'static str,
     ) -> StoreResult<Vec<T>> {
-        self.db
-            .query_json_all(sql, params_from_iter(args), what)
-            .await
+        self.db.query_json_all(sql, (), what).await
     }
 }
 
@@ -332,12 +349,8 @@ impl ReportStore for SqliteReports {
     }
 
     async fn categories(&self) -> StoreResult<Vec<Category>> {
-        self.docs(
-            "SELECT doc FROM report_categories ORDER BY id",
-            vec![],
-            "category",
-        )
-        .await
+        self.docs("SELECT doc FROM report_categories ORDER BY id", "category")
+            .await
     }
 
     async fn put_profile(&self, profile: &Profile, expected: Option<u64>) -> StoreResult<bool> {
@@ -346,12 +359,8 @@ impl ReportStore for SqliteReports {
     }
 
     async fn profiles(&self) -> StoreResult<Vec<Profile>> {
-        self.docs(
-            "SELECT doc FROM report_profiles ORDER BY id",
-            vec![],
-            "profile",
-        )
-        .await
+        self.docs("SELECT doc FROM report_profiles ORDER BY id", "profile")
+            .await
     }
 
     async fn set_day(&self, day: &CalendarDay) -> StoreResult<()> {
@@ -370,12 +379,8 @@ impl ReportStore for SqliteReports {
     }
 
     async fn days(&self) -> StoreResult<Vec<CalendarDay>> {
-        self.docs(
-            "SELECT doc FROM report_days ORDER BY date",
-            vec![],
-            "calendar day",
-        )
-        .await
+        self.docs("SELECT doc FROM report_days ORDER BY date", "calendar day")
+            .await
     }
 
     async fn insert_report(&self, report: &Report) -> StoreResult<()> {
@@ -567,33 +572,15 @@ impl ReportStore for SqliteReports {
     }
 
     async fn checks_due(&self, now: OffsetDateTime, limit: usize) -> StoreResult<Vec<Report>> {
-        let sql = "SELECT doc, joiners FROM reports WHERE next_check IS NOT NULL
-                   AND next_check <= ? ORDER BY next_check LIMIT ?";
-        let args = vec![
-            Value::Integer(to_millis(now)),
-            Value::Integer(as_i64(limit as u64)),
-        ];
-        self.select(sql.to_string(), args).await
+        self.due("next_check", "<=", now, limit).await
     }
 
     async fn closing_due(&self, now: OffsetDateTime, limit: usize) -> StoreResult<Vec<Report>> {
-        let sql = "SELECT doc, joiners FROM reports WHERE closes_at IS NOT NULL
-                   AND closes_at <= ? ORDER BY closes_at LIMIT ?";
-        let args = vec![
-            Value::Integer(to_millis(now)),
-            Value::Integer(as_i64(limit as u64)),
-        ];
-        self.select(sql.to_string(), args).await
+        self.due("closes_at", "<=", now, limit).await
     }
 
     async fn mail_owed(&self, before: OffsetDateTime, limit: usize) -> StoreResult<Vec<Report>> {
-        let sql = "SELECT doc, joiners FROM reports WHERE mail_since IS NOT NULL
-                   AND mail_since < ? ORDER BY mail_since LIMIT ?";
-        let args = vec![
-            Value::Integer(to_millis(before)),
-            Value::Integer(as_i64(limit as u64)),
-        ];
-        self.select(sql.to_string(), args).await
+        self.due("mail_since", "<", before, limit).await
     }
 
     async fn mail_sent(&self, id: &ReportId, version: u64) -> StoreResult<()> {
