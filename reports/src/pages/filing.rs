@@ -186,13 +186,8 @@ fn place_form(
     (view, note): (Option<View>, Option<String>),
     problem: Option<Problem>,
 ) -> Response {
-    let tr = ctx.tr();
-    let (status, error) = match problem {
-        Some(p) => (p.status, Some(Message::of(ctx, &p))),
-        None => (StatusCode::OK, None),
-    };
-    let body = PlacePage {
-        tr,
+    step_form(ctx, "reports-new-title", problem, |error| PlacePage {
+        tr: ctx.tr(),
         categories: names.category_options(&input.category),
         picker: view
             .or_else(|| view_of(ctx, &input))
@@ -200,8 +195,22 @@ fn place_form(
         input,
         csrf: ctx.csrf_token(),
         error,
+    })
+}
+
+/// A step's form titled by the catalog's `title`: first (`problem` `None`), or again with what
+/// refused it, the page's status the problem's.
+fn step_form<T: Template>(
+    ctx: &Ctx,
+    title: &str,
+    problem: Option<Problem>,
+    body: impl FnOnce(Option<Message>) -> T,
+) -> Response {
+    let (status, error) = match problem {
+        Some(p) => (p.status, Some(Message::of(ctx, &p))),
+        None => (StatusCode::OK, None),
     };
-    page(ctx, status, &tr.t("reports-new-title"), &body)
+    page(ctx, status, &ctx.tr().t(title), &body(error))
 }
 
 /// GET /reports/new (filled from the query when coming back to change the place)
@@ -407,13 +416,8 @@ fn details_form(
     (description, photos): (String, Vec<String>),
     problem: Option<Problem>,
 ) -> Response {
-    let tr = ctx.tr();
-    let (status, error) = match problem {
-        Some(p) => (p.status, Some(Message::of(ctx, &p))),
-        None => (StatusCode::OK, None),
-    };
-    let body = DetailsPage {
-        tr,
+    step_form(ctx, "reports-details-title", problem, |error| DetailsPage {
+        tr: ctx.tr(),
         category: names.category(&input.category),
         change_href: format!("{NEW}?{}", input.query()),
         input,
@@ -422,8 +426,7 @@ fn details_form(
         photos,
         csrf: ctx.csrf_token(),
         error,
-    };
-    page(ctx, status, &tr.t("reports-details-title"), &body)
+    })
 }
 
 /// GET /reports/new/details?category=…&lat=…&lon=…&address=…
