@@ -18,6 +18,19 @@ fn admin_only(account: &Account) -> ReportResult<()> {
     }
 }
 
+/// Records in the audit log what an admin did (`action`, to `target`; no reason).
+async fn audit(
+    platform: &Platform,
+    admin: &Account,
+    action: &str,
+    target: String,
+    details: serde_json::Value,
+) -> ReportResult<()> {
+    Ok(platform
+        .audit(&admin.id, action, target, None, details)
+        .await?)
+}
+
 /// Every category, by id (the tree: each names its parent).
 pub async fn categories(reports: &Reports) -> ReportResult<Vec<Category>> {
     Ok(reports.store.categories().await?)
@@ -25,11 +38,12 @@ pub async fn categories(reports: &Reports) -> ReportResult<Vec<Category>> {
 
 /// The category, or 404.
 pub async fn category(reports: &Reports, id: &CategoryId) -> ReportResult<Category> {
-    categories(reports)
-        .await?
-        .into_iter()
-        .find(|c| &c.id == id)
-        .ok_or(ReportError::NotFound)
+    found(categories(reports).await?, |c| &c.id == id)
+}
+
+/// The one of `all` that `is`, or 404.
+fn found<T>(all: Vec<T>, is: impl FnMut(&T) -> bool) -> ReportResult<T> {
+    all.into_iter().find(is).ok_or(ReportError::NotFound)
 }
 
 /// Checks a category's parent exists and is no descendant of it.
@@ -61,16 +75,9 @@ pub async fn create_category(
     let category = rules::category_fields(input, CategoryId::generate(), 1)?;
     check_parent(&reports.store.categories().await?, &category)?;
     reports.store.put_category(&category, None).await?;
+    let target = format!("report_category:{}", category.id);
     let details = json!({ "name": category.name_ru });
-    platform
-        .audit(
-            &admin.id,
-            "report_category.create",
-            format!("report_category:{}", category.id),
-            None,
-            details,
-        )
-        .await?;
+    audit(platform, admin, "report_category.create", target, details).await?;
     Ok(category)
 }
 
@@ -91,16 +98,9 @@ pub async fn update_category(
     if !reports.store.put_category(&next, Some(expected)).await? {
         return Err(ReportError::Conflict("version_conflict"));
     }
+    let target = format!("report_category:{id}");
     let details = json!({ "name": next.name_ru, "active": next.active });
-    platform
-        .audit(
-            &admin.id,
-            "report_category.update",
-            format!("report_category:{id}"),
-            None,
-            details,
-        )
-        .await?;
+    audit(platform, admin, "report_category.update", target, details).await?;
     Ok(next)
 }
 
@@ -111,11 +111,7 @@ pub async fn profiles(reports: &Reports) -> ReportResult<Vec<Profile>> {
 
 /// The organisation's profile, or 404.
 pub async fn profile(reports: &Reports, id: &OrganisationId) -> ReportResult<Profile> {
-    profiles(reports)
-        .await?
-        .into_iter()
-        .find(|o| &o.id == id)
-        .ok_or(ReportError::NotFound)
+    found(profiles(reports).await?, |o| &o.id == id)
 }
 
 /// Core's organisations (their names).
@@ -196,9 +192,7 @@ pub async fn set_profile(
     let details = json!({ "kind": profile.kind.as_str(), "districts": districts,
         "head": profile.head.as_ref().map(|h| h.as_str()) });
     let target = format!("organisation:{id}");
-    platform
-        .audit(&admin.id, "report_profile.set", target, None, details)
-        .await?;
+    audit(platform, admin, "report_profile.set", target, details).await?;
     Ok(profile)
 }
 
@@ -229,16 +223,9 @@ pub async fn set_day(
     };
     reports.store.set_day(&day).await?;
     reports.forget_calendar();
+    let target = format!("report_calendar:{}", day.date);
     let details = json!({ "kind": day.kind.as_str() });
-    platform
-        .audit(
-            &admin.id,
-            "report_calendar.set",
-            format!("report_calendar:{}", day.date),
-            None,
-            details,
-        )
-        .await?;
+    audit(platform, admin, "report_calendar.set", target, details).await?;
     Ok(day)
 }
 
@@ -256,9 +243,7 @@ pub async fn remove_day(
     }
     reports.forget_calendar();
     let target = format!("report_calendar:{date}");
-    platform
-        .audit(&admin.id, "report_calendar.remove", target, None, json!({}))
-        .await?;
+    audit(platform, admin, "report_calendar.remove", target, json!({})).await?;
     Ok(())
 }
 
