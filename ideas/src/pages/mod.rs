@@ -26,6 +26,8 @@ use veche_core::platform::{Ctx, Platform};
 use veche_core::web::page_routes::Pages;
 use veche_core::web::pages::{error_page, Flashes};
 use veche_core::web::problem::Problem;
+use veche_core::web::uploads::Files;
+use veche_core::web::Form;
 
 use crate::service::Ideas;
 
@@ -33,31 +35,31 @@ use crate::service::Ideas;
 const PAGE_SIZE: usize = 20;
 
 pub fn routes(platform: Arc<Platform>, ideas: Arc<Ideas>) -> BoxedFilter<(Response,)> {
-    let views = Views(Pages::new(platform.clone(), ideas.clone()));
-    let pages = Pages::new(platform, ideas).files(submit::FORM_LIMIT);
+    let views = Views(Pages::new(platform.clone(), ideas.clone()).files(submit::FORM_LIMIT));
+    let pages = Pages::new(platform, ideas);
     veche_core::web::combine(veche_core::page_routes![
         views.page("ideas") => residents::projects_page,
         views.page("ideas" / "projects" / String) => residents::project_page,
         pages.get("ideas" / "projects" / String / "new") => submit::new_idea_page,
-        pages.with_files("ideas" / "projects" / String / "new") => submit::new_idea_submit,
+        views.with_files("ideas" / "projects" / String / "new") => submit::new_idea_submit,
         views.page("ideas" / "projects" / String / "log") => public::log_page,
         views.page("ideas" / "projects" / String / "results") => public::results_page,
         views.page("ideas" / "projects" / String / "review") => review::review_page,
-        pages.post("ideas" / String / "score") => review::score_submit,
-        pages.post("ideas" / String / "shortlist") => review::shortlist_submit,
-        pages.post("ideas" / String / "outcome") => review::outcome_submit,
+        views.post("ideas" / String / "score") => review::score_submit,
+        views.post("ideas" / String / "shortlist") => review::shortlist_submit,
+        views.post("ideas" / String / "outcome") => review::outcome_submit,
         views.page("ideas" / String) => residents::idea_page,
         pages.get("ideas" / String / "edit") => submit::edit_page,
-        pages.with_files("ideas" / String / "edit") => submit::edit_submit,
-        pages.post("ideas" / String / "support") => residents::support_submit,
-        pages.post("ideas" / String / "follow") => residents::follow_submit,
-        pages.post("ideas" / String / "comments") => residents::comment_submit,
-        pages.post("ideas" / String / "appeal") => residents::appeal_submit,
-        pages.post("idea-comments" / String / "report") => residents::report_submit,
+        views.with_files("ideas" / String / "edit") => submit::edit_submit,
+        views.post("ideas" / String / "support") => residents::support_submit,
+        views.post("ideas" / String / "follow") => residents::follow_submit,
+        views.post("ideas" / String / "comments") => residents::comment_submit,
+        views.post("ideas" / String / "appeal") => residents::appeal_submit,
+        views.post("idea-comments" / String / "report") => residents::report_submit,
         views.page("moderation" / "ideas") => moderation::queue_page,
-        pages.post("moderation" / "ideas" / String / "decision") => moderation::decide_submit,
-        pages.post("moderation" / "ideas" / "bulk") => moderation::bulk_submit,
-        pages.post("moderation" / "idea-comments" / String) => moderation::comment_submit,
+        views.post("moderation" / "ideas" / String / "decision") => moderation::decide_submit,
+        views.post("moderation" / "ideas" / "bulk") => moderation::bulk_submit,
+        views.post("moderation" / "idea-comments" / String) => moderation::comment_submit,
     ])
 }
 
@@ -82,8 +84,17 @@ impl Page {
     }
 }
 
-/// The pages' filter that gives a page its one [`Page`]: `views.page(path) => handler` in the
-/// route table.
+/// What a form's POST reads after its path, in one value (as [`Page`] for a page): the
+/// visitor's context, the form and the ideas.
+pub(super) struct Post {
+    ctx: Ctx,
+    form: Form,
+    ideas: Arc<Ideas>,
+}
+
+/// The pages' filters that give a page its one [`Page`] and a form its one [`Post`]:
+/// `views.page(path) => handler`, `views.post(path) => handler` in the route table (and
+/// `views.with_files(path)`: the [`Post`] and the form's files).
 struct Views(Pages<Platform, Arc<Ideas>>);
 
 impl Views {
@@ -91,6 +102,19 @@ impl Views {
         self.0
             .get()
             .map(|ctx, ideas, query| Page { ctx, ideas, query })
+    }
+
+    fn post(&self) -> impl Filter<Extract = (Post,), Error = Rejection> + Clone {
+        self.0
+            .post()
+            .map(|ctx, form, ideas| Post { ctx, form, ideas })
+    }
+
+    fn with_files(&self) -> impl Filter<Extract = (Post, Files), Error = Rejection> + Clone {
+        self.0
+            .with_files()
+            .map(|ctx, form, files, ideas| (Post { ctx, form, ideas }, files))
+            .untuple_one()
     }
 }
 

@@ -1,24 +1,22 @@
 //! The moderators' queue: each waiting idea beside its likely duplicates, with a form for one
 //! decision and a box to tick for a decision on many; reported comments below.
 
-use std::sync::Arc;
-
 use askama::Template;
 use warp::reply::Response;
 
 use veche_core::clock;
-use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
 use veche_core::web::pages::signed_in_action;
 use veche_core::web::problem::Problem;
 use veche_core::web::show::{to_signin, waited};
 use veche_core::web::Form;
 
+use super::residents::{parse_comment, parse_idea};
 use super::views::{stage_label, text_of};
-use super::{viewer, Page, DONE, PAGE_SIZE};
-use crate::model::{CommentId, IdeaId, ProjectId, Reason};
+use super::{viewer, Page, Post, DONE, PAGE_SIZE};
+use crate::model::{IdeaId, ProjectId, Reason};
 use crate::rules::{self, DecisionInput};
-use crate::service::{self, Ideas};
+use crate::service;
 
 const QUEUE_PATH: &str = "/moderation/ideas";
 
@@ -200,10 +198,10 @@ fn decision_of(form: &Form) -> DecisionInput {
 }
 
 /// POST /moderation/ideas/{id}/decision (`action`, `reason`, `note`, `into`, `version`)
-pub(super) async fn decide_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
+pub(super) async fn decide_submit(id: String, Post { ctx, form, ideas }: Post) -> Response {
     signed_in_action(&ctx, QUEUE_PATH, async |who| {
         let (platform, me) = (&ctx.platform, &who.account);
-        let idea = IdeaId::parse(&id).ok_or_else(Problem::not_found)?;
+        let idea = parse_idea(&id)?;
         let version = form.get("version").parse::<u64>().ok();
         if form.get("action") == "appeal" {
             let overturn = form.get("overturn") == "1";
@@ -218,7 +216,7 @@ pub(super) async fn decide_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<I
 }
 
 /// POST /moderation/ideas/bulk (`ideas` = `ID:VERSION` ticked, `action`, `reason`, `note`)
-pub(super) async fn bulk_submit(ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
+pub(super) async fn bulk_submit(Post { ctx, form, ideas }: Post) -> Response {
     signed_in_action(&ctx, QUEUE_PATH, async |who| {
         let items = form
             .all("ideas")
@@ -239,14 +237,9 @@ pub(super) async fn bulk_submit(ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Resp
 }
 
 /// POST /moderation/idea-comments/{id} (`keep` = 1 shows it again, 0 removes it)
-pub(super) async fn comment_submit(
-    id: String,
-    ctx: Ctx,
-    form: Form,
-    ideas: Arc<Ideas>,
-) -> Response {
+pub(super) async fn comment_submit(id: String, Post { ctx, form, ideas }: Post) -> Response {
     signed_in_action(&ctx, QUEUE_PATH, async |who| {
-        let comment = CommentId::parse(&id).ok_or_else(Problem::not_found)?;
+        let comment = parse_comment(&id)?;
         let keep = form.get("keep") == "1";
         service::moderate_comment(&ctx.platform, &ideas, &who.account, &comment, keep).await?;
         Ok(back(&form, "moderated"))

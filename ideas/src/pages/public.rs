@@ -4,13 +4,13 @@ use askama::Template;
 use warp::reply::Response;
 
 use veche_core::web::i18n::Tr;
-use veche_core::web::problem::Problem;
 use veche_core::web::show::show_date;
 
+use super::residents::parse_project;
 use super::views::text_of;
 use super::{viewer, Page, DONE};
 use crate::log::Action;
-use crate::model::{Outcome, ProjectId, Reason};
+use crate::model::{Outcome, Reason};
 use crate::service;
 
 pub struct CountRow {
@@ -38,7 +38,7 @@ struct LogPage<'a> {
 /// GET /ideas/projects/{id}/log
 pub(super) async fn log_page(id: String, page: Page) -> Response {
     page.answer(async |ctx, ideas, query| {
-        let pid = ProjectId::parse(&id).ok_or_else(Problem::not_found)?;
+        let pid = parse_project(&id)?;
         let project = service::project(ideas, viewer(ctx), &pid).await?;
         let summary = service::moderation_log(ideas, viewer(ctx), &pid).await?;
         let tr = ctx.tr();
@@ -126,7 +126,7 @@ fn outcome_label(tr: Tr<'_>, outcome: Outcome) -> String {
 /// GET /ideas/projects/{id}/results
 pub(super) async fn results_page(id: String, page: Page) -> Response {
     page.answer(async |ctx, ideas, query| {
-        let pid = ProjectId::parse(&id).ok_or_else(Problem::not_found)?;
+        let pid = parse_project(&id)?;
         let project = service::project(ideas, viewer(ctx), &pid).await?;
         let found = service::credited_results(&ctx.platform, ideas, viewer(ctx), &pid).await?;
         let tr = ctx.tr();

@@ -1,8 +1,6 @@
 //! Residents' pages: the projects, a project's ideas (search, topic, order), submitting and
 //! editing an idea, an idea with its supports, follows, comments and the author's appeal.
 
-use std::sync::Arc;
-
 use askama::Template;
 use warp::reply::Response;
 
@@ -16,10 +14,10 @@ use veche_core::web::show::{show_date, show_time, signin_href};
 use veche_core::web::Form;
 
 use super::views::{stage_label, stage_when, status_label, text_of, IdeaCard, ProjectCard};
-use super::{viewer, Page, DONE, PAGE_SIZE};
+use super::{viewer, Page, Post, DONE, PAGE_SIZE};
 use crate::model::{CommentId, Idea, IdeaId, Project, ProjectId, Stage, Status};
 use crate::rules::{self, CommentInput};
-use crate::service::{self, Ideas};
+use crate::service;
 use crate::IdeasLimit;
 
 pub(super) fn parse_project(raw: &str) -> Result<ProjectId, Problem> {
@@ -28,6 +26,10 @@ pub(super) fn parse_project(raw: &str) -> Result<ProjectId, Problem> {
 
 pub(super) fn parse_idea(raw: &str) -> Result<IdeaId, Problem> {
     IdeaId::parse(raw).ok_or_else(Problem::not_found)
+}
+
+pub(super) fn parse_comment(raw: &str) -> Result<CommentId, Problem> {
+    CommentId::parse(raw).ok_or_else(Problem::not_found)
 }
 
 // ---- The projects ----
@@ -408,39 +410,46 @@ pub(super) async fn act_on_idea(
     .await
 }
 
-/// POST /ideas/{id}/support (`on` = 1 supports, 0 withdraws)
-pub(super) async fn support_submit(
-    id: String,
-    ctx: Ctx,
-    form: Form,
-    ideas: Arc<Ideas>,
+/// What a signed-in resident's on-or-off form on an idea page does (`on` = 1 turns it on, 0
+/// off): `act` gets the resident, the idea and which; `done` names the confirmation of each.
+pub(super) async fn toggle_on_idea(
+    id: &str,
+    ctx: &Ctx,
+    form: &Form,
+    (done_on, done_off): (&'static str, &'static str),
+    act: impl AsyncFnOnce(&Account, IdeaId, bool) -> Result<(), Problem>,
 ) -> Response {
     let on = form.get("on") == "1";
-    act_on_idea(&id, &ctx, async |who, idea| {
+    act_on_idea(id, ctx, async |who, idea| {
+        act(who, idea, on).await?;
+        Ok(if on { done_on } else { done_off })
+    })
+    .await
+}
+
+/// POST /ideas/{id}/support (`on` = 1 supports, 0 withdraws)
+pub(super) async fn support_submit(id: String, Post { ctx, form, ideas }: Post) -> Response {
+    let done = ("supported", "withdrawn");
+    toggle_on_idea(&id, &ctx, &form, done, async |who, idea, on| {
         service::admit(&ctx.platform.limits, IdeasLimit::Support, who)?;
         service::support(&ideas, who, &idea, on).await?;
-        Ok(if on { "supported" } else { "withdrawn" })
+        Ok(())
     })
     .await
 }
 
 /// POST /ideas/{id}/follow (`on` = 1 follows, 0 stops)
-pub(super) async fn follow_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
-    let on = form.get("on") == "1";
-    act_on_idea(&id, &ctx, async |who, idea| {
+pub(super) async fn follow_submit(id: String, Post { ctx, form, ideas }: Post) -> Response {
+    let done = ("followed", "unfollowed");
+    toggle_on_idea(&id, &ctx, &form, done, async |who, idea, on| {
         service::follow(&ideas, who, &idea, on).await?;
-        Ok(if on { "followed" } else { "unfollowed" })
+        Ok(())
     })
     .await
 }
 
 /// POST /ideas/{id}/comments (`text`, optional `parent`)
-pub(super) async fn comment_submit(
-    id: String,
-    ctx: Ctx,
-    form: Form,
-    ideas: Arc<Ideas>,
-) -> Response {
+pub(super) async fn comment_submit(id: String, Post { ctx, form, ideas }: Post) -> Response {
     let input = CommentInput {
         text: form.get("text").to_string(),
         parent: Some(form.get("parent").to_string()).filter(|p| !p.is_empty()),
@@ -454,7 +463,7 @@ pub(super) async fn comment_submit(
 }
 
 /// POST /ideas/{id}/appeal (`text`)
-pub(super) async fn appeal_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
+pub(super) async fn appeal_submit(id: String, Post { ctx, form, ideas }: Post) -> Response {
     act_on_idea(&id, &ctx, async |who, idea| {
         service::appeal(&ideas, who, &idea, form.get("text")).await?;
         Ok("appealed")
@@ -463,10 +472,10 @@ pub(super) async fn appeal_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<I
 }
 
 /// POST /idea-comments/{id}/report
-pub(super) async fn report_submit(id: String, ctx: Ctx, _: Form, ideas: Arc<Ideas>) -> Response {
+pub(super) async fn report_submit(id: String, Post { ctx, ideas, .. }: Post) -> Response {
     signed_in_action(&ctx, "/ideas", async |who| {
         service::admit(&ctx.platform.limits, IdeasLimit::Report, &who.account)?;
-        let comment_id = CommentId::parse(&id).ok_or_else(Problem::not_found)?;
+        let comment_id = parse_comment(&id)?;
         let comment = service::report(&ideas, &who.account, &comment_id).await?;
         Ok(format!("/ideas/{}?done=reported", comment.idea_id))
     })

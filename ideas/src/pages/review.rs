@@ -3,25 +3,21 @@
 //! experts marks every idea 1 to 5 on each criterion, with a note. Those who run the project
 //! read the same page without the forms.
 
-use std::sync::Arc;
-
 use askama::Template;
 use warp::reply::Response;
 
 use veche_core::clock;
-use veche_core::platform::Ctx;
 use veche_core::web::i18n::Tr;
 use veche_core::web::pages::signed_in_action;
 use veche_core::web::problem::Problem;
 use veche_core::web::show::to_signin;
-use veche_core::web::Form;
 
-use super::residents::act_on_idea;
+use super::residents::{act_on_idea, parse_idea, parse_project, toggle_on_idea};
 use super::views::{excerpt, stage_label};
-use super::{viewer, Page, DONE};
-use crate::model::{IdeaId, Outcome, ProjectId, Stage};
+use super::{viewer, Page, Post, DONE};
+use crate::model::{Outcome, ProjectId, Stage};
 use crate::rules::ScoreInput;
-use crate::service::{self, Ideas};
+use crate::service;
 
 /// One criterion of an expert's form: its marks 1 to 5, the expert's earlier one selected.
 pub struct CriterionRow {
@@ -73,7 +69,7 @@ pub(super) async fn review_page(id: String, page: Page) -> Response {
         return to_signin(&here);
     };
     page.answer(async |ctx, ideas, query| {
-        let pid = ProjectId::parse(&id).ok_or_else(Problem::not_found)?;
+        let pid = parse_project(&id)?;
         let project = service::project(ideas, Some(me), &pid).await?;
         let ranking = service::ranking(ideas, me, &pid).await?;
         let tr = ctx.tr();
@@ -149,13 +145,13 @@ pub(super) async fn review_page(id: String, page: Page) -> Response {
 }
 
 /// POST /ideas/{id}/score (`project`, `mark-CODE` per criterion, `note`)
-pub(super) async fn score_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Ideas>) -> Response {
+pub(super) async fn score_submit(id: String, Post { ctx, form, ideas }: Post) -> Response {
     let back = match ProjectId::parse(form.get("project")) {
         Some(p) => format!("/ideas/projects/{p}/review"),
         None => "/ideas".to_string(),
     };
     signed_in_action(&ctx, &back, async |me| {
-        let idea = IdeaId::parse(&id).ok_or_else(Problem::not_found)?;
+        let idea = parse_idea(&id)?;
         let marks = form
             .fields
             .iter()
@@ -181,29 +177,19 @@ pub(super) async fn score_submit(id: String, ctx: Ctx, form: Form, ideas: Arc<Id
 
 /// POST /ideas/{id}/shortlist (`on` = 1 puts it forward to the experts, 0 takes it back;
 /// `version`)
-pub(super) async fn shortlist_submit(
-    id: String,
-    ctx: Ctx,
-    form: Form,
-    ideas: Arc<Ideas>,
-) -> Response {
-    let on = form.get("on") == "1";
+pub(super) async fn shortlist_submit(id: String, Post { ctx, form, ideas }: Post) -> Response {
     let version = form.get("version").parse::<u64>().ok();
-    act_on_idea(&id, &ctx, async |who, idea| {
+    let done = ("shortlisted", "unshortlisted");
+    toggle_on_idea(&id, &ctx, &form, done, async |who, idea, on| {
         service::shortlist(&ctx.platform, &ideas, who, &idea, version, on).await?;
-        Ok(if on { "shortlisted" } else { "unshortlisted" })
+        Ok(())
     })
     .await
 }
 
 /// POST /ideas/{id}/outcome (`outcome`, `text`, `version`): the idea's next step after the
 /// results; its authors and followers are told.
-pub(super) async fn outcome_submit(
-    id: String,
-    ctx: Ctx,
-    form: Form,
-    ideas: Arc<Ideas>,
-) -> Response {
+pub(super) async fn outcome_submit(id: String, Post { ctx, form, ideas }: Post) -> Response {
     let version = form.get("version").parse::<u64>().ok();
     act_on_idea(&id, &ctx, async |who, idea| {
         let outcome = Outcome::parse(form.get("outcome"))

@@ -17,12 +17,12 @@ use veche_core::web::uploads::Files;
 use veche_core::web::{respond, Form};
 
 use super::residents::{parse_idea, parse_project, TopicOption};
-use super::viewer;
+use super::{viewer, Post};
 use veche_core::accounts::model::Account;
 
 use crate::model::{Idea, Project};
 use crate::rules::IdeaInput;
-use crate::service::{self, IdeaError, Ideas};
+use crate::service::{self, IdeaError, IdeaResult, Ideas};
 use crate::IdeasLimit;
 
 /// The largest idea form: the text and one picture.
@@ -128,6 +128,22 @@ async fn prepare(
     Ok(())
 }
 
+/// The idea the form sends ([`idea_input`]), [`prepare`]d and given to `save`; what it
+/// became, or what refused it.
+async fn submission(
+    Post { ctx, form, ideas }: &Post,
+    files: &Files,
+    author: &Account,
+    save: impl AsyncFnOnce(&IdeaInput) -> IdeaResult<Idea>,
+) -> (IdeaInput, Result<Idea, Problem>) {
+    let mut input = idea_input(form);
+    let outcome = match prepare(ctx, ideas, files, author, &mut input).await {
+        Ok(()) => save(&input).await.map_err(IdeaError::problem),
+        Err(p) => Err(p),
+    };
+    (input, outcome)
+}
+
 /// To the idea with a confirmation, or the form again with what refused it (nothing typed is
 /// lost; the picture, once kept, stays named in the form).
 fn answer(
@@ -165,32 +181,23 @@ pub(super) async fn new_idea_page(
 }
 
 /// POST /ideas/projects/{id}/new
-pub(super) async fn new_idea_submit(
-    id: String,
-    ctx: Ctx,
-    form: Form,
-    files: Files,
-    ideas: Arc<Ideas>,
-) -> Response {
+pub(super) async fn new_idea_submit(id: String, post: Post, files: Files) -> Response {
     let target = Target::new_idea(&id);
-    let Some(author) = viewer(&ctx) else {
+    let Some(author) = viewer(&post.ctx) else {
         return to_signin(&target.action);
     };
     let found = async {
-        Ok::<_, Problem>(service::project(&ideas, Some(author), &parse_project(&id)?).await?)
+        Ok::<_, Problem>(service::project(&post.ideas, Some(author), &parse_project(&id)?).await?)
     };
     let project = match found.await {
         Ok(p) => p,
-        Err(p) => return error_page(&ctx, p),
+        Err(p) => return error_page(&post.ctx, p),
     };
-    let mut input = idea_input(&form);
-    let outcome = match prepare(&ctx, &ideas, &files, author, &mut input).await {
-        Ok(()) => service::submit(&ideas, author, &project.id, &input)
-            .await
-            .map_err(IdeaError::problem),
-        Err(p) => Err(p),
-    };
-    answer(&ctx, &project, target, &input, outcome, "submitted")
+    let (input, outcome) = submission(&post, &files, author, async |input| {
+        service::submit(&post.ideas, author, &project.id, input).await
+    })
+    .await;
+    answer(&post.ctx, &project, target, &input, outcome, "submitted")
 }
 
 /// GET /ideas/{id}/edit
@@ -226,29 +233,21 @@ pub(super) async fn edit_page(
 }
 
 /// POST /ideas/{id}/edit
-pub(super) async fn edit_submit(
-    id: String,
-    ctx: Ctx,
-    form: Form,
-    files: Files,
-    ideas: Arc<Ideas>,
-) -> Response {
-    let target = Target::edit(&id, form.get("version").parse::<u64>().ok());
-    let Some(author) = viewer(&ctx) else {
+pub(super) async fn edit_submit(id: String, post: Post, files: Files) -> Response {
+    let target = Target::edit(&id, post.form.get("version").parse::<u64>().ok());
+    let Some(author) = viewer(&post.ctx) else {
         return to_signin(&target.action);
     };
-    let found =
-        async { Ok::<_, Problem>(service::idea(&ideas, Some(author), &parse_idea(&id)?).await?) };
+    let found = async {
+        Ok::<_, Problem>(service::idea(&post.ideas, Some(author), &parse_idea(&id)?).await?)
+    };
     let (idea, project) = match found.await {
         Ok(found) => found,
-        Err(p) => return error_page(&ctx, p),
+        Err(p) => return error_page(&post.ctx, p),
     };
-    let mut input = idea_input(&form);
-    let outcome = match prepare(&ctx, &ideas, &files, author, &mut input).await {
-        Ok(()) => service::edit(&ideas, author, &idea.id, target.version, &input)
-            .await
-            .map_err(IdeaError::problem),
-        Err(p) => Err(p),
-    };
-    answer(&ctx, &project, target, &input, outcome, "saved")
+    let (input, outcome) = submission(&post, &files, author, async |input| {
+        service::edit(&post.ideas, author, &idea.id, target.version, input).await
+    })
+    .await;
+    answer(&post.ctx, &project, target, &input, outcome, "saved")
 }
