@@ -86,16 +86,17 @@ async fn list_answer<R>(req: &Req<R>, page: &service::Page) -> Result<Response, 
     .await
 }
 
-/// A list of the signed-in caller's (`cursor`, `limit`): `read` gets the caller and the page
-/// asked for.
+/// A list of the signed-in caller's (`cursor`, `limit`): `read` (a use case) gets the
+/// reports, the caller and the page asked for.
 async fn caller_list(
     req: &Req,
-    read: impl AsyncFnOnce(&Account, After, usize) -> service::ReportResult<service::Page>,
+    read: impl AsyncFnOnce(&Reports, &Account, After, usize) -> service::ReportResult<service::Page>,
 ) -> Response {
     req.answer(async {
         let who = req.signed_in()?;
         let query = req.query()?;
-        let page = read(&who.account, after(&query)?, parse_limit(&query)?).await?;
+        let (after, limit) = (after(&query)?, parse_limit(&query)?);
+        let page = read(&req.state, &who.account, after, limit).await?;
         list_answer(req, &page).await
     })
     .await

@@ -130,10 +130,7 @@ pub async fn nearby_reports(req: Req) -> Response {
     responses((status = 200, body = ReportList), SignedIn,
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]
 pub async fn my_reports(req: Req) -> Response {
-    caller_list(&req, async |who, after, limit| {
-        service::mine(&req.state, who, after, limit).await
-    })
-    .await
+    caller_list(&req, service::mine).await
 }
 
 /// A report with its history: accepted ones for everyone; others for their author,

@@ -5,7 +5,9 @@
 
 use warp::reply::Response;
 
+use veche_core::accounts::model::Account;
 use veche_core::id::OrganisationId;
+use veche_core::platform::Platform;
 use veche_core::web::api::Optional;
 use veche_core::web::cursor::parse_limit;
 use veche_core::web::input::query_param;
@@ -13,8 +15,9 @@ use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::responses::{Change, Guarded, Limited, SignedIn, VersionHeaders};
 
 use super::{after, caller_list, list_answer, report_id, transition, Req};
+use crate::model::{Report, ReportId};
 use crate::rules::{AnswerInput, DecisionInput, NoteInput, RerouteInput};
-use crate::service::{self, Reply};
+use crate::service::{self, Reply, Reports};
 use crate::views::{ReportList, ReportView};
 use crate::ReportsLimit;
 
@@ -30,6 +33,27 @@ enum Transition {
     Conflict(ProblemDocument),
 }
 
+/// A transition of the report `id` by the signed-in caller: `step` (a use case) makes it,
+/// given who asks, the version in `If-Match` and the body (checked in that order, then `id`).
+async fn step_on<B>(
+    req: &Req<B>,
+    id: &str,
+    step: impl AsyncFnOnce(
+        &Platform,
+        &Reports,
+        &Account,
+        &ReportId,
+        Option<u64>,
+        &B,
+    ) -> service::ReportResult<Report>,
+) -> Response {
+    transition(req, |req, who, expected, input| async move {
+        let id = report_id(id)?;
+        Ok(step(&req.platform, &req.state, who, &id, expected, input).await?)
+    })
+    .await
+}
+
 /// A moderator's decision on a submitted report: `accept` (it goes to the organisation
 /// routing finds, or to `organisation_id` with a `note`, and its deadline starts) or `reject`
 /// (with a `reason`).
@@ -38,11 +62,7 @@ enum Transition {
     params(("id" = String, Path), VersionHeaders),
     responses((status = 200, body = ReportView), Guarded, Change, Transition))]
 pub async fn decide(id: String, req: Req<DecisionInput>) -> Response {
-    transition(&req, |req, who, expected, input| async move {
-        let id = report_id(&id)?;
-        Ok(service::decide(&req.platform, &req.state, who, &id, expected, input).await?)
-    })
-    .await
+    step_on(&req, &id, service::decide).await
 }
 
 /// An official of the report's organisation takes it into work.
@@ -50,10 +70,13 @@ pub async fn decide(id: String, req: Req<DecisionInput>) -> Response {
     params(("id" = String, Path), VersionHeaders),
     responses((status = 200, body = ReportView), Guarded, Change, Transition))]
 pub async fn start(id: String, req: Req) -> Response {
-    transition(&req, |req, who, expected, _| async move {
-        let id = report_id(&id)?;
-        Ok(service::start(&req.platform, &req.state, who, &id, expected).await?)
-    })
+    step_on(
+        &req,
+        &id,
+        async |platform, reports, who, id, expected, _| {
+            service::start(platform, reports, who, id, expected).await
+        },
+    )
     .await
 }
 
@@ -63,11 +86,7 @@ pub async fn start(id: String, req: Req) -> Response {
     params(("id" = String, Path), VersionHeaders),
     responses((status = 200, body = ReportView), Guarded, Change, Transition))]
 pub async fn answer(id: String, req: Req<AnswerInput>) -> Response {
-    transition(&req, |req, who, expected, input| async move {
-        let id = report_id(&id)?;
-        Ok(service::answer(&req.platform, &req.state, who, &id, expected, input).await?)
-    })
-    .await
+    step_on(&req, &id, service::answer).await
 }
 
 /// Sends the report to another organisation with the reason everyone is shown (its officials
@@ -77,11 +96,7 @@ pub async fn answer(id: String, req: Req<AnswerInput>) -> Response {
     params(("id" = String, Path), VersionHeaders),
     responses((status = 200, body = ReportView), Guarded, Change, Transition))]
 pub async fn reroute(id: String, req: Req<RerouteInput>) -> Response {
-    transition(&req, |req, who, expected, input| async move {
-        let id = report_id(&id)?;
-        Ok(service::reroute(&req.platform, &req.state, who, &id, expected, input).await?)
-    })
-    .await
+    step_on(&req, &id, service::reroute).await
 }
 
 /// The author confirms the answer: the report is closed. A body with a `note` is optional.
@@ -123,10 +138,7 @@ async fn author_reply(id: &str, req: &Req<Optional<NoteInput>>, reply: Reply) ->
     responses((status = 200, body = ReportList), Guarded,
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]
 pub async fn moderation_queue(req: Req) -> Response {
-    caller_list(&req, async |who, after, limit| {
-        service::moderation_queue(&req.state, who, after, limit).await
-    })
-    .await
+    caller_list(&req, service::moderation_queue).await
 }
 
 /// An organisation's queue: the reports it owes an answer to, the earliest deadline first (the
