@@ -11,11 +11,11 @@ use veche_core::web::respond;
 
 use super::common::{parse_id, visible_cached, Req};
 use super::inputs::{BallotCreated, ReceiptBallot, ReceiptView};
-use super::responses::Create;
 use crate::model::Receipt;
 use crate::rules::BallotInput;
 use crate::service::{self, PollError};
 use crate::views::BallotView;
+use veche_core::web::responses::CreateHeaders;
 
 /// Counts a refused ballot by its code (shed ballots have their own counter).
 fn count_refusal(code: &str) {
@@ -29,7 +29,7 @@ fn count_refusal(code: &str) {
 #[utoipa::path(post, path = "/api/v1/polls/{id}/ballots", tag = "polls",
     request_body = BallotInput,
     params(("id" = String, Path),
-        Create),
+        CreateHeaders),
     responses((status = 201, description = "Stored; `Location` is the receipt", body = BallotCreated),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`, `invalid_idempotency_key`", body = ProblemDocument),
         (status = 401, body = ProblemDocument),

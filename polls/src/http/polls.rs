@@ -18,17 +18,18 @@ use veche_core::web::respond;
 
 use super::common::{parse_id, poll_response, visible, Req};
 use super::inputs::{CloseInput, PublicationInput};
-use super::responses::{Create, Csrf, Managed};
+use super::responses::Managed;
 use super::REASON_MAX;
 use crate::model::PollId;
 use crate::rules::{self, PollInput};
 use crate::service::{self, Plan, PollError, Polls};
 use crate::views::PollView;
+use veche_core::web::responses::{CreateHeaders, CsrfHeader, VersionHeaders};
 
 /// Creates a draft (officials and admins). The draft belongs to the official's organisation.
 #[utoipa::path(post, path = "/api/v1/polls", tag = "polls",
     request_body = PollInput,
-    params(Create),
+    params(CreateHeaders),
     responses((status = 201, description = "Created; `Location` and `ETag` headers", body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`, `invalid_idempotency_key`", body = ProblemDocument),
         (status = 401, body = ProblemDocument),
@@ -87,7 +88,7 @@ pub async fn get_poll(id: String, req: Req) -> Response {
     request_body = PollInput,
     params(("id" = String, Path),
         ("If-Match" = String, Header, description = "The version edited, as in the `ETag` (`\"3\"` or `3`)"),
-        Csrf),
+        CsrfHeader),
     responses((status = 200, description = "`ETag` holds the new version", body = PollView),
         (status = 400, description = "`invalid_header` (If-Match not a version), `invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
         Managed,
@@ -104,7 +105,7 @@ pub async fn replace_poll(id: String, req: Req<PollInput>) -> Response {
 #[utoipa::path(delete, path = "/api/v1/polls/{id}", tag = "polls",
     params(("id" = String, Path),
         ("If-Match" = String, Header, description = "The draft's version"),
-        Csrf),
+        CsrfHeader),
     responses((status = 204, description = "Deleted"),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
@@ -184,9 +185,7 @@ async fn expected_version(
 
 /// Schedules a draft: it opens by itself at `opens_at` and closes at `closes_at`.
 #[utoipa::path(post, path = "/api/v1/polls/{id}/schedule", tag = "polls",
-    params(("id" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The version scheduled (default: the current one)"),
-        Csrf),
+    params(("id" = String, Path), VersionHeaders),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
@@ -204,9 +203,7 @@ pub async fn schedule_poll(id: String, req: Req) -> Response {
 
 /// Moves a scheduled poll that has not opened yet back to drafts.
 #[utoipa::path(post, path = "/api/v1/polls/{id}/unschedule", tag = "polls",
-    params(("id" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The version (default: the current one)"),
-        Csrf),
+    params(("id" = String, Path), VersionHeaders),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_header`", body = ProblemDocument),
         Managed,
@@ -248,8 +245,7 @@ pub(super) fn close_reason(input: Option<&CloseInput>) -> Result<Option<String>,
 /// are in. The reason, if any, goes to the audit log.
 #[utoipa::path(post, path = "/api/v1/polls/{id}/close", tag = "polls",
     request_body(content = Option<CloseInput>, description = "Optional"),
-    params(("id" = String, Path),
-        Csrf),
+    params(("id" = String, Path), CsrfHeader),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`", body = ProblemDocument),
         Managed,
@@ -265,8 +261,7 @@ pub async fn close_poll(id: String, req: Req<Optional<CloseInput>>) -> Response 
 /// Publishes a closed poll's results with what the city decided, or updates that text later.
 #[utoipa::path(post, path = "/api/v1/polls/{id}/publication", tag = "polls",
     request_body = PublicationInput,
-    params(("id" = String, Path),
-        Csrf),
+    params(("id" = String, Path), CsrfHeader),
     responses((status = 200, body = PollView),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
         Managed,

@@ -1,6 +1,6 @@
 //! The error answers several handlers share, as response sets their `#[utoipa::path]`
-//! annotations list in `responses(...)` beside their own, and the headers they share, as
-//! parameter sets for `params(...)`. Each set is documentation only: the handlers build their
+//! annotations list in `responses(...)` beside their own (the headers are core's
+//! `web::responses` sets). Each set is documentation only: the handlers build their
 //! answers with `Problem`.
 
 use utoipa::IntoResponses;
@@ -39,27 +39,4 @@ pub(super) enum Unsealed {
     NotFound(ProblemDocument),
     #[response(status = 409, description = "`not_sealed`")]
     NotSealed(ProblemDocument),
-}
-
-/// The header of a change authenticated by a session cookie.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)]
-pub(super) struct Csrf {
-    /// Required when authenticated by the session cookie
-    #[param(rename = "X-CSRF-Token")]
-    csrf: Option<String>,
-}
-
-/// The headers of a creation.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)]
-pub(super) struct Create {
-    /// The same key and body within 24 hours returns the first answer
-    #[param(rename = "Idempotency-Key")]
-    idempotency_key: Option<String>,
-    /// Required when authenticated by the session cookie
-    #[param(rename = "X-CSRF-Token")]
-    csrf: Option<String>,
 }
