@@ -23,11 +23,7 @@ pub async fn discovery(o: &Open311) -> Result<Response, Open311Error> {
         base.join(path)
             .map_or_else(|_| base.to_string(), |u| u.to_string())
     };
-    let key_service = o.platform.catalog.t_args(
-        o.lang,
-        "reports-open311-key-service",
-        &[("profile", url("profile").into())],
-    );
+    let key_service = o.t1("reports-open311-key-service", "profile", &url("profile"));
     let doc = Doc::Fields(vec![
         ("changeset", Doc::text(CHANGESET)),
         ("contact", Doc::text(url(""))),

@@ -27,7 +27,7 @@ use warp::reply::Response;
 use warp::Filter;
 
 use veche_core::platform::Platform;
-use veche_core::web::i18n::{Catalog, Lang};
+use veche_core::web::i18n::{Catalog, Lang, Tr};
 
 use crate::service::Reports;
 
@@ -101,7 +101,19 @@ impl Open311 {
     }
 
     pub fn t(&self, key: &str) -> String {
-        self.platform.catalog.t(self.lang, key)
+        self.tr().t(key)
+    }
+
+    /// The catalog's `key` with one argument, `name` = `value`.
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        self.tr().t1(key, name, value)
+    }
+
+    fn tr(&self) -> Tr<'_> {
+        Tr {
+            catalog: &self.platform.catalog,
+            lang: self.lang,
+        }
     }
 
     /// `jurisdiction_id` is accepted everywhere; when the operator configured one, another
@@ -112,13 +124,10 @@ impl Open311 {
         if jurisdiction_served(ours, given) {
             return Ok(());
         }
+        let given = given.unwrap_or_default();
         Err(Open311Error::new(
             StatusCode::NOT_FOUND,
-            self.platform.catalog.t_args(
-                self.lang,
-                "reports-open311-err-jurisdiction",
-                &[("given", given.unwrap_or_default().to_string().into())],
-            ),
+            self.t1("reports-open311-err-jurisdiction", "given", given),
         ))
     }
 
@@ -190,23 +199,43 @@ fn lang() -> Lang {
     veche_core::web::current_meta().lang
 }
 
-/// A GET's context, or the error list when its query string cannot be read.
+/// A request's context from its fields (`raw`: a query string, or a form's body) for the
+/// jurisdiction served; the error list when the fields cannot be read (the catalog's
+/// `unreadable`) or another jurisdiction is asked for.
 fn context(
     state: &(Arc<Platform>, Arc<Reports>),
     format: Format,
     raw: &[u8],
+    unreadable: &str,
 ) -> Result<Open311, Open311Error> {
     let lang = lang();
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(raw).map_err(|_| {
-        Open311Error::bad_request(state.0.catalog.t(lang, "reports-open311-err-query"))
-    })?;
-    Ok(Open311 {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(raw)
+        .map_err(|_| Open311Error::bad_request(state.0.catalog.t(lang, unreadable)))?;
+    let o = Open311 {
         platform: state.0.clone(),
         reports: state.1.clone(),
         format,
         lang,
         fields,
-    })
+    };
+    o.check_jurisdiction()?;
+    Ok(o)
+}
+
+/// A GET's answer in `format`, readable by any web page: `answer` given the context of the
+/// query string `raw`.
+async fn get_answer(
+    state: &(Arc<Platform>, Arc<Reports>),
+    format: Format,
+    raw: &str,
+    answer: impl AsyncFnOnce(&Open311) -> Result<Response, Open311Error>,
+) -> Response {
+    let result = async {
+        let o = context(state, format, raw.as_bytes(), "reports-open311-err-query")?;
+        answer(&o).await
+    }
+    .await;
+    cors(finish(format, lang(), result))
 }
 
 /// `GET /open311/v2/{resource}.{fmt}`: discovery, the service list, the request list.
@@ -218,18 +247,13 @@ async fn get_top(
     let Some((name, format)) = Format::split(&resource) else {
         return Ok(not_found(&state.0, &resource));
     };
-    let result = async {
-        let o = context(&state, format, raw.as_bytes())?;
-        o.check_jurisdiction()?;
-        match name {
-            "discovery" => discovery::discovery(&o).await,
-            "services" => services::list(&o).await,
-            "requests" => requests::list(&o).await,
-            _ => Err(Open311Error::no_such_resource(&o.platform.catalog, o.lang)),
-        }
-    }
-    .await;
-    Ok(cors(finish(format, lang(), result)))
+    let answer = async |o: &Open311| match name {
+        "discovery" => discovery::discovery(o).await,
+        "services" => services::list(o).await,
+        "requests" => requests::list(o).await,
+        _ => Err(Open311Error::no_such_resource(&o.platform.catalog, o.lang)),
+    };
+    Ok(get_answer(&state, format, &raw, answer).await)
 }
 
 /// `GET /open311/v2/{resource}/{id}.{fmt}`: a service definition, a request, a token.
@@ -242,18 +266,13 @@ async fn get_one(
     let Some((id, format)) = Format::split(&id) else {
         return Ok(not_found(&state.0, &id));
     };
-    let result = async {
-        let o = context(&state, format, raw.as_bytes())?;
-        o.check_jurisdiction()?;
-        match resource.as_str() {
-            "services" => services::definition(&o, id).await,
-            "requests" => requests::one(&o, id).await,
-            "tokens" => tokens::token(&o, id).await,
-            _ => Err(Open311Error::no_such_resource(&o.platform.catalog, o.lang)),
-        }
-    }
-    .await;
-    Ok(cors(finish(format, lang(), result)))
+    let answer = async |o: &Open311| match resource.as_str() {
+        "services" => services::definition(o, id).await,
+        "requests" => requests::one(o, id).await,
+        "tokens" => tokens::token(o, id).await,
+        _ => Err(Open311Error::no_such_resource(&o.platform.catalog, o.lang)),
+    };
+    Ok(get_answer(&state, format, &raw, answer).await)
 }
 
 /// `POST /open311/v2/requests.{fmt}`: files a report (form-encoded, with `api_key`).
@@ -266,18 +285,7 @@ async fn post_request(
         return Ok(not_found(&state.0, &resource));
     };
     let result = async {
-        let lang = lang();
-        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| {
-            Open311Error::bad_request(state.0.catalog.t(lang, "reports-open311-err-form"))
-        })?;
-        let o = Open311 {
-            platform: state.0.clone(),
-            reports: state.1.clone(),
-            format,
-            lang,
-            fields,
-        };
-        o.check_jurisdiction()?;
+        let o = context(&state, format, &body, "reports-open311-err-form")?;
         requests::file(&o).await
     }
     .await;

@@ -131,11 +131,7 @@ pub async fn public(o: &Open311, raw: &str) -> Result<Option<Report>, Open311Err
 }
 
 pub fn unknown_request(o: &Open311, id: &str) -> Open311Error {
-    Open311Error::not_found(o.platform.catalog.t_args(
-        o.lang,
-        "reports-open311-err-request-unknown",
-        &[("id", id.to_string().into())],
-    ))
+    Open311Error::not_found(o.t1("reports-open311-err-request-unknown", "id", id))
 }
 
 /// `GET requests/{id}.{fmt}`.
@@ -177,13 +173,9 @@ fn date_param(o: &Open311, name: &'static str) -> Result<Option<OffsetDateTime>,
     let Some(raw) = o.field(name) else {
         return Ok(None);
     };
-    parse_w3c(raw).map(Some).ok_or_else(|| {
-        Open311Error::bad_request(o.platform.catalog.t_args(
-            o.lang,
-            "reports-open311-err-date",
-            &[("field", name.into())],
-        ))
-    })
+    parse_w3c(raw)
+        .map(Some)
+        .ok_or_else(|| Open311Error::bad_request(o.t1("reports-open311-err-date", "field", name)))
 }
 
 /// The span asked for: the most recent 90 days by default; 90 days from `start_date` or up
@@ -278,10 +270,10 @@ fn photos(o: &Open311) -> Result<Vec<String>, Open311Error> {
             continue;
         };
         if code != PHOTOS {
-            return Err(Open311Error::bad_request(o.platform.catalog.t_args(
-                o.lang,
+            return Err(Open311Error::bad_request(o.t1(
                 "reports-open311-err-attribute",
-                &[("code", code.to_string().into())],
+                "code",
+                code,
             )));
         }
         hashes.extend(list_of(Some(value)).into_iter().map(str::to_string));
@@ -297,13 +289,7 @@ fn number(o: &Open311, name: &'static str) -> Result<Option<f64>, Open311Error> 
         .ok()
         .filter(|x| x.is_finite())
         .map(Some)
-        .ok_or_else(|| {
-            Open311Error::bad_request(o.platform.catalog.t_args(
-                o.lang,
-                "reports-open311-err-number",
-                &[("field", name.into())],
-            ))
-        })
+        .ok_or_else(|| Open311Error::bad_request(o.t1("reports-open311-err-number", "field", name)))
 }
 
 /// `POST requests.{fmt}`: files a report as the key's account, at once. Checked in this

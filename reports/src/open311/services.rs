@@ -107,11 +107,7 @@ pub async fn leaf(o: &Open311, code: &str) -> Result<Category, Open311Error> {
 }
 
 pub fn unknown_code(o: &Open311, code: &str) -> Open311Error {
-    Open311Error::not_found(o.platform.catalog.t_args(
-        o.lang,
-        "reports-open311-err-service_code-unknown",
-        &[("code", code.to_string().into())],
-    ))
+    Open311Error::not_found(o.t1("reports-open311-err-service_code-unknown", "code", code))
 }
 
 /// A service definition: its attributes (`photos`).

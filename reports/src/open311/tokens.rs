@@ -13,11 +13,7 @@ use super::Open311;
 
 pub async fn token(o: &Open311, token: &str) -> Result<Response, Open311Error> {
     let report = public(o, token).await?.ok_or_else(|| {
-        Open311Error::not_found(o.platform.catalog.t_args(
-            o.lang,
-            "reports-open311-err-token-unknown",
-            &[("token", token.to_string().into())],
-        ))
+        Open311Error::not_found(o.t1("reports-open311-err-token-unknown", "token", token))
     })?;
     let doc = Doc::List(
         "request",
