@@ -77,6 +77,14 @@ fn idea(project: &Project, author: &Account) -> Idea {
     new_idea(project, author, fields, t0())
 }
 
+/// A new idea of the author's, approved.
+fn approved(project: &Project, author: &Account) -> Idea {
+    Idea {
+        status: Status::Approved,
+        ..idea(project, author)
+    }
+}
+
 fn input(title: &str, body: &str, topic: &str) -> IdeaInput {
     IdeaInput {
         title: title.into(),
@@ -318,10 +326,7 @@ fn a_merge_stays_in_the_project_and_credits_every_author_once() {
     let boris = account("boris@example.org", "Борис");
     let moderator = with_roles("mod", &[Role::Moderator]);
     let now = during(Stage::Proposals);
-    let first = Idea {
-        status: Status::Approved,
-        ..idea(&p, &anna)
-    };
+    let first = approved(&p, &anna);
     let duplicate = idea(&p, &boris);
     let merge = |into: &Idea| Decision::Merge {
         into: Box::new(into.clone()),
@@ -443,10 +448,7 @@ fn comment(idea: &Idea, author: &Account, parent: Option<&Comment>) -> Comment {
 fn replies_go_one_level_deep_and_three_reports_hide_a_comment() {
     let p = project();
     let anna = resident();
-    let approved = Idea {
-        status: Status::Approved,
-        ..idea(&p, &anna)
-    };
+    let approved = approved(&p, &anna);
     let now = during(Stage::Discussion);
     let top = comment(&approved, &anna, None);
     let reply = comment(&approved, &anna, Some(&top));
@@ -491,9 +493,8 @@ fn experts_score_shortlisted_ideas_on_every_criterion() {
     let anna = resident();
     let expert = with_roles("expert", &[Role::Expert]);
     let shortlisted = Idea {
-        status: Status::Approved,
         shortlisted: true,
-        ..idea(&p, &anna)
+        ..approved(&p, &anna)
     };
     let now = during(Stage::Review);
     let marks = |pairs: &[(&str, u8)]| ScoreInput {
@@ -603,10 +604,7 @@ fn the_ranking_orders_by_score_then_supports_and_shows_agreement() {
 fn outcomes_only_move_forward_after_the_results() {
     let p = project();
     let anna = resident();
-    let approved = Idea {
-        status: Status::Approved,
-        ..idea(&p, &anna)
-    };
+    let approved = approved(&p, &anna);
     let now = during(Stage::Results);
     assert_eq!(
         advance(&approved, &p, Outcome::Accepted, "", during(Stage::Review)),

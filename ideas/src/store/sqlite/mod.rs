@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, ParamsFromIter};
 use time::OffsetDateTime;
 use veche_core::clock::{from_millis, to_millis};
 use veche_core::id::AccountId;
@@ -116,6 +116,20 @@ impl SqliteIdeas {
         Ok(self.db.execute(sql, params).await? == 1)
     }
 
+    /// A page of the comments `sql` finds under `key`, in id order after `after`, at most `limit`
+    /// (numbered as [`page_params`] numbers them).
+    async fn comments_page(
+        &self,
+        sql: &'static str,
+        key: Option<String>,
+        after: Option<&CommentId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Comment>> {
+        self.settled().await?;
+        let args = page_params(key, after_id(after), limit);
+        self.db.query_json_all(sql, args, "comment").await
+    }
+
     /// A page of accounts `sql` lists for `key` (`?1`), in order after `after` (`?2`), at most
     /// `limit` (`?3`).
     async fn accounts_after(
@@ -129,16 +143,31 @@ impl SqliteIdeas {
             .db
             .query_all(
                 sql,
-                params_from_iter([
-                    Value::Text(key),
-                    Value::Text(after.map(|a| a.to_string()).unwrap_or_default()),
-                    Value::Integer(as_i64(limit as u64)),
-                ]),
+                page_params(Some(key), after_id(after), limit),
                 text_row,
             )
             .await?;
         Ok(found.into_iter().map(AccountId::from_trusted).collect())
     }
+}
+
+/// A page query's parameters, numbered in this order: the key it reads under (when it has
+/// one), the position it starts after, and how many rows at most.
+fn page_params(
+    key: Option<String>,
+    after: impl IntoIterator<Item = Value>,
+    limit: usize,
+) -> ParamsFromIter<Vec<Value>> {
+    let limit = Value::Integer(as_i64(limit as u64));
+    let key = key.map(Value::Text);
+    params_from_iter(key.into_iter().chain(after).chain([limit]).collect())
+}
+
+/// The position of a page ordered by id: after `after`, or from the start (`''`).
+fn after_id(after: Option<&impl ToString>) -> [Value; 1] {
+    [Value::Text(
+        after.map(ToString::to_string).unwrap_or_default(),
+    )]
 }
 
 #[async_trait]
@@ -425,44 +454,21 @@ impl IdeaStore for SqliteIdeas {
     ) -> StoreResult<Vec<Idea>> {
         self.settled().await?;
         let (at, id) = after.map_or((i64::MIN, String::new()), |(at, id)| (at, id.to_string()));
-        let limit = as_i64(limit as u64);
-        let rows = match project {
-            Some(project) => {
-                self.db
-                    .query_all(
-                        format!(
-                            "{IDEA_ROWS} WHERE i.project_id = ?1 AND i.queued_at IS NOT NULL
-                             AND (i.queued_at, i.id) > (?2, ?3) ORDER BY i.queued_at, i.id
-                             LIMIT ?4"
-                        ),
-                        params_from_iter([
-                            Value::Text(project.to_string()),
-                            Value::Integer(at),
-                            Value::Text(id),
-                            Value::Integer(limit),
-                        ]),
-                        pair_row,
-                    )
-                    .await?
-            }
-            None => {
-                self.db
-                    .query_all(
-                        format!(
-                            "{IDEA_ROWS} WHERE i.queued_at IS NOT NULL
-                             AND (i.queued_at, i.id) > (?1, ?2) ORDER BY i.queued_at, i.id
-                             LIMIT ?3"
-                        ),
-                        params_from_iter([
-                            Value::Integer(at),
-                            Value::Text(id),
-                            Value::Integer(limit),
-                        ]),
-                        pair_row,
-                    )
-                    .await?
-            }
+        let sql = match project {
+            Some(_) => format!(
+                "{IDEA_ROWS} WHERE i.project_id = ?1 AND i.queued_at IS NOT NULL
+                 AND (i.queued_at, i.id) > (?2, ?3) ORDER BY i.queued_at, i.id
+                 LIMIT ?4"
+            ),
+            None => format!(
+                "{IDEA_ROWS} WHERE i.queued_at IS NOT NULL
+                 AND (i.queued_at, i.id) > (?1, ?2) ORDER BY i.queued_at, i.id
+                 LIMIT ?3"
+            ),
         };
+        let after = [Value::Integer(at), Value::Text(id)];
+        let args = page_params(project.map(ToString::to_string), after, limit);
+        let rows = self.db.query_all(sql, args, pair_row).await?;
         ideas_from(rows)
     }
 
@@ -762,17 +768,9 @@ impl IdeaStore for SqliteIdeas {
         after: Option<&CommentId>,
         limit: usize,
     ) -> StoreResult<Vec<Comment>> {
-        self.settled().await?;
-        self.db
-            .query_json_all(
-                "SELECT doc FROM idea_comments WHERE idea_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-                params_from_iter([
-                    Value::Text(idea.to_string()),
-                    Value::Text(after.map(|a| a.to_string()).unwrap_or_default()),
-                    Value::Integer(as_i64(limit as u64)),
-                ]),
-                "comment",
-            )
+        let sql =
+            "SELECT doc FROM idea_comments WHERE idea_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+        self.comments_page(sql, Some(idea.to_string()), after, limit)
             .await
     }
 
@@ -781,17 +779,9 @@ impl IdeaStore for SqliteIdeas {
         after: Option<&CommentId>,
         limit: usize,
     ) -> StoreResult<Vec<Comment>> {
-        self.settled().await?;
-        self.db
-            .query_json_all(
-                "SELECT doc FROM idea_comments WHERE awaiting = 1 AND id > ?1 ORDER BY id LIMIT ?2",
-                params_from_iter([
-                    Value::Text(after.map(|a| a.to_string()).unwrap_or_default()),
-                    Value::Integer(as_i64(limit as u64)),
-                ]),
-                "comment",
-            )
-            .await
+        let sql =
+            "SELECT doc FROM idea_comments WHERE awaiting = 1 AND id > ?1 ORDER BY id LIMIT ?2";
+        self.comments_page(sql, None, after, limit).await
     }
 
     async fn follow(&self, idea: &IdeaId, account: &AccountId, on: bool) -> StoreResult<bool> {
