@@ -123,10 +123,8 @@ pub struct MailJobView {
     /// Why the last attempt failed (never holds the address).
     pub last_error: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
     /// The account the email was for (`null` for an address that belongs to no account yet).
     pub recipient_account_id: Option<String>,

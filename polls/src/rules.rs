@@ -44,11 +44,9 @@ pub struct PollInput {
     pub audience: AudienceInput,
     /// RFC 3339; required to schedule.
     #[serde(default, with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
     pub opens_at: Option<OffsetDateTime>,
     /// RFC 3339; required to schedule; after `opens_at`, at most a year later.
     #[serde(default, with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
     pub closes_at: Option<OffsetDateTime>,
     /// Points credited to each voter, 0–1000 (default 20).
     #[serde(default)]

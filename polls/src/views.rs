@@ -22,10 +22,8 @@ pub struct PollView {
     pub questions: Vec<QuestionView>,
     pub audience: AudienceView,
     #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
     pub opens_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
     pub closes_at: Option<OffsetDateTime>,
     pub points: u32,
     pub results_visibility: Visibility,
@@ -136,7 +134,6 @@ pub struct BallotView {
     pub answers: BTreeMap<String, Vec<String>>,
     pub points: u32,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub cast_at: OffsetDateTime,
 }
 

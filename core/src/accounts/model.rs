@@ -471,7 +471,6 @@ pub struct Organisation {
     pub id: OrganisationId,
     pub name: String,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
 }
 

@@ -20,7 +20,6 @@ pub struct AccountView {
     pub organisation_id: Option<String>,
     pub state: AccountState,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
 }
 
@@ -115,7 +114,6 @@ pub struct TokenCreated {
     pub name: String,
     pub token: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
 }
 
@@ -124,10 +122,8 @@ pub struct TokenView {
     pub id: String,
     pub name: String,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_used_at: Option<OffsetDateTime>,
 }
 

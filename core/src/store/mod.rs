@@ -24,7 +24,6 @@ pub struct AuditEntry {
     #[schema(value_type = String)]
     pub id: AuditId,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
     #[schema(value_type = String)]
     pub actor_id: AccountId,

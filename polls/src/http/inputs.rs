@@ -16,10 +16,8 @@ pub struct PollSummary {
     pub title: String,
     pub status: Status,
     #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
     pub opens_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
     pub closes_at: Option<OffsetDateTime>,
     /// Points credited to each voter.
     pub points: u32,
@@ -122,7 +120,6 @@ pub struct PointsItem {
     pub title: Option<String>,
     pub points: u32,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
 }
 
