@@ -109,26 +109,26 @@ pub struct LogDay {
     pub decisions: BTreeMap<String, u64>,
 }
 
+/// Counts by the names of what they count.
+fn named<K>(counts: BTreeMap<K, u64>, name: fn(K) -> &'static str) -> BTreeMap<String, u64> {
+    counts
+        .into_iter()
+        .map(|(k, v)| (name(k).to_string(), v))
+        .collect()
+}
+
 impl From<crate::log::Summary> for LogView {
     fn from(s: crate::log::Summary) -> Self {
-        let named = |m: BTreeMap<crate::log::Action, u64>| {
-            m.into_iter()
-                .map(|(k, v)| (k.as_str().to_string(), v))
-                .collect()
-        };
+        use crate::log::Action;
         LogView {
-            decisions: named(s.decisions),
-            rejections_by_reason: s
-                .rejections_by_reason
-                .into_iter()
-                .map(|(k, v)| (k.as_str().to_string(), v))
-                .collect(),
+            decisions: named(s.decisions, Action::as_str),
+            rejections_by_reason: named(s.rejections_by_reason, crate::model::Reason::as_str),
             days: s
                 .days
                 .into_iter()
                 .map(|d| LogDay {
                     date: d.date,
-                    decisions: named(d.decisions),
+                    decisions: named(d.decisions, Action::as_str),
                 })
                 .collect(),
         }
