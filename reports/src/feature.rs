@@ -27,34 +27,25 @@ impl FeatureService for Reports {
     type Api = crate::http::ReportsApi;
 
     fn declaration() -> Declaration {
-        Declaration::new::<ReportsLimit>("reports", (REPORTS_RU, REPORTS_EN))
+        let mut declaration = Declaration::new::<ReportsLimit>("reports", (REPORTS_RU, REPORTS_EN))
             .kinds(service::KINDS)
             .nav(NavItem::new(pages::REPORTS_PATH, "reports-nav", None))
             .nav(NavItem::new(
                 "/moderation/reports",
                 "reports-office-nav-moderation",
                 Some(Role::Moderator),
-            ))
-            .nav(NavItem::new(
-                "/office/reports",
-                "reports-office-nav-queue",
-                Some(Role::Official),
-            ))
-            .nav(NavItem::new(
-                "/office/reports",
-                "reports-office-nav-queue",
-                Some(Role::Admin),
-            ))
-            .nav(NavItem::new(
-                "/office/dashboard",
-                "reports-office-nav-dashboard",
-                Some(Role::Official),
-            ))
-            .nav(NavItem::new(
-                "/office/dashboard",
-                "reports-office-nav-dashboard",
-                Some(Role::Admin),
-            ))
+            ));
+        // The office's pages, for officials and admins alike.
+        let office = [
+            ("/office/reports", "reports-office-nav-queue"),
+            ("/office/dashboard", "reports-office-nav-dashboard"),
+        ];
+        for (path, key) in office {
+            for role in [Role::Official, Role::Admin] {
+                declaration = declaration.nav(NavItem::new(path, key, Some(role)));
+            }
+        }
+        declaration
     }
 
     async fn open(backend: &Backend, config: ReportsConfig) -> anyhow::Result<Reports> {
