@@ -197,6 +197,18 @@ pub fn decision(input: &DecisionInput) -> Result<Decision, Refused> {
     }
 }
 
+/// An optional id (blank is none) as `parse` reads it; one it cannot read is `refused`.
+fn optional_id<T>(
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Option<T>,
+    refused: Refused,
+) -> Result<Option<T>, Refused> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(id) => parse(id).map(Some).ok_or(refused),
+    }
+}
+
 /// Optional words of at most 2,000 characters (blank is none).
 pub fn note(raw: Option<&str>, field: &'static str) -> Result<Option<String>, Refused> {
     match raw.map(str::trim) {
@@ -280,12 +292,8 @@ pub fn category_fields(
     id: CategoryId,
     version: u64,
 ) -> Result<Category, Refused> {
-    let parent = input
-        .parent
-        .as_deref()
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| CategoryId::parse(p.trim()).ok_or(Invalid::new("parent", "unknown")))
-        .transpose()?;
+    let unknown = Invalid::new("parent", "unknown");
+    let parent = optional_id(input.parent.as_deref(), CategoryId::parse, unknown)?;
     if parent.as_ref() == Some(&id) {
         return Err(Invalid::new("parent", "cycle"));
     }
@@ -346,12 +354,8 @@ pub fn profile_fields(
                 .ok_or(Invalid::new("districts", "unknown_district"))
         })
         .collect::<Result<BTreeSet<_>, _>>()?;
-    let head = input
-        .head
-        .as_deref()
-        .filter(|h| !h.trim().is_empty())
-        .map(|h| AccountId::parse(h.trim()).ok_or(Invalid::new("head", "not_official")))
-        .transpose()?;
+    let not_official = Invalid::new("head", "not_official");
+    let head = optional_id(input.head.as_deref(), AccountId::parse, not_official)?;
     Ok(Profile {
         id,
         kind: OrgKind::parse(&input.kind).ok_or(Invalid::new("kind", "unknown"))?,

@@ -93,30 +93,33 @@ fn decisions_read_their_action_and_reason() {
             note: None
         }
     );
-    let by_hand = DecisionInput {
-        organisation_id: Some("roads".into()),
-        ..accept.clone()
-    };
-    assert_eq!(
-        decision(&by_hand).unwrap_err(),
-        Invalid::new("note", "required")
-    );
-    let reject = DecisionInput {
-        action: "reject".into(),
-        ..accept.clone()
-    };
-    assert_eq!(
-        decision(&reject).unwrap_err(),
-        Invalid::new("reason", "unknown_reason")
-    );
-    let other = DecisionInput {
-        action: "merge".into(),
-        ..accept
-    };
-    assert_eq!(
-        decision(&other).unwrap_err(),
-        Invalid::new("action", "unknown_action")
-    );
+    // Routed by hand without a note; rejected without a reason; an action there is not.
+    let refusals = [
+        (
+            DecisionInput {
+                organisation_id: Some("roads".into()),
+                ..accept.clone()
+            },
+            Invalid::new("note", "required"),
+        ),
+        (
+            DecisionInput {
+                action: "reject".into(),
+                ..accept.clone()
+            },
+            Invalid::new("reason", "unknown_reason"),
+        ),
+        (
+            DecisionInput {
+                action: "merge".into(),
+                ..accept
+            },
+            Invalid::new("action", "unknown_action"),
+        ),
+    ];
+    for (input, refusal) in refusals {
+        assert_eq!(decision(&input).unwrap_err(), refusal);
+    }
 }
 
 fn routed_report() -> Report {
