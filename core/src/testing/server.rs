@@ -229,8 +229,8 @@ impl Reply {
     }
 }
 
-/// Sends one HTTP/1.1 request and reads the whole answer. `body: None` sends no body and no
-/// `Content-Length` at all.
+/// Sends one HTTP/1.1 request and reads the whole answer (a chunked body undone). `body: None`
+/// sends no body and no `Content-Length` at all.
 pub async fn send(
     addr: SocketAddr,
     method: &str,
@@ -261,9 +261,31 @@ pub async fn send(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no status in {head:?}"));
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
     Reply {
         status,
         head: head.to_string(),
-        body: body.to_string(),
+        body: if chunked {
+            dechunk(body)
+        } else {
+            body.to_string()
+        },
     }
+}
+
+/// Undoes `Transfer-Encoding: chunked`.
+fn dechunk(raw: &str) -> String {
+    let mut out = String::new();
+    let mut rest = raw;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after.get(size + 2..).unwrap_or("");
+    }
+    out
 }

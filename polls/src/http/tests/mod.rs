@@ -80,21 +80,6 @@ impl Code for Reply {
     }
 }
 
-/// Undoes `Transfer-Encoding: chunked`.
-fn dechunk(raw: &str) -> String {
-    let mut out = String::new();
-    let mut rest = raw;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.push_str(&after[..size]);
-        rest = &after[size + 2..];
-    }
-    out
-}
-
 impl Harness {
     /// The polls' routes (pages included) on a fresh SQLite store, no districts, no mail.
     async fn start(config: PollsConfig, rates: &[(&'static str, &'static str)]) -> Harness {
@@ -131,7 +116,7 @@ impl Harness {
         server::user_with(&self.platform, roles, spec).await
     }
 
-    /// One request; a JSON `body` goes with its `Content-Type`, a chunked answer is undone.
+    /// One request; a JSON `body` goes with its `Content-Type`.
     async fn send(
         &self,
         method: &str,
@@ -143,15 +128,7 @@ impl Harness {
         if body.is_some() {
             all.push(("Content-Type", "application/json"));
         }
-        let mut reply = server::send(self.addr, method, path, &all, body).await;
-        let chunked = reply
-            .head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked");
-        if chunked {
-            reply.body = dechunk(&reply.body);
-        }
-        reply
+        server::send(self.addr, method, path, &all, body).await
     }
 
     /// `send` as `auth`, naming `version` in `If-Match`.
