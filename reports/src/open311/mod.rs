@@ -304,20 +304,16 @@ pub fn routes(platform: Arc<Platform>, reports: Arc<Reports>) -> BoxedFilter<(Re
     let state = (platform.clone(), reports.clone());
     let with = move || veche_core::web::with_state(state.clone());
     let base = || warp::path("open311").and(warp::path("v2"));
+    // A GET's end: no more path, its query string and the state.
+    let get = || warp::path::end().and(warp::get()).and(query()).and(with());
     let top = base()
         .and(warp::path::param::<String>())
-        .and(warp::path::end())
-        .and(warp::get())
-        .and(query())
-        .and(with())
+        .and(get())
         .and_then(get_top);
     let one = base()
         .and(warp::path::param::<String>())
         .and(warp::path::param::<String>())
-        .and(warp::path::end())
-        .and(warp::get())
-        .and(query())
-        .and(with())
+        .and(get())
         .and_then(get_one);
     let post = base()
         .and(warp::path::param::<String>())
