@@ -232,13 +232,15 @@ impl MongoReports {
         reports_from(cursor.try_collect().await?)
     }
 
-    async fn put_versioned(
+    /// Inserts a versioned record (`expected` `None`) or replaces it at `expected`.
+    async fn put_versioned<T: serde::Serialize>(
         &self,
         named: Named<Document>,
-        document: Document,
+        record: &T,
         id: &str,
         expected: Option<u64>,
     ) -> StoreResult<bool> {
+        let document = to_stored(record, &[])?;
         match expected {
             None => {
                 self.col(named).insert_one(document).await?;
@@ -294,8 +296,7 @@ impl MongoReports {
 #[async_trait]
 impl ReportStore for MongoReports {
     async fn put_category(&self, category: &Category, expected: Option<u64>) -> StoreResult<bool> {
-        let document = to_stored(category, &[])?;
-        self.put_versioned(CATEGORIES, document, category.id.as_str(), expected)
+        self.put_versioned(CATEGORIES, category, category.id.as_str(), expected)
             .await
     }
 
@@ -304,8 +305,7 @@ impl ReportStore for MongoReports {
     }
 
     async fn put_profile(&self, profile: &Profile, expected: Option<u64>) -> StoreResult<bool> {
-        let document = to_stored(profile, &[])?;
-        self.put_versioned(PROFILES, document, profile.id.as_str(), expected)
+        self.put_versioned(PROFILES, profile, profile.id.as_str(), expected)
             .await
     }
 
