@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use time::Duration;
-use veche_core::accounts::demo::demo_resident;
+use veche_core::accounts::demo::{demo_account, demo_resident};
 use veche_core::accounts::model::{Account, BirthYear, DisplayName, Email, Role};
 use veche_core::clock;
 use veche_core::id::DistrictId;
@@ -119,15 +119,6 @@ fn topic_of(title: &str, body: &str) -> &'static str {
     }
 }
 
-/// A demo account core seeded (one per role).
-async fn demo_account(platform: &Platform, address: &str) -> IdeaResult<Account> {
-    platform
-        .store
-        .account_by_email(address)
-        .await?
-        .ok_or(IdeaError::NotFound)
-}
-
 /// Residents who write the demo's ideas (they cannot sign in).
 async fn demo_residents(platform: &Platform, home: &Account) -> IdeaResult<Vec<Account>> {
     let mut out = Vec::new();
@@ -197,10 +188,10 @@ pub async fn seed(platform: &Platform, ideas: &Ideas) -> IdeaResult<usize> {
     if !ideas.store.projects(true, None, 1).await?.is_empty() {
         return Ok(0);
     }
-    let official = demo_account(platform, "official@demo.veche.example").await?;
-    let moderator = demo_account(platform, "moderator@demo.veche.example").await?;
-    let expert = demo_account(platform, "expert@demo.veche.example").await?;
-    let home = demo_account(platform, "resident@demo.veche.example").await?;
+    let official = demo_account(platform, Role::Official).await?;
+    let moderator = demo_account(platform, Role::Moderator).await?;
+    let expert = demo_account(platform, Role::Expert).await?;
+    let home = demo_account(platform, Role::Resident).await?;
     let residents = demo_residents(platform, &home).await?;
     if residents.is_empty() {
         return Ok(0);

@@ -31,16 +31,12 @@ impl From<&Label> for LabelView {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ScheduleView {
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub proposals: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub discussion: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub review: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub results: OffsetDateTime,
 }
 
@@ -112,7 +108,6 @@ impl ProjectView {
 pub struct AppealView {
     pub text: String,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub filed_at: OffsetDateTime,
     /// `None` while undecided; `true` when the idea was approved after all.
     pub upheld: Option<bool>,
@@ -122,7 +117,6 @@ pub struct AppealView {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct UpdateView {
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
     #[schema(value_type = String)]
     pub outcome: Outcome,
@@ -160,7 +154,6 @@ pub struct IdeaView {
     /// Whether the viewer wrote it (or is credited with it through a merge).
     pub mine: bool,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     /// Changes name this version (`If-Match`).
     pub version: u64,
@@ -237,7 +230,6 @@ pub struct CommentView {
     /// Reports so far (moderators only; 0 for others).
     pub reports: usize,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     pub mine: bool,
 }
@@ -293,7 +285,6 @@ pub struct QueueItemView {
     pub idea: IdeaView,
     /// Since when it waits.
     #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
     pub queued_at: Option<OffsetDateTime>,
     /// `review` a new idea, `appeal` an appeal against a rejection.
     pub kind: String,
@@ -329,7 +320,6 @@ pub struct QueueList {
     pub next_cursor: Option<String>,
     pub waiting: u64,
     #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
     pub oldest: Option<OffsetDateTime>,
     /// How long the oldest idea has waited, in seconds.
     pub oldest_age_seconds: Option<i64>,

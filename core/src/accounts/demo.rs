@@ -62,7 +62,7 @@ pub async fn seed(accounts: &Accounts) -> AccountResult<Vec<DemoAccount>> {
         (Role::Expert, "Эксперт Демо"),
         (Role::Admin, "Администратор Демо"),
     ] {
-        let email = format!("{}@demo.veche.example", role.as_str());
+        let email = demo_email(role);
         let password = random::password();
         let hash = hash_password(&Password::parse(&password)?).await?;
         let now = clock::now();
@@ -97,6 +97,21 @@ pub async fn seed(accounts: &Accounts) -> AccountResult<Vec<DemoAccount>> {
         });
     }
     Ok(seeded)
+}
+
+/// The address of the demo account of `role`.
+fn demo_email(role: Role) -> String {
+    format!("{}@demo.veche.example", role.as_str())
+}
+
+/// The demo account of `role` that [`seed`] made (a feature's demo data names them);
+/// `StoreError::NotFound` before it ran.
+pub async fn demo_account(accounts: &Accounts, role: Role) -> StoreResult<Account> {
+    accounts
+        .store
+        .account_by_email(&demo_email(role))
+        .await?
+        .ok_or(crate::error::StoreError::NotFound)
 }
 
 /// A resident a feature's demo data is written by, who cannot sign in (no password): the

@@ -10,6 +10,7 @@ use veche_core::accounts::model::Account;
 use veche_core::id::AccountId;
 use veche_core::notify::{KindSpec, Notification, NotifyError, Recipient};
 use veche_core::platform::Platform;
+use veche_core::storage::every_page;
 
 use super::*;
 use crate::model::{Mail, Status};
@@ -42,19 +43,11 @@ async fn recipients(ideas: &Ideas, idea: &Idea, mail: Mail) -> IdeaResult<Vec<Ac
         }
         Mail::Outcome => {
             out.extend(idea.credited().cloned());
-            let mut after: Option<AccountId> = None;
-            loop {
-                let page = ideas
-                    .store
-                    .followers(&idea.id, after.as_ref(), FOLLOWERS_PAGE)
-                    .await?;
-                let full = page.len() == FOLLOWERS_PAGE;
-                after = page.last().cloned();
-                out.extend(page);
-                if !full {
-                    break;
-                }
-            }
+            let followers = every_page(FOLLOWERS_PAGE, |after, size| async move {
+                ideas.store.followers(&idea.id, after.as_ref(), size).await
+            })
+            .await?;
+            out.extend(followers);
         }
     }
     Ok(out.into_iter().collect())

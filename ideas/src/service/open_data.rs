@@ -90,7 +90,6 @@ pub struct OpenData {
     pub project_id: String,
     pub project_title: String,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub generated_at: OffsetDateTime,
     pub ideas: Vec<OpenIdea>,
 }
