@@ -29,6 +29,7 @@ use veche_core::web::problem::Problem;
 use veche_core::web::problem::ProblemDocument;
 use veche_core::web::ratelimit::{self, UndeclaredLimit};
 use veche_core::web::respond;
+use veche_core::web::responses::CsrfHeader;
 
 use crate::model::{Delivery, Job, JobId, JobState};
 use crate::outbox::Outbox;
@@ -309,7 +310,7 @@ pub async fn get_preferences(req: Req) -> Response {
 /// Changes how you receive some kinds of notification; answers with every kind's delivery.
 #[utoipa::path(put, path = "/api/v1/me/notifications", tag = "notifications",
     request_body = PreferencesInput,
-    params(("X-CSRF-Token" = Option<String>, Header, description = "Required when authenticated by the session cookie")),
+    params(CsrfHeader),
     responses((status = 200, body = NotificationPreferences),
         (status = 400, description = "`invalid_json`, `invalid_type`, `unknown_field`, `missing_field`", body = ProblemDocument),
         (status = 401, body = ProblemDocument),

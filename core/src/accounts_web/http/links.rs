@@ -10,12 +10,13 @@ use crate::accounts_web::views::*;
 use crate::web::problem::{Problem, ProblemDocument};
 use crate::web::ratelimit::CoreLimit;
 use crate::web::respond;
+use crate::web::responses::CsrfHeader;
 
 use super::*;
 
 /// Sends the link that confirms your address again (the first one was lost or expired).
 #[utoipa::path(post, path = "/api/v1/me/verification", tag = "accounts",
-    params(("X-CSRF-Token" = Option<String>, Header, description = "Required with the session cookie")),
+    params(CsrfHeader),
     responses(
         (status = 202, description = "A new link is on its way to the account's address (valid 48 hours)", body = Accepted),
         (status = 401, body = ProblemDocument),
@@ -125,7 +126,7 @@ pub async fn confirm_password_reset(req: Req<PasswordResetConfirmInput>) -> Resp
 /// Starts a change of your address: a link (valid 24 hours) goes to the new address, and the
 /// address changes when it is followed.
 #[utoipa::path(post, path = "/api/v1/me/email", tag = "accounts", request_body = EmailChangeInput,
-    params(("X-CSRF-Token" = Option<String>, Header, description = "Required with the session cookie")),
+    params(CsrfHeader),
     responses(
         (status = 202, description = "A link is on its way to the new address", body = Accepted),
         (status = 400, body = ProblemDocument),
