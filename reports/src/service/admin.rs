@@ -3,7 +3,8 @@
 use serde_json::json;
 use veche_core::accounts::model::Organisation;
 use veche_core::accounts::model::{Account, Role};
-use veche_core::id::{AccountId, OrganisationId};
+use veche_core::id::OrganisationId;
+use veche_core::storage::every_page;
 
 use super::*;
 use crate::model::{CalendarDay, Category, CategoryId, Profile};
@@ -133,20 +134,18 @@ const OFFICIALS_PAGE: usize = 500;
 
 /// The organisation's officials (core's accounts of it holding the official role).
 pub async fn officials(platform: &Platform, id: &OrganisationId) -> ReportResult<Vec<Account>> {
-    let mut out = Vec::new();
-    let mut after: Option<AccountId> = None;
-    loop {
-        let page = platform
+    let accounts = every_page(OFFICIALS_PAGE, |after: Option<Account>, size| async move {
+        let after = after.map(|a| a.id);
+        platform
             .store
-            .accounts_of_organisation(id, after.as_ref(), OFFICIALS_PAGE)
-            .await?;
-        let full = page.len() == OFFICIALS_PAGE;
-        after = page.last().map(|a| a.id.clone());
-        out.extend(page.into_iter().filter(|a| a.has_role(Role::Official)));
-        if !full {
-            return Ok(out);
-        }
-    }
+            .accounts_of_organisation(id, after.as_ref(), size)
+            .await
+    })
+    .await?;
+    Ok(accounts
+        .into_iter()
+        .filter(|a| a.has_role(Role::Official))
+        .collect())
 }
 
 /// An admin sets what reports add to one of core's organisations: its kind, the districts it

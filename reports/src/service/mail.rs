@@ -13,6 +13,7 @@ use veche_core::accounts::model::Account;
 use veche_core::id::{AccountId, OrganisationId};
 use veche_core::notify::{KindSpec, Notification, NotifyError, Recipient};
 use veche_core::platform::Platform;
+use veche_core::storage::every_page;
 use veche_core::web::i18n::Lang;
 
 use super::*;
@@ -63,19 +64,14 @@ async fn recipients(
     match due.mail {
         Mail::Status => {
             out.insert(report.author_id.clone());
-            let mut after: Option<AccountId> = None;
-            loop {
-                let page = reports
+            let joiners = every_page(JOINERS_PAGE, |after, size| async move {
+                reports
                     .store
-                    .joiners(&report.id, after.as_ref(), JOINERS_PAGE)
-                    .await?;
-                let full = page.len() == JOINERS_PAGE;
-                after = page.last().cloned();
-                out.extend(page);
-                if !full {
-                    break;
-                }
-            }
+                    .joiners(&report.id, after.as_ref(), size)
+                    .await
+            })
+            .await?;
+            out.extend(joiners);
         }
         Mail::Routed | Mail::Warning | Mail::Overdue | Mail::Disputed => {
             let Some(org) = &due.organisation_id else {
