@@ -24,8 +24,8 @@ use veche_core::{StoreError, StoreResult};
 
 use super::tally::{FLAGS, HOURS};
 use super::{
-    debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy,
-    TallyRow, NEAR_SCAN,
+    as_i64, debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied,
+    TallyBy, TallyRow, NEAR_SCAN,
 };
 use crate::model::{CalendarDay, Category, Profile, Report, ReportId, Status};
 
@@ -93,10 +93,6 @@ const NEVER: DateTime = DateTime::MIN;
 
 pub struct MongoReports {
     db: Mongo,
-}
-
-fn as_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 fn date(millis: Option<i64>) -> Bson {

@@ -13,8 +13,8 @@ use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
 use super::{
-    debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy,
-    TallyRow, NEAR_SCAN,
+    as_i64, debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied,
+    TallyBy, TallyRow, NEAR_SCAN,
 };
 use crate::model::{CalendarDay, Category, Profile, Report, ReportId, Status};
 
@@ -129,10 +129,6 @@ const IMPORT_CACHE_KIB: i64 = -524_288;
 
 pub struct SqliteReports {
     db: Sqlite,
-}
-
-fn as_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 fn text_or_null(value: Option<String>) -> Value {
