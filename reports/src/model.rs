@@ -327,6 +327,11 @@ impl Report {
         self.routing.as_ref().map(|r| &r.organisation_id)
     }
 
+    /// The latest step of its history that was `action`.
+    pub fn last_step(&self, action: Action) -> Option<&Step> {
+        self.history.iter().rev().find(|s| s.action == action)
+    }
+
     /// The deadline while the organisation owes an answer (what the overdue lists sort on).
     pub fn due(&self) -> Option<OffsetDateTime> {
         self.deadline.filter(|_| self.status.awaits_answer())

@@ -149,10 +149,7 @@ fn report_body<'a>(
     };
     let answer = report.answer.as_ref().map(|a| {
         let organisation = report
-            .history
-            .iter()
-            .rev()
-            .find(|s| s.action == crate::model::Action::Answer)
+            .last_step(crate::model::Action::Answer)
             .and_then(org_of_step);
         AnswerBox {
             text: paragraphs(&a.text),
@@ -179,10 +176,7 @@ fn report_body<'a>(
         })
         .collect();
     let reject_note = report
-        .history
-        .iter()
-        .rev()
-        .find(|s| s.action == crate::model::Action::Reject)
+        .last_step(crate::model::Action::Reject)
         .and_then(|s| s.note.clone());
     ReportPage {
         tr,
