@@ -12,8 +12,8 @@ pub mod bench;
 use std::collections::{BTreeMap, BTreeSet};
 
 use time::{Duration, OffsetDateTime};
-use veche_core::accounts::demo::demo_resident;
-use veche_core::accounts::model::{Account, BirthYear, Organisation};
+use veche_core::accounts::demo::{demo_account, demo_resident};
+use veche_core::accounts::model::{Account, BirthYear, Organisation, Role};
 use veche_core::clock;
 use veche_core::id::{DistrictId, OrganisationId};
 use veche_core::platform::Platform;
@@ -105,14 +105,6 @@ const DESCRIPTIONS: &[&str] = &[
     "Открытый люк на пешеходной дорожке у остановки.",
     "У подъезда разбит асфальт, после дождя стоит большая лужа.",
 ];
-
-async fn demo_account(platform: &Platform, address: &str) -> ReportResult<Account> {
-    platform
-        .store
-        .account_by_email(address)
-        .await?
-        .ok_or(ReportError::NotFound)
-}
 
 /// Residents who file the demo's reports (they cannot sign in).
 async fn demo_residents(platform: &Platform, home: &Account) -> ReportResult<Vec<Account>> {
@@ -230,9 +222,9 @@ pub async fn seed_count(
     if !reports.store.categories().await?.is_empty() {
         return Ok(0);
     }
-    let official = demo_account(platform, "official@demo.veche.example").await?;
-    let moderator = demo_account(platform, "moderator@demo.veche.example").await?;
-    let home = demo_account(platform, "resident@demo.veche.example").await?;
+    let official = demo_account(platform, Role::Official).await?;
+    let moderator = demo_account(platform, Role::Moderator).await?;
+    let home = demo_account(platform, Role::Resident).await?;
     let residents = demo_residents(platform, &home).await?;
     let categories = seed_categories(reports).await?;
     let leaves: Vec<&Category> = categories.iter().filter(|c| c.parent.is_some()).collect();

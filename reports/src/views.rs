@@ -23,14 +23,12 @@ pub struct AnswerView {
     #[schema(value_type = String)]
     pub by: AccountId,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepView {
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
     /// `file`, `accept`, `reject`, `start`, `answer`, `reroute`, `confirm`, `dispute`,
     /// `auto_close`.
@@ -73,14 +71,12 @@ pub struct ReportView {
     pub reject_reason: Option<String>,
     pub routing: Option<RoutingView>,
     #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
     pub deadline: Option<OffsetDateTime>,
     /// Past its deadline with no answer.
     pub overdue: bool,
     pub answer: Option<AnswerView>,
     /// Until when the author may dispute the answer (after it the report closes itself).
     #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
     pub dispute_until: Option<OffsetDateTime>,
     /// Residents who joined it ("me too").
     pub joiners: u64,
@@ -88,10 +84,8 @@ pub struct ReportView {
     /// The viewer filed it.
     pub mine: bool,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
     /// What a change names in `If-Match`.
     pub version: u64,

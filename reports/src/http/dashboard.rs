@@ -79,7 +79,6 @@ pub struct DashboardView {
     pub organisation_name: Option<String>,
     /// When it was counted.
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
     pub overall: FiguresView,
     /// The largest first.
