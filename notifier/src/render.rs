@@ -8,6 +8,7 @@ use url::Url;
 use veche_core::web::i18n::{Catalog, FluentValue, Lang};
 
 use crate::model::Job;
+use veche_core::storage::as_i64;
 
 /// A rendered email.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -184,7 +185,7 @@ pub fn digest(frame: &Frame<'_>, digest: &Job, items: &[Job]) -> Result<Rendered
     let c = frame.catalog;
     let lang = digest.locale;
     let day = digest.data.get("day").cloned().unwrap_or_default();
-    let count = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    let count = as_i64(items.len());
     let subject = c.t_args(
         lang,
         "mail-digest-subject",

@@ -36,6 +36,7 @@ use crate::model::{Delivery, Job, JobId, JobState, Outcome, Suppression, DIGEST_
 use crate::outbox::Outbox;
 use crate::prefs;
 use crate::render::{self, Frame, Rendered};
+use veche_core::storage::as_i64;
 
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
@@ -177,7 +178,7 @@ impl Worker {
             for (state, n) in counts {
                 metrics::QUEUE_DEPTH
                     .with_label_values(&[state.as_str()])
-                    .set(i64::try_from(n).unwrap_or(i64::MAX));
+                    .set(as_i64(n));
             }
         }
     }

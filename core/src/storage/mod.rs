@@ -57,6 +57,12 @@ impl Backend {
     }
 }
 
+/// A count, a size, a limit or a version as the stores' signed integer (and the charts'): at
+/// most `i64::MAX`, where a larger one could only be a bug.
+pub fn as_i64(n: impl TryInto<i64>) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
+}
+
 /// Every item of a list a store reads in pages in key order (a key set, not an offset):
 /// `page(after, size)` answers up to `size` items after the key `after` (the first page with
 /// `None`); a shorter page is the last. The store methods of this shape take the last item of

@@ -15,6 +15,7 @@ use mongodb::{Client, Collection, Database, IndexModel};
 use serde::de::DeserializeOwned;
 
 use crate::error::{StoreError, StoreResult};
+use crate::storage::as_i64;
 
 /// An ascending index on `fields` of `collection`, named as MongoDB names it by default
 /// (`state_1_next_at_1`).
@@ -239,7 +240,7 @@ impl Mongo {
                 doc! { "_id": migration },
                 doc! { "$setOnInsert": {
                     "done_at": mongodb::bson::DateTime::now(),
-                    "converted": i64::try_from(converted).unwrap_or(i64::MAX),
+                    "converted": as_i64(converted),
                 } },
             )
             .upsert(true)
@@ -334,7 +335,7 @@ where
     }
     let mut find = collection.find(filter).sort(sort);
     if let Some(limit) = limit {
-        find = find.limit(i64::try_from(limit).unwrap_or(i64::MAX));
+        find = find.limit(as_i64(limit));
     }
     Ok(find.await?.try_collect().await?)
 }
@@ -377,7 +378,7 @@ pub async fn replace_versioned(
     expected: u64,
     document: Document,
 ) -> StoreResult<bool> {
-    let version = i64::try_from(expected).unwrap_or(i64::MAX);
+    let version = as_i64(expected);
     let result = collection
         .replace_one(doc! { "_id": id, "version": version }, document)
         .await?;

@@ -17,6 +17,7 @@ use super::{viewer, Page, Post, DONE, PAGE_SIZE};
 use crate::model::{IdeaId, ProjectId, Reason};
 use crate::rules::{self, DecisionInput};
 use crate::service;
+use veche_core::storage::as_i64;
 
 const QUEUE_PATH: &str = "/moderation/ideas";
 
@@ -162,10 +163,7 @@ pub(super) async fn queue_page(page: Page) -> Response {
                     id: c.id.to_string(),
                     idea_id: c.idea_id.to_string(),
                     text: text_of(&c.text),
-                    reports_label: tr.n(
-                        "ideas-reports",
-                        i64::try_from(c.reports.len()).unwrap_or(i64::MAX),
-                    ),
+                    reports_label: tr.n("ideas-reports", as_i64(c.reports.len())),
                     hidden: c.hidden,
                 })
                 .collect(),

@@ -12,6 +12,7 @@ use super::{viewer, Page, DONE};
 use crate::log::Action;
 use crate::model::{Outcome, Reason};
 use crate::service;
+use veche_core::storage::as_i64;
 
 pub struct CountRow {
     pub label: String,
@@ -103,7 +104,7 @@ struct ResultsPage<'a> {
 
 /// "Authors: Анна К., Пётр and 2 more residents", or "Authors: 3 residents" when none is named.
 fn credits(tr: Tr<'_>, names: &[String], unnamed: usize) -> String {
-    let unnamed = i64::try_from(unnamed).unwrap_or(i64::MAX);
+    let unnamed = as_i64(unnamed);
     if names.is_empty() {
         return tr.n("ideas-results-residents", unnamed);
     }
@@ -140,10 +141,7 @@ pub(super) async fn results_page(id: String, page: Page) -> Response {
                     title: idea.title.clone(),
                     outcome_code: outcome.as_str(),
                     outcome: outcome_label(tr, outcome),
-                    supports: tr.n(
-                        "ideas-supports",
-                        i64::try_from(idea.supports).unwrap_or(i64::MAX),
-                    ),
+                    supports: tr.n("ideas-supports", as_i64(idea.supports)),
                     authors: credits(tr, &credited.names, credited.unnamed),
                     steps: idea
                         .updates

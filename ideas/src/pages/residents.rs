@@ -19,6 +19,7 @@ use crate::model::{CommentId, Idea, IdeaId, Project, ProjectId, Stage, Status};
 use crate::rules::{self, CommentInput};
 use crate::service;
 use crate::IdeasLimit;
+use veche_core::storage::as_i64;
 
 pub(super) fn parse_project(raw: &str) -> Result<ProjectId, Problem> {
     ProjectId::parse(raw).ok_or_else(Problem::not_found)
@@ -329,10 +330,7 @@ fn idea_view<'a>(
         status_code: idea.status.as_str(),
         status_label: status_label(tr, idea.status),
         submitted: show_time(tr, idea.created_at),
-        supports: tr.n(
-            "ideas-supports",
-            i64::try_from(idea.supports).unwrap_or(i64::MAX),
-        ),
+        supports: tr.n("ideas-supports", as_i64(idea.supports)),
         supported,
         may_support,
         following,

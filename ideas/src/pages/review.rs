@@ -18,6 +18,7 @@ use super::{viewer, Page, Post, DONE};
 use crate::model::{Outcome, ProjectId, Stage};
 use crate::rules::ScoreInput;
 use crate::service;
+use veche_core::storage::as_i64;
 
 /// One criterion of an expert's form: its marks 1 to 5, the expert's earlier one selected.
 pub struct CriterionRow {
@@ -75,7 +76,7 @@ pub(super) async fn review_page(id: String, page: Page) -> Response {
         let tr = ctx.tr();
         let stage = project.stage(clock::now());
         let scoring = stage == Stage::Review && project.experts.contains(&me.id);
-        let panel = i64::try_from(project.experts.len()).unwrap_or(i64::MAX);
+        let panel = as_i64(project.experts.len());
         let rows = ranking
             .ranked
             .iter()
@@ -106,20 +107,12 @@ pub(super) async fn review_page(id: String, page: Page) -> Response {
                     title: idea.title.clone(),
                     excerpt: excerpt(&idea.body, 400),
                     score: r.score.map(one_decimal).unwrap_or_else(|| "—".to_string()),
-                    experts: tr.n1(
-                        "ideas-review-experts",
-                        panel,
-                        "scored",
-                        i64::try_from(r.experts).unwrap_or(i64::MAX),
-                    ),
+                    experts: tr.n1("ideas-review-experts", panel, "scored", as_i64(r.experts)),
                     spread: r
                         .spread
                         .filter(|_| r.experts > 1)
                         .map(|s| format!("±{}", one_decimal(s))),
-                    supports: tr.n(
-                        "ideas-supports",
-                        i64::try_from(r.supports).unwrap_or(i64::MAX),
-                    ),
+                    supports: tr.n("ideas-supports", as_i64(r.supports)),
                     form,
                     note: mine.map(|s| s.note.clone()).unwrap_or_default(),
                     scored: mine.is_some(),

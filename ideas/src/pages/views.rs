@@ -6,6 +6,7 @@ use veche_core::web::i18n::Tr;
 use veche_core::web::show::{paragraphs, show_date};
 
 use crate::model::{Idea, Project, Stage, Status};
+use veche_core::storage::as_i64;
 
 pub struct ProjectCard {
     pub id: String,
@@ -70,10 +71,7 @@ impl IdeaCard {
             topic: project.topic_name(&idea.topic),
             status_code: idea.status.as_str(),
             status_label: status_label(tr, idea.status),
-            supports: tr.n(
-                "ideas-supports",
-                i64::try_from(idea.supports).unwrap_or(i64::MAX),
-            ),
+            supports: tr.n("ideas-supports", as_i64(idea.supports)),
             supported,
         }
     }

@@ -24,6 +24,7 @@ use veche_core::{StoreError, StoreResult};
 use crate::log::{Count, Entry};
 use crate::model::{Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Score, Status};
 use crate::similar::Fingerprint;
+use veche_core::storage::as_i64;
 
 /// What is kept beside an idea to find it: its duplicate fingerprint and its search stems.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,7 +97,7 @@ impl IdeaQuery {
     pub fn cursor_of(&self, idea: &Idea) -> (i64, IdeaId) {
         let key = match self.sort {
             Sort::Newest => veche_core::clock::to_millis(idea.created_at),
-            Sort::Supports => i64::try_from(idea.supports).unwrap_or(i64::MAX),
+            Sort::Supports => as_i64(idea.supports),
         };
         (key, idea.id.clone())
     }

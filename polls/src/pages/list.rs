@@ -18,6 +18,7 @@ use crate::pages::common::{ineligible_text, points_label, show_time, status_labe
 use crate::pages::PAGE_SIZE;
 use crate::rules;
 use crate::service::{self, Polls};
+use veche_core::storage::as_i64;
 
 const LIST_PATH: &str = "/polls";
 
@@ -132,7 +133,7 @@ pub(super) async fn list_page(
     }
     let balance = match me {
         Some(account) => match service::balance(&polls, &account.id).await {
-            Ok(points) => Some(tr.n("polls-balance", i64::try_from(points).unwrap_or(i64::MAX))),
+            Ok(points) => Some(tr.n("polls-balance", as_i64(points))),
             Err(e) => return error_page(&ctx, e.problem()),
         },
         None => None,

@@ -17,6 +17,7 @@ use veche_core::web::problem::Problem;
 use crate::model::PollId;
 use crate::pages::common::{show_time, to_signin, viewer};
 use crate::service::{self, Polls};
+use veche_core::storage::as_i64;
 
 /// Entries per page of the points history.
 const HISTORY_SIZE: usize = 30;
@@ -95,7 +96,7 @@ pub(super) async fn points_page(
         .flatten();
     let body = PointsPage {
         tr,
-        balance: tr.n("polls-balance", i64::try_from(balance).unwrap_or(i64::MAX)),
+        balance: tr.n("polls-balance", as_i64(balance)),
         rows,
         next_href,
     };

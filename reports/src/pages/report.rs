@@ -24,6 +24,7 @@ use crate::rules::NoteInput;
 use crate::service::{self, Reply, Reports};
 use crate::views::Viewing;
 use crate::ReportsLimit;
+use veche_core::storage::as_i64;
 
 struct StepRow {
     when: String,
@@ -206,10 +207,7 @@ fn report_body<'a>(
         reject_note,
         answer,
         dispute_until: report.closes_at().map(|d| show_time(tr, d)),
-        joiners: tr.n(
-            "reports-joiners",
-            i64::try_from(report.joiners).unwrap_or(i64::MAX),
-        ),
+        joiners: tr.n("reports-joiners", as_i64(report.joiners)),
         history,
         filed: show_time(tr, report.created_at),
         mine,

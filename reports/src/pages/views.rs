@@ -13,6 +13,7 @@ use veche_core::web::show::{show_date, truncate};
 
 use crate::model::{Category, Report, Status};
 use crate::service::{self, Reports};
+use veche_core::storage::as_i64;
 
 /// The names a page of reports shows, read once.
 pub struct Names {
@@ -192,10 +193,7 @@ impl ReportCard {
                 .map(|d| tr.t1("reports-answer-by", "date", &show_date(tr, d))),
             filed: show_date(tr, report.created_at),
             thumb: report.photos.first().cloned(),
-            joiners: tr.n(
-                "reports-joiners",
-                i64::try_from(report.joiners).unwrap_or(i64::MAX),
-            ),
+            joiners: tr.n("reports-joiners", as_i64(report.joiners)),
         }
     }
 }

@@ -278,8 +278,3 @@ fn debts_after(report: &Report, version: u64) -> Vec<crate::model::MailDue> {
         .cloned()
         .collect()
 }
-
-/// A count, a limit or a version as the stores' signed integer (at most `i64::MAX`).
-fn as_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}

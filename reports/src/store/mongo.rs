@@ -23,9 +23,11 @@ use veche_core::storage::Mongo;
 use veche_core::{StoreError, StoreResult};
 
 use super::tally::{FLAGS, HOURS};
+use veche_core::storage::as_i64;
+
 use super::{
-    as_i64, debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied,
-    TallyBy, TallyRow, NEAR_SCAN,
+    debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy,
+    TallyRow, NEAR_SCAN,
 };
 use crate::model::{CalendarDay, Category, Profile, Report, ReportId, Status};
 
@@ -222,7 +224,7 @@ impl MongoReports {
             .col(REPORTS)
             .find(filter)
             .sort(sort)
-            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .limit(as_i64(limit))
             .batch_size(u32::try_from(limit).unwrap_or(u32::MAX))
             .await?;
         reports_from(cursor.try_collect().await?)
@@ -365,7 +367,7 @@ impl ReportStore for MongoReports {
         filter.insert("place.lat", doc! { "$gte": bbox.south, "$lte": bbox.north });
         filter.insert("place.lon", doc! { "$gte": bbox.west, "$lte": bbox.east });
         // Covered by the index: only the ids and places come back, in one batch.
-        let scan = i64::try_from(NEAR_SCAN).unwrap_or(i64::MAX);
+        let scan = as_i64(NEAR_SCAN);
         let entries: Vec<Document> = self
             .col(REPORTS)
             .find(filter)

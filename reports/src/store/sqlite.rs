@@ -12,9 +12,11 @@ use veche_core::storage::sqlite::{from_json, pair_row, text_row, to_json};
 use veche_core::storage::{CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
+use veche_core::storage::as_i64;
+
 use super::{
-    as_i64, debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied,
-    TallyBy, TallyRow, NEAR_SCAN,
+    debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy,
+    TallyRow, NEAR_SCAN,
 };
 use crate::model::{CalendarDay, Category, Profile, Report, ReportId, Status};
 

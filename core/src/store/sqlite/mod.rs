@@ -15,6 +15,7 @@ use crate::accounts::model::{
 use crate::clock::{from_millis, to_millis};
 use crate::error::{StoreError, StoreResult};
 use crate::id::{AccountId, AuditId, DistrictId, OrganisationId, TokenId};
+use crate::storage::as_i64;
 use crate::storage::{CachedStatements, Sqlite};
 use crate::web::i18n::Lang;
 
@@ -352,7 +353,7 @@ impl CoreStore for SqliteCoreStore {
             organisation.to_string(),
             AccountState::Blocked.as_str().to_string(),
             after.map(|a| a.to_string()).unwrap_or_default(),
-            i64::try_from(limit).unwrap_or(i64::MAX),
+            as_i64(limit),
         );
         self.db.query_all(sql, args, account_from_row).await
     }

@@ -30,6 +30,7 @@ use rand::seq::SliceRandom;
 
 use super::{Claimed, Pending, Processed, Upload, UploadInfo, UploadState, UploadStore};
 use crate::error::{StoreError, StoreResult};
+use crate::storage::as_i64;
 use crate::storage::mongo::{bson_time, find_sorted, from_bson_time, pass_gate, Index};
 use crate::storage::Mongo;
 
@@ -219,7 +220,7 @@ fn info_fields(i: &UploadInfo, files: &[Bson]) -> Document {
         "content_type": &i.content_type,
         "width": i64::from(i.width),
         "height": i64::from(i.height),
-        "size": i64::try_from(i.size).unwrap_or(i64::MAX),
+        "size": as_i64(i.size),
         "created_at": bson_time(i.created_at),
         "thumb": {
             "hash": &i.thumb_hash,
@@ -364,7 +365,7 @@ impl UploadStore for MongoUploads {
                 "content_type": &p.content_type,
                 "width": i64::from(p.width),
                 "height": i64::from(p.height),
-                "size": i64::try_from(p.bytes.len()).unwrap_or(i64::MAX),
+                "size": as_i64(p.bytes.len()),
                 "created_at": bson_time(p.created_at),
                 "thumb": { "hash": "", "width": 0_i64, "height": 0_i64 },
                 "claims": 0_i64,

@@ -18,6 +18,7 @@ use rusqlite::OptionalExtension;
 use super::disk::DiskBlobs;
 use super::{Claimed, Pending, Processed, Upload, UploadInfo, UploadState, UploadStore};
 use crate::error::StoreResult;
+use crate::storage::as_i64;
 use crate::storage::{CachedStatements, Sqlite};
 
 const MIGRATIONS: &[&str] = &[
@@ -158,7 +159,7 @@ impl UploadStore for SqliteUploads {
                     i.content_type,
                     i64::from(i.width),
                     i64::from(i.height),
-                    i64::try_from(i.size).unwrap_or(i64::MAX),
+                    as_i64(i.size),
                     crate::clock::to_millis(i.created_at),
                     i.thumb_hash,
                     i64::from(i.thumb_width),
@@ -203,7 +204,7 @@ impl UploadStore for SqliteUploads {
                     p.content_type.clone(),
                     i64::from(p.width),
                     i64::from(p.height),
-                    i64::try_from(p.bytes.len()).unwrap_or(i64::MAX),
+                    as_i64(p.bytes.len()),
                     created_at,
                 ),
             )
@@ -278,7 +279,7 @@ impl UploadStore for SqliteUploads {
                             i.content_type,
                             i64::from(i.width),
                             i64::from(i.height),
-                            i64::try_from(i.size).unwrap_or(i64::MAX),
+                            as_i64(i.size),
                             i.thumb_hash,
                             i64::from(i.thumb_width),
                             i64::from(i.thumb_height),

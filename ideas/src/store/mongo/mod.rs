@@ -37,6 +37,7 @@ use super::{
 use crate::log::{day_of, Action, Count, Entry};
 use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
 use crate::similar::Fingerprint;
+use veche_core::storage::as_i64;
 
 const PROJECT_TIMES: &[&str] = &[
     "schedule.proposals",
@@ -71,10 +72,6 @@ pub use indexes::INDEXES;
 
 pub struct MongoIdeas {
     db: Mongo,
-}
-
-fn as_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 fn pair_id(a: &str, b: &str) -> String {

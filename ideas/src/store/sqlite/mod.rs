@@ -29,6 +29,7 @@ mod supports;
 
 use schema::*;
 use supports::{Changing, Journaled, SupportLog, SupportRow};
+use veche_core::storage::as_i64;
 
 /// The most ideas one band key brings to an idea's duplicate candidates.
 const BAND_FANOUT: usize = 50;

@@ -11,6 +11,7 @@ use veche_core::StoreResult;
 
 use crate::model::{Idea, IdeaId};
 use crate::store::IdeaIndex;
+use veche_core::storage::as_i64;
 
 pub(super) const MIGRATIONS: &[&str] = &[
     r#"
@@ -186,10 +187,6 @@ pub(super) fn idea_from(doc: &str, supports: i64) -> StoreResult<Idea> {
 
 pub(super) fn ideas_from(rows: Vec<(String, i64)>) -> StoreResult<Vec<Idea>> {
     rows.iter().map(|(doc, n)| idea_from(doc, *n)).collect()
-}
-
-pub(super) fn as_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 pub(super) fn add_terms(

@@ -46,6 +46,7 @@ use veche_core::{StoreError, StoreResult};
 use super::seen::SeenFilter;
 use crate::model::IdeaHead;
 use crate::store::{Seen, Supported};
+use veche_core::storage::as_i64;
 
 /// The journal's file in the data folder.
 pub(super) const JOURNAL: &str = "ideas-supports.journal";
@@ -708,7 +709,7 @@ async fn apply(db: &Sqlite, mut batch: Vec<Entry>) -> StoreResult<Applied> {
         }
         conn.execute_cached(
             "UPDATE idea_support_log SET applied = ?1 WHERE id = 1 AND applied < ?1",
-            [i64::try_from(last).unwrap_or(i64::MAX)],
+            [as_i64(last)],
         )?;
         Ok(Applied {
             not_new,

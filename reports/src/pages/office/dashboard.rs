@@ -23,6 +23,7 @@ use super::queue::Choice;
 use super::{viewer, Lookup};
 use crate::http::dashboard::{csv_response, DashboardView, FiguresView};
 use crate::service::{self, organisation_of, Reports};
+use veche_core::storage::as_i64;
 
 const PATH: &str = "/office/dashboard";
 
@@ -177,14 +178,11 @@ async fn dashboard(
             .map(|g| Bar {
                 key: g.id.clone(),
                 label: g.name.clone(),
-                count: i64::try_from(g.figures.open).unwrap_or(i64::MAX),
+                count: as_i64(g.figures.open),
                 value: format!(
                     "{} ({})",
                     g.figures.open,
-                    tr.n(
-                        "reports-office-chart-overdue",
-                        i64::try_from(g.figures.overdue).unwrap_or(i64::MAX)
-                    )
+                    tr.n("reports-office-chart-overdue", as_i64(g.figures.overdue))
                 ),
             })
             .collect();
