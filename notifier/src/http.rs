@@ -29,7 +29,7 @@ use veche_core::web::problem::Problem;
 use veche_core::web::problem::ProblemDocument;
 use veche_core::web::ratelimit::{self, UndeclaredLimit};
 use veche_core::web::respond;
-use veche_core::web::responses::CsrfHeader;
+use veche_core::web::responses::{CsrfHeader, Paging};
 
 use crate::model::{Delivery, Job, JobId, JobState};
 use crate::outbox::Outbox;
@@ -335,7 +335,7 @@ pub async fn put_preferences(req: Req<PreferencesInput>) -> Response {
 
 /// Admin: emails that could not be delivered (dead letters), newest first.
 #[utoipa::path(get, path = "/api/v1/admin/mail/dead", tag = "admin",
-    params(("limit" = Option<u32>, Query, description = "1 to 100, default 20"), ("cursor" = Option<String>, Query)),
+    params(Paging),
     responses((status = 200, body = MailJobPage),
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument),
         (status = 401, body = ProblemDocument), (status = 403, body = ProblemDocument)))]

@@ -61,6 +61,18 @@ pub enum Limited {
     TooMany(ProblemDocument),
 }
 
+/// The paging of a list (see [`crate::web::cursor`]), for `params(...)`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct Paging {
+    /// Items a page: 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
 /// The headers of a change authenticated by a session cookie, for `params(...)`.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]

@@ -9,7 +9,7 @@ use veche_core::web::cursor::{after, parse_limit, split_page};
 use veche_core::web::idempotency::Outcome;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
-use veche_core::web::responses::{Change, CreateHeaders, CsrfHeader, Guarded, Limited};
+use veche_core::web::responses::{Change, CreateHeaders, CsrfHeader, Guarded, Limited, Paging};
 
 use super::{comment_id, create, idea_id, viewer, Req};
 use crate::model::{Comment, CommentId};
@@ -41,7 +41,7 @@ pub(super) fn comment_list(
 /// An idea's comments, oldest first; a hidden or removed comment keeps its place without its
 /// text.
 #[utoipa::path(get, path = "/api/v1/ideas/{id}/comments", tag = "ideas",
-    params(("id" = String, Path), ("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
+    params(("id" = String, Path), Paging),
     responses((status = 200, body = CommentList),
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument),
         (status = 404, description = "`not_found`", body = ProblemDocument)),

@@ -10,7 +10,7 @@ use veche_core::web::precondition::set_etag;
 use veche_core::web::problem::ProblemDocument;
 use veche_core::web::respond;
 use veche_core::web::responses::{
-    Change, CreateHeaders, CsrfHeader, Guarded, Limited, SignedIn, VersionHeaders,
+    Change, CreateHeaders, CsrfHeader, Guarded, Limited, Paging, SignedIn, VersionHeaders,
 };
 
 use super::inputs::{list_request, SupportCount};
@@ -42,7 +42,7 @@ pub(super) fn idea_response(
         ("q" = Option<String>, Query, description = "Words to find, in any form (up to 200 characters)"),
         ("sort" = Option<String>, Query, description = "`newest` (default) or `supports`"),
         ("mine" = Option<bool>, Query, description = "Only the caller's own ideas"),
-        ("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
+        Paging),
     responses((status = 200, body = IdeaList),
         (status = 400, description = "`invalid_filter`, `invalid_limit`, `invalid_cursor`", body = ProblemDocument),
         (status = 403, description = "`forbidden`: a status the caller may not list", body = ProblemDocument),

@@ -9,7 +9,7 @@ use veche_core::web::cursor::parse_limit;
 use veche_core::web::input::query_param;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
-use veche_core::web::responses::{Change, CsrfHeader, Guarded, VersionHeaders};
+use veche_core::web::responses::{Change, CsrfHeader, Guarded, Paging, VersionHeaders};
 
 use super::discussion::{comment_cursor, comment_list};
 use super::ideas::idea_response;
@@ -24,7 +24,7 @@ use crate::views::{CommentList, CommentView, IdeaView, QueueItemView, QueueList}
 /// (best first, with a score); the queue's size and its oldest idea's wait.
 #[utoipa::path(get, path = "/api/v1/moderation/ideas", tag = "ideas",
     params(("project" = Option<String>, Query, description = "One project's queue (default: all)"),
-        ("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
+        Paging),
     responses((status = 200, body = QueueList), Guarded,
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]
 pub async fn queue(req: Req) -> Response {
@@ -159,7 +159,7 @@ pub async fn decide_appeal(id: String, req: Req<AppealDecisionInput>) -> Respons
 
 /// Reported comments no moderator has looked at yet, oldest first.
 #[utoipa::path(get, path = "/api/v1/moderation/idea-comments", tag = "ideas",
-    params(("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
+    params(Paging),
     responses((status = 200, body = CommentList), Guarded,
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]
 pub async fn reported_comments(req: Req) -> Response {

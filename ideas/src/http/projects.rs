@@ -11,7 +11,9 @@ use veche_core::web::idempotency::Outcome;
 use veche_core::web::precondition::set_etag;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
-use veche_core::web::responses::{Change, CreateHeaders, Guarded, SignedIn, VersionHeaders};
+use veche_core::web::responses::{
+    Change, CreateHeaders, Guarded, Paging, SignedIn, VersionHeaders,
+};
 
 use super::inputs::{ExpertsInput, LogView};
 use super::{change, keyed_cursor, project_id, viewer, Req};
@@ -29,8 +31,7 @@ pub(super) fn project_response(ctx: &Ctx, project: &Project) -> Response {
 
 /// The projects the caller may see, newest first (drafts for those who run them).
 #[utoipa::path(get, path = "/api/v1/idea-projects", tag = "ideas",
-    params(("limit" = Option<usize>, Query, description = "1 to 100 (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    params(Paging),
     responses((status = 200, body = ProjectList),
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)),
     security((), ("session" = []), ("bearer" = [])))]

@@ -17,6 +17,7 @@ use super::inputs::{PollPage, PollSummary};
 use crate::model::{Phase, Poll, PollId, PollQuery, Status};
 use crate::rules;
 use crate::service::{self, PollError, Polls};
+use veche_core::web::responses::Paging;
 
 /// How many store pages one list request reads at most (filters apply after reading).
 const LIST_ROUNDS: usize = 10;
@@ -193,8 +194,7 @@ async fn poll_page(ctx: &Ctx, polls: &Polls, filter: ListFilter) -> Result<PollP
         ("status" = Option<String>, Query, description = "`draft`, `scheduled`, `open`, `closed` or `published`"),
         ("eligible" = Option<bool>, Query, description = "`true`: only polls you may vote in now (sign-in required)"),
         ("organisation" = Option<String>, Query, description = "`mine`: your organisation's polls, drafts included (officials and admins)"),
-        ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+        Paging),
     responses((status = 200, body = PollPage),
         (status = 400, description = "`invalid_status`, `invalid_filter`, `invalid_limit`, `invalid_cursor`", body = ProblemDocument),
         (status = 401, description = "`unauthorized` (with `eligible` or `organisation`), `invalid_token`", body = ProblemDocument),

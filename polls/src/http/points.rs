@@ -12,6 +12,7 @@ use super::common::Req;
 use super::inputs::{PointsItem, PointsPage};
 use crate::model::PollId;
 use crate::service::{self, PollError};
+use veche_core::web::responses::Paging;
 
 /// The key of a points entry in a cursor: `MILLIS:POLL`.
 pub(super) fn points_key(at: OffsetDateTime, poll: &PollId) -> String {
@@ -29,8 +30,7 @@ pub(super) fn parse_points_cursor(raw: &str) -> Result<(OffsetDateTime, PollId),
 
 /// Your points: the balance, and the polls you earned them in, newest first.
 #[utoipa::path(get, path = "/api/v1/me/points", tag = "polls",
-    params(("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    params(Paging),
     responses((status = 200, body = PointsPage),
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument),
         (status = 401, body = ProblemDocument)))]

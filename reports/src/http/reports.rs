@@ -10,7 +10,7 @@ use veche_core::web::idempotency::Outcome;
 use veche_core::web::input::query_param;
 use veche_core::web::problem::{Problem, ProblemDocument};
 use veche_core::web::respond;
-use veche_core::web::responses::{CreateHeaders, CsrfHeader, Guarded, Limited, SignedIn};
+use veche_core::web::responses::{CreateHeaders, CsrfHeader, Guarded, Limited, Paging, SignedIn};
 
 use super::{after, caller_list, list_answer, report_id, report_response, viewer, viewing, Req};
 use crate::model::{CategoryId, Status};
@@ -24,7 +24,7 @@ use crate::ReportsLimit;
     params(("district" = Option<String>, Query), ("category" = Option<String>, Query),
         ("status" = Option<String>, Query, description = "`routed`, `in_progress`, `answered`, `closed`, `reopened`"),
         ("overdue" = Option<bool>, Query, description = "Only those past their deadline, the longest overdue first"),
-        ("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
+        Paging),
     responses((status = 200, body = ReportList),
         (status = 400, description = "`invalid_filter`, `invalid_limit`, `invalid_cursor`", body = ProblemDocument),
         (status = 403, description = "`forbidden`: a status that is not public", body = ProblemDocument)),
@@ -126,7 +126,7 @@ pub async fn nearby_reports(req: Req) -> Response {
 
 /// The caller's own reports, every status, newest first.
 #[utoipa::path(get, path = "/api/v1/reports/mine", tag = "reports",
-    params(("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
+    params(Paging),
     responses((status = 200, body = ReportList), SignedIn,
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]
 pub async fn my_reports(req: Req) -> Response {

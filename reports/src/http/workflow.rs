@@ -12,7 +12,7 @@ use veche_core::web::api::Optional;
 use veche_core::web::cursor::parse_limit;
 use veche_core::web::input::query_param;
 use veche_core::web::problem::{Problem, ProblemDocument};
-use veche_core::web::responses::{Change, Guarded, Limited, SignedIn, VersionHeaders};
+use veche_core::web::responses::{Change, Guarded, Limited, Paging, SignedIn, VersionHeaders};
 
 use super::{after, caller_list, list_answer, report_id, transition, Req};
 use crate::model::{Report, ReportId};
@@ -134,7 +134,7 @@ async fn author_reply(id: &str, req: &Req<Optional<NoteInput>>, reply: Reply) ->
 
 /// The reports waiting for a moderator, the longest waiting first.
 #[utoipa::path(get, path = "/api/v1/moderation/reports", tag = "reports",
-    params(("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
+    params(Paging),
     responses((status = 200, body = ReportList), Guarded,
         (status = 400, description = "`invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]
 pub async fn moderation_queue(req: Req) -> Response {
@@ -146,7 +146,7 @@ pub async fn moderation_queue(req: Req) -> Response {
 #[utoipa::path(get, path = "/api/v1/report-organisations/{id}/queue", tag = "reports",
     params(("id" = String, Path),
         ("overdue" = Option<bool>, Query, description = "Only those past their deadline"),
-        ("limit" = Option<usize>, Query), ("cursor" = Option<String>, Query)),
+        Paging),
     responses((status = 200, body = ReportList), SignedIn,
         (status = 403, description = "`forbidden`: not an official of it", body = ProblemDocument),
         (status = 400, description = "`invalid_filter`, `invalid_limit`, `invalid_cursor`", body = ProblemDocument)))]

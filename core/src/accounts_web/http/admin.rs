@@ -15,11 +15,12 @@ use crate::web::problem::{Problem, ProblemDocument};
 use crate::web::respond;
 
 use super::*;
+use crate::web::responses::Paging;
 
 /// Admin: accounts, newest first, filtered by `q` (email or name), `role`, `state`.
 #[utoipa::path(get, path = "/api/v1/admin/accounts", tag = "admin",
     params(("q" = Option<String>, Query), ("role" = Option<String>, Query), ("state" = Option<String>, Query),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+        Paging),
     responses((status = 200, body = AccountPage), (status = 400, body = ProblemDocument),
         AdminErrors))]
 pub async fn admin_list_accounts(req: Req) -> Response {
@@ -158,7 +159,7 @@ pub async fn admin_create_organisation(req: Req<OrganisationInput>) -> Response 
 
 /// Admin: the audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin",
-    params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(Paging),
     responses((status = 200, body = AuditPage), AdminErrors))]
 pub async fn admin_audit(req: Req) -> Response {
     req.answer(async {
