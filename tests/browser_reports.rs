@@ -20,7 +20,7 @@ use veche_reports::service;
 
 use common::browser::*;
 use common::fixtures::email_of;
-use common::{member, organisation, TestApp, KHAMOVNIKI};
+use common::{member, organisation, TestApp, KHAMOVNIKI, KHAMOVNIKI_POINT};
 
 /// Roads → Pothole and Yards → Litter, each with an organisation serving Khamovniki; returns
 /// the two categories and a moderator.
@@ -298,7 +298,7 @@ async fn a_resident_marks_the_place_by_their_location_or_by_tapping_the_map_on_a
                 // Her phone stands at Plyushchikha: "use my location" (the one script) fills
                 // the place in.
                 let origin = app.url("/");
-                place_the_device(&client, origin.trim_end_matches('/'), (55.7355, 37.5885)).await?;
+                place_the_device(&client, origin.trim_end_matches('/'), KHAMOVNIKI_POINT).await?;
                 client.goto(&app.url("/reports/new")).await?;
                 let locate = wait_for(&client, "[data-testid='locate']", WAIT).await?;
                 assert!(locate.is_displayed().await?, "the script shows its button");
@@ -343,7 +343,7 @@ async fn a_resident_marks_the_place_by_their_location_or_by_tapping_the_map_on_a
                 // Plyushchikha's pixel on the whole map (its centre is outside the city).
                 let outlines = app.platform().boundaries().outlines();
                 let p = &outlines.projection;
-                let (x, y) = p.project(55.7355, 37.5885);
+                let (x, y) = p.project(KHAMOVNIKI_POINT.0, KHAMOVNIKI_POINT.1);
                 let whole = View::whole(p);
                 let per_pixel = whole.side(p) / f64::from(PICKER_SIZE);
                 let offset = ((x - whole.x) / per_pixel, (y - whole.y) / per_pixel);

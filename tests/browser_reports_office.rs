@@ -19,10 +19,7 @@ use veche_core::web::i18n::Lang;
 use common::browser::*;
 use common::fixtures::{email_of, report_category, roads_agency};
 use common::http::Api;
-use common::{member, official_of, organisation, KHAMOVNIKI};
-
-/// A point in Khamovniki (Plyushchikha).
-const POINT: (f64, f64) = (55.7355, 37.5885);
+use common::{member, official_of, organisation, KHAMOVNIKI, KHAMOVNIKI_POINT};
 
 /// A deadline (RFC 3339) as the pages show its day: `DD.MM.YYYY`, Moscow time.
 fn moscow_day(rfc3339: &str) -> String {
@@ -53,8 +50,8 @@ async fn a_report_is_accepted_answered_with_a_photo_disputed_and_reopened() {
                     .post(
                         "/api/v1/reports",
                         Some(&author),
-                        &json!({ "category_id": category["id"], "lat": POINT.0,
-                            "lon": POINT.1, "address": "Плющиха, 10",
+                        &json!({ "category_id": category["id"], "lat": KHAMOVNIKI_POINT.0,
+                            "lon": KHAMOVNIKI_POINT.1, "address": "Плющиха, 10",
                             "description": "Глубокая яма у перехода, машины бьют колёса" }),
                     )
                     .await

@@ -26,7 +26,9 @@ use std::time::{Duration, Instant};
 use common::app::fresh_mongo_uri;
 use common::fixtures::{open_project, poll_input, report_category, roads_agency, stored_idea};
 use common::http::Api;
-use common::{member, official_of, organisation, Store, TestApp, KHAMOVNIKI, PASSWORD};
+use common::{
+    member, official_of, organisation, Store, TestApp, KHAMOVNIKI, KHAMOVNIKI_POINT, PASSWORD,
+};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use veche::config::{Secret, StoreSettings};
@@ -38,8 +40,6 @@ const SERVERS: usize = 3;
 const RESIDENTS: usize = 24;
 const SIGN_UPS: usize = 6;
 const REPORTS_EACH: usize = 2;
-/// A point in Khamovniki.
-const POINT: (f64, f64) = (55.7355, 37.5885);
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -381,7 +381,7 @@ async fn three_servers_and_a_worker_survive_a_kill_and_agree() {
                     supports.push((idea.clone(), seen));
                 } else {
                     let body = json!({ "category_id": pothole,
-                        "lat": POINT.0 + (n * 10 + step) as f64 * 1e-5, "lon": POINT.1,
+                        "lat": KHAMOVNIKI_POINT.0 + (n * 10 + step) as f64 * 1e-5, "lon": KHAMOVNIKI_POINT.1,
                         "address": "Плющиха, 10",
                         "description": format!("Яма посреди дороги, номер {n}-{step}") });
                     reports.push(

@@ -13,15 +13,12 @@ use std::collections::BTreeSet;
 use common::app::rate;
 use common::fixtures::{report_category, roads_agency};
 use common::http::{Api, Reply};
-use common::{member, official_of, organisation, TestApp, KHAMOVNIKI};
+use common::{member, official_of, organisation, TestApp, KHAMOVNIKI, KHAMOVNIKI_POINT};
 use quick_xml::events::Event;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use veche_core::accounts::model::Role;
 use veche_reports::model::Status;
-
-/// A point in Khamovniki (Plyushchikha), by the district boundaries.
-const POINT: (f64, f64) = (55.7355, 37.5885);
 
 // ---- XML, read with quick-xml's reader into a small tree ----
 
@@ -390,7 +387,7 @@ async fn requests_are_filed_listed_and_filtered_in_both_formats(app: TestApp) {
     assert_eq!(stored.status, Status::Submitted);
     assert_eq!(stored.author_id.to_string(), w.author_id);
     assert_eq!(stored.place.address.as_deref(), Some("Плющиха, 10"));
-    assert_eq!((stored.place.lat, stored.place.lon), POINT);
+    assert_eq!((stored.place.lat, stored.place.lon), KHAMOVNIKI_POINT);
     json_error(&get(&api, &format!("requests/{first}.json")).await, 404);
     xml_error(&get(&api, &format!("tokens/{first}.xml")).await, 404);
     // Filing (XML), with markup in the text: escaped on the way out, read back whole.
@@ -414,8 +411,8 @@ async fn requests_are_filed_listed_and_filtered_in_both_formats(app: TestApp) {
     assert_eq!(one["service_name"], "Яма");
     assert_eq!(one["agency_responsible"], w.roads_name.as_str());
     assert_eq!(one["address"], "Плющиха, 10");
-    assert_eq!(one["lat"], POINT.0);
-    assert_eq!(one["long"], POINT.1);
+    assert_eq!(one["lat"], KHAMOVNIKI_POINT.0);
+    assert_eq!(one["long"], KHAMOVNIKI_POINT.1);
     assert_eq!(one["media_url"], Value::Null);
     assert_eq!(one["status_notes"], Value::Null);
     assert!(one.get("author_id").is_none() && !one.to_string().contains(&w.author_id));
@@ -433,7 +430,7 @@ async fn requests_are_filed_listed_and_filtered_in_both_formats(app: TestApp) {
     let request = one.child("request");
     assert_eq!(request.at("description"), tricky);
     assert_eq!(request.at("status"), "open");
-    assert_eq!(request.at("lat"), POINT.0.to_string());
+    assert_eq!(request.at("lat"), KHAMOVNIKI_POINT.0.to_string());
     assert!(request.child("media_url").text.is_empty());
     // Tokens: the id.
     let token = json_answer(

@@ -10,14 +10,10 @@ mod common;
 use common::app::rate;
 use common::fixtures::{report_category, roads_agency};
 use common::http::{problem, Api, Reply};
-use common::{member, official_of, organisation, TestApp, KHAMOVNIKI};
+use common::{member, official_of, organisation, TestApp, ARBAT, KHAMOVNIKI, KHAMOVNIKI_POINT};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use veche_core::accounts::model::Role;
-
-const ARBAT: &str = "45374000";
-/// A point in Khamovniki (Plyushchikha), by the district boundaries.
-const POINT: (f64, f64) = (55.7355, 37.5885);
 
 struct People {
     admin: String,
@@ -69,7 +65,7 @@ async fn people(app: &TestApp, api: &Api<'_>) -> People {
 }
 
 fn report_body(p: &People) -> Value {
-    json!({ "category_id": p.pothole, "lat": POINT.0, "lon": POINT.1,
+    json!({ "category_id": p.pothole, "lat": KHAMOVNIKI_POINT.0, "lon": KHAMOVNIKI_POINT.1,
         "address": "Плющиха, 10", "description": "Глубокая яма посреди дороги" })
 }
 
@@ -176,8 +172,8 @@ async fn a_report_goes_from_filing_to_closed(app: TestApp) {
         .get(
             &format!(
                 "/api/v1/reports/nearby?lat={}&lon={}&category={}",
-                POINT.0 + 0.0004,
-                POINT.1,
+                KHAMOVNIKI_POINT.0 + 0.0004,
+                KHAMOVNIKI_POINT.1,
                 p.pothole
             ),
             Some(&p.resident),

@@ -12,7 +12,10 @@ mod common;
 
 use common::fixtures::{email_of, report_category, roads_agency};
 use common::http::{multipart, problem, Api, Reply};
-use common::{escaped, member, official_of, organisation, TestApp, KHAMOVNIKI, PASSWORD};
+use common::{
+    escaped, member, official_of, organisation, TestApp, ARBAT, KHAMOVNIKI, KHAMOVNIKI_POINT,
+    PASSWORD,
+};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
@@ -21,10 +24,6 @@ use veche_core::id::{AccountId, DistrictId, OrganisationId};
 use veche_reports::model::{Action, CategoryId, Report, Status};
 use veche_reports::rules::{self, ReportFields};
 use veche_reports::testing::{acted, answered, roads_routing};
-
-const ARBAT: &str = "45374000";
-/// A point in Khamovniki (Plyushchikha), by the district boundaries.
-const POINT: (f64, f64) = (55.7355, 37.5885);
 
 /// A browser signed in as the account: its cookie jar and CSRF token.
 struct Browser {
@@ -88,7 +87,7 @@ async fn people(app: &TestApp, api: &Api<'_>) -> People {
 }
 
 async fn file(api: &Api<'_>, p: &People, description: &str) -> Value {
-    let body = json!({ "category_id": p.pothole, "lat": POINT.0, "lon": POINT.1,
+    let body = json!({ "category_id": p.pothole, "lat": KHAMOVNIKI_POINT.0, "lon": KHAMOVNIKI_POINT.1,
         "address": "Плющиха, 10", "description": description });
     api.post("/api/v1/reports", Some(&p.author), &body)
         .await
@@ -408,7 +407,7 @@ fn accepted(
 ) -> Report {
     let fields = ReportFields::unaddressed(
         CategoryId::from_trusted(category.into()),
-        POINT,
+        KHAMOVNIKI_POINT,
         DistrictId::from_trusted(district.into()),
         "Яма на дороге".into(),
     );

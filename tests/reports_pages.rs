@@ -18,10 +18,11 @@ use veche_reports::service;
 
 use common::app::{rate, Store};
 use common::http::multipart;
-use common::{escaped, member, official_of, organisation, TestApp, KHAMOVNIKI, MITINO};
+use common::{
+    escaped, member, official_of, organisation, TestApp, KHAMOVNIKI, KHAMOVNIKI_POINT, MITINO,
+};
 
-/// A point in Khamovniki (Plyushchikha), and one 60 m from it.
-const POINT: (f64, f64) = (55.7355, 37.5885);
+/// A point 60 m from [`KHAMOVNIKI_POINT`].
 const NEAR: (f64, f64) = (55.7360, 37.5890);
 /// A point in Mitino.
 const MITINO_POINT: (f64, f64) = (55.8460, 37.3600);
@@ -122,7 +123,7 @@ async fn filed(
 /// The pothole by the crossing in Khamovniki, accepted: the report the nearby step offers.
 async fn the_pit(app: &TestApp, city: &City) -> Report {
     let description = "Яма у перехода, глубокая";
-    filed(app, city, &city.pothole, POINT, description).await
+    filed(app, city, &city.pothole, KHAMOVNIKI_POINT, description).await
 }
 
 /// A pothole in Mitino, accepted: far from the others.
@@ -315,7 +316,7 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
         &app,
         &city,
         &city.litter,
-        POINT,
+        KHAMOVNIKI_POINT,
         "Мусор во дворе не вывозят",
     )
     .await;
@@ -593,8 +594,8 @@ async fn each_page_is_authorised() {
     let author = app.account("author@example.org").await;
     let input = ReportInput {
         category_id: city.pothole.clone(),
-        lat: POINT.0,
-        lon: POINT.1,
+        lat: KHAMOVNIKI_POINT.0,
+        lon: KHAMOVNIKI_POINT.1,
         address: None,
         description: "Яма, которую ещё не проверили".into(),
         photos: Vec::new(),
@@ -807,7 +808,7 @@ async fn the_list_pages_by_twenty_keeping_its_filters() {
     let (app, city) = in_the_city(|_| {}).await;
     for i in 0..23 {
         let description = format!("Яма номер {i} на Плющихе");
-        filed(&app, &city, &city.pothole, POINT, &description).await;
+        filed(&app, &city, &city.pothole, KHAMOVNIKI_POINT, &description).await;
     }
     let anonymous = app.client();
     let first = app
@@ -880,7 +881,7 @@ async fn the_map_marks_the_place_without_javascript() {
 
     // A tap at the middle of a view around Plyushchikha marks Plyushchikha, in Khamovniki,
     // and shows the map one step closer; what was typed stays.
-    let view = View::around(projection, POINT.0, POINT.1, 2);
+    let view = View::around(projection, KHAMOVNIKI_POINT.0, KHAMOVNIKI_POINT.1, 2);
     let (x, y, z) = view.fields();
     let tap = |view: (&str, &str, &str), px: &str, py: &str| {
         vec![
@@ -903,7 +904,7 @@ async fn the_map_marks_the_place_without_javascript() {
     let lat: f64 = input_value(&body, "lat").parse().unwrap();
     let lon: f64 = input_value(&body, "lon").parse().unwrap();
     assert!(
-        (lat - POINT.0).abs() < 1e-3 && (lon - POINT.1).abs() < 1e-3,
+        (lat - KHAMOVNIKI_POINT.0).abs() < 1e-3 && (lon - KHAMOVNIKI_POINT.1).abs() < 1e-3,
         "{lat} {lon}"
     );
     assert_eq!(input_value(&body, "pick_z"), "3");

@@ -346,7 +346,7 @@ pub async fn a_public_report(reports: &veche_reports::Reports) -> String {
     use veche_reports::rules::{self, ReportFields};
     let fields = ReportFields::unaddressed(
         CategoryId::from_trusted("pothole".into()),
-        (55.7355, 37.5885),
+        super::KHAMOVNIKI_POINT,
         veche_core::id::DistrictId::from_trusted(super::KHAMOVNIKI.into()),
         "Яма посреди дороги".into(),
     );

@@ -27,9 +27,12 @@ pub use fixtures::{member, official_of, okrug_of, organisation, resident};
 pub use http::problem_code;
 pub use mail::{mail_to, send_mail_to};
 
-/// Хамовники and Митино (OKTMO codes).
+/// Хамовники, Митино and Арбат (OKTMO codes).
 pub const KHAMOVNIKI: &str = "45383000";
 pub const MITINO: &str = "45367000";
+pub const ARBAT: &str = "45374000";
+/// A point in Хамовники (Plyushchikha), by the district boundaries.
+pub const KHAMOVNIKI_POINT: (f64, f64) = (55.7355, 37.5885);
 pub const PASSWORD: &str = "correct horse battery";
 
 /// Asserts that `text` (named `what` in the message) contains every one of `parts`.
