@@ -195,7 +195,7 @@ async fn a_blocked_account_is_refused_on_every_server(backend: Backend) {
     let admin = user(&a, &[Role::Admin]).await;
     let u = user(&a, &[]).await;
     seen_by_both(&a, &b, &u).await;
-    service::block(&a, &admin.account, &u.account.id, Some("spam"))
+    service::set_blocked(&a, &admin.account, &u.account.id, Some("spam"), true)
         .await
         .unwrap();
     assert!(by_token(&a, &u).await.is_none());

@@ -455,38 +455,24 @@ fn roles_changed_notification(account: &Account, entry: &AuditId) -> Notificatio
     }
 }
 
-/// Blocks an account: it cannot sign in, and its sessions and tokens end now.
-pub async fn block(
+/// Blocks an account (`blocked`): it cannot sign in, and its sessions and tokens end now; or
+/// lifts its block: the account becomes active. Audited, with a reason.
+pub async fn set_blocked(
     accounts: &Accounts,
     actor: &Account,
     target: &AccountId,
     reason: Option<&str>,
+    blocked: bool,
 ) -> AccountResult<Account> {
     let reason = parse_reason(reason, true)?;
-    if &actor.id == target {
+    if blocked && &actor.id == target {
         return Err(AccountError::SelfLockout);
     }
-    let (account, before) = set_state(accounts, target, AccountState::Blocked).await?;
-    let sessions = accounts.end_sessions_of(target).await?;
-    let tokens = accounts.delete_tokens_of(target).await?;
-    audit(
-        accounts,
-        &actor.id,
-        "account.blocked",
-        format!("account:{target}"),
-        reason,
-        json!({ "state_before": before.as_str(), "sessions_ended": sessions, "tokens_revoked": tokens }),
-    )
-    .await?;
-    Ok(account)
-}
-
-/// Sets an account's state; answers the account as changed and its state before.
-async fn set_state(
-    accounts: &Accounts,
-    target: &AccountId,
-    state: AccountState,
-) -> AccountResult<(Account, AccountState)> {
+    let state = if blocked {
+        AccountState::Blocked
+    } else {
+        AccountState::Active
+    };
     let mut account = accounts
         .store
         .account(target)
@@ -496,25 +482,21 @@ async fn set_state(
     account.state = state;
     account.updated_at = clock::now();
     accounts.update_account(&account).await?;
-    Ok((account, before))
-}
-
-/// Lifts a block; the account becomes active.
-pub async fn unblock(
-    accounts: &Accounts,
-    actor: &Account,
-    target: &AccountId,
-    reason: Option<&str>,
-) -> AccountResult<Account> {
-    let reason = parse_reason(reason, true)?;
-    let (account, before) = set_state(accounts, target, AccountState::Active).await?;
+    let mut details = json!({ "state_before": before.as_str() });
+    let action = if blocked {
+        details["sessions_ended"] = json!(accounts.end_sessions_of(target).await?);
+        details["tokens_revoked"] = json!(accounts.delete_tokens_of(target).await?);
+        "account.blocked"
+    } else {
+        "account.unblocked"
+    };
     audit(
         accounts,
         &actor.id,
-        "account.unblocked",
+        action,
         format!("account:{target}"),
         reason,
-        json!({ "state_before": before.as_str() }),
+        details,
     )
     .await?;
     Ok(account)

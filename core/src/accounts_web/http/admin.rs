@@ -105,11 +105,8 @@ async fn set_blocked(id: String, req: Req<ReasonInput>, block: bool) -> Response
         let admin = req.with_role(Role::Admin)?.account.clone();
         let input = req.input()?;
         let id = AccountId::parse(&id).ok_or_else(Problem::not_found)?;
-        let account = if block {
-            service::block(&req.platform, &admin, &id, Some(&input.reason)).await?
-        } else {
-            service::unblock(&req.platform, &admin, &id, Some(&input.reason)).await?
-        };
+        let account =
+            service::set_blocked(&req.platform, &admin, &id, Some(&input.reason), block).await?;
         Ok(respond::ok(&AccountView::from(&account)))
     })
     .await

@@ -202,11 +202,7 @@ pub(super) async fn admin_block_submit(id: String, ctx: Ctx, form: Form, block: 
         return error_page(&ctx, Problem::not_found());
     };
     let reason = Some(form.get("reason"));
-    let result = if block {
-        service::block(&ctx.platform, &me, &target, reason).await
-    } else {
-        service::unblock(&ctx.platform, &me, &target, reason).await
-    };
+    let result = service::set_blocked(&ctx.platform, &me, &target, reason, block).await;
     after_account_action(&ctx, &id, result).await
 }
 
