@@ -43,6 +43,24 @@ pub struct StoredResponse {
     pub location: Option<String>,
 }
 
+impl StoredResponse {
+    /// The answer a store kept in nullable columns: none until both status and body are set.
+    pub(crate) fn from_columns(
+        status: Option<u16>,
+        body: Option<String>,
+        location: Option<String>,
+    ) -> Option<StoredResponse> {
+        match (status, body) {
+            (Some(status), Some(body)) => Some(StoredResponse {
+                status,
+                body,
+                location,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// Where claims and answers are kept: a unique key per claim, so two app servers agree.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync + 'static {

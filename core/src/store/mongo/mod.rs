@@ -220,6 +220,17 @@ impl MongoCoreStore {
 }
 
 impl MongoCoreStore {
+    /// The accounts `filter` matches, in `sort` order, at most `limit`.
+    async fn find_accounts(
+        &self,
+        filter: Document,
+        sort: Document,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>> {
+        let docs = find_sorted(&ACCOUNTS.of(&self.db), filter, sort, Some(limit)).await?;
+        Ok(docs.into_iter().map(Account::from).collect())
+    }
+
     /// Some servers (FerretDB) report a duplicate key without naming the index. The accounts
     /// collection has two unique keys, `_id` and `email`: find out which one clashed.
     async fn name_account_conflict(&self, err: StoreError, account: &Account) -> StoreError {
@@ -343,14 +354,12 @@ impl CoreStore for MongoCoreStore {
     ) -> StoreResult<Vec<Account>> {
         // `$lt` on a date matches dates only (type bracketing): accounts without the field are
         // not scanned.
-        let found = find_sorted(
-            &ACCOUNTS.of(&self.db),
+        self.find_accounts(
             doc! { "mail_pending_since": { "$lt": bson_time(before) } },
             doc! { "mail_pending_since": 1 },
-            Some(limit),
+            limit,
         )
-        .await?;
-        Ok(found.into_iter().map(Account::from).collect())
+        .await
     }
 
     async fn clear_pending_mail(&self, id: &AccountId, since: OffsetDateTime) -> StoreResult<bool> {
@@ -437,14 +446,12 @@ impl CoreStore for MongoCoreStore {
             filter.insert("state", state.as_str());
         }
         let before = query.before.as_ref().map(AccountId::as_str);
-        let docs = find_sorted(
-            &ACCOUNTS.of(&self.db),
+        self.find_accounts(
             past(filter, "_id", "$lt", before),
             doc! { "_id": -1 },
-            Some(query.limit),
+            query.limit,
         )
-        .await?;
-        Ok(docs.into_iter().map(Account::from).collect())
+        .await
     }
 
     async fn accounts_of_organisation(
@@ -458,14 +465,8 @@ impl CoreStore for MongoCoreStore {
             "state": { "$ne": AccountState::Blocked.as_str() },
         };
         let filter = past(filter, "_id", "$gt", after.map(AccountId::as_str));
-        let docs = find_sorted(
-            &ACCOUNTS.of(&self.db),
-            filter,
-            doc! { "organisation_id": 1, "_id": 1 },
-            Some(limit),
-        )
-        .await?;
-        Ok(docs.into_iter().map(Account::from).collect())
+        self.find_accounts(filter, doc! { "organisation_id": 1, "_id": 1 }, limit)
+            .await
     }
 
     async fn accounts_in_districts(
@@ -482,14 +483,7 @@ impl CoreStore for MongoCoreStore {
             filter.insert("district_id", doc! { "$in": ids });
         }
         let filter = past(filter, "_id", "$gt", after.map(AccountId::as_str));
-        let docs = find_sorted(
-            &ACCOUNTS.of(&self.db),
-            filter,
-            doc! { "_id": 1 },
-            Some(limit),
-        )
-        .await?;
-        Ok(docs.into_iter().map(Account::from).collect())
+        self.find_accounts(filter, doc! { "_id": 1 }, limit).await
     }
 
     async fn insert_session(&self, s: &Session) -> StoreResult<()> {
@@ -764,14 +758,11 @@ impl IdempotencyStore for MongoCoreStore {
             .map(|d| IdempotencyRecord {
                 key_hash: d.key_hash,
                 request_hash: d.request_hash,
-                response: match (d.status, d.body) {
-                    (Some(status), Some(body)) => Some(StoredResponse {
-                        status: u16::try_from(status).unwrap_or(500),
-                        body,
-                        location: d.location,
-                    }),
-                    _ => None,
-                },
+                response: StoredResponse::from_columns(
+                    d.status.map(|status| u16::try_from(status).unwrap_or(500)),
+                    d.body,
+                    d.location,
+                ),
                 created_at: from_bson_time(d.created_at),
             }))
     }

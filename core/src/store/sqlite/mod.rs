@@ -741,19 +741,14 @@ impl IdempotencyStore for SqliteCoreStore {
                          FROM idempotency WHERE key_hash = ?1",
                         [key_hash],
                         |row| {
-                            let status: Option<u16> = row.get(2)?;
-                            let body: Option<String> = row.get(3)?;
                             Ok(IdempotencyRecord {
                                 key_hash: row.get(0)?,
                                 request_hash: row.get(1)?,
-                                response: match (status, body) {
-                                    (Some(status), Some(body)) => Some(StoredResponse {
-                                        status,
-                                        body,
-                                        location: row.get(4)?,
-                                    }),
-                                    _ => None,
-                                },
+                                response: StoredResponse::from_columns(
+                                    row.get(2)?,
+                                    row.get(3)?,
+                                    row.get(4)?,
+                                ),
                                 created_at: from_millis(row.get(5)?),
                             })
                         },
