@@ -14,6 +14,11 @@ use crate::web::responses::CsrfHeader;
 
 use super::*;
 
+/// 202 Accepted: the email is on its way.
+fn accepted() -> Response {
+    respond::json(StatusCode::ACCEPTED, &Accepted {})
+}
+
 /// Sends the link that confirms your address again (the first one was lost or expired).
 #[utoipa::path(post, path = "/api/v1/me/verification", tag = "accounts",
     params(CsrfHeader),
@@ -36,7 +41,7 @@ pub async fn resend_verification(req: Req) -> Response {
             .limits
             .check(CoreLimit::VerifyResend, who.account.id.as_str())?;
         mail::resend_verification(&req.platform, &who.account).await?;
-        Ok(respond::json(StatusCode::ACCEPTED, &Accepted {}))
+        Ok(accepted())
     })
     .await
 }
@@ -92,7 +97,7 @@ pub async fn request_password_reset(req: Req<PasswordResetInput>) -> Response {
             .limits
             .check(CoreLimit::ResetEmail, email.as_str())?;
         mail::request_password_reset(&req.platform, email.as_str()).await?;
-        Ok(respond::json(StatusCode::ACCEPTED, &Accepted {}))
+        Ok(accepted())
     })
     .await
 }
@@ -152,7 +157,7 @@ pub async fn request_email_change(req: Req<EmailChangeInput>) -> Response {
         )
         .await;
         match requested {
-            Ok(()) => Ok(respond::json(StatusCode::ACCEPTED, &Accepted {})),
+            Ok(()) => Ok(accepted()),
             Err(AccountError::EmailTaken) => {
                 Err(Problem::conflict("email_taken").with("field", "new_email"))
             }
