@@ -4,6 +4,11 @@ fn load(args: SettingsArgs) -> Result<Settings, ConfigErrors> {
     Settings::load(&args, false, &BTreeMap::new())
 }
 
+/// What loading the arguments is refused with.
+fn refusal(args: SettingsArgs) -> String {
+    load(args).unwrap_err().to_string()
+}
+
 #[test]
 fn defaults_give_the_embedded_store_on_port_8080() {
     let s = load(SettingsArgs::default()).unwrap();
@@ -87,12 +92,11 @@ fn the_file_is_read_and_flags_override_it() {
         Some("3/h".into())
     );
     std::fs::write(&path, "lisen = \"x\"\n").unwrap();
-    let err = load(SettingsArgs {
+    let err = refusal(SettingsArgs {
         config: Some(path),
         ..Default::default()
-    })
-    .unwrap_err();
-    assert!(err.to_string().contains("lisen"), "{err}");
+    });
+    assert!(err.contains("lisen"), "{err}");
 }
 
 #[test]
@@ -134,13 +138,11 @@ fn identity_ttl_and_open311_jurisdiction_are_read_and_checked() {
         load(SettingsArgs::default()).unwrap().identity_ttl,
         Duration::from_secs(60)
     );
-    let err = load(SettingsArgs {
+    let err = refusal(SettingsArgs {
         identity_ttl: Some("2h".into()),
         open311_jurisdiction: Some("mos ru/<x>".into()),
         ..Default::default()
-    })
-    .unwrap_err()
-    .to_string();
+    });
     assert!(err.contains("VECHE_IDENTITY_TTL"), "{err}");
     assert!(err.contains("VECHE_OPEN311_JURISDICTION"), "{err}");
 }
@@ -159,12 +161,10 @@ fn replicas_are_read_from_the_environment_and_checked() {
     .unwrap();
     assert_eq!(s.replicas.get(), 3);
     for bad in ["0", "three", "-1", "1001", ""] {
-        let err = load(SettingsArgs {
+        let err = refusal(SettingsArgs {
             replicas: Some(bad.into()),
             ..Default::default()
-        })
-        .unwrap_err()
-        .to_string();
+        });
         assert!(err.contains("VECHE_REPLICAS"), "{bad:?}: {err}");
         assert!(err.contains("from 1 to 1000"), "{bad:?}: {err}");
     }
