@@ -111,6 +111,19 @@ async fn ready(http: &reqwest::Client, base: &str) {
     }
 }
 
+/// An app in this process on the database at `uri`, its mail worker off.
+async fn in_process(uri: &str) -> TestApp {
+    let uri = uri.to_string();
+    TestApp::spawn_with(Store::Sqlite, move |s| {
+        s.store = StoreSettings::Mongo {
+            uri: Secret::new(uri),
+        };
+        s.mail.worker = false;
+    })
+    .await
+    .unwrap()
+}
+
 /// The outcome of a write as its client saw it.
 #[derive(Clone, Debug, PartialEq)]
 enum Seen {
@@ -210,15 +223,7 @@ async fn three_servers_and_a_worker_survive_a_kill_and_agree() {
     let started = Instant::now();
 
     // ---- Fixtures, through an app in this process on the same database (then stopped) ----
-    let setup_uri = uri.clone();
-    let setup = TestApp::spawn_with(Store::Sqlite, move |s| {
-        s.store = StoreSettings::Mongo {
-            uri: Secret::new(setup_uri),
-        };
-        s.mail.worker = false;
-    })
-    .await
-    .unwrap();
+    let setup = in_process(&uri).await;
     let api = Api::new(&setup);
     let roads = organisation(&setup, "Дороги ЦАО").await;
     let (head_id, _) = official_of(&setup, &roads, 1970).await;
@@ -565,15 +570,7 @@ async fn three_servers_and_a_worker_survive_a_kill_and_agree() {
     assert!(matches!(closed, Seen::Acked(_)), "the poll closed");
 
     // ---- What the store holds (an app in this process on the same database, worker off) ----
-    let check_uri = uri.clone();
-    let check = TestApp::spawn_with(Store::Sqlite, move |s| {
-        s.store = StoreSettings::Mongo {
-            uri: Secret::new(check_uri),
-        };
-        s.mail.worker = false;
-    })
-    .await
-    .unwrap();
+    let check = in_process(&uri).await;
     let polls = check.polls();
     let pid = veche_polls::model::PollId::parse(&poll_id).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
