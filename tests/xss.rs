@@ -132,6 +132,23 @@ async fn post(app: &TestApp, who: &Session, path: &str, body: Value) -> Value {
     call(app, who, Method::POST, path, Some(body)).await
 }
 
+/// Two things made by `who` through [`post`] at `path`, one a body: their ids.
+async fn two(app: &TestApp, who: &Session, path: &str, bodies: [Value; 2]) -> [String; 2] {
+    let mut ids = Vec::new();
+    for body in bodies {
+        let made = post(app, who, path, body).await;
+        ids.push(made["id"].as_str().unwrap().to_string());
+    }
+    ids.try_into().unwrap()
+}
+
+/// Each step in turn: who posts what where, through [`post`].
+async fn steps<'a>(app: &TestApp, steps: impl IntoIterator<Item = (&'a Session, String, Value)>) {
+    for (who, path, body) in steps {
+        post(app, who, &path, body).await;
+    }
+}
+
 /// Closes the poll `id` with the written reason and publishes the written decision.
 ///
 /// FerretDB, the MongoDB test server, does not serialise two version-guarded replaces of one
@@ -520,18 +537,14 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         json!(null),
     )
     .await;
-    let mut idea_ids = Vec::new();
-    for (title, body) in [(&ix.title_a, &ix.body_a), (&ix.title_b, &ix.body_b)] {
-        let idea = post(
-            &app,
-            &resident,
-            &format!("/api/v1/idea-projects/{project}/ideas"),
-            json!({"title": title, "body": body, "topic": "parks"}),
-        )
-        .await;
-        idea_ids.push(idea["id"].as_str().unwrap().to_string());
-    }
-    let (idea_a, idea_b) = (&idea_ids[0], &idea_ids[1]);
+    let [idea_a, idea_b] = two(
+        &app,
+        &resident,
+        &format!("/api/v1/idea-projects/{project}/ideas"),
+        [(&ix.title_a, &ix.body_a), (&ix.title_b, &ix.body_b)]
+            .map(|(title, body)| json!({"title": title, "body": body, "topic": "parks"})),
+    )
+    .await;
     let idea_steps = [
         (
             &admin,
@@ -554,9 +567,7 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
             json!({"text": ix.comment}),
         ),
     ];
-    for (who, path, body) in idea_steps {
-        post(&app, who, &path, body).await;
-    }
+    steps(&app, idea_steps).await;
     // The official puts the first forward to the experts (the review page lists it).
     call(
         &app,
@@ -597,22 +608,20 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
         Some(json!({"kind": "district_council", "districts": [common::KHAMOVNIKI]})),
     )
     .await;
-    let mut report_ids = Vec::new();
-    for (description, address) in [
-        (&rx.description_a, &rx.address_a),
-        (&rx.description_b, &rx.address_b),
-    ] {
-        let report = post(
-            &app,
-            &resident,
-            "/api/v1/reports",
+    let [report_a, report_b] = two(
+        &app,
+        &resident,
+        "/api/v1/reports",
+        [
+            (&rx.description_a, &rx.address_a),
+            (&rx.description_b, &rx.address_b),
+        ]
+        .map(|(description, address)| {
             json!({"category_id": category["id"], "lat": 55.7355, "lon": 37.5885,
-                "address": address, "description": description}),
-        )
-        .await;
-        report_ids.push(report["id"].as_str().unwrap().to_string());
-    }
-    let (report_a, report_b) = (&report_ids[0], &report_ids[1]);
+                "address": address, "description": description})
+        }),
+    )
+    .await;
     let report_steps = [
         (
             &admin,
@@ -635,9 +644,7 @@ async fn every_page_escapes_every_field_a_user_writes(app: TestApp) {
             json!({"note": rx.dispute}),
         ),
     ];
-    for (who, path, body) in report_steps {
-        post(&app, who, &path, body).await;
-    }
+    steps(&app, report_steps).await;
 
     // The office's pages: the admin makes a category and two organisations' profiles; the resident
     // files two reports; the admin (a moderator) accepts the first and re-routes it away and
