@@ -132,7 +132,8 @@ pub fn thumb_of(jpeg: &[u8]) -> Result<Thumb, Invalid> {
     })
 }
 
-fn hash_of(bytes: &[u8]) -> String {
+/// An upload's name: the blake3 hash of its bytes, 64 lowercase hex digits.
+pub(super) fn hash_of(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
 }
 

@@ -325,7 +325,7 @@ pub async fn accept_upload(
     raw: Bytes,
 ) -> Result<(String, UploadState), Problem> {
     let sniffed = sniff(&raw).map_err(Problem::invalid)?;
-    let hash = blake3::hash(&raw).to_hex().to_string();
+    let hash = check::hash_of(&raw);
     if let Some(known) = store.info(&hash).await.map_err(Problem::from)? {
         return match known.state {
             UploadState::Dropped => Err(Problem::invalid(Invalid::new("image", "not_an_image"))),
