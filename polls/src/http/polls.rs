@@ -192,13 +192,7 @@ async fn expected_version(
         (status = 409, description = "`not_a_draft`, `version_conflict`", body = ProblemDocument),
         (status = 422, description = "`validation_failed`: `questions`/`required`, `opens_at`/`schedule_required`, `closes_at`/`in_the_past`", body = ProblemDocument)))]
 pub async fn schedule_poll(id: String, req: Req) -> Response {
-    req.answer(change_poll(
-        &id,
-        &req,
-        &req.state,
-        Change::Plan(Plan::Schedule, &req),
-    ))
-    .await
+    plan_poll(&id, &req, Plan::Schedule).await
 }
 
 /// Moves a scheduled poll that has not opened yet back to drafts.
@@ -209,13 +203,13 @@ pub async fn schedule_poll(id: String, req: Req) -> Response {
         Managed,
         (status = 409, description = "`not_scheduled`, `version_conflict`", body = ProblemDocument)))]
 pub async fn unschedule_poll(id: String, req: Req) -> Response {
-    req.answer(change_poll(
-        &id,
-        &req,
-        &req.state,
-        Change::Plan(Plan::Unschedule, &req),
-    ))
-    .await
+    plan_poll(&id, &req, Plan::Unschedule).await
+}
+
+/// Moves poll `id` into the schedule or out of it ([`Change::Plan`]).
+async fn plan_poll(id: &str, req: &Req, plan: Plan) -> Response {
+    req.answer(change_poll(id, req, &req.state, Change::Plan(plan, req)))
+        .await
 }
 
 /// The reason for closing early: trimmed, at most [`REASON_MAX`] characters, no control
