@@ -195,24 +195,27 @@ pub struct GroupRow {
     pub options: BTreeMap<String, Cell>,
 }
 
-/// The districts the ballots came from: each id, its ballots and its name (the id when the
-/// directory does not know it).
+/// The districts the ballots came from, most ballots first, then by name: each id, its ballots
+/// and its name (the id when the directory does not know it).
 fn voting_districts<'a>(
     counts: &'a Counters,
-    directory: &'a Directory,
+    directory: &Directory,
     lang: Lang,
-) -> impl Iterator<Item = (&'a str, i64, String)> + 'a {
-    counts
+) -> Vec<(&'a str, i64, String)> {
+    let mut districts: Vec<(&str, i64, String)> = counts
         .0
         .iter()
         .filter_map(|(k, n)| k.strip_prefix("d|").map(|d| (d, *n)))
-        .map(move |(d, n)| {
+        .map(|(d, n)| {
             let name = directory
                 .district(d)
                 .map(|x| x.name(lang).to_string())
                 .unwrap_or_else(|| d.to_string());
             (d, n, name)
         })
+        .collect();
+    districts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(&b.2)));
+    districts
 }
 
 pub fn percent(part: i64, whole: i64) -> f64 {
@@ -272,10 +275,10 @@ impl Results {
                 })
                 .collect(),
         };
-        let mut districts: Vec<(i64, GroupRow)> = voting_districts(counts, directory, lang)
-            .map(|(d, n, name)| (n, row("d", d, name)))
+        let districts = voting_districts(counts, directory, lang)
+            .into_iter()
+            .map(|(d, _, name)| row("d", d, name))
             .collect();
-        districts.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
         let age_brackets = AgeBracket::ALL
             .iter()
             .filter(|b| counts.get(&format!("a|{}", b.as_str())) > 0)
@@ -289,7 +292,7 @@ impl Results {
             ballots,
             root: poll.seal.as_ref().map(|s| s.root.clone()),
             questions,
-            districts: districts.into_iter().map(|(_, r)| r).collect(),
+            districts,
             age_brackets,
         }
     }
@@ -411,7 +414,8 @@ impl Dashboard {
         now: OffsetDateTime,
     ) -> Dashboard {
         let ballots = counts.ballots();
-        let mut turnout: Vec<Turnout> = voting_districts(counts, directory, lang)
+        let turnout = voting_districts(counts, directory, lang)
+            .into_iter()
             .map(|(d, n, name)| Turnout {
                 district_id: d.to_string(),
                 name,
@@ -419,7 +423,6 @@ impl Dashboard {
                 percent: percent(n, ballots),
             })
             .collect();
-        turnout.sort_by(|a, b| b.ballots.cmp(&a.ballots).then_with(|| a.name.cmp(&b.name)));
         let per_hour = counts
             .hours()
             .into_iter()
