@@ -71,25 +71,18 @@ async fn a_poll_from_draft_to_published_results() {
         }
     }
     let body = edit.to_string();
+    let put = |auth, version| h.send_if_match("PUT", &path, auth, version, Some(&body));
     let r = h.send("PUT", &path, &[as_official], Some(&body)).await;
     assert_eq!(r.code(), (428, "precondition_required".into()));
-    let r = h
-        .send_if_match("PUT", &path, as_official, "v1", Some(&body))
-        .await;
+    let r = put(as_official, "v1").await;
     assert_eq!(r.code(), (400, "invalid_header".into()));
-    let r = h
-        .send_if_match("PUT", &path, as_official, "\"1\"", Some(&body))
-        .await;
+    let r = put(as_official, "\"1\"").await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.header("etag").as_deref(), Some("\"2\""));
     assert_eq!(r.json()["questions"], poll["questions"], "ids are kept");
-    let r = h
-        .send_if_match("PUT", &path, as_official, "1", Some(&body))
-        .await;
+    let r = put(as_official, "1").await;
     assert_eq!(r.code(), (409, "version_conflict".into()));
-    let r = h
-        .send_if_match("PUT", &path, as_anna, "2", Some(&body))
-        .await;
+    let r = put(as_anna, "2").await;
     assert_eq!(r.status, 404, "a resident does not see the draft");
 
     // Scheduling with an opening time passed: open at once.
