@@ -9,11 +9,12 @@ use std::time::Duration;
 use futures::StreamExt;
 use veche_core::clock;
 use veche_core::id::{AccountId, DistrictId, OrganisationId};
-use veche_core::storage::Backend;
+use veche_core::storage::{every_page, Backend};
+use veche_core::StoreError;
 use veche_polls::export::{self, Format, Published};
 use veche_polls::model::{
     AgeBracket, Answer, Audience, Ballot, BallotId, Choice, OptionId, Phase, Poll, PollId,
-    PollOption, PollQuery, PublicBallot, Question, QuestionId, Visibility,
+    PollOption, PollQuery, PublicBallot, Question, QuestionId, Receipt, Visibility,
 };
 use veche_polls::rules::PollFields;
 use veche_polls::service::{self, Polls, PollsConfig};
@@ -118,24 +119,6 @@ async fn listed(
     narrow(&mut query);
     let polls = store.list_polls(&query).await.unwrap();
     polls.into_iter().map(|p| p.id).collect()
-}
-
-/// Every item of a paged listing: `page(after)` gives the page after the item `after` (from
-/// the start with `None`), until a page comes back empty.
-async fn every_page<T: Clone, Fut>(mut page: impl FnMut(Option<T>) -> Fut) -> Vec<T>
-where
-    Fut: std::future::Future<Output = Vec<T>>,
-{
-    let mut all = Vec::new();
-    let mut after = None;
-    loop {
-        let next = page(after.take()).await;
-        if next.is_empty() {
-            return all;
-        }
-        after = next.last().cloned();
-        all.extend(next);
-    }
 }
 
 const DISTRICTS: [&str; 3] = ["45000000001", "45000000002", "45000000003"];
@@ -365,23 +348,25 @@ async fn ballots_are_found_by_resident_receipt_and_page(backend: Backend) {
         .unwrap()
         .is_none());
 
-    let seen = every_page(|after| {
+    let seen = every_page(4, |after: Option<Receipt>, size| {
         let (store, id) = (store.clone(), p.id.clone());
         async move {
-            let page = store.ballots_page(&id, after.as_ref(), 4).await.unwrap();
-            page.into_iter().map(|b| b.receipt).collect()
+            let page = store.ballots_page(&id, after.as_ref(), size).await?;
+            Ok::<_, StoreError>(page.into_iter().map(|b| b.receipt).collect())
         }
     })
-    .await;
+    .await
+    .unwrap();
     let mut expected: Vec<_> = all.iter().map(|b| b.receipt.clone()).collect();
     expected.sort();
     assert_eq!(seen, expected, "every ballot once, in receipt order");
 
-    let voters = every_page(|after| {
+    let voters = every_page(10, |after: Option<AccountId>, size| {
         let (store, id) = (store.clone(), p.id.clone());
-        async move { store.voters(&id, after.as_ref(), 10).await.unwrap() }
+        async move { store.voters(&id, after.as_ref(), size).await }
     })
-    .await;
+    .await
+    .unwrap();
     let mut accounts: Vec<_> = all.iter().map(|b| b.account_id.clone()).collect();
     accounts.sort();
     assert_eq!(voters, accounts);
