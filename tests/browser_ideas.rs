@@ -10,6 +10,7 @@
 
 mod common;
 
+use fantoccini::Client;
 use veche_core::accounts::model::Role;
 use veche_core::web::i18n::Lang;
 use veche_ideas::model::{Label, Project, Schedule, Stage, Status};
@@ -46,6 +47,22 @@ async fn project_with_an_idea(app: &TestApp, neighbour: &veche_core::id::Account
     let at = veche_core::clock::now() - time::Duration::hours(3);
     stored_idea(&ideas, &project, &author, idea, at, false).await;
     project
+}
+
+/// Signs in as `email`, opens `path`, presses `css` (the flash `done`, as [`press`]) and signs
+/// out.
+async fn press_as(
+    client: &Client,
+    app: &TestApp,
+    email: &str,
+    path: &str,
+    css: &str,
+    done: &str,
+) -> TestResult {
+    sign_in(client, app, email).await?;
+    client.goto(&app.url(path)).await?;
+    press(client, app, css, done).await?;
+    sign_out(client, app).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -306,16 +323,15 @@ async fn a_rejected_author_appeals_a_second_moderator_grants_it_an_expert_scores
                     0
                 );
                 sign_out(&client, app).await?;
-                sign_in(&client, app, &second).await?;
-                client.goto(&app.url("/moderation/ideas")).await?;
-                press(
+                press_as(
                     &client,
                     app,
+                    &second,
+                    "/moderation/ideas",
                     &format!("{idea} [data-testid='grant']"),
                     "ideas-flash-decided",
                 )
                 .await?;
-                sign_out(&client, app).await?;
                 let iid = veche_ideas::model::IdeaId::parse(&id).ok_or("an idea id")?;
                 let granted = store.idea(&iid).await?.ok_or("the idea")?;
                 assert_eq!(granted.status, Status::Approved);
@@ -330,16 +346,15 @@ async fn a_rejected_author_appeals_a_second_moderator_grants_it_an_expert_scores
 
                 // In review, the organiser puts it forward and the expert scores it.
                 move_to(app, &project.id, Stage::Review).await?;
-                sign_in(&client, app, &admin).await?;
-                client.goto(&app.url(&format!("/ideas/{id}"))).await?;
-                press(
+                press_as(
                     &client,
                     app,
+                    &admin,
+                    &format!("/ideas/{id}"),
                     "[data-testid='shortlist']",
                     "ideas-flash-shortlisted",
                 )
                 .await?;
-                sign_out(&client, app).await?;
                 sign_in(&client, app, &expert).await?;
                 client
                     .goto(&app.url(&format!("/ideas/projects/{}", project.id)))
