@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use fluent_bundle::FluentValue;
 use veche_core::accounts::model::{AccountState, Role};
+use veche_core::testing::files_under;
 use veche_core::web::i18n::{Catalog, Lang, CORE_EN, CORE_RU};
 
 fn catalog() -> Catalog {
@@ -23,28 +24,6 @@ fn assert_says(catalog: &Catalog, lang: Lang, key: &str, expected: &str) {
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `path` itself if it is a file, else every file under it (recursively), sorted.
-fn files_under(path: &Path, extension: Option<&str>) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut pending = vec![path.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries =
-            fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
-        for entry in entries {
-            let path = entry
-                .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-                .path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if extension.is_none_or(|ext| path.extension().is_some_and(|e| e == ext)) {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn is_ident_char(c: char) -> bool {

@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used)] // a test: a failed read is a failed test
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use veche_core::testing::files_under;
 
 /// Each unit of core and its layer, bottom first. A unit is a top-level module, except
 /// `accounts::model` (the account domain types the store and the notification port use,
@@ -28,17 +30,6 @@ const LAYERS: &[(&str, u8)] = &[
     ("accounts_web", 6),
     ("testing", 7),
 ];
-
-fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rs_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
 
 /// The module path of a source file: `web/pages.rs` → `[web, pages]`, `web/mod.rs` → `[web]`.
 fn module_of(src: &Path, file: &Path) -> Vec<String> {
@@ -110,8 +101,7 @@ fn references(text: &str, module: &[String], is_mod_file: bool) -> Vec<Vec<Strin
 #[test]
 fn core_imports_only_downward_and_has_no_loop() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rs_files(&src, &mut files);
+    let files = files_under(&src, Some("rs"));
     let rank: BTreeMap<&str, u8> = LAYERS.iter().copied().collect();
     let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut upward = Vec::new();

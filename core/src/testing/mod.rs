@@ -8,6 +8,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
 
 use futures::FutureExt;
 
@@ -60,6 +61,30 @@ pub fn account(address: &str, display_name: &str) -> Account {
         std::collections::BTreeSet::from([Role::Resident]),
         now,
     )
+}
+
+/// Every file under the folder `dir` (recursively) whose name ends in `.{extension}` (any file
+/// for `None`), sorted: for the tests that read a crate's sources or templates. Panics when a
+/// folder cannot be read.
+pub fn files_under(dir: &Path, extension: Option<&str>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries =
+            std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry
+                .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+                .path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if extension.is_none_or(|ext| path.extension().is_some_and(|e| e == ext)) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Runs `test` on a fresh SQLite store.
