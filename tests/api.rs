@@ -6,27 +6,11 @@ mod common;
 
 use common::app::rate;
 use common::fixtures::{a_public_report, an_idea_with_a_comment, poll_with_a_ballot};
-use common::http::{assert_problem, Fetch};
+use common::http::{assert_problem, with_id, Fetch};
 use common::{problem_code, Store, TestApp, KHAMOVNIKI, MITINO, PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use veche_core::accounts::model::Role;
-
-/// POSTs `body` as it is, with the given content type.
-async fn post_raw(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    content_type: &str,
-    body: impl Into<reqwest::Body>,
-) -> reqwest::Response {
-    client
-        .post(app.url(path))
-        .header("content-type", content_type)
-        .body(body)
-        .fetch()
-        .await
-}
 
 async fn sign_up_sign_in_me_and_sign_out(app: TestApp) {
     let client = app.client();
@@ -203,23 +187,23 @@ async fn operator_payloads_and_unknown_fields_are_400(app: TestApp) {
             "{body}"
         );
     }
-    let broken = post_raw(
-        &app,
-        &client,
-        "/api/v1/sessions",
-        "application/json",
-        "{\"email\": ",
-    )
-    .await;
+    let broken = app
+        .post_raw(
+            &client,
+            "/api/v1/sessions",
+            "application/json",
+            "{\"email\": ",
+        )
+        .await;
     assert_problem(broken, StatusCode::BAD_REQUEST, "invalid_json").await;
-    let form = post_raw(
-        &app,
-        &client,
-        "/api/v1/sessions",
-        "application/x-www-form-urlencoded",
-        "email=gleb%40example.org&password=x",
-    )
-    .await;
+    let form = app
+        .post_raw(
+            &client,
+            "/api/v1/sessions",
+            "application/x-www-form-urlencoded",
+            "email=gleb%40example.org&password=x",
+        )
+        .await;
     assert_problem(
         form,
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -706,7 +690,9 @@ async fn oversized_bodies_are_refused_with_413_before_parsing() {
         "{{\"email\": \"{}\", \"password\": \"x\"}}",
         "a".repeat(100 * 1024)
     );
-    let r = post_raw(&app, &client, "/api/v1/sessions", "application/json", big).await;
+    let r = app
+        .post_raw(&client, "/api/v1/sessions", "application/json", big)
+        .await;
     assert_problem(r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
     let huge = vec![b'x'; 2 * 1024 * 1024];
     let r = client.post(app.url("/signin")).body(huge).fetch().await;
@@ -814,12 +800,7 @@ async fn districts_list_moscow() {
         .await;
     assert_eq!(body["okrugs"].as_array().unwrap().len(), 12);
     assert_eq!(body["districts"].as_array().unwrap().len(), 146);
-    let khamovniki = body["districts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["id"] == KHAMOVNIKI)
-        .unwrap();
+    let khamovniki = with_id(&body["districts"], KHAMOVNIKI);
     assert_eq!(khamovniki["name_ru"], "Хамовники");
     assert_eq!(khamovniki["name_en"], "Khamovniki");
     app.stop().await;

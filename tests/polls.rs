@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::app::{rate, sealing, unlimited};
 use common::fixtures::poll_input;
 use common::http::Fetch;
-use common::http::{problem, raw, Api, Reply};
+use common::http::{problem, raw, with_id, Api, Reply};
 use common::{
     assert_contains_all, official_of, okrug_of, organisation, resident, TestApp, KHAMOVNIKI, MITINO,
 };
@@ -1367,15 +1367,7 @@ async fn results_follow_visibility_and_the_seal_checks_out(app: TestApp) {
         (options[1]["votes"].clone(), options[1]["percent"].clone()),
         (json!(3), json!(20.0))
     );
-    let row = |id: &str| {
-        seen["districts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == id)
-            .unwrap_or_else(|| panic!("no row {id}: {seen}"))
-            .clone()
-    };
+    let row = |id: &str| with_id(&seen["districts"], id).clone();
     let kh = row(KHAMOVNIKI);
     assert_eq!(
         (

@@ -11,7 +11,7 @@
 mod common;
 
 use common::fixtures::{email_of, report_category, roads_agency};
-use common::http::{multipart, problem, Api, Reply};
+use common::http::{problem, with_id, Api, Reply};
 use common::{
     escaped, member, official_of, organisation, TestApp, ARBAT, KHAMOVNIKI, KHAMOVNIKI_POINT,
     PASSWORD,
@@ -146,16 +146,7 @@ async fn post_multipart(
         .zip(&names)
         .map(|((name, bytes), file)| (*name, file.as_str(), "image/png", *bytes))
         .collect();
-    let (content_type, body) = multipart(&all, &files);
-    let response = who
-        .client
-        .post(app.url(path))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    Reply::of(response).await
+    Reply::of(app.post_multipart(&who.client, path, &all, &files).await).await
 }
 
 fn png() -> Vec<u8> {
@@ -478,12 +469,7 @@ async fn the_dashboard_counts_a_known_set_exactly(app: TestApp) {
     );
     assert_eq!(pothole["figures"]["reports"], 4);
     assert_eq!(pothole["figures"]["median_hours_to_answer"], 10.0);
-    let arbat = d["by_district"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["id"] == ARBAT)
-        .unwrap();
+    let arbat = with_id(&d["by_district"], ARBAT);
     assert_eq!(
         (
             arbat["figures"]["open"].as_u64(),
@@ -604,16 +590,11 @@ async fn the_dashboard_counts_a_known_set_exactly(app: TestApp) {
         );
     }
     // The OpenAPI document holds both.
-    let doc = api
-        .get("/api/v1/openapi.json", None)
-        .await
-        .json_if(StatusCode::OK);
-    for path in [
+    api.assert_documented(&[
         "/api/v1/report-organisations/{id}/dashboard",
         "/api/v1/report-dashboard",
-    ] {
-        assert!(doc["paths"][path].is_object(), "{path}");
-    }
+    ])
+    .await;
     app.stop().await;
 }
 

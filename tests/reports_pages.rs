@@ -17,7 +17,6 @@ use veche_reports::rules::{AnswerInput, CategoryInput, DecisionInput, ProfileInp
 use veche_reports::service;
 
 use common::app::{rate, Store};
-use common::http::multipart;
 use common::{
     escaped, member, official_of, organisation, TestApp, KHAMOVNIKI, KHAMOVNIKI_POINT, MITINO,
 };
@@ -203,14 +202,7 @@ async fn post_multipart(
         .iter()
         .map(|(name, file, bytes)| (*name, *file, "image/jpeg", bytes.as_slice()))
         .collect();
-    let (content_type, body) = multipart(fields, &files);
-    client
-        .post(app.url(path))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    app.post_multipart(client, path, fields, &files).await
 }
 
 /// Files a report through the details form with one photo (`name`, file name, bytes): the

@@ -136,6 +136,34 @@ impl TestApp {
         );
         reply
     }
+
+    /// POSTs `body` as it is, with the given content type.
+    pub async fn post_raw(
+        &self,
+        client: &Client,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .fetch()
+            .await
+    }
+
+    /// A `multipart/form-data` POST of text fields and files, as [`multipart`] takes them.
+    pub async fn post_multipart(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> Response {
+        let (content_type, body) = multipart(fields, files);
+        self.post_raw(client, path, &content_type, body).await
+    }
 }
 
 /// An answer read whole.
@@ -194,6 +222,15 @@ impl Reply {
             body["code"].as_str().unwrap_or("").to_string(),
         )
     }
+}
+
+/// The item of the JSON array `list` whose `id` is `id`.
+pub fn with_id<'v>(list: &'v Value, id: &str) -> &'v Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {list}"))
 }
 
 /// A status and problem code, as [`Reply::code`] gives them.
@@ -275,6 +312,20 @@ impl<'a> Api<'a> {
     ) -> Reply {
         self.send(method, path, Some(token), body, &[("if-match", version)])
             .await
+    }
+
+    /// Checks that the OpenAPI document holds each of the routes.
+    pub async fn assert_documented(&self, paths: &[&str]) {
+        let doc = self
+            .get("/api/v1/openapi.json", None)
+            .await
+            .json_if(StatusCode::OK);
+        for path in paths {
+            assert!(
+                doc["paths"][path].is_object(),
+                "{path} missing from the OpenAPI document"
+            );
+        }
     }
 
     pub async fn raw_post(&self, path: &str, token: &str, content: &str) -> Reply {
