@@ -100,18 +100,11 @@ async fn a_duplicate_idea_is_proposed_on_a_phone_and_merged_by_a_moderator() {
                 )
                 .await?;
                 // A photo from the phone goes with it.
-                let _photo = attach_picture(
-                    &client,
-                    "#image-file",
-                    (900, 600),
-                    90,
-                    image::ImageFormat::Png,
-                )
-                .await?;
-                assert_fits_the_screen(&client, "the idea form").await?;
-                press(
+                send_with_picture(
                     &client,
                     app,
+                    "the idea form",
+                    ("#image-file", (900, 600), 90),
                     "#idea-form button[type='submit']",
                     "ideas-flash-submitted",
                 )

@@ -104,18 +104,11 @@ async fn a_report_is_accepted_answered_with_a_photo_disputed_and_reopened() {
                     "Яму заделали, переход отремонтирован.",
                 )
                 .await?;
-                let _photo = attach_picture(
-                    &client,
-                    "#answer-photos",
-                    (640, 480),
-                    120,
-                    image::ImageFormat::Png,
-                )
-                .await?;
-                assert_fits_the_screen(&client, "the answer form").await?;
-                press(
+                send_with_picture(
                     &client,
                     app,
+                    "the answer form",
+                    ("#answer-photos", (640, 480), 120),
                     "[data-testid='answer-send']",
                     "reports-office-flash-answered",
                 )

@@ -324,6 +324,22 @@ pub async fn attach_picture(
     Ok(picture)
 }
 
+/// Sends the form `what` names with a made-up PNG picture in its file input (`input`, the
+/// picture's size and blue, as [`attach_picture`] takes them): checks that the form fits the
+/// screen, then presses `submit` (`done` the flash, as [`press`]).
+pub async fn send_with_picture(
+    client: &Client,
+    app: &TestApp,
+    what: &str,
+    (input, size, blue): (&str, (u32, u32), u8),
+    submit: &str,
+    done: &str,
+) -> TestResult {
+    let _picture = attach_picture(client, input, size, blue, image::ImageFormat::Png).await?;
+    assert_fits_the_screen(client, what).await?;
+    press(client, app, submit, done).await
+}
+
 /// A message of the app's catalog.
 pub fn msg(app: &TestApp, lang: Lang, key: &str) -> String {
     app.platform().catalog.t(lang, key)
