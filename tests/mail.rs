@@ -281,11 +281,13 @@ async fn one_click_unsubscribe_switches_a_kind_off(store: Store) {
         .to_string();
     assert!(url.starts_with("http://127.0.0.1/unsubscribe/"), "{url}");
     // What a mail provider does (RFC 8058): a POST with this body, no cookies, no CSRF token.
-    let response = reqwest::Client::new()
-        .post(app.url(&path_of(&url)))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("List-Unsubscribe=One-Click")
-        .fetch()
+    let response = app
+        .post_raw(
+            &reqwest::Client::new(),
+            &path_of(&url),
+            "application/x-www-form-urlencoded",
+            "List-Unsubscribe=One-Click",
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let prefs: Value = resident

@@ -154,16 +154,14 @@ async fn get(api: &Api<'_>, path: &str) -> Reply {
 
 async fn post_form(api: &Api<'_>, resource: &str, fields: &[(&str, &str)]) -> Reply {
     let response = api
-        .client
-        .post(api.app.url(&format!("/open311/v2/{resource}")))
-        .header(
-            "content-type",
+        .app
+        .post_raw(
+            &api.client,
+            &format!("/open311/v2/{resource}"),
             "application/x-www-form-urlencoded; charset=utf-8",
+            serde_urlencoded::to_string(fields).unwrap(),
         )
-        .body(serde_urlencoded::to_string(fields).unwrap())
-        .send()
-        .await
-        .expect("request");
+        .await;
     Reply::of(response).await
 }
 
