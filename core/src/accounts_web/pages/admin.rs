@@ -29,6 +29,14 @@ pub(super) fn admin(ctx: &Ctx) -> Result<Account, Response> {
     }
 }
 
+/// The admin and the account `id` names, for the pages about one account; otherwise the answer
+/// (to sign in, forbidden, or not found).
+fn admin_and_account(ctx: &Ctx, id: &str) -> Result<(Account, AccountId), Response> {
+    let me = admin(ctx)?;
+    let id = AccountId::parse(id).ok_or_else(|| error_page(ctx, Problem::not_found()))?;
+    Ok((me, id))
+}
+
 pub struct AccountRow {
     pub account: Account,
     pub district: String,
@@ -118,12 +126,9 @@ pub(super) async fn admin_account_page(
     errors: FieldErrors,
     flash: Option<String>,
 ) -> Response {
-    let me = match admin(ctx) {
-        Ok(a) => a,
+    let (me, id) = match admin_and_account(ctx, id) {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(id) = AccountId::parse(id) else {
-        return error_page(ctx, Problem::not_found());
     };
     let (account, organisations) = match (
         ctx.platform.store.account(&id).await,
@@ -172,12 +177,9 @@ pub(super) fn admin_error(ctx: &Ctx, err: AccountError) -> Result<FieldErrors, R
 }
 
 pub(super) async fn admin_roles_submit(id: String, ctx: Ctx, form: Form) -> Response {
-    let me = match admin(&ctx) {
-        Ok(a) => a,
+    let (me, target) = match admin_and_account(&ctx, &id) {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(target) = AccountId::parse(&id) else {
-        return error_page(&ctx, Problem::not_found());
     };
     let roles: BTreeSet<Role> = form
         .all("roles")
@@ -194,12 +196,9 @@ pub(super) async fn admin_roles_submit(id: String, ctx: Ctx, form: Form) -> Resp
 }
 
 pub(super) async fn admin_block_submit(id: String, ctx: Ctx, form: Form, block: bool) -> Response {
-    let me = match admin(&ctx) {
-        Ok(a) => a,
+    let (me, target) = match admin_and_account(&ctx, &id) {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(target) = AccountId::parse(&id) else {
-        return error_page(&ctx, Problem::not_found());
     };
     let reason = Some(form.get("reason"));
     let result = service::set_blocked(&ctx.platform, &me, &target, reason, block).await;
