@@ -121,14 +121,7 @@ async fn form(
     if csrf {
         all.push(("csrf", &who.csrf));
     }
-    let response = who
-        .client
-        .post(app.url(path))
-        .form(&all)
-        .send()
-        .await
-        .unwrap();
-    Reply::of(response).await
+    Reply::of(app.post_form(&who.client, path, &all).await).await
 }
 
 async fn post_multipart(

@@ -176,20 +176,6 @@ async fn csrf_of(app: &TestApp, client: &Client, path: &str) -> String {
     body[at..].split('"').next().unwrap().to_string()
 }
 
-async fn post_form(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    client
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .unwrap()
-}
-
 /// A `multipart/form-data` POST of text fields and files (`name`, file name, bytes).
 async fn post_multipart(
     app: &TestApp,
@@ -234,7 +220,7 @@ async fn refused(response: reqwest::Response) -> String {
 async fn join(app: &TestApp, client: &Client, id: &ReportId) -> reqwest::Response {
     let csrf = csrf_of(app, client, "/reports/new").await;
     let join = format!("/reports/{id}/join");
-    post_form(app, client, &join, &[("csrf", &csrf)]).await
+    app.post_form(client, &join, &[("csrf", &csrf)]).await
 }
 
 /// Checks that `me` has filed no report.
@@ -285,10 +271,10 @@ async fn forms_without_their_token_are_refused_and_change_nothing() {
         ("lat", "55.7355"),
         ("lon", "37.5885"),
     ];
-    let response = post_form(&app, &client, "/reports/new", &place).await;
+    let response = app.post_form(&client, "/reports/new", &place).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let join = format!("/reports/{}/join", open.id);
-    let response = post_form(&app, &client, &join, &[("csrf", "forged")]).await;
+    let response = app.post_form(&client, &join, &[("csrf", "forged")]).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(stored(&app, &open.id).await.joiners, 0);
     let mut fields = place.to_vec();
@@ -331,7 +317,7 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
         ("lon", "37.5887"),
         ("address", "Плющиха, 12"),
     ];
-    let response = post_form(&app, &client, "/reports/new", &place).await;
+    let response = app.post_form(&client, "/reports/new", &place).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.text().await.unwrap();
     assert!(
@@ -352,7 +338,7 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
 
     // "Me too": the count goes up, once.
     let join = format!("/reports/{}/join", open.id);
-    let response = post_form(&app, &client, &join, &[("csrf", &csrf)]).await;
+    let response = app.post_form(&client, &join, &[("csrf", &csrf)]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         location(&response),
@@ -365,7 +351,7 @@ async fn a_resident_is_offered_the_nearby_report_joins_it_then_files_another_wit
         "{page}"
     );
     assert!(page.contains("data-testid=\"joined\""));
-    post_form(&app, &client, &join, &[("csrf", &csrf)]).await;
+    app.post_form(&client, &join, &[("csrf", &csrf)]).await;
     assert_eq!(
         stored(&app, &open.id).await.joiners,
         1,
@@ -492,7 +478,7 @@ async fn a_refused_form_comes_back_filled_with_the_reason() {
         ("lon", "30.3141"),
         ("address", "Невский, 1"),
     ];
-    let body = refused(post_form(&app, &client, "/reports/new", &outside).await).await;
+    let body = refused(app.post_form(&client, "/reports/new", &outside).await).await;
     assert!(
         body.contains(&escaped(&msg(
             &app,
@@ -509,7 +495,7 @@ async fn a_refused_form_comes_back_filled_with_the_reason() {
         ("lat", "55.7355"),
         ("lon", "37.5885"),
     ];
-    let body = refused(post_form(&app, &client, "/reports/new", &group).await).await;
+    let body = refused(app.post_form(&client, "/reports/new", &group).await).await;
     assert!(
         body.contains(&escaped(&msg(&app, "reports-invalid-category_id-not_leaf"))),
         "{body}"
@@ -661,44 +647,46 @@ async fn each_page_is_authorised() {
     let page = app.page(&other, &path).await;
     assert!(page.contains("Яму заделали 5 декабря") && !page.contains("data-testid=\"respond\""));
     let csrf = csrf_of(&app, &other, "/reports/new").await;
-    let response = post_form(&app, &other, &format!("{path}/confirm"), &[("csrf", &csrf)]).await;
+    let response = app
+        .post_form(&other, &format!("{path}/confirm"), &[("csrf", &csrf)])
+        .await;
     assert!(response.status().is_client_error(), "{}", response.status());
     assert_eq!(stored(&app, &public.id).await.status, Status::Answered);
     let page = app.page(&author_client, &path).await;
     assert!(page.contains("data-testid=\"respond\""), "{page}");
     // A dispute needs its reason; the form comes back.
     let csrf = csrf_of(&app, &author_client, &path).await;
-    let response = post_form(
-        &app,
-        &author_client,
-        &format!("{path}/dispute"),
-        &[("csrf", &csrf), ("note", "  ")],
-    )
-    .await;
+    let response = app
+        .post_form(
+            &author_client,
+            &format!("{path}/dispute"),
+            &[("csrf", &csrf), ("note", "  ")],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(stored(&app, &public.id).await.status, Status::Answered);
     let reason = "Яма на месте, её только присыпали песком";
     let too_long = format!("{reason} {}", "ещё ".repeat(600));
-    let response = post_form(
-        &app,
-        &author_client,
-        &format!("{path}/dispute"),
-        &[("csrf", &csrf), ("note", &too_long)],
-    )
-    .await;
+    let response = app
+        .post_form(
+            &author_client,
+            &format!("{path}/dispute"),
+            &[("csrf", &csrf), ("note", &too_long)],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = response.text().await.unwrap();
     assert!(
         body.contains(too_long.trim_end()),
         "the reason typed is kept"
     );
-    let response = post_form(
-        &app,
-        &author_client,
-        &format!("{path}/dispute"),
-        &[("csrf", &csrf), ("note", reason)],
-    )
-    .await;
+    let response = app
+        .post_form(
+            &author_client,
+            &format!("{path}/dispute"),
+            &[("csrf", &csrf), ("note", reason)],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(stored(&app, &public.id).await.status, Status::Reopened);
     let page = app.page(&anonymous, &path).await;
@@ -827,7 +815,7 @@ async fn the_list_pages_by_twenty_keeping_its_filters() {
     app.stop().await;
 }
 
-/// [`post_form`] of fields made at run time.
+/// [`TestApp::post_form`] of fields made at run time.
 async fn post_fields(
     app: &TestApp,
     client: &Client,
@@ -838,7 +826,7 @@ async fn post_fields(
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    post_form(app, client, path, &pairs).await
+    app.post_form(client, path, &pairs).await
 }
 
 /// The value of the input `name` in a page (the first such input).

@@ -153,6 +153,16 @@ impl TestApp {
             .await
     }
 
+    /// A form POST (`application/x-www-form-urlencoded`) of the fields.
+    pub async fn post_form(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        client.post(self.url(path)).form(fields).fetch().await
+    }
+
     /// A `multipart/form-data` POST of text fields and files, as [`multipart`] takes them.
     pub async fn post_multipart(
         &self,
