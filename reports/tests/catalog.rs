@@ -4,8 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use veche_core::testing::files_under;
 use veche_core::web::i18n::{Catalog, Lang, CORE_EN, CORE_RU};
 use veche_reports::model::{OrgKind, Status};
 use veche_reports::service::KINDS;
@@ -24,23 +25,11 @@ fn keys(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 /// Every `new("FIELD", "CODE")` of the crate's sources (its refusals).
 fn refusals() -> BTreeSet<(String, String)> {
-    let mut files = Vec::new();
-    sources(
+    let files = files_under(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        &mut files,
+        Some("rs"),
     );
     let mut out = BTreeSet::new();
     for file in files {
@@ -165,11 +154,8 @@ fn every_text_of_the_pages_is_in_the_catalog() {
     use veche_reports::model::{Action, Actor, RejectReason};
     let catalog = catalog();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    sources(&root.join("src").join("pages"), &mut files);
-    for entry in std::fs::read_dir(root.join("templates")).unwrap() {
-        files.push(entry.unwrap().path());
-    }
+    let mut files = files_under(&root.join("src").join("pages"), Some("rs"));
+    files.extend(files_under(&root.join("templates"), None));
     let mut named = BTreeSet::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
