@@ -1,8 +1,6 @@
 //! Administration: the category tree, the organisations and their officials, the calendar's
 //! entries. Everyone reads the categories and organisations; admins change them.
 
-use std::future::Future;
-
 use warp::reply::Response;
 
 use veche_core::id::OrganisationId;
@@ -15,7 +13,7 @@ use veche_core::web::responses::{Change, CreateHeaders, CsrfHeader, Guarded, Ver
 use super::Req;
 use crate::model::CategoryId;
 use crate::rules::{CategoryInput, DayInput, ProfileInput};
-use crate::service::{self, ReportResult};
+use crate::service;
 use crate::views::{CategoryList, CategoryView, DayList, DayView, ProfileList, ProfileView};
 
 fn organisation_id(raw: &str) -> Result<OrganisationId, Problem> {
@@ -28,30 +26,17 @@ fn with_etag<T: serde::Serialize>(view: &T, version: u64) -> Response {
     response
 }
 
-/// Everything `read` finds, each shown as its view `V`, in the list `L` it makes.
-async fn every<T, V, L: serde::Serialize>(
-    req: &Req,
-    read: impl Future<Output = ReportResult<Vec<T>>>,
-    list: impl FnOnce(Vec<V>) -> L,
-) -> Response
-where
-    V: for<'t> From<&'t T>,
-{
-    req.answer(async {
-        let all = read.await?;
-        Ok(respond::ok(&list(all.iter().map(V::from).collect())))
-    })
-    .await
-}
-
 /// The category tree: every category, each naming its parent; reports are filed in the
 /// active leaves.
 #[utoipa::path(get, path = "/api/v1/report-categories", tag = "reports",
     responses((status = 200, body = CategoryList)),
     security((), ("session" = []), ("bearer" = [])))]
 pub async fn list_categories(req: Req) -> Response {
-    every(&req, service::categories(&req.state), |items| {
-        CategoryList { items }
+    req.answer(async {
+        let all = service::categories(&req.state).await?;
+        Ok(respond::ok(&CategoryList {
+            items: all.iter().map(CategoryView::from).collect(),
+        }))
     })
     .await
 }
@@ -156,8 +141,11 @@ pub async fn set_profile(id: String, req: Req<ProfileInput>) -> Response {
     responses((status = 200, body = DayList)),
     security((), ("session" = []), ("bearer" = [])))]
 pub async fn list_days(req: Req) -> Response {
-    every(&req, service::calendar_days(&req.state), |items| DayList {
-        items,
+    req.answer(async {
+        let days = service::calendar_days(&req.state).await?;
+        Ok(respond::ok(&DayList {
+            items: days.iter().map(DayView::from).collect(),
+        }))
     })
     .await
 }
