@@ -5,10 +5,10 @@
 
 use askama::Template;
 use url::Url;
+use veche_core::storage::as_i64;
 use veche_core::web::i18n::{Catalog, FluentValue, Lang};
 
 use crate::model::Job;
-use veche_core::storage::as_i64;
 
 /// A rendered email.
 #[derive(Clone, Debug, PartialEq, Eq)]

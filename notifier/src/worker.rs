@@ -27,6 +27,7 @@ use time::{OffsetDateTime, UtcOffset};
 use tokio_util::sync::CancellationToken;
 use veche_core::clock;
 use veche_core::notify::Kind;
+use veche_core::storage::as_i64;
 use veche_core::web::ratelimit::Limiter;
 use veche_core::{Platform, StoreResult};
 
@@ -36,7 +37,6 @@ use crate::model::{Delivery, Job, JobId, JobState, Outcome, Suppression, DIGEST_
 use crate::outbox::Outbox;
 use crate::prefs;
 use crate::render::{self, Frame, Rendered};
-use veche_core::storage::as_i64;
 
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {

@@ -5,6 +5,7 @@ use askama::Template;
 use warp::reply::Response;
 
 use veche_core::clock;
+use veche_core::storage::as_i64;
 use veche_core::web::i18n::Tr;
 use veche_core::web::pages::signed_in_action;
 use veche_core::web::problem::Problem;
@@ -17,7 +18,6 @@ use super::{viewer, Page, Post, DONE, PAGE_SIZE};
 use crate::model::{IdeaId, ProjectId, Reason};
 use crate::rules::{self, DecisionInput};
 use crate::service;
-use veche_core::storage::as_i64;
 
 const QUEUE_PATH: &str = "/moderation/ideas";
 

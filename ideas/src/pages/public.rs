@@ -3,6 +3,7 @@
 use askama::Template;
 use warp::reply::Response;
 
+use veche_core::storage::as_i64;
 use veche_core::web::i18n::Tr;
 use veche_core::web::show::show_date;
 
@@ -12,7 +13,6 @@ use super::{viewer, Page, DONE};
 use crate::log::Action;
 use crate::model::{Outcome, Reason};
 use crate::service;
-use veche_core::storage::as_i64;
 
 pub struct CountRow {
     pub label: String,

@@ -7,6 +7,7 @@ use warp::reply::Response;
 use veche_core::accounts::model::Account;
 use veche_core::clock;
 use veche_core::platform::Ctx;
+use veche_core::storage::as_i64;
 use veche_core::web::i18n::Tr;
 use veche_core::web::pages::signed_in_action;
 use veche_core::web::problem::Problem;
@@ -19,7 +20,6 @@ use crate::model::{CommentId, Idea, IdeaId, Project, ProjectId, Stage, Status};
 use crate::rules::{self, CommentInput};
 use crate::service;
 use crate::IdeasLimit;
-use veche_core::storage::as_i64;
 
 pub(super) fn parse_project(raw: &str) -> Result<ProjectId, Problem> {
     ProjectId::parse(raw).ok_or_else(Problem::not_found)

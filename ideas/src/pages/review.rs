@@ -7,6 +7,7 @@ use askama::Template;
 use warp::reply::Response;
 
 use veche_core::clock;
+use veche_core::storage::as_i64;
 use veche_core::web::i18n::Tr;
 use veche_core::web::pages::signed_in_action;
 use veche_core::web::problem::Problem;
@@ -18,7 +19,6 @@ use super::{viewer, Page, Post, DONE};
 use crate::model::{Outcome, ProjectId, Stage};
 use crate::rules::ScoreInput;
 use crate::service;
-use veche_core::storage::as_i64;
 
 /// One criterion of an expert's form: its marks 1 to 5, the expert's earlier one selected.
 pub struct CriterionRow {

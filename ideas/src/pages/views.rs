@@ -2,11 +2,11 @@
 //! page's language.
 
 use time::OffsetDateTime;
+use veche_core::storage::as_i64;
 use veche_core::web::i18n::Tr;
 use veche_core::web::show::{paragraphs, show_date};
 
 use crate::model::{Idea, Project, Stage, Status};
-use veche_core::storage::as_i64;
 
 pub struct ProjectCard {
     pub id: String,

@@ -18,13 +18,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use veche_core::id::{AccountId, DistrictId};
-use veche_core::storage::Backend;
+use veche_core::storage::{as_i64, Backend};
 use veche_core::{StoreError, StoreResult};
 
 use crate::log::{Count, Entry};
 use crate::model::{Comment, CommentId, Idea, IdeaHead, IdeaId, Project, ProjectId, Score, Status};
 use crate::similar::Fingerprint;
-use veche_core::storage::as_i64;
 
 /// What is kept beside an idea to find it: its duplicate fingerprint and its search stems.
 #[derive(Clone, Debug, PartialEq)]

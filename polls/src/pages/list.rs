@@ -9,6 +9,7 @@ use warp::reply::Response;
 
 use veche_core::clock;
 use veche_core::platform::Ctx;
+use veche_core::storage::as_i64;
 use veche_core::web::i18n::Tr;
 use veche_core::web::pages::{error_page, page};
 use veche_core::web::problem::Problem;
@@ -18,7 +19,6 @@ use crate::pages::common::{ineligible_text, points_label, show_time, status_labe
 use crate::pages::PAGE_SIZE;
 use crate::rules;
 use crate::service::{self, Polls};
-use veche_core::storage::as_i64;
 
 const LIST_PATH: &str = "/polls";
 

@@ -10,6 +10,7 @@ use warp::reply::Response;
 
 use veche_core::clock;
 use veche_core::platform::Ctx;
+use veche_core::storage::as_i64;
 use veche_core::web::i18n::Tr;
 use veche_core::web::pages::{error_page, page};
 use veche_core::web::problem::Problem;
@@ -17,7 +18,6 @@ use veche_core::web::problem::Problem;
 use crate::model::PollId;
 use crate::pages::common::{show_time, to_signin, viewer};
 use crate::service::{self, Polls};
-use veche_core::storage::as_i64;
 
 /// Entries per page of the points history.
 const HISTORY_SIZE: usize = 30;

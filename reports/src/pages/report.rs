@@ -10,6 +10,7 @@ use askama::Template;
 use warp::reply::Response;
 
 use veche_core::platform::Ctx;
+use veche_core::storage::as_i64;
 use veche_core::web::i18n::Tr;
 use veche_core::web::pages::{error_page, signed_in_action};
 use veche_core::web::problem::Problem;
@@ -24,7 +25,6 @@ use crate::rules::NoteInput;
 use crate::service::{self, Reply, Reports};
 use crate::views::Viewing;
 use crate::ReportsLimit;
-use veche_core::storage::as_i64;
 
 struct StepRow {
     when: String,

@@ -7,13 +7,13 @@ use time::OffsetDateTime;
 use veche_core::accounts::model::Organisation;
 use veche_core::districts::Directory;
 use veche_core::platform::Ctx;
+use veche_core::storage::as_i64;
 use veche_core::web::i18n::{Lang, Tr};
 use veche_core::web::problem::Problem;
 use veche_core::web::show::{show_date, truncate};
 
 use crate::model::{Category, Report, Status};
 use crate::service::{self, Reports};
-use veche_core::storage::as_i64;
 
 /// The names a page of reports shows, read once.
 pub struct Names {

@@ -19,12 +19,10 @@ use veche_core::id::{AccountId, OrganisationId};
 use veche_core::storage::mongo::{
     bson_time, find_sorted, find_stored, from_stored, to_stored, Index, Named,
 };
-use veche_core::storage::Mongo;
+use veche_core::storage::{as_i64, Mongo};
 use veche_core::{StoreError, StoreResult};
 
 use super::tally::{FLAGS, HOURS};
-use veche_core::storage::as_i64;
-
 use super::{
     debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy,
     TallyRow, NEAR_SCAN,

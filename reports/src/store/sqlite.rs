@@ -9,10 +9,8 @@ use time::OffsetDateTime;
 use veche_core::clock::to_millis;
 use veche_core::id::{AccountId, OrganisationId};
 use veche_core::storage::sqlite::{from_json, pair_row, text_row, to_json};
-use veche_core::storage::{CachedStatements, Sqlite};
+use veche_core::storage::{as_i64, CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
-
-use veche_core::storage::as_i64;
 
 use super::{
     debts_after, After, Derived, Near, ReportQuery, ReportStore, SpanQuery, Tallied, TallyBy,

@@ -15,8 +15,7 @@ use crate::accounts::model::{
 use crate::clock::{from_millis, to_millis};
 use crate::error::{StoreError, StoreResult};
 use crate::id::{AccountId, AuditId, DistrictId, OrganisationId, TokenId};
-use crate::storage::as_i64;
-use crate::storage::{CachedStatements, Sqlite};
+use crate::storage::{as_i64, CachedStatements, Sqlite};
 use crate::web::i18n::Lang;
 
 const MIGRATIONS: &[&str] = &[

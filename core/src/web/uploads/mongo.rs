@@ -30,9 +30,8 @@ use rand::seq::SliceRandom;
 
 use super::{Claimed, Pending, Processed, Upload, UploadInfo, UploadState, UploadStore};
 use crate::error::{StoreError, StoreResult};
-use crate::storage::as_i64;
 use crate::storage::mongo::{bson_time, find_sorted, from_bson_time, pass_gate, Index};
-use crate::storage::Mongo;
+use crate::storage::{as_i64, Mongo};
 
 /// How many waiting uploads a claim looks at (each worker tries them in its own order).
 const CLAIM_WINDOW: usize = 8;

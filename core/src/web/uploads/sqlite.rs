@@ -18,8 +18,7 @@ use rusqlite::OptionalExtension;
 use super::disk::DiskBlobs;
 use super::{Claimed, Pending, Processed, Upload, UploadInfo, UploadState, UploadStore};
 use crate::error::StoreResult;
-use crate::storage::as_i64;
-use crate::storage::{CachedStatements, Sqlite};
+use crate::storage::{as_i64, CachedStatements, Sqlite};
 
 const MIGRATIONS: &[&str] = &[
     "

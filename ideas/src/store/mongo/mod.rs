@@ -27,7 +27,7 @@ use veche_core::id::AccountId;
 use veche_core::storage::mongo::{
     bson_time, find_sorted, find_stored, from_stored, one_of, past, replace_versioned, to_stored,
 };
-use veche_core::storage::Mongo;
+use veche_core::storage::{as_i64, Mongo};
 use veche_core::{StoreError, StoreResult};
 
 use super::{
@@ -37,7 +37,6 @@ use super::{
 use crate::log::{day_of, Action, Count, Entry};
 use crate::model::{Comment, CommentId, Idea, IdeaId, Project, ProjectId, Reason, Score};
 use crate::similar::Fingerprint;
-use veche_core::storage::as_i64;
 
 const PROJECT_TIMES: &[&str] = &[
     "schedule.proposals",

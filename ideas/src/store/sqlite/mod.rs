@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use veche_core::clock::{from_millis, to_millis};
 use veche_core::id::AccountId;
 use veche_core::storage::sqlite::{from_json, pair_row, text_row, to_json};
-use veche_core::storage::{CachedStatements, Sqlite};
+use veche_core::storage::{as_i64, CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
 use super::{
@@ -29,7 +29,6 @@ mod supports;
 
 use schema::*;
 use supports::{Changing, Journaled, SupportLog, SupportRow};
-use veche_core::storage::as_i64;
 
 /// The most ideas one band key brings to an idea's duplicate candidates.
 const BAND_FANOUT: usize = 50;

@@ -6,12 +6,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 use veche_core::clock::to_millis;
 use veche_core::storage::sqlite::{from_json, to_json};
-use veche_core::storage::CachedStatements;
+use veche_core::storage::{as_i64, CachedStatements};
 use veche_core::StoreResult;
 
 use crate::model::{Idea, IdeaId};
 use crate::store::IdeaIndex;
-use veche_core::storage::as_i64;
 
 pub(super) const MIGRATIONS: &[&str] = &[
     r#"

@@ -40,13 +40,12 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection};
 use tokio::sync::{watch, Notify};
-use veche_core::storage::{CachedStatements, Journal, Sqlite, SyncMode};
+use veche_core::storage::{as_i64, CachedStatements, Journal, Sqlite, SyncMode};
 use veche_core::{StoreError, StoreResult};
 
 use super::seen::SeenFilter;
 use crate::model::IdeaHead;
 use crate::store::{Seen, Supported};
-use veche_core::storage::as_i64;
 
 /// The journal's file in the data folder.
 pub(super) const JOURNAL: &str = "ideas-supports.journal";

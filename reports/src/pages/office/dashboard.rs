@@ -12,6 +12,7 @@ use warp::reply::Response;
 use veche_core::accounts::model::Role;
 use veche_core::id::OrganisationId;
 use veche_core::platform::Ctx;
+use veche_core::storage::as_i64;
 use veche_core::web::chart::{self, Bar};
 use veche_core::web::html::Html;
 use veche_core::web::i18n::Tr;
@@ -23,7 +24,6 @@ use super::queue::Choice;
 use super::{viewer, Lookup};
 use crate::http::dashboard::{csv_response, DashboardView, FiguresView};
 use crate::service::{self, organisation_of, Reports};
-use veche_core::storage::as_i64;
 
 const PATH: &str = "/office/dashboard";
 
