@@ -7,6 +7,9 @@ use time::OffsetDateTime;
 use veche_core::id::{AccountId, DistrictId, OkrugId, OrganisationId};
 use veche_core::string_id;
 
+/// Instants are stored as integer milliseconds (MongoDB's adapter turns them into dates).
+use time::serde::timestamp::milliseconds_i64 as millis;
+
 string_id!(
     /// A poll.
     PollId
@@ -221,21 +224,29 @@ veche_core::string_enum! {
 }
 
 /// What sealing computed: the published root over every receipt, and how many ballots.
+/// Stored in the poll's document as `seal_root`, `seal_ballots` and `sealed_at`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealSummary {
+    #[serde(rename = "seal_root")]
     pub root: String,
+    #[serde(rename = "seal_ballots")]
     pub ballots: u64,
+    #[serde(with = "millis")]
     pub sealed_at: OffsetDateTime,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// A poll, as both stores keep it (JSON in SQLite, BSON in MongoDB).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Poll {
+    #[serde(rename = "_id")]
     pub id: PollId,
     pub title: String,
     pub description: String,
     pub questions: Vec<Question>,
     pub audience: Audience,
+    #[serde(default, with = "millis::option")]
     pub opens_at: Option<OffsetDateTime>,
+    #[serde(default, with = "millis::option")]
     pub closes_at: Option<OffsetDateTime>,
     /// Points credited to each voter.
     pub points: u32,
@@ -243,11 +254,14 @@ pub struct Poll {
     pub phase: Phase,
     /// "What the city decided", set at publication and updatable afterwards.
     pub decision: Option<String>,
+    #[serde(default, with = "millis::option")]
     pub decision_at: Option<OffsetDateTime>,
     pub created_by: AccountId,
     /// The organisation whose officials manage the poll (`None`: admins only).
     pub organisation_id: Option<OrganisationId>,
+    #[serde(with = "millis")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "millis")]
     pub updated_at: OffsetDateTime,
     /// Bumped by every edit; an edit names the version it started from (optimistic locking).
     pub version: u64,
@@ -257,6 +271,9 @@ pub struct Poll {
     pub announced: bool,
     /// The voters were told the results were published.
     pub results_announced: bool,
+    /// Stored as the poll's own fields (absent, or null as older versions wrote them, until
+    /// it is sealed).
+    #[serde(flatten)]
     pub seal: Option<SealSummary>,
 }
 

@@ -13,13 +13,13 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use veche_core::clock::{from_millis, to_millis};
-use veche_core::id::{AccountId, DistrictId, OrganisationId};
+use veche_core::id::{AccountId, DistrictId};
 use veche_core::storage::Backend;
 use veche_core::{StoreError, StoreResult};
 
 use crate::model::{
-    AgeBracket, Answer, Audience, Ballot, BallotId, OptionId, Phase, PointsEntry, Poll, PollId,
-    PollQuery, Question, QuestionId, Receipt, SealSummary, Visibility,
+    AgeBracket, Answer, Ballot, BallotId, OptionId, PointsEntry, Poll, PollId, PollQuery,
+    QuestionId, Receipt,
 };
 use crate::tally::Counters;
 use crate::verify::Entry;
@@ -38,8 +38,9 @@ pub enum Cast {
 
 /// What sealing stored: the final counts and the tree's block roots (the sorted receipts are in
 /// blocks, see [`crate::verify`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seal {
+    #[serde(rename = "_id")]
     pub poll_id: PollId,
     pub root: String,
     pub ballots: u64,
@@ -48,6 +49,7 @@ pub struct Seal {
     pub block_roots: Vec<String>,
     /// The first receipt of each block.
     pub block_firsts: Vec<Receipt>,
+    #[serde(with = "time::serde::timestamp::milliseconds_i64")]
     pub sealed_at: OffsetDateTime,
 }
 
@@ -137,103 +139,9 @@ pub async fn open(backend: &Backend) -> StoreResult<Arc<dyn PollStore>> {
 }
 
 // ---- Records shared by both adapters (JSON in SQLite, BSON in MongoDB) ----
-
-#[derive(Serialize, Deserialize)]
-pub(crate) struct PollRecord {
-    #[serde(rename = "_id")]
-    pub id: String,
-    pub title: String,
-    pub description: String,
-    pub questions: Vec<Question>,
-    pub audience: Audience,
-    pub opens_at: Option<i64>,
-    pub closes_at: Option<i64>,
-    pub points: i64,
-    pub visibility: Visibility,
-    pub phase: String,
-    pub decision: Option<String>,
-    pub decision_at: Option<i64>,
-    pub created_by: String,
-    pub organisation_id: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub version: i64,
-    pub frozen: bool,
-    pub announced: bool,
-    pub results_announced: bool,
-    pub seal_root: Option<String>,
-    pub seal_ballots: Option<i64>,
-    pub sealed_at: Option<i64>,
-}
-
-impl From<&Poll> for PollRecord {
-    fn from(p: &Poll) -> Self {
-        PollRecord {
-            id: p.id.to_string(),
-            title: p.title.clone(),
-            description: p.description.clone(),
-            questions: p.questions.clone(),
-            audience: p.audience.clone(),
-            opens_at: p.opens_at.map(to_millis),
-            closes_at: p.closes_at.map(to_millis),
-            points: i64::from(p.points),
-            visibility: p.visibility,
-            phase: p.phase.as_str().to_string(),
-            decision: p.decision.clone(),
-            decision_at: p.decision_at.map(to_millis),
-            created_by: p.created_by.to_string(),
-            organisation_id: p.organisation_id.as_ref().map(|o| o.to_string()),
-            created_at: to_millis(p.created_at),
-            updated_at: to_millis(p.updated_at),
-            version: p.version as i64,
-            frozen: p.frozen,
-            announced: p.announced,
-            results_announced: p.results_announced,
-            seal_root: p.seal.as_ref().map(|s| s.root.clone()),
-            seal_ballots: p.seal.as_ref().map(|s| s.ballots as i64),
-            sealed_at: p.seal.as_ref().map(|s| to_millis(s.sealed_at)),
-        }
-    }
-}
-
-impl TryFrom<PollRecord> for Poll {
-    type Error = StoreError;
-    fn try_from(r: PollRecord) -> Result<Self, StoreError> {
-        let phase = Phase::parse(&r.phase)
-            .ok_or_else(|| StoreError::Internal(format!("poll {}: bad phase {}", r.id, r.phase)))?;
-        let seal = match (r.seal_root, r.seal_ballots, r.sealed_at) {
-            (Some(root), Some(ballots), Some(at)) => Some(SealSummary {
-                root,
-                ballots: ballots.max(0) as u64,
-                sealed_at: from_millis(at),
-            }),
-            _ => None,
-        };
-        Ok(Poll {
-            id: PollId::from_trusted(r.id),
-            title: r.title,
-            description: r.description,
-            questions: r.questions,
-            audience: r.audience,
-            opens_at: r.opens_at.map(from_millis),
-            closes_at: r.closes_at.map(from_millis),
-            points: r.points.clamp(0, i64::from(u32::MAX)) as u32,
-            visibility: r.visibility,
-            phase,
-            decision: r.decision,
-            decision_at: r.decision_at.map(from_millis),
-            created_by: AccountId::from_trusted(r.created_by),
-            organisation_id: r.organisation_id.map(OrganisationId::from_trusted),
-            created_at: from_millis(r.created_at),
-            updated_at: from_millis(r.updated_at),
-            version: r.version.max(0) as u64,
-            frozen: r.frozen,
-            announced: r.announced,
-            results_announced: r.results_announced,
-            seal,
-        })
-    }
-}
+//
+// A poll and a seal are stored as they are ([`Poll`], [`Seal`]); a ballot keeps its answers
+// in the shorter form below.
 
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct AnswerRecord {
@@ -314,46 +222,91 @@ impl TryFrom<BallotRecord> for Ballot {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-pub(crate) struct SealRecord {
-    #[serde(rename = "_id")]
-    pub poll_id: String,
-    pub root: String,
-    pub ballots: i64,
-    pub counters: Counters,
-    pub block_roots: Vec<String>,
-    pub block_firsts: Vec<String>,
-    pub sealed_at: i64,
-}
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
 
-impl From<&Seal> for SealRecord {
-    fn from(s: &Seal) -> Self {
-        SealRecord {
-            poll_id: s.poll_id.to_string(),
-            root: s.root.clone(),
-            ballots: s.ballots as i64,
-            counters: s.counters.clone(),
-            block_roots: s.block_roots.clone(),
-            block_firsts: s.block_firsts.iter().map(|r| r.to_string()).collect(),
-            sealed_at: to_millis(s.sealed_at),
+    use super::*;
+
+    /// A poll document as versions before this one wrote it (through a separate record type):
+    /// instants in milliseconds, and the seal's three fields null until it is sealed.
+    fn older_form(sealed: bool) -> Value {
+        let seal = |v: Value| if sealed { v } else { Value::Null };
+        json!({
+            "_id": "p1", "title": "Каток", "description": "Где заливать каток",
+            "questions": [{
+                "id": "q1", "text": "Где?", "choice": { "kind": "single" }, "required": true,
+                "options": [{ "id": "o1", "text": "Во дворе" }],
+            }],
+            "audience": { "districts": ["arbat"], "okrugs": [], "verified_only": true, "min_age": 16 },
+            "opens_at": 1_790_000_000_000_i64, "closes_at": 1_790_600_000_000_i64,
+            "points": 20, "visibility": "after_close", "phase": if sealed { "sealed" } else { "scheduled" },
+            "decision": null, "decision_at": null, "created_by": "a1", "organisation_id": "org1",
+            "created_at": 1_789_000_000_000_i64, "updated_at": 1_789_500_000_000_i64,
+            "version": 7, "frozen": true, "announced": true, "results_announced": false,
+            "seal_root": seal(json!("ab".repeat(32))), "seal_ballots": seal(json!(3)),
+            "sealed_at": seal(json!(1_790_700_000_000_i64)),
+        })
+    }
+
+    #[test]
+    fn a_poll_reads_the_form_older_versions_stored_and_writes_the_same_fields() {
+        for sealed in [false, true] {
+            let stored = older_form(sealed);
+            let poll: Poll = serde_json::from_value(stored.clone()).unwrap();
+            assert_eq!(poll.id.as_str(), "p1");
+            assert_eq!(
+                poll.phase.as_str(),
+                if sealed { "sealed" } else { "scheduled" }
+            );
+            assert_eq!(poll.version, 7);
+            assert_eq!(poll.points, 20);
+            assert_eq!(
+                poll.opens_at.map(veche_core::clock::to_millis),
+                Some(1_790_000_000_000)
+            );
+            assert_eq!(poll.decision_at, None);
+            assert_eq!(poll.questions[0].options[0].text, "Во дворе");
+            assert_eq!(poll.audience.min_age, Some(16));
+            match &poll.seal {
+                Some(seal) => {
+                    assert!(sealed);
+                    assert_eq!(seal.root, "ab".repeat(32));
+                    assert_eq!(seal.ballots, 3);
+                    assert_eq!(to_millis(seal.sealed_at), 1_790_700_000_000);
+                }
+                None => assert!(!sealed, "a sealed poll read without its seal"),
+            }
+
+            // Written back: the same fields with the same values; an unsealed poll leaves the
+            // seal's fields out rather than null (both read as no seal).
+            let mut expected = stored;
+            if !sealed {
+                let fields = expected.as_object_mut().unwrap();
+                for field in ["seal_root", "seal_ballots", "sealed_at"] {
+                    fields.remove(field);
+                }
+            }
+            assert_eq!(serde_json::to_value(&poll).unwrap(), expected);
         }
     }
-}
 
-impl From<SealRecord> for Seal {
-    fn from(r: SealRecord) -> Self {
-        Seal {
-            poll_id: PollId::from_trusted(r.poll_id),
-            root: r.root,
-            ballots: r.ballots.max(0) as u64,
-            counters: r.counters,
-            block_roots: r.block_roots,
-            block_firsts: r
-                .block_firsts
-                .into_iter()
-                .map(Receipt::from_trusted)
-                .collect(),
-            sealed_at: from_millis(r.sealed_at),
-        }
+    #[test]
+    fn a_seal_is_stored_under_its_poll_id_with_its_instant_in_milliseconds() {
+        let seal = Seal {
+            poll_id: PollId::from_trusted("p1".to_string()),
+            root: "ab".repeat(32),
+            ballots: 2,
+            counters: Counters::default(),
+            block_roots: vec!["cd".repeat(32)],
+            block_firsts: vec![Receipt::from_trusted("r1".to_string())],
+            sealed_at: from_millis(1_790_700_000_000),
+        };
+        let stored = serde_json::to_value(&seal).unwrap();
+        assert_eq!(stored["_id"], "p1");
+        assert_eq!(stored["ballots"], 2);
+        assert_eq!(stored["block_firsts"], json!(["r1"]));
+        assert_eq!(stored["sealed_at"], 1_790_700_000_000_i64);
+        assert_eq!(serde_json::from_value::<Seal>(stored).unwrap(), seal);
     }
 }

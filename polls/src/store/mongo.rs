@@ -42,7 +42,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{BallotRecord, Cast, PollRecord, PollStore, Seal, SealRecord};
+use super::{BallotRecord, Cast, PollStore, Seal};
 use crate::model::{Ballot, PointsEntry, Poll, PollId, PollQuery, Receipt};
 use crate::tally::{self, Counters};
 use crate::verify::Entry;
@@ -68,7 +68,7 @@ struct PendingInsert {
     reply: oneshot::Sender<StoreResult<()>>,
 }
 
-/// The instants of a poll document ([`PollRecord`]).
+/// The instants of a poll document ([`Poll`]).
 const POLL_TIMES: &[&str] = &[
     "opens_at",
     "closes_at",
@@ -79,7 +79,7 @@ const POLL_TIMES: &[&str] = &[
 ];
 /// The instant of a ballot document ([`BallotRecord`]).
 const BALLOT_TIMES: &[&str] = &["cast_at"];
-/// The instant of a seal document ([`SealRecord`]).
+/// The instant of a seal document ([`Seal`]).
 const SEAL_TIMES: &[&str] = &["sealed_at"];
 
 /// The polls' collections.
@@ -127,7 +127,7 @@ fn index_keys(fields: &str) -> Document {
 }
 
 fn poll_from(document: Document) -> StoreResult<Poll> {
-    Poll::try_from(from_stored::<PollRecord>(document, POLL_TIMES)?)
+    from_stored(document, POLL_TIMES)
 }
 
 fn ballot_from(document: Document) -> StoreResult<Ballot> {
@@ -494,7 +494,7 @@ fn number(value: &Bson) -> i64 {
 impl PollStore for MongoPolls {
     async fn insert_poll(&self, poll: &Poll) -> StoreResult<()> {
         self.coll(POLLS)
-            .insert_one(to_stored(&PollRecord::from(poll), POLL_TIMES)?)
+            .insert_one(to_stored(poll, POLL_TIMES)?)
             .await?;
         Ok(())
     }
@@ -508,7 +508,7 @@ impl PollStore for MongoPolls {
     }
 
     async fn replace_poll(&self, poll: &Poll, expected: u64) -> StoreResult<bool> {
-        let document = to_stored(&PollRecord::from(poll), POLL_TIMES)?;
+        let document = to_stored(poll, POLL_TIMES)?;
         replace_versioned(&self.coll(POLLS), poll.id.as_str(), expected, document).await
     }
 
@@ -793,13 +793,12 @@ impl PollStore for MongoPolls {
     }
 
     async fn save_seal(&self, seal: &Seal) -> StoreResult<()> {
-        let record = to_stored(&SealRecord::from(seal), SEAL_TIMES)?;
+        let record = to_stored(seal, SEAL_TIMES)?;
         upsert(&self.coll(SEALS), seal.poll_id.as_str(), record).await
     }
 
     async fn seal(&self, poll: &PollId) -> StoreResult<Option<Seal>> {
-        let found = find_stored(&self.coll(SEALS), poll.as_str(), SEAL_TIMES).await?;
-        Ok(found.map(|record: SealRecord| Seal::from(record)))
+        find_stored(&self.coll(SEALS), poll.as_str(), SEAL_TIMES).await
     }
 
     async fn points_history(

@@ -7,10 +7,10 @@ use time::OffsetDateTime;
 use veche_core::clock::{from_millis, to_millis};
 use veche_core::id::AccountId;
 use veche_core::storage::sqlite::{from_json, pair_row, text_row, to_json};
-use veche_core::storage::{CachedStatements, Sqlite};
+use veche_core::storage::{as_i64, CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
-use super::{answer_records, Cast, PollRecord, PollStore, Seal, SealRecord};
+use super::{answer_records, Cast, PollStore, Seal};
 use crate::model::{AgeBracket, Ballot, BallotId, PointsEntry, Poll, PollId, PollQuery, Receipt};
 use crate::store::{answers_from, AnswerRecord};
 use crate::tally::{self, Counters};
@@ -111,21 +111,19 @@ impl SqlitePolls {
 }
 
 fn poll_from_doc(doc: &str) -> StoreResult<Poll> {
-    Poll::try_from(from_json::<PollRecord>("poll", doc)?)
+    from_json("poll", doc)
 }
 
 /// A poll's row: id, phase, organisation, version, and the whole record as JSON.
 type PollRow = (String, String, Option<String>, i64, String);
 
 fn poll_row(poll: &Poll) -> StoreResult<PollRow> {
-    let record = PollRecord::from(poll);
-    let doc = to_json(&record)?;
     Ok((
-        record.id,
-        record.phase,
-        record.organisation_id,
-        record.version,
-        doc,
+        poll.id.to_string(),
+        poll.phase.as_str().to_string(),
+        poll.organisation_id.as_ref().map(ToString::to_string),
+        as_i64(poll.version),
+        to_json(poll)?,
     ))
 }
 
@@ -454,13 +452,12 @@ impl PollStore for SqlitePolls {
     }
 
     async fn save_seal(&self, seal: &Seal) -> StoreResult<()> {
-        let record = SealRecord::from(seal);
-        let doc = to_json(&record)?;
+        let doc = to_json(seal)?;
         self.db
             .execute(
                 "INSERT INTO poll_seals (poll_id, doc) VALUES (?1, ?2) \
                  ON CONFLICT (poll_id) DO UPDATE SET doc = excluded.doc",
-                (record.poll_id, doc),
+                (seal.poll_id.to_string(), doc),
             )
             .await?;
         Ok(())
@@ -468,8 +465,7 @@ impl PollStore for SqlitePolls {
 
     async fn seal(&self, poll: &PollId) -> StoreResult<Option<Seal>> {
         let sql = "SELECT doc FROM poll_seals WHERE poll_id = ?1";
-        let seal = self.db.query_json(sql, [poll.to_string()], "seal").await?;
-        Ok(seal.map(|record: SealRecord| Seal::from(record)))
+        self.db.query_json(sql, [poll.to_string()], "seal").await
     }
 
     async fn points_history(
