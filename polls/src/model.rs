@@ -301,10 +301,13 @@ impl Poll {
     }
 }
 
-/// One question's answer on a ballot: the options chosen, sorted.
+/// One question's answer on a ballot: the options chosen, sorted. Stored as `{q, o}` (a
+/// million ballots carry it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answer {
+    #[serde(rename = "q")]
     pub question: QuestionId,
+    #[serde(rename = "o")]
     pub options: Vec<OptionId>,
 }
 
@@ -338,8 +341,9 @@ impl AgeBracket {
 
 /// A stored ballot. The account is kept only to enforce one ballot per resident and to show the
 /// resident their own ballot and points; it never leaves the store in an export.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ballot {
+    #[serde(rename = "_id")]
     pub id: BallotId,
     pub poll_id: PollId,
     pub account_id: AccountId,
@@ -350,6 +354,7 @@ pub struct Ballot {
     pub receipt: Receipt,
     /// The poll's points at the time of voting.
     pub points: u32,
+    #[serde(with = "millis")]
     pub cast_at: OffsetDateTime,
 }
 

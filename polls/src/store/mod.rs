@@ -3,6 +3,10 @@
 //!
 //! One ballot per resident per poll is a unique key on (poll, account) in both stores; nothing
 //! else is trusted to keep it.
+//!
+//! A poll, a ballot and a seal are stored as themselves ([`Poll`], [`Ballot`], [`Seal`] carry
+//! the serde attributes): JSON in SQLite, BSON in MongoDB, instants as integer milliseconds
+//! that MongoDB's adapter turns into dates.
 
 mod mongo;
 mod sqlite;
@@ -12,15 +16,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use veche_core::clock::{from_millis, to_millis};
-use veche_core::id::{AccountId, DistrictId};
+use veche_core::id::AccountId;
 use veche_core::storage::Backend;
-use veche_core::{StoreError, StoreResult};
+use veche_core::StoreResult;
 
-use crate::model::{
-    AgeBracket, Answer, Ballot, BallotId, OptionId, PointsEntry, Poll, PollId, PollQuery,
-    QuestionId, Receipt,
-};
+use crate::model::{Ballot, PointsEntry, Poll, PollId, PollQuery, Receipt};
 use crate::tally::Counters;
 use crate::verify::Entry;
 
@@ -138,93 +138,10 @@ pub async fn open(backend: &Backend) -> StoreResult<Arc<dyn PollStore>> {
     }
 }
 
-// ---- Records shared by both adapters (JSON in SQLite, BSON in MongoDB) ----
-//
-// A poll and a seal are stored as they are ([`Poll`], [`Seal`]); a ballot keeps its answers
-// in the shorter form below.
-
-#[derive(Clone, Serialize, Deserialize)]
-pub(crate) struct AnswerRecord {
-    pub q: String,
-    pub o: Vec<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-pub(crate) struct BallotRecord {
-    #[serde(rename = "_id")]
-    pub id: String,
-    pub poll_id: String,
-    pub account_id: String,
-    pub answers: Vec<AnswerRecord>,
-    pub district_id: String,
-    pub age_bracket: String,
-    pub receipt: String,
-    pub points: i64,
-    pub cast_at: i64,
-}
-
-pub(crate) fn answer_records(answers: &[Answer]) -> Vec<AnswerRecord> {
-    answers
-        .iter()
-        .map(|a| AnswerRecord {
-            q: a.question.to_string(),
-            o: a.options.iter().map(|o| o.to_string()).collect(),
-        })
-        .collect()
-}
-
-pub(crate) fn answers_from(records: Vec<AnswerRecord>) -> Vec<Answer> {
-    records
-        .into_iter()
-        .map(|a| Answer {
-            question: QuestionId::from_trusted(a.q),
-            options: a.o.into_iter().map(OptionId::from_trusted).collect(),
-        })
-        .collect()
-}
-
-impl From<&Ballot> for BallotRecord {
-    fn from(b: &Ballot) -> Self {
-        BallotRecord {
-            id: b.id.to_string(),
-            poll_id: b.poll_id.to_string(),
-            account_id: b.account_id.to_string(),
-            answers: answer_records(&b.answers),
-            district_id: b.district_id.to_string(),
-            age_bracket: b.age_bracket.as_str().to_string(),
-            receipt: b.receipt.to_string(),
-            points: i64::from(b.points),
-            cast_at: to_millis(b.cast_at),
-        }
-    }
-}
-
-impl TryFrom<BallotRecord> for Ballot {
-    type Error = StoreError;
-    fn try_from(r: BallotRecord) -> Result<Self, StoreError> {
-        let age_bracket = AgeBracket::parse(&r.age_bracket).ok_or_else(|| {
-            StoreError::Internal(format!(
-                "ballot {}: bad age bracket {}",
-                r.id, r.age_bracket
-            ))
-        })?;
-        Ok(Ballot {
-            id: BallotId::from_trusted(r.id),
-            poll_id: PollId::from_trusted(r.poll_id),
-            account_id: AccountId::from_trusted(r.account_id),
-            answers: answers_from(r.answers),
-            district_id: DistrictId::from_trusted(r.district_id),
-            age_bracket,
-            receipt: Receipt::from_trusted(r.receipt),
-            points: r.points.clamp(0, i64::from(u32::MAX)) as u32,
-            cast_at: from_millis(r.cast_at),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value};
+    use veche_core::clock::{from_millis, to_millis};
 
     use super::*;
 
@@ -289,6 +206,30 @@ mod tests {
             }
             assert_eq!(serde_json::to_value(&poll).unwrap(), expected);
         }
+    }
+
+    #[test]
+    fn a_ballot_reads_and_writes_the_form_older_versions_stored() {
+        let stored = json!({
+            "_id": "b1", "poll_id": "p1", "account_id": "a1",
+            "answers": [{ "q": "q1", "o": ["o1", "o2"] }, { "q": "q2", "o": ["o3"] }],
+            "district_id": "arbat", "age_bracket": "25_34", "receipt": "r1", "points": 20,
+            "cast_at": 1_790_000_000_123_i64,
+        });
+        let ballot: Ballot = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(ballot.id.as_str(), "b1");
+        assert_eq!(ballot.answers.len(), 2);
+        assert_eq!(ballot.answers[0].question.as_str(), "q1");
+        assert_eq!(ballot.answers[0].options[1].as_str(), "o2");
+        assert_eq!(ballot.age_bracket.as_str(), "25_34");
+        assert_eq!(ballot.points, 20);
+        assert_eq!(to_millis(ballot.cast_at), 1_790_000_000_123);
+        assert_eq!(serde_json::to_value(&ballot).unwrap(), stored);
+        // SQLite keeps the answers alone in a column, in the same `{q, o}` form.
+        assert_eq!(
+            serde_json::to_value(&ballot.answers).unwrap(),
+            stored["answers"]
+        );
     }
 
     #[test]

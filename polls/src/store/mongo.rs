@@ -42,7 +42,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{BallotRecord, Cast, PollStore, Seal};
+use super::{Cast, PollStore, Seal};
 use crate::model::{Ballot, PointsEntry, Poll, PollId, PollQuery, Receipt};
 use crate::tally::{self, Counters};
 use crate::verify::Entry;
@@ -77,7 +77,7 @@ const POLL_TIMES: &[&str] = &[
     "updated_at",
     "sealed_at",
 ];
-/// The instant of a ballot document ([`BallotRecord`]).
+/// The instant of a ballot document ([`Ballot`]).
 const BALLOT_TIMES: &[&str] = &["cast_at"];
 /// The instant of a seal document ([`Seal`]).
 const SEAL_TIMES: &[&str] = &["sealed_at"];
@@ -131,7 +131,7 @@ fn poll_from(document: Document) -> StoreResult<Poll> {
 }
 
 fn ballot_from(document: Document) -> StoreResult<Ballot> {
-    Ballot::try_from(from_stored::<BallotRecord>(document, BALLOT_TIMES)?)
+    from_stored(document, BALLOT_TIMES)
 }
 
 /// The most ballots inserted with one `insert_many`.
@@ -555,7 +555,7 @@ impl PollStore for MongoPolls {
     async fn cast(&self, ballot: &Ballot) -> StoreResult<Cast> {
         self.tally.open_shard(ballot.poll_id.as_str()).await?;
         let seq = self.tally.seq.fetch_add(1, Ordering::AcqRel) + 1;
-        let mut record = to_stored(&BallotRecord::from(ballot), BALLOT_TIMES)?;
+        let mut record = to_stored(ballot, BALLOT_TIMES)?;
         record.insert("shard", self.tally.shard.as_str());
         record.insert("seq", seq as i64);
         // Stored and counted by the inserter (also if this future is dropped meanwhile).
@@ -581,7 +581,7 @@ impl PollStore for MongoPolls {
         for chunk in ballots.chunks(1000) {
             let records: Vec<Document> = chunk
                 .iter()
-                .map(|b| to_stored(&BallotRecord::from(b), BALLOT_TIMES))
+                .map(|b| to_stored(b, BALLOT_TIMES))
                 .collect::<StoreResult<_>>()?;
             let inserted: Vec<&Ballot> =
                 match self.coll(BALLOTS).insert_many(records).ordered(false).await {
@@ -830,11 +830,11 @@ impl PollStore for MongoPolls {
         documents
             .into_iter()
             .map(|d| {
-                let r: BallotRecord = from_stored(d, BALLOT_TIMES)?;
+                let ballot = ballot_from(d)?;
                 Ok(PointsEntry {
-                    poll_id: PollId::from_trusted(r.poll_id),
-                    points: r.points.clamp(0, i64::from(u32::MAX)) as u32,
-                    at: veche_core::clock::from_millis(r.cast_at),
+                    poll_id: ballot.poll_id,
+                    points: ballot.points,
+                    at: ballot.cast_at,
                 })
             })
             .collect()

@@ -10,9 +10,10 @@ use veche_core::storage::sqlite::{from_json, pair_row, text_row, to_json};
 use veche_core::storage::{as_i64, CachedStatements, Sqlite};
 use veche_core::{StoreError, StoreResult};
 
-use super::{answer_records, Cast, PollStore, Seal};
-use crate::model::{AgeBracket, Ballot, BallotId, PointsEntry, Poll, PollId, PollQuery, Receipt};
-use crate::store::{answers_from, AnswerRecord};
+use super::{Cast, PollStore, Seal};
+use crate::model::{
+    AgeBracket, Answer, Ballot, BallotId, PointsEntry, Poll, PollId, PollQuery, Receipt,
+};
 use crate::tally::{self, Counters};
 use crate::verify::Entry;
 
@@ -131,7 +132,7 @@ fn ballot_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<Ballot>> {
     let answers: String = row.get(3)?;
     let bracket: String = row.get(5)?;
     let id: String = row.get(0)?;
-    let decoded = serde_json::from_str::<Vec<AnswerRecord>>(&answers)
+    let decoded = serde_json::from_str::<Vec<Answer>>(&answers)
         .map_err(|e| StoreError::Internal(format!("ballot {id}: answers do not decode: {e}")));
     let Some(age_bracket) = AgeBracket::parse(&bracket) else {
         return Ok(Err(StoreError::Internal(format!(
@@ -139,7 +140,7 @@ fn ballot_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<Ballot>> {
         ))));
     };
     let answers = match decoded {
-        Ok(a) => answers_from(a),
+        Ok(a) => a,
         Err(e) => return Ok(Err(e)),
     };
     Ok(Ok(Ballot {
@@ -167,7 +168,7 @@ fn collect_ballots(
 
 /// Inserts one ballot and its counters; `Ok(false)` when the resident already voted.
 fn insert_ballot(conn: &Connection, b: &Ballot) -> StoreResult<bool> {
-    let answers = to_json(&answer_records(&b.answers))?;
+    let answers = to_json(&b.answers)?;
     let inserted = conn
         .prepare_cached(&format!(
             "INSERT INTO ballots ({BALLOT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
