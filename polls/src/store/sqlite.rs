@@ -132,16 +132,17 @@ fn ballot_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<Ballot>> {
     let answers: String = row.get(3)?;
     let bracket: String = row.get(5)?;
     let id: String = row.get(0)?;
-    let decoded = serde_json::from_str::<Vec<Answer>>(&answers)
-        .map_err(|e| StoreError::Internal(format!("ballot {id}: answers do not decode: {e}")));
     let Some(age_bracket) = AgeBracket::parse(&bracket) else {
         return Ok(Err(StoreError::Internal(format!(
             "ballot {id}: bad age bracket {bracket}"
         ))));
     };
-    let answers = match decoded {
-        Ok(a) => a,
-        Err(e) => return Ok(Err(e)),
+    let answers = match serde_json::from_str::<Vec<Answer>>(&answers) {
+        Ok(answers) => answers,
+        Err(e) => {
+            let why = format!("ballot {id}: answers do not decode: {e}");
+            return Ok(Err(StoreError::Internal(why)));
+        }
     };
     Ok(Ok(Ballot {
         id: BallotId::from_trusted(id),
